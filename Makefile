@@ -1,0 +1,92 @@
+# Concierge - build, test and check.
+#   make          build/concierge (optimised)
+#   make run      install what is missing, then start the gateway
+#   make test     install what is missing, build under ASan+UBSan, run every test
+#   make check    clang-format, clang-tidy and cppcheck; fails on findings
+#   make bench    benchmark figures
+
+PKGS    := libwebsockets libcurl jansson sqlite3 libcrypto
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual -Wundef
+STD     := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I.
+PKGCFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKGLIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+
+CFLAGS  ?= -O2 -g
+SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SRC := $(filter-out bot/main.c,$(sort $(wildcard bot/*.c adapters/*.c dialogs/*.c store/*.c)))
+WEB     := $(sort $(wildcard web/*.html web/*.css web/*.js))
+UNIT    := $(sort $(wildcard tests/unit/test_*.c))
+
+OBJ      := $(LIB_SRC:%.c=build/obj/%.o) build/obj/web_assets.o
+ASAN_OBJ := $(LIB_SRC:%.c=build/asan/%.o) build/asan/web_assets.o
+UNIT_BIN := $(UNIT:tests/unit/%.c=build/asan/tests/%)
+
+.PHONY: all run test check bench deps clean unit scenario
+all: build/concierge
+
+build/obj/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(STD) $(WARN) $(CFLAGS) $(PKGCFLAGS) -MMD -c $< -o $@
+
+build/asan/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC asan $<"
+	@$(CC) $(STD) $(WARN) $(SANFLAGS) $(PKGCFLAGS) -c $< -o $@
+
+# The web chat page is compiled into the program, so it works with no files beside it.
+build/web_assets.c: $(WEB) scripts/embed.sh
+	@mkdir -p build
+	scripts/embed.sh $(WEB) > $@
+
+build/obj/web_assets.o: build/web_assets.c
+	$(CC) $(STD) $(CFLAGS) -c $< -o $@
+build/asan/web_assets.o: build/web_assets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(SANFLAGS) -c $< -o $@
+
+build/concierge: build/obj/bot/main.o $(OBJ)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(PKGLIBS)
+
+build/asan/concierge: build/asan/bot/main.o $(ASAN_OBJ)
+	@echo "  LD asan $@"
+	@$(CC) $(SANFLAGS) -o $@ $^ $(PKGLIBS)
+
+build/asan/tests/%: tests/unit/%.c $(ASAN_OBJ) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  LD test $@"
+	@$(CC) $(STD) $(WARN) -Wno-missing-prototypes $(SANFLAGS) $(PKGCFLAGS) -o $@ $< $(ASAN_OBJ) \
+	    $(PKGLIBS) -lcmocka
+
+deps:
+	@scripts/deps.sh build
+
+run:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory build/concierge
+	@scripts/run.sh
+
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory build/asan/concierge build/concierge $(UNIT_BIN)
+	@tests/run.sh
+
+unit: build/asan/concierge $(UNIT_BIN)
+	@tests/run.sh --unit
+
+check:
+	@scripts/deps.sh check
+	@scripts/check.sh
+
+bench:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory build/concierge
+	@tests/bench.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build/obj -name '*.d' 2>/dev/null)

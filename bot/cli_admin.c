@@ -1,0 +1,296 @@
+/*
+ * cli_admin.c - `concierge orders ...` and `concierge outbox ...`: the
+ * register and the delivery queue, for people (tables) and tools (--json).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "bot/cli.h"
+#include "bot/config.h"
+#include "bot/core.h"
+#include "bot/report.h"
+#include "dialogs/buf.h"
+#include "dialogs/engine.h"
+#include "dialogs/messages.h"
+#include "store/store.h"
+
+static int has_flag(struct cli_env *env, const char *flag)
+{
+	int i;
+
+	for (i = 0; i < env->argc; i++)
+		if (strcmp(env->argv[i], flag) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *flag_value(struct cli_env *env, const char *flag)
+{
+	int i;
+
+	for (i = 0; i + 1 < env->argc; i++)
+		if (strcmp(env->argv[i], flag) == 0)
+			return env->argv[i + 1];
+	return NULL;
+}
+
+static void print_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII * 0);
+
+	if (s) {
+		printf("%s\n", s);
+		free(s);
+	}
+}
+
+struct list_ctx {
+	struct cli_env *env;
+	json_t *arr;
+	int lang;
+	int n;
+};
+
+static int list_one(const struct store_order *o, void *ud)
+{
+	struct list_ctx *l = ud;
+	char created[40], fee[32] = "";
+
+	if (l->arr) {
+		json_array_append_new(l->arr, report_order_json(l->env->store, o, 0));
+		return 0;
+	}
+	report_time(o->created_at, created, sizeof(created));
+	created[16] = '\0';
+	created[10] = ' ';
+	if (o->fee >= 0)
+		core_money(o->fee, fee, sizeof(fee));
+	report_cell(stdout, o->number, 12);
+	report_cell(stdout, o->status, 21);
+	report_cell(stdout, o->category, 10);
+	report_cell(stdout, o->room, 10);
+	report_cell(stdout, o->assignee, 9);
+	report_cell(stdout, fee, 7);
+	report_cell(stdout, created, 17);
+	report_cell(stdout, o->description, 40);
+	fputc('\n', stdout);
+	l->n++;
+	return 0;
+}
+
+static int orders_list(struct cli_env *env)
+{
+	struct store_order_filter f;
+	struct list_ctx l;
+	static const char *const statuses[] = {"pending", "assigned", "scheduled", "in_progress",
+					       "awaiting_acceptance", "closed", "rework",
+					       "cancelled", "declined", "open", NULL};
+	int i, known = 0;
+
+	memset(&f, 0, sizeof(f));
+	memset(&l, 0, sizeof(l));
+	l.env = env;
+	f.status = flag_value(env, "--status");
+	if (f.status) {
+		for (i = 0; statuses[i]; i++)
+			known |= strcmp(statuses[i], f.status) == 0;
+		if (!known) {
+			fprintf(stderr, "concierge: unknown status '%s' (pending, assigned, "
+					"scheduled, in_progress, awaiting_acceptance, closed, rework, "
+					"cancelled, declined, or open)\n",
+				f.status);
+			return 2;
+		}
+		if (strcmp(f.status, "open") == 0) {
+			f.status = NULL;
+			f.open_only = 1;
+		}
+	}
+	if (has_flag(env, "--json"))
+		l.arr = json_array();
+	else {
+		report_cell(stdout, "NUMBER", 12);
+		report_cell(stdout, "STATUS", 21);
+		report_cell(stdout, "CATEGORY", 10);
+		report_cell(stdout, "ROOM", 10);
+		report_cell(stdout, "ASSIGNEE", 9);
+		report_cell(stdout, "FEE", 7);
+		report_cell(stdout, "CREATED", 17);
+		fputs("DESCRIPTION\n", stdout);
+	}
+	if (store_orders_list(env->store, &f, list_one, &l) < 0) {
+		fprintf(stderr, "concierge: %s: %s\n", env->db_path, store_errmsg(env->store));
+		json_decref(l.arr);
+		return 1;
+	}
+	if (l.arr) {
+		print_json(l.arr);
+		json_decref(l.arr);
+	} else if (!l.n) {
+		puts("(no orders)");
+	}
+	return 0;
+}
+
+static int show_event(const struct store_event *e, void *ud)
+{
+	char at[40];
+
+	(void)ud;
+	report_time(e->at, at, sizeof(at));
+	printf("  %.19s  %-22s %-14s %s -> %s  %s\n", at, e->action, e->actor,
+	       e->old_status[0] ? e->old_status : "-", e->new_status[0] ? e->new_status : "-",
+	       e->detail);
+	return 0;
+}
+
+static int orders_show(struct cli_env *env)
+{
+	struct store_order o;
+	char number[64] = "", t[40], fee[32];
+	const char *arg = NULL;
+	json_t *j;
+	int i, rc;
+
+	for (i = 1; i < env->argc; i++)
+		if (env->argv[i][0] != '-') {
+			arg = env->argv[i];
+			break;
+		}
+	if (!arg) {
+		fprintf(stderr, "usage: concierge orders show NUMBER [--json]\n");
+		return 2;
+	}
+	snprintf(number, sizeof(number), "%s", arg);
+	rc = store_order_get(env->store, number, &o);
+	if (rc <= 0) {
+		fprintf(stderr, "concierge: no order %s\n", number);
+		return rc < 0 ? 1 : 3;
+	}
+	if (has_flag(env, "--json")) {
+		j = report_order_json(env->store, &o, 1);
+		print_json(j);
+		json_decref(j);
+		return 0;
+	}
+	report_time(o.created_at, t, sizeof(t));
+	printf("Order %s  (%s)\n", o.number, o.status);
+	printf("  category      %s%s%s\n", o.category, o.item[0] ? " / " : "", o.item);
+	printf("  description   %s\n", o.description);
+	printf("  room          %s\n", o.room);
+	printf("  contact       %s  %s\n", o.contact_name, o.phone);
+	printf("  preferred     %s\n", o.preferred_time);
+	printf("  created       %s  (respond within %d min)\n", t, o.promised_minutes);
+	printf("  assignee      %s\n", o.assignee[0] ? o.assignee : "-");
+	if (o.eta[0])
+		printf("  visit         %s\n", o.eta);
+	if (o.fee >= 0) {
+		core_money(o.fee, fee, sizeof(fee));
+		printf("  fee           %s yuan%s%s\n", fee, o.receipt[0] ? ", paid, receipt " : "",
+		       o.receipt);
+	}
+	if (o.accepted >= 0)
+		printf("  accepted      %s\n", o.accepted ? "yes" : "no (rework)");
+	if (o.rating)
+		printf("  rating        %d/5%s%s\n", o.rating, o.comment[0] ? "  " : "", o.comment);
+	if (o.reason[0])
+		printf("  reason        %s\n", o.reason);
+	printf("History:\n");
+	store_events_list(env->store, o.id, show_event, NULL);
+	return 0;
+}
+
+int cli_orders(struct cli_env *env)
+{
+	if (env->argc >= 1 && strcmp(env->argv[0], "list") == 0)
+		return orders_list(env);
+	if (env->argc >= 1 && strcmp(env->argv[0], "show") == 0)
+		return orders_show(env);
+	fprintf(stderr, "usage: concierge orders list [--status S] [--json]\n"
+			"       concierge orders show NUMBER [--json]\n");
+	return 2;
+}
+
+/* ---- outbox ---------------------------------------------------------------------- */
+
+static int outbox_one(const struct store_outbox *m, void *ud)
+{
+	struct list_ctx *l = ud;
+	json_t *p;
+	const char *text;
+	char created[40];
+
+	if (l->arr) {
+		json_array_append_new(l->arr, report_outbox_json(m));
+		return 0;
+	}
+	p = json_loads(m->payload ? m->payload : "", 0, NULL);
+	text = json_string_value(json_object_get(p, "text"));
+	report_time(m->created_at, created, sizeof(created));
+	printf("%-6lld %-8s %-9s %-22.22s %3d  %.19s  ", (long long)m->id, m->status, m->channel,
+	       m->chat, m->attempts, created);
+	report_cell(stdout, text ? text : "", 30);
+	if (m->last_error[0])
+		printf("  error: %s", m->last_error);
+	fputc('\n', stdout);
+	json_decref(p);
+	l->n++;
+	return 0;
+}
+
+int cli_outbox(struct cli_env *env)
+{
+	struct list_ctx l;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	l.env = env;
+	if (env->argc >= 1 && strcmp(env->argv[0], "list") == 0) {
+		if (has_flag(env, "--json"))
+			l.arr = json_array();
+		else
+			printf("%-6s %-8s %-9s %-22s %3s  %-19s  %s\n", "ID", "STATUS", "CHANNEL",
+			       "CHAT", "TRY", "CREATED", "TEXT");
+		if (store_outbox_list(env->store, has_flag(env, "--dead"), outbox_one, &l) < 0) {
+			fprintf(stderr, "concierge: %s\n", store_errmsg(env->store));
+			json_decref(l.arr);
+			return 1;
+		}
+		if (l.arr) {
+			print_json(l.arr);
+			json_decref(l.arr);
+		} else if (!l.n) {
+			puts("(empty)");
+		}
+		return 0;
+	}
+	if (env->argc == 2 && strcmp(env->argv[0], "retry") == 0) {
+		char *end;
+		long long id = strtoll(env->argv[1], &end, 10);
+
+		if (strcmp(env->argv[1], "--all-dead") == 0)
+			id = -1;
+		else if (*end || id <= 0) {
+			fprintf(stderr, "concierge: outbox retry: '%s' is not a message id\n",
+				env->argv[1]);
+			return 2;
+		}
+		rc = store_outbox_revive(env->store, (int64_t)id, cli_now());
+		if (rc < 0) {
+			fprintf(stderr, "concierge: %s\n", store_errmsg(env->store));
+			return 1;
+		}
+		if (rc == 0 && id > 0) {
+			fprintf(stderr, "concierge: outbox retry: no dead message %lld\n", id);
+			return 3;
+		}
+		printf("%d message%s queued again\n", rc, rc == 1 ? "" : "s");
+		return 0;
+	}
+	fprintf(stderr, "usage: concierge outbox list [--dead] [--json]\n"
+			"       concierge outbox retry ID|--all-dead\n");
+	return 2;
+}

@@ -1,0 +1,583 @@
+/*
+ * commands.c - slash commands of staff and residents, one entry each.
+ *
+ * Like tmux's cmd_entry: each command is a declarative row (names, usage,
+ * how many arguments, who may run it) plus an exec function. core_command()
+ * does the common work first: find the row, check the staff list and role,
+ * count arguments, look up the order, and only then run the command.
+ */
+#include "bot/core_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_ARGS 3
+
+enum who { ANYONE, STAFF, SUPERVISOR };
+
+struct cmd_args {
+	int argc;
+	char argv[MAX_ARGS][512]; /* the last argument takes the rest of the line */
+	struct store_order order; /* when the command names an order (arg 0) */
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *alias; /* Chinese command word, or NULL */
+	const char *usage;
+	int min_args;
+	int max_args;
+	enum who who;
+	int needs_order; /* argument 0 is an order number */
+	int (*exec)(struct core_req *r, struct cmd_args *a);
+};
+
+static int is_supervisor(const struct cfg_staff *s)
+{
+	return s && (strcmp(s->role, "supervisor") == 0 || strcmp(s->role, "dispatcher") == 0);
+}
+
+static int reply_tpl(struct core_req *r, enum dlg_msg id, const char *a0, const char *a1)
+{
+	const char *args[2] = {a0, a1};
+
+	return core_reply_msg(r, id, args, 2);
+}
+
+static int bad_state(struct core_req *r, const struct store_order *o)
+{
+	return reply_tpl(r, M_BAD_STATE, o->number, dlg_status_name(r->lang, o->status));
+}
+
+static int status_in(const char *status, const char *const *list)
+{
+	int i;
+
+	for (i = 0; list[i]; i++)
+		if (strcmp(status, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Only the assignee or a supervisor acts on an order someone has taken. */
+static int may_act(struct core_req *r, const struct store_order *o)
+{
+	if (!o->assignee[0] || strcmp(o->assignee, r->staff->id) == 0 || is_supervisor(r->staff))
+		return 1;
+	reply_tpl(r, M_NOT_YOURS, o->number, core_staff_name(r->c, o->assignee));
+	return 0;
+}
+
+/* Tells the resident something about their order, in their language. */
+static int notice(struct core_req *r, const struct store_order *o, enum dlg_msg id,
+		  const char *a1, const char *a2, const char *a3)
+{
+	const char *args[4] = {o->number, a1, a2, a3};
+	struct buf b;
+	int rc;
+
+	buf_init(&b);
+	buf_tpl(&b, dlg_msg(core_order_lang(r->c, o), id), args, 4);
+	rc = b.failed ? -1 : core_notify_resident(r->c, o, buf_str(&b), NULL, 0, r->now);
+	buf_release(&b);
+	return rc;
+}
+
+static const char *centre_phone(struct core *c)
+{
+	const char *p = c->cfg->communities[0].phone;
+
+	return p ? p : "";
+}
+
+static int confirm(struct core_req *r, const char *what)
+{
+	return reply_tpl(r, M_STAFF_DONE, what, NULL);
+}
+
+/* Sends the assignee the resident's full contact details, privately. */
+static int send_contact(struct core_req *r, const struct store_order *o,
+			const struct cfg_staff *to)
+{
+	const char *args[6] = {o->number,    o->contact_name, o->room,
+			       o->phone,     o->description,  o->preferred_time};
+	struct buf b;
+	int rc;
+
+	buf_init(&b);
+	buf_tpl(&b, dlg_msg(r->lang, M_CONTACT), args, 6);
+	rc = b.failed ? -1 : core_notify_staff(r->c, to, buf_str(&b), NULL, 0, r->now);
+	buf_release(&b);
+	return rc;
+}
+
+static int take(struct core_req *r, struct store_order *o, const struct cfg_staff *to,
+		const char *action)
+{
+	static const char *const open[] = {"pending", "assigned", "scheduled", "rework", NULL};
+	const char *new_status;
+	int reassign = o->assignee[0] && strcmp(o->assignee, to->id) != 0;
+
+	if (!status_in(o->status, open))
+		return bad_state(r, o);
+	new_status = strcmp(o->status, "pending") == 0 ? "assigned" : o->status;
+	buf_copy(o->assignee, sizeof(o->assignee), to->id);
+	if (!o->assigned_at)
+		o->assigned_at = r->now;
+	if (core_transition(r->c, o, new_status, action, r->actor, r->in->channel, to->id,
+			    r->now) < 0)
+		return -1;
+	if (notice(r, o, reassign ? M_NOTICE_REASSIGNED : M_NOTICE_ASSIGNED, to->name, NULL,
+		   NULL) < 0)
+		return -1;
+	return send_contact(r, o, to);
+}
+
+static int c_accept(struct core_req *r, struct cmd_args *a)
+{
+	struct store_order *o = &a->order;
+	char what[128];
+
+	if (o->assignee[0] && strcmp(o->assignee, r->staff->id) != 0 &&
+	    strcmp(o->status, "pending") != 0)
+		return reply_tpl(r, M_NOT_YOURS, o->number, core_staff_name(r->c, o->assignee));
+	if (strcmp(o->status, "pending") != 0)
+		return bad_state(r, o);
+	if (take(r, o, r->staff, "accepted") < 0)
+		return -1;
+	snprintf(what, sizeof(what), "/accept %s", o->number);
+	return confirm(r, what);
+}
+
+static int c_assign(struct core_req *r, struct cmd_args *a)
+{
+	const struct cfg_staff *to = cfg_staff_find(r->c->cfg, a->argv[1]);
+	char what[160];
+	const char *args[1];
+	struct buf b;
+	int rc;
+
+	if (!to)
+		return reply_tpl(r, M_NO_STAFF, a->argv[1], NULL);
+	if (take(r, &a->order, to, "assigned") < 0)
+		return -1;
+	args[0] = a->order.number;
+	buf_init(&b);
+	buf_tpl(&b, dlg_msg(r->lang, M_ASSIGNED_TO_YOU), args, 1);
+	rc = core_notify_staff(r->c, to, buf_str(&b), NULL, 0, r->now);
+	buf_release(&b);
+	snprintf(what, sizeof(what), "/assign %s %s", a->order.number, to->id);
+	return rc < 0 ? -1 : confirm(r, what);
+}
+
+static void format_when(int lang, int64_t at, const char *text, char *out, size_t len)
+{
+	struct tm tm;
+	time_t t = (time_t)at;
+
+	if (!at || !localtime_r(&t, &tm)) {
+		buf_copy(out, len, text);
+		return;
+	}
+	if (lang == DLG_EN)
+		strftime(out, len, "%a %d %b %H:%M", &tm);
+	else
+		snprintf(out, len, "%d月%d日 %02d:%02d", tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			 tm.tm_min);
+}
+
+static int c_eta(struct core_req *r, struct cmd_args *a)
+{
+	static const char *const ok[] = {"assigned", "scheduled", "rework", NULL};
+	struct store_order *o = &a->order;
+	char text[256], when[128], what[300];
+	time_t at = 0;
+
+	if (!may_act(r, o))
+		return 0;
+	if (!status_in(o->status, ok))
+		return bad_state(r, o);
+	if (dlg_parse_time(a->argv[1], (time_t)r->now, text, sizeof(text), &at) < 0)
+		return reply_tpl(r, M_USAGE, "/eta N TIME", NULL);
+	buf_copy(o->eta, sizeof(o->eta), text);
+	o->eta_at = (int64_t)at;
+	if (!o->assignee[0])
+		buf_copy(o->assignee, sizeof(o->assignee), r->staff->id);
+	if (core_transition(r->c, o, strcmp(o->status, "rework") == 0 ? "rework" : "scheduled",
+			    "eta", r->actor, r->in->channel, text, r->now) < 0)
+		return -1;
+	format_when(core_order_lang(r->c, o), o->eta_at, o->eta, when, sizeof(when));
+	if (notice(r, o, M_NOTICE_ETA, core_staff_name(r->c, o->assignee), when,
+		   centre_phone(r->c)) < 0)
+		return -1;
+	snprintf(what, sizeof(what), "/eta %s %s", o->number, text);
+	return confirm(r, what);
+}
+
+static int c_start(struct core_req *r, struct cmd_args *a)
+{
+	static const char *const ok[] = {"assigned", "scheduled", "rework", NULL};
+	struct store_order *o = &a->order;
+	char what[64];
+
+	if (!may_act(r, o))
+		return 0;
+	if (!status_in(o->status, ok))
+		return bad_state(r, o);
+	if (!o->assignee[0])
+		buf_copy(o->assignee, sizeof(o->assignee), r->staff->id);
+	o->started_at = r->now;
+	if (core_transition(r->c, o, "in_progress", "started", r->actor, r->in->channel, "",
+			    r->now) < 0)
+		return -1;
+	if (notice(r, o, M_NOTICE_STARTED, core_staff_name(r->c, o->assignee), NULL, NULL) < 0)
+		return -1;
+	snprintf(what, sizeof(what), "/start %s", o->number);
+	return confirm(r, what);
+}
+
+static int c_done(struct core_req *r, struct cmd_args *a)
+{
+	static const char *const ok[] = {"assigned", "scheduled", "in_progress", "rework", NULL};
+	struct store_order *o = &a->order;
+	char detail[64] = "", what[96];
+	int64_t fen = -1;
+
+	if (!may_act(r, o))
+		return 0;
+	if (!status_in(o->status, ok))
+		return bad_state(r, o);
+	if (a->argc > 1 && core_parse_money(a->argv[1], &fen) < 0)
+		return reply_tpl(r, M_BAD_FEE, a->argv[1], NULL);
+	if (!o->assignee[0])
+		buf_copy(o->assignee, sizeof(o->assignee), r->staff->id);
+	o->done_at = r->now;
+	if (fen >= 0) {
+		core_money(fen, detail, sizeof(detail));
+		if (store_fee_record(r->c->store, o->id, fen, r->staff->id, r->now) < 0)
+			return -1;
+		o->fee = fen;
+	}
+	if (core_transition(r->c, o, "awaiting_acceptance", "done", r->actor, r->in->channel,
+			    fen >= 0 ? detail : "", r->now) < 0)
+		return -1;
+	if (core_begin_accept(r->c, o, r->now) < 0)
+		return -1;
+	snprintf(what, sizeof(what), "/done %s%s%s", o->number, fen >= 0 ? " " : "", detail);
+	return confirm(r, what);
+}
+
+static int c_paid(struct core_req *r, struct cmd_args *a)
+{
+	static const char *const no[] = {"cancelled", "declined", "pending", NULL};
+	struct store_order *o = &a->order;
+	char amount[32], what[600];
+
+	if (status_in(o->status, no))
+		return bad_state(r, o);
+	if (o->fee < 0)
+		return reply_tpl(r, M_NO_FEE, o->number, NULL);
+	if (store_payment_record(r->c->store, o->id, o->fee, a->argv[1], r->staff->id, r->now) <
+	    0)
+		return -1;
+	core_money(o->fee, amount, sizeof(amount));
+	if (store_event_add(r->c->store, o->id, r->now, r->actor, r->in->channel, "paid",
+			    o->status, o->status, a->argv[1]) < 0)
+		return -1;
+	if (notice(r, o, M_NOTICE_PAID, amount, a->argv[1], NULL) < 0)
+		return -1;
+	snprintf(what, sizeof(what), "/paid %s %s", o->number, a->argv[1]);
+	return confirm(r, what);
+}
+
+static int cancel_order(struct core_req *r, struct store_order *o, const char *reason)
+{
+	const char *args[2] = {o->number, reason};
+	const struct cfg_staff *assignee = cfg_staff_find(r->c->cfg, o->assignee);
+	struct buf b;
+	int rc;
+
+	buf_copy(o->reason, sizeof(o->reason), reason);
+	if (core_transition(r->c, o, "cancelled", "cancelled", r->actor, r->in->channel, reason,
+			    r->now) < 0)
+		return -1;
+	/* A pending acceptance question about this order is moot now. */
+	if (store_session_delete(r->c->store, o->channel, o->chat, o->user) < 0)
+		return -1;
+	if (!assignee || (r->staff && r->staff == assignee))
+		return 0;
+	buf_init(&b);
+	buf_tpl(&b, dlg_msg(r->lang, M_CANCEL_PING), args, 2);
+	rc = core_notify_staff(r->c, assignee, buf_str(&b), NULL, 0, r->now);
+	buf_release(&b);
+	return rc;
+}
+
+static int c_cancel(struct core_req *r, struct cmd_args *a)
+{
+	static const char *const done[] = {"closed", "cancelled", "declined", NULL};
+	struct store_order *o = &a->order;
+	char what[600];
+
+	if (status_in(o->status, done))
+		return bad_state(r, o);
+	if (!r->staff) {
+		if (o->resident_id != r->resident.id)
+			return reply_tpl(r, M_NO_ORDER, o->number, NULL);
+		if (strcmp(o->status, "pending") != 0)
+			return reply_tpl(r, M_RESIDENT_CANNOT_CANCEL, o->number,
+					 dlg_status_name(r->lang, o->status));
+		if (cancel_order(r, o, a->argc > 1 ? a->argv[1] : "withdrawn by the resident") < 0)
+			return -1;
+		return reply_tpl(r, M_RESIDENT_CANCELLED, o->number, NULL);
+	}
+	/* Staff cancel their own orders; anyone else's is for a supervisor. */
+	if (!is_supervisor(r->staff) && strcmp(o->assignee, r->staff->id) != 0)
+		return core_reply_msg(r, M_SUPERVISOR_ONLY, NULL, 0);
+	if (a->argc < 2)
+		return reply_tpl(r, M_USAGE, "/cancel N REASON", NULL);
+	if (cancel_order(r, o, a->argv[1]) < 0)
+		return -1;
+	if (notice(r, o, M_NOTICE_CANCELLED, a->argv[1], NULL, NULL) < 0)
+		return -1;
+	snprintf(what, sizeof(what), "/cancel %s %s", o->number, a->argv[1]);
+	return confirm(r, what);
+}
+
+/* ---- lists ---------------------------------------------------------------------- */
+
+struct list_ctx {
+	struct core_req *r;
+	struct buf b;
+	int n;
+	int staff_view;
+};
+
+static int list_line(const struct store_order *o, void *ud)
+{
+	struct list_ctx *l = ud;
+	const char *who = o->assignee[0] ? core_staff_name(l->r->c, o->assignee) : "";
+
+	buf_printf(&l->b, "\n%s  %s  %s", o->number, dlg_status_name(l->r->lang, o->status),
+		   dlg_category_name(l->r->lang, o->category));
+	if (l->staff_view)
+		buf_printf(&l->b, "  %s", o->room);
+	buf_printf(&l->b, "  %.60s", o->description);
+	if (who[0])
+		buf_printf(&l->b, "  → %s", who);
+	l->n++;
+	return l->n >= 30;
+}
+
+static int send_list(struct core_req *r, struct list_ctx *l, enum dlg_msg head, enum dlg_msg none)
+{
+	struct buf out;
+	int rc;
+
+	buf_init(&out);
+	if (!l->n)
+		buf_add(&out, dlg_msg(r->lang, none));
+	else
+		buf_printf(&out, "%s%s", dlg_msg(r->lang, head), buf_str(&l->b));
+	rc = out.failed ? -1 : core_reply(r, buf_str(&out), NULL, 0);
+	buf_release(&out);
+	buf_release(&l->b);
+	return rc;
+}
+
+static int c_orders(struct core_req *r, struct cmd_args *a)
+{
+	struct store_order_filter f;
+	struct list_ctx l;
+
+	(void)a;
+	memset(&f, 0, sizeof(f));
+	memset(&l, 0, sizeof(l));
+	l.r = r;
+	l.staff_view = 1;
+	f.open_only = 1;
+	if (store_orders_list(r->c->store, &f, list_line, &l) < 0) {
+		buf_release(&l.b);
+		return -1;
+	}
+	return send_list(r, &l, M_ORDERS_HEAD, M_ORDERS_NONE);
+}
+
+static int c_my(struct core_req *r, struct cmd_args *a)
+{
+	struct store_order_filter f;
+	struct list_ctx l;
+
+	(void)a;
+	memset(&f, 0, sizeof(f));
+	memset(&l, 0, sizeof(l));
+	l.r = r;
+	f.resident_id = r->resident.id;
+	f.limit = 10;
+	if (store_orders_list(r->c->store, &f, list_line, &l) < 0) {
+		buf_release(&l.b);
+		return -1;
+	}
+	return send_list(r, &l, M_MY_HEAD, M_MY_NONE);
+}
+
+static int c_prices(struct core_req *r, struct cmd_args *a)
+{
+	const struct cfg *cfg = r->c->cfg;
+	struct buf b;
+	size_t i;
+	int rc;
+
+	(void)a;
+	buf_init(&b);
+	buf_add(&b, dlg_msg(r->lang, M_PRICES_HEAD));
+	for (i = 0; i < cfg->nitems; i++) {
+		const struct cfg_item *it = &cfg->items[i];
+
+		buf_printf(&b, "\n%s · %s：%s", dlg_category_name(r->lang, it->category),
+			   r->lang == DLG_EN && it->name_en ? it->name_en : it->name_zh,
+			   it->price ? it->price : dlg_msg(r->lang, M_NONE_GIVEN));
+	}
+	rc = b.failed ? -1 : core_reply(r, buf_str(&b), NULL, 0);
+	buf_release(&b);
+	return rc;
+}
+
+static int c_help(struct core_req *r, struct cmd_args *a)
+{
+	(void)a;
+	if (r->staff && core_reply_msg(r, M_HELP_STAFF, NULL, 0) < 0)
+		return -1;
+	return r->staff && r->in->is_group ? 0 : core_reply_msg(r, M_HELP_RESIDENT, NULL, 0);
+}
+
+static int c_lang(struct core_req *r, struct cmd_args *a)
+{
+	int lang = dlg_lang_from_hint(a->argv[0], -1);
+
+	if (lang < 0 && strcmp(a->argv[0], "中文") == 0)
+		lang = DLG_ZH;
+	if (lang < 0)
+		return reply_tpl(r, M_USAGE, "/lang zh|en", NULL);
+	r->lang = lang;
+	buf_copy(r->resident.lang, sizeof(r->resident.lang), dlg_lang_code(lang));
+	if (store_resident_save(r->c->store, &r->resident, r->now) < 0)
+		return -1;
+	return core_reply_msg(r, M_LANG_SET, NULL, 0);
+}
+
+static const struct cmd_entry commands[] = {
+	{"accept", "接单", "/accept N", 1, 1, STAFF, 1, c_accept},
+	{"assign", "派单", "/assign N STAFF", 2, 2, SUPERVISOR, 1, c_assign},
+	{"eta", "预约", "/eta N TIME", 2, 2, STAFF, 1, c_eta},
+	{"start", "开工", "/start N", 1, 1, STAFF, 1, c_start},
+	{"done", "完工", "/done N [FEE]", 1, 2, STAFF, 1, c_done},
+	{"paid", "收款", "/paid N RECEIPT", 2, 2, STAFF, 1, c_paid},
+	{"cancel", "撤单", "/cancel N [REASON]", 1, 2, ANYONE, 1, c_cancel},
+	{"orders", "工单", "/orders", 0, 0, STAFF, 0, c_orders},
+	{"my", "我的工单", "/my", 0, 0, ANYONE, 0, c_my},
+	{"prices", "价格", "/prices", 0, 0, ANYONE, 0, c_prices},
+	{"help", "帮助", "/help", 0, 0, ANYONE, 0, c_help},
+	{"lang", "语言", "/lang zh|en", 1, 1, ANYONE, 0, c_lang},
+};
+
+/* Splits "NAME a b rest of line": the last allowed argument keeps the rest. */
+static int split(const char *text, const struct cmd_entry *e, struct cmd_args *a)
+{
+	const char *p = text;
+	size_t n;
+
+	while (*p && *p != ' ')
+		p++;
+	memset(a, 0, sizeof(*a));
+	while (*p == ' ')
+		p++;
+	while (*p && a->argc < e->max_args) {
+		if (a->argc == e->max_args - 1) {
+			buf_copy(a->argv[a->argc++], sizeof(a->argv[0]), p);
+			break;
+		}
+		n = strcspn(p, " ");
+		snprintf(a->argv[a->argc++], sizeof(a->argv[0]), "%.*s", (int)n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	return *p && a->argc == e->max_args && e->max_args == 0 ? -1 : 0;
+}
+
+static const struct cmd_entry *find(const char *text, int *slash)
+{
+	size_t i, n;
+	const char *name = text;
+
+	*slash = text[0] == '/';
+	if (*slash)
+		name++;
+	n = strcspn(name, " @");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		const struct cmd_entry *e = &commands[i];
+
+		if (*slash && strlen(e->name) == n && strncmp(name, e->name, n) == 0)
+			return e;
+		if (!*slash && e->alias && strncmp(name, e->alias, strlen(e->alias)) == 0 &&
+		    (name[strlen(e->alias)] == '\0' || name[strlen(e->alias)] == ' '))
+			return e;
+	}
+	return NULL;
+}
+
+int core_command(struct core_req *r, const char *text, int dialog_active)
+{
+	const struct cmd_entry *e;
+	struct cmd_args a;
+	char number[64];
+	int slash, rc;
+
+	e = find(text, &slash);
+	if (!e) {
+		/* Triggers and dialog words are not commands; anything else with a slash is. */
+		if (slash && !dlg_is_trigger(text, NULL) && !dlg_is_back(text) && !dlg_is_skip(text) &&
+		    !dlg_is_yes(text) && !dlg_is_no(text) && strncmp(text, "/start", 6) != 0) {
+			char cmd[64];
+
+			snprintf(cmd, sizeof(cmd), "%.*s", (int)strcspn(text, " "), text);
+			reply_tpl(r, M_UNKNOWN_COMMAND, cmd, NULL);
+			return 1;
+		}
+		return 0;
+	}
+	split(text, e, &a);
+	/* Bare "cancel"/"help" inside a conversation belong to the conversation. */
+	if (dialog_active && a.argc == 0 && (strcmp(e->name, "cancel") == 0 ||
+					     strcmp(e->name, "help") == 0))
+		return 0;
+	if (e->who != ANYONE && !r->staff) {
+		core_reply_msg(r, M_STAFF_ONLY, NULL, 0);
+		return 1;
+	}
+	if (e->who == SUPERVISOR && !is_supervisor(r->staff)) {
+		core_reply_msg(r, M_SUPERVISOR_ONLY, NULL, 0);
+		return 1;
+	}
+	if (a.argc < e->min_args) {
+		if (strcmp(e->name, "cancel") == 0 && !dialog_active)
+			return 0; /* a bare "取消"/"cancel" with nothing to cancel: let the dialog say so */
+		reply_tpl(r, M_USAGE, e->usage, NULL);
+		return 1;
+	}
+	if (e->needs_order) {
+		core_norm_number(a.argv[0], number, sizeof(number));
+		rc = store_order_get(r->c->store, number, &a.order);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			reply_tpl(r, M_NO_ORDER, number, NULL);
+			return 1;
+		}
+	}
+	rc = e->exec(r, &a);
+	return rc < 0 ? rc : 1;
+}

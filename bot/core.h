@@ -1,0 +1,52 @@
+/*
+ * core.h - what Concierge does with one inbound message, whatever the channel.
+ *
+ * core_handle() runs inside a store transaction the caller opened (so that
+ * several messages can share one commit): it drops duplicates, runs staff
+ * and resident commands, advances the dialog, applies order changes with
+ * their history events, and queues every reply and notice in the outbox.
+ * It performs no network I/O; the sender delivers the outbox afterwards.
+ */
+#ifndef CONCIERGE_CORE_H
+#define CONCIERGE_CORE_H
+
+#include <stdint.h>
+
+#include "bot/msg.h"
+
+struct cfg;
+struct store;
+struct core;
+
+/* CFG and STORE are borrowed and must outlive the core. */
+struct core *core_new(const struct cfg *cfg, struct store *store);
+void core_free(struct core *c);
+
+/*
+ * Handles IN at time NOW. Returns 0 when the message was handled or was a
+ * duplicate, <0 on a store failure (the caller rolls the transaction back
+ * and the platform retries).
+ */
+int core_handle(struct core *c, const struct msg_in *in, int64_t now);
+
+/*
+ * Time-driven work, called now and then: closes orders left awaiting
+ * acceptance past the configured days and escalates pending orders whose
+ * promised response time ran out. Runs its own transaction.
+ */
+int core_tick(struct core *c, int64_t now);
+
+/*
+ * Queues TEXT (with buttons) for CHANNEL/CHAT. A chat named "staff" on the
+ * terminal or web channel stands for every staff member there, and is
+ * queued once per person.
+ */
+int core_send(struct core *c, const char *channel, const char *chat, const char *text,
+	      const struct msg_button *buttons, int nbuttons, int64_t now);
+
+/* Money in fen as text: 5000 -> "50", 3550 -> "35.5". */
+void core_money(int64_t fen, char *out, size_t outlen);
+/* Parses "50", "35.5", "¥50", "50元" into fen; <0 when not an amount. */
+int core_parse_money(const char *text, int64_t *fen);
+
+#endif

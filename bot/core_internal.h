@@ -1,0 +1,64 @@
+/*
+ * core_internal.h - what core.c and the command files share. Not for other
+ * modules: they use core.h.
+ */
+#ifndef CONCIERGE_CORE_INTERNAL_H
+#define CONCIERGE_CORE_INTERNAL_H
+
+#include <stdint.h>
+
+#include "bot/config.h"
+#include "bot/core.h"
+#include "bot/msg.h"
+#include "dialogs/buf.h"
+#include "dialogs/engine.h"
+#include "dialogs/messages.h"
+#include "store/store.h"
+
+struct core {
+	const struct cfg *cfg;
+	struct store *store;
+};
+
+/* Everything known about the sender of the message being handled. */
+struct core_req {
+	struct core *c;
+	const struct msg_in *in;
+	int64_t now;
+	int lang;
+	const struct cfg_staff *staff; /* NULL for residents */
+	struct store_resident resident; /* id 0 when not loaded */
+	char actor[112];               /* "staff:wang" or "resident:12" */
+	char reply_channel[16];        /* where replies to this message go */
+	char reply_chat[96];
+};
+
+/* Queues a reply to the sender: the chat the message came from. */
+int core_reply(struct core_req *r, const char *text, const struct msg_button *b, int nb);
+/* Queues message ID with ARGS to the sender. */
+int core_reply_msg(struct core_req *r, enum dlg_msg id, const char *const *args, int nargs);
+/* Private notices. */
+int core_notify_resident(struct core *c, const struct store_order *o, const char *text,
+			 const struct msg_button *b, int nb, int64_t now);
+int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *text,
+		      const struct msg_button *b, int nb, int64_t now);
+int core_notify_supervisors(struct core *c, const char *text, int64_t now);
+int core_notify_staff_chats(struct core *c, const char *text, const struct msg_button *b,
+			    int nb, int64_t now);
+/* The resident's language for notices about O. */
+int core_order_lang(struct core *c, const struct store_order *o);
+/* Changes O's status, saves it and appends the event. */
+int core_transition(struct core *c, struct store_order *o, const char *new_status,
+		    const char *action, const char *actor, const char *via, const char *detail,
+		    int64_t now);
+/* A staff member's display name, or the id. */
+const char *core_staff_name(struct core *c, const char *id);
+/* "261127-001", "261127001", "#261127-001" -> "261127-001" in OUT. */
+void core_norm_number(const char *in, char *out, size_t outlen);
+/* Loads the resident's dialog, asks acceptance questions for O. */
+int core_begin_accept(struct core *c, struct store_order *o, int64_t now);
+
+/* Runs a slash command (or Chinese command word). 1 handled, 0 not a command, <0 error. */
+int core_command(struct core_req *r, const char *text, int dialog_active);
+
+#endif

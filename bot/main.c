@@ -1,0 +1,136 @@
+/*
+ * main.c - `concierge [--config FILE] [--db PATH] COMMAND ...`.
+ *
+ * Loads and checks the configuration before anything else: a bad file stops
+ * every command with the file, the path inside it and the reason. The time
+ * zone of the configuration becomes the process's, so that "today 3pm" and
+ * order numbers follow the service centre's calendar.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bot/cli.h"
+#include "bot/config.h"
+#include "dialogs/engine.h"
+#include "store/store.h"
+
+#define VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+	fputs("usage: concierge [--config FILE] [--db PATH] COMMAND [ARGS]\n"
+	      "\n"
+	      "commands:\n"
+	      "  serve [--listen HOST:PORT]       run the gateway\n"
+	      "  chat --as resident:ID|staff:ID   talk to the bot from the terminal\n"
+	      "  orders list [--status S] [--json]\n"
+	      "  orders show NUMBER [--json]\n"
+	      "  outbox list [--dead] [--json]\n"
+	      "  outbox retry ID|--all-dead\n"
+	      "  check-config                     report every problem in the configuration\n"
+	      "  version\n"
+	      "\n"
+	      "--config defaults to config.json, then config.example.json.\n"
+	      "--db defaults to the configuration's \"database\".\n",
+	      f);
+}
+
+static const char *default_config(void)
+{
+	return access("config.json", F_OK) == 0 ? "config.json" : "config.example.json";
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_env env;
+	const char *cmd;
+	char err[8192];
+	int i = 1, rc = 1;
+
+	memset(&env, 0, sizeof(env));
+	for (; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			env.config_path = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			env.config_path = argv[i] + 9;
+		else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+			env.db_path = argv[++i];
+		else if (strncmp(argv[i], "--db=", 5) == 0)
+			env.db_path = argv[i] + 5;
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			puts("concierge " VERSION);
+			return 0;
+		} else
+			break;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[i];
+	env.argc = argc - i - 1;
+	env.argv = argv + i + 1;
+	if (strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "version") == 0) {
+		puts("concierge " VERSION);
+		return 0;
+	}
+	if (!env.config_path)
+		env.config_path = default_config();
+	if (cfg_load(env.config_path, &env.cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		if (strcmp(cmd, "check-config") != 0)
+			fprintf(stderr, "concierge: configuration refused, not starting\n");
+		return 2;
+	}
+	if (dlg_check_flows(err, sizeof(err)) < 0) {
+		fprintf(stderr, "concierge: %s\n", err);
+		goto out;
+	}
+	if (strcmp(cmd, "check-config") == 0) {
+		printf("%s: OK\n", env.config_path);
+		rc = 0;
+		goto out;
+	}
+	setenv("TZ", env.cfg->timezone, 1);
+	tzset();
+	if (!env.db_path)
+		env.db_path = env.cfg->database;
+	if (strcmp(cmd, "chat") != 0 && strcmp(cmd, "orders") != 0 &&
+	    strcmp(cmd, "outbox") != 0 && strcmp(cmd, "serve") != 0) {
+		fprintf(stderr, "concierge: unknown command '%s'\n", cmd);
+		usage(stderr);
+		rc = 2;
+		goto out;
+	}
+	if (store_open(env.db_path, &env.store, err, sizeof(err)) < 0) {
+		fprintf(stderr, "concierge: %s\n", err);
+		goto out;
+	}
+	if (store_staff_sync(env.store, env.cfg) < 0) {
+		fprintf(stderr, "concierge: %s: %s\n", env.db_path, store_errmsg(env.store));
+		goto out;
+	}
+	if (strcmp(cmd, "chat") == 0)
+		rc = cli_chat(&env);
+	else if (strcmp(cmd, "orders") == 0)
+		rc = cli_orders(&env);
+	else if (strcmp(cmd, "outbox") == 0)
+		rc = cli_outbox(&env);
+	else
+		rc = cli_serve(&env);
+out:
+	store_close(env.store);
+	cfg_free(env.cfg);
+	return rc;
+}

@@ -1,0 +1,797 @@
+/*
+ * engine.c - the dialog engine; see engine.h.
+ *
+ * Behaviour lives here, the shape of the conversations in flows.c and the
+ * words in messages.c. Everything is a function of its arguments: no clock,
+ * no store, no network, so every transition can be unit-tested directly.
+ */
+#include "dialogs/engine.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/config.h"
+#include "dialogs/buf.h"
+#include "dialogs/flows.h"
+#include "dialogs/messages.h"
+
+#define MAX_TRIES 3
+
+/* Promised minutes and price text for the state's item or category. */
+static void promise_of(const struct cfg *c, const struct dlg_state *st, int *minutes,
+		       const char **price, const char **item_name)
+{
+	const struct cfg_item *it = c ? cfg_item_find(c, st->item) : NULL;
+	size_t i;
+
+	*minutes = 0;
+	*price = NULL;
+	*item_name = NULL;
+	if (it) {
+		*minutes = it->response_minutes;
+		*price = it->price;
+		*item_name = st->lang == DLG_EN && it->name_en ? it->name_en : it->name_zh;
+	} else if (c) {
+		for (i = 0; i < c->nitems; i++)
+			if (strcmp(c->items[i].category, st->category) == 0 &&
+			    (!*minutes || c->items[i].response_minutes < *minutes))
+				*minutes = c->items[i].response_minutes;
+	}
+	if (*minutes <= 0)
+		*minutes = 60;
+}
+
+/* ---- state ------------------------------------------------------------------------ */
+
+void dlg_state_init(struct dlg_state *st, int lang)
+{
+	memset(st, 0, sizeof(*st));
+	st->lang = lang;
+}
+
+void dlg_state_release(struct dlg_state *st)
+{
+	free(st->suspended);
+	st->suspended = NULL;
+}
+
+char *dlg_state_to_json(const struct dlg_state *st)
+{
+	json_t *o = json_object(), *back = json_array();
+	char *s = NULL;
+	int i;
+
+	if (!o || !back)
+		goto out;
+	for (i = 0; i < st->nback; i++)
+		json_array_append_new(back, json_string(st->back[i]));
+	json_object_set_new(o, "flow", json_string(st->flow));
+	json_object_set_new(o, "step", json_string(st->step));
+	json_object_set_new(o, "lang", json_string(dlg_lang_code(st->lang)));
+	json_object_set_new(o, "tries", json_integer(st->tries));
+	json_object_set_new(o, "category", json_string(st->category));
+	json_object_set_new(o, "item", json_string(st->item));
+	json_object_set_new(o, "description", json_string(st->description));
+	json_object_set_new(o, "room", json_string(st->room));
+	json_object_set_new(o, "name", json_string(st->name));
+	json_object_set_new(o, "phone", json_string(st->phone));
+	json_object_set_new(o, "time", json_string(st->time));
+	json_object_set_new(o, "time_at", json_integer(st->time_at));
+	json_object_set_new(o, "saved_used", json_integer(st->saved_used));
+	json_object_set_new(o, "order", json_string(st->order));
+	json_object_set(o, "back", back);
+	if (st->suspended)
+		json_object_set_new(o, "suspended", json_string(st->suspended));
+	s = json_dumps(o, JSON_COMPACT);
+out:
+	json_decref(back);
+	json_decref(o);
+	return s;
+}
+
+static void get_str(json_t *o, const char *key, char *dst, size_t len)
+{
+	buf_copy(dst, len, json_string_value(json_object_get(o, key))); /* borrowed */
+}
+
+int dlg_state_from_json(const char *json, struct dlg_state *st)
+{
+	json_t *o, *back, *v;
+	size_t i;
+
+	dlg_state_init(st, DLG_ZH);
+	o = json ? json_loads(json, 0, NULL) : NULL;
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return -1;
+	}
+	get_str(o, "flow", st->flow, sizeof(st->flow));
+	get_str(o, "step", st->step, sizeof(st->step));
+	st->lang = dlg_lang_from_hint(json_string_value(json_object_get(o, "lang")), DLG_ZH);
+	st->tries = (int)json_integer_value(json_object_get(o, "tries"));
+	get_str(o, "category", st->category, sizeof(st->category));
+	get_str(o, "item", st->item, sizeof(st->item));
+	get_str(o, "description", st->description, sizeof(st->description));
+	get_str(o, "room", st->room, sizeof(st->room));
+	get_str(o, "name", st->name, sizeof(st->name));
+	get_str(o, "phone", st->phone, sizeof(st->phone));
+	get_str(o, "time", st->time, sizeof(st->time));
+	st->time_at = json_integer_value(json_object_get(o, "time_at"));
+	st->saved_used = (int)json_integer_value(json_object_get(o, "saved_used"));
+	get_str(o, "order", st->order, sizeof(st->order));
+	back = json_object_get(o, "back");
+	json_array_foreach(back, i, v)
+	{
+		if (st->nback < DLG_MAX_BACK)
+			buf_copy(st->back[st->nback++], sizeof(st->back[0]), json_string_value(v));
+	}
+	v = json_object_get(o, "suspended");
+	if (json_is_string(v))
+		st->suspended = strdup(json_string_value(v));
+	json_decref(o);
+	return 0;
+}
+
+/* ---- results ---------------------------------------------------------------------- */
+
+void dlg_result_init(struct dlg_result *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void dlg_result_release(struct dlg_result *r)
+{
+	int i, j;
+
+	for (i = 0; i < r->nreplies; i++) {
+		free(r->replies[i].text);
+		for (j = 0; j < r->replies[i].nbuttons; j++) {
+			free(r->replies[i].buttons[j].label);
+			free(r->replies[i].buttons[j].data);
+		}
+	}
+	free(r->comment);
+	dlg_result_init(r);
+}
+
+struct dlg_reply *dlg_result_reply(struct dlg_result *r, const char *text)
+{
+	struct dlg_reply *rep;
+
+	if (r->nreplies >= DLG_MAX_REPLIES)
+		return NULL;
+	rep = &r->replies[r->nreplies];
+	memset(rep, 0, sizeof(*rep));
+	rep->text = strdup(text ? text : "");
+	if (!rep->text)
+		return NULL;
+	r->nreplies++;
+	return rep;
+}
+
+int dlg_reply_button(struct dlg_reply *rep, const char *label, const char *data)
+{
+	if (!rep || rep->nbuttons >= MSG_MAX_BUTTONS)
+		return -1;
+	rep->buttons[rep->nbuttons].label = strdup(label);
+	rep->buttons[rep->nbuttons].data = strdup(data);
+	if (!rep->buttons[rep->nbuttons].label || !rep->buttons[rep->nbuttons].data) {
+		free(rep->buttons[rep->nbuttons].label);
+		free(rep->buttons[rep->nbuttons].data);
+		return -1;
+	}
+	rep->nbuttons++;
+	return 0;
+}
+
+/* Adds a reply built from message ID with ARGS; returns it for buttons. */
+static struct dlg_reply *say(struct dlg_result *res, int lang, enum dlg_msg id,
+			     const char *const *args, int nargs)
+{
+	struct buf b;
+	struct dlg_reply *rep;
+
+	buf_init(&b);
+	buf_tpl(&b, dlg_msg(lang, id), args, nargs);
+	rep = dlg_result_reply(res, buf_str(&b));
+	buf_release(&b);
+	return rep;
+}
+
+/* Appends text to the last reply (so one message carries intro and question). */
+static void say_more(struct dlg_result *res, int lang, enum dlg_msg id, const char *const *args,
+		     int nargs)
+{
+	struct dlg_reply *rep;
+	struct buf b;
+
+	if (!res->nreplies) {
+		say(res, lang, id, args, nargs);
+		return;
+	}
+	rep = &res->replies[res->nreplies - 1];
+	buf_init(&b);
+	buf_add(&b, rep->text);
+	buf_addc(&b, '\n');
+	buf_tpl(&b, dlg_msg(lang, id), args, nargs);
+	if (!b.failed) {
+		free(rep->text);
+		rep->text = buf_detach(&b);
+	}
+	buf_release(&b);
+}
+
+static void add_buttons(struct dlg_reply *rep, int lang, enum dlg_buttons kind)
+{
+	static const char *const digits[] = {"1", "2", "3", "4", "5"};
+	int i;
+
+	if (!rep)
+		return;
+	switch (kind) {
+	case DLG_BTN_CONFIRM:
+		dlg_reply_button(rep, dlg_msg(lang, M_BTN_CONFIRM), "yes");
+		dlg_reply_button(rep, dlg_msg(lang, M_BTN_BACK), "back");
+		dlg_reply_button(rep, dlg_msg(lang, M_BTN_CANCEL), "cancel");
+		break;
+	case DLG_BTN_YESNO:
+		dlg_reply_button(rep, dlg_msg(lang, M_BTN_YES), "yes");
+		dlg_reply_button(rep, dlg_msg(lang, M_BTN_NO), "no");
+		break;
+	case DLG_BTN_ACCEPT:
+		dlg_reply_button(rep, dlg_msg(lang, M_BTN_ACCEPT_YES), "yes");
+		dlg_reply_button(rep, dlg_msg(lang, M_BTN_ACCEPT_NO), "no");
+		break;
+	case DLG_BTN_RATING:
+		for (i = 0; i < 5; i++)
+			dlg_reply_button(rep, digits[i], digits[i]);
+		break;
+	case DLG_BTN_SKIP:
+		dlg_reply_button(rep, dlg_msg(lang, M_BTN_SKIP), "skip");
+		break;
+	case DLG_BTN_ASAP:
+		dlg_reply_button(rep, dlg_msg(lang, M_BTN_ASAP), "asap");
+		break;
+	case DLG_BTN_NONE:
+		break;
+	}
+}
+
+/* ---- prompts ------------------------------------------------------------------------ */
+
+static int has_saved(const struct dlg_ctx *ctx)
+{
+	return ctx->saved_name && *ctx->saved_name && ctx->saved_room && *ctx->saved_room &&
+	       ctx->saved_phone && *ctx->saved_phone;
+}
+
+/* Fills the prompt of the current step into a reply (appended to the last one if APPEND). */
+static void prompt_step(const struct dlg_ctx *ctx, const struct dlg_state *st,
+			struct dlg_result *res, int append)
+{
+	const struct dlg_flow_def *flow = dlg_flow_find(st->flow);
+	int idx = dlg_step_index(flow, st->step);
+	const struct dlg_step_def *step;
+	struct dlg_reply *rep;
+	char masked[32], minutes_s[16];
+	const char *args[10] = {0};
+	int nargs = 0, minutes;
+	const char *price, *item_name;
+	char item_part[160] = "";
+
+	if (idx < 0)
+		return;
+	step = &flow->steps[idx];
+	if (strcmp(step->name, "saved") == 0) {
+		dlg_mask_phone(ctx->saved_phone ? ctx->saved_phone : "", masked, sizeof(masked));
+		args[0] = ctx->saved_name;
+		args[1] = ctx->saved_room;
+		args[2] = masked;
+		nargs = 3;
+	} else if (strcmp(step->name, "confirm") == 0) {
+		promise_of(ctx->cfg, st, &minutes, &price, &item_name);
+		snprintf(minutes_s, sizeof(minutes_s), "%d", minutes);
+		if (item_name)
+			snprintf(item_part, sizeof(item_part), " · %s", item_name);
+		args[0] = dlg_category_name(st->lang, st->category);
+		args[1] = st->description;
+		args[2] = st->room;
+		args[3] = st->name;
+		args[4] = st->phone; /* a private conversation: the resident's own number */
+		args[5] = st->time;
+		args[6] = price && *price ? price : dlg_msg(st->lang, M_NONE_GIVEN);
+		args[7] = minutes_s;
+		args[8] = item_part;
+		nargs = 9;
+	} else if (strcmp(step->name, "accept") == 0) {
+		return; /* asked by dlg_begin_accept, which knows the staff and fee */
+	}
+	if (append && res->nreplies) {
+		say_more(res, st->lang, step->prompt, args, nargs);
+		rep = &res->replies[res->nreplies - 1];
+	} else {
+		rep = say(res, st->lang, step->prompt, args, nargs);
+	}
+	add_buttons(rep, st->lang, step->buttons);
+}
+
+int dlg_prompt(const struct dlg_ctx *ctx, const struct dlg_state *st, struct dlg_result *res)
+{
+	prompt_step(ctx, st, res, 0);
+	return 0;
+}
+
+/* Is the field behind STEP already known? */
+static int step_satisfied(const struct dlg_ctx *ctx, const struct dlg_state *st,
+			  const char *step)
+{
+	if (strcmp(step, "description") == 0)
+		return st->description[0] != '\0';
+	if (strcmp(step, "saved") == 0)
+		return !has_saved(ctx) || st->saved_used != 0 ||
+		       (st->room[0] && st->name[0] && st->phone[0]);
+	if (strcmp(step, "room") == 0)
+		return st->room[0] != '\0';
+	if (strcmp(step, "name") == 0)
+		return st->name[0] != '\0';
+	if (strcmp(step, "phone") == 0)
+		return st->phone[0] != '\0';
+	if (strcmp(step, "time") == 0)
+		return st->time[0] != '\0';
+	return 0;
+}
+
+/* Moves to the first step still needing an answer. */
+static void advance(const struct dlg_ctx *ctx, struct dlg_state *st)
+{
+	const struct dlg_flow_def *flow = dlg_flow_find(st->flow);
+	int i;
+
+	for (i = 0; flow && i < flow->nsteps; i++)
+		if (!step_satisfied(ctx, st, flow->steps[i].name))
+			break;
+	if (flow && i < flow->nsteps)
+		buf_copy(st->step, sizeof(st->step), flow->steps[i].name);
+	st->tries = 0;
+}
+
+static void push_back(struct dlg_state *st, const char *step)
+{
+	if (st->nback == DLG_MAX_BACK) {
+		memmove(st->back[0], st->back[1], sizeof(st->back[0]) * (DLG_MAX_BACK - 1));
+		st->nback--;
+	}
+	buf_copy(st->back[st->nback++], sizeof(st->back[0]), step);
+}
+
+static void clear_field(struct dlg_state *st, const char *step)
+{
+	if (strcmp(step, "description") == 0) {
+		st->description[0] = '\0';
+	} else if (strcmp(step, "saved") == 0) {
+		if (st->saved_used > 0)
+			st->room[0] = st->name[0] = st->phone[0] = '\0';
+		st->saved_used = 0;
+	} else if (strcmp(step, "room") == 0) {
+		st->room[0] = '\0';
+	} else if (strcmp(step, "name") == 0) {
+		st->name[0] = '\0';
+	} else if (strcmp(step, "phone") == 0) {
+		st->phone[0] = '\0';
+	} else if (strcmp(step, "time") == 0) {
+		st->time[0] = '\0';
+		st->time_at = 0;
+	}
+}
+
+/* ---- validators: 0 accepted, or the message to re-ask with ---------------------- */
+
+typedef int (*dlg_validator)(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+			     struct dlg_result *res);
+
+/* Sets the description and, from it, the catalogue item and category. */
+static int set_description(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text)
+{
+	const struct cfg_item *it;
+	int rc = dlg_check_description(text, st->description, sizeof(st->description));
+
+	if (rc == DLG_E_TOOLONG)
+		return M_BAD_DESC_LONG;
+	if (rc < 0)
+		return M_BAD_DESC;
+	it = dlg_match_item(ctx->cfg, st->description, st->category[0] ? st->category : NULL);
+	if (it) {
+		buf_copy(st->item, sizeof(st->item), it->id);
+		buf_copy(st->category, sizeof(st->category), it->category);
+	} else if (!st->category[0]) {
+		buf_copy(st->category, sizeof(st->category), "inquiry");
+	}
+	return 0;
+}
+
+static int v_description(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+			 struct dlg_result *res)
+{
+	(void)res;
+	return set_description(ctx, st, text);
+}
+
+static int v_saved(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+		   struct dlg_result *res)
+{
+	(void)res;
+	if (dlg_is_yes(text)) {
+		st->saved_used = 1;
+		if (!st->room[0])
+			buf_copy(st->room, sizeof(st->room), ctx->saved_room);
+		if (!st->name[0])
+			buf_copy(st->name, sizeof(st->name), ctx->saved_name);
+		if (!st->phone[0])
+			buf_copy(st->phone, sizeof(st->phone), ctx->saved_phone);
+		return 0;
+	}
+	if (dlg_is_no(text)) {
+		st->saved_used = -1;
+		return 0;
+	}
+	return M_BAD_YESNO;
+}
+
+static int v_room(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+		  struct dlg_result *res)
+{
+	(void)ctx;
+	(void)res;
+	return dlg_norm_room(text, st->room, sizeof(st->room)) < 0 ? M_BAD_ROOM : 0;
+}
+
+static int v_name(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+		  struct dlg_result *res)
+{
+	(void)ctx;
+	(void)res;
+	return dlg_check_name(text, st->name, sizeof(st->name)) < 0 ? M_BAD_NAME : 0;
+}
+
+static int v_phone(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+		   struct dlg_result *res)
+{
+	(void)ctx;
+	(void)res;
+	return dlg_norm_phone(text, st->phone, sizeof(st->phone)) < 0 ? M_BAD_PHONE : 0;
+}
+
+static int v_time(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+		  struct dlg_result *res)
+{
+	time_t at = 0;
+
+	(void)res;
+	if (dlg_parse_time(text, (time_t)ctx->now, st->time, sizeof(st->time), &at) < 0)
+		return M_BAD_TIME;
+	if (strcmp(st->time, "asap") == 0)
+		buf_copy(st->time, sizeof(st->time), dlg_msg(st->lang, M_BTN_ASAP));
+	st->time_at = (int64_t)at;
+	return 0;
+}
+
+static int v_confirm(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+		     struct dlg_result *res)
+{
+	(void)ctx;
+	if (!dlg_is_yes(text))
+		return M_BAD_CONFIRM;
+	res->action = DLG_ACT_CREATE;
+	res->save_profile = 1;
+	res->end = 1;
+	(void)st;
+	return 0;
+}
+
+static int v_accept(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+		    struct dlg_result *res)
+{
+	const char *args[1] = {st->order};
+
+	(void)ctx;
+	if (dlg_is_yes(text)) {
+		res->action = DLG_ACT_ACCEPTED;
+		return 0;
+	}
+	if (dlg_is_no(text)) {
+		res->action = DLG_ACT_REWORK;
+		say(res, st->lang, M_REWORK_ACK, args, 1);
+		res->end = 1;
+		return 0;
+	}
+	return M_BAD_YESNO;
+}
+
+static int v_rating(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+		    struct dlg_result *res)
+{
+	int r = dlg_parse_rating(text);
+
+	(void)ctx;
+	(void)st;
+	if (!r)
+		return M_BAD_RATING;
+	res->action = DLG_ACT_RATED;
+	res->rating = r;
+	return 0;
+}
+
+static int v_comment(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+		     struct dlg_result *res)
+{
+	char c[1024];
+	const char *args[1] = {st->order};
+
+	(void)ctx;
+	res->action = DLG_ACT_COMMENTED;
+	if (!dlg_is_skip(text) && dlg_check_description(text, c, sizeof(c)) == 0)
+		res->comment = strdup(c);
+	say(res, st->lang, M_THANKS, args, 1);
+	res->end = 1;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	dlg_validator fn;
+} validators[] = {
+	{"description", v_description}, {"saved", v_saved},     {"room", v_room},
+	{"name", v_name},               {"phone", v_phone},     {"time", v_time},
+	{"confirm", v_confirm},         {"accept", v_accept},   {"rating", v_rating},
+	{"comment", v_comment},
+};
+
+static dlg_validator validator_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(validators) / sizeof(validators[0]); i++)
+		if (strcmp(validators[i].name, name) == 0)
+			return validators[i].fn;
+	return NULL;
+}
+
+int dlg_check_flows(char *err, size_t errlen)
+{
+	int f, s, missing;
+
+	missing = dlg_messages_missing();
+	if (missing) {
+		snprintf(err, errlen, "message %d has no text in one language", missing - 1);
+		return -1;
+	}
+	for (f = 0; f < dlg_nflows; f++) {
+		for (s = 0; s < dlg_flows[f].nsteps; s++) {
+			const struct dlg_step_def *st = &dlg_flows[f].steps[s];
+
+			if (!validator_find(st->validator)) {
+				snprintf(err, errlen, "flow %s: step %s: no validator named %s",
+					 dlg_flows[f].name, st->name, st->validator);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- the engine ------------------------------------------------------------------- */
+
+static void end_flow(const struct dlg_ctx *ctx, struct dlg_state *st, struct dlg_result *res)
+{
+	struct dlg_state resumed;
+
+	res->end = 1;
+	if (!st->suspended)
+		return;
+	/* An intake was paused by the acceptance questions: pick it up again. */
+	if (dlg_state_from_json(st->suspended, &resumed) == 0 && resumed.flow[0]) {
+		dlg_state_release(st);
+		*st = resumed;
+		res->end = 0;
+		say(res, st->lang, M_RESUMED, NULL, 0);
+		prompt_step(ctx, st, res, 1);
+		return;
+	}
+	dlg_state_release(&resumed);
+}
+
+static void start_intake(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+			 const char *category, struct dlg_result *res)
+{
+	struct dlg_extract x;
+	const char *args[1];
+	int rc;
+
+	dlg_state_release(st);
+	dlg_state_init(st, ctx->lang);
+	buf_copy(st->flow, sizeof(st->flow), "intake");
+	buf_copy(st->category, sizeof(st->category), category);
+	dlg_extract_details(text, &x);
+	buf_copy(st->room, sizeof(st->room), x.room);
+	buf_copy(st->phone, sizeof(st->phone), x.phone);
+	args[0] = category ? dlg_category_name(st->lang, category)
+			   : dlg_msg(st->lang, M_CAT_REPAIR);
+	if (x.description[0]) {
+		rc = set_description(ctx, st, x.description);
+		if (rc) /* too long: drop it and ask */
+			st->description[0] = '\0';
+		else if (dlg_out_of_scope(ctx->cfg, st->description))
+			goto decline;
+	}
+	if (category || st->category[0]) {
+		args[0] = dlg_category_name(st->lang, st->category[0] ? st->category : category);
+		say(res, st->lang, M_START, args, 1);
+	}
+	advance(ctx, st);
+	prompt_step(ctx, st, res, 1);
+	return;
+decline: {
+	const char *referral = st->lang == DLG_EN ? ctx->cfg->out_of_scope.referral_en
+						  : ctx->cfg->out_of_scope.referral_zh;
+	const char *dargs[2] = {st->description, referral ? referral : ""};
+
+	say(res, st->lang, M_DECLINED, dargs, 2);
+	res->action = DLG_ACT_DECLINE;
+	res->end = 1;
+}
+}
+
+int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+	       struct dlg_result *res)
+{
+	const struct dlg_flow_def *flow;
+	const struct dlg_step_def *step;
+	const char *category = NULL;
+	char centre_phone[64];
+	const char *args[1];
+	dlg_validator fn;
+	int idx, rc;
+
+	res->handled = 1;
+	if (!st->flow[0]) {
+		int trig = dlg_is_trigger(text, &category);
+
+		if (!trig && ctx->is_group && !ctx->addressed) {
+			res->handled = 0;
+			return 0;
+		}
+		start_intake(ctx, st, text, trig ? category : NULL, res);
+		return 0;
+	}
+	flow = dlg_flow_find(st->flow);
+	idx = dlg_step_index(flow, st->step);
+	if (idx < 0) { /* a state from an older version: start over politely */
+		dlg_state_release(st);
+		dlg_state_init(st, ctx->lang);
+		return dlg_handle(ctx, st, text, res);
+	}
+	step = &flow->steps[idx];
+
+	if (strcmp(st->flow, "intake") == 0) {
+		if (dlg_is_cancel(text)) {
+			say(res, st->lang, M_CANCELLED_INTAKE, NULL, 0);
+			res->end = 1;
+			return 0;
+		}
+		if (dlg_is_back(text)) {
+			if (!st->nback) {
+				say(res, st->lang, M_FIRST_STEP, NULL, 0);
+				prompt_step(ctx, st, res, 1);
+				return 0;
+			}
+			st->nback--;
+			clear_field(st, st->back[st->nback]);
+			buf_copy(st->step, sizeof(st->step), st->back[st->nback]);
+			st->tries = 0;
+			prompt_step(ctx, st, res, 0);
+			return 0;
+		}
+		/* A new trigger in the middle of an intake starts that intake afresh. */
+		if (dlg_is_trigger(text, &category) && strcmp(step->name, "description") != 0) {
+			start_intake(ctx, st, text, category, res);
+			return 0;
+		}
+	}
+	if (dlg_is_help(text)) {
+		prompt_step(ctx, st, res, 0);
+		say_more(res, st->lang, M_HELP_FOOT, NULL, 0);
+		return 0;
+	}
+
+	fn = validator_find(step->validator);
+	rc = fn ? fn(ctx, st, text, res) : M_ERROR;
+	if (rc) {
+		st->tries++;
+		say(res, st->lang, (enum dlg_msg)rc, NULL, 0);
+		if (st->tries >= MAX_TRIES) {
+			const struct cfg_community *com =
+				ctx->cfg && ctx->cfg->ncommunities ? &ctx->cfg->communities[0] : NULL;
+
+			buf_copy(centre_phone, sizeof(centre_phone), com && com->phone ? com->phone : "");
+			args[0] = centre_phone;
+			say_more(res, st->lang, M_TOO_MANY, args, 1);
+			res->human = 1;
+			st->tries = 0;
+		}
+		add_buttons(&res->replies[res->nreplies - 1], st->lang,
+			    step->buttons == DLG_BTN_ASAP ? DLG_BTN_NONE : step->buttons);
+		return 0;
+	}
+
+	if (strcmp(st->flow, "intake") == 0) {
+		if (strcmp(step->name, "description") == 0 &&
+		    dlg_out_of_scope(ctx->cfg, st->description)) {
+			const char *referral = st->lang == DLG_EN
+						       ? ctx->cfg->out_of_scope.referral_en
+						       : ctx->cfg->out_of_scope.referral_zh;
+			const char *dargs[2] = {st->description, referral ? referral : ""};
+
+			say(res, st->lang, M_DECLINED, dargs, 2);
+			res->action = DLG_ACT_DECLINE;
+			res->end = 1;
+			return 0;
+		}
+		if (res->end)
+			return 0; /* confirmed: the caller answers with the order number */
+		if (step->counts_for_back)
+			push_back(st, step->name);
+		advance(ctx, st);
+		prompt_step(ctx, st, res, 0);
+		return 0;
+	}
+
+	/* Acceptance. */
+	if (res->end) {
+		end_flow(ctx, st, res);
+		return 0;
+	}
+	if (idx + 1 < flow->nsteps) {
+		buf_copy(st->step, sizeof(st->step), flow->steps[idx + 1].name);
+		st->tries = 0;
+		prompt_step(ctx, st, res, 0);
+	}
+	return 0;
+}
+
+int dlg_begin_accept(const struct dlg_ctx *ctx, struct dlg_state *st, const char *number,
+		     const char *staff_name, const char *fee, struct dlg_result *res)
+{
+	char fee_part[96] = "";
+	const char *args[3];
+	const char *fargs[1] = {fee};
+	struct buf b;
+	char *paused = NULL;
+	int lang = st->flow[0] ? st->lang : ctx->lang;
+
+	if (strcmp(st->flow, "intake") == 0) {
+		paused = dlg_state_to_json(st);
+	} else if (st->suspended) {
+		paused = st->suspended; /* keep the intake paused under an earlier question */
+		st->suspended = NULL;
+	}
+	dlg_state_release(st);
+	dlg_state_init(st, lang);
+	st->suspended = paused;
+	buf_copy(st->flow, sizeof(st->flow), "accept");
+	buf_copy(st->step, sizeof(st->step), "accept");
+	buf_copy(st->order, sizeof(st->order), number);
+	if (fee && *fee) {
+		buf_init(&b);
+		buf_tpl(&b, dlg_msg(lang, M_FEE_PART), fargs, 1);
+		buf_copy(fee_part, sizeof(fee_part), buf_str(&b));
+		buf_release(&b);
+	}
+	args[0] = number;
+	args[1] = staff_name;
+	args[2] = fee_part;
+	add_buttons(say(res, lang, M_ASK_ACCEPT, args, 3), lang, DLG_BTN_ACCEPT);
+	res->handled = 1;
+	return 0;
+}

@@ -1,0 +1,152 @@
+/*
+ * engine.h - the dialog engine: a pure function of (flow, state, input, now).
+ *
+ * It walks a resident through intake (description, room, name, phone,
+ * preferred time, confirmation) and through acceptance of finished work
+ * (accept or not, rating, comment). It does no I/O: the caller loads the
+ * state, passes what is known about the world in a struct dlg_ctx, and gets
+ * back the new state, the replies and one action to carry out in the store
+ * (create an order, record a rating, ...). Flows are data (see flows.c),
+ * checked by dlg_check_flows() at start-up.
+ */
+#ifndef CONCIERGE_ENGINE_H
+#define CONCIERGE_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bot/msg.h"
+#include "dialogs/validate.h"
+
+struct cfg;
+struct cfg_item;
+
+enum dlg_lang { DLG_ZH = 0, DLG_EN = 1 };
+
+#define DLG_MAX_BACK 12
+
+/* The conversation state kept between messages (stored as JSON). */
+struct dlg_state {
+	char flow[12]; /* "" (none), "intake" or "accept" */
+	char step[16];
+	int lang;
+	int tries; /* failed answers at this step */
+	char category[16];
+	char item[64];
+	char description[DLG_DESC_MAX * 4 + 1];
+	char room[32];
+	char name[128];
+	char phone[32];
+	char time[256];
+	int64_t time_at;
+	int saved_used;              /* the resident accepted the saved details */
+	char order[24];              /* acceptance: the order being accepted */
+	char back[DLG_MAX_BACK][16]; /* steps answered, newest last, for "back" */
+	int nback;
+	char *suspended; /* owned: JSON of an intake paused by an acceptance question */
+};
+
+/* What the engine may know about the world. Pointers are borrowed. */
+struct dlg_ctx {
+	const struct cfg *cfg;
+	int64_t now;
+	int lang;      /* language for a new conversation */
+	int is_group;  /* the message was said in a group */
+	int addressed; /* in a group: the bot was addressed */
+	/* Saved details of the resident ("" or NULL when unknown). */
+	const char *saved_name, *saved_room, *saved_phone;
+};
+
+enum dlg_action {
+	DLG_ACT_NONE = 0,
+	DLG_ACT_CREATE,    /* create the order from the state's fields (status pending) */
+	DLG_ACT_DECLINE,   /* record a declined (out-of-scope) order */
+	DLG_ACT_ACCEPTED,  /* resident accepted the work on state.order */
+	DLG_ACT_REWORK,    /* resident said it is not fixed */
+	DLG_ACT_RATED,     /* result.rating for state.order */
+	DLG_ACT_COMMENTED, /* result.comment for state.order */
+};
+
+#define DLG_MAX_REPLIES 4
+
+struct dlg_reply {
+	char *text; /* owned */
+	struct {
+		char *label; /* owned */
+		char *data;  /* owned */
+	} buttons[MSG_MAX_BUTTONS];
+	int nbuttons;
+};
+
+struct dlg_result {
+	enum dlg_action action;
+	int handled;   /* 0: the message was not for the engine (no flow, no trigger) */
+	int end;       /* the conversation is over: delete the session */
+	int rating;    /* DLG_ACT_RATED */
+	char *comment; /* DLG_ACT_COMMENTED, owned */
+	int save_profile; /* name/room/phone in the state should be saved for next time */
+	int human;     /* the resident asked for, or was offered, a person */
+	struct dlg_reply replies[DLG_MAX_REPLIES];
+	int nreplies;
+};
+
+void dlg_state_init(struct dlg_state *st, int lang);
+void dlg_state_release(struct dlg_state *st);
+/* malloc'd JSON; NULL on failure. */
+char *dlg_state_to_json(const struct dlg_state *st);
+/* 0, or <0 when JSON is not a state (ST is then initialised and empty). */
+int dlg_state_from_json(const char *json, struct dlg_state *st);
+
+void dlg_result_init(struct dlg_result *r);
+void dlg_result_release(struct dlg_result *r);
+/* Adds a reply (TEXT copied); returns it so buttons can be added, or NULL when full. */
+struct dlg_reply *dlg_result_reply(struct dlg_result *r, const char *text);
+int dlg_reply_button(struct dlg_reply *rep, const char *label, const char *data);
+
+/*
+ * Handles one message TEXT (already trimmed; a pressed button's data is passed
+ * as the text). Updates ST in place and fills RES. Returns 0, or <0 on an
+ * internal failure (out of memory).
+ */
+int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+	       struct dlg_result *res);
+
+/*
+ * Starts the acceptance questions for order NUMBER, reported done by
+ * STAFF_NAME (fee text FEE or NULL),
+ * pausing any intake in progress (it resumes when acceptance ends).
+ */
+int dlg_begin_accept(const struct dlg_ctx *ctx, struct dlg_state *st, const char *number,
+		     const char *staff_name, const char *fee, struct dlg_result *res);
+
+/* Re-asks the current step (used when a conversation resumes). */
+int dlg_prompt(const struct dlg_ctx *ctx, const struct dlg_state *st, struct dlg_result *res);
+
+/* Is TEXT a trigger that starts an intake? Sets *CATEGORY ("repair", ...) when it is. */
+int dlg_is_trigger(const char *text, const char **category);
+
+/* The catalogue item whose keywords match DESCRIPTION best, preferring CATEGORY; or NULL. */
+const struct cfg_item *dlg_match_item(const struct cfg *c, const char *description,
+				      const char *category);
+/* 1 when DESCRIPTION hits an out-of-scope keyword. */
+int dlg_out_of_scope(const struct cfg *c, const char *description);
+
+/* "zh" / "en" from a hint, the text itself, or FALLBACK. */
+int dlg_lang_from_hint(const char *hint, int fallback);
+int dlg_lang_of_text(const char *text, int fallback);
+const char *dlg_lang_code(int lang);
+
+/* Word classes shared with the command layer. */
+int dlg_is_yes(const char *t);
+int dlg_is_no(const char *t);
+int dlg_is_cancel(const char *t);
+int dlg_is_back(const char *t);
+int dlg_is_help(const char *t);
+int dlg_is_skip(const char *t);
+/* 1..5, or 0 when T is not a rating. */
+int dlg_parse_rating(const char *t);
+
+/* Checks every flow: steps known, validators named exist, prompts in both languages. */
+int dlg_check_flows(char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,261 @@
+/*
+ * words.c - the words residents answer with, in both languages: yes and no,
+ * cancel, back, help, skip, ratings, intake triggers; which language a text is
+ * in; and which catalogue item a description is about.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bot/config.h"
+#include "dialogs/engine.h"
+
+/* ---- small text helpers ---------------------------------------------------- */
+
+/* Folded, ASCII-lowercased, trailing punctuation removed: for matching words. */
+static void normalise_word(const char *in, char *out, size_t outlen)
+{
+	size_t n;
+	char *p;
+
+	if (dlg_fold(in ? in : "", out, outlen) < 0)
+		out[0] = '\0';
+	for (p = out; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	for (;;) {
+		n = strlen(out);
+		if (n && strchr(".!?~ ", out[n - 1])) {
+			out[n - 1] = '\0';
+		} else if (n >= 3 && (strcmp(out + n - 3, "\xe3\x80\x82") == 0 || /* 。 */
+				      strcmp(out + n - 3, "\xef\xbc\x81") == 0 || /* ！ */
+				      strcmp(out + n - 3, "\xef\xbc\x9f") == 0)) { /* ？ */
+			out[n - 3] = '\0';
+		} else {
+			break;
+		}
+	}
+}
+
+static int word_in(const char *t, const char *const *words)
+{
+	char w[128];
+	int i;
+
+	normalise_word(t, w, sizeof(w));
+	for (i = 0; words[i]; i++)
+		if (strcmp(w, words[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int dlg_is_yes(const char *t)
+{
+	static const char *const w[] = {"yes", "y", "ok", "okay", "sure", "confirm", "/yes",
+					"是", "是的", "确认", "确定", "好", "好的", "对", "满意",
+					"可以", "行", "嗯", NULL};
+	return word_in(t, w);
+}
+
+int dlg_is_no(const char *t)
+{
+	static const char *const w[] = {"no", "n", "nope", "not fixed", "/no", "否", "不",
+					"不是", "不对", "不满意", "没修好", "没有修好", "不行",
+					"没解决", "未解决", NULL};
+	return word_in(t, w);
+}
+
+int dlg_is_cancel(const char *t)
+{
+	static const char *const w[] = {"cancel", "/cancel", "quit", "stop", "取消", "算了",
+					"不用了", NULL};
+	return word_in(t, w);
+}
+
+int dlg_is_back(const char *t)
+{
+	static const char *const w[] = {"back", "/back", "上一步", "返回", "返回上一步", NULL};
+	return word_in(t, w);
+}
+
+int dlg_is_help(const char *t)
+{
+	static const char *const w[] = {"help", "/help", "?", "帮助", "怎么填", "人工", NULL};
+	return word_in(t, w);
+}
+
+int dlg_is_skip(const char *t)
+{
+	static const char *const w[] = {"skip", "/skip", "none", "no comment", "跳过", "没有",
+					"无", "没了", NULL};
+	return word_in(t, w);
+}
+
+int dlg_parse_rating(const char *t)
+{
+	static const char *const zh[] = {"一", "二", "三", "四", "五"};
+	char w[64];
+	char *p;
+	int i, r = 0;
+
+	normalise_word(t, w, sizeof(w));
+	p = w;
+	if (p[0] >= '1' && p[0] <= '5') {
+		r = p[0] - '0';
+		p++;
+	} else {
+		for (i = 0; i < 5; i++) {
+			size_t n = strlen(zh[i]);
+
+			if (strncmp(p, zh[i], n) == 0) {
+				r = i + 1;
+				p += n;
+				break;
+			}
+		}
+		if (!r && strncmp(p, "两", 3) == 0) {
+			r = 2;
+			p += 3;
+		}
+	}
+	if (!r)
+		return 0;
+	while (*p == ' ')
+		p++;
+	if (*p == '\0' || strcmp(p, "分") == 0 || strcmp(p, "星") == 0 ||
+	    strcmp(p, "stars") == 0 || strcmp(p, "star") == 0 || strcmp(p, "/5") == 0)
+		return r;
+	return 0;
+}
+
+/* ---- language ---------------------------------------------------------------- */
+
+int dlg_lang_from_hint(const char *hint, int fallback)
+{
+	if (!hint || !*hint)
+		return fallback;
+	if ((hint[0] == 'z' || hint[0] == 'Z') && (hint[1] == 'h' || hint[1] == 'H'))
+		return DLG_ZH;
+	if ((hint[0] == 'e' || hint[0] == 'E') && (hint[1] == 'n' || hint[1] == 'N'))
+		return DLG_EN;
+	return fallback;
+}
+
+int dlg_lang_of_text(const char *text, int fallback)
+{
+	const unsigned char *p = (const unsigned char *)(text ? text : "");
+	int letters = 0, in_command = 0;
+
+	for (; *p; p++) {
+		/* U+3400..U+9FFF are three-byte sequences starting E3..E9. */
+		if (*p >= 0xe3 && *p <= 0xe9 && p[1] >= 0x80 && p[2] >= 0x80)
+			return DLG_ZH;
+		if (*p == '/' && (p == (const unsigned char *)text || p[-1] == ' '))
+			in_command = 1;
+		else if (*p == ' ')
+			in_command = 0;
+		else if (!in_command && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			letters++;
+	}
+	return letters >= 3 ? DLG_EN : fallback;
+}
+
+const char *dlg_lang_code(int lang)
+{
+	return lang == DLG_EN ? "en" : "zh";
+}
+
+/* ---- catalogue --------------------------------------------------------------- */
+
+static int contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle), i, j;
+
+	if (!n)
+		return 0;
+	for (i = 0; hay[i]; i++) {
+		for (j = 0; j < n && hay[i + j]; j++) {
+			char a = hay[i + j], b = needle[j];
+
+			if (a >= 'A' && a <= 'Z')
+				a = (char)(a - 'A' + 'a');
+			if (b >= 'A' && b <= 'Z')
+				b = (char)(b - 'A' + 'a');
+			if (a != b)
+				break;
+		}
+		if (j == n)
+			return 1;
+	}
+	return 0;
+}
+
+const struct cfg_item *dlg_match_item(const struct cfg *c, const char *description,
+				      const char *category)
+{
+	const struct cfg_item *best = NULL;
+	size_t best_len = 0, i, k;
+
+	if (!c || !description)
+		return NULL;
+	/* The longest matching keyword wins: "下水道" says more than "水". */
+	for (i = 0; i < c->nitems; i++) {
+		const struct cfg_item *it = &c->items[i];
+
+		if (category && *category && strcmp(it->category, category) != 0)
+			continue;
+		for (k = 0; k < it->nkeywords; k++) {
+			size_t n = strlen(it->keywords[k]);
+
+			if (n > best_len && contains_ci(description, it->keywords[k])) {
+				best = it;
+				best_len = n;
+			}
+		}
+	}
+	return best;
+}
+
+int dlg_out_of_scope(const struct cfg *c, const char *description)
+{
+	size_t k;
+
+	if (!c || !description)
+		return 0;
+	for (k = 0; k < c->out_of_scope.nkeywords; k++)
+		if (contains_ci(description, c->out_of_scope.keywords[k]))
+			return 1;
+	return 0;
+}
+
+/* ---- triggers ------------------------------------------------------------------ */
+
+static const struct {
+	const char *word;
+	const char *category;
+} triggers[] = {
+	{"/repair", "repair"}, {"/clean", "cleaning"}, {"/errand", "errand"}, {"/ask", "inquiry"},
+	{"报修", "repair"},    {"维修", "repair"},     {"保洁", "cleaning"},  {"代办", "errand"},
+	{"咨询", "inquiry"},
+};
+
+int dlg_is_trigger(const char *text, const char **category)
+{
+	char f[256];
+	size_t i, n;
+
+	if (dlg_fold(text ? text : "", f, sizeof(f)) < 0 && !text)
+		return 0;
+	for (i = 0; i < sizeof(triggers) / sizeof(triggers[0]); i++) {
+		n = strlen(triggers[i].word);
+		if (strncmp(f, triggers[i].word, n) != 0)
+			continue;
+		/* "/repair" must end the word; a Chinese trigger may run on ("报修厨房漏水"). */
+		if (triggers[i].word[0] == '/' && f[n] && f[n] != ' ')
+			continue;
+		if (category)
+			*category = triggers[i].category;
+		return 1;
+	}
+	return 0;
+}
+

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Concierge needs, and only those missing.
+# Usage: scripts/deps.sh [build|test|check]   (each set includes the ones before)
+# Idempotent: when everything is present it prints nothing and exits 0.
+set -euo pipefail
+
+set_name=${1:-build}
+pkgs=(gcc make pkg-config libwebsockets-dev libcurl4-openssl-dev libjansson-dev
+      libsqlite3-dev libssl-dev)
+case "$set_name" in
+  build) ;;
+  test)  pkgs+=(libcmocka-dev python3 sqlite3 chromium nodejs npm) ;;
+  check) pkgs+=(libcmocka-dev clang-format clang-tidy cppcheck) ;;
+  *) echo "deps.sh: unknown set '$set_name' (build, test or check)" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+  # nodejs/npm may come from another source (a newer Node.js); a working
+  # command is as good as the package.
+  case "$p" in
+    nodejs) command -v node >/dev/null 2>&1 && continue ;;
+    npm)    command -v npm  >/dev/null 2>&1 && continue ;;
+    chromium) command -v chromium >/dev/null 2>&1 && continue ;;
+  esac
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing missing packages: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

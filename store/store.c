@@ -1,0 +1,610 @@
+/*
+ * store.c - the SQLite connection and the small tables.
+ *
+ * Opening sets the pragmas every connection needs (WAL so readers never block
+ * the writer, foreign keys, a busy timeout so several processes can share the
+ * file) and lets store_schema.c bring the schema up to date. Also here: the
+ * prepared statement cache and helpers the other store files use,
+ * transactions, settings (kv), inbound de-duplication, residents, staff and
+ * dialog sessions. Orders live in store_orders.c, the outbox in
+ * store_outbox.c.
+ */
+#include "store/store_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "bot/config.h"
+
+/* ---- helpers shared by the store files ----------------------------------- */
+
+int store_fail(struct store *s)
+{
+	snprintf(s->err, sizeof(s->err), "%s", sqlite3_errmsg(s->db));
+	return -1;
+}
+
+int store_failf(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void store_copy(char *dst, size_t dstlen, const char *src)
+{
+	size_t n;
+
+	if (!dstlen)
+		return;
+	if (!src)
+		src = "";
+	n = strlen(src);
+	if (n >= dstlen) {
+		/* Back up over continuation bytes so the cut falls before a lead byte. */
+		n = dstlen - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void store_col(sqlite3_stmt *st, int col, char *dst, size_t dstlen)
+{
+	store_copy(dst, dstlen, (const char *)sqlite3_column_text(st, col));
+}
+
+sqlite3_stmt *store_stmt(struct store *s, const char *sql)
+{
+	struct store_stmt *e = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t i;
+
+	for (i = 0; i < s->nstmts; i++) {
+		if (s->stmts[i].sql == sql) {
+			e = &s->stmts[i];
+			break;
+		}
+	}
+	if (e && !e->busy) {
+		e->busy = 1;
+		return e->st;
+	}
+	if (e) {
+		/* Re-entered from a callback: a private statement, finalized when done. */
+		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+			store_fail(s);
+			return NULL;
+		}
+		return st;
+	}
+	if (s->nstmts == s->capstmts) {
+		size_t cap = s->capstmts ? s->capstmts * 2 : 64;
+		struct store_stmt *n = realloc(s->stmts, cap * sizeof(*n));
+
+		if (!n) {
+			store_failf(s, "out of memory");
+			return NULL;
+		}
+		s->stmts = n;
+		s->capstmts = cap;
+	}
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		store_fail(s);
+		return NULL;
+	}
+	s->stmts[s->nstmts].sql = sql;
+	s->stmts[s->nstmts].st = st;
+	s->stmts[s->nstmts].busy = 1;
+	s->nstmts++;
+	return st;
+}
+
+void store_stmt_done(struct store *s, sqlite3_stmt *st)
+{
+	size_t i;
+
+	if (!st)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	for (i = 0; i < s->nstmts; i++) {
+		if (s->stmts[i].st == st) {
+			s->stmts[i].busy = 0;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+static int bind_va(sqlite3_stmt *st, const char *fmt, va_list ap)
+{
+	int i, rc = SQLITE_OK;
+
+	for (i = 0; fmt[i] && rc == SQLITE_OK; i++) {
+		const char *t;
+		int64_t v;
+
+		switch (fmt[i]) {
+		case 't':
+			t = va_arg(ap, const char *);
+			rc = sqlite3_bind_text(st, i + 1, t ? t : "", -1, SQLITE_STATIC);
+			break;
+		case 'T':
+			t = va_arg(ap, const char *);
+			rc = t ? sqlite3_bind_text(st, i + 1, t, -1, SQLITE_STATIC)
+			       : sqlite3_bind_null(st, i + 1);
+			break;
+		case 'i':
+			rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			break;
+		case 'n':
+			v = va_arg(ap, int64_t);
+			rc = v ? sqlite3_bind_int64(st, i + 1, v) : sqlite3_bind_null(st, i + 1);
+			break;
+		case 'd':
+			rc = sqlite3_bind_int(st, i + 1, va_arg(ap, int));
+			break;
+		default:
+			rc = SQLITE_MISUSE;
+		}
+	}
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+int store_bind(sqlite3_stmt *st, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = bind_va(st, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int store_run(struct store *s, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	va_list ap;
+	int rc;
+
+	if (!st)
+		return -1;
+	va_start(ap, fmt);
+	rc = bind_va(st, fmt, ap);
+	va_end(ap);
+	if (rc < 0) {
+		rc = store_fail(s);
+		goto out;
+	}
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = store_fail(s);
+		goto out;
+	}
+	rc = sqlite3_changes(s->db);
+out:
+	store_stmt_done(s, st);
+	return rc;
+}
+
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+static const char sql_savepoint[] = "SAVEPOINT store_sp";
+static const char sql_release[] = "RELEASE store_sp";
+static const char sql_rollback_to[] = "ROLLBACK TO store_sp";
+
+int store_tx_enter(struct store *s, int *outer)
+{
+	*outer = sqlite3_get_autocommit(s->db);
+	return store_run(s, *outer ? sql_begin : sql_savepoint, "") < 0 ? -1 : 0;
+}
+
+int store_tx_leave(struct store *s, int outer, int ok)
+{
+	char saved[sizeof(s->err)];
+
+	if (ok && store_run(s, outer ? sql_commit : sql_release, "") >= 0)
+		return 0;
+	/* Keep the error that made us roll back, not the rollback's. */
+	memcpy(saved, s->err, sizeof(saved));
+	if (outer) {
+		/* Some errors (SQLITE_FULL, IOERR, ...) already rolled back. */
+		if (!sqlite3_get_autocommit(s->db))
+			store_run(s, sql_rollback, "");
+	} else if (store_run(s, sql_rollback_to, "") >= 0) {
+		store_run(s, sql_release, "");
+	}
+	memcpy(s->err, saved, sizeof(saved));
+	return -1;
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+static int set_pragmas(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+	const char *mode;
+	int rc = -1;
+
+	if (sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK)
+		return store_fail(s);
+	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		store_fail(s);
+		goto out;
+	}
+	mode = (const char *)sqlite3_column_text(st, 0);
+	/* An in-memory database (tests) cannot use WAL and needs no sharing. */
+	if (!mode || (strcmp(mode, "wal") != 0 && strcmp(mode, "memory") != 0)) {
+		store_failf(s, "cannot switch to WAL (journal mode is %s)", mode ? mode : "?");
+		goto out;
+	}
+	if (sqlite3_exec(s->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", NULL, NULL,
+	                 NULL) != SQLITE_OK) {
+		store_fail(s);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+	struct store *s;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		if (s->db)
+			store_fail(s);
+		else
+			store_failf(s, "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	if (set_pragmas(s) < 0 || store_migrate(s) < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	snprintf(err, errlen, "%s: %s", path, s->err);
+	store_close(s);
+	return -1;
+}
+
+void store_close(struct store *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->nstmts; i++)
+		sqlite3_finalize(s->stmts[i].st);
+	free(s->stmts);
+	/* Rolls back a transaction a caller left open. */
+	sqlite3_close(s->db);
+	free(s);
+}
+
+const char *store_errmsg(struct store *s)
+{
+	if (!s)
+		return "no store";
+	return s->err[0] ? s->err : sqlite3_errmsg(s->db);
+}
+
+int store_begin(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		return store_failf(s, "store_begin: a transaction is already open");
+	return store_run(s, sql_begin, "") < 0 ? -1 : 0;
+}
+
+int store_commit(struct store *s)
+{
+	return store_run(s, sql_commit, "") < 0 ? -1 : 0;
+}
+
+int store_rollback(struct store *s)
+{
+	/* Nothing to undo when SQLite already rolled back after an error. */
+	if (sqlite3_get_autocommit(s->db))
+		return 0;
+	return store_run(s, sql_rollback, "") < 0 ? -1 : 0;
+}
+
+/* ---- settings ------------------------------------------------------------- */
+
+static const char sql_kv_get[] = "SELECT value FROM kv WHERE key = ?1";
+static const char sql_kv_set[] = "INSERT INTO kv (key, value) VALUES (?1, ?2)"
+                                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+int store_kv_get(struct store *s, const char *key, char *out, size_t outlen)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_kv_get);
+	int rc;
+
+	if (!st)
+		return -1;
+	if (store_bind(st, "t", key) < 0) {
+		rc = store_fail(s);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		store_col(st, 0, out, outlen);
+		rc = 1;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = store_fail(s);
+	}
+out:
+	store_stmt_done(s, st);
+	return rc;
+}
+
+int store_kv_set(struct store *s, const char *key, const char *value)
+{
+	return store_run(s, sql_kv_set, "tt", key, value) < 0 ? -1 : 0;
+}
+
+/* ---- inbound de-duplication ---------------------------------------------- */
+
+static const char sql_dedup_claim[] =
+        "INSERT OR IGNORE INTO dedup (channel, key, at) VALUES (?1, ?2, ?3)";
+static const char sql_dedup_prune[] = "DELETE FROM dedup WHERE at < ?1";
+
+int store_dedup_claim(struct store *s, const char *channel, const char *key, int64_t now)
+{
+	int n = store_run(s, sql_dedup_claim, "tti", channel, key, now);
+
+	if (n < 0)
+		return -1;
+	return n > 0 ? 1 : 0;
+}
+
+int store_dedup_prune(struct store *s, int64_t before)
+{
+	return store_run(s, sql_dedup_prune, "i", before) < 0 ? -1 : 0;
+}
+
+/* ---- residents ------------------------------------------------------------ */
+
+static const char sql_identity_find[] =
+        "SELECT resident_id FROM identities WHERE channel = ?1 AND user = ?2";
+static const char sql_resident_new[] =
+        "INSERT INTO residents (created_at, updated_at) VALUES (?1, ?1)";
+static const char sql_identity_new[] =
+        "INSERT INTO identities (channel, user, resident_id) VALUES (?1, ?2, ?3)";
+static const char sql_resident_get[] =
+        "SELECT id, name, room, phone, lang FROM residents WHERE id = ?1";
+static const char sql_resident_save[] = "UPDATE residents SET name = ?1, room = ?2, phone = ?3,"
+                                        " lang = ?4, updated_at = ?5 WHERE id = ?6";
+
+/* 1 and *ID set when (channel, user) is known, 0 when not, <0 on error. */
+static int identity_find(struct store *s, const char *channel, const char *user, int64_t *id)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_identity_find);
+	int rc;
+
+	if (!st)
+		return -1;
+	if (store_bind(st, "tt", channel, user) < 0) {
+		rc = store_fail(s);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		rc = 1;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = store_fail(s);
+	}
+out:
+	store_stmt_done(s, st);
+	return rc;
+}
+
+int store_resident_ensure(struct store *s, const char *channel, const char *user, int64_t now,
+                          struct store_resident *out)
+{
+	int64_t id = 0;
+	int outer, rc;
+
+	if (!channel || !*channel || !user || !*user)
+		return store_failf(s, "store_resident_ensure: channel and user are required");
+	if (store_tx_enter(s, &outer) < 0)
+		return -1;
+	rc = identity_find(s, channel, user, &id);
+	if (rc == 0) {
+		rc = store_run(s, sql_resident_new, "i", now);
+		if (rc >= 0) {
+			id = sqlite3_last_insert_rowid(s->db);
+			rc = store_run(s, sql_identity_new, "tti", channel, user, id);
+		}
+	}
+	if (rc >= 0) {
+		rc = store_resident_get(s, id, out);
+		if (rc == 0)
+			rc = store_failf(s, "resident %lld vanished", (long long)id);
+	}
+	if (store_tx_leave(s, outer, rc >= 0) < 0)
+		return -1;
+	return 0;
+}
+
+int store_resident_get(struct store *s, int64_t id, struct store_resident *out)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_resident_get);
+	int rc;
+
+	if (!st)
+		return -1;
+	if (store_bind(st, "i", id) < 0) {
+		rc = store_fail(s);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		out->id = sqlite3_column_int64(st, 0);
+		store_col(st, 1, out->name, sizeof(out->name));
+		store_col(st, 2, out->room, sizeof(out->room));
+		store_col(st, 3, out->phone, sizeof(out->phone));
+		store_col(st, 4, out->lang, sizeof(out->lang));
+		rc = 1;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = store_fail(s);
+	}
+out:
+	store_stmt_done(s, st);
+	return rc;
+}
+
+int store_resident_save(struct store *s, const struct store_resident *r, int64_t now)
+{
+	int n = store_run(s, sql_resident_save, "ttttii", r->name, r->room, r->phone, r->lang, now,
+	                  r->id);
+
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return store_failf(s, "no resident %lld", (long long)r->id);
+	return 0;
+}
+
+/* ---- staff ------------------------------------------------------------------ */
+
+static const char sql_staff_retire[] = "UPDATE staff SET active = 0";
+static const char sql_staff_upsert[] =
+        "INSERT INTO staff (id, name, role, skills, active) VALUES (?1, ?2, ?3, ?4, 1)"
+        " ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role,"
+        " skills = excluded.skills, active = 1";
+
+/* The skills as a JSON array; free() the result. NULL when out of memory or not UTF-8. */
+static char *skills_json(const struct cfg_staff *st)
+{
+	json_t *a = json_array();
+	char *text = NULL;
+	size_t i;
+
+	if (!a)
+		return NULL;
+	for (i = 0; i < st->nskills; i++) {
+		/* json_array_append_new steals the (possibly NULL) reference. */
+		if (json_array_append_new(a, json_string(st->skills[i] ? st->skills[i] : "")) < 0)
+			goto out;
+	}
+	text = json_dumps(a, JSON_COMPACT);
+out:
+	json_decref(a);
+	return text;
+}
+
+int store_staff_sync(struct store *s, const struct cfg *c)
+{
+	int outer, rc;
+	size_t i;
+
+	if (store_tx_enter(s, &outer) < 0)
+		return -1;
+	rc = store_run(s, sql_staff_retire, "");
+	for (i = 0; rc >= 0 && i < c->nstaff; i++) {
+		const struct cfg_staff *st = &c->staff[i];
+		char *skills;
+
+		if (!st->id || !*st->id) {
+			rc = store_failf(s, "staff[%zu] has no id", i);
+			break;
+		}
+		skills = skills_json(st);
+		if (!skills) {
+			rc = store_failf(s, "staff %s: cannot encode skills", st->id);
+			break;
+		}
+		rc = store_run(s, sql_staff_upsert, "tttt", st->id, st->name, st->role, skills);
+		free(skills);
+	}
+	return store_tx_leave(s, outer, rc >= 0);
+}
+
+/* ---- dialog sessions ------------------------------------------------------ */
+
+static const char sql_session_get[] = "SELECT state, updated_at FROM sessions"
+                                      " WHERE channel = ?1 AND chat = ?2 AND person = ?3";
+static const char sql_session_put[] =
+        "INSERT INTO sessions (channel, chat, person, state, updated_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (channel, chat, person)"
+        " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at";
+static const char sql_session_delete[] =
+        "DELETE FROM sessions WHERE channel = ?1 AND chat = ?2 AND person = ?3";
+
+int store_session_get(struct store *s, const char *channel, const char *chat, const char *person,
+                      char **state, int64_t *updated_at)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_session_get);
+	int rc;
+
+	*state = NULL;
+	if (!st)
+		return -1;
+	if (store_bind(st, "ttt", channel, chat, person) < 0) {
+		rc = store_fail(s);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+
+		*state = strdup(t ? t : "");
+		if (!*state) {
+			rc = store_failf(s, "out of memory");
+			goto out;
+		}
+		if (updated_at)
+			*updated_at = sqlite3_column_int64(st, 1);
+		rc = 1;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = store_fail(s);
+	}
+out:
+	store_stmt_done(s, st);
+	return rc;
+}
+
+int store_session_put(struct store *s, const char *channel, const char *chat, const char *person,
+                      const char *state, int64_t now)
+{
+	if (store_run(s, sql_session_put, "tttti", channel, chat, person, state, now) < 0)
+		return -1;
+	return 0;
+}
+
+int store_session_delete(struct store *s, const char *channel, const char *chat, const char *person)
+{
+	return store_run(s, sql_session_delete, "ttt", channel, chat, person) < 0 ? -1 : 0;
+}

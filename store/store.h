@@ -1,0 +1,240 @@
+/*
+ * store.h - everything Concierge keeps, in one SQLite file.
+ *
+ * The database runs in WAL mode with foreign keys on; the schema is created
+ * and upgraded by numbered migrations (PRAGMA user_version) when it opens.
+ * Only prepared statements are used and no SQL exists outside store/.
+ *
+ * Several processes may use the same file (the server and staff at a desk
+ * running `concierge chat`); writers wait up to a few seconds for each other
+ * (busy timeout). Callers group the changes caused by one or more inbound
+ * messages between store_begin() and store_commit() so that they land
+ * together or not at all.
+ *
+ * Times are Unix seconds (int64_t). Money is in fen (cents, int64_t).
+ * Functions return 0 on success and a negative number on failure unless a
+ * comment says otherwise; store_errmsg() tells the last SQLite error.
+ * Structs filled by the store are plain values owned by the caller, except
+ * where a comment says a pointer must be freed with free().
+ *
+ * A struct store caches prepared statements, so one thread uses it at a time;
+ * another thread or process opens its own. Callbacks may call back into the
+ * same store (even the same list function).
+ */
+#ifndef CONCIERGE_STORE_H
+#define CONCIERGE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* Opens (creating if needed) and migrates. On failure err says why. */
+int store_open(const char *path, struct store **out, char *err, size_t errlen);
+void store_close(struct store *s);
+const char *store_errmsg(struct store *s); /* why the last failing call failed */
+int store_schema_version(struct store *s); /* PRAGMA user_version */
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Not nestable. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+int store_rollback(struct store *s);
+
+/* Key/value settings (e.g. a channel's polling offset). 1 found, 0 not found, <0 error. */
+int store_kv_get(struct store *s, const char *key, char *out, size_t outlen);
+int store_kv_set(struct store *s, const char *key, const char *value);
+
+/*
+ * Inbound de-duplication: records (channel, key). Returns 1 when it is new,
+ * 0 when it was already recorded (the message must be dropped), <0 on error.
+ */
+int store_dedup_claim(struct store *s, const char *channel, const char *key, int64_t now);
+/* Forgets keys older than BEFORE. */
+int store_dedup_prune(struct store *s, int64_t before);
+
+/* ---- residents ---------------------------------------------------------- */
+
+struct store_resident {
+	int64_t id;
+	char name[128];
+	char room[32];
+	char phone[32];
+	char lang[8]; /* "zh", "en" or "" */
+};
+
+/*
+ * Finds the resident behind (channel, user), creating an empty one with that
+ * identity when there is none. Fills OUT.
+ */
+int store_resident_ensure(struct store *s, const char *channel, const char *user, int64_t now,
+			  struct store_resident *out);
+/* 1 found, 0 not found, <0 error. */
+int store_resident_get(struct store *s, int64_t id, struct store_resident *out);
+/* Saves name, room, phone and lang of R (by R->id). */
+int store_resident_save(struct store *s, const struct store_resident *r, int64_t now);
+
+/* ---- staff ---------------------------------------------------------------- */
+
+struct cfg;
+/* Makes the staff table match the configuration (upsert; absent ones inactive). */
+int store_staff_sync(struct store *s, const struct cfg *c);
+
+/* ---- orders ------------------------------------------------------------- */
+
+#define STORE_DESC_MAX 2001
+
+struct store_order {
+	int64_t id;
+	char number[24];  /* e.g. "261127-003": date of creation and the day's sequence */
+	char community[64];
+	char status[24];  /* pending, assigned, scheduled, in_progress,
+			     awaiting_acceptance, closed, rework, cancelled, declined */
+	char category[16];
+	char item[64];    /* catalogue item id, or "" */
+	char description[STORE_DESC_MAX];
+	char room[32];
+	char contact_name[128];
+	char phone[32];
+	char preferred_time[256];
+	int64_t preferred_at; /* 0 when the text had no recognisable time */
+	int64_t resident_id;
+	char channel[16]; /* where the resident is notified */
+	char chat[96];
+	char user[96];    /* the resident's ID on that channel */
+	char assignee[64]; /* staff id or "" */
+	char eta[128];     /* the visit time as staff gave it, or "" */
+	int64_t eta_at;    /* 0 when unknown */
+	int promised_minutes;
+	char estimate[64]; /* estimate/price text shown at confirmation */
+	char reason[256];  /* why cancelled or declined */
+	int64_t created_at, assigned_at, started_at, done_at, closed_at; /* 0 = not yet */
+	/* Filled on read from the fee, payment and feedback tables: */
+	int64_t fee;       /* fen; -1 when no fee was recorded */
+	char receipt[64];  /* "" when not paid */
+	int64_t paid_at;
+	int accepted;      /* -1 not asked/answered, 0 not fixed (last answer), 1 accepted */
+	int rating;        /* 0 when none */
+	char comment[1024];
+};
+
+/*
+ * Creates an order from O (all fields but id, number, created_at and the
+ * read-only ones), assigns its number, sets O->id, O->number and
+ * O->created_at = NOW, and appends the event "created" by ACTOR via VIA.
+ */
+int store_order_create(struct store *s, struct store_order *o, int64_t now, const char *actor,
+		       const char *via);
+/* 1 found, 0 not found, <0 error. */
+int store_order_get(struct store *s, const char *number, struct store_order *out);
+int store_order_get_id(struct store *s, int64_t id, struct store_order *out);
+/*
+ * Writes the mutable fields of O (status, assignee, eta, eta_at, item,
+ * category, promised_minutes, estimate, reason, preferred_at, assigned_at,
+ * started_at, done_at, closed_at, channel, chat, user). An unknown status or
+ * category, or an O->id that does not exist, is an error.
+ */
+int store_order_update(struct store *s, const struct store_order *o);
+
+struct store_order_filter {
+	const char *status;   /* or NULL */
+	const char *assignee; /* or NULL */
+	int64_t resident_id;  /* or 0 */
+	int open_only;        /* not closed, cancelled or declined */
+	int limit;            /* 0 = no limit */
+};
+typedef int (*store_order_cb)(const struct store_order *o, void *ud); /* nonzero stops */
+/* Newest first. */
+int store_orders_list(struct store *s, const struct store_order_filter *f, store_order_cb cb,
+		      void *ud);
+
+/* ---- order history (append-only: the schema refuses UPDATE and DELETE) ---- */
+
+struct store_event {
+	int64_t id;
+	int64_t at;
+	char actor[96];  /* "resident:12", "staff:wang", "system" */
+	char via[16];    /* channel */
+	char action[32]; /* created, accepted, assigned, eta, started, done, accepted_by_resident,
+			    rework, closed, rated, commented, paid, cancelled, declined, ... */
+	char old_status[24];
+	char new_status[24];
+	char detail[512];
+};
+int store_event_add(struct store *s, int64_t order_id, int64_t at, const char *actor,
+		    const char *via, const char *action, const char *old_status,
+		    const char *new_status, const char *detail);
+typedef int (*store_event_cb)(const struct store_event *e, void *ud);
+/* Oldest first. */
+int store_events_list(struct store *s, int64_t order_id, store_event_cb cb, void *ud);
+
+/* ---- feedback, fees and payments ---------------------------------------- */
+
+/* ACCEPTED -1 and RATING 0 clear the answer. The latest fee recorded counts. */
+int store_feedback_accept(struct store *s, int64_t order_id, int accepted, int64_t now);
+int store_feedback_rate(struct store *s, int64_t order_id, int rating, int64_t now);
+int store_feedback_comment(struct store *s, int64_t order_id, const char *comment, int64_t now);
+int store_fee_record(struct store *s, int64_t order_id, int64_t fen, const char *by, int64_t now);
+int store_payment_record(struct store *s, int64_t order_id, int64_t fen, const char *receipt,
+			 const char *by, int64_t now);
+
+/* ---- dialog sessions, keyed by (channel, chat, person) -------------------- */
+
+/*
+ * 1 found (and *STATE is a malloc'd JSON string the caller frees, *UPDATED_AT
+ * the last change), 0 not found, <0 error. Expired sessions are still returned:
+ * the caller decides.
+ */
+int store_session_get(struct store *s, const char *channel, const char *chat, const char *person,
+		      char **state, int64_t *updated_at);
+int store_session_put(struct store *s, const char *channel, const char *chat, const char *person,
+		      const char *state, int64_t now);
+int store_session_delete(struct store *s, const char *channel, const char *chat,
+			 const char *person);
+
+/* ---- outbox ----------------------------------------------------------------- */
+
+struct store_outbox {
+	int64_t id;
+	char channel[16];
+	char chat[96];
+	char *payload; /* JSON; owned by the store during a callback, copy to keep */
+	int attempts;
+	int64_t next_at;
+	char status[8]; /* "pending", "sent" or "dead" */
+	char last_error[256];
+	int64_t created_at;
+	int64_t sent_at;
+};
+typedef int (*store_outbox_cb)(const struct store_outbox *m, void *ud); /* nonzero stops */
+
+int store_outbox_add(struct store *s, const char *channel, const char *chat, const char *payload,
+		     int64_t now, int64_t *id);
+/*
+ * Pending rows with next_at <= NOW, oldest first, at most LIMIT (0: all). The
+ * rows are read before the first callback, so a callback may mark them.
+ */
+int store_outbox_due(struct store *s, int64_t now, int limit, store_outbox_cb cb, void *ud);
+/* Pending rows for one chat, oldest first (whatever their next_at). */
+int store_outbox_for_chat(struct store *s, const char *channel, const char *chat,
+			  store_outbox_cb cb, void *ud);
+/* Each of these fails when there is no row ID; retry_later and dead count an attempt. */
+int store_outbox_sent(struct store *s, int64_t id, int64_t now);
+int store_outbox_retry_later(struct store *s, int64_t id, int64_t next_at, const char *error);
+int store_outbox_dead(struct store *s, int64_t id, const char *error);
+/* All rows newest first, or only dead ones. */
+int store_outbox_list(struct store *s, int dead_only, store_outbox_cb cb, void *ud);
+/*
+ * Makes dead row ID (or every dead row when ID < 0) pending again, due NOW,
+ * with its attempts reset. Returns the count.
+ */
+int store_outbox_revive(struct store *s, int64_t id, int64_t now);
+/* Number of pending rows. */
+int store_outbox_depth(struct store *s, int64_t *n);
+/*
+ * A group changed its ID (Telegram supergroup migration): repoint pending rows,
+ * orders and dialog sessions of CHANNEL from OLD_CHAT to NEW_CHAT.
+ */
+int store_chat_migrate(struct store *s, const char *channel, const char *old_chat,
+		       const char *new_chat);
+
+#endif

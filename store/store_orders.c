@@ -1,0 +1,349 @@
+/*
+ * store_orders.c - work orders, their append-only history, and the feedback,
+ * fees and payments recorded against them.
+ *
+ * An order's number is the local date of its creation plus that day's
+ * sequence ("261127-003"), taken from a per-day counter in the same
+ * transaction as the insert, so two processes never hand out the same number
+ * and numbers sort by date. Reads join the latest fee, the latest payment and
+ * the feedback row, so callers see one plain struct.
+ */
+#include "store/store_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Columns in the order read_order() expects them. */
+#define ORDER_SELECT                                                                               \
+	"SELECT o.id, o.number, o.community, o.status, o.category, o.item, o.description,"         \
+	" o.room, o.contact_name, o.phone, o.preferred_time, o.preferred_at,"                      \
+	" COALESCE(o.resident_id, 0), o.channel, o.chat, o.user, o.assignee, o.eta,"               \
+	" o.eta_at, o.promised_minutes, o.estimate, o.reason, o.created_at, o.assigned_at,"        \
+	" o.started_at, o.done_at, o.closed_at, COALESCE(fe.fen, -1),"                             \
+	" COALESCE(p.receipt, ''), COALESCE(p.at, 0), COALESCE(f.accepted, -1),"                   \
+	" COALESCE(f.rating, 0), COALESCE(f.comment, '')"                                          \
+	" FROM orders o"                                                                           \
+	" LEFT JOIN fees fe ON fe.id = (SELECT max(id) FROM fees WHERE order_id = o.id)"           \
+	" LEFT JOIN payments p ON p.id = (SELECT max(id) FROM payments WHERE order_id = o.id)"     \
+	" LEFT JOIN feedback f ON f.order_id = o.id"
+
+static const char sql_order_by_number[] = ORDER_SELECT " WHERE o.number = ?1";
+static const char sql_order_by_id[] = ORDER_SELECT " WHERE o.id = ?1";
+static const char sql_orders_list[] =
+        ORDER_SELECT " WHERE (?1 IS NULL OR o.status = ?1) AND (?2 IS NULL OR o.assignee = ?2)"
+                     " AND (?3 IS NULL OR o.resident_id = ?3)"
+                     " AND (?4 = 0 OR o.status NOT IN ('closed', 'cancelled', 'declined'))"
+                     " ORDER BY o.created_at DESC, o.id DESC LIMIT ?5";
+
+static const char sql_counter_next[] =
+        "INSERT INTO order_counters (day, last) VALUES (?1, 1)"
+        " ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last";
+static const char sql_order_insert[] =
+        "INSERT INTO orders (number, community, status, category, item, description, room,"
+        " contact_name, phone, preferred_time, preferred_at, resident_id, channel, chat, user,"
+        " assignee, eta, eta_at, promised_minutes, estimate, reason, created_at, assigned_at,"
+        " started_at, done_at, closed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+        " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
+static const char sql_order_update[] =
+        "UPDATE orders SET status = ?1, assignee = ?2, eta = ?3, eta_at = ?4, item = ?5,"
+        " category = ?6, promised_minutes = ?7, estimate = ?8, reason = ?9, preferred_at = ?10,"
+        " assigned_at = ?11, started_at = ?12, done_at = ?13, closed_at = ?14, channel = ?15,"
+        " chat = ?16, user = ?17 WHERE id = ?18";
+
+static const char sql_event_add[] =
+        "INSERT INTO order_events (order_id, at, actor, via, action, old_status, new_status,"
+        " detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char sql_events_list[] =
+        "SELECT id, at, actor, via, action, old_status, new_status, detail FROM order_events"
+        " WHERE order_id = ?1 ORDER BY id";
+
+/* -1 means "not answered" in the struct and NULL in the table; 0 rating likewise. */
+static const char sql_feedback_accept[] =
+        "INSERT INTO feedback (order_id, accepted, updated_at) VALUES (?1, NULLIF(?2, -1), ?3)"
+        " ON CONFLICT (order_id) DO UPDATE SET accepted = excluded.accepted,"
+        " updated_at = excluded.updated_at";
+static const char sql_feedback_rate[] =
+        "INSERT INTO feedback (order_id, rating, updated_at) VALUES (?1, NULLIF(?2, 0), ?3)"
+        " ON CONFLICT (order_id) DO UPDATE SET rating = excluded.rating,"
+        " updated_at = excluded.updated_at";
+static const char sql_feedback_comment[] =
+        "INSERT INTO feedback (order_id, comment, updated_at) VALUES (?1, ?2, ?3)"
+        " ON CONFLICT (order_id) DO UPDATE SET comment = excluded.comment,"
+        " updated_at = excluded.updated_at";
+static const char sql_fee_record[] =
+        "INSERT INTO fees (order_id, fen, \"by\", at) VALUES (?1, ?2, ?3, ?4)";
+static const char sql_payment_record[] =
+        "INSERT INTO payments (order_id, fen, receipt, \"by\", at) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+static void read_order(sqlite3_stmt *st, struct store_order *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->id = sqlite3_column_int64(st, 0);
+	store_col(st, 1, o->number, sizeof(o->number));
+	store_col(st, 2, o->community, sizeof(o->community));
+	store_col(st, 3, o->status, sizeof(o->status));
+	store_col(st, 4, o->category, sizeof(o->category));
+	store_col(st, 5, o->item, sizeof(o->item));
+	store_col(st, 6, o->description, sizeof(o->description));
+	store_col(st, 7, o->room, sizeof(o->room));
+	store_col(st, 8, o->contact_name, sizeof(o->contact_name));
+	store_col(st, 9, o->phone, sizeof(o->phone));
+	store_col(st, 10, o->preferred_time, sizeof(o->preferred_time));
+	o->preferred_at = sqlite3_column_int64(st, 11);
+	o->resident_id = sqlite3_column_int64(st, 12);
+	store_col(st, 13, o->channel, sizeof(o->channel));
+	store_col(st, 14, o->chat, sizeof(o->chat));
+	store_col(st, 15, o->user, sizeof(o->user));
+	store_col(st, 16, o->assignee, sizeof(o->assignee));
+	store_col(st, 17, o->eta, sizeof(o->eta));
+	o->eta_at = sqlite3_column_int64(st, 18);
+	o->promised_minutes = sqlite3_column_int(st, 19);
+	store_col(st, 20, o->estimate, sizeof(o->estimate));
+	store_col(st, 21, o->reason, sizeof(o->reason));
+	o->created_at = sqlite3_column_int64(st, 22);
+	o->assigned_at = sqlite3_column_int64(st, 23);
+	o->started_at = sqlite3_column_int64(st, 24);
+	o->done_at = sqlite3_column_int64(st, 25);
+	o->closed_at = sqlite3_column_int64(st, 26);
+	o->fee = sqlite3_column_int64(st, 27);
+	store_col(st, 28, o->receipt, sizeof(o->receipt));
+	o->paid_at = sqlite3_column_int64(st, 29);
+	o->accepted = sqlite3_column_int(st, 30);
+	o->rating = sqlite3_column_int(st, 31);
+	store_col(st, 32, o->comment, sizeof(o->comment));
+}
+
+/* Takes the next number of NOW's local day; must run inside a transaction. */
+static int next_number(struct store *s, int64_t now, char *out, size_t outlen)
+{
+	sqlite3_stmt *st = NULL;
+	char day[40];
+	time_t t = (time_t)now;
+	struct tm tm;
+	int n, rc = -1;
+
+	if (!localtime_r(&t, &tm))
+		return store_failf(s, "cannot convert time %lld to a date", (long long)now);
+	snprintf(day, sizeof(day), "%02d%02d%02d", (tm.tm_year + 1900) % 100, tm.tm_mon + 1,
+	         tm.tm_mday);
+	st = store_stmt(s, sql_counter_next);
+	if (!st)
+		return -1;
+	if (store_bind(st, "t", day) < 0 || sqlite3_step(st) != SQLITE_ROW) {
+		store_fail(s);
+		goto out;
+	}
+	/* 3 digits, more after the 999th order of a day. */
+	n = snprintf(out, outlen, "%s-%03lld", day, (long long)sqlite3_column_int64(st, 0));
+	if (n < 0 || (size_t)n >= outlen) {
+		store_failf(s, "order number too long");
+		goto out;
+	}
+	rc = 0;
+out:
+	store_stmt_done(s, st);
+	return rc;
+}
+
+int store_order_create(struct store *s, struct store_order *o, int64_t now, const char *actor,
+                       const char *via)
+{
+	const char *status = o->status[0] ? o->status : "pending";
+	char number[sizeof(o->number)];
+	int64_t id = 0;
+	int outer, rc;
+
+	if (store_tx_enter(s, &outer) < 0)
+		return -1;
+	rc = next_number(s, now, number, sizeof(number));
+	if (rc >= 0)
+		rc = store_run(s, sql_order_insert,
+		               "ttttttttttinttttti"
+		               "dttiiiii",
+		               number, o->community, status, o->category, o->item, o->description,
+		               o->room, o->contact_name, o->phone, o->preferred_time,
+		               o->preferred_at, o->resident_id, o->channel, o->chat, o->user,
+		               o->assignee, o->eta, o->eta_at, o->promised_minutes, o->estimate,
+		               o->reason, now, o->assigned_at, o->started_at, o->done_at,
+		               o->closed_at);
+	if (rc >= 0) {
+		id = sqlite3_last_insert_rowid(s->db);
+		rc = store_event_add(s, id, now, actor, via, "created", "", status, "");
+	}
+	if (store_tx_leave(s, outer, rc >= 0) < 0)
+		return -1;
+	o->id = id;
+	store_copy(o->number, sizeof(o->number), number);
+	if (status != o->status)
+		store_copy(o->status, sizeof(o->status), status);
+	o->created_at = now;
+	return 0;
+}
+
+/* Steps ST, already bound, for at most one order, and gives ST back. */
+static int order_get(struct store *s, sqlite3_stmt *st, struct store_order *out)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		read_order(st, out);
+		rc = 1;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = store_fail(s);
+	}
+	store_stmt_done(s, st);
+	return rc;
+}
+
+int store_order_get(struct store *s, const char *number, struct store_order *out)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_order_by_number);
+
+	if (!st)
+		return -1;
+	if (store_bind(st, "t", number) < 0) {
+		store_stmt_done(s, st);
+		return store_fail(s);
+	}
+	return order_get(s, st, out);
+}
+
+int store_order_get_id(struct store *s, int64_t id, struct store_order *out)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_order_by_id);
+
+	if (!st)
+		return -1;
+	if (store_bind(st, "i", id) < 0) {
+		store_stmt_done(s, st);
+		return store_fail(s);
+	}
+	return order_get(s, st, out);
+}
+
+int store_order_update(struct store *s, const struct store_order *o)
+{
+	int n = store_run(s, sql_order_update,
+	                  "tttittdtt"
+	                  "iiiii"
+	                  "ttti",
+	                  o->status, o->assignee, o->eta, o->eta_at, o->item, o->category,
+	                  o->promised_minutes, o->estimate, o->reason, o->preferred_at,
+	                  o->assigned_at, o->started_at, o->done_at, o->closed_at, o->channel,
+	                  o->chat, o->user, o->id);
+
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return store_failf(s, "no order %lld", (long long)o->id);
+	return 0;
+}
+
+int store_orders_list(struct store *s, const struct store_order_filter *f, store_order_cb cb,
+                      void *ud)
+{
+	static const struct store_order_filter all;
+	sqlite3_stmt *st;
+	struct store_order o;
+	int rc;
+
+	if (!f)
+		f = &all;
+	st = store_stmt(s, sql_orders_list);
+	if (!st)
+		return -1;
+	if (store_bind(st, "TTndd", f->status, f->assignee, f->resident_id, f->open_only ? 1 : 0,
+	               f->limit > 0 ? f->limit : -1) < 0) {
+		rc = store_fail(s);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_order(st, &o);
+		if (cb(&o, ud)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : store_fail(s);
+out:
+	store_stmt_done(s, st);
+	return rc;
+}
+
+int store_event_add(struct store *s, int64_t order_id, int64_t at, const char *actor,
+                    const char *via, const char *action, const char *old_status,
+                    const char *new_status, const char *detail)
+{
+	if (!action || !*action)
+		return store_failf(s, "store_event_add: no action");
+	return store_run(s, sql_event_add, "iitttttt", order_id, at, actor, via, action, old_status,
+	                 new_status, detail) < 0
+	               ? -1
+	               : 0;
+}
+
+int store_events_list(struct store *s, int64_t order_id, store_event_cb cb, void *ud)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_events_list);
+	struct store_event e;
+	int rc;
+
+	if (!st)
+		return -1;
+	if (store_bind(st, "i", order_id) < 0) {
+		rc = store_fail(s);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&e, 0, sizeof(e));
+		e.id = sqlite3_column_int64(st, 0);
+		e.at = sqlite3_column_int64(st, 1);
+		store_col(st, 2, e.actor, sizeof(e.actor));
+		store_col(st, 3, e.via, sizeof(e.via));
+		store_col(st, 4, e.action, sizeof(e.action));
+		store_col(st, 5, e.old_status, sizeof(e.old_status));
+		store_col(st, 6, e.new_status, sizeof(e.new_status));
+		store_col(st, 7, e.detail, sizeof(e.detail));
+		if (cb(&e, ud)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : store_fail(s);
+out:
+	store_stmt_done(s, st);
+	return rc;
+}
+
+int store_feedback_accept(struct store *s, int64_t order_id, int accepted, int64_t now)
+{
+	return store_run(s, sql_feedback_accept, "idi", order_id, accepted < 0 ? -1 : accepted,
+	                 now) < 0
+	               ? -1
+	               : 0;
+}
+
+int store_feedback_rate(struct store *s, int64_t order_id, int rating, int64_t now)
+{
+	return store_run(s, sql_feedback_rate, "idi", order_id, rating, now) < 0 ? -1 : 0;
+}
+
+int store_feedback_comment(struct store *s, int64_t order_id, const char *comment, int64_t now)
+{
+	return store_run(s, sql_feedback_comment, "iti", order_id, comment, now) < 0 ? -1 : 0;
+}
+
+int store_fee_record(struct store *s, int64_t order_id, int64_t fen, const char *by, int64_t now)
+{
+	return store_run(s, sql_fee_record, "iiti", order_id, fen, by, now) < 0 ? -1 : 0;
+}
+
+int store_payment_record(struct store *s, int64_t order_id, int64_t fen, const char *receipt,
+                         const char *by, int64_t now)
+{
+	return store_run(s, sql_payment_record, "iitti", order_id, fen, receipt, by, now) < 0 ? -1
+	                                                                                      : 0;
+}

@@ -1,0 +1,238 @@
+/*
+ * store_outbox.c - messages waiting to go out, and chats that change their ID.
+ *
+ * Every outbound message is written here in the same transaction as the
+ * change that caused it; the sender (possibly in another process) takes due
+ * rows, calls the platform and marks each row sent, retried later or dead.
+ * Due rows are read into memory before the callbacks run, so a callback may
+ * update the rows it is given and no read transaction stays open while the
+ * sender talks to the network.
+ */
+#include "store/store_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define OUTBOX_SELECT                                                                              \
+	"SELECT id, channel, chat, payload, attempts, next_at, status, last_error, created_at,"    \
+	" sent_at FROM outbox"
+
+static const char sql_outbox_add[] = "INSERT INTO outbox (channel, chat, payload, next_at, "
+                                     "created_at) VALUES (?1, ?2, ?3, ?4, ?4)";
+static const char sql_outbox_due[] =
+        OUTBOX_SELECT " WHERE status = 'pending' AND next_at <= ?1 ORDER BY id LIMIT ?2";
+static const char sql_outbox_for_chat[] =
+        OUTBOX_SELECT " WHERE channel = ?1 AND chat = ?2 AND status = 'pending' ORDER BY id";
+static const char sql_outbox_list[] =
+        OUTBOX_SELECT " WHERE ?1 = 0 OR status = 'dead' ORDER BY id DESC";
+static const char sql_outbox_sent[] =
+        "UPDATE outbox SET status = 'sent', sent_at = ?2 WHERE id = ?1";
+static const char sql_outbox_retry[] = "UPDATE outbox SET attempts = attempts + 1, next_at = ?2,"
+                                       " last_error = ?3 WHERE id = ?1";
+static const char sql_outbox_dead[] = "UPDATE outbox SET attempts = attempts + 1,"
+                                      " status = 'dead', last_error = ?2 WHERE id = ?1";
+/* A revived row gets a fresh set of attempts, or it would die at its next failure. */
+static const char sql_outbox_revive[] =
+        "UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?2"
+        " WHERE status = 'dead' AND (?1 < 0 OR id = ?1)";
+static const char sql_outbox_depth[] = "SELECT count(*) FROM outbox WHERE status = 'pending'";
+
+static const char sql_migrate_outbox[] = "UPDATE outbox SET chat = ?3"
+                                         " WHERE channel = ?1 AND chat = ?2 AND status = 'pending'";
+static const char sql_migrate_orders[] =
+        "UPDATE orders SET chat = ?3 WHERE channel = ?1 AND chat = ?2";
+/* A session already under the new ID loses to the one that moves there. */
+static const char sql_migrate_sessions[] =
+        "UPDATE OR REPLACE sessions SET chat = ?3 WHERE channel = ?1 AND chat = ?2";
+
+/* Fills M from the current row; M->payload points into ST until it steps again. */
+static void read_row(sqlite3_stmt *st, struct store_outbox *m)
+{
+	const char *payload = (const char *)sqlite3_column_text(st, 3);
+
+	memset(m, 0, sizeof(*m));
+	m->id = sqlite3_column_int64(st, 0);
+	store_col(st, 1, m->channel, sizeof(m->channel));
+	store_col(st, 2, m->chat, sizeof(m->chat));
+	m->payload = (char *)(uintptr_t)(payload ? payload : "");
+	m->attempts = sqlite3_column_int(st, 4);
+	m->next_at = sqlite3_column_int64(st, 5);
+	store_col(st, 6, m->status, sizeof(m->status));
+	store_col(st, 7, m->last_error, sizeof(m->last_error));
+	m->created_at = sqlite3_column_int64(st, 8);
+	m->sent_at = sqlite3_column_int64(st, 9);
+}
+
+/* Streams the rows of ST (already bound) to CB and gives ST back. */
+static int stream_rows(struct store *s, sqlite3_stmt *st, store_outbox_cb cb, void *ud)
+{
+	struct store_outbox m;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_row(st, &m);
+		if (cb(&m, ud)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : store_fail(s);
+	store_stmt_done(s, st);
+	return rc;
+}
+
+/* Reads every row of ST (already bound), gives ST back, then calls CB for each. */
+static int collect_rows(struct store *s, sqlite3_stmt *st, store_outbox_cb cb, void *ud)
+{
+	struct store_outbox *rows = NULL;
+	size_t n = 0, cap = 0, i;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct store_outbox *r = realloc(rows, ncap * sizeof(*r));
+
+			if (!r) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			rows = r;
+			cap = ncap;
+		}
+		read_row(st, &rows[n]);
+		rows[n].payload = strdup(rows[n].payload);
+		if (!rows[n].payload) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		n++;
+	}
+	if (rc == SQLITE_NOMEM)
+		rc = store_failf(s, "out of memory");
+	else
+		rc = rc == SQLITE_DONE ? 0 : store_fail(s);
+	store_stmt_done(s, st);
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (cb(&rows[i], ud))
+			break;
+	}
+	for (i = 0; i < n; i++)
+		free(rows[i].payload);
+	free(rows);
+	return rc;
+}
+
+int store_outbox_add(struct store *s, const char *channel, const char *chat, const char *payload,
+                     int64_t now, int64_t *id)
+{
+	if (!channel || !*channel || !chat || !*chat || !payload)
+		return store_failf(s, "store_outbox_add: channel, chat and payload are required");
+	if (store_run(s, sql_outbox_add, "ttti", channel, chat, payload, now) < 0)
+		return -1;
+	if (id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int store_outbox_due(struct store *s, int64_t now, int limit, store_outbox_cb cb, void *ud)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_outbox_due);
+
+	if (!st)
+		return -1;
+	if (store_bind(st, "id", now, limit > 0 ? limit : -1) < 0) {
+		store_stmt_done(s, st);
+		return store_fail(s);
+	}
+	return collect_rows(s, st, cb, ud);
+}
+
+int store_outbox_for_chat(struct store *s, const char *channel, const char *chat,
+                          store_outbox_cb cb, void *ud)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_outbox_for_chat);
+
+	if (!st)
+		return -1;
+	if (store_bind(st, "tt", channel, chat) < 0) {
+		store_stmt_done(s, st);
+		return store_fail(s);
+	}
+	return collect_rows(s, st, cb, ud);
+}
+
+int store_outbox_list(struct store *s, int dead_only, store_outbox_cb cb, void *ud)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_outbox_list);
+
+	if (!st)
+		return -1;
+	if (store_bind(st, "d", dead_only ? 1 : 0) < 0) {
+		store_stmt_done(s, st);
+		return store_fail(s);
+	}
+	return stream_rows(s, st, cb, ud);
+}
+
+/* Runs an UPDATE of one row by id; no such row is an error. */
+static int update_one(struct store *s, int64_t id, int n)
+{
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return store_failf(s, "no outbox row %lld", (long long)id);
+	return 0;
+}
+
+int store_outbox_sent(struct store *s, int64_t id, int64_t now)
+{
+	return update_one(s, id, store_run(s, sql_outbox_sent, "ii", id, now));
+}
+
+int store_outbox_retry_later(struct store *s, int64_t id, int64_t next_at, const char *error)
+{
+	return update_one(s, id, store_run(s, sql_outbox_retry, "iit", id, next_at, error));
+}
+
+int store_outbox_dead(struct store *s, int64_t id, const char *error)
+{
+	return update_one(s, id, store_run(s, sql_outbox_dead, "it", id, error));
+}
+
+int store_outbox_revive(struct store *s, int64_t id, int64_t now)
+{
+	return store_run(s, sql_outbox_revive, "ii", id < 0 ? (int64_t)-1 : id, now);
+}
+
+int store_outbox_depth(struct store *s, int64_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_outbox_depth);
+	int rc = 0;
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		rc = store_fail(s);
+	store_stmt_done(s, st);
+	return rc;
+}
+
+int store_chat_migrate(struct store *s, const char *channel, const char *old_chat,
+                       const char *new_chat)
+{
+	int outer, rc;
+
+	if (!channel || !old_chat || !new_chat || !*new_chat)
+		return store_failf(s, "store_chat_migrate: channel and both chats are required");
+	if (store_tx_enter(s, &outer) < 0)
+		return -1;
+	rc = store_run(s, sql_migrate_outbox, "ttt", channel, old_chat, new_chat);
+	if (rc >= 0)
+		rc = store_run(s, sql_migrate_orders, "ttt", channel, old_chat, new_chat);
+	if (rc >= 0)
+		rc = store_run(s, sql_migrate_sessions, "ttt", channel, old_chat, new_chat);
+	return store_tx_leave(s, outer, rc >= 0);
+}

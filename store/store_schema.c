@@ -1,0 +1,233 @@
+/*
+ * store_schema.c - the schema, as numbered migrations, and bringing a file
+ * up to date when it opens.
+ *
+ * PRAGMA user_version holds the number of migrations applied. Opening applies
+ * the missing ones in order inside one BEGIN IMMEDIATE transaction, so a crash
+ * leaves the old version intact and two processes opening a new file at the
+ * same moment do not both create it. A file from a newer program is refused
+ * rather than guessed at.
+ */
+#include "store/store_internal.h"
+
+#include <stdio.h>
+
+/* "Cncg": marks the file as ours so a stray SQLite file is not migrated. */
+#define STORE_APPLICATION_ID 0x436e6367
+
+/*
+ * Migration N brings the schema from user_version N-1 to N. Append new ones;
+ * never edit one that has shipped. Each runs in the same transaction as the
+ * user_version bump, so a crash leaves the old version intact.
+ */
+static const char *const migrations[] = {
+        /* 1: everything */
+        "CREATE TABLE residents ("
+        " id INTEGER PRIMARY KEY,"
+        " name TEXT NOT NULL DEFAULT '',"
+        " room TEXT NOT NULL DEFAULT '',"
+        " phone TEXT NOT NULL DEFAULT '',"
+        " lang TEXT NOT NULL DEFAULT '',"
+        " created_at INTEGER NOT NULL,"
+        " updated_at INTEGER NOT NULL);"
+        "CREATE TABLE identities ("
+        " channel TEXT NOT NULL,"
+        " user TEXT NOT NULL,"
+        " resident_id INTEGER NOT NULL REFERENCES residents(id),"
+        " PRIMARY KEY (channel, user)) WITHOUT ROWID;"
+        "CREATE INDEX identities_resident ON identities(resident_id);"
+        "CREATE TABLE staff ("
+        " id TEXT PRIMARY KEY,"
+        " name TEXT NOT NULL DEFAULT '',"
+        " role TEXT NOT NULL DEFAULT '',"
+        " skills TEXT NOT NULL DEFAULT '[]',"
+        " active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))) WITHOUT ROWID;"
+        "CREATE TABLE orders ("
+        " id INTEGER PRIMARY KEY,"
+        " number TEXT NOT NULL UNIQUE,"
+        " community TEXT NOT NULL DEFAULT '',"
+        " status TEXT NOT NULL CHECK (status IN ('pending', 'assigned', 'scheduled',"
+        "  'in_progress', 'awaiting_acceptance', 'closed', 'rework', 'cancelled', 'declined')),"
+        " category TEXT NOT NULL CHECK (category IN ('repair', 'cleaning', 'errand', 'inquiry')),"
+        " item TEXT NOT NULL DEFAULT '',"
+        " description TEXT NOT NULL DEFAULT '',"
+        " room TEXT NOT NULL DEFAULT '',"
+        " contact_name TEXT NOT NULL DEFAULT '',"
+        " phone TEXT NOT NULL DEFAULT '',"
+        " preferred_time TEXT NOT NULL DEFAULT '',"
+        " preferred_at INTEGER NOT NULL DEFAULT 0,"
+        " resident_id INTEGER REFERENCES residents(id),"
+        " channel TEXT NOT NULL DEFAULT '',"
+        " chat TEXT NOT NULL DEFAULT '',"
+        " user TEXT NOT NULL DEFAULT '',"
+        " assignee TEXT NOT NULL DEFAULT '',"
+        " eta TEXT NOT NULL DEFAULT '',"
+        " eta_at INTEGER NOT NULL DEFAULT 0,"
+        " promised_minutes INTEGER NOT NULL DEFAULT 0,"
+        " estimate TEXT NOT NULL DEFAULT '',"
+        " reason TEXT NOT NULL DEFAULT '',"
+        " created_at INTEGER NOT NULL,"
+        " assigned_at INTEGER NOT NULL DEFAULT 0,"
+        " started_at INTEGER NOT NULL DEFAULT 0,"
+        " done_at INTEGER NOT NULL DEFAULT 0,"
+        " closed_at INTEGER NOT NULL DEFAULT 0);"
+        "CREATE INDEX orders_status ON orders(status, created_at);"
+        "CREATE INDEX orders_resident ON orders(resident_id, created_at);"
+        "CREATE INDEX orders_assignee ON orders(assignee, created_at);"
+        "CREATE INDEX orders_created ON orders(created_at);"
+        "CREATE INDEX orders_chat ON orders(channel, chat);"
+        "CREATE TABLE order_counters ("
+        " day TEXT PRIMARY KEY,"
+        " last INTEGER NOT NULL) WITHOUT ROWID;"
+        "CREATE TABLE order_events ("
+        " id INTEGER PRIMARY KEY,"
+        " order_id INTEGER NOT NULL REFERENCES orders(id),"
+        " at INTEGER NOT NULL,"
+        " actor TEXT NOT NULL DEFAULT '',"
+        " via TEXT NOT NULL DEFAULT '',"
+        " action TEXT NOT NULL,"
+        " old_status TEXT NOT NULL DEFAULT '',"
+        " new_status TEXT NOT NULL DEFAULT '',"
+        " detail TEXT NOT NULL DEFAULT '');"
+        "CREATE INDEX order_events_order ON order_events(order_id, id);"
+        "CREATE TRIGGER order_events_no_update BEFORE UPDATE ON order_events"
+        " BEGIN SELECT RAISE(ABORT, 'order_events is append-only'); END;"
+        "CREATE TRIGGER order_events_no_delete BEFORE DELETE ON order_events"
+        " BEGIN SELECT RAISE(ABORT, 'order_events is append-only'); END;"
+        "CREATE TABLE feedback ("
+        " order_id INTEGER PRIMARY KEY REFERENCES orders(id),"
+        " accepted INTEGER CHECK (accepted IN (0, 1)),"
+        " rating INTEGER CHECK (rating BETWEEN 1 AND 5),"
+        " comment TEXT NOT NULL DEFAULT '',"
+        " updated_at INTEGER NOT NULL);"
+        "CREATE TABLE fees ("
+        " id INTEGER PRIMARY KEY,"
+        " order_id INTEGER NOT NULL REFERENCES orders(id),"
+        " fen INTEGER NOT NULL CHECK (fen >= 0),"
+        " \"by\" TEXT NOT NULL DEFAULT '',"
+        " at INTEGER NOT NULL);"
+        "CREATE INDEX fees_order ON fees(order_id, id);"
+        "CREATE TABLE payments ("
+        " id INTEGER PRIMARY KEY,"
+        " order_id INTEGER NOT NULL REFERENCES orders(id),"
+        " fen INTEGER NOT NULL CHECK (fen >= 0),"
+        " receipt TEXT NOT NULL DEFAULT '',"
+        " \"by\" TEXT NOT NULL DEFAULT '',"
+        " at INTEGER NOT NULL);"
+        "CREATE INDEX payments_order ON payments(order_id, id);"
+        "CREATE TABLE sessions ("
+        " channel TEXT NOT NULL,"
+        " chat TEXT NOT NULL,"
+        " person TEXT NOT NULL,"
+        " state TEXT NOT NULL,"
+        " updated_at INTEGER NOT NULL,"
+        " PRIMARY KEY (channel, chat, person)) WITHOUT ROWID;"
+        "CREATE TABLE dedup ("
+        " channel TEXT NOT NULL,"
+        " key TEXT NOT NULL,"
+        " at INTEGER NOT NULL,"
+        " PRIMARY KEY (channel, key)) WITHOUT ROWID;"
+        "CREATE INDEX dedup_at ON dedup(at);"
+        "CREATE TABLE outbox ("
+        " id INTEGER PRIMARY KEY,"
+        " channel TEXT NOT NULL,"
+        " chat TEXT NOT NULL,"
+        " payload TEXT NOT NULL,"
+        " attempts INTEGER NOT NULL DEFAULT 0,"
+        " next_at INTEGER NOT NULL,"
+        " status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dead')),"
+        " last_error TEXT NOT NULL DEFAULT '',"
+        " created_at INTEGER NOT NULL,"
+        " sent_at INTEGER NOT NULL DEFAULT 0);"
+        "CREATE INDEX outbox_due ON outbox(status, next_at);"
+        "CREATE INDEX outbox_chat ON outbox(channel, chat, status);"
+        "CREATE TABLE kv ("
+        " key TEXT PRIMARY KEY,"
+        " value TEXT NOT NULL) WITHOUT ROWID;",
+};
+
+#define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int store_pragma_int(struct store *s, const char *sql, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		store_fail(s);
+		goto out;
+	}
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_fail(s);
+		goto out;
+	}
+	*out = sqlite3_column_int(st, 0);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_migrate(struct store *s)
+{
+	char sql[64];
+	int version, app_id, i, rc = -1;
+
+	if (store_pragma_int(s, "PRAGMA user_version", &version) < 0 ||
+	    store_pragma_int(s, "PRAGMA application_id", &app_id) < 0)
+		return -1;
+	if (app_id != 0 && app_id != STORE_APPLICATION_ID)
+		return store_failf(s, "not a Concierge database (application_id %d)", app_id);
+	if (version > STORE_SCHEMA_VERSION)
+		return store_failf(s,
+		                   "database schema version %d is newer than this program knows "
+		                   "(%d); use a newer Concierge",
+		                   version, STORE_SCHEMA_VERSION);
+	if (version == STORE_SCHEMA_VERSION)
+		return 0;
+
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(s);
+	/* Another process may have migrated while we waited for the lock. */
+	if (store_pragma_int(s, "PRAGMA user_version", &version) < 0)
+		goto out;
+	if (version > STORE_SCHEMA_VERSION) {
+		store_failf(s, "database schema version %d is newer than this program knows (%d)",
+		            version, STORE_SCHEMA_VERSION);
+		goto out;
+	}
+	for (i = version; i < STORE_SCHEMA_VERSION; i++) {
+		char *msg = NULL;
+
+		if (sqlite3_exec(s->db, migrations[i], NULL, NULL, &msg) != SQLITE_OK) {
+			store_failf(s, "migration %d: %s", i + 1, msg ? msg : "failed");
+			sqlite3_free(msg);
+			goto out;
+		}
+	}
+	/* PRAGMAs take no parameters; the numbers are ours, not data. */
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d",
+	         STORE_SCHEMA_VERSION, STORE_APPLICATION_ID);
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		store_fail(s);
+		goto out;
+	}
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		store_fail(s);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0 && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int store_schema_version(struct store *s)
+{
+	int v;
+
+	if (store_pragma_int(s, "PRAGMA user_version", &v) < 0)
+		return -1;
+	return v;
+}

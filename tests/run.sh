@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test: the cmocka unit tests, then the scenario and integration
+# tests that drive the real program (built with AddressSanitizer and
+# UndefinedBehaviorSanitizer). Ends with one line "N passed, M failed".
+#   tests/run.sh            everything
+#   tests/run.sh --unit     unit tests only
+#   tests/run.sh PATTERN    only Python tests whose name contains PATTERN
+set -u
+cd "$(dirname "$0")/.."
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+logs=build/test-logs
+mkdir -p "$logs"
+pass=0
+fail=0
+
+for t in build/asan/tests/test_*; do
+  [ -x "$t" ] || continue
+  name=$(basename "$t")
+  if "$t" >"$logs/$name.log" 2>&1; then status=ok; else status=FAILED; fi
+  p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$logs/$name.log" | tail -1)
+  f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$logs/$name.log" | tail -1)
+  p=${p:-0}; f=${f:-0}
+  [ "$status" = FAILED ] && [ "$f" -eq 0 ] && f=1
+  pass=$((pass + p)); fail=$((fail + f))
+  printf '%-28s %3d passed, %d failed\n' "$name" "$p" "$f"
+  if [ "$status" = FAILED ]; then
+    sed 's/^/    /' "$logs/$name.log" | tail -40
+  fi
+done
+
+if [ "${1:-}" != "--unit" ]; then
+  out=$(mktemp)
+  python3 tests/scenario/runner.py "${1:-}" | tee "$out"
+  p=$(sed -n 's/^scenario: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$out" | tail -1)
+  f=$(sed -n 's/^scenario: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out" | tail -1)
+  [ -z "$p" ] && { p=0; f=1; echo "scenario runner did not finish"; }
+  pass=$((pass + p)); fail=$((fail + f))
+  rm -f "$out"
+fi
+
+echo
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -1,0 +1,871 @@
+/*
+ * test_store.c - the SQLite store against a real file in a temporary folder:
+ * migrations, order numbers, the append-only history, the outbox, and two
+ * processes writing at once.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "bot/config.h"
+#include "store/store.h"
+
+/* Local (Asia/Shanghai) times. */
+#define T_1127_1000 1795744800 /* 2026-11-27 10:00 */
+#define T_1127_2330 1795793400 /* 2026-11-27 23:30 */
+#define T_1128_0010 1795795800 /* 2026-11-28 00:10, still the 27th in UTC */
+#define T_1128_0900 1795827600 /* 2026-11-28 09:00 */
+
+struct fx {
+	char dir[64];
+	char path[128];
+	struct store *s;
+};
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	char err[256];
+
+	assert_non_null(fx);
+	setenv("TZ", "Asia/Shanghai", 1);
+	tzset();
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_store.XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->path, sizeof(fx->path), "%s/c.db", fx->dir);
+	if (store_open(fx->path, &fx->s, err, sizeof(err)) < 0)
+		fail_msg("store_open: %s", err);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+	char p[160];
+	size_t i;
+
+	store_close(fx->s);
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", fx->path, suffix[i]);
+		unlink(p);
+	}
+	rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+/* Runs SQL on the file through a separate connection; returns the SQLite code. */
+static int raw_exec(const struct fx *fx, const char *sql)
+{
+	sqlite3 *db;
+	int rc;
+
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+static int64_t raw_int(const struct fx *fx, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v;
+
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void new_order(struct store *s, struct store_order *o, int64_t now)
+{
+	memset(o, 0, sizeof(*o));
+	strcpy(o->community, "demo");
+	strcpy(o->category, "repair");
+	strcpy(o->description, "厨房水龙头漏水");
+	strcpy(o->room, "3-2-501");
+	strcpy(o->contact_name, "李");
+	strcpy(o->phone, "13800138000");
+	strcpy(o->preferred_time, "明天上午");
+	strcpy(o->channel, "telegram");
+	strcpy(o->chat, "-100");
+	strcpy(o->user, "42");
+	o->promised_minutes = 30;
+	if (store_order_create(s, o, now, "resident:1", "telegram") < 0)
+		fail_msg("store_order_create: %s", store_errmsg(s));
+}
+
+/* ---- schema --------------------------------------------------------------- */
+
+static void test_migrations(void **state)
+{
+	struct fx *fx = *state;
+	struct store *s2 = NULL;
+	char err[256], v[32], sql[64];
+	int version = store_schema_version(fx->s);
+
+	assert_true(version >= 1);
+	assert_int_equal(raw_int(fx, "PRAGMA user_version"), version);
+	assert_int_equal(raw_int(fx, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
+	assert_int_equal(store_kv_set(fx->s, "k", "v1"), 0);
+
+	/* Reopening is a no-op that keeps the data. */
+	store_close(fx->s);
+	fx->s = NULL;
+	assert_int_equal(store_open(fx->path, &fx->s, err, sizeof(err)), 0);
+	assert_int_equal(store_schema_version(fx->s), version);
+	assert_int_equal(store_kv_get(fx->s, "k", v, sizeof(v)), 1);
+	assert_string_equal(v, "v1");
+	store_close(fx->s);
+	fx->s = NULL;
+
+	/* A file from a newer program is refused. */
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
+	assert_int_equal(raw_exec(fx, sql), SQLITE_OK);
+	assert_int_equal(store_open(fx->path, &s2, err, sizeof(err)), -1);
+	assert_null(s2);
+	assert_non_null(strstr(err, "newer"));
+	assert_non_null(strstr(err, fx->path));
+
+	/* Put it back so teardown has a store to close. */
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
+	assert_int_equal(raw_exec(fx, sql), SQLITE_OK);
+	assert_int_equal(store_open(fx->path, &fx->s, err, sizeof(err)), 0);
+}
+
+static void test_foreign_file_refused(void **state)
+{
+	struct fx *fx = *state;
+	struct store *s2 = NULL;
+	char path[160], err[256];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/other.db", fx->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA application_id = 1234", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(path, &s2, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a Concierge database"));
+	unlink(path);
+}
+
+/* ---- orders --------------------------------------------------------------- */
+
+static void test_order_numbers(void **state)
+{
+	struct fx *fx = *state;
+	struct store_order o;
+
+	new_order(fx->s, &o, T_1127_1000);
+	assert_string_equal(o.number, "261127-001");
+	assert_true(o.id > 0);
+	assert_int_equal(o.created_at, T_1127_1000);
+	assert_string_equal(o.status, "pending");
+	new_order(fx->s, &o, T_1127_2330);
+	assert_string_equal(o.number, "261127-002");
+	/* The local date counts, not the UTC one. */
+	new_order(fx->s, &o, T_1128_0010);
+	assert_string_equal(o.number, "261128-001");
+	new_order(fx->s, &o, T_1128_0900);
+	assert_string_equal(o.number, "261128-002");
+	new_order(fx->s, &o, T_1127_2330);
+	assert_string_equal(o.number, "261127-003");
+}
+
+static void test_order_number_past_999(void **state)
+{
+	struct fx *fx = *state;
+	struct store_order o;
+
+	assert_int_equal(raw_exec(fx, "INSERT INTO order_counters VALUES ('261127', 998)"),
+	                 SQLITE_OK);
+	new_order(fx->s, &o, T_1127_1000);
+	assert_string_equal(o.number, "261127-999");
+	new_order(fx->s, &o, T_1127_1000);
+	assert_string_equal(o.number, "261127-1000");
+}
+
+static void test_order_round_trip(void **state)
+{
+	struct fx *fx = *state;
+	struct store_order o, g;
+
+	new_order(fx->s, &o, T_1127_1000);
+	assert_int_equal(store_order_get(fx->s, o.number, &g), 1);
+	assert_int_equal(g.id, o.id);
+	assert_string_equal(g.description, "厨房水龙头漏水");
+	assert_string_equal(g.contact_name, "李");
+	assert_string_equal(g.room, "3-2-501");
+	assert_string_equal(g.category, "repair");
+	assert_int_equal(g.promised_minutes, 30);
+	assert_int_equal(g.resident_id, 0);
+	assert_int_equal(g.fee, -1);
+	assert_string_equal(g.receipt, "");
+	assert_int_equal(g.paid_at, 0);
+	assert_int_equal(g.accepted, -1);
+	assert_int_equal(g.rating, 0);
+	assert_string_equal(g.comment, "");
+
+	strcpy(g.status, "assigned");
+	strcpy(g.assignee, "wang");
+	strcpy(g.eta, "今天下午3点");
+	g.eta_at = T_1127_1000 + 5 * 3600;
+	g.assigned_at = T_1127_1000 + 60;
+	strcpy(g.estimate, "50 元起");
+	assert_int_equal(store_order_update(fx->s, &g), 0);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(store_order_get_id(fx->s, g.id, &o), 1);
+	assert_string_equal(o.status, "assigned");
+	assert_string_equal(o.assignee, "wang");
+	assert_string_equal(o.eta, "今天下午3点");
+	assert_int_equal(o.eta_at, T_1127_1000 + 5 * 3600);
+	assert_int_equal(o.assigned_at, T_1127_1000 + 60);
+	assert_string_equal(o.estimate, "50 元起");
+
+	assert_int_equal(store_order_get(fx->s, "000000-000", &g), 0);
+	assert_int_equal(store_order_get_id(fx->s, 9999, &g), 0);
+	g.id = 9999;
+	assert_int_equal(store_order_update(fx->s, &g), -1);
+}
+
+static void test_order_bad_values(void **state)
+{
+	struct fx *fx = *state;
+	struct store_order o, g;
+
+	new_order(fx->s, &o, T_1127_1000);
+	strcpy(o.status, "bogus");
+	assert_true(store_order_update(fx->s, &o) < 0);
+	assert_non_null(strstr(store_errmsg(fx->s), "CHECK"));
+	assert_int_equal(store_order_get_id(fx->s, o.id, &g), 1);
+	assert_string_equal(g.status, "pending");
+
+	strcpy(o.status, "pending");
+	strcpy(o.category, "plumbing");
+	assert_true(store_order_update(fx->s, &o) < 0);
+
+	/* A bad order takes no number. */
+	new_order(fx->s, &o, T_1127_1000);
+	strcpy(o.category, "gardening");
+	o.status[0] = '\0';
+	assert_true(store_order_create(fx->s, &o, T_1127_1000, "system", "web") < 0);
+	new_order(fx->s, &o, T_1127_1000);
+	assert_string_equal(o.number, "261127-003");
+}
+
+struct list_ctx {
+	int n;
+	int stop_after;
+	char numbers[8][24];
+	struct store *s;
+	int inner;
+};
+
+static int list_cb(const struct store_order *o, void *ud)
+{
+	struct list_ctx *c = ud;
+
+	if (c->n < 8)
+		strcpy(c->numbers[c->n], o->number);
+	c->n++;
+	return c->stop_after && c->n >= c->stop_after;
+}
+
+static int count_cb(const struct store_order *o, void *ud)
+{
+	(void)o;
+	(*(int *)ud)++;
+	return 0;
+}
+
+/* Lists again from inside a list: the cached statement must not be reset under us. */
+static int nested_cb(const struct store_order *o, void *ud)
+{
+	struct list_ctx *c = ud;
+	int n = 0;
+
+	(void)o;
+	assert_int_equal(store_orders_list(c->s, NULL, count_cb, &n), 0);
+	c->inner += n;
+	c->n++;
+	return 0;
+}
+
+static void test_orders_list(void **state)
+{
+	struct fx *fx = *state;
+	struct store_order o;
+	struct store_resident r;
+	struct store_order_filter f;
+	struct list_ctx c;
+	int i;
+
+	assert_int_equal(store_resident_ensure(fx->s, "web", "u1", T_1127_1000, &r), 0);
+	for (i = 0; i < 5; i++) {
+		new_order(fx->s, &o, T_1127_1000 + i);
+		if (i == 1 || i == 3) {
+			strcpy(o.status, i == 1 ? "closed" : "assigned");
+			strcpy(o.assignee, "wang");
+			assert_int_equal(store_order_update(fx->s, &o), 0);
+		}
+	}
+	/* One more at the same second: the id breaks the tie. */
+	memset(&o, 0, sizeof(o));
+	strcpy(o.category, "inquiry");
+	o.resident_id = r.id;
+	assert_int_equal(store_order_create(fx->s, &o, T_1127_1000 + 4, "system", "web"), 0);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_orders_list(fx->s, NULL, list_cb, &c), 0);
+	assert_int_equal(c.n, 6);
+	assert_string_equal(c.numbers[0], "261127-006");
+	assert_string_equal(c.numbers[1], "261127-005");
+	assert_string_equal(c.numbers[5], "261127-001");
+
+	memset(&f, 0, sizeof(f));
+	f.assignee = "wang";
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_orders_list(fx->s, &f, list_cb, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.numbers[0], "261127-004");
+
+	f.open_only = 1;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_orders_list(fx->s, &f, list_cb, &c), 0);
+	assert_int_equal(c.n, 1);
+
+	memset(&f, 0, sizeof(f));
+	f.status = "pending";
+	f.limit = 2;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_orders_list(fx->s, &f, list_cb, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.numbers[0], "261127-006");
+	assert_string_equal(c.numbers[1], "261127-005");
+
+	memset(&f, 0, sizeof(f));
+	f.resident_id = r.id;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_orders_list(fx->s, &f, list_cb, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.numbers[0], "261127-006");
+
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 3;
+	assert_int_equal(store_orders_list(fx->s, NULL, list_cb, &c), 0);
+	assert_int_equal(c.n, 3);
+
+	memset(&c, 0, sizeof(c));
+	c.s = fx->s;
+	assert_int_equal(store_orders_list(fx->s, NULL, nested_cb, &c), 0);
+	assert_int_equal(c.n, 6);
+	assert_int_equal(c.inner, 36);
+}
+
+/* ---- history -------------------------------------------------------------- */
+
+struct ev_ctx {
+	int n;
+	struct store_event e[4];
+};
+
+static int ev_cb(const struct store_event *e, void *ud)
+{
+	struct ev_ctx *c = ud;
+
+	if (c->n < 4)
+		c->e[c->n] = *e;
+	c->n++;
+	return 0;
+}
+
+static void test_events(void **state)
+{
+	struct fx *fx = *state;
+	struct store_order o;
+	struct ev_ctx c;
+	char sql[128];
+
+	new_order(fx->s, &o, T_1127_1000);
+	assert_int_equal(store_event_add(fx->s, o.id, T_1127_1000 + 60, "staff:wang", "telegram",
+	                                 "accepted", "pending", "assigned", ""),
+	                 0);
+	assert_int_equal(store_event_add(fx->s, o.id, T_1127_1000 + 120, "staff:wang", "telegram",
+	                                 "eta", NULL, NULL, "15:00"),
+	                 0);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_events_list(fx->s, o.id, ev_cb, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.e[0].action, "created");
+	assert_string_equal(c.e[0].actor, "resident:1");
+	assert_string_equal(c.e[0].via, "telegram");
+	assert_string_equal(c.e[0].new_status, "pending");
+	assert_int_equal(c.e[0].at, T_1127_1000);
+	assert_string_equal(c.e[1].action, "accepted");
+	assert_string_equal(c.e[1].old_status, "pending");
+	assert_string_equal(c.e[1].new_status, "assigned");
+	assert_string_equal(c.e[2].detail, "15:00");
+	assert_string_equal(c.e[2].old_status, "");
+
+	/* An event for an order that does not exist is refused (foreign key). */
+	assert_true(store_event_add(fx->s, 9999, 1, "system", "", "x", "", "", "") < 0);
+
+	/* The history cannot be rewritten, even by hand. */
+	assert_int_not_equal(raw_exec(fx, "UPDATE order_events SET actor = 'x'"), SQLITE_OK);
+	assert_int_not_equal(raw_exec(fx, "DELETE FROM order_events"), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM order_events WHERE order_id = %lld",
+	         (long long)o.id);
+	assert_int_equal(raw_int(fx, sql), 3);
+}
+
+/* ---- feedback, fees and payments ------------------------------------------- */
+
+static void test_feedback_fee_payment(void **state)
+{
+	struct fx *fx = *state;
+	struct store_order o, g;
+
+	new_order(fx->s, &o, T_1127_1000);
+	assert_int_equal(store_feedback_accept(fx->s, o.id, 0, T_1127_1000 + 10), 0);
+	assert_int_equal(store_order_get_id(fx->s, o.id, &g), 1);
+	assert_int_equal(g.accepted, 0);
+	assert_int_equal(g.rating, 0);
+
+	assert_int_equal(store_feedback_accept(fx->s, o.id, 1, T_1127_1000 + 20), 0);
+	assert_int_equal(store_feedback_rate(fx->s, o.id, 4, T_1127_1000 + 30), 0);
+	assert_int_equal(store_feedback_comment(fx->s, o.id, "师傅很专业", T_1127_1000 + 40), 0);
+	assert_true(store_feedback_rate(fx->s, o.id, 6, T_1127_1000 + 50) < 0);
+	assert_int_equal(store_fee_record(fx->s, o.id, 5000, "staff:wang", T_1127_1000 + 60), 0);
+	assert_int_equal(store_fee_record(fx->s, o.id, 4500, "staff:zhao", T_1127_1000 + 70), 0);
+	assert_int_equal(
+	        store_payment_record(fx->s, o.id, 4500, "R-001", "staff:wang", T_1127_1000 + 80),
+	        0);
+	assert_int_equal(store_order_get(fx->s, o.number, &g), 1);
+	assert_int_equal(g.accepted, 1);
+	assert_int_equal(g.rating, 4);
+	assert_string_equal(g.comment, "师傅很专业");
+	assert_int_equal(g.fee, 4500);
+	assert_string_equal(g.receipt, "R-001");
+	assert_int_equal(g.paid_at, T_1127_1000 + 80);
+
+	/* A free job is a fee of 0, not "no fee". */
+	new_order(fx->s, &o, T_1127_1000);
+	assert_int_equal(store_fee_record(fx->s, o.id, 0, "staff:wang", T_1127_1000), 0);
+	assert_int_equal(store_order_get_id(fx->s, o.id, &g), 1);
+	assert_int_equal(g.fee, 0);
+	assert_int_equal(g.accepted, -1);
+	assert_true(store_fee_record(fx->s, 9999, 1, "x", 1) < 0);
+}
+
+/* ---- transactions ------------------------------------------------------------ */
+
+static void test_rollback(void **state)
+{
+	struct fx *fx = *state;
+	struct store_order o, g;
+	struct store_resident r;
+	char num[24];
+	int64_t n = -1;
+
+	assert_int_equal(store_begin(fx->s), 0);
+	assert_true(store_begin(fx->s) < 0); /* not nestable */
+	assert_int_equal(store_dedup_claim(fx->s, "telegram", "1", T_1127_1000), 1);
+	assert_int_equal(store_resident_ensure(fx->s, "telegram", "42", T_1127_1000, &r), 0);
+	new_order(fx->s, &o, T_1127_1000);
+	strcpy(num, o.number);
+	assert_int_equal(store_outbox_add(fx->s, "telegram", "-100", "{}", T_1127_1000, NULL), 0);
+	assert_int_equal(store_session_put(fx->s, "telegram", "-100", "42", "{}", T_1127_1000), 0);
+	/* A failing step inside the caller's transaction undoes only itself. */
+	o.status[0] = '\0';
+	strcpy(o.category, "bogus");
+	assert_true(store_order_create(fx->s, &o, T_1127_1000, "system", "web") < 0);
+	assert_int_equal(store_order_get(fx->s, num, &g), 1);
+	assert_int_equal(store_rollback(fx->s), 0);
+
+	assert_int_equal(store_order_get(fx->s, num, &g), 0);
+	assert_int_equal(store_dedup_claim(fx->s, "telegram", "1", T_1127_1000), 1);
+	assert_int_equal(store_outbox_depth(fx->s, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM residents"), 0);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM sessions"), 0);
+	/* The number was not used up. */
+	new_order(fx->s, &o, T_1127_1000);
+	assert_string_equal(o.number, num);
+
+	/* And a commit keeps everything. */
+	assert_int_equal(store_begin(fx->s), 0);
+	new_order(fx->s, &o, T_1127_1000);
+	assert_int_equal(store_commit(fx->s), 0);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM orders"), 2);
+	assert_int_equal(store_rollback(fx->s), 0); /* nothing open: harmless */
+}
+
+/* ---- small tables ------------------------------------------------------------ */
+
+static void test_kv_and_dedup(void **state)
+{
+	struct fx *fx = *state;
+	char v[8];
+
+	assert_int_equal(store_kv_get(fx->s, "telegram.offset", v, sizeof(v)), 0);
+	assert_int_equal(store_kv_set(fx->s, "telegram.offset", "100"), 0);
+	assert_int_equal(store_kv_set(fx->s, "telegram.offset", "101"), 0);
+	assert_int_equal(store_kv_get(fx->s, "telegram.offset", v, sizeof(v)), 1);
+	assert_string_equal(v, "101");
+	/* Too long for the buffer: cut before the character that does not fit. */
+	assert_int_equal(store_kv_set(fx->s, "name", "ab物业中心"), 0);
+	assert_int_equal(store_kv_get(fx->s, "name", v, sizeof(v)), 1);
+	assert_string_equal(v, "ab物");
+	assert_int_equal(store_kv_get(fx->s, "name", v, 5), 1);
+	assert_string_equal(v, "ab");
+
+	assert_int_equal(store_dedup_claim(fx->s, "telegram", "u1", 100), 1);
+	assert_int_equal(store_dedup_claim(fx->s, "telegram", "u1", 101), 0);
+	assert_int_equal(store_dedup_claim(fx->s, "slack", "u1", 101), 1);
+	assert_int_equal(store_dedup_claim(fx->s, "telegram", "u2", 200), 1);
+	assert_int_equal(store_dedup_prune(fx->s, 150), 0);
+	assert_int_equal(store_dedup_claim(fx->s, "telegram", "u1", 300), 1);
+	assert_int_equal(store_dedup_claim(fx->s, "telegram", "u2", 300), 0);
+}
+
+static void test_sessions(void **state)
+{
+	struct fx *fx = *state;
+	char *st = NULL;
+	int64_t at = 0;
+
+	assert_int_equal(store_session_get(fx->s, "web", "c1", "p1", &st, &at), 0);
+	assert_null(st);
+	assert_int_equal(store_session_put(fx->s, "web", "c1", "p1", "{\"step\":1}", 100), 0);
+	assert_int_equal(store_session_put(fx->s, "web", "c1", "p2", "{\"step\":9}", 100), 0);
+	assert_int_equal(store_session_get(fx->s, "web", "c1", "p1", &st, &at), 1);
+	assert_string_equal(st, "{\"step\":1}");
+	assert_int_equal(at, 100);
+	free(st);
+	assert_int_equal(store_session_put(fx->s, "web", "c1", "p1", "{\"step\":2}", 200), 0);
+	assert_int_equal(store_session_get(fx->s, "web", "c1", "p1", &st, &at), 1);
+	assert_string_equal(st, "{\"step\":2}");
+	assert_int_equal(at, 200);
+	free(st);
+	assert_int_equal(store_session_delete(fx->s, "web", "c1", "p1"), 0);
+	assert_int_equal(store_session_get(fx->s, "web", "c1", "p1", &st, &at), 0);
+	assert_int_equal(store_session_get(fx->s, "web", "c1", "p2", &st, NULL), 1);
+	free(st);
+}
+
+static void test_residents(void **state)
+{
+	struct fx *fx = *state;
+	struct store_resident a, b, c, g;
+
+	assert_int_equal(store_resident_ensure(fx->s, "telegram", "42", 100, &a), 0);
+	assert_true(a.id > 0);
+	assert_string_equal(a.name, "");
+	assert_int_equal(store_resident_ensure(fx->s, "telegram", "42", 200, &b), 0);
+	assert_int_equal(a.id, b.id);
+	assert_int_equal(store_resident_ensure(fx->s, "telegram", "43", 200, &c), 0);
+	assert_int_not_equal(a.id, c.id);
+	assert_int_equal(store_resident_ensure(fx->s, "web", "42", 200, &c), 0);
+	assert_int_not_equal(a.id, c.id);
+
+	strcpy(a.name, "李雷");
+	strcpy(a.room, "3-2-501");
+	strcpy(a.phone, "13800138000");
+	strcpy(a.lang, "zh");
+	assert_int_equal(store_resident_save(fx->s, &a, 300), 0);
+	assert_int_equal(store_resident_ensure(fx->s, "telegram", "42", 400, &b), 0);
+	assert_string_equal(b.name, "李雷");
+	assert_int_equal(store_resident_get(fx->s, a.id, &g), 1);
+	assert_string_equal(g.room, "3-2-501");
+	assert_string_equal(g.phone, "13800138000");
+	assert_string_equal(g.lang, "zh");
+	assert_int_equal(store_resident_get(fx->s, 9999, &g), 0);
+	g.id = 9999;
+	assert_true(store_resident_save(fx->s, &g, 1) < 0);
+	assert_true(store_resident_ensure(fx->s, "telegram", "", 1, &g) < 0);
+}
+
+static void test_staff_sync(void **state)
+{
+	struct fx *fx = *state;
+	char *skills_wang[] = {"plumbing", "electric"};
+	struct cfg_staff staff[2];
+	struct cfg c;
+
+	memset(&c, 0, sizeof(c));
+	memset(staff, 0, sizeof(staff));
+	staff[0].id = "wang";
+	staff[0].name = "王师傅";
+	staff[0].role = "technician";
+	staff[0].skills = skills_wang;
+	staff[0].nskills = 2;
+	staff[1].id = "zhao";
+	staff[1].name = "赵";
+	staff[1].role = "supervisor";
+	c.staff = staff;
+	c.nstaff = 2;
+	assert_int_equal(store_staff_sync(fx->s, &c), 0);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM staff WHERE active = 1"), 2);
+	assert_int_equal(raw_int(fx, "SELECT skills = '[\"plumbing\",\"electric\"]' FROM staff"
+	                             " WHERE id = 'wang'"),
+	                 1);
+	assert_int_equal(raw_int(fx, "SELECT skills = '[]' FROM staff WHERE id = 'zhao'"), 1);
+
+	/* zhao leaves the config: kept, inactive. wang changes role. */
+	staff[0].role = "dispatcher";
+	c.nstaff = 1;
+	assert_int_equal(store_staff_sync(fx->s, &c), 0);
+	assert_int_equal(raw_int(fx, "SELECT active FROM staff WHERE id = 'zhao'"), 0);
+	assert_int_equal(raw_int(fx, "SELECT active FROM staff WHERE id = 'wang'"), 1);
+	assert_int_equal(raw_int(fx, "SELECT role = 'dispatcher' FROM staff WHERE id = 'wang'"), 1);
+}
+
+/* ---- outbox ------------------------------------------------------------------ */
+
+struct ob_ctx {
+	int n;
+	int64_t ids[8];
+	char payload[8][32];
+	struct store *s;
+	int mark_sent;
+};
+
+static int ob_cb(const struct store_outbox *m, void *ud)
+{
+	struct ob_ctx *c = ud;
+
+	if (c->n < 8) {
+		c->ids[c->n] = m->id;
+		snprintf(c->payload[c->n], sizeof(c->payload[0]), "%s", m->payload);
+	}
+	c->n++;
+	/* The sender updates the row it was handed, from inside the callback. */
+	if (c->mark_sent)
+		assert_int_equal(store_outbox_sent(c->s, m->id, 500), 0);
+	return 0;
+}
+
+static void test_outbox(void **state)
+{
+	struct fx *fx = *state;
+	struct ob_ctx c;
+	int64_t a, b, d, e, n;
+
+	assert_int_equal(store_outbox_add(fx->s, "telegram", "-100", "{\"t\":\"a\"}", 100, &a), 0);
+	assert_int_equal(store_outbox_add(fx->s, "telegram", "-100", "{\"t\":\"b\"}", 100, &b), 0);
+	assert_int_equal(store_outbox_add(fx->s, "web", "w1", "{\"t\":\"d\"}", 100, &d), 0);
+	assert_int_equal(store_outbox_add(fx->s, "web", "w1", "{\"t\":\"e\"}", 100, &e), 0);
+	assert_true(a < b && b < d && d < e);
+	assert_int_equal(store_outbox_depth(fx->s, &n), 0);
+	assert_int_equal(n, 4);
+
+	/* b fails once and waits; a is sent; d dies. */
+	assert_int_equal(store_outbox_retry_later(fx->s, b, 300, "429 too many"), 0);
+	assert_int_equal(store_outbox_sent(fx->s, a, 150), 0);
+	assert_int_equal(store_outbox_dead(fx->s, d, "403 blocked"), 0);
+	assert_int_equal(store_outbox_depth(fx->s, &n), 0);
+	assert_int_equal(n, 2);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_due(fx->s, 200, 0, ob_cb, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ids[0], e);
+	assert_string_equal(c.payload[0], "{\"t\":\"e\"}");
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_due(fx->s, 300, 0, ob_cb, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.ids[0], b);
+	assert_int_equal(c.ids[1], e);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_due(fx->s, 300, 1, ob_cb, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ids[0], b);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_for_chat(fx->s, "telegram", "-100", ob_cb, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ids[0], b);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_list(fx->s, 1, ob_cb, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ids[0], d);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_list(fx->s, 0, ob_cb, &c), 0);
+	assert_int_equal(c.n, 4);
+	assert_int_equal(c.ids[0], e); /* newest first */
+	assert_int_equal(raw_int(fx, "SELECT attempts FROM outbox WHERE status = 'dead'"), 1);
+	assert_int_equal(raw_int(fx, "SELECT attempts FROM outbox WHERE next_at = 300"), 1);
+	assert_int_equal(raw_int(fx, "SELECT sent_at FROM outbox WHERE status = 'sent'"), 150);
+
+	/* Revive puts it back in line, due now. */
+	assert_int_equal(store_outbox_revive(fx->s, d, 400), 1);
+	assert_int_equal(store_outbox_revive(fx->s, d, 400), 0);
+	assert_int_equal(store_outbox_dead(fx->s, d, "again"), 0);
+	assert_int_equal(store_outbox_dead(fx->s, e, "again"), 0);
+	assert_int_equal(store_outbox_revive(fx->s, -1, 400), 2);
+	assert_int_equal(store_outbox_depth(fx->s, &n), 0);
+	assert_int_equal(n, 3);
+
+	/* Everything due is sent from inside the callbacks. */
+	memset(&c, 0, sizeof(c));
+	c.s = fx->s;
+	c.mark_sent = 1;
+	assert_int_equal(store_outbox_due(fx->s, 400, 10, ob_cb, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(store_outbox_depth(fx->s, &n), 0);
+	assert_int_equal(n, 0);
+
+	assert_true(store_outbox_sent(fx->s, 9999, 1) < 0);
+	assert_true(store_outbox_add(fx->s, "web", "", "{}", 1, NULL) < 0);
+}
+
+static void test_chat_migrate(void **state)
+{
+	struct fx *fx = *state;
+	struct store_order o, g;
+	struct ob_ctx c;
+	char *st;
+	int64_t sent, pending;
+
+	new_order(fx->s, &o, T_1127_1000); /* telegram, chat -100 */
+	assert_int_equal(store_outbox_add(fx->s, "telegram", "-100", "{}", 100, &sent), 0);
+	assert_int_equal(store_outbox_sent(fx->s, sent, 101), 0);
+	assert_int_equal(store_outbox_add(fx->s, "telegram", "-100", "{}", 100, &pending), 0);
+	assert_int_equal(store_outbox_add(fx->s, "qq", "-100", "{}", 100, NULL), 0);
+	assert_int_equal(store_session_put(fx->s, "telegram", "-100", "42", "{\"a\":1}", 1), 0);
+	assert_int_equal(store_session_put(fx->s, "telegram", "-100999", "42", "{\"b\":1}", 1), 0);
+
+	assert_int_equal(store_chat_migrate(fx->s, "telegram", "-100", "-100999"), 0);
+	assert_int_equal(store_order_get_id(fx->s, o.id, &g), 1);
+	assert_string_equal(g.chat, "-100999");
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_for_chat(fx->s, "telegram", "-100999", ob_cb, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ids[0], pending);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_for_chat(fx->s, "qq", "-100", ob_cb, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM outbox WHERE chat = '-100'"
+	                             " AND status = 'sent'"),
+	                 1);
+	assert_int_equal(store_session_get(fx->s, "telegram", "-100", "42", &st, NULL), 0);
+	assert_int_equal(store_session_get(fx->s, "telegram", "-100999", "42", &st, NULL), 1);
+	assert_string_equal(st, "{\"a\":1}");
+	free(st);
+}
+
+/* ---- two processes --------------------------------------------------------- */
+
+#define PER_PROCESS 40
+
+/* Runs in both processes, so it reports instead of using cmocka's asserts. */
+static int create_many(const char *path)
+{
+	struct store *s;
+	struct store_order o;
+	char err[256];
+	int i, rc = 0;
+
+	if (store_open(path, &s, err, sizeof(err)) < 0) {
+		fprintf(stderr, "store_open: %s\n", err);
+		return -1;
+	}
+	for (i = 0; rc == 0 && i < PER_PROCESS; i++) {
+		/* Half alone, half inside a caller's transaction. */
+		int tx = i % 2;
+
+		memset(&o, 0, sizeof(o));
+		strcpy(o.category, "errand");
+		if ((tx && store_begin(s) < 0) ||
+		    store_order_create(s, &o, T_1127_1000, "system", "web") < 0 ||
+		    store_outbox_add(s, "web", "w", "{}", T_1127_1000, NULL) < 0 ||
+		    (tx && store_commit(s) < 0)) {
+			fprintf(stderr, "order %d: %s\n", i, store_errmsg(s));
+			rc = -1;
+		}
+	}
+	store_close(s);
+	return rc;
+}
+
+static int seq_cb(const struct store_order *o, void *ud)
+{
+	char *seen = ud;
+	int n = atoi(o->number + 7);
+
+	assert_true(n >= 1 && n <= 2 * PER_PROCESS);
+	assert_int_equal(seen[n], 0);
+	seen[n] = 1;
+	return 0;
+}
+
+static void test_two_processes(void **state)
+{
+	struct fx *fx = *state;
+	char seen[2 * PER_PROCESS + 1];
+	int64_t n;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(create_many(fx->path) < 0 ? 1 : 0);
+	assert_int_equal(create_many(fx->path), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(store_orders_list(fx->s, NULL, seq_cb, seen), 0);
+	for (n = 1; n <= 2 * PER_PROCESS; n++)
+		assert_int_equal(seen[n], 1);
+	assert_int_equal(store_outbox_depth(fx->s, &n), 0);
+	assert_int_equal(n, 2 * PER_PROCESS);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_foreign_file_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_order_numbers, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_order_number_past_999, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_order_round_trip, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_order_bad_values, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_orders_list, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_feedback_fee_payment, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_kv_and_dedup, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_residents, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_staff_sync, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_chat_migrate, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_two_processes, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
