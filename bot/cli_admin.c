@@ -52,6 +52,7 @@ struct list_ctx {
 	json_t *arr;
 	int lang;
 	int n;
+	int waiting_only; /* outbox: skip rows already sent (the store lists them all) */
 };
 
 static int list_one(const struct store_order *o, void *ud)
@@ -94,6 +95,11 @@ static int orders_list(struct cli_env *env)
 	memset(&l, 0, sizeof(l));
 	l.env = env;
 	f.status = flag_value(env, "--status");
+	if (!f.status && has_flag(env, "--status")) {
+		fprintf(stderr, "concierge: orders list: --status needs a status (pending, "
+				"assigned, ..., or open)\n");
+		return 2;
+	}
 	if (f.status) {
 		for (i = 0; statuses[i]; i++)
 			known |= strcmp(statuses[i], f.status) == 0;
@@ -223,6 +229,8 @@ static int outbox_one(const struct store_outbox *m, void *ud)
 	const char *text;
 	char created[40];
 
+	if (l->waiting_only && strcmp(m->status, "pending") != 0)
+		return 0;
 	if (l->arr) {
 		json_array_append_new(l->arr, report_outbox_json(m));
 		return 0;
@@ -249,6 +257,8 @@ int cli_outbox(struct cli_env *env)
 	memset(&l, 0, sizeof(l));
 	l.env = env;
 	if (env->argc >= 1 && strcmp(env->argv[0], "list") == 0) {
+		/* "Waiting to go out": what was delivered is history, shown with --all. */
+		l.waiting_only = !has_flag(env, "--dead") && !has_flag(env, "--all");
 		if (has_flag(env, "--json"))
 			l.arr = json_array();
 		else
@@ -290,7 +300,7 @@ int cli_outbox(struct cli_env *env)
 		printf("%d message%s queued again\n", rc, rc == 1 ? "" : "s");
 		return 0;
 	}
-	fprintf(stderr, "usage: concierge outbox list [--dead] [--json]\n"
+	fprintf(stderr, "usage: concierge outbox list [--dead|--all] [--json]\n"
 			"       concierge outbox retry ID|--all-dead\n");
 	return 2;
 }

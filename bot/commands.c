@@ -113,15 +113,38 @@ static int send_contact(struct core_req *r, const struct store_order *o,
 	return rc;
 }
 
+/* Tells PREV that order O is TO's now ("order N is handled by TO, not you"). */
+static int tell_previous(struct core_req *r, const struct store_order *o,
+			 const struct cfg_staff *prev, const struct cfg_staff *to)
+{
+	const char *args[2] = {o->number, to->name};
+	struct buf b;
+	int rc;
+
+	buf_init(&b);
+	buf_tpl(&b, dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH), M_NOT_YOURS), args, 2);
+	rc = b.failed ? -1 : core_notify_staff(r->c, prev, buf_str(&b), NULL, 0, r->now);
+	buf_release(&b);
+	return rc;
+}
+
+/*
+ * Gives O to TO. Returns 0 when done, 1 when the order is past taking (the
+ * sender has been told), <0 on a store failure.
+ */
 static int take(struct core_req *r, struct store_order *o, const struct cfg_staff *to,
 		const char *action)
 {
 	static const char *const open[] = {"pending", "assigned", "scheduled", "rework", NULL};
 	const char *new_status;
+	const char *args[1] = {o->number};
 	int reassign = o->assignee[0] && strcmp(o->assignee, to->id) != 0;
+	const struct cfg_staff *previous = reassign ? cfg_staff_find(r->c->cfg, o->assignee) : NULL;
+	struct buf b;
+	int rc;
 
 	if (!status_in(o->status, open))
-		return bad_state(r, o);
+		return bad_state(r, o) < 0 ? -1 : 1;
 	new_status = strcmp(o->status, "pending") == 0 ? "assigned" : o->status;
 	buf_copy(o->assignee, sizeof(o->assignee), to->id);
 	if (!o->assigned_at)
@@ -132,6 +155,17 @@ static int take(struct core_req *r, struct store_order *o, const struct cfg_staf
 	if (notice(r, o, reassign ? M_NOTICE_REASSIGNED : M_NOTICE_ASSIGNED, to->name, NULL,
 		   NULL) < 0)
 		return -1;
+	/* The one taken off the job must not turn up at the door anyway. */
+	if (previous && previous != r->staff && tell_previous(r, o, previous, to) < 0)
+		return -1;
+	if (to != r->staff) { /* given the job by someone else: say so before the details */
+		buf_init(&b);
+		buf_tpl(&b, dlg_msg(r->lang, M_ASSIGNED_TO_YOU), args, 1);
+		rc = b.failed ? -1 : core_notify_staff(r->c, to, buf_str(&b), NULL, 0, r->now);
+		buf_release(&b);
+		if (rc < 0)
+			return -1;
+	}
 	return send_contact(r, o, to);
 }
 
@@ -139,14 +173,16 @@ static int c_accept(struct core_req *r, struct cmd_args *a)
 {
 	struct store_order *o = &a->order;
 	char what[128];
+	int rc;
 
 	if (o->assignee[0] && strcmp(o->assignee, r->staff->id) != 0 &&
 	    strcmp(o->status, "pending") != 0)
 		return reply_tpl(r, M_NOT_YOURS, o->number, core_staff_name(r->c, o->assignee));
 	if (strcmp(o->status, "pending") != 0)
 		return bad_state(r, o);
-	if (take(r, o, r->staff, "accepted") < 0)
-		return -1;
+	rc = take(r, o, r->staff, "accepted");
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	snprintf(what, sizeof(what), "/accept %s", o->number);
 	return confirm(r, what);
 }
@@ -155,21 +191,15 @@ static int c_assign(struct core_req *r, struct cmd_args *a)
 {
 	const struct cfg_staff *to = cfg_staff_find(r->c->cfg, a->argv[1]);
 	char what[160];
-	const char *args[1];
-	struct buf b;
 	int rc;
 
 	if (!to)
 		return reply_tpl(r, M_NO_STAFF, a->argv[1], NULL);
-	if (take(r, &a->order, to, "assigned") < 0)
-		return -1;
-	args[0] = a->order.number;
-	buf_init(&b);
-	buf_tpl(&b, dlg_msg(r->lang, M_ASSIGNED_TO_YOU), args, 1);
-	rc = core_notify_staff(r->c, to, buf_str(&b), NULL, 0, r->now);
-	buf_release(&b);
+	rc = take(r, &a->order, to, "assigned");
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	snprintf(what, sizeof(what), "/assign %s %s", a->order.number, to->id);
-	return rc < 0 ? -1 : confirm(r, what);
+	return confirm(r, what);
 }
 
 static void format_when(int lang, int64_t at, const char *text, char *out, size_t len)
@@ -292,6 +322,9 @@ static int c_paid(struct core_req *r, struct cmd_args *a)
 	return confirm(r, what);
 }
 
+/* In core.c; its prototype belongs in core_internal.h. */
+int core_end_accept(struct core *c, const struct store_order *o);
+
 static int cancel_order(struct core_req *r, struct store_order *o, const char *reason)
 {
 	const char *args[2] = {o->number, reason};
@@ -304,7 +337,7 @@ static int cancel_order(struct core_req *r, struct store_order *o, const char *r
 			    r->now) < 0)
 		return -1;
 	/* A pending acceptance question about this order is moot now. */
-	if (store_session_delete(r->c->store, o->channel, o->chat, o->user) < 0)
+	if (core_end_accept(r->c, o) < 0)
 		return -1;
 	if (!assignee || (r->staff && r->staff == assignee))
 		return 0;
@@ -355,6 +388,20 @@ struct list_ctx {
 	int staff_view;
 };
 
+/*
+ * The first MAX characters of S: cut on a character boundary, since a
+ * message with half a character in it is not valid UTF-8 and cannot be sent.
+ */
+static int clip_len(const char *s, size_t max)
+{
+	size_t i = 0, chars = 0;
+
+	for (; s[i]; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && chars++ == max)
+			break;
+	return (int)i;
+}
+
 static int list_line(const struct store_order *o, void *ud)
 {
 	struct list_ctx *l = ud;
@@ -364,7 +411,7 @@ static int list_line(const struct store_order *o, void *ud)
 		   dlg_category_name(l->r->lang, o->category));
 	if (l->staff_view)
 		buf_printf(&l->b, "  %s", o->room);
-	buf_printf(&l->b, "  %.60s", o->description);
+	buf_printf(&l->b, "  %.*s", clip_len(o->description, 40), o->description);
 	if (who[0])
 		buf_printf(&l->b, "  → %s", who);
 	l->n++;
@@ -411,6 +458,13 @@ static int c_my(struct core_req *r, struct cmd_args *a)
 	struct list_ctx l;
 
 	(void)a;
+	if (r->group) {
+		/* One's own orders are nobody else's business: answer privately. */
+		if (core_reply_msg(r, M_GROUP_HINT, NULL, 0) < 0)
+			return -1;
+		r->group = 0;
+		buf_copy(r->reply_chat, sizeof(r->reply_chat), r->in->user);
+	}
 	memset(&f, 0, sizeof(f));
 	memset(&l, 0, sizeof(l));
 	l.r = r;
@@ -450,7 +504,7 @@ static int c_help(struct core_req *r, struct cmd_args *a)
 	(void)a;
 	if (r->staff && core_reply_msg(r, M_HELP_STAFF, NULL, 0) < 0)
 		return -1;
-	return r->staff && r->in->is_group ? 0 : core_reply_msg(r, M_HELP_RESIDENT, NULL, 0);
+	return r->staff && r->group ? 0 : core_reply_msg(r, M_HELP_RESIDENT, NULL, 0);
 }
 
 static int c_lang(struct core_req *r, struct cmd_args *a)

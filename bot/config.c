@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
@@ -1038,7 +1039,8 @@ static void parse_top(struct ld *ld, json_t *root, struct cfg *c)
 	static const char *const keys[] = {
 	        "database",        "listen",          "locale",     "timezone", "bot_name",
 	        "session_minutes", "acceptance_days", "low_rating", "staff",    "communities",
-	        "catalogue",       "out_of_scope",    "channels",   NULL};
+	        "catalogue",       "out_of_scope",    "channels",   "tls_cert", "tls_key",
+	        NULL};
 
 	check_keys(ld, root, "", keys);
 	get_str(ld, root, "", "database", NULL, 0, &c->database);
@@ -1050,6 +1052,15 @@ static void parse_top(struct ld *ld, json_t *root, struct cfg *c)
 		problem(ld, "locale", "must be \"zh-CN\" or \"en\"");
 	get_str(ld, root, "", "timezone", NULL, 0, &c->timezone);
 	get_str(ld, root, "", "bot_name", NULL, 0, &c->bot_name);
+	get_str(ld, root, "", "tls_cert", NULL, 0, &c->tls_cert);
+	get_str(ld, root, "", "tls_key", NULL, 0, &c->tls_key);
+	if (!c->tls_cert != !c->tls_key)
+		problem(ld, c->tls_cert ? "tls_key" : "tls_cert",
+			"missing (HTTPS needs both tls_cert and tls_key)");
+	if (c->tls_cert && access(c->tls_cert, R_OK) != 0)
+		problem(ld, "tls_cert", "cannot read the certificate file");
+	if (c->tls_key && access(c->tls_key, R_OK) != 0)
+		problem(ld, "tls_key", "cannot read the key file");
 	set_default(ld, &c->database, "concierge.db");
 	set_default(ld, &c->listen, "127.0.0.1:8080");
 	set_default(ld, &c->locale, "zh-CN");
@@ -1198,6 +1209,8 @@ void cfg_free(struct cfg *c)
 	free(c->listen);
 	free(c->locale);
 	free(c->timezone);
+	free(c->tls_cert);
+	free(c->tls_key);
 	free(c->bot_name);
 	free(c);
 }

@@ -114,6 +114,8 @@ struct cfg {
 	char *locale;        /* "zh-CN" or "en", default "zh-CN" */
 	char *timezone;      /* e.g. "Asia/Shanghai"; default "Asia/Shanghai" */
 	char *bot_name;      /* how the bot is mentioned, default "concierge" */
+	char *tls_cert; /* PEM certificate: serve HTTPS (and HTTP/2) when set, with tls_key */
+	char *tls_key;
 	int session_minutes; /* idle dialog expiry, default 30 */
 	int acceptance_days; /* auto-close awaiting_acceptance after, default 3 */
 	int low_rating;      /* ratings at or below notify the supervisor, 0-5, default 2 */

@@ -319,8 +319,8 @@ static void fill_ctx(struct core_req *r, struct dlg_ctx *ctx)
 	ctx->cfg = r->c->cfg;
 	ctx->now = r->now;
 	ctx->lang = r->lang;
-	ctx->is_group = r->in->is_group;
-	ctx->addressed = r->in->addressed;
+	ctx->is_group = r->group;
+	ctx->addressed = r->group ? r->in->addressed : 1;
 	ctx->saved_name = r->resident.name;
 	ctx->saved_room = r->resident.room;
 	ctx->saved_phone = r->resident.phone;
@@ -502,7 +502,7 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 			args[0] = o.number;
 			args[1] = detail;
 			args[2] = assignee ? assignee->name : o.assignee;
-			args[3] = dlg_msg(DLG_ZH, M_NONE_GIVEN);
+			args[3] = dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH), M_NONE_GIVEN);
 			buf_tpl(&b, dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH),
 					    M_LOW_RATING),
 				args, 4);
@@ -602,17 +602,61 @@ static int save_session(struct core_req *r, const struct dlg_state *st, int end)
 	return rc;
 }
 
+struct next_accept {
+	const struct core_req *r;
+	const char *answered; /* the order just accepted or sent back */
+	struct store_order found;
+	int n;
+};
+
+static int pick_waiting(const struct store_order *o, void *ud)
+{
+	struct next_accept *na = ud;
+
+	if (strcmp(o->number, na->answered) == 0 || strcmp(o->channel, na->r->in->channel) != 0 ||
+	    strcmp(o->chat, na->r->reply_chat) != 0)
+		return 0;
+	na->found = *o; /* newest first: the last one kept is the oldest */
+	na->n++;
+	return 0;
+}
+
+/*
+ * One conversation holds one acceptance question, so when two orders were
+ * reported done before the resident answered, the later question replaced
+ * the earlier. Once an answer is through, the order still waiting is asked
+ * about, or it would close by itself unasked and unrated.
+ */
+static int ask_next_acceptance(struct core_req *r, const char *answered)
+{
+	struct store_order_filter f;
+	struct next_accept na;
+
+	if (!r->resident.id)
+		return 0;
+	memset(&f, 0, sizeof(f));
+	memset(&na, 0, sizeof(na));
+	f.status = "awaiting_acceptance";
+	f.resident_id = r->resident.id;
+	na.r = r;
+	na.answered = answered;
+	if (store_orders_list(r->c->store, &f, pick_waiting, &na) < 0)
+		return -1;
+	return na.n ? core_begin_accept(r->c, &na.found, r->now) : 0;
+}
+
 static int run_dialog(struct core_req *r, const char *text, struct dlg_state *st, int expired)
 {
 	struct dlg_state before;
 	struct dlg_result res;
 	struct dlg_ctx ctx;
-	int rc;
+	int rc, accepting = strcmp(st->flow, "accept") == 0;
 
 	fill_ctx(r, &ctx);
 	dlg_result_init(&res);
-	if (expired && !dlg_is_trigger(text, NULL))
-		core_reply_msg(r, M_EXPIRED, NULL, 0);
+	/* Even when starting afresh, say so: the resident may think the old request stands. */
+	if (expired && core_reply_msg(r, M_EXPIRED, NULL, 0) < 0)
+		return -1;
 	rc = dlg_handle(&ctx, st, text, &res);
 	if (rc == 0 && res.handled) {
 		/* Actions read the fields as they were when the step was answered. */
@@ -623,6 +667,10 @@ static int run_dialog(struct core_req *r, const char *text, struct dlg_state *st
 			rc = apply_result(r, &before, st, &res);
 		if (rc == 0)
 			rc = save_session(r, st, res.end);
+		/* Answered (not put off), and not back in a paused request: anything else? */
+		if (rc == 0 && accepting && res.end &&
+		    (res.action == DLG_ACT_COMMENTED || res.action == DLG_ACT_REWORK))
+			rc = ask_next_acceptance(r, before.order);
 	}
 	dlg_result_release(&res);
 	return rc;
@@ -678,6 +726,39 @@ int core_begin_accept(struct core *c, struct store_order *o, int64_t now)
 	return rc;
 }
 
+/*
+ * Ends the acceptance questions about O if they are what its resident is
+ * being asked (the order was cancelled or closed meanwhile): an intake they
+ * paused comes back as it was, and anything else they are in the middle of -
+ * a new request, questions about another order - is left alone.
+ * (Shared with commands.c; its prototype belongs in core_internal.h.)
+ */
+int core_end_accept(struct core *c, const struct store_order *o);
+int core_end_accept(struct core *c, const struct store_order *o)
+{
+	struct dlg_state st;
+	char *json = NULL;
+	int64_t updated = 0;
+	int rc;
+
+	if (!o->channel[0] || !o->chat[0])
+		return 0;
+	rc = store_session_get(c->store, o->channel, o->chat, o->user, &json, &updated);
+	if (rc <= 0)
+		return rc;
+	dlg_state_from_json(json, &st);
+	free(json);
+	if (strcmp(st.flow, "accept") != 0 || strcmp(st.order, o->number) != 0)
+		rc = 0;
+	else if (st.suspended)
+		rc = store_session_put(c->store, o->channel, o->chat, o->user, st.suspended,
+				       updated);
+	else
+		rc = store_session_delete(c->store, o->channel, o->chat, o->user);
+	dlg_state_release(&st);
+	return rc;
+}
+
 /* ---- the entry point ---------------------------------------------------------------- */
 
 static void trim(const char *in, char *out, size_t len)
@@ -691,6 +772,97 @@ static void trim(const char *in, char *out, size_t len)
 			    end[-1] == '\r'))
 		end--;
 	snprintf(out, len, "%.*s", (int)(end - in), in);
+}
+
+/*
+ * "/start PAYLOAD" is how Telegram opens a private chat from a group's link:
+ * the payload names what the resident wanted there.
+ */
+static void start_payload(const struct core_req *r, char *text, size_t len)
+{
+	static const struct {
+		const char *payload, *command;
+	} map[] = {{"repair", "/repair"}, {"clean", "/clean"}, {"errand", "/errand"},
+		   {"ask", "/ask"},       {"my", "/my"},       {"prices", "/prices"}};
+	const char *arg;
+	size_t i;
+
+	if (strncmp(text, "/start", 6) != 0 || (text[6] && text[6] != ' '))
+		return;
+	arg = text + 6;
+	while (*arg == ' ')
+		arg++;
+	if (r->staff && *arg >= '0' && *arg <= '9')
+		return; /* a staff member's "/start N": work on order N started */
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(arg, map[i].payload) == 0) {
+			buf_copy(text, len, map[i].command);
+			return;
+		}
+	}
+	buf_copy(text, len, "/help");
+}
+
+/*
+ * In a group neighbours read along: a request continues in a private chat,
+ * and the group only hears where to go.
+ */
+static int move_to_private(struct core_req *r)
+{
+	const char *args[1] = {r->in->private_link};
+
+	if (core_reply_msg(r, r->in->private_link ? M_GROUP_MOVED : M_GROUP_HINT, args, 1) < 0)
+		return -1;
+	r->group = 0;
+	buf_copy(r->reply_chat, sizeof(r->reply_chat), r->in->user);
+	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at S (as jansson judges it), or 0. */
+static size_t utf8_valid(const unsigned char *s)
+{
+	unsigned int cp;
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1fu;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0fu;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07u;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * A terminal in another encoding (GBK) sends bytes that are not UTF-8; every
+ * text that quoted them (a reason, a comment) could then not be put in JSON
+ * and would go out empty. Such bytes become '?'.
+ */
+static void utf8_repair(char *text)
+{
+	unsigned char *s = (unsigned char *)text;
+	size_t n;
+
+	while (*s) {
+		n = utf8_valid(s);
+		if (n) {
+			s += n;
+		} else {
+			*s++ = '?';
+		}
+	}
 }
 
 int core_handle(struct core *c, const struct msg_in *in, int64_t now)
@@ -709,11 +881,15 @@ int core_handle(struct core *c, const struct msg_in *in, int64_t now)
 	     sizeof(text));
 	if (!text[0])
 		return 0;
+	utf8_repair(text);
+	if (in->is_group && !in->addressed && !dlg_is_trigger(text, NULL))
+		return 0; /* neighbours talking among themselves */
 
 	memset(&r, 0, sizeof(r));
 	r.c = c;
 	r.in = in;
 	r.now = now;
+	r.group = in->is_group;
 	r.staff = cfg_staff_by_identity(c->cfg, in->channel, in->user);
 	buf_copy(r.reply_channel, sizeof(r.reply_channel), in->channel);
 	buf_copy(r.reply_chat, sizeof(r.reply_chat), in->chat);
@@ -731,7 +907,18 @@ int core_handle(struct core *c, const struct msg_in *in, int64_t now)
 		else
 			r.lang = dlg_lang_of_text(text, dlg_lang_from_hint(in->lang, fallback));
 	}
+	start_payload(&r, text, sizeof(text));
 
+	if (r.group) {
+		/* Commands are answered where they were given (a staff group, say). */
+		rc = core_command(&r, text, 0);
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
+		if (r.staff && !dlg_is_trigger(text, NULL))
+			return 0;
+		if (move_to_private(&r) < 0)
+			return -1;
+	}
 	if (load_session(&r, &st, &active, &expired) < 0)
 		return -1;
 	if (active)
@@ -739,8 +926,8 @@ int core_handle(struct core *c, const struct msg_in *in, int64_t now)
 	rc = core_command(&r, text, active);
 	if (rc == 0) {
 		if (r.staff && !active && !dlg_is_trigger(text, NULL)) {
-			/* Staff chat among themselves; in private, remind them of the commands. */
-			rc = in->is_group ? 0 : core_reply_msg(&r, M_HELP_STAFF, NULL, 0);
+			/* Staff in private without a conversation: remind them of the commands. */
+			rc = core_reply_msg(&r, M_HELP_STAFF, NULL, 0);
 		} else {
 			rc = run_dialog(&r, text, &st, expired);
 		}
@@ -820,7 +1007,7 @@ int core_tick(struct core *c, int64_t now)
 			buf_release(&b);
 		}
 		if (rc == 0)
-			rc = store_session_delete(c->store, o->channel, o->chat, o->user);
+			rc = core_end_accept(c, o);
 	}
 	t.n = 0;
 	f.status = "pending";

@@ -29,6 +29,7 @@ struct core_req {
 	const struct cfg_staff *staff; /* NULL for residents */
 	struct store_resident resident; /* id 0 when not loaded */
 	char actor[112];               /* "staff:wang" or "resident:12" */
+	int group;                     /* the conversation happens in a group */
 	char reply_channel[16];        /* where replies to this message go */
 	char reply_chat[96];
 };

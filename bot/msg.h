@@ -24,6 +24,12 @@ struct msg_in {
 	const char *callback;  /* data of a pressed button, or NULL */
 	int is_group;          /* said in a group that neighbours can read */
 	int addressed;         /* in a group: a command, a mention of the bot or a reply to it */
+	/*
+	 * In a group: a link that opens a private chat with the bot (Telegram's
+	 * t.me start link), offered when personal questions must move there. NULL
+	 * when the platform has none.
+	 */
+	const char *private_link;
 };
 
 /* A button offered with a message: what it shows and what pressing it sends. */

@@ -21,7 +21,7 @@
 
 /* Promised minutes and price text for the state's item or category. */
 static void promise_of(const struct cfg *c, const struct dlg_state *st, int *minutes,
-		       const char **price, const char **item_name)
+                       const char **price, const char **item_name)
 {
 	const struct cfg_item *it = c ? cfg_item_find(c, st->item) : NULL;
 	size_t i;
@@ -72,6 +72,7 @@ char *dlg_state_to_json(const struct dlg_state *st)
 	json_object_set_new(o, "lang", json_string(dlg_lang_code(st->lang)));
 	json_object_set_new(o, "tries", json_integer(st->tries));
 	json_object_set_new(o, "category", json_string(st->category));
+	json_object_set_new(o, "category_fixed", json_integer(st->category_fixed));
 	json_object_set_new(o, "item", json_string(st->item));
 	json_object_set_new(o, "description", json_string(st->description));
 	json_object_set_new(o, "room", json_string(st->room));
@@ -112,6 +113,7 @@ int dlg_state_from_json(const char *json, struct dlg_state *st)
 	st->lang = dlg_lang_from_hint(json_string_value(json_object_get(o, "lang")), DLG_ZH);
 	st->tries = (int)json_integer_value(json_object_get(o, "tries"));
 	get_str(o, "category", st->category, sizeof(st->category));
+	st->category_fixed = json_integer_value(json_object_get(o, "category_fixed")) != 0;
 	get_str(o, "item", st->item, sizeof(st->item));
 	get_str(o, "description", st->description, sizeof(st->description));
 	get_str(o, "room", st->room, sizeof(st->room));
@@ -188,7 +190,7 @@ int dlg_reply_button(struct dlg_reply *rep, const char *label, const char *data)
 
 /* Adds a reply built from message ID with ARGS; returns it for buttons. */
 static struct dlg_reply *say(struct dlg_result *res, int lang, enum dlg_msg id,
-			     const char *const *args, int nargs)
+                             const char *const *args, int nargs)
 {
 	struct buf b;
 	struct dlg_reply *rep;
@@ -202,7 +204,7 @@ static struct dlg_reply *say(struct dlg_result *res, int lang, enum dlg_msg id,
 
 /* Appends text to the last reply (so one message carries intro and question). */
 static void say_more(struct dlg_result *res, int lang, enum dlg_msg id, const char *const *args,
-		     int nargs)
+                     int nargs)
 {
 	struct dlg_reply *rep;
 	struct buf b;
@@ -223,40 +225,68 @@ static void say_more(struct dlg_result *res, int lang, enum dlg_msg id, const ch
 	buf_release(&b);
 }
 
+/* The buttons each step offers: a label in the resident's language, data sent back. */
+static const struct {
+	enum dlg_buttons kind;
+	enum dlg_msg label;
+	const char *data;
+} button_defs[] = {
+        {DLG_BTN_CONFIRM, M_BTN_CONFIRM, "yes"},   {DLG_BTN_CONFIRM, M_BTN_BACK, "back"},
+        {DLG_BTN_CONFIRM, M_BTN_CANCEL, "cancel"}, {DLG_BTN_YESNO, M_BTN_YES, "yes"},
+        {DLG_BTN_YESNO, M_BTN_NO, "no"},           {DLG_BTN_ACCEPT, M_BTN_ACCEPT_YES, "yes"},
+        {DLG_BTN_ACCEPT, M_BTN_ACCEPT_NO, "no"},   {DLG_BTN_SKIP, M_BTN_SKIP, "skip"},
+        {DLG_BTN_ASAP, M_BTN_ASAP, "asap"},
+};
+
 static void add_buttons(struct dlg_reply *rep, int lang, enum dlg_buttons kind)
 {
 	static const char *const digits[] = {"1", "2", "3", "4", "5"};
-	int i;
+	size_t i;
 
 	if (!rep)
 		return;
-	switch (kind) {
-	case DLG_BTN_CONFIRM:
-		dlg_reply_button(rep, dlg_msg(lang, M_BTN_CONFIRM), "yes");
-		dlg_reply_button(rep, dlg_msg(lang, M_BTN_BACK), "back");
-		dlg_reply_button(rep, dlg_msg(lang, M_BTN_CANCEL), "cancel");
-		break;
-	case DLG_BTN_YESNO:
-		dlg_reply_button(rep, dlg_msg(lang, M_BTN_YES), "yes");
-		dlg_reply_button(rep, dlg_msg(lang, M_BTN_NO), "no");
-		break;
-	case DLG_BTN_ACCEPT:
-		dlg_reply_button(rep, dlg_msg(lang, M_BTN_ACCEPT_YES), "yes");
-		dlg_reply_button(rep, dlg_msg(lang, M_BTN_ACCEPT_NO), "no");
-		break;
-	case DLG_BTN_RATING:
+	if (kind == DLG_BTN_RATING) {
 		for (i = 0; i < 5; i++)
 			dlg_reply_button(rep, digits[i], digits[i]);
-		break;
-	case DLG_BTN_SKIP:
-		dlg_reply_button(rep, dlg_msg(lang, M_BTN_SKIP), "skip");
-		break;
-	case DLG_BTN_ASAP:
-		dlg_reply_button(rep, dlg_msg(lang, M_BTN_ASAP), "asap");
-		break;
-	case DLG_BTN_NONE:
-		break;
+		return;
 	}
+	for (i = 0; i < sizeof(button_defs) / sizeof(button_defs[0]); i++)
+		if (button_defs[i].kind == kind)
+			dlg_reply_button(rep, dlg_msg(lang, button_defs[i].label),
+			                 button_defs[i].data);
+}
+
+/*
+ * Where buttons come back as their label rather than their data (a reply
+ * keyboard, or a resident typing what they see), the label means the data.
+ */
+static const char *button_text(enum dlg_buttons kind, const char *text)
+{
+	const char *words[3];
+	char folded[2][128];
+	size_t i;
+	int lang, n;
+
+	for (i = 0; i < sizeof(button_defs) / sizeof(button_defs[0]); i++) {
+		if (button_defs[i].kind != kind)
+			continue;
+		for (lang = DLG_ZH, n = 0; lang <= DLG_EN; lang++) {
+			char *p;
+
+			if (dlg_fold(dlg_msg(lang, button_defs[i].label), folded[lang],
+			             sizeof(folded[lang])) < 0 ||
+			    !folded[lang][0])
+				continue;
+			for (p = folded[lang]; *p; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
+			words[n++] = folded[lang];
+		}
+		words[n] = NULL;
+		if (n && dlg_word_in(text, words))
+			return button_defs[i].data;
+	}
+	return text;
 }
 
 /* ---- prompts ------------------------------------------------------------------------ */
@@ -269,7 +299,7 @@ static int has_saved(const struct dlg_ctx *ctx)
 
 /* Fills the prompt of the current step into a reply (appended to the last one if APPEND). */
 static void prompt_step(const struct dlg_ctx *ctx, const struct dlg_state *st,
-			struct dlg_result *res, int append)
+                        struct dlg_result *res, int append)
 {
 	const struct dlg_flow_def *flow = dlg_flow_find(st->flow);
 	int idx = dlg_step_index(flow, st->step);
@@ -324,8 +354,7 @@ int dlg_prompt(const struct dlg_ctx *ctx, const struct dlg_state *st, struct dlg
 }
 
 /* Is the field behind STEP already known? */
-static int step_satisfied(const struct dlg_ctx *ctx, const struct dlg_state *st,
-			  const char *step)
+static int step_satisfied(const struct dlg_ctx *ctx, const struct dlg_state *st, const char *step)
 {
 	if (strcmp(step, "description") == 0)
 		return st->description[0] != '\0';
@@ -343,20 +372,6 @@ static int step_satisfied(const struct dlg_ctx *ctx, const struct dlg_state *st,
 	return 0;
 }
 
-/* Moves to the first step still needing an answer. */
-static void advance(const struct dlg_ctx *ctx, struct dlg_state *st)
-{
-	const struct dlg_flow_def *flow = dlg_flow_find(st->flow);
-	int i;
-
-	for (i = 0; flow && i < flow->nsteps; i++)
-		if (!step_satisfied(ctx, st, flow->steps[i].name))
-			break;
-	if (flow && i < flow->nsteps)
-		buf_copy(st->step, sizeof(st->step), flow->steps[i].name);
-	st->tries = 0;
-}
-
 static void push_back(struct dlg_state *st, const char *step)
 {
 	if (st->nback == DLG_MAX_BACK) {
@@ -366,10 +381,61 @@ static void push_back(struct dlg_state *st, const char *step)
 	buf_copy(st->back[st->nback++], sizeof(st->back[0]), step);
 }
 
+static int in_back(const struct dlg_state *st, const char *step)
+{
+	int i;
+
+	for (i = 0; i < st->nback; i++)
+		if (strcmp(st->back[i], step) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Was STEP answered without being asked (picked up from a message)? Those
+ * steps join the back stack as they are passed, so "back" can still reach a
+ * room or phone number that was read wrongly from the first message. What
+ * the "saved" answer filled in is undone by going back to that question.
+ */
+static int prefilled(const struct dlg_state *st, const char *step)
+{
+	if (strcmp(step, "description") == 0)
+		return st->description[0] != '\0';
+	if (strcmp(step, "room") == 0)
+		return st->saved_used <= 0 && st->room[0] != '\0';
+	if (strcmp(step, "name") == 0)
+		return st->saved_used <= 0 && st->name[0] != '\0';
+	if (strcmp(step, "phone") == 0)
+		return st->saved_used <= 0 && st->phone[0] != '\0';
+	if (strcmp(step, "time") == 0)
+		return st->time[0] != '\0';
+	return 0;
+}
+
+/* Moves to the first step still needing an answer. */
+static void advance(const struct dlg_ctx *ctx, struct dlg_state *st)
+{
+	const struct dlg_flow_def *flow = dlg_flow_find(st->flow);
+	int i;
+
+	for (i = 0; flow && i < flow->nsteps; i++) {
+		const struct dlg_step_def *step = &flow->steps[i];
+
+		if (!step_satisfied(ctx, st, step->name))
+			break;
+		if (step->counts_for_back && prefilled(st, step->name) && !in_back(st, step->name))
+			push_back(st, step->name);
+	}
+	if (flow && i < flow->nsteps)
+		buf_copy(st->step, sizeof(st->step), flow->steps[i].name);
+	st->tries = 0;
+}
+
 static void clear_field(struct dlg_state *st, const char *step)
 {
 	if (strcmp(step, "description") == 0) {
 		st->description[0] = '\0';
+		st->item[0] = '\0'; /* matched again from the new description */
 	} else if (strcmp(step, "saved") == 0) {
 		if (st->saved_used > 0)
 			st->room[0] = st->name[0] = st->phone[0] = '\0';
@@ -389,7 +455,7 @@ static void clear_field(struct dlg_state *st, const char *step)
 /* ---- validators: 0 accepted, or the message to re-ask with ---------------------- */
 
 typedef int (*dlg_validator)(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
-			     struct dlg_result *res);
+                             struct dlg_result *res);
 
 /* Sets the description and, from it, the catalogue item and category. */
 static int set_description(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text)
@@ -397,10 +463,18 @@ static int set_description(const struct dlg_ctx *ctx, struct dlg_state *st, cons
 	const struct cfg_item *it;
 	int rc = dlg_check_description(text, st->description, sizeof(st->description));
 
-	if (rc == DLG_E_TOOLONG)
+	if (rc == DLG_E_TOOLONG || rc == DLG_E_SPACE)
 		return M_BAD_DESC_LONG;
 	if (rc < 0)
 		return M_BAD_DESC;
+	/*
+	 * A category only binds when a trigger gave it; one guessed from an
+	 * earlier description (before "back") must not keep the new one from
+	 * matching its own item.
+	 */
+	st->item[0] = '\0';
+	if (!st->category_fixed)
+		st->category[0] = '\0';
 	it = dlg_match_item(ctx->cfg, st->description, st->category[0] ? st->category : NULL);
 	if (it) {
 		buf_copy(st->item, sizeof(st->item), it->id);
@@ -411,15 +485,37 @@ static int set_description(const struct dlg_ctx *ctx, struct dlg_state *st, cons
 	return 0;
 }
 
+/* The description answer, with a room or phone number in it picked up as in a first message. */
 static int v_description(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
-			 struct dlg_result *res)
+                         struct dlg_result *res)
 {
+	struct dlg_extract x;
+	int rc;
+
 	(void)res;
-	return set_description(ctx, st, text);
+	rc = set_description(ctx, st, text); /* length is judged on what was typed */
+	if (rc)
+		return rc;
+	dlg_extract_details(text, &x);
+	if (!x.room[0] && !x.phone[0])
+		return 0;
+	if (!x.description[0]) { /* only a room or a number: still no description */
+		st->description[0] = '\0';
+		st->item[0] = '\0';
+		return M_BAD_DESC;
+	}
+	rc = set_description(ctx, st, x.description);
+	if (rc)
+		return rc;
+	if (!st->room[0])
+		buf_copy(st->room, sizeof(st->room), x.room);
+	if (!st->phone[0])
+		buf_copy(st->phone, sizeof(st->phone), x.phone);
+	return 0;
 }
 
 static int v_saved(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
-		   struct dlg_result *res)
+                   struct dlg_result *res)
 {
 	(void)res;
 	if (dlg_is_yes(text)) {
@@ -440,7 +536,7 @@ static int v_saved(const struct dlg_ctx *ctx, struct dlg_state *st, const char *
 }
 
 static int v_room(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
-		  struct dlg_result *res)
+                  struct dlg_result *res)
 {
 	(void)ctx;
 	(void)res;
@@ -448,7 +544,7 @@ static int v_room(const struct dlg_ctx *ctx, struct dlg_state *st, const char *t
 }
 
 static int v_name(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
-		  struct dlg_result *res)
+                  struct dlg_result *res)
 {
 	(void)ctx;
 	(void)res;
@@ -456,7 +552,7 @@ static int v_name(const struct dlg_ctx *ctx, struct dlg_state *st, const char *t
 }
 
 static int v_phone(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
-		   struct dlg_result *res)
+                   struct dlg_result *res)
 {
 	(void)ctx;
 	(void)res;
@@ -464,7 +560,7 @@ static int v_phone(const struct dlg_ctx *ctx, struct dlg_state *st, const char *
 }
 
 static int v_time(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
-		  struct dlg_result *res)
+                  struct dlg_result *res)
 {
 	time_t at = 0;
 
@@ -478,7 +574,7 @@ static int v_time(const struct dlg_ctx *ctx, struct dlg_state *st, const char *t
 }
 
 static int v_confirm(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
-		     struct dlg_result *res)
+                     struct dlg_result *res)
 {
 	(void)ctx;
 	if (!dlg_is_yes(text))
@@ -490,17 +586,24 @@ static int v_confirm(const struct dlg_ctx *ctx, struct dlg_state *st, const char
 	return 0;
 }
 
+/* How residents say the work is done, or not, besides yes and no. */
 static int v_accept(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
-		    struct dlg_result *res)
+                    struct dlg_result *res)
 {
+	static const char *const fixed[] = {"非常满意",   "很满意",   "挺满意", "已解决",
+	                                    "解决了",     "修好了",   "好了",   "fixed",
+	                                    "it's fixed", "all good", NULL};
+	static const char *const not_fixed[] = {"还没好",       "没好",     "还没修好", "还是坏的",
+	                                        "还是不行",     "没有解决", "还漏",     "not yet",
+	                                        "still broken", NULL};
 	const char *args[1] = {st->order};
 
 	(void)ctx;
-	if (dlg_is_yes(text)) {
+	if (dlg_is_yes(text) || dlg_word_in(text, fixed)) {
 		res->action = DLG_ACT_ACCEPTED;
 		return 0;
 	}
-	if (dlg_is_no(text)) {
+	if (dlg_is_no(text) || dlg_word_in(text, not_fixed)) {
 		res->action = DLG_ACT_REWORK;
 		say(res, st->lang, M_REWORK_ACK, args, 1);
 		res->end = 1;
@@ -510,7 +613,7 @@ static int v_accept(const struct dlg_ctx *ctx, struct dlg_state *st, const char 
 }
 
 static int v_rating(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
-		    struct dlg_result *res)
+                    struct dlg_result *res)
 {
 	int r = dlg_parse_rating(text);
 
@@ -523,16 +626,48 @@ static int v_rating(const struct dlg_ctx *ctx, struct dlg_state *st, const char 
 	return 0;
 }
 
-static int v_comment(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
-		     struct dlg_result *res)
+/* "No" to "any comment?" means none; "不满意" or "没修好" are comments worth keeping. */
+static int no_comment(const char *text)
 {
-	char c[1024];
+	static const char *const w[] = {"no", "n",    "nope", "nothing", "no thanks",
+	                                "不", "不用", "没",   "无意见",  NULL};
+
+	return dlg_is_skip(text) || dlg_is_cancel(text) || dlg_word_in(text, w);
+}
+
+/*
+ * Any comment is kept as typed, even one character ("好"); a very long one is
+ * cut at a character boundary rather than lost.
+ */
+static char *comment_of(const char *text)
+{
+	size_t chars = 0, i;
+	char *c;
+
+	while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')
+		text++;
+	if (!*text)
+		return NULL;
+	for (i = 0; text[i]; i++)
+		if (((unsigned char)text[i] & 0xc0) != 0x80 && chars++ == DLG_DESC_MAX)
+			break;
+	c = malloc(i + 1);
+	if (c) {
+		memcpy(c, text, i);
+		c[i] = '\0';
+	}
+	return c;
+}
+
+static int v_comment(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+                     struct dlg_result *res)
+{
 	const char *args[1] = {st->order};
 
 	(void)ctx;
 	res->action = DLG_ACT_COMMENTED;
-	if (!dlg_is_skip(text) && dlg_check_description(text, c, sizeof(c)) == 0)
-		res->comment = strdup(c);
+	if (!no_comment(text))
+		res->comment = comment_of(text);
 	say(res, st->lang, M_THANKS, args, 1);
 	res->end = 1;
 	return 0;
@@ -542,10 +677,16 @@ static const struct {
 	const char *name;
 	dlg_validator fn;
 } validators[] = {
-	{"description", v_description}, {"saved", v_saved},     {"room", v_room},
-	{"name", v_name},               {"phone", v_phone},     {"time", v_time},
-	{"confirm", v_confirm},         {"accept", v_accept},   {"rating", v_rating},
-	{"comment", v_comment},
+        {"description", v_description},
+        {"saved", v_saved},
+        {"room", v_room},
+        {"name", v_name},
+        {"phone", v_phone},
+        {"time", v_time},
+        {"confirm", v_confirm},
+        {"accept", v_accept},
+        {"rating", v_rating},
+        {"comment", v_comment},
 };
 
 static dlg_validator validator_find(const char *name)
@@ -573,7 +714,7 @@ int dlg_check_flows(char *err, size_t errlen)
 
 			if (!validator_find(st->validator)) {
 				snprintf(err, errlen, "flow %s: step %s: no validator named %s",
-					 dlg_flows[f].name, st->name, st->validator);
+				         dlg_flows[f].name, st->name, st->validator);
 				return -1;
 			}
 		}
@@ -592,6 +733,8 @@ static void end_flow(const struct dlg_ctx *ctx, struct dlg_state *st, struct dlg
 		return;
 	/* An intake was paused by the acceptance questions: pick it up again. */
 	if (dlg_state_from_json(st->suspended, &resumed) == 0 && resumed.flow[0]) {
+		/* The caller applies this answer's action to state.order: keep it. */
+		buf_copy(resumed.order, sizeof(resumed.order), st->order);
 		dlg_state_release(st);
 		*st = resumed;
 		res->end = 0;
@@ -602,58 +745,132 @@ static void end_flow(const struct dlg_ctx *ctx, struct dlg_state *st, struct dlg
 	dlg_state_release(&resumed);
 }
 
+/* The centre's desk phone, for when a person is needed. */
+static const char *centre_phone(const struct dlg_ctx *ctx)
+{
+	const struct cfg_community *com =
+	        ctx->cfg && ctx->cfg->ncommunities ? &ctx->cfg->communities[0] : NULL;
+
+	return com && com->phone ? com->phone : "";
+}
+
+static void decline(const struct dlg_ctx *ctx, struct dlg_state *st, struct dlg_result *res)
+{
+	const char *referral = NULL;
+	const char *dargs[2];
+
+	if (ctx->cfg)
+		referral = st->lang == DLG_EN ? ctx->cfg->out_of_scope.referral_en
+		                              : ctx->cfg->out_of_scope.referral_zh;
+	dargs[0] = st->description;
+	dargs[1] = referral ? referral : "";
+	say(res, st->lang, M_DECLINED, dargs, 2);
+	res->action = DLG_ACT_DECLINE;
+	res->end = 1;
+}
+
 static void start_intake(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
-			 const char *category, struct dlg_result *res)
+                         const char *category, struct dlg_result *res)
 {
 	struct dlg_extract x;
 	const char *args[1];
-	int rc;
+	int rc = 0;
 
 	dlg_state_release(st);
 	dlg_state_init(st, ctx->lang);
 	buf_copy(st->flow, sizeof(st->flow), "intake");
 	buf_copy(st->category, sizeof(st->category), category);
+	st->category_fixed = category && *category;
 	dlg_extract_details(text, &x);
 	buf_copy(st->room, sizeof(st->room), x.room);
 	buf_copy(st->phone, sizeof(st->phone), x.phone);
-	args[0] = category ? dlg_category_name(st->lang, category)
-			   : dlg_msg(st->lang, M_CAT_REPAIR);
 	if (x.description[0]) {
 		rc = set_description(ctx, st, x.description);
-		if (rc) /* too long: drop it and ask */
+		if (rc) { /* drop it and ask, saying why when it was too long */
 			st->description[0] = '\0';
-		else if (dlg_out_of_scope(ctx->cfg, st->description))
-			goto decline;
+			st->item[0] = '\0';
+		} else if (dlg_out_of_scope(ctx->cfg, st->description)) {
+			decline(ctx, st, res);
+			return;
+		}
 	}
-	if (category || st->category[0]) {
-		args[0] = dlg_category_name(st->lang, st->category[0] ? st->category : category);
+	if (st->category[0]) {
+		args[0] = dlg_category_name(st->lang, st->category);
 		say(res, st->lang, M_START, args, 1);
 	}
+	if (rc == M_BAD_DESC_LONG)
+		say_more(res, st->lang, M_BAD_DESC_LONG, NULL, 0);
 	advance(ctx, st);
 	prompt_step(ctx, st, res, 1);
-	return;
-decline: {
-	const char *referral = st->lang == DLG_EN ? ctx->cfg->out_of_scope.referral_en
-						  : ctx->cfg->out_of_scope.referral_zh;
-	const char *dargs[2] = {st->description, referral ? referral : ""};
-
-	say(res, st->lang, M_DECLINED, dargs, 2);
-	res->action = DLG_ACT_DECLINE;
-	res->end = 1;
 }
+
+/* Words that answer a question, which mean nothing when no question was asked. */
+static int is_answer_word(const char *text)
+{
+	return dlg_is_yes(text) || dlg_is_no(text) || dlg_is_back(text) || dlg_is_skip(text) ||
+	       dlg_is_help(text);
+}
+
+/* The resident asks for a person rather than help text. */
+static int wants_person(const char *text)
+{
+	static const char *const w[] = {"人工",  "转人工",   "人工客服", "human",
+	                                "agent", "operator", NULL};
+
+	return dlg_word_in(text, w);
+}
+
+/* Help, cancel and skip during the acceptance questions; 1 when TEXT was one of them. */
+static int accept_words(const struct dlg_ctx *ctx, struct dlg_state *st,
+                        const struct dlg_step_def *step, const char *text, struct dlg_result *res)
+{
+	const char *args[2];
+	char days[16];
+
+	if (dlg_is_help(text) || wants_person(text)) {
+		if (strcmp(step->name, "accept") == 0) /* the question itself needs staff and fee */
+			add_buttons(say(res, st->lang, M_BAD_YESNO, NULL, 0), st->lang,
+			            DLG_BTN_ACCEPT);
+		else
+			prompt_step(ctx, st, res, 0);
+		if (wants_person(text)) {
+			args[0] = centre_phone(ctx);
+			say_more(res, st->lang, M_TOO_MANY, args, 1);
+			res->human = 1;
+		}
+		return 1;
+	}
+	if (strcmp(step->name, "accept") == 0 && dlg_is_cancel(text)) {
+		/* Not now: the order stays awaiting acceptance and closes by itself. */
+		snprintf(days, sizeof(days), "%d", ctx->cfg ? ctx->cfg->acceptance_days : 3);
+		args[0] = st->order;
+		args[1] = days;
+		say(res, st->lang, M_ACCEPT_LATER, args, 2);
+		end_flow(ctx, st, res);
+		return 1;
+	}
+	if (strcmp(step->name, "rating") == 0 && (dlg_is_cancel(text) || dlg_is_skip(text))) {
+		/* The work is accepted already; a rating is not owed. */
+		args[0] = st->order;
+		say(res, st->lang, M_THANKS, args, 1);
+		end_flow(ctx, st, res);
+		return 1;
+	}
+	return 0;
 }
 
 int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
-	       struct dlg_result *res)
+               struct dlg_result *res)
 {
 	const struct dlg_flow_def *flow;
 	const struct dlg_step_def *step;
 	const char *category = NULL;
-	char centre_phone[64];
 	const char *args[1];
 	dlg_validator fn;
 	int idx, rc;
 
+	if (!text)
+		text = "";
 	res->handled = 1;
 	if (!st->flow[0]) {
 		int trig = dlg_is_trigger(text, &category);
@@ -662,7 +879,14 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 			res->handled = 0;
 			return 0;
 		}
-		start_intake(ctx, st, text, trig ? category : NULL, res);
+		if (!trig && dlg_is_cancel(text)) { /* nothing to cancel: say so */
+			say(res, ctx->lang, M_CANCELLED_INTAKE, NULL, 0);
+			res->end = 1;
+			return 0;
+		}
+		/* A stray "yes" or a button pressed twice is not a description of a need. */
+		start_intake(ctx, st, !trig && is_answer_word(text) ? "" : text,
+		             trig ? category : NULL, res);
 		return 0;
 	}
 	flow = dlg_flow_find(st->flow);
@@ -673,6 +897,7 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 		return dlg_handle(ctx, st, text, res);
 	}
 	step = &flow->steps[idx];
+	text = button_text(step->buttons, text);
 
 	if (strcmp(st->flow, "intake") == 0) {
 		if (dlg_is_cancel(text)) {
@@ -693,15 +918,27 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 			prompt_step(ctx, st, res, 0);
 			return 0;
 		}
-		/* A new trigger in the middle of an intake starts that intake afresh. */
-		if (dlg_is_trigger(text, &category) && strcmp(step->name, "description") != 0) {
+		/*
+		 * A new trigger in the middle of an intake starts that intake afresh;
+		 * at the description step too, so "报修 3-2-501 漏水" is read as a first
+		 * message rather than taken whole as the description.
+		 */
+		if (dlg_is_trigger(text, &category)) {
 			start_intake(ctx, st, text, category, res);
 			return 0;
 		}
-	}
-	if (dlg_is_help(text)) {
-		prompt_step(ctx, st, res, 0);
-		say_more(res, st->lang, M_HELP_FOOT, NULL, 0);
+		if (dlg_is_help(text) || wants_person(text)) {
+			prompt_step(ctx, st, res, 0);
+			if (wants_person(text)) {
+				args[0] = centre_phone(ctx);
+				say_more(res, st->lang, M_TOO_MANY, args, 1);
+				res->human = 1;
+			} else {
+				say_more(res, st->lang, M_HELP_FOOT, NULL, 0);
+			}
+			return 0;
+		}
+	} else if (accept_words(ctx, st, step, text, res)) {
 		return 0;
 	}
 
@@ -709,33 +946,23 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 	rc = fn ? fn(ctx, st, text, res) : M_ERROR;
 	if (rc) {
 		st->tries++;
-		say(res, st->lang, (enum dlg_msg)rc, NULL, 0);
+		if (!say(res, st->lang, (enum dlg_msg)rc, NULL, 0))
+			return -1;
 		if (st->tries >= MAX_TRIES) {
-			const struct cfg_community *com =
-				ctx->cfg && ctx->cfg->ncommunities ? &ctx->cfg->communities[0] : NULL;
-
-			buf_copy(centre_phone, sizeof(centre_phone), com && com->phone ? com->phone : "");
-			args[0] = centre_phone;
+			args[0] = centre_phone(ctx);
 			say_more(res, st->lang, M_TOO_MANY, args, 1);
 			res->human = 1;
 			st->tries = 0;
 		}
 		add_buttons(&res->replies[res->nreplies - 1], st->lang,
-			    step->buttons == DLG_BTN_ASAP ? DLG_BTN_NONE : step->buttons);
+		            step->buttons == DLG_BTN_ASAP ? DLG_BTN_NONE : step->buttons);
 		return 0;
 	}
 
 	if (strcmp(st->flow, "intake") == 0) {
 		if (strcmp(step->name, "description") == 0 &&
 		    dlg_out_of_scope(ctx->cfg, st->description)) {
-			const char *referral = st->lang == DLG_EN
-						       ? ctx->cfg->out_of_scope.referral_en
-						       : ctx->cfg->out_of_scope.referral_zh;
-			const char *dargs[2] = {st->description, referral ? referral : ""};
-
-			say(res, st->lang, M_DECLINED, dargs, 2);
-			res->action = DLG_ACT_DECLINE;
-			res->end = 1;
+			decline(ctx, st, res);
 			return 0;
 		}
 		if (res->end)
@@ -761,7 +988,7 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 }
 
 int dlg_begin_accept(const struct dlg_ctx *ctx, struct dlg_state *st, const char *number,
-		     const char *staff_name, const char *fee, struct dlg_result *res)
+                     const char *staff_name, const char *fee, struct dlg_result *res)
 {
 	char fee_part[96] = "";
 	const char *args[3];

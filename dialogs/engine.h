@@ -32,6 +32,7 @@ struct dlg_state {
 	int lang;
 	int tries; /* failed answers at this step */
 	char category[16];
+	int category_fixed; /* CATEGORY came from a trigger: it restricts catalogue matching */
 	char item[64];
 	char description[DLG_DESC_MAX * 4 + 1];
 	char room[32];
@@ -40,7 +41,9 @@ struct dlg_state {
 	char time[256];
 	int64_t time_at;
 	int saved_used;              /* the resident accepted the saved details */
-	char order[24];              /* acceptance: the order being accepted */
+	char order[24];              /* acceptance: the order being accepted; kept in an intake
+	                              * resumed when acceptance ends, so the caller can still
+	                              * apply the last answer's action to it */
 	char back[DLG_MAX_BACK][16]; /* steps answered, newest last, for "back" */
 	int nback;
 	char *suspended; /* owned: JSON of an intake paused by an acceptance question */
@@ -145,6 +148,12 @@ int dlg_is_help(const char *t);
 int dlg_is_skip(const char *t);
 /* 1..5, or 0 when T is not a rating. */
 int dlg_parse_rating(const char *t);
+/*
+ * Is T one of WORDS (NULL-terminated, lower case)? T is folded (full-width
+ * ASCII, ideographic spaces), lower-cased and stripped of trailing
+ * punctuation first, so "ＯＫ！" is "ok".
+ */
+int dlg_word_in(const char *t, const char *const *words);
 
 /* Checks every flow: steps known, validators named exist, prompts in both languages. */
 int dlg_check_flows(char *err, size_t errlen);

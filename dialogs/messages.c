@@ -195,6 +195,9 @@ static const struct msg_pair msgs[M_COUNT] = {
 	[M_CAT_ERRAND] = {"代办", "errand"},
 	[M_CAT_INQUIRY] = {"咨询", "inquiry"},
 	[M_NONE_GIVEN] = {"（未填）", "(none)"},
+	[M_ACCEPT_LATER] = {"好的，工单 {0} 先不验收。如有问题请联系服务中心；{1} 天内没有答复将自动完成验收。",
+			    "OK, order {0} is left for now. If anything is wrong, please contact the "
+			    "service centre; without an answer it closes by itself in {1} days."},
 };
 
 const char *dlg_msg(int lang, enum dlg_msg id)

@@ -106,6 +106,7 @@ enum dlg_msg {
 	M_CAT_ERRAND,
 	M_CAT_INQUIRY,
 	M_NONE_GIVEN,
+	M_ACCEPT_LATER,    /* {0} number {1} days until it closes by itself */
 	M_COUNT
 };
 

@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#define U8_BAD  0xFFFFFFFFu /* an invalid byte, counted as one character */
-#define CP_DROP 0xFFFFFFFEu /* a code point fold leaves out */
+#define U8_BAD      0xFFFFFFFFu /* an invalid byte, counted as one character */
+#define CP_DROP     0xFFFFFFFEu /* a code point fold leaves out */
 #define TIME_MAX_CP 100
 
 /* ---- bytes and code points ---- */
@@ -267,18 +267,18 @@ static size_t skip_spaces(const char *s, size_t n, size_t p)
 
 /* Words people put before a phone number or a room; dropped with the number. */
 static const char *const phone_labels[] = {
-	"联系电话", "联系方式", "电话号码", "手机号码", "手机号", "电话", "手机", "联系",
-	"tel",      "phone",    "mobile",   "cell",     "contact",
+        "联系电话", "联系方式", "电话号码", "手机号码", "手机号", "电话",    "手机",
+        "联系",     "tel",      "phone",    "mobile",   "cell",   "contact", "call",
 };
 static const char *const room_labels[] = {
-	"房间号", "门牌号", "房号", "房间", "门牌", "地址", "住址", "住在",
-	"room",   "address", "addr", "apt",
+        "房间号", "门牌号", "房号", "房间",    "门牌", "地址",
+        "住址",   "住在",   "room", "address", "addr", "apt",
 };
 
 /* Start of a label (optionally with ':' or 是) ending at P, or P when there is none. */
 static size_t label_before(const char *s, size_t p, const char *const *labels, size_t nlabels)
 {
-	size_t q = p, i, k;
+	size_t q = p, i;
 
 	while (q > 0 && (s[q - 1] == ' ' || s[q - 1] == ':'))
 		q--;
@@ -287,7 +287,8 @@ static size_t label_before(const char *s, size_t p, const char *const *labels, s
 	while (q > 0 && s[q - 1] == ' ')
 		q--;
 	for (i = 0; i < nlabels; i++) {
-		k = strlen(labels[i]);
+		size_t k = strlen(labels[i]);
+
 		if (k > q || !has(s, q, q - k, labels[i]))
 			continue;
 		if (is_alpha((unsigned char)labels[i][0]) && q > k &&
@@ -306,9 +307,9 @@ static const struct {
 	const char *w;
 	int mark;
 } room_marks[] = {
-	{"号楼", MK_BLD},  {"栋", MK_BLD},    {"幢", MK_BLD},  {"座", MK_BLD},
-	{"#", MK_BLD},     {"单元", MK_UNIT}, {"门", MK_UNIT}, {"号房", MK_ROOM},
-	{"号室", MK_ROOM}, {"室", MK_ROOM},   {"房", MK_ROOM}, {"号", MK_HAO},
+        {"号楼", MK_BLD},  {"栋", MK_BLD},    {"幢", MK_BLD},  {"座", MK_BLD},
+        {"#", MK_BLD},     {"单元", MK_UNIT}, {"门", MK_UNIT}, {"号房", MK_ROOM},
+        {"号室", MK_ROOM}, {"室", MK_ROOM},   {"房", MK_ROOM}, {"号", MK_HAO},
 };
 
 struct rpart {
@@ -384,12 +385,13 @@ static int room_parse(const char *s, size_t n, int loose, size_t *used, char *ou
 {
 	struct rpart part[3];
 	const struct rpart *bld, *unit, *room;
-	size_t np = 0, p = 0, q, k, sep_at = 0, i, digits = 0;
+	size_t np = 0, p = 0, sep_at = 0, i, digits = 0;
 	struct sbuf b;
-	int mark;
 
 	for (;;) {
 		struct rpart r;
+		size_t q, k;
+		int mark;
 
 		if (p < n && is_dig((unsigned char)s[p])) {
 			r.at = p;
@@ -398,7 +400,7 @@ static int room_parse(const char *s, size_t n, int loose, size_t *used, char *ou
 			r.nd = p - r.at;
 			r.letter = 0;
 		} else if (np == 0 && p < n && is_alpha((unsigned char)s[p]) &&
-			   !(p + 1 < n && is_alnum((unsigned char)s[p + 1]))) {
+		           !(p + 1 < n && is_alnum((unsigned char)s[p + 1]))) {
 			r.at = p;
 			r.nd = 0;
 			r.letter = (char)(lower((unsigned char)s[p]) - 'a' + 'A');
@@ -438,11 +440,13 @@ static int room_parse(const char *s, size_t n, int loose, size_t *used, char *ou
 	bld = &part[0];
 	unit = np == 3 ? &part[1] : NULL;
 	room = &part[np - 1];
-	if (np == 2 && (bld->mark == MK_UNIT || room->mark == MK_UNIT))
+	/* "12-1" is more likely building and unit with the room left out than room 1. */
+	if (np == 2 && (bld->mark == MK_UNIT || room->mark == MK_UNIT ||
+	                (room->nd <= 5 && part_value(s, room) < 100)))
 		return DLG_E_TOOSHORT; /* "2单元501" has no building, "3栋2单元" no room */
 	if (bld->mark == MK_UNIT || bld->mark == MK_ROOM ||
-	    (unit && unit->mark != MK_NONE && unit->mark != MK_UNIT) ||
-	    room->mark == MK_BLD || room->mark == MK_UNIT)
+	    (unit && unit->mark != MK_NONE && unit->mark != MK_UNIT) || room->mark == MK_BLD ||
+	    room->mark == MK_UNIT)
 		return DLG_E_FORMAT;
 	if (bld->nd > 4 || (unit && unit->nd > 4) || room->nd > 5)
 		return DLG_E_TOOLONG;
@@ -460,8 +464,6 @@ static int room_parse(const char *s, size_t n, int loose, size_t *used, char *ou
 		for (i = 0; i + 1 < np; i++)
 			if (part[i].nd > 1 && s[part[i].at] == '0')
 				return DLG_E_FORMAT;
-		if (!marked && np == 2 && room->nd < 3)
-			return DLG_E_FORMAT;
 		if (!marked && np == 3 && bld->nd == 4 && part_value(s, unit) <= 12 &&
 		    part_value(s, room) <= 31 && room->nd <= 2)
 			return DLG_E_FORMAT; /* 2026-11-28 */
@@ -474,7 +476,7 @@ static int room_parse(const char *s, size_t n, int loose, size_t *used, char *ou
 		put_part(&b, s, &part[i]);
 	}
 	if (b.full) {
-		if (outlen)
+		if (b.cap)
 			out[0] = '\0';
 		return DLG_E_SPACE;
 	}
@@ -502,10 +504,11 @@ int dlg_norm_room(const char *in, char *out, size_t outlen)
 
 static size_t skip_phone_label(const char *s, size_t n)
 {
-	size_t i, k, p;
+	size_t i;
 
 	for (i = 0; i < sizeof(phone_labels) / sizeof(phone_labels[0]); i++) {
-		k = has_word(s, n, 0, phone_labels[i]);
+		size_t p, k = has_word(s, n, 0, phone_labels[i]);
+
 		if (!k)
 			continue;
 		p = skip_spaces(s, n, k);
@@ -592,7 +595,7 @@ static int phone_parse(const char *s, size_t n, int label, char *out, size_t out
 		return nd < 7 ? DLG_E_TOOSHORT : DLG_E_FORMAT; /* no area code */
 	}
 	if (b.full) {
-		if (outlen)
+		if (b.cap)
 			out[0] = '\0';
 		return DLG_E_SPACE;
 	}
@@ -618,15 +621,15 @@ int dlg_norm_phone(const char *in, char *out, size_t outlen)
 void dlg_mask_phone(const char *phone, char *out, size_t outlen)
 {
 	char n[32], last[4];
-	size_t len, nd = 0, i, dash;
+	size_t i;
 	struct sbuf b;
 
 	sb_init(&b, out, outlen);
 	if (!phone)
 		return;
 	if (dlg_norm_phone(phone, n, sizeof(n)) == 0) {
-		len = strlen(n);
-		dash = strcspn(n, "-");
+		size_t len = strlen(n), dash = strcspn(n, "-");
+
 		if (dash == len) {
 			sb_add(&b, n, 3);
 			sb_str(&b, "****");
@@ -638,6 +641,8 @@ void dlg_mask_phone(const char *phone, char *out, size_t outlen)
 			sb_add(&b, n + len - 4, 4);
 		}
 	} else {
+		size_t nd = 0;
+
 		for (i = 0; phone[i]; i++)
 			if (is_dig((unsigned char)phone[i]))
 				last[nd++ % 4] = phone[i];
@@ -646,7 +651,7 @@ void dlg_mask_phone(const char *phone, char *out, size_t outlen)
 		for (i = 0; nd >= 8 && i < 4; i++)
 			sb_add(&b, &last[(nd + i) % 4], 1);
 	}
-	if (b.full && outlen)
+	if (b.full && b.cap)
 		out[0] = '\0'; /* a cut could leave more digits than intended */
 }
 
@@ -659,87 +664,87 @@ static const struct tword {
 	const char *w;
 	unsigned char kind, val, part;
 } time_words[] = {
-	{"越快越好", TW_IMM, 0, 0},
-	{"尽快", TW_IMM, 0, 0},
-	{"尽早", TW_IMM, 0, 0},
-	{"马上", TW_IMM, 0, 0},
-	{"立刻", TW_IMM, 0, 0},
-	{"立即", TW_IMM, 0, 0},
-	{"现在", TW_IMM, 0, 0},
-	{"随时", TW_IMM, 0, 0},
-	{"as soon as possible", TW_IMM, 0, 0},
-	{"asap", TW_IMM, 0, 0},
-	{"right now", TW_IMM, 0, 0},
-	{"right away", TW_IMM, 0, 0},
-	{"immediately", TW_IMM, 0, 0},
-	{"now", TW_IMM, 0, 0},
-	{"anytime", TW_IMM, 0, 0},
-	{"any time", TW_IMM, 0, 0},
-	{"大后天", TW_DAY, 3, 0},
-	{"后天", TW_DAY, 2, 0},
-	{"今天", TW_DAY, 0, 0},
-	{"今日", TW_DAY, 0, 0},
-	{"明天", TW_DAY, 1, 0},
-	{"明日", TW_DAY, 1, 0},
-	{"day after tomorrow", TW_DAY, 2, 0},
-	{"tomorrow", TW_DAY, 1, 0},
-	{"tmrw", TW_DAY, 1, 0},
-	{"tmr", TW_DAY, 1, 0},
-	{"today", TW_DAY, 0, 0},
-	{"今晚", TW_DAYPART, 0, PT_EVE},
-	{"今早", TW_DAYPART, 0, PT_MORN},
-	{"明早", TW_DAYPART, 1, PT_MORN},
-	{"明晚", TW_DAYPART, 1, PT_EVE},
-	{"tonight", TW_DAYPART, 0, PT_EVE},
-	{"上午", TW_PART, 0, PT_MORN},
-	{"早上", TW_PART, 0, PT_MORN},
-	{"早晨", TW_PART, 0, PT_MORN},
-	{"清晨", TW_PART, 0, PT_MORN},
-	{"中午", TW_PART, 0, PT_NOON},
-	{"下午", TW_PART, 0, PT_AFT},
-	{"午后", TW_PART, 0, PT_AFT},
-	{"傍晚", TW_PART, 0, PT_DUSK},
-	{"晚上", TW_PART, 0, PT_EVE},
-	{"夜里", TW_PART, 0, PT_EVE},
-	{"凌晨", TW_PART, 0, PT_EARLY},
-	{"morning", TW_PART, 0, PT_MORN},
-	{"noon", TW_PART, 0, PT_NOON},
-	{"midday", TW_PART, 0, PT_NOON},
-	{"afternoon", TW_PART, 0, PT_AFT},
-	{"evening", TW_PART, 0, PT_EVE},
-	{"night", TW_PART, 0, PT_EVE},
-	{"下个星期", TW_NEXTWEEK, 0, 0},
-	{"下个礼拜", TW_NEXTWEEK, 0, 0},
-	{"下星期", TW_NEXTWEEK, 0, 0},
-	{"下礼拜", TW_NEXTWEEK, 0, 0},
-	{"下周", TW_NEXTWEEK, 0, 0},
-	{"星期", TW_WEEK, 0, 0},
-	{"礼拜", TW_WEEK, 0, 0},
-	{"周", TW_WEEK, 0, 0},
-	{"monday", TW_WDAY, 0, 0},
-	{"tuesday", TW_WDAY, 1, 0},
-	{"wednesday", TW_WDAY, 2, 0},
-	{"thursday", TW_WDAY, 3, 0},
-	{"friday", TW_WDAY, 4, 0},
-	{"saturday", TW_WDAY, 5, 0},
-	{"sunday", TW_WDAY, 6, 0},
-	{"mon", TW_WDAY, 0, 0},
-	{"tue", TW_WDAY, 1, 0},
-	{"tues", TW_WDAY, 1, 0},
-	{"wed", TW_WDAY, 2, 0},
-	{"thu", TW_WDAY, 3, 0},
-	{"thur", TW_WDAY, 3, 0},
-	{"thurs", TW_WDAY, 3, 0},
-	{"fri", TW_WDAY, 4, 0},
-	{"sat", TW_WDAY, 5, 0},
-	{"sun", TW_WDAY, 6, 0},
-	{"半个小时后", TW_REL, 30, 0},
-	{"半小时后", TW_REL, 30, 0},
-	{"in half an hour", TW_REL, 30, 0},
+        {"越快越好", TW_IMM, 0, 0},
+        {"尽快", TW_IMM, 0, 0},
+        {"尽早", TW_IMM, 0, 0},
+        {"马上", TW_IMM, 0, 0},
+        {"立刻", TW_IMM, 0, 0},
+        {"立即", TW_IMM, 0, 0},
+        {"现在", TW_IMM, 0, 0},
+        {"随时", TW_IMM, 0, 0},
+        {"as soon as possible", TW_IMM, 0, 0},
+        {"asap", TW_IMM, 0, 0},
+        {"right now", TW_IMM, 0, 0},
+        {"right away", TW_IMM, 0, 0},
+        {"immediately", TW_IMM, 0, 0},
+        {"now", TW_IMM, 0, 0},
+        {"anytime", TW_IMM, 0, 0},
+        {"any time", TW_IMM, 0, 0},
+        {"大后天", TW_DAY, 3, 0},
+        {"后天", TW_DAY, 2, 0},
+        {"今天", TW_DAY, 0, 0},
+        {"今日", TW_DAY, 0, 0},
+        {"明天", TW_DAY, 1, 0},
+        {"明日", TW_DAY, 1, 0},
+        {"day after tomorrow", TW_DAY, 2, 0},
+        {"tomorrow", TW_DAY, 1, 0},
+        {"tmrw", TW_DAY, 1, 0},
+        {"tmr", TW_DAY, 1, 0},
+        {"today", TW_DAY, 0, 0},
+        {"今晚", TW_DAYPART, 0, PT_EVE},
+        {"今早", TW_DAYPART, 0, PT_MORN},
+        {"明早", TW_DAYPART, 1, PT_MORN},
+        {"明晚", TW_DAYPART, 1, PT_EVE},
+        {"tonight", TW_DAYPART, 0, PT_EVE},
+        {"上午", TW_PART, 0, PT_MORN},
+        {"早上", TW_PART, 0, PT_MORN},
+        {"早晨", TW_PART, 0, PT_MORN},
+        {"清晨", TW_PART, 0, PT_MORN},
+        {"中午", TW_PART, 0, PT_NOON},
+        {"下午", TW_PART, 0, PT_AFT},
+        {"午后", TW_PART, 0, PT_AFT},
+        {"傍晚", TW_PART, 0, PT_DUSK},
+        {"晚上", TW_PART, 0, PT_EVE},
+        {"夜里", TW_PART, 0, PT_EVE},
+        {"凌晨", TW_PART, 0, PT_EARLY},
+        {"morning", TW_PART, 0, PT_MORN},
+        {"noon", TW_PART, 0, PT_NOON},
+        {"midday", TW_PART, 0, PT_NOON},
+        {"afternoon", TW_PART, 0, PT_AFT},
+        {"evening", TW_PART, 0, PT_EVE},
+        {"night", TW_PART, 0, PT_EVE},
+        {"下个星期", TW_NEXTWEEK, 0, 0},
+        {"下个礼拜", TW_NEXTWEEK, 0, 0},
+        {"下星期", TW_NEXTWEEK, 0, 0},
+        {"下礼拜", TW_NEXTWEEK, 0, 0},
+        {"下周", TW_NEXTWEEK, 0, 0},
+        {"星期", TW_WEEK, 0, 0},
+        {"礼拜", TW_WEEK, 0, 0},
+        {"周", TW_WEEK, 0, 0},
+        {"monday", TW_WDAY, 0, 0},
+        {"tuesday", TW_WDAY, 1, 0},
+        {"wednesday", TW_WDAY, 2, 0},
+        {"thursday", TW_WDAY, 3, 0},
+        {"friday", TW_WDAY, 4, 0},
+        {"saturday", TW_WDAY, 5, 0},
+        {"sunday", TW_WDAY, 6, 0},
+        {"mon", TW_WDAY, 0, 0},
+        {"tue", TW_WDAY, 1, 0},
+        {"tues", TW_WDAY, 1, 0},
+        {"wed", TW_WDAY, 2, 0},
+        {"thu", TW_WDAY, 3, 0},
+        {"thur", TW_WDAY, 3, 0},
+        {"thurs", TW_WDAY, 3, 0},
+        {"fri", TW_WDAY, 4, 0},
+        {"sat", TW_WDAY, 5, 0},
+        {"sun", TW_WDAY, 6, 0},
+        {"半个小时后", TW_REL, 30, 0},
+        {"半小时后", TW_REL, 30, 0},
+        {"in half an hour", TW_REL, 30, 0},
 };
 
-static const char *const cn_digits[] = {"零", "一", "二", "三", "四", "五",
-					"六", "七", "八", "九", "十", "两", "〇"};
+static const char *const cn_digits[] = {"零", "一", "二", "三", "四", "五", "六",
+                                        "七", "八", "九", "十", "两", "〇"};
 static const int cn_values[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 2, 0};
 
 struct tparse {
@@ -824,11 +829,14 @@ static size_t eat_ampm(const char *s, size_t n, size_t p, int *ampm)
 
 static size_t eat_any(const char *s, size_t n, size_t p, const char *const *w, size_t nw)
 {
-	size_t i, k;
+	size_t i;
 
-	for (i = 0; i < nw; i++)
-		if ((k = has(s, n, p, w[i])) != 0)
+	for (i = 0; i < nw; i++) {
+		size_t k = has(s, n, p, w[i]);
+
+		if (k)
 			return p + k;
+	}
 	return p;
 }
 
@@ -838,8 +846,14 @@ static size_t time_number(const char *s, size_t n, size_t p, struct tparse *t);
 static size_t range_tail(const char *s, size_t n, size_t p, struct tparse *t)
 {
 	static const char *const seps[] = {"-", "~", "到", "至"};
-	struct tparse end = {.day = -1, .wday = -1, .year = -1, .mon = -1, .mday = -1,
-			     .hour = -1, .min = -1, .rel = -1};
+	struct tparse end = {.day = -1,
+	                     .wday = -1,
+	                     .year = -1,
+	                     .mon = -1,
+	                     .mday = -1,
+	                     .hour = -1,
+	                     .min = -1,
+	                     .rel = -1};
 	size_t q = skip_spaces(s, n, p), r;
 
 	r = eat_any(s, n, q, seps, 4);
@@ -905,8 +919,8 @@ static size_t time_number(const char *s, size_t n, size_t p, struct tparse *t)
 		}
 		return r;
 	}
-	/* 28号 */
-	if ((r = eat_any(s, n, q, day_units, 2)) != q) {
+	/* 28号, but not 7号楼 */
+	if ((r = eat_any(s, n, q, day_units, 2)) != q && !has(s, n, r, "楼")) {
 		tp_set(&t->mday, v, &t->bad);
 		return r;
 	}
@@ -953,8 +967,7 @@ static size_t time_number(const char *s, size_t n, size_t p, struct tparse *t)
 			m = 45, r += k;
 		else if ((k = has(s, n, r, "整")))
 			r += k;
-		else if ((k = read_num(s, n, r, &v2, &nd2, &cn2)) && nd2 <= 3 && v2 >= 0 &&
-			 v2 < 60)
+		else if ((k = read_num(s, n, r, &v2, &nd2, &cn2)) && nd2 <= 3 && v2 >= 0 && v2 < 60)
 			m = v2, r += k, r += has(s, n, r, "分");
 		r = eat_ampm(s, n, r, &am);
 		set_hour(t, v, m, !am);
@@ -991,12 +1004,12 @@ static size_t time_number(const char *s, size_t n, size_t p, struct tparse *t)
 static size_t time_word(const char *s, size_t n, size_t p, struct tparse *t)
 {
 	static const char *const wd[] = {"一", "二", "三", "四", "五", "六", "日", "天"};
-	size_t i, k, j;
-	const struct tword *w;
+	size_t i, j;
 
 	for (i = 0; i < sizeof(time_words) / sizeof(time_words[0]); i++) {
-		w = &time_words[i];
-		k = has_word(s, n, p, w->w);
+		const struct tword *w = &time_words[i];
+		size_t k = has_word(s, n, p, w->w);
+
 		if (!k)
 			continue;
 		switch (w->kind) {
@@ -1068,7 +1081,8 @@ static time_t time_resolve(const struct tparse *t, time_t now)
 			return 0;
 		if (t->year >= 0)
 			tm.tm_year = t->year - 1900;
-		else if (t->mon - 1 < tm.tm_mon || (t->mon - 1 == tm.tm_mon && t->mday < tm.tm_mday))
+		else if (t->mon - 1 < tm.tm_mon ||
+		         (t->mon - 1 == tm.tm_mon && t->mday < tm.tm_mday))
 			tm.tm_year++;
 		tm.tm_mon = t->mon - 1;
 		tm.tm_mday = t->mday;
@@ -1088,7 +1102,8 @@ static time_t time_resolve(const struct tparse *t, time_t now)
 			if (h < 1 || h > 12)
 				return 0;
 			h = t->ampm == 'p' ? (h % 12) + 12 : h % 12;
-		} else if ((t->part == PT_AFT || t->part == PT_DUSK || t->part == PT_EVE) && h < 12) {
+		} else if ((t->part == PT_AFT || t->part == PT_DUSK || t->part == PT_EVE) &&
+		           h < 12) {
 			h += 12;
 		} else if (t->part == PT_EVE && h == 12) {
 			h = 24; /* 晚上12点 is midnight */
@@ -1139,10 +1154,16 @@ static time_t time_resolve(const struct tparse *t, time_t now)
 int dlg_parse_time(const char *in, time_t now, char *out, size_t outlen, time_t *at)
 {
 	char f[TIME_MAX_CP * 4 + 8], s[sizeof(f)];
-	struct tparse t = {.day = -1, .wday = -1, .year = -1, .mon = -1, .mday = -1,
-			   .hour = -1, .min = -1, .rel = -1};
+	struct tparse t = {.day = -1,
+	                   .wday = -1,
+	                   .year = -1,
+	                   .mon = -1,
+	                   .mday = -1,
+	                   .hour = -1,
+	                   .min = -1,
+	                   .rel = -1};
 	struct sbuf b;
-	size_t ncp, n, p, q, i;
+	size_t ncp, n, p, i;
 	int rc;
 
 	if (at)
@@ -1157,7 +1178,7 @@ int dlg_parse_time(const char *in, time_t now, char *out, size_t outlen, time_t 
 	sb_init(&b, out, outlen);
 	sb_str(&b, f);
 	if (b.full) {
-		if (outlen)
+		if (b.cap)
 			out[0] = '\0';
 		return DLG_E_SPACE;
 	}
@@ -1168,8 +1189,8 @@ int dlg_parse_time(const char *in, time_t now, char *out, size_t outlen, time_t 
 	p = 0;
 	while (p < n) {
 		uint32_t c;
+		size_t q = time_word(s, n, p, &t);
 
-		q = time_word(s, n, p, &t);
 		if (q == p)
 			q = time_number(s, n, p, &t);
 		if (q == p && is_alpha((unsigned char)s[p]))
@@ -1204,26 +1225,34 @@ int dlg_check_description(const char *in, char *out, size_t outlen)
 
 int dlg_check_name(const char *in, char *out, size_t outlen)
 {
+	char f[DLG_NAME_MAX * 4 + 8]; /* any name short enough fits */
 	size_t ncp, i;
-	int rc = fold_for(in, out, outlen, &ncp), digits = 1;
+	int digits = 1;
+	struct sbuf b;
 
-	if (ncp == 0)
-		rc = DLG_E_EMPTY;
-	else if (ncp > DLG_NAME_MAX)
-		rc = DLG_E_TOOLONG;
-	if (rc == 0) {
-		for (i = 0; out[i]; i++) {
-			if (out[i] == '@' || out[i] == '/')
-				rc = DLG_E_FORMAT;
-			if (!is_dig((unsigned char)out[i]) && !strchr(" -+()", out[i]))
-				digits = 0;
-		}
-		if (digits)
-			rc = DLG_E_FORMAT; /* a phone number answered to the name question */
-	}
-	if (rc && out && outlen)
+	if (out && outlen)
 		out[0] = '\0';
-	return rc;
+	fold_for(in, f, sizeof(f), &ncp);
+	if (ncp == 0)
+		return DLG_E_EMPTY;
+	if (ncp > DLG_NAME_MAX)
+		return DLG_E_TOOLONG;
+	for (i = 0; f[i]; i++) {
+		if (f[i] == '@' || f[i] == '/')
+			return DLG_E_FORMAT;
+		if (!is_dig((unsigned char)f[i]) && !strchr(" -+()", f[i]))
+			digits = 0;
+	}
+	if (digits)
+		return DLG_E_FORMAT; /* a phone number answered to the name question */
+	sb_init(&b, out, outlen);
+	sb_str(&b, f);
+	if (b.full) {
+		if (b.cap)
+			out[0] = '\0';
+		return DLG_E_SPACE;
+	}
+	return 0;
 }
 
 /* ---- free first messages ---- */
@@ -1291,7 +1320,7 @@ static int tok_char(int c)
 }
 
 static void drop_label(const char *w, unsigned char *gone, size_t a, const char *const *labels,
-		       size_t nlabels)
+                       size_t nlabels)
 {
 	size_t i, l = label_before(w, a, labels, nlabels);
 
@@ -1343,7 +1372,7 @@ static void find_phone(const char *w, size_t n, unsigned char *gone, char *out, 
 				memcpy(out, best_txt, strlen(best_txt) + 1);
 			memset(gone + a, 1, best - a);
 			drop_label(w, gone, a, phone_labels,
-				   sizeof(phone_labels) / sizeof(phone_labels[0]));
+			           sizeof(phone_labels) / sizeof(phone_labels[0]));
 			return;
 		}
 		i = first_end;
@@ -1354,11 +1383,9 @@ static void find_room(const char *w, size_t n, unsigned char *gone, char *out, s
 {
 	char tmp[32];
 	size_t i, l = 0, used;
-	int c;
 
 	for (i = 0; i < n; i++) {
-		c = (unsigned char)w[i];
-		if (gone[i] || !is_alnum(c))
+		if (gone[i] || !is_alnum((unsigned char)w[i]))
 			continue;
 		if (i > 0 && !gone[i - 1] &&
 		    (is_alnum((unsigned char)w[i - 1]) || strchr("-/.:+#_", w[i - 1])))
@@ -1404,7 +1431,7 @@ static size_t trim_punct(const char *s, size_t n, size_t p, int back)
 }
 
 static void build_description(const char *w, size_t n, const unsigned char *gone, char *out,
-			      size_t outlen)
+                              size_t outlen)
 {
 	char tmp[EX_MAX];
 	struct sbuf b;
@@ -1418,6 +1445,12 @@ static void build_description(const char *w, size_t n, const unsigned char *gone
 			while (i < n && gone[i])
 				i++;
 			cut = 1;
+			continue;
+		}
+		/* "3-2-501的厨房" leaves a dangling 的 */
+		if (cut && has(w, n, i, "的")) {
+			i += 3;
+			cut = 0;
 			continue;
 		}
 		if (cut && b.len && tmp[b.len - 1] != ' ' && w[i] != ' ' &&

@@ -24,11 +24,12 @@ static void normalise_word(const char *in, char *out, size_t outlen)
 			*p = (char)(*p - 'A' + 'a');
 	for (;;) {
 		n = strlen(out);
-		if (n && strchr(".!?~ ", out[n - 1])) {
+		/* ... but a lone "?" is a word ("help") */
+		if (n > 1 && strchr(".!?~ ", out[n - 1])) {
 			out[n - 1] = '\0';
-		} else if (n >= 3 && (strcmp(out + n - 3, "\xe3\x80\x82") == 0 || /* 。 */
-				      strcmp(out + n - 3, "\xef\xbc\x81") == 0 || /* ！ */
-				      strcmp(out + n - 3, "\xef\xbc\x9f") == 0)) { /* ？ */
+		} else if (n > 3 && (strcmp(out + n - 3, "\xe3\x80\x82") == 0 ||  /* 。 */
+		                     strcmp(out + n - 3, "\xef\xbc\x81") == 0 ||  /* ！ */
+		                     strcmp(out + n - 3, "\xef\xbc\x9f") == 0)) { /* ？ */
 			out[n - 3] = '\0';
 		} else {
 			break;
@@ -36,7 +37,7 @@ static void normalise_word(const char *in, char *out, size_t outlen)
 	}
 }
 
-static int word_in(const char *t, const char *const *words)
+int dlg_word_in(const char *t, const char *const *words)
 {
 	char w[128];
 	int i;
@@ -50,54 +51,64 @@ static int word_in(const char *t, const char *const *words)
 
 int dlg_is_yes(const char *t)
 {
-	static const char *const w[] = {"yes", "y", "ok", "okay", "sure", "confirm", "/yes",
-					"是", "是的", "确认", "确定", "好", "好的", "对", "满意",
-					"可以", "行", "嗯", NULL};
-	return word_in(t, w);
+	static const char *const w[] = {"yes",  "y",    "ok",   "okay", "sure", "confirm", "/yes",
+	                                "是",   "是的", "确认", "确定", "好",   "好的",    "对",
+	                                "满意", "可以", "行",   "嗯",   NULL};
+	return dlg_word_in(t, w);
 }
 
 int dlg_is_no(const char *t)
 {
-	static const char *const w[] = {"no", "n", "nope", "not fixed", "/no", "否", "不",
-					"不是", "不对", "不满意", "没修好", "没有修好", "不行",
-					"没解决", "未解决", NULL};
-	return word_in(t, w);
+	static const char *const w[] = {
+	        "no",   "n",      "nope",   "not fixed", "/no",  "否",     "不",     "不是",
+	        "不对", "不满意", "没修好", "没有修好",  "不行", "没解决", "未解决", NULL};
+	return dlg_word_in(t, w);
 }
 
 int dlg_is_cancel(const char *t)
 {
-	static const char *const w[] = {"cancel", "/cancel", "quit", "stop", "取消", "算了",
-					"不用了", NULL};
-	return word_in(t, w);
+	static const char *const w[] = {"cancel", "/cancel", "quit",   "stop",
+	                                "取消",   "算了",    "不用了", NULL};
+	return dlg_word_in(t, w);
 }
 
 int dlg_is_back(const char *t)
 {
 	static const char *const w[] = {"back", "/back", "上一步", "返回", "返回上一步", NULL};
-	return word_in(t, w);
+	return dlg_word_in(t, w);
 }
 
 int dlg_is_help(const char *t)
 {
 	static const char *const w[] = {"help", "/help", "?", "帮助", "怎么填", "人工", NULL};
-	return word_in(t, w);
+	return dlg_word_in(t, w);
 }
 
 int dlg_is_skip(const char *t)
 {
-	static const char *const w[] = {"skip", "/skip", "none", "no comment", "跳过", "没有",
-					"无", "没了", NULL};
-	return word_in(t, w);
+	static const char *const w[] = {"skip", "/skip", "none",   "no comment", "跳过", "没有",
+	                                "无",   "没了",  "没意见", "没有意见",   NULL};
+	return dlg_word_in(t, w);
 }
 
 int dlg_parse_rating(const char *t)
 {
 	static const char *const zh[] = {"一", "二", "三", "四", "五"};
+	static const char *const suffixes[] = {"",      "分",   "星", "颗星",   "星好评", "分好评",
+	                                       "stars", "star", "/5", "points", NULL};
 	char w[64];
 	char *p;
 	int i, r = 0;
 
 	normalise_word(t, w, sizeof(w));
+	if (strcmp(w, "满分") == 0)
+		return 5;
+	/* "★★★★" as some keyboards offer it */
+	for (p = w; strncmp(p, "\xe2\x98\x85", 3) == 0; p += 3)
+		r++;
+	if (r && *p == '\0' && r <= 5)
+		return r;
+	r = 0;
 	p = w;
 	if (p[0] >= '1' && p[0] <= '5') {
 		r = p[0] - '0';
@@ -121,9 +132,10 @@ int dlg_parse_rating(const char *t)
 		return 0;
 	while (*p == ' ')
 		p++;
-	if (*p == '\0' || strcmp(p, "分") == 0 || strcmp(p, "星") == 0 ||
-	    strcmp(p, "stars") == 0 || strcmp(p, "star") == 0 || strcmp(p, "/5") == 0)
-		return r;
+	/* "五星好评" is how a delighted resident says 5. */
+	for (i = 0; suffixes[i]; i++)
+		if (strcmp(p, suffixes[i]) == 0)
+			return r;
 	return 0;
 }
 
@@ -190,7 +202,7 @@ static int contains_ci(const char *hay, const char *needle)
 }
 
 const struct cfg_item *dlg_match_item(const struct cfg *c, const char *description,
-				      const char *category)
+                                      const char *category)
 {
 	const struct cfg_item *best = NULL;
 	size_t best_len = 0, i, k;
@@ -233,9 +245,9 @@ static const struct {
 	const char *word;
 	const char *category;
 } triggers[] = {
-	{"/repair", "repair"}, {"/clean", "cleaning"}, {"/errand", "errand"}, {"/ask", "inquiry"},
-	{"报修", "repair"},    {"维修", "repair"},     {"保洁", "cleaning"},  {"代办", "errand"},
-	{"咨询", "inquiry"},
+        {"/repair", "repair"}, {"/clean", "cleaning"}, {"/errand", "errand"},
+        {"/ask", "inquiry"},   {"报修", "repair"},     {"维修", "repair"},
+        {"保洁", "cleaning"},  {"代办", "errand"},     {"咨询", "inquiry"},
 };
 
 int dlg_is_trigger(const char *text, const char **category)
@@ -258,4 +270,3 @@ int dlg_is_trigger(const char *text, const char **category)
 	}
 	return 0;
 }
-

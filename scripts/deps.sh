@@ -9,7 +9,7 @@ pkgs=(gcc make pkg-config libwebsockets-dev libcurl4-openssl-dev libjansson-dev
       libsqlite3-dev libssl-dev)
 case "$set_name" in
   build) ;;
-  test)  pkgs+=(libcmocka-dev python3 sqlite3 chromium nodejs npm) ;;
+  test)  pkgs+=(libcmocka-dev python3 sqlite3 chromium fonts-noto-cjk nodejs npm) ;;
   check) pkgs+=(libcmocka-dev clang-format clang-tidy cppcheck) ;;
   *) echo "deps.sh: unknown set '$set_name' (build, test or check)" >&2; exit 2 ;;
 esac
@@ -31,5 +31,5 @@ echo "Installing missing packages: ${missing[*]}"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+$sudo apt-get update -qq >/dev/null
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/concierge-apt.log 2>&1 || { tail -20 /tmp/concierge-apt.log; exit 1; }

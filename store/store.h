@@ -214,6 +214,13 @@ int store_outbox_add(struct store *s, const char *channel, const char *chat, con
  * rows are read before the first callback, so a callback may mark them.
  */
 int store_outbox_due(struct store *s, int64_t now, int limit, store_outbox_cb cb, void *ud);
+/*
+ * Pending rows on CHANNEL, oldest first, whatever their next_at, at most
+ * LIMIT (0 = all): the sender keeps each chat's messages in order by never
+ * passing a chat's first pending row.
+ */
+int store_outbox_pending_on(struct store *s, const char *channel, int limit, store_outbox_cb cb,
+			    void *ud);
 /* Pending rows for one chat, oldest first (whatever their next_at). */
 int store_outbox_for_chat(struct store *s, const char *channel, const char *chat,
 			  store_outbox_cb cb, void *ud);
@@ -236,5 +243,24 @@ int store_outbox_depth(struct store *s, int64_t *n);
  */
 int store_chat_migrate(struct store *s, const char *channel, const char *old_chat,
 		       const char *new_chat);
+
+/* ---- transcript: what a web chat visitor sees again after a reload ------------- */
+
+struct store_line {
+	int64_t id;
+	char sender[4];     /* "me" or "bot" */
+	const char *text;   /* valid during the callback */
+	const char *buttons; /* JSON array or "" */
+	const char *client_id;
+	int64_t at;
+};
+typedef int (*store_line_cb)(const struct store_line *l, void *ud);
+
+int store_transcript_add(struct store *s, const char *channel, const char *chat,
+			 const char *sender, const char *text, const char *buttons,
+			 const char *client_id, int64_t at);
+/* The last LIMIT lines of a chat, oldest first. */
+int store_transcript_list(struct store *s, const char *channel, const char *chat, int limit,
+			  store_line_cb cb, void *ud);
 
 #endif

@@ -21,6 +21,8 @@ static const char sql_outbox_add[] = "INSERT INTO outbox (channel, chat, payload
                                      "created_at) VALUES (?1, ?2, ?3, ?4, ?4)";
 static const char sql_outbox_due[] =
         OUTBOX_SELECT " WHERE status = 'pending' AND next_at <= ?1 ORDER BY id LIMIT ?2";
+static const char sql_outbox_pending_on[] =
+        OUTBOX_SELECT " WHERE status = 'pending' AND channel = ?1 ORDER BY id LIMIT ?2";
 static const char sql_outbox_for_chat[] =
         OUTBOX_SELECT " WHERE channel = ?1 AND chat = ?2 AND status = 'pending' ORDER BY id";
 static const char sql_outbox_list[] =
@@ -142,6 +144,20 @@ int store_outbox_due(struct store *s, int64_t now, int limit, store_outbox_cb cb
 	if (!st)
 		return -1;
 	if (store_bind(st, "id", now, limit > 0 ? limit : -1) < 0) {
+		store_stmt_done(s, st);
+		return store_fail(s);
+	}
+	return collect_rows(s, st, cb, ud);
+}
+
+int store_outbox_pending_on(struct store *s, const char *channel, int limit, store_outbox_cb cb,
+                            void *ud)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_outbox_pending_on);
+
+	if (!st)
+		return -1;
+	if (store_bind(st, "td", channel, limit > 0 ? limit : -1) < 0) {
 		store_stmt_done(s, st);
 		return store_fail(s);
 	}

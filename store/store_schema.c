@@ -144,6 +144,17 @@ static const char *const migrations[] = {
         "CREATE TABLE kv ("
         " key TEXT PRIMARY KEY,"
         " value TEXT NOT NULL) WITHOUT ROWID;",
+        /* 2: the conversation as the web chat shows it after a reload. */
+        "CREATE TABLE transcript ("
+        " id INTEGER PRIMARY KEY,"
+        " channel TEXT NOT NULL,"
+        " chat TEXT NOT NULL,"
+        " sender TEXT NOT NULL CHECK (sender IN ('me', 'bot')),"
+        " text TEXT NOT NULL,"
+        " buttons TEXT NOT NULL DEFAULT '',"
+        " client_id TEXT NOT NULL DEFAULT '',"
+        " at INTEGER NOT NULL);"
+        "CREATE INDEX transcript_chat ON transcript(channel, chat, id);",
 };
 
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

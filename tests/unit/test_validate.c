@@ -35,14 +35,15 @@ static void run_ok(norm_fn fn, const char *what, const struct ok_case *c, size_t
 {
 	char out[2100];
 	size_t i, failed = 0;
-	int rc;
 
 	for (i = 0; i < n; i++) {
+		int rc;
+
 		memset(out, 'x', sizeof(out));
 		rc = fn(c[i].in, out, sizeof(out));
 		if (rc != 0 || strcmp(out, c[i].out) != 0) {
 			print_error("%s(\"%s\") = %d \"%s\", want 0 \"%s\"\n", what, c[i].in, rc,
-				    out, c[i].out);
+			            out, c[i].out);
 			failed++;
 		}
 	}
@@ -53,14 +54,15 @@ static void run_bad(norm_fn fn, const char *what, const struct bad_case *c, size
 {
 	char out[2100];
 	size_t i, failed = 0;
-	int rc;
 
 	for (i = 0; i < n; i++) {
+		int rc;
+
 		memset(out, 'x', sizeof(out));
 		rc = fn(c[i].in, out, sizeof(out));
 		if (rc != c[i].rc || out[0] != '\0') {
 			print_error("%s(\"%s\") = %d \"%.40s\", want %d and an empty OUT\n", what,
-				    c[i].in, rc, out, c[i].rc);
+			            c[i].in, rc, out, c[i].rc);
 			failed++;
 		}
 	}
@@ -70,24 +72,34 @@ static void run_bad(norm_fn fn, const char *what, const struct bad_case *c, size
 /* ---- fold and length ---- */
 
 static const struct ok_case fold_ok[] = {
-	{"", ""},
-	{"   ", ""},
-	{"abc", "abc"},
-	{"  a   b  ", "a b"},
-	{"\t3\n栋\r\n", "3 栋"},
-	{"３－２－５０１", "3-2-501"},
-	{"\xe3\x80\x80厨房\xe3\x80\x80\xe3\x80\x80漏水\xe3\x80\x80", "厨房 漏水"},
-	{"Ａｂｃ！", "Abc!"},
-	{"（０２１）", "(021)"},
-	{"3—2–501", "3-2-501"},
-	{"3\xe2\x88\x92" "2\xe2\x80\x90" "501", "3-2-501"}, /* U+2212, U+2010 */
-	{"a\xe2\x80\x8b" "b\xef\xbb\xbf", "ab"},           /* zero-width space, BOM */
-	{"a\xc2\xa0" "b", "a b"},                            /* no-break space */
-	{"bad\xff" "byte", "bad\xef\xbf\xbd" "byte"},        /* U+FFFD */
-	{"cut\xe5\x8e", "cut\xef\xbf\xbd\xef\xbf\xbd"},      /* truncated sequence */
-	{"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},            /* overlong '/' */
-	{"😀 ok", "😀 ok"},
-	{"厨房，漏水。", "厨房,漏水。"},
+        {"", ""},
+        {"   ", ""},
+        {"abc", "abc"},
+        {"  a   b  ", "a b"},
+        {"\t3\n栋\r\n", "3 栋"},
+        {"３－２－５０１", "3-2-501"},
+        {"\xe3\x80\x80厨房\xe3\x80\x80\xe3\x80\x80漏水\xe3\x80\x80", "厨房 漏水"},
+        {"Ａｂｃ！", "Abc!"},
+        {"（０２１）", "(021)"},
+        {"3—2–501", "3-2-501"},
+        {"3\xe2\x88\x92"
+         "2\xe2\x80\x90"
+         "501",
+         "3-2-501"}, /* U+2212, U+2010 */
+        {"a\xe2\x80\x8b"
+         "b\xef\xbb\xbf",
+         "ab"}, /* zero-width space, BOM */
+        {"a\xc2\xa0"
+         "b",
+         "a b"}, /* no-break space */
+        {"bad\xff"
+         "byte",
+         "bad\xef\xbf\xbd"
+         "byte"},                                       /* U+FFFD */
+        {"cut\xe5\x8e", "cut\xef\xbf\xbd\xef\xbf\xbd"}, /* truncated sequence */
+        {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},       /* overlong '/' */
+        {"😀 ok", "😀 ok"},
+        {"厨房，漏水。", "厨房,漏水。"},
 };
 
 static void test_fold(void **state)
@@ -114,7 +126,9 @@ static void test_utf8_len(void **state)
 	assert_int_equal(dlg_utf8_len("abc"), 3);
 	assert_int_equal(dlg_utf8_len("厨房漏水"), 4);
 	assert_int_equal(dlg_utf8_len("a😀b"), 3);
-	assert_int_equal(dlg_utf8_len("a\xff\xfe" "b"), 4);
+	assert_int_equal(dlg_utf8_len("a\xff\xfe"
+	                              "b"),
+	                 4);
 	assert_int_equal(dlg_utf8_len("\xe5\x8e"), 2);
 	assert_int_equal(dlg_utf8_len(NULL), 0);
 }
@@ -122,73 +136,79 @@ static void test_utf8_len(void **state)
 /* ---- rooms ---- */
 
 static const struct ok_case room_ok[] = {
-	{"3-2-501", "3-2-501"},
-	{"3栋2单元501", "3-2-501"},
-	{"3号楼2单元501室", "3-2-501"},
-	{"3幢2单元501", "3-2-501"},
-	{"3座2单元501", "3-2-501"},
-	{"3号2单元501", "3-2-501"},
-	{"3号2单元501号", "3-2-501"},
-	{"3#2单元501", "3-2-501"},
-	{"3 2 501", "3-2-501"},
-	{"3/2/501", "3-2-501"},
-	{"3.2.501", "3-2-501"},
-	{"３－２－５０１", "3-2-501"},
-	{"３栋２单元５０１", "3-2-501"},
-	{"\xe3\x80\x80" "3 栋 2 单元 501 室\xe3\x80\x80", "3-2-501"},
-	{"3号楼 2单元 501室", "3-2-501"},
-	{"3 - 2 - 501", "3-2-501"},
-	{"03-02-0501", "3-2-501"},
-	{"3栋2门501", "3-2-501"},
-	{"12-1203", "12-1203"},
-	{"12栋1203", "12-1203"},
-	{"12栋1203室", "12-1203"},
-	{"12 1203", "12-1203"},
-	{"A-2-501", "A-2-501"},
-	{"a-2-501", "A-2-501"},
-	{"A座2单元501", "A-2-501"},
-	{"b栋1203", "B-1203"},
-	{"Ｂ座１２０３", "B-1203"},
-	{"1234-1234-12345", "1234-1234-12345"},
-	{"3-2-501号房", "3-2-501"},
+        {"3-2-501", "3-2-501"},
+        {"3栋2单元501", "3-2-501"},
+        {"3号楼2单元501室", "3-2-501"},
+        {"3幢2单元501", "3-2-501"},
+        {"3座2单元501", "3-2-501"},
+        {"3号2单元501", "3-2-501"},
+        {"3号2单元501号", "3-2-501"},
+        {"3#2单元501", "3-2-501"},
+        {"3 2 501", "3-2-501"},
+        {"3/2/501", "3-2-501"},
+        {"3.2.501", "3-2-501"},
+        {"３－２－５０１", "3-2-501"},
+        {"３栋２单元５０１", "3-2-501"},
+        {"\xe3\x80\x80"
+         "3 栋 2 单元 501 室\xe3\x80\x80",
+         "3-2-501"},
+        {"3号楼 2单元 501室", "3-2-501"},
+        {"3 - 2 - 501", "3-2-501"},
+        {"03-02-0501", "3-2-501"},
+        {"3栋2门501", "3-2-501"},
+        {"12-1203", "12-1203"},
+        {"12栋1203", "12-1203"},
+        {"12栋1203室", "12-1203"},
+        {"12 1203", "12-1203"},
+        {"A-2-501", "A-2-501"},
+        {"a-2-501", "A-2-501"},
+        {"A座2单元501", "A-2-501"},
+        {"b栋1203", "B-1203"},
+        {"Ｂ座１２０３", "B-1203"},
+        {"1234-1234-12345", "1234-1234-12345"},
+        {"3-2-501号房", "3-2-501"},
 };
 
 static const struct bad_case room_bad[] = {
-	{"", DLG_E_EMPTY},
-	{"   ", DLG_E_EMPTY},
-	{"\xe3\x80\x80", DLG_E_EMPTY},
-	{NULL, DLG_E_EMPTY},
-	{"abc", DLG_E_FORMAT},
-	{"AB-2-501", DLG_E_FORMAT},
-	{"A", DLG_E_FORMAT},
-	{"3-B-501", DLG_E_FORMAT},
-	{"3-2-50A", DLG_E_FORMAT},
-	{"3-2-501x", DLG_E_FORMAT},
-	{"501", DLG_E_TOOSHORT},
-	{"501室", DLG_E_TOOSHORT},
-	{"501号房", DLG_E_TOOSHORT},
-	{"2单元501", DLG_E_TOOSHORT},
-	{"3栋2单元", DLG_E_TOOSHORT},
-	{"3-2-501-7", DLG_E_FORMAT},
-	{"3--2-501", DLG_E_FORMAT},
-	{"3-2-", DLG_E_FORMAT},
-	{"-3-2-501", DLG_E_FORMAT},
-	{"3单元2栋501", DLG_E_FORMAT},
-	{"0-2-501", DLG_E_FORMAT},
-	{"3-0-501", DLG_E_FORMAT},
-	{"3-2-000", DLG_E_FORMAT},
-	{"12345-2-501", DLG_E_TOOLONG},
-	{"3-12345-501", DLG_E_TOOLONG},
-	{"3-2-123456", DLG_E_TOOLONG},
-	{"99999999999-2-501", DLG_E_TOOLONG},
-	{"我家3-2-501", DLG_E_FORMAT},
-	{"三栋二单元501", DLG_E_FORMAT},
-	{"3:2:501", DLG_E_FORMAT},
-	{"3-2-501 13800138000", DLG_E_FORMAT},
-	{"3-2-501 3-2-502", DLG_E_FORMAT},
-	{"1234567890123456789012345678901234567890123456789012345678901234567890"
-	 "1234567890123456789012345678901234567890123456789012345678901234567890",
-	 DLG_E_TOOLONG},
+        {"", DLG_E_EMPTY},
+        {"   ", DLG_E_EMPTY},
+        {"\xe3\x80\x80", DLG_E_EMPTY},
+        {NULL, DLG_E_EMPTY},
+        {"abc", DLG_E_FORMAT},
+        {"AB-2-501", DLG_E_FORMAT},
+        {"A", DLG_E_FORMAT},
+        {"3-B-501", DLG_E_FORMAT},
+        {"3-2-50A", DLG_E_FORMAT},
+        {"3-2-501x", DLG_E_FORMAT},
+        {"501", DLG_E_TOOSHORT},
+        {"501室", DLG_E_TOOSHORT},
+        {"501号房", DLG_E_TOOSHORT},
+        {"12-1", DLG_E_TOOSHORT},
+        {"12.1", DLG_E_TOOSHORT},
+        {"12栋1", DLG_E_TOOSHORT},
+        {"12-050", DLG_E_TOOSHORT},
+        {"2单元501", DLG_E_TOOSHORT},
+        {"3栋2单元", DLG_E_TOOSHORT},
+        {"3-2-501-7", DLG_E_FORMAT},
+        {"3--2-501", DLG_E_FORMAT},
+        {"3-2-", DLG_E_FORMAT},
+        {"-3-2-501", DLG_E_FORMAT},
+        {"3单元2栋501", DLG_E_FORMAT},
+        {"0-2-501", DLG_E_FORMAT},
+        {"3-0-501", DLG_E_FORMAT},
+        {"3-2-000", DLG_E_FORMAT},
+        {"12345-2-501", DLG_E_TOOLONG},
+        {"3-12345-501", DLG_E_TOOLONG},
+        {"3-2-123456", DLG_E_TOOLONG},
+        {"99999999999-2-501", DLG_E_TOOLONG},
+        {"我家3-2-501", DLG_E_FORMAT},
+        {"三栋二单元501", DLG_E_FORMAT},
+        {"3:2:501", DLG_E_FORMAT},
+        {"3-2-501 13800138000", DLG_E_FORMAT},
+        {"3-2-501 3-2-502", DLG_E_FORMAT},
+        {"1234567890123456789012345678901234567890123456789012345678901234567890"
+         "1234567890123456789012345678901234567890123456789012345678901234567890",
+         DLG_E_TOOLONG},
 };
 
 static void test_room(void **state)
@@ -208,66 +228,69 @@ static void test_room(void **state)
 /* ---- phones ---- */
 
 static const struct ok_case phone_ok[] = {
-	{"13800138000", "13800138000"},
-	{"138 0013 8000", "13800138000"},
-	{"138-0013-8000", "13800138000"},
-	{"１３８００１３８０００", "13800138000"},
-	{"138\xe3\x80\x80" "0013\xe3\x80\x80" "8000", "13800138000"},
-	{"+86 138 0013 8000", "13800138000"},
-	{"+8613800138000", "13800138000"},
-	{"+86-138-0013-8000", "13800138000"},
-	{"0086 13800138000", "13800138000"},
-	{"008613800138000", "13800138000"},
-	{"86 13800138000", "13800138000"},
-	{"8613800138000", "13800138000"},
-	{"(+86) 13800138000", "13800138000"},
-	{"19912345678", "19912345678"},
-	{"电话：13800138000", "13800138000"},
-	{"手机 138 0013 8000", "13800138000"},
-	{"Tel: 13800138000", "13800138000"},
-	{"010-12345678", "010-12345678"},
-	{"01012345678", "010-12345678"},
-	{"0755-88886666", "0755-88886666"},
-	{"0755 8888 6666", "0755-88886666"},
-	{"(021) 1234 5678", "021-12345678"},
-	{"(021)12345678", "021-12345678"},
-	{"021 12345678", "021-12345678"},
-	{"０２１－１２３４５６７８", "021-12345678"},
-	{"0311-1234567", "0311-1234567"},
-	{"+86 10 12345678", "010-12345678"},
-	{"+86 755 8888 6666", "0755-88886666"},
-	{"+86 (0)755 8888 6666", "0755-88886666"},
+        {"13800138000", "13800138000"},
+        {"138 0013 8000", "13800138000"},
+        {"138-0013-8000", "13800138000"},
+        {"１３８００１３８０００", "13800138000"},
+        {"138\xe3\x80\x80"
+         "0013\xe3\x80\x80"
+         "8000",
+         "13800138000"},
+        {"+86 138 0013 8000", "13800138000"},
+        {"+8613800138000", "13800138000"},
+        {"+86-138-0013-8000", "13800138000"},
+        {"0086 13800138000", "13800138000"},
+        {"008613800138000", "13800138000"},
+        {"86 13800138000", "13800138000"},
+        {"8613800138000", "13800138000"},
+        {"(+86) 13800138000", "13800138000"},
+        {"19912345678", "19912345678"},
+        {"电话：13800138000", "13800138000"},
+        {"手机 138 0013 8000", "13800138000"},
+        {"Tel: 13800138000", "13800138000"},
+        {"010-12345678", "010-12345678"},
+        {"01012345678", "010-12345678"},
+        {"0755-88886666", "0755-88886666"},
+        {"0755 8888 6666", "0755-88886666"},
+        {"(021) 1234 5678", "021-12345678"},
+        {"(021)12345678", "021-12345678"},
+        {"021 12345678", "021-12345678"},
+        {"０２１－１２３４５６７８", "021-12345678"},
+        {"0311-1234567", "0311-1234567"},
+        {"+86 10 12345678", "010-12345678"},
+        {"+86 755 8888 6666", "0755-88886666"},
+        {"+86 (0)755 8888 6666", "0755-88886666"},
 };
 
 static const struct bad_case phone_bad[] = {
-	{"", DLG_E_EMPTY},
-	{"  ", DLG_E_EMPTY},
-	{NULL, DLG_E_EMPTY},
-	{"1380013800", DLG_E_TOOSHORT},
-	{"138001380001", DLG_E_TOOLONG},
-	{"12345", DLG_E_TOOSHORT},
-	{"12345678901", DLG_E_FORMAT},
-	{"11012345678", DLG_E_FORMAT},
-	{"abc", DLG_E_FORMAT},
-	{"138OO138000", DLG_E_FORMAT},
-	{"1380013800a", DLG_E_FORMAT},
-	{"138/0013/8000", DLG_E_FORMAT},
-	{"+1 415 555 0100", DLG_E_FORMAT},
-	{"+44 20 7946 0958", DLG_E_FORMAT},
-	{"010-123456", DLG_E_TOOSHORT},
-	{"010-123456789", DLG_E_TOOLONG},
-	{"0755-123456", DLG_E_TOOSHORT},
-	{"0755-123456789", DLG_E_TOOLONG},
-	{"011-12345678", DLG_E_FORMAT},
-	{"0012345678", DLG_E_FORMAT},
-	{"88886666", DLG_E_FORMAT},
-	{"5551234", DLG_E_FORMAT},
-	{"---", DLG_E_FORMAT},
-	{"+", DLG_E_FORMAT},
-	{"+86", DLG_E_TOOSHORT},
-	{"12345678901234567890123456789", DLG_E_TOOLONG},
-	{"13800138000 13900139000", DLG_E_TOOLONG},
-	{"我的电话13800138000", DLG_E_FORMAT},
+        {"", DLG_E_EMPTY},
+        {"  ", DLG_E_EMPTY},
+        {NULL, DLG_E_EMPTY},
+        {"1380013800", DLG_E_TOOSHORT},
+        {"138001380001", DLG_E_TOOLONG},
+        {"12345", DLG_E_TOOSHORT},
+        {"12345678901", DLG_E_FORMAT},
+        {"11012345678", DLG_E_FORMAT},
+        {"abc", DLG_E_FORMAT},
+        {"138OO138000", DLG_E_FORMAT},
+        {"1380013800a", DLG_E_FORMAT},
+        {"138/0013/8000", DLG_E_FORMAT},
+        {"+1 415 555 0100", DLG_E_FORMAT},
+        {"+44 20 7946 0958", DLG_E_FORMAT},
+        {"010-123456", DLG_E_TOOSHORT},
+        {"010-123456789", DLG_E_TOOLONG},
+        {"0755-123456", DLG_E_TOOSHORT},
+        {"0755-123456789", DLG_E_TOOLONG},
+        {"011-12345678", DLG_E_FORMAT},
+        {"0012345678", DLG_E_FORMAT},
+        {"88886666", DLG_E_FORMAT},
+        {"5551234", DLG_E_FORMAT},
+        {"---", DLG_E_FORMAT},
+        {"+", DLG_E_FORMAT},
+        {"+86", DLG_E_TOOSHORT},
+        {"12345678901234567890123456789", DLG_E_TOOLONG},
+        {"13800138000 13900139000", DLG_E_TOOLONG},
+        {"我的电话13800138000", DLG_E_FORMAT},
 };
 
 static void test_phone(void **state)
@@ -286,15 +309,15 @@ static void test_phone(void **state)
 }
 
 static const struct ok_case mask_cases[] = {
-	{"13800138000", "138****8000"},
-	{"+86 138 0013 8000", "138****8000"},
-	{"010-12345678", "010-****5678"},
-	{"0755-88886666", "0755-****6666"},
-	{"0311-1234567", "0311-***4567"},
-	{"12345678901234", "****1234"},
-	{"1234", "****"},
-	{"", "****"},
-	{"abc", "****"},
+        {"13800138000", "138****8000"},
+        {"+86 138 0013 8000", "138****8000"},
+        {"010-12345678", "010-****5678"},
+        {"0755-88886666", "0755-****6666"},
+        {"0311-1234567", "0311-***4567"},
+        {"12345678901234", "****1234"},
+        {"1234", "****"},
+        {"", "****"},
+        {"abc", "****"},
 };
 
 static void test_mask(void **state)
@@ -307,13 +330,17 @@ static void test_mask(void **state)
 		dlg_mask_phone(mask_cases[i].in, out, sizeof(out));
 		if (strcmp(out, mask_cases[i].out) != 0)
 			fail_msg("dlg_mask_phone(\"%s\") = \"%s\", want \"%s\"", mask_cases[i].in,
-				 out, mask_cases[i].out);
+			         out, mask_cases[i].out);
 	}
 	/* Too small: nothing rather than a cut that might show more digits. */
 	dlg_mask_phone("13800138000", out, 8);
 	assert_string_equal(out, "");
 	dlg_mask_phone("13800138000", out, 12);
 	assert_string_equal(out, "138****8000");
+	dlg_mask_phone("0755-88886666", out, 13);
+	assert_string_equal(out, "");
+	dlg_mask_phone("0755-88886666", out, 14);
+	assert_string_equal(out, "0755-****6666");
 	dlg_mask_phone(NULL, out, sizeof(out));
 	assert_string_equal(out, "");
 	dlg_mask_phone("13800138000", NULL, 0);
@@ -342,99 +369,101 @@ static const struct time_case {
 	const char *in;
 	int y, mo, d, h, mi; /* y is NOW_ or NONE for those */
 } time_cases[] = {
-	{"今天下午3点", 2026, 11, 27, 15, 0},
-	{"明天上午", 2026, 11, 28, 9, 0},
-	{"tomorrow 9am", 2026, 11, 28, 9, 0},
-	{"Tomorrow 9 AM", 2026, 11, 28, 9, 0},
-	{"2026-11-28 15:00", 2026, 11, 28, 15, 0},
-	{"2026/11/28 15:00", 2026, 11, 28, 15, 0},
-	{"2026年11月28日下午3点", 2026, 11, 28, 15, 0},
-	{"11-28 15:00", 2026, 11, 28, 15, 0},
-	{"11月28日下午3点", 2026, 11, 28, 15, 0},
-	{"11月28号上午10点", 2026, 11, 28, 10, 0},
-	{"１１月２８日　下午３点", 2026, 11, 28, 15, 0},
-	{"下午3点半", 2026, 11, 27, 15, 30},
-	{"15:00", 2026, 11, 27, 15, 0},
-	{"９:３０", 2026, 11, 28, 9, 30}, /* already past today */
-	{"8点", 2026, 11, 28, 8, 0},
-	{"今晚8点", 2026, 11, 27, 20, 0},
-	{"今晚", 2026, 11, 27, 19, 0},
-	{"tonight", 2026, 11, 27, 19, 0},
-	{"后天", 2026, 11, 29, 9, 0},
-	{"后天晚上7点半", 2026, 11, 29, 19, 30},
-	{"大后天中午", 2026, 11, 30, 12, 0},
-	{"周六上午", 2026, 11, 28, 9, 0},
-	{"星期六上午", 2026, 11, 28, 9, 0},
-	{"礼拜天下午", 2026, 11, 29, 14, 0},
-	{"周五下午", 2026, 11, 27, 14, 0},      /* today is Friday, still ahead */
-	{"周五上午9点", 2026, 12, 4, 9, 0},     /* today is Friday, already past */
-	{"下周一", 2026, 11, 30, 9, 0},
-	{"下周六下午2点", 2026, 12, 5, 14, 0},
-	{"saturday morning", 2026, 11, 28, 9, 0},
-	{"next monday 10am", 2026, 11, 30, 10, 0},
-	{"tomorrow afternoon", 2026, 11, 28, 14, 0},
-	{"tomorrow 2:30pm", 2026, 11, 28, 14, 30},
-	{"tomorrow 2:30 p.m.", 2026, 11, 28, 14, 30},
-	{"today 3pm", 2026, 11, 27, 15, 0},
-	{"12pm", 2026, 11, 27, 12, 0},
-	{"tomorrow 12am", 2026, 11, 28, 0, 0},
-	{"this evening", 2026, 11, 27, 19, 0},
-	{"明天下午三点", 2026, 11, 28, 15, 0},
-	{"明天十点", 2026, 11, 28, 10, 0},
-	{"明天上午十一点", 2026, 11, 28, 11, 0},
-	{"明天两点", 2026, 11, 28, 14, 0},
-	{"明天下午两点一刻", 2026, 11, 28, 14, 15},
-	{"明天3点15分", 2026, 11, 28, 15, 15},
-	{"明早8点", 2026, 11, 28, 8, 0},
-	{"明晚", 2026, 11, 28, 19, 0},
-	{"中午1点", 2026, 11, 27, 13, 0},
-	{"晚上12点", 2026, 11, 28, 0, 0},
-	{"明天下午3-5点", 2026, 11, 28, 15, 0},
-	{"明天下午3点到5点", 2026, 11, 28, 15, 0},
-	{"tomorrow 2-4pm", 2026, 11, 28, 14, 0},
-	{"28号下午", 2026, 11, 28, 14, 0},
-	{"1月5日", 2027, 1, 5, 9, 0},
-	{"3天后", 2026, 11, 30, 9, 0},
-	{"2小时后", 2026, 11, 27, 12, 0},
-	{"in 30 minutes", 2026, 11, 27, 10, 30},
-	{"半小时后", 2026, 11, 27, 10, 30},
-	{"明天上午都可以，最好早点", 2026, 11, 28, 9, 0},
-	{"明天下午三点二十分", 2026, 11, 28, 15, 20},
-	{"明天三点零五", 2026, 11, 28, 15, 5},
-	{"晚上十点", 2026, 11, 27, 22, 0},
-	{"明天十二点", 2026, 11, 28, 12, 0},
-	{"凌晨3点", 2026, 11, 28, 3, 0},
-	{"早上6点", 2026, 11, 28, 6, 0},
-	{"周一", 2026, 11, 30, 9, 0},
-	{"下午", 2026, 11, 27, 14, 0},
-	{"上午", 2026, 11, 28, 9, 0}, /* this morning is half gone: tomorrow's */
-	{"今天", NOW_, 0, 0, 0, 0},   /* "today" once 09:00 has passed: as soon as possible */
-	{"今天上午9点", NOW_, 0, 0, 0, 0},
-	{"asap", NOW_, 0, 0, 0, 0},
-	{"ASAP!", NOW_, 0, 0, 0, 0},
-	{"尽快", NOW_, 0, 0, 0, 0},
-	{"现在", NOW_, 0, 0, 0, 0},
-	{"随时", NOW_, 0, 0, 0, 0},
-	{"now", NOW_, 0, 0, 0, 0},
-	{"越快越好", NOW_, 0, 0, 0, 0},
-	{"尽快，明天上午", 2026, 11, 28, 9, 0},
-	{"看情况", NONE, 0, 0, 0, 0},
-	{"whenever you like", NONE, 0, 0, 0, 0},
-	{"周末", NONE, 0, 0, 0, 0},
-	{"下周", NONE, 0, 0, 0, 0},
-	{"2小时后明天", NONE, 0, 0, 0, 0},
-	{"快一点", NONE, 0, 0, 0, 0},
-	{"明天或者后天", NONE, 0, 0, 0, 0},
-	{"上午或下午", NONE, 0, 0, 0, 0},
-	{"明天3点或者5点", NONE, 0, 0, 0, 0},
-	{"2月30日", NONE, 0, 0, 0, 0},
-	{"13月1日", NONE, 0, 0, 0, 0},
-	{"25:00", NONE, 0, 0, 0, 0},
-	{"13pm", NONE, 0, 0, 0, 0},
-	{"凌晨", NONE, 0, 0, 0, 0},
-	{"3-2-501", NONE, 0, 0, 0, 0},
-	{"13800138000", NONE, 0, 0, 0, 0},
-	{"snowy monthly", NONE, 0, 0, 0, 0},
+        {"今天下午3点", 2026, 11, 27, 15, 0},
+        {"明天上午", 2026, 11, 28, 9, 0},
+        {"tomorrow 9am", 2026, 11, 28, 9, 0},
+        {"Tomorrow 9 AM", 2026, 11, 28, 9, 0},
+        {"2026-11-28 15:00", 2026, 11, 28, 15, 0},
+        {"2026/11/28 15:00", 2026, 11, 28, 15, 0},
+        {"2026年11月28日下午3点", 2026, 11, 28, 15, 0},
+        {"11-28 15:00", 2026, 11, 28, 15, 0},
+        {"11月28日下午3点", 2026, 11, 28, 15, 0},
+        {"11月28号上午10点", 2026, 11, 28, 10, 0},
+        {"１１月２８日　下午３点", 2026, 11, 28, 15, 0},
+        {"下午3点半", 2026, 11, 27, 15, 30},
+        {"15:00", 2026, 11, 27, 15, 0},
+        {"９:３０", 2026, 11, 28, 9, 30}, /* already past today */
+        {"8点", 2026, 11, 28, 8, 0},
+        {"今晚8点", 2026, 11, 27, 20, 0},
+        {"今晚", 2026, 11, 27, 19, 0},
+        {"tonight", 2026, 11, 27, 19, 0},
+        {"后天", 2026, 11, 29, 9, 0},
+        {"后天晚上7点半", 2026, 11, 29, 19, 30},
+        {"大后天中午", 2026, 11, 30, 12, 0},
+        {"周六上午", 2026, 11, 28, 9, 0},
+        {"星期六上午", 2026, 11, 28, 9, 0},
+        {"礼拜天下午", 2026, 11, 29, 14, 0},
+        {"周五下午", 2026, 11, 27, 14, 0},  /* today is Friday, still ahead */
+        {"周五上午9点", 2026, 12, 4, 9, 0}, /* today is Friday, already past */
+        {"下周一", 2026, 11, 30, 9, 0},
+        {"下周六下午2点", 2026, 12, 5, 14, 0},
+        {"saturday morning", 2026, 11, 28, 9, 0},
+        {"next monday 10am", 2026, 11, 30, 10, 0},
+        {"tomorrow afternoon", 2026, 11, 28, 14, 0},
+        {"tomorrow 2:30pm", 2026, 11, 28, 14, 30},
+        {"tomorrow 2:30 p.m.", 2026, 11, 28, 14, 30},
+        {"today 3pm", 2026, 11, 27, 15, 0},
+        {"12pm", 2026, 11, 27, 12, 0},
+        {"tomorrow 12am", 2026, 11, 28, 0, 0},
+        {"this evening", 2026, 11, 27, 19, 0},
+        {"明天下午三点", 2026, 11, 28, 15, 0},
+        {"明天十点", 2026, 11, 28, 10, 0},
+        {"明天上午十一点", 2026, 11, 28, 11, 0},
+        {"明天两点", 2026, 11, 28, 14, 0},
+        {"明天下午两点一刻", 2026, 11, 28, 14, 15},
+        {"明天3点15分", 2026, 11, 28, 15, 15},
+        {"明早8点", 2026, 11, 28, 8, 0},
+        {"明晚", 2026, 11, 28, 19, 0},
+        {"中午1点", 2026, 11, 27, 13, 0},
+        {"晚上12点", 2026, 11, 28, 0, 0},
+        {"明天下午3-5点", 2026, 11, 28, 15, 0},
+        {"明天下午3点到5点", 2026, 11, 28, 15, 0},
+        {"tomorrow 2-4pm", 2026, 11, 28, 14, 0},
+        {"28号下午", 2026, 11, 28, 14, 0},
+        {"1月5日", 2027, 1, 5, 9, 0},
+        {"3天后", 2026, 11, 30, 9, 0},
+        {"2小时后", 2026, 11, 27, 12, 0},
+        {"in 30 minutes", 2026, 11, 27, 10, 30},
+        {"半小时后", 2026, 11, 27, 10, 30},
+        {"明天上午都可以，最好早点", 2026, 11, 28, 9, 0},
+        {"明天下午三点二十分", 2026, 11, 28, 15, 20},
+        {"明天三点零五", 2026, 11, 28, 15, 5},
+        {"晚上十点", 2026, 11, 27, 22, 0},
+        {"明天十二点", 2026, 11, 28, 12, 0},
+        {"凌晨3点", 2026, 11, 28, 3, 0},
+        {"早上6点", 2026, 11, 28, 6, 0},
+        {"周一", 2026, 11, 30, 9, 0},
+        {"下午", 2026, 11, 27, 14, 0},
+        {"上午", 2026, 11, 28, 9, 0}, /* this morning is half gone: tomorrow's */
+        {"今天", NOW_, 0, 0, 0, 0},   /* "today" once 09:00 has passed: as soon as possible */
+        {"今天上午9点", NOW_, 0, 0, 0, 0},
+        {"asap", NOW_, 0, 0, 0, 0},
+        {"ASAP!", NOW_, 0, 0, 0, 0},
+        {"尽快", NOW_, 0, 0, 0, 0},
+        {"现在", NOW_, 0, 0, 0, 0},
+        {"随时", NOW_, 0, 0, 0, 0},
+        {"now", NOW_, 0, 0, 0, 0},
+        {"越快越好", NOW_, 0, 0, 0, 0},
+        {"尽快，明天上午", 2026, 11, 28, 9, 0},
+        {"看情况", NONE, 0, 0, 0, 0},
+        {"whenever you like", NONE, 0, 0, 0, 0},
+        {"周末", NONE, 0, 0, 0, 0},
+        {"下周", NONE, 0, 0, 0, 0},
+        {"2小时后明天", NONE, 0, 0, 0, 0},
+        {"快一点", NONE, 0, 0, 0, 0},
+        {"明天或者后天", NONE, 0, 0, 0, 0},
+        {"上午或下午", NONE, 0, 0, 0, 0},
+        {"明天3点或者5点", NONE, 0, 0, 0, 0},
+        {"2月30日", NONE, 0, 0, 0, 0},
+        {"13月1日", NONE, 0, 0, 0, 0},
+        {"25:00", NONE, 0, 0, 0, 0},
+        {"13pm", NONE, 0, 0, 0, 0},
+        {"凌晨", NONE, 0, 0, 0, 0},
+        {"3-2-501", NONE, 0, 0, 0, 0},
+        {"7号楼", NONE, 0, 0, 0, 0},
+        {"1号", 2026, 12, 1, 9, 0},
+        {"13800138000", NONE, 0, 0, 0, 0},
+        {"snowy monthly", NONE, 0, 0, 0, 0},
 };
 
 static void set_tz(void)
@@ -448,7 +477,6 @@ static void test_time(void **state)
 	char out[512];
 	time_t now, at, want;
 	size_t i, failed = 0;
-	int rc;
 
 	(void)state;
 	set_tz();
@@ -456,6 +484,7 @@ static void test_time(void **state)
 	assert_int_equal(now, 1795744800); /* the zone really is UTC+8 */
 	for (i = 0; i < N(time_cases); i++) {
 		const struct time_case *c = &time_cases[i];
+		int rc;
 
 		at = 12345;
 		rc = dlg_parse_time(c->in, now, out, sizeof(out), &at);
@@ -464,7 +493,9 @@ static void test_time(void **state)
 			failed++;
 			continue;
 		}
-		want = c->y == NOW_ ? now : c->y == NONE ? 0 : local(c->y, c->mo, c->d, c->h, c->mi);
+		want = c->y == NOW_   ? now
+		       : c->y == NONE ? 0
+		                      : local(c->y, c->mo, c->d, c->h, c->mi);
 		if (at != want) {
 			char got[32] = "0", exp[32] = "0";
 			struct tm tm;
@@ -525,19 +556,16 @@ static void test_time_text(void **state)
 /* ---- description and name ---- */
 
 static const struct ok_case desc_ok[] = {
-	{"厨房漏水", "厨房漏水"},
-	{"  kitchen   tap\tleaking ", "kitchen tap leaking"},
-	{"漏水", "漏水"},
-	{"ok", "ok"},
-	{"\xe3\x80\x80卫生间堵了！", "卫生间堵了!"},
+        {"厨房漏水", "厨房漏水"},
+        {"  kitchen   tap\tleaking ", "kitchen tap leaking"},
+        {"漏水", "漏水"},
+        {"ok", "ok"},
+        {"\xe3\x80\x80卫生间堵了！", "卫生间堵了!"},
 };
 
 static const struct bad_case desc_bad[] = {
-	{"", DLG_E_EMPTY},
-	{" \t\n", DLG_E_EMPTY},
-	{NULL, DLG_E_EMPTY},
-	{"漏", DLG_E_TOOSHORT},
-	{" a ", DLG_E_TOOSHORT},
+        {"", DLG_E_EMPTY},      {" \t\n", DLG_E_EMPTY},  {NULL, DLG_E_EMPTY},
+        {"漏", DLG_E_TOOSHORT}, {" a ", DLG_E_TOOSHORT},
 };
 
 static void test_description(void **state)
@@ -566,25 +594,26 @@ static void test_description(void **state)
 }
 
 static const struct ok_case name_ok[] = {
-	{"王", "王"},
-	{"王先生", "王先生"},
-	{"  Li   Lei ", "Li Lei"},
-	{"欧阳 娜娜", "欧阳 娜娜"},
-	{"Mary-Jane O'Neil", "Mary-Jane O'Neil"},
-	{"王2", "王2"},
+        {"王", "王"},
+        {"王先生", "王先生"},
+        {"  Li   Lei ", "Li Lei"},
+        {"欧阳 娜娜", "欧阳 娜娜"},
+        {"Mary-Jane O'Neil", "Mary-Jane O'Neil"},
+        {"王2", "王2"},
 };
 
 static const struct bad_case name_bad[] = {
-	{"", DLG_E_EMPTY},
-	{"   ", DLG_E_EMPTY},
-	{NULL, DLG_E_EMPTY},
-	{"13800138000", DLG_E_FORMAT},
-	{"138 0013 8000", DLG_E_FORMAT},
-	{"@concierge", DLG_E_FORMAT},
-	{"/repair", DLG_E_FORMAT},
-	{"a/b", DLG_E_FORMAT},
-	{"王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王", DLG_E_TOOLONG},
-	{"1234567890123456789012345678901234567890x", DLG_E_TOOLONG},
+        {"", DLG_E_EMPTY},
+        {"   ", DLG_E_EMPTY},
+        {NULL, DLG_E_EMPTY},
+        {"13800138000", DLG_E_FORMAT},
+        {"138 0013 8000", DLG_E_FORMAT},
+        {"@concierge", DLG_E_FORMAT},
+        {"/repair", DLG_E_FORMAT},
+        {"a/b", DLG_E_FORMAT},
+        {"王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王",
+         DLG_E_TOOLONG},
+        {"1234567890123456789012345678901234567890x", DLG_E_TOOLONG},
 };
 
 static void test_name(void **state)
@@ -594,10 +623,13 @@ static void test_name(void **state)
 	(void)state;
 	run_ok(dlg_check_name, "dlg_check_name", name_ok, N(name_ok));
 	run_bad(dlg_check_name, "dlg_check_name", name_bad, N(name_bad));
-	assert_int_equal(dlg_check_name("王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王王",
-					 NULL, 0),
-			 DLG_E_SPACE);
+	assert_int_equal(dlg_check_name("王王王王王王王王王王王王王王王王王王王王王王王王王王王王王"
+	                                "王王王王王王王王王王",
+	                                NULL, 0),
+	                 DLG_E_SPACE);
 	assert_int_equal(dlg_check_name("王先生", out, 4), DLG_E_SPACE);
+	assert_int_equal(dlg_check_name("@concierge", out, 4), DLG_E_FORMAT);
+	assert_int_equal(dlg_check_name("13800138000", NULL, 0), DLG_E_FORMAT);
 	assert_string_equal(out, "");
 }
 
@@ -606,60 +638,62 @@ static void test_name(void **state)
 static const struct extract_case {
 	const char *text, *room, *phone, *desc;
 } extract_cases[] = {
-	{"3-2-501 厨房漏水 13800138000", "3-2-501", "13800138000", "厨房漏水"},
-	{"报修 3栋2单元501 卫生间堵了", "3-2-501", "", "卫生间堵了"},
-	{"/repair kitchen tap leaking 3-2-501", "3-2-501", "", "kitchen tap leaking"},
-	{"/repair@ConciergeBot kitchen tap leaking", "", "", "kitchen tap leaking"},
-	{"@concierge 报修 厨房漏水", "", "", "厨房漏水"},
-	{"@concierge /clean 3-2-501 please clean the stairs", "3-2-501", "",
-	 "please clean the stairs"},
-	{"[CQ:at,qq=10001] 报修：厨房漏水，3栋2单元501", "3-2-501", "", "厨房漏水"},
-	{"厨房漏水", "", "", "厨房漏水"},
-	{"", "", "", ""},
-	{"   ", "", "", ""},
-	{"/repair", "", "", ""},
-	{"保洁：楼道很脏", "", "", "楼道很脏"},
-	{"咨询 物业费怎么交", "", "", "物业费怎么交"},
-	{"代办 取快递", "", "", "取快递"},
-	{"/ask how do I pay the fee?", "", "", "how do I pay the fee?"},
-	{"/errand pick up a parcel", "", "", "pick up a parcel"},
-	{"3号楼2单元501室，卫生间漏水，电话13800138000", "3-2-501", "13800138000",
-	 "卫生间漏水"},
-	{"卫生间漏水 联系电话：138 0013 8000 房号 12-1203", "12-1203", "13800138000",
-	 "卫生间漏水"},
-	{"kitchen tap leaking, room 3-2-501, phone +86 138 0013 8000", "3-2-501",
-	 "13800138000", "kitchen tap leaking"},
-	{"３栋２单元５０１　厨房漏水　１３８００１３８０００", "3-2-501", "13800138000",
-	 "厨房漏水"},
-	{"A座2单元501 空调不制冷", "A-2-501", "", "空调不制冷"},
-	{"12-1203 门锁坏了", "12-1203", "", "门锁坏了"},
-	{"厨房漏水13800138000请尽快", "", "13800138000", "厨房漏水请尽快"},
-	/* A phone must not become a room, nor part of one. */
-	{"138-0013-8000 厨房漏水", "", "13800138000", "厨房漏水"},
-	{"电话 138-0013-800 厨房漏水", "", "", "电话 138-0013-800 厨房漏水"},
-	{"13800138000", "", "13800138000", ""},
-	{"3-2-501 0755-88886666 漏水", "3-2-501", "0755-88886666", "漏水"},
-	{"(021) 1234 5678 3栋2单元501 漏水", "3-2-501", "021-12345678", "漏水"},
-	{"3栋2单元501 138 0013 8000 漏水", "3-2-501", "13800138000", "漏水"},
-	/* Dates, counts and times are not rooms. */
-	{"2026-11-28 来修 3-2-501", "3-2-501", "", "2026-11-28 来修"},
-	{"11-28 下午来 2个水龙头坏了", "", "", "11-28 下午来 2个水龙头坏了"},
-	{"10:30-11:30 来修", "", "", "10:30-11:30 来修"},
-	{"2-3个灯不亮", "", "", "2-3个灯不亮"},
-	{"501 漏水", "", "", "501 漏水"},
-	{"a 2 501 leak", "", "", "a 2 501 leak"},
-	{"漏水 3 2 501", "", "", "漏水 3 2 501"},
-	{"漏水 3栋 2单元 501室", "3-2-501", "", "漏水"},
-	{"12栋1203 漏水", "12-1203", "", "漏水"},
-	{"门牌 5-1-302 暖气不热", "5-1-302", "", "暖气不热"},
-	{"暖气不热 1380013800", "", "", "暖气不热 1380013800"},
-	{"3-2-501-2 漏水", "", "", "3-2-501-2 漏水"},
-	{"我家3-2-501厨房漏水", "3-2-501", "", "我家厨房漏水"},
-	{"bathroom 3-2-501 leaking", "3-2-501", "", "bathroom leaking"},
-	{"@物业小助手 报修 住在3栋2单元501，手机是13800138000，门锁坏了", "3-2-501", "13800138000",
-	 "门锁坏了"},
-	{"3栋2门501 门锁坏了", "3-2-501", "", "门锁坏了"},
-	{"/repairs are needed", "", "", "repairs are needed"}, /* not /repair */
+        {"3-2-501 厨房漏水 13800138000", "3-2-501", "13800138000", "厨房漏水"},
+        {"报修 3栋2单元501 卫生间堵了", "3-2-501", "", "卫生间堵了"},
+        {"/repair kitchen tap leaking 3-2-501", "3-2-501", "", "kitchen tap leaking"},
+        {"/repair@ConciergeBot kitchen tap leaking", "", "", "kitchen tap leaking"},
+        {"@concierge 报修 厨房漏水", "", "", "厨房漏水"},
+        {"@concierge /clean 3-2-501 please clean the stairs", "3-2-501", "",
+         "please clean the stairs"},
+        {"[CQ:at,qq=10001] 报修：厨房漏水，3栋2单元501", "3-2-501", "", "厨房漏水"},
+        {"厨房漏水", "", "", "厨房漏水"},
+        {"", "", "", ""},
+        {"   ", "", "", ""},
+        {"/repair", "", "", ""},
+        {"保洁：楼道很脏", "", "", "楼道很脏"},
+        {"咨询 物业费怎么交", "", "", "物业费怎么交"},
+        {"代办 取快递", "", "", "取快递"},
+        {"/ask how do I pay the fee?", "", "", "how do I pay the fee?"},
+        {"/errand pick up a parcel", "", "", "pick up a parcel"},
+        {"3号楼2单元501室，卫生间漏水，电话13800138000", "3-2-501", "13800138000", "卫生间漏水"},
+        {"卫生间漏水 联系电话：138 0013 8000 房号 12-1203", "12-1203", "13800138000", "卫生间漏水"},
+        {"kitchen tap leaking, room 3-2-501, phone +86 138 0013 8000", "3-2-501", "13800138000",
+         "kitchen tap leaking"},
+        {"３栋２单元５０１　厨房漏水　１３８００１３８０００", "3-2-501", "13800138000",
+         "厨房漏水"},
+        {"A座2单元501 空调不制冷", "A-2-501", "", "空调不制冷"},
+        {"12-1203 门锁坏了", "12-1203", "", "门锁坏了"},
+        {"厨房漏水13800138000请尽快", "", "13800138000", "厨房漏水请尽快"},
+        /* A phone must not become a room, nor part of one. */
+        {"138-0013-8000 厨房漏水", "", "13800138000", "厨房漏水"},
+        {"电话 138-0013-800 厨房漏水", "", "", "电话 138-0013-800 厨房漏水"},
+        {"13800138000", "", "13800138000", ""},
+        {"3-2-501 0755-88886666 漏水", "3-2-501", "0755-88886666", "漏水"},
+        {"(021) 1234 5678 3栋2单元501 漏水", "3-2-501", "021-12345678", "漏水"},
+        {"3栋2单元501 138 0013 8000 漏水", "3-2-501", "13800138000", "漏水"},
+        /* Dates, counts and times are not rooms. */
+        {"2026-11-28 来修 3-2-501", "3-2-501", "", "2026-11-28 来修"},
+        {"11-28 下午来 2个水龙头坏了", "", "", "11-28 下午来 2个水龙头坏了"},
+        {"10:30-11:30 来修", "", "", "10:30-11:30 来修"},
+        {"2-3个灯不亮", "", "", "2-3个灯不亮"},
+        {"501 漏水", "", "", "501 漏水"},
+        {"a 2 501 leak", "", "", "a 2 501 leak"},
+        {"漏水 3 2 501", "", "", "漏水 3 2 501"},
+        {"漏水 3栋 2单元 501室", "3-2-501", "", "漏水"},
+        {"12栋1203 漏水", "12-1203", "", "漏水"},
+        {"门牌 5-1-302 暖气不热", "5-1-302", "", "暖气不热"},
+        {"暖气不热 1380013800", "", "", "暖气不热 1380013800"},
+        {"3-2-501-2 漏水", "", "", "3-2-501-2 漏水"},
+        {"我家3-2-501厨房漏水", "3-2-501", "", "我家厨房漏水"},
+        {"3栋2单元501的厨房漏水", "3-2-501", "", "厨房漏水"},
+        {"Room 12-1203, sink blocked, call 138 0013 8000", "12-1203", "13800138000",
+         "sink blocked"},
+        {"67/055 漏水", "", "", "67/055 漏水"},
+        {"bathroom 3-2-501 leaking", "3-2-501", "", "bathroom leaking"},
+        {"@物业小助手 报修 住在3栋2单元501，手机是13800138000，门锁坏了", "3-2-501", "13800138000",
+         "门锁坏了"},
+        {"3栋2门501 门锁坏了", "3-2-501", "", "门锁坏了"},
+        {"/repairs are needed", "", "", "repairs are needed"}, /* not /repair */
 };
 
 static void test_extract(void **state)
@@ -676,9 +710,9 @@ static void test_extract(void **state)
 		if (strcmp(x.room, c->room) || strcmp(x.phone, c->phone) ||
 		    strcmp(x.description, c->desc)) {
 			print_error("extract(\"%s\") = room \"%s\" phone \"%s\" desc \"%s\"; "
-				    "want \"%s\" \"%s\" \"%s\"\n",
-				    c->text, x.room, x.phone, x.description, c->room, c->phone,
-				    c->desc);
+			            "want \"%s\" \"%s\" \"%s\"\n",
+			            c->text, x.room, x.phone, x.description, c->room, c->phone,
+			            c->desc);
 			failed++;
 		}
 	}
@@ -711,13 +745,36 @@ static void test_extract_long(void **state)
 
 /* ---- robustness ---- */
 
+/* A NULL OUT with a length must be refused, not written. */
+static void test_null_out(void **state)
+{
+	time_t at;
+
+	(void)state;
+	assert_int_equal(dlg_fold("abc", NULL, 8), DLG_E_SPACE);
+	assert_int_equal(dlg_norm_room("3-2-501", NULL, 8), DLG_E_SPACE);
+	assert_int_equal(dlg_norm_room("501", NULL, 8), DLG_E_TOOSHORT);
+	assert_int_equal(dlg_norm_phone("13800138000", NULL, 8), DLG_E_SPACE);
+	assert_int_equal(dlg_norm_phone("12345", NULL, 8), DLG_E_TOOSHORT);
+	assert_int_equal(dlg_parse_time("明天", 0, NULL, 8, &at), DLG_E_SPACE);
+	assert_int_equal(dlg_check_description("厨房漏水", NULL, 8), DLG_E_SPACE);
+	assert_int_equal(dlg_check_description("漏", NULL, 8), DLG_E_TOOSHORT);
+	assert_int_equal(dlg_check_name("王先生", NULL, 8), DLG_E_SPACE);
+	dlg_mask_phone("13800138000", NULL, 8);
+	dlg_mask_phone("12", NULL, 8);
+}
+
 static const char *const fragments[] = {
-	"3", "-", "2", "501", "栋", "单元", "室", "号", "号楼", "座", "#", " ", "\xe3\x80\x80",
-	"１", "－", "A", "ab", "+86", "0086", "138", "0013", "8000", "(", ")", "010", "点",
-	"半", "下午", "明天", "周", "六", "下周", "十", "两", "月", "日", ":", "30", "pm",
-	"am", "tomorrow", "@", "/repair", "报修", "[CQ:at,", "]", "电话", "房号", "\xff",
-	"\xe5", "\xe5\x8e", "\xf0\x9f", "2026", "年", "小时", "后", "到", "~", "。", "，",
-	"\t", "尽快", "99999", "一", "o'clock", "a.m.", "天后", "days",
+        "3",       "-",        "2",        "501",  "栋",   "单元",         "室",
+        "号",      "号楼",     "座",       "#",    " ",    "\xe3\x80\x80", "１",
+        "－",      "A",        "ab",       "+86",  "0086", "138",          "0013",
+        "8000",    "(",        ")",        "010",  "点",   "半",           "下午",
+        "明天",    "周",       "六",       "下周", "十",   "两",           "月",
+        "日",      ":",        "30",       "pm",   "am",   "tomorrow",     "@",
+        "/repair", "报修",     "[CQ:at,",  "]",    "电话", "房号",         "\xff",
+        "\xe5",    "\xe5\x8e", "\xf0\x9f", "2026", "年",   "小时",         "后",
+        "到",      "~",        "。",       "，",   "\t",   "尽快",         "99999",
+        "一",      "o'clock",  "a.m.",     "天后", "days",
 };
 
 static uint32_t rng = 12345;
@@ -737,17 +794,18 @@ static void check_out(const char *out, size_t cap)
 
 static void test_random(void **state)
 {
-	char in[512], *heap_in, out[64];
+	char in[512], out[64];
 	struct dlg_extract x;
 	time_t at, now;
-	size_t len, k, cap, round;
+	size_t round;
 
 	(void)state;
 	set_tz();
 	now = local(2026, 11, 27, 10, 0);
 	for (round = 0; round < 20000; round++) {
-		len = 0;
-		k = next_rand() % 12;
+		size_t len = 0, k = next_rand() % 12, cap;
+		char *heap_in;
+
 		while (k--) {
 			const char *f = fragments[next_rand() % N(fragments)];
 
@@ -778,6 +836,8 @@ static void test_random(void **state)
 		dlg_check_name(heap_in, out, cap);
 		check_out(out, cap);
 		dlg_extract_details(heap_in, &x);
+		dlg_utf8_len(heap_in);
+		free(heap_in);
 		check_out(x.room, sizeof(x.room));
 		check_out(x.phone, sizeof(x.phone));
 		check_out(x.description, sizeof(x.description));
@@ -790,26 +850,19 @@ static void test_random(void **state)
 			assert_int_equal(dlg_norm_phone(x.phone, out, sizeof(out)), 0);
 			assert_string_equal(out, x.phone);
 		}
-		dlg_utf8_len(heap_in);
-		free(heap_in);
 	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fold),
-		cmocka_unit_test(test_utf8_len),
-		cmocka_unit_test(test_room),
-		cmocka_unit_test(test_phone),
-		cmocka_unit_test(test_mask),
-		cmocka_unit_test(test_time),
-		cmocka_unit_test(test_time_text),
-		cmocka_unit_test(test_description),
-		cmocka_unit_test(test_name),
-		cmocka_unit_test(test_extract),
-		cmocka_unit_test(test_extract_long),
-		cmocka_unit_test(test_random),
+	        cmocka_unit_test(test_fold),         cmocka_unit_test(test_utf8_len),
+	        cmocka_unit_test(test_room),         cmocka_unit_test(test_phone),
+	        cmocka_unit_test(test_mask),         cmocka_unit_test(test_time),
+	        cmocka_unit_test(test_time_text),    cmocka_unit_test(test_description),
+	        cmocka_unit_test(test_name),         cmocka_unit_test(test_extract),
+	        cmocka_unit_test(test_extract_long), cmocka_unit_test(test_null_out),
+	        cmocka_unit_test(test_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

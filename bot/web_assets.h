@@ -1,0 +1,20 @@
+/*
+ * web_assets.h - the files of web/, compiled into the program by
+ * scripts/embed.sh so the web chat works with nothing beside the binary.
+ */
+#ifndef CONCIERGE_WEB_ASSETS_H
+#define CONCIERGE_WEB_ASSETS_H
+
+#include <stddef.h>
+
+struct web_asset {
+	const char *path; /* "/index.html" */
+	const char *type; /* Content-Type */
+	const unsigned char *data;
+	size_t len;
+};
+
+/* Ends with an entry whose path is NULL. */
+extern const struct web_asset web_assets[];
+
+#endif

@@ -1,0 +1,313 @@
+"""Starts the real `concierge serve` for integration tests, and speaks to it.
+
+Gateway(config_changes) writes a configuration (config.example.json with
+changes applied), starts build/asan/concierge serve on a free loopback port,
+waits for its "listening on" line and offers HTTP helpers, a minimal
+RFC 6455 websocket client for the web chat, and the store's CLI views.
+Python standard library only.
+"""
+import base64
+import copy
+import hashlib
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("CONCIERGE_BIN", os.path.join(ROOT, "build", "asan", "concierge"))
+
+
+def example_config():
+    with open(os.path.join(ROOT, "config.example.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def merge(base, changes):
+    out = copy.deepcopy(base)
+    for k, v in changes.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+class Gateway:
+    def __init__(self, changes=None, workdir=None, env=None):
+        self.dir = workdir or tempfile.mkdtemp(prefix="concierge-it-")
+        self.own_dir = workdir is None
+        self.config = merge(example_config(), changes or {})
+        self.config["database"] = os.path.join(self.dir, "concierge.db")
+        self.config_path = os.path.join(self.dir, "config.json")
+        with open(self.config_path, "w", encoding="utf-8") as f:
+            json.dump(self.config, f, ensure_ascii=False, indent=1)
+        self.env = dict(os.environ)
+        self.env.update(env or {})
+        self.proc = None
+        self.log = []
+        self.port = None
+
+    # ---- process ---------------------------------------------------------
+    def start(self, timeout=20):
+        self.proc = subprocess.Popen(
+            [BIN, "--config", self.config_path, "serve", "--listen", "127.0.0.1:0"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env, cwd=self.dir)
+        self._err = threading.Thread(target=self._drain, args=(self.proc.stderr,), daemon=True)
+        self._err.start()
+        deadline = time.time() + timeout
+        line = b""
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            m = re.search(rb"listening on http://([0-9.]+):(\d+)", line)
+            if m:
+                self.port = int(m.group(2))
+                threading.Thread(target=self._drain, args=(self.proc.stdout,),
+                                 daemon=True).start()
+                return self
+        raise RuntimeError("server did not start: %r\n%s" % (line, self.stderr()))
+
+    def _drain(self, stream):
+        for line in iter(stream.readline, b""):
+            self.log.append(line.decode("utf-8", "replace"))
+
+    def stderr(self):
+        return "".join(self.log)
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if not self.proc:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self._err.join(2)
+        self.proc = None
+        return rc
+
+    def kill9(self):
+        return self.stop(signal.SIGKILL)
+
+    def close(self):
+        self.stop()
+        if self.own_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def assert_clean(self, testcase):
+        """No sanitizer report, no leak report in the server's output."""
+        text = self.stderr()
+        for bad in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            testcase.assertNotIn(bad, text, text[-4000:])
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    # ---- HTTP ------------------------------------------------------------
+    def request(self, method, path, body=None, headers=None, timeout=10):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+        conn.request(method, path, body=data, headers=headers or {})
+        resp = conn.getresponse()
+        out = resp.status, dict((k.lower(), v) for k, v in resp.getheaders()), resp.read()
+        conn.close()
+        return out
+
+    def get_json(self, path):
+        status, _, body = self.request("GET", path)
+        return status, json.loads(body)
+
+    # ---- CLI views on the same database ------------------------------------
+    def cli(self, *args, stdin=None, env=None):
+        e = dict(self.env)
+        e.update(env or {})
+        p = subprocess.run([BIN, "--config", self.config_path] + list(args),
+                           input=stdin.encode() if isinstance(stdin, str) else stdin,
+                           capture_output=True, env=e, cwd=self.dir, timeout=60)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def orders(self, status=None):
+        args = ["orders", "list", "--json"] + (["--status", status] if status else [])
+        rc, out, err = self.cli(*args)
+        if rc != 0:
+            raise RuntimeError(err)
+        return json.loads(out)
+
+    def order(self, number):
+        rc, out, err = self.cli("orders", "show", number, "--json")
+        if rc != 0:
+            raise RuntimeError(err)
+        return json.loads(out)
+
+    def outbox(self, dead=False):
+        rc, out, err = self.cli("outbox", "list", "--json", *(["--dead"] if dead else []))
+        if rc != 0:
+            raise RuntimeError(err)
+        return json.loads(out)
+
+    def wait(self, predicate, timeout=15, what="condition"):
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            last = predicate()
+            if last:
+                return last
+            time.sleep(0.1)
+        raise AssertionError("timed out waiting for %s (last: %r)\n%s"
+                             % (what, last, self.stderr()[-3000:]))
+
+    def web(self, staff_token=None):
+        return WebChat(self, staff_token)
+
+
+class WebSocket:
+    """A minimal RFC 6455 client: text frames, masking, ping/pong, close."""
+
+    def __init__(self, host, port, path, headers=None, timeout=10):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        key = base64.b64encode(os.urandom(16)).decode()
+        lines = ["GET %s HTTP/1.1" % path, "Host: %s:%d" % (host, port),
+                 "Upgrade: websocket", "Connection: Upgrade",
+                 "Sec-WebSocket-Key: " + key, "Sec-WebSocket-Version: 13"]
+        for k, v in (headers or {}).items():
+            lines.append("%s: %s" % (k, v))
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        resp = b""
+        while b"\r\n\r\n" not in resp:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise ConnectionError("closed during handshake: %r" % resp)
+            resp += chunk
+        head, self.buf = resp.split(b"\r\n\r\n", 1)
+        if b" 101 " not in head.split(b"\r\n")[0]:
+            raise ConnectionError("handshake refused: %r" % head)
+        accept = base64.b64encode(hashlib.sha1(
+            (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+        if accept not in head:
+            raise ConnectionError("bad Sec-WebSocket-Accept")
+
+    def send(self, obj):
+        data = (obj if isinstance(obj, str) else json.dumps(obj, ensure_ascii=False)).encode()
+        self._frame(0x1, data)
+
+    def _frame(self, op, data):
+        mask = os.urandom(4)
+        n = len(data)
+        if n < 126:
+            hdr = struct.pack("!BB", 0x80 | op, 0x80 | n)
+        elif n < 65536:
+            hdr = struct.pack("!BBH", 0x80 | op, 0x80 | 126, n)
+        else:
+            hdr = struct.pack("!BBQ", 0x80 | op, 0x80 | 127, n)
+        self.sock.sendall(hdr + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    def _read(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def recv(self, timeout=10):
+        """The next text message as JSON; answers pings on the way."""
+        self.sock.settimeout(timeout)
+        while True:
+            b1, b2 = self._read(2)
+            op, n = b1 & 0x0F, b2 & 0x7F
+            if n == 126:
+                n = struct.unpack("!H", self._read(2))[0]
+            elif n == 127:
+                n = struct.unpack("!Q", self._read(8))[0]
+            payload = self._read(n)
+            if op == 0x9:
+                self._frame(0xA, payload)
+            elif op == 0x8:
+                raise ConnectionError("server closed the websocket")
+            elif op == 0x1:
+                return json.loads(payload.decode())
+
+    def close(self):
+        try:
+            self._frame(0x8, b"\x03\xe8")
+        except OSError:
+            pass
+        self.sock.close()
+
+
+class WebChat:
+    """A visitor of the web chat page: loads / for the cookie, then talks."""
+
+    def __init__(self, gw, staff_token=None, cookie=None):
+        self.gw = gw
+        self.cookie = cookie
+        if cookie is None and staff_token is None:
+            status, headers, _ = gw.request("GET", "/")
+            assert status == 200, status
+            self.cookie = headers["set-cookie"].split(";")[0]
+        self.staff = staff_token
+        self.messages = []
+        self.ws = None
+        self.seq = 0
+
+    def connect(self, lang="zh"):
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        self.ws = WebSocket("127.0.0.1", self.gw.port, "/ws/chat", headers)
+        hello = {"type": "hello", "lang": lang}
+        if self.staff:
+            hello["staff"] = self.staff
+        self.ws.send(hello)
+        welcome = self.ws.recv()
+        assert welcome.get("type") == "welcome", welcome
+        self.welcome = welcome
+        return welcome
+
+    def say(self, text, data=None, wait_reply=True, timeout=15):
+        """Sends a line; returns the bot messages that follow the ack."""
+        self.seq += 1
+        mid = "t%d-%d" % (os.getpid(), self.seq)
+        msg = {"type": "say", "id": mid, "text": text}
+        if data is not None:
+            msg["data"] = data
+        self.ws.send(msg)
+        got, acked = [], False
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                m = self.ws.recv(timeout=0.6 if (acked and got) else max(0.1, deadline - time.time()))
+            except socket.timeout:
+                if acked and (got or not wait_reply):
+                    break
+                continue
+            if m.get("type") == "ack" and m.get("id") == mid:
+                acked = True
+                if not wait_reply:
+                    break
+            elif m.get("type") == "error":
+                raise AssertionError("server refused %r: %r" % (text, m))
+            elif m.get("type") == "message":
+                got.append(m)
+                self.messages.append(m)
+        if not acked:
+            raise AssertionError("no ack for %r" % text)
+        return got
+
+    def close(self):
+        if self.ws:
+            self.ws.close()
+            self.ws = None
