@@ -64,7 +64,8 @@ int generic_verify(const char *secret, const void *body, size_t len, const char 
 	int hi, lo, bad = 0;
 	size_t i;
 
-	if (!header || strlen(header) != GENERIC_SIG_LEN || strncmp(header, PREFIX, PREFIX_LEN) != 0)
+	if (!header || strlen(header) != GENERIC_SIG_LEN ||
+	    strncmp(header, PREFIX, PREFIX_LEN) != 0)
 		return 0;
 	for (i = 0; i < sizeof(got); i++) {
 		hi = unhex(header[PREFIX_LEN + 2 * i]);
@@ -88,12 +89,18 @@ char *generic_build_body(int64_t id, const char *chat, const char *payload)
 	text = json_object_get(in, "text");       /* borrowed */
 	buttons = json_object_get(in, "buttons"); /* borrowed */
 	out = json_object();
-	if (!out || json_object_set_new(out, "id", json_integer((json_int_t)id)) < 0 ||
-	    json_object_set_new(out, "chat", json_string(chat ? chat : "")) < 0 ||
-	    json_object_set_new(out, "text", json_is_string(text) ? json_copy(text)
-	                                                          : json_string("")) < 0 ||
-	    json_object_set_new(out, "buttons", json_is_array(buttons) ? json_deep_copy(buttons)
-	                                                               : json_array()) < 0)
+	if (!out)
+		goto done;
+	/* json_object_set_new steals the new value, also when it fails */
+	if (json_object_set_new(out, "id", json_integer((json_int_t)id)) < 0 ||
+	    json_object_set_new(out, "chat", json_string(chat ? chat : "")) < 0)
+		goto done;
+	if (json_object_set_new(out, "text",
+	                        json_is_string(text) ? json_copy(text) : json_string("")) < 0)
+		goto done;
+	if (json_object_set_new(out, "buttons",
+	                        json_is_array(buttons) ? json_deep_copy(buttons) : json_array()) <
+	    0)
 		goto done;
 	s = json_dumps(out, JSON_COMPACT);
 done:

@@ -20,8 +20,7 @@ static int fail(char *err, size_t errlen, const char *what)
 	return -1;
 }
 
-static int answer_callback_calls(json_t *root, struct tg_out_call **calls, char *err,
-                                 size_t errlen)
+static int answer_callback_calls(json_t *root, struct tg_out_call **calls, char *err, size_t errlen)
 {
 	json_t *id = json_object_get(root, "answer_callback"); /* borrowed */
 	json_t *text = json_object_get(root, "text");          /* borrowed */
@@ -49,11 +48,11 @@ static int answer_callback_calls(json_t *root, struct tg_out_call **calls, char 
 	return 1;
 }
 
-static int send_message_calls(const char *chat, json_t *root, struct tg_out_call **calls,
-                              char *err, size_t errlen)
+static int send_message_calls(const char *chat, json_t *root, struct tg_out_call **calls, char *err,
+                              size_t errlen)
 {
-	json_t *text = json_object_get(root, "text");       /* borrowed */
-	json_t *arr = json_object_get(root, "buttons");     /* borrowed */
+	json_t *text = json_object_get(root, "text");   /* borrowed */
+	json_t *arr = json_object_get(root, "buttons"); /* borrowed */
 	struct msg_button *b = NULL;
 	char **bodies = NULL;
 	size_t i, nb = json_is_array(arr) ? json_array_size(arr) : 0;

@@ -46,13 +46,13 @@ char *tg_out_url(const char *api_base, const char *token, const char *method);
 /* What one answer means. */
 struct tg_out_answer {
 	enum tg_verdict verdict;
-	long http_status;       /* 0: no answer at all */
-	int error_code;         /* the API's error_code, else the HTTP status */
-	int retry_after;        /* seconds to wait, from the body or Retry-After; 0 when none */
-	char migrate_to[32];    /* TG_MIGRATED: the chat's new ID */
-	char description[256];  /* the platform's description, or the network error */
-	char error[300];        /* for the row: "HTTP 400: Bad Request: chat not found" */
-	json_t *result;         /* TG_OK: new reference to "result", or NULL */
+	long http_status;      /* 0: no answer at all */
+	int error_code;        /* the API's error_code, else the HTTP status */
+	int retry_after;       /* seconds to wait, from the body or Retry-After; 0 when none */
+	char migrate_to[32];   /* TG_MIGRATED: the chat's new ID */
+	char description[256]; /* the platform's description, or the network error */
+	char error[300];       /* for the row: "HTTP 400: Bad Request: chat not found" */
+	json_t *result;        /* TG_OK: new reference to "result", or NULL */
 };
 
 /*

@@ -170,7 +170,7 @@ static int orders_show(struct cli_env *env)
 		fprintf(stderr, "usage: concierge orders show NUMBER [--json]\n");
 		return 2;
 	}
-	snprintf(number, sizeof(number), "%s", arg);
+	core_norm_number(arg, number, sizeof(number));
 	rc = store_order_get(env->store, number, &o);
 	if (rc <= 0) {
 		fprintf(stderr, "concierge: no order %s\n", number);

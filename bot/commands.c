@@ -323,7 +323,6 @@ static int c_paid(struct core_req *r, struct cmd_args *a)
 }
 
 /* In core.c; its prototype belongs in core_internal.h. */
-int core_end_accept(struct core *c, const struct store_order *o);
 
 static int cancel_order(struct core_req *r, struct store_order *o, const char *reason)
 {

@@ -651,6 +651,7 @@ static int run_dialog(struct core_req *r, const char *text, struct dlg_state *st
 	struct dlg_result res;
 	struct dlg_ctx ctx;
 	int rc, accepting = strcmp(st->flow, "accept") == 0;
+	int intake = strcmp(st->flow, "intake") == 0;
 
 	fill_ctx(r, &ctx);
 	dlg_result_init(&res);
@@ -671,6 +672,9 @@ static int run_dialog(struct core_req *r, const char *text, struct dlg_state *st
 		if (rc == 0 && accepting && res.end &&
 		    (res.action == DLG_ACT_COMMENTED || res.action == DLG_ACT_REWORK))
 			rc = ask_next_acceptance(r, before.order);
+		/* A request taken while an acceptance question was open: ask it again. */
+		else if (rc == 0 && intake && res.end)
+			rc = ask_next_acceptance(r, "");
 	}
 	dlg_result_release(&res);
 	return rc;
@@ -731,9 +735,7 @@ int core_begin_accept(struct core *c, struct store_order *o, int64_t now)
  * being asked (the order was cancelled or closed meanwhile): an intake they
  * paused comes back as it was, and anything else they are in the middle of -
  * a new request, questions about another order - is left alone.
- * (Shared with commands.c; its prototype belongs in core_internal.h.)
  */
-int core_end_accept(struct core *c, const struct store_order *o);
 int core_end_accept(struct core *c, const struct store_order *o)
 {
 	struct dlg_state st;
@@ -827,13 +829,14 @@ static size_t utf8_valid(const unsigned char *s)
 	if (s[0] < 0x80)
 		return 1;
 	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1fu;
+		n = 2;
 	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0fu;
+		n = 3;
 	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07u;
+		n = 4;
 	else
 		return 0;
+	cp = s[0] & (0x7fu >> n);
 	for (i = 1; i < n; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
@@ -857,11 +860,10 @@ static void utf8_repair(char *text)
 
 	while (*s) {
 		n = utf8_valid(s);
-		if (n) {
+		if (n)
 			s += n;
-		} else {
+		else
 			*s++ = '?';
-		}
 	}
 }
 

@@ -49,4 +49,7 @@ void core_money(int64_t fen, char *out, size_t outlen);
 /* Parses "50", "35.5", "¥50", "50元" into fen; <0 when not an amount. */
 int core_parse_money(const char *text, int64_t *fen);
 
+/* An order number as people type it: "261127001", "#261127-001" -> "261127-001". */
+void core_norm_number(const char *in, char *out, size_t outlen);
+
 #endif

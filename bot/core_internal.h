@@ -54,10 +54,14 @@ int core_transition(struct core *c, struct store_order *o, const char *new_statu
 		    int64_t now);
 /* A staff member's display name, or the id. */
 const char *core_staff_name(struct core *c, const char *id);
-/* "261127-001", "261127001", "#261127-001" -> "261127-001" in OUT. */
-void core_norm_number(const char *in, char *out, size_t outlen);
 /* Loads the resident's dialog, asks acceptance questions for O. */
 int core_begin_accept(struct core *c, struct store_order *o, int64_t now);
+
+/*
+ * The acceptance question about O is moot (cancelled, closed): ends it and
+ * brings back whatever conversation it had paused.
+ */
+int core_end_accept(struct core *c, const struct store_order *o);
 
 /* Runs a slash command (or Chinese command word). 1 handled, 0 not a command, <0 error. */
 int core_command(struct core_req *r, const char *text, int dialog_active);

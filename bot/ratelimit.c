@@ -159,6 +159,7 @@ struct ratelimit *ratelimit_new(const struct ratelimit_limits *l)
 	rl->lim.per_chat_per_sec = clamp_limit(l->per_chat_per_sec);
 	rl->lim.per_group_per_min = clamp_limit(l->per_group_per_min);
 	rl->lim.global_per_sec = clamp_limit(l->global_per_sec);
+	rl->lim.slack_ms = l->slack_ms > 0 ? l->slack_ms : 0;
 	if (ring_init(&rl->global, rl->lim.global_per_sec) < 0) {
 		free(rl);
 		return NULL;
@@ -190,7 +191,8 @@ static int64_t max64(int64_t a, int64_t b)
 
 int64_t ratelimit_wait(struct ratelimit *rl, const char *chat, int64_t now)
 {
-	int64_t w = window_wait(&rl->global, rl->lim.global_per_sec, SEC_MS, now);
+	int64_t sec = SEC_MS + rl->lim.slack_ms, min = MIN_MS + rl->lim.slack_ms;
+	int64_t w = window_wait(&rl->global, rl->lim.global_per_sec, sec, now);
 	struct rl_chat *c;
 
 	if (rl->hold_until > now)
@@ -199,9 +201,9 @@ int64_t ratelimit_wait(struct ratelimit *rl, const char *chat, int64_t now)
 		return w;
 	if (c->hold_until > now)
 		w = max64(w, c->hold_until - now);
-	w = max64(w, window_wait(&c->ring, rl->lim.per_chat_per_sec, SEC_MS, now));
+	w = max64(w, window_wait(&c->ring, rl->lim.per_chat_per_sec, sec, now));
 	if (is_group(chat))
-		w = max64(w, window_wait(&c->ring, rl->lim.per_group_per_min, MIN_MS, now));
+		w = max64(w, window_wait(&c->ring, rl->lim.per_group_per_min, min, now));
 	return w;
 }
 
@@ -245,6 +247,7 @@ void ratelimit_prune(struct ratelimit *rl, int64_t now)
 		while ((c = *pp)) {
 			newest = ring_recent(&c->ring, 1);
 			window = is_group(c->id) && rl->lim.per_group_per_min ? MIN_MS : SEC_MS;
+			window += rl->lim.slack_ms;
 			if (c->hold_until <= now && (newest < 0 || newest + window <= now)) {
 				*pp = c->next;
 				chat_free(c);

@@ -19,6 +19,7 @@ struct ratelimit_limits {
 	int per_chat_per_sec;
 	int per_group_per_min; /* a group is a chat whose ID starts with '-' */
 	int global_per_sec;
+	int slack_ms; /* added to every window: the platform counts arrivals, not our starts */
 };
 
 struct ratelimit;

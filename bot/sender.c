@@ -81,7 +81,11 @@ void sender_clean_text(char *dst, size_t dstlen, const char *src, size_t n)
 		return;
 	for (i = 0; i < n && src[i] && o + 1 < dstlen;) {
 		c = (unsigned char)src[i];
-		need = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		need = c < 0x80         ? 1
+		       : (c >> 5) == 6  ? 2
+		       : (c >> 4) == 14 ? 3
+		       : (c >> 3) == 30 ? 4
+		                        : 0;
 		if (!need) { /* a stray continuation byte or worse */
 			i++;
 			continue;
@@ -153,8 +157,9 @@ void sender_status_json(struct sender *s, char *out, size_t outlen)
 
 		json_object_set_new(o, chan_names[ch],
 		                    json_pack("{s:s,s:I,s:I,s:I}", "state", st->state, "sent",
-		                              (json_int_t)st->sent, "failed", (json_int_t)st->failed,
-		                              "retried", (json_int_t)st->retried));
+		                              (json_int_t)st->sent, "failed",
+		                              (json_int_t)st->failed, "retried",
+		                              (json_int_t)st->retried));
 	}
 	pthread_mutex_unlock(&s->mu);
 	if (o)
@@ -166,9 +171,8 @@ void sender_status_json(struct sender *s, char *out, size_t outlen)
 		out[n] = '\0';
 }
 
-static void count(struct sender *s, enum sender_chan ch, long long *field)
+static void count(struct sender *s, long long *field)
 {
-	(void)ch;
 	pthread_mutex_lock(&s->mu);
 	(*field)++;
 	pthread_mutex_unlock(&s->mu);
@@ -222,7 +226,7 @@ void sender_row_sent(struct sender *s, struct sender_xfer *x)
 	sender_memo_forget(s, x->row_id);
 	if (store_outbox_sent(s->store, x->row_id, sender_wall(s)) < 0)
 		store_trouble(s, "sent", x->row_id); /* it goes again: at least once */
-	count(s, x->ch, &s->stats[x->ch].sent);
+	count(s, &s->stats[x->ch].sent);
 }
 
 void sender_row_dead(struct sender *s, enum sender_chan ch, int64_t id, const char *chat,
@@ -236,7 +240,7 @@ void sender_row_dead(struct sender *s, enum sender_chan ch, int64_t id, const ch
 	log_warn("%s: message %lld to %s given up: %s", chan_names[ch], (long long)id, mchat, merr);
 	if (store_outbox_dead(s->store, id, error) < 0)
 		store_trouble(s, "dead", id);
-	count(s, ch, &s->stats[ch].failed);
+	count(s, &s->stats[ch].failed);
 }
 
 static void retry_at(struct sender *s, struct sender_xfer *x, int64_t delay_s, const char *error,
@@ -246,12 +250,11 @@ static void retry_at(struct sender *s, struct sender_xfer *x, int64_t delay_s, c
 
 	log_mask(x->chat, mchat, sizeof(mchat));
 	log_mask(error, merr, sizeof(merr));
-	log_warn("%s: message %lld to %s %s (attempt %d): %s; next try in %llds",
-	         chan_names[x->ch], (long long)x->row_id, mchat, why, x->attempts + 1, merr,
-	         (long long)delay_s);
+	log_warn("%s: message %lld to %s %s (attempt %d): %s; next try in %llds", chan_names[x->ch],
+	         (long long)x->row_id, mchat, why, x->attempts + 1, merr, (long long)delay_s);
 	if (store_outbox_retry_later(s->store, x->row_id, sender_wall(s) + delay_s, error) < 0)
 		store_trouble(s, "for retry", x->row_id);
-	count(s, x->ch, &s->stats[x->ch].retried);
+	count(s, &s->stats[x->ch].retried);
 }
 
 void sender_row_retry(struct sender *s, struct sender_xfer *x, const char *error)
@@ -496,8 +499,9 @@ static void finish(struct sender *s, struct sender_xfer *x, CURLcode rc)
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 		curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &retry_after);
 	} else {
-		neterr = x->overflow ? "answer too large" : x->errbuf[0] ? x->errbuf
-		                                                          : curl_easy_strerror(rc);
+		neterr = x->overflow    ? "answer too large"
+		         : x->errbuf[0] ? x->errbuf
+		                        : curl_easy_strerror(rc);
 	}
 	if (retry_after < 0 || retry_after > 86400)
 		retry_after = retry_after < 0 ? 0 : 86400;
@@ -521,17 +525,17 @@ static void finish(struct sender *s, struct sender_xfer *x, CURLcode rc)
 
 static void collect(struct sender *s)
 {
-	struct sender_xfer *x;
 	CURLMsg *msg;
+	char *priv;
 	int left;
 
 	while ((msg = curl_multi_info_read(s->multi, &left))) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		x = NULL;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-		if (x)
-			finish(s, x, msg->data.result);
+		priv = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		if (priv)
+			finish(s, (struct sender_xfer *)(void *)priv, msg->data.result);
 	}
 }
 
@@ -655,7 +659,7 @@ static void init_channels(struct sender *s)
 	const struct cfg_generic *gen = &s->cfg->generic;
 	char v[32];
 
-	s->on[SENDER_TELEGRAM] = tg->enabled && tg->token && *tg->token;
+	s->on[SENDER_TELEGRAM] = tg->enabled && tg->token && *tg->token && tg->api_base;
 	s->on[SENDER_GENERIC] = gen->enabled && gen->callback_url && *gen->callback_url;
 	snprintf(s->stats[SENDER_TELEGRAM].state, SENDER_STATE_LEN, "off");
 	snprintf(s->stats[SENDER_GENERIC].state, SENDER_STATE_LEN,
@@ -679,7 +683,7 @@ static void init_channels(struct sender *s)
 	}
 	snprintf(s->stats[SENDER_TELEGRAM].state, SENDER_STATE_LEN, "%s",
 	         s->poll != SENDER_POLL_OFF || s->hook != SENDER_HOOK_OFF ? "starting"
-	                                                                   : s->tg_base_state);
+	                                                                  : s->tg_base_state);
 }
 
 static void sender_free(struct sender *s)
@@ -701,8 +705,8 @@ struct sender *sender_start(const struct sender_opts *o, char *err, size_t errle
 {
 	const struct cfg_telegram *tg = &o->cfg->telegram;
 	struct ratelimit_limits tl = {tg->per_chat_per_sec, tg->per_group_per_min,
-	                              tg->global_per_sec};
-	struct ratelimit_limits none = {0, 0, 0};
+	                              tg->global_per_sec, SENDER_RATE_SLACK_MS};
+	struct ratelimit_limits none = {0, 0, 0, 0};
 	const char *fake = getenv("CONCIERGE_NOW");
 	struct sender *s;
 
@@ -738,13 +742,13 @@ struct sender *sender_start(const struct sender_opts *o, char *err, size_t errle
 	init_channels(s);
 	s->scan_now = 1;
 	s->multi_alive = 1;
+	log_info("sender: starting (telegram %s, generic %s)", s->stats[SENDER_TELEGRAM].state,
+	         s->stats[SENDER_GENERIC].state);
 	if (pthread_create(&s->thread, NULL, run, s) != 0) {
 		snprintf(err, errlen, "sender: cannot start the thread");
 		goto fail;
 	}
 	s->thread_started = 1;
-	log_info("sender: started (telegram %s, generic %s)", s->stats[SENDER_TELEGRAM].state,
-	         s->stats[SENDER_GENERIC].state);
 	return s;
 fail:
 	sender_free(s);

@@ -17,21 +17,22 @@
 #include "bot/log.h"
 #include "bot/sender.h"
 
-#define SENDER_SCAN_LIMIT     200    /* pending rows read per channel and round */
-#define SENDER_MAX_INFLIGHT   8      /* deliveries in flight per channel */
-#define SENDER_MAX_ATTEMPTS   12     /* network/5xx failures before a row is dead */
-#define SENDER_MAX_RATE_LIMIT 48     /* answers of 429 (or a refused token) before dead */
-#define SENDER_BACKOFF_CAP_MS 300000 /* 5 min */
-#define SENDER_POLL_CAP_MS    60000  /* long poll backoff cap */
-#define SENDER_REFUSED_MS     60000  /* wait after a refused token */
-#define SENDER_CONFLICT_MS    5000   /* wait after 409 on getUpdates */
-#define SENDER_SEND_TIMEOUT   30     /* seconds, whole call */
-#define SENDER_CONNECT_TIMEOUT 10    /* seconds */
-#define SENDER_RESP_MAX       (1u << 20)  /* answer of a send */
-#define SENDER_POLL_RESP_MAX  (64u << 20) /* answer of getUpdates */
-#define SENDER_MEMO           128
-#define SENDER_STATE_LEN      200
-#define SENDER_CHAT_LEN       96
+#define SENDER_SCAN_LIMIT      200    /* pending rows read per channel and round */
+#define SENDER_MAX_INFLIGHT    8      /* deliveries in flight per channel */
+#define SENDER_MAX_ATTEMPTS    12     /* network/5xx failures before a row is dead */
+#define SENDER_MAX_RATE_LIMIT  48     /* answers of 429 (or a refused token) before dead */
+#define SENDER_BACKOFF_CAP_MS  300000 /* 5 min */
+#define SENDER_RATE_SLACK_MS   100    /* rate windows are this much longer than the platform's */
+#define SENDER_POLL_CAP_MS     60000  /* long poll backoff cap */
+#define SENDER_REFUSED_MS      60000  /* wait after a refused token */
+#define SENDER_CONFLICT_MS     5000   /* wait after 409 on getUpdates */
+#define SENDER_SEND_TIMEOUT    30     /* seconds, whole call */
+#define SENDER_CONNECT_TIMEOUT 10     /* seconds */
+#define SENDER_RESP_MAX        (1u << 20)  /* answer of a send */
+#define SENDER_POLL_RESP_MAX   (64u << 20) /* answer of getUpdates */
+#define SENDER_MEMO            128
+#define SENDER_STATE_LEN       200
+#define SENDER_CHAT_LEN        96
 
 enum sender_chan { SENDER_TELEGRAM = 0, SENDER_GENERIC, SENDER_NCHAN };
 
@@ -48,7 +49,7 @@ struct sender_xfer {
 	enum sender_chan ch;
 	CURL *easy;
 	struct curl_slist *hdrs;
-	char *url;  /* may hold the token: never logged */
+	char *url; /* may hold the token: never logged */
 	char *body;
 	char *resp; /* the answer so far, NUL-terminated when non-NULL */
 	size_t resp_len, resp_cap, resp_max;

@@ -34,8 +34,7 @@ static int token_refused(const struct tg_out_answer *a)
 
 static void note_refused(struct sender *s, const struct tg_out_answer *a)
 {
-	if (sender_set_state(s, SENDER_TELEGRAM, -1, "error: %d %s", a->error_code,
-	                     a->description))
+	if (sender_set_state(s, SENDER_TELEGRAM, -1, "error: %d %s", a->error_code, a->description))
 		log_error("telegram: token refused (%d)", a->error_code);
 }
 
@@ -214,8 +213,8 @@ static void poll_again_in(struct sender *s, int64_t ms)
 
 static void poll_backoff(struct sender *s)
 {
-	poll_again_in(s, ratelimit_backoff_ms(s->poll_errors++, SENDER_POLL_CAP_MS,
-	                                      sender_random(s)));
+	poll_again_in(s,
+	              ratelimit_backoff_ms(s->poll_errors++, SENDER_POLL_CAP_MS, sender_random(s)));
 }
 
 void sender_tg_poll_done(struct sender *s, struct sender_xfer *x, long status, long retry_after,
@@ -257,9 +256,9 @@ void sender_tg_poll_done(struct sender *s, struct sender_xfer *x, long status, l
 		poll_again_in(s, (int64_t)a.retry_after * 1000);
 	} else {
 		if (a.http_status == 0)
-			sender_set_state(s, SENDER_TELEGRAM, LOG_WARN, "error: getUpdates: network: %s",
-			                 neterr && strstr(neterr, "imed out") ? "timed out"
-			                                                      : "no answer");
+			sender_set_state(
+			        s, SENDER_TELEGRAM, LOG_WARN, "error: getUpdates: network: %s",
+			        neterr && strstr(neterr, "imed out") ? "timed out" : "no answer");
 		else
 			sender_set_state(s, SENDER_TELEGRAM, LOG_WARN, "error: getUpdates: %s",
 			                 a.error);
@@ -301,14 +300,13 @@ void sender_tg_hook_done(struct sender *s, struct sender_xfer *x, long status, l
 	const struct cfg_telegram *tg = tgcfg(s);
 	struct tg_out_answer a;
 	int64_t ms;
-	char where[512];
 
 	tg_out_interpret(status, x->resp, x->resp_len, retry_after, neterr, &a);
 	if (a.verdict == TG_OK) {
 		s->hook = SENDER_HOOK_OFF;
 		s->hook_errors = 0;
-		log_mask(tg->public_url, where, sizeof(where));
-		log_info("telegram: webhook set to %s/hooks/telegram", where);
+		/* public_url is no secret (and log_mask would take "https://bot..." for a token) */
+		log_info("telegram: webhook set to %s/hooks/telegram", tg->public_url);
 		sender_set_state(s, SENDER_TELEGRAM, LOG_INFO, "webhook");
 		tg_out_answer_release(&a);
 		return;
@@ -321,7 +319,8 @@ void sender_tg_hook_done(struct sender *s, struct sender_xfer *x, long status, l
 	} else {
 		sender_set_state(s, SENDER_TELEGRAM, LOG_WARN, "error: setWebhook: %s",
 		                 a.http_status ? a.error : "network: no answer");
-		ms = ratelimit_backoff_ms(s->hook_errors++, SENDER_BACKOFF_CAP_MS, sender_random(s));
+		ms = ratelimit_backoff_ms(s->hook_errors++, SENDER_BACKOFF_CAP_MS,
+		                          sender_random(s));
 	}
 	s->hook = SENDER_HOOK_WAIT;
 	s->hook_at = sender_mono_ms() + ms;

@@ -938,6 +938,14 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 			}
 			return 0;
 		}
+	} else if (dlg_is_trigger(text, &category)) {
+		/*
+		 * A new request while the acceptance question is open: take the
+		 * request. The order keeps waiting, and the caller asks about it again
+		 * once the request is done.
+		 */
+		start_intake(ctx, st, text, category, res);
+		return 0;
 	} else if (accept_words(ctx, st, step, text, res)) {
 		return 0;
 	}

@@ -178,6 +178,26 @@ const char *dlg_lang_code(int lang)
 
 /* ---- catalogue --------------------------------------------------------------- */
 
+/* Does HAY start with NEEDLE, ignoring ASCII case? */
+static int contains_ci_at(const char *hay, const char *needle)
+{
+	size_t j;
+
+	for (j = 0; needle[j]; j++) {
+		char a = hay[j], b = needle[j];
+
+		if (!a)
+			return 0;
+		if (a >= 'A' && a <= 'Z')
+			a = (char)(a - 'A' + 'a');
+		if (b >= 'A' && b <= 'Z')
+			b = (char)(b - 'A' + 'a');
+		if (a != b)
+			return 0;
+	}
+	return 1;
+}
+
 static int contains_ci(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle), i, j;
@@ -201,15 +221,31 @@ static int contains_ci(const char *hay, const char *needle)
 	return 0;
 }
 
+/* Byte offset of NEEDLE in HAY, ignoring ASCII case; -1 when absent. */
+static long find_ci(const char *hay, const char *needle)
+{
+	size_t i;
+
+	for (i = 0; hay[i]; i++)
+		if (contains_ci_at(hay + i, needle))
+			return (long)i;
+	return -1;
+}
+
 const struct cfg_item *dlg_match_item(const struct cfg *c, const char *description,
                                       const char *category)
 {
 	const struct cfg_item *best = NULL;
 	size_t best_len = 0, i, k;
+	long best_pos = -1, pos;
 
 	if (!c || !description)
 		return NULL;
-	/* The longest matching keyword wins: "下水道" says more than "水". */
+	/*
+	 * The longest matching keyword wins: "下水道" says more than "水". Between
+	 * equally long ones the one said first does: in "楼道清洁" the subject is
+	 * the stairwell, not cleaning in general.
+	 */
 	for (i = 0; i < c->nitems; i++) {
 		const struct cfg_item *it = &c->items[i];
 
@@ -218,10 +254,14 @@ const struct cfg_item *dlg_match_item(const struct cfg *c, const char *descripti
 		for (k = 0; k < it->nkeywords; k++) {
 			size_t n = strlen(it->keywords[k]);
 
-			if (n > best_len && contains_ci(description, it->keywords[k])) {
-				best = it;
-				best_len = n;
-			}
+			if (n < best_len || !n)
+				continue;
+			pos = find_ci(description, it->keywords[k]);
+			if (pos < 0 || (n == best_len && pos >= best_pos))
+				continue;
+			best = it;
+			best_len = n;
+			best_pos = pos;
 		}
 	}
 	return best;

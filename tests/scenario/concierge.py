@@ -135,7 +135,8 @@ class Concierge:
         self.now = now
         self.bin = binary()
         if not os.access(self.bin, os.X_OK):
-            test.skipTest("no binary at %s (make build/asan/concierge)" % self.bin)
+            test.fail("no program at %s: run `make build/asan/concierge` (or set "
+                      "CONCIERGE_BIN)" % self.bin)
 
     # ---- set-up ---------------------------------------------------------------------
 
@@ -162,7 +163,7 @@ class Concierge:
         e.pop("TELEGRAM_TOKEN", None)
         return e
 
-    def run(self, *args, input=None, rc=0, now=None, config=True, db=True):
+    def run(self, *args, input=None, rc=0, now=None, config=True, db=True, cwd=None):
         """Runs `concierge [--config C] [--db D] ARGS...`; checks the exit status (unless
         RC is None) and that stderr has no sanitizer report. INPUT is text, or bytes
         written as they are."""
@@ -175,7 +176,7 @@ class Concierge:
         if not isinstance(input, bytes):
             input = (input or "").encode("utf-8")
         p = subprocess.run(cmd, input=input, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=self.env(now), cwd=self.dir, timeout=60)
+                           stderr=subprocess.PIPE, env=self.env(now), cwd=cwd or self.dir, timeout=60)
         res = Result(cmd, p.returncode, p.stdout.decode("utf-8", "replace"),
                      p.stderr.decode("utf-8", "replace"))
         for mark in SANITIZER_MARKS:

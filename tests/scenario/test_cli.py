@@ -6,6 +6,7 @@ clear and exit non-zero, and every --json output is JSON.
 """
 import json
 import os
+import shutil
 import unittest
 
 from concierge import EXAMPLE_CONFIG, README_INTAKE, Concierge, example_config, number
@@ -35,7 +36,12 @@ class CheckConfig(unittest.TestCase):
         self.assertEqual(res.stderr, "")
         # The default: config.json in the working directory, else config.example.json.
         res = self.c.run("check-config", config=False, db=False)
-        self.assertIn("config.json: OK", res.stdout)
+        self.assertEqual(res.stdout.strip(), "config.json: OK")
+        bare = os.path.join(self.c.dir, "bare")
+        os.mkdir(bare)
+        shutil.copy(EXAMPLE_CONFIG, bare)
+        res = self.c.run("check-config", config=False, db=False, cwd=bare)
+        self.assertEqual(res.stdout.strip(), "config.example.json: OK")
 
     def test_every_problem_with_its_path(self):
         problems = self.broken()
@@ -145,6 +151,11 @@ class Commands(unittest.TestCase):
         chats = sorted(m["chat"] for m in c.outbox() if m["channel"] == "terminal")
         self.assertEqual(chats, ["staff:liu", "staff:zhao"])
         self.assertEqual(c.outbox(dead=True), [])
+        # --all is the history: what li read is there, as sent.
+        every = c.run("outbox", "list", "--all", "--json").json()
+        sent = [m for m in every if m["chat"] == "resident:li"]
+        self.assertTrue(sent)
+        self.assertTrue(all(m["status"] == "sent" for m in sent), sent)
         res = c.run("outbox", "retry", "--all-dead")
         self.assertIn("0 messages queued again", res.stdout)
         res = c.run("outbox", "retry", "12345", rc=None)

@@ -24,7 +24,7 @@
 
 static struct ratelimit *tg_limits(void)
 {
-	struct ratelimit_limits l = {1, 20, 30};
+	struct ratelimit_limits l = {1, 20, 30, 0};
 	struct ratelimit *rl = ratelimit_new(&l);
 
 	assert_non_null(rl);
@@ -95,7 +95,7 @@ static void test_global(void **state)
 static void test_holds(void **state)
 {
 	struct ratelimit *rl = tg_limits();
-	struct ratelimit_limits none = {0, 0, 0};
+	struct ratelimit_limits none = {0, 0, 0, 0};
 	struct ratelimit *free_rl = ratelimit_new(&none);
 
 	(void)state;
@@ -125,6 +125,23 @@ static void test_holds(void **state)
 	ratelimit_hold(free_rl, NULL, 3000);
 	assert_int_equal(ratelimit_wait(free_rl, "y", 1000), 2000);
 	ratelimit_free(free_rl);
+	ratelimit_free(rl);
+}
+
+static void test_slack(void **state)
+{
+	struct ratelimit_limits l = {1, 2, 0, 100};
+	struct ratelimit *rl = ratelimit_new(&l);
+
+	(void)state;
+	ratelimit_take(rl, "-5", 0);
+	assert_int_equal(ratelimit_wait(rl, "-5", 1000), 100);
+	ratelimit_take(rl, "-5", 1100);
+	assert_int_equal(ratelimit_wait(rl, "-5", 2200), 60100 - 2200);
+	ratelimit_prune(rl, 60099 + 1100);
+	assert_int_equal(ratelimit_chats(rl), 1);
+	ratelimit_prune(rl, 60100 + 1100);
+	assert_int_equal(ratelimit_chats(rl), 0);
 	ratelimit_free(rl);
 }
 
@@ -162,8 +179,8 @@ static void test_generic_sign(void **state)
 	assert_string_equal(sig, VEC_SIG);
 	assert_int_equal(strlen(sig), GENERIC_SIG_LEN);
 	/* RFC 4231-style well-known vector */
-	assert_int_equal(generic_sign("key", "The quick brown fox jumps over the lazy dog", 43, sig),
-	                 0);
+	assert_int_equal(
+	        generic_sign("key", "The quick brown fox jumps over the lazy dog", 43, sig), 0);
 	assert_string_equal(sig, "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc"
 	                         "2d1a3cd8");
 	assert_int_equal(generic_sign(VEC_SECRET, "", 0, sig), 0);
@@ -213,10 +230,12 @@ static void test_generic_body(void **state)
 	assert_string_equal(b, VEC_BODY);
 	assert_int_equal(generic_verify(VEC_SECRET, b, strlen(b), VEC_SIG), 1);
 	free(b);
-	b = generic_build_body(7, "u1", "{\"text\":\"pick\",\"buttons\":[{\"label\":\"是\","
-	                                 "\"data\":\"yes\"},{\"label\":\"否\",\"data\":\"no\"}]}");
-	assert_string_equal(b, "{\"id\":7,\"chat\":\"u1\",\"text\":\"pick\",\"buttons\":[{\"label\":"
-	                       "\"是\",\"data\":\"yes\"},{\"label\":\"否\",\"data\":\"no\"}]}");
+	b = generic_build_body(7, "u1",
+	                       "{\"text\":\"pick\",\"buttons\":[{\"label\":\"是\","
+	                       "\"data\":\"yes\"},{\"label\":\"否\",\"data\":\"no\"}]}");
+	assert_string_equal(b,
+	                    "{\"id\":7,\"chat\":\"u1\",\"text\":\"pick\",\"buttons\":[{\"label\":"
+	                    "\"是\",\"data\":\"yes\"},{\"label\":\"否\",\"data\":\"no\"}]}");
 	free(b);
 	/* 64-bit ids stay exact */
 	b = generic_build_body(9007199254740993LL, "u", "{\"text\":\"x\"}");
@@ -272,10 +291,9 @@ static void test_tg_calls_text(void **state)
 	assert_int_equal(json_integer_value(json_object_get(j, "chat_id")), -1001234567890123LL);
 	assert_string_equal(json_string_value(json_object_get(j, "text")), "报修已登记");
 	kb = json_object_get(json_object_get(j, "reply_markup"), "inline_keyboard");
-	assert_string_equal(
-	        json_string_value(json_object_get(json_array_get(json_array_get(kb, 0), 0),
-	                                          "callback_data")),
-	        "/accept 261127-001");
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(json_array_get(kb, 0), 0), "callback_data")),
+	                    "/accept 261127-001");
 	json_decref(j);
 	tg_out_calls_free(calls, n);
 
@@ -359,15 +377,16 @@ static void test_tg_calls_bad(void **state)
 	assert_int_equal(tg_out_calls("42", "{\"buttons\":[]}", &calls, err, sizeof(err)), -1);
 	assert_string_equal(err, "payload: no text");
 	/* data over 64 bytes is never cut: the row is dead */
-	assert_int_equal(tg_out_calls("42",
-	                              "{\"text\":\"x\",\"buttons\":[{\"label\":\"a\",\"data\":\""
-	                              "0123456789012345678901234567890123456789012345678901234567890"
-	                              "12345\"}]}",
-	                              &calls, err, sizeof(err)),
-	                 -1);
+	assert_int_equal(
+	        tg_out_calls("42",
+	                     "{\"text\":\"x\",\"buttons\":[{\"label\":\"a\",\"data\":\""
+	                     "0123456789012345678901234567890123456789012345678901234567890"
+	                     "12345\"}]}",
+	                     &calls, err, sizeof(err)),
+	        -1);
 	assert_non_null(strstr(err, "64 bytes"));
-	assert_int_equal(tg_out_calls("42", "{\"text\":\"x\",\"buttons\":[{\"data\":\"d\"}]}", &calls,
-	                              err, sizeof(err)),
+	assert_int_equal(tg_out_calls("42", "{\"text\":\"x\",\"buttons\":[{\"data\":\"d\"}]}",
+	                              &calls, err, sizeof(err)),
 	                 -1);
 	assert_int_equal(tg_out_calls("42", "{\"answer_callback\":[]}", &calls, err, sizeof(err)),
 	                 -1);
@@ -403,10 +422,11 @@ static void test_tg_answers(void **state)
 	tg_out_answer_release(&a);
 	assert_null(a.result);
 
-	interpret(429,
-	          "{\"ok\":false,\"error_code\":429,\"description\":\"Too Many Requests: retry after "
-	          "7\",\"parameters\":{\"retry_after\":7}}",
-	          3, &a);
+	interpret(
+	        429,
+	        "{\"ok\":false,\"error_code\":429,\"description\":\"Too Many Requests: retry after "
+	        "7\",\"parameters\":{\"retry_after\":7}}",
+	        3, &a);
 	assert_int_equal(a.verdict, TG_RATE_LIMITED);
 	assert_int_equal(a.retry_after, 7); /* the body wins over the header */
 	assert_string_equal(a.error, "HTTP 429: Too Many Requests: retry after 7");
@@ -431,22 +451,25 @@ static void test_tg_answers(void **state)
 	assert_string_equal(a.migrate_to, "-1001234567890123");
 	tg_out_answer_release(&a);
 
-	interpret(400, "{\"ok\":false,\"error_code\":400,\"description\":\"Bad Request: chat not "
-	               "found\"}",
+	interpret(400,
+	          "{\"ok\":false,\"error_code\":400,\"description\":\"Bad Request: chat not "
+	          "found\"}",
 	          0, &a);
 	assert_int_equal(a.verdict, TG_FATAL);
 	assert_string_equal(a.error, "HTTP 400: Bad Request: chat not found");
 	tg_out_answer_release(&a);
 
-	interpret(403, "{\"ok\":false,\"error_code\":403,\"description\":\"Forbidden: bot was "
-	               "blocked by the user\"}",
+	interpret(403,
+	          "{\"ok\":false,\"error_code\":403,\"description\":\"Forbidden: bot was "
+	          "blocked by the user\"}",
 	          0, &a);
 	assert_int_equal(a.verdict, TG_FATAL);
 	assert_string_equal(a.error, "HTTP 403: Forbidden: bot was blocked by the user");
 	tg_out_answer_release(&a);
 
-	interpret(500, "{\"ok\":false,\"error_code\":500,\"description\":\"Internal Server "
-	               "Error\"}",
+	interpret(500,
+	          "{\"ok\":false,\"error_code\":500,\"description\":\"Internal Server "
+	          "Error\"}",
 	          0, &a);
 	assert_int_equal(a.verdict, TG_RETRY);
 	assert_string_equal(a.error, "HTTP 500: Internal Server Error");
@@ -458,8 +481,9 @@ static void test_tg_answers(void **state)
 	assert_null(strstr(a.error, "HTTP 502: HTTP 502"));
 	tg_out_answer_release(&a);
 
-	interpret(409, "{\"ok\":false,\"error_code\":409,\"description\":\"Conflict: terminated by "
-	               "other getUpdates request\"}",
+	interpret(409,
+	          "{\"ok\":false,\"error_code\":409,\"description\":\"Conflict: terminated by "
+	          "other getUpdates request\"}",
 	          0, &a);
 	assert_int_equal(a.error_code, 409);
 	assert_string_equal(a.description, "Conflict: terminated by other getUpdates request");
@@ -481,6 +505,7 @@ int main(void)
 	        cmocka_unit_test(test_per_group),
 	        cmocka_unit_test(test_global),
 	        cmocka_unit_test(test_holds),
+	        cmocka_unit_test(test_slack),
 	        cmocka_unit_test(test_backoff),
 	        cmocka_unit_test(test_generic_sign),
 	        cmocka_unit_test(test_generic_verify),
