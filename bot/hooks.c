@@ -38,7 +38,8 @@ static int has_body(struct lws *wsi)
 {
 	char v[32];
 
-	return lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && atol(v) > 0;
+	return lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
+	       strtol(v, NULL, 10) > 0;
 }
 
 static int custom_header(struct lws *wsi, const char *name, char *out, int len)

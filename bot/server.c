@@ -33,7 +33,6 @@
 #define WEB_POLL_US (1 * LWS_US_PER_SEC)
 
 static volatile sig_atomic_t got_signal;
-static struct lws_context *signal_ctx;
 
 char *server_strdup(const char *s)
 {
@@ -534,11 +533,10 @@ static void on_updates(void *ud, char *json, size_t len)
 
 /* ---- serve ------------------------------------------------------------------------------- */
 
+/* Only sets a flag: the loop wakes at least once a second (the outbox poll). */
 static void on_signal(int sig)
 {
 	got_signal = sig;
-	if (signal_ctx)
-		lws_cancel_service(signal_ctx);
 }
 
 static int parse_listen(const char *listen, char *host, size_t hostlen, int *port)
@@ -645,7 +643,6 @@ int cli_serve(struct cli_env *env)
 		goto out;
 	}
 
-	signal_ctx = srv.ctx;
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);

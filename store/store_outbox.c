@@ -56,7 +56,7 @@ static void read_row(sqlite3_stmt *st, struct store_outbox *m)
 	m->id = sqlite3_column_int64(st, 0);
 	store_col(st, 1, m->channel, sizeof(m->channel));
 	store_col(st, 2, m->chat, sizeof(m->chat));
-	m->payload = (char *)(uintptr_t)(payload ? payload : "");
+	m->payload = (char *)(uintptr_t)(payload ? payload : ""); /* NOLINT(performance-no-int-to-ptr) */
 	m->attempts = sqlite3_column_int(st, 4);
 	m->next_at = sqlite3_column_int64(st, 5);
 	store_col(st, 6, m->status, sizeof(m->status));

@@ -316,10 +316,11 @@ static void test_tg_calls_split(void **state)
 
 	(void)state;
 	/* 5000 CJK characters: two parts, buttons only under the last */
-	text = malloc(5000 * 3 + 1);
+	text = malloc((size_t)5000 * 3 + 1);
+	assert_non_null(text);
 	for (i = 0; i < 5000; i++)
-		memcpy(text + 3 * i, "修", 3);
-	text[5000 * 3] = '\0';
+		memcpy(text + (size_t)3 * i, "修", 3);
+	text[(size_t)5000 * 3] = '\0';
 	p = json_pack("{s:s,s:[{s:s,s:s}]}", "text", text, "buttons", "label", "OK", "data", "ok");
 	payload = json_dumps(p, JSON_COMPACT);
 	n = tg_out_calls("42", payload, &calls, err, sizeof(err));
