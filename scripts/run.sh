@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# `make run`: starts Concierge on its embedded defaults. Until the gateway
-# serves the web chat, this opens the terminal channel as a demo resident.
+# `make run`: starts the gateway on its embedded defaults: config.json when
+# there is one, else config.example.json (web chat on, SQLite file
+# concierge.db). Ctrl-C stops it cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "Concierge demo: you are resident 'demo'. Try: /repair, then follow the questions."
-echo "Staff see the result with: build/concierge chat --as staff:wang"
-exec build/concierge chat --as resident:demo
+config=config.json
+[ -f "$config" ] || config=config.example.json
+echo "Concierge: configuration $config"
+echo "Open the web chat address below in a browser (a phone works too when listening beyond 127.0.0.1)."
+echo "Staff: build/concierge chat --as staff:wang   (or the page with ?staff=demo-wang-token)"
+exec build/concierge --config "$config" serve
