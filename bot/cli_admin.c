@@ -55,6 +55,23 @@ struct list_ctx {
 	int waiting_only; /* outbox: skip rows already sent (the store lists them all) */
 };
 
+/* Prints what a list callback gathered: JSON, or EMPTY when a table had no rows. */
+static int finish_list(struct cli_env *env, int rc, struct list_ctx *l, const char *empty)
+{
+	if (rc < 0) {
+		fprintf(stderr, "concierge: %s: %s\n", env->db_path, store_errmsg(env->store));
+		json_decref(l->arr);
+		return 1;
+	}
+	if (l->arr) {
+		print_json(l->arr);
+		json_decref(l->arr);
+	} else if (!l->n) {
+		puts(empty);
+	}
+	return 0;
+}
+
 static int list_one(const struct store_order *o, void *ud)
 {
 	struct list_ctx *l = ud;
@@ -127,18 +144,7 @@ static int orders_list(struct cli_env *env)
 		report_cell(stdout, "CREATED", 17);
 		fputs("DESCRIPTION\n", stdout);
 	}
-	if (store_orders_list(env->store, &f, list_one, &l) < 0) {
-		fprintf(stderr, "concierge: %s: %s\n", env->db_path, store_errmsg(env->store));
-		json_decref(l.arr);
-		return 1;
-	}
-	if (l.arr) {
-		print_json(l.arr);
-		json_decref(l.arr);
-	} else if (!l.n) {
-		puts("(no orders)");
-	}
-	return 0;
+	return finish_list(env, store_orders_list(env->store, &f, list_one, &l), &l, "(no orders)");
 }
 
 static int show_event(const struct store_event *e, void *ud)
@@ -264,18 +270,9 @@ int cli_outbox(struct cli_env *env)
 		else
 			printf("%-6s %-8s %-9s %-22s %3s  %-19s  %s\n", "ID", "STATUS", "CHANNEL",
 			       "CHAT", "TRY", "CREATED", "TEXT");
-		if (store_outbox_list(env->store, has_flag(env, "--dead"), outbox_one, &l) < 0) {
-			fprintf(stderr, "concierge: %s\n", store_errmsg(env->store));
-			json_decref(l.arr);
-			return 1;
-		}
-		if (l.arr) {
-			print_json(l.arr);
-			json_decref(l.arr);
-		} else if (!l.n) {
-			puts("(empty)");
-		}
-		return 0;
+		return finish_list(env,
+				   store_outbox_list(env->store, has_flag(env, "--dead"), outbox_one, &l),
+				   &l, "(empty)");
 	}
 	if (env->argc == 2 && strcmp(env->argv[0], "retry") == 0) {
 		char *end;

@@ -417,44 +417,45 @@ static int list_line(const struct store_order *o, void *ud)
 	return l->n >= 30;
 }
 
-static int send_list(struct core_req *r, struct list_ctx *l, enum dlg_msg head, enum dlg_msg none)
+/* Lists the orders F selects to the sender, with HEAD, or NONE when there are none. */
+static int send_list(struct core_req *r, const struct store_order_filter *f, int staff_view,
+		     enum dlg_msg head, enum dlg_msg none)
 {
+	struct list_ctx l;
 	struct buf out;
 	int rc;
 
+	memset(&l, 0, sizeof(l));
+	l.r = r;
+	l.staff_view = staff_view;
+	if (store_orders_list(r->c->store, f, list_line, &l) < 0) {
+		buf_release(&l.b);
+		return -1;
+	}
 	buf_init(&out);
-	if (!l->n)
+	if (!l.n)
 		buf_add(&out, dlg_msg(r->lang, none));
 	else
-		buf_printf(&out, "%s%s", dlg_msg(r->lang, head), buf_str(&l->b));
+		buf_printf(&out, "%s%s", dlg_msg(r->lang, head), buf_str(&l.b));
 	rc = out.failed ? -1 : core_reply(r, buf_str(&out), NULL, 0);
 	buf_release(&out);
-	buf_release(&l->b);
+	buf_release(&l.b);
 	return rc;
 }
 
 static int c_orders(struct core_req *r, struct cmd_args *a)
 {
 	struct store_order_filter f;
-	struct list_ctx l;
 
 	(void)a;
 	memset(&f, 0, sizeof(f));
-	memset(&l, 0, sizeof(l));
-	l.r = r;
-	l.staff_view = 1;
 	f.open_only = 1;
-	if (store_orders_list(r->c->store, &f, list_line, &l) < 0) {
-		buf_release(&l.b);
-		return -1;
-	}
-	return send_list(r, &l, M_ORDERS_HEAD, M_ORDERS_NONE);
+	return send_list(r, &f, 1, M_ORDERS_HEAD, M_ORDERS_NONE);
 }
 
 static int c_my(struct core_req *r, struct cmd_args *a)
 {
 	struct store_order_filter f;
-	struct list_ctx l;
 
 	(void)a;
 	if (r->group) {
@@ -465,15 +466,9 @@ static int c_my(struct core_req *r, struct cmd_args *a)
 		buf_copy(r->reply_chat, sizeof(r->reply_chat), r->in->user);
 	}
 	memset(&f, 0, sizeof(f));
-	memset(&l, 0, sizeof(l));
-	l.r = r;
 	f.resident_id = r->resident.id;
 	f.limit = 10;
-	if (store_orders_list(r->c->store, &f, list_line, &l) < 0) {
-		buf_release(&l.b);
-		return -1;
-	}
-	return send_list(r, &l, M_MY_HEAD, M_MY_NONE);
+	return send_list(r, &f, 0, M_MY_HEAD, M_MY_NONE);
 }
 
 static int c_prices(struct core_req *r, struct cmd_args *a)

@@ -20,6 +20,7 @@
 #include "adapters/telegram.h"
 #include "bot/config.h"
 #include "bot/log.h"
+#include "bot/sender.h"
 #include "dialogs/engine.h"
 
 #define FIELD_MAX 96
@@ -188,14 +189,13 @@ void hooks_take_polled(struct server *srv)
 		}
 		json_decref(arr);
 		/* Confirms the batch once everything before it is committed. */
-		in = calloc(1, sizeof(*in));
+		in = last >= 0 ? calloc(1, sizeof(*in)) : NULL;
 		if (in) {
 			in->channel = strdup("telegram");
-			in->poll_offset = last >= 0 ? (int64_t)last + 1 : 0;
-			if (in->poll_offset > 0)
-				server_queue(srv, in);
-			else
-				inbound_free(in);
+			in->poll_offset = (int64_t)last + 1;
+			server_queue(srv, in);
+		} else if (srv->sender) {
+			sender_poll_done(srv->sender, 0); /* nothing to confirm: poll again */
 		}
 		free(b->json);
 		free(b);
@@ -324,6 +324,8 @@ static void generic_complete(struct server *srv, struct http_pss *p)
 
 void hooks_complete(struct server *srv, struct http_pss *p)
 {
+	if (p->responding)
+		return; /* refused at the headers (no such hook); answered once */
 	if (p->status) {
 		refuse(p, p->status, p->status == 401 ? "wrong secret" : "refused");
 		return;

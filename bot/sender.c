@@ -548,7 +548,8 @@ static int wait_ms(struct sender *s, int64_t now, int draining, int64_t deadline
 	} else {
 		if (s->scan_now || s->poll == SENDER_POLL_READY || s->hook == SENDER_HOOK_READY)
 			return 0;
-		if (s->poll == SENDER_POLL_WAIT && s->poll_at - now < t)
+		if ((s->poll == SENDER_POLL_WAIT || s->poll == SENDER_POLL_HANDED) &&
+		    s->poll_at - now < t)
 			t = s->poll_at - now;
 		if (s->hook == SENDER_HOOK_WAIT && s->hook_at - now < t)
 			t = s->hook_at - now;
@@ -623,8 +624,14 @@ static void *run(void *arg)
 		if (!draining) {
 			if (kicked || s->scan_now || now >= s->scan_at)
 				scan(s, now);
+			if (s->poll == SENDER_POLL_HANDED && now >= s->poll_at)
+				log_warn("telegram: a batch of updates was not confirmed within "
+				         "%ds; "
+				         "asking again",
+				         SENDER_HANDED_MS / 1000);
 			if (s->poll == SENDER_POLL_READY ||
-			    (s->poll == SENDER_POLL_WAIT && now >= s->poll_at))
+			    (s->poll != SENDER_POLL_BUSY && s->poll != SENDER_POLL_OFF &&
+			     now >= s->poll_at))
 				sender_tg_poll_start(s, now);
 			if (s->hook == SENDER_HOOK_READY ||
 			    (s->hook == SENDER_HOOK_WAIT && now >= s->hook_at))

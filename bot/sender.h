@@ -44,7 +44,10 @@ struct sender_opts {
 struct sender *sender_start(const struct sender_opts *o, char *err, size_t errlen);
 /* Something was queued: look at the outbox now. Thread-safe; never blocks. */
 void sender_kick(struct sender *s);
-/* The batch of updates handed over was committed; confirm up to NEXT_OFFSET. Thread-safe. */
+/*
+ * The batch of updates handed over was committed; confirm up to NEXT_OFFSET.
+ * 0 means it was not: poll again from the old offset. Thread-safe.
+ */
 void sender_poll_done(struct sender *s, int64_t next_offset);
 /*
  * Stops taking new rows, lets the calls in flight finish (at most GRACE_MS),
@@ -52,8 +55,12 @@ void sender_poll_done(struct sender *s, int64_t next_offset);
  */
 void sender_stop(struct sender *s, int grace_ms);
 
-/* A snapshot for /healthz: writes e.g. {"telegram":"polling","generic":"off"}
- * style text into OUT as a JSON object. Thread-safe. */
+/*
+ * A snapshot for /healthz, as a JSON object in OUT:
+ *   {"telegram":{"state":S,"sent":N,"failed":N,"retried":N},"generic":{...}}
+ * where S is "off", "starting", "polling", "webhook", "send-only", "on" or
+ * "error: <what the platform said>". Thread-safe.
+ */
 void sender_status_json(struct sender *s, char *out, size_t outlen);
 
 #endif

@@ -26,6 +26,7 @@
 #define SENDER_POLL_CAP_MS     60000  /* long poll backoff cap */
 #define SENDER_REFUSED_MS      60000  /* wait after a refused token */
 #define SENDER_CONFLICT_MS     5000   /* wait after 409 on getUpdates */
+#define SENDER_HANDED_MS       60000  /* a batch not confirmed by then is asked for again */
 #define SENDER_SEND_TIMEOUT    30     /* seconds, whole call */
 #define SENDER_CONNECT_TIMEOUT 10     /* seconds */
 #define SENDER_RESP_MAX        (1u << 20)  /* answer of a send */

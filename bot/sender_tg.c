@@ -233,7 +233,10 @@ void sender_tg_poll_done(struct sender *s, struct sender_xfer *x, long status, l
 			else
 				poll_again_in(s, 1000); /* a short poll must not spin */
 		} else if ((text = json_dumps(a.result, JSON_COMPACT))) {
+			/* poll_at bounds the wait: a batch the receiver lost is fetched again
+			 * (the de-duplication table drops what it did commit) */
 			s->poll = SENDER_POLL_HANDED;
+			s->poll_at = sender_mono_ms() + SENDER_HANDED_MS;
 			s->updates(s->ud, text, strlen(text)); /* TEXT is theirs now */
 		} else {
 			poll_again_in(s, 1000);

@@ -239,8 +239,9 @@ static void finish(struct server *srv, struct inbound *in)
 	}
 	if (in->web_client_id)
 		web_ack(srv, in);
-	if (in->poll_offset > 0 && !in->failed && srv->sender)
-		sender_poll_done(srv->sender, in->poll_offset);
+	/* Failed: 0 keeps the old offset, so Telegram hands the batch over again now. */
+	if (in->poll_offset > 0 && srv->sender)
+		sender_poll_done(srv->sender, in->failed ? 0 : in->poll_offset);
 }
 
 static void run_batch(struct server *srv)
@@ -450,6 +451,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_HTTP:
 		return on_http(srv, wsi, p, (const char *)in);
 	case LWS_CALLBACK_HTTP_BODY:
+		if (p->responding || p->body_too_big)
+			return 0;
 		if (p->body.len + len > BODY_MAX) {
 			p->body_too_big = 1;
 			return 0;
@@ -457,6 +460,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		buf_addn(&p->body, in, len);
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (p->responding)
+			return 0; /* already answered (404, 405): the body was only drained */
 		if (p->body_too_big) {
 			respond_error(p, 413, "body too large");
 			return 0;
@@ -545,10 +550,11 @@ static int parse_listen(const char *listen, char *host, size_t hostlen, int *por
 	char *end;
 	long v;
 
-	if (!colon)
-		return -1;
+	if (!colon || colon[1] < '0' || colon[1] > '9')
+		return -1; /* strtol would take "", " 80" and "-1" */
+	errno = 0;
 	v = strtol(colon + 1, &end, 10);
-	if (*end || v < 0 || v > 65535)
+	if (*end || errno || v < 0 || v > 65535)
 		return -1;
 	if (listen[0] == '[' && colon > listen && colon[-1] == ']')
 		snprintf(host, hostlen, "%.*s", (int)(colon - listen - 2), listen + 1);

@@ -872,13 +872,15 @@ class FakeTelegram:
     def sent_texts(self, chat_id=None):
         return [p.get("text") for p in self.sent(chat_id)]
 
-    def wait_for_call(self, method, predicate=None, timeout=10.0, since=0):
-        """The first recorded call of method (from index since) whose params pass."""
+    def wait_for_call(self, method, predicate=None, timeout=10.0, since=0, status=None):
+        """The first recorded call of method (from index since) whose params pass
+        (and that was answered with status, when given)."""
         deadline = time.monotonic() + timeout
         with self.state.cond:
             while True:
                 for c in self.state.calls[since:]:
-                    if c["method"] == method and (predicate is None or predicate(c["params"])):
+                    if c["method"] == method and (status is None or c["status"] == status) \
+                            and (predicate is None or predicate(c["params"])):
                         return dict(c)
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -895,7 +897,7 @@ class FakeTelegram:
             "sendMessage",
             lambda p: str(p.get("chat_id")) == str(chat_id) and
             (predicate is None or predicate(p.get("text") or "")),
-            timeout, since)["params"]
+            timeout, since, status=200)["params"]
 
 
 def main():

@@ -56,6 +56,7 @@ class Gateway:
         self.proc = None
         self.log = []
         self.port = None
+        self.listen_line = None
 
     # ---- process ---------------------------------------------------------
     def start(self, timeout=20):
@@ -73,6 +74,7 @@ class Gateway:
             m = re.search(rb"listening on http://([0-9.]+):(\d+)", line)
             if m:
                 self.port = int(m.group(2))
+                self.listen_line = line.decode("utf-8", "replace").strip()
                 threading.Thread(target=self._drain, args=(self.proc.stdout,),
                                  daemon=True).start()
                 return self

@@ -1,0 +1,192 @@
+"""The gateway as an operator sees it: `concierge serve` on a loopback port.
+
+Each test starts the real server (the sanitizer build) with its own
+configuration and database, and checks what someone running it would check:
+the startup line, /healthz, the answers to wrong requests, a clean stop on
+SIGTERM, and that bad command lines and configurations are refused with a
+reason.
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+from fake_callback import sign  # noqa: E402
+from gateway import BIN, Gateway, example_config  # noqa: E402
+
+SECRET = "s3cret"
+
+
+class Server(unittest.TestCase):
+    def start(self, changes=None):
+        gw = Gateway(changes)
+        self.addCleanup(gw.close)
+        return gw.start()
+
+    def test_listening_line(self):
+        gw = self.start()
+        self.assertRegex(gw.listen_line, r"listening on http://127\.0\.0\.1:%d\b" % gw.port)
+        self.assertNotEqual(gw.port, 0)
+        gw.assert_clean(self)
+
+    def test_healthz(self):
+        gw = self.start()
+        status, headers, body = gw.request("GET", "/healthz")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("application/json"), headers)
+        h = json.loads(body)
+        self.assertEqual(h["database"], "ok")
+        self.assertEqual(h["channels"]["web"]["state"], "on")
+        self.assertEqual(h["channels"]["telegram"]["state"], "off")
+        self.assertEqual(h["channels"]["generic"]["state"], "off")
+        self.assertIsInstance(h["outbox"]["pending"], int)
+        self.assertNotIsInstance(h["outbox"]["pending"], bool)
+        self.assertEqual(h["outbox"]["pending"], 0)
+        gw.assert_clean(self)
+
+    def test_wrong_requests(self):
+        gw = self.start()
+        status, headers, body = gw.request("GET", "/no/such/page")
+        self.assertEqual(status, 404)
+        status, headers, body = gw.request("GET", "/hooks/telegram")
+        self.assertEqual(status, 405)
+        # A hook that is switched off does not exist, with or without a body.
+        for body in (None, b'{"id":"1","user":"u","chat":"c","text":"hi"}'):
+            status, _, answer = gw.request("POST", "/hooks/generic", body,
+                                           {"Content-Type": "application/json"})
+            self.assertEqual(status, 404, answer)
+        status, _, answer = gw.request("POST", "/hooks/telegram", b'{"update_id":1}')
+        self.assertEqual(status, 404, answer)
+        status, _, answer = gw.request("POST", "/hooks/nothing-here", b"{}")
+        self.assertEqual(status, 404, answer)
+        # The server still answers properly afterwards.
+        status, _ = gw.get_json("/healthz")
+        self.assertEqual(status, 200)
+        gw.assert_clean(self)
+
+    def test_keepalive_after_refused_post(self):
+        """A refused POST with a body does not leave its body to be read as the next request."""
+        gw = self.start()
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+        for path in ("/hooks/generic", "/no/such/page", "/hooks/telegram"):
+            conn.request("POST", path, body=b"x" * 5000, headers={"Content-Type": "text/plain"})
+            resp = conn.getresponse()
+            resp.read()
+            self.assertIn(resp.status, (404, 405), path)
+            conn.request("GET", "/healthz")
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, 200, path)
+            self.assertEqual(json.loads(resp.read())["database"], "ok")
+        conn.close()
+        gw.assert_clean(self)
+
+    def test_sigterm_with_open_websocket(self):
+        gw = self.start()
+        page = gw.web()
+        page.connect()
+        self.addCleanup(page.close)
+        t0 = time.time()
+        rc = gw.stop(signal.SIGTERM, timeout=10)
+        took = time.time() - t0
+        self.assertEqual(rc, 0)
+        self.assertLess(took, 5.0, "SIGTERM took %.1fs" % took)
+        self.assertRegex(gw.stderr(), r"server: stop")
+        self.assertIn("stopped", gw.stderr())
+        gw.assert_clean(self)
+
+    def test_sigterm_idle(self):
+        gw = self.start()
+        t0 = time.time()
+        self.assertEqual(gw.stop(signal.SIGINT, timeout=10), 0)
+        self.assertLess(time.time() - t0, 5.0)
+        self.assertIn("stopped", gw.stderr())
+        gw.assert_clean(self)
+
+    def test_body_over_the_cap(self):
+        gw = self.start({"channels": {"generic": {"enabled": True, "secret": SECRET,
+                                                  "callback_url": "http://127.0.0.1:9/cb"}}})
+        text = "漏水" * 200000  # well over the cap, and validly signed
+        body = json.dumps({"id": "big-1", "user": "u1", "chat": "c1",
+                           "text": "/repair " + text}, ensure_ascii=False).encode()
+        self.assertGreater(len(body), 1024 * 1024)
+        status, _, answer = gw.request("POST", "/hooks/generic", body,
+                                       {"Content-Type": "application/json",
+                                        "X-Concierge-Signature": sign(SECRET, body)})
+        self.assertEqual(status, 413, answer)
+        self.assertEqual(gw.orders(), [])
+        self.assertEqual(gw.outbox(), [])
+        self.assertEqual(gw.outbox(dead=True), [])
+        status, h = gw.get_json("/healthz")
+        self.assertEqual(h.get("handled"), 0)
+        gw.assert_clean(self)
+
+    def test_bad_listen(self):
+        d = tempfile.mkdtemp(prefix="concierge-it-")
+        db = os.path.join(d, "c.db")
+        cfg = os.path.join(HERE, "..", "..", "config.example.json")
+        for bad in ("nonsense", "127.0.0.1:99999", "127.0.0.1:", "127.0.0.1:80x", "127.0.0.1:-1"):
+            p = subprocess.run([BIN, "--config", cfg, "--db", db, "serve", "--listen", bad],
+                               capture_output=True, timeout=20)
+            err = p.stderr.decode()
+            self.assertEqual(p.returncode, 2, "%s: %s %s" % (bad, p.stdout, err))
+            self.assertIn("--listen", err)
+            self.assertIn(bad, err)
+            self.assertNotIn("listening on", p.stdout.decode())
+            self.assertNotIn("Sanitizer", err)
+        p = subprocess.run([BIN, "--config", cfg, "--db", db, "serve", "--listen"],
+                           capture_output=True, timeout=20)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("usage", p.stderr.decode())
+
+    def test_listen_in_use(self):
+        gw = self.start()
+        d = tempfile.mkdtemp(prefix="concierge-it-")
+        cfg = os.path.join(HERE, "..", "..", "config.example.json")
+        p = subprocess.run([BIN, "--config", cfg, "--db", os.path.join(d, "c.db"), "serve",
+                            "--listen", "127.0.0.1:%d" % gw.port],
+                           capture_output=True, timeout=20)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("127.0.0.1:%d" % gw.port, p.stderr.decode())
+        self.assertNotIn("listening on", p.stdout.decode())
+        self.assertNotIn("Sanitizer", p.stderr.decode())
+
+    def test_bad_config(self):
+        d = tempfile.mkdtemp(prefix="concierge-it-")
+        # Not JSON at all.
+        path = os.path.join(d, "broken.json")
+        with open(path, "w") as f:
+            f.write('{"database": ')
+        p = subprocess.run([BIN, "--config", path, "serve", "--listen", "127.0.0.1:0"],
+                           capture_output=True, timeout=20)
+        err = p.stderr.decode()
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn(path, err)
+        self.assertNotIn("listening on", p.stdout.decode())
+        # JSON, but a staff member without an id.
+        cfg = example_config()
+        cfg["database"] = os.path.join(d, "c.db")
+        del cfg["staff"][1]["id"]
+        path = os.path.join(d, "config.json")
+        with open(path, "w") as f:
+            json.dump(cfg, f)
+        p = subprocess.run([BIN, "--config", path, "serve", "--listen", "127.0.0.1:0"],
+                           capture_output=True, timeout=20)
+        err = p.stderr.decode()
+        self.assertNotEqual(p.returncode, 0)
+        self.assertRegex(err, re.escape(path) + r".*staff\[1\]\.id")
+        self.assertNotIn("listening on", p.stdout.decode())
+        self.assertNotIn("Sanitizer", err)
+        self.assertFalse(os.path.exists(os.path.join(d, "c.db")), "a refused start created the database")
+
+
+if __name__ == "__main__":
+    unittest.main()
