@@ -75,7 +75,6 @@ void web_page_cookie(struct server *srv, struct http_pss *p)
 	char token[40];
 	int i;
 
-	(void)srv;
 	if (cookie_token(p->wsi, token, sizeof(token)) == 0)
 		return;
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
@@ -83,7 +82,8 @@ void web_page_cookie(struct server *srv, struct http_pss *p)
 	for (i = 0; i < 16; i++)
 		snprintf(token + 2 * i, 3, "%02x", raw[i]);
 	snprintf(p->set_cookie, sizeof(p->set_cookie),
-		 COOKIE "=%s; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax", token);
+		 COOKIE "=%s; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax%s", token,
+		 srv->cfg->tls_cert ? "; Secure" : "");
 }
 
 static const struct cfg_staff *staff_by_token(const struct cfg *c, const char *token)
@@ -233,13 +233,19 @@ static void welcome(struct server *srv, struct http_pss *p, const char *lang)
 	const struct cfg_community *com = &srv->cfg->communities[0];
 	const struct cfg_staff *s = p->staff_id[0] ? cfg_staff_find(srv->cfg, p->staff_id) : NULL;
 	json_t *o, *history = json_array();
+	const char *title = "";
 
 	(void)lang;
 	if (store_transcript_list(srv->store, "web", p->user, HISTORY, history_line, history) < 0)
 		log_warn("web: history unavailable: %s", store_errmsg(srv->store));
+	/* The configured page title names the centre; the community's name otherwise. */
+	if (srv->cfg->web.title && *srv->cfg->web.title)
+		title = srv->cfg->web.title;
+	else if (srv->cfg->ncommunities && com->name)
+		title = com->name;
 	o = json_pack("{s:s,s:{s:s,s:s},s:s,s:o}", "type", "welcome", "who", "kind",
-		      s ? "staff" : "resident", "name", s ? s->name : "", "title",
-		      com->name ? com->name : "", "history", history);
+		      s ? "staff" : "resident", "name", s ? s->name : "", "title", title, "history",
+		      history);
 	send_json(p, o);
 	p->greeted = 1;
 	/* Notices that waited for this visitor arrive now, after the history. */

@@ -71,8 +71,9 @@ class Gateway:
             line = self.proc.stdout.readline()
             if not line:
                 break
-            m = re.search(rb"listening on http://([0-9.]+):(\d+)", line)
+            m = re.search(rb"listening on https?://([0-9.]+):(\d+)", line)
             if m:
+                self.listen_line = line.decode("utf-8", "replace")
                 self.port = int(m.group(2))
                 self.listen_line = line.decode("utf-8", "replace").strip()
                 threading.Thread(target=self._drain, args=(self.proc.stdout,),
