@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "dialogs/utf8.h"
+
 void report_time(int64_t t, char *out, size_t len)
 {
 	struct tm tm;
@@ -19,7 +21,7 @@ void report_time(int64_t t, char *out, size_t len)
 	}
 	strftime(zone, sizeof(zone), "%z", &tm); /* +0800 -> +08:00 */
 	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d%.3s:%.2s", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, zone, zone + 3);
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, zone, zone + 3);
 }
 
 static json_t *str_or_null(const char *s)
@@ -91,7 +93,8 @@ json_t *report_order_json(struct store *s, const struct store_order *o, int with
 	json_object_set_new(j, "paid", json_boolean(o->receipt[0] != '\0'));
 	json_object_set_new(j, "receipt", str_or_null(o->receipt));
 	json_object_set_new(j, "paid_at", time_or_null(o->paid_at));
-	json_object_set_new(j, "accepted", o->accepted < 0 ? json_null() : json_boolean(o->accepted));
+	json_object_set_new(j, "accepted",
+	                    o->accepted < 0 ? json_null() : json_boolean(o->accepted));
 	json_object_set_new(j, "rating", o->rating ? json_integer(o->rating) : json_null());
 	json_object_set_new(j, "comment", str_or_null(o->comment));
 	json_object_set_new(j, "reason", str_or_null(o->reason));
@@ -124,7 +127,7 @@ json_t *report_outbox_json(const struct store_outbox *m)
 	return j;
 }
 
-static size_t char_width(unsigned int cp)
+static size_t char_width(uint32_t cp)
 {
 	/* Wide: CJK, Hangul, full-width forms; the rest of the BMP counts one column. */
 	if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
@@ -135,40 +138,13 @@ static size_t char_width(unsigned int cp)
 	return 1;
 }
 
-/* Decodes one UTF-8 character at S; returns its length (1 for a bad byte). */
-static size_t utf8_next(const char *s, unsigned int *cp)
-{
-	const unsigned char *u = (const unsigned char *)s;
-
-	if (u[0] < 0x80) {
-		*cp = u[0];
-		return 1;
-	}
-	if ((u[0] & 0xe0) == 0xc0 && (u[1] & 0xc0) == 0x80) {
-		*cp = ((u[0] & 0x1fu) << 6) | (u[1] & 0x3fu);
-		return 2;
-	}
-	if ((u[0] & 0xf0) == 0xe0 && (u[1] & 0xc0) == 0x80 && (u[2] & 0xc0) == 0x80) {
-		*cp = ((u[0] & 0x0fu) << 12) | ((u[1] & 0x3fu) << 6) | (u[2] & 0x3fu);
-		return 3;
-	}
-	if ((u[0] & 0xf8) == 0xf0 && (u[1] & 0xc0) == 0x80 && (u[2] & 0xc0) == 0x80 &&
-	    (u[3] & 0xc0) == 0x80) {
-		*cp = ((u[0] & 0x07u) << 18) | ((u[1] & 0x3fu) << 12) | ((u[2] & 0x3fu) << 6) |
-		      (u[3] & 0x3fu);
-		return 4;
-	}
-	*cp = 0xfffd;
-	return 1;
-}
-
 size_t report_width(const char *s)
 {
-	size_t w = 0;
-	unsigned int cp;
+	size_t len = strlen(s), p = 0, w = 0;
+	uint32_t cp;
 
-	while (*s) {
-		s += utf8_next(s, &cp);
+	while (p < len) {
+		p += utf8_next(s + p, len - p, &cp);
 		w += char_width(cp);
 	}
 	return w;
@@ -176,11 +152,11 @@ size_t report_width(const char *s)
 
 void report_cell(FILE *f, const char *s, size_t width)
 {
-	size_t w = 0, n;
-	unsigned int cp;
+	size_t len = strlen(s), p = 0, w = 0, n;
+	uint32_t cp;
 
-	while (*s) {
-		n = utf8_next(s, &cp);
+	while (p < len) {
+		n = utf8_next(s + p, len - p, &cp);
 		if (cp == '\n' || cp == '\t')
 			cp = ' ';
 		if (w + char_width(cp) > width)
@@ -188,9 +164,9 @@ void report_cell(FILE *f, const char *s, size_t width)
 		if (cp == ' ')
 			fputc(' ', f);
 		else
-			fwrite(s, 1, n, f);
+			fwrite(s + p, 1, n, f);
 		w += char_width(cp);
-		s += n;
+		p += n;
 	}
 	for (; w < width; w++)
 		fputc(' ', f);

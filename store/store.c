@@ -10,6 +10,7 @@
  * store_outbox.c.
  */
 #include "store/store_internal.h"
+#include "store/store_rows.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <jansson.h>
 
 #include "bot/config.h"
+#include "dialogs/buf.h"
 
 /* ---- helpers shared by the store files ----------------------------------- */
 
@@ -40,21 +42,7 @@ int store_failf(struct store *s, const char *fmt, ...)
 
 void store_copy(char *dst, size_t dstlen, const char *src)
 {
-	size_t n;
-
-	if (!dstlen)
-		return;
-	if (!src)
-		src = "";
-	n = strlen(src);
-	if (n >= dstlen) {
-		/* Back up over continuation bytes so the cut falls before a lead byte. */
-		n = dstlen - 1;
-		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-			n--;
-	}
-	memcpy(dst, src, n);
-	dst[n] = '\0';
+	buf_copy(dst, dstlen, src); /* one rule for cutting text to a field, store or not */
 }
 
 void store_col(sqlite3_stmt *st, int col, char *dst, size_t dstlen)
@@ -125,48 +113,13 @@ void store_stmt_done(struct store *s, sqlite3_stmt *st)
 	sqlite3_finalize(st);
 }
 
-static int bind_va(sqlite3_stmt *st, const char *fmt, va_list ap)
-{
-	int i, rc = SQLITE_OK;
-
-	for (i = 0; fmt[i] && rc == SQLITE_OK; i++) {
-		const char *t;
-		int64_t v;
-
-		switch (fmt[i]) {
-		case 't':
-			t = va_arg(ap, const char *);
-			rc = sqlite3_bind_text(st, i + 1, t ? t : "", -1, SQLITE_STATIC);
-			break;
-		case 'T':
-			t = va_arg(ap, const char *);
-			rc = t ? sqlite3_bind_text(st, i + 1, t, -1, SQLITE_STATIC)
-			       : sqlite3_bind_null(st, i + 1);
-			break;
-		case 'i':
-			rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-			break;
-		case 'n':
-			v = va_arg(ap, int64_t);
-			rc = v ? sqlite3_bind_int64(st, i + 1, v) : sqlite3_bind_null(st, i + 1);
-			break;
-		case 'd':
-			rc = sqlite3_bind_int(st, i + 1, va_arg(ap, int));
-			break;
-		default:
-			rc = SQLITE_MISUSE;
-		}
-	}
-	return rc == SQLITE_OK ? 0 : -1;
-}
-
 int store_bind(sqlite3_stmt *st, const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
-	rc = bind_va(st, fmt, ap);
+	rc = store_vbind(st, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -180,7 +133,7 @@ int store_run(struct store *s, const char *sql, const char *fmt, ...)
 	if (!st)
 		return -1;
 	va_start(ap, fmt);
-	rc = bind_va(st, fmt, ap);
+	rc = store_vbind(st, fmt, ap);
 	va_end(ap);
 	if (rc < 0) {
 		rc = store_fail(s);
@@ -336,29 +289,26 @@ static const char sql_kv_get[] = "SELECT value FROM kv WHERE key = ?1";
 static const char sql_kv_set[] = "INSERT INTO kv (key, value) VALUES (?1, ?2)"
                                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
+/* A caller's fixed-size text field, for a row reader to fill. */
+struct text_out {
+	char *p;
+	size_t len;
+};
+
+static int read_text(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	struct text_out *t = ud;
+
+	(void)s;
+	store_col(st, 0, t->p, t->len);
+	return 0;
+}
+
 int store_kv_get(struct store *s, const char *key, char *out, size_t outlen)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_kv_get);
-	int rc;
+	struct text_out t = {out, outlen};
 
-	if (!st)
-		return -1;
-	if (store_bind(st, "t", key) < 0) {
-		rc = store_fail(s);
-		goto out;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		store_col(st, 0, out, outlen);
-		rc = 1;
-	} else if (rc == SQLITE_DONE) {
-		rc = 0;
-	} else {
-		rc = store_fail(s);
-	}
-out:
-	store_stmt_done(s, st);
-	return rc;
+	return store_first(s, store_query(s, sql_kv_get, "t", key), read_text, &t);
 }
 
 int store_kv_set(struct store *s, const char *key, const char *value)
@@ -399,30 +349,17 @@ static const char sql_resident_get[] =
 static const char sql_resident_save[] = "UPDATE residents SET name = ?1, room = ?2, phone = ?3,"
                                         " lang = ?4, updated_at = ?5 WHERE id = ?6";
 
+static int read_id(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	(void)s;
+	*(int64_t *)ud = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
 /* 1 and *ID set when (channel, user) is known, 0 when not, <0 on error. */
 static int identity_find(struct store *s, const char *channel, const char *user, int64_t *id)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_identity_find);
-	int rc;
-
-	if (!st)
-		return -1;
-	if (store_bind(st, "tt", channel, user) < 0) {
-		rc = store_fail(s);
-		goto out;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		rc = 1;
-	} else if (rc == SQLITE_DONE) {
-		rc = 0;
-	} else {
-		rc = store_fail(s);
-	}
-out:
-	store_stmt_done(s, st);
-	return rc;
+	return store_first(s, store_query(s, sql_identity_find, "tt", channel, user), read_id, id);
 }
 
 int store_resident_ensure(struct store *s, const char *channel, const char *user, int64_t now,
@@ -453,34 +390,23 @@ int store_resident_ensure(struct store *s, const char *channel, const char *user
 	return 0;
 }
 
+static int read_resident(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	struct store_resident *out = ud;
+
+	(void)s;
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(st, 0);
+	store_col(st, 1, out->name, sizeof(out->name));
+	store_col(st, 2, out->room, sizeof(out->room));
+	store_col(st, 3, out->phone, sizeof(out->phone));
+	store_col(st, 4, out->lang, sizeof(out->lang));
+	return 0;
+}
+
 int store_resident_get(struct store *s, int64_t id, struct store_resident *out)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_resident_get);
-	int rc;
-
-	if (!st)
-		return -1;
-	if (store_bind(st, "i", id) < 0) {
-		rc = store_fail(s);
-		goto out;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		out->id = sqlite3_column_int64(st, 0);
-		store_col(st, 1, out->name, sizeof(out->name));
-		store_col(st, 2, out->room, sizeof(out->room));
-		store_col(st, 3, out->phone, sizeof(out->phone));
-		store_col(st, 4, out->lang, sizeof(out->lang));
-		rc = 1;
-	} else if (rc == SQLITE_DONE) {
-		rc = 0;
-	} else {
-		rc = store_fail(s);
-	}
-out:
-	store_stmt_done(s, st);
-	return rc;
+	return store_first(s, store_query(s, sql_resident_get, "i", id), read_resident, out);
 }
 
 int store_resident_save(struct store *s, const struct store_resident *r, int64_t now)
@@ -561,39 +487,32 @@ static const char sql_session_put[] =
 static const char sql_session_delete[] =
         "DELETE FROM sessions WHERE channel = ?1 AND chat = ?2 AND person = ?3";
 
+struct session_out {
+	char **state;
+	int64_t *updated_at;
+};
+
+static int read_session(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	const struct session_out *o = ud;
+	const char *t = (const char *)sqlite3_column_text(st, 0);
+
+	*o->state = strdup(t ? t : "");
+	if (!*o->state)
+		return store_failf(s, "out of memory");
+	if (o->updated_at)
+		*o->updated_at = sqlite3_column_int64(st, 1);
+	return 0;
+}
+
 int store_session_get(struct store *s, const char *channel, const char *chat, const char *person,
                       char **state, int64_t *updated_at)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_session_get);
-	int rc;
+	struct session_out o = {state, updated_at};
 
 	*state = NULL;
-	if (!st)
-		return -1;
-	if (store_bind(st, "ttt", channel, chat, person) < 0) {
-		rc = store_fail(s);
-		goto out;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-
-		*state = strdup(t ? t : "");
-		if (!*state) {
-			rc = store_failf(s, "out of memory");
-			goto out;
-		}
-		if (updated_at)
-			*updated_at = sqlite3_column_int64(st, 1);
-		rc = 1;
-	} else if (rc == SQLITE_DONE) {
-		rc = 0;
-	} else {
-		rc = store_fail(s);
-	}
-out:
-	store_stmt_done(s, st);
-	return rc;
+	return store_first(s, store_query(s, sql_session_get, "ttt", channel, chat, person),
+	                   read_session, &o);
 }
 
 int store_session_put(struct store *s, const char *channel, const char *chat, const char *person,

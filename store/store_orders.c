@@ -9,6 +9,7 @@
  * the feedback row, so callers see one plain struct.
  */
 #include "store/store_internal.h"
+#include "store/store_rows.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -76,8 +77,12 @@ static const char sql_fee_record[] =
 static const char sql_payment_record[] =
         "INSERT INTO payments (order_id, fen, receipt, \"by\", at) VALUES (?1, ?2, ?3, ?4, ?5)";
 
-static void read_order(sqlite3_stmt *st, struct store_order *o)
+/* A row reader (store_rows.h) filling the struct store_order at UD. */
+static int read_order(struct store *s, sqlite3_stmt *st, void *ud)
 {
+	struct store_order *o = ud;
+
+	(void)s;
 	memset(o, 0, sizeof(*o));
 	o->id = sqlite3_column_int64(st, 0);
 	store_col(st, 1, o->number, sizeof(o->number));
@@ -112,6 +117,7 @@ static void read_order(sqlite3_stmt *st, struct store_order *o)
 	o->accepted = sqlite3_column_int(st, 30);
 	o->rating = sqlite3_column_int(st, 31);
 	store_col(st, 32, o->comment, sizeof(o->comment));
+	return 0;
 }
 
 /* Takes the next number of NOW's local day; must run inside a transaction. */
@@ -181,47 +187,14 @@ int store_order_create(struct store *s, struct store_order *o, int64_t now, cons
 	return 0;
 }
 
-/* Steps ST, already bound, for at most one order, and gives ST back. */
-static int order_get(struct store *s, sqlite3_stmt *st, struct store_order *out)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc == SQLITE_ROW) {
-		read_order(st, out);
-		rc = 1;
-	} else if (rc == SQLITE_DONE) {
-		rc = 0;
-	} else {
-		rc = store_fail(s);
-	}
-	store_stmt_done(s, st);
-	return rc;
-}
-
 int store_order_get(struct store *s, const char *number, struct store_order *out)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_order_by_number);
-
-	if (!st)
-		return -1;
-	if (store_bind(st, "t", number) < 0) {
-		store_stmt_done(s, st);
-		return store_fail(s);
-	}
-	return order_get(s, st, out);
+	return store_first(s, store_query(s, sql_order_by_number, "t", number), read_order, out);
 }
 
 int store_order_get_id(struct store *s, int64_t id, struct store_order *out)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_order_by_id);
-
-	if (!st)
-		return -1;
-	if (store_bind(st, "i", id) < 0) {
-		store_stmt_done(s, st);
-		return store_fail(s);
-	}
-	return order_get(s, st, out);
+	return store_first(s, store_query(s, sql_order_by_id, "i", id), read_order, out);
 }
 
 int store_order_update(struct store *s, const struct store_order *o)
@@ -242,35 +215,34 @@ int store_order_update(struct store *s, const struct store_order *o)
 	return 0;
 }
 
+/* A caller's callback for each order of a list, and its argument. */
+struct order_walk {
+	store_order_cb cb;
+	void *ud;
+};
+
+static int walk_order(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	const struct order_walk *w = ud;
+	struct store_order o;
+
+	read_order(s, st, &o);
+	return w->cb(&o, w->ud) ? 1 : 0;
+}
+
 int store_orders_list(struct store *s, const struct store_order_filter *f, store_order_cb cb,
                       void *ud)
 {
 	static const struct store_order_filter all;
-	sqlite3_stmt *st;
-	struct store_order o;
-	int rc;
+	struct order_walk w = {cb, ud};
 
 	if (!f)
 		f = &all;
-	st = store_stmt(s, sql_orders_list);
-	if (!st)
-		return -1;
-	if (store_bind(st, "TTndd", f->status, f->assignee, f->resident_id, f->open_only ? 1 : 0,
-	               f->limit > 0 ? f->limit : -1) < 0) {
-		rc = store_fail(s);
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		read_order(st, &o);
-		if (cb(&o, ud)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	rc = rc == SQLITE_DONE ? 0 : store_fail(s);
-out:
-	store_stmt_done(s, st);
-	return rc;
+	return store_each(s,
+	                  store_query(s, sql_orders_list, "TTndd", f->status, f->assignee,
+	                              f->resident_id, f->open_only ? 1 : 0,
+	                              f->limit > 0 ? f->limit : -1),
+	                  walk_order, &w);
 }
 
 int store_event_add(struct store *s, int64_t order_id, int64_t at, const char *actor,
@@ -285,37 +257,34 @@ int store_event_add(struct store *s, int64_t order_id, int64_t at, const char *a
 	               : 0;
 }
 
+struct event_walk {
+	store_event_cb cb;
+	void *ud;
+};
+
+static int walk_event(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	const struct event_walk *w = ud;
+	struct store_event e;
+
+	(void)s;
+	memset(&e, 0, sizeof(e));
+	e.id = sqlite3_column_int64(st, 0);
+	e.at = sqlite3_column_int64(st, 1);
+	store_col(st, 2, e.actor, sizeof(e.actor));
+	store_col(st, 3, e.via, sizeof(e.via));
+	store_col(st, 4, e.action, sizeof(e.action));
+	store_col(st, 5, e.old_status, sizeof(e.old_status));
+	store_col(st, 6, e.new_status, sizeof(e.new_status));
+	store_col(st, 7, e.detail, sizeof(e.detail));
+	return w->cb(&e, w->ud) ? 1 : 0;
+}
+
 int store_events_list(struct store *s, int64_t order_id, store_event_cb cb, void *ud)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_events_list);
-	struct store_event e;
-	int rc;
+	struct event_walk w = {cb, ud};
 
-	if (!st)
-		return -1;
-	if (store_bind(st, "i", order_id) < 0) {
-		rc = store_fail(s);
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&e, 0, sizeof(e));
-		e.id = sqlite3_column_int64(st, 0);
-		e.at = sqlite3_column_int64(st, 1);
-		store_col(st, 2, e.actor, sizeof(e.actor));
-		store_col(st, 3, e.via, sizeof(e.via));
-		store_col(st, 4, e.action, sizeof(e.action));
-		store_col(st, 5, e.old_status, sizeof(e.old_status));
-		store_col(st, 6, e.new_status, sizeof(e.new_status));
-		store_col(st, 7, e.detail, sizeof(e.detail));
-		if (cb(&e, ud)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	rc = rc == SQLITE_DONE ? 0 : store_fail(s);
-out:
-	store_stmt_done(s, st);
-	return rc;
+	return store_each(s, store_query(s, sql_events_list, "i", order_id), walk_event, &w);
 }
 
 int store_feedback_accept(struct store *s, int64_t order_id, int accepted, int64_t now)

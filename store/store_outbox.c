@@ -9,6 +9,7 @@
  * sender talks to the network.
  */
 #include "store/store_internal.h"
+#include "store/store_rows.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,8 @@ static void read_row(sqlite3_stmt *st, struct store_outbox *m)
 	m->id = sqlite3_column_int64(st, 0);
 	store_col(st, 1, m->channel, sizeof(m->channel));
 	store_col(st, 2, m->chat, sizeof(m->chat));
-	m->payload = (char *)(uintptr_t)(payload ? payload : ""); /* NOLINT(performance-no-int-to-ptr) */
+	m->payload =
+	        (char *)(uintptr_t)(payload ? payload : ""); /* NOLINT(performance-no-int-to-ptr) */
 	m->attempts = sqlite3_column_int(st, 4);
 	m->next_at = sqlite3_column_int64(st, 5);
 	store_col(st, 6, m->status, sizeof(m->status));
@@ -65,63 +67,63 @@ static void read_row(sqlite3_stmt *st, struct store_outbox *m)
 	m->sent_at = sqlite3_column_int64(st, 9);
 }
 
-/* Streams the rows of ST (already bound) to CB and gives ST back. */
-static int stream_rows(struct store *s, sqlite3_stmt *st, store_outbox_cb cb, void *ud)
-{
-	struct store_outbox m;
-	int rc;
+/* A caller's callback for each row, and its argument. */
+struct outbox_walk {
+	store_outbox_cb cb;
+	void *ud;
+};
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		read_row(st, &m);
-		if (cb(&m, ud)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	rc = rc == SQLITE_DONE ? 0 : store_fail(s);
-	store_stmt_done(s, st);
-	return rc;
+static int walk_row(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	const struct outbox_walk *w = ud;
+	struct store_outbox m;
+
+	(void)s;
+	read_row(st, &m);
+	return w->cb(&m, w->ud) ? 1 : 0;
 }
 
-/* Reads every row of ST (already bound), gives ST back, then calls CB for each. */
+/* Rows read so far, each with its own copy of the payload. */
+struct outbox_rows {
+	struct store_outbox *rows;
+	size_t n, cap;
+};
+
+static int collect_row(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	struct outbox_rows *r = ud;
+
+	if (r->n == r->cap) {
+		size_t ncap = r->cap ? r->cap * 2 : 16;
+		struct store_outbox *grown = realloc(r->rows, ncap * sizeof(*grown));
+
+		if (!grown)
+			return store_failf(s, "out of memory");
+		r->rows = grown;
+		r->cap = ncap;
+	}
+	read_row(st, &r->rows[r->n]);
+	r->rows[r->n].payload = strdup(r->rows[r->n].payload);
+	if (!r->rows[r->n].payload)
+		return store_failf(s, "out of memory");
+	r->n++;
+	return 0;
+}
+
+/* Reads every row of ST (from store_query), gives ST back, then calls CB for each. */
 static int collect_rows(struct store *s, sqlite3_stmt *st, store_outbox_cb cb, void *ud)
 {
-	struct store_outbox *rows = NULL;
-	size_t n = 0, cap = 0, i;
-	int rc;
+	struct outbox_rows r = {NULL, 0, 0};
+	size_t i;
+	int rc = store_each(s, st, collect_row, &r);
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct store_outbox *r = realloc(rows, ncap * sizeof(*r));
-
-			if (!r) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			rows = r;
-			cap = ncap;
-		}
-		read_row(st, &rows[n]);
-		rows[n].payload = strdup(rows[n].payload);
-		if (!rows[n].payload) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		n++;
-	}
-	if (rc == SQLITE_NOMEM)
-		rc = store_failf(s, "out of memory");
-	else
-		rc = rc == SQLITE_DONE ? 0 : store_fail(s);
-	store_stmt_done(s, st);
-	for (i = 0; rc == 0 && i < n; i++) {
-		if (cb(&rows[i], ud))
+	for (i = 0; rc == 0 && i < r.n; i++) {
+		if (cb(&r.rows[i], ud))
 			break;
 	}
-	for (i = 0; i < n; i++)
-		free(rows[i].payload);
-	free(rows);
+	for (i = 0; i < r.n; i++)
+		free(r.rows[i].payload);
+	free(r.rows);
 	return rc;
 }
 
@@ -139,56 +141,29 @@ int store_outbox_add(struct store *s, const char *channel, const char *chat, con
 
 int store_outbox_due(struct store *s, int64_t now, int limit, store_outbox_cb cb, void *ud)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_outbox_due);
-
-	if (!st)
-		return -1;
-	if (store_bind(st, "id", now, limit > 0 ? limit : -1) < 0) {
-		store_stmt_done(s, st);
-		return store_fail(s);
-	}
-	return collect_rows(s, st, cb, ud);
+	return collect_rows(s, store_query(s, sql_outbox_due, "id", now, limit > 0 ? limit : -1),
+	                    cb, ud);
 }
 
 int store_outbox_pending_on(struct store *s, const char *channel, int limit, store_outbox_cb cb,
                             void *ud)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_outbox_pending_on);
-
-	if (!st)
-		return -1;
-	if (store_bind(st, "td", channel, limit > 0 ? limit : -1) < 0) {
-		store_stmt_done(s, st);
-		return store_fail(s);
-	}
-	return collect_rows(s, st, cb, ud);
+	return collect_rows(
+	        s, store_query(s, sql_outbox_pending_on, "td", channel, limit > 0 ? limit : -1), cb,
+	        ud);
 }
 
 int store_outbox_for_chat(struct store *s, const char *channel, const char *chat,
                           store_outbox_cb cb, void *ud)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_outbox_for_chat);
-
-	if (!st)
-		return -1;
-	if (store_bind(st, "tt", channel, chat) < 0) {
-		store_stmt_done(s, st);
-		return store_fail(s);
-	}
-	return collect_rows(s, st, cb, ud);
+	return collect_rows(s, store_query(s, sql_outbox_for_chat, "tt", channel, chat), cb, ud);
 }
 
 int store_outbox_list(struct store *s, int dead_only, store_outbox_cb cb, void *ud)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_outbox_list);
+	struct outbox_walk w = {cb, ud};
 
-	if (!st)
-		return -1;
-	if (store_bind(st, "d", dead_only ? 1 : 0) < 0) {
-		store_stmt_done(s, st);
-		return store_fail(s);
-	}
-	return stream_rows(s, st, cb, ud);
+	return store_each(s, store_query(s, sql_outbox_list, "d", dead_only ? 1 : 0), walk_row, &w);
 }
 
 /* Runs an UPDATE of one row by id; no such row is an error. */
