@@ -74,6 +74,12 @@ int hooks_begin(struct server *srv, struct http_pss *p, const char *path)
 		refuse(p, 404, "no such hook");
 		return 0;
 	}
+	if (lws_hdr_total_length(p->wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0 &&
+	    lws_hdr_total_length(p->wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
+		/* libwebsockets does not decode a chunked request body: say so, not wait. */
+		refuse(p, 411, "send the body with a Content-Length");
+		return 0;
+	}
 	if (!has_body(p->wsi))
 		hooks_complete(srv, p);
 	return 0;

@@ -124,10 +124,17 @@ static int write_response(struct lws *wsi, struct http_pss *p)
 						(int)strlen(p->cache[0] ? p->cache : "no-store"), &ptr,
 						end))
 			return -1;
+		/* 411: an unread chunked body follows; it must not be taken for a request. */
+		if (p->status == 411 &&
+		    lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+						(const unsigned char *)"close", 5, &ptr, end))
+			return -1;
 		if (lws_finalize_write_http_header(wsi, start, &ptr, end))
 			return -1;
 		p->headers_sent = 1;
-		if (!p->resp_len)
+		/* HEAD: the length of the body, but never the body (keep-alive clients would
+		 * read it as the next answer). */
+		if (!p->resp_len || lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0)
 			return lws_http_transaction_completed(wsi) ? -1 : 0;
 		lws_callback_on_writable(wsi);
 		return 0;
@@ -141,6 +148,8 @@ static int write_response(struct lws *wsi, struct http_pss *p)
 	    (int)n)
 		return -1;
 	p->resp_sent += n;
+	if (final && p->status == 411)
+		return -1; /* hang up, as announced */
 	if (final)
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	lws_callback_on_writable(wsi);
@@ -575,7 +584,7 @@ int cli_serve(struct cli_env *env)
 	struct sender_opts so;
 	struct server srv;
 	const char *listen = env->cfg->listen;
-	char host[256], err[512];
+	char host[256], shown[260], err[512];
 	int i, port, rc = 1;
 
 	for (i = 0; i < env->argc; i++) {
@@ -655,11 +664,20 @@ int cli_serve(struct cli_env *env)
 	lws_sul_schedule(srv.ctx, 0, &srv.sul_tick, tick_due, 1);
 	lws_sul_schedule(srv.ctx, 0, &srv.sul_web, web_due, WEB_POLL_US);
 
-	printf("concierge: listening on %s://%s:%d\n", env->cfg->tls_cert ? "https" : "http",
-	       strchr(host, ':') ? "[::1]" : (host[0] ? host : "0.0.0.0"), srv.port);
+	/* IPv6 literals go in brackets; a wildcard address is visited on loopback. */
+	if (strchr(host, ':'))
+		snprintf(shown, sizeof(shown), "[%s]", host);
+	else
+		snprintf(shown, sizeof(shown), "%s", host[0] ? host : "0.0.0.0");
+	printf("concierge: listening on %s://%s:%d\n", env->cfg->tls_cert ? "https" : "http", shown,
+	       srv.port);
+	if (!host[0] || strcmp(host, "0.0.0.0") == 0)
+		snprintf(shown, sizeof(shown), "127.0.0.1");
+	else if (strcmp(host, "::") == 0)
+		snprintf(shown, sizeof(shown), "[::1]");
 	if (env->cfg->web.enabled)
-		printf("concierge: web chat at %s://%s:%d/\n", env->cfg->tls_cert ? "https" : "http",
-		       strchr(host, ':') ? "[::1]" : (host[0] ? host : "127.0.0.1"), srv.port);
+		printf("concierge: web chat at %s://%s:%d/\n",
+		       env->cfg->tls_cert ? "https" : "http", shown, srv.port);
 	fflush(stdout);
 	log_info("server: listening on %s:%d (web %s, telegram %s, generic %s)",
 		 host[0] ? host : "*", srv.port, env->cfg->web.enabled ? "on" : "off",

@@ -64,8 +64,10 @@ struct http_pss {
 	char visitor[64];  /* hashed cookie: "v…" */
 	char user[96];     /* "v…" or "staff:ID" */
 	char staff_id[64];
+	char lang[8];      /* the page's language ("zh", "en"), a hint for the bot's */
 	int greeted;
 	struct buf rx;
+	int rx_skip;       /* the message being received is too large: drop it to its end */
 	struct ws_frame *tx_head, *tx_tail;
 };
 

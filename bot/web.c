@@ -276,6 +276,9 @@ static void on_hello(struct server *srv, struct http_pss *p, json_t *o)
 	} else {
 		snprintf(p->user, sizeof(p->user), "%s", p->visitor);
 	}
+	/* The browser's language: the bot answers in it until the visitor says otherwise. */
+	if (lang && (strncmp(lang, "zh", 2) == 0 || strncmp(lang, "en", 2) == 0))
+		snprintf(p->lang, sizeof(p->lang), "%.2s", lang);
 	welcome(srv, p, lang);
 }
 
@@ -304,6 +307,7 @@ static void on_say(struct server *srv, struct http_pss *p, json_t *o)
 	in->chat = strdup(p->user);
 	in->user = strdup(p->user);
 	in->text = strdup(text);
+	in->lang = p->lang[0] ? strdup(p->lang) : NULL;
 	in->callback = data && *data ? strdup(data) : NULL;
 	in->web_client_id = strdup(id);
 	in->web_record = 1;
@@ -391,15 +395,19 @@ int web_callback(struct server *srv, struct lws *wsi, enum lws_callback_reasons 
 		srv->conns = p;
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
-		if (p->rx.len + len > RX_MAX) {
+		if (!p->rx_skip && p->rx.len + len > RX_MAX) {
+			/* One answer for the whole message, however many pieces it comes in. */
 			send_error(p, NULL, "message too large");
 			buf_reset(&p->rx);
-			return 0;
+			p->rx_skip = 1;
 		}
-		buf_addn(&p->rx, in, len);
+		if (!p->rx_skip)
+			buf_addn(&p->rx, in, len);
 		if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
 			return 0;
-		on_frame(srv, p);
+		if (!p->rx_skip)
+			on_frame(srv, p);
+		p->rx_skip = 0;
 		buf_reset(&p->rx);
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:

@@ -9,6 +9,7 @@ reason.
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,6 +36,7 @@ class Server(unittest.TestCase):
         gw = self.start()
         self.assertRegex(gw.listen_line, r"listening on http://127\.0\.0\.1:%d\b" % gw.port)
         self.assertNotEqual(gw.port, 0)
+        self.assertEqual(gw.stop(), 0)
         gw.assert_clean(self)
 
     def test_healthz(self):
@@ -50,6 +52,7 @@ class Server(unittest.TestCase):
         self.assertIsInstance(h["outbox"]["pending"], int)
         self.assertNotIsInstance(h["outbox"]["pending"], bool)
         self.assertEqual(h["outbox"]["pending"], 0)
+        self.assertEqual(gw.stop(), 0)
         gw.assert_clean(self)
 
     def test_wrong_requests(self):
@@ -70,6 +73,20 @@ class Server(unittest.TestCase):
         # The server still answers properly afterwards.
         status, _ = gw.get_json("/healthz")
         self.assertEqual(status, 200)
+        self.assertEqual(gw.stop(), 0)
+        gw.assert_clean(self)
+
+    def test_web_switched_off(self):
+        gw = self.start({"channels": {"web": {"enabled": False}}})
+        status, headers, _ = gw.request("GET", "/")
+        self.assertEqual(status, 404)
+        self.assertNotIn("set-cookie", headers)
+        _, h = gw.get_json("/healthz")
+        self.assertEqual(h["channels"]["web"]["state"], "off")
+        from gateway import WebSocket
+        with self.assertRaises(ConnectionError):
+            WebSocket("127.0.0.1", gw.port, "/ws/chat")
+        self.assertEqual(gw.stop(), 0)
         gw.assert_clean(self)
 
     def test_keepalive_after_refused_post(self):
@@ -86,7 +103,18 @@ class Server(unittest.TestCase):
             resp = conn.getresponse()
             self.assertEqual(resp.status, 200, path)
             self.assertEqual(json.loads(resp.read())["database"], "ok")
+        # HEAD answers the headers only, so the next answer on the connection is intact.
+        for path in ("/", "/healthz", "/no/such/page"):
+            conn.request("HEAD", path)
+            resp = conn.getresponse()
+            self.assertEqual(resp.read(), b"")
+            self.assertIn(resp.status, (200, 404), path)
+            conn.request("GET", "/healthz")
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, 200, path)
+            self.assertEqual(json.loads(resp.read())["database"], "ok")
         conn.close()
+        self.assertEqual(gw.stop(), 0)
         gw.assert_clean(self)
 
     def test_sigterm_with_open_websocket(self):
@@ -127,10 +155,41 @@ class Server(unittest.TestCase):
         self.assertEqual(gw.outbox(dead=True), [])
         status, h = gw.get_json("/healthz")
         self.assertEqual(h.get("handled"), 0)
+        self.assertEqual(gw.stop(), 0)
         gw.assert_clean(self)
+
+    def test_listen_ipv6(self):
+        import socket
+        try:
+            probe = socket.socket(socket.AF_INET6)
+            probe.bind(("::1", 0))
+            probe.close()
+        except OSError:
+            self.skipTest("no IPv6 loopback here")
+        d = tempfile.mkdtemp(prefix="concierge-it-")
+        self.addCleanup(shutil.rmtree, d, True)
+        cfg = os.path.join(HERE, "..", "..", "config.example.json")
+        p = subprocess.Popen([BIN, "--config", cfg, "--db", os.path.join(d, "c.db"), "serve",
+                              "--listen", "[::1]:0"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        try:
+            line = p.stdout.readline().decode()
+            m = re.search(r"listening on http://\[::1\]:(\d+)", line)
+            self.assertTrue(m, line)
+            import http.client
+            conn = http.client.HTTPConnection("::1", int(m.group(1)), timeout=5)
+            conn.request("GET", "/healthz")
+            self.assertEqual(conn.getresponse().status, 200)
+            conn.close()
+        finally:
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=10)
+        self.assertEqual(p.returncode, 0)
+        self.assertNotIn("Sanitizer", err.decode())
 
     def test_bad_listen(self):
         d = tempfile.mkdtemp(prefix="concierge-it-")
+        self.addCleanup(shutil.rmtree, d, True)
         db = os.path.join(d, "c.db")
         cfg = os.path.join(HERE, "..", "..", "config.example.json")
         for bad in ("nonsense", "127.0.0.1:99999", "127.0.0.1:", "127.0.0.1:80x", "127.0.0.1:-1"):
@@ -150,6 +209,7 @@ class Server(unittest.TestCase):
     def test_listen_in_use(self):
         gw = self.start()
         d = tempfile.mkdtemp(prefix="concierge-it-")
+        self.addCleanup(shutil.rmtree, d, True)
         cfg = os.path.join(HERE, "..", "..", "config.example.json")
         p = subprocess.run([BIN, "--config", cfg, "--db", os.path.join(d, "c.db"), "serve",
                             "--listen", "127.0.0.1:%d" % gw.port],
@@ -161,6 +221,7 @@ class Server(unittest.TestCase):
 
     def test_bad_config(self):
         d = tempfile.mkdtemp(prefix="concierge-it-")
+        self.addCleanup(shutil.rmtree, d, True)
         # Not JSON at all.
         path = os.path.join(d, "broken.json")
         with open(path, "w") as f:
@@ -169,7 +230,7 @@ class Server(unittest.TestCase):
                            capture_output=True, timeout=20)
         err = p.stderr.decode()
         self.assertNotEqual(p.returncode, 0)
-        self.assertIn(path, err)
+        self.assertRegex(err, re.escape(path) + r":\S*\s*\w+")  # the path, then why
         self.assertNotIn("listening on", p.stdout.decode())
         # JSON, but a staff member without an id.
         cfg = example_config()

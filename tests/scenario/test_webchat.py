@@ -1,0 +1,309 @@
+"""The web chat as residents and staff use it: the page at / and its websocket.
+
+Each test starts the real gateway (the sanitizer build) with the example
+configuration and plays visitors with the minimal websocket client in
+gateway.py: a resident files an order end to end, comes back and finds the
+conversation, a staff member takes the order from the same page with a
+personal link, and notices reach the resident's open page live, including
+those written by another process (a technician at the desk terminal).
+"""
+import json
+import re
+import socket
+import time
+import unittest
+
+from gateway import Gateway, WebChat, WebSocket
+
+ORDER_RE = re.compile(r"\d{6}-\d{3,}")
+INTAKE = ["/repair", "厨房水管漏水", "3-2-501", "李伟", "13800138000", "今天下午3点"]
+ASK_NAME = "请问怎么称呼您"
+SUMMARY = "请核对您的需求"
+CREATED = "已为您登记，工单号"
+PING = "【新工单】"
+WANG_TOKEN = "demo-wang-token"
+
+
+def texts(messages):
+    return [m.get("text", "") for m in messages]
+
+
+def recv_until(ws, predicate, timeout=5.0, what="a message"):
+    """Reads frames until PREDICATE(frame) is true; returns (frame, everything read)."""
+    seen = []
+    deadline = time.time() + timeout
+    while True:
+        left = deadline - time.time()
+        if left <= 0:
+            raise AssertionError("no %s within %.1fs; got %r" % (what, timeout, seen))
+        try:
+            m = ws.recv(timeout=left)
+        except socket.timeout:
+            continue
+        seen.append(m)
+        if predicate(m):
+            return m, seen
+
+
+class WebChatTest(unittest.TestCase):
+    def setUp(self):
+        self.gw = Gateway()
+        self.addCleanup(self.gw.close)
+        self.gw.start()
+
+    def tearDown(self):
+        # Stop first so leak reports reach stderr, then look for sanitizer reports.
+        self.assertEqual(self.gw.stop(), 0)
+        self.gw.assert_clean(self)
+
+    def visitor(self):
+        v = self.gw.web()
+        self.addCleanup(v.close)
+        return v
+
+    def file_order(self, v):
+        """The README's request, answered line by line, then the confirm button."""
+        replies = []
+        for text in INTAKE:
+            got = v.say(text)
+            self.assertTrue(got, "no reply to %r" % text)
+            replies.extend(got)
+        summary = replies[-1]
+        self.assertIn(SUMMARY, summary["text"])
+        self.assertIn("yes", [b["data"] for b in summary["buttons"]])
+        yes = [b for b in summary["buttons"] if b["data"] == "yes"][0]
+        done = v.say(yes["label"], data="yes")
+        created = [m for m in done if CREATED in m["text"]]
+        self.assertTrue(created, texts(done))
+        return ORDER_RE.search(created[0]["text"]).group(0)
+
+    # ---- the page ---------------------------------------------------------------------
+
+    def test_page_sets_cookie_and_csp(self):
+        status, headers, body = self.gw.request("GET", "/")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("text/html"))
+        self.assertIn(b"<html", body.lower())
+        cookie = headers.get("set-cookie", "")
+        self.assertRegex(cookie, r"^cc_visitor=[0-9a-f]{32};")
+        self.assertIn("HttpOnly", cookie)
+        self.assertIn("SameSite", cookie)
+        csp = headers.get("content-security-policy", "")
+        self.assertIn("default-src 'self'", csp)
+        self.assertIn("frame-ancestors 'none'", csp)
+        # A returning visitor keeps the cookie it has.
+        status, headers, _ = self.gw.request("GET", "/", headers={"Cookie": cookie.split(";")[0]})
+        self.assertEqual(status, 200)
+        self.assertNotIn("set-cookie", headers)
+        # Two new visitors are two people.
+        _, other, _ = self.gw.request("GET", "/")
+        self.assertNotEqual(other["set-cookie"].split(";")[0], cookie.split(";")[0])
+        # The page's script and style are served too.
+        for asset in re.findall(rb'(?:src|href)="(/[^"]+\.(?:js|css))"', body):
+            status, _, _ = self.gw.request("GET", asset.decode())
+            self.assertEqual(status, 200, asset)
+
+    def test_file_order_end_to_end(self):
+        v = self.visitor()
+        welcome = v.connect()
+        self.assertEqual(welcome["who"]["kind"], "resident")
+        self.assertEqual(welcome["history"], [])
+        self.assertEqual(welcome["title"], self.gw.config["channels"]["web"]["title"])
+        num = self.file_order(v)
+
+        orders = self.gw.orders()
+        self.assertEqual(len(orders), 1)
+        o = orders[0]
+        self.assertEqual(o["number"], num)
+        self.assertEqual(o["status"], "pending")
+        self.assertEqual(o["category"], "repair")
+        self.assertEqual(o["description"], "厨房水管漏水")
+        self.assertEqual(o["room"], "3-2-501")
+        self.assertEqual(o["contact_name"], "李伟")
+        self.assertEqual(o["phone"], "13800138000")
+        self.assertEqual(o["preferred_time"], "今天下午3点")
+        self.assertTrue(o["resident"].startswith("web:"), o["resident"])
+        self.assertIsNone(o["assignee"])
+        # The store knows the visitor by a hash, never by the cookie itself.
+        token = v.cookie.split("=", 1)[1]
+        self.assertNotIn(token, json.dumps(orders))
+        shown = self.gw.order(num)
+        self.assertTrue(shown["events"])
+
+        # Coming back with the same cookie brings the conversation back.
+        v.close()
+        again = WebChat(self.gw, cookie=v.cookie)
+        self.addCleanup(again.close)
+        history = again.connect()["history"]
+        mine = [h["text"] for h in history if h["from"] == "me"]
+        bots = [h for h in history if h["from"] == "bot"]
+        self.assertEqual(mine[:len(INTAKE)], INTAKE)
+        self.assertEqual(len(mine), len(INTAKE) + 1)  # and the pressed button's label
+        self.assertTrue(any(CREATED in h["text"] and num in h["text"] for h in bots))
+        summary = [h for h in bots if SUMMARY in h["text"]]
+        self.assertTrue(summary)
+        self.assertIn("yes", [b["data"] for b in summary[-1].get("buttons", [])])
+        self.assertTrue(all(isinstance(h["at"], int) for h in history))
+        # The page's own ids come back, so it can tell what arrived.
+        self.assertTrue(all(h.get("id") for h in history if h["from"] == "me"))
+
+        # Somebody else sees nothing of it.
+        stranger = self.visitor()
+        self.assertEqual(stranger.connect()["history"], [])
+
+    def test_same_message_id_is_stored_once(self):
+        v = self.visitor()
+        v.connect()
+        v.say("/repair")
+        frame = {"type": "say", "id": "dup-1", "text": "厨房水管漏水"}
+        v.ws.send(frame)
+        m, first = recv_until(v.ws, lambda m: m.get("type") == "ack" and m["id"] == "dup-1",
+                              what="the first ack")
+        # The page did not see the ack in time and sends it again.
+        v.ws.send(frame)
+        m, second = recv_until(v.ws, lambda m: m.get("type") == "ack" and m["id"] == "dup-1",
+                               what="the second ack")
+        # Collect the replies; the description must have been taken once only, so
+        # the next answer is the room, followed by the question for a name.
+        got = v.say("3-2-501")
+        self.assertTrue(any(ASK_NAME in t for t in texts(got)), texts(first + second + got))
+        v.close()
+        history = WebChat(self.gw, cookie=v.cookie)
+        self.addCleanup(history.close)
+        lines = history.connect()["history"]
+        mine = [h["text"] for h in lines if h["from"] == "me"]
+        self.assertEqual(mine, ["/repair", "厨房水管漏水", "3-2-501"])
+        self.assertEqual(sum(1 for h in lines if h.get("id") == "dup-1"), 1)
+        # One question for the room, not two.
+        asked_room = [h for h in lines if h["from"] == "bot" and "房号" in h["text"]]
+        self.assertEqual(len(asked_room), 1, [h["text"] for h in lines])
+
+    def test_page_language_is_a_hint(self):
+        """An English browser is answered in English; Chinese typed there still in Chinese."""
+        v = self.visitor()
+        v.connect(lang="en")
+        got = texts(v.say("/repair"))
+        self.assertTrue(any("repair" in t for t in got), got)
+        self.assertFalse(any("报修" in t or "维修" in t for t in got), got)
+        w = self.visitor()
+        w.connect(lang="en")
+        got = texts(w.say("报修"))
+        self.assertTrue(any("登记维修服务" in t for t in got), got)
+
+    def test_no_cookie_is_refused(self):
+        ws = WebSocket("127.0.0.1", self.gw.port, "/ws/chat")
+        self.addCleanup(ws.close)
+        ws.send({"type": "hello", "lang": "zh"})
+        m = ws.recv(timeout=5)
+        self.assertEqual(m["type"], "error", m)
+        self.assertTrue(m.get("message"))
+        # And nothing it says is taken.
+        ws.send({"type": "say", "id": "x1", "text": "/repair"})
+        m = ws.recv(timeout=5)
+        self.assertEqual(m["type"], "error", m)
+        self.assertEqual(self.gw.orders(), [])
+
+    def test_bad_frames(self):
+        v = self.visitor()
+        v.connect()
+        for frame in ("not json", {"no": "type"}, {"type": "dance"},
+                      {"type": "say", "text": "no id"}, {"type": "say", "id": "x" * 100, "text": "a"}):
+            v.ws.send(frame)
+            m = v.ws.recv(timeout=5)
+            self.assertEqual(m["type"], "error", (frame, m))
+        # A message over the limit gets one answer, however many pieces it arrives in.
+        v.ws.send({"type": "say", "id": "huge", "text": "漏" * 30000})
+        m = v.ws.recv(timeout=5)
+        self.assertEqual(m["type"], "error")
+        self.assertIn("too large", m["message"])
+        # Still alive and talking afterwards, and nothing else was said in between.
+        got = v.say("/repair")
+        self.assertTrue(got)
+        self.assertNotIn("error", [x.get("type") for x in got])
+
+    def test_other_origin_refused(self):
+        cookie = WebChat(self.gw).cookie
+        with self.assertRaises(ConnectionError):
+            WebSocket("127.0.0.1", self.gw.port, "/ws/chat",
+                      {"Cookie": cookie, "Origin": "http://evil.example"})
+        with self.assertRaises(ConnectionError):
+            WebSocket("127.0.0.1", self.gw.port, "/ws/chat",
+                      {"Cookie": cookie, "Origin": "http://127.0.0.1:%d.evil.example" % self.gw.port})
+        ok = WebSocket("127.0.0.1", self.gw.port, "/ws/chat",
+                       {"Cookie": cookie, "Origin": "http://127.0.0.1:%d" % self.gw.port})
+        self.addCleanup(ok.close)
+        ok.send({"type": "hello", "lang": "zh"})
+        self.assertEqual(ok.recv(timeout=5)["type"], "welcome")
+        # Only /ws/chat speaks websocket.
+        with self.assertRaises(ConnectionError):
+            WebSocket("127.0.0.1", self.gw.port, "/ws/other", {"Cookie": cookie})
+
+    # ---- staff on the same page ------------------------------------------------------------
+
+    def test_wrong_staff_token(self):
+        ws = WebSocket("127.0.0.1", self.gw.port, "/ws/chat")
+        self.addCleanup(ws.close)
+        ws.send({"type": "hello", "lang": "zh", "staff": "demo-wang-token-x"})
+        m = ws.recv(timeout=5)
+        self.assertEqual(m["type"], "error", m)
+        ws.send({"type": "say", "id": "s1", "text": "/orders"})
+        self.assertEqual(ws.recv(timeout=5)["type"], "error")
+
+    def test_staff_takes_order_and_resident_hears_live(self):
+        v = self.visitor()
+        v.connect()
+        num = self.file_order(v)
+
+        staff = WebChat(self.gw, staff_token=WANG_TOKEN)
+        self.addCleanup(staff.close)
+        welcome = staff.connect()
+        self.assertEqual(welcome["who"]["kind"], "staff")
+        self.assertEqual(welcome["who"]["name"], "王师傅")
+        # The dispatch ping waited in the outbox and arrives on connect.
+        seen = [h for h in welcome["history"] if h["from"] == "bot"]
+        if not any(PING in h["text"] and num in h["text"] for h in seen):
+            ping, _ = recv_until(staff.ws, lambda m: m.get("type") == "message"
+                                 and PING in m["text"] and num in m["text"],
+                                 what="the dispatch ping")
+        else:
+            ping = [h for h in seen if PING in h["text"]][-1]
+        self.assertIn("138****8000", ping["text"])
+        self.assertNotIn("13800138000", ping["text"])
+        self.assertIn("/accept " + num, [b["data"] for b in ping.get("buttons", [])])
+
+        staff.say("/accept " + num)
+        notice, _ = recv_until(v.ws, lambda m: m.get("type") == "message"
+                               and "已由 王师傅 接单" in m["text"], what="the accept notice")
+        self.assertIn(num, notice["text"])
+        o = self.gw.order(num)
+        self.assertEqual(o["status"], "assigned")
+        self.assertEqual(o["assignee"], "wang")
+
+        # The technician at the desk sets the time; the open page hears it within
+        # a couple of seconds, through the server's polling of the outbox.
+        rc, out, err = self.gw.cli("chat", "--as", "staff:wang", stdin="/eta %s 15:00\n" % num)
+        self.assertEqual(rc, 0, err)
+        t0 = time.time()
+        eta, _ = recv_until(v.ws, lambda m: m.get("type") == "message" and "15:00" in m["text"],
+                            timeout=3.0, what="the /eta notice")
+        self.assertLess(time.time() - t0, 3.0)
+        self.assertIn(num, eta["text"])
+        self.assertEqual(self.gw.order(num)["status"], "scheduled")
+        # Delivered to the page: nothing for the visitor waits in the outbox.
+        chat = "web"
+        left = [r for r in self.gw.outbox() if r["channel"] == chat
+                and not r["chat"].startswith("staff:")]
+        self.assertEqual(left, [])
+
+    def test_health_counts_pages(self):
+        v = self.visitor()
+        v.connect()
+        _, h = self.gw.get_json("/healthz")
+        self.assertEqual(h["web_clients"], 1)
+        v.close()
+        self.gw.wait(lambda: self.gw.get_json("/healthz")[1]["web_clients"] == 0, timeout=5,
+                     what="the closed page to be forgotten")
+
+
+if __name__ == "__main__":
+    unittest.main()
