@@ -332,6 +332,29 @@ static void web_due(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(srv->ctx, 0, &srv->sul_web, web_due, WEB_POLL_US);
 }
 
+static int add_count(const char *channel, int64_t pending, int64_t dead, void *ud)
+{
+	json_t *by = ud;
+
+	json_object_set_new(by, channel, json_pack("{s:I,s:I}", "pending", (json_int_t)pending,
+						    "dead", (json_int_t)dead));
+	return 0;
+}
+
+/*
+ * Outbox depth, in all and per channel: terminal and web rows wait for their
+ * reader to come back, so only the network channels' queues say whether
+ * delivery keeps up.
+ */
+static json_t *outbox_counts(struct server *srv, int64_t depth)
+{
+	json_t *by = json_object();
+
+	if (store_outbox_counts(srv->store, add_count, by) < 0)
+		log_warn("store: outbox counts: %s", store_errmsg(srv->store));
+	return json_pack("{s:I,s:o}", "pending", (json_int_t)depth, "by_channel", by);
+}
+
 /* ---- /healthz ------------------------------------------------------------------------ */
 
 static void health(struct server *srv, struct http_pss *p)
@@ -364,7 +387,7 @@ static void health(struct server *srv, struct http_pss *p)
 	json_object_set_new(o, "database",
 			    json_string(db_ok ? "ok" : store_errmsg(srv->store)));
 	json_object_set_new(o, "channels", ch);
-	json_object_set_new(o, "outbox", json_pack("{s:I}", "pending", (json_int_t)depth));
+	json_object_set_new(o, "outbox", outbox_counts(srv, depth));
 	json_object_set_new(o, "handled", json_integer(srv->handled));
 	json_object_set_new(o, "web_clients", json_integer(0));
 	{

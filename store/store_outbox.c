@@ -196,6 +196,32 @@ int store_outbox_revive(struct store *s, int64_t id, int64_t now)
 	return store_run(s, sql_outbox_revive, "ii", id < 0 ? (int64_t)-1 : id, now);
 }
 
+static const char sql_outbox_counts[] =
+        "SELECT channel, sum(status = 'pending'), sum(status = 'dead') FROM outbox"
+        " WHERE status <> 'sent' GROUP BY channel ORDER BY channel";
+
+struct counts_ctx {
+	store_count_cb cb;
+	void *ud;
+};
+
+static int count_row(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	struct counts_ctx *c = ud;
+	const char *channel = (const char *)sqlite3_column_text(st, 0);
+
+	(void)s;
+	return c->cb(channel ? channel : "", sqlite3_column_int64(st, 1),
+	             sqlite3_column_int64(st, 2), c->ud);
+}
+
+int store_outbox_counts(struct store *s, store_count_cb cb, void *ud)
+{
+	struct counts_ctx c = {cb, ud};
+
+	return store_each(s, store_query(s, sql_outbox_counts, ""), count_row, &c);
+}
+
 int store_outbox_depth(struct store *s, int64_t *n)
 {
 	sqlite3_stmt *st = store_stmt(s, sql_outbox_depth);

@@ -52,6 +52,26 @@ class Server(unittest.TestCase):
         self.assertIsInstance(h["outbox"]["pending"], int)
         self.assertNotIsInstance(h["outbox"]["pending"], bool)
         self.assertEqual(h["outbox"]["pending"], 0)
+        self.assertEqual(h["outbox"]["by_channel"], {})
+        self.assertEqual(gw.stop(), 0)
+        gw.assert_clean(self)
+
+    def test_healthz_outbox_per_channel(self):
+        """An operator sees which queue holds what: a terminal resident's
+        replies wait for that resident, dispatch pings for each staff member."""
+        gw = self.start()
+        rc, _, err = gw.cli("chat", "--as", "resident:li", stdin="/repair\n厨房水管漏水\n"
+                            "3-2-501\n李伟\n13800138000\n尽快\nyes\n")
+        self.assertEqual(rc, 0, err)
+        _, h = gw.get_json("/healthz")
+        by = h["outbox"]["by_channel"]
+        staff = len(gw.config["staff"])
+        self.assertEqual(by["terminal"], {"pending": staff, "dead": 0})
+        self.assertEqual(h["outbox"]["pending"], sum(c["pending"] for c in by.values()))
+        rc, out, _ = gw.cli("chat", "--as", "staff:wang", stdin="")
+        self.assertIn("【新工单】", out)
+        _, h = gw.get_json("/healthz")
+        self.assertEqual(h["outbox"]["by_channel"]["terminal"]["pending"], staff - 1)
         self.assertEqual(gw.stop(), 0)
         gw.assert_clean(self)
 
