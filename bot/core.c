@@ -141,8 +141,19 @@ static int queue_one(struct core *c, const char *channel, const char *chat, cons
 	return store_outbox_add(c->store, channel, chat, payload, now, NULL);
 }
 
-int core_send(struct core *c, const char *channel, const char *chat, const char *text,
-	      const struct msg_button *buttons, int nbuttons, int64_t now)
+/*
+ * A technician is pinged about work that needs a skill only if they have it;
+ * dispatchers and supervisors see every order.
+ */
+static int concerns(const struct cfg_staff *s, const char *skill)
+{
+	return !skill || !*skill || strcmp(s->role, "technician") != 0 ||
+	       cfg_staff_has_skill(s, skill);
+}
+
+/* core_send(), where a "staff" chat on terminal or web reaches only those SKILL concerns. */
+static int send_for(struct core *c, const char *channel, const char *chat, const char *skill,
+		    const char *text, const struct msg_button *buttons, int nbuttons, int64_t now)
 {
 	char *payload = payload_json(text, buttons, nbuttons);
 	char who[96];
@@ -156,6 +167,8 @@ int core_send(struct core *c, const char *channel, const char *chat, const char 
 		for (i = 0; i < c->cfg->nstaff && rc == 0; i++) {
 			if (strcmp(channel, "web") == 0 && !c->cfg->staff[i].token)
 				continue;
+			if (!concerns(&c->cfg->staff[i], skill))
+				continue;
 			snprintf(who, sizeof(who), "staff:%s", c->cfg->staff[i].id);
 			rc = queue_one(c, channel, who, payload, now);
 		}
@@ -164,6 +177,12 @@ int core_send(struct core *c, const char *channel, const char *chat, const char 
 	}
 	free(payload);
 	return rc;
+}
+
+int core_send(struct core *c, const char *channel, const char *chat, const char *text,
+	      const struct msg_button *buttons, int nbuttons, int64_t now)
+{
+	return send_for(c, channel, chat, NULL, text, buttons, nbuttons, now);
 }
 
 int core_reply(struct core_req *r, const char *text, const struct msg_button *b, int nb)
@@ -244,24 +263,48 @@ int core_notify_supervisors(struct core *c, const char *text, int64_t now)
 	return rc;
 }
 
-int core_notify_staff_chats(struct core *c, const char *text, const struct msg_button *b,
-			    int nb, int64_t now)
+/*
+ * A Telegram group upgraded to a supergroup has a new ID while the
+ * configuration still names the old one; the sender records the move under
+ * "<channel>.moved:<old>" when the platform answers with the new ID, so only
+ * the first message after the upgrade is refused.
+ */
+static const char *current_chat(struct core *c, const char *channel, const char *chat,
+				char *buf, size_t len)
+{
+	char key[160];
+
+	snprintf(key, sizeof(key), "%s.moved:%s", channel, chat);
+	if (store_kv_get(c->store, key, buf, len) == 1 && buf[0])
+		return buf;
+	return chat;
+}
+
+int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
+			    const struct msg_button *b, int nb, int64_t now)
 {
 	const struct cfg_community *com = &c->cfg->communities[0];
 	int rc = 0, telegram_done = 0;
+	char moved[96];
 	size_t i;
 
 	for (i = 0; rc == 0 && i < com->nstaff_chats; i++) {
-		if (!channel_on(c->cfg, com->staff_chats[i].channel))
+		const char *ch = com->staff_chats[i].channel;
+
+		if (!channel_on(c->cfg, ch))
 			continue;
-		if (strcmp(com->staff_chats[i].channel, "telegram") == 0)
+		if (strcmp(ch, "telegram") == 0)
 			telegram_done = 1;
-		rc = core_send(c, com->staff_chats[i].channel, com->staff_chats[i].chat, text, b,
-			       nb, now);
+		rc = send_for(c, ch,
+			      current_chat(c, ch, com->staff_chats[i].chat, moved, sizeof(moved)),
+			      skill, text, b, nb, now);
 	}
 	if (rc == 0 && !telegram_done && c->cfg->telegram.enabled && c->cfg->telegram.staff_chat &&
 	    *c->cfg->telegram.staff_chat)
-		rc = core_send(c, "telegram", c->cfg->telegram.staff_chat, text, b, nb, now);
+		rc = core_send(c, "telegram",
+			       current_chat(c, "telegram", c->cfg->telegram.staff_chat, moved,
+					    sizeof(moved)),
+			       text, b, nb, now);
 	return rc;
 }
 
@@ -405,7 +448,7 @@ static int dispatch_ping(struct core *c, const struct store_order *o, int64_t no
 	snprintf(data, sizeof(data), "/accept %s", o->number);
 	b[0].label = dlg_msg(lang, M_BTN_ACCEPT_ORDER);
 	b[0].data = data;
-	rc = t.failed ? -1 : core_notify_staff_chats(c, buf_str(&t), b, 1, now);
+	rc = t.failed ? -1 : core_notify_staff_chats(c, it ? it->skill : NULL, buf_str(&t), b, 1, now);
 	buf_release(&t);
 	return rc;
 }
@@ -778,9 +821,10 @@ static void trim(const char *in, char *out, size_t len)
 
 /*
  * "/start PAYLOAD" is how Telegram opens a private chat from a group's link:
- * the payload names what the resident wanted there.
+ * the payload names what the resident wanted there. Returns 1 when TEXT was
+ * such a "/start" (and is now the command it stands for).
  */
-static void start_payload(const struct core_req *r, char *text, size_t len)
+static int start_payload(const struct core_req *r, char *text, size_t len)
 {
 	static const struct {
 		const char *payload, *command;
@@ -790,19 +834,44 @@ static void start_payload(const struct core_req *r, char *text, size_t len)
 	size_t i;
 
 	if (strncmp(text, "/start", 6) != 0 || (text[6] && text[6] != ' '))
-		return;
+		return 0;
 	arg = text + 6;
 	while (*arg == ' ')
 		arg++;
 	if (r->staff && *arg >= '0' && *arg <= '9')
-		return; /* a staff member's "/start N": work on order N started */
+		return 0; /* a staff member's "/start N": work on order N started */
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		if (strcmp(arg, map[i].payload) == 0) {
 			buf_copy(text, len, map[i].command);
-			return;
+			return 1;
 		}
 	}
 	buf_copy(text, len, "/help");
+	return 1;
+}
+
+/*
+ * The resident followed a group's link into the private chat while the
+ * conversation it started is already waiting there (the bot may not write
+ * first, so they may never have seen its question): ask the current
+ * question again instead of starting over and losing what the group
+ * message said.
+ */
+static int resume(struct core_req *r, struct dlg_state *st)
+{
+	struct dlg_result res;
+	struct dlg_ctx ctx;
+	int rc;
+
+	fill_ctx(r, &ctx);
+	dlg_result_init(&res);
+	rc = dlg_prompt(&ctx, st, &res);
+	if (rc == 0)
+		rc = send_replies(r, &res);
+	if (rc == 0)
+		rc = save_session(r, st, 0);
+	dlg_result_release(&res);
+	return rc;
 }
 
 /*
@@ -872,7 +941,7 @@ int core_handle(struct core *c, const struct msg_in *in, int64_t now)
 	struct core_req r;
 	struct dlg_state st;
 	char text[4096];
-	int rc, active = 0, expired = 0, fallback;
+	int rc, active = 0, expired = 0, fallback, from_link;
 
 	if (in->id && *in->id) {
 		rc = store_dedup_claim(c->store, in->channel, in->id, now);
@@ -895,6 +964,8 @@ int core_handle(struct core *c, const struct msg_in *in, int64_t now)
 	r.staff = cfg_staff_by_identity(c->cfg, in->channel, in->user);
 	buf_copy(r.reply_channel, sizeof(r.reply_channel), in->channel);
 	buf_copy(r.reply_chat, sizeof(r.reply_chat), in->chat);
+	/* Before the language is guessed: "/start repair" is no English. */
+	from_link = start_payload(&r, text, sizeof(text));
 	fallback = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
 	if (r.staff) {
 		snprintf(r.actor, sizeof(r.actor), "staff:%s", r.staff->id);
@@ -909,7 +980,6 @@ int core_handle(struct core *c, const struct msg_in *in, int64_t now)
 		else
 			r.lang = dlg_lang_of_text(text, dlg_lang_from_hint(in->lang, fallback));
 	}
-	start_payload(&r, text, sizeof(text));
 
 	if (r.group) {
 		/* Commands are answered where they were given (a staff group, say). */
@@ -925,6 +995,12 @@ int core_handle(struct core *c, const struct msg_in *in, int64_t now)
 		return -1;
 	if (active)
 		r.lang = st.lang;
+	if (active && from_link && !r.group &&
+	    (dlg_is_trigger(text, NULL) || strcmp(text, "/help") == 0)) {
+		rc = resume(&r, &st);
+		dlg_state_release(&st);
+		return rc;
+	}
 	rc = core_command(&r, text, active);
 	if (rc == 0) {
 		if (r.staff && !active && !dlg_is_trigger(text, NULL)) {

@@ -44,8 +44,12 @@ int core_notify_resident(struct core *c, const struct store_order *o, const char
 int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *text,
 		      const struct msg_button *b, int nb, int64_t now);
 int core_notify_supervisors(struct core *c, const char *text, int64_t now);
-int core_notify_staff_chats(struct core *c, const char *text, const struct msg_button *b,
-			    int nb, int64_t now);
+/*
+ * The community's staff chats. Where a chat stands for each staff member
+ * (terminal, web), technicians without SKILL (NULL: any) are left out.
+ */
+int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
+			    const struct msg_button *b, int nb, int64_t now);
 /* The resident's language for notices about O. */
 int core_order_lang(struct core *c, const struct store_order *o);
 /* Changes O's status, saves it and appends the event. */

@@ -656,6 +656,27 @@ class Lifecycle(unittest.TestCase):
         out = c.chat("li", "/my")
         self.assertIn("rework", out.texts[0])
 
+    def test_dispatch_ping_reaches_those_with_the_skill(self):
+        """A cleaning job pings the cleaner and the supervisor, not the plumber;
+        a plumbing job the plumber, not the cleaner."""
+        c = self.c
+        c.chat("li", "/clean", "家里需要打扫一下", "3-2-501", "李伟", PHONE, "明天上午", "确认")
+        clean = number(1)
+        c.chat("li", "/repair", "厨房水管漏水", "是", "尽快", "确认")
+        leak = number(2)
+        wang = " ".join(c.staff("wang").texts)
+        liu = " ".join(c.staff("liu").texts)
+        zhao = " ".join(c.staff("zhao").texts)
+        self.assertIn(leak, wang)
+        self.assertNotIn(clean, wang)
+        self.assertIn(clean, liu)
+        self.assertNotIn(leak, liu)
+        self.assertIn(clean, zhao)
+        self.assertIn(leak, zhao)
+        # Anyone on the staff list may still take it.
+        out = c.staff("wang", "/accept " + clean)
+        self.assertIn("好的：/accept " + clean, out.texts[-1])
+
     def test_lists_cut_long_descriptions_cleanly(self):
         c = self.c
         desc = "1号厨房水管漏水很严重已经流到客厅了地板都泡了请尽快来修理谢谢师傅A栋B座"
