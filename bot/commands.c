@@ -443,11 +443,41 @@ static int send_list(struct core_req *r, const struct store_order_filter *f, int
 	return rc;
 }
 
+/* Is the group the message came from one of the staff chats (not the owners' group)? */
+static int in_staff_chat(const struct core_req *r)
+{
+	const struct cfg *cfg = r->c->cfg;
+	size_t i, j;
+
+	if (strcmp(r->in->channel, "telegram") == 0 && cfg->telegram.staff_chat &&
+	    strcmp(cfg->telegram.staff_chat, r->in->chat) == 0)
+		return 1;
+	for (i = 0; i < cfg->ncommunities; i++)
+		for (j = 0; j < cfg->communities[i].nstaff_chats; j++)
+			if (strcmp(cfg->communities[i].staff_chats[j].channel, r->in->channel) == 0 &&
+			    strcmp(cfg->communities[i].staff_chats[j].chat, r->in->chat) == 0)
+				return 1;
+	return 0;
+}
+
+/* Answers the rest of this command in the sender's private chat; the group hears where. */
+static int go_private(struct core_req *r)
+{
+	if (core_reply_msg(r, M_GROUP_HINT, NULL, 0) < 0)
+		return -1;
+	r->group = 0;
+	buf_copy(r->reply_chat, sizeof(r->reply_chat), r->in->user);
+	return 0;
+}
+
 static int c_orders(struct core_req *r, struct cmd_args *a)
 {
 	struct store_order_filter f;
 
 	(void)a;
+	/* Rooms and what is wrong there are not for the neighbours in an owners' group. */
+	if (r->group && !in_staff_chat(r) && go_private(r) < 0)
+		return -1;
 	memset(&f, 0, sizeof(f));
 	f.open_only = 1;
 	return send_list(r, &f, 1, M_ORDERS_HEAD, M_ORDERS_NONE);
@@ -458,13 +488,9 @@ static int c_my(struct core_req *r, struct cmd_args *a)
 	struct store_order_filter f;
 
 	(void)a;
-	if (r->group) {
-		/* One's own orders are nobody else's business: answer privately. */
-		if (core_reply_msg(r, M_GROUP_HINT, NULL, 0) < 0)
-			return -1;
-		r->group = 0;
-		buf_copy(r->reply_chat, sizeof(r->reply_chat), r->in->user);
-	}
+	/* One's own orders are nobody else's business: answer privately. */
+	if (r->group && go_private(r) < 0)
+		return -1;
 	memset(&f, 0, sizeof(f));
 	f.resident_id = r->resident.id;
 	f.limit = 10;

@@ -433,13 +433,40 @@ struct scan {
 	int64_t now, wall;
 };
 
-/* Rows come oldest first: the first one met of each chat is its head. */
+static int row_in_flight(struct sender *s, int64_t id)
+{
+	const struct sender_xfer *x;
+
+	for (x = s->xfers; x; x = x->next)
+		if (x->kind == SENDER_X_SEND && x->row_id == id)
+			return 1;
+	return 0;
+}
+
+/*
+ * Rows come oldest first: the first one met of each chat is its head. The
+ * answer to a button press is no message and does not queue behind the
+ * chat's messages (a 429 may hold those for long): until it is answered the
+ * button spins, and the press expires.
+ */
 static int scan_row(const struct store_outbox *m, void *ud)
 {
 	struct scan *sc = ud;
 	struct sender *s = sc->s;
 	size_t i;
 
+	if (sc->ch == SENDER_TELEGRAM && m->payload && strstr(m->payload, "\"answer_callback\"")) {
+		if (row_in_flight(s, m->id))
+			return 0;
+		if (m->next_at > sc->wall) {
+			sender_wake_at(s, sc->now + (m->next_at - sc->wall) * 1000);
+			return 0;
+		}
+		if (s->inflight[sc->ch] >= SENDER_MAX_INFLIGHT)
+			return 1;
+		sender_tg_start_send(s, m->chat, m->id, m->attempts, m->payload, sc->now);
+		return 0;
+	}
 	for (i = 0; i < s->nseen; i++)
 		if (strcmp(s->seen[i], m->chat) == 0)
 			return 0;

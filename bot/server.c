@@ -184,6 +184,15 @@ static int apply(struct server *srv, struct inbound *in, int64_t now)
 	char *s;
 	int rc = 0;
 
+	/* A repeat of a committed update changes nothing, not even a press answer. */
+	if (in->id) {
+		rc = store_dedup_claim(srv->store, in->channel, in->id, now);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			goto offset;
+		rc = 0;
+	}
 	if (in->migrate_old && in->migrate_new) {
 		log_info("%s: group %s moved to %s", in->channel, in->migrate_old, in->migrate_new);
 		rc = store_chat_migrate(srv->store, in->channel, in->migrate_old, in->migrate_new);
@@ -215,7 +224,7 @@ static int apply(struct server *srv, struct inbound *in, int64_t now)
 	if (rc == 0 && in->text && (in->text[0] || (in->callback && in->callback[0]))) {
 		memset(&m, 0, sizeof(m));
 		m.channel = in->channel;
-		m.id = in->id;
+		m.id = NULL; /* claimed above */
 		m.chat = in->chat;
 		m.user = in->user;
 		m.user_name = in->user_name;
@@ -257,7 +266,7 @@ static void run_batch(struct server *srv)
 {
 	struct inbound *list = srv->batch, *in, *next;
 	int64_t now = cli_now();
-	int ok = 1, n = srv->nbatch;
+	int ok = 1, n = srv->nbatch, poll_lost = 0;
 
 	srv->batch = srv->batch_tail = NULL;
 	srv->nbatch = 0;
@@ -279,8 +288,20 @@ static void run_batch(struct server *srv)
 		log_warn("store: batch of %d failed (%s); retrying one by one", n,
 			 store_errmsg(srv->store));
 		for (in = list; in; in = in->next) {
+			/*
+			 * A polled message that failed must come again: its batch is
+			 * not confirmed, so Telegram redelivers it (and the others,
+			 * which the de-duplication drops).
+			 */
+			if (in->poll_offset > 0 && poll_lost) {
+				in->failed = 1;
+				poll_lost = 0;
+				continue;
+			}
 			if (store_begin(srv->store) < 0 || apply(srv, in, now) < 0 ||
 			    store_commit(srv->store) < 0) {
+				if (!in->http && !in->web_client_id && !in->poll_offset)
+					poll_lost = 1;
 				log_error("store: message on %s not stored: %s", in->channel,
 					  store_errmsg(srv->store));
 				store_rollback(srv->store);

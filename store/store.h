@@ -242,7 +242,9 @@ typedef int (*store_count_cb)(const char *channel, int64_t pending, int64_t dead
 int store_outbox_counts(struct store *s, store_count_cb cb, void *ud);
 /*
  * A group changed its ID (Telegram supergroup migration): repoint pending rows,
- * orders and dialog sessions of CHANNEL from OLD_CHAT to NEW_CHAT.
+ * orders and dialog sessions of CHANNEL from OLD_CHAT to NEW_CHAT, and record
+ * the move under the key "<channel>.moved:<old>" so that chats named in the
+ * configuration follow the group too.
  */
 int store_chat_migrate(struct store *s, const char *channel, const char *old_chat,
 		       const char *new_chat);

@@ -11,6 +11,8 @@
 #include "store/store_internal.h"
 #include "store/store_rows.h"
 
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,5 +253,12 @@ int store_chat_migrate(struct store *s, const char *channel, const char *old_cha
 		rc = store_run(s, sql_migrate_orders, "ttt", channel, old_chat, new_chat);
 	if (rc >= 0)
 		rc = store_run(s, sql_migrate_sessions, "ttt", channel, old_chat, new_chat);
+	if (rc >= 0) {
+		/* Remembered, so a chat named in the configuration follows the group too. */
+		char key[256];
+
+		snprintf(key, sizeof(key), "%s.moved:%s", channel, old_chat);
+		rc = store_kv_set(s, key, new_chat);
+	}
 	return store_tx_leave(s, outer, rc >= 0);
 }

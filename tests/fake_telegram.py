@@ -29,8 +29,10 @@ Control API (JSON, same port):
                             a webhook set it is POSTed there instead and the
                             answer is {"ok": true, "update_id": N, "status": HTTP}
     POST /_control/fail     {"method", "status", "count", "retry_after",
-                            "migrate_to_chat_id", "description", "delay", "raw"}:
-                            the next COUNT calls of METHOD ("*" for any) answer
+                            "migrate_to_chat_id", "description", "delay", "raw",
+                            "chat_id"}:
+                            the next COUNT calls of METHOD ("*" for any; only to
+                            chat_id when given) answer
                             that error after sleeping DELAY seconds; status 200
                             only delays; status 0 hangs DELAY seconds and then
                             closes the connection without answering; "raw" sends
@@ -220,6 +222,7 @@ class State:
             self.sends = {}  # chat key -> [times]
             self.all_sends = []
             self.migrated = {}
+            self.answered = set()
             self.cond.notify_all()
 
     def bot_user(self):
@@ -234,9 +237,12 @@ class State:
                                "status": status})
             self.cond.notify_all()
 
-    def take_failure(self, method):
+    def take_failure(self, method, params=None):
         with self.cond:
             for f in self.failures:
+                if f.get("chat_id") is not None and \
+                        str((params or {}).get("chat_id")) != str(f["chat_id"]):
+                    continue
                 if f["count"] > 0 and f["method"] in (method, "*"):
                     f["count"] -= 1
                     return dict(f)
@@ -392,6 +398,10 @@ def m_answer_callback_query(state, params):
     text = params.get("text")
     if text is not None and utf16_len(str(text)) > 200:
         raise bad("MESSAGE_TOO_LONG")
+    with state.cond:  # a query is answered once; again, it is "too old"
+        if str(qid) in state.answered:
+            raise bad("query is too old and response timeout expired or query ID is invalid")
+        state.answered.add(str(qid))
     return True
 
 
@@ -609,7 +619,7 @@ class Handler(BaseHTTPRequestHandler):
             early = None
         if token != self.state.token:
             return self.answer_error(name, params, ApiError(401, "Unauthorized"))
-        failure = self.state.take_failure(name)
+        failure = self.state.take_failure(name, params)
         if failure:
             if failure.get("delay"):
                 time.sleep(float(failure["delay"]))
@@ -677,7 +687,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(400, {"ok": False, "error": "method and status needed"})
             spec = {"method": req["method"], "status": int(req["status"]),
                     "count": int(req.get("count", 1))}
-            for k in ("retry_after", "migrate_to_chat_id", "description", "delay", "raw"):
+            for k in ("retry_after", "migrate_to_chat_id", "description", "delay", "raw",
+                      "chat_id"):
                 if req.get(k) is not None:
                     spec[k] = req[k]
             with state.cond:

@@ -63,10 +63,18 @@ STAFF = [
 ]
 
 
-def telegram_config(mode, api_base):
-    return {"enabled": True, "token": TOKEN, "api_base": api_base, "mode": mode,
-            "webhook_secret": SECRET, "public_url": "http://127.0.0.1:1",
-            "staff_chat": str(STAFF_CHAT), "bot_username": BOT, "poll_timeout": 1}
+# Telegram's own pace (1 message/s per chat) is kept where a test is about
+# delivery; elsewhere it would only make every question take a second.
+FAST = {"per_chat_per_sec": 50, "per_group_per_min": 1000, "global_per_sec": 100}
+
+
+def telegram_config(mode, api_base, paced=False):
+    cfg = {"enabled": True, "token": TOKEN, "api_base": api_base, "mode": mode,
+           "webhook_secret": SECRET, "public_url": "http://127.0.0.1:1",
+           "staff_chat": str(STAFF_CHAT), "bot_username": BOT, "poll_timeout": 1}
+    if not paced:
+        cfg["rate_limits"] = FAST
+    return cfg
 
 
 class TelegramCase(unittest.TestCase):
@@ -89,10 +97,11 @@ class TelegramCase(unittest.TestCase):
 
     # ---- the gateway ---------------------------------------------------------------------
 
-    def start(self, mode=None, changes=None, env=None):
+    def start(self, mode=None, changes=None, env=None, paced=False):
         """Starts (or restarts, on the same directory) the gateway."""
         self.mode = mode or self.mode
-        cfg = {"staff": STAFF, "channels": {"telegram": telegram_config(self.mode, self.tg.url)}}
+        cfg = {"staff": STAFF,
+               "channels": {"telegram": telegram_config(self.mode, self.tg.url, paced)}}
         for k, v in (changes or {}).items():
             cfg[k] = v
         mark = len(self.tg.calls())
@@ -164,8 +173,15 @@ class TelegramCase(unittest.TestCase):
 
     def settle(self, seconds=1.5):
         """Lets the sender go idle: waits until the outbox has nothing pending."""
-        self.gw.wait(lambda: not self.gw.outbox(), timeout=15, what="an empty outbox")
+        try:
+            self.gw.wait(lambda: not self.tg_outbox(), timeout=15, what="an empty outbox")
+        except AssertionError as e:
+            self.fail("%s\noutbox: %s" % (e, json.dumps(self.gw.outbox(), ensure_ascii=False)))
         time.sleep(seconds)
+
+    def tg_outbox(self, dead=False):
+        """Telegram rows waiting (terminal and web rows wait for their readers)."""
+        return [r for r in self.gw.outbox(dead) if r["channel"] == "telegram"]
 
     # ---- the store -----------------------------------------------------------------------
 
@@ -290,6 +306,36 @@ class TelegramLifecycle(TelegramCase):
         self.assertIn(PING, group[0])
         self.assertEqual(self.health()["channels"]["telegram"]["state"], "polling")
 
+    def test_telegram_buttons_pressed_twice(self):
+        """Buttons stay under old messages: a second press must not do the thing twice."""
+        self.start("polling")
+        self.step(RES, "/repair", ASK_DESCRIPTION)
+        for text, needle in (("厨房水管漏水", ASK_ROOM), ("3-2-501", ASK_NAME), ("李伟", ASK_PHONE),
+                             (PHONE, ASK_TIME), ("尽快", SUMMARY)):
+            self.step(RES, text, needle)
+        summary_id = self.tg.state.next_message_id[str(RES)]
+        m = self.mark()
+        self.answered(self.press(RES, "yes", message_id=summary_id))
+        created = self.expect(RES, CREATED, m)
+        n = re.search(r"工单号 (\d{6}-\d{3})", created["text"]).group(1)
+        m = self.mark()
+        self.answered(self.press(RES, "yes", message_id=summary_id))
+        self.settle(0.5)
+        self.assertEqual(len(self.gw.orders()), 1)
+        self.assertNotIn(CREATED, "".join(self.chat_texts(RES, since=m)))
+        # two staff press the same ping's button: one gets the job
+        ping_id = self.tg.state.next_message_id[str(STAFF_CHAT)]
+        m = self.mark()
+        self.answered(self.press(STAFF_CHAT, "/accept " + n, user=WANG, message_id=ping_id))
+        self.expect(STAFF_CHAT, "好的：/accept " + n, m)
+        self.answered(self.press(STAFF_CHAT, "/accept " + n, user=ZHAO, message_id=ping_id))
+        self.expect(STAFF_CHAT, "由 王师傅 负责", m)
+        self.answered(self.press(STAFF_CHAT, "/accept " + n, user=WANG, message_id=ping_id))
+        self.settle(0.5)
+        self.assertEqual(self.gw.order(n)["assignee"], "wang")
+        self.assertEqual(len([t for t in self.chat_texts(RES) if ASSIGNED in t]), 1)
+        self.assertEqual(len([t for t in self.chat_texts(WANG) if CONTACT in t]), 1)
+
     def test_telegram_polling_accept_by_command(self):
         self.start("polling")
         n = self.intake(confirm_by_button=False)
@@ -356,13 +402,18 @@ class TelegramGroup(TelegramCase):
     def test_telegram_group_link_then_start(self):
         """The resident follows the group's link: /start repair continues, not restarts."""
         self.start("polling")
+        # as on Telegram: the bot may not write first to someone who never started it
+        self.tg.fail("sendMessage", 403, chat_id=RES,
+                     description="Forbidden: bot can't initiate conversation with a user")
         m = self.mark()
         self.say(OWNERS, "/repair@%s 厨房漏水" % BOT, user=RES)
         self.expect(OWNERS, GROUP_MOVED, m)
-        self.expect(RES, ASK_ROOM, m)
+        self.gw.wait(lambda: self.tg_outbox(dead=True), what="the refused private question")
+        self.assertEqual(self.chat_texts(RES), [])
         m = self.mark()
         self.say(RES, "/start repair")
         reply = self.expect(RES, ASK_ROOM, m)
+        self.assertNotIn(ASK_DESCRIPTION, "".join(self.chat_texts(RES)))
         self.step(RES, "3-2-501", ASK_NAME)
         self.step(RES, "李伟", ASK_PHONE)
         self.step(RES, PHONE, ASK_TIME)
@@ -378,6 +429,47 @@ class TelegramGroup(TelegramCase):
         self.step(RES, "厨房水管漏水", ASK_ROOM)
         # a plain /start (no payload) greets with help
         self.step(7002, "/start", "物业服务助手")
+
+    def test_telegram_group_mention_after_emoji(self):
+        """Entity offsets count UTF-16 units: the mention after an emoji is found, and the
+        bot's name comes from getMe when the configuration has none."""
+        cfg = telegram_config("polling", self.tg.url)
+        del cfg["bot_username"]
+        self.start("polling", changes={"channels": {"telegram": cfg}})
+        m = self.mark()
+        self.say(OWNERS, "😀😀 @%s 楼道灯坏了" % BOT, user=7004)
+        reply = self.expect(OWNERS, GROUP_MOVED, m)
+        self.assertIn("https://t.me/%s?start=" % BOT, reply["text"])
+        self.expect(7004, ASK_ROOM, m)
+        # someone else's bot is not us
+        m = self.mark()
+        self.say(OWNERS, "😀 @OtherBot 楼道灯坏了", user=7005)
+        self.step(7005, "/help", "物业服务助手")
+        self.assertEqual(self.texts(OWNERS, since=m), [])
+
+    def test_telegram_group_my_orders_private(self):
+        self.start("polling")
+        m = self.mark()
+        self.say(OWNERS, "/my@%s" % BOT, user=RES)
+        self.expect(RES, "您还没有工单", m)
+        group = self.chat_texts(OWNERS, since=m)
+        self.assertEqual(len(group), 1, group)
+
+    def test_telegram_staff_orders_in_owners_group(self):
+        """/orders lists rooms: in the owners' group the list goes to the staff member
+        privately; in the staff group it is answered there."""
+        self.start("polling")
+        n = self.intake(confirm_by_button=False)
+        m = self.mark()
+        self.say(OWNERS, "/orders@%s" % BOT, user=WANG)
+        listing = self.expect(WANG, n, m)
+        self.assertIn("3-2-501", listing["text"])
+        group = self.chat_texts(OWNERS, since=m)
+        self.assertEqual(len(group), 1, group)
+        self.assertNotIn("3-2-501", group[0])
+        m = self.mark()
+        self.say(STAFF_CHAT, "/orders", user=WANG)
+        self.assertIn("3-2-501", self.expect(STAFF_CHAT, n, m)["text"])
 
     def test_telegram_group_trigger_words(self):
         """A trigger word in the owners' group (no command, no mention) moves to private too;
@@ -417,6 +509,37 @@ class TelegramInbound(TelegramCase):
         self.expect(RES, ASK_ROOM, m)
         self.settle()
         self.assertEqual(self.chat_texts(RES, since=m).__len__(), 2, self.chat_texts(RES, m))
+        uid = 424244
+        for text, needle in (("3-2-501", ASK_NAME), ("李伟", ASK_PHONE), (PHONE, ASK_TIME),
+                             ("尽快", SUMMARY)):
+            m = self.mark()
+            self.assertEqual(self.post_hook(dict(text_update(RES, text, user_id=RES),
+                                                 update_id=uid))[0], 200)
+            uid += 1
+            self.expect(RES, needle, m)
+        press = dict(callback_update(RES, "yes", 1006, user_id=RES), update_id=uid)
+        m = self.mark()
+        self.assertEqual(self.post_hook(press)[0], 200)
+        self.assertEqual(self.post_hook(press)[0], 200)
+        self.expect(RES, CREATED, m)
+        self.settle()
+        self.assertEqual(len(self.gw.orders()), 1)
+        self.assertEqual(len(self.chat_texts(RES, since=m)), 1)
+        self.assertEqual(len(self.chat_texts(STAFF_CHAT)), 1)
+
+    # server.c's apply() queues the answer to a press before the de-duplication, so a
+    # press delivered twice is answered twice and the second answer (refused by
+    # Telegram as too old) ends as a dead letter; see the report.
+    def test_telegram_webhook_duplicate_press(self):
+        self.start("webhook")
+        self.step(RES, "/repair", ASK_DESCRIPTION)
+        press = dict(callback_update(RES, "cancel", 1001, user_id=RES), update_id=434343)
+        self.assertEqual(self.post_hook(press)[0], 200)
+        self.assertEqual(self.post_hook(press)[0], 200)
+        self.answered(press["callback_query"]["id"])
+        self.settle(0.5)
+        self.assertEqual([c["status"] for c in self.tg.calls("answerCallbackQuery")], [200])
+        self.assertEqual(self.tg_outbox(dead=True), [])
 
     def test_telegram_polling_duplicate_update(self):
         self.start("polling")
@@ -468,6 +591,25 @@ class TelegramInbound(TelegramCase):
         self.assertEqual(self.post_hook(up)[0], 200)
         self.expect(RES, ASK_DESCRIPTION, m)
 
+    def test_telegram_webhook_ignores_and_too_big(self):
+        self.start("webhook")
+        edited = {"update_id": 880001, "edited_message": text_update(RES, "/repair")["message"]}
+        self.assertEqual(self.post_hook(edited)[0], 200)
+        bot = dict(text_update(RES, "/repair", user_id=RES), update_id=880002)
+        bot["message"]["from"]["is_bot"] = True
+        self.assertEqual(self.post_hook(bot)[0], 200)
+        big = dict(text_update(RES, "x" * 300000, user_id=RES), update_id=880003)
+        self.assertEqual(self.post_hook(big)[0], 413)
+        # a press without data (a game, say) is still answered
+        press = dict(callback_update(RES, "x", 1001, user_id=RES), update_id=880004)
+        del press["callback_query"]["data"]
+        self.assertEqual(self.post_hook(press)[0], 200)
+        self.answered(press["callback_query"]["id"])
+        time.sleep(0.5)
+        self.assertEqual(self.tg.calls("sendMessage"), [])
+        self.assertEqual(self.gw.orders(), [])
+        self.assertEqual(self.db_count("sessions"), 0)
+
     def test_telegram_polling_refuses_hook(self):
         """In polling mode the webhook route does not exist."""
         self.start("polling")
@@ -485,11 +627,13 @@ class TelegramCrash(TelegramCase):
         self.start(mode)
         self.step(RES, "/repair", ASK_DESCRIPTION)
         self.step(RES, "厨房水管漏水", ASK_ROOM)
+        # (a reply delivered but not yet marked so would go again: at least once)
+        self.settle(0)
         # the answer to the room is committed, but its reply hangs on the way out
         self.tg.fail("sendMessage", 0, count=1, delay=4)
         self.say(RES, "3-2-501")
         self.gw.wait(lambda: any(ASK_NAME in (r["payload"] or {}).get("text", "")
-                                 for r in self.gw.outbox()),
+                                 for r in self.tg_outbox()),
                      what="the name question queued")
         self.assertEqual(self.gw.kill9(), -9)
         if mode == "polling":
@@ -537,12 +681,60 @@ class TelegramCrash(TelegramCase):
     def test_telegram_webhook_kill9_resume(self):
         self.crash_and_resume("webhook")
 
+    def hold_database(self, seconds):
+        """Another process holds the write lock for SECONDS (longer than the store's
+        busy timeout), in a thread; returns the thread."""
+        import threading
+        path = self.gw.config["database"]
+        locked = threading.Event()
+
+        def hold():
+            con = sqlite3.connect(path, timeout=10, isolation_level=None)
+            con.execute("BEGIN EXCLUSIVE")
+            locked.set()
+            time.sleep(seconds)
+            con.execute("ROLLBACK")
+            con.close()
+
+        t = threading.Thread(target=hold, daemon=True)
+        t.start()
+        locked.wait(10)
+        return t
+
+    def test_telegram_webhook_store_busy(self):
+        """Another process holds the database: the update is stored once it can be, or
+        refused with a 5xx so that Telegram sends it again; either way it counts once."""
+        self.start("webhook")
+        up = dict(text_update(RES, "/repair", user_id=RES), update_id=990001)
+        m = self.mark()
+        t = self.hold_database(6)
+        answer = self.tg.push_update(up, timeout=20)
+        self.assertIn(answer["status"], (200, 500, 503), answer)
+        t.join()
+        self.assertEqual(self.tg.push_update(up)["status"], 200)  # Telegram's retry
+        self.expect(RES, ASK_DESCRIPTION, m)
+        self.settle(0.3)
+        self.assertEqual(len(self.chat_texts(RES)), 1)
+
+    def test_telegram_polling_store_busy(self):
+        """A polled batch that cannot be stored is not confirmed: it is polled again."""
+        self.start("polling")
+        t = self.hold_database(6)
+        m = self.mark()
+        self.say(RES, "/repair")
+        t.join()
+        self.expect(RES, ASK_DESCRIPTION, m, timeout=20)
+        self.step(RES, "厨房水管漏水", ASK_ROOM)
+        self.settle(0.3)
+        self.assertEqual(len(self.chat_texts(RES)), 2)
+
     def test_telegram_polling_kill9_before_confirm(self):
         """Updates handed over but not committed come again after a restart; committed
         ones do not."""
         self.start("polling")
         self.step(RES, "/repair", ASK_DESCRIPTION)
         self.step(RES, "厨房水管漏水", ASK_ROOM)
+        self.settle(0)  # (a reply sent but not yet marked so may go twice: at least once)
         self.assertEqual(self.gw.kill9(), -9)
         # Telegram still holds everything after the last confirmed offset
         self.say(RES, "3-2-501")
@@ -602,7 +794,6 @@ class TelegramDelivery(TelegramCase):
         self.start("polling")
         new = -1009990001
         self.tg.migrate(STAFF_CHAT, new)
-        n = self.intake(confirm_by_button=False) if False else None  # noqa: F841
         self.step(RES, "/repair", ASK_DESCRIPTION)
         for text, needle in (("厨房水管漏水", ASK_ROOM), ("3-2-501", ASK_NAME), ("李伟", ASK_PHONE),
                              (PHONE, ASK_TIME), ("尽快", SUMMARY)):
@@ -615,7 +806,7 @@ class TelegramDelivery(TelegramCase):
                    if str(c["params"]["chat_id"]) == str(STAFF_CHAT)]
         self.assertEqual([c["status"] for c in refused], [400])
         self.settle(0.2)
-        self.assertEqual(self.gw.outbox(dead=True), [])
+        self.assertEqual(self.tg_outbox(dead=True), [])
         # the staff press the button in the new group
         number = re.search(r"(\d{6}-\d{3})", ping["text"]).group(1)
         m = self.mark()
@@ -629,22 +820,67 @@ class TelegramDelivery(TelegramCase):
             self.step(7002, text, needle)
         m = self.mark()
         self.say(7002, "yes")
+        self.expect(new, PING + "%s-002" % number[:6], m, timeout=20)
+        old = [c for c in self.tg.calls("sendMessage", since=m)
+               if str(c["params"]["chat_id"]) == str(STAFF_CHAT)]
+        self.assertEqual(old, [], "the old group ID is still used after the move")
+
+    def test_telegram_press_answered_while_chat_held(self):
+        """A 429 holds a chat's messages, but a button press there is still answered at
+        once: an unanswered press keeps spinning and expires."""
+        self.start("polling")
+        self.step(RES, "/repair", ASK_DESCRIPTION)
+        self.tg.fail("sendMessage", 429, count=1, retry_after=4, chat_id=RES)
+        m = self.mark()
+        self.say(RES, "厨房水管漏水")
+        held = self.tg.wait_for_call("sendMessage", since=m, status=429)
+        qid = self.press(RES, "back")
+        answer = self.answered(qid, timeout=10)
+        self.assertLess(answer["time"] - held["time"], 2.0,
+                        "the press was answered only after the chat's hold")
+        self.expect(RES, ASK_ROOM, m)
+
+    # server.c's apply() moves the chat in the store but does not record the move
+    # for the configuration's staff_chat (see the report): expected to fail until then.
+    def test_telegram_staff_group_migrate_message(self):
+        """The upgraded group's service message (migrate_to_chat_id) moves the staff chat
+        before anything is refused."""
+        self.start("polling")
+        new = -1009990002
+        up = text_update(STAFF_CHAT, "x", user_id=WANG)
+        del up["message"]["text"]
+        up["message"]["migrate_to_chat_id"] = new
+        self.push(up)
+        self.tg.migrate(STAFF_CHAT, new)
+        self.step(RES, "/help", "物业服务助手")  # the service message was handled
+        m = self.mark()
+        for text, needle in (("/repair", ASK_DESCRIPTION), ("厨房水管漏水", ASK_ROOM),
+                             ("3-2-501", ASK_NAME), ("李伟", ASK_PHONE), (PHONE, ASK_TIME),
+                             ("尽快", SUMMARY)):
+            self.step(RES, text, needle)
+        self.say(RES, "yes")
         self.expect(new, PING, m, timeout=20)
+        old = [c for c in self.tg.calls("sendMessage", since=m)
+               if str(c["params"]["chat_id"]) == str(STAFF_CHAT)]
+        self.assertEqual(old, [], "the old group ID is still used after the move")
 
     def test_telegram_one_chat_in_order(self):
-        self.start("polling")
+        """Several replies to one chat, the first failing once: they arrive in order,
+        at Telegram's pace of about one a second."""
+        self.start("polling", paced=True)
         self.tg.fail("sendMessage", 500, count=1)
         m = self.mark()
-        # one update that makes several messages to one chat: a long price list is
-        # not needed; /orders by staff in private plus the help
         for text in ("/help", "/prices", "/my", "/lang en", "/help"):
             self.say(RES, text)
-        self.expect(RES, "Hello!", m, timeout=20)
+        self.expect(RES, "Hello!", m, timeout=30)
         got = self.chat_texts(RES, since=m)
         needles = ["物业服务助手", "服务价目表", "您还没有工单", "I'll speak English", "Hello!"]
         self.assertEqual(len(got), len(needles), got)
         for text, needle in zip(got, needles):
             self.assertIn(needle, text)
+        times = [c["time"] for c in self.tg.calls("sendMessage", since=m)]
+        for a, b in zip(times, times[1:]):
+            self.assertGreaterEqual(b - a, 0.9, times)
 
 
 # ---- 7: polling conflicts ------------------------------------------------------------------
@@ -697,7 +933,7 @@ class TelegramLong(TelegramCase):
         for i in range(60):
             self.assertIn("代办事项第%d项：" % i, joined)
         self.assertTrue(parts[0].startswith("服务价目表"))
-        self.assertEqual(self.gw.outbox(), [])
+        self.assertEqual(self.tg_outbox(), [])
 
 
 if __name__ == "__main__":
