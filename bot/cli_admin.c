@@ -103,9 +103,10 @@ static int orders_list(struct cli_env *env)
 {
 	struct store_order_filter f;
 	struct list_ctx l;
-	static const char *const statuses[] = {"pending", "assigned", "scheduled", "in_progress",
-					       "awaiting_acceptance", "closed", "rework",
-					       "cancelled", "declined", "open", NULL};
+	static const char *const statuses[] = {
+	        "pending", "assigned", "scheduled", "in_progress", "awaiting_acceptance",
+	        "closed",  "rework",   "cancelled", "declined",    "open",
+	        NULL};
 	int i, known = 0;
 
 	memset(&f, 0, sizeof(f));
@@ -114,17 +115,18 @@ static int orders_list(struct cli_env *env)
 	f.status = flag_value(env, "--status");
 	if (!f.status && has_flag(env, "--status")) {
 		fprintf(stderr, "concierge: orders list: --status needs a status (pending, "
-				"assigned, ..., or open)\n");
+		                "assigned, ..., or open)\n");
 		return 2;
 	}
 	if (f.status) {
 		for (i = 0; statuses[i]; i++)
 			known |= strcmp(statuses[i], f.status) == 0;
 		if (!known) {
-			fprintf(stderr, "concierge: unknown status '%s' (pending, assigned, "
-					"scheduled, in_progress, awaiting_acceptance, closed, rework, "
-					"cancelled, declined, or open)\n",
-				f.status);
+			fprintf(stderr,
+			        "concierge: unknown status '%s' (pending, assigned, "
+			        "scheduled, in_progress, awaiting_acceptance, closed, rework, "
+			        "cancelled, declined, or open)\n",
+			        f.status);
 			return 2;
 		}
 		if (strcmp(f.status, "open") == 0) {
@@ -222,7 +224,7 @@ int cli_orders(struct cli_env *env)
 	if (env->argc >= 1 && strcmp(env->argv[0], "show") == 0)
 		return orders_show(env);
 	fprintf(stderr, "usage: concierge orders list [--status S] [--json]\n"
-			"       concierge orders show NUMBER [--json]\n");
+	                "       concierge orders show NUMBER [--json]\n");
 	return 2;
 }
 
@@ -270,9 +272,9 @@ int cli_outbox(struct cli_env *env)
 		else
 			printf("%-6s %-8s %-9s %-22s %3s  %-19s  %s\n", "ID", "STATUS", "CHANNEL",
 			       "CHAT", "TRY", "CREATED", "TEXT");
-		return finish_list(env,
-				   store_outbox_list(env->store, has_flag(env, "--dead"), outbox_one, &l),
-				   &l, "(empty)");
+		return finish_list(
+		        env, store_outbox_list(env->store, has_flag(env, "--dead"), outbox_one, &l),
+		        &l, "(empty)");
 	}
 	if (env->argc == 2 && strcmp(env->argv[0], "retry") == 0) {
 		char *end;
@@ -282,7 +284,7 @@ int cli_outbox(struct cli_env *env)
 			id = -1;
 		else if (*end || id <= 0) {
 			fprintf(stderr, "concierge: outbox retry: '%s' is not a message id\n",
-				env->argv[1]);
+			        env->argv[1]);
 			return 2;
 		}
 		rc = store_outbox_revive(env->store, (int64_t)id, cli_now());
@@ -298,6 +300,6 @@ int cli_outbox(struct cli_env *env)
 		return 0;
 	}
 	fprintf(stderr, "usage: concierge outbox list [--dead|--all] [--json]\n"
-			"       concierge outbox retry ID|--all-dead\n");
+	                "       concierge outbox retry ID|--all-dead\n");
 	return 2;
 }

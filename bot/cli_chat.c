@@ -99,7 +99,7 @@ int cli_chat(struct cli_env *env)
 	}
 	if (strncmp(as, "staff:", 6) == 0 && !cfg_staff_find(env->cfg, as + 6)) {
 		fprintf(stderr, "concierge: %s: no staff member \"%s\" in the staff list\n",
-			env->config_path, as + 6);
+		        env->config_path, as + 6);
 		return 2;
 	}
 	core = core_new(env->cfg, env->store);

@@ -71,8 +71,8 @@ static int may_act(struct core_req *r, const struct store_order *o)
 }
 
 /* Tells the resident something about their order, in their language. */
-static int notice(struct core_req *r, const struct store_order *o, enum dlg_msg id,
-		  const char *a1, const char *a2, const char *a3)
+static int notice(struct core_req *r, const struct store_order *o, enum dlg_msg id, const char *a1,
+                  const char *a2, const char *a3)
 {
 	const char *args[4] = {o->number, a1, a2, a3};
 	struct buf b;
@@ -98,11 +98,10 @@ static int confirm(struct core_req *r, const char *what)
 }
 
 /* Sends the assignee the resident's full contact details, privately. */
-static int send_contact(struct core_req *r, const struct store_order *o,
-			const struct cfg_staff *to)
+static int send_contact(struct core_req *r, const struct store_order *o, const struct cfg_staff *to)
 {
-	const char *args[6] = {o->number,    o->contact_name, o->room,
-			       o->phone,     o->description,  o->preferred_time};
+	const char *args[6] = {o->number, o->contact_name, o->room,
+	                       o->phone,  o->description,  o->preferred_time};
 	struct buf b;
 	int rc;
 
@@ -115,7 +114,7 @@ static int send_contact(struct core_req *r, const struct store_order *o,
 
 /* Tells PREV that order O is TO's now ("order N is handled by TO, not you"). */
 static int tell_previous(struct core_req *r, const struct store_order *o,
-			 const struct cfg_staff *prev, const struct cfg_staff *to)
+                         const struct cfg_staff *prev, const struct cfg_staff *to)
 {
 	const char *args[2] = {o->number, to->name};
 	struct buf b;
@@ -133,7 +132,7 @@ static int tell_previous(struct core_req *r, const struct store_order *o,
  * sender has been told), <0 on a store failure.
  */
 static int take(struct core_req *r, struct store_order *o, const struct cfg_staff *to,
-		const char *action)
+                const char *action)
 {
 	static const char *const open[] = {"pending", "assigned", "scheduled", "rework", NULL};
 	const char *new_status;
@@ -149,11 +148,11 @@ static int take(struct core_req *r, struct store_order *o, const struct cfg_staf
 	buf_copy(o->assignee, sizeof(o->assignee), to->id);
 	if (!o->assigned_at)
 		o->assigned_at = r->now;
-	if (core_transition(r->c, o, new_status, action, r->actor, r->in->channel, to->id,
-			    r->now) < 0)
+	if (core_transition(r->c, o, new_status, action, r->actor, r->in->channel, to->id, r->now) <
+	    0)
 		return -1;
-	if (notice(r, o, reassign ? M_NOTICE_REASSIGNED : M_NOTICE_ASSIGNED, to->name, NULL,
-		   NULL) < 0)
+	if (notice(r, o, reassign ? M_NOTICE_REASSIGNED : M_NOTICE_ASSIGNED, to->name, NULL, NULL) <
+	    0)
 		return -1;
 	/* The one taken off the job must not turn up at the door anyway. */
 	if (previous && previous != r->staff && tell_previous(r, o, previous, to) < 0)
@@ -215,7 +214,7 @@ static void format_when(int lang, int64_t at, const char *text, char *out, size_
 		strftime(out, len, "%a %d %b %H:%M", &tm);
 	else
 		snprintf(out, len, "%d月%d日 %02d:%02d", tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-			 tm.tm_min);
+		         tm.tm_min);
 }
 
 static int c_eta(struct core_req *r, struct cmd_args *a)
@@ -236,11 +235,11 @@ static int c_eta(struct core_req *r, struct cmd_args *a)
 	if (!o->assignee[0])
 		buf_copy(o->assignee, sizeof(o->assignee), r->staff->id);
 	if (core_transition(r->c, o, strcmp(o->status, "rework") == 0 ? "rework" : "scheduled",
-			    "eta", r->actor, r->in->channel, text, r->now) < 0)
+	                    "eta", r->actor, r->in->channel, text, r->now) < 0)
 		return -1;
 	format_when(core_order_lang(r->c, o), o->eta_at, o->eta, when, sizeof(when));
 	if (notice(r, o, M_NOTICE_ETA, core_staff_name(r->c, o->assignee), when,
-		   centre_phone(r->c)) < 0)
+	           centre_phone(r->c)) < 0)
 		return -1;
 	snprintf(what, sizeof(what), "/eta %s %s", o->number, text);
 	return confirm(r, what);
@@ -260,7 +259,7 @@ static int c_start(struct core_req *r, struct cmd_args *a)
 		buf_copy(o->assignee, sizeof(o->assignee), r->staff->id);
 	o->started_at = r->now;
 	if (core_transition(r->c, o, "in_progress", "started", r->actor, r->in->channel, "",
-			    r->now) < 0)
+	                    r->now) < 0)
 		return -1;
 	if (notice(r, o, M_NOTICE_STARTED, core_staff_name(r->c, o->assignee), NULL, NULL) < 0)
 		return -1;
@@ -291,7 +290,7 @@ static int c_done(struct core_req *r, struct cmd_args *a)
 		o->fee = fen;
 	}
 	if (core_transition(r->c, o, "awaiting_acceptance", "done", r->actor, r->in->channel,
-			    fen >= 0 ? detail : "", r->now) < 0)
+	                    fen >= 0 ? detail : "", r->now) < 0)
 		return -1;
 	if (core_begin_accept(r->c, o, r->now) < 0)
 		return -1;
@@ -309,12 +308,11 @@ static int c_paid(struct core_req *r, struct cmd_args *a)
 		return bad_state(r, o);
 	if (o->fee < 0)
 		return reply_tpl(r, M_NO_FEE, o->number, NULL);
-	if (store_payment_record(r->c->store, o->id, o->fee, a->argv[1], r->staff->id, r->now) <
-	    0)
+	if (store_payment_record(r->c->store, o->id, o->fee, a->argv[1], r->staff->id, r->now) < 0)
 		return -1;
 	core_money(o->fee, amount, sizeof(amount));
-	if (store_event_add(r->c->store, o->id, r->now, r->actor, r->in->channel, "paid",
-			    o->status, o->status, a->argv[1]) < 0)
+	if (store_event_add(r->c->store, o->id, r->now, r->actor, r->in->channel, "paid", o->status,
+	                    o->status, a->argv[1]) < 0)
 		return -1;
 	if (notice(r, o, M_NOTICE_PAID, amount, a->argv[1], NULL) < 0)
 		return -1;
@@ -333,7 +331,7 @@ static int cancel_order(struct core_req *r, struct store_order *o, const char *r
 
 	buf_copy(o->reason, sizeof(o->reason), reason);
 	if (core_transition(r->c, o, "cancelled", "cancelled", r->actor, r->in->channel, reason,
-			    r->now) < 0)
+	                    r->now) < 0)
 		return -1;
 	/* A pending acceptance question about this order is moot now. */
 	if (core_end_accept(r->c, o) < 0)
@@ -360,7 +358,7 @@ static int c_cancel(struct core_req *r, struct cmd_args *a)
 			return reply_tpl(r, M_NO_ORDER, o->number, NULL);
 		if (strcmp(o->status, "pending") != 0)
 			return reply_tpl(r, M_RESIDENT_CANNOT_CANCEL, o->number,
-					 dlg_status_name(r->lang, o->status));
+			                 dlg_status_name(r->lang, o->status));
 		if (cancel_order(r, o, a->argc > 1 ? a->argv[1] : "withdrawn by the resident") < 0)
 			return -1;
 		return reply_tpl(r, M_RESIDENT_CANCELLED, o->number, NULL);
@@ -407,7 +405,7 @@ static int list_line(const struct store_order *o, void *ud)
 	const char *who = o->assignee[0] ? core_staff_name(l->r->c, o->assignee) : "";
 
 	buf_printf(&l->b, "\n%s  %s  %s", o->number, dlg_status_name(l->r->lang, o->status),
-		   dlg_category_name(l->r->lang, o->category));
+	           dlg_category_name(l->r->lang, o->category));
 	if (l->staff_view)
 		buf_printf(&l->b, "  %s", o->room);
 	buf_printf(&l->b, "  %.*s", clip_len(o->description, 40), o->description);
@@ -419,7 +417,7 @@ static int list_line(const struct store_order *o, void *ud)
 
 /* Lists the orders F selects to the sender, with HEAD, or NONE when there are none. */
 static int send_list(struct core_req *r, const struct store_order_filter *f, int staff_view,
-		     enum dlg_msg head, enum dlg_msg none)
+                     enum dlg_msg head, enum dlg_msg none)
 {
 	struct list_ctx l;
 	struct buf out;
@@ -454,7 +452,8 @@ static int in_staff_chat(const struct core_req *r)
 		return 1;
 	for (i = 0; i < cfg->ncommunities; i++)
 		for (j = 0; j < cfg->communities[i].nstaff_chats; j++)
-			if (strcmp(cfg->communities[i].staff_chats[j].channel, r->in->channel) == 0 &&
+			if (strcmp(cfg->communities[i].staff_chats[j].channel, r->in->channel) ==
+			            0 &&
 			    strcmp(cfg->communities[i].staff_chats[j].chat, r->in->chat) == 0)
 				return 1;
 	return 0;
@@ -511,8 +510,8 @@ static int c_prices(struct core_req *r, struct cmd_args *a)
 		const struct cfg_item *it = &cfg->items[i];
 
 		buf_printf(&b, "\n%s · %s：%s", dlg_category_name(r->lang, it->category),
-			   r->lang == DLG_EN && it->name_en ? it->name_en : it->name_zh,
-			   it->price ? it->price : dlg_msg(r->lang, M_NONE_GIVEN));
+		           r->lang == DLG_EN && it->name_en ? it->name_en : it->name_zh,
+		           it->price ? it->price : dlg_msg(r->lang, M_NONE_GIVEN));
 	}
 	rc = b.failed ? -1 : core_reply(r, buf_str(&b), NULL, 0);
 	buf_release(&b);
@@ -543,18 +542,18 @@ static int c_lang(struct core_req *r, struct cmd_args *a)
 }
 
 static const struct cmd_entry commands[] = {
-	{"accept", "接单", "/accept N", 1, 1, STAFF, 1, c_accept},
-	{"assign", "派单", "/assign N STAFF", 2, 2, SUPERVISOR, 1, c_assign},
-	{"eta", "预约", "/eta N TIME", 2, 2, STAFF, 1, c_eta},
-	{"start", "开工", "/start N", 1, 1, STAFF, 1, c_start},
-	{"done", "完工", "/done N [FEE]", 1, 2, STAFF, 1, c_done},
-	{"paid", "收款", "/paid N RECEIPT", 2, 2, STAFF, 1, c_paid},
-	{"cancel", "撤单", "/cancel N [REASON]", 1, 2, ANYONE, 1, c_cancel},
-	{"orders", "工单", "/orders", 0, 0, STAFF, 0, c_orders},
-	{"my", "我的工单", "/my", 0, 0, ANYONE, 0, c_my},
-	{"prices", "价格", "/prices", 0, 0, ANYONE, 0, c_prices},
-	{"help", "帮助", "/help", 0, 0, ANYONE, 0, c_help},
-	{"lang", "语言", "/lang zh|en", 1, 1, ANYONE, 0, c_lang},
+        {"accept", "接单", "/accept N", 1, 1, STAFF, 1, c_accept},
+        {"assign", "派单", "/assign N STAFF", 2, 2, SUPERVISOR, 1, c_assign},
+        {"eta", "预约", "/eta N TIME", 2, 2, STAFF, 1, c_eta},
+        {"start", "开工", "/start N", 1, 1, STAFF, 1, c_start},
+        {"done", "完工", "/done N [FEE]", 1, 2, STAFF, 1, c_done},
+        {"paid", "收款", "/paid N RECEIPT", 2, 2, STAFF, 1, c_paid},
+        {"cancel", "撤单", "/cancel N [REASON]", 1, 2, ANYONE, 1, c_cancel},
+        {"orders", "工单", "/orders", 0, 0, STAFF, 0, c_orders},
+        {"my", "我的工单", "/my", 0, 0, ANYONE, 0, c_my},
+        {"prices", "价格", "/prices", 0, 0, ANYONE, 0, c_prices},
+        {"help", "帮助", "/help", 0, 0, ANYONE, 0, c_help},
+        {"lang", "语言", "/lang zh|en", 1, 1, ANYONE, 0, c_lang},
 };
 
 /* Splits "NAME a b rest of line": the last allowed argument keeps the rest. */
@@ -613,8 +612,9 @@ int core_command(struct core_req *r, const char *text, int dialog_active)
 	e = find(text, &slash);
 	if (!e) {
 		/* Triggers and dialog words are not commands; anything else with a slash is. */
-		if (slash && !dlg_is_trigger(text, NULL) && !dlg_is_back(text) && !dlg_is_skip(text) &&
-		    !dlg_is_yes(text) && !dlg_is_no(text) && strncmp(text, "/start", 6) != 0) {
+		if (slash && !dlg_is_trigger(text, NULL) && !dlg_is_back(text) &&
+		    !dlg_is_skip(text) && !dlg_is_yes(text) && !dlg_is_no(text) &&
+		    strncmp(text, "/start", 6) != 0) {
 			char cmd[64];
 
 			snprintf(cmd, sizeof(cmd), "%.*s", (int)strcspn(text, " "), text);
@@ -625,8 +625,8 @@ int core_command(struct core_req *r, const char *text, int dialog_active)
 	}
 	split(text, e, &a);
 	/* Bare "cancel"/"help" inside a conversation belong to the conversation. */
-	if (dialog_active && a.argc == 0 && (strcmp(e->name, "cancel") == 0 ||
-					     strcmp(e->name, "help") == 0))
+	if (dialog_active && a.argc == 0 &&
+	    (strcmp(e->name, "cancel") == 0 || strcmp(e->name, "help") == 0))
 		return 0;
 	if (e->who != ANYONE && !r->staff) {
 		core_reply_msg(r, M_STAFF_ONLY, NULL, 0);
@@ -638,7 +638,8 @@ int core_command(struct core_req *r, const char *text, int dialog_active)
 	}
 	if (a.argc < e->min_args) {
 		if (strcmp(e->name, "cancel") == 0 && !dialog_active)
-			return 0; /* a bare "取消"/"cancel" with nothing to cancel: let the dialog say so */
+			return 0; /* a bare "取消"/"cancel" with nothing to cancel: let the dialog
+			             say so */
 		reply_tpl(r, M_USAGE, e->usage, NULL);
 		return 1;
 	}

@@ -108,12 +108,12 @@ struct cfg_channel_stub {
 };
 
 struct cfg {
-	char *path;          /* the file it was read from */
-	char *database;      /* SQLite file, default "concierge.db" */
-	char *listen;        /* HOST:PORT, default "127.0.0.1:8080" */
-	char *locale;        /* "zh-CN" or "en", default "zh-CN" */
-	char *timezone;      /* e.g. "Asia/Shanghai"; default "Asia/Shanghai" */
-	char *bot_name;      /* how the bot is mentioned, default "concierge" */
+	char *path;     /* the file it was read from */
+	char *database; /* SQLite file, default "concierge.db" */
+	char *listen;   /* HOST:PORT, default "127.0.0.1:8080" */
+	char *locale;   /* "zh-CN" or "en", default "zh-CN" */
+	char *timezone; /* e.g. "Asia/Shanghai"; default "Asia/Shanghai" */
+	char *bot_name; /* how the bot is mentioned, default "concierge" */
 	char *tls_cert; /* PEM certificate: serve HTTPS (and HTTP/2) when set, with tls_key */
 	char *tls_key;
 	int session_minutes; /* idle dialog expiry, default 30 */

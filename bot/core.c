@@ -136,7 +136,7 @@ static char *payload_json(const char *text, const struct msg_button *b, int nb)
 }
 
 static int queue_one(struct core *c, const char *channel, const char *chat, const char *payload,
-		     int64_t now)
+                     int64_t now)
 {
 	return store_outbox_add(c->store, channel, chat, payload, now, NULL);
 }
@@ -153,7 +153,7 @@ static int concerns(const struct cfg_staff *s, const char *skill)
 
 /* core_send(), where a "staff" chat on terminal or web reaches only those SKILL concerns. */
 static int send_for(struct core *c, const char *channel, const char *chat, const char *skill,
-		    const char *text, const struct msg_button *buttons, int nbuttons, int64_t now)
+                    const char *text, const struct msg_button *buttons, int nbuttons, int64_t now)
 {
 	char *payload = payload_json(text, buttons, nbuttons);
 	char who[96];
@@ -180,7 +180,7 @@ static int send_for(struct core *c, const char *channel, const char *chat, const
 }
 
 int core_send(struct core *c, const char *channel, const char *chat, const char *text,
-	      const struct msg_button *buttons, int nbuttons, int64_t now)
+              const struct msg_button *buttons, int nbuttons, int64_t now)
 {
 	return send_for(c, channel, chat, NULL, text, buttons, nbuttons, now);
 }
@@ -203,7 +203,7 @@ int core_reply_msg(struct core_req *r, enum dlg_msg id, const char *const *args,
 }
 
 int core_notify_resident(struct core *c, const struct store_order *o, const char *text,
-			 const struct msg_button *b, int nb, int64_t now)
+                         const struct msg_button *b, int nb, int64_t now)
 {
 	if (!o->channel[0] || !o->chat[0])
 		return 0;
@@ -229,7 +229,7 @@ static int channel_on(const struct cfg *cfg, const char *channel)
 }
 
 int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *text,
-		      const struct msg_button *b, int nb, int64_t now)
+                      const struct msg_button *b, int nb, int64_t now)
 {
 	char who[96];
 	size_t i;
@@ -269,8 +269,8 @@ int core_notify_supervisors(struct core *c, const char *text, int64_t now)
  * "<channel>.moved:<old>" when the platform answers with the new ID, so only
  * the first message after the upgrade is refused.
  */
-static const char *current_chat(struct core *c, const char *channel, const char *chat,
-				char *buf, size_t len)
+static const char *current_chat(struct core *c, const char *channel, const char *chat, char *buf,
+                                size_t len)
 {
 	char key[160];
 
@@ -281,7 +281,7 @@ static const char *current_chat(struct core *c, const char *channel, const char 
 }
 
 int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
-			    const struct msg_button *b, int nb, int64_t now)
+                            const struct msg_button *b, int nb, int64_t now)
 {
 	const struct cfg_community *com = &c->cfg->communities[0];
 	int rc = 0, telegram_done = 0;
@@ -296,15 +296,15 @@ int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
 		if (strcmp(ch, "telegram") == 0)
 			telegram_done = 1;
 		rc = send_for(c, ch,
-			      current_chat(c, ch, com->staff_chats[i].chat, moved, sizeof(moved)),
-			      skill, text, b, nb, now);
+		              current_chat(c, ch, com->staff_chats[i].chat, moved, sizeof(moved)),
+		              skill, text, b, nb, now);
 	}
 	if (rc == 0 && !telegram_done && c->cfg->telegram.enabled && c->cfg->telegram.staff_chat &&
 	    *c->cfg->telegram.staff_chat)
 		rc = core_send(c, "telegram",
-			       current_chat(c, "telegram", c->cfg->telegram.staff_chat, moved,
-					    sizeof(moved)),
-			       text, b, nb, now);
+		               current_chat(c, "telegram", c->cfg->telegram.staff_chat, moved,
+		                            sizeof(moved)),
+		               text, b, nb, now);
 	return rc;
 }
 
@@ -326,8 +326,8 @@ int core_order_lang(struct core *c, const struct store_order *o)
 }
 
 int core_transition(struct core *c, struct store_order *o, const char *new_status,
-		    const char *action, const char *actor, const char *via, const char *detail,
-		    int64_t now)
+                    const char *action, const char *actor, const char *via, const char *detail,
+                    int64_t now)
 {
 	char old[24];
 
@@ -346,12 +346,10 @@ static void private_target(const struct msg_in *in, char *chat, size_t len)
 	buf_copy(chat, len, in->is_group ? in->user : in->chat);
 }
 
-static int session_expired(struct core *c, const struct dlg_state *st, int64_t updated,
-			   int64_t now)
+static int session_expired(struct core *c, const struct dlg_state *st, int64_t updated, int64_t now)
 {
-	int64_t limit = strcmp(st->flow, "accept") == 0
-				? (int64_t)c->cfg->acceptance_days * 86400
-				: (int64_t)c->cfg->session_minutes * 60;
+	int64_t limit = strcmp(st->flow, "accept") == 0 ? (int64_t)c->cfg->acceptance_days * 86400
+	                                                : (int64_t)c->cfg->session_minutes * 60;
 
 	return now - updated > limit;
 }
@@ -385,8 +383,7 @@ static int send_replies(struct core_req *r, const struct dlg_result *res)
 	return rc;
 }
 
-static void order_from_state(struct core_req *r, const struct dlg_state *st,
-			     struct store_order *o)
+static void order_from_state(struct core_req *r, const struct dlg_state *st, struct store_order *o)
 {
 	const struct cfg_item *it = cfg_item_find(r->c->cfg, st->item);
 	size_t i;
@@ -434,7 +431,7 @@ static int dispatch_ping(struct core *c, const struct store_order *o, int64_t no
 	snprintf(minutes, sizeof(minutes), "%d", o->promised_minutes);
 	if (it)
 		snprintf(item, sizeof(item), " · %s",
-			 lang == DLG_EN && it->name_en ? it->name_en : it->name_zh);
+		         lang == DLG_EN && it->name_en ? it->name_en : it->name_zh);
 	args[0] = o->number;
 	args[1] = dlg_category_name(lang, o->category);
 	args[2] = item;
@@ -448,7 +445,8 @@ static int dispatch_ping(struct core *c, const struct store_order *o, int64_t no
 	snprintf(data, sizeof(data), "/accept %s", o->number);
 	b[0].label = dlg_msg(lang, M_BTN_ACCEPT_ORDER);
 	b[0].data = data;
-	rc = t.failed ? -1 : core_notify_staff_chats(c, it ? it->skill : NULL, buf_str(&t), b, 1, now);
+	rc = t.failed ? -1
+	              : core_notify_staff_chats(c, it ? it->skill : NULL, buf_str(&t), b, 1, now);
 	buf_release(&t);
 	return rc;
 }
@@ -467,7 +465,7 @@ static int act_create(struct core_req *r, const struct dlg_state *st, const char
 		return -1;
 	if (strcmp(status, "declined") == 0)
 		return store_event_add(r->c->store, o.id, r->now, r->actor, r->in->channel,
-				       "declined", "", "declined", "out of scope");
+		                       "declined", "", "declined", "out of scope");
 	snprintf(minutes, sizeof(minutes), "%d", o.promised_minutes);
 	args[0] = o.number;
 	args[1] = minutes;
@@ -487,7 +485,7 @@ static int save_profile(struct core_req *r, const struct dlg_state *st)
 
 /* Acceptance answers: the order must still be waiting for them. */
 static int act_acceptance(struct core_req *r, const struct dlg_state *st,
-			  const struct dlg_result *res)
+                          const struct dlg_result *res)
 {
 	struct store_order o;
 	const struct cfg_staff *assignee;
@@ -508,13 +506,14 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 		rc = store_feedback_accept(r->c->store, o.id, 1, r->now);
 		if (rc == 0)
 			rc = core_transition(r->c, &o, "closed", "accepted_by_resident", r->actor,
-					     r->in->channel, "", r->now);
+			                     r->in->channel, "", r->now);
 		if (rc == 0 && assignee) {
 			args[0] = o.number;
 			args[1] = "";
-			buf_tpl(&b, dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH),
-					    M_ACCEPTED_STAFF),
-				args, 2);
+			buf_tpl(&b,
+			        dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH),
+			                M_ACCEPTED_STAFF),
+			        args, 2);
 			rc = core_notify_staff(r->c, assignee, buf_str(&b), NULL, 0, r->now);
 		}
 		break;
@@ -524,14 +523,15 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 		rc = store_feedback_accept(r->c->store, o.id, 0, r->now);
 		if (rc == 0)
 			rc = core_transition(r->c, &o, "rework", "rework", r->actor, r->in->channel,
-					     "resident: not fixed", r->now);
+			                     "resident: not fixed", r->now);
 		if (rc == 0 && assignee) {
 			args[0] = o.number;
 			args[1] = o.room;
 			args[2] = o.description;
-			buf_tpl(&b, dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH),
-					    M_REWORK_PING),
-				args, 3);
+			buf_tpl(&b,
+			        dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH),
+			                M_REWORK_PING),
+			        args, 3);
 			rc = core_notify_staff(r->c, assignee, buf_str(&b), NULL, 0, r->now);
 		}
 		break;
@@ -540,15 +540,17 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 		rc = store_feedback_rate(r->c->store, o.id, res->rating, r->now);
 		if (rc == 0)
 			rc = store_event_add(r->c->store, o.id, r->now, r->actor, r->in->channel,
-					     "rated", o.status, o.status, detail);
+			                     "rated", o.status, o.status, detail);
 		if (rc == 0 && res->rating <= r->c->cfg->low_rating) {
 			args[0] = o.number;
 			args[1] = detail;
 			args[2] = assignee ? assignee->name : o.assignee;
-			args[3] = dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH), M_NONE_GIVEN);
-			buf_tpl(&b, dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH),
-					    M_LOW_RATING),
-				args, 4);
+			args[3] = dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH),
+			                  M_NONE_GIVEN);
+			buf_tpl(&b,
+			        dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH),
+			                M_LOW_RATING),
+			        args, 4);
 			rc = core_notify_supervisors(r->c, buf_str(&b), r->now);
 		}
 		break;
@@ -558,7 +560,7 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 		rc = store_feedback_comment(r->c->store, o.id, res->comment, r->now);
 		if (rc == 0)
 			rc = store_event_add(r->c->store, o.id, r->now, r->actor, r->in->channel,
-					     "commented", o.status, o.status, res->comment);
+			                     "commented", o.status, o.status, res->comment);
 		if (rc == 0 && o.rating && o.rating <= r->c->cfg->low_rating) {
 			snprintf(detail, sizeof(detail), "%d", o.rating);
 			args[0] = o.number;
@@ -566,7 +568,8 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 			args[2] = assignee ? assignee->name : o.assignee;
 			args[3] = res->comment;
 			snprintf(text, sizeof(text), "%s",
-				 dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH), M_LOW_RATING));
+			         dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH),
+			                 M_LOW_RATING));
 			buf_tpl(&b, text, args, 4);
 			rc = core_notify_supervisors(r->c, buf_str(&b), r->now);
 		}
@@ -579,7 +582,7 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 }
 
 static int apply_result(struct core_req *r, const struct dlg_state *before,
-			const struct dlg_state *st, const struct dlg_result *res)
+                        const struct dlg_state *st, const struct dlg_result *res)
 {
 	switch (res->action) {
 	case DLG_ACT_CREATE:
@@ -610,7 +613,7 @@ static int load_session(struct core_req *r, struct dlg_state *st, int *active, i
 	*active = *expired = 0;
 	dlg_state_init(st, r->lang);
 	rc = store_session_get(r->c->store, r->in->channel, r->reply_chat, r->in->user, &json,
-			       &updated);
+	                       &updated);
 	if (rc < 0)
 		return -1;
 	if (rc == 1) {
@@ -621,7 +624,7 @@ static int load_session(struct core_req *r, struct dlg_state *st, int *active, i
 			dlg_state_init(st, r->lang);
 			*expired = 1;
 			return store_session_delete(r->c->store, r->in->channel, r->reply_chat,
-						    r->in->user);
+			                            r->in->user);
 		}
 		*active = st->flow[0] != '\0';
 	}
@@ -635,12 +638,12 @@ static int save_session(struct core_req *r, const struct dlg_state *st, int end)
 
 	if (end || !st->flow[0])
 		return store_session_delete(r->c->store, r->in->channel, r->reply_chat,
-					    r->in->user);
+		                            r->in->user);
 	json = dlg_state_to_json(st);
 	if (!json)
 		return -1;
 	rc = store_session_put(r->c->store, r->in->channel, r->reply_chat, r->in->user, json,
-			       r->now);
+	                       r->now);
 	free(json);
 	return rc;
 }
@@ -730,7 +733,7 @@ int core_begin_accept(struct core *c, struct store_order *o, int64_t now)
 	struct dlg_ctx ctx;
 	char *json = NULL, fee[32] = "";
 	struct msg_button b[MSG_MAX_BUTTONS];
-	int64_t updated;
+	int64_t updated = 0;
 	int rc, i, j;
 
 	dlg_state_init(&st, core_order_lang(c, o));
@@ -753,19 +756,19 @@ int core_begin_accept(struct core *c, struct store_order *o, int64_t now)
 		core_money(o->fee, fee, sizeof(fee));
 	dlg_result_init(&res);
 	rc = dlg_begin_accept(&ctx, &st, o->number, core_staff_name(c, o->assignee),
-			      fee[0] ? fee : NULL, &res);
+	                      fee[0] ? fee : NULL, &res);
 	for (i = 0; rc == 0 && i < res.nreplies; i++) {
 		for (j = 0; j < res.replies[i].nbuttons; j++) {
 			b[j].label = res.replies[i].buttons[j].label;
 			b[j].data = res.replies[i].buttons[j].data;
 		}
 		rc = core_notify_resident(c, o, res.replies[i].text, b, res.replies[i].nbuttons,
-					  now);
+		                          now);
 	}
 	if (rc == 0) {
 		json = dlg_state_to_json(&st);
 		rc = json ? store_session_put(c->store, o->channel, o->chat, o->user, json, now)
-			  : -1;
+		          : -1;
 		free(json);
 	}
 	dlg_result_release(&res);
@@ -797,7 +800,7 @@ int core_end_accept(struct core *c, const struct store_order *o)
 		rc = 0;
 	else if (st.suspended)
 		rc = store_session_put(c->store, o->channel, o->chat, o->user, st.suspended,
-				       updated);
+		                       updated);
 	else
 		rc = store_session_delete(c->store, o->channel, o->chat, o->user);
 	dlg_state_release(&st);
@@ -813,8 +816,8 @@ static void trim(const char *in, char *out, size_t len)
 	while (*in == ' ' || *in == '\t' || *in == '\n' || *in == '\r')
 		in++;
 	end = in + strlen(in);
-	while (end > in && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' ||
-			    end[-1] == '\r'))
+	while (end > in &&
+	       (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
 		end--;
 	snprintf(out, len, "%.*s", (int)(end - in), in);
 }
@@ -829,7 +832,7 @@ static int start_payload(const struct core_req *r, char *text, size_t len)
 	static const struct {
 		const char *payload, *command;
 	} map[] = {{"repair", "/repair"}, {"clean", "/clean"}, {"errand", "/errand"},
-		   {"ask", "/ask"},       {"my", "/my"},       {"prices", "/prices"}};
+	           {"ask", "/ask"},       {"my", "/my"},       {"prices", "/prices"}};
 	const char *arg;
 	size_t i;
 
@@ -1076,7 +1079,7 @@ int core_tick(struct core *c, int64_t now)
 			continue;
 		o->closed_at = now;
 		rc = core_transition(c, o, "closed", "auto_closed", "system", "system",
-				     "no answer within the acceptance period", now);
+		                     "no answer within the acceptance period", now);
 		if (rc == 0) {
 			args[0] = o->number;
 			buf_init(&b);
@@ -1108,7 +1111,7 @@ int core_tick(struct core *c, int64_t now)
 		buf_init(&b);
 		buf_tpl(&b, dlg_msg(lang, M_ESCALATED), args, 4);
 		rc = store_event_add(c->store, o->id, now, "system", "system", "escalated",
-				     o->status, o->status, "promised response time passed");
+		                     o->status, o->status, "promised response time passed");
 		if (rc == 0)
 			rc = core_notify_supervisors(c, buf_str(&b), now);
 		buf_release(&b);

@@ -42,7 +42,7 @@ int core_tick(struct core *c, int64_t now);
  * queued once per person.
  */
 int core_send(struct core *c, const char *channel, const char *chat, const char *text,
-	      const struct msg_button *buttons, int nbuttons, int64_t now);
+              const struct msg_button *buttons, int nbuttons, int64_t now);
 
 /* Money in fen as text: 5000 -> "50", 3550 -> "35.5". */
 void core_money(int64_t fen, char *out, size_t outlen);

@@ -26,11 +26,11 @@ struct core_req {
 	const struct msg_in *in;
 	int64_t now;
 	int lang;
-	const struct cfg_staff *staff; /* NULL for residents */
+	const struct cfg_staff *staff;  /* NULL for residents */
 	struct store_resident resident; /* id 0 when not loaded */
-	char actor[112];               /* "staff:wang" or "resident:12" */
-	int group;                     /* the conversation happens in a group */
-	char reply_channel[16];        /* where replies to this message go */
+	char actor[112];                /* "staff:wang" or "resident:12" */
+	int group;                      /* the conversation happens in a group */
+	char reply_channel[16];         /* where replies to this message go */
 	char reply_chat[96];
 };
 
@@ -40,22 +40,22 @@ int core_reply(struct core_req *r, const char *text, const struct msg_button *b,
 int core_reply_msg(struct core_req *r, enum dlg_msg id, const char *const *args, int nargs);
 /* Private notices. */
 int core_notify_resident(struct core *c, const struct store_order *o, const char *text,
-			 const struct msg_button *b, int nb, int64_t now);
+                         const struct msg_button *b, int nb, int64_t now);
 int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *text,
-		      const struct msg_button *b, int nb, int64_t now);
+                      const struct msg_button *b, int nb, int64_t now);
 int core_notify_supervisors(struct core *c, const char *text, int64_t now);
 /*
  * The community's staff chats. Where a chat stands for each staff member
  * (terminal, web), technicians without SKILL (NULL: any) are left out.
  */
 int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
-			    const struct msg_button *b, int nb, int64_t now);
+                            const struct msg_button *b, int nb, int64_t now);
 /* The resident's language for notices about O. */
 int core_order_lang(struct core *c, const struct store_order *o);
 /* Changes O's status, saves it and appends the event. */
 int core_transition(struct core *c, struct store_order *o, const char *new_status,
-		    const char *action, const char *actor, const char *via, const char *detail,
-		    int64_t now);
+                    const char *action, const char *actor, const char *via, const char *detail,
+                    int64_t now);
 /* A staff member's display name, or the id. */
 const char *core_staff_name(struct core *c, const char *id);
 /* Loads the resident's dialog, asks acceptance questions for O. */

@@ -24,7 +24,7 @@
 #include "dialogs/engine.h"
 
 #define FIELD_MAX 96
-#define TEXT_MAX 4000
+#define TEXT_MAX  4000
 
 static void refuse(struct http_pss *p, int status, const char *why)
 {
@@ -68,7 +68,7 @@ int hooks_begin(struct server *srv, struct http_pss *p, const char *path)
 			p->status = 401; /* answered once the body is drained; nothing is parsed */
 		}
 	} else if (strcmp(path, "/hooks/generic") == 0 && srv->cfg->generic.enabled &&
-		   srv->cfg->generic.secret) {
+	           srv->cfg->generic.secret) {
 		p->route = ROUTE_GENERIC;
 	} else {
 		refuse(p, 404, "no such hook");
@@ -144,8 +144,8 @@ static void telegram_complete(struct server *srv, struct http_pss *p)
 	struct inbound *in;
 	char err[256];
 
-	if (tg_parse_update(buf_str(&p->body), p->body.len, srv->bot_username, srv->bot_id, &u,
-			    err, sizeof(err)) < 0) {
+	if (tg_parse_update(buf_str(&p->body), p->body.len, srv->bot_username, srv->bot_id, &u, err,
+	                    sizeof(err)) < 0) {
 		log_warn("telegram: malformed update refused: %s", err);
 		refuse(p, 400, err);
 		return;
@@ -183,9 +183,9 @@ void hooks_take_polled(struct server *srv)
 			if (id > last)
 				last = id;
 			if (tg_parse_update_obj(v, srv->bot_username, srv->bot_id, &u, err,
-						sizeof(err)) < 0) {
-				log_warn("telegram: malformed update %lld skipped: %s", (long long)id,
-					 err);
+			                        sizeof(err)) < 0) {
+				log_warn("telegram: malformed update %lld skipped: %s",
+				         (long long)id, err);
 				continue;
 			}
 			in = from_update(srv, &u);
@@ -247,10 +247,10 @@ void hooks_telegram_identify(struct server *srv)
 	if (tg_parse_result(status, buf_str(&body), body.len, &r) == 0 && r.ok) {
 		res = r.result; /* borrowed from r */
 		snprintf(srv->bot_id, sizeof(srv->bot_id), "%lld",
-			 (long long)json_integer_value(json_object_get(res, "id")));
+		         (long long)json_integer_value(json_object_get(res, "id")));
 		if (!srv->bot_username[0] && json_string_value(json_object_get(res, "username")))
 			snprintf(srv->bot_username, sizeof(srv->bot_username), "%s",
-				 json_string_value(json_object_get(res, "username")));
+			         json_string_value(json_object_get(res, "username")));
 		log_info("telegram: this bot is @%s", srv->bot_username);
 	} else {
 		log_warn("telegram: getMe failed (HTTP %ld); mentions need bot_username", status);
@@ -285,8 +285,8 @@ static void generic_complete(struct server *srv, struct http_pss *p)
 	json_t *o;
 
 	custom_header(p->wsi, "x-concierge-signature:", sig, sizeof(sig));
-	if (!sig[0] || generic_verify(srv->cfg->generic.secret, buf_str(&p->body), p->body.len,
-				      sig) != 1) {
+	if (!sig[0] ||
+	    generic_verify(srv->cfg->generic.secret, buf_str(&p->body), p->body.len, sig) != 1) {
 		log_warn("generic: request with a bad or missing signature refused");
 		refuse(p, 401, "bad signature");
 		return;
@@ -303,7 +303,8 @@ static void generic_complete(struct server *srv, struct http_pss *p)
 	text = json_string_value(json_object_get(o, "text"));
 	if (!id || !*id || strlen(id) > FIELD_MAX || !user || !*user || strlen(user) > FIELD_MAX ||
 	    !chat || !*chat || strlen(chat) > FIELD_MAX || !text || strlen(text) > TEXT_MAX) {
-		refuse(p, 400, "id, user and chat (1-96 characters) and text (up to 4000) are required");
+		refuse(p, 400,
+		       "id, user and chat (1-96 characters) and text (up to 4000) are required");
 		json_decref(o);
 		return;
 	}

@@ -47,7 +47,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	localtime_r(&now, &tm);
 	strftime(zone, sizeof(zone), "%z", &tm);
 	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d%.3s:%.2s", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, zone, zone + 3);
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, zone, zone + 3);
 	n = snprintf(line, sizeof(line), "%s %s ", when, names[level]);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;

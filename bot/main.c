@@ -106,8 +106,8 @@ int main(int argc, char **argv)
 	tzset();
 	if (!env.db_path)
 		env.db_path = env.cfg->database;
-	if (strcmp(cmd, "chat") != 0 && strcmp(cmd, "orders") != 0 &&
-	    strcmp(cmd, "outbox") != 0 && strcmp(cmd, "serve") != 0) {
+	if (strcmp(cmd, "chat") != 0 && strcmp(cmd, "orders") != 0 && strcmp(cmd, "outbox") != 0 &&
+	    strcmp(cmd, "serve") != 0) {
 		fprintf(stderr, "concierge: unknown command '%s'\n", cmd);
 		usage(stderr);
 		rc = 2;

@@ -33,11 +33,11 @@ struct sender;
 typedef void (*sender_updates_fn)(void *ud, char *updates_json, size_t len);
 
 struct sender_opts {
-	const struct cfg *cfg;   /* borrowed; outlives the sender */
-	const char *db_path;     /* the store file */
+	const struct cfg *cfg;     /* borrowed; outlives the sender */
+	const char *db_path;       /* the store file */
 	sender_updates_fn updates; /* NULL unless Telegram polls */
 	void *ud;
-	int poll_ms;             /* how often to look at the table; default 1000 */
+	int poll_ms; /* how often to look at the table; default 1000 */
 };
 
 /* Starts the thread. NULL on failure with ERR set. */

@@ -28,8 +28,8 @@
 #include "bot/web_assets.h"
 #include "store/store.h"
 
-#define BODY_MAX (256 * 1024)
-#define TICK_US (30 * LWS_US_PER_SEC)
+#define BODY_MAX    (256 * 1024)
+#define TICK_US     (30 * LWS_US_PER_SEC)
 #define WEB_POLL_US (1 * LWS_US_PER_SEC)
 
 static volatile sig_atomic_t got_signal;
@@ -93,9 +93,9 @@ static void respond_error(struct http_pss *p, int status, const char *message)
 static int write_response(struct lws *wsi, struct http_pss *p)
 {
 	static const char csp[] = "default-src 'self'; connect-src 'self' ws: wss:; "
-				  "img-src 'self' data:; frame-ancestors 'none'";
+	                          "img-src 'self' data:; frame-ancestors 'none'";
 	unsigned char hb[LWS_PRE + 2048], *start = hb + LWS_PRE, *ptr = start,
-					      *end = hb + sizeof(hb) - 1;
+	                                  *end = hb + sizeof(hb) - 1;
 	unsigned char chunk[LWS_PRE + 16384];
 	const unsigned char *data = p->static_data ? p->static_data : p->resp;
 	size_t n;
@@ -103,31 +103,32 @@ static int write_response(struct lws *wsi, struct http_pss *p)
 
 	if (!p->headers_sent) {
 		if (lws_add_http_common_headers(wsi, (unsigned int)p->status,
-						p->ctype ? p->ctype : "text/plain",
-						(lws_filepos_t)p->resp_len, &ptr, end))
+		                                p->ctype ? p->ctype : "text/plain",
+		                                (lws_filepos_t)p->resp_len, &ptr, end))
 			return -1;
-		if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
-						(const unsigned char *)"nosniff", 7, &ptr, end))
+		if (lws_add_http_header_by_name(wsi,
+		                                (const unsigned char *)"x-content-type-options:",
+		                                (const unsigned char *)"nosniff", 7, &ptr, end))
 			return -1;
 		if (p->route == ROUTE_STATIC &&
-		    lws_add_http_header_by_name(wsi, (const unsigned char *)"content-security-policy:",
-						(const unsigned char *)csp, (int)strlen(csp), &ptr, end))
+		    lws_add_http_header_by_name(
+		            wsi, (const unsigned char *)"content-security-policy:",
+		            (const unsigned char *)csp, (int)strlen(csp), &ptr, end))
 			return -1;
 		if (p->set_cookie[0] &&
 		    lws_add_http_header_by_name(wsi, (const unsigned char *)"set-cookie:",
-						(const unsigned char *)p->set_cookie,
-						(int)strlen(p->set_cookie), &ptr, end))
+		                                (const unsigned char *)p->set_cookie,
+		                                (int)strlen(p->set_cookie), &ptr, end))
 			return -1;
-		if (lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-						(const unsigned char *)(p->cache[0] ? p->cache
-										    : "no-store"),
-						(int)strlen(p->cache[0] ? p->cache : "no-store"), &ptr,
-						end))
+		if (lws_add_http_header_by_name(
+		            wsi, (const unsigned char *)"cache-control:",
+		            (const unsigned char *)(p->cache[0] ? p->cache : "no-store"),
+		            (int)strlen(p->cache[0] ? p->cache : "no-store"), &ptr, end))
 			return -1;
 		/* 411: an unread chunked body follows; it must not be taken for a request. */
 		if (p->status == 411 &&
 		    lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
-						(const unsigned char *)"close", 5, &ptr, end))
+		                                (const unsigned char *)"close", 5, &ptr, end))
 			return -1;
 		if (lws_finalize_write_http_header(wsi, start, &ptr, end))
 			return -1;
@@ -204,8 +205,8 @@ static int apply(struct server *srv, struct inbound *in, int64_t now)
 		json_decref(o);
 		snprintf(payload, sizeof(payload), "%s", s ? s : "{}");
 		free(s);
-		rc = store_outbox_add(srv->store, in->channel, in->chat ? in->chat : "-", payload, now,
-				      NULL);
+		rc = store_outbox_add(srv->store, in->channel, in->chat ? in->chat : "-", payload,
+		                      now, NULL);
 	}
 	if (rc == 0 && in->web_record) {
 		/* The page repeats a message it got no ack for: the same id is stored once. */
@@ -215,7 +216,7 @@ static int apply(struct server *srv, struct inbound *in, int64_t now)
 		rc = store_dedup_claim(srv->store, "web", key, now);
 		if (rc == 1)
 			rc = store_transcript_add(srv->store, "web", in->chat, "me", in->text, "",
-						  in->web_client_id, now);
+			                          in->web_client_id, now);
 		else if (rc == 0)
 			goto offset; /* a repeat: acknowledge, do nothing again */
 		if (rc == 1)
@@ -286,7 +287,7 @@ static void run_batch(struct server *srv)
 	if (!ok) {
 		/* Find the culprit: each message alone, so the others still land. */
 		log_warn("store: batch of %d failed (%s); retrying one by one", n,
-			 store_errmsg(srv->store));
+		         store_errmsg(srv->store));
 		for (in = list; in; in = in->next) {
 			/*
 			 * A polled message that failed must come again: its batch is
@@ -303,7 +304,7 @@ static void run_batch(struct server *srv)
 				if (!in->http && !in->web_client_id && !in->poll_offset)
 					poll_lost = 1;
 				log_error("store: message on %s not stored: %s", in->channel,
-					  store_errmsg(srv->store));
+				          store_errmsg(srv->store));
 				store_rollback(srv->store);
 				in->failed = 1;
 			}
@@ -357,8 +358,9 @@ static int add_count(const char *channel, int64_t pending, int64_t dead, void *u
 {
 	json_t *by = ud;
 
-	json_object_set_new(by, channel, json_pack("{s:I,s:I}", "pending", (json_int_t)pending,
-						    "dead", (json_int_t)dead));
+	json_object_set_new(
+	        by, channel,
+	        json_pack("{s:I,s:I}", "pending", (json_int_t)pending, "dead", (json_int_t)dead));
 	return 0;
 }
 
@@ -390,23 +392,22 @@ static void health(struct server *srv, struct http_pss *p)
 		sender_status_json(srv->sender, senderjs, sizeof(senderjs));
 	sj = json_loads(senderjs, 0, NULL);
 	ch = json_object();
-	json_object_set_new(ch, "web", json_pack("{s:s}", "state",
-						 srv->cfg->web.enabled ? "on" : "off"));
+	json_object_set_new(ch, "web",
+	                    json_pack("{s:s}", "state", srv->cfg->web.enabled ? "on" : "off"));
 	json_object_set_new(ch, "terminal", json_pack("{s:s}", "state", "on"));
 	if (json_is_object(sj)) {
 		const char *key;
 		json_t *v;
 
 		json_object_foreach(sj, key, v)
-			json_object_set(ch, key, v); /* borrowed v, set adds a reference */
+		        json_object_set(ch, key, v); /* borrowed v, set adds a reference */
 	}
 	if (!json_object_get(ch, "telegram"))
 		json_object_set_new(ch, "telegram",
-				    json_pack("{s:s}", "state",
-					      srv->cfg->telegram.enabled ? "starting" : "off"));
+		                    json_pack("{s:s}", "state",
+		                              srv->cfg->telegram.enabled ? "starting" : "off"));
 	json_object_set_new(o, "status", json_string(db_ok ? "ok" : "degraded"));
-	json_object_set_new(o, "database",
-			    json_string(db_ok ? "ok" : store_errmsg(srv->store)));
+	json_object_set_new(o, "database", json_string(db_ok ? "ok" : store_errmsg(srv->store)));
 	json_object_set_new(o, "channels", ch);
 	json_object_set_new(o, "outbox", outbox_counts(srv, depth));
 	json_object_set_new(o, "handled", json_integer(srv->handled));
@@ -495,7 +496,7 @@ static int on_http(struct server *srv, struct lws *wsi, struct http_pss *p, cons
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-		    size_t len)
+                    size_t len)
 {
 	struct server *srv = lws_context_user(lws_get_context(wsi));
 	struct http_pss *p = user;
@@ -529,7 +530,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 		if (p) {
 			if (p->waiting)
-				p->waiting->http = NULL; /* the batch still commits; nobody to answer */
+				p->waiting->http =
+				        NULL; /* the batch still commits; nobody to answer */
 			p->waiting = NULL;
 			free(p->resp);
 			p->resp = NULL;
@@ -558,14 +560,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 }
 
 static const struct lws_protocols protocols[] = {
-	{"http", callback, sizeof(struct http_pss), 4096, 0, NULL, 0},
-	{NULL, NULL, 0, 0, 0, NULL, 0},
+        {"http", callback, sizeof(struct http_pss), 4096, 0, NULL, 0},
+        {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
 /* Pings idle websockets so dead phones are noticed; hangs up after a minute of silence. */
 static const lws_retry_bo_t retry = {
-	.secs_since_valid_ping = 30,
-	.secs_since_valid_hangup = 70,
+        .secs_since_valid_ping = 30,
+        .secs_since_valid_hangup = 70,
 };
 
 /* ---- the sender's polled batches ------------------------------------------------------ */
@@ -724,9 +726,9 @@ int cli_serve(struct cli_env *env)
 		       env->cfg->tls_cert ? "https" : "http", shown, srv.port);
 	fflush(stdout);
 	log_info("server: listening on %s:%d (web %s, telegram %s, generic %s)",
-		 host[0] ? host : "*", srv.port, env->cfg->web.enabled ? "on" : "off",
-		 env->cfg->telegram.enabled ? env->cfg->telegram.mode : "off",
-		 env->cfg->generic.enabled ? "on" : "off");
+	         host[0] ? host : "*", srv.port, env->cfg->web.enabled ? "on" : "off",
+	         env->cfg->telegram.enabled ? env->cfg->telegram.mode : "off",
+	         env->cfg->generic.enabled ? "on" : "off");
 
 	while (!srv.stopping) {
 		if (lws_service(srv.ctx, 0) < 0)

@@ -45,7 +45,7 @@ struct inbound {
 struct http_pss {
 	struct lws *wsi;
 	int route;
-	struct buf body;   /* request body, capped */
+	struct buf body; /* request body, capped */
 	int body_too_big;
 	/* the response */
 	int status;
@@ -61,13 +61,13 @@ struct http_pss {
 	/* websocket (web chat) */
 	int is_ws;
 	struct http_pss *ws_next;
-	char visitor[64];  /* hashed cookie: "v…" */
-	char user[96];     /* "v…" or "staff:ID" */
+	char visitor[64]; /* hashed cookie: "v…" */
+	char user[96];    /* "v…" or "staff:ID" */
 	char staff_id[64];
-	char lang[8];      /* the page's language ("zh", "en"), a hint for the bot's */
+	char lang[8]; /* the page's language ("zh", "en"), a hint for the bot's */
 	int greeted;
 	struct buf rx;
-	int rx_skip;       /* the message being received is too large: drop it to its end */
+	int rx_skip; /* the message being received is too large: drop it to its end */
 	struct ws_frame *tx_head, *tx_tail;
 };
 
@@ -116,7 +116,7 @@ void server_respond_json(struct http_pss *p, int status, const char *json_text);
 
 /* web.c */
 int web_callback(struct server *srv, struct lws *wsi, enum lws_callback_reasons reason,
-		 struct http_pss *p, void *in, size_t len);
+                 struct http_pss *p, void *in, size_t len);
 /* Pushes waiting web outbox rows to open sockets; inside its own transaction. */
 void web_deliver(struct server *srv);
 /* The visitor cookie for a page load: sets P->set_cookie when the visitor has none. */

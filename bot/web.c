@@ -28,8 +28,8 @@
 #include "bot/log.h"
 #include "store/store.h"
 
-#define COOKIE "cc_visitor"
-#define RX_MAX (16 * 1024)
+#define COOKIE  "cc_visitor"
+#define RX_MAX  (16 * 1024)
 #define HISTORY 200
 
 /* ---- identity ------------------------------------------------------------------- */
@@ -82,8 +82,8 @@ void web_page_cookie(struct server *srv, struct http_pss *p)
 	for (i = 0; i < 16; i++)
 		snprintf(token + 2 * i, 3, "%02x", raw[i]);
 	snprintf(p->set_cookie, sizeof(p->set_cookie),
-		 COOKIE "=%s; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax%s", token,
-		 srv->cfg->tls_cert ? "; Secure" : "");
+	         COOKIE "=%s; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax%s", token,
+	         srv->cfg->tls_cert ? "; Secure" : "");
 }
 
 static const struct cfg_staff *staff_by_token(const struct cfg *c, const char *token)
@@ -112,7 +112,8 @@ static void send_text(struct http_pss *p, const char *text)
 		return;
 	f->next = NULL;
 	f->len = n;
-	memcpy(f->data + LWS_PRE, text, n); /* NOLINT(bugprone-not-null-terminated-result): a frame, not a string */
+	/* A frame, not a string: no terminator. */
+	memcpy(f->data + LWS_PRE, text, n); // NOLINT(bugprone-not-null-terminated-result)
 	if (p->tx_tail)
 		p->tx_tail->next = f;
 	else
@@ -146,8 +147,7 @@ static int history_line(const struct store_line *l, void *ud)
 {
 	json_t *arr = ud, *o, *b;
 
-	o = json_pack("{s:s,s:s,s:I}", "from", l->sender, "text", l->text, "at",
-		      (json_int_t)l->at);
+	o = json_pack("{s:s,s:s,s:I}", "from", l->sender, "text", l->text, "at", (json_int_t)l->at);
 	if (l->buttons[0] && (b = json_loads(l->buttons, 0, NULL)) != NULL)
 		json_object_set_new(o, "buttons", b);
 	if (l->client_id[0])
@@ -175,17 +175,17 @@ static int deliver_row(const struct store_outbox *m, void *ud)
 	if (json_array_size(buttons))
 		bjs = json_dumps(buttons, JSON_COMPACT);
 	if (store_transcript_add(d->srv->store, "web", m->chat, "bot", text ? text : "",
-				 bjs ? bjs : "", "", d->now) < 0 ||
+	                         bjs ? bjs : "", "", d->now) < 0 ||
 	    store_outbox_sent(d->srv->store, m->id, d->now) < 0) {
 		d->failed = 1;
 	} else {
 		for (c = d->srv->conns; c; c = c->ws_next) {
 			if (!c->greeted || strcmp(c->user, m->chat) != 0)
 				continue;
-			msg = json_pack("{s:s,s:s,s:I}", "type", "message", "text", text ? text : "",
-					"at", (json_int_t)d->now);
+			msg = json_pack("{s:s,s:s,s:I}", "type", "message", "text",
+			                text ? text : "", "at", (json_int_t)d->now);
 			json_object_set_new(msg, "buttons",
-					    buttons ? json_incref(buttons) : json_array());
+			                    buttons ? json_incref(buttons) : json_array());
 			send_json(c, msg);
 		}
 	}
@@ -199,9 +199,8 @@ static int deliver_chat(struct server *srv, const char *chat)
 {
 	struct deliver_ctx d = {srv, chat, cli_now(), 0};
 
-	return store_outbox_for_chat(srv->store, "web", chat, deliver_row, &d) < 0 || d.failed
-		       ? -1
-		       : 0;
+	return store_outbox_for_chat(srv->store, "web", chat, deliver_row, &d) < 0 || d.failed ? -1
+	                                                                                       : 0;
 }
 
 void web_deliver(struct server *srv)
@@ -244,8 +243,8 @@ static void welcome(struct server *srv, struct http_pss *p, const char *lang)
 	else if (srv->cfg->ncommunities && com->name)
 		title = com->name;
 	o = json_pack("{s:s,s:{s:s,s:s},s:s,s:o}", "type", "welcome", "who", "kind",
-		      s ? "staff" : "resident", "name", s ? s->name : "", "title", title, "history",
-		      history);
+	              s ? "staff" : "resident", "name", s ? s->name : "", "title", title, "history",
+	              history);
 	send_json(p, o);
 	p->greeted = 1;
 	/* Notices that waited for this visitor arrive now, after the history. */
@@ -329,7 +328,8 @@ void web_ack(struct server *srv, struct inbound *in)
 		if (in->failed)
 			send_error(c, in->web_client_id, "not saved, please try again");
 		else
-			send_json(c, json_pack("{s:s,s:s}", "type", "ack", "id", in->web_client_id));
+			send_json(c,
+			          json_pack("{s:s,s:s}", "type", "ack", "id", in->web_client_id));
 	}
 }
 
@@ -364,7 +364,7 @@ static int origin_ok(struct lws *wsi)
 }
 
 int web_callback(struct server *srv, struct lws *wsi, enum lws_callback_reasons reason,
-		 struct http_pss *p, void *in, size_t len)
+                 struct http_pss *p, void *in, size_t len)
 {
 	char uri[64], token[40];
 	struct http_pss **pp;

@@ -83,12 +83,12 @@ struct dlg_reply {
 
 struct dlg_result {
 	enum dlg_action action;
-	int handled;   /* 0: the message was not for the engine (no flow, no trigger) */
-	int end;       /* the conversation is over: delete the session */
-	int rating;    /* DLG_ACT_RATED */
-	char *comment; /* DLG_ACT_COMMENTED, owned */
+	int handled;      /* 0: the message was not for the engine (no flow, no trigger) */
+	int end;          /* the conversation is over: delete the session */
+	int rating;       /* DLG_ACT_RATED */
+	char *comment;    /* DLG_ACT_COMMENTED, owned */
 	int save_profile; /* name/room/phone in the state should be saved for next time */
-	int human;     /* the resident asked for, or was offered, a person */
+	int human;        /* the resident asked for, or was offered, a person */
 	struct dlg_reply replies[DLG_MAX_REPLIES];
 	int nreplies;
 };
@@ -112,7 +112,7 @@ int dlg_reply_button(struct dlg_reply *rep, const char *label, const char *data)
  * internal failure (out of memory).
  */
 int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
-	       struct dlg_result *res);
+               struct dlg_result *res);
 
 /*
  * Starts the acceptance questions for order NUMBER, reported done by
@@ -120,7 +120,7 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
  * pausing any intake in progress (it resumes when acceptance ends).
  */
 int dlg_begin_accept(const struct dlg_ctx *ctx, struct dlg_state *st, const char *number,
-		     const char *staff_name, const char *fee, struct dlg_result *res);
+                     const char *staff_name, const char *fee, struct dlg_result *res);
 
 /* Re-asks the current step (used when a conversation resumes). */
 int dlg_prompt(const struct dlg_ctx *ctx, const struct dlg_state *st, struct dlg_result *res);
@@ -130,7 +130,7 @@ int dlg_is_trigger(const char *text, const char **category);
 
 /* The catalogue item whose keywords match DESCRIPTION best, preferring CATEGORY; or NULL. */
 const struct cfg_item *dlg_match_item(const struct cfg *c, const char *description,
-				      const char *category);
+                                      const char *category);
 /* 1 when DESCRIPTION hits an out-of-scope keyword. */
 int dlg_out_of_scope(const struct cfg *c, const char *description);
 

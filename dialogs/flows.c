@@ -8,24 +8,24 @@
 #include <string.h>
 
 static const struct dlg_step_def intake_steps[] = {
-	{"description", "description", M_ASK_DESCRIPTION, M_BAD_DESC, DLG_BTN_NONE, 1},
-	{"saved", "saved", M_ASK_SAVED, M_BAD_YESNO, DLG_BTN_YESNO, 1},
-	{"room", "room", M_ASK_ROOM, M_BAD_ROOM, DLG_BTN_NONE, 1},
-	{"name", "name", M_ASK_NAME, M_BAD_NAME, DLG_BTN_NONE, 1},
-	{"phone", "phone", M_ASK_PHONE, M_BAD_PHONE, DLG_BTN_NONE, 1},
-	{"time", "time", M_ASK_TIME, M_BAD_TIME, DLG_BTN_ASAP, 1},
-	{"confirm", "confirm", M_SUMMARY, M_BAD_CONFIRM, DLG_BTN_CONFIRM, 0},
+        {"description", "description", M_ASK_DESCRIPTION, M_BAD_DESC, DLG_BTN_NONE, 1},
+        {"saved", "saved", M_ASK_SAVED, M_BAD_YESNO, DLG_BTN_YESNO, 1},
+        {"room", "room", M_ASK_ROOM, M_BAD_ROOM, DLG_BTN_NONE, 1},
+        {"name", "name", M_ASK_NAME, M_BAD_NAME, DLG_BTN_NONE, 1},
+        {"phone", "phone", M_ASK_PHONE, M_BAD_PHONE, DLG_BTN_NONE, 1},
+        {"time", "time", M_ASK_TIME, M_BAD_TIME, DLG_BTN_ASAP, 1},
+        {"confirm", "confirm", M_SUMMARY, M_BAD_CONFIRM, DLG_BTN_CONFIRM, 0},
 };
 
 static const struct dlg_step_def accept_steps[] = {
-	{"accept", "accept", M_ASK_ACCEPT, M_BAD_YESNO, DLG_BTN_ACCEPT, 0},
-	{"rating", "rating", M_ASK_RATING, M_BAD_RATING, DLG_BTN_RATING, 0},
-	{"comment", "comment", M_ASK_COMMENT, M_ASK_COMMENT, DLG_BTN_SKIP, 0},
+        {"accept", "accept", M_ASK_ACCEPT, M_BAD_YESNO, DLG_BTN_ACCEPT, 0},
+        {"rating", "rating", M_ASK_RATING, M_BAD_RATING, DLG_BTN_RATING, 0},
+        {"comment", "comment", M_ASK_COMMENT, M_ASK_COMMENT, DLG_BTN_SKIP, 0},
 };
 
 const struct dlg_flow_def dlg_flows[] = {
-	{"intake", intake_steps, (int)(sizeof(intake_steps) / sizeof(intake_steps[0]))},
-	{"accept", accept_steps, (int)(sizeof(accept_steps) / sizeof(accept_steps[0]))},
+        {"intake", intake_steps, (int)(sizeof(intake_steps) / sizeof(intake_steps[0]))},
+        {"accept", accept_steps, (int)(sizeof(accept_steps) / sizeof(accept_steps[0]))},
 };
 const int dlg_nflows = (int)(sizeof(dlg_flows) / sizeof(dlg_flows[0]));
 

@@ -17,8 +17,8 @@ enum dlg_buttons {
 	DLG_BTN_NONE = 0,
 	DLG_BTN_CONFIRM, /* submit / back / cancel */
 	DLG_BTN_YESNO,
-	DLG_BTN_ACCEPT,  /* fixed / not fixed */
-	DLG_BTN_RATING,  /* 1..5 */
+	DLG_BTN_ACCEPT, /* fixed / not fixed */
+	DLG_BTN_RATING, /* 1..5 */
 	DLG_BTN_SKIP,
 	DLG_BTN_ASAP,
 };
@@ -27,9 +27,9 @@ struct dlg_step_def {
 	const char *name;      /* stored in the state */
 	const char *validator; /* name in the engine's validator table */
 	enum dlg_msg prompt;
-	enum dlg_msg bad;      /* re-ask after a bad answer */
+	enum dlg_msg bad; /* re-ask after a bad answer */
 	enum dlg_buttons buttons;
-	int counts_for_back;   /* answered steps "back" can return to */
+	int counts_for_back; /* answered steps "back" can return to */
 };
 
 struct dlg_flow_def {

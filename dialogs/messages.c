@@ -14,190 +14,207 @@ struct msg_pair {
 };
 
 static const struct msg_pair msgs[M_COUNT] = {
-	[M_START] = {"好的，我来帮您登记{0}服务。", "Sure, let's register your {0} request."},
-	[M_ASK_DESCRIPTION] = {"请简单描述一下需要什么服务，例如：厨房水管漏水。",
-			       "Please describe what you need, e.g. \"kitchen tap is leaking\"."},
-	[M_ASK_ROOM] = {"请问您的房号？按 楼栋-单元-房号 填写，例如 3-2-501。",
-			"Which flat is it? Building-unit-room, e.g. 3-2-501."},
-	[M_ASK_NAME] = {"请问怎么称呼您？", "What name should we use for you?"},
-	[M_ASK_PHONE] = {"请留一个联系电话，例如 13800138000。",
-			 "A phone number to reach you, e.g. 13800138000."},
-	[M_ASK_TIME] = {"您希望什么时间上门或办理？例如：今天下午3点、明天上午，或“尽快”。",
-			"When would suit you? e.g. \"today 3pm\", \"tomorrow morning\" or \"asap\"."},
-	[M_ASK_SAVED] = {"使用上次登记的信息吗？\n联系人：{0}\n房号：{1}\n电话：{2}\n请回复“是”或“否”。",
-			 "Use your saved details?\nName: {0}\nFlat: {1}\nPhone: {2}\nPlease answer yes or no."},
-	[M_SUMMARY] = {"请核对您的需求：\n类别：{0}{8}\n内容：{1}\n房号：{2}\n联系人：{3}\n电话：{4}\n"
-		       "期望时间：{5}\n收费：{6}\n响应承诺：{7} 分钟内响应\n"
-		       "回复“确认”提交，“上一步”修改，“取消”放弃。",
-		       "Please check your request:\nCategory: {0}{8}\nDetails: {1}\nFlat: {2}\n"
-		       "Name: {3}\nPhone: {4}\nPreferred time: {5}\nPrice: {6}\n"
-		       "We respond within {7} minutes.\n"
-		       "Reply \"yes\" to submit, \"back\" to change, \"cancel\" to drop it."},
-	[M_CREATED] = {"已为您登记，工单号 {0}。我们承诺 {1} 分钟内响应，师傅接单后会通知您。"
-		       "发送“我的工单”可查看进度。",
-		       "Registered as order {0}. We will respond within {1} minutes and tell you "
-		       "who takes it. Send /my to follow your orders."},
-	[M_CANCELLED_INTAKE] = {"好的，本次登记已取消。需要时随时发“报修”“保洁”“代办”或“咨询”。",
-				"OK, nothing was registered. Send /repair, /clean, /errand or /ask "
-				"whenever you need us."},
-	[M_BAD_DESC] = {"请用几个字描述一下需求，例如：卫生间下水道堵了。",
-			"Please describe the request in a few words, e.g. \"bathroom drain is "
-			"blocked\"."},
-	[M_BAD_DESC_LONG] = {"描述太长了，请控制在 500 字以内。",
-			     "That is too long; please keep it under 500 characters."},
-	[M_BAD_ROOM] = {"这个房号我没看懂。请按 楼栋-单元-房号 填写，例如 3-2-501 或 3栋2单元501。",
-			"I couldn't read that flat number. Please write building-unit-room, e.g. "
-			"3-2-501."},
-	[M_BAD_NAME] = {"请告诉我们怎么称呼您，例如：李女士 或 王伟。",
-			"Please tell us a name to use, e.g. \"Ms Li\"."},
-	[M_BAD_PHONE] = {"这个电话号码好像不对。请输入 11 位手机号（例如 13800138000），或带区号的座机"
-			 "（例如 0571-88886666）。",
-			 "That phone number doesn't look right. Please give an 11-digit mobile "
-			 "(e.g. 13800138000) or a landline with area code (e.g. 0571-88886666)."},
-	[M_BAD_TIME] = {"请告诉我们方便的时间，例如：明天上午，或“尽快”。",
-			"Please tell us a time that suits you, e.g. \"tomorrow morning\" or "
-			"\"asap\"."},
-	[M_BAD_CONFIRM] = {"请回复“确认”提交，“上一步”修改，或“取消”放弃。",
-			   "Please reply \"yes\" to submit, \"back\" to change something, or "
-			   "\"cancel\"."},
-	[M_BAD_YESNO] = {"请回复“是”或“否”。", "Please answer yes or no."},
-	[M_TOO_MANY] = {"看来不太顺利，抱歉。您可以发“帮助”查看说明，直接致电服务中心 {0}，"
-			"或发“取消”结束本次登记。",
-			"Sorry this is not going smoothly. Send \"help\" for an explanation, call "
-			"the service centre on {0}, or send \"cancel\" to stop."},
-	[M_HELP_FOOT] = {"随时可以发“上一步”返回修改，或“取消”结束登记。",
-			 "You can send \"back\" to change the previous answer or \"cancel\" to "
-			 "stop at any time."},
-	[M_DECLINED] = {"抱歉，“{0}”不在物业便民服务范围内，我们无法受理。{1}",
-			"Sorry, \"{0}\" is outside the services the centre provides, so we can't "
-			"take it on. {1}"},
-	[M_RESUMED] = {"我们接着刚才的登记：", "Let's continue where we left off:"},
-	[M_EXPIRED] = {"上次的登记太久没有回复，已作废。我们重新开始。",
-		       "Your previous request timed out, so let's start again."},
-	[M_FIRST_STEP] = {"已经是第一步了。", "This is already the first question."},
-	[M_ASK_ACCEPT] = {"您的工单 {0} 已由 {1} 报告完工{2}。请检查一下：问题解决了吗？\n"
-			  "回复“满意”确认验收，或“不满意”要求返工。",
-			  "{1} reports order {0} as done{2}. Please check: is it fixed?\n"
-			  "Reply \"yes\" to accept the work or \"no\" if it still needs work."},
-	[M_FEE_PART] = {"，费用 {0} 元", ", fee {0} yuan"},
-	[M_ASK_RATING] = {"谢谢确认！请为本次服务打分：1 到 5 分，5 分为非常满意。",
-			  "Thank you! Please rate the service from 1 to 5 (5 = excellent)."},
-	[M_REWORK_ACK] = {"抱歉没有处理好。已通知师傅返工，工单 {0} 会继续跟进。",
-			  "Sorry it isn't fixed. The technician has been asked to come back; order "
-			  "{0} stays open."},
-	[M_BAD_RATING] = {"请回复 1 到 5 之间的数字，5 分为非常满意。",
-			  "Please answer with a number from 1 to 5 (5 = excellent)."},
-	[M_ASK_COMMENT] = {"谢谢评分！还有什么意见或建议吗？没有的话请回复“跳过”。",
-			   "Thanks for rating! Any comment or suggestion? Reply \"skip\" if not."},
-	[M_THANKS] = {"感谢您的反馈！工单 {0} 已完成。", "Thank you for your feedback! Order {0} is closed."},
-	[M_BTN_CONFIRM] = {"确认提交", "Submit"},
-	[M_BTN_BACK] = {"上一步", "Back"},
-	[M_BTN_CANCEL] = {"取消", "Cancel"},
-	[M_BTN_YES] = {"是", "Yes"},
-	[M_BTN_NO] = {"否", "No"},
-	[M_BTN_ACCEPT_YES] = {"满意，已解决", "Yes, it's fixed"},
-	[M_BTN_ACCEPT_NO] = {"不满意，需返工", "No, not fixed"},
-	[M_BTN_SKIP] = {"跳过", "Skip"},
-	[M_BTN_ASAP] = {"尽快", "As soon as possible"},
-	[M_BTN_ACCEPT_ORDER] = {"接单", "Accept"},
-	[M_PING] = {"【新工单】{0}\n类别：{1}{2}\n房号：{3}\n内容：{4}\n期望时间：{5}\n联系人：{6}\n"
-		    "承诺 {7} 分钟内响应。接单请回复 /accept {0}",
-		    "[New order] {0}\nCategory: {1}{2}\nFlat: {3}\nDetails: {4}\nPreferred time: "
-		    "{5}\nContact: {6}\nPromised response: {7} minutes. Reply /accept {0} to take "
-		    "it."},
-	[M_CONTACT] = {"工单 {0} 的住户信息：\n联系人：{1}\n房号：{2}\n电话：{3}\n内容：{4}\n期望时间：{5}\n"
-		       "约好时间后请发 /eta {0} 时间",
-		       "Resident of order {0}:\nName: {1}\nFlat: {2}\nPhone: {3}\nDetails: {4}\n"
-		       "Preferred time: {5}\nOnce you agree a visit time, send /eta {0} TIME"},
-	[M_NOTICE_ASSIGNED] = {"您的工单 {0} 已由 {1} 接单，稍后会与您联系确认上门时间。",
-			       "{1} has taken your order {0} and will contact you to agree a visit "
-			       "time."},
-	[M_NOTICE_ETA] = {"{1} 预计 {2} 上门处理工单 {0}。如需改时间，请致电服务中心 {3}。",
-			  "{1} plans to visit for order {0} at {2}. To change the time, call the "
-			  "service centre on {3}."},
-	[M_NOTICE_STARTED] = {"{1} 已开始处理您的工单 {0}。", "{1} has started work on your order {0}."},
-	[M_NOTICE_CANCELLED] = {"您的工单 {0} 已取消。原因：{1}", "Your order {0} was cancelled: {1}"},
-	[M_NOTICE_PAID] = {"工单 {0} 已收款 {1} 元，收据号 {2}。谢谢！",
-			   "Payment of {1} yuan received for order {0}, receipt {2}. Thank you!"},
-	[M_NOTICE_REASSIGNED] = {"您的工单 {0} 已改由 {1} 负责。", "Your order {0} is now handled by {1}."},
-	[M_STAFF_DONE] = {"好的：{0}", "OK: {0}"},
-	[M_STAFF_ONLY] = {"抱歉，这个命令仅限服务中心工作人员使用。",
-			  "Sorry, that command is for service centre staff only."},
-	[M_SUPERVISOR_ONLY] = {"抱歉，这个操作需要主管或调度员权限。",
-			       "Sorry, only a supervisor or dispatcher can do that."},
-	[M_NOT_YOURS] = {"工单 {0} 由 {1} 负责，您不能操作。", "Order {0} is handled by {1}, not you."},
-	[M_NO_ORDER] = {"找不到工单 {0}。", "There is no order {0}."},
-	[M_BAD_STATE] = {"工单 {0} 当前状态是“{1}”，不能这样操作。",
-			 "Order {0} is {1}; that can't be done now."},
-	[M_USAGE] = {"用法：{0}", "Usage: {0}"},
-	[M_NO_STAFF] = {"员工名单里没有 {0}。", "There is no staff member {0}."},
-	[M_BAD_FEE] = {"费用“{0}”不是有效金额，例如 50 或 35.5。",
-		       "\"{0}\" is not an amount; write e.g. 50 or 35.5."},
-	[M_NO_FEE] = {"工单 {0} 还没有记录费用，请先用 /done 记录。",
-		      "Order {0} has no fee recorded yet; record it with /done first."},
-	[M_REWORK_PING] = {"【返工】工单 {0}（{1}）住户反馈未解决：{2}。请尽快处理。",
-			   "[Rework] Order {0} ({1}): the resident says it is not fixed: {2}. "
-			   "Please go back."},
-	[M_LOW_RATING] = {"【低分提醒】工单 {0} 评分 {1} 分，负责人 {2}。住户意见：{3}",
-			  "[Low rating] Order {0} was rated {1} (handled by {2}). Comment: {3}"},
-	[M_ASSIGNED_TO_YOU] = {"工单 {0} 已派给您。", "Order {0} was assigned to you."},
-	[M_MY_NONE] = {"您还没有工单。发送“报修”“保洁”“代办”或“咨询”即可登记。",
-		       "You have no orders yet. Send /repair, /clean, /errand or /ask to start."},
-	[M_MY_HEAD] = {"您的工单：", "Your orders:"},
-	[M_ORDERS_NONE] = {"目前没有待处理的工单。", "No open orders."},
-	[M_ORDERS_HEAD] = {"待处理工单：", "Open orders:"},
-	[M_PRICES_HEAD] = {"服务价目表：", "Price list:"},
-	[M_HELP_RESIDENT] = {"您好！我是物业服务助手。\n"
-			     "报修 /repair、保洁 /clean、代办 /errand、咨询 /ask：登记需求\n"
-			     "我的工单 /my：查看进度\n价格 /prices：收费标准\n"
-			     "取消工单 /cancel 工单号：撤销尚未接单的工单",
-			     "Hello! I'm the service centre assistant.\n"
-			     "/repair, /clean, /errand, /ask: file a request\n"
-			     "/my: your orders and their status\n/prices: the price list\n"
-			     "/cancel NUMBER: withdraw an order nobody has taken yet"},
-	[M_HELP_STAFF] = {"员工命令：\n/orders 待处理工单\n/accept 工单号 接单\n/assign 工单号 员工 派单\n"
-			  "/eta 工单号 时间 约定上门时间\n/start 工单号 开始处理\n"
-			  "/done 工单号 [费用] 完工\n/paid 工单号 收据号 收款\n/cancel 工单号 原因 取消",
-			  "Staff commands:\n/orders open orders\n/accept N take order N\n"
-			  "/assign N STAFF assign\n/eta N TIME agree the visit time\n"
-			  "/start N work started\n/done N [FEE] work finished\n"
-			  "/paid N RECEIPT payment received\n/cancel N REASON cancel"},
-	[M_RESIDENT_CANCELLED] = {"工单 {0} 已撤销。", "Order {0} has been withdrawn."},
-	[M_RESIDENT_CANNOT_CANCEL] = {"工单 {0} 当前“{1}”，已有人处理，如需取消请联系服务中心。",
-				      "Order {0} is {1}: someone is on it. Please call the "
-				      "service centre to cancel it."},
-	[M_CANCEL_PING] = {"工单 {0} 已取消：{1}", "Order {0} was cancelled: {1}"},
-	[M_ESCALATED] = {"【超时未接单】工单 {0} 已超过承诺的 {1} 分钟仍无人接单：{2} {3}",
-			 "[Overdue] Nobody has taken order {0} within the promised {1} minutes: {2} "
-			 "{3}"},
-	[M_AUTO_CLOSED] = {"工单 {0} 验收期已过，系统已自动完成。",
-			   "Order {0} was closed automatically after the acceptance period."},
-	[M_ACCEPTED_STAFF] = {"工单 {0} 住户已验收{1}。", "The resident accepted order {0}{1}."},
-	[M_LANG_SET] = {"好的，以后用中文与您交流。", "OK, I'll speak English from now on."},
-	[M_GROUP_MOVED] = {"为保护您的隐私，请点这里私聊我继续登记：{0}",
-			   "To keep your details private, please continue in a private chat: {0}"},
-	[M_GROUP_HINT] = {"已私信您，请在私聊中继续。", "I've messaged you privately; let's continue there."},
-	[M_UNKNOWN_COMMAND] = {"不认识的命令 {0}，发送 /help 查看可用命令。",
-			       "Unknown command {0}; send /help to see what I can do."},
-	[M_ERROR] = {"抱歉，系统暂时出了点问题，请稍后再试。",
-		     "Sorry, something went wrong on our side. Please try again shortly."},
-	[M_STATUS_PENDING] = {"待接单", "pending"},
-	[M_STATUS_ASSIGNED] = {"已接单", "assigned"},
-	[M_STATUS_SCHEDULED] = {"已约时间", "scheduled"},
-	[M_STATUS_IN_PROGRESS] = {"处理中", "in progress"},
-	[M_STATUS_AWAITING] = {"待验收", "awaiting acceptance"},
-	[M_STATUS_CLOSED] = {"已完成", "closed"},
-	[M_STATUS_REWORK] = {"返工中", "rework"},
-	[M_STATUS_CANCELLED] = {"已取消", "cancelled"},
-	[M_STATUS_DECLINED] = {"不予受理", "declined"},
-	[M_CAT_REPAIR] = {"维修", "repair"},
-	[M_CAT_CLEANING] = {"保洁", "cleaning"},
-	[M_CAT_ERRAND] = {"代办", "errand"},
-	[M_CAT_INQUIRY] = {"咨询", "inquiry"},
-	[M_NONE_GIVEN] = {"（未填）", "(none)"},
-	[M_ACCEPT_LATER] = {"好的，工单 {0} 先不验收。如有问题请联系服务中心；{1} 天内没有答复将自动完成验收。",
-			    "OK, order {0} is left for now. If anything is wrong, please contact the "
-			    "service centre; without an answer it closes by itself in {1} days."},
+        [M_START] = {"好的，我来帮您登记{0}服务。", "Sure, let's register your {0} request."},
+        [M_ASK_DESCRIPTION] = {"请简单描述一下需要什么服务，例如：厨房水管漏水。",
+                               "Please describe what you need, e.g. \"kitchen tap is leaking\"."},
+        [M_ASK_ROOM] = {"请问您的房号？按 楼栋-单元-房号 填写，例如 3-2-501。",
+                        "Which flat is it? Building-unit-room, e.g. 3-2-501."},
+        [M_ASK_NAME] = {"请问怎么称呼您？", "What name should we use for you?"},
+        [M_ASK_PHONE] = {"请留一个联系电话，例如 13800138000。",
+                         "A phone number to reach you, e.g. 13800138000."},
+        [M_ASK_TIME] =
+                {"您希望什么时间上门或办理？例如：今天下午3点、明天上午，或“尽快”。",
+                 "When would suit you? e.g. \"today 3pm\", \"tomorrow morning\" or \"asap\"."},
+        [M_ASK_SAVED] =
+                {"使用上次登记的信息吗？\n联系人：{0}\n房号：{1}\n电话：{2}\n请回复“是”或“否”。",
+                 "Use your saved details?\nName: {0}\nFlat: {1}\nPhone: {2}\nPlease answer yes or "
+                 "no."},
+        [M_SUMMARY] =
+                {"请核对您的需求：\n类别：{0}{8}\n内容：{1}\n房号：{2}\n联系人：{3}\n电话：{4}\n"
+                 "期望时间：{5}\n收费：{6}\n响应承诺：{7} 分钟内响应\n"
+                 "回复“确认”提交，“上一步”修改，“取消”放弃。",
+                 "Please check your request:\nCategory: {0}{8}\nDetails: {1}\nFlat: {2}\n"
+                 "Name: {3}\nPhone: {4}\nPreferred time: {5}\nPrice: {6}\n"
+                 "We respond within {7} minutes.\n"
+                 "Reply \"yes\" to submit, \"back\" to change, \"cancel\" to drop it."},
+        [M_CREATED] = {"已为您登记，工单号 {0}。我们承诺 {1} 分钟内响应，师傅接单后会通知您。"
+                       "发送“我的工单”可查看进度。",
+                       "Registered as order {0}. We will respond within {1} minutes and tell you "
+                       "who takes it. Send /my to follow your orders."},
+        [M_CANCELLED_INTAKE] = {"好的，本次登记已取消。需要时随时发“报修”“保洁”“代办”或“咨询”。",
+                                "OK, nothing was registered. Send /repair, /clean, /errand or /ask "
+                                "whenever you need us."},
+        [M_BAD_DESC] = {"请用几个字描述一下需求，例如：卫生间下水道堵了。",
+                        "Please describe the request in a few words, e.g. \"bathroom drain is "
+                        "blocked\"."},
+        [M_BAD_DESC_LONG] = {"描述太长了，请控制在 500 字以内。",
+                             "That is too long; please keep it under 500 characters."},
+        [M_BAD_ROOM] = {"这个房号我没看懂。请按 楼栋-单元-房号 填写，例如 3-2-501 或 3栋2单元501。",
+                        "I couldn't read that flat number. Please write building-unit-room, e.g. "
+                        "3-2-501."},
+        [M_BAD_NAME] = {"请告诉我们怎么称呼您，例如：李女士 或 王伟。",
+                        "Please tell us a name to use, e.g. \"Ms Li\"."},
+        [M_BAD_PHONE] =
+                {"这个电话号码好像不对。请输入 11 位手机号（例如 13800138000），或带区号的座机"
+                 "（例如 0571-88886666）。",
+                 "That phone number doesn't look right. Please give an 11-digit mobile "
+                 "(e.g. 13800138000) or a landline with area code (e.g. 0571-88886666)."},
+        [M_BAD_TIME] = {"请告诉我们方便的时间，例如：明天上午，或“尽快”。",
+                        "Please tell us a time that suits you, e.g. \"tomorrow morning\" or "
+                        "\"asap\"."},
+        [M_BAD_CONFIRM] = {"请回复“确认”提交，“上一步”修改，或“取消”放弃。",
+                           "Please reply \"yes\" to submit, \"back\" to change something, or "
+                           "\"cancel\"."},
+        [M_BAD_YESNO] = {"请回复“是”或“否”。", "Please answer yes or no."},
+        [M_TOO_MANY] = {"看来不太顺利，抱歉。您可以发“帮助”查看说明，直接致电服务中心 {0}，"
+                        "或发“取消”结束本次登记。",
+                        "Sorry this is not going smoothly. Send \"help\" for an explanation, call "
+                        "the service centre on {0}, or send \"cancel\" to stop."},
+        [M_HELP_FOOT] = {"随时可以发“上一步”返回修改，或“取消”结束登记。",
+                         "You can send \"back\" to change the previous answer or \"cancel\" to "
+                         "stop at any time."},
+        [M_DECLINED] = {"抱歉，“{0}”不在物业便民服务范围内，我们无法受理。{1}",
+                        "Sorry, \"{0}\" is outside the services the centre provides, so we can't "
+                        "take it on. {1}"},
+        [M_RESUMED] = {"我们接着刚才的登记：", "Let's continue where we left off:"},
+        [M_EXPIRED] = {"上次的登记太久没有回复，已作废。我们重新开始。",
+                       "Your previous request timed out, so let's start again."},
+        [M_FIRST_STEP] = {"已经是第一步了。", "This is already the first question."},
+        [M_ASK_ACCEPT] = {"您的工单 {0} 已由 {1} 报告完工{2}。请检查一下：问题解决了吗？\n"
+                          "回复“满意”确认验收，或“不满意”要求返工。",
+                          "{1} reports order {0} as done{2}. Please check: is it fixed?\n"
+                          "Reply \"yes\" to accept the work or \"no\" if it still needs work."},
+        [M_FEE_PART] = {"，费用 {0} 元", ", fee {0} yuan"},
+        [M_ASK_RATING] = {"谢谢确认！请为本次服务打分：1 到 5 分，5 分为非常满意。",
+                          "Thank you! Please rate the service from 1 to 5 (5 = excellent)."},
+        [M_REWORK_ACK] = {"抱歉没有处理好。已通知师傅返工，工单 {0} 会继续跟进。",
+                          "Sorry it isn't fixed. The technician has been asked to come back; order "
+                          "{0} stays open."},
+        [M_BAD_RATING] = {"请回复 1 到 5 之间的数字，5 分为非常满意。",
+                          "Please answer with a number from 1 to 5 (5 = excellent)."},
+        [M_ASK_COMMENT] = {"谢谢评分！还有什么意见或建议吗？没有的话请回复“跳过”。",
+                           "Thanks for rating! Any comment or suggestion? Reply \"skip\" if not."},
+        [M_THANKS] = {"感谢您的反馈！工单 {0} 已完成。",
+                      "Thank you for your feedback! Order {0} is closed."},
+        [M_BTN_CONFIRM] = {"确认提交", "Submit"},
+        [M_BTN_BACK] = {"上一步", "Back"},
+        [M_BTN_CANCEL] = {"取消", "Cancel"},
+        [M_BTN_YES] = {"是", "Yes"},
+        [M_BTN_NO] = {"否", "No"},
+        [M_BTN_ACCEPT_YES] = {"满意，已解决", "Yes, it's fixed"},
+        [M_BTN_ACCEPT_NO] = {"不满意，需返工", "No, not fixed"},
+        [M_BTN_SKIP] = {"跳过", "Skip"},
+        [M_BTN_ASAP] = {"尽快", "As soon as possible"},
+        [M_BTN_ACCEPT_ORDER] = {"接单", "Accept"},
+        [M_PING] =
+                {"【新工单】{0}\n类别：{1}{2}\n房号：{3}\n内容：{4}\n期望时间：{5}\n联系人：{6}\n"
+                 "承诺 {7} 分钟内响应。接单请回复 /accept {0}",
+                 "[New order] {0}\nCategory: {1}{2}\nFlat: {3}\nDetails: {4}\nPreferred time: "
+                 "{5}\nContact: {6}\nPromised response: {7} minutes. Reply /accept {0} to take "
+                 "it."},
+        [M_CONTACT] = {"工单 {0} "
+                       "的住户信息：\n联系人：{1}\n房号：{2}\n电话：{3}\n内容：{4}\n期望时间：{5}\n"
+                       "约好时间后请发 /eta {0} 时间",
+                       "Resident of order {0}:\nName: {1}\nFlat: {2}\nPhone: {3}\nDetails: {4}\n"
+                       "Preferred time: {5}\nOnce you agree a visit time, send /eta {0} TIME"},
+        [M_NOTICE_ASSIGNED] = {"您的工单 {0} 已由 {1} 接单，稍后会与您联系确认上门时间。",
+                               "{1} has taken your order {0} and will contact you to agree a visit "
+                               "time."},
+        [M_NOTICE_ETA] = {"{1} 预计 {2} 上门处理工单 {0}。如需改时间，请致电服务中心 {3}。",
+                          "{1} plans to visit for order {0} at {2}. To change the time, call the "
+                          "service centre on {3}."},
+        [M_NOTICE_STARTED] = {"{1} 已开始处理您的工单 {0}。",
+                              "{1} has started work on your order {0}."},
+        [M_NOTICE_CANCELLED] = {"您的工单 {0} 已取消。原因：{1}",
+                                "Your order {0} was cancelled: {1}"},
+        [M_NOTICE_PAID] = {"工单 {0} 已收款 {1} 元，收据号 {2}。谢谢！",
+                           "Payment of {1} yuan received for order {0}, receipt {2}. Thank you!"},
+        [M_NOTICE_REASSIGNED] = {"您的工单 {0} 已改由 {1} 负责。",
+                                 "Your order {0} is now handled by {1}."},
+        [M_STAFF_DONE] = {"好的：{0}", "OK: {0}"},
+        [M_STAFF_ONLY] = {"抱歉，这个命令仅限服务中心工作人员使用。",
+                          "Sorry, that command is for service centre staff only."},
+        [M_SUPERVISOR_ONLY] = {"抱歉，这个操作需要主管或调度员权限。",
+                               "Sorry, only a supervisor or dispatcher can do that."},
+        [M_NOT_YOURS] = {"工单 {0} 由 {1} 负责，您不能操作。",
+                         "Order {0} is handled by {1}, not you."},
+        [M_NO_ORDER] = {"找不到工单 {0}。", "There is no order {0}."},
+        [M_BAD_STATE] = {"工单 {0} 当前状态是“{1}”，不能这样操作。",
+                         "Order {0} is {1}; that can't be done now."},
+        [M_USAGE] = {"用法：{0}", "Usage: {0}"},
+        [M_NO_STAFF] = {"员工名单里没有 {0}。", "There is no staff member {0}."},
+        [M_BAD_FEE] = {"费用“{0}”不是有效金额，例如 50 或 35.5。",
+                       "\"{0}\" is not an amount; write e.g. 50 or 35.5."},
+        [M_NO_FEE] = {"工单 {0} 还没有记录费用，请先用 /done 记录。",
+                      "Order {0} has no fee recorded yet; record it with /done first."},
+        [M_REWORK_PING] = {"【返工】工单 {0}（{1}）住户反馈未解决：{2}。请尽快处理。",
+                           "[Rework] Order {0} ({1}): the resident says it is not fixed: {2}. "
+                           "Please go back."},
+        [M_LOW_RATING] = {"【低分提醒】工单 {0} 评分 {1} 分，负责人 {2}。住户意见：{3}",
+                          "[Low rating] Order {0} was rated {1} (handled by {2}). Comment: {3}"},
+        [M_ASSIGNED_TO_YOU] = {"工单 {0} 已派给您。", "Order {0} was assigned to you."},
+        [M_MY_NONE] = {"您还没有工单。发送“报修”“保洁”“代办”或“咨询”即可登记。",
+                       "You have no orders yet. Send /repair, /clean, /errand or /ask to start."},
+        [M_MY_HEAD] = {"您的工单：", "Your orders:"},
+        [M_ORDERS_NONE] = {"目前没有待处理的工单。", "No open orders."},
+        [M_ORDERS_HEAD] = {"待处理工单：", "Open orders:"},
+        [M_PRICES_HEAD] = {"服务价目表：", "Price list:"},
+        [M_HELP_RESIDENT] = {"您好！我是物业服务助手。\n"
+                             "报修 /repair、保洁 /clean、代办 /errand、咨询 /ask：登记需求\n"
+                             "我的工单 /my：查看进度\n价格 /prices：收费标准\n"
+                             "取消工单 /cancel 工单号：撤销尚未接单的工单",
+                             "Hello! I'm the service centre assistant.\n"
+                             "/repair, /clean, /errand, /ask: file a request\n"
+                             "/my: your orders and their status\n/prices: the price list\n"
+                             "/cancel NUMBER: withdraw an order nobody has taken yet"},
+        [M_HELP_STAFF] =
+                {"员工命令：\n/orders 待处理工单\n/accept 工单号 接单\n/assign 工单号 员工 派单\n"
+                 "/eta 工单号 时间 约定上门时间\n/start 工单号 开始处理\n"
+                 "/done 工单号 [费用] 完工\n/paid 工单号 收据号 收款\n/cancel 工单号 原因 取消",
+                 "Staff commands:\n/orders open orders\n/accept N take order N\n"
+                 "/assign N STAFF assign\n/eta N TIME agree the visit time\n"
+                 "/start N work started\n/done N [FEE] work finished\n"
+                 "/paid N RECEIPT payment received\n/cancel N REASON cancel"},
+        [M_RESIDENT_CANCELLED] = {"工单 {0} 已撤销。", "Order {0} has been withdrawn."},
+        [M_RESIDENT_CANNOT_CANCEL] = {"工单 {0} 当前“{1}”，已有人处理，如需取消请联系服务中心。",
+                                      "Order {0} is {1}: someone is on it. Please call the "
+                                      "service centre to cancel it."},
+        [M_CANCEL_PING] = {"工单 {0} 已取消：{1}", "Order {0} was cancelled: {1}"},
+        [M_ESCALATED] =
+                {"【超时未接单】工单 {0} 已超过承诺的 {1} 分钟仍无人接单：{2} {3}",
+                 "[Overdue] Nobody has taken order {0} within the promised {1} minutes: {2} "
+                 "{3}"},
+        [M_AUTO_CLOSED] = {"工单 {0} 验收期已过，系统已自动完成。",
+                           "Order {0} was closed automatically after the acceptance period."},
+        [M_ACCEPTED_STAFF] = {"工单 {0} 住户已验收{1}。", "The resident accepted order {0}{1}."},
+        [M_LANG_SET] = {"好的，以后用中文与您交流。", "OK, I'll speak English from now on."},
+        [M_GROUP_MOVED] = {"为保护您的隐私，请点这里私聊我继续登记：{0}",
+                           "To keep your details private, please continue in a private chat: {0}"},
+        [M_GROUP_HINT] = {"已私信您，请在私聊中继续。",
+                          "I've messaged you privately; let's continue there."},
+        [M_UNKNOWN_COMMAND] = {"不认识的命令 {0}，发送 /help 查看可用命令。",
+                               "Unknown command {0}; send /help to see what I can do."},
+        [M_ERROR] = {"抱歉，系统暂时出了点问题，请稍后再试。",
+                     "Sorry, something went wrong on our side. Please try again shortly."},
+        [M_STATUS_PENDING] = {"待接单", "pending"},
+        [M_STATUS_ASSIGNED] = {"已接单", "assigned"},
+        [M_STATUS_SCHEDULED] = {"已约时间", "scheduled"},
+        [M_STATUS_IN_PROGRESS] = {"处理中", "in progress"},
+        [M_STATUS_AWAITING] = {"待验收", "awaiting acceptance"},
+        [M_STATUS_CLOSED] = {"已完成", "closed"},
+        [M_STATUS_REWORK] = {"返工中", "rework"},
+        [M_STATUS_CANCELLED] = {"已取消", "cancelled"},
+        [M_STATUS_DECLINED] = {"不予受理", "declined"},
+        [M_CAT_REPAIR] = {"维修", "repair"},
+        [M_CAT_CLEANING] = {"保洁", "cleaning"},
+        [M_CAT_ERRAND] = {"代办", "errand"},
+        [M_CAT_INQUIRY] = {"咨询", "inquiry"},
+        [M_NONE_GIVEN] = {"（未填）", "(none)"},
+        [M_ACCEPT_LATER] =
+                {"好的，工单 {0} 先不验收。如有问题请联系服务中心；{1} "
+                 "天内没有答复将自动完成验收。",
+                 "OK, order {0} is left for now. If anything is wrong, please contact the "
+                 "service centre; without an answer it closes by itself in {1} days."},
 };
 
 const char *dlg_msg(int lang, enum dlg_msg id)
@@ -214,13 +231,19 @@ static const struct {
 	const char *key;
 	enum dlg_msg msg;
 } names[] = {
-	{"pending", M_STATUS_PENDING},     {"assigned", M_STATUS_ASSIGNED},
-	{"scheduled", M_STATUS_SCHEDULED}, {"in_progress", M_STATUS_IN_PROGRESS},
-	{"awaiting_acceptance", M_STATUS_AWAITING}, {"closed", M_STATUS_CLOSED},
-	{"rework", M_STATUS_REWORK},       {"cancelled", M_STATUS_CANCELLED},
-	{"declined", M_STATUS_DECLINED},   {"repair", M_CAT_REPAIR},
-	{"cleaning", M_CAT_CLEANING},      {"errand", M_CAT_ERRAND},
-	{"inquiry", M_CAT_INQUIRY},
+        {"pending", M_STATUS_PENDING},
+        {"assigned", M_STATUS_ASSIGNED},
+        {"scheduled", M_STATUS_SCHEDULED},
+        {"in_progress", M_STATUS_IN_PROGRESS},
+        {"awaiting_acceptance", M_STATUS_AWAITING},
+        {"closed", M_STATUS_CLOSED},
+        {"rework", M_STATUS_REWORK},
+        {"cancelled", M_STATUS_CANCELLED},
+        {"declined", M_STATUS_DECLINED},
+        {"repair", M_CAT_REPAIR},
+        {"cleaning", M_CAT_CLEANING},
+        {"errand", M_CAT_ERRAND},
+        {"inquiry", M_CAT_INQUIRY},
 };
 
 static const char *lookup_name(int lang, const char *key)

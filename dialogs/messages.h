@@ -10,16 +10,16 @@
 #define CONCIERGE_MESSAGES_H
 
 enum dlg_msg {
-	M_START,         /* {0} category name */
+	M_START, /* {0} category name */
 	M_ASK_DESCRIPTION,
 	M_ASK_ROOM,
 	M_ASK_NAME,
 	M_ASK_PHONE,
 	M_ASK_TIME,
-	M_ASK_SAVED,     /* {0} name {1} room {2} masked phone */
-	M_SUMMARY,       /* {0} category {1} description {2} room {3} name {4} phone {5} time
-			    {6} price {7} minutes {8} item name */
-	M_CREATED,       /* {0} number {1} minutes */
+	M_ASK_SAVED, /* {0} name {1} room {2} masked phone */
+	M_SUMMARY,   /* {0} category {1} description {2} room {3} name {4} phone {5} time
+	                {6} price {7} minutes {8} item name */
+	M_CREATED,   /* {0} number {1} minutes */
 	M_CANCELLED_INTAKE,
 	M_BAD_DESC,
 	M_BAD_DESC_LONG,
@@ -29,19 +29,19 @@ enum dlg_msg {
 	M_BAD_TIME,
 	M_BAD_CONFIRM,
 	M_BAD_YESNO,
-	M_TOO_MANY,      /* {0} service centre phone */
+	M_TOO_MANY, /* {0} service centre phone */
 	M_HELP_FOOT,
-	M_DECLINED,      /* {0} description {1} referral */
+	M_DECLINED, /* {0} description {1} referral */
 	M_RESUMED,
 	M_EXPIRED,
 	M_FIRST_STEP,
-	M_ASK_ACCEPT,    /* {0} number {1} staff name {2} fee sentence */
-	M_FEE_PART,      /* {0} amount */
+	M_ASK_ACCEPT, /* {0} number {1} staff name {2} fee sentence */
+	M_FEE_PART,   /* {0} amount */
 	M_ASK_RATING,
-	M_REWORK_ACK,    /* {0} number */
+	M_REWORK_ACK, /* {0} number */
 	M_BAD_RATING,
 	M_ASK_COMMENT,
-	M_THANKS,        /* {0} number */
+	M_THANKS, /* {0} number */
 	M_BTN_CONFIRM,
 	M_BTN_BACK,
 	M_BTN_CANCEL,
@@ -52,16 +52,16 @@ enum dlg_msg {
 	M_BTN_SKIP,
 	M_BTN_ASAP,
 	M_BTN_ACCEPT_ORDER,
-	M_PING,          /* {0} number {1} category {2} item {3} room {4} description {5} time
-			    {6} contact (masked) {7} minutes */
-	M_CONTACT,       /* {0} number {1} name {2} room {3} phone {4} description {5} time */
-	M_NOTICE_ASSIGNED, /* {0} number {1} staff name */
-	M_NOTICE_ETA,      /* {0} number {1} staff name {2} time {3} centre phone */
-	M_NOTICE_STARTED,  /* {0} number {1} staff name */
-	M_NOTICE_CANCELLED,/* {0} number {1} reason */
-	M_NOTICE_PAID,     /* {0} number {1} amount {2} receipt */
-	M_NOTICE_REASSIGNED,/* {0} number {1} new staff */
-	M_STAFF_DONE,      /* {0} confirmation text */
+	M_PING,              /* {0} number {1} category {2} item {3} room {4} description {5} time
+	                        {6} contact (masked) {7} minutes */
+	M_CONTACT,           /* {0} number {1} name {2} room {3} phone {4} description {5} time */
+	M_NOTICE_ASSIGNED,   /* {0} number {1} staff name */
+	M_NOTICE_ETA,        /* {0} number {1} staff name {2} time {3} centre phone */
+	M_NOTICE_STARTED,    /* {0} number {1} staff name */
+	M_NOTICE_CANCELLED,  /* {0} number {1} reason */
+	M_NOTICE_PAID,       /* {0} number {1} amount {2} receipt */
+	M_NOTICE_REASSIGNED, /* {0} number {1} new staff */
+	M_STAFF_DONE,        /* {0} confirmation text */
 	M_STAFF_ONLY,
 	M_SUPERVISOR_ONLY,
 	M_NOT_YOURS,       /* {0} number {1} assignee */
@@ -81,14 +81,14 @@ enum dlg_msg {
 	M_PRICES_HEAD,
 	M_HELP_RESIDENT,
 	M_HELP_STAFF,
-	M_RESIDENT_CANCELLED, /* {0} number */
+	M_RESIDENT_CANCELLED,     /* {0} number */
 	M_RESIDENT_CANNOT_CANCEL, /* {0} number {1} status */
-	M_CANCEL_PING,     /* {0} number {1} reason */
-	M_ESCALATED,       /* {0} number {1} minutes {2} room {3} description */
-	M_AUTO_CLOSED,     /* {0} number */
-	M_ACCEPTED_STAFF,  /* {0} number {1} rating-or-empty */
+	M_CANCEL_PING,            /* {0} number {1} reason */
+	M_ESCALATED,              /* {0} number {1} minutes {2} room {3} description */
+	M_AUTO_CLOSED,            /* {0} number */
+	M_ACCEPTED_STAFF,         /* {0} number {1} rating-or-empty */
 	M_LANG_SET,
-	M_GROUP_MOVED,     /* {0} link */
+	M_GROUP_MOVED, /* {0} link */
 	M_GROUP_HINT,
 	M_UNKNOWN_COMMAND, /* {0} command */
 	M_ERROR,
@@ -106,13 +106,14 @@ enum dlg_msg {
 	M_CAT_ERRAND,
 	M_CAT_INQUIRY,
 	M_NONE_GIVEN,
-	M_ACCEPT_LATER,    /* {0} number {1} days until it closes by itself */
+	M_ACCEPT_LATER, /* {0} number {1} days until it closes by itself */
 	M_COUNT
 };
 
 /* The template for ID in LANG (DLG_ZH or DLG_EN); never NULL. */
 const char *dlg_msg(int lang, enum dlg_msg id);
-/* Status and category display names ("待接单", "repair" -> "维修"); unknown keys are returned as is. */
+/* Status and category display names ("待接单", "repair" -> "维修"); unknown keys are returned as
+ * is. */
 const char *dlg_status_name(int lang, const char *status);
 const char *dlg_category_name(int lang, const char *category);
 /* 0 when every message has both languages, else the first missing id + 1. */

@@ -67,7 +67,7 @@ struct store_resident {
  * identity when there is none. Fills OUT.
  */
 int store_resident_ensure(struct store *s, const char *channel, const char *user, int64_t now,
-			  struct store_resident *out);
+                          struct store_resident *out);
 /* 1 found, 0 not found, <0 error. */
 int store_resident_get(struct store *s, int64_t id, struct store_resident *out);
 /* Saves name, room, phone and lang of R (by R->id). */
@@ -85,12 +85,12 @@ int store_staff_sync(struct store *s, const struct cfg *c);
 
 struct store_order {
 	int64_t id;
-	char number[24];  /* e.g. "261127-003": date of creation and the day's sequence */
+	char number[24]; /* e.g. "261127-003": date of creation and the day's sequence */
 	char community[64];
-	char status[24];  /* pending, assigned, scheduled, in_progress,
-			     awaiting_acceptance, closed, rework, cancelled, declined */
+	char status[24]; /* pending, assigned, scheduled, in_progress,
+	                    awaiting_acceptance, closed, rework, cancelled, declined */
 	char category[16];
-	char item[64];    /* catalogue item id, or "" */
+	char item[64]; /* catalogue item id, or "" */
 	char description[STORE_DESC_MAX];
 	char room[32];
 	char contact_name[128];
@@ -100,7 +100,7 @@ struct store_order {
 	int64_t resident_id;
 	char channel[16]; /* where the resident is notified */
 	char chat[96];
-	char user[96];    /* the resident's ID on that channel */
+	char user[96];     /* the resident's ID on that channel */
 	char assignee[64]; /* staff id or "" */
 	char eta[128];     /* the visit time as staff gave it, or "" */
 	int64_t eta_at;    /* 0 when unknown */
@@ -109,11 +109,11 @@ struct store_order {
 	char reason[256];  /* why cancelled or declined */
 	int64_t created_at, assigned_at, started_at, done_at, closed_at; /* 0 = not yet */
 	/* Filled on read from the fee, payment and feedback tables: */
-	int64_t fee;       /* fen; -1 when no fee was recorded */
-	char receipt[64];  /* "" when not paid */
+	int64_t fee;      /* fen; -1 when no fee was recorded */
+	char receipt[64]; /* "" when not paid */
 	int64_t paid_at;
-	int accepted;      /* -1 not asked/answered, 0 not fixed (last answer), 1 accepted */
-	int rating;        /* 0 when none */
+	int accepted; /* -1 not asked/answered, 0 not fixed (last answer), 1 accepted */
+	int rating;   /* 0 when none */
 	char comment[1024];
 };
 
@@ -123,7 +123,7 @@ struct store_order {
  * O->created_at = NOW, and appends the event "created" by ACTOR via VIA.
  */
 int store_order_create(struct store *s, struct store_order *o, int64_t now, const char *actor,
-		       const char *via);
+                       const char *via);
 /* 1 found, 0 not found, <0 error. */
 int store_order_get(struct store *s, const char *number, struct store_order *out);
 int store_order_get_id(struct store *s, int64_t id, struct store_order *out);
@@ -145,7 +145,7 @@ struct store_order_filter {
 typedef int (*store_order_cb)(const struct store_order *o, void *ud); /* nonzero stops */
 /* Newest first. */
 int store_orders_list(struct store *s, const struct store_order_filter *f, store_order_cb cb,
-		      void *ud);
+                      void *ud);
 
 /* ---- order history (append-only: the schema refuses UPDATE and DELETE) ---- */
 
@@ -155,14 +155,14 @@ struct store_event {
 	char actor[96];  /* "resident:12", "staff:wang", "system" */
 	char via[16];    /* channel */
 	char action[32]; /* created, accepted, assigned, eta, started, done, accepted_by_resident,
-			    rework, closed, rated, commented, paid, cancelled, declined, ... */
+	                    rework, closed, rated, commented, paid, cancelled, declined, ... */
 	char old_status[24];
 	char new_status[24];
 	char detail[512];
 };
 int store_event_add(struct store *s, int64_t order_id, int64_t at, const char *actor,
-		    const char *via, const char *action, const char *old_status,
-		    const char *new_status, const char *detail);
+                    const char *via, const char *action, const char *old_status,
+                    const char *new_status, const char *detail);
 typedef int (*store_event_cb)(const struct store_event *e, void *ud);
 /* Oldest first. */
 int store_events_list(struct store *s, int64_t order_id, store_event_cb cb, void *ud);
@@ -175,7 +175,7 @@ int store_feedback_rate(struct store *s, int64_t order_id, int rating, int64_t n
 int store_feedback_comment(struct store *s, int64_t order_id, const char *comment, int64_t now);
 int store_fee_record(struct store *s, int64_t order_id, int64_t fen, const char *by, int64_t now);
 int store_payment_record(struct store *s, int64_t order_id, int64_t fen, const char *receipt,
-			 const char *by, int64_t now);
+                         const char *by, int64_t now);
 
 /* ---- dialog sessions, keyed by (channel, chat, person) -------------------- */
 
@@ -185,11 +185,11 @@ int store_payment_record(struct store *s, int64_t order_id, int64_t fen, const c
  * the caller decides.
  */
 int store_session_get(struct store *s, const char *channel, const char *chat, const char *person,
-		      char **state, int64_t *updated_at);
+                      char **state, int64_t *updated_at);
 int store_session_put(struct store *s, const char *channel, const char *chat, const char *person,
-		      const char *state, int64_t now);
+                      const char *state, int64_t now);
 int store_session_delete(struct store *s, const char *channel, const char *chat,
-			 const char *person);
+                         const char *person);
 
 /* ---- outbox ----------------------------------------------------------------- */
 
@@ -208,7 +208,7 @@ struct store_outbox {
 typedef int (*store_outbox_cb)(const struct store_outbox *m, void *ud); /* nonzero stops */
 
 int store_outbox_add(struct store *s, const char *channel, const char *chat, const char *payload,
-		     int64_t now, int64_t *id);
+                     int64_t now, int64_t *id);
 /*
  * Pending rows with next_at <= NOW, oldest first, at most LIMIT (0: all). The
  * rows are read before the first callback, so a callback may mark them.
@@ -220,10 +220,10 @@ int store_outbox_due(struct store *s, int64_t now, int limit, store_outbox_cb cb
  * passing a chat's first pending row.
  */
 int store_outbox_pending_on(struct store *s, const char *channel, int limit, store_outbox_cb cb,
-			    void *ud);
+                            void *ud);
 /* Pending rows for one chat, oldest first (whatever their next_at). */
 int store_outbox_for_chat(struct store *s, const char *channel, const char *chat,
-			  store_outbox_cb cb, void *ud);
+                          store_outbox_cb cb, void *ud);
 /* Each of these fails when there is no row ID; retry_later and dead count an attempt. */
 int store_outbox_sent(struct store *s, int64_t id, int64_t now);
 int store_outbox_retry_later(struct store *s, int64_t id, int64_t next_at, const char *error);
@@ -247,25 +247,24 @@ int store_outbox_counts(struct store *s, store_count_cb cb, void *ud);
  * configuration follow the group too.
  */
 int store_chat_migrate(struct store *s, const char *channel, const char *old_chat,
-		       const char *new_chat);
+                       const char *new_chat);
 
 /* ---- transcript: what a web chat visitor sees again after a reload ------------- */
 
 struct store_line {
 	int64_t id;
-	char sender[4];     /* "me" or "bot" */
-	const char *text;   /* valid during the callback */
+	char sender[4];      /* "me" or "bot" */
+	const char *text;    /* valid during the callback */
 	const char *buttons; /* JSON array or "" */
 	const char *client_id;
 	int64_t at;
 };
 typedef int (*store_line_cb)(const struct store_line *l, void *ud);
 
-int store_transcript_add(struct store *s, const char *channel, const char *chat,
-			 const char *sender, const char *text, const char *buttons,
-			 const char *client_id, int64_t at);
+int store_transcript_add(struct store *s, const char *channel, const char *chat, const char *sender,
+                         const char *text, const char *buttons, const char *client_id, int64_t at);
 /* The last LIMIT lines of a chat, oldest first. */
 int store_transcript_list(struct store *s, const char *channel, const char *chat, int limit,
-			  store_line_cb cb, void *ud);
+                          store_line_cb cb, void *ud);
 
 #endif

@@ -5,25 +5,24 @@
 #include "store/store_internal.h"
 
 static const char sql_line_add[] =
-	"INSERT INTO transcript (channel, chat, sender, text, buttons, client_id, at)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+        "INSERT INTO transcript (channel, chat, sender, text, buttons, client_id, at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char sql_line_list[] =
-	"SELECT id, sender, text, buttons, client_id, at FROM ("
-	" SELECT * FROM transcript WHERE channel = ?1 AND chat = ?2 ORDER BY id DESC LIMIT ?3)"
-	" ORDER BY id";
+        "SELECT id, sender, text, buttons, client_id, at FROM ("
+        " SELECT * FROM transcript WHERE channel = ?1 AND chat = ?2 ORDER BY id DESC LIMIT ?3)"
+        " ORDER BY id";
 
-int store_transcript_add(struct store *s, const char *channel, const char *chat,
-			 const char *sender, const char *text, const char *buttons,
-			 const char *client_id, int64_t at)
+int store_transcript_add(struct store *s, const char *channel, const char *chat, const char *sender,
+                         const char *text, const char *buttons, const char *client_id, int64_t at)
 {
 	return store_run(s, sql_line_add, "tttttti", channel, chat, sender, text, buttons,
-			 client_id, at) < 0
-		       ? -1
-		       : 0;
+	                 client_id, at) < 0
+	               ? -1
+	               : 0;
 }
 
 int store_transcript_list(struct store *s, const char *channel, const char *chat, int limit,
-			  store_line_cb cb, void *ud)
+                          store_line_cb cb, void *ud)
 {
 	sqlite3_stmt *st = store_stmt(s, sql_line_list);
 	struct store_line l;

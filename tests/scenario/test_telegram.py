@@ -452,6 +452,7 @@ class TelegramGroup(TelegramCase):
         m = self.mark()
         self.say(OWNERS, "/my@%s" % BOT, user=RES)
         self.expect(RES, "您还没有工单", m)
+        self.expect(OWNERS, "私信", m)
         group = self.chat_texts(OWNERS, since=m)
         self.assertEqual(len(group), 1, group)
 
@@ -464,6 +465,7 @@ class TelegramGroup(TelegramCase):
         self.say(OWNERS, "/orders@%s" % BOT, user=WANG)
         listing = self.expect(WANG, n, m)
         self.assertIn("3-2-501", listing["text"])
+        self.expect(OWNERS, "私信", m)  # the two chats are delivered independently
         group = self.chat_texts(OWNERS, since=m)
         self.assertEqual(len(group), 1, group)
         self.assertNotIn("3-2-501", group[0])
