@@ -9,6 +9,8 @@
  */
 #include "bot/core_internal.h"
 
+#include "bot/log.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,6 +337,9 @@ int core_transition(struct core *c, struct store_order *o, const char *new_statu
 	buf_copy(o->status, sizeof(o->status), new_status);
 	if (store_order_update(c->store, o) < 0)
 		return -1;
+	/* No details in the log: the number, the step and who took it. */
+	log_info("order %s: %s -> %s (%s by %s via %s)", o->number, old, new_status, action, actor,
+	         via);
 	return store_event_add(c->store, o->id, now, actor, via, action, old, new_status, detail);
 }
 
@@ -463,6 +468,8 @@ static int act_create(struct core_req *r, const struct dlg_state *st, const char
 		buf_copy(o.reason, sizeof(o.reason), "out of scope");
 	if (store_order_create(r->c->store, &o, r->now, r->actor, r->in->channel) < 0)
 		return -1;
+	log_info("order %s: %s %s (%s by %s via %s)", o.number, status, o.category,
+	         o.item[0] ? o.item : "-", r->actor, r->in->channel);
 	if (strcmp(status, "declined") == 0)
 		return store_event_add(r->c->store, o.id, r->now, r->actor, r->in->channel,
 		                       "declined", "", "declined", "out of scope");

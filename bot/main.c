@@ -15,6 +15,7 @@
 
 #include "bot/cli.h"
 #include "bot/config.h"
+#include "bot/log.h"
 #include "dialogs/engine.h"
 #include "store/store.h"
 
@@ -121,6 +122,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "concierge: %s: %s\n", env.db_path, store_errmsg(env.store));
 		goto out;
 	}
+	/* The desk tools talk to a person: only warnings; the server logs its events. */
+	log_set_level(strcmp(cmd, "serve") == 0 ? LOG_INFO : LOG_WARN);
+	log_init_from_env();
 	if (strcmp(cmd, "chat") == 0)
 		rc = cli_chat(&env);
 	else if (strcmp(cmd, "orders") == 0)

@@ -37,6 +37,14 @@ class Result(unittest.TextTestResult):
         unittest.TestResult.addError(self, test, err)
         self._line(test, "ERROR")
 
+    def addExpectedFailure(self, test, err):
+        unittest.TestResult.addExpectedFailure(self, test, err)
+        self._line(test, "xfail")
+
+    def addUnexpectedSuccess(self, test):
+        unittest.TestResult.addUnexpectedSuccess(self, test)
+        self._line(test, "XPASS")
+
     def addSkip(self, test, reason):
         unittest.TestResult.addSkip(self, test, reason)
         self._line(test, "skip")
@@ -58,8 +66,12 @@ def main():
         suite = keep(suite)
     runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=0, resultclass=Result)
     res = runner.run(suite)
-    failed = len(res.failures) + len(res.errors)
-    passed = res.testsRun - failed - len(res.skipped)
+    # A known failure is not a pass, and a test passing that should fail is news.
+    failed = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
+    passed = res.testsRun - failed - len(res.skipped) - len(res.expectedFailures)
+    if res.expectedFailures or res.skipped:
+        print("scenario: %d known failures, %d skipped" % (len(res.expectedFailures),
+                                                          len(res.skipped)))
     print("scenario: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
