@@ -93,7 +93,7 @@ static int list_one(const struct store_order *o, void *ud)
 	report_cell(stdout, o->assignee, 9);
 	report_cell(stdout, fee, 7);
 	report_cell(stdout, created, 17);
-	report_cell(stdout, o->description, 40);
+	report_clip(stdout, o->description, 40);
 	fputc('\n', stdout);
 	l->n++;
 	return 0;
@@ -248,7 +248,7 @@ static int outbox_one(const struct store_outbox *m, void *ud)
 	report_time(m->created_at, created, sizeof(created));
 	printf("%-6lld %-8s %-9s %-22.22s %3d  %.19s  ", (long long)m->id, m->status, m->channel,
 	       m->chat, m->attempts, created);
-	report_cell(stdout, text ? text : "", 30);
+	report_clip(stdout, text ? text : "", 30);
 	if (m->last_error[0])
 		printf("  error: %s", m->last_error);
 	fputc('\n', stdout);

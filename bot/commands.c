@@ -102,12 +102,21 @@ static int send_contact(struct core_req *r, const struct store_order *o, const s
 {
 	const char *args[6] = {o->number, o->contact_name, o->room,
 	                       o->phone,  o->description,  o->preferred_time};
+	char start[48], done[48];
+	struct msg_button btn[2];
 	struct buf b;
 	int rc;
 
+	/* The next steps as buttons where the platform has them. */
+	snprintf(start, sizeof(start), "/start %s", o->number);
+	snprintf(done, sizeof(done), "/done %s", o->number);
+	btn[0].label = dlg_msg(r->lang, M_BTN_START_WORK);
+	btn[0].data = start;
+	btn[1].label = dlg_msg(r->lang, M_BTN_DONE_WORK);
+	btn[1].data = done;
 	buf_init(&b);
 	buf_tpl(&b, dlg_msg(r->lang, M_CONTACT), args, 6);
-	rc = b.failed ? -1 : core_notify_staff(r->c, to, buf_str(&b), NULL, 0, r->now);
+	rc = b.failed ? -1 : core_notify_staff(r->c, to, buf_str(&b), btn, 2, r->now);
 	buf_release(&b);
 	return rc;
 }

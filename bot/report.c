@@ -152,6 +152,14 @@ size_t report_width(const char *s)
 
 void report_cell(FILE *f, const char *s, size_t width)
 {
+	size_t w = report_clip(f, s, width);
+
+	for (; w < width; w++)
+		fputc(' ', f);
+}
+
+size_t report_clip(FILE *f, const char *s, size_t width)
+{
 	size_t len = strlen(s), p = 0, w = 0, n;
 	uint32_t cp;
 
@@ -168,6 +176,5 @@ void report_cell(FILE *f, const char *s, size_t width)
 		w += char_width(cp);
 		p += n;
 	}
-	for (; w < width; w++)
-		fputc(' ', f);
+	return w;
 }

@@ -106,6 +106,8 @@ static const struct msg_pair msgs[M_COUNT] = {
         [M_BTN_SKIP] = {"跳过", "Skip"},
         [M_BTN_ASAP] = {"尽快", "As soon as possible"},
         [M_BTN_ACCEPT_ORDER] = {"接单", "Accept"},
+        [M_BTN_START_WORK] = {"开工", "Start work"},
+        [M_BTN_DONE_WORK] = {"完工（无费用）", "Done (no fee)"},
         [M_PING] =
                 {"【新工单】{0}\n类别：{1}{2}\n房号：{3}\n内容：{4}\n期望时间：{5}\n联系人：{6}\n"
                  "承诺 {7} 分钟内响应。接单请回复 /accept {0}",

@@ -52,6 +52,8 @@ enum dlg_msg {
 	M_BTN_SKIP,
 	M_BTN_ASAP,
 	M_BTN_ACCEPT_ORDER,
+	M_BTN_START_WORK,
+	M_BTN_DONE_WORK,
 	M_PING,              /* {0} number {1} category {2} item {3} room {4} description {5} time
 	                        {6} contact (masked) {7} minutes */
 	M_CONTACT,           /* {0} number {1} name {2} room {3} phone {4} description {5} time */
