@@ -411,6 +411,7 @@ static void health(struct server *srv, struct http_pss *p)
 	json_object_set_new(o, "channels", ch);
 	json_object_set_new(o, "outbox", outbox_counts(srv, depth));
 	json_object_set_new(o, "handled", json_integer(srv->handled));
+	json_object_set_new(o, "commits", json_integer(srv->batches));
 	json_object_set_new(o, "web_clients", json_integer(0));
 	{
 		int n = 0;

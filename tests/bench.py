@@ -97,7 +97,11 @@ def main():
               (idle_rss / 1024, rss / 1024))
         print("  database            %.1f MiB (with WAL)" % (size / 1048576))
         print("  orders list --json  %.0f ms for %d orders" % (list_s * 1000, len(orders)))
-        print("  outbox pending      %s" % health["outbox"]["pending"])
+        print("  group commit        %d messages in %d transactions (%.1f per commit)" %
+              (health["handled"], health["commits"],
+               health["handled"] / max(1, health["commits"])))
+        print("  outbox pending      %s (replies wait: no callback_url in the bench)" %
+              health["outbox"]["pending"])
         if errors or len(orders) != CLIENTS * ORDERS:
             print("bench: FAILED (errors or missing orders)")
             return 1
