@@ -313,10 +313,14 @@ static int c_paid(struct core_req *r, struct cmd_args *a)
 	struct store_order *o = &a->order;
 	char amount[32], what[600];
 
+	if (!may_act(r, o))
+		return 0;
 	if (status_in(o->status, no))
 		return bad_state(r, o);
 	if (o->fee < 0)
 		return reply_tpl(r, M_NO_FEE, o->number, NULL);
+	if (o->receipt[0])
+		return reply_tpl(r, M_ALREADY_PAID, o->number, o->receipt);
 	if (store_payment_record(r->c->store, o->id, o->fee, a->argv[1], r->staff->id, r->now) < 0)
 		return -1;
 	core_money(o->fee, amount, sizeof(amount));
@@ -328,8 +332,6 @@ static int c_paid(struct core_req *r, struct cmd_args *a)
 	snprintf(what, sizeof(what), "/paid %s %s", o->number, a->argv[1]);
 	return confirm(r, what);
 }
-
-/* In core.c; its prototype belongs in core_internal.h. */
 
 static int cancel_order(struct core_req *r, struct store_order *o, const char *reason)
 {
@@ -360,11 +362,12 @@ static int c_cancel(struct core_req *r, struct cmd_args *a)
 	struct store_order *o = &a->order;
 	char what[600];
 
+	/* Someone else's order does not exist for a resident, whatever its status. */
+	if (!r->staff && o->resident_id != r->resident.id)
+		return reply_tpl(r, M_NO_ORDER, o->number, NULL);
 	if (status_in(o->status, done))
 		return bad_state(r, o);
 	if (!r->staff) {
-		if (o->resident_id != r->resident.id)
-			return reply_tpl(r, M_NO_ORDER, o->number, NULL);
 		if (strcmp(o->status, "pending") != 0)
 			return reply_tpl(r, M_RESIDENT_CANNOT_CANCEL, o->number,
 			                 dlg_status_name(r->lang, o->status));

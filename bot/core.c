@@ -1124,6 +1124,9 @@ int core_tick(struct core *c, int64_t now)
 		buf_release(&b);
 	}
 	free(t.due);
+	/* Platforms redeliver for a day at most; a month of keys is plenty. */
+	if (rc == 0)
+		rc = store_dedup_prune(c->store, now - 30 * 86400);
 	if (rc < 0) {
 		store_rollback(c->store);
 		return -1;

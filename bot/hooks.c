@@ -112,6 +112,8 @@ static struct inbound *from_update(struct server *srv, const struct tg_update *u
 	if (!in)
 		return NULL;
 	in->channel = strdup("telegram");
+	/* Every update is claimed once, so a redelivered press is not answered twice. */
+	in->id = server_strdup(u->update_id);
 	if (u->kind == TG_KIND_MIGRATE) {
 		in->migrate_old = server_strdup(u->migrate_from_chat_id);
 		in->migrate_new = server_strdup(u->migrate_to_chat_id);
@@ -124,7 +126,6 @@ static struct inbound *from_update(struct server *srv, const struct tg_update *u
 	if (u->kind == TG_KIND_IGNORED || tg_update_to_msg_in(u, &m) < 0)
 		return in;
 	free(in->chat);
-	in->id = server_strdup(m.id);
 	in->chat = server_strdup(m.chat);
 	in->user = server_strdup(m.user);
 	in->user_name = server_strdup(m.user_name);

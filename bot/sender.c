@@ -642,11 +642,16 @@ static void *run(void *arg)
 		if (draining && (!s->xfers || now >= deadline))
 			break;
 		if (done && !draining) {
-			if (off > 0)
+			if (off > 0) {
 				s->offset = off;
-			save_offset(s);
-			if (s->poll == SENDER_POLL_HANDED)
-				s->poll = SENDER_POLL_READY;
+				save_offset(s);
+				if (s->poll == SENDER_POLL_HANDED)
+					s->poll = SENDER_POLL_READY;
+			} else if (s->poll == SENDER_POLL_HANDED) {
+				/* Not committed: ask again, but back off so a message that
+				 * keeps failing does not spin the loop. */
+				sender_tg_poll_retry(s);
+			}
 		}
 		if (!draining) {
 			if (kicked || s->scan_now || now >= s->scan_at)

@@ -165,6 +165,8 @@ int sender_tg_start_send(struct sender *s, const char *chat, int64_t id, int att
 void sender_tg_send_done(struct sender *s, struct sender_xfer *x, long status, long retry_after,
                          const char *neterr);
 void sender_tg_poll_start(struct sender *s, int64_t now);
+/* The receiver could not commit the batch handed over: poll it again after a backoff. */
+void sender_tg_poll_retry(struct sender *s);
 void sender_tg_poll_done(struct sender *s, struct sender_xfer *x, long status, long retry_after,
                          const char *neterr);
 void sender_tg_hook_start(struct sender *s, int64_t now);

@@ -217,6 +217,11 @@ static void poll_backoff(struct sender *s)
 	              ratelimit_backoff_ms(s->poll_errors++, SENDER_POLL_CAP_MS, sender_random(s)));
 }
 
+void sender_tg_poll_retry(struct sender *s)
+{
+	poll_backoff(s);
+}
+
 void sender_tg_poll_done(struct sender *s, struct sender_xfer *x, long status, long retry_after,
                          const char *neterr)
 {

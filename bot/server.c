@@ -90,6 +90,16 @@ static void respond_error(struct http_pss *p, int status, const char *message)
 	server_respond(p, status, "application/json", s, s ? strlen(s) : 0);
 }
 
+/* The answer is written: close once it is flushed, or wait for the next request. */
+static int finish_response(struct lws *wsi, struct http_pss *p, int close_after)
+{
+	if (!close_after)
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	p->closing = 1;
+	lws_callback_on_writable(wsi); /* called back once lws has sent what it buffered */
+	return 0;
+}
+
 static int write_response(struct lws *wsi, struct http_pss *p)
 {
 	static const char csp[] = "default-src 'self'; connect-src 'self' ws: wss:; "
@@ -98,9 +108,17 @@ static int write_response(struct lws *wsi, struct http_pss *p)
 	                                  *end = hb + sizeof(hb) - 1;
 	unsigned char chunk[LWS_PRE + 16384];
 	const unsigned char *data = p->static_data ? p->static_data : p->resp;
+	/*
+	 * HTTP/1 connections close after each answer: libwebsockets 4.1 spins on a
+	 * pipelined request with a body behind an answered one. (An HTTP/2 stream
+	 * has its own network connection, which stays.)
+	 */
+	int close_after = p->status == 411 || lws_get_network_wsi(wsi) == wsi;
 	size_t n;
 	int final;
 
+	if (p->closing)
+		return -1; /* the answer is flushed: hang up */
 	if (!p->headers_sent) {
 		if (lws_add_http_common_headers(wsi, (unsigned int)p->status,
 		                                p->ctype ? p->ctype : "text/plain",
@@ -126,7 +144,7 @@ static int write_response(struct lws *wsi, struct http_pss *p)
 		            (int)strlen(p->cache[0] ? p->cache : "no-store"), &ptr, end))
 			return -1;
 		/* 411: an unread chunked body follows; it must not be taken for a request. */
-		if (p->status == 411 &&
+		if (close_after &&
 		    lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
 		                                (const unsigned char *)"close", 5, &ptr, end))
 			return -1;
@@ -136,7 +154,7 @@ static int write_response(struct lws *wsi, struct http_pss *p)
 		/* HEAD: the length of the body, but never the body (keep-alive clients would
 		 * read it as the next answer). */
 		if (!p->resp_len || lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0)
-			return lws_http_transaction_completed(wsi) ? -1 : 0;
+			return finish_response(wsi, p, close_after);
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
@@ -149,10 +167,8 @@ static int write_response(struct lws *wsi, struct http_pss *p)
 	    (int)n)
 		return -1;
 	p->resp_sent += n;
-	if (final && p->status == 411)
-		return -1; /* hang up, as announced */
 	if (final)
-		return lws_http_transaction_completed(wsi) ? -1 : 0;
+		return finish_response(wsi, p, close_after);
 	lws_callback_on_writable(wsi);
 	return 0;
 }
@@ -506,7 +522,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_HTTP:
 		return on_http(srv, wsi, p, (const char *)in);
 	case LWS_CALLBACK_HTTP_BODY:
-		if (p->responding || p->body_too_big)
+		/* Answered already, or refused (a wrong secret): drain, keep nothing. */
+		if (p->responding || p->body_too_big || p->status)
 			return 0;
 		if (p->body.len + len > BODY_MAX) {
 			p->body_too_big = 1;

@@ -56,6 +56,7 @@ struct http_pss {
 	char set_cookie[160];
 	char cache[48];
 	int headers_sent;
+	int closing; /* answered; hang up at the next writeable callback */
 	int responding;
 	struct inbound *waiting; /* our message in the batch, so it can forget us */
 	/* websocket (web chat) */
@@ -66,6 +67,8 @@ struct http_pss {
 	char staff_id[64];
 	char lang[8]; /* the page's language ("zh", "en"), a hint for the bot's */
 	int greeted;
+	int64_t say_window; /* start of the current rate window */
+	int say_count;
 	struct buf rx;
 	int rx_skip; /* the message being received is too large: drop it to its end */
 	struct ws_frame *tx_head, *tx_tail;

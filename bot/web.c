@@ -28,9 +28,11 @@
 #include "bot/log.h"
 #include "store/store.h"
 
-#define COOKIE  "cc_visitor"
-#define RX_MAX  (16 * 1024)
-#define HISTORY 200
+#define COOKIE     "cc_visitor"
+#define RX_MAX     (16 * 1024)
+#define HISTORY    200
+#define SAY_WINDOW 10 /* seconds */
+#define SAY_MAX    20 /* messages per window and connection */
 
 /* ---- identity ------------------------------------------------------------------- */
 
@@ -292,6 +294,15 @@ static void on_say(struct server *srv, struct http_pss *p, json_t *o)
 		send_error(p, id, "say hello first");
 		return;
 	}
+	/* A person types a few lines a minute; a script typing faster is slowed down. */
+	if (cli_now() - p->say_window >= SAY_WINDOW) {
+		p->say_window = cli_now();
+		p->say_count = 0;
+	}
+	if (++p->say_count > SAY_MAX) {
+		send_error(p, id, "too many messages, please wait a moment");
+		return;
+	}
 	if (!id || !*id || strlen(id) > 64 || !text || strlen(text) > 4000 ||
 	    (data && strlen(data) > 256)) {
 		send_error(p, id, "message not understood");
@@ -352,11 +363,14 @@ static void on_frame(struct server *srv, struct http_pss *p)
 /* Same-origin check: a page from elsewhere must not speak for our visitor. */
 static int origin_ok(struct lws *wsi)
 {
-	char origin[256], host[256];
+	char origin[512], host[512];
 	const char *o;
 
-	if (lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
 		return 1; /* not a browser */
+	/* A header that does not fit is refused, never taken for a missing one. */
+	if (lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
+		return 0;
 	if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
 		return 0;
 	o = strstr(origin, "://");

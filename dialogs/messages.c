@@ -149,6 +149,8 @@ static const struct msg_pair msgs[M_COUNT] = {
                        "\"{0}\" is not an amount; write e.g. 50 or 35.5."},
         [M_NO_FEE] = {"工单 {0} 还没有记录费用，请先用 /done 记录。",
                       "Order {0} has no fee recorded yet; record it with /done first."},
+        [M_ALREADY_PAID] = {"工单 {0} 已经收过款了，收据号 {1}。",
+                            "Order {0} is paid already, receipt {1}."},
         [M_REWORK_PING] = {"【返工】工单 {0}（{1}）住户反馈未解决：{2}。请尽快处理。",
                            "[Rework] Order {0} ({1}): the resident says it is not fixed: {2}. "
                            "Please go back."},

@@ -73,6 +73,7 @@ enum dlg_msg {
 	M_NO_STAFF,        /* {0} id */
 	M_BAD_FEE,         /* {0} text */
 	M_NO_FEE,          /* {0} number */
+	M_ALREADY_PAID,    /* {0} number {1} receipt */
 	M_REWORK_PING,     /* {0} number {1} room {2} description */
 	M_LOW_RATING,      /* {0} number {1} rating {2} assignee {3} comment */
 	M_ASSIGNED_TO_YOU, /* {0} number */

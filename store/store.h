@@ -215,9 +215,11 @@ int store_outbox_add(struct store *s, const char *channel, const char *chat, con
  */
 int store_outbox_due(struct store *s, int64_t now, int limit, store_outbox_cb cb, void *ud);
 /*
- * Pending rows on CHANNEL, oldest first, whatever their next_at, at most
- * LIMIT (0 = all): the sender keeps each chat's messages in order by never
- * passing a chat's first pending row.
+ * The first pending row of each chat on CHANNEL (and every pending answer to
+ * a pressed button, which waits in no line), oldest first, whatever their
+ * next_at, at most LIMIT (0 = all). The sender keeps each chat's messages in
+ * order by sending only a chat's first row; a long backlog in one chat cannot
+ * hide the others.
  */
 int store_outbox_pending_on(struct store *s, const char *channel, int limit, store_outbox_cb cb,
                             void *ud);

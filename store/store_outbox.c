@@ -24,8 +24,17 @@ static const char sql_outbox_add[] = "INSERT INTO outbox (channel, chat, payload
                                      "created_at) VALUES (?1, ?2, ?3, ?4, ?4)";
 static const char sql_outbox_due[] =
         OUTBOX_SELECT " WHERE status = 'pending' AND next_at <= ?1 ORDER BY id LIMIT ?2";
+/*
+ * Only each chat's first pending row (the others wait behind it anyway), so a
+ * chat with a long backlog cannot hide every other chat from the sender; and
+ * every answer to a pressed button, which does not wait in its chat's line.
+ */
 static const char sql_outbox_pending_on[] =
-        OUTBOX_SELECT " WHERE status = 'pending' AND channel = ?1 ORDER BY id LIMIT ?2";
+        OUTBOX_SELECT " WHERE status = 'pending' AND channel = ?1 AND ("
+                      " id IN (SELECT min(id) FROM outbox WHERE status = 'pending'"
+                      " AND channel = ?1 GROUP BY chat)"
+                      " OR payload LIKE '{\"answer_callback\"%')"
+                      " ORDER BY id LIMIT ?2";
 static const char sql_outbox_for_chat[] =
         OUTBOX_SELECT " WHERE channel = ?1 AND chat = ?2 AND status = 'pending' ORDER BY id";
 static const char sql_outbox_list[] =

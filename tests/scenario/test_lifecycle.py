@@ -237,6 +237,36 @@ class Lifecycle(unittest.TestCase):
                        "工单 %s 当前“已接单”，已有人处理，如需取消请联系服务中心" % mine)
         self.assertEqual(self.status(mine), "assigned")
 
+    def test_residents_learn_nothing_of_others_orders(self):
+        """Someone else's order is 'not found' for a resident, whatever its status:
+        order numbers are sequential and must not tell whose work was closed."""
+        c = self.c
+        _, num = c.file_repair()
+        c.staff("zhao", "/cancel %s 测试" % num)
+        out = c.chat("zhang", "/cancel " + num)
+        self.assertIn("找不到工单 " + num, out.texts[-1])
+        self.assertNotIn("已取消", out.texts[-1])
+
+    def test_paid_only_by_assignee_and_once(self):
+        c = self.c
+        _, num = c.file_repair()
+        c.staff("wang", "/accept " + num, "/done %s 80" % num)
+        out = c.staff("liu", "/paid %s R-FAKE" % num)
+        self.assertIn("由 王师傅 负责", out.texts[-1])
+        self.assertIsNone(c.show(num)["receipt"])
+        c.staff("wang", "/paid %s R-001" % num)
+        out = c.staff("wang", "/paid %s R-002" % num)
+        self.assertIn("已经收过款了，收据号 R-001", out.texts[-1])
+        o = c.show(num)
+        self.assertEqual(o["receipt"], "R-001")
+        self.assertEqual([e["actor"] for e in o["events"] if e["action"] == "paid"],
+                         ["staff:wang"])
+        # A supervisor may record it for the assignee.
+        _, num2 = c.file_repair(known=True)
+        c.staff("wang", "/accept " + num2, "/done %s 30" % num2)
+        c.staff("zhao", "/paid %s R-003" % num2)
+        self.assertEqual(c.show(num2)["receipt"], "R-003")
+
     def test_staff_cancel_rules(self):
         c = self.c
         _, num = c.file_repair()

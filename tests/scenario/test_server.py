@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -74,6 +75,44 @@ class Server(unittest.TestCase):
         _, h = gw.get_json("/healthz")
         self.assertEqual(h["outbox"]["by_channel"]["terminal"]["pending"], staff - 1)
         self.assertEqual(gw.stop(), 0)
+        gw.assert_clean(self)
+
+    def test_pipelined_requests_do_not_stall(self):
+        """Two requests in one write (pipelining), the second with a body: the
+        first is answered, the connection closes, and the server stays
+        responsive and stops cleanly. (libwebsockets 4.1 spins on this when the
+        connection is kept alive.)"""
+        gw = self.start({"channels": {"generic": {"enabled": True, "secret": "s3cret",
+                                                  "callback_url": "http://127.0.0.1:9/cb"}}})
+        cases = [
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" +
+            b"POST /hooks/generic HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}",
+            (b"POST /hooks/generic HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}") * 2,
+            b"POST /hooks/nope HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}" +
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        ]
+        for data in cases:
+            s = socket.create_connection(("127.0.0.1", gw.port), timeout=5)
+            s.sendall(data)
+            out = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break  # the server hung up after answering
+                out += chunk
+            s.close()
+            self.assertTrue(out.startswith(b"HTTP/1.1 "), out[:200])
+            self.assertIn(b"connection: close", out.lower())
+            status, _ = gw.get_json("/healthz")
+            self.assertEqual(status, 200)
+        with open("/proc/%d/stat" % gw.proc.pid) as f:
+            v = f.read().split()
+        cpu0 = int(v[13]) + int(v[14])
+        time.sleep(1)
+        with open("/proc/%d/stat" % gw.proc.pid) as f:
+            v = f.read().split()
+        self.assertLess(int(v[13]) + int(v[14]) - cpu0, 30, "the server spins while idle")
+        self.assertEqual(gw.stop(timeout=5), 0)
         gw.assert_clean(self)
 
     def test_wrong_requests(self):

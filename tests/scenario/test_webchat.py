@@ -229,6 +229,10 @@ class WebChatTest(unittest.TestCase):
         with self.assertRaises(ConnectionError):
             WebSocket("127.0.0.1", self.gw.port, "/ws/chat",
                       {"Cookie": cookie, "Origin": "http://127.0.0.1:%d.evil.example" % self.gw.port})
+        # A long foreign Origin is refused too, not taken for a missing one.
+        with self.assertRaises(ConnectionError):
+            WebSocket("127.0.0.1", self.gw.port, "/ws/chat",
+                      {"Cookie": cookie, "Origin": "https://" + "a" * 600 + ".evil.example"})
         ok = WebSocket("127.0.0.1", self.gw.port, "/ws/chat",
                        {"Cookie": cookie, "Origin": "http://127.0.0.1:%d" % self.gw.port})
         self.addCleanup(ok.close)
