@@ -520,10 +520,12 @@ static int c_prices(struct core_req *r, struct cmd_args *a)
 	buf_add(&b, dlg_msg(r->lang, M_PRICES_HEAD));
 	for (i = 0; i < cfg->nitems; i++) {
 		const struct cfg_item *it = &cfg->items[i];
+		const char *price = r->lang == DLG_EN && it->price_en ? it->price_en : it->price;
 
-		buf_printf(&b, "\n%s · %s：%s", dlg_category_name(r->lang, it->category),
+		buf_printf(&b, "\n%s · %s%s%s", dlg_category_name(r->lang, it->category),
 		           r->lang == DLG_EN && it->name_en ? it->name_en : it->name_zh,
-		           it->price ? it->price : dlg_msg(r->lang, M_NONE_GIVEN));
+		           r->lang == DLG_EN ? ": " : "：",
+		           price ? price : dlg_msg(r->lang, M_NONE_GIVEN));
 	}
 	rc = b.failed ? -1 : core_reply(r, buf_str(&b), NULL, 0);
 	buf_release(&b);

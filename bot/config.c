@@ -284,7 +284,7 @@ static void parse_item(struct cfg_ld *ld, json_t *o, const char *path, void *ele
 	} else {
 		cfg_get_int(ld, o, path, "response_minutes", 0, 1, INT_MAX, &it->response_minutes);
 	}
-	cfg_get_str(ld, o, path, "price", NULL, 0, &it->price);
+	cfg_get_i18n(ld, o, path, "price", 0, &it->price, &it->price_en);
 	cfg_get_str(ld, o, path, "skill", NULL, 0, &it->skill);
 
 	v = json_object_get(o, "estimate");
@@ -668,6 +668,7 @@ void cfg_free(struct cfg *c)
 		free(it->name_en);
 		free_strv(it->keywords, it->nkeywords);
 		free(it->price);
+		free(it->price_en);
 		free(it->skill);
 	}
 	free(c->items);

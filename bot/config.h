@@ -59,7 +59,8 @@ struct cfg_item {
 	char **keywords;
 	size_t nkeywords;
 	int response_minutes; /* promised response time */
-	char *price;          /* price text shown to residents, e.g. "50 元起" */
+	char *price;          /* price text shown to residents, e.g. "50 元起" (zh-CN) */
+	char *price_en;       /* the same in English; "price" may be {"zh-CN", "en"} */
 	double estimate;      /* estimate in yuan, or 0 when unknown */
 	char *skill;          /* needed staff skill, or NULL */
 };

@@ -31,7 +31,7 @@ static void promise_of(const struct cfg *c, const struct dlg_state *st, int *min
 	*item_name = NULL;
 	if (it) {
 		*minutes = it->response_minutes;
-		*price = it->price;
+		*price = st->lang == DLG_EN && it->price_en ? it->price_en : it->price;
 		*item_name = st->lang == DLG_EN && it->name_en ? it->name_en : it->name_zh;
 	} else if (c) {
 		for (i = 0; i < c->nitems; i++)
@@ -393,9 +393,18 @@ static int v_saved(const struct dlg_ctx *ctx, struct dlg_state *st, const char *
 static int v_room(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
                   struct dlg_result *res)
 {
+	struct dlg_extract x;
+
 	(void)ctx;
 	(void)res;
-	return dlg_norm_room(text, st->room, sizeof(st->room)) < 0 ? M_BAD_ROOM : 0;
+	if (dlg_norm_room(text, st->room, sizeof(st->room)) == 0)
+		return 0;
+	/* "flat 3-2-501", "我住3栋2单元501": the room inside a short sentence. */
+	dlg_extract_details(text, &x);
+	if (!x.room[0])
+		return M_BAD_ROOM;
+	buf_copy(st->room, sizeof(st->room), x.room);
+	return 0;
 }
 
 static int v_name(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
@@ -409,9 +418,18 @@ static int v_name(const struct dlg_ctx *ctx, struct dlg_state *st, const char *t
 static int v_phone(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
                    struct dlg_result *res)
 {
+	struct dlg_extract x;
+
 	(void)ctx;
 	(void)res;
-	return dlg_norm_phone(text, st->phone, sizeof(st->phone)) < 0 ? M_BAD_PHONE : 0;
+	if (dlg_norm_phone(text, st->phone, sizeof(st->phone)) == 0)
+		return 0;
+	/* "my number is 13800138000", "电话13800138000". */
+	dlg_extract_details(text, &x);
+	if (!x.phone[0])
+		return M_BAD_PHONE;
+	buf_copy(st->phone, sizeof(st->phone), x.phone);
+	return 0;
 }
 
 static int v_time(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,

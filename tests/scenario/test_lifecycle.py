@@ -607,7 +607,8 @@ class Lifecycle(unittest.TestCase):
         prices = out.texts[0]
         self.assertTrue(prices.startswith("服务价目表："), prices)
         for item in example_config()["catalogue"]:
-            self.assertIn("%s：%s" % (item["name"]["zh-CN"], item["price"]), prices)
+            price = item["price"]["zh-CN"] if isinstance(item["price"], dict) else item["price"]
+            self.assertIn("%s：%s" % (item["name"]["zh-CN"], price), prices)
         self.assertEqual(c.chat("li", "价格").texts, [prices])
 
         _, first = c.file_repair()

@@ -156,6 +156,7 @@ static void test_example(void **state)
 	assert_non_null(it);
 	assert_string_equal(it->category, "repair");
 	assert_string_equal(it->price, "上门费 30 元，材料另计");
+	assert_string_equal(it->price_en, "30 yuan call-out, parts extra");
 	assert_true(it->estimate == 50.0);
 	assert_string_equal(it->skill, "plumbing");
 	assert_int_equal(it->response_minutes, 30);
@@ -214,6 +215,7 @@ static void test_minimal_defaults(void **state)
 	assert_string_equal(c->items[0].name_en, "Question");
 	assert_int_equal(c->items[0].nkeywords, 0);
 	assert_null(c->items[0].price);
+	assert_null(c->items[0].price_en);
 	assert_null(c->communities[0].phone);
 	assert_int_equal(c->communities[0].nstaff_chats, 0);
 	assert_int_equal(c->out_of_scope.nkeywords, 0);

@@ -492,11 +492,13 @@ static void test_full_intake_en(void **state)
 	say(f, "kitchen tap is leaking");
 	assert_asks(f, "room", DLG_EN, M_ASK_ROOM);
 	assert_string_equal(f->st.item, "water");
-	say(f, "3-2-501");
+	/* Answers in a short sentence: the room and the phone are taken out of it. */
+	say(f, "flat 3-2-501");
 	assert_asks(f, "name", DLG_EN, M_ASK_NAME);
+	assert_string_equal(f->st.room, "3-2-501");
 	say(f, "Li Wei");
 	assert_asks(f, "phone", DLG_EN, M_ASK_PHONE);
-	say(f, "+86 138-0013-8000");
+	say(f, "my number is +86 138-0013-8000");
 	assert_asks(f, "time", DLG_EN, M_ASK_TIME);
 	assert_button(f, "As soon as possible", "asap");
 	say(f, "asap");
@@ -506,6 +508,7 @@ static void test_full_intake_en(void **state)
 	assert_has(f, "Category: repair · Water leak or blocked pipe");
 	assert_has(f, "Details: kitchen tap is leaking");
 	assert_has(f, "Phone: 13800138000");
+	assert_has(f, "Price: 30 yuan call-out, parts extra");
 	assert_has(f, "We respond within 30 minutes.");
 	assert_button(f, "Submit", "yes");
 	assert_button(f, "Back", "back");
