@@ -9,6 +9,7 @@
  */
 #include "bot/core_internal.h"
 
+#include "adapters/registry.h"
 #include "bot/log.h"
 
 #include <jansson.h>
@@ -158,16 +159,17 @@ static int send_for(struct core *c, const char *channel, const char *chat, const
                     const char *text, const struct msg_button *buttons, int nbuttons, int64_t now)
 {
 	char *payload = payload_json(text, buttons, nbuttons);
+	const struct adapter *a;
 	char who[96];
 	size_t i;
 	int rc = 0;
 
 	if (!payload)
 		return -1;
-	if (strcmp(chat, "staff") == 0 &&
-	    (strcmp(channel, "terminal") == 0 || strcmp(channel, "web") == 0)) {
+	a = adapter_find(channel);
+	if (strcmp(chat, "staff") == 0 && a && a->staff_reachable) {
 		for (i = 0; i < c->cfg->nstaff && rc == 0; i++) {
-			if (strcmp(channel, "web") == 0 && !c->cfg->staff[i].token)
+			if (!a->staff_reachable(c->cfg, &c->cfg->staff[i]))
 				continue;
 			if (!concerns(&c->cfg->staff[i], skill))
 				continue;
@@ -212,41 +214,26 @@ int core_notify_resident(struct core *c, const struct store_order *o, const char
 	return core_send(c, o->channel, o->chat, text, b, nb, now);
 }
 
-static int channel_on(const struct cfg *cfg, const char *channel)
-{
-	size_t i;
-
-	if (strcmp(channel, "terminal") == 0)
-		return 1;
-	if (strcmp(channel, "web") == 0)
-		return cfg->web.enabled;
-	if (strcmp(channel, "telegram") == 0)
-		return cfg->telegram.enabled;
-	if (strcmp(channel, "generic") == 0)
-		return cfg->generic.enabled;
-	for (i = 0; i < cfg->nothers; i++)
-		if (strcmp(cfg->others[i].name, channel) == 0)
-			return cfg->others[i].enabled;
-	return 0;
-}
-
 int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *text,
                       const struct msg_button *b, int nb, int64_t now)
 {
+	const struct adapter *a;
 	char who[96];
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	/* The terminal is always there: staff at the desk read it with `concierge chat`. */
+	/* Where staff read their own queue (the terminal, their web link). */
 	snprintf(who, sizeof(who), "staff:%s", s->id);
-	rc = core_send(c, "terminal", who, text, b, nb, now);
-	if (rc == 0 && s->token && c->cfg->web.enabled)
-		rc = core_send(c, "web", who, text, b, nb, now);
+	for (i = 0; rc == 0 && adapter_registry[i]; i++) {
+		a = adapter_registry[i];
+		if (a->staff_reachable && a->enabled(c->cfg) && a->staff_reachable(c->cfg, s))
+			rc = core_send(c, a->name, who, text, b, nb, now);
+	}
 	for (i = 0; rc == 0 && i < s->nidentities; i++) {
 		const struct cfg_identity *id = &s->identities[i];
 
-		if (strcmp(id->channel, "terminal") == 0 || strcmp(id->channel, "web") == 0 ||
-		    !channel_on(c->cfg, id->channel))
+		a = adapter_find(id->channel);
+		if ((a && a->staff_reachable) || !adapter_enabled(c->cfg, id->channel))
 			continue;
 		/* On chat platforms a person's private chat has the person's ID. */
 		rc = core_send(c, id->channel, id->user, text, b, nb, now);
@@ -293,7 +280,7 @@ int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
 	for (i = 0; rc == 0 && i < com->nstaff_chats; i++) {
 		const char *ch = com->staff_chats[i].channel;
 
-		if (!channel_on(c->cfg, ch))
+		if (!adapter_enabled(c->cfg, ch))
 			continue;
 		if (strcmp(ch, "telegram") == 0)
 			telegram_done = 1;
