@@ -173,6 +173,22 @@ class Gateway:
         raise AssertionError("timed out waiting for %s (last: %r)\n%s"
                              % (what, last, self.stderr()[-3000:]))
 
+    def assert_readme_order(self, testcase, number, resident_prefix):
+        """The one order in the store is the README's repair request, pending,
+        filed by a resident whose identity starts with RESIDENT_PREFIX."""
+        orders = self.orders()
+        testcase.assertEqual([o["number"] for o in orders], [number])
+        o = orders[0]
+        testcase.assertEqual(o["status"], "pending")
+        testcase.assertEqual(o["category"], "repair")
+        testcase.assertEqual(o["description"], "厨房水管漏水")
+        testcase.assertEqual(o["room"], "3-2-501")
+        testcase.assertEqual(o["contact_name"], "李伟")
+        testcase.assertEqual(o["phone"], "13800138000")
+        testcase.assertEqual(o["preferred_time"], "今天下午3点")
+        testcase.assertTrue(o["resident"].startswith(resident_prefix), o["resident"])
+        return o
+
     def web(self, staff_token=None):
         return WebChat(self, staff_token)
 

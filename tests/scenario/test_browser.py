@@ -67,17 +67,7 @@ class Browser(unittest.TestCase):
         # The order the browser filed is in the register, as typed.
         m = re.search(r"order number: (\d{6}-\d{3,})", out)
         self.assertTrue(m, out)
-        orders = self.gw.orders()
-        self.assertEqual([o["number"] for o in orders], [m.group(1)])
-        o = orders[0]
-        self.assertEqual(o["status"], "pending")
-        self.assertEqual(o["category"], "repair")
-        self.assertEqual(o["description"], "厨房水管漏水")
-        self.assertEqual(o["room"], "3-2-501")
-        self.assertEqual(o["contact_name"], "李伟")
-        self.assertEqual(o["phone"], "13800138000")
-        self.assertEqual(o["preferred_time"], "今天下午3点")
-        self.assertTrue(o["resident"].startswith("web:"))
+        self.gw.assert_readme_order(self, m.group(1), "web:")
 
         self.assertEqual(self.gw.stop(), 0)
         self.gw.assert_clean(self)

@@ -117,18 +117,7 @@ class Generic(unittest.TestCase):
         ids = [c["json"]["id"] for c in self.cb.calls]
         self.assertEqual(len(ids), len(set(ids)))
 
-        orders = self.gw.orders()
-        self.assertEqual(len(orders), 1)
-        o = orders[0]
-        self.assertEqual(o["number"], num)
-        self.assertEqual(o["status"], "pending")
-        self.assertEqual(o["category"], "repair")
-        self.assertEqual(o["description"], "厨房水管漏水")
-        self.assertEqual(o["room"], "3-2-501")
-        self.assertEqual(o["contact_name"], "李伟")
-        self.assertEqual(o["phone"], "13800138000")
-        self.assertEqual(o["preferred_time"], "今天下午3点")
-        self.assertIn("u1", o["resident"])
+        self.gw.assert_readme_order(self, num, "generic:u1")
 
     def test_many_at_once(self):
         """Requests arriving together are all stored (group commit) and all answered."""

@@ -111,22 +111,11 @@ class WebChatTest(unittest.TestCase):
         self.assertEqual(welcome["title"], self.gw.config["channels"]["web"]["title"])
         num = self.file_order(v)
 
-        orders = self.gw.orders()
-        self.assertEqual(len(orders), 1)
-        o = orders[0]
-        self.assertEqual(o["number"], num)
-        self.assertEqual(o["status"], "pending")
-        self.assertEqual(o["category"], "repair")
-        self.assertEqual(o["description"], "厨房水管漏水")
-        self.assertEqual(o["room"], "3-2-501")
-        self.assertEqual(o["contact_name"], "李伟")
-        self.assertEqual(o["phone"], "13800138000")
-        self.assertEqual(o["preferred_time"], "今天下午3点")
-        self.assertTrue(o["resident"].startswith("web:"), o["resident"])
+        o = self.gw.assert_readme_order(self, num, "web:")
         self.assertIsNone(o["assignee"])
         # The store knows the visitor by a hash, never by the cookie itself.
         token = v.cookie.split("=", 1)[1]
-        self.assertNotIn(token, json.dumps(orders))
+        self.assertNotIn(token, json.dumps(self.gw.orders()))
         shown = self.gw.order(num)
         self.assertTrue(shown["events"])
 
