@@ -23,13 +23,13 @@ OBJ      := $(LIB_SRC:%.c=build/obj/%.o) build/obj/web_assets.o
 ASAN_OBJ := $(LIB_SRC:%.c=build/asan/%.o) build/asan/web_assets.o
 UNIT_BIN := $(UNIT:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all run test check bench deps clean unit scenario
+.PHONY: all run test check bench deps clean unit
 all: build/concierge
 
 build/obj/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(STD) $(WARN) $(CFLAGS) $(PKGCFLAGS) -MMD -c $< -o $@
+	@$(CC) $(STD) $(WARN) $(CFLAGS) $(PKGCFLAGS) -c $< -o $@
 
 build/asan/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
@@ -89,4 +89,3 @@ bench:
 clean:
 	rm -rf build
 
--include $(shell find build/obj -name '*.d' 2>/dev/null)

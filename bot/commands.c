@@ -8,6 +8,8 @@
  */
 #include "bot/core_internal.h"
 
+#include "dialogs/utf8.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,17 +123,16 @@ static int send_contact(struct core_req *r, const struct store_order *o, const s
 	return rc;
 }
 
-/* Tells PREV that order O is TO's now ("order N is handled by TO, not you"). */
-static int tell_previous(struct core_req *r, const struct store_order *o,
-                         const struct cfg_staff *prev, const struct cfg_staff *to)
+/* Tells staff member TO message ID in LANG, privately. */
+static int tell_staff(struct core_req *r, const struct cfg_staff *to, int lang, enum dlg_msg id,
+                      const char *const *args, int nargs)
 {
-	const char *args[2] = {o->number, to->name};
 	struct buf b;
 	int rc;
 
 	buf_init(&b);
-	buf_tpl(&b, dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH), M_NOT_YOURS), args, 2);
-	rc = b.failed ? -1 : core_notify_staff(r->c, prev, buf_str(&b), NULL, 0, r->now);
+	buf_tpl(&b, dlg_msg(lang, id), args, nargs);
+	rc = b.failed ? -1 : core_notify_staff(r->c, to, buf_str(&b), NULL, 0, r->now);
 	buf_release(&b);
 	return rc;
 }
@@ -145,11 +146,9 @@ static int take(struct core_req *r, struct store_order *o, const struct cfg_staf
 {
 	static const char *const open[] = {"pending", "assigned", "scheduled", "rework", NULL};
 	const char *new_status;
-	const char *args[1] = {o->number};
+	const char *args[2] = {o->number, to->name};
 	int reassign = o->assignee[0] && strcmp(o->assignee, to->id) != 0;
 	const struct cfg_staff *previous = reassign ? cfg_staff_find(r->c->cfg, o->assignee) : NULL;
-	struct buf b;
-	int rc;
 
 	if (!status_in(o->status, open))
 		return bad_state(r, o) < 0 ? -1 : 1;
@@ -164,16 +163,13 @@ static int take(struct core_req *r, struct store_order *o, const struct cfg_staf
 	    0)
 		return -1;
 	/* The one taken off the job must not turn up at the door anyway. */
-	if (previous && previous != r->staff && tell_previous(r, o, previous, to) < 0)
+	if (previous && previous != r->staff &&
+	    tell_staff(r, previous, dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH), M_NOT_YOURS,
+	               args, 2) < 0)
 		return -1;
-	if (to != r->staff) { /* given the job by someone else: say so before the details */
-		buf_init(&b);
-		buf_tpl(&b, dlg_msg(r->lang, M_ASSIGNED_TO_YOU), args, 1);
-		rc = b.failed ? -1 : core_notify_staff(r->c, to, buf_str(&b), NULL, 0, r->now);
-		buf_release(&b);
-		if (rc < 0)
-			return -1;
-	}
+	/* Given the job by someone else: say so before the details. */
+	if (to != r->staff && tell_staff(r, to, r->lang, M_ASSIGNED_TO_YOU, args, 1) < 0)
+		return -1;
 	return send_contact(r, o, to);
 }
 
@@ -403,12 +399,12 @@ struct list_ctx {
  */
 static int clip_len(const char *s, size_t max)
 {
-	size_t i = 0, chars = 0;
+	size_t len = strlen(s), p = 0, chars;
+	uint32_t cp;
 
-	for (; s[i]; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80 && chars++ == max)
-			break;
-	return (int)i;
+	for (chars = 0; p < len && chars < max; chars++)
+		p += utf8_next(s + p, len - p, &cp);
+	return (int)p;
 }
 
 static int list_line(const struct store_order *o, void *ud)
@@ -471,23 +467,13 @@ static int in_staff_chat(const struct core_req *r)
 	return 0;
 }
 
-/* Answers the rest of this command in the sender's private chat; the group hears where. */
-static int go_private(struct core_req *r)
-{
-	if (core_reply_msg(r, M_GROUP_HINT, NULL, 0) < 0)
-		return -1;
-	r->group = 0;
-	buf_copy(r->reply_chat, sizeof(r->reply_chat), r->in->user);
-	return 0;
-}
-
 static int c_orders(struct core_req *r, struct cmd_args *a)
 {
 	struct store_order_filter f;
 
 	(void)a;
 	/* Rooms and what is wrong there are not for the neighbours in an owners' group. */
-	if (r->group && !in_staff_chat(r) && go_private(r) < 0)
+	if (r->group && !in_staff_chat(r) && core_go_private(r, M_GROUP_HINT) < 0)
 		return -1;
 	memset(&f, 0, sizeof(f));
 	f.open_only = 1;
@@ -500,7 +486,7 @@ static int c_my(struct core_req *r, struct cmd_args *a)
 
 	(void)a;
 	/* One's own orders are nobody else's business: answer privately. */
-	if (r->group && go_private(r) < 0)
+	if (r->group && core_go_private(r, M_GROUP_HINT) < 0)
 		return -1;
 	memset(&f, 0, sizeof(f));
 	f.resident_id = r->resident.id;

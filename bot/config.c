@@ -191,18 +191,16 @@ static void parse_staff(struct cfg_ld *ld, json_t *root, struct cfg *c)
 
 	c->staff = cfg_get_objv(ld, root, "", "staff", NULL, sizeof(*c->staff), &c->nstaff,
 	                        parse_one_staff, NULL);
+	check_unique_ids(ld, "staff", c->staff, c->nstaff, sizeof(*c->staff),
+	                 offsetof(struct cfg_staff, id));
 
-	/* One person per ID, per token and per chat account: look-ups must be unambiguous. */
+	/* One person per token and per chat account too; a token, being secret, is not echoed. */
 	for (i = 0; i < c->nstaff; i++) {
 		const struct cfg_staff *s = &c->staff[i];
 
 		for (size_t j = 0; j < i; j++) {
 			const struct cfg_staff *t = &c->staff[j];
 
-			if (s->id && t->id && !strcmp(s->id, t->id)) {
-				snprintf(p, sizeof(p), "staff[%zu].id", i);
-				cfg_problem(ld, p, "\"%s\" already used by staff[%zu]", s->id, j);
-			}
 			if (s->token && t->token && !strcmp(s->token, t->token)) {
 				snprintf(p, sizeof(p), "staff[%zu].token", i);
 				cfg_problem(ld, p, "same as staff[%zu].token", j);

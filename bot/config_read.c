@@ -22,13 +22,12 @@ static void ld_vline(struct cfg_ld *ld, const char *fmt, va_list ap)
 static void ld_vline(struct cfg_ld *ld, const char *fmt, va_list ap)
 {
 	char line[1024];
-	size_t need;
-	int len;
+	size_t n, need;
 
-	len = vsnprintf(line, sizeof(line), fmt, ap);
-	if (len < 0)
+	if (vsnprintf(line, sizeof(line), fmt, ap) < 0)
 		return;
-	need = strlen(line) + 2; /* separator and NUL */
+	n = strlen(line); /* what fit, not what vsnprintf wanted */
+	need = n + 2;     /* separator and NUL */
 	if (ld->len + need > ld->cap) {
 		size_t cap = ld->cap ? ld->cap * 2 : 512;
 		char *p;
@@ -46,8 +45,8 @@ static void ld_vline(struct cfg_ld *ld, const char *fmt, va_list ap)
 	}
 	if (ld->len)
 		ld->buf[ld->len++] = '\n';
-	memcpy(ld->buf + ld->len, line, strlen(line) + 1);
-	ld->len += strlen(line);
+	memcpy(ld->buf + ld->len, line, n + 1);
+	ld->len += n;
 	ld->n++;
 }
 

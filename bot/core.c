@@ -11,6 +11,7 @@
 
 #include "adapters/registry.h"
 #include "bot/log.h"
+#include "dialogs/utf8.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -477,14 +478,36 @@ static int save_profile(struct core_req *r, const struct dlg_state *st)
 	return store_resident_save(r->c->store, &r->resident, r->now);
 }
 
+/* Tells the supervisors that O was rated RATING, with the resident's COMMENT (NULL: none). */
+static int alert_low_rating(struct core_req *r, const struct store_order *o,
+                            const struct cfg_staff *assignee, int rating, const char *comment)
+{
+	int lang = dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH);
+	char score[16];
+	const char *args[4];
+	struct buf b;
+	int rc;
+
+	snprintf(score, sizeof(score), "%d", rating);
+	args[0] = o->number;
+	args[1] = score;
+	args[2] = assignee ? assignee->name : o->assignee;
+	args[3] = comment ? comment : dlg_msg(lang, M_NONE_GIVEN);
+	buf_init(&b);
+	buf_tpl(&b, dlg_msg(lang, M_LOW_RATING), args, 4);
+	rc = b.failed ? -1 : core_notify_supervisors(r->c, buf_str(&b), r->now);
+	buf_release(&b);
+	return rc;
+}
+
 /* Acceptance answers: the order must still be waiting for them. */
 static int act_acceptance(struct core_req *r, const struct dlg_state *st,
                           const struct dlg_result *res)
 {
 	struct store_order o;
 	const struct cfg_staff *assignee;
-	char detail[64], text[512];
-	const char *args[4];
+	char detail[64];
+	const char *args[3];
 	struct buf b;
 	int rc = 0;
 
@@ -535,18 +558,8 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 		if (rc == 0)
 			rc = store_event_add(r->c->store, o.id, r->now, r->actor, r->in->channel,
 			                     "rated", o.status, o.status, detail);
-		if (rc == 0 && res->rating <= r->c->cfg->low_rating) {
-			args[0] = o.number;
-			args[1] = detail;
-			args[2] = assignee ? assignee->name : o.assignee;
-			args[3] = dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH),
-			                  M_NONE_GIVEN);
-			buf_tpl(&b,
-			        dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH),
-			                M_LOW_RATING),
-			        args, 4);
-			rc = core_notify_supervisors(r->c, buf_str(&b), r->now);
-		}
+		if (rc == 0 && res->rating <= r->c->cfg->low_rating)
+			rc = alert_low_rating(r, &o, assignee, res->rating, NULL);
 		break;
 	case DLG_ACT_COMMENTED:
 		if (!res->comment || !*res->comment)
@@ -555,18 +568,8 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 		if (rc == 0)
 			rc = store_event_add(r->c->store, o.id, r->now, r->actor, r->in->channel,
 			                     "commented", o.status, o.status, res->comment);
-		if (rc == 0 && o.rating && o.rating <= r->c->cfg->low_rating) {
-			snprintf(detail, sizeof(detail), "%d", o.rating);
-			args[0] = o.number;
-			args[1] = detail;
-			args[2] = assignee ? assignee->name : o.assignee;
-			args[3] = res->comment;
-			snprintf(text, sizeof(text), "%s",
-			         dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH),
-			                 M_LOW_RATING));
-			buf_tpl(&b, text, args, 4);
-			rc = core_notify_supervisors(r->c, buf_str(&b), r->now);
-		}
+		if (rc == 0 && o.rating && o.rating <= r->c->cfg->low_rating)
+			rc = alert_low_rating(r, &o, assignee, o.rating, res->comment);
 		break;
 	default:
 		break;
@@ -575,25 +578,29 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 	return rc;
 }
 
-static int apply_result(struct core_req *r, const struct dlg_state *before,
-                        const struct dlg_state *st, const struct dlg_result *res)
+/*
+ * Does what the answer asked for. ST is the state after the answer; the
+ * engine keeps the fields the action reads (the request's details, the order
+ * asked about) there, even when the flow ended or resumed a paused intake.
+ */
+static int apply_result(struct core_req *r, const struct dlg_state *st,
+                        const struct dlg_result *res)
 {
 	switch (res->action) {
 	case DLG_ACT_CREATE:
-		if (save_profile(r, before) < 0)
+		if (save_profile(r, st) < 0)
 			return -1;
-		return act_create(r, before, "pending");
+		return act_create(r, st, "pending");
 	case DLG_ACT_DECLINE:
-		return act_create(r, before, "declined");
+		return act_create(r, st, "declined");
 	case DLG_ACT_ACCEPTED:
 	case DLG_ACT_REWORK:
 	case DLG_ACT_RATED:
 	case DLG_ACT_COMMENTED:
-		return act_acceptance(r, before, res);
+		return act_acceptance(r, st, res);
 	case DLG_ACT_NONE:
 		break;
 	}
-	(void)st;
 	return 0;
 }
 
@@ -687,7 +694,6 @@ static int ask_next_acceptance(struct core_req *r, const char *answered)
 
 static int run_dialog(struct core_req *r, const char *text, struct dlg_state *st, int expired)
 {
-	struct dlg_state before;
 	struct dlg_result res;
 	struct dlg_ctx ctx;
 	int rc, accepting = strcmp(st->flow, "accept") == 0;
@@ -700,18 +706,15 @@ static int run_dialog(struct core_req *r, const char *text, struct dlg_state *st
 		return -1;
 	rc = dlg_handle(&ctx, st, text, &res);
 	if (rc == 0 && res.handled) {
-		/* Actions read the fields as they were when the step was answered. */
-		before = *st;
-		before.suspended = NULL;
 		rc = send_replies(r, &res);
 		if (rc == 0)
-			rc = apply_result(r, &before, st, &res);
+			rc = apply_result(r, st, &res);
 		if (rc == 0)
 			rc = save_session(r, st, res.end);
 		/* Answered (not put off), and not back in a paused request: anything else? */
 		if (rc == 0 && accepting && res.end &&
 		    (res.action == DLG_ACT_COMMENTED || res.action == DLG_ACT_REWORK))
-			rc = ask_next_acceptance(r, before.order);
+			rc = ask_next_acceptance(r, st->order);
 		/* A request taken while an acceptance question was open: ask it again. */
 		else if (rc == 0 && intake && res.end)
 			rc = ask_next_acceptance(r, "");
@@ -871,65 +874,33 @@ static int resume(struct core_req *r, struct dlg_state *st)
 	return rc;
 }
 
-/*
- * In a group neighbours read along: a request continues in a private chat,
- * and the group only hears where to go.
- */
-static int move_to_private(struct core_req *r)
+int core_go_private(struct core_req *r, enum dlg_msg id)
 {
 	const char *args[1] = {r->in->private_link};
 
-	if (core_reply_msg(r, r->in->private_link ? M_GROUP_MOVED : M_GROUP_HINT, args, 1) < 0)
+	if (core_reply_msg(r, id, args, 1) < 0)
 		return -1;
 	r->group = 0;
 	buf_copy(r->reply_chat, sizeof(r->reply_chat), r->in->user);
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at S (as jansson judges it), or 0. */
-static size_t utf8_valid(const unsigned char *s)
-{
-	unsigned int cp;
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	cp = s[0] & (0x7fu >> n);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3fu);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /*
  * A terminal in another encoding (GBK) sends bytes that are not UTF-8; every
  * text that quoted them (a reason, a comment) could then not be put in JSON
- * and would go out empty. Such bytes become '?'.
+ * and would go out empty. Such bytes (what utf8_next() reads as one broken
+ * byte) become '?'.
  */
 static void utf8_repair(char *text)
 {
-	unsigned char *s = (unsigned char *)text;
-	size_t n;
+	size_t len = strlen(text), p = 0, n;
+	uint32_t cp;
 
-	while (*s) {
-		n = utf8_valid(s);
-		if (n)
-			s += n;
-		else
-			*s++ = '?';
+	while (p < len) {
+		n = utf8_next(text + p, len - p, &cp);
+		if (n == 1 && cp == UTF8_BAD)
+			text[p] = '?';
+		p += n;
 	}
 }
 
@@ -985,7 +956,8 @@ int core_handle(struct core *c, const struct msg_in *in, int64_t now)
 			return rc < 0 ? rc : 0;
 		if (r.staff && !dlg_is_trigger(text, NULL))
 			return 0;
-		if (move_to_private(&r) < 0)
+		/* Neighbours read along: a request goes on privately; the group hears where. */
+		if (core_go_private(&r, in->private_link ? M_GROUP_MOVED : M_GROUP_HINT) < 0)
 			return -1;
 	}
 	if (load_session(&r, &st, &active, &expired) < 0)

@@ -38,6 +38,11 @@ struct core_req {
 int core_reply(struct core_req *r, const char *text, const struct msg_button *b, int nb);
 /* Queues message ID with ARGS to the sender. */
 int core_reply_msg(struct core_req *r, enum dlg_msg id, const char *const *args, int nargs);
+/*
+ * Carries on in the sender's private chat: the group hears ID ({0} is the
+ * platform's link to that chat, if any) and later replies go there.
+ */
+int core_go_private(struct core_req *r, enum dlg_msg id);
 /* Private notices. */
 int core_notify_resident(struct core *c, const struct store_order *o, const char *text,
                          const struct msg_button *b, int nb, int64_t now);

@@ -26,15 +26,6 @@
 #define FIELD_MAX 96
 #define TEXT_MAX  4000
 
-static void refuse(struct http_pss *p, int status, const char *why)
-{
-	json_t *o = json_pack("{s:b,s:s}", "ok", 0, "error", why);
-	char *s = json_dumps(o, JSON_COMPACT);
-
-	json_decref(o);
-	server_respond(p, status, "application/json", s, s ? strlen(s) : 0);
-}
-
 static int has_body(struct lws *wsi)
 {
 	char v[32];
@@ -71,13 +62,13 @@ int hooks_begin(struct server *srv, struct http_pss *p, const char *path)
 	           srv->cfg->generic.secret) {
 		p->route = ROUTE_GENERIC;
 	} else {
-		refuse(p, 404, "no such hook");
+		server_respond_error(p, 404, "no such hook");
 		return 0;
 	}
 	if (lws_hdr_total_length(p->wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0 &&
 	    lws_hdr_total_length(p->wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
 		/* libwebsockets does not decode a chunked request body: say so, not wait. */
-		refuse(p, 411, "send the body with a Content-Length");
+		server_respond_error(p, 411, "send the body with a Content-Length");
 		return 0;
 	}
 	if (!has_body(p->wsi))
@@ -148,7 +139,7 @@ static void telegram_complete(struct server *srv, struct http_pss *p)
 	if (tg_parse_update(buf_str(&p->body), p->body.len, srv->bot_username, srv->bot_id, &u, err,
 	                    sizeof(err)) < 0) {
 		log_warn("telegram: malformed update refused: %s", err);
-		refuse(p, 400, err);
+		server_respond_error(p, 400, err);
 		return;
 	}
 	in = from_update(srv, &u);
@@ -289,12 +280,12 @@ static void generic_complete(struct server *srv, struct http_pss *p)
 	if (!sig[0] ||
 	    generic_verify(srv->cfg->generic.secret, buf_str(&p->body), p->body.len, sig) != 1) {
 		log_warn("generic: request with a bad or missing signature refused");
-		refuse(p, 401, "bad signature");
+		server_respond_error(p, 401, "bad signature");
 		return;
 	}
 	o = json_loadb(buf_str(&p->body), p->body.len, 0, &jerr);
 	if (!json_is_object(o)) {
-		refuse(p, 400, "body must be a JSON object {id, user, chat, text}");
+		server_respond_error(p, 400, "body must be a JSON object {id, user, chat, text}");
 		json_decref(o);
 		return;
 	}
@@ -304,14 +295,15 @@ static void generic_complete(struct server *srv, struct http_pss *p)
 	text = json_string_value(json_object_get(o, "text"));
 	if (!id || !*id || strlen(id) > FIELD_MAX || !user || !*user || strlen(user) > FIELD_MAX ||
 	    !chat || !*chat || strlen(chat) > FIELD_MAX || !text || strlen(text) > TEXT_MAX) {
-		refuse(p, 400,
-		       "id, user and chat (1-96 characters) and text (up to 4000) are required");
+		server_respond_error(
+		        p, 400,
+		        "id, user and chat (1-96 characters) and text (up to 4000) are required");
 		json_decref(o);
 		return;
 	}
 	in = calloc(1, sizeof(*in));
 	if (!in) {
-		refuse(p, 503, "busy");
+		server_respond_error(p, 503, "busy");
 		json_decref(o);
 		return;
 	}
@@ -335,7 +327,7 @@ void hooks_complete(struct server *srv, struct http_pss *p)
 	if (p->responding)
 		return; /* refused at the headers (no such hook); answered once */
 	if (p->status) {
-		refuse(p, p->status, p->status == 401 ? "wrong secret" : "refused");
+		server_respond_error(p, p->status, p->status == 401 ? "wrong secret" : "refused");
 		return;
 	}
 	if (p->route == ROUTE_TELEGRAM)

@@ -273,6 +273,17 @@ void sender_row_retry(struct sender *s, struct sender_xfer *x, const char *error
 	retry_at(s, x, (ms + 999) / 1000, error, "failed");
 }
 
+int64_t sender_rate_limit_ms(struct sender *s, const struct sender_xfer *x, long retry_after)
+{
+	struct sender_memo *m;
+
+	if (retry_after > 0)
+		return (int64_t)retry_after * 1000;
+	m = sender_memo_find(s, x->row_id);
+	return ratelimit_backoff_ms(m ? m->rate_limits : 0, SENDER_BACKOFF_CAP_MS,
+	                            sender_random(s));
+}
+
 void sender_row_wait(struct sender *s, struct sender_xfer *x, int seconds, const char *error)
 {
 	struct sender_memo *m;

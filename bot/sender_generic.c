@@ -51,7 +51,6 @@ int sender_gen_start_send(struct sender *s, const char *chat, int64_t id, int at
 	x->row_id = id;
 	snprintf(x->chat, sizeof(x->chat), "%s", chat);
 	x->attempts = attempts;
-	x->nparts = 1;
 	if (sender_xfer_start(s, x) < 0) {
 		sender_wake_at(s, now + 1000);
 		return 0;
@@ -83,14 +82,7 @@ void sender_gen_send_done(struct sender *s, struct sender_xfer *x, long status, 
 		sender_set_state(s, SENDER_GENERIC, LOG_INFO, "on");
 		break;
 	case GENERIC_RATE_LIMITED:
-		if (retry_after > 0) {
-			ms = (int64_t)retry_after * 1000;
-		} else {
-			struct sender_memo *m = sender_memo_find(s, x->row_id);
-
-			ms = ratelimit_backoff_ms(m ? m->rate_limits : 0, SENDER_BACKOFF_CAP_MS,
-			                          sender_random(s));
-		}
+		ms = sender_rate_limit_ms(s, x, retry_after);
 		ratelimit_hold(s->rl[SENDER_GENERIC], NULL, sender_mono_ms() + ms);
 		sender_row_wait(s, x, (int)((ms + 999) / 1000), error);
 		break;

@@ -153,6 +153,9 @@ void sender_memo_forget(struct sender *s, int64_t row_id);
 /* Outcomes of one delivery; each updates the store, the counters and the log. */
 void sender_row_sent(struct sender *s, struct sender_xfer *x);
 void sender_row_retry(struct sender *s, struct sender_xfer *x, const char *error);
+/* How long row X waits after a 429: the platform's RETRY_AFTER (seconds) when it gave one,
+ * else a backoff over the row's earlier 429s. */
+int64_t sender_rate_limit_ms(struct sender *s, const struct sender_xfer *x, long retry_after);
 void sender_row_wait(struct sender *s, struct sender_xfer *x, int seconds, const char *error);
 void sender_row_dead(struct sender *s, enum sender_chan ch, int64_t id, const char *chat,
                      const char *error);

@@ -154,14 +154,7 @@ void sender_tg_send_done(struct sender *s, struct sender_xfer *x, long status, l
 		migrate(s, x, &a);
 		break;
 	case TG_RATE_LIMITED:
-		if (a.retry_after > 0) {
-			ms = (int64_t)a.retry_after * 1000;
-		} else {
-			struct sender_memo *m = sender_memo_find(s, x->row_id);
-
-			ms = ratelimit_backoff_ms(m ? m->rate_limits : 0, SENDER_BACKOFF_CAP_MS,
-			                          sender_random(s));
-		}
+		ms = sender_rate_limit_ms(s, x, a.retry_after);
 		hold(s, x, (int)((ms + 999) / 1000));
 		sender_row_wait(s, x, (int)((ms + 999) / 1000), a.error);
 		break;

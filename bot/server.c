@@ -81,7 +81,7 @@ void server_respond_json(struct http_pss *p, int status, const char *json_text)
 	server_respond(p, status, "application/json", copy, copy ? strlen(copy) : 0);
 }
 
-static void respond_error(struct http_pss *p, int status, const char *message)
+void server_respond_error(struct http_pss *p, int status, const char *message)
 {
 	json_t *o = json_pack("{s:b,s:s}", "ok", 0, "error", message);
 	char *s = json_dumps(o, JSON_COMPACT);
@@ -196,7 +196,7 @@ void server_queue(struct server *srv, struct inbound *in)
 static int apply(struct server *srv, struct inbound *in, int64_t now)
 {
 	struct msg_in m;
-	char off[32], payload[256];
+	char off[32];
 	json_t *o;
 	char *s;
 	int rc = 0;
@@ -219,10 +219,9 @@ static int apply(struct server *srv, struct inbound *in, int64_t now)
 		o = json_pack("{s:s}", "answer_callback", in->answer_callback);
 		s = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
-		snprintf(payload, sizeof(payload), "%s", s ? s : "{}");
+		rc = store_outbox_add(srv->store, in->channel, in->chat ? in->chat : "-",
+		                      s ? s : "{}", now, NULL);
 		free(s);
-		rc = store_outbox_add(srv->store, in->channel, in->chat ? in->chat : "-", payload,
-		                      now, NULL);
 	}
 	if (rc == 0 && in->web_record) {
 		/* The page repeats a message it got no ack for: the same id is stored once. */
@@ -268,7 +267,7 @@ static void finish(struct server *srv, struct inbound *in)
 	if (p) {
 		p->waiting = NULL;
 		if (in->failed)
-			respond_error(p, 500, "could not store the message; please retry");
+			server_respond_error(p, 500, "could not store the message; please retry");
 		else
 			server_respond_json(p, 200, "{\"ok\":true}");
 	}
@@ -400,7 +399,9 @@ static void health(struct server *srv, struct http_pss *p)
 {
 	char senderjs[1024] = "{}";
 	json_t *o = json_object(), *ch, *sj;
+	struct http_pss *c;
 	int64_t depth = -1;
+	int web_clients = 0;
 	int db_ok = store_outbox_depth(srv->store, &depth) == 0;
 	char *s;
 
@@ -428,15 +429,9 @@ static void health(struct server *srv, struct http_pss *p)
 	json_object_set_new(o, "outbox", outbox_counts(srv, depth));
 	json_object_set_new(o, "handled", json_integer(srv->handled));
 	json_object_set_new(o, "commits", json_integer(srv->batches));
-	json_object_set_new(o, "web_clients", json_integer(0));
-	{
-		int n = 0;
-		struct http_pss *c;
-
-		for (c = srv->conns; c; c = c->ws_next)
-			n++;
-		json_object_set_new(o, "web_clients", json_integer(n));
-	}
+	for (c = srv->conns; c; c = c->ws_next)
+		web_clients++;
+	json_object_set_new(o, "web_clients", json_integer(web_clients));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	json_decref(sj);
@@ -478,12 +473,12 @@ static int on_http(struct server *srv, struct lws *wsi, struct http_pss *p, cons
 	p->wsi = wsi;
 	if (srv->stopping) {
 		p->route = ROUTE_NONE;
-		respond_error(p, 503, "shutting down");
+		server_respond_error(p, 503, "shutting down");
 		return 0;
 	}
 	if (strncmp(path, "/hooks/", 7) == 0) {
 		if (!is_post(wsi)) {
-			respond_error(p, 405, "use POST");
+			server_respond_error(p, 405, "use POST");
 			return 0;
 		}
 		return hooks_begin(srv, p, path);
@@ -508,7 +503,7 @@ static int on_http(struct server *srv, struct lws *wsi, struct http_pss *p, cons
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	respond_error(p, 404, "not found");
+	server_respond_error(p, 404, "not found");
 	return 0;
 }
 
@@ -535,7 +530,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		if (p->responding)
 			return 0; /* already answered (404, 405): the body was only drained */
 		if (p->body_too_big) {
-			respond_error(p, 413, "body too large");
+			server_respond_error(p, 413, "body too large");
 			return 0;
 		}
 		hooks_complete(srv, p);
@@ -635,11 +630,6 @@ static int parse_listen(const char *listen, char *host, size_t hostlen, int *por
 		snprintf(host, hostlen, "%.*s", (int)(colon - listen), listen);
 	*port = (int)v;
 	return 0;
-}
-
-static int pending_responses(struct server *srv)
-{
-	return srv->nbatch > 0;
 }
 
 int cli_serve(struct cli_env *env)
@@ -756,9 +746,10 @@ int cli_serve(struct cli_env *env)
 			log_info("server: stopping (signal %d)", (int)got_signal);
 		}
 	}
-	/* Drain: commit what arrived, give the answers a moment to go out. */
+	/* Drain: commit what arrived, give the answers a moment to go out (longer while
+	 * messages read meanwhile still wait for their commit). */
 	run_batch(&srv);
-	for (i = 0; i < 200 && (pending_responses(&srv) || i < 20); i++) {
+	for (i = 0; i < 200 && (srv.nbatch > 0 || i < 20); i++) {
 		lws_service(srv.ctx, -1); /* -1: do not wait, just move what is ready */
 		usleep(5000);
 	}

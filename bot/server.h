@@ -116,6 +116,8 @@ char *server_strdup(const char *s);
 /* Sets the response of an HTTP request and asks to write it. Takes BODY (malloc'd, may be NULL). */
 void server_respond(struct http_pss *p, int status, const char *ctype, char *body, size_t len);
 void server_respond_json(struct http_pss *p, int status, const char *json_text);
+/* Answers {"ok":false,"error":MESSAGE} with STATUS. */
+void server_respond_error(struct http_pss *p, int status, const char *message);
 
 /* web.c */
 int web_callback(struct server *srv, struct lws *wsi, enum lws_callback_reasons reason,
@@ -128,7 +130,7 @@ void web_page_cookie(struct server *srv, struct http_pss *p);
 void web_ack(struct server *srv, struct inbound *in);
 
 /* hooks.c */
-/* Called when the headers of a POST to /hooks/... are in: 0 to read the body, -1 refused. */
+/* Called when the headers of a POST to /hooks/... are in; a refusal is answered here. Returns 0. */
 int hooks_begin(struct server *srv, struct http_pss *p, const char *path);
 /* The body is complete: authenticate again if needed, parse, queue. */
 void hooks_complete(struct server *srv, struct http_pss *p);

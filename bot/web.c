@@ -160,7 +160,6 @@ static int history_line(const struct store_line *l, void *ud)
 
 struct deliver_ctx {
 	struct server *srv;
-	const char *chat;
 	int64_t now;
 	int failed;
 };
@@ -199,7 +198,7 @@ static int deliver_row(const struct store_outbox *m, void *ud)
 /* Delivers what waits for CHAT (only called while a page for it is open). */
 static int deliver_chat(struct server *srv, const char *chat)
 {
-	struct deliver_ctx d = {srv, chat, cli_now(), 0};
+	struct deliver_ctx d = {srv, cli_now(), 0};
 
 	return store_outbox_for_chat(srv->store, "web", chat, deliver_row, &d) < 0 || d.failed ? -1
 	                                                                                       : 0;
@@ -229,14 +228,13 @@ void web_deliver(struct server *srv)
 	}
 }
 
-static void welcome(struct server *srv, struct http_pss *p, const char *lang)
+static void welcome(struct server *srv, struct http_pss *p)
 {
 	const struct cfg_community *com = &srv->cfg->communities[0];
 	const struct cfg_staff *s = p->staff_id[0] ? cfg_staff_find(srv->cfg, p->staff_id) : NULL;
 	json_t *o, *history = json_array();
 	const char *title = "";
 
-	(void)lang;
 	if (store_transcript_list(srv->store, "web", p->user, HISTORY, history_line, history) < 0)
 		log_warn("web: history unavailable: %s", store_errmsg(srv->store));
 	/* The configured page title names the centre; the community's name otherwise. */
@@ -280,7 +278,7 @@ static void on_hello(struct server *srv, struct http_pss *p, json_t *o)
 	/* The browser's language: the bot answers in it until the visitor says otherwise. */
 	if (lang && (strncmp(lang, "zh", 2) == 0 || strncmp(lang, "en", 2) == 0))
 		snprintf(p->lang, sizeof(p->lang), "%.2s", lang);
-	welcome(srv, p, lang);
+	welcome(srv, p);
 }
 
 static void on_say(struct server *srv, struct http_pss *p, json_t *o)

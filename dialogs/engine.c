@@ -254,17 +254,10 @@ static int in_back(const struct dlg_state *st, const char *step)
  */
 static int prefilled(const struct dlg_state *st, const char *step)
 {
-	if (strcmp(step, "description") == 0)
-		return st->description[0] != '\0';
-	if (strcmp(step, "room") == 0)
-		return st->saved_used <= 0 && st->room[0] != '\0';
-	if (strcmp(step, "name") == 0)
-		return st->saved_used <= 0 && st->name[0] != '\0';
-	if (strcmp(step, "phone") == 0)
-		return st->saved_used <= 0 && st->phone[0] != '\0';
-	if (strcmp(step, "time") == 0)
-		return st->time[0] != '\0';
-	return 0;
+	/* Only asked of steps step_satisfied() passed, so their field is set. */
+	if (strcmp(step, "room") == 0 || strcmp(step, "name") == 0 || strcmp(step, "phone") == 0)
+		return st->saved_used <= 0;
+	return strcmp(step, "description") == 0 || strcmp(step, "time") == 0;
 }
 
 /* Moves to the first step still needing an answer. */
@@ -515,7 +508,6 @@ static int no_comment(const char *text)
 static char *comment_of(const char *text)
 {
 	size_t chars = 0, i;
-	char *c;
 
 	while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')
 		text++;
@@ -524,12 +516,7 @@ static char *comment_of(const char *text)
 	for (i = 0; text[i]; i++)
 		if (((unsigned char)text[i] & 0xc0) != 0x80 && chars++ == DLG_DESC_MAX)
 			break;
-	c = malloc(i + 1);
-	if (c) {
-		memcpy(c, text, i);
-		c[i] = '\0';
-	}
-	return c;
+	return strndup(text, i);
 }
 
 static int v_comment(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
@@ -618,13 +605,16 @@ static void end_flow(const struct dlg_ctx *ctx, struct dlg_state *st, struct dlg
 	dlg_state_release(&resumed);
 }
 
-/* The centre's desk phone, for when a person is needed. */
-static const char *centre_phone(const struct dlg_ctx *ctx)
+/* Hands the resident to a person: the centre's desk phone, added to the last reply. */
+static void offer_person(const struct dlg_ctx *ctx, const struct dlg_state *st,
+                         struct dlg_result *res)
 {
 	const struct cfg_community *com =
 	        ctx->cfg && ctx->cfg->ncommunities ? &ctx->cfg->communities[0] : NULL;
+	const char *args[1] = {com && com->phone ? com->phone : ""};
 
-	return com && com->phone ? com->phone : "";
+	say_more(res, st->lang, M_TOO_MANY, args, 1);
+	res->human = 1;
 }
 
 static void decline(const struct dlg_ctx *ctx, struct dlg_state *st, struct dlg_result *res)
@@ -706,11 +696,8 @@ static int accept_words(const struct dlg_ctx *ctx, struct dlg_state *st,
 			            DLG_BTN_ACCEPT);
 		else
 			prompt_step(ctx, st, res, 0);
-		if (wants_person(text)) {
-			args[0] = centre_phone(ctx);
-			say_more(res, st->lang, M_TOO_MANY, args, 1);
-			res->human = 1;
-		}
+		if (wants_person(text))
+			offer_person(ctx, st, res);
 		return 1;
 	}
 	if (strcmp(step->name, "accept") == 0 && dlg_is_cancel(text)) {
@@ -738,7 +725,6 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 	const struct dlg_flow_def *flow;
 	const struct dlg_step_def *step;
 	const char *category = NULL;
-	const char *args[1];
 	dlg_validator fn;
 	int idx, rc;
 
@@ -802,13 +788,10 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 		}
 		if (dlg_is_help(text) || wants_person(text)) {
 			prompt_step(ctx, st, res, 0);
-			if (wants_person(text)) {
-				args[0] = centre_phone(ctx);
-				say_more(res, st->lang, M_TOO_MANY, args, 1);
-				res->human = 1;
-			} else {
+			if (wants_person(text))
+				offer_person(ctx, st, res);
+			else
 				say_more(res, st->lang, M_HELP_FOOT, NULL, 0);
-			}
 			return 0;
 		}
 	} else if (dlg_is_trigger(text, &category)) {
@@ -830,9 +813,7 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 		if (!say(res, st->lang, (enum dlg_msg)rc, NULL, 0))
 			return -1;
 		if (st->tries >= MAX_TRIES) {
-			args[0] = centre_phone(ctx);
-			say_more(res, st->lang, M_TOO_MANY, args, 1);
-			res->human = 1;
+			offer_person(ctx, st, res);
 			st->tries = 0;
 		}
 		add_buttons(&res->replies[res->nreplies - 1], st->lang,

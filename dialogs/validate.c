@@ -133,7 +133,11 @@ int dlg_fold(const char *in, char *out, size_t outlen)
 	return fold_n(in, strlen(in), &b, NULL);
 }
 
-int dlg_fold_for(const char *in, char *out, size_t outlen, size_t *ncp)
+/*
+ * Folds IN (NULL counts as empty) into OUT as dlg_fold() does; *NCP gets the
+ * folded length in code points, even when OUT is too small.
+ */
+static int fold_for(const char *in, char *out, size_t outlen, size_t *ncp)
 {
 	struct dlg_sbuf b;
 
@@ -151,7 +155,7 @@ int dlg_fold_field(const char *in, size_t maxcp, char *f, size_t flen, char *out
 
 	if (out && outlen)
 		out[0] = '\0';
-	rc = dlg_fold_for(in, f, flen, &ncp);
+	rc = fold_for(in, f, flen, &ncp);
 	if (ncp == 0)
 		return DLG_E_EMPTY;
 	if (rc || (maxcp && ncp > maxcp))
@@ -568,7 +572,7 @@ void dlg_mask_phone(const char *phone, char *out, size_t outlen)
 int dlg_check_description(const char *in, char *out, size_t outlen)
 {
 	size_t ncp;
-	int rc = dlg_fold_for(in, out, outlen, &ncp);
+	int rc = fold_for(in, out, outlen, &ncp);
 
 	if (ncp == 0)
 		rc = DLG_E_EMPTY;

@@ -61,13 +61,6 @@ void dlg_sb_str(struct dlg_sbuf *b, const char *s);
 int dlg_sb_end(struct dlg_sbuf *b);
 
 /*
- * Folds IN (NULL counts as empty) into OUT as dlg_fold() does; *NCP gets the
- * folded length in code points, even when OUT is too small. Returns 0 or
- * DLG_E_SPACE.
- */
-int dlg_fold_for(const char *in, char *out, size_t outlen, size_t *ncp);
-
-/*
  * The opening every field validator shares: empties OUT (when there is one),
  * folds IN into the scratch buffer F of FLEN bytes, and returns DLG_E_EMPTY
  * for nothing, DLG_E_TOOLONG when the folded text does not fit F or has more

@@ -179,7 +179,7 @@ const char *dlg_lang_code(int lang)
 /* ---- catalogue --------------------------------------------------------------- */
 
 /* Does HAY start with NEEDLE, ignoring ASCII case? */
-static int contains_ci_at(const char *hay, const char *needle)
+static int starts_with_ci(const char *hay, const char *needle)
 {
 	size_t j;
 
@@ -198,38 +198,21 @@ static int contains_ci_at(const char *hay, const char *needle)
 	return 1;
 }
 
-static int contains_ci(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle), i, j;
-
-	if (!n)
-		return 0;
-	for (i = 0; hay[i]; i++) {
-		for (j = 0; j < n && hay[i + j]; j++) {
-			char a = hay[i + j], b = needle[j];
-
-			if (a >= 'A' && a <= 'Z')
-				a = (char)(a - 'A' + 'a');
-			if (b >= 'A' && b <= 'Z')
-				b = (char)(b - 'A' + 'a');
-			if (a != b)
-				break;
-		}
-		if (j == n)
-			return 1;
-	}
-	return 0;
-}
-
 /* Byte offset of NEEDLE in HAY, ignoring ASCII case; -1 when absent. */
 static long find_ci(const char *hay, const char *needle)
 {
 	size_t i;
 
 	for (i = 0; hay[i]; i++)
-		if (contains_ci_at(hay + i, needle))
+		if (starts_with_ci(hay + i, needle))
 			return (long)i;
 	return -1;
+}
+
+/* Does HAY contain NEEDLE, ignoring ASCII case? An empty NEEDLE matches nothing. */
+static int contains_ci(const char *hay, const char *needle)
+{
+	return *needle && find_ci(hay, needle) >= 0;
 }
 
 const struct cfg_item *dlg_match_item(const struct cfg *c, const char *description,

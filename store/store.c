@@ -10,7 +10,6 @@
  * store_outbox.c.
  */
 #include "store/store_internal.h"
-#include "store/store_rows.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -239,7 +239,7 @@ int store_outbox_list(struct store *s, int dead_only, store_outbox_cb cb, void *
 int store_outbox_revive(struct store *s, int64_t id, int64_t now);
 /* Number of pending rows. */
 int store_outbox_depth(struct store *s, int64_t *n);
-/* Pending and dead rows per channel, one callback per channel that has any. */
+/* Pending and dead rows per channel, one callback (nonzero stops) per channel that has any. */
 typedef int (*store_count_cb)(const char *channel, int64_t pending, int64_t dead, void *ud);
 int store_outbox_counts(struct store *s, store_count_cb cb, void *ud);
 /*

@@ -3,13 +3,15 @@
  *
  * The store is split by subject (store.c: connection, small tables;
  * store_schema.c: migrations; store_orders.c: orders and their history, feedback, fees, payments;
- * store_outbox.c: the outbox). They share the connection, the prepared
- * statement cache, error reporting, transactions that nest, and the copying
- * of text into fixed-size fields.
+ * store_outbox.c: the outbox; store_transcript.c: the web chat's transcript).
+ * They share the connection, the prepared statement cache, error reporting,
+ * transactions that nest, the copying of text into fixed-size fields, and
+ * (store_rows.c) the bind-step-read loop every query goes through.
  */
 #ifndef CONCIERGE_STORE_INTERNAL_H
 #define CONCIERGE_STORE_INTERNAL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,12 +53,46 @@ void store_stmt_done(struct store *s, sqlite3_stmt *st);
  * Varargs must have exactly those types. Returns 0 or -1.
  */
 int store_bind(sqlite3_stmt *st, const char *fmt, ...);
+/* store_bind() with a va_list. Returns 0 or -1. */
+int store_vbind(sqlite3_stmt *st, const char *fmt, va_list ap);
 
 /*
  * Runs a statement that returns no rows (INSERT, UPDATE, DELETE): prepares,
  * binds as store_bind(), steps once. Returns sqlite3_changes() (>= 0) or -1.
  */
 int store_run(struct store *s, const char *sql, const char *fmt, ...);
+
+/*
+ * Reading rows (store_rows.c). Every read is the same dance: take the cached
+ * statement, bind, step, copy the columns of each row out, give the
+ * statement back, and record sqlite3_errmsg() if any of it failed. It is
+ * written once there; a file supplies only what it does with a row.
+ *
+ * store_query() returns the statement for SQL with parameters bound as
+ * store_bind(FMT, ...) does; NULL when that fails, the error then recorded
+ * and the statement already given back.
+ */
+sqlite3_stmt *store_query(struct store *s, const char *sql, const char *fmt, ...);
+
+/*
+ * Reads the current row of ST. Returns 0 to go on, nonzero to stop
+ * (store_each), or -1 after recording an error (store_fail, store_failf).
+ */
+typedef int (*store_row_fn)(struct store *s, sqlite3_stmt *st, void *ud);
+
+/*
+ * Steps ST (from store_query(); NULL counts as a failure already recorded)
+ * once and gives it back: 1 when there was a row and ROW read it, 0 when
+ * there was none, -1 on error.
+ */
+int store_first(struct store *s, sqlite3_stmt *st, store_row_fn row, void *ud);
+
+/*
+ * Steps ST (as for store_first()) through its rows, handing each to ROW
+ * until ROW returns nonzero, and gives ST back. Returns 0 (also when ROW
+ * stopped early), or -1 on error.
+ */
+int store_each(struct store *s, sqlite3_stmt *st, store_row_fn row, void *ud);
 
 /* Records sqlite3_errmsg() (or a message of ours) as the last error; return -1. */
 int store_fail(struct store *s);

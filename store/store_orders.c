@@ -9,7 +9,6 @@
  * the feedback row, so callers see one plain struct.
  */
 #include "store/store_internal.h"
-#include "store/store_rows.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -77,7 +76,7 @@ static const char sql_fee_record[] =
 static const char sql_payment_record[] =
         "INSERT INTO payments (order_id, fen, receipt, \"by\", at) VALUES (?1, ?2, ?3, ?4, ?5)";
 
-/* A row reader (store_rows.h) filling the struct store_order at UD. */
+/* A row reader (store_row_fn) filling the struct store_order at UD. */
 static int read_order(struct store *s, sqlite3_stmt *st, void *ud)
 {
 	struct store_order *o = ud;

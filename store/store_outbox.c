@@ -9,10 +9,8 @@
  * sender talks to the network.
  */
 #include "store/store_internal.h"
-#include "store/store_rows.h"
 
 #include <stdio.h>
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,10 +218,12 @@ static int count_row(struct store *s, sqlite3_stmt *st, void *ud)
 {
 	struct counts_ctx *c = ud;
 	const char *channel = (const char *)sqlite3_column_text(st, 0);
+	int stop;
 
 	(void)s;
-	return c->cb(channel ? channel : "", sqlite3_column_int64(st, 1),
+	stop = c->cb(channel ? channel : "", sqlite3_column_int64(st, 1),
 	             sqlite3_column_int64(st, 2), c->ud);
+	return stop ? 1 : 0; /* a callback's -1 is no error the store recorded */
 }
 
 int store_outbox_counts(struct store *s, store_count_cb cb, void *ud)

@@ -1,12 +1,12 @@
 /*
  * store_rows.c - parameters in, rows out: binding from a format, and the
- * step loop every read of the store goes through; see store_rows.h.
+ * step loop every read of the store goes through; see store_internal.h.
  *
  * The loop gives the statement back on every path, so no read transaction
  * stays open after a failure, and it records SQLite's error before the
  * reset that could replace it.
  */
-#include "store/store_rows.h"
+#include "store/store_internal.h"
 
 int store_vbind(sqlite3_stmt *st, const char *fmt, va_list ap)
 {

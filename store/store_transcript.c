@@ -21,40 +21,40 @@ int store_transcript_add(struct store *s, const char *channel, const char *chat,
 	               : 0;
 }
 
+/* A caller's callback for each line, and its argument. */
+struct line_walk {
+	store_line_cb cb;
+	void *ud;
+};
+
+static const char *text_or_empty(sqlite3_stmt *st, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(st, col);
+
+	return t ? t : "";
+}
+
+static int walk_line(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	const struct line_walk *w = ud;
+	struct store_line l;
+
+	(void)s;
+	l.id = sqlite3_column_int64(st, 0);
+	store_col(st, 1, l.sender, sizeof(l.sender));
+	l.text = text_or_empty(st, 2);
+	l.buttons = text_or_empty(st, 3);
+	l.client_id = text_or_empty(st, 4);
+	l.at = sqlite3_column_int64(st, 5);
+	return w->cb(&l, w->ud) ? 1 : 0;
+}
+
 int store_transcript_list(struct store *s, const char *channel, const char *chat, int limit,
                           store_line_cb cb, void *ud)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_line_list);
-	struct store_line l;
-	int rc;
+	struct line_walk w = {cb, ud};
 
-	if (!st)
-		return -1;
-	if (store_bind(st, "ttd", channel, chat, limit > 0 ? limit : -1) < 0) {
-		store_stmt_done(s, st);
-		return store_fail(s);
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		l.id = sqlite3_column_int64(st, 0);
-		store_col(st, 1, l.sender, sizeof(l.sender));
-		l.text = (const char *)sqlite3_column_text(st, 2);
-		l.buttons = (const char *)sqlite3_column_text(st, 3);
-		l.client_id = (const char *)sqlite3_column_text(st, 4);
-		l.at = sqlite3_column_int64(st, 5);
-		if (!l.text)
-			l.text = "";
-		if (!l.buttons)
-			l.buttons = "";
-		if (!l.client_id)
-			l.client_id = "";
-		if (cb(&l, ud))
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		store_fail(s);
-		store_stmt_done(s, st);
-		return -1;
-	}
-	store_stmt_done(s, st);
-	return 0;
+	return store_each(
+	        s, store_query(s, sql_line_list, "ttd", channel, chat, limit > 0 ? limit : -1),
+	        walk_line, &w);
 }

@@ -14,10 +14,13 @@ mkdir -p "$logs"
 pass=0
 fail=0
 
-for t in build/asan/tests/test_*; do
-  [ -x "$t" ] || continue
-  name=$(basename "$t")
-  if "$t" >"$logs/$name.log" 2>&1; then status=ok; else status=FAILED; fi
+# One binary per source: a test whose binary is missing fails, and a stale
+# binary of a removed test does not run.
+for src in tests/unit/test_*.c; do
+  name=$(basename "$src" .c)
+  t=build/asan/tests/$name
+  if [ -x "$t" ] && "$t" >"$logs/$name.log" 2>&1; then status=ok; else status=FAILED; fi
+  [ -x "$t" ] || echo "not built: $t" >"$logs/$name.log"
   p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$logs/$name.log" | tail -1)
   f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$logs/$name.log" | tail -1)
   p=${p:-0}; f=${f:-0}

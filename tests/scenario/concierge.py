@@ -210,8 +210,10 @@ class Concierge:
     def show(self, num):
         return self.run("orders", "show", num, "--json").json()
 
-    def outbox(self, dead=False):
-        args = ["outbox", "list", "--json"] + (["--dead"] if dead else [])
+    def outbox(self, dead=False, every=False):
+        """`outbox list --json`: what waits to go out; DEAD: given up on; EVERY: the history."""
+        args = ["outbox", "list", "--json"] + (["--dead"] if dead else []) + \
+            (["--all"] if every else [])
         return self.run(*args).json()
 
     # ---- common journeys ------------------------------------------------------------------

@@ -21,10 +21,20 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("CONCIERGE_BIN", os.path.join(ROOT, "build", "asan", "concierge"))
+
+# The README's repair request as a resident types it, up to the confirmation, and
+# what the bot says on the way (the example configuration's Chinese texts).
+INTAKE = ["/repair", "厨房水管漏水", "3-2-501", "李伟", "13800138000", "今天下午3点"]
+ORDER_RE = re.compile(r"\d{6}-\d{3,}")
+ASK_DESCRIPTION = "请简单描述一下需要什么服务"
+ASK_ROOM = "请问您的房号"
+ASK_NAME = "请问怎么称呼您"
+SUMMARY = "请核对您的需求"
+CREATED = "已为您登记，工单号"
+PING = "【新工单】"
 
 
 def example_config():
@@ -73,7 +83,6 @@ class Gateway:
                 break
             m = re.search(rb"listening on https?://([0-9.]+):(\d+)", line)
             if m:
-                self.listen_line = line.decode("utf-8", "replace")
                 self.port = int(m.group(2))
                 self.listen_line = line.decode("utf-8", "replace").strip()
                 threading.Thread(target=self._drain, args=(self.proc.stdout,),

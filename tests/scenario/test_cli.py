@@ -152,7 +152,7 @@ class Commands(unittest.TestCase):
         self.assertEqual(chats, ["staff:zhao"])
         self.assertEqual(c.outbox(dead=True), [])
         # --all is the history: what li read is there, as sent.
-        every = c.run("outbox", "list", "--all", "--json").json()
+        every = c.outbox(every=True)
         sent = [m for m in every if m["chat"] == "resident:li"]
         self.assertTrue(sent)
         self.assertTrue(all(m["status"] == "sent" for m in sent), sent)

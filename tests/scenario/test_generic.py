@@ -8,7 +8,6 @@ build) runs with its own configuration and database for each test.
 """
 import json
 import os
-import re
 import sys
 import unittest
 
@@ -16,16 +15,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_callback import FakeCallback, sign  # noqa: E402
-from gateway import Gateway  # noqa: E402
+from gateway import (ASK_DESCRIPTION, ASK_NAME, ASK_ROOM, CREATED, INTAKE,  # noqa: E402
+                     ORDER_RE, SUMMARY, Gateway)
 
 SECRET = "s3cret"
-ORDER_RE = re.compile(r"\d{6}-\d{3,}")
-INTAKE = ["/repair", "厨房水管漏水", "3-2-501", "李伟", "13800138000", "今天下午3点"]
-ASK_DESCRIPTION = "请简单描述一下需要什么服务"
-ASK_ROOM = "请问您的房号"
-ASK_NAME = "请问怎么称呼您"
-SUMMARY = "请核对您的需求"
-CREATED = "已为您登记，工单号"
 
 
 class Generic(unittest.TestCase):

@@ -55,6 +55,12 @@ class Lifecycle(unittest.TestCase):
     def status(self, num):
         return self.c.show(num)["status"]
 
+    def abandon_intake(self):
+        """li starts a repair request, gives the room, and stays silent past the session."""
+        out = self.c.chat("li", "/repair", "厨房水管漏水", "3-2-501")
+        self.assertTrue(out.texts[-1].startswith(ASK_NAME), out)
+        self.c.later(minutes=31)
+
     def take_and_finish(self, num, fee=None, who="wang"):
         done = "/done %s %s" % (num, fee) if fee is not None else "/done %s" % num
         out = self.c.staff(who, "/accept " + num, "/start " + num, done)
@@ -430,22 +436,21 @@ class Lifecycle(unittest.TestCase):
 
     def test_intake_expires(self):
         c = self.c
-        c.chat("li", "/repair", "厨房水管漏水", "3-2-501")
-        c.later(minutes=31)
+        self.abandon_intake()
         out = c.chat("li", "李伟")
         self.assertIn("上次的登记太久没有回复，已作废", out.texts[0])
         # A new conversation: the old room is forgotten and asked again.
         self.assertNotSaw(out, ASK_PHONE)
         self.assertSaw(out, ASK_ROOM)
-        out = c.chat("li", "/repair", "厨房水管漏水", "3-2-501", "李伟", PHONE, "尽快", "yes")
+        out, num = c.file_repair()
         self.assertNotSaw(out, "已作废")
         self.assertSaw(out, created_text(number(1), 30))
         self.assertEqual(len(c.orders()), 1)
+        self.assertEqual(c.show(num)["contact_name"], "李伟")
 
     def test_expired_intake_told_even_when_restarting_with_a_trigger(self):
         c = self.c
-        c.chat("li", "/repair", "厨房水管漏水", "3-2-501")
-        c.later(minutes=31)
+        self.abandon_intake()
         out = c.chat("li", "/clean")
         self.assertIn("已作废", out.texts[0])
         self.assertSaw(out, "登记保洁服务", ASK_DESCRIPTION)
@@ -710,15 +715,22 @@ class Lifecycle(unittest.TestCase):
 
     def test_lists_cut_long_descriptions_cleanly(self):
         c = self.c
-        desc = "1号厨房水管漏水很严重已经流到客厅了地板都泡了请尽快来修理谢谢师傅A栋B座"
+        desc = "1号厨房水管漏水很严重已经流到客厅了地板都泡了请尽快来修理谢谢师傅A栋B座维修前请先打电话联系我"
+        self.assertGreater(len(desc), 40)
         c.chat("li", "/repair", desc, "3-2-501", "李伟", PHONE, "尽快", "yes")
+        self.assertEqual(c.show(number(1))["description"], desc)
         out = c.chat("li", "/my")
         self.assertEqual(len(out.texts), 1, out)
         self.assertIn(number(1), out.texts[0])
         self.assertIn(desc[:20], out.texts[0])
+        # Cut at 40 characters, never inside one.
+        self.assertIn(desc[:40], out.texts[0])
+        self.assertNotIn(desc[:41], out.texts[0])
         out = c.staff("wang", "/orders")
         self.assertIn(number(1), out.texts[-1])
         self.assertIn("3-2-501", out.texts[-1])
+        self.assertIn(desc[:40], out.texts[-1])
+        self.assertNotIn(desc[:41], out.texts[-1])
 
     def test_bytes_that_are_not_utf8(self):
         c = self.c
@@ -733,6 +745,9 @@ class Lifecycle(unittest.TestCase):
         out = c.chat("li")
         notice = out.texts[out.index("已取消")]
         self.assertIn("您的工单 %s 已取消。原因：" % num, notice)
+        # The broken bytes became "?", so the reason survived instead of going out empty.
+        self.assertIn("?", o["reason"])
+        self.assertIn("原因：" + o["reason"], notice)
 
     def test_wrong_state_and_unknown_orders(self):
         c = self.c
@@ -804,8 +819,9 @@ class Lifecycle(unittest.TestCase):
         out = c.chat("li")
         self.assertSaw(out, ASK_ACCEPT, "工单 %s 验收期已过，系统已自动完成" % num)
         # The acceptance question is gone: a later "yes" changes nothing.
-        c.chat("li", "/my")
+        c.chat("li", "yes")
         self.assertEqual(c.events(num)[-1], "auto_closed")
+        self.assertIsNone(c.show(num)["rating"])
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_telegram import FakeTelegram, callback_update, text_update  # noqa: E402
-from gateway import Gateway  # noqa: E402
+from gateway import (ASK_DESCRIPTION, ASK_NAME, ASK_ROOM, CREATED, PING,  # noqa: E402
+                     SUMMARY, Gateway)
 
 TOKEN = "123:TEST"
 BOT = "ConciergeBot"
@@ -33,14 +34,8 @@ WANG, ZHAO = 5001, 5002
 RES = 7001
 PHONE, MASKED = "13800138000", "138****8000"
 
-ASK_DESCRIPTION = "请简单描述一下需要什么服务"
-ASK_ROOM = "请问您的房号"
-ASK_NAME = "请问怎么称呼您"
 ASK_PHONE = "请留一个联系电话"
 ASK_TIME = "您希望什么时间上门或办理"
-SUMMARY = "请核对您的需求"
-CREATED = "已为您登记，工单号"
-PING = "【新工单】"
 CONTACT = "的住户信息"
 ASSIGNED = "接单，稍后会与您联系"
 ETA = "上门处理工单"
@@ -529,9 +524,9 @@ class TelegramInbound(TelegramCase):
         self.assertEqual(len(self.chat_texts(RES, since=m)), 1)
         self.assertEqual(len(self.chat_texts(STAFF_CHAT)), 1)
 
-    # server.c's apply() queues the answer to a press before the de-duplication, so a
-    # press delivered twice is answered twice and the second answer (refused by
-    # Telegram as too old) ends as a dead letter; see the report.
+    # server.c's apply() claims the update before it queues the answer to the press,
+    # so a press delivered twice is answered once (a second answer would be refused by
+    # Telegram as too old and end as a dead letter).
     def test_telegram_webhook_duplicate_press(self):
         self.start("webhook")
         self.step(RES, "/repair", ASK_DESCRIPTION)

@@ -13,14 +13,8 @@ import socket
 import time
 import unittest
 
-from gateway import Gateway, WebChat, WebSocket
-
-ORDER_RE = re.compile(r"\d{6}-\d{3,}")
-INTAKE = ["/repair", "厨房水管漏水", "3-2-501", "李伟", "13800138000", "今天下午3点"]
-ASK_NAME = "请问怎么称呼您"
-SUMMARY = "请核对您的需求"
-CREATED = "已为您登记，工单号"
-PING = "【新工单】"
+from gateway import (ASK_NAME, CREATED, INTAKE, ORDER_RE, PING, SUMMARY, Gateway, WebChat,
+                     WebSocket)
 WANG_TOKEN = "demo-wang-token"
 
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -320,6 +321,32 @@ static void test_many_problems(void **state)
 	expect_problems(FIX "many-problems.json", lines, sizeof(lines) / sizeof(lines[0]));
 }
 
+/* A staff token is a personal link: two people with one token would see each other's queue. */
+static void test_duplicate_token(void **state)
+{
+	static const char body[] =
+	        "{\"communities\": [{\"id\": \"c1\", \"name\": \"Court\"}],"
+	        " \"catalogue\": [{\"id\": \"ask\", \"category\": \"inquiry\","
+	        " \"name\": \"Q\", \"response_minutes\": 15}],"
+	        " \"staff\": [{\"id\": \"wang\", \"role\": \"technician\", \"token\": \"s3cret\"},"
+	        " {\"id\": \"li\", \"role\": \"technician\", \"token\": \"other\"},"
+	        " {\"id\": \"wang\", \"role\": \"dispatcher\", \"token\": \"s3cret\"}]}";
+	static const char *const lines[] = {
+	        "staff[2].id: \"wang\" already used by staff[0]",
+	        "staff[2].token: same as staff[0].token",
+	};
+	char path[] = "/tmp/test_config.XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, body, sizeof(body) - 1), (ssize_t)(sizeof(body) - 1));
+	close(fd);
+	expect_problems(path, lines, sizeof(lines) / sizeof(lines[0]));
+	assert_null(strstr(err, "s3cret")); /* the secret is not echoed */
+	unlink(path);
+}
+
 static void test_lists_required(void **state)
 {
 	static const char *const empty[] = {
@@ -465,11 +492,12 @@ static void test_lookups_null_safe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_example),          cmocka_unit_test(test_minimal_defaults),
-	        cmocka_unit_test(test_variants),         cmocka_unit_test(test_many_problems),
-	        cmocka_unit_test(test_lists_required),   cmocka_unit_test(test_file_level_errors),
-	        cmocka_unit_test(test_env_set),          cmocka_unit_test(test_env_unset),
-	        cmocka_unit_test(test_small_err_buffer), cmocka_unit_test(test_lookups_null_safe),
+	        cmocka_unit_test(test_example),           cmocka_unit_test(test_minimal_defaults),
+	        cmocka_unit_test(test_variants),          cmocka_unit_test(test_many_problems),
+	        cmocka_unit_test(test_duplicate_token),   cmocka_unit_test(test_lists_required),
+	        cmocka_unit_test(test_file_level_errors), cmocka_unit_test(test_env_set),
+	        cmocka_unit_test(test_env_unset),         cmocka_unit_test(test_small_err_buffer),
+	        cmocka_unit_test(test_lookups_null_safe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -95,6 +95,13 @@ static void known_resident(struct fx *f)
 
 /* ---- driving ------------------------------------------------------------------------- */
 
+/* Starts over: a new conversation in LANG, as after a session is deleted. */
+static void fresh(struct fx *f, int lang)
+{
+	dlg_state_release(&f->st);
+	dlg_state_init(&f->st, lang);
+}
+
 /* One message from the resident; the previous result is released first. */
 static void say(struct fx *f, const char *text)
 {
@@ -276,20 +283,16 @@ static void test_triggers_set_category(void **state)
 	        {"/ask", "inquiry", M_CAT_INQUIRY},     {"咨询", "inquiry", M_CAT_INQUIRY},
 	};
 	struct fx *f = *state;
-	const char *args[1];
 	size_t i;
 
 	for (i = 0; i < N(t); i++) {
-		dlg_state_release(&f->st);
-		dlg_state_init(&f->st, DLG_ZH);
+		fresh(f, DLG_ZH);
 		say(f, t[i].text);
 		assert_asks(f, "description", DLG_ZH, M_ASK_DESCRIPTION);
 		assert_string_equal(f->st.category, t[i].category);
 		assert_int_equal(f->st.category_fixed, 1);
 		assert_string_equal(f->st.description, "");
 		assert_int_equal(f->st.nback, 0);
-		args[0] = dlg_msg(DLG_ZH, t[i].name);
-		(void)args;
 		assert_msg(f, DLG_ZH, M_START);
 		assert_has(f, dlg_msg(DLG_ZH, t[i].name));
 		/* intro and question come as one message */
@@ -319,8 +322,7 @@ static void test_group_needs_trigger_or_address(void **state)
 	assert_asks(f, "room", DLG_ZH, M_ASK_ROOM);
 
 	/* addressed free text starts one too */
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	f->ctx.addressed = 1;
 	say(f, "卫生间马桶堵了");
 	assert_int_equal(f->res.handled, 1);
@@ -343,8 +345,7 @@ static void test_private_text_is_description(void **state)
 	assert_back_stack(&f->st, back, 1);
 
 	/* text matching nothing is an inquiry */
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	say(f, "周末有人值班吗");
 	assert_string_equal(f->st.category, "inquiry");
 	assert_string_equal(f->st.item, "");
@@ -364,15 +365,13 @@ static void test_no_flow_words(void **state)
 	assert_msg(f, DLG_ZH, M_CANCELLED_INTAKE);
 
 	/* a stray answer word (a button pressed twice) is not a description */
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	say(f, "yes");
 	assert_asks(f, "description", DLG_ZH, M_ASK_DESCRIPTION);
 	assert_string_equal(f->st.description, "");
 	assert_no_msg(f, DLG_ZH, M_START);
 
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	say(f, "上一步");
 	assert_asks(f, "description", DLG_ZH, M_ASK_DESCRIPTION);
 	assert_string_equal(f->st.description, "");
@@ -447,8 +446,7 @@ static void test_confirm_words(void **state)
 	size_t i;
 
 	for (i = 0; i < N(yes); i++) {
-		dlg_state_release(&f->st);
-		dlg_state_init(&f->st, DLG_ZH);
+		fresh(f, DLG_ZH);
 		to_summary(f);
 		say(f, yes[i]);
 		if (f->res.action != DLG_ACT_CREATE)
@@ -467,8 +465,7 @@ static void test_button_labels_as_text(void **state)
 	say(f, "确认提交");
 	assert_int_equal(f->res.action, DLG_ACT_CREATE);
 
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	to_summary(f);
 	say(f, "上一步");
 	assert_asks(f, "time", DLG_ZH, M_ASK_TIME);
@@ -484,7 +481,7 @@ static void test_full_intake_en(void **state)
 	struct fx *f = *state;
 
 	f->ctx.lang = DLG_EN;
-	dlg_state_init(&f->st, DLG_EN);
+	fresh(f, DLG_EN);
 	say(f, "/repair");
 	assert_asks(f, "description", DLG_EN, M_ASK_DESCRIPTION);
 	assert_has(f, "Sure, let's register your repair request.");
@@ -536,8 +533,7 @@ static void test_details_in_first_message(void **state)
 	say(f, "李伟");
 	assert_asks(f, "time", DLG_ZH, M_ASK_TIME); /* the phone was given */
 
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	say(f, "报修 3栋2单元501 卫生间堵了");
 	assert_asks(f, "name", DLG_ZH, M_ASK_NAME);
 	assert_string_equal(f->st.category, "repair");
@@ -549,8 +545,7 @@ static void test_details_in_first_message(void **state)
 	assert_asks(f, "phone", DLG_ZH, M_ASK_PHONE);
 
 	/* a trigger running on into the description */
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	say(f, "报修厨房漏水");
 	assert_asks(f, "room", DLG_ZH, M_ASK_ROOM);
 	assert_string_equal(f->st.description, "厨房漏水");
@@ -568,8 +563,7 @@ static void test_details_at_description_step(void **state)
 	assert_string_equal(f->st.phone, "13800138000");
 
 	/* only a room is not a description */
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	say_all(f, "/repair", "3-2-501");
 	assert_asks(f, "description", DLG_ZH, M_BAD_DESC);
 	assert_string_equal(f->st.room, "");
@@ -607,8 +601,7 @@ static void test_saved_details_yes(void **state)
 	assert_int_equal(f->res.save_profile, 1);
 
 	/* back from the time step asks the saved question again and undoes it */
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	say_all(f, "/repair", "厨房漏水", "yes", "back");
 	assert_asks(f, "saved", DLG_ZH, M_ASK_SAVED);
 	assert_int_equal(f->st.saved_used, 0);
@@ -641,16 +634,14 @@ static void test_saved_details_no(void **state)
 	assert_string_equal(f->st.phone, "13900139000");
 
 	/* a bad answer to the saved question re-asks with yes/no */
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	say_all(f, "/repair", "厨房漏水", "也许吧");
 	assert_asks(f, "saved", DLG_ZH, M_BAD_YESNO);
 	assert_button(f, "是", "yes");
 	assert_button(f, "否", "no");
 
 	/* partly known residents are not offered saved details */
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	f->ctx.saved_phone = "";
 	say_all(f, "/repair", "厨房漏水");
 	assert_asks(f, "room", DLG_ZH, M_ASK_ROOM);
@@ -717,8 +708,7 @@ static void test_back_reaches_picked_up_details(void **state)
 	assert_msg(f, DLG_ZH, M_FIRST_STEP);
 
 	/* the phone picked up is passed, then reachable, in flow order */
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	say_all(f, "3-2-501 厨房漏水 13800138000", "李伟");
 	assert_asks(f, "time", DLG_ZH, M_ASK_TIME);
 	say(f, "back");
@@ -740,8 +730,7 @@ static void test_back_to_description_matches_again(void **state)
 	assert_string_equal(f->st.category, "repair");
 
 	/* a trigger's category binds across "back" */
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	say_all(f, "/clean", "楼道很脏", "back", "厨房漏水");
 	assert_string_equal(f->st.category, "cleaning");
 	assert_string_equal(f->st.item, "");
@@ -754,8 +743,7 @@ static void test_cancel_at_every_step(void **state)
 	size_t i, k;
 
 	for (i = 0; i <= N(answers); i++) {
-		dlg_state_release(&f->st);
-		dlg_state_init(&f->st, DLG_ZH);
+		fresh(f, DLG_ZH);
 		say(f, "/repair");
 		for (k = 0; k < i; k++)
 			say(f, answers[k]);
@@ -767,8 +755,7 @@ static void test_cancel_at_every_step(void **state)
 		assert_msg(f, DLG_ZH, M_CANCELLED_INTAKE);
 	}
 	f->ctx.lang = DLG_EN;
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_EN);
+	fresh(f, DLG_EN);
 	say_all(f, "/clean", "cancel");
 	assert_msg(f, DLG_EN, M_CANCELLED_INTAKE);
 }
@@ -811,8 +798,7 @@ static void test_bad_answers_reask(void **state)
 	size_t i, k;
 
 	for (i = 0; i < N(t); i++) {
-		dlg_state_release(&f->st);
-		dlg_state_init(&f->st, DLG_ZH);
+		fresh(f, DLG_ZH);
 		say(f, "/repair");
 		for (k = 0; strcmp(f->st.step, t[i].step) != 0; k++)
 			say(f, answers[k]);
@@ -825,8 +811,7 @@ static void test_bad_answers_reask(void **state)
 	assert_button(f, "确认提交", "yes");
 
 	/* too long a description */
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	say(f, "/repair");
 	{
 		char longtext[2000];
@@ -839,8 +824,7 @@ static void test_bad_answers_reask(void **state)
 
 	/* English */
 	f->ctx.lang = DLG_EN;
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_EN);
+	fresh(f, DLG_EN);
 	say_all(f, "/repair", "leaking pipe", "on the moon");
 	assert_asks(f, "room", DLG_EN, M_BAD_ROOM);
 }
@@ -887,8 +871,7 @@ static void test_catalogue_in_summary(void **state)
 	assert_has(f, "240 分钟");
 
 	/* the trigger restricts matching: no cleaning item is about a leak */
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	say_all(f, "/clean 厨房漏水", "3-2-501", "李伟", "13800138000", "尽快");
 	assert_asks(f, "confirm", DLG_ZH, M_SUMMARY);
 	assert_string_equal(f->st.category, "cleaning");
@@ -898,8 +881,7 @@ static void test_catalogue_in_summary(void **state)
 	assert_has(f, "120 分钟"); /* the fastest promise of the category */
 
 	/* and picks within the category */
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	say(f, "/errand 帮我交一下水电费");
 	assert_string_equal(f->st.category, "errand");
 	assert_string_equal(f->st.item, "bills");
@@ -918,16 +900,14 @@ static void test_out_of_scope_first_message(void **state)
 	assert_has(f, "家里燃气灶打不着火");
 	assert_string_equal(f->st.description, "家里燃气灶打不着火");
 
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	say(f, "报修 3-2-501 我家要装修");
 	assert_int_equal(f->res.action, DLG_ACT_DECLINE);
 	assert_int_equal(f->res.end, 1);
 	assert_string_equal(f->st.room, "3-2-501");
 
 	f->ctx.lang = DLG_EN;
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_EN);
+	fresh(f, DLG_EN);
 	say(f, "I smell gas in the kitchen");
 	assert_int_equal(f->res.action, DLG_ACT_DECLINE);
 	assert_msg(f, DLG_EN, M_DECLINED);
@@ -1171,8 +1151,7 @@ static void test_accept_question(void **state)
 	assert_string_equal(f->st.order, "261127-002");
 
 	f->ctx.lang = DLG_EN;
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_EN);
+	fresh(f, DLG_EN);
 	begin_accept(f, "261127-003", "Wang", "35.5");
 	assert_has(f, "Wang reports order 261127-003 as done, fee 35.5 yuan.");
 	assert_button(f, "Yes, it's fixed", "yes");
@@ -1230,8 +1209,7 @@ static void test_rating_answers(void **state)
 	size_t i;
 
 	for (i = 0; i < N(ok); i++) {
-		dlg_state_release(&f->st);
-		dlg_state_init(&f->st, DLG_ZH);
+		fresh(f, DLG_ZH);
 		begin_accept(f, "261127-001", "王师傅", NULL);
 		say(f, "yes");
 		say(f, ok[i].text);
@@ -1242,8 +1220,7 @@ static void test_rating_answers(void **state)
 		assert_int_equal(f->res.rating, ok[i].rating);
 		assert_int_equal(dlg_parse_rating(ok[i].text), ok[i].rating);
 	}
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	begin_accept(f, "261127-001", "王师傅", NULL);
 	say(f, "yes");
 	for (i = 0; i < N(bad); i++) {
@@ -1266,8 +1243,7 @@ static void test_comment_skip(void **state)
 	size_t i;
 
 	for (i = 0; i < N(none); i++) {
-		dlg_state_release(&f->st);
-		dlg_state_init(&f->st, DLG_ZH);
+		fresh(f, DLG_ZH);
 		begin_accept(f, "261127-001", "王师傅", NULL);
 		say_all(f, "yes", "5");
 		say(f, none[i]);
@@ -1293,8 +1269,7 @@ static void test_accept_rework(void **state)
 	size_t i;
 
 	for (i = 0; i < N(no); i++) {
-		dlg_state_release(&f->st);
-		dlg_state_init(&f->st, DLG_ZH);
+		fresh(f, DLG_ZH);
 		begin_accept(f, "261127-001", "王师傅", "50");
 		say(f, no[i]);
 		assert_int_equal(f->res.action, DLG_ACT_REWORK);
@@ -1304,8 +1279,7 @@ static void test_accept_rework(void **state)
 		assert_string_equal(f->st.order, "261127-001");
 	}
 	/* anything else re-asks with the same buttons */
-	dlg_state_release(&f->st);
-	dlg_state_init(&f->st, DLG_ZH);
+	fresh(f, DLG_ZH);
 	begin_accept(f, "261127-001", "王师傅", "50");
 	say(f, "还行吧");
 	assert_int_equal(f->res.action, DLG_ACT_NONE);
@@ -1439,7 +1413,7 @@ static void test_rework_resumes_intake(void **state)
 	struct fx *f = *state;
 
 	f->ctx.lang = DLG_EN;
-	dlg_state_init(&f->st, DLG_EN);
+	fresh(f, DLG_EN);
 	say_all(f, "/clean");
 	begin_accept(f, "261127-001", "Wang", NULL);
 	assert_msg(f, DLG_EN, M_ASK_ACCEPT);

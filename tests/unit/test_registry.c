@@ -14,7 +14,13 @@
 
 static void test_find(void **state)
 {
+	size_t i;
+
 	(void)state;
+	/* Every row is found by its own name, and names are not repeated. */
+	for (i = 0; adapter_registry[i]; i++)
+		assert_ptr_equal(adapter_find(adapter_registry[i]->name), adapter_registry[i]);
+	assert_int_equal(i, 4);
 	assert_non_null(adapter_find("terminal"));
 	assert_non_null(adapter_find("web"));
 	assert_non_null(adapter_find("telegram"));
@@ -47,6 +53,9 @@ static void test_enabled_follows_the_configuration(void **state)
 	assert_true(adapter_enabled(&c, "telegram"));
 	assert_true(adapter_enabled(&c, "slack"));
 	assert_false(adapter_enabled(&c, "generic"));
+	c.generic.enabled = 1;
+	assert_true(adapter_enabled(&c, "generic"));
+	assert_false(adapter_enabled(&c, "nonsense"));
 }
 
 static void test_staff_reached_where_they_read(void **state)

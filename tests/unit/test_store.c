@@ -1,7 +1,7 @@
 /*
  * test_store.c - the SQLite store against a real file in a temporary folder:
- * migrations, order numbers, the append-only history, the outbox, and two
- * processes writing at once.
+ * migrations, order numbers, the append-only history, the outbox, the web
+ * chat's transcript, and two processes writing at once.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -740,12 +740,200 @@ static void test_outbox(void **state)
 	assert_true(store_outbox_add(fx->s, "web", "", "{}", 1, NULL) < 0);
 }
 
+/* Each chat's first pending row, and every pressed button's answer, whatever their next_at. */
+static void test_outbox_pending_on(void **state)
+{
+	struct fx *fx = *state;
+	struct ob_ctx c;
+	int64_t a1, a2, ans, b1, w;
+
+	assert_int_equal(store_outbox_add(fx->s, "telegram", "-1", "{\"t\":\"a1\"}", 100, &a1), 0);
+	assert_int_equal(store_outbox_add(fx->s, "telegram", "-1", "{\"t\":\"a2\"}", 100, &a2), 0);
+	assert_int_equal(
+	        store_outbox_add(fx->s, "telegram", "-1", "{\"answer_callback\":\"q\"}", 100, &ans),
+	        0);
+	assert_int_equal(store_outbox_add(fx->s, "telegram", "-2", "{\"t\":\"b1\"}", 100, &b1), 0);
+	assert_int_equal(store_outbox_add(fx->s, "web", "w1", "{\"t\":\"w\"}", 100, &w), 0);
+	/* Waiting for a retry does not take a row out of its chat's line. */
+	assert_int_equal(store_outbox_retry_later(fx->s, a1, 9999, "429"), 0);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_pending_on(fx->s, "telegram", 0, ob_cb, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.ids[0], a1);
+	assert_int_equal(c.ids[1], ans);
+	assert_int_equal(c.ids[2], b1);
+	assert_string_equal(c.payload[2], "{\"t\":\"b1\"}");
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_pending_on(fx->s, "telegram", 2, ob_cb, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.ids[1], ans);
+
+	/* Once the first is sent, the next in its chat's line is offered. */
+	memset(&c, 0, sizeof(c));
+	c.s = fx->s;
+	c.mark_sent = 1;
+	assert_int_equal(store_outbox_pending_on(fx->s, "telegram", 1, ob_cb, &c), 0);
+	assert_int_equal(c.ids[0], a1);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_pending_on(fx->s, "telegram", 0, ob_cb, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.ids[0], a2);
+	assert_int_equal(c.ids[1], ans);
+	assert_int_equal(c.ids[2], b1);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_pending_on(fx->s, "web", 0, ob_cb, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ids[0], w);
+}
+
+struct chan_count_ctx {
+	int n;
+	char channel[4][16];
+	int64_t pending[4], dead[4];
+	int stop_after;
+};
+
+static int chan_count_cb(const char *channel, int64_t pending, int64_t dead, void *ud)
+{
+	struct chan_count_ctx *c = ud;
+
+	if (c->n < 4) {
+		snprintf(c->channel[c->n], sizeof(c->channel[0]), "%s", channel);
+		c->pending[c->n] = pending;
+		c->dead[c->n] = dead;
+	}
+	c->n++;
+	return c->stop_after && c->n >= c->stop_after ? -1 : 0;
+}
+
+static void test_outbox_counts(void **state)
+{
+	struct fx *fx = *state;
+	struct chan_count_ctx c;
+	int64_t a, b, d, e;
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_counts(fx->s, chan_count_cb, &c), 0);
+	assert_int_equal(c.n, 0);
+
+	assert_int_equal(store_outbox_add(fx->s, "web", "w1", "{}", 100, &a), 0);
+	assert_int_equal(store_outbox_add(fx->s, "telegram", "-1", "{}", 100, &b), 0);
+	assert_int_equal(store_outbox_add(fx->s, "telegram", "-1", "{}", 100, &d), 0);
+	assert_int_equal(store_outbox_add(fx->s, "telegram", "-2", "{}", 100, &e), 0);
+	assert_int_equal(store_outbox_dead(fx->s, d, "403"), 0);
+	assert_int_equal(store_outbox_sent(fx->s, e, 101), 0);
+	assert_int_equal(store_outbox_sent(fx->s, a, 101), 0);
+
+	/* Sent rows count nowhere; web, with only a sent row, has no callback. */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_counts(fx->s, chan_count_cb, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.channel[0], "telegram");
+	assert_int_equal(c.pending[0], 1);
+	assert_int_equal(c.dead[0], 1);
+
+	assert_int_equal(store_outbox_add(fx->s, "web", "w1", "{}", 100, NULL), 0);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_counts(fx->s, chan_count_cb, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.channel[0], "telegram");
+	assert_string_equal(c.channel[1], "web");
+	assert_int_equal(c.pending[1], 1);
+	assert_int_equal(c.dead[1], 0);
+
+	/* A callback that stops, even with -1, is no failure of the store. */
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 1;
+	assert_int_equal(store_outbox_counts(fx->s, chan_count_cb, &c), 0);
+	assert_int_equal(c.n, 1);
+}
+
+/* ---- transcript -------------------------------------------------------------- */
+
+struct line_ctx {
+	int n;
+	int64_t ids[8];
+	char text[8][32];
+	char sender[8][4];
+	char buttons[8][32];
+	char client_id[8][16];
+	int64_t at[8];
+	int stop_after;
+};
+
+static int line_cb(const struct store_line *l, void *ud)
+{
+	struct line_ctx *c = ud;
+
+	if (c->n < 8) {
+		c->ids[c->n] = l->id;
+		snprintf(c->text[c->n], sizeof(c->text[0]), "%s", l->text);
+		snprintf(c->sender[c->n], sizeof(c->sender[0]), "%s", l->sender);
+		snprintf(c->buttons[c->n], sizeof(c->buttons[0]), "%s", l->buttons);
+		snprintf(c->client_id[c->n], sizeof(c->client_id[0]), "%s", l->client_id);
+		c->at[c->n] = l->at;
+	}
+	c->n++;
+	return c->stop_after && c->n >= c->stop_after;
+}
+
+static void test_transcript(void **state)
+{
+	struct fx *fx = *state;
+	struct line_ctx c;
+
+	assert_int_equal(store_transcript_add(fx->s, "web", "w1", "me", "hello", NULL, "c-1", 10),
+	                 0);
+	assert_int_equal(store_transcript_add(fx->s, "web", "w1", "bot", "Which?", "[\"A\",\"B\"]",
+	                                      NULL, 11),
+	                 0);
+	assert_int_equal(store_transcript_add(fx->s, "web", "w2", "me", "other chat", "", "", 12),
+	                 0);
+	assert_int_equal(store_transcript_add(fx->s, "web", "w1", "me", "A", "", "c-2", 13), 0);
+	/* Only "me" and "bot" speak. */
+	assert_true(store_transcript_add(fx->s, "web", "w1", "staff", "x", "", "", 14) < 0);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_transcript_list(fx->s, "web", "w1", 0, line_cb, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_true(c.ids[0] < c.ids[1] && c.ids[1] < c.ids[2]);
+	assert_string_equal(c.text[0], "hello");
+	assert_string_equal(c.sender[0], "me");
+	assert_string_equal(c.buttons[0], "");
+	assert_string_equal(c.client_id[0], "c-1");
+	assert_int_equal(c.at[0], 10);
+	assert_string_equal(c.text[1], "Which?");
+	assert_string_equal(c.sender[1], "bot");
+	assert_string_equal(c.buttons[1], "[\"A\",\"B\"]");
+	assert_string_equal(c.client_id[1], "");
+	assert_string_equal(c.text[2], "A");
+
+	/* The last LIMIT lines, still oldest first. */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_transcript_list(fx->s, "web", "w1", 2, line_cb, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.text[0], "Which?");
+	assert_string_equal(c.text[1], "A");
+
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 1;
+	assert_int_equal(store_transcript_list(fx->s, "web", "w1", 0, line_cb, &c), 0);
+	assert_int_equal(c.n, 1);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_transcript_list(fx->s, "telegram", "w1", 0, line_cb, &c), 0);
+	assert_int_equal(c.n, 0);
+}
+
 static void test_chat_migrate(void **state)
 {
 	struct fx *fx = *state;
 	struct store_order o, g;
 	struct ob_ctx c;
-	char *st;
+	char *st, moved[32];
 	int64_t sent, pending;
 
 	new_order(fx->s, &o, T_1127_1000); /* telegram, chat -100 */
@@ -773,6 +961,9 @@ static void test_chat_migrate(void **state)
 	assert_int_equal(store_session_get(fx->s, "telegram", "-100999", "42", &st, NULL), 1);
 	assert_string_equal(st, "{\"a\":1}");
 	free(st);
+	/* The move is remembered for chats named in the configuration. */
+	assert_int_equal(store_kv_get(fx->s, "telegram.moved:-100", moved, sizeof(moved)), 1);
+	assert_string_equal(moved, "-100999");
 }
 
 /* ---- two processes --------------------------------------------------------- */
@@ -863,6 +1054,9 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_residents, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_staff_sync, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_outbox_pending_on, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_outbox_counts, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_transcript, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_chat_migrate, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_two_processes, setup, teardown),
 	};
