@@ -450,19 +450,26 @@ static int send_list(struct core_req *r, const struct store_order_filter *f, int
 }
 
 /* Is the group the message came from one of the staff chats (not the owners' group)? */
+/* Is CHAT (configured on CHANNEL) where this message was said, also after a migration? */
+static int said_in(const struct core_req *r, const char *channel, const char *chat)
+{
+	char now[96];
+
+	return chat && strcmp(channel, r->in->channel) == 0 &&
+	       strcmp(core_current_chat(r->c, channel, chat, now, sizeof(now)), r->in->chat) == 0;
+}
+
 static int in_staff_chat(const struct core_req *r)
 {
 	const struct cfg *cfg = r->c->cfg;
 	size_t i, j;
 
-	if (strcmp(r->in->channel, "telegram") == 0 && cfg->telegram.staff_chat &&
-	    strcmp(cfg->telegram.staff_chat, r->in->chat) == 0)
+	if (said_in(r, "telegram", cfg->telegram.staff_chat))
 		return 1;
 	for (i = 0; i < cfg->ncommunities; i++)
 		for (j = 0; j < cfg->communities[i].nstaff_chats; j++)
-			if (strcmp(cfg->communities[i].staff_chats[j].channel, r->in->channel) ==
-			            0 &&
-			    strcmp(cfg->communities[i].staff_chats[j].chat, r->in->chat) == 0)
+			if (said_in(r, cfg->communities[i].staff_chats[j].channel,
+			            cfg->communities[i].staff_chats[j].chat))
 				return 1;
 	return 0;
 }

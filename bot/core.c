@@ -255,19 +255,14 @@ int core_notify_supervisors(struct core *c, const char *text, int64_t now)
 
 /*
  * A Telegram group upgraded to a supergroup has a new ID while the
- * configuration still names the old one; the sender records the move under
- * "<channel>.moved:<old>" when the platform answers with the new ID, so only
- * the first message after the upgrade is refused.
+ * configuration still names the old one; store_chat_migrate() records the
+ * move (from the group's notice, or from a refused send), so the configured
+ * chat follows it.
  */
-static const char *current_chat(struct core *c, const char *channel, const char *chat, char *buf,
-                                size_t len)
+const char *core_current_chat(struct core *c, const char *channel, const char *chat, char *buf,
+                              size_t len)
 {
-	char key[160];
-
-	snprintf(key, sizeof(key), "%s.moved:%s", channel, chat);
-	if (store_kv_get(c->store, key, buf, len) == 1 && buf[0])
-		return buf;
-	return chat;
+	return store_chat_current(c->store, channel, chat, buf, len) == 1 ? buf : chat;
 }
 
 int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
@@ -285,15 +280,16 @@ int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
 			continue;
 		if (strcmp(ch, "telegram") == 0)
 			telegram_done = 1;
-		rc = send_for(c, ch,
-		              current_chat(c, ch, com->staff_chats[i].chat, moved, sizeof(moved)),
-		              skill, text, b, nb, now);
+		rc = send_for(
+		        c, ch,
+		        core_current_chat(c, ch, com->staff_chats[i].chat, moved, sizeof(moved)),
+		        skill, text, b, nb, now);
 	}
 	if (rc == 0 && !telegram_done && c->cfg->telegram.enabled && c->cfg->telegram.staff_chat &&
 	    *c->cfg->telegram.staff_chat)
 		rc = core_send(c, "telegram",
-		               current_chat(c, "telegram", c->cfg->telegram.staff_chat, moved,
-		                            sizeof(moved)),
+		               core_current_chat(c, "telegram", c->cfg->telegram.staff_chat, moved,
+		                                 sizeof(moved)),
 		               text, b, nb, now);
 	return rc;
 }

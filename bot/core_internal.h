@@ -49,6 +49,9 @@ int core_notify_resident(struct core *c, const struct store_order *o, const char
 int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *text,
                       const struct msg_button *b, int nb, int64_t now);
 int core_notify_supervisors(struct core *c, const char *text, int64_t now);
+/* The ID a configured CHAT has now, after any group migration (BUF or CHAT). */
+const char *core_current_chat(struct core *c, const char *channel, const char *chat, char *buf,
+                              size_t len);
 /*
  * The community's staff chats. Where a chat stands for each staff member
  * (terminal, web), technicians without SKILL (NULL: any) are left out.

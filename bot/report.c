@@ -138,18 +138,6 @@ static size_t char_width(uint32_t cp)
 	return 1;
 }
 
-size_t report_width(const char *s)
-{
-	size_t len = strlen(s), p = 0, w = 0;
-	uint32_t cp;
-
-	while (p < len) {
-		p += utf8_next(s + p, len - p, &cp);
-		w += char_width(cp);
-	}
-	return w;
-}
-
 void report_cell(FILE *f, const char *s, size_t width)
 {
 	size_t w = report_clip(f, s, width);

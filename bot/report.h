@@ -20,8 +20,6 @@ void report_time(int64_t t, char *out, size_t len);
 /* A new JSON object for O (caller owns the reference); with the events when WITH_EVENTS. */
 json_t *report_order_json(struct store *s, const struct store_order *o, int with_events);
 json_t *report_outbox_json(const struct store_outbox *m);
-/* Display width of UTF-8 text in a terminal (CJK counts 2). */
-size_t report_width(const char *s);
 /* Prints S padded (or cut) to WIDTH columns. */
 void report_cell(FILE *f, const char *s, size_t width);
 /* Prints S cut to WIDTH columns, without padding (a last column); returns the columns used. */

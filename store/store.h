@@ -245,9 +245,15 @@ int store_outbox_counts(struct store *s, store_count_cb cb, void *ud);
 /*
  * A group changed its ID (Telegram supergroup migration): repoint pending rows,
  * orders and dialog sessions of CHANNEL from OLD_CHAT to NEW_CHAT, and record
- * the move under the key "<channel>.moved:<old>" so that chats named in the
- * configuration follow the group too.
+ * the move so that chats named in the configuration follow the group too
+ * (store_chat_current).
  */
+/*
+ * The ID CHAT of CHANNEL has now, after any recorded migration: copied into
+ * OUT. Returns 1 when it moved, 0 when it did not (OUT holds CHAT), <0 on error.
+ */
+int store_chat_current(struct store *s, const char *channel, const char *chat, char *out,
+                       size_t outlen);
 int store_chat_migrate(struct store *s, const char *channel, const char *old_chat,
                        const char *new_chat);
 

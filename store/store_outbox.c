@@ -248,6 +248,26 @@ int store_outbox_depth(struct store *s, int64_t *n)
 	return rc;
 }
 
+/* Where a migration is remembered: "<channel>.moved:<old>". */
+static void moved_key(char *key, size_t len, const char *channel, const char *chat)
+{
+	snprintf(key, len, "%s.moved:%s", channel, chat);
+}
+
+int store_chat_current(struct store *s, const char *channel, const char *chat, char *out,
+                       size_t outlen)
+{
+	char key[256];
+	int rc;
+
+	moved_key(key, sizeof(key), channel, chat);
+	rc = store_kv_get(s, key, out, outlen);
+	if (rc == 1 && out[0])
+		return 1;
+	store_copy(out, outlen, chat);
+	return rc < 0 ? rc : 0;
+}
+
 int store_chat_migrate(struct store *s, const char *channel, const char *old_chat,
                        const char *new_chat)
 {
@@ -266,7 +286,7 @@ int store_chat_migrate(struct store *s, const char *channel, const char *old_cha
 		/* Remembered, so a chat named in the configuration follows the group too. */
 		char key[256];
 
-		snprintf(key, sizeof(key), "%s.moved:%s", channel, old_chat);
+		moved_key(key, sizeof(key), channel, old_chat);
 		rc = store_kv_set(s, key, new_chat);
 	}
 	return store_tx_leave(s, outer, rc >= 0);

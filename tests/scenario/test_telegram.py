@@ -860,6 +860,10 @@ class TelegramDelivery(TelegramCase):
         old = [c for c in self.tg.calls("sendMessage", since=m)
                if str(c["params"]["chat_id"]) == str(STAFF_CHAT)]
         self.assertEqual(old, [], "the old group ID is still used after the move")
+        # The new ID is still the staff group: /orders is answered there, not privately.
+        m = self.mark()
+        self.say(new, "/orders", user=WANG)
+        self.expect(new, "3-2-501", m)
 
     def test_telegram_one_chat_in_order(self):
         """Several replies to one chat, the first failing once: they arrive in order,

@@ -964,6 +964,13 @@ static void test_chat_migrate(void **state)
 	/* The move is remembered for chats named in the configuration. */
 	assert_int_equal(store_kv_get(fx->s, "telegram.moved:-100", moved, sizeof(moved)), 1);
 	assert_string_equal(moved, "-100999");
+	assert_int_equal(store_chat_current(fx->s, "telegram", "-100", moved, sizeof(moved)), 1);
+	assert_string_equal(moved, "-100999");
+	/* Chats that never moved, and other channels, keep their ID. */
+	assert_int_equal(store_chat_current(fx->s, "telegram", "-200", moved, sizeof(moved)), 0);
+	assert_string_equal(moved, "-200");
+	assert_int_equal(store_chat_current(fx->s, "web", "-100", moved, sizeof(moved)), 0);
+	assert_string_equal(moved, "-100");
 }
 
 /* ---- two processes --------------------------------------------------------- */
