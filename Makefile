@@ -15,7 +15,7 @@ PKGLIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 CFLAGS  ?= -O2 -g
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-LIB_SRC := $(filter-out bot/main.c,$(sort $(wildcard bot/*.c adapters/*.c dialogs/*.c store/*.c)))
+LIB_SRC := $(filter-out bot/main.c,$(sort $(wildcard lib/*.c bot/*.c adapters/*.c dialogs/*.c store/*.c)))
 WEB     := $(sort $(wildcard web/*.html web/*.css web/*.js))
 UNIT    := $(sort $(wildcard tests/unit/test_*.c))
 

@@ -109,7 +109,7 @@ done:
 	return s;
 }
 
-enum generic_verdict generic_classify(long http_status)
+enum generic_verdict generic_classify_status(long http_status)
 {
 	if (http_status >= 200 && http_status < 300)
 		return GENERIC_OK;

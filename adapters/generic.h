@@ -16,6 +16,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* channels.generic as read by the adapter (generic_chan.c). Strings are owned. */
+struct generic_conf {
+	char *secret;       /* HMAC-SHA256 key for both directions; required when enabled */
+	char *callback_url; /* where replies are POSTed, or NULL */
+};
+
 #define GENERIC_SIG_HEADER "X-Concierge-Signature"
 #define GENERIC_SIG_LEN    71 /* "sha256=" and 64 hex digits */
 
@@ -49,6 +55,6 @@ enum generic_verdict {
 };
 
 /* What an HTTP status (0 for no answer at all) means for a delivery. */
-enum generic_verdict generic_classify(long http_status);
+enum generic_verdict generic_classify_status(long http_status);
 
 #endif

@@ -1,37 +1,24 @@
 /*
  * registry.h - every channel Concierge speaks, in one compile-time table.
  *
- * The core asks the registry, not a list of names, whether a channel is
- * switched on and how staff are reached on it. The protocol code itself
- * stays in each adapter's own files (telegram*.c, generic.c); the server
- * routes their webhooks and the sender delivers their outbox rows.
+ * The host walks adapter_registry[] (in this order: configuration, routes,
+ * health, delivery) and never names a channel. Adding one is a row in
+ * registry.c; see adapters/README.md.
  */
 #ifndef CONCIERGE_REGISTRY_H
 #define CONCIERGE_REGISTRY_H
 
-struct cfg;
-struct cfg_staff;
+#include <stddef.h>
 
-struct adapter {
-	const char *name; /* the channel's name in the store and the configuration */
-	/* Is it switched on in this configuration? */
-	int (*enabled)(const struct cfg *c);
-	/*
-	 * Channels whose people read their own queue (the terminal, the web page):
-	 * each staff member has a personal chat "staff:ID" there, when
-	 * staff_reachable says so, and a chat named "staff" stands for all of them.
-	 * NULL for platforms, where chats are the platform's own and a person's
-	 * private chat is their user ID.
-	 */
-	int (*staff_reachable)(const struct cfg *c, const struct cfg_staff *s);
-};
+#include "adapters/adapter.h"
+
+/* NULL-terminated, in a fixed order. */
+extern const struct adapter *const adapter_registry[];
+
+/* How many adapters there are. */
+size_t adapter_count(void);
 
 /* The adapter named NAME, or NULL. */
 const struct adapter *adapter_find(const char *name);
-/* 1 when CHANNEL is known and switched on (or a configured stub that is on). */
-int adapter_enabled(const struct cfg *c, const char *channel);
-
-/* NULL-terminated. */
-extern const struct adapter *const adapter_registry[];
 
 #endif

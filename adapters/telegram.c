@@ -19,7 +19,7 @@
 
 #include <openssl/crypto.h>
 
-#include "dialogs/utf8.h"
+#include "lib/utf8.h"
 
 /* ---- small helpers ---- */
 

@@ -20,7 +20,26 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#include "bot/msg.h"
+#include "lib/msg.h"
+
+/*
+ * channels.telegram as read by the adapter (telegram_chan.c). Strings are
+ * owned; "enabled" defaults to false.
+ */
+struct tg_conf {
+	char *token;           /* required when enabled */
+	char *api_base;        /* default "https://api.telegram.org", no trailing '/' */
+	char *mode;            /* "webhook" or "polling", default "polling" */
+	char *webhook_secret;  /* 1-256 of A-Za-z0-9_-; required when enabled in webhook mode */
+	char *public_url;      /* base URL Telegram reaches us at, no trailing '/', or NULL */
+	char *staff_chat;      /* chat ID of the staff group (integer or @name), or NULL */
+	char *bot_username;    /* without '@', or NULL (asked with getMe) */
+	int poll_timeout;      /* seconds, 0-50, default 30 */
+	int per_chat_per_sec;  /* default 1 */
+	int per_group_per_min; /* default 20 */
+	int global_per_sec;    /* default 30 */
+	int enabled;
+};
 
 #define TG_TEXT_MAX          4096 /* sendMessage text limit, UTF-16 units */
 #define TG_CALLBACK_DATA_MAX 64   /* callback_data limit, bytes */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bot/msg.h"
+#include "lib/msg.h"
 
 #define RETRY_AFTER_MAX 86400
 

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dialogs/utf8.h"
+#include "lib/utf8.h"
 
 /* ---- UTF-16 accounting ---- */
 

@@ -22,12 +22,8 @@ struct cli_env {
 	char **argv;
 };
 
-int cli_chat(struct cli_env *env);
 int cli_orders(struct cli_env *env);
 int cli_outbox(struct cli_env *env);
 int cli_serve(struct cli_env *env);
-
-/* Now, as Unix seconds; CONCIERGE_NOW (Unix seconds) overrides it so tests can move time. */
-int64_t cli_now(void);
 
 #endif

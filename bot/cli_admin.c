@@ -12,7 +12,8 @@
 #include "bot/config.h"
 #include "bot/core.h"
 #include "bot/report.h"
-#include "dialogs/buf.h"
+#include "lib/buf.h"
+#include "lib/clock.h"
 #include "dialogs/engine.h"
 #include "dialogs/messages.h"
 #include "store/store.h"
@@ -287,7 +288,7 @@ int cli_outbox(struct cli_env *env)
 			        env->argv[1]);
 			return 2;
 		}
-		rc = store_outbox_revive(env->store, (int64_t)id, cli_now());
+		rc = store_outbox_revive(env->store, (int64_t)id, clock_now());
 		if (rc < 0) {
 			fprintf(stderr, "concierge: %s\n", store_errmsg(env->store));
 			return 1;

@@ -8,7 +8,7 @@
  */
 #include "bot/core_internal.h"
 
-#include "dialogs/utf8.h"
+#include "lib/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -449,7 +449,6 @@ static int send_list(struct core_req *r, const struct store_order_filter *f, int
 	return rc;
 }
 
-/* Is the group the message came from one of the staff chats (not the owners' group)? */
 /* Is CHAT (configured on CHANNEL) where this message was said, also after a migration? */
 static int said_in(const struct core_req *r, const char *channel, const char *chat)
 {
@@ -459,12 +458,14 @@ static int said_in(const struct core_req *r, const char *channel, const char *ch
 	       strcmp(core_current_chat(r->c, channel, chat, now, sizeof(now)), r->in->chat) == 0;
 }
 
+/* Is the group the message came from one of the staff chats (not the owners' group)? */
 static int in_staff_chat(const struct core_req *r)
 {
 	const struct cfg *cfg = r->c->cfg;
+	const struct chan *ch = cfg_chan(cfg, r->in->channel);
 	size_t i, j;
 
-	if (said_in(r, "telegram", cfg->telegram.staff_chat))
+	if (ch && ch->a->staff_chat && said_in(r, ch->name, ch->a->staff_chat(ch)))
 		return 1;
 	for (i = 0; i < cfg->ncommunities; i++)
 		for (j = 0; j < cfg->communities[i].nstaff_chats; j++)
@@ -480,7 +481,7 @@ static int c_orders(struct core_req *r, struct cmd_args *a)
 
 	(void)a;
 	/* Rooms and what is wrong there are not for the neighbours in an owners' group. */
-	if (r->group && !in_staff_chat(r) && core_go_private(r, M_GROUP_HINT) < 0)
+	if (r->group && !in_staff_chat(r) && core_go_private(r, 0) < 0)
 		return -1;
 	memset(&f, 0, sizeof(f));
 	f.open_only = 1;
@@ -493,7 +494,7 @@ static int c_my(struct core_req *r, struct cmd_args *a)
 
 	(void)a;
 	/* One's own orders are nobody else's business: answer privately. */
-	if (r->group && core_go_private(r, M_GROUP_HINT) < 0)
+	if (r->group && core_go_private(r, 0) < 0)
 		return -1;
 	memset(&f, 0, sizeof(f));
 	f.resident_id = r->resident.id;
@@ -512,7 +513,7 @@ static int c_prices(struct core_req *r, struct cmd_args *a)
 	buf_init(&b);
 	buf_add(&b, dlg_msg(r->lang, M_PRICES_HEAD));
 	for (i = 0; i < cfg->nitems; i++) {
-		const struct cfg_item *it = &cfg->items[i];
+		const struct dlg_item *it = &cfg->items[i];
 		const char *price = r->lang == DLG_EN && it->price_en ? it->price_en : it->price;
 
 		buf_printf(&b, "\n%s · %s%s%s", dlg_category_name(r->lang, it->category),

@@ -26,7 +26,8 @@
 
 #include <jansson.h>
 
-#include "bot/config_read.h"
+#include "adapters/registry.h"
+#include "lib/config_read.h"
 
 static const char *const roles[] = {"technician", "dispatcher", "supervisor", NULL};
 static const char *const categories[] = {"repair", "cleaning", "errand", "inquiry", NULL};
@@ -53,34 +54,6 @@ static void check_id(struct cfg_ld *ld, const char *path, const char *id)
 	}
 }
 
-static int is_url(const char *s)
-{
-	return (!strncmp(s, "http://", 7) && s[7]) || (!strncmp(s, "https://", 8) && s[8]);
-}
-
-static void strip_slash(char *s)
-{
-	size_t len = strlen(s);
-
-	while (len > 0 && s[len - 1] == '/')
-		s[--len] = '\0';
-}
-
-/* An http(s) URL that paths are appended to, so without its trailing slashes. */
-static void get_base_url(struct cfg_ld *ld, json_t *o, const char *path, const char *key, int lax,
-                         char **out)
-{
-	char p[CFG_PATHLEN];
-
-	if (cfg_get_str(ld, o, path, key, NULL, lax, out) < 0 || !*out)
-		return;
-	if (!is_url(*out)) {
-		cfg_path_key(p, path, key);
-		cfg_problem(ld, p, "expected an http:// or https:// URL");
-	}
-	strip_slash(*out);
-}
-
 /* HOST:PORT, HOST possibly a bracketed IPv6 address; port 0 asks for any free one. */
 static int listen_ok(const char *s)
 {
@@ -99,12 +72,6 @@ static int listen_ok(const char *s)
 			return 0;
 	port = strtol(colon + 1, NULL, 10);
 	return port <= 65535;
-}
-
-static void set_default(struct cfg_ld *ld, char **field, const char *def)
-{
-	if (!*field)
-		*field = cfg_strdup(ld, def);
 }
 
 /*
@@ -261,7 +228,7 @@ static void parse_item(struct cfg_ld *ld, json_t *o, const char *path, void *ele
 	static const char *const keys[] = {
 	        "id",    "category", "name",  "keywords", "response_minutes",
 	        "price", "estimate", "skill", NULL};
-	struct cfg_item *it = elem;
+	struct dlg_item *it = elem;
 	json_t *v; /* borrowed */
 	char p[CFG_PATHLEN];
 
@@ -302,14 +269,14 @@ static void parse_catalogue(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	c->items = cfg_get_objv(ld, root, "", "catalogue", "item", sizeof(*c->items), &c->nitems,
 	                        parse_item, NULL);
 	check_unique_ids(ld, "catalogue", c->items, c->nitems, sizeof(*c->items),
-	                 offsetof(struct cfg_item, id));
+	                 offsetof(struct dlg_item, id));
 }
 
 static void parse_out_of_scope(struct cfg_ld *ld, json_t *root, struct cfg *c)
 {
 	static const char *const keys[] = {"keywords", "referral", NULL};
 	json_t *o = json_object_get(root, "out_of_scope"); /* borrowed */
-	struct cfg_out_of_scope *s = &c->out_of_scope;
+	struct dlg_out_of_scope *s = &c->out_of_scope;
 
 	if (!o || json_is_null(o))
 		return;
@@ -320,125 +287,6 @@ static void parse_out_of_scope(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	cfg_check_keys(ld, o, "out_of_scope", keys);
 	cfg_get_strv(ld, o, "out_of_scope", "keywords", &s->keywords, &s->nkeywords);
 	cfg_get_i18n(ld, o, "out_of_scope", "referral", 0, &s->referral_zh, &s->referral_en);
-}
-
-static void parse_web(struct cfg_ld *ld, json_t *o, const char *path, struct cfg_web *w)
-{
-	static const char *const keys[] = {"enabled", "title", NULL};
-
-	cfg_check_keys(ld, o, path, keys);
-	cfg_get_bool(ld, o, path, "enabled", 1, &w->enabled);
-	cfg_get_str(ld, o, path, "title", NULL, !w->enabled, &w->title);
-}
-
-static void parse_telegram(struct cfg_ld *ld, json_t *o, const char *path, struct cfg_telegram *t)
-{
-	static const char *const keys[] = {
-	        "enabled",        "token",       "api_base",   "mode",
-	        "webhook_secret", "public_url",  "staff_chat", "bot_username",
-	        "poll_timeout",   "rate_limits", NULL};
-	static const char *const rkeys[] = {"per_chat_per_sec", "per_group_per_min",
-	                                    "global_per_sec", NULL};
-	json_t *rl; /* borrowed */
-	char p[CFG_PATHLEN];
-	int lax, webhook;
-
-	cfg_check_keys(ld, o, path, keys);
-	cfg_get_bool(ld, o, path, "enabled", 0, &t->enabled);
-	lax = !t->enabled; /* a switched-off channel may name variables nobody set */
-
-	if (cfg_get_str(ld, o, path, "mode", NULL, lax, &t->mode) == 0 && t->mode &&
-	    strcmp(t->mode, "webhook") && strcmp(t->mode, "polling")) {
-		cfg_path_key(p, path, "mode");
-		cfg_problem(ld, p, "must be \"webhook\" or \"polling\"");
-	}
-	set_default(ld, &t->mode, "polling");
-	webhook = !strcmp(t->mode, "webhook");
-
-	if (cfg_get_str(ld, o, path, "token", t->enabled ? "missing (required when enabled)" : NULL,
-	                lax, &t->token) == 0 &&
-	    t->token && strpbrk(t->token, "/ \t\r\n?#")) {
-		cfg_path_key(p, path, "token");
-		cfg_problem(ld, p, "must not contain spaces, '/', '?' or '#'");
-	}
-
-	get_base_url(ld, o, path, "api_base", lax, &t->api_base);
-	set_default(ld, &t->api_base, "https://api.telegram.org");
-
-	if (cfg_get_str(ld, o, path, "webhook_secret",
-	                t->enabled && webhook ? "missing (required in webhook mode)" : NULL, lax,
-	                &t->webhook_secret) == 0 &&
-	    t->webhook_secret) {
-		size_t len = strlen(t->webhook_secret);
-
-		if (len > 256 || strspn(t->webhook_secret, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		                                           "abcdefghijklmnopqrstuvwxyz"
-		                                           "0123456789_-") != len) {
-			cfg_path_key(p, path, "webhook_secret");
-			cfg_problem(ld, p, "1-256 characters of A-Za-z0-9_-");
-		}
-	}
-
-	get_base_url(ld, o, path, "public_url", lax, &t->public_url);
-
-	if (cfg_get_id(ld, o, path, "staff_chat", NULL, lax, &t->staff_chat) == 0 &&
-	    t->staff_chat) {
-		const char *s = t->staff_chat;
-		int ok;
-
-		if (s[0] == '@')
-			ok = s[1] != '\0';
-		else {
-			if (s[0] == '-')
-				s++;
-			ok = *s && strspn(s, "0123456789") == strlen(s);
-		}
-		if (!ok) {
-			cfg_path_key(p, path, "staff_chat");
-			cfg_problem(ld, p, "expected a chat ID (an integer) or @channelname");
-		}
-	}
-
-	if (cfg_get_str(ld, o, path, "bot_username", NULL, lax, &t->bot_username) == 0 &&
-	    t->bot_username && t->bot_username[0] == '@')
-		memmove(t->bot_username, t->bot_username + 1, strlen(t->bot_username));
-
-	cfg_get_int(ld, o, path, "poll_timeout", 30, 0, 50, &t->poll_timeout);
-
-	t->per_chat_per_sec = 1;
-	t->per_group_per_min = 20;
-	t->global_per_sec = 30;
-	rl = json_object_get(o, "rate_limits");
-	cfg_path_key(p, path, "rate_limits");
-	if (!rl || json_is_null(rl))
-		return;
-	if (!json_is_object(rl)) {
-		cfg_problem(ld, p, "expected an object");
-		return;
-	}
-	cfg_check_keys(ld, rl, p, rkeys);
-	cfg_get_int(ld, rl, p, "per_chat_per_sec", 1, 1, INT_MAX, &t->per_chat_per_sec);
-	cfg_get_int(ld, rl, p, "per_group_per_min", 20, 1, INT_MAX, &t->per_group_per_min);
-	cfg_get_int(ld, rl, p, "global_per_sec", 30, 1, INT_MAX, &t->global_per_sec);
-}
-
-static void parse_generic(struct cfg_ld *ld, json_t *o, const char *path, struct cfg_generic *g)
-{
-	static const char *const keys[] = {"enabled", "secret", "callback_url", NULL};
-	int lax;
-
-	cfg_check_keys(ld, o, path, keys);
-	cfg_get_bool(ld, o, path, "enabled", 0, &g->enabled);
-	lax = !g->enabled;
-	cfg_get_str(ld, o, path, "secret", g->enabled ? "missing (required when enabled)" : NULL,
-	            lax, &g->secret);
-	if (cfg_get_str(ld, o, path, "callback_url", NULL, lax, &g->callback_url) == 0 &&
-	    g->callback_url && !is_url(g->callback_url)) {
-		char p[CFG_PATHLEN];
-
-		cfg_path_key(p, path, "callback_url");
-		cfg_problem(ld, p, "expected an http:// or https:// URL");
-	}
 }
 
 static void parse_stub(struct cfg_ld *ld, json_t *o, const char *path, const char *name,
@@ -460,18 +308,21 @@ static void parse_stub(struct cfg_ld *ld, json_t *o, const char *path, const cha
 	json_decref(copy);
 }
 
-/* CH is the "channels" object: the three channels known in full, then stubs. */
+/*
+ * CH is the "channels" object: each key with an adapter is read by it, in the
+ * file's order; then the adapters whose key is absent read their defaults.
+ * Keys without an adapter are kept as stubs.
+ */
 static void parse_channel_list(struct cfg_ld *ld, json_t *ch, struct cfg *c)
 {
 	json_t *v; /* borrowed */
 	const char *key;
 	char p[CFG_PATHLEN];
-	size_t n = 0;
+	size_t n = 0, i;
 
 	json_object_foreach(ch, key, v)
 	{
-		if (key[0] != '_' && strcmp(key, "web") && strcmp(key, "telegram") &&
-		    strcmp(key, "generic"))
+		if (key[0] != '_' && !adapter_find(key))
 			n++;
 	}
 	if (n) {
@@ -488,12 +339,11 @@ static void parse_channel_list(struct cfg_ld *ld, json_t *ch, struct cfg *c)
 			cfg_problem(ld, p, "expected an object");
 			continue;
 		}
-		if (!strcmp(key, "web"))
-			parse_web(ld, v, p, &c->web);
-		else if (!strcmp(key, "telegram"))
-			parse_telegram(ld, v, p, &c->telegram);
-		else if (!strcmp(key, "generic"))
-			parse_generic(ld, v, p, &c->generic);
+		for (i = 0; i < c->nchans; i++)
+			if (strcmp(c->chans[i].name, key) == 0)
+				break;
+		if (i < c->nchans)
+			c->chans[i].a->config(ld, v, p, &c->chans[i].enabled, &c->chans[i].conf);
 		else if (c->nothers < n)
 			parse_stub(ld, v, p, key, &c->others[c->nothers++]);
 	}
@@ -502,19 +352,28 @@ static void parse_channel_list(struct cfg_ld *ld, json_t *ch, struct cfg *c)
 static void parse_channels(struct cfg_ld *ld, json_t *root, struct cfg *c)
 {
 	json_t *ch = json_object_get(root, "channels"); /* borrowed */
+	char p[CFG_PATHLEN];
+	size_t i;
 
-	/* Defaults for channels left out altogether; parse_* set their own. */
-	c->web.enabled = 1;
-	c->telegram.poll_timeout = 30;
-	c->telegram.per_chat_per_sec = 1;
-	c->telegram.per_group_per_min = 20;
-	c->telegram.global_per_sec = 30;
+	c->chans = cfg_calloc(ld, adapter_count(), sizeof(*c->chans));
+	if (!c->chans)
+		return;
+	c->nchans = adapter_count();
+	for (i = 0; i < c->nchans; i++) {
+		c->chans[i].a = adapter_registry[i];
+		c->chans[i].name = adapter_registry[i]->name;
+	}
 	if (ch && json_is_object(ch))
 		parse_channel_list(ld, ch, c);
 	else if (ch && !json_is_null(ch))
 		cfg_problem(ld, "channels", "expected an object");
-	set_default(ld, &c->telegram.mode, "polling");
-	set_default(ld, &c->telegram.api_base, "https://api.telegram.org");
+	/* Channels left out altogether get their defaults. */
+	for (i = 0; i < c->nchans; i++) {
+		if (c->chans[i].conf)
+			continue;
+		cfg_path_key(p, "channels", c->chans[i].name);
+		c->chans[i].a->config(ld, NULL, p, &c->chans[i].enabled, &c->chans[i].conf);
+	}
 }
 
 static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
@@ -544,11 +403,11 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 		cfg_problem(ld, "tls_cert", "cannot read the certificate file");
 	if (c->tls_key && access(c->tls_key, R_OK) != 0)
 		cfg_problem(ld, "tls_key", "cannot read the key file");
-	set_default(ld, &c->database, "concierge.db");
-	set_default(ld, &c->listen, "127.0.0.1:8080");
-	set_default(ld, &c->locale, "zh-CN");
-	set_default(ld, &c->timezone, "Asia/Shanghai");
-	set_default(ld, &c->bot_name, "concierge");
+	cfg_default(ld, &c->database, "concierge.db");
+	cfg_default(ld, &c->listen, "127.0.0.1:8080");
+	cfg_default(ld, &c->locale, "zh-CN");
+	cfg_default(ld, &c->timezone, "Asia/Shanghai");
+	cfg_default(ld, &c->bot_name, "concierge");
 	cfg_get_int(ld, root, "", "session_minutes", 30, 1, INT_MAX, &c->session_minutes);
 	cfg_get_int(ld, root, "", "acceptance_days", 3, 1, INT_MAX, &c->acceptance_days);
 	cfg_get_int(ld, root, "", "low_rating", 2, 0, 5, &c->low_rating);
@@ -558,6 +417,11 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	parse_catalogue(ld, root, c);
 	parse_out_of_scope(ld, root, c);
 	parse_channels(ld, root, c);
+	c->policy.items = c->items;
+	c->policy.nitems = c->nitems;
+	c->policy.out_of_scope = &c->out_of_scope;
+	c->policy.phone = c->ncommunities ? c->communities[0].phone : NULL;
+	c->policy.acceptance_days = c->acceptance_days;
 }
 
 int cfg_load(const char *path, struct cfg **out, char *err, size_t errlen)
@@ -658,7 +522,7 @@ void cfg_free(struct cfg *c)
 	}
 	free(c->communities);
 	for (i = 0; i < c->nitems; i++) {
-		struct cfg_item *it = &c->items[i];
+		struct dlg_item *it = &c->items[i];
 
 		free(it->id);
 		free(it->category);
@@ -673,16 +537,10 @@ void cfg_free(struct cfg *c)
 	free_strv(c->out_of_scope.keywords, c->out_of_scope.nkeywords);
 	free(c->out_of_scope.referral_zh);
 	free(c->out_of_scope.referral_en);
-	free(c->web.title);
-	free(c->telegram.token);
-	free(c->telegram.api_base);
-	free(c->telegram.mode);
-	free(c->telegram.webhook_secret);
-	free(c->telegram.public_url);
-	free(c->telegram.staff_chat);
-	free(c->telegram.bot_username);
-	free(c->generic.secret);
-	free(c->generic.callback_url);
+	for (i = 0; i < c->nchans; i++)
+		if (c->chans[i].a && c->chans[i].a->config_free)
+			c->chans[i].a->config_free(c->chans[i].conf);
+	free(c->chans);
 	for (i = 0; i < c->nothers; i++) {
 		free(c->others[i].name);
 		free(c->others[i].json);
@@ -712,6 +570,8 @@ const struct cfg_staff *cfg_staff_find(const struct cfg *c, const char *id)
 const struct cfg_staff *cfg_staff_by_identity(const struct cfg *c, const char *channel,
                                               const char *user)
 {
+	const struct adapter *a;
+
 	if (!c || !channel || !user)
 		return NULL;
 	for (size_t i = 0; i < c->nstaff; i++) {
@@ -722,14 +582,37 @@ const struct cfg_staff *cfg_staff_by_identity(const struct cfg *c, const char *c
 			    !strcmp(s->identities[j].user, user))
 				return s;
 	}
-	/* At the desk and on the staff web page people say who they are by staff ID. */
-	if ((!strcmp(channel, "terminal") || !strcmp(channel, "web")) &&
-	    !strncmp(user, "staff:", 6))
+	/* Where staff read their own queue (the desk, their web link) they are "staff:ID". */
+	a = adapter_find(channel);
+	if (a && a->staff_reachable && !strncmp(user, "staff:", 6))
 		return cfg_staff_find(c, user + 6);
 	return NULL;
 }
 
-const struct cfg_item *cfg_item_find(const struct cfg *c, const char *id)
+struct chan *cfg_chan(const struct cfg *c, const char *name)
+{
+	for (size_t i = 0; c && name && i < c->nchans; i++)
+		if (strcmp(c->chans[i].name, name) == 0)
+			return &c->chans[i];
+	return NULL;
+}
+
+int cfg_chan_on(const struct cfg *c, const char *name)
+{
+	const struct chan *ch = cfg_chan(c, name);
+
+	return ch && ch->enabled;
+}
+
+void cfg_person(const struct cfg_staff *s, struct adapter_person *p)
+{
+	p->id = s->id;
+	p->name = s->name;
+	p->role = s->role;
+	p->token = s->token;
+}
+
+const struct dlg_item *cfg_item_find(const struct cfg *c, const char *id)
 {
 	if (!c || !id)
 		return NULL;

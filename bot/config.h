@@ -9,7 +9,8 @@
  *   config.json: staff[2].id: missing
  * Keys starting with '_' (e.g. "_comment") are ignored anywhere; any other
  * key the loader does not know is a problem, except inside the objects of
- * the channels only known as stubs (slack, onebot, ...).
+ * channels this build has no adapter for (they may only be switched off).
+ * Each channel's object is read by its adapter (adapters/registry.h).
  * Optional strings given as "" are stored as NULL.
  * All strings in these structs are owned by the struct cfg and freed by
  * cfg_free(); callers borrow them.
@@ -18,6 +19,9 @@
 #define CONCIERGE_CONFIG_H
 
 #include <stddef.h>
+
+#include "adapters/adapter.h"
+#include "dialogs/catalogue.h"
 
 struct cfg_identity {
 	char *channel; /* "telegram", "web", "terminal", ... */
@@ -50,56 +54,6 @@ struct cfg_community {
 	char *phone; /* the service centre's desk phone, shown when help is asked */
 };
 
-/* category: "repair", "cleaning", "errand" or "inquiry". */
-struct cfg_item {
-	char *id;
-	char *category;
-	char *name_zh; /* "name" is a string (both get it) or {"zh-CN", "en"}; */
-	char *name_en; /* when only one language is given both hold it */
-	char **keywords;
-	size_t nkeywords;
-	int response_minutes; /* promised response time */
-	char *price;          /* price text shown to residents, e.g. "50 元起" (zh-CN) */
-	char *price_en;       /* the same in English; "price" may be {"zh-CN", "en"} */
-	double estimate;      /* estimate in yuan, or 0 when unknown */
-	char *skill;          /* needed staff skill, or NULL */
-};
-
-/* Requests outside the catalogue: matched by keyword, politely declined. */
-struct cfg_out_of_scope {
-	char **keywords;
-	size_t nkeywords;
-	char *referral_zh; /* e.g. where to go instead, or NULL; like cfg_item.name */
-	char *referral_en;
-};
-
-/* Every channel's "enabled" defaults to false, except web's. */
-struct cfg_telegram {
-	int enabled;
-	char *token;           /* required when enabled */
-	char *api_base;        /* default "https://api.telegram.org", no trailing '/' */
-	char *mode;            /* "webhook" or "polling", default "polling" */
-	char *webhook_secret;  /* 1-256 of A-Za-z0-9_-; required when enabled in webhook mode */
-	char *public_url;      /* base URL Telegram reaches us at, no trailing '/', or NULL */
-	char *staff_chat;      /* chat ID of the staff group (integer or @name), or NULL */
-	char *bot_username;    /* without '@', or NULL (asked with getMe) */
-	int poll_timeout;      /* seconds, 0-50, default 30 */
-	int per_chat_per_sec;  /* default 1 */
-	int per_group_per_min; /* default 20 */
-	int global_per_sec;    /* default 30 */
-};
-
-struct cfg_web {
-	int enabled; /* default true, also when channels.web is absent */
-	char *title; /* page title, or NULL */
-};
-
-struct cfg_generic {
-	int enabled;
-	char *secret;       /* HMAC-SHA256 key for both directions; required when enabled */
-	char *callback_url; /* where replies are POSTed, or NULL */
-};
-
 /* A channel only known well enough to be switched on or off. */
 struct cfg_channel_stub {
 	char *name; /* the key under "channels" */
@@ -124,13 +78,13 @@ struct cfg {
 	size_t nstaff;
 	struct cfg_community *communities; /* at least one */
 	size_t ncommunities;
-	struct cfg_item *items; /* the catalogue */
+	struct dlg_item *items; /* the catalogue */
 	size_t nitems;
-	struct cfg_out_of_scope out_of_scope;
-	struct cfg_web web;
-	struct cfg_telegram telegram;
-	struct cfg_generic generic;
-	struct cfg_channel_stub *others; /* slack, onebot, ...: present, maybe disabled */
+	struct dlg_out_of_scope out_of_scope;
+	struct dlg_policy policy; /* what the dialog engine sees: points into this struct */
+	struct chan *chans;       /* one per adapter_registry entry, in its order */
+	size_t nchans;
+	struct cfg_channel_stub *others; /* channels without an adapter here: switched off */
 	size_t nothers;
 };
 
@@ -147,13 +101,19 @@ void cfg_free(struct cfg *c);
 
 /*
  * Look-ups; NULL when not found. cfg_staff_by_identity also knows every
- * staff member as user "staff:ID" on the channels "terminal" and "web".
+ * staff member as user "staff:ID" on the channels whose people read their
+ * own queue (adapter staff_reachable).
  * cfg_staff_has_skill is true for a NULL skill (the item needs none).
  */
 const struct cfg_staff *cfg_staff_find(const struct cfg *c, const char *id);
 const struct cfg_staff *cfg_staff_by_identity(const struct cfg *c, const char *channel,
                                               const char *user);
-const struct cfg_item *cfg_item_find(const struct cfg *c, const char *id);
+const struct dlg_item *cfg_item_find(const struct cfg *c, const char *id);
 int cfg_staff_has_skill(const struct cfg_staff *s, const char *skill);
+/* The channel NAME (an adapter's), or NULL; whether it is there and switched on. */
+struct chan *cfg_chan(const struct cfg *c, const char *name);
+int cfg_chan_on(const struct cfg *c, const char *name);
+/* S as an adapter sees a staff member (borrowing S's strings). */
+void cfg_person(const struct cfg_staff *s, struct adapter_person *p);
 
 #endif

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "bot/msg.h"
+#include "lib/msg.h"
 
 struct cfg;
 struct store;

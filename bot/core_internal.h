@@ -1,6 +1,7 @@
 /*
- * core_internal.h - what core.c and the command files share. Not for other
- * modules: they use core.h.
+ * core_internal.h - what the files of the core share (core.c, notify.c,
+ * orders.c, sessions.c, accept.c, tick.c, money.c, commands.c). Not for
+ * other modules: they use core.h.
  */
 #ifndef CONCIERGE_CORE_INTERNAL_H
 #define CONCIERGE_CORE_INTERNAL_H
@@ -9,8 +10,8 @@
 
 #include "bot/config.h"
 #include "bot/core.h"
-#include "bot/msg.h"
-#include "dialogs/buf.h"
+#include "lib/buf.h"
+#include "lib/msg.h"
 #include "dialogs/engine.h"
 #include "dialogs/messages.h"
 #include "store/store.h"
@@ -32,6 +33,7 @@ struct core_req {
 	int group;                      /* the conversation happens in a group */
 	char reply_channel[16];         /* where replies to this message go */
 	char reply_chat[96];
+	const char *text; /* the message as handled (trimmed, repaired) */
 };
 
 /* Queues a reply to the sender: the chat the message came from. */
@@ -39,10 +41,11 @@ int core_reply(struct core_req *r, const char *text, const struct msg_button *b,
 /* Queues message ID with ARGS to the sender. */
 int core_reply_msg(struct core_req *r, enum dlg_msg id, const char *const *args, int nargs);
 /*
- * Carries on in the sender's private chat: the group hears ID ({0} is the
- * platform's link to that chat, if any) and later replies go there.
+ * Carries on in the sender's private chat: the group hears so (with the
+ * platform's link into that chat when OFFER_LINK and the channel has one)
+ * and later replies go there.
  */
-int core_go_private(struct core_req *r, enum dlg_msg id);
+int core_go_private(struct core_req *r, int offer_link);
 /* Private notices. */
 int core_notify_resident(struct core *c, const struct store_order *o, const char *text,
                          const struct msg_button *b, int nb, int64_t now);
@@ -53,8 +56,9 @@ int core_notify_supervisors(struct core *c, const char *text, int64_t now);
 const char *core_current_chat(struct core *c, const char *channel, const char *chat, char *buf,
                               size_t len);
 /*
- * The community's staff chats. Where a chat stands for each staff member
- * (terminal, web), technicians without SKILL (NULL: any) are left out.
+ * The community's staff chats and each channel's own staff group. Where a
+ * chat stands for each staff member (adapter staff_reachable), technicians
+ * without SKILL (NULL: any) are left out.
  */
 int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
                             const struct msg_button *b, int nb, int64_t now);
@@ -74,6 +78,25 @@ int core_begin_accept(struct core *c, struct store_order *o, int64_t now);
  * brings back whatever conversation it had paused.
  */
 int core_end_accept(struct core *c, const struct store_order *o);
+
+/* sessions.c */
+/* Whether a dialog last touched at UPDATED has expired at NOW. */
+int core_session_expired(struct core *c, const struct dlg_state *st, int64_t updated, int64_t now);
+/* Loads the sender's dialog state; sets *ACTIVE, and *EXPIRED when an old one was dropped. */
+int core_load_session(struct core_req *r, struct dlg_state *st, int *active, int *expired);
+/* Runs the engine on TEXT and carries out what it decided. */
+int core_run_dialog(struct core_req *r, const char *text, struct dlg_state *st, int expired);
+/* Asks the current question of ST again (a conversation resumed in private). */
+int core_resume(struct core_req *r, struct dlg_state *st);
+
+/* orders.c */
+/* Carries out the action of the engine's result RES (ST: the state after the answer). */
+int core_apply_result(struct core_req *r, const struct dlg_state *st,
+                      const struct dlg_result *res);
+
+/* accept.c */
+/* After an answer: asks about the next order of the sender waiting for acceptance. */
+int core_ask_next_acceptance(struct core_req *r, const char *answered);
 
 /* Runs a slash command (or Chinese command word). 1 handled, 0 not a command, <0 error. */
 int core_command(struct core_req *r, const char *text, int dialog_active);

@@ -13,9 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adapters/registry.h"
 #include "bot/cli.h"
 #include "bot/config.h"
-#include "bot/log.h"
+#include "bot/core.h"
+#include "bot/server.h"
+#include "lib/log.h"
 #include "dialogs/engine.h"
 #include "store/store.h"
 
@@ -23,12 +26,18 @@
 
 static void usage(FILE *f)
 {
+	size_t i;
+
 	fputs("usage: concierge [--config FILE] [--db PATH] COMMAND [ARGS]\n"
 	      "\n"
 	      "commands:\n"
-	      "  serve [--listen HOST:PORT]       run the gateway\n"
-	      "  chat --as resident:ID|staff:ID   talk to the bot from the terminal\n"
-	      "  orders list [--status S] [--json]\n"
+	      "  serve [--listen HOST:PORT]       run the gateway\n",
+	      f);
+	for (i = 0; adapter_registry[i]; i++)
+		if (adapter_registry[i]->command)
+			fprintf(f, "  %-32s %s\n", adapter_registry[i]->command_usage,
+			        adapter_registry[i]->command_help);
+	fputs("  orders list [--status S] [--json]\n"
 	      "  orders show NUMBER [--json]\n"
 	      "  outbox list [--dead] [--json]\n"
 	      "  outbox retry ID|--all-dead\n"
@@ -40,6 +49,63 @@ static void usage(FILE *f)
 	      f);
 }
 
+/* The channel whose own command CMD is (the terminal's "chat"), or NULL. */
+static struct chan *command_chan(const struct cfg *c, const char *cmd)
+{
+	size_t i;
+
+	for (i = 0; i < c->nchans; i++)
+		if (c->chans[i].a->command && strcmp(c->chans[i].a->command, cmd) == 0)
+			return &c->chans[i];
+	return NULL;
+}
+
+/* Makes the store's staff table match the configuration's staff list. */
+static int sync_staff(struct store *s, const struct cfg *c)
+{
+	struct store_staff_row *rows = calloc(c->nstaff ? c->nstaff : 1, sizeof(*rows));
+	size_t i;
+	int rc;
+
+	if (!rows)
+		return -1;
+	for (i = 0; i < c->nstaff; i++) {
+		rows[i].id = c->staff[i].id;
+		rows[i].name = c->staff[i].name;
+		rows[i].role = c->staff[i].role;
+		rows[i].skills = c->staff[i].skills;
+		rows[i].nskills = c->staff[i].nskills;
+	}
+	rc = store_staff_sync(s, rows, c->nstaff);
+	free(rows);
+	return rc;
+}
+
+/* Runs CH's own command with a core and the host table. */
+static int run_channel_command(struct cli_env *env, struct chan *ch)
+{
+	struct host_ctx hctx;
+	struct host host;
+	int rc;
+
+	if (!ch->enabled) {
+		fprintf(stderr, "concierge: %s: channels.%s is switched off\n", env->config_path,
+		        ch->name);
+		return 2;
+	}
+	memset(&hctx, 0, sizeof(hctx));
+	hctx.cfg = env->cfg;
+	hctx.store = env->store;
+	hctx.db_path = env->db_path;
+	hctx.core = core_new(env->cfg, env->store);
+	if (!hctx.core)
+		return 1;
+	host_init(&host, &hctx, env->cfg);
+	rc = ch->a->run(ch, env->argc, env->argv);
+	core_free(hctx.core);
+	return rc;
+}
+
 static const char *default_config(void)
 {
 	return access("config.json", F_OK) == 0 ? "config.json" : "config.example.json";
@@ -48,6 +114,7 @@ static const char *default_config(void)
 int main(int argc, char **argv)
 {
 	struct cli_env env;
+	struct chan *chan;
 	const char *cmd;
 	char err[8192];
 	int i = 1, rc = 1;
@@ -107,7 +174,8 @@ int main(int argc, char **argv)
 	tzset();
 	if (!env.db_path)
 		env.db_path = env.cfg->database;
-	if (strcmp(cmd, "chat") != 0 && strcmp(cmd, "orders") != 0 && strcmp(cmd, "outbox") != 0 &&
+	chan = command_chan(env.cfg, cmd);
+	if (!chan && strcmp(cmd, "orders") != 0 && strcmp(cmd, "outbox") != 0 &&
 	    strcmp(cmd, "serve") != 0) {
 		fprintf(stderr, "concierge: unknown command '%s'\n", cmd);
 		usage(stderr);
@@ -118,15 +186,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "concierge: %s\n", err);
 		goto out;
 	}
-	if (store_staff_sync(env.store, env.cfg) < 0) {
+	if (sync_staff(env.store, env.cfg) < 0) {
 		fprintf(stderr, "concierge: %s: %s\n", env.db_path, store_errmsg(env.store));
 		goto out;
 	}
 	/* The desk tools talk to a person: only warnings; the server logs its events. */
 	log_set_level(strcmp(cmd, "serve") == 0 ? LOG_INFO : LOG_WARN);
 	log_init_from_env();
-	if (strcmp(cmd, "chat") == 0)
-		rc = cli_chat(&env);
+	if (chan)
+		rc = run_channel_command(&env, chan);
 	else if (strcmp(cmd, "orders") == 0)
 		rc = cli_orders(&env);
 	else if (strcmp(cmd, "outbox") == 0)

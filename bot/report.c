@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "dialogs/utf8.h"
+#include "lib/utf8.h"
 
 void report_time(int64_t t, char *out, size_t len)
 {

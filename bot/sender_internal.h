@@ -2,8 +2,12 @@
  * sender_internal.h - what the files of the sender share: the thread's state
  * and its transfers. Only bot/sender*.c include it.
  *
- * Everything outside the mutex block of struct sender belongs to the sender
- * thread alone (from sender_start() handing it over until the join).
+ *   sender.c       the loop, scanning the outbox, what each answer does to a row
+ *   sender_xfer.c  HTTP calls on the multi handle, the row memo, channel states
+ *   sender_recv.c  long polls and start-up calls
+ *
+ * Everything outside the mutex-guarded fields belongs to the sender thread
+ * alone (from sender_start() handing it over until the join).
  */
 #ifndef CONCIERGE_SENDER_INTERNAL_H
 #define CONCIERGE_SENDER_INTERNAL_H
@@ -14,44 +18,76 @@
 
 #include <curl/curl.h>
 
-#include "bot/log.h"
+#include "adapters/adapter.h"
 #include "bot/sender.h"
+#include "lib/log.h"
 
 #define SENDER_SCAN_LIMIT      200    /* pending rows read per channel and round */
 #define SENDER_MAX_INFLIGHT    8      /* deliveries in flight per channel */
 #define SENDER_MAX_ATTEMPTS    12     /* network/5xx failures before a row is dead */
-#define SENDER_MAX_RATE_LIMIT  48     /* answers of 429 (or a refused token) before dead */
+#define SENDER_MAX_RATE_LIMIT  48     /* answers of 429 (or refused credentials) before dead */
 #define SENDER_BACKOFF_CAP_MS  300000 /* 5 min */
-#define SENDER_RATE_SLACK_MS   100    /* rate windows are this much longer than the platform's */
 #define SENDER_POLL_CAP_MS     60000  /* long poll backoff cap */
-#define SENDER_REFUSED_MS      60000  /* wait after a refused token */
-#define SENDER_CONFLICT_MS     5000   /* wait after 409 on getUpdates */
+#define SENDER_REFUSED_MS      60000  /* wait after refused credentials */
 #define SENDER_HANDED_MS       60000  /* a batch not confirmed by then is asked for again */
 #define SENDER_SEND_TIMEOUT    30     /* seconds, whole call */
 #define SENDER_CONNECT_TIMEOUT 10     /* seconds */
-#define SENDER_RESP_MAX        (1u << 20)  /* answer of a send */
-#define SENDER_POLL_RESP_MAX   (64u << 20) /* answer of getUpdates */
+#define SENDER_RESP_MAX        (1u << 20) /* answer of a send */
 #define SENDER_MEMO            128
 #define SENDER_STATE_LEN       200
 #define SENDER_CHAT_LEN        96
 
-enum sender_chan { SENDER_TELEGRAM = 0, SENDER_GENERIC, SENDER_NCHAN };
-
 enum sender_xkind {
-	SENDER_X_SEND,    /* one outbox row (or one part of it) */
-	SENDER_X_POLL,    /* getUpdates */
-	SENDER_X_WEBHOOK, /* setWebhook */
+	SENDER_X_SEND,  /* one outbox row (or one part of it) */
+	SENDER_X_POLL,  /* a long poll */
+	SENDER_X_SETUP, /* a start-up call */
+};
+
+enum sender_recv {
+	SENDER_RECV_OFF,
+	SENDER_RECV_READY,  /* start a call now */
+	SENDER_RECV_BUSY,   /* one is in flight */
+	SENDER_RECV_HANDED, /* a batch is with the receiver: wait for sender_poll_done() */
+	SENDER_RECV_WAIT,   /* until at */
+};
+
+/* A receiver's state: a long poll, or a start-up call. */
+struct sender_recv_state {
+	enum sender_recv state;
+	int64_t at;
+	int errors;
+};
+
+struct sender_stats {
+	char state[SENDER_STATE_LEN];
+	long long sent, failed, retried;
+};
+
+/* One channel that sends through the sender. */
+struct sender_chan {
+	struct chan *ch;
+	int on; /* can deliver */
+	struct ratelimit *rl;
+	int inflight;
+	int refused;                        /* the state is refused credentials */
+	char last429_chat[SENDER_CHAT_LEN]; /* tells a channel-wide 429 from a chat's */
+	int64_t last429_until;
+	struct sender_recv_state poll, setup;
+	int64_t offset, saved_offset;
+	/* guarded by the sender's mu: */
+	struct sender_stats stats;
+	int done_pending;
+	int64_t done_offset;
 };
 
 /* One HTTP call on the multi handle; CURLOPT_PRIVATE points back here. */
 struct sender_xfer {
 	struct sender_xfer *next;
 	enum sender_xkind kind;
-	enum sender_chan ch;
+	struct sender_chan *sc;
+	struct adapter_call call; /* owned: the URL may hold a token, never logged */
 	CURL *easy;
 	struct curl_slist *hdrs;
-	char *url; /* may hold the token: never logged */
-	char *body;
 	char *resp; /* the answer so far, NUL-terminated when non-NULL */
 	size_t resp_len, resp_cap, resp_max;
 	int overflow;
@@ -61,7 +97,7 @@ struct sender_xfer {
 	char chat[SENDER_CHAT_LEN];
 	int attempts; /* the row's attempts before this call */
 	int part, nparts;
-	int chatless; /* not a message to the chat (answerCallbackQuery) */
+	int chatless; /* not a message to the chat */
 };
 
 /* What the thread remembers about a row between its calls (lost on restart). */
@@ -71,115 +107,61 @@ struct sender_memo {
 	int rate_limits; /* 429s among the row's attempts: they do not count toward dead */
 };
 
-struct sender_stats {
-	char state[SENDER_STATE_LEN];
-	long long sent, failed, retried;
-};
-
-enum sender_poll {
-	SENDER_POLL_OFF,
-	SENDER_POLL_READY,  /* start a getUpdates now */
-	SENDER_POLL_BUSY,   /* one is in flight */
-	SENDER_POLL_HANDED, /* a batch is with the receiver: wait for sender_poll_done() */
-	SENDER_POLL_WAIT,   /* after an error, until poll_at */
-};
-
-enum sender_hook {
-	SENDER_HOOK_OFF,
-	SENDER_HOOK_READY,
-	SENDER_HOOK_BUSY,
-	SENDER_HOOK_WAIT,
-};
-
 struct sender {
 	const struct cfg *cfg;
-	sender_updates_fn updates;
+	sender_polled_fn polled;
 	void *ud;
 	int poll_ms;
 	struct store *store;
 	CURLM *multi;
 	pthread_t thread;
 	int thread_started;
+	struct sender_chan *chans;
+	size_t nchans;
 
 	pthread_mutex_t mu;
-	/* guarded by mu: */
-	int kicked, stopping, grace_ms, multi_alive, done_pending;
-	int64_t done_offset;
-	struct sender_stats stats[SENDER_NCHAN];
+	/* guarded by mu (with each channel's stats and done_*): */
+	int kicked, stopping, grace_ms, multi_alive;
 
 	/* the thread's own: */
-	int on[SENDER_NCHAN];
-	struct ratelimit *rl[SENDER_NCHAN];
-	int inflight[SENDER_NCHAN];
 	struct sender_xfer *xfers;
 	struct sender_memo memo[SENDER_MEMO];
 	unsigned memo_next;
 	char seen[SENDER_SCAN_LIMIT][SENDER_CHAT_LEN]; /* chats met in this scan */
 	size_t nseen;
-	char last429_chat[SENDER_CHAT_LEN]; /* telegram: tells a global 429 from a chat's */
-	int64_t last429_until;
 	int64_t scan_at, last_prune;
 	int scan_now;
 	int store_failing;
-	int64_t fake_base, mono_base;
 	uint32_t rnd;
-	const char *tg_base_state; /* "polling", "webhook" or "send-only" */
-	enum sender_poll poll;
-	int64_t poll_at, offset, saved_offset;
-	int poll_errors;
-	enum sender_hook hook;
-	int64_t hook_at;
-	int hook_errors;
 };
 
-/* sender.c: clock, randomness, transfers, bookkeeping shared by the channels */
-int64_t sender_mono_ms(void);
-int64_t sender_wall(struct sender *s);
+/* sender_xfer.c: transfers, randomness, states, the memo */
 uint32_t sender_random(struct sender *s);
-struct sender_xfer *sender_xfer_new(enum sender_xkind kind, enum sender_chan ch, char *url,
-                                    char *body, long timeout_s, size_t resp_max);
-int sender_xfer_header(struct sender_xfer *x, const char *header);
+/* A transfer of CALL (taken, even on failure); NULL when out of memory. */
+struct sender_xfer *sender_xfer_new(enum sender_xkind kind, struct sender_chan *sc,
+                                    struct adapter_call *call);
+/* Takes X: on failure it is freed. */
 int sender_xfer_start(struct sender *s, struct sender_xfer *x);
 void sender_xfer_free(struct sender *s, struct sender_xfer *x);
-/* Sets the channel's status text; logs it at LEVEL when it changed (LEVEL < 0: silently).
- * 1 when it changed. */
-int sender_set_state(struct sender *s, enum sender_chan ch, int level, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-int sender_state_is(struct sender *s, enum sender_chan ch, const char *state);
+/* Sets the channel's status text; logs it when it changed (LEVEL < 0: silently). 1 when it
+ * changed. */
+int sender_set_state(struct sender *s, struct sender_chan *sc, int level, const char *state);
 void sender_wake_at(struct sender *s, int64_t at_ms);
 struct sender_memo *sender_memo_find(struct sender *s, int64_t row_id);
 struct sender_memo *sender_memo_get(struct sender *s, int64_t row_id);
 void sender_memo_forget(struct sender *s, int64_t row_id);
-/* Outcomes of one delivery; each updates the store, the counters and the log. */
-void sender_row_sent(struct sender *s, struct sender_xfer *x);
-void sender_row_retry(struct sender *s, struct sender_xfer *x, const char *error);
-/* How long row X waits after a 429: the platform's RETRY_AFTER (seconds) when it gave one,
- * else a backoff over the row's earlier 429s. */
-int64_t sender_rate_limit_ms(struct sender *s, const struct sender_xfer *x, long retry_after);
-void sender_row_wait(struct sender *s, struct sender_xfer *x, int seconds, const char *error);
-void sender_row_dead(struct sender *s, enum sender_chan ch, int64_t id, const char *chat,
-                     const char *error);
-/* Copies at most N bytes of SRC, cut at a UTF-8 boundary, control characters as spaces. */
-void sender_clean_text(char *dst, size_t dstlen, const char *src, size_t n);
+void sender_count(struct sender *s, long long *field);
 
-/* sender_tg.c: Telegram */
-int sender_tg_start_send(struct sender *s, const char *chat, int64_t id, int attempts,
-                         const char *payload, int64_t now);
-void sender_tg_send_done(struct sender *s, struct sender_xfer *x, long status, long retry_after,
-                         const char *neterr);
-void sender_tg_poll_start(struct sender *s, int64_t now);
-/* The receiver could not commit the batch handed over: poll it again after a backoff. */
-void sender_tg_poll_retry(struct sender *s);
-void sender_tg_poll_done(struct sender *s, struct sender_xfer *x, long status, long retry_after,
-                         const char *neterr);
-void sender_tg_hook_start(struct sender *s, int64_t now);
-void sender_tg_hook_done(struct sender *s, struct sender_xfer *x, long status, long retry_after,
-                         const char *neterr);
-
-/* sender_generic.c: the generic webhook channel */
-int sender_gen_start_send(struct sender *s, const char *chat, int64_t id, int attempts,
-                          const char *payload, int64_t now);
-void sender_gen_send_done(struct sender *s, struct sender_xfer *x, long status, long retry_after,
-                          const char *neterr);
+/* sender_recv.c: long polls and start-up calls */
+void sender_recv_init(struct sender *s, struct sender_chan *sc);
+void sender_recv_round(struct sender *s, int64_t now);
+void sender_recv_done(struct sender *s, struct sender_xfer *x, long status, long retry_after,
+                      const char *neterr);
+/* The receiver committed (NEXT > 0) or lost (0) the batch handed over. */
+void sender_recv_confirmed(struct sender *s, struct sender_chan *sc, int64_t next);
+/* How long the loop may sleep for the receivers, at most T. */
+int64_t sender_recv_wait(struct sender *s, int64_t now, int64_t t);
+/* Stops the receivers (they have nothing to lose). */
+void sender_recv_drop(struct sender *s);
 
 #endif

@@ -12,18 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bot/config.h"
-#include "dialogs/buf.h"
+#include "lib/buf.h"
 #include "dialogs/flows.h"
 #include "dialogs/messages.h"
 
 #define MAX_TRIES 3
 
 /* Promised minutes and price text for the state's item or category. */
-static void promise_of(const struct cfg *c, const struct dlg_state *st, int *minutes,
+static void promise_of(const struct dlg_policy *c, const struct dlg_state *st, int *minutes,
                        const char **price, const char **item_name)
 {
-	const struct cfg_item *it = c ? cfg_item_find(c, st->item) : NULL;
+	const struct dlg_item *it = dlg_item_find(c, st->item);
 	size_t i;
 
 	*minutes = 0;
@@ -176,7 +175,7 @@ static void prompt_step(const struct dlg_ctx *ctx, const struct dlg_state *st,
 		args[2] = masked;
 		nargs = 3;
 	} else if (strcmp(step->name, "confirm") == 0) {
-		promise_of(ctx->cfg, st, &minutes, &price, &item_name);
+		promise_of(ctx->pol, st, &minutes, &price, &item_name);
 		snprintf(minutes_s, sizeof(minutes_s), "%d", minutes);
 		if (item_name)
 			snprintf(item_part, sizeof(item_part), " · %s", item_name);
@@ -308,7 +307,7 @@ typedef int (*dlg_validator)(const struct dlg_ctx *ctx, struct dlg_state *st, co
 /* Sets the description and, from it, the catalogue item and category. */
 static int set_description(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text)
 {
-	const struct cfg_item *it;
+	const struct dlg_item *it;
 	int rc = dlg_check_description(text, st->description, sizeof(st->description));
 
 	if (rc == DLG_E_TOOLONG || rc == DLG_E_SPACE)
@@ -323,7 +322,7 @@ static int set_description(const struct dlg_ctx *ctx, struct dlg_state *st, cons
 	st->item[0] = '\0';
 	if (!st->category_fixed)
 		st->category[0] = '\0';
-	it = dlg_match_item(ctx->cfg, st->description, st->category[0] ? st->category : NULL);
+	it = dlg_match_item(ctx->pol, st->description, st->category[0] ? st->category : NULL);
 	if (it) {
 		buf_copy(st->item, sizeof(st->item), it->id);
 		buf_copy(st->category, sizeof(st->category), it->category);
@@ -609,9 +608,7 @@ static void end_flow(const struct dlg_ctx *ctx, struct dlg_state *st, struct dlg
 static void offer_person(const struct dlg_ctx *ctx, const struct dlg_state *st,
                          struct dlg_result *res)
 {
-	const struct cfg_community *com =
-	        ctx->cfg && ctx->cfg->ncommunities ? &ctx->cfg->communities[0] : NULL;
-	const char *args[1] = {com && com->phone ? com->phone : ""};
+	const char *args[1] = {ctx->pol && ctx->pol->phone ? ctx->pol->phone : ""};
 
 	say_more(res, st->lang, M_TOO_MANY, args, 1);
 	res->human = 1;
@@ -622,9 +619,9 @@ static void decline(const struct dlg_ctx *ctx, struct dlg_state *st, struct dlg_
 	const char *referral = NULL;
 	const char *dargs[2];
 
-	if (ctx->cfg)
-		referral = st->lang == DLG_EN ? ctx->cfg->out_of_scope.referral_en
-		                              : ctx->cfg->out_of_scope.referral_zh;
+	if (ctx->pol && ctx->pol->out_of_scope)
+		referral = st->lang == DLG_EN ? ctx->pol->out_of_scope->referral_en
+		                              : ctx->pol->out_of_scope->referral_zh;
 	dargs[0] = st->description;
 	dargs[1] = referral ? referral : "";
 	say(res, st->lang, M_DECLINED, dargs, 2);
@@ -652,7 +649,7 @@ static void start_intake(const struct dlg_ctx *ctx, struct dlg_state *st, const 
 		if (rc) { /* drop it and ask, saying why when it was too long */
 			st->description[0] = '\0';
 			st->item[0] = '\0';
-		} else if (dlg_out_of_scope(ctx->cfg, st->description)) {
+		} else if (dlg_out_of_scope(ctx->pol, st->description)) {
 			decline(ctx, st, res);
 			return;
 		}
@@ -702,7 +699,7 @@ static int accept_words(const struct dlg_ctx *ctx, struct dlg_state *st,
 	}
 	if (strcmp(step->name, "accept") == 0 && dlg_is_cancel(text)) {
 		/* Not now: the order stays awaiting acceptance and closes by itself. */
-		snprintf(days, sizeof(days), "%d", ctx->cfg ? ctx->cfg->acceptance_days : 3);
+		snprintf(days, sizeof(days), "%d", ctx->pol ? ctx->pol->acceptance_days : 3);
 		args[0] = st->order;
 		args[1] = days;
 		say(res, st->lang, M_ACCEPT_LATER, args, 2);
@@ -823,7 +820,7 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 
 	if (strcmp(st->flow, "intake") == 0) {
 		if (strcmp(step->name, "description") == 0 &&
-		    dlg_out_of_scope(ctx->cfg, st->description)) {
+		    dlg_out_of_scope(ctx->pol, st->description)) {
 			decline(ctx, st, res);
 			return 0;
 		}

@@ -15,11 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bot/msg.h"
+#include "dialogs/catalogue.h"
 #include "dialogs/validate.h"
-
-struct cfg;
-struct cfg_item;
+#include "lib/msg.h"
 
 enum dlg_lang { DLG_ZH = 0, DLG_EN = 1 };
 
@@ -51,7 +49,7 @@ struct dlg_state {
 
 /* What the engine may know about the world. Pointers are borrowed. */
 struct dlg_ctx {
-	const struct cfg *cfg;
+	const struct dlg_policy *pol; /* the catalogue and policies; may be NULL */
 	int64_t now;
 	int lang;      /* language for a new conversation */
 	int is_group;  /* the message was said in a group */
@@ -129,10 +127,10 @@ int dlg_prompt(const struct dlg_ctx *ctx, const struct dlg_state *st, struct dlg
 int dlg_is_trigger(const char *text, const char **category);
 
 /* The catalogue item whose keywords match DESCRIPTION best, preferring CATEGORY; or NULL. */
-const struct cfg_item *dlg_match_item(const struct cfg *c, const char *description,
+const struct dlg_item *dlg_match_item(const struct dlg_policy *c, const char *description,
                                       const char *category);
 /* 1 when DESCRIPTION hits an out-of-scope keyword. */
-int dlg_out_of_scope(const struct cfg *c, const char *description);
+int dlg_out_of_scope(const struct dlg_policy *c, const char *description);
 
 /* "zh" / "en" from a hint, the text itself, or FALLBACK. */
 int dlg_lang_from_hint(const char *hint, int fallback);

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dialogs/buf.h"
+#include "lib/buf.h"
 
 /* ---- state ------------------------------------------------------------------------ */
 

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dialogs/utf8.h"
+#include "lib/utf8.h"
 
 #define CP_DROP 0xFFFFFFFEu /* a code point fold leaves out */
 
@@ -617,12 +617,14 @@ static int is_word_char(int c)
 	return dlg_is_alnum(c) || c == '_';
 }
 
-/* Skips the mention, command or trigger word that started the intake. */
+/*
+ * Skips the mention of the bot ("@concierge") and the trigger words that
+ * started the intake. Platform syntax ("/repair@SomeBot", a chat app's
+ * mention codes) never gets here: each adapter removes its own.
+ */
 static size_t skip_triggers(const char *w, size_t n)
 {
-	static const char *const cmds[] = {"/repair", "/clean", "/errand", "/ask"};
-	static const char *const zh[] = {"报修", "保洁", "代办", "咨询"};
-	size_t p = 0, k, i, r;
+	size_t p = 0, k;
 
 	for (;;) {
 		while (p < n && (w[p] == ' ' || w[p] == ':' || w[p] == ','))
@@ -637,29 +639,7 @@ static size_t skip_triggers(const char *w, size_t n)
 					p++;
 			continue;
 		}
-		if (dlg_has(w, n, p, "[cq:at,")) { /* OneBot's mention code */
-			r = p;
-			while (r < n && w[r] != ']')
-				r++;
-			if (r == n)
-				break;
-			p = r + 1;
-			continue;
-		}
-		for (i = 0, k = 0; i < 4 && !k; i++) {
-			k = dlg_has(w, n, p, cmds[i]);
-			if (k && p + k < n && is_word_char((unsigned char)w[p + k]))
-				k = 0;
-		}
-		if (k) {
-			p += k;
-			if (p < n && w[p] == '@') /* Telegram's /repair@SomeBot */
-				while (++p < n && is_word_char((unsigned char)w[p]))
-					;
-			continue;
-		}
-		for (i = 0; i < 4 && !k; i++)
-			k = dlg_has(w, n, p, zh[i]);
+		k = dlg_trigger_at(w, n, p);
 		if (!k)
 			break;
 		p += k;

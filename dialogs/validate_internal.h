@@ -72,6 +72,8 @@ int dlg_fold_field(const char *in, size_t maxcp, char *f, size_t flen, char *out
 size_t dlg_has(const char *s, size_t n, size_t p, const char *w);
 /* Like dlg_has(), but an ASCII word must not be part of a longer ASCII word. */
 size_t dlg_has_word(const char *s, size_t n, size_t p, const char *w);
+/* The length of the intake trigger (words.c's list) at byte P of folded S[0..N), or 0. */
+size_t dlg_trigger_at(const char *s, size_t n, size_t p);
 size_t dlg_skip_spaces(const char *s, size_t n, size_t p);
 
 #endif

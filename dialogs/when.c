@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "dialogs/utf8.h"
+#include "lib/utf8.h"
 
 #define TIME_MAX_CP 100 /* longer answers are not a time but a story */
 

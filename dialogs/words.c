@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bot/config.h"
 #include "dialogs/engine.h"
+#include "dialogs/validate_internal.h"
 
 /* ---- small text helpers ---------------------------------------------------- */
 
@@ -215,10 +215,22 @@ static int contains_ci(const char *hay, const char *needle)
 	return *needle && find_ci(hay, needle) >= 0;
 }
 
-const struct cfg_item *dlg_match_item(const struct cfg *c, const char *description,
+const struct dlg_item *dlg_item_find(const struct dlg_policy *p, const char *id)
+{
+	size_t i;
+
+	if (!p || !id)
+		return NULL;
+	for (i = 0; i < p->nitems; i++)
+		if (p->items[i].id && strcmp(p->items[i].id, id) == 0)
+			return &p->items[i];
+	return NULL;
+}
+
+const struct dlg_item *dlg_match_item(const struct dlg_policy *c, const char *description,
                                       const char *category)
 {
-	const struct cfg_item *best = NULL;
+	const struct dlg_item *best = NULL;
 	size_t best_len = 0, i, k;
 	long best_pos = -1, pos;
 
@@ -230,7 +242,7 @@ const struct cfg_item *dlg_match_item(const struct cfg *c, const char *descripti
 	 * the stairwell, not cleaning in general.
 	 */
 	for (i = 0; i < c->nitems; i++) {
-		const struct cfg_item *it = &c->items[i];
+		const struct dlg_item *it = &c->items[i];
 
 		if (category && *category && strcmp(it->category, category) != 0)
 			continue;
@@ -250,14 +262,14 @@ const struct cfg_item *dlg_match_item(const struct cfg *c, const char *descripti
 	return best;
 }
 
-int dlg_out_of_scope(const struct cfg *c, const char *description)
+int dlg_out_of_scope(const struct dlg_policy *c, const char *description)
 {
 	size_t k;
 
-	if (!c || !description)
+	if (!c || !c->out_of_scope || !description)
 		return 0;
-	for (k = 0; k < c->out_of_scope.nkeywords; k++)
-		if (contains_ci(description, c->out_of_scope.keywords[k]))
+	for (k = 0; k < c->out_of_scope->nkeywords; k++)
+		if (contains_ci(description, c->out_of_scope->keywords[k]))
 			return 1;
 	return 0;
 }
@@ -272,6 +284,22 @@ static const struct {
         {"/ask", "inquiry"},   {"报修", "repair"},     {"维修", "repair"},
         {"保洁", "cleaning"},  {"代办", "errand"},     {"咨询", "inquiry"},
 };
+
+size_t dlg_trigger_at(const char *w, size_t n, size_t p)
+{
+	size_t i, k;
+
+	for (i = 0; i < sizeof(triggers) / sizeof(triggers[0]); i++) {
+		k = dlg_has(w, n, p, triggers[i].word);
+		/* "/repair" must end the word; a Chinese trigger may run on ("报修厨房漏水"). */
+		if (k && triggers[i].word[0] == '/' && p + k < n &&
+		    (dlg_is_alnum((unsigned char)w[p + k]) || w[p + k] == '_'))
+			k = 0;
+		if (k)
+			return k;
+	}
+	return 0;
+}
 
 int dlg_is_trigger(const char *text, const char **category)
 {

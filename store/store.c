@@ -18,8 +18,7 @@
 
 #include <jansson.h>
 
-#include "bot/config.h"
-#include "dialogs/buf.h"
+#include "lib/buf.h"
 
 /* ---- helpers shared by the store files ----------------------------------- */
 
@@ -433,7 +432,7 @@ static const char sql_staff_upsert[] =
         " skills = excluded.skills, active = 1";
 
 /* The skills as a JSON array; free() the result. NULL when out of memory or not UTF-8. */
-static char *skills_json(const struct cfg_staff *st)
+static char *skills_json(const struct store_staff_row *st)
 {
 	json_t *a = json_array();
 	char *text = NULL;
@@ -452,7 +451,7 @@ out:
 	return text;
 }
 
-int store_staff_sync(struct store *s, const struct cfg *c)
+int store_staff_sync(struct store *s, const struct store_staff_row *rows, size_t n)
 {
 	int outer, rc;
 	size_t i;
@@ -460,8 +459,8 @@ int store_staff_sync(struct store *s, const struct cfg *c)
 	if (store_tx_enter(s, &outer) < 0)
 		return -1;
 	rc = store_run(s, sql_staff_retire, "");
-	for (i = 0; rc >= 0 && i < c->nstaff; i++) {
-		const struct cfg_staff *st = &c->staff[i];
+	for (i = 0; rc >= 0 && i < n; i++) {
+		const struct store_staff_row *st = &rows[i];
 		char *skills;
 
 		if (!st->id || !*st->id) {

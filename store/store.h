@@ -75,9 +75,17 @@ int store_resident_save(struct store *s, const struct store_resident *r, int64_t
 
 /* ---- staff ---------------------------------------------------------------- */
 
-struct cfg;
-/* Makes the staff table match the configuration (upsert; absent ones inactive). */
-int store_staff_sync(struct store *s, const struct cfg *c);
+/* A staff member as the configuration lists them; borrowed strings. */
+struct store_staff_row {
+	const char *id;
+	const char *name;
+	const char *role;
+	char *const *skills;
+	size_t nskills;
+};
+
+/* Makes the staff table match ROWS (upsert; absent ones inactive). */
+int store_staff_sync(struct store *s, const struct store_staff_row *rows, size_t n);
 
 /* ---- orders ------------------------------------------------------------- */
 

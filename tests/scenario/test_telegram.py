@@ -900,7 +900,7 @@ class TelegramConflict(TelegramCase):
                              and self.health()["channels"]["telegram"]["state"],
                              what="telegram error state")
         self.assertIn("webhook", state)
-        self.assertRegex(self.gw.stderr(), r"telegram: getUpdates refused \(409")
+        self.assertRegex(self.gw.stderr(), r"telegram: error: getUpdates refused \(409")
         urllib.request.urlopen(urllib.request.Request(api + "deleteWebhook", data=b"{}",
                                headers={"Content-Type": "application/json"}), timeout=5).read()
         self.gw.wait(lambda: self.health()["channels"]["telegram"]["state"] == "polling",

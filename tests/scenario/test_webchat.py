@@ -286,9 +286,9 @@ class WebChatTest(unittest.TestCase):
         v = self.visitor()
         v.connect()
         _, h = self.gw.get_json("/healthz")
-        self.assertEqual(h["web_clients"], 1)
+        self.assertEqual(h["channels"]["web"]["clients"], 1)
         v.close()
-        self.gw.wait(lambda: self.gw.get_json("/healthz")[1]["web_clients"] == 0, timeout=5,
+        self.gw.wait(lambda: self.gw.get_json("/healthz")[1]["channels"]["web"]["clients"] == 0, timeout=5,
                      what="the closed page to be forgotten")
 
 

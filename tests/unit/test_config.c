@@ -17,7 +17,15 @@
 
 #include <cmocka.h>
 
+#include "adapters/generic.h"
+#include "adapters/telegram.h"
+#include "adapters/web_assets.h"
 #include "bot/config.h"
+
+/* Each channel's settings, as its adapter read them. */
+#define TG(c)  ((const struct tg_conf *)cfg_chan((c), "telegram")->conf)
+#define GEN(c) ((const struct generic_conf *)cfg_chan((c), "generic")->conf)
+#define WEB(c) ((const struct web_conf *)cfg_chan((c), "web")->conf)
 
 #define FIX "tests/fixtures/config/"
 
@@ -83,7 +91,7 @@ static void unset_example_env(void)
 static void test_example(void **state)
 {
 	const struct cfg_staff *wang, *zhao;
-	const struct cfg_item *it;
+	const struct dlg_item *it;
 	int seen[4] = {0};
 	struct cfg *c;
 
@@ -172,18 +180,18 @@ static void test_example(void **state)
 	assert_non_null(strstr(c->out_of_scope.referral_zh, "96777"));
 	assert_non_null(c->out_of_scope.referral_en);
 
-	assert_true(c->web.enabled);
-	assert_false(c->telegram.enabled);
-	assert_null(c->telegram.token); /* ${TELEGRAM_TOKEN} unset, channel off */
-	assert_null(c->telegram.webhook_secret);
-	assert_null(c->telegram.staff_chat);
-	assert_null(c->telegram.public_url);
-	assert_string_equal(c->telegram.api_base, "https://api.telegram.org");
-	assert_string_equal(c->telegram.mode, "polling");
-	assert_int_equal(c->telegram.poll_timeout, 30);
-	assert_false(c->generic.enabled);
-	assert_null(c->generic.secret);
-	assert_null(c->generic.callback_url);
+	assert_true(cfg_chan_on(c, "web"));
+	assert_false(cfg_chan_on(c, "telegram"));
+	assert_null(TG(c)->token); /* ${TELEGRAM_TOKEN} unset, channel off */
+	assert_null(TG(c)->webhook_secret);
+	assert_null(TG(c)->staff_chat);
+	assert_null(TG(c)->public_url);
+	assert_string_equal(TG(c)->api_base, "https://api.telegram.org");
+	assert_string_equal(TG(c)->mode, "polling");
+	assert_int_equal(TG(c)->poll_timeout, 30);
+	assert_false(cfg_chan_on(c, "generic"));
+	assert_null(GEN(c)->secret);
+	assert_null(GEN(c)->callback_url);
 
 	/* Every other channel is present and switched off. */
 	assert_true(c->nothers >= 2);
@@ -222,16 +230,16 @@ static void test_minimal_defaults(void **state)
 	assert_int_equal(c->out_of_scope.nkeywords, 0);
 	assert_null(c->out_of_scope.referral_zh);
 
-	assert_true(c->web.enabled);
-	assert_null(c->web.title);
-	assert_false(c->telegram.enabled);
-	assert_string_equal(c->telegram.api_base, "https://api.telegram.org");
-	assert_string_equal(c->telegram.mode, "polling");
-	assert_int_equal(c->telegram.poll_timeout, 30);
-	assert_int_equal(c->telegram.per_chat_per_sec, 1);
-	assert_int_equal(c->telegram.per_group_per_min, 20);
-	assert_int_equal(c->telegram.global_per_sec, 30);
-	assert_false(c->generic.enabled);
+	assert_true(cfg_chan_on(c, "web"));
+	assert_null(WEB(c)->title);
+	assert_false(cfg_chan_on(c, "telegram"));
+	assert_string_equal(TG(c)->api_base, "https://api.telegram.org");
+	assert_string_equal(TG(c)->mode, "polling");
+	assert_int_equal(TG(c)->poll_timeout, 30);
+	assert_int_equal(TG(c)->per_chat_per_sec, 1);
+	assert_int_equal(TG(c)->per_group_per_min, 20);
+	assert_int_equal(TG(c)->global_per_sec, 30);
+	assert_false(cfg_chan_on(c, "generic"));
 	assert_int_equal(c->nothers, 0);
 	cfg_free(c);
 }
@@ -265,14 +273,14 @@ static void test_variants(void **state)
 	assert_string_equal(c->out_of_scope.referral_zh, "Please call the city hotline 12345.");
 	assert_string_equal(c->out_of_scope.referral_en, "Please call the city hotline 12345.");
 
-	assert_true(c->web.enabled);
-	assert_true(c->telegram.enabled);
-	assert_string_equal(c->telegram.token, "123:ABC");
-	assert_string_equal(c->telegram.staff_chat, "-1009876543210");
-	assert_string_equal(c->telegram.api_base, "http://127.0.0.1:9999");
-	assert_int_equal(c->telegram.poll_timeout, 0);
-	assert_int_equal(c->telegram.per_chat_per_sec, 1);
-	assert_int_equal(c->telegram.per_group_per_min, 10);
+	assert_true(cfg_chan_on(c, "web"));
+	assert_true(cfg_chan_on(c, "telegram"));
+	assert_string_equal(TG(c)->token, "123:ABC");
+	assert_string_equal(TG(c)->staff_chat, "-1009876543210");
+	assert_string_equal(TG(c)->api_base, "http://127.0.0.1:9999");
+	assert_int_equal(TG(c)->poll_timeout, 0);
+	assert_int_equal(TG(c)->per_chat_per_sec, 1);
+	assert_int_equal(TG(c)->per_group_per_min, 10);
 	cfg_free(c);
 }
 
@@ -406,18 +414,18 @@ static void test_env_set(void **state)
 	c = load_ok(FIX "env.json");
 	assert_string_equal(c->database, "/tmp/env-test.db");
 	assert_string_equal(c->communities[0].phone, "0571-12345678");
-	assert_true(c->telegram.enabled);
-	assert_string_equal(c->telegram.token, "123456:ABC-def");
-	assert_string_equal(c->telegram.mode, "webhook");
-	assert_string_equal(c->telegram.webhook_secret, "Secret_123-x");
-	assert_string_equal(c->telegram.public_url, "https://example.org/base");
-	assert_string_equal(c->telegram.staff_chat, "-1001234567890"); /* more than 32 bits */
-	assert_string_equal(c->telegram.bot_username, "demo_bot");
+	assert_true(cfg_chan_on(c, "telegram"));
+	assert_string_equal(TG(c)->token, "123456:ABC-def");
+	assert_string_equal(TG(c)->mode, "webhook");
+	assert_string_equal(TG(c)->webhook_secret, "Secret_123-x");
+	assert_string_equal(TG(c)->public_url, "https://example.org/base");
+	assert_string_equal(TG(c)->staff_chat, "-1001234567890"); /* more than 32 bits */
+	assert_string_equal(TG(c)->bot_username, "demo_bot");
 	/* A disabled channel still gets the variables that are set... */
-	assert_false(c->generic.enabled);
-	assert_string_equal(c->generic.secret, "generic-key");
+	assert_false(cfg_chan_on(c, "generic"));
+	assert_string_equal(GEN(c)->secret, "generic-key");
 	/* ...and NULL for those that are not. */
-	assert_null(c->generic.callback_url);
+	assert_null(GEN(c)->callback_url);
 
 	assert_int_equal(c->nothers, 2);
 	assert_string_equal(c->others[0].name, "slack");

@@ -66,7 +66,7 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	f->ctx.cfg = demo;
+	f->ctx.pol = &demo->policy;
 	f->ctx.now = NOW;
 	f->ctx.lang = DLG_ZH;
 	dlg_state_init(&f->st, DLG_ZH);
@@ -1553,12 +1553,12 @@ static void test_match_and_scope(void **state)
 	        {"厨房漏水", "repair", "water"},     {"打扫一下", "cleaning", "home-cleaning"},
 	        {"今天天气不错", NULL, NULL},
 	};
-	const struct cfg_item *it;
+	const struct dlg_item *it;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < N(t); i++) {
-		it = dlg_match_item(demo, t[i].text, t[i].category);
+		it = dlg_match_item(&demo->policy, t[i].text, t[i].category);
 		if (!t[i].item) {
 			assert_null(it);
 			continue;
@@ -1569,15 +1569,15 @@ static void test_match_and_scope(void **state)
 		assert_string_equal(it->id, t[i].item);
 	}
 	assert_null(dlg_match_item(NULL, "厨房漏水", NULL));
-	assert_null(dlg_match_item(demo, NULL, NULL));
+	assert_null(dlg_match_item(&demo->policy, NULL, NULL));
 
-	assert_true(dlg_out_of_scope(demo, "燃气泄漏"));
-	assert_true(dlg_out_of_scope(demo, "I smell GAS"));
-	assert_true(dlg_out_of_scope(demo, "新房装修"));
-	assert_true(dlg_out_of_scope(demo, "想改水电"));
-	assert_false(dlg_out_of_scope(demo, "厨房漏水"));
-	assert_false(dlg_out_of_scope(demo, ""));
-	assert_false(dlg_out_of_scope(demo, NULL));
+	assert_true(dlg_out_of_scope(&demo->policy, "燃气泄漏"));
+	assert_true(dlg_out_of_scope(&demo->policy, "I smell GAS"));
+	assert_true(dlg_out_of_scope(&demo->policy, "新房装修"));
+	assert_true(dlg_out_of_scope(&demo->policy, "想改水电"));
+	assert_false(dlg_out_of_scope(&demo->policy, "厨房漏水"));
+	assert_false(dlg_out_of_scope(&demo->policy, ""));
+	assert_false(dlg_out_of_scope(&demo->policy, NULL));
 	assert_false(dlg_out_of_scope(NULL, "燃气"));
 }
 

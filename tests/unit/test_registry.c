@@ -1,11 +1,15 @@
 /*
- * test_registry.c - the channel table: names, switches and how staff are reached.
+ * test_registry.c - the channel table: every row complete and consistent,
+ * switches read from the configuration, and how staff are reached.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -14,74 +18,154 @@
 
 static void test_find(void **state)
 {
-	size_t i;
+	size_t i, j;
 
 	(void)state;
 	/* Every row is found by its own name, and names are not repeated. */
-	for (i = 0; adapter_registry[i]; i++)
+	for (i = 0; adapter_registry[i]; i++) {
 		assert_ptr_equal(adapter_find(adapter_registry[i]->name), adapter_registry[i]);
-	assert_int_equal(i, 4);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(adapter_registry[i]->name,
+			                        adapter_registry[j]->name);
+	}
+	assert_int_equal(i, adapter_count());
+	assert_true(i >= 4);
 	assert_non_null(adapter_find("terminal"));
 	assert_non_null(adapter_find("web"));
 	assert_non_null(adapter_find("telegram"));
 	assert_non_null(adapter_find("generic"));
-	assert_null(adapter_find("slack"));
+	assert_null(adapter_find("no-such-channel"));
 	assert_null(adapter_find(NULL));
-	assert_string_equal(adapter_find("telegram")->name, "telegram");
 }
+
+/* What the host relies on: a member that is there brings the members it needs. */
+static void test_rows_complete(void **state)
+{
+	size_t i;
+	int j;
+
+	(void)state;
+	for (i = 0; adapter_registry[i]; i++) {
+		const struct adapter *a = adapter_registry[i];
+
+		print_message("%s\n", a->name);
+		assert_non_null(a->title);
+		assert_non_null(a->config);
+		assert_non_null(a->config_free);
+		if (a->build || a->classify) {
+			assert_non_null(a->build);
+			assert_non_null(a->classify);
+			assert_non_null(a->can_send);
+			assert_non_null(a->base_state);
+		}
+		if (a->polls || a->poll_build) {
+			assert_non_null(a->polls);
+			assert_non_null(a->poll_build);
+			assert_non_null(a->poll_result);
+			assert_non_null(a->poll_parse);
+			assert_non_null(a->build); /* a polled platform is answered through it */
+		}
+		if (a->setup_build)
+			assert_non_null(a->setup_result);
+		for (j = 0; j < ADAPTER_MAX_ROUTES && a->routes[j].path; j++) {
+			assert_non_null(a->routes[j].handle);
+			assert_true(a->routes[j].methods != 0);
+			assert_int_equal(a->routes[j].path[0], '/');
+		}
+		if (a->ws.path) {
+			assert_non_null(a->ws.open);
+			assert_non_null(a->ws.message);
+			assert_non_null(a->ws.closed);
+			assert_true(a->ws.max_message > 0);
+		}
+		if (a->deliver || a->open_chats) {
+			assert_non_null(a->deliver);
+			assert_non_null(a->open_chats);
+			assert_null(a->build); /* delivered to readers, or sent: not both */
+		}
+		if (a->command) {
+			assert_non_null(a->run);
+			assert_non_null(a->command_usage);
+			assert_non_null(a->command_help);
+		}
+		/* A person is reached somewhere: their own queue, privately, or in a group. */
+		if (a->build && !a->private_chats)
+			assert_non_null(a->staff_chat);
+	}
+}
+
+static struct cfg *load(const char *json)
+{
+	char path[] = "/tmp/test_registry_XXXXXX", err[4096];
+	struct cfg *c = NULL;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs(json, f);
+	fclose(f);
+	if (cfg_load(path, &c, err, sizeof(err)) < 0)
+		print_error("%s\n", err);
+	unlink(path);
+	assert_non_null(c);
+	return c;
+}
+
+#define BASE                                                                              \
+	"\"communities\":[{\"id\":\"c\",\"name\":\"C\"}],"                                 \
+	"\"catalogue\":[{\"id\":\"q\",\"category\":\"inquiry\",\"name\":\"Q\","          \
+	"\"response_minutes\":5}]"
 
 static void test_enabled_follows_the_configuration(void **state)
 {
-	struct cfg c;
-	struct cfg_channel_stub others[1];
+	struct cfg *c;
 
 	(void)state;
-	memset(&c, 0, sizeof(c));
-	memset(others, 0, sizeof(others));
-	others[0].name = (char *)(uintptr_t) "slack";
-	c.others = others;
-	c.nothers = 1;
-	assert_true(adapter_enabled(&c, "terminal")); /* always there */
-	assert_false(adapter_enabled(&c, "web"));
-	assert_false(adapter_enabled(&c, "telegram"));
-	assert_false(adapter_enabled(&c, "slack"));
-	assert_false(adapter_enabled(&c, "nonsense"));
-	c.web.enabled = 1;
-	c.telegram.enabled = 1;
-	others[0].enabled = 1;
-	assert_true(adapter_enabled(&c, "web"));
-	assert_true(adapter_enabled(&c, "telegram"));
-	assert_true(adapter_enabled(&c, "slack"));
-	assert_false(adapter_enabled(&c, "generic"));
-	c.generic.enabled = 1;
-	assert_true(adapter_enabled(&c, "generic"));
-	assert_false(adapter_enabled(&c, "nonsense"));
+	c = load("{" BASE "}");
+	assert_int_equal(c->nchans, adapter_count());
+	assert_true(cfg_chan_on(c, "terminal")); /* always there */
+	assert_true(cfg_chan_on(c, "web"));      /* on unless switched off */
+	assert_false(cfg_chan_on(c, "telegram"));
+	assert_false(cfg_chan_on(c, "generic"));
+	assert_false(cfg_chan_on(c, "nonsense"));
+	assert_null(cfg_chan(c, "nonsense"));
+	cfg_free(c);
+
+	c = load("{" BASE ",\"channels\":{\"web\":{\"enabled\":false},"
+	         "\"generic\":{\"enabled\":true,\"secret\":\"s\"},"
+	         "\"slack\":{\"enabled\":false}}}");
+	assert_false(cfg_chan_on(c, "web"));
+	assert_true(cfg_chan_on(c, "generic"));
+	assert_false(cfg_chan_on(c, "slack")); /* no adapter in this build: a stub */
+	assert_int_equal(c->nothers, 1);
+	cfg_free(c);
 }
 
 static void test_staff_reached_where_they_read(void **state)
 {
-	struct cfg c;
-	struct cfg_staff with, without;
+	struct adapter_person with = {"wang", "王师傅", "technician", "t0ken"};
+	struct adapter_person without = {"zhao", "赵主管", "supervisor", NULL};
 	const struct adapter *web = adapter_find("web"), *term = adapter_find("terminal");
+	struct cfg *c;
 
 	(void)state;
-	memset(&c, 0, sizeof(c));
-	memset(&with, 0, sizeof(with));
-	memset(&without, 0, sizeof(without));
-	with.token = (char *)(uintptr_t) "t0ken";
+	c = load("{" BASE "}");
 	assert_non_null(term->staff_reachable);
-	assert_true(term->staff_reachable(&c, &without));
-	assert_true(web->staff_reachable(&c, &with));
-	assert_false(web->staff_reachable(&c, &without));
+	assert_true(term->staff_reachable(cfg_chan(c, "terminal"), &without));
+	assert_true(web->staff_reachable(cfg_chan(c, "web"), &with));
+	assert_false(web->staff_reachable(cfg_chan(c, "web"), &without));
 	/* On platforms staff are reached through their identities instead. */
 	assert_null(adapter_find("telegram")->staff_reachable);
 	assert_null(adapter_find("generic")->staff_reachable);
+	cfg_free(c);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_find),
+	        cmocka_unit_test(test_rows_complete),
 	        cmocka_unit_test(test_enabled_follows_the_configuration),
 	        cmocka_unit_test(test_staff_reached_where_they_read),
 	};

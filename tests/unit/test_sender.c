@@ -18,13 +18,13 @@
 
 #include "adapters/generic.h"
 #include "adapters/telegram_out.h"
-#include "bot/ratelimit.h"
+#include "lib/ratelimit.h"
 
 /* ---- rate limiter ---- */
 
 static struct ratelimit *tg_limits(void)
 {
-	struct ratelimit_limits l = {1, 20, 30, 0};
+	struct ratelimit_limits l = {.per_chat_per_sec = 1, .per_group_per_min = 20, .global_per_sec = 30, .slack_ms = 0};
 	struct ratelimit *rl = ratelimit_new(&l);
 
 	assert_non_null(rl);
@@ -95,7 +95,7 @@ static void test_global(void **state)
 static void test_holds(void **state)
 {
 	struct ratelimit *rl = tg_limits();
-	struct ratelimit_limits none = {0, 0, 0, 0};
+	struct ratelimit_limits none = {0};
 	struct ratelimit *free_rl = ratelimit_new(&none);
 
 	(void)state;
@@ -130,7 +130,7 @@ static void test_holds(void **state)
 
 static void test_slack(void **state)
 {
-	struct ratelimit_limits l = {1, 2, 0, 100};
+	struct ratelimit_limits l = {.per_chat_per_sec = 1, .per_group_per_min = 2, .global_per_sec = 0, .slack_ms = 100};
 	struct ratelimit *rl = ratelimit_new(&l);
 
 	(void)state;
@@ -249,16 +249,16 @@ static void test_generic_body(void **state)
 static void test_generic_classify(void **state)
 {
 	(void)state;
-	assert_int_equal(generic_classify(200), GENERIC_OK);
-	assert_int_equal(generic_classify(204), GENERIC_OK);
-	assert_int_equal(generic_classify(0), GENERIC_RETRY);
-	assert_int_equal(generic_classify(500), GENERIC_RETRY);
-	assert_int_equal(generic_classify(503), GENERIC_RETRY);
-	assert_int_equal(generic_classify(408), GENERIC_RETRY);
-	assert_int_equal(generic_classify(429), GENERIC_RATE_LIMITED);
-	assert_int_equal(generic_classify(400), GENERIC_FATAL);
-	assert_int_equal(generic_classify(404), GENERIC_FATAL);
-	assert_int_equal(generic_classify(301), GENERIC_FATAL);
+	assert_int_equal(generic_classify_status(200), GENERIC_OK);
+	assert_int_equal(generic_classify_status(204), GENERIC_OK);
+	assert_int_equal(generic_classify_status(0), GENERIC_RETRY);
+	assert_int_equal(generic_classify_status(500), GENERIC_RETRY);
+	assert_int_equal(generic_classify_status(503), GENERIC_RETRY);
+	assert_int_equal(generic_classify_status(408), GENERIC_RETRY);
+	assert_int_equal(generic_classify_status(429), GENERIC_RATE_LIMITED);
+	assert_int_equal(generic_classify_status(400), GENERIC_FATAL);
+	assert_int_equal(generic_classify_status(404), GENERIC_FATAL);
+	assert_int_equal(generic_classify_status(301), GENERIC_FATAL);
 }
 
 /* ---- Telegram calls from outbox payloads ---- */

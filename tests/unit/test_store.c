@@ -18,7 +18,6 @@
 
 #include <sqlite3.h>
 
-#include "bot/config.h"
 #include "store/store.h"
 
 /* Local (Asia/Shanghai) times. */
@@ -608,10 +607,8 @@ static void test_staff_sync(void **state)
 {
 	struct fx *fx = *state;
 	char *skills_wang[] = {"plumbing", "electric"};
-	struct cfg_staff staff[2];
-	struct cfg c;
+	struct store_staff_row staff[2];
 
-	memset(&c, 0, sizeof(c));
 	memset(staff, 0, sizeof(staff));
 	staff[0].id = "wang";
 	staff[0].name = "王师傅";
@@ -621,9 +618,7 @@ static void test_staff_sync(void **state)
 	staff[1].id = "zhao";
 	staff[1].name = "赵";
 	staff[1].role = "supervisor";
-	c.staff = staff;
-	c.nstaff = 2;
-	assert_int_equal(store_staff_sync(fx->s, &c), 0);
+	assert_int_equal(store_staff_sync(fx->s, staff, 2), 0);
 	assert_int_equal(raw_int(fx, "SELECT count(*) FROM staff WHERE active = 1"), 2);
 	assert_int_equal(raw_int(fx, "SELECT skills = '[\"plumbing\",\"electric\"]' FROM staff"
 	                             " WHERE id = 'wang'"),
@@ -632,8 +627,7 @@ static void test_staff_sync(void **state)
 
 	/* zhao leaves the config: kept, inactive. wang changes role. */
 	staff[0].role = "dispatcher";
-	c.nstaff = 1;
-	assert_int_equal(store_staff_sync(fx->s, &c), 0);
+	assert_int_equal(store_staff_sync(fx->s, staff, 1), 0);
 	assert_int_equal(raw_int(fx, "SELECT active FROM staff WHERE id = 'zhao'"), 0);
 	assert_int_equal(raw_int(fx, "SELECT active FROM staff WHERE id = 'wang'"), 1);
 	assert_int_equal(raw_int(fx, "SELECT role = 'dispatcher' FROM staff WHERE id = 'wang'"), 1);

@@ -645,7 +645,9 @@ static const struct extract_case {
         {"@concierge 报修 厨房漏水", "", "", "厨房漏水"},
         {"@concierge /clean 3-2-501 please clean the stairs", "3-2-501", "",
          "please clean the stairs"},
-        {"[CQ:at,qq=10001] 报修：厨房漏水，3栋2单元501", "3-2-501", "", "厨房漏水"},
+        /* A chat app's mention codes are removed by its adapter, before this. */
+        {"@concierge 报修：厨房漏水，3栋2单元501", "3-2-501", "", "厨房漏水"},
+        {"维修 卫生间漏水 3-2-501", "3-2-501", "", "卫生间漏水"},
         {"厨房漏水", "", "", "厨房漏水"},
         {"", "", "", ""},
         {"   ", "", "", ""},

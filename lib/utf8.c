@@ -5,7 +5,9 @@
  * passes through here can be handed to jansson and SQLite, which want valid
  * UTF-8, once the broken bytes have been replaced.
  */
-#include "dialogs/utf8.h"
+#include "lib/utf8.h"
+
+#include <string.h>
 
 size_t utf8_next(const char *s, size_t n, uint32_t *cp)
 {
@@ -77,4 +79,33 @@ size_t utf8_put(uint32_t cp, char *b)
 	b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
 	b[3] = (char)(0x80 | (cp & 0x3F));
 	return 4;
+}
+
+void utf8_clean(char *dst, size_t dstlen, const char *src, size_t n)
+{
+	size_t i = 0, o = 0, k, end;
+	uint32_t cp;
+
+	if (!dstlen)
+		return;
+	end = strnlen(src, n);
+	while (i < end) {
+		k = utf8_next(src + i, end - i, &cp);
+		if (k == 1 && cp == UTF8_BAD) { /* a stray byte or worse */
+			i++;
+			continue;
+		}
+		if (cp < 0x20 || cp == 0x7f) {
+			if (o + 1 >= dstlen)
+				break;
+			dst[o++] = ' ';
+		} else {
+			if (o + k >= dstlen)
+				break;
+			memcpy(dst + o, src + i, k);
+			o += k;
+		}
+		i += k;
+	}
+	dst[o] = '\0';
 }

@@ -104,4 +104,15 @@ void *cfg_get_objv(struct cfg_ld *ld, json_t *obj, const char *path, const char 
  */
 void cfg_subst_env(struct cfg_ld *ld, json_t *v, const char *path, int lax);
 
+/* 1 when S is an http:// or https:// URL with something after the scheme. */
+int cfg_is_url(const char *s);
+/*
+ * An http(s) URL that paths are appended to (an API base), read like
+ * cfg_get_str and stored without its trailing slashes.
+ */
+void cfg_get_base_url(struct cfg_ld *ld, json_t *o, const char *path, const char *key, int lax,
+                      char **out);
+/* *FIELD = a copy of DEF when it is NULL. */
+void cfg_default(struct cfg_ld *ld, char **field, const char *def);
+
 #endif

@@ -9,7 +9,7 @@
  * json_t handled here is borrowed from the caller's tree, except the
  * replacement values cfg_subst_env() creates and hands to the tree.
  */
-#include "bot/config_read.h"
+#include "lib/config_read.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -474,4 +474,32 @@ void cfg_subst_env(struct cfg_ld *ld, json_t *v, const char *path, int lax)
 				json_array_set_new(v, i, r);
 		}
 	}
+}
+
+int cfg_is_url(const char *s)
+{
+	return (!strncmp(s, "http://", 7) && s[7]) || (!strncmp(s, "https://", 8) && s[8]);
+}
+
+void cfg_get_base_url(struct cfg_ld *ld, json_t *o, const char *path, const char *key, int lax,
+                      char **out)
+{
+	char p[CFG_PATHLEN];
+	size_t len;
+
+	if (cfg_get_str(ld, o, path, key, NULL, lax, out) < 0 || !*out)
+		return;
+	if (!cfg_is_url(*out)) {
+		cfg_path_key(p, path, key);
+		cfg_problem(ld, p, "expected an http:// or https:// URL");
+	}
+	len = strlen(*out);
+	while (len > 0 && (*out)[len - 1] == '/')
+		(*out)[--len] = '\0';
+}
+
+void cfg_default(struct cfg_ld *ld, char **field, const char *def)
+{
+	if (!*field)
+		*field = cfg_strdup(ld, def);
 }

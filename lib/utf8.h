@@ -30,4 +30,11 @@ size_t utf8_prev(const char *s, size_t pos);
 /* Encodes CP (at most U+10FFFF) into B, which has room for 4 bytes; returns the length. */
 size_t utf8_put(uint32_t cp, char *b);
 
+/*
+ * Copies at most N bytes of SRC (stopping at a NUL) into DST as clean text
+ * for a log line or a status: broken bytes are dropped, control characters
+ * become spaces, and it is cut at a code point boundary to fit DSTLEN.
+ */
+void utf8_clean(char *dst, size_t dstlen, const char *src, size_t n);
+
 #endif

@@ -1,7 +1,7 @@
 /*
  * buf.c - growable text buffer with a cap; see buf.h.
  */
-#include "dialogs/buf.h"
+#include "lib/buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>

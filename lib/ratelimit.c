@@ -3,10 +3,12 @@
  *
  * Each window is a ring of the start times of the last N calls, so a limit of
  * N calls per W ms is exact: a call may start when the N-th most recent one
- * is at least W old. Chats are kept in a small chained hash table and dropped
- * by ratelimit_prune() once idle, so memory follows the chats recently used.
+ * is at least W old. A per-second and a per-minute limit over the same calls
+ * share one ring, sized for the larger. Chats are kept in a small chained
+ * hash table and dropped by ratelimit_prune() once idle, so memory follows
+ * the chats recently used.
  */
-#include "bot/ratelimit.h"
+#include "lib/ratelimit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +35,7 @@ struct rl_chat {
 
 struct ratelimit {
 	struct ratelimit_limits lim;
-	struct rl_ring global;
+	struct rl_ring global; /* sized for the larger of the two global limits */
 	int64_t hold_until;
 	struct rl_chat *buckets[RL_BUCKETS];
 	size_t nchats;
@@ -153,14 +155,19 @@ static void chat_free(struct rl_chat *c)
 struct ratelimit *ratelimit_new(const struct ratelimit_limits *l)
 {
 	struct ratelimit *rl = calloc(1, sizeof(*rl));
+	int cap;
 
 	if (!rl)
 		return NULL;
 	rl->lim.per_chat_per_sec = clamp_limit(l->per_chat_per_sec);
 	rl->lim.per_group_per_min = clamp_limit(l->per_group_per_min);
 	rl->lim.global_per_sec = clamp_limit(l->global_per_sec);
+	rl->lim.global_per_min = clamp_limit(l->global_per_min);
 	rl->lim.slack_ms = l->slack_ms > 0 ? l->slack_ms : 0;
-	if (ring_init(&rl->global, rl->lim.global_per_sec) < 0) {
+	cap = rl->lim.global_per_sec;
+	if (rl->lim.global_per_min > cap)
+		cap = rl->lim.global_per_min;
+	if (ring_init(&rl->global, cap) < 0) {
 		free(rl);
 		return NULL;
 	}
@@ -195,6 +202,7 @@ int64_t ratelimit_wait(struct ratelimit *rl, const char *chat, int64_t now)
 	int64_t w = window_wait(&rl->global, rl->lim.global_per_sec, sec, now);
 	struct rl_chat *c;
 
+	w = max64(w, window_wait(&rl->global, rl->lim.global_per_min, min, now));
 	if (rl->hold_until > now)
 		w = max64(w, rl->hold_until - now);
 	if (!chat || !(c = chat_find(rl, chat)))

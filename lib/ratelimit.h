@@ -2,11 +2,12 @@
  * ratelimit.h - pacing of outbound platform calls, as pure code.
  *
  * Sliding-window limits per chat, per group chat and over the whole channel
- * (Telegram's: about 1 message/s per chat, 20/min per group, 30/s overall),
- * holds that stop a chat or the whole channel until a time (after a 429),
- * and the retry backoff with jitter. Nothing here reads a clock: every time
- * is passed in, in milliseconds on any monotonic scale, and must not go
- * backwards between calls. The randomness of the jitter is passed in too.
+ * (Telegram's: about 1 message/s per chat, 20/min per group, 30/s overall; a
+ * WeCom group robot's: 20/min for the robot as a whole), holds that stop a
+ * chat or the whole channel until a time (after a 429), and the retry
+ * backoff with jitter. Nothing here reads a clock: every time is passed in,
+ * in milliseconds on any monotonic scale, and must not go backwards between
+ * calls. The randomness of the jitter is passed in too.
  */
 #ifndef CONCIERGE_RATELIMIT_H
 #define CONCIERGE_RATELIMIT_H
@@ -14,12 +15,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A value <= 0 means no limit of that kind. */
+/*
+ * A value <= 0 means no limit of that kind. Fill it with designated
+ * initialisers: fields are only ever added at the end.
+ */
 struct ratelimit_limits {
 	int per_chat_per_sec;
 	int per_group_per_min; /* a group is a chat whose ID starts with '-' */
 	int global_per_sec;
 	int slack_ms; /* added to every window: the platform counts arrivals, not our starts */
+	int global_per_min; /* over the whole channel, every chat and chatless call counted */
 };
 
 struct ratelimit;
@@ -31,7 +36,7 @@ void ratelimit_free(struct ratelimit *rl);
 /*
  * Milliseconds to wait before a call to CHAT may start at NOW; 0 means it may
  * start now. CHAT NULL is a call that is not a message to a chat (answering a
- * button press): only the global window and the channel hold apply.
+ * button press): only the global windows and the channel hold apply.
  */
 int64_t ratelimit_wait(struct ratelimit *rl, const char *chat, int64_t now);
 

@@ -1,7 +1,7 @@
 /*
  * log.c - levelled one-line logs on stderr; see log.h.
  */
-#include "bot/log.h"
+#include "lib/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

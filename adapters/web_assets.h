@@ -1,6 +1,7 @@
 /*
- * web_assets.h - the files of web/, compiled into the program by
- * scripts/embed.sh so the web chat works with nothing beside the binary.
+ * web_assets.h - the web chat's configuration, and the files of web/,
+ * compiled into the program by scripts/embed.sh so the web chat works with
+ * nothing beside the binary.
  */
 #ifndef CONCIERGE_WEB_ASSETS_H
 #define CONCIERGE_WEB_ASSETS_H
@@ -12,6 +13,11 @@ struct web_asset {
 	const char *type; /* Content-Type */
 	const unsigned char *data;
 	size_t len;
+};
+
+/* channels.web as read by the adapter (web.c). */
+struct web_conf {
+	char *title; /* page title, or NULL: the centre's name */
 };
 
 /* Ends with an entry whose path is NULL. */

@@ -1,0 +1,519 @@
+/*
+ * web.c - the web chat: the resident page at / and its websocket at /ws/chat.
+ *
+ * A visitor is known by a random token in an HttpOnly cookie set with the
+ * page; the store only ever sees a hash of it, so a copied database does not
+ * let anyone speak as a visitor. Staff open the same page with their
+ * personal link (?staff=TOKEN) and act as themselves ("staff:ID").
+ *
+ * Messages for a visitor are not sent by the sender: they wait in the outbox
+ * until a page of theirs is open, and the host hands them to deliver(). The
+ * host keeps the transcript (the page shows it again when reloaded).
+ *
+ * Protocol (JSON text frames):
+ *   page -> {"type":"hello","lang":"zh"|"en","staff":"TOKEN"?}
+ *   us   -> {"type":"welcome","who":{"kind","name"},"title","history":[...]}
+ *   page -> {"type":"say","id","text","data"?}        a line or a pressed button
+ *   us   -> {"type":"ack","id"} once stored, or {"type":"error","id","message"}
+ *   us   -> {"type":"message","text","buttons":[{"label","data"}],"at"}
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "adapters/adapter.h"
+#include "adapters/web_assets.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+
+#define COOKIE     "cc_visitor"
+#define RX_MAX     (16 * 1024)
+#define HISTORY    200
+#define SAY_WINDOW 10 /* seconds */
+#define SAY_MAX    20 /* messages per window and connection */
+
+static const char csp[] = "default-src 'self'; connect-src 'self' ws: wss:; "
+                          "img-src 'self' data:; frame-ancestors 'none'";
+
+/* One open page. */
+struct web_conn {
+	struct web_conn *next;
+	struct chan *ch;
+	struct host_conn *hc;
+	char visitor[64]; /* hashed cookie: "v…", or "anonymous" */
+	char user[96];    /* "v…" or "staff:ID" */
+	char lang[8];     /* the page's language ("zh", "en"), a hint for the bot's */
+	int greeted;
+	int64_t say_window; /* start of the current rate window */
+	int say_count;
+};
+
+struct web_rt {
+	struct web_conn *conns;
+};
+
+/* ---- configuration ---------------------------------------------------------------- */
+
+static void web_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabled, void **conf)
+{
+	static const char *const keys[] = {"enabled", "title", NULL};
+	struct web_conf *w = cfg_calloc(ld, 1, sizeof(*w));
+
+	*conf = w;
+	*enabled = 1; /* the web chat is on unless switched off */
+	if (!o || !w)
+		return;
+	cfg_check_keys(ld, o, path, keys);
+	cfg_get_bool(ld, o, path, "enabled", 1, enabled);
+	cfg_get_str(ld, o, path, "title", NULL, !*enabled, &w->title);
+}
+
+static void web_config_free(void *conf)
+{
+	struct web_conf *w = conf;
+
+	if (w)
+		free(w->title);
+	free(w);
+}
+
+/* The web page knows staff by their personal link. */
+static int web_staff_reachable(const struct chan *ch, const struct adapter_person *p)
+{
+	(void)ch;
+	return p->token != NULL;
+}
+
+static struct web_rt *rt_of(struct chan *ch)
+{
+	if (!ch->rt)
+		ch->rt = calloc(1, sizeof(struct web_rt));
+	return ch->rt;
+}
+
+static int web_start(struct chan *ch)
+{
+	return rt_of(ch) ? 0 : -1;
+}
+
+static void web_stop(struct chan *ch)
+{
+	free(ch->rt); /* connections are gone by now: the server closed them */
+	ch->rt = NULL;
+}
+
+static int web_banner(struct chan *ch, const char *base_url, char *out, size_t len)
+{
+	(void)ch;
+	snprintf(out, len, "web chat at %s/", base_url);
+	return 1;
+}
+
+static void web_health(struct chan *ch, json_t *obj)
+{
+	struct web_rt *rt = ch->rt;
+	const struct web_conn *c;
+	int n = 0;
+
+	for (c = rt ? rt->conns : NULL; c; c = c->next)
+		n++;
+	json_object_set_new(obj, "clients", json_integer(n));
+}
+
+/* ---- identity ------------------------------------------------------------------- */
+
+static int token_ok(const char *t)
+{
+	size_t i;
+
+	for (i = 0; t[i]; i++)
+		if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f')))
+			return 0;
+	return i == 32;
+}
+
+/* The visitor's stored identity: "v" + 24 hex digits of SHA-256(token). */
+static void visitor_id(const char *token, char *out, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	int i;
+
+	EVP_Digest(token, strlen(token), md, &mdlen, EVP_sha256(), NULL);
+	if (len < 26)
+		return;
+	out[0] = 'v';
+	for (i = 0; i < 12; i++)
+		snprintf(out + 1 + 2 * i, 3, "%02x", md[i]);
+}
+
+static int cookie_token(const struct http_req *req, char *out, size_t len)
+{
+	if (req->cookie(req, COOKIE, out, len) < 0)
+		return -1;
+	return token_ok(out) ? 0 : -1;
+}
+
+/* ---- the page ----------------------------------------------------------------------- */
+
+static const struct web_asset *asset_find(const char *path)
+{
+	const struct web_asset *a;
+
+	if (strcmp(path, "/") == 0)
+		path = "/index.html";
+	for (a = web_assets; a->path; a++)
+		if (strcmp(a->path, path) == 0)
+			return a;
+	return NULL;
+}
+
+/* The visitor cookie for a page load: set when the visitor has none. */
+static void page_cookie(const struct http_req *req, struct http_answer *ans)
+{
+	unsigned char raw[16];
+	char token[40];
+	int i;
+
+	if (cookie_token(req, token, sizeof(token)) == 0)
+		return;
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return;
+	for (i = 0; i < 16; i++)
+		snprintf(token + 2 * i, 3, "%02x", raw[i]);
+	snprintf(ans->set_cookie, sizeof(ans->set_cookie),
+	         COOKIE "=%s; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax%s", token,
+	         req->tls ? "; Secure" : "");
+}
+
+static void web_page(struct chan *ch, const struct http_req *req, struct http_answer *ans,
+                     struct inbound **out)
+{
+	const struct web_asset *a = asset_find(req->path);
+
+	(void)ch;
+	(void)out;
+	if (!a || strcmp(req->method, "POST") == 0) {
+		http_answer_error(ans, 404, "not found");
+		return;
+	}
+	if (strcmp(a->path, "/index.html") == 0)
+		page_cookie(req, ans);
+	else
+		snprintf(ans->cache, sizeof(ans->cache), "public, max-age=300");
+	ans->status = 200;
+	ans->ctype = a->type;
+	ans->static_body = a->data;
+	ans->len = a->len;
+	ans->csp = csp;
+}
+
+/* ---- frames ------------------------------------------------------------------------ */
+
+static void send_json(struct web_conn *c, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+
+	if (s)
+		c->ch->host->ws_send(c->hc, s);
+	free(s);
+	json_decref(o);
+}
+
+static void send_error(struct web_conn *c, const char *id, const char *message)
+{
+	json_t *o = json_pack("{s:s,s:s}", "type", "error", "message", message);
+
+	if (id)
+		json_object_set_new(o, "id", json_string(id));
+	send_json(c, o);
+}
+
+/* ---- history and delivery ------------------------------------------------------------- */
+
+static int history_line(const char *from, const char *text, const char *buttons,
+                        const char *line_id, int64_t at, void *ud)
+{
+	json_t *arr = ud, *o, *b;
+
+	o = json_pack("{s:s,s:s,s:I}", "from", from, "text", text, "at", (json_int_t)at);
+	if (buttons && buttons[0] && (b = json_loads(buttons, 0, NULL)) != NULL)
+		json_object_set_new(o, "buttons", b);
+	if (line_id && line_id[0])
+		json_object_set_new(o, "id", json_string(line_id));
+	json_array_append_new(arr, o);
+	return 0;
+}
+
+static int web_open_chats(struct chan *ch, host_chat_fn each, void *ud)
+{
+	struct web_rt *rt = ch->rt;
+	struct web_conn *c, *seen;
+	int rc = 0;
+
+	for (c = rt ? rt->conns : NULL; c && rc == 0; c = c->next) {
+		if (!c->greeted)
+			continue;
+		for (seen = rt->conns; seen != c; seen = seen->next)
+			if (seen->greeted && strcmp(seen->user, c->user) == 0)
+				break;
+		if (seen == c)
+			rc = each(c->user, ud);
+	}
+	return rc;
+}
+
+static void web_deliver(struct chan *ch, const char *chat, const char *payload, int64_t at)
+{
+	struct web_rt *rt = ch->rt;
+	json_t *p = json_loads(payload, 0, NULL), *msg, *buttons;
+	const char *text = json_string_value(json_object_get(p, "text"));
+	struct web_conn *c;
+
+	buttons = json_object_get(p, "buttons"); /* borrowed */
+	for (c = rt ? rt->conns : NULL; c; c = c->next) {
+		if (!c->greeted || strcmp(c->user, chat) != 0)
+			continue;
+		msg = json_pack("{s:s,s:s,s:I}", "type", "message", "text", text ? text : "", "at",
+		                (json_int_t)at);
+		json_object_set_new(msg, "buttons", buttons ? json_incref(buttons) : json_array());
+		send_json(c, msg);
+	}
+	json_decref(p);
+}
+
+static void welcome(struct web_conn *c, const struct adapter_person *staff)
+{
+	struct chan *ch = c->ch;
+	const struct web_conf *w = ch->conf;
+	json_t *o, *history = json_array();
+	const char *title;
+
+	if (ch->host->history(ch, c->user, HISTORY, history_line, history) < 0)
+		log_warn("%s: history unavailable", ch->name);
+	/* The configured page title names the centre; the community's name otherwise. */
+	title = w && w->title && *w->title ? w->title : ch->host->centre_name(ch);
+	o = json_pack("{s:s,s:{s:s,s:s},s:s,s:o}", "type", "welcome", "who", "kind",
+	              staff ? "staff" : "resident", "name", staff ? staff->name : "", "title",
+	              title ? title : "", "history", history);
+	send_json(c, o);
+	c->greeted = 1;
+	/* Notices that waited for this visitor arrive now, after the history. */
+	ch->host->deliver_now(ch);
+}
+
+/* ---- messages from the page ----------------------------------------------------------------- */
+
+static void on_hello(struct web_conn *c, json_t *o)
+{
+	const char *staff = json_string_value(json_object_get(o, "staff"));
+	const char *lang = json_string_value(json_object_get(o, "lang"));
+	struct adapter_person s;
+	int is_staff = 0;
+
+	if (staff && *staff) {
+		if (!c->ch->host->staff_by_token(c->ch, staff, &s)) {
+			send_error(c, NULL, "this staff link is not valid");
+			return;
+		}
+		is_staff = 1;
+		snprintf(c->user, sizeof(c->user), "staff:%s", s.id);
+		log_info("%s: staff %s connected", c->ch->name, s.id);
+	} else if (strcmp(c->visitor, "anonymous") == 0) {
+		/* No cookie: someone who did not load the page. Staff links still work. */
+		send_error(c, NULL, "open the chat page first (no visitor cookie)");
+		return;
+	} else {
+		snprintf(c->user, sizeof(c->user), "%s", c->visitor);
+	}
+	/* The browser's language: the bot answers in it until the visitor says otherwise. */
+	if (lang && (strncmp(lang, "zh", 2) == 0 || strncmp(lang, "en", 2) == 0))
+		snprintf(c->lang, sizeof(c->lang), "%.2s", lang);
+	welcome(c, is_staff ? &s : NULL);
+}
+
+static void on_say(struct web_conn *c, json_t *o)
+{
+	const char *id = json_string_value(json_object_get(o, "id"));
+	const char *text = json_string_value(json_object_get(o, "text"));
+	const char *data = json_string_value(json_object_get(o, "data"));
+	int64_t now = clock_now();
+	struct inbound *in;
+	char key[192];
+
+	if (!c->greeted) {
+		send_error(c, id, "say hello first");
+		return;
+	}
+	/* A person types a few lines a minute; a script typing faster is slowed down. */
+	if (now - c->say_window >= SAY_WINDOW) {
+		c->say_window = now;
+		c->say_count = 0;
+	}
+	if (++c->say_count > SAY_MAX) {
+		send_error(c, id, "too many messages, please wait a moment");
+		return;
+	}
+	if (!id || !*id || strlen(id) > 64 || !text || strlen(text) > 4000 ||
+	    (data && strlen(data) > 256)) {
+		send_error(c, id, "message not understood");
+		return;
+	}
+	in = inbound_new(c->ch->name);
+	if (!in) {
+		send_error(c, id, "out of memory");
+		return;
+	}
+	/* The page repeats a message it got no ack for: the same id is stored once. */
+	snprintf(key, sizeof(key), "%s:%s", c->user, id);
+	in->id = strdup(key);
+	in->chat = strdup(c->user);
+	in->user = strdup(c->user);
+	in->text = strdup(text);
+	in->lang = c->lang[0] ? strdup(c->lang) : NULL;
+	in->callback = data && *data ? strdup(data) : NULL;
+	in->record = strdup(id);
+	if (!in->id || !in->chat || !in->user || !in->text || !in->record) {
+		inbound_free(in);
+		send_error(c, id, "out of memory");
+		return;
+	}
+	c->ch->host->submit(c->ch, in);
+}
+
+/* After a commit: tell each open page of the sender whether its line is stored. */
+static void web_committed(struct chan *ch, const struct inbound *in)
+{
+	struct web_rt *rt = ch->rt;
+	struct web_conn *c;
+
+	if (!in->record)
+		return;
+	for (c = rt ? rt->conns : NULL; c; c = c->next) {
+		if (strcmp(c->user, in->user) != 0)
+			continue;
+		if (in->failed)
+			send_error(c, in->record, "not saved, please try again");
+		else
+			send_json(c, json_pack("{s:s,s:s}", "type", "ack", "id", in->record));
+	}
+}
+
+/* ---- the websocket ------------------------------------------------------------------------ */
+
+/* Same-origin check: a page from elsewhere must not speak for our visitor. */
+static int origin_ok(const struct http_req *req)
+{
+	char origin[512], host[512];
+	const char *o;
+
+	int n = req->header(req, "origin:", origin, sizeof(origin));
+
+	if (n == -1)
+		return 1; /* not a browser */
+	if (n < 0)
+		return 0; /* a header that does not fit is refused, never taken for a missing one */
+	if (req->header(req, "host:", host, sizeof(host)) <= 0)
+		return 0;
+	o = strstr(origin, "://");
+	return o && strcmp(o + 3, host) == 0;
+}
+
+static int web_ws_open(struct chan *ch, struct host_conn *hc, const struct http_req *req,
+                       void **conn)
+{
+	struct web_rt *rt = rt_of(ch);
+	struct web_conn *c;
+	char token[40];
+
+	if (!rt)
+		return -1;
+	if (!origin_ok(req)) {
+		log_warn("%s: websocket from another origin refused", ch->name);
+		return -1;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -1;
+	c->ch = ch;
+	c->hc = hc;
+	if (cookie_token(req, token, sizeof(token)) == 0)
+		visitor_id(token, c->visitor, sizeof(c->visitor));
+	else
+		snprintf(c->visitor, sizeof(c->visitor), "anonymous");
+	c->next = rt->conns;
+	rt->conns = c;
+	*conn = c;
+	return 0;
+}
+
+static void web_ws_message(struct chan *ch, struct host_conn *hc, void *conn, const char *data,
+                           size_t len)
+{
+	struct web_conn *c = conn;
+	json_t *o = json_loadb(data, len, 0, NULL);
+	const char *type = json_string_value(json_object_get(o, "type"));
+
+	(void)ch;
+	(void)hc;
+	if (!type)
+		send_error(c, NULL, "expected a JSON object with a type");
+	else if (strcmp(type, "hello") == 0)
+		on_hello(c, o);
+	else if (strcmp(type, "say") == 0)
+		on_say(c, o);
+	else
+		send_error(c, NULL, "unknown message type");
+	json_decref(o);
+}
+
+static void web_ws_too_big(struct chan *ch, struct host_conn *hc, void *conn)
+{
+	(void)ch;
+	(void)hc;
+	send_error(conn, NULL, "message too large");
+}
+
+static void web_ws_closed(struct chan *ch, struct host_conn *hc, void *conn)
+{
+	struct web_rt *rt = ch->rt;
+	struct web_conn **pp;
+
+	(void)hc;
+	for (pp = rt ? &rt->conns : NULL; pp && *pp; pp = &(*pp)->next)
+		if (*pp == conn) {
+			*pp = ((struct web_conn *)conn)->next;
+			break;
+		}
+	free(conn);
+}
+
+const struct adapter adapter_web = {
+        .name = "web",
+        .title = "web chat",
+        .config = web_config,
+        .config_free = web_config_free,
+        .staff_reachable = web_staff_reachable,
+        .start = web_start,
+        .stop = web_stop,
+        .banner = web_banner,
+        .health = web_health,
+        .routes = {{.path = "/", .methods = ROUTE_GET | ROUTE_POST, .handle = web_page}},
+        .ws =
+                {
+                        .path = "/ws/chat",
+                        .max_message = RX_MAX,
+                        .open = web_ws_open,
+                        .message = web_ws_message,
+                        .too_big = web_ws_too_big,
+                        .closed = web_ws_closed,
+                },
+        .committed = web_committed,
+        .transcript = 1,
+        .open_chats = web_open_chats,
+        .deliver = web_deliver,
+};

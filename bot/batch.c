@@ -1,0 +1,280 @@
+/*
+ * batch.c - group commit: every inbound message that arrived in one turn of
+ * the event loop is stored in ONE transaction (de-duplication, dialog step,
+ * order changes with events, outbox rows), and only after the commit are the
+ * webhooks answered, the websocket messages acknowledged and polled batches
+ * confirmed. If the batch fails, each message is retried in its own
+ * transaction so one bad message cannot hold back the others.
+ *
+ * Also here: delivery of outbox rows to readers that are present (a web page
+ * that is open), and the polled batches the sender thread hands over.
+ */
+#include "bot/server.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "bot/config.h"
+#include "bot/core.h"
+#include "bot/sender.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "store/store.h"
+
+static void batch_due(lws_sorted_usec_list_t *sul);
+
+void server_queue(struct server *srv, struct inbound *in, struct http_pss *p)
+{
+	struct inbound *last = in;
+
+	if (!in)
+		return;
+	while (last->next)
+		last = last->next;
+	if (srv->batch_tail)
+		srv->batch_tail->next = in;
+	else
+		srv->batch = in;
+	srv->batch_tail = last;
+	/* The request is answered once its last message is stored. */
+	if (p) {
+		last->waiter = p;
+		p->waiting = last;
+	}
+	/* Zero delay: everything that arrived in this turn of the loop shares one commit. */
+	for (; in; in = in->next)
+		if (srv->nbatch++ == 0)
+			lws_sul_schedule(srv->ctx, 0, &srv->sul_batch, batch_due, 1);
+}
+
+/* Applies one message inside the open transaction. */
+static int apply(struct server *srv, struct inbound *in, int64_t now)
+{
+	struct msg_in m;
+	char key[96], off[32];
+	int rc = 0;
+
+	/* A repeat of a committed message changes nothing, not even a press answer. */
+	if (in->id) {
+		rc = store_dedup_claim(srv->store, in->channel, in->id, now);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			goto offset;
+		rc = 0;
+	}
+	if (in->moved_from && in->moved_to) {
+		log_info("%s: group %s moved to %s", in->channel, in->moved_from, in->moved_to);
+		rc = store_chat_migrate(srv->store, in->channel, in->moved_from, in->moved_to);
+	}
+	if (rc == 0 && in->side_payload)
+		rc = store_outbox_add(srv->store, in->channel, in->chat ? in->chat : "-",
+		                      in->side_payload, now, NULL);
+	if (rc == 0 && in->record)
+		rc = store_transcript_add(srv->store, in->channel, in->chat, "me",
+		                          in->text ? in->text : "", "", in->record, now);
+	if (rc == 0 && in->text && (in->text[0] || (in->callback && in->callback[0]))) {
+		inbound_view(in, &m);
+		m.id = NULL; /* claimed above */
+		rc = core_handle(srv->core, &m, now);
+	}
+offset:
+	if (rc == 0 && in->poll_offset > 0) {
+		snprintf(key, sizeof(key), "%s.offset", in->channel);
+		snprintf(off, sizeof(off), "%lld", (long long)in->poll_offset);
+		rc = store_kv_set(srv->store, key, off);
+	}
+	return rc;
+}
+
+static void finish(struct server *srv, struct inbound *in)
+{
+	struct http_pss *p = in->waiter;
+	struct chan *ch = cfg_chan(srv->cfg, in->channel);
+
+	if (p) {
+		p->waiting = NULL;
+		if (in->failed) {
+			http_answer_error(&p->ans, 500, "could not store the message; please retry");
+		} else {
+			http_answer_text(&p->ans, p->ans.ack_status ? p->ans.ack_status : 200,
+			                 p->ans.ack_ctype ? p->ans.ack_ctype : "application/json",
+			                 p->ans.ack_body ? p->ans.ack_body : "{\"ok\":true}");
+		}
+		server_respond(p);
+	}
+	if (ch && ch->a->committed)
+		ch->a->committed(ch, in);
+	/* Failed: 0 keeps the old offset, so the platform hands the batch over again. */
+	if (in->poll_offset > 0 && srv->sender)
+		sender_poll_done(srv->sender, in->channel, in->failed ? 0 : in->poll_offset);
+}
+
+void server_run_batch(struct server *srv)
+{
+	struct inbound *list = srv->batch, *in, *next;
+	int64_t now = clock_now();
+	int ok = 1, n = srv->nbatch, poll_lost = 0;
+
+	srv->batch = srv->batch_tail = NULL;
+	srv->nbatch = 0;
+	if (!list)
+		return;
+	if (store_begin(srv->store) < 0) {
+		ok = 0;
+	} else {
+		for (in = list; in && ok; in = in->next)
+			if (apply(srv, in, now) < 0)
+				ok = 0;
+		if (ok && store_commit(srv->store) < 0)
+			ok = 0;
+		if (!ok)
+			store_rollback(srv->store);
+	}
+	if (!ok) {
+		/* Find the culprit: each message alone, so the others still land. */
+		log_warn("store: batch of %d failed (%s); retrying one by one", n,
+		         store_errmsg(srv->store));
+		for (in = list; in; in = in->next) {
+			/*
+			 * A polled message that failed must come again: its batch is
+			 * not confirmed, so the platform redelivers it (and the others,
+			 * which the de-duplication drops).
+			 */
+			if (in->poll_offset > 0 && poll_lost) {
+				in->failed = 1;
+				poll_lost = 0;
+				continue;
+			}
+			if (store_begin(srv->store) < 0 || apply(srv, in, now) < 0 ||
+			    store_commit(srv->store) < 0) {
+				if (in->polled)
+					poll_lost = 1;
+				log_error("store: message on %s not stored: %s", in->channel,
+				          store_errmsg(srv->store));
+				store_rollback(srv->store);
+				in->failed = 1;
+			}
+		}
+	}
+	srv->batches++;
+	for (in = list; in; in = next) {
+		next = in->next;
+		if (!in->failed)
+			srv->handled++;
+		finish(srv, in);
+		inbound_free(in);
+	}
+	server_deliver(srv, NULL);
+	if (srv->sender)
+		sender_kick(srv->sender);
+}
+
+static void batch_due(lws_sorted_usec_list_t *sul)
+{
+	server_run_batch((struct server *)(void *)((char *)sul - offsetof(struct server, sul_batch)));
+}
+
+/* ---- delivery to readers that are present ------------------------------------------------ */
+
+struct deliver_ctx {
+	struct server *srv;
+	struct chan *ch;
+	const char *chat;
+	int64_t now;
+	int failed;
+};
+
+static int deliver_row(const struct store_outbox *m, void *ud)
+{
+	struct deliver_ctx *d = ud;
+	json_t *payload = json_loads(m->payload, 0, NULL), *buttons;
+	const char *text = json_string_value(json_object_get(payload, "text"));
+	char *bjs = NULL;
+
+	buttons = json_object_get(payload, "buttons"); /* borrowed */
+	if (json_array_size(buttons))
+		bjs = json_dumps(buttons, JSON_COMPACT);
+	if ((d->ch->a->transcript &&
+	     store_transcript_add(d->srv->store, d->ch->name, m->chat, "bot", text ? text : "",
+	                          bjs ? bjs : "", "", d->now) < 0) ||
+	    store_outbox_sent(d->srv->store, m->id, d->now) < 0)
+		d->failed = 1;
+	else
+		d->ch->a->deliver(d->ch, m->chat, m->payload, d->now);
+	free(bjs);
+	json_decref(payload);
+	return d->failed;
+}
+
+static int deliver_chat(const char *chat, void *ud)
+{
+	struct deliver_ctx *d = ud;
+
+	if (store_outbox_for_chat(d->srv->store, d->ch->name, chat, deliver_row, d) < 0)
+		d->failed = 1;
+	return d->failed;
+}
+
+void server_deliver(struct server *srv, struct chan *only)
+{
+	struct deliver_ctx d;
+	size_t i;
+
+	for (i = 0; i < srv->cfg->nchans; i++) {
+		struct chan *ch = &srv->cfg->chans[i];
+
+		if ((only && ch != only) || !ch->enabled || !ch->a->deliver || !ch->a->open_chats)
+			continue;
+		memset(&d, 0, sizeof(d));
+		d.srv = srv;
+		d.ch = ch;
+		d.now = clock_now();
+		if (store_begin(srv->store) < 0)
+			return;
+		ch->a->open_chats(ch, deliver_chat, &d);
+		if (d.failed || store_commit(srv->store) < 0) {
+			log_warn("%s: delivery failed: %s", ch->name, store_errmsg(srv->store));
+			store_rollback(srv->store);
+		}
+	}
+}
+
+/* ---- the sender's polled batches ------------------------------------------------------------ */
+
+void server_take_polled(struct server *srv)
+{
+	struct polled *list, *b, *next;
+	struct inbound *msgs, *in, *confirm;
+	int64_t offset;
+
+	pthread_mutex_lock(&srv->lock);
+	list = srv->polled;
+	srv->polled = NULL;
+	pthread_mutex_unlock(&srv->lock);
+	for (b = list; b; b = next) {
+		next = b->next;
+		msgs = NULL;
+		offset = 0;
+		if (b->ch->a->poll_parse(b->ch, b->batch, &msgs, &offset) < 0)
+			log_warn("%s: a polled batch could not be read", b->ch->name);
+		for (in = msgs; in; in = in->next)
+			in->polled = 1;
+		server_queue(srv, msgs, NULL);
+		/* Confirms the batch once everything before it is committed. */
+		confirm = offset > 0 ? inbound_new(b->ch->name) : NULL;
+		if (confirm) {
+			confirm->poll_offset = offset;
+			confirm->polled = 1;
+			server_queue(srv, confirm, NULL);
+		} else if (srv->sender) {
+			sender_poll_done(srv->sender, b->ch->name, 0); /* nothing to confirm: poll again */
+		}
+		free(b->batch);
+		free(b);
+	}
+}

@@ -1,0 +1,283 @@
+/*
+ * host.c - the host table the adapters call (adapters/adapter.h): the one
+ * way a channel reaches the store, the core, the staff list and the server.
+ * The same table serves `concierge serve` and a channel's own command (the
+ * terminal's `concierge chat`); the server's functions are only there when
+ * a server runs.
+ */
+#include "bot/server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+
+#include "bot/config.h"
+#include "bot/core.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "store/store.h"
+
+#define CALL_RESP_MAX (1u << 20)
+
+static struct host_ctx *ctx_of(struct chan *ch)
+{
+	return ch->host_ud;
+}
+
+static void h_submit(struct chan *ch, struct inbound *list)
+{
+	struct host_ctx *x = ctx_of(ch);
+
+	if (x->srv)
+		server_queue(x->srv, list, NULL);
+	else
+		inbound_free_list(list);
+}
+
+static void h_ws_send(struct host_conn *hc, const char *text)
+{
+	server_ws_send((struct http_pss *)(void *)hc, text);
+}
+
+static void h_ws_close(struct host_conn *hc)
+{
+	struct http_pss *p = (struct http_pss *)(void *)hc;
+
+	lws_set_timeout(p->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+}
+
+static void h_deliver_now(struct chan *ch)
+{
+	struct host_ctx *x = ctx_of(ch);
+
+	if (x->srv)
+		server_deliver(x->srv, ch);
+}
+
+struct history_ctx {
+	host_line_fn each;
+	void *ud;
+};
+
+static int history_line(const struct store_line *l, void *ud)
+{
+	struct history_ctx *h = ud;
+
+	return h->each(l->sender, l->text, l->buttons, l->client_id, l->at, h->ud);
+}
+
+static int h_history(struct chan *ch, const char *chat, int max, host_line_fn each, void *ud)
+{
+	struct history_ctx h = {each, ud};
+
+	return store_transcript_list(ctx_of(ch)->store, ch->name, chat, max, history_line, &h);
+}
+
+static int h_staff_by_token(struct chan *ch, const char *token, struct adapter_person *out)
+{
+	const struct cfg *c = ctx_of(ch)->cfg;
+	const struct cfg_staff *found = NULL;
+	size_t i, n = strlen(token);
+
+	/* Compare against every token, each in constant time. */
+	for (i = 0; i < c->nstaff; i++) {
+		const char *t = c->staff[i].token;
+
+		if (t && strlen(t) == n && n > 0 && CRYPTO_memcmp(t, token, n) == 0)
+			found = &c->staff[i];
+	}
+	if (found)
+		cfg_person(found, out);
+	return found != NULL;
+}
+
+static int h_staff_by_id(struct chan *ch, const char *id, struct adapter_person *out)
+{
+	const struct cfg_staff *s = cfg_staff_find(ctx_of(ch)->cfg, id);
+
+	if (s)
+		cfg_person(s, out);
+	return s != NULL;
+}
+
+static const char *h_centre_name(struct chan *ch)
+{
+	const struct cfg *c = ctx_of(ch)->cfg;
+
+	return c->ncommunities && c->communities[0].name ? c->communities[0].name : "";
+}
+
+static const char *h_config_path(struct chan *ch)
+{
+	return ctx_of(ch)->cfg->path;
+}
+
+struct collected {
+	char *data;
+	size_t len;
+	int overflow;
+};
+
+static size_t collect(char *ptr, size_t size, size_t n, void *ud)
+{
+	struct collected *c = ud;
+	size_t add = size * n;
+	char *grown;
+
+	if (c->len + add + 1 > CALL_RESP_MAX) {
+		c->overflow = 1;
+		return 0;
+	}
+	grown = realloc(c->data, c->len + add + 1);
+	if (!grown)
+		return 0;
+	c->data = grown;
+	memcpy(c->data + c->len, ptr, add);
+	c->len += add;
+	c->data[c->len] = '\0';
+	return add;
+}
+
+static int h_call_now(struct chan *ch, const struct adapter_call *call, long *status, char **body,
+                      size_t *len)
+{
+	struct collected got = {NULL, 0, 0};
+	struct curl_slist *hdrs = NULL, *l;
+	CURLcode rc;
+	CURL *h;
+	int i;
+
+	(void)ch;
+	*status = 0;
+	*body = NULL;
+	*len = 0;
+	h = curl_easy_init();
+	if (!h)
+		return -1;
+	for (i = 0; i < call->nheaders; i++)
+		if ((l = curl_slist_append(hdrs, call->headers[i])) != NULL)
+			hdrs = l;
+	curl_easy_setopt(h, CURLOPT_URL, call->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, call->timeout_s > 0 ? call->timeout_s : 10L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &got);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "concierge");
+	if (hdrs)
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	if (!call->get && call->body) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, call->body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(call->body));
+	}
+	rc = curl_easy_perform(h);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
+	if (rc != CURLE_OK) {
+		free(got.data);
+		return -1;
+	}
+	*body = got.data;
+	*len = got.len;
+	return 0;
+}
+
+static void store_trouble(struct host_ctx *x)
+{
+	fprintf(stderr, "concierge: %s: %s\n", x->db_path, store_errmsg(x->store));
+}
+
+static int h_handle(struct chan *ch, const struct msg_in *in, char *err, size_t errlen)
+{
+	struct host_ctx *x = ctx_of(ch);
+
+	if (store_begin(x->store) < 0)
+		goto fail;
+	if (core_handle(x->core, in, clock_now()) < 0) {
+		store_rollback(x->store);
+		goto fail;
+	}
+	if (store_commit(x->store) < 0)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "%s: %s", x->db_path, store_errmsg(x->store));
+	return -1;
+}
+
+struct waiting {
+	struct host_ctx *x;
+	host_payload_fn each;
+	void *ud;
+	int failed;
+};
+
+static int take_one(const struct store_outbox *m, void *ud)
+{
+	struct waiting *w = ud;
+
+	w->each(m->payload, w->ud);
+	if (store_outbox_sent(w->x->store, m->id, clock_now()) < 0)
+		w->failed = 1;
+	return w->failed;
+}
+
+static int h_take_waiting(struct chan *ch, const char *chat, host_payload_fn each, void *ud)
+{
+	struct waiting w = {ctx_of(ch), each, ud, 0};
+
+	if (store_begin(w.x->store) < 0) {
+		store_trouble(w.x);
+		return -1;
+	}
+	if (store_outbox_for_chat(w.x->store, ch->name, chat, take_one, &w) < 0 || w.failed) {
+		store_trouble(w.x);
+		store_rollback(w.x->store);
+		return -1;
+	}
+	if (store_commit(w.x->store) < 0) {
+		store_trouble(w.x);
+		return -1;
+	}
+	return 0;
+}
+
+static int h_tick(struct chan *ch)
+{
+	struct host_ctx *x = ctx_of(ch);
+
+	if (core_tick(x->core, clock_now()) < 0) {
+		store_trouble(x);
+		return -1;
+	}
+	return 0;
+}
+
+void host_init(struct host *host, struct host_ctx *ctx, const struct cfg *cfg)
+{
+	size_t i;
+
+	memset(host, 0, sizeof(*host));
+	host->submit = h_submit;
+	host->ws_send = h_ws_send;
+	host->ws_close = h_ws_close;
+	host->deliver_now = h_deliver_now;
+	host->history = h_history;
+	host->staff_by_token = h_staff_by_token;
+	host->staff_by_id = h_staff_by_id;
+	host->centre_name = h_centre_name;
+	host->call_now = h_call_now;
+	host->handle = h_handle;
+	host->take_waiting = h_take_waiting;
+	host->tick = h_tick;
+	host->config_path = h_config_path;
+	for (i = 0; i < cfg->nchans; i++) {
+		cfg->chans[i].host = host;
+		cfg->chans[i].host_ud = ctx;
+	}
+}

@@ -1,0 +1,499 @@
+/*
+ * http.c - HTTP requests and websockets on the libwebsockets context: the
+ * routes of the adapters, /healthz, and the writer of every answer.
+ *
+ * A request is matched against every channel's routes (an exact path first,
+ * then the longest prefix), whether the channel is on or not, so that a
+ * wrong method is a 405 and a switched-off channel's route a 404. The
+ * adapter's check() sees the headers before any body is read; its handle()
+ * sees the whole body. Messages it hands back join the next group commit and
+ * the request is answered once they are stored (batch.c).
+ */
+#include "bot/server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/config.h"
+#include "lib/log.h"
+
+#define BODY_MAX (256 * 1024)
+
+/* ---- the request as adapters see it ------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	enum lws_token_indexes tok;
+} known[] = {
+        {"origin:", WSI_TOKEN_ORIGIN},
+        {"host:", WSI_TOKEN_HOST},
+        {"content-type:", WSI_TOKEN_HTTP_CONTENT_TYPE},
+        {"content-length:", WSI_TOKEN_HTTP_CONTENT_LENGTH},
+        {"user-agent:", WSI_TOKEN_HTTP_USER_AGENT},
+        {"authorization:", WSI_TOKEN_HTTP_AUTHORIZATION},
+};
+
+static int req_header(const struct http_req *r, const char *name, char *out, size_t len)
+{
+	struct lws *wsi = r->impl;
+	int n = -1, total;
+	size_t i;
+
+	if (out && len)
+		out[0] = '\0';
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (strcmp(known[i].name, name) != 0)
+			continue;
+		total = lws_hdr_total_length(wsi, known[i].tok);
+		if (total <= 0)
+			return -1;
+		if (!out || (size_t)total + 1 > len)
+			return -2;
+		n = lws_hdr_copy(wsi, out, (int)len, known[i].tok);
+		return n < 0 ? -2 : n;
+	}
+	total = lws_hdr_custom_length(wsi, name, (int)strlen(name));
+	if (total < 0)
+		return -1;
+	if (!out || (size_t)total + 1 > len)
+		return -2;
+	n = lws_hdr_custom_copy(wsi, out, (int)len, name, (int)strlen(name));
+	if (n < 0) {
+		out[0] = '\0';
+		return -2;
+	}
+	return n;
+}
+
+static int req_query(const struct http_req *r, const char *name, char *out, size_t len)
+{
+	char key[64];
+	const char *v;
+
+	snprintf(key, sizeof(key), "%s=", name);
+	v = lws_get_urlarg_by_name(r->impl, key, out, (int)len);
+	if (!v) {
+		if (len)
+			out[0] = '\0';
+		return -1;
+	}
+	memmove(out, v, strlen(v) + 1);
+	return (int)strlen(out);
+}
+
+static int req_cookie(const struct http_req *r, const char *name, char *out, size_t len)
+{
+	size_t max = len;
+
+	if (!len || lws_http_cookie_get(r->impl, name, out, &max) != 0) {
+		if (len)
+			out[0] = '\0';
+		return -1;
+	}
+	out[max < len ? max : len - 1] = '\0';
+	return (int)strlen(out);
+}
+
+static int is_post(struct lws *wsi)
+{
+	char m[16] = "";
+
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0)
+		return 1;
+#if defined(LWS_ROLE_H2)
+	if (lws_hdr_copy(wsi, m, sizeof(m), WSI_TOKEN_HTTP_COLON_METHOD) > 0)
+		return strcmp(m, "POST") == 0;
+#endif
+	return 0;
+}
+
+static void req_init(struct http_req *r, struct server *srv, struct lws *wsi, const char *path,
+                     const struct buf *body)
+{
+	memset(r, 0, sizeof(*r));
+	r->method = is_post(wsi) ? "POST"
+	            : lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0 ? "HEAD"
+	                                                                : "GET";
+	r->path = path;
+	r->body = body && body->len ? buf_str(body) : "";
+	r->len = body ? body->len : 0;
+	r->header = req_header;
+	r->query = req_query;
+	r->cookie = req_cookie;
+	r->tls = srv->tls;
+	r->impl = wsi;
+}
+
+/* ---- answers ---------------------------------------------------------------------- */
+
+void server_respond(struct http_pss *p)
+{
+	p->resp_sent = 0;
+	p->responding = 1;
+	lws_callback_on_writable(p->wsi);
+}
+
+static void respond_error(struct http_pss *p, int status, const char *message)
+{
+	http_answer_error(&p->ans, status, message);
+	server_respond(p);
+}
+
+/* The answer is written: close once it is flushed, or wait for the next request. */
+static int finish_response(struct lws *wsi, struct http_pss *p, int close_after)
+{
+	if (!close_after)
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	p->closing = 1;
+	lws_callback_on_writable(wsi); /* called back once lws has sent what it buffered */
+	return 0;
+}
+
+static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **ptr,
+                      unsigned char *end)
+{
+	return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+	                                   (const unsigned char *)value, (int)strlen(value), ptr,
+	                                   end);
+}
+
+static int write_headers(struct lws *wsi, struct http_pss *p, int close_after)
+{
+	unsigned char hb[LWS_PRE + 2048], *start = hb + LWS_PRE, *ptr = start,
+	                                  *end = hb + sizeof(hb) - 1;
+	const struct http_answer *a = &p->ans;
+
+	if (lws_add_http_common_headers(wsi, (unsigned int)a->status,
+	                                a->ctype ? a->ctype : "text/plain", (lws_filepos_t)a->len,
+	                                &ptr, end))
+		return -1;
+	if (add_header(wsi, "x-content-type-options:", "nosniff", &ptr, end))
+		return -1;
+	if (a->csp && add_header(wsi, "content-security-policy:", a->csp, &ptr, end))
+		return -1;
+	if (a->set_cookie[0] && add_header(wsi, "set-cookie:", a->set_cookie, &ptr, end))
+		return -1;
+	if (add_header(wsi, "cache-control:", a->cache[0] ? a->cache : "no-store", &ptr, end))
+		return -1;
+	/* 411: an unread chunked body follows; it must not be taken for a request. */
+	if (close_after && add_header(wsi, "connection:", "close", &ptr, end))
+		return -1;
+	return lws_finalize_write_http_header(wsi, start, &ptr, end) ? -1 : 0;
+}
+
+static int write_response(struct lws *wsi, struct http_pss *p)
+{
+	unsigned char chunk[LWS_PRE + 16384];
+	const struct http_answer *a = &p->ans;
+	const unsigned char *data = a->static_body ? a->static_body : (unsigned char *)a->body;
+	/*
+	 * HTTP/1 connections close after each answer: libwebsockets 4.1 spins on a
+	 * pipelined request with a body behind an answered one. (An HTTP/2 stream
+	 * has its own network connection, which stays.)
+	 */
+	int close_after = a->status == 411 || lws_get_network_wsi(wsi) == wsi;
+	size_t n;
+	int final;
+
+	if (p->closing)
+		return -1; /* the answer is flushed: hang up */
+	if (!p->headers_sent) {
+		if (write_headers(wsi, p, close_after) < 0)
+			return -1;
+		p->headers_sent = 1;
+		/* HEAD: the length of the body, but never the body (keep-alive clients would
+		 * read it as the next answer). */
+		if (!a->len || lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0)
+			return finish_response(wsi, p, close_after);
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	n = a->len - p->resp_sent;
+	if (n > sizeof(chunk) - LWS_PRE)
+		n = sizeof(chunk) - LWS_PRE;
+	final = p->resp_sent + n == a->len;
+	memcpy(chunk + LWS_PRE, data + p->resp_sent, n);
+	if (lws_write(wsi, chunk + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+	    (int)n)
+		return -1;
+	p->resp_sent += n;
+	if (final)
+		return finish_response(wsi, p, close_after);
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/* ---- routes --------------------------------------------------------------------------- */
+
+/* The route for PATH over every channel: an exact one, else the longest prefix. */
+static const struct adapter_route *route_find(const struct cfg *cfg, const char *path,
+                                              struct chan **ch)
+{
+	const struct adapter_route *best = NULL, *r;
+	size_t i, best_len = 0, n;
+	int j;
+
+	for (i = 0; i < cfg->nchans; i++) {
+		for (j = 0; j < ADAPTER_MAX_ROUTES && cfg->chans[i].a->routes[j].path; j++) {
+			r = &cfg->chans[i].a->routes[j];
+			n = strlen(r->path);
+			if (strcmp(r->path, path) == 0) {
+				*ch = &cfg->chans[i];
+				return r;
+			}
+			if (n && r->path[n - 1] == '/' && strncmp(r->path, path, n) == 0 &&
+			    n > best_len) {
+				best = r;
+				best_len = n;
+				*ch = &cfg->chans[i];
+			}
+		}
+	}
+	return best;
+}
+
+static void complete(struct server *srv, struct http_pss *p, const char *path)
+{
+	struct http_req req;
+	struct inbound *out = NULL;
+
+	req_init(&req, srv, p->wsi, path, &p->body);
+	p->route->handle(p->ch, &req, &p->ans, &out);
+	if (out) {
+		server_queue(srv, out, p);
+		return;
+	}
+	if (!p->ans.status)
+		http_answer_text(&p->ans, 200, "application/json", "{\"ok\":true}");
+	server_respond(p);
+}
+
+static int has_body(struct lws *wsi)
+{
+	char v[32];
+
+	return lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
+	       strtol(v, NULL, 10) > 0;
+}
+
+static int on_http(struct server *srv, struct lws *wsi, struct http_pss *p, const char *path)
+{
+	struct http_req req;
+	int post;
+
+	memset(p, 0, sizeof(*p));
+	p->wsi = wsi;
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	if (srv->stopping) {
+		respond_error(p, 503, "shutting down");
+		return 0;
+	}
+	post = is_post(wsi);
+	if (strcmp(path, "/healthz") == 0 && !post) {
+		p->health = 1;
+		server_health(srv, &p->ans);
+		server_respond(p);
+		return 0;
+	}
+	p->route = route_find(srv->cfg, path, &p->ch);
+	if (!p->route) {
+		respond_error(p, 404, "not found");
+		return 0;
+	}
+	if (!(p->route->methods & (post ? ROUTE_POST : ROUTE_GET))) {
+		respond_error(p, 405, post ? "method not allowed" : "use POST");
+		return 0;
+	}
+	if (!p->ch->enabled) {
+		respond_error(p, 404, "not found");
+		return 0;
+	}
+	if (post && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0 &&
+	    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
+		/* libwebsockets does not decode a chunked request body: say so, not wait. */
+		respond_error(p, 411, "send the body with a Content-Length");
+		return 0;
+	}
+	if (p->route->check) {
+		req_init(&req, srv, wsi, path, NULL);
+		if (p->route->check(p->ch, &req, &p->ans) < 0) {
+			server_respond(p); /* refused before a byte of the body is read */
+			return 0;
+		}
+	}
+	if (!post || !has_body(wsi))
+		complete(srv, p, path);
+	return 0;
+}
+
+static void forget(struct http_pss *p)
+{
+	if (p->waiting)
+		p->waiting->waiter = NULL; /* the batch still commits; nobody to answer */
+	p->waiting = NULL;
+	http_answer_release(&p->ans);
+	buf_release(&p->body);
+}
+
+/* ---- websockets ------------------------------------------------------------------------ */
+
+void server_ws_send(struct http_pss *p, const char *text)
+{
+	size_t n = strlen(text);
+	struct ws_frame *f = malloc(sizeof(*f) + LWS_PRE + n);
+
+	if (!f)
+		return;
+	f->next = NULL;
+	f->len = n;
+	/* A frame, not a string: no terminator. */
+	memcpy(f->data + LWS_PRE, text, n); // NOLINT(bugprone-not-null-terminated-result)
+	if (p->tx_tail)
+		p->tx_tail->next = f;
+	else
+		p->tx_head = f;
+	p->tx_tail = f;
+	lws_callback_on_writable(p->wsi);
+}
+
+/* The channel serving websocket endpoint PATH, switched on, or NULL. */
+static struct chan *ws_find(const struct cfg *cfg, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nchans; i++)
+		if (cfg->chans[i].a->ws.path && strcmp(cfg->chans[i].a->ws.path, path) == 0)
+			return cfg->chans[i].enabled ? &cfg->chans[i] : NULL;
+	return NULL;
+}
+
+static int ws_event(struct server *srv, struct lws *wsi, enum lws_callback_reasons reason,
+                    struct http_pss *p, void *in, size_t len)
+{
+	const struct adapter_ws *ws;
+	struct http_req req;
+	struct ws_frame *f;
+	char uri[128];
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		memset(p, 0, sizeof(*p));
+		if (srv->stopping || lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
+			return -1;
+		p->ch = ws_find(srv->cfg, uri);
+		if (!p->ch)
+			return -1;
+		p->wsi = wsi;
+		p->is_ws = 1;
+		req_init(&req, srv, wsi, uri, NULL);
+		return p->ch->a->ws.open(p->ch, (struct host_conn *)p, &req, &p->conn) < 0 ? -1 : 0;
+	case LWS_CALLBACK_ESTABLISHED:
+		p->wsi = wsi;
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		ws = &p->ch->a->ws;
+		if (!p->rx_skip && p->rx.len + len > ws->max_message) {
+			/* One answer for the whole message, however many pieces it comes in. */
+			if (ws->too_big)
+				ws->too_big(p->ch, (struct host_conn *)p, p->conn);
+			buf_reset(&p->rx);
+			p->rx_skip = 1;
+		}
+		if (!p->rx_skip)
+			buf_addn(&p->rx, in, len);
+		if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+			return 0;
+		if (!p->rx_skip)
+			ws->message(p->ch, (struct host_conn *)p, p->conn, buf_str(&p->rx), p->rx.len);
+		p->rx_skip = 0;
+		buf_reset(&p->rx);
+		return 0;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		f = p->tx_head;
+		if (!f)
+			return 0;
+		if (lws_write(wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT) < (int)f->len)
+			return -1;
+		p->tx_head = f->next;
+		if (!p->tx_head)
+			p->tx_tail = NULL;
+		free(f);
+		if (p->tx_head)
+			lws_callback_on_writable(wsi);
+		return 0;
+	case LWS_CALLBACK_CLOSED:
+		if (p->ch && p->ch->a->ws.closed)
+			p->ch->a->ws.closed(p->ch, (struct host_conn *)p, p->conn);
+		p->conn = NULL;
+		while (p->tx_head) {
+			f = p->tx_head->next;
+			free(p->tx_head);
+			p->tx_head = f;
+		}
+		buf_release(&p->rx);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* ---- the callback ------------------------------------------------------------------------ */
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+	struct server *srv = lws_context_user(lws_get_context(wsi));
+	struct http_pss *p = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP:
+		return on_http(srv, wsi, p, (const char *)in);
+	case LWS_CALLBACK_HTTP_BODY:
+		/* Answered already, or refused (a wrong secret): drain, keep nothing. */
+		if (p->responding || p->body_too_big)
+			return 0;
+		if (p->body.len + len > BODY_MAX) {
+			p->body_too_big = 1;
+			return 0;
+		}
+		buf_addn(&p->body, in, len);
+		return 0;
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (p->responding || !p->route)
+			return 0; /* already answered (404, 405, a refusal): the body was only drained */
+		if (p->body_too_big) {
+			respond_error(p, 413, "body too large");
+			return 0;
+		}
+		complete(srv, p, p->path);
+		return 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (!p || !p->responding)
+			return 0;
+		return write_response(wsi, p);
+	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		if (p && !p->is_ws)
+			forget(p);
+		return 0;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		if (srv)
+			server_take_polled(srv);
+		return 0;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+	case LWS_CALLBACK_ESTABLISHED:
+	case LWS_CALLBACK_RECEIVE:
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+	case LWS_CALLBACK_CLOSED:
+		return ws_event(srv, wsi, reason, p, in, len);
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+const struct lws_protocols server_protocols[] = {
+        {"http", callback, sizeof(struct http_pss), 4096, 0, NULL, 0},
+        {NULL, NULL, 0, 0, 0, NULL, 0},
+};

@@ -1,0 +1,256 @@
+/*
+ * notify.c - who hears what: every reply and notice becomes outbox rows.
+ *
+ * A message to a person goes where that person reads: a resident's order
+ * chat, a staff member's personal queue on the channels that have one and
+ * their private chat on the platforms that can open one, or a mention in the
+ * staff chat of a channel that cannot. Dispatch pings go to the community's
+ * staff chats and to each channel's own staff group.
+ */
+#include "bot/core_internal.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+
+/* The outbox payload of a message; see lib/msg.h. MENTION (or NULL) is a user to mention. */
+static char *payload_json(const char *text, const struct msg_button *b, int nb,
+                          const char *mention)
+{
+	json_t *o = json_object(), *arr;
+	char *s;
+	int i;
+
+	json_object_set_new(o, "text", json_string(text));
+	if (nb > 0) {
+		arr = json_array();
+		for (i = 0; i < nb; i++) {
+			json_t *btn = json_object();
+
+			json_object_set_new(btn, "label", json_string(b[i].label));
+			json_object_set_new(btn, "data", json_string(b[i].data));
+			json_array_append_new(arr, btn);
+		}
+		json_object_set_new(o, "buttons", arr);
+	}
+	if (mention)
+		json_object_set_new(o, "mention", json_pack("[s]", mention));
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+/*
+ * A technician is pinged about work that needs a skill only if they have it;
+ * dispatchers and supervisors see every order.
+ */
+static int concerns(const struct cfg_staff *s, const char *skill)
+{
+	return !skill || !*skill || strcmp(s->role, "technician") != 0 ||
+	       cfg_staff_has_skill(s, skill);
+}
+
+/*
+ * Queues one message for CHANNEL/CHAT. A chat named "staff" on a channel
+ * whose people read their own queue stands for every staff member there
+ * whom SKILL concerns (NULL: all), and is queued once per person.
+ */
+static int send_for(struct core *c, const char *channel, const char *chat, const char *skill,
+                    const char *text, const struct msg_button *buttons, int nbuttons,
+                    const char *mention, int64_t now)
+{
+	char *payload = payload_json(text, buttons, nbuttons, mention);
+	const struct chan *ch = cfg_chan(c->cfg, channel);
+	struct adapter_person p;
+	char who[96];
+	size_t i;
+	int rc = 0;
+
+	if (!payload)
+		return -1;
+	if (strcmp(chat, "staff") == 0 && ch && ch->a->staff_reachable) {
+		for (i = 0; i < c->cfg->nstaff && rc == 0; i++) {
+			cfg_person(&c->cfg->staff[i], &p);
+			if (!ch->a->staff_reachable(ch, &p) || !concerns(&c->cfg->staff[i], skill))
+				continue;
+			snprintf(who, sizeof(who), "staff:%s", c->cfg->staff[i].id);
+			rc = store_outbox_add(c->store, channel, who, payload, now, NULL);
+		}
+	} else {
+		rc = store_outbox_add(c->store, channel, chat, payload, now, NULL);
+	}
+	free(payload);
+	return rc;
+}
+
+int core_send(struct core *c, const char *channel, const char *chat, const char *text,
+              const struct msg_button *buttons, int nbuttons, int64_t now)
+{
+	return send_for(c, channel, chat, NULL, text, buttons, nbuttons, NULL, now);
+}
+
+int core_reply(struct core_req *r, const char *text, const struct msg_button *b, int nb)
+{
+	return core_send(r->c, r->reply_channel, r->reply_chat, text, b, nb, r->now);
+}
+
+int core_reply_msg(struct core_req *r, enum dlg_msg id, const char *const *args, int nargs)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b);
+	buf_tpl(&b, dlg_msg(r->lang, id), args, nargs);
+	rc = b.failed ? -1 : core_reply(r, buf_str(&b), NULL, 0);
+	buf_release(&b);
+	return rc;
+}
+
+int core_notify_resident(struct core *c, const struct store_order *o, const char *text,
+                         const struct msg_button *b, int nb, int64_t now)
+{
+	if (!o->channel[0] || !o->chat[0])
+		return 0;
+	return core_send(c, o->channel, o->chat, text, b, nb, now);
+}
+
+/* The staff group CH has of its own (its configuration's), after any move, or NULL. */
+static const char *own_staff_chat(struct core *c, const struct chan *ch, char *buf, size_t len)
+{
+	const char *chat = ch->a->staff_chat ? ch->a->staff_chat(ch) : NULL;
+
+	return chat ? core_current_chat(c, ch->name, chat, buf, len) : NULL;
+}
+
+int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *text,
+                      const struct msg_button *b, int nb, int64_t now)
+{
+	const struct chan *ch;
+	struct adapter_person p;
+	const char *group;
+	char who[96], moved[96];
+	size_t i;
+	int rc = 0;
+
+	/* Where staff read their own queue (the terminal, their web link). */
+	snprintf(who, sizeof(who), "staff:%s", s->id);
+	cfg_person(s, &p);
+	for (i = 0; rc == 0 && i < c->cfg->nchans; i++) {
+		ch = &c->cfg->chans[i];
+		if (ch->enabled && ch->a->staff_reachable && ch->a->staff_reachable(ch, &p))
+			rc = core_send(c, ch->name, who, text, b, nb, now);
+	}
+	for (i = 0; rc == 0 && i < s->nidentities; i++) {
+		const struct cfg_identity *id = &s->identities[i];
+
+		ch = cfg_chan(c->cfg, id->channel);
+		if (!ch || !ch->enabled || ch->a->staff_reachable)
+			continue;
+		if (ch->a->private_chats) {
+			/* On chat platforms a person's private chat has the person's ID. */
+			rc = send_for(c, ch->name, id->user, NULL, text, b, nb, NULL, now);
+		} else if ((group = own_staff_chat(c, ch, moved, sizeof(moved))) != NULL) {
+			/* A group robot cannot write privately: it mentions them in its group. */
+			rc = send_for(c, ch->name, group, NULL, text, b, nb, id->user, now);
+		}
+	}
+	return rc;
+}
+
+int core_notify_supervisors(struct core *c, const char *text, int64_t now)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < c->cfg->nstaff; i++)
+		if (strcmp(c->cfg->staff[i].role, "supervisor") == 0)
+			rc = core_notify_staff(c, &c->cfg->staff[i], text, NULL, 0, now);
+	return rc;
+}
+
+/*
+ * A group that gets a new ID (a Telegram group upgraded to a supergroup)
+ * while the configuration still names the old one: store_chat_migrate()
+ * records the move (from the group's notice, or from a refused send), so the
+ * configured chat follows it.
+ */
+const char *core_current_chat(struct core *c, const char *channel, const char *chat, char *buf,
+                              size_t len)
+{
+	return store_chat_current(c->store, channel, chat, buf, len) == 1 ? buf : chat;
+}
+
+int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
+                            const struct msg_button *b, int nb, int64_t now)
+{
+	const struct cfg_community *com = &c->cfg->communities[0];
+	const struct chan *ch;
+	const char *group;
+	char moved[96];
+	size_t i, j;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < com->nstaff_chats; i++) {
+		const char *name = com->staff_chats[i].channel;
+
+		if (!cfg_chan_on(c->cfg, name))
+			continue;
+		rc = send_for(c, name,
+		              core_current_chat(c, name, com->staff_chats[i].chat, moved,
+		                                sizeof(moved)),
+		              skill, text, b, nb, NULL, now);
+	}
+	/* A channel's own staff group, unless the community already names a chat there. */
+	for (i = 0; rc == 0 && i < c->cfg->nchans; i++) {
+		ch = &c->cfg->chans[i];
+		if (!ch->enabled || !(group = own_staff_chat(c, ch, moved, sizeof(moved))))
+			continue;
+		for (j = 0; j < com->nstaff_chats; j++)
+			if (strcmp(com->staff_chats[j].channel, ch->name) == 0)
+				break;
+		if (j == com->nstaff_chats)
+			rc = send_for(c, ch->name, group, NULL, text, b, nb, NULL, now);
+	}
+	return rc;
+}
+
+/* The command a group's link into the private chat stands for ("repair"). */
+static const char *link_command(const char *text)
+{
+	static const struct {
+		const char *category, *command;
+	} map[] = {{"repair", "repair"},
+	           {"cleaning", "clean"},
+	           {"errand", "errand"},
+	           {"inquiry", "ask"}};
+	const char *cat = NULL;
+	size_t i;
+
+	if (text && dlg_is_trigger(text, &cat) && cat)
+		for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+			if (strcmp(map[i].category, cat) == 0)
+				return map[i].command;
+	return "help";
+}
+
+int core_go_private(struct core_req *r, int offer_link)
+{
+	struct chan *ch = cfg_chan(r->c->cfg, r->in->channel);
+	char *link = NULL;
+	const char *args[1];
+	int rc;
+
+	if (offer_link && ch && ch->a->private_link)
+		link = ch->a->private_link(ch, link_command(r->text));
+	args[0] = link ? link : "";
+	rc = core_reply_msg(r, link ? M_GROUP_MOVED : M_GROUP_HINT, args, 1);
+	free(link);
+	if (rc < 0)
+		return -1;
+	r->group = 0;
+	buf_copy(r->reply_chat, sizeof(r->reply_chat), r->in->user);
+	return 0;
+}

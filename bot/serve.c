@@ -1,0 +1,321 @@
+/*
+ * serve.c - `concierge serve`: one libwebsockets context that serves every
+ * channel's routes and websockets, the timers, and the sender thread.
+ *
+ * Start-up: the channels start (a platform may be asked who the bot is),
+ * the sender starts, and one line says "listening on ..." once connections
+ * are accepted. SIGTERM (or SIGINT) stops taking work, commits what arrived,
+ * lets the answers and the deliveries in flight go out, and exits 0.
+ */
+#include "bot/server.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bot/cli.h"
+#include "bot/config.h"
+#include "bot/core.h"
+#include "bot/sender.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "store/store.h"
+
+#define TICK_US    (30 * LWS_US_PER_SEC)
+#define DELIVER_US (1 * LWS_US_PER_SEC)
+
+static volatile sig_atomic_t got_signal;
+
+static struct server *server_of(lws_sorted_usec_list_t *sul, size_t offset)
+{
+	return (struct server *)(void *)((char *)sul - offset);
+}
+
+static void tick_due(lws_sorted_usec_list_t *sul)
+{
+	struct server *srv = server_of(sul, offsetof(struct server, sul_tick));
+
+	if (core_tick(srv->core, clock_now()) < 0)
+		log_warn("store: periodic work failed: %s", store_errmsg(srv->store));
+	if (srv->sender)
+		sender_kick(srv->sender);
+	server_deliver(srv, NULL);
+	lws_sul_schedule(srv->ctx, 0, &srv->sul_tick, tick_due, TICK_US);
+}
+
+static void deliver_due(lws_sorted_usec_list_t *sul)
+{
+	struct server *srv = server_of(sul, offsetof(struct server, sul_deliver));
+
+	/* Notices queued by other processes (staff at a desk) reach open pages too. */
+	server_deliver(srv, NULL);
+	lws_sul_schedule(srv->ctx, 0, &srv->sul_deliver, deliver_due, DELIVER_US);
+}
+
+/* Called on the sender thread with one polled batch of CH (BATCH is ours now). */
+static void on_polled(void *ud, struct chan *ch, char *batch)
+{
+	struct server *srv = ud;
+	struct polled *p = calloc(1, sizeof(*p)), **tail;
+
+	if (!p) {
+		free(batch);
+		return;
+	}
+	p->ch = ch;
+	p->batch = batch;
+	pthread_mutex_lock(&srv->lock);
+	for (tail = &srv->polled; *tail; tail = &(*tail)->next)
+		;
+	*tail = p;
+	pthread_mutex_unlock(&srv->lock);
+	lws_cancel_service(srv->ctx);
+}
+
+/* Only sets a flag: the loop wakes at least once a second (the delivery poll). */
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static int parse_listen(const char *listen, char *host, size_t hostlen, int *port)
+{
+	const char *colon = strrchr(listen, ':');
+	char *end;
+	long v;
+
+	if (!colon || colon[1] < '0' || colon[1] > '9')
+		return -1; /* strtol would take "", " 80" and "-1" */
+	errno = 0;
+	v = strtol(colon + 1, &end, 10);
+	if (*end || errno || v < 0 || v > 65535)
+		return -1;
+	if (listen[0] == '[' && colon > listen && colon[-1] == ']')
+		snprintf(host, hostlen, "%.*s", (int)(colon - listen - 2), listen + 1);
+	else
+		snprintf(host, hostlen, "%.*s", (int)(colon - listen), listen);
+	*port = (int)v;
+	return 0;
+}
+
+/* Pings idle websockets so dead phones are noticed; hangs up after a minute of silence. */
+static const lws_retry_bo_t retry = {
+        .secs_since_valid_ping = 30,
+        .secs_since_valid_hangup = 70,
+};
+
+static void start_channels(struct server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->cfg->nchans; i++) {
+		struct chan *ch = &srv->cfg->chans[i];
+
+		if (ch->enabled && ch->a->start && ch->a->start(ch) < 0)
+			log_warn("%s: could not start", ch->name);
+	}
+}
+
+static void stop_channels(struct server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->cfg->nchans; i++)
+		if (srv->cfg->chans[i].a->stop)
+			srv->cfg->chans[i].a->stop(&srv->cfg->chans[i]);
+}
+
+/* The start-up lines: where we listen, what each channel says about itself, a log line. */
+static void announce(struct server *srv, const char *host)
+{
+	char shown[260], base[300], line[512];
+	const char *scheme = srv->tls ? "https" : "http";
+	struct buf states;
+	size_t i;
+
+	/* IPv6 literals go in brackets; a wildcard address is visited on loopback. */
+	if (strchr(host, ':'))
+		snprintf(shown, sizeof(shown), "[%s]", host);
+	else
+		snprintf(shown, sizeof(shown), "%s", host[0] ? host : "0.0.0.0");
+	printf("concierge: listening on %s://%s:%d\n", scheme, shown, srv->port);
+	if (!host[0] || strcmp(host, "0.0.0.0") == 0)
+		snprintf(shown, sizeof(shown), "127.0.0.1");
+	else if (strcmp(host, "::") == 0)
+		snprintf(shown, sizeof(shown), "[::1]");
+	snprintf(base, sizeof(base), "%s://%s:%d", scheme, shown, srv->port);
+	buf_init(&states);
+	for (i = 0; i < srv->cfg->nchans; i++) {
+		struct chan *ch = &srv->cfg->chans[i];
+
+		if (ch->enabled && ch->a->banner && ch->a->banner(ch, base, line, sizeof(line)))
+			printf("concierge: %s\n", line);
+		buf_printf(&states, "%s%s %s", i ? ", " : "", ch->name,
+		           !ch->enabled         ? "off"
+		           : ch->a->base_state ? ch->a->base_state(ch)
+		                                : "on");
+	}
+	fflush(stdout);
+	log_info("server: listening on %s:%d (%s)", host[0] ? host : "*", srv->port,
+	         buf_str(&states));
+	buf_release(&states);
+}
+
+static int parse_args(struct cli_env *env, const char **listen)
+{
+	int i;
+
+	*listen = env->cfg->listen;
+	for (i = 0; i < env->argc; i++) {
+		if (strcmp(env->argv[i], "--listen") == 0 && i + 1 < env->argc)
+			*listen = env->argv[++i];
+		else if (strncmp(env->argv[i], "--listen=", 9) == 0)
+			*listen = env->argv[i] + 9;
+		else {
+			fprintf(stderr, "usage: concierge serve [--listen HOST:PORT]\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Drain: commit what arrived, give the answers a moment to go out (longer while
+ * messages read meanwhile still wait for their commit). */
+static void drain(struct server *srv)
+{
+	int i;
+
+	server_run_batch(srv);
+	for (i = 0; i < 200 && (srv->nbatch > 0 || i < 20); i++) {
+		lws_service(srv->ctx, -1); /* -1: do not wait, just move what is ready */
+		usleep(5000);
+	}
+}
+
+int cli_serve(struct cli_env *env)
+{
+	struct lws_context_creation_info info;
+	struct sender_opts so;
+	struct server srv;
+	struct host_ctx hctx;
+	struct host host;
+	const char *listen;
+	char host_name[256], err[512];
+	int port, rc = 1;
+
+	if (parse_args(env, &listen) < 0)
+		return 2;
+	if (parse_listen(listen, host_name, sizeof(host_name), &port) < 0) {
+		fprintf(stderr, "concierge: --listen %s: expected HOST:PORT\n", listen);
+		return 2;
+	}
+	log_init_from_env();
+	lws_set_log_level(LLL_ERR, NULL);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = env->cfg;
+	srv.store = env->store;
+	srv.tls = env->cfg->tls_cert != NULL;
+	pthread_mutex_init(&srv.lock, NULL);
+	srv.core = core_new(env->cfg, env->store);
+	if (!srv.core)
+		goto out;
+	memset(&hctx, 0, sizeof(hctx));
+	hctx.cfg = env->cfg;
+	hctx.store = env->store;
+	hctx.core = srv.core;
+	hctx.db_path = env->db_path;
+	hctx.srv = &srv;
+	host_init(&host, &hctx, env->cfg);
+
+	memset(&info, 0, sizeof(info));
+	info.port = port;
+	info.iface = host_name[0] ? host_name : NULL;
+	info.protocols = server_protocols;
+	info.user = &srv;
+	info.vhost_name = "concierge";
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	info.retry_and_idle_policy = &retry;
+	info.timeout_secs = 20;
+	info.keepalive_timeout = 30;
+	info.pt_serv_buf_size = 32 * 1024;
+	info.max_http_header_data = 8192;
+	if (env->cfg->tls_cert) {
+		/* HTTPS; browsers then get HTTP/2 through ALPN. */
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = env->cfg->tls_cert;
+		info.ssl_private_key_filepath = env->cfg->tls_key;
+	}
+	srv.ctx = lws_create_context(&info);
+	if (!srv.ctx) {
+		fprintf(stderr, "concierge: cannot start the server\n");
+		goto out;
+	}
+	srv.vhost = lws_create_vhost(srv.ctx, &info);
+	if (!srv.vhost) {
+		fprintf(stderr, "concierge: cannot listen on %s: %s\n", listen, strerror(errno));
+		goto out;
+	}
+	srv.port = lws_get_vhost_listen_port(srv.vhost);
+
+	start_channels(&srv);
+	memset(&so, 0, sizeof(so));
+	so.cfg = env->cfg;
+	so.db_path = env->db_path;
+	so.polled = on_polled;
+	so.ud = &srv;
+	srv.sender = sender_start(&so, err, sizeof(err));
+	if (!srv.sender) {
+		fprintf(stderr, "concierge: %s\n", err);
+		goto out;
+	}
+
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	lws_sul_schedule(srv.ctx, 0, &srv.sul_tick, tick_due, 1);
+	lws_sul_schedule(srv.ctx, 0, &srv.sul_deliver, deliver_due, DELIVER_US);
+	announce(&srv, host_name);
+
+	while (!srv.stopping) {
+		if (lws_service(srv.ctx, 0) < 0)
+			break;
+		if (got_signal && !srv.stopping) {
+			srv.stopping = 1;
+			log_info("server: stopping (signal %d)", (int)got_signal);
+		}
+	}
+	drain(&srv);
+	sender_stop(srv.sender, 5000);
+	srv.sender = NULL;
+	log_info("server: stopped after %lld messages", (long long)srv.handled);
+	rc = 0;
+out:
+	if (srv.sender)
+		sender_stop(srv.sender, 1000);
+	if (srv.ctx) {
+		lws_sul_cancel(&srv.sul_tick);
+		lws_sul_cancel(&srv.sul_deliver);
+		lws_sul_cancel(&srv.sul_batch);
+		lws_context_destroy(srv.ctx);
+	}
+	inbound_free_list(srv.batch);
+	while (srv.polled) {
+		struct polled *next = srv.polled->next;
+
+		free(srv.polled->batch);
+		free(srv.polled);
+		srv.polled = next;
+	}
+	stop_channels(&srv);
+	core_free(srv.core);
+	pthread_mutex_destroy(&srv.lock);
+	curl_global_cleanup();
+	return rc;
+}

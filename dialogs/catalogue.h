@@ -1,0 +1,49 @@
+/*
+ * catalogue.h - what the dialog engine knows of the service centre: the
+ * catalogue of services, what it does not do, and its policies.
+ *
+ * A narrow view, filled by the configuration loader (bot/config.c) and
+ * borrowed by the engine; the engine never sees the rest of the
+ * configuration (channels, staff, secrets).
+ */
+#ifndef CONCIERGE_CATALOGUE_H
+#define CONCIERGE_CATALOGUE_H
+
+#include <stddef.h>
+
+/* One service item. category: "repair", "cleaning", "errand" or "inquiry". */
+struct dlg_item {
+	char *id;
+	char *category;
+	char *name_zh; /* "name" is a string (both get it) or {"zh-CN", "en"}; */
+	char *name_en; /* when only one language is given both hold it */
+	char **keywords;
+	size_t nkeywords;
+	int response_minutes; /* promised response time */
+	char *price;          /* price text shown to residents, e.g. "50 元起" (zh-CN) */
+	char *price_en;       /* the same in English; "price" may be {"zh-CN", "en"} */
+	double estimate;      /* estimate in yuan, or 0 when unknown */
+	char *skill;          /* needed staff skill, or NULL */
+};
+
+/* Requests outside the catalogue: matched by keyword, politely declined. */
+struct dlg_out_of_scope {
+	char **keywords;
+	size_t nkeywords;
+	char *referral_zh; /* e.g. where to go instead, or NULL; like dlg_item.name */
+	char *referral_en;
+};
+
+/* Everything the engine may read. Pointers are borrowed. */
+struct dlg_policy {
+	const struct dlg_item *items;
+	size_t nitems;
+	const struct dlg_out_of_scope *out_of_scope; /* or NULL */
+	const char *phone;   /* the service centre's desk phone, offered when help is asked */
+	int acceptance_days; /* closed by itself when not accepted within */
+};
+
+/* The item with ID, or NULL. */
+const struct dlg_item *dlg_item_find(const struct dlg_policy *p, const char *id);
+
+#endif
