@@ -187,7 +187,7 @@ struct adapter_ws {
 #define ADAPTER_MAX_ROUTES 4
 
 struct adapter {
-	const char *name; /* the key under "channels", and the channel's name in the store */
+	const char *name;  /* the key under "channels", and the channel's name in the store */
 	const char *title; /* for people: "Telegram", "web chat" */
 
 	/* -- configuration -- */
@@ -213,7 +213,8 @@ struct adapter {
 	/* A person can be written to privately at their user ID (else: mentioned in the
 	 * channel's staff chat). */
 	int private_chats;
-	/* The link that opens a private chat with the bot to run COMMAND ("repair"); malloc'd, or NULL. */
+	/* The link that opens a private chat with the bot to run COMMAND ("repair"); malloc'd, or
+	 * NULL. */
 	char *(*private_link)(struct chan *ch, const char *command);
 
 	/* -- life -- */
@@ -271,8 +272,7 @@ struct adapter {
 	 * Service thread: the messages in BATCH, in order, and the offset that
 	 * confirms it (*NEXT > 0). Malformed updates are skipped and logged.
 	 */
-	int (*poll_parse)(struct chan *ch, const char *batch, struct inbound **out,
-	                  int64_t *next);
+	int (*poll_parse)(struct chan *ch, const char *batch, struct inbound **out, int64_t *next);
 
 	/* -- a call made at start until it succeeds (registering a webhook) -- */
 	int (*setup_build)(const struct chan *ch, struct adapter_call *call);

@@ -10,14 +10,18 @@ extern const struct adapter adapter_terminal;
 extern const struct adapter adapter_web;
 extern const struct adapter adapter_telegram;
 extern const struct adapter adapter_generic;
+extern const struct adapter adapter_wecom_robot;
 
+/* clang-format off */
 const struct adapter *const adapter_registry[] = {
-        &adapter_terminal,
-        &adapter_web,
-        &adapter_telegram,
-        &adapter_generic,
-        NULL,
+	&adapter_terminal,
+	&adapter_web,
+	&adapter_telegram,
+	&adapter_generic,
+	&adapter_wecom_robot,
+	NULL,
 };
+/* clang-format on */
 
 size_t adapter_count(void)
 {

@@ -320,7 +320,7 @@ static int tg_check(struct chan *ch, const struct http_req *req, struct http_ans
 }
 
 static void tg_hook(struct chan *ch, const struct http_req *req, struct http_answer *ans,
-                   struct inbound **out)
+                    struct inbound **out)
 {
 	struct tg_rt *rt = rt_of(ch);
 	struct tg_update u;
@@ -443,8 +443,8 @@ static int token_refused(const struct tg_out_answer *a)
 }
 
 static void tgc_classify(const struct chan *ch, const struct adapter_call *call, long status,
-                        const char *resp, size_t len, long retry_after, const char *neterr,
-                        struct adapter_verdict *v)
+                         const char *resp, size_t len, long retry_after, const char *neterr,
+                         struct adapter_verdict *v)
 {
 	struct tg_out_answer a;
 
@@ -496,6 +496,24 @@ static int tg_poll_build(const struct chan *ch, int64_t offset, struct adapter_c
 	return call->body && call->url ? 0 : -1;
 }
 
+/*
+ * What a receiver's call does after refused credentials or a rate limit with
+ * a time: 1 when A was one of those (P filled), else 0.
+ */
+static int recv_held(const struct tg_out_answer *a, struct adapter_poll *p)
+{
+	if (token_refused(a)) {
+		snprintf(p->state, sizeof(p->state), "error: %d %s", a->error_code, a->description);
+		p->again_ms = REFUSED_MS;
+		return 1;
+	}
+	if (a->verdict == TG_RATE_LIMITED && a->retry_after > 0) {
+		p->again_ms = (int64_t)a->retry_after * 1000;
+		return 1;
+	}
+	return 0;
+}
+
 static void tg_poll_result(const struct chan *ch, long status, const char *resp, size_t len,
                            long retry_after, const char *neterr, struct adapter_poll *p)
 {
@@ -507,7 +525,8 @@ static void tg_poll_result(const struct chan *ch, long status, const char *resp,
 	if (a.verdict == TG_OK && json_is_array(a.result)) {
 		snprintf(p->state, sizeof(p->state), "polling");
 		if (json_array_size(a.result) == 0)
-			p->again_ms = t->poll_timeout > 0 ? 0 : 1000; /* a short poll must not spin */
+			p->again_ms =
+			        t->poll_timeout > 0 ? 0 : 1000; /* a short poll must not spin */
 		else if ((p->batch = json_dumps(a.result, JSON_COMPACT)) != NULL)
 			p->again_ms = 0;
 		else
@@ -522,21 +541,18 @@ static void tg_poll_result(const struct chan *ch, long status, const char *resp,
 		         "webhook is set",
 		         a.description);
 		p->again_ms = CONFLICT_MS;
-	} else if (token_refused(&a)) {
-		snprintf(p->state, sizeof(p->state), "error: %d %s", a.error_code, a.description);
-		p->again_ms = REFUSED_MS;
-	} else if (a.verdict == TG_RATE_LIMITED && a.retry_after > 0) {
-		p->again_ms = (int64_t)a.retry_after * 1000;
-	} else if (a.http_status == 0) {
-		snprintf(p->state, sizeof(p->state), "error: getUpdates: network: %s",
-		         neterr && strstr(neterr, "imed out") ? "timed out" : "no answer");
-	} else {
-		snprintf(p->state, sizeof(p->state), "error: getUpdates: %s", a.error);
+	} else if (!recv_held(&a, p)) {
+		if (a.http_status == 0)
+			snprintf(p->state, sizeof(p->state), "error: getUpdates: network: %s",
+			         neterr && strstr(neterr, "imed out") ? "timed out" : "no answer");
+		else
+			snprintf(p->state, sizeof(p->state), "error: getUpdates: %s", a.error);
 	}
 	tg_out_answer_release(&a);
 }
 
-/* ---- setWebhook -------------------------------------------------------------------------------- */
+/* ---- setWebhook --------------------------------------------------------------------------------
+ */
 
 static int tg_setup_build(const struct chan *ch, struct adapter_call *call)
 {
@@ -569,12 +585,7 @@ static void tg_setup_result(const struct chan *ch, long status, const char *resp
 		/* public_url is no secret (and log_mask would take "https://bot..." for a token) */
 		log_info("%s: webhook set to %s/hooks/%s", ch->name, t->public_url, ch->name);
 		snprintf(p->state, sizeof(p->state), "webhook");
-	} else if (token_refused(&a)) {
-		snprintf(p->state, sizeof(p->state), "error: %d %s", a.error_code, a.description);
-		p->again_ms = REFUSED_MS;
-	} else if (a.verdict == TG_RATE_LIMITED && a.retry_after > 0) {
-		p->again_ms = (int64_t)a.retry_after * 1000;
-	} else {
+	} else if (!recv_held(&a, p)) {
 		snprintf(p->state, sizeof(p->state), "error: setWebhook: %s",
 		         a.http_status ? a.error : "network: no answer");
 	}

@@ -6,7 +6,7 @@
  * confirmed. If the batch fails, each message is retried in its own
  * transaction so one bad message cannot hold back the others.
  *
- * Also here: delivery of outbox rows to readers that are present (a web page
+ * Also here: delivery of outbox rows to readers that are present (a chat page
  * that is open), and the polled batches the sender thread hands over.
  */
 #include "bot/server.h"
@@ -99,7 +99,8 @@ static void finish(struct server *srv, struct inbound *in)
 	if (p) {
 		p->waiting = NULL;
 		if (in->failed) {
-			http_answer_error(&p->ans, 500, "could not store the message; please retry");
+			http_answer_error(&p->ans, 500,
+			                  "could not store the message; please retry");
 		} else {
 			http_answer_text(&p->ans, p->ans.ack_status ? p->ans.ack_status : 200,
 			                 p->ans.ack_ctype ? p->ans.ack_ctype : "application/json",
@@ -176,7 +177,8 @@ void server_run_batch(struct server *srv)
 
 static void batch_due(lws_sorted_usec_list_t *sul)
 {
-	server_run_batch((struct server *)(void *)((char *)sul - offsetof(struct server, sul_batch)));
+	server_run_batch(
+	        (struct server *)(void *)((char *)sul - offsetof(struct server, sul_batch)));
 }
 
 /* ---- delivery to readers that are present ------------------------------------------------ */
@@ -272,7 +274,8 @@ void server_take_polled(struct server *srv)
 			confirm->polled = 1;
 			server_queue(srv, confirm, NULL);
 		} else if (srv->sender) {
-			sender_poll_done(srv->sender, b->ch->name, 0); /* nothing to confirm: poll again */
+			sender_poll_done(srv->sender, b->ch->name,
+			                 0); /* nothing to confirm: poll again */
 		}
 		free(b->batch);
 		free(b);

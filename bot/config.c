@@ -582,7 +582,7 @@ const struct cfg_staff *cfg_staff_by_identity(const struct cfg *c, const char *c
 			    !strcmp(s->identities[j].user, user))
 				return s;
 	}
-	/* Where staff read their own queue (the desk, their web link) they are "staff:ID". */
+	/* Where staff read their own queue (the desk, their personal link) they are "staff:ID". */
 	a = adapter_find(channel);
 	if (a && a->staff_reachable && !strncmp(user, "staff:", 6))
 		return cfg_staff_find(c, user + 6);

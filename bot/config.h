@@ -24,7 +24,7 @@
 #include "dialogs/catalogue.h"
 
 struct cfg_identity {
-	char *channel; /* "telegram", "web", "terminal", ... */
+	char *channel; /* an adapter's name (adapters/registry.c) */
 	char *user;    /* the person's ID on that channel (JSON string or integer) */
 };
 
@@ -37,13 +37,13 @@ struct cfg_staff {
 	size_t nskills;
 	struct cfg_identity *identities;
 	size_t nidentities;
-	char *token; /* personal web link token, or NULL */
+	char *token; /* personal link token (the chat page's ?staff=), or NULL */
 };
 
-/* A chat on a channel, e.g. the staff group on Telegram. */
+/* A chat on a channel, e.g. a staff group. */
 struct cfg_chat {
 	char *channel;
-	char *chat; /* JSON string or integer (Telegram chat IDs need 64 bits) */
+	char *chat; /* JSON string or integer (platform chat IDs may need 64 bits) */
 };
 
 struct cfg_community {

@@ -50,7 +50,7 @@ static void trim(const char *in, char *out, size_t len)
 }
 
 /*
- * A terminal in another encoding (GBK) sends bytes that are not UTF-8; every
+ * A console in another encoding (GBK) sends bytes that are not UTF-8; every
  * text that quoted them (a reason, a comment) could then not be put in JSON
  * and would go out empty. Such bytes (what utf8_next() reads as one broken
  * byte) become '?'.
@@ -144,4 +144,3 @@ int core_handle(struct core *c, const struct msg_in *in, int64_t now)
 }
 
 /* ---- time-driven work ----------------------------------------------------------------- */
-

@@ -37,9 +37,9 @@ int core_handle(struct core *c, const struct msg_in *in, int64_t now);
 int core_tick(struct core *c, int64_t now);
 
 /*
- * Queues TEXT (with buttons) for CHANNEL/CHAT. A chat named "staff" on the
- * terminal or web channel stands for every staff member there, and is
- * queued once per person.
+ * Queues TEXT (with buttons) for CHANNEL/CHAT. A chat named "staff" on a
+ * channel whose people read their own queue stands for every staff member
+ * there, and is queued once per person.
  */
 int core_send(struct core *c, const char *channel, const char *chat, const char *text,
               const struct msg_button *buttons, int nbuttons, int64_t now);

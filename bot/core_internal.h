@@ -91,8 +91,7 @@ int core_resume(struct core_req *r, struct dlg_state *st);
 
 /* orders.c */
 /* Carries out the action of the engine's result RES (ST: the state after the answer). */
-int core_apply_result(struct core_req *r, const struct dlg_state *st,
-                      const struct dlg_result *res);
+int core_apply_result(struct core_req *r, const struct dlg_state *st, const struct dlg_result *res);
 
 /* accept.c */
 /* After an answer: asks about the next order of the sender waiting for acceptance. */

@@ -26,7 +26,7 @@ static int add_count(const char *channel, int64_t pending, int64_t dead, void *u
 
 /*
  * Outbox depth, in all and per channel: rows for readers who are away (the
- * terminal, a closed web page) wait for them, so only the network channels'
+ * desk, a closed page) wait for them, so only the network channels'
  * queues say whether delivery keeps up.
  */
 static json_t *outbox_counts(struct server *srv, int64_t depth)

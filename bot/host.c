@@ -2,7 +2,7 @@
  * host.c - the host table the adapters call (adapters/adapter.h): the one
  * way a channel reaches the store, the core, the staff list and the server.
  * The same table serves `concierge serve` and a channel's own command (the
- * terminal's `concierge chat`); the server's functions are only there when
+ * desk's `concierge chat`); the server's functions are only there when
  * a server runs.
  */
 #include "bot/server.h"

@@ -112,7 +112,7 @@ static void req_init(struct http_req *r, struct server *srv, struct lws *wsi, co
                      const struct buf *body)
 {
 	memset(r, 0, sizeof(*r));
-	r->method = is_post(wsi) ? "POST"
+	r->method = is_post(wsi)                                        ? "POST"
 	            : lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0 ? "HEAD"
 	                                                                : "GET";
 	r->path = path;
@@ -405,7 +405,8 @@ static int ws_event(struct server *srv, struct lws *wsi, enum lws_callback_reaso
 		if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
 			return 0;
 		if (!p->rx_skip)
-			ws->message(p->ch, (struct host_conn *)p, p->conn, buf_str(&p->rx), p->rx.len);
+			ws->message(p->ch, (struct host_conn *)p, p->conn, buf_str(&p->rx),
+			            p->rx.len);
 		p->rx_skip = 0;
 		buf_reset(&p->rx);
 		return 0;
@@ -461,7 +462,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (p->responding || !p->route)
-			return 0; /* already answered (404, 405, a refusal): the body was only drained */
+			return 0; /* already answered (404, 405, a refusal): the body was only
+			             drained */
 		if (p->body_too_big) {
 			respond_error(p, 413, "body too large");
 			return 0;

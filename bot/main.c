@@ -49,7 +49,7 @@ static void usage(FILE *f)
 	      f);
 }
 
-/* The channel whose own command CMD is (the terminal's "chat"), or NULL. */
+/* The channel whose own command CMD is ("chat"), or NULL. */
 static struct chan *command_chan(const struct cfg *c, const char *cmd)
 {
 	size_t i;

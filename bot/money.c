@@ -87,4 +87,3 @@ void core_norm_number(const char *in, char *out, size_t outlen)
 	}
 	snprintf(out, outlen, "%.6s-%s", digits, digits + 6);
 }
-

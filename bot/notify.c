@@ -17,8 +17,7 @@
 #include "lib/log.h"
 
 /* The outbox payload of a message; see lib/msg.h. MENTION (or NULL) is a user to mention. */
-static char *payload_json(const char *text, const struct msg_button *b, int nb,
-                          const char *mention)
+static char *payload_json(const char *text, const struct msg_button *b, int nb, const char *mention)
 {
 	json_t *o = json_object(), *arr;
 	char *s;
@@ -135,7 +134,7 @@ int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *tex
 	size_t i;
 	int rc = 0;
 
-	/* Where staff read their own queue (the terminal, their web link). */
+	/* Where staff read their own queue (the desk, their personal link). */
 	snprintf(who, sizeof(who), "staff:%s", s->id);
 	cfg_person(s, &p);
 	for (i = 0; rc == 0 && i < c->cfg->nchans; i++) {
@@ -153,8 +152,18 @@ int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *tex
 			/* On chat platforms a person's private chat has the person's ID. */
 			rc = send_for(c, ch->name, id->user, NULL, text, b, nb, NULL, now);
 		} else if ((group = own_staff_chat(c, ch, moved, sizeof(moved))) != NULL) {
-			/* A group robot cannot write privately: it mentions them in its group. */
-			rc = send_for(c, ch->name, group, NULL, text, b, nb, id->user, now);
+			/*
+			 * A group robot cannot write privately: it mentions them in its
+			 * group, where full phone numbers are not for everyone's eyes.
+			 */
+			size_t len = strlen(text) + 1;
+			char *masked = malloc(len);
+
+			if (!masked)
+				return -1;
+			log_mask(text, masked, len);
+			rc = send_for(c, ch->name, group, NULL, masked, b, nb, id->user, now);
+			free(masked);
 		}
 	}
 	return rc;
@@ -172,7 +181,7 @@ int core_notify_supervisors(struct core *c, const char *text, int64_t now)
 }
 
 /*
- * A group that gets a new ID (a Telegram group upgraded to a supergroup)
+ * A group that gets a new ID (a group upgraded to a supergroup)
  * while the configuration still names the old one: store_chat_migrate()
  * records the move (from the group's notice, or from a refused send), so the
  * configured chat follows it.
@@ -198,10 +207,10 @@ int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
 
 		if (!cfg_chan_on(c->cfg, name))
 			continue;
-		rc = send_for(c, name,
-		              core_current_chat(c, name, com->staff_chats[i].chat, moved,
-		                                sizeof(moved)),
-		              skill, text, b, nb, NULL, now);
+		rc = send_for(
+		        c, name,
+		        core_current_chat(c, name, com->staff_chats[i].chat, moved, sizeof(moved)),
+		        skill, text, b, nb, NULL, now);
 	}
 	/* A channel's own staff group, unless the community already names a chat there. */
 	for (i = 0; rc == 0 && i < c->cfg->nchans; i++) {

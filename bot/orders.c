@@ -258,8 +258,7 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
  * engine keeps the fields the action reads (the request's details, the order
  * asked about) there, even when the flow ended or resumed a paused intake.
  */
-int core_apply_result(struct core_req *r, const struct dlg_state *st,
-                        const struct dlg_result *res)
+int core_apply_result(struct core_req *r, const struct dlg_state *st, const struct dlg_result *res)
 {
 	switch (res->action) {
 	case DLG_ACT_CREATE:

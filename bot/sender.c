@@ -179,7 +179,8 @@ static void send_done(struct sender *s, struct sender_xfer *x, long status, long
 	if (v.outcome == ADAPTER_REFUSED) {
 		/* every row would die of it: wait for the operator instead */
 		sc->refused = 1;
-		if (sender_set_state(s, sc, -1, v.state[0] ? v.state : "error: credentials refused"))
+		if (sender_set_state(s, sc, -1,
+		                     v.state[0] ? v.state : "error: credentials refused"))
 			log_error("%s: credentials refused: %s", sc->ch->name, v.error);
 		ratelimit_hold(sc->rl, NULL, clock_mono_ms() + SENDER_REFUSED_MS);
 		row_wait(s, x, SENDER_REFUSED_MS / 1000, v.error);
@@ -532,9 +533,10 @@ static int init_channels(struct sender *s)
 		}
 		sender_recv_init(s, sc);
 		snprintf(sc->stats.state, SENDER_STATE_LEN, "%s",
-		         !sc->on                                      ? "off"
-		         : sc->poll.state || sc->setup.state          ? "starting"
-		         : ch->a->base_state ? ch->a->base_state(ch) : "on");
+		         !sc->on                             ? "off"
+		         : sc->poll.state || sc->setup.state ? "starting"
+		         : ch->a->base_state                 ? ch->a->base_state(ch)
+		                                             : "on");
 		buf_printf(&line, "%s%s %s", n > 1 ? ", " : "", ch->name, sc->stats.state);
 	}
 	s->nchans = n;

@@ -14,8 +14,8 @@
  * (registering a webhook) until it succeeds.
  *
  * It has its own store connection (SQLite connections are not shared between
- * threads). Rows of channels whose readers are present (the terminal, the web
- * page) are not its business.
+ * threads). Rows of channels whose readers are present (a desk console, an
+ * open page) are not its business.
  */
 #ifndef CONCIERGE_SENDER_H
 #define CONCIERGE_SENDER_H

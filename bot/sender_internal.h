@@ -22,16 +22,16 @@
 #include "bot/sender.h"
 #include "lib/log.h"
 
-#define SENDER_SCAN_LIMIT      200    /* pending rows read per channel and round */
-#define SENDER_MAX_INFLIGHT    8      /* deliveries in flight per channel */
-#define SENDER_MAX_ATTEMPTS    12     /* network/5xx failures before a row is dead */
-#define SENDER_MAX_RATE_LIMIT  48     /* answers of 429 (or refused credentials) before dead */
-#define SENDER_BACKOFF_CAP_MS  300000 /* 5 min */
-#define SENDER_POLL_CAP_MS     60000  /* long poll backoff cap */
-#define SENDER_REFUSED_MS      60000  /* wait after refused credentials */
-#define SENDER_HANDED_MS       60000  /* a batch not confirmed by then is asked for again */
-#define SENDER_SEND_TIMEOUT    30     /* seconds, whole call */
-#define SENDER_CONNECT_TIMEOUT 10     /* seconds */
+#define SENDER_SCAN_LIMIT      200        /* pending rows read per channel and round */
+#define SENDER_MAX_INFLIGHT    8          /* deliveries in flight per channel */
+#define SENDER_MAX_ATTEMPTS    12         /* network/5xx failures before a row is dead */
+#define SENDER_MAX_RATE_LIMIT  48         /* answers of 429 (or refused credentials) before dead */
+#define SENDER_BACKOFF_CAP_MS  300000     /* 5 min */
+#define SENDER_POLL_CAP_MS     60000      /* long poll backoff cap */
+#define SENDER_REFUSED_MS      60000      /* wait after refused credentials */
+#define SENDER_HANDED_MS       60000      /* a batch not confirmed by then is asked for again */
+#define SENDER_SEND_TIMEOUT    30         /* seconds, whole call */
+#define SENDER_CONNECT_TIMEOUT 10         /* seconds */
 #define SENDER_RESP_MAX        (1u << 20) /* answer of a send */
 #define SENDER_MEMO            128
 #define SENDER_STATE_LEN       200

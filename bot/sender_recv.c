@@ -200,7 +200,8 @@ int64_t sender_recv_wait(struct sender *s, int64_t now, int64_t t)
 		for (k = 0; k < 2; k++) {
 			if (r[k]->state == SENDER_RECV_READY)
 				return 0;
-			if ((r[k]->state == SENDER_RECV_WAIT || r[k]->state == SENDER_RECV_HANDED) &&
+			if ((r[k]->state == SENDER_RECV_WAIT ||
+			     r[k]->state == SENDER_RECV_HANDED) &&
 			    r[k]->at - now < t)
 				t = r[k]->at - now;
 		}

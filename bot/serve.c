@@ -156,9 +156,9 @@ static void announce(struct server *srv, const char *host)
 		if (ch->enabled && ch->a->banner && ch->a->banner(ch, base, line, sizeof(line)))
 			printf("concierge: %s\n", line);
 		buf_printf(&states, "%s%s %s", i ? ", " : "", ch->name,
-		           !ch->enabled         ? "off"
+		           !ch->enabled        ? "off"
 		           : ch->a->base_state ? ch->a->base_state(ch)
-		                                : "on");
+		                               : "on");
 	}
 	fflush(stdout);
 	log_info("server: listening on %s:%d (%s)", host[0] ? host : "*", srv->port,

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 int core_session_expired(struct core *c, const struct dlg_state *st, int64_t updated, int64_t now)
 {
 	int64_t limit = strcmp(st->flow, "accept") == 0 ? (int64_t)c->cfg->acceptance_days * 86400

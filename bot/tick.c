@@ -117,4 +117,3 @@ int core_tick(struct core *c, int64_t now)
 	}
 	return store_commit(c->store);
 }
-

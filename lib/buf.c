@@ -77,8 +77,10 @@ int buf_addn(struct buf *b, const char *s, size_t n)
 {
 	if (buf_grow(b, n) < 0)
 		return -1;
-	if (!n)
-		return 0; /* S may be NULL then, and memcpy must not see it */
+	if (!n) {
+		b->s[b->len] = '\0'; /* S may be NULL then, and memcpy must not see it */
+		return 0;
+	}
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';

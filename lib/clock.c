@@ -52,8 +52,10 @@ static void read_env(void)
 static void follow_file(int64_t real_mono)
 {
 	struct stat st;
+	char text[64], *end;
 	double secs;
 	int64_t t, was;
+	size_t n;
 	FILE *fp;
 
 	if (checked_at_ms >= 0 && real_mono - checked_at_ms < FILE_RECHECK_MS)
@@ -67,7 +69,11 @@ static void follow_file(int64_t real_mono)
 	fp = fopen(clock_file, "r");
 	if (!fp)
 		return;
-	if (fscanf(fp, "%lf", &secs) == 1 && isfinite(secs) && secs > 0) {
+	n = fread(text, 1, sizeof(text) - 1, fp);
+	fclose(fp);
+	text[n] = '\0';
+	secs = strtod(text, &end);
+	if (end != text && isfinite(secs) && secs > 0) {
 		t = (int64_t)llround(secs * 1000.0);
 		if (file_wall_ms >= 0) {
 			was = file_wall_ms + (real_mono - file_at_ms);
@@ -78,7 +84,6 @@ static void follow_file(int64_t real_mono)
 		file_at_ms = real_mono;
 		file_mtime = st.st_mtim;
 	}
-	fclose(fp);
 }
 
 static int64_t env_source(enum clock_kind kind)

@@ -2,7 +2,7 @@
  * clock.h - the program's one clock.
  *
  * Every part of Concierge - the core, the timers, the sender's retries and
- * rate limits, the web chat's pacing - reads time here, so a test can move
+ * rate limits, the chat pages' pacing - reads time here, so a test can move
  * all of them at once. Two readings come from one source:
  *   clock_now()     wall time, Unix seconds, for what is stored and shown;
  *   clock_mono_ms() milliseconds on a scale that never goes backwards, for

@@ -5,7 +5,7 @@
  * Readers never stop at a problem: they record a line in the struct cfg_ld
  * and leave their output at its default, so the loader goes on and reports
  * everything wrong in one go. Paths are the JSON paths of messages ("" for
- * the top level, "staff[2]", "channels.telegram"). Strings stored in *OUT are
+ * the top level, "staff[2]", "channels.NAME"). Strings stored in *OUT are
  * malloc'd copies owned by the caller; every json_t is borrowed.
  */
 #ifndef CONCIERGE_CONFIG_READ_H

@@ -27,7 +27,7 @@ struct http_req {
 	int (*query)(const struct http_req *r, const char *name, char *out, size_t len);
 	/* Copies cookie NAME into OUT; its length, or -1. */
 	int (*cookie)(const struct http_req *r, const char *name, char *out, size_t len);
-	int tls; /* it came over HTTPS */
+	int tls;    /* it came over HTTPS */
 	void *impl; /* the server's */
 };
 

@@ -1,7 +1,7 @@
 /*
  * log.h - one line per meaningful event, with a level, on stderr.
  *
- *   2026-11-27T15:00:01+08:00 INFO  telegram: webhook set
+ *   2026-11-27T15:00:01+08:00 INFO  server: listening on 127.0.0.1:8080
  *
  * Never log tokens, secrets or full phone numbers: callers pass masked or
  * summarised values (log_mask() helps). Thread-safe (one write per line).
@@ -26,7 +26,7 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 /*
  * Copies S into OUT keeping only what identifies it without revealing it:
  * runs of 7 or more digits keep their first 3 and last 4 ("138****8000"),
- * and everything after "bot" in a Telegram API URL is replaced by "<token>".
+ * and everything after "/bot" in a bot API URL is replaced by "<token>".
  */
 void log_mask(const char *s, char *out, size_t outlen);
 

@@ -2,8 +2,8 @@
  * ratelimit.h - pacing of outbound platform calls, as pure code.
  *
  * Sliding-window limits per chat, per group chat and over the whole channel
- * (Telegram's: about 1 message/s per chat, 20/min per group, 30/s overall; a
- * WeCom group robot's: 20/min for the robot as a whole), holds that stop a
+ * (a bot platform's "1 message/s per chat, 20/min per group, 30/s overall",
+ * a group robot's "20/min for the robot as a whole"), holds that stop a
  * chat or the whole channel until a time (after a 429), and the retry
  * backoff with jitter. Nothing here reads a clock: every time is passed in,
  * in milliseconds on any monotonic scale, and must not go backwards between

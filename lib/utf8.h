@@ -3,7 +3,7 @@
  *
  * Text comes from residents' phones, platform JSON and the database, and any
  * of them can carry a broken byte. Every module that walks text code point by
- * code point (the validators, Telegram's UTF-16 accounting, terminal tables)
+ * code point (the validators, UTF-16 accounting, console tables)
  * goes through these functions, so they all agree on where a character ends
  * and on what a broken byte is: one character, U+FFFD, one byte long.
  * Pure functions; no allocation, no locale.

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# `make check`: formatting (clang-format), bugs (clang-tidy) and cppcheck.
+# `make check`: the layers (check_layers.sh), formatting (clang-format), bugs
+# (clang-tidy) and cppcheck.
 # Fails on any finding. Run from anywhere.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-src=$(ls bot/*.c bot/*.h adapters/*.c adapters/*.h dialogs/*.c dialogs/*.h store/*.c store/*.h tests/unit/*.c)
-csrc=$(ls bot/*.c adapters/*.c dialogs/*.c store/*.c)
+src=$(ls lib/*.c lib/*.h bot/*.c bot/*.h adapters/*.c adapters/*.h dialogs/*.c dialogs/*.h store/*.c store/*.h tests/unit/*.c)
+csrc=$(ls lib/*.c bot/*.c adapters/*.c dialogs/*.c store/*.c)
 flags="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I. $(pkg-config --cflags libwebsockets libcurl jansson sqlite3 libcrypto)"
 fail=0
+
+echo "== layers"
+scripts/check_layers.sh || fail=1
 
 echo "== clang-format"
 if ! clang-format --dry-run -Werror $src; then

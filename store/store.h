@@ -251,7 +251,7 @@ int store_outbox_depth(struct store *s, int64_t *n);
 typedef int (*store_count_cb)(const char *channel, int64_t pending, int64_t dead, void *ud);
 int store_outbox_counts(struct store *s, store_count_cb cb, void *ud);
 /*
- * A group changed its ID (Telegram supergroup migration): repoint pending rows,
+ * A group changed its ID (a supergroup migration): repoint pending rows,
  * orders and dialog sessions of CHANNEL from OLD_CHAT to NEW_CHAT, and record
  * the move so that chats named in the configuration follow the group too
  * (store_chat_current).
@@ -265,7 +265,7 @@ int store_chat_current(struct store *s, const char *channel, const char *chat, c
 int store_chat_migrate(struct store *s, const char *channel, const char *old_chat,
                        const char *new_chat);
 
-/* ---- transcript: what a web chat visitor sees again after a reload ------------- */
+/* ---- transcript: what a chat page visitor sees again after a reload ------------- */
 
 struct store_line {
 	int64_t id;

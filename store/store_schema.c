@@ -144,7 +144,7 @@ static const char *const migrations[] = {
         "CREATE TABLE kv ("
         " key TEXT PRIMARY KEY,"
         " value TEXT NOT NULL) WITHOUT ROWID;",
-        /* 2: the conversation as the web chat shows it after a reload. */
+        /* 2: the conversation as a chat page shows it after a reload. */
         "CREATE TABLE transcript ("
         " id INTEGER PRIMARY KEY,"
         " channel TEXT NOT NULL,"

@@ -1,6 +1,6 @@
 /*
  * store_transcript.c - the lines of a conversation kept for channels whose
- * client shows history itself (the web chat page after a reload).
+ * client shows history itself (a chat page after a reload).
  */
 #include "store/store_internal.h"
 

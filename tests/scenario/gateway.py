@@ -4,6 +4,12 @@ Gateway(config_changes) writes a configuration (config.example.json with
 changes applied), starts build/asan/concierge serve on a free loopback port,
 waits for its "listening on" line and offers HTTP helpers, a minimal
 RFC 6455 websocket client for the web chat, and the store's CLI views.
+
+Gateway(..., clock=True) gives the gateway (and every `cli` process) a clock
+the test moves: the time is kept in the file <workdir>/clock, read through
+CONCIERGE_NOW=@FILE (see lib/clock.h). gw.now() is the gateway's time and
+gw.advance(seconds) moves it forward at once - wall clock and monotonic
+clock together, so waits, windows and backoffs end without sleeping.
 Python standard library only.
 """
 import base64
@@ -53,7 +59,7 @@ def merge(base, changes):
 
 
 class Gateway:
-    def __init__(self, changes=None, workdir=None, env=None):
+    def __init__(self, changes=None, workdir=None, env=None, clock=False):
         self.dir = workdir or tempfile.mkdtemp(prefix="concierge-it-")
         self.own_dir = workdir is None
         self.config = merge(example_config(), changes or {})
@@ -63,6 +69,12 @@ class Gateway:
             json.dump(self.config, f, ensure_ascii=False, indent=1)
         self.env = dict(os.environ)
         self.env.update(env or {})
+        self.clock_path = None
+        self._clock_mtime_ns = 0
+        if clock:
+            self.clock_path = os.path.join(self.dir, "clock")
+            self._write_clock(time.time())
+            self.env["CONCIERGE_NOW"] = "@" + self.clock_path
         self.proc = None
         self.log = []
         self.port = None
@@ -87,6 +99,9 @@ class Gateway:
                 self.listen_line = line.decode("utf-8", "replace").strip()
                 threading.Thread(target=self._drain, args=(self.proc.stdout,),
                                  daemon=True).start()
+                # The gateway started its clock at its first reading of the file,
+                # a moment after it was written: written again, it catches up.
+                self._sync_clock()
                 return self
         raise RuntimeError("server did not start: %r\n%s" % (line, self.stderr()))
 
@@ -129,6 +144,44 @@ class Gateway:
     def url(self):
         return "http://127.0.0.1:%d" % self.port
 
+    # ---- the clock (clock=True) --------------------------------------------
+    def _write_clock(self, t):
+        """Writes time T (Unix seconds) to the clock file, atomically, with an
+        mtime different from the last one (the program looks at the mtime)."""
+        tmp = self.clock_path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%.3f\n" % t)
+        self._clock_mtime_ns = max(self._clock_mtime_ns + 1000, time.time_ns())
+        os.utime(tmp, ns=(self._clock_mtime_ns, self._clock_mtime_ns))
+        os.replace(tmp, self.clock_path)
+        # one assignment: fake servers read now() from their own threads
+        self._clock = (t, time.monotonic())
+
+    def _sync_clock(self):
+        """A process reading the file starts at the time written there: written
+        again with the current time, a process started now starts in step."""
+        if self.clock_path:
+            self._write_clock(self.now())
+
+    def now(self):
+        """The gateway's current time in Unix seconds (a float): the time last
+        written to its clock file plus the real time since. Without clock=True,
+        the system's time."""
+        if not self.clock_path:
+            return time.time()
+        base, at = self._clock
+        return base + (time.monotonic() - at)
+
+    def advance(self, seconds):
+        """Moves the gateway's clock SECONDS forward; it notices within ~20 ms.
+        Returns the new now()."""
+        if not self.clock_path:
+            raise RuntimeError("advance() needs Gateway(..., clock=True)")
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self._write_clock(self.now() + seconds)
+        return self._clock[0]
+
     # ---- HTTP ------------------------------------------------------------
     def request(self, method, path, body=None, headers=None, timeout=10):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
@@ -147,6 +200,7 @@ class Gateway:
     def cli(self, *args, stdin=None, env=None):
         e = dict(self.env)
         e.update(env or {})
+        self._sync_clock()
         p = subprocess.run([BIN, "--config", self.config_path] + list(args),
                            input=stdin.encode() if isinstance(stdin, str) else stdin,
                            capture_output=True, env=e, cwd=self.dir, timeout=60)

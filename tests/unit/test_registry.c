@@ -112,9 +112,9 @@ static struct cfg *load(const char *json)
 	return c;
 }
 
-#define BASE                                                                              \
-	"\"communities\":[{\"id\":\"c\",\"name\":\"C\"}],"                                 \
-	"\"catalogue\":[{\"id\":\"q\",\"category\":\"inquiry\",\"name\":\"Q\","          \
+#define BASE                                                                                       \
+	"\"communities\":[{\"id\":\"c\",\"name\":\"C\"}],"                                         \
+	"\"catalogue\":[{\"id\":\"q\",\"category\":\"inquiry\",\"name\":\"Q\","                    \
 	"\"response_minutes\":5}]"
 
 static void test_enabled_follows_the_configuration(void **state)

@@ -24,7 +24,10 @@
 
 static struct ratelimit *tg_limits(void)
 {
-	struct ratelimit_limits l = {.per_chat_per_sec = 1, .per_group_per_min = 20, .global_per_sec = 30, .slack_ms = 0};
+	struct ratelimit_limits l = {.per_chat_per_sec = 1,
+	                             .per_group_per_min = 20,
+	                             .global_per_sec = 30,
+	                             .slack_ms = 0};
 	struct ratelimit *rl = ratelimit_new(&l);
 
 	assert_non_null(rl);
@@ -130,7 +133,10 @@ static void test_holds(void **state)
 
 static void test_slack(void **state)
 {
-	struct ratelimit_limits l = {.per_chat_per_sec = 1, .per_group_per_min = 2, .global_per_sec = 0, .slack_ms = 100};
+	struct ratelimit_limits l = {.per_chat_per_sec = 1,
+	                             .per_group_per_min = 2,
+	                             .global_per_sec = 0,
+	                             .slack_ms = 100};
 	struct ratelimit *rl = ratelimit_new(&l);
 
 	(void)state;
