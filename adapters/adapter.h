@@ -119,9 +119,8 @@ typedef int (*host_payload_fn)(const char *payload, void *ud);
 struct host {
 	/* Queues messages for the next group commit; takes LIST. Service thread. */
 	void (*submit)(struct chan *ch, struct inbound *list);
-	/* A websocket connection of the adapter's: send one text frame; close it. */
+	/* A websocket connection of the adapter's: send one text frame. */
 	void (*ws_send)(struct host_conn *hc, const char *text);
-	void (*ws_close)(struct host_conn *hc);
 	/* Delivers now what waits for the chats open_chats() names. */
 	void (*deliver_now)(struct chan *ch);
 	/* The last MAX lines of CHAT's transcript on this channel, oldest first. */
@@ -187,8 +186,7 @@ struct adapter_ws {
 #define ADAPTER_MAX_ROUTES 4
 
 struct adapter {
-	const char *name;  /* the key under "channels", and the channel's name in the store */
-	const char *title; /* for people: "Telegram", "web chat" */
+	const char *name; /* the key under "channels", and the channel's name in the store */
 
 	/* -- configuration -- */
 	/*

@@ -227,7 +227,6 @@ static void generic_classify(const struct chan *ch, const struct adapter_call *c
 
 const struct adapter adapter_generic = {
         .name = "generic",
-        .title = "generic webhook",
         .config = generic_config,
         .config_free = generic_config_free,
         .private_chats = 1,

@@ -594,7 +594,6 @@ static void tg_setup_result(const struct chan *ch, long status, const char *resp
 
 const struct adapter adapter_telegram = {
         .name = "telegram",
-        .title = "Telegram",
         .config = tg_config,
         .config_free = tg_config_free,
         .staff_chat = tg_staff_chat,

@@ -142,7 +142,6 @@ static int terminal_run(struct chan *ch, int argc, char **argv)
 
 const struct adapter adapter_terminal = {
         .name = "terminal",
-        .title = "terminal",
         .config = terminal_config,
         .config_free = terminal_config_free,
         .staff_reachable = terminal_staff_reachable,

@@ -34,7 +34,7 @@
 #define RX_MAX     (16 * 1024)
 #define HISTORY    200
 #define SAY_WINDOW 10 /* seconds */
-#define SAY_MAX    20 /* messages per window and connection */
+#define SAY_MAX    20 /* messages per window and visitor, over all their pages */
 
 static const char csp[] = "default-src 'self'; connect-src 'self' ws: wss:; "
                           "img-src 'self' data:; frame-ancestors 'none'";
@@ -48,12 +48,20 @@ struct web_conn {
 	char user[96];    /* "v…" or "staff:ID" */
 	char lang[8];     /* the page's language ("zh", "en"), a hint for the bot's */
 	int greeted;
-	int64_t say_window; /* start of the current rate window */
-	int say_count;
 };
+
+/* How fast one visitor (all their pages together) is writing. */
+struct web_pace {
+	char user[96];
+	int64_t window; /* start of the current window */
+	int count;
+};
+
+#define PACE_SLOTS 256
 
 struct web_rt {
 	struct web_conn *conns;
+	struct web_pace pace[PACE_SLOTS]; /* by visitor; an old window's slot is reused */
 };
 
 /* ---- configuration ---------------------------------------------------------------- */
@@ -315,6 +323,11 @@ static void on_hello(struct web_conn *c, json_t *o)
 	struct adapter_person s;
 	int is_staff = 0;
 
+	/* The history goes once per page: a repeated hello must not queue it again. */
+	if (c->greeted) {
+		send_error(c, NULL, "already connected");
+		return;
+	}
 	if (staff && *staff) {
 		if (!c->ch->host->staff_by_token(c->ch, staff, &s)) {
 			send_error(c, NULL, "this staff link is not valid");
@@ -336,6 +349,36 @@ static void on_hello(struct web_conn *c, json_t *o)
 	welcome(c, is_staff ? &s : NULL);
 }
 
+/*
+ * Counts one line of USER at NOW; 0 when they wrote more than SAY_MAX in
+ * SAY_WINDOW seconds, however many pages they have open.
+ */
+static int pace_ok(struct web_rt *rt, const char *user, int64_t now)
+{
+	struct web_pace *p = NULL, *stale = NULL;
+	size_t i;
+
+	for (i = 0; i < PACE_SLOTS && !p; i++) {
+		if (strcmp(rt->pace[i].user, user) == 0)
+			p = &rt->pace[i];
+		else if (!stale && now - rt->pace[i].window >= SAY_WINDOW)
+			stale = &rt->pace[i];
+	}
+	if (!p) {
+		if (!stale)
+			return 0; /* every slot busy this very window: a flood */
+		p = stale;
+		snprintf(p->user, sizeof(p->user), "%s", user);
+		p->window = now;
+		p->count = 0;
+	}
+	if (now - p->window >= SAY_WINDOW) {
+		p->window = now;
+		p->count = 0;
+	}
+	return ++p->count <= SAY_MAX;
+}
+
 static void on_say(struct web_conn *c, json_t *o)
 {
 	const char *id = json_string_value(json_object_get(o, "id"));
@@ -350,11 +393,7 @@ static void on_say(struct web_conn *c, json_t *o)
 		return;
 	}
 	/* A person types a few lines a minute; a script typing faster is slowed down. */
-	if (now - c->say_window >= SAY_WINDOW) {
-		c->say_window = now;
-		c->say_count = 0;
-	}
-	if (++c->say_count > SAY_MAX) {
+	if (!pace_ok(c->ch->rt, c->user, now)) {
 		send_error(c, id, "too many messages, please wait a moment");
 		return;
 	}
@@ -494,7 +533,6 @@ static void web_ws_closed(struct chan *ch, struct host_conn *hc, void *conn)
 
 const struct adapter adapter_web = {
         .name = "web",
-        .title = "web chat",
         .config = web_config,
         .config_free = web_config_free,
         .staff_reachable = web_staff_reachable,

@@ -562,7 +562,6 @@ done:
 
 const struct adapter adapter_wecom_robot = {
         .name = "wecom_robot",
-        .title = "WeCom group robot",
         .config = wr_config,
         .config_free = wr_config_free,
         .staff_chat = wr_staff_chat,

@@ -42,13 +42,6 @@ static void h_ws_send(struct host_conn *hc, const char *text)
 	server_ws_send((struct http_pss *)(void *)hc, text);
 }
 
-static void h_ws_close(struct host_conn *hc)
-{
-	struct http_pss *p = (struct http_pss *)(void *)hc;
-
-	lws_set_timeout(p->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
-}
-
 static void h_deliver_now(struct chan *ch)
 {
 	struct host_ctx *x = ctx_of(ch);
@@ -265,7 +258,6 @@ void host_init(struct host *host, struct host_ctx *ctx, const struct cfg *cfg)
 	memset(host, 0, sizeof(*host));
 	host->submit = h_submit;
 	host->ws_send = h_ws_send;
-	host->ws_close = h_ws_close;
 	host->deliver_now = h_deliver_now;
 	host->history = h_history;
 	host->staff_by_token = h_staff_by_token;

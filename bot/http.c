@@ -34,6 +34,20 @@ static const struct {
         {"authorization:", WSI_TOKEN_HTTP_AUTHORIZATION},
 };
 
+/* A header value with a NUL or another control byte is refused, never cut short. */
+static int clean_value(char *out, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f) {
+			out[0] = '\0';
+			return -2;
+		}
+	}
+	return n;
+}
+
 static int req_header(const struct http_req *r, const char *name, char *out, size_t len)
 {
 	struct lws *wsi = r->impl;
@@ -51,7 +65,7 @@ static int req_header(const struct http_req *r, const char *name, char *out, siz
 		if (!out || (size_t)total + 1 > len)
 			return -2;
 		n = lws_hdr_copy(wsi, out, (int)len, known[i].tok);
-		return n < 0 ? -2 : n;
+		return n < 0 ? -2 : clean_value(out, n);
 	}
 	total = lws_hdr_custom_length(wsi, name, (int)strlen(name));
 	if (total < 0)
@@ -63,7 +77,7 @@ static int req_header(const struct http_req *r, const char *name, char *out, siz
 		out[0] = '\0';
 		return -2;
 	}
-	return n;
+	return clean_value(out, n);
 }
 
 static int req_query(const struct http_req *r, const char *name, char *out, size_t len)

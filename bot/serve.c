@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include "bot/cli.h"
 #include "bot/config.h"
@@ -28,6 +29,7 @@
 
 #define TICK_US    (30 * LWS_US_PER_SEC)
 #define DELIVER_US (1 * LWS_US_PER_SEC)
+#define FD_WANTED  65536
 
 static volatile sig_atomic_t got_signal;
 
@@ -101,6 +103,27 @@ static int parse_listen(const char *listen, char *host, size_t hostlen, int *por
 		snprintf(host, hostlen, "%.*s", (int)(colon - listen), listen);
 	*port = (int)v;
 	return 0;
+}
+
+/*
+ * Room for many open connections: the soft limit (often 1024) is raised
+ * towards the hard one, up to FD_WANTED (libwebsockets keeps a table as
+ * long as the limit), so a crowd of slow clients does not run the server out
+ * of descriptors at a thousand.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < FD_WANTED && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < FD_WANTED ? rl.rlim_max : FD_WANTED;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			log_warn("server: cannot raise the open-file limit: %s", strerror(errno));
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		log_info("server: up to %llu open files", (unsigned long long)rl.rlim_cur);
 }
 
 /* Pings idle websockets so dead phones are noticed; hangs up after a minute of silence. */
@@ -215,6 +238,7 @@ int cli_serve(struct cli_env *env)
 		return 2;
 	}
 	log_init_from_env();
+	raise_fd_limit();
 	lws_set_log_level(LLL_ERR, NULL);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 

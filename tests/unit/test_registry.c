@@ -49,7 +49,6 @@ static void test_rows_complete(void **state)
 		const struct adapter *a = adapter_registry[i];
 
 		print_message("%s\n", a->name);
-		assert_non_null(a->title);
 		assert_non_null(a->config);
 		assert_non_null(a->config_free);
 		if (a->build || a->classify) {

@@ -182,7 +182,6 @@ static void test_table(void **state)
 {
 	(void)state;
 	assert_string_equal(A->name, "wecom_robot");
-	assert_non_null(A->title);
 	assert_int_equal(A->private_chats, 0);
 	/* send only: no routes, no websocket, no polling, no set-up call */
 	assert_null(A->routes[0].path);
