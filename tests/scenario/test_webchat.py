@@ -204,6 +204,46 @@ class WebChatTest(unittest.TestCase):
         self.assertTrue(got)
         self.assertNotIn("error", [x.get("type") for x in got])
 
+    def test_hello_twice_sends_history_once(self):
+        """A page that says hello again gets a short refusal, not the history again."""
+        v = self.visitor()
+        v.connect()
+        v.say("/repair")
+        v.close()
+        again = WebChat(self.gw, cookie=v.cookie)
+        again.seq = v.seq  # the same page's next line ids
+        self.addCleanup(again.close)
+        self.assertTrue(again.connect()["history"])
+        for _ in range(3):
+            again.ws.send({"type": "hello", "lang": "zh"})
+            m = again.ws.recv(timeout=5)
+            self.assertEqual(m["type"], "error", m)
+            self.assertNotIn("history", m)
+        # and the page goes on as before
+        self.assertTrue(again.say("厨房水管漏水"))
+
+    def test_pace_is_per_visitor_not_per_page(self):
+        """Twenty lines in ten seconds per visitor, however many pages they open."""
+        first = self.visitor()
+        first.connect()
+        pages = [first] + [WebChat(self.gw, cookie=first.cookie) for _ in range(2)]
+        for p in pages[1:]:
+            self.addCleanup(p.close)
+            p.connect()
+        answers = []
+        for i in range(30):
+            page = pages[i % len(pages)]
+            page.ws.send({"type": "say", "id": "p%d" % i, "text": "你好 %d" % i})
+            m, _ = recv_until(page.ws, lambda m: m.get("id") == "p%d" % i,
+                              what="the answer to line %d" % i)
+            answers.append(m["type"])
+        self.assertEqual(answers.count("ack"), 20, answers)
+        self.assertTrue(all(a == "error" for a in answers[20:]), answers)
+        # another visitor is not held back by them
+        other = self.visitor()
+        other.connect()
+        self.assertTrue(other.say("/repair"))
+
     def test_other_origin_refused(self):
         cookie = WebChat(self.gw).cookie
         with self.assertRaises(ConnectionError):
