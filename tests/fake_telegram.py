@@ -23,6 +23,16 @@ Or in-process from a Python test:
     with FakeTelegram(token="T", bot_username="ConciergeBot", bot_id=777) as tg:
         ...  # tg.url, tg.push_text(...), tg.wait_for_message(...)
 
+The fake keeps time on ITS clock, a callable returning Unix seconds (default
+time.time): the "time" of every recorded call, the rate limits' windows and
+the dates of the bot's messages. A test whose gateway runs on a clock the test
+moves (Gateway(..., clock=True)) passes clock=gw.now, so the times it asserts
+on are the gateway's:
+
+    tg = FakeTelegram(token="T", clock=lambda: gw.now()).start()
+
+Long polls and failure delays stay in real time: they stand for the network.
+
 Control API (JSON, same port):
     POST /_control/update   {"update": {...}} (or the update itself): queue it
                             for getUpdates, update_id assigned when missing; with
@@ -58,7 +68,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+import fakehttp
 
 TEXT_MAX = 4096
 CALLBACK_DATA_MAX = 64
@@ -201,7 +213,8 @@ def check_reply_markup(markup):
 class State:
     """Everything the fake remembers; guarded by one condition variable."""
 
-    def __init__(self, token, bot_username, bot_id, enforce_rate=False):
+    def __init__(self, token, bot_username, bot_id, enforce_rate=False, clock=None):
+        self.clock = clock or time.time
         self.token = token
         self.bot_username = bot_username
         self.bot_id = int(bot_id)
@@ -233,8 +246,8 @@ class State:
 
     def record(self, method, params, status):
         with self.cond:
-            self.calls.append({"method": method, "params": params, "time": time.time(),
-                               "status": status})
+            self.calls.append({"method": method, "params": params, "time": self.clock(),
+                               "real": time.time(), "status": status})
             self.cond.notify_all()
 
     def take_failure(self, method, params=None):
@@ -356,7 +369,7 @@ def new_message(state, chat_id, text, markup):
     mid = state.next_message_id.get(key, 1000) + 1
     state.next_message_id[key] = mid
     message = {"message_id": mid, "from": state.bot_user(), "chat": chat_object(chat_id),
-               "date": int(time.time()), "text": text}
+               "date": int(state.clock()), "text": text}
     if markup is not None:
         message["reply_markup"] = markup
     state.messages[(key, mid)] = message
@@ -384,7 +397,7 @@ def m_send_message(state, params):
     markup = check_reply_markup(params.get("reply_markup"))
     with state.cond:
         check_migrated(state, chat_id)
-        now = time.monotonic()
+        now = state.clock()
         if state.enforce_rate:
             state.rate_check(chat_id, now)
         state.note_send(chat_id, now)
@@ -480,7 +493,7 @@ def m_edit_message_reply_markup(state, params):
             message["reply_markup"] = markup
         else:
             message.pop("reply_markup", None)
-        message["edit_date"] = int(time.time())
+        message["edit_date"] = int(state.clock())
         return message
 
 
@@ -499,7 +512,7 @@ def m_edit_message_text(state, params):
             message["reply_markup"] = markup
         else:
             message.pop("reply_markup", None)
-        message["edit_date"] = int(time.time())
+        message["edit_date"] = int(state.clock())
         return message
 
 
@@ -516,7 +529,7 @@ METHODS = {
 }
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(fakehttp.Handler):
     protocol_version = "HTTP/1.1"  # keep-alive, as libcurl expects of the real API
     server_version = "nginx/1.18.0"
     sys_version = ""
@@ -530,20 +543,6 @@ class Handler(BaseHTTPRequestHandler):
         return self.server.state
 
     # ---- plumbing ----
-
-    def read_body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
 
     def send_json(self, status, obj):
         self.send_raw(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"),
@@ -799,12 +798,14 @@ _query_ids = itertools.count(9100000000000000000)
 class FakeTelegram:
     """The fake in a thread of this process, for Python integration tests.
 
-    url is the api_base to configure (calls go to url + "/bot<token>/METHOD").
+    url is the api_base to configure (calls go to url + "/bot<token>/METHOD");
+    clock (default time.time) is the clock the fake keeps time on (see above).
     """
 
     def __init__(self, token="123456:TEST-token", bot_username="ConciergeBot", bot_id=777,
-                 enforce_rate=False, host="127.0.0.1", port=0, verbose=False):
-        self.state = State(token, bot_username, bot_id, enforce_rate)
+                 enforce_rate=False, host="127.0.0.1", port=0, verbose=False, clock=None):
+        self.state = State(token, bot_username, bot_id, enforce_rate, clock)
+        self.clock = self.state.clock
         self.token = token
         self.bot_username = bot_username
         self.bot_id = int(bot_id)
@@ -872,7 +873,8 @@ class FakeTelegram:
     # ---- looking ----
 
     def calls(self, method=None, since=0):
-        """Recorded calls: dicts of method, params, time and the answered status."""
+        """Recorded calls: dicts of method, params, time (on the fake's clock), real
+        (time.time()) and the answered status."""
         return state_calls(self.state, method, since)
 
     def sent(self, chat_id=None):

@@ -50,7 +50,9 @@ import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+import fakehttp
 
 SEND_PATH = "/cgi-bin/webhook/send"
 CONTENT_MAX = 2048  # bytes of UTF-8
@@ -118,7 +120,7 @@ def check_message(obj):
     return text
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(fakehttp.Handler):
     protocol_version = "HTTP/1.1"  # keep-alive, as libcurl expects
     server_version = "nginx"
     sys_version = ""
@@ -130,20 +132,6 @@ class Handler(BaseHTTPRequestHandler):
     @property
     def robot(self):
         return self.server.robot
-
-    def read_body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
 
     def send_json(self, status, obj, extra=None):
         body = json.dumps(obj, ensure_ascii=False).encode("utf-8")

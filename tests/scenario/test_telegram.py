@@ -6,6 +6,13 @@ mode, and plays residents and staff through updates. What is asserted is what
 people see - the texts of the fake's recorded sendMessage calls, in the right
 chats - and the store, through the CLI (`orders`, `outbox`) and a read-only
 look at the database where the CLI has no view (sessions, dedup).
+
+The gateway runs on a clock the test moves (Gateway(..., clock=True)), and the
+fake stamps its calls with that clock: a test in which time must pass - a
+retry_after, a backoff, a conflict wait, Telegram's pace - moves the clock
+(gw.advance) and waits for what then happens; times asserted are the
+gateway's. A test that must be sure something did NOT happen waits for a
+positive barrier (a later message answered, the outbox drained), not a sleep.
 """
 import json
 import os
@@ -32,6 +39,7 @@ STAFF_CHAT = -100200300
 OWNERS = -100999
 WANG, ZHAO = 5001, 5002
 RES = 7001
+PROBE = 7009  # someone asking for /help: the barrier's update
 PHONE, MASKED = "13800138000", "138****8000"
 
 ASK_PHONE = "请留一个联系电话"
@@ -78,7 +86,9 @@ class TelegramCase(unittest.TestCase):
     mode = "polling"
 
     def setUp(self):
-        self.tg = FakeTelegram(token=TOKEN, bot_username=BOT, bot_id=BOT_ID).start()
+        # The fake stamps its calls on the gateway's clock (time.time() until it exists).
+        self.tg = FakeTelegram(token=TOKEN, bot_username=BOT, bot_id=BOT_ID,
+                               clock=lambda: self.gw.now() if self.gw else time.time()).start()
         self.addCleanup(self.tg.stop)
         self.gw = None
         self.workdir = None
@@ -93,7 +103,7 @@ class TelegramCase(unittest.TestCase):
     # ---- the gateway ---------------------------------------------------------------------
 
     def start(self, mode=None, changes=None, env=None, paced=False):
-        """Starts (or restarts, on the same directory) the gateway."""
+        """Starts (or restarts, on the same directory and the same clock) the gateway."""
         self.mode = mode or self.mode
         cfg = {"staff": STAFF,
                "channels": {"telegram": telegram_config(self.mode, self.tg.url, paced)}}
@@ -101,8 +111,12 @@ class TelegramCase(unittest.TestCase):
             cfg[k] = v
         mark = len(self.tg.calls())
         if self.gw is None:
-            self.gw = Gateway(cfg, env=env)
+            self.gw = Gateway(cfg, env=env, clock=True)
             self.addCleanup(self.gw.close)
+        else:
+            # A restart keeps the Gateway, so its clock file: written with the time the
+            # test left it at, the new process does not start behind the old one.
+            self.gw.advance(0)
         self.gw.start()
         if self.mode == "webhook":
             # The configured public_url is not where this gateway listens: once it has
@@ -166,13 +180,41 @@ class TelegramCase(unittest.TestCase):
                                      lambda p: str(p.get("callback_query_id")) == str(query_id),
                                      timeout=timeout)
 
-    def settle(self, seconds=1.5):
-        """Lets the sender go idle: waits until the outbox has nothing pending."""
+    def settle(self):
+        """Waits until everything sent to the gateway so far is handled and all it
+        answered is delivered, so that what did NOT happen can be asserted: every
+        update Telegram holds for the poller was confirmed (a webhook's update is
+        answered only once it is stored), then nothing Telegram-bound is pending in
+        the outbox (a row leaves it only after the fake has taken the call)."""
+        if self.mode == "polling":
+            self.gw.wait(lambda: not self.tg.pending_updates(), timeout=15,
+                         what="every polled update confirmed")
         try:
             self.gw.wait(lambda: not self.tg_outbox(), timeout=15, what="an empty outbox")
         except AssertionError as e:
             self.fail("%s\noutbox: %s" % (e, json.dumps(self.gw.outbox(), ensure_ascii=False)))
-        time.sleep(seconds)
+
+    def sends_to(self, chat, since=0):
+        """Every sendMessage call to CHAT since call SINCE, whatever its answer."""
+        return [c for c in self.tg.calls("sendMessage", since=since)
+                if str(c["params"].get("chat_id")) == str(chat)]
+
+    def wait_retried(self, n=1):
+        """Waits until the sender has put off N deliveries (/healthz "retried"): it
+        has then read the failure and set its wait on its clock. (The fake records a
+        call before it answers: a clock moved as soon as the call is seen might move
+        before the gateway starts waiting, and the wait would still be whole.)"""
+        self.gw.wait(lambda: self.health()["channels"]["telegram"]["retried"] >= n,
+                     what="%d deliveries put off" % n)
+
+    def barrier(self, chat=PROBE):
+        """A positive barrier: someone else asks for /help and is answered, so the
+        gateway has since taken in an update, committed it (which wakes the sender)
+        and delivered the answer - it has had its chance to do anything it was
+        going to do anyway. Returns the call index before it."""
+        m = self.mark()
+        self.step(chat, "/help", "物业服务助手")
+        return m
 
     def tg_outbox(self, dead=False):
         """Telegram rows waiting (terminal and web rows wait for their readers)."""
@@ -315,7 +357,7 @@ class TelegramLifecycle(TelegramCase):
         n = re.search(r"工单号 (\d{6}-\d{3})", created["text"]).group(1)
         m = self.mark()
         self.answered(self.press(RES, "yes", message_id=summary_id))
-        self.settle(0.5)
+        self.settle()
         self.assertEqual(len(self.gw.orders()), 1)
         self.assertNotIn(CREATED, "".join(self.chat_texts(RES, since=m)))
         # two staff press the same ping's button: one gets the job
@@ -326,7 +368,7 @@ class TelegramLifecycle(TelegramCase):
         self.answered(self.press(STAFF_CHAT, "/accept " + n, user=ZHAO, message_id=ping_id))
         self.expect(STAFF_CHAT, "由 王师傅 负责", m)
         self.answered(self.press(STAFF_CHAT, "/accept " + n, user=WANG, message_id=ping_id))
-        self.settle(0.5)
+        self.settle()
         self.assertEqual(self.gw.order(n)["assignee"], "wang")
         self.assertEqual(len([t for t in self.chat_texts(RES) if ASSIGNED in t]), 1)
         self.assertEqual(len([t for t in self.chat_texts(WANG) if CONTACT in t]), 1)
@@ -524,7 +566,7 @@ class TelegramInbound(TelegramCase):
         self.assertEqual(len(self.chat_texts(RES, since=m)), 1)
         self.assertEqual(len(self.chat_texts(STAFF_CHAT)), 1)
 
-    # server.c's apply() claims the update before it queues the answer to the press,
+    # The group commit (bot/batch.c) claims the update before it queues the answer to the press,
     # so a press delivered twice is answered once (a second answer would be refused by
     # Telegram as too old and end as a dead letter).
     def test_telegram_webhook_duplicate_press(self):
@@ -534,7 +576,7 @@ class TelegramInbound(TelegramCase):
         self.assertEqual(self.post_hook(press)[0], 200)
         self.assertEqual(self.post_hook(press)[0], 200)
         self.answered(press["callback_query"]["id"])
-        self.settle(0.5)
+        self.settle()
         self.assertEqual([c["status"] for c in self.tg.calls("answerCallbackQuery")], [200])
         self.assertEqual(self.tg_outbox(dead=True), [])
 
@@ -550,14 +592,20 @@ class TelegramInbound(TelegramCase):
         self.assertEqual(len(self.chat_texts(RES, since=m)), 1, self.chat_texts(RES, m))
         self.assertEqual(self.db_count("sessions"), 1)
 
-    def nothing_stored(self):
+    def nothing_stored(self, but=None):
+        """The store holds nothing, or (BUT, a chat) only what the barrier's /help
+        from chat BUT left (see barrier()): no order; no outbox row, session or
+        resident of anyone else; the one update claimed is the barrier's."""
+        other = "1" if but is None else "chat != '%s'" % but
         self.assertEqual(self.gw.orders(), [])
         rc, out, err = self.gw.cli("outbox", "list", "--all", "--json")
         self.assertEqual(rc, 0, err)
-        self.assertEqual(json.loads(out), [])
-        self.assertEqual(self.db_count("sessions"), 0)
-        self.assertEqual(self.db_count("dedup"), 0)
-        self.assertEqual(self.db_count("residents"), 0)
+        self.assertEqual([r for r in json.loads(out) if but is None or r["chat"] != str(but)], [])
+        self.assertEqual(self.db_count("sessions", other), 0)
+        self.assertEqual(self.db_count("dedup"), 0 if but is None else 1)
+        self.assertEqual(self.db_count(
+            "residents", "1" if but is None else
+            "id NOT IN (SELECT resident_id FROM identities WHERE user = '%s')" % but), 0)
 
     def test_telegram_webhook_refuses(self):
         self.start("webhook")
@@ -578,9 +626,13 @@ class TelegramInbound(TelegramCase):
         self.assertIn(status, (400,), body)
         status, _, _ = self.gw.request("GET", "/hooks/telegram")
         self.assertEqual(status, 405)
-        time.sleep(1.0)
-        self.nothing_stored()
-        self.assertEqual(self.tg.calls("sendMessage"), [])
+        # Barrier: someone else's update, accepted after the refused ones, is answered;
+        # whatever they had let in would be stored and answered by now.
+        self.barrier(PROBE)
+        self.settle()
+        self.nothing_stored(but=PROBE)
+        self.assertEqual([c for c in self.tg.calls("sendMessage")
+                          if str(c["params"].get("chat_id")) != str(PROBE)], [])
         self.assertIn("wrong secret", self.gw.stderr())
         self.assertNotIn(SECRET, self.gw.stderr())
         # and the same update with the right secret goes through
@@ -601,8 +653,9 @@ class TelegramInbound(TelegramCase):
         press = dict(callback_update(RES, "x", 1001, user_id=RES), update_id=880004)
         del press["callback_query"]["data"]
         self.assertEqual(self.post_hook(press)[0], 200)
+        # the press came last: once its answer is out, the others were handled too
         self.answered(press["callback_query"]["id"])
-        time.sleep(0.5)
+        self.settle()
         self.assertEqual(self.tg.calls("sendMessage"), [])
         self.assertEqual(self.gw.orders(), [])
         self.assertEqual(self.db_count("sessions"), 0)
@@ -613,8 +666,10 @@ class TelegramInbound(TelegramCase):
         up = dict(text_update(RES, "/repair", user_id=RES), update_id=777002)
         status, _, _ = self.post_hook(up)
         self.assertEqual(status, 404)
-        time.sleep(0.5)
-        self.nothing_stored()
+        # Barrier: a polled update after it is answered (see barrier()).
+        self.barrier(PROBE)
+        self.settle()
+        self.nothing_stored(but=PROBE)
 
 
 # ---- 5: kill -9 and restart --------------------------------------------------------------
@@ -625,7 +680,7 @@ class TelegramCrash(TelegramCase):
         self.step(RES, "/repair", ASK_DESCRIPTION)
         self.step(RES, "厨房水管漏水", ASK_ROOM)
         # (a reply delivered but not yet marked so would go again: at least once)
-        self.settle(0)
+        self.settle()
         # the answer to the room is committed, but its reply hangs on the way out
         self.tg.fail("sendMessage", 0, count=1, delay=4)
         self.say(RES, "3-2-501")
@@ -710,7 +765,7 @@ class TelegramCrash(TelegramCase):
         t.join()
         self.assertEqual(self.tg.push_update(up)["status"], 200)  # Telegram's retry
         self.expect(RES, ASK_DESCRIPTION, m)
-        self.settle(0.3)
+        self.settle()
         self.assertEqual(len(self.chat_texts(RES)), 1)
 
     def test_telegram_polling_store_busy(self):
@@ -720,9 +775,13 @@ class TelegramCrash(TelegramCase):
         m = self.mark()
         self.say(RES, "/repair")
         t.join()
+        # Had the batch been refused by the store while the lock was held, it would be
+        # asked for again after the poller's backoff (0.5-1.5 s after a first failure,
+        # doubling): the clock moves past it rather than the test waiting it out.
+        self.gw.advance(4)
         self.expect(RES, ASK_DESCRIPTION, m, timeout=20)
         self.step(RES, "厨房水管漏水", ASK_ROOM)
-        self.settle(0.3)
+        self.settle()
         self.assertEqual(len(self.chat_texts(RES)), 2)
 
     def test_telegram_polling_kill9_before_confirm(self):
@@ -731,7 +790,7 @@ class TelegramCrash(TelegramCase):
         self.start("polling")
         self.step(RES, "/repair", ASK_DESCRIPTION)
         self.step(RES, "厨房水管漏水", ASK_ROOM)
-        self.settle(0)  # (a reply sent but not yet marked so may go twice: at least once)
+        self.settle()  # (a reply sent but not yet marked so may go twice: at least once)
         self.assertEqual(self.gw.kill9(), -9)
         # Telegram still holds everything after the last confirmed offset
         self.say(RES, "3-2-501")
@@ -748,13 +807,21 @@ class TelegramCrash(TelegramCase):
 class TelegramDelivery(TelegramCase):
     def test_telegram_429_waits_retry_after(self):
         self.start("polling")
-        self.tg.fail("sendMessage", 429, count=1, retry_after=2)
+        self.tg.fail("sendMessage", 429, count=1, retry_after=2, chat_id=RES)
         m = self.mark()
         self.say(RES, "/repair")
         first = self.tg.wait_for_call("sendMessage", since=m)
         self.assertEqual(first["status"], 429)
+        self.wait_retried()
+        # Not before retry_after: with the clock moved on by half of it, others are
+        # still answered (the hold is the chat's), and the resident's question waits.
+        self.gw.advance(1)
+        self.barrier()
+        self.assertEqual([c["status"] for c in self.sends_to(RES, since=m)], [429],
+                         "sent again before retry_after")
+        self.gw.advance(1)
         self.expect(RES, ASK_DESCRIPTION, m, timeout=20)
-        ok = [c for c in self.tg.calls("sendMessage", since=m) if c["status"] == 200][0]
+        ok = [c for c in self.sends_to(RES, since=m) if c["status"] == 200][0]
         self.assertGreaterEqual(ok["time"] - first["time"], 2.0)
         self.assertEqual(len(self.chat_texts(RES)), 1)
 
@@ -763,10 +830,13 @@ class TelegramDelivery(TelegramCase):
         self.tg.fail("sendMessage", 500, count=1)
         m = self.mark()
         self.say(RES, "/repair")
+        self.tg.wait_for_call("sendMessage", since=m, status=500)
+        self.wait_retried()
+        self.gw.advance(2)  # the first retry's backoff: 0.5-1.5 s, due on a whole second
         self.expect(RES, ASK_DESCRIPTION, m, timeout=20)
         statuses = [c["status"] for c in self.tg.calls("sendMessage", since=m)]
         self.assertEqual(statuses, [500, 200])
-        self.settle(0.5)
+        self.settle()
         self.assertEqual(len(self.chat_texts(RES)), 1)
 
     def test_telegram_chat_not_found_dead_letter(self):
@@ -802,7 +872,7 @@ class TelegramDelivery(TelegramCase):
         refused = [c for c in self.tg.calls("sendMessage", since=m)
                    if str(c["params"]["chat_id"]) == str(STAFF_CHAT)]
         self.assertEqual([c["status"] for c in refused], [400])
-        self.settle(0.2)
+        self.settle()
         self.assertEqual(self.tg_outbox(dead=True), [])
         # the staff press the button in the new group
         number = re.search(r"(\d{6}-\d{3})", ping["text"]).group(1)
@@ -835,10 +905,14 @@ class TelegramDelivery(TelegramCase):
         answer = self.answered(qid, timeout=10)
         self.assertLess(answer["time"] - held["time"], 2.0,
                         "the press was answered only after the chat's hold")
+        self.assertEqual([c["status"] for c in self.sends_to(RES, since=m)], [429],
+                         "the chat was not held when the press was answered")
+        self.wait_retried()
+        self.gw.advance(4)  # the hold's retry_after
         self.expect(RES, ASK_ROOM, m)
 
-    # server.c's apply() moves the chat in the store but does not record the move
-    # for the configuration's staff_chat (see the report): expected to fail until then.
+    # The group commit (bot/batch.c) records the move in the store, and the configured
+    # staff chat follows it (bot/notify.c reads the current ID).
     def test_telegram_staff_group_migrate_message(self):
         """The upgraded group's service message (migrate_to_chat_id) moves the staff chat
         before anything is refused."""
@@ -873,7 +947,21 @@ class TelegramDelivery(TelegramCase):
         m = self.mark()
         for text in ("/help", "/prices", "/my", "/lang en", "/help"):
             self.say(RES, text)
-        self.expect(RES, "Hello!", m, timeout=30)
+        self.tg.wait_for_call("sendMessage", since=m, status=500)
+        self.wait_retried()
+        self.gw.wait(lambda: not self.tg.pending_updates(), what="all five handled")
+        # Time passes only as the test moves it: the retry's backoff (0.5-1.5 s, due
+        # on a whole second), then a pace window (1 s and the sender's 0.1 s slack)
+        # per message; each time, one message, and none before the clock moved.
+        step = 2
+        for n in range(1, 6):
+            self.assertEqual(len(self.sends_to(RES, since=m)), n,
+                             "sent before the clock moved on")
+            self.gw.advance(step)
+            self.gw.wait(lambda: len(self.sends_to(RES, since=m)) > n, timeout=20,
+                         what="message %d of 5" % n)
+            step = 1.1
+        self.expect(RES, "Hello!", m)
         got = self.chat_texts(RES, since=m)
         needles = ["物业服务助手", "服务价目表", "您还没有工单", "I'll speak English", "Hello!"]
         self.assertEqual(len(got), len(needles), got)
@@ -901,8 +989,14 @@ class TelegramConflict(TelegramCase):
                              what="telegram error state")
         self.assertIn("webhook", state)
         self.assertRegex(self.gw.stderr(), r"telegram: error: getUpdates refused \(409")
+        polls = len(self.tg.calls("getUpdates"))
         urllib.request.urlopen(urllib.request.Request(api + "deleteWebhook", data=b"{}",
                                headers={"Content-Type": "application/json"}), timeout=5).read()
+        # after a 409 the poller waits 5 s before it asks again: it has not yet...
+        self.assertIn("409", self.health()["channels"]["telegram"]["state"])
+        self.assertEqual(len(self.tg.calls("getUpdates")), polls, "asked again at once")
+        # ... and does once they have passed
+        self.gw.advance(5)
         self.gw.wait(lambda: self.health()["channels"]["telegram"]["state"] == "polling",
                      timeout=20, what="telegram polling again")
         self.step(RES, "/repair", ASK_DESCRIPTION)
@@ -925,7 +1019,7 @@ class TelegramLong(TelegramCase):
         self.say(RES, "/prices")
         self.expect(RES, "服务价目表", m)
         self.gw.wait(lambda: len(self.chat_texts(RES, since=m)) >= 2, what="parts")
-        self.settle(0.5)
+        self.settle()
         parts = self.chat_texts(RES, since=m)
         self.assertGreaterEqual(len(parts), 2)
         for p in parts:
