@@ -68,8 +68,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from http.server import ThreadingHTTPServer
-
 import fakehttp
 
 TEXT_MAX = 4096
@@ -723,21 +721,6 @@ def state_calls(state, method=None, since=0):
         return [dict(c) for c in calls if method is None or c["method"] == method]
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address, state, verbose=False):
-        super().__init__(address, Handler)
-        self.state = state
-        self.verbose = verbose
-
-    def handle_error(self, request, client_address):
-        # a client that went away mid-answer is normal in failure tests
-        if not isinstance(sys.exc_info()[1], (ConnectionError, socket.timeout)):
-            super().handle_error(request, client_address)
-
-
 # ---- building updates for tests ----
 
 _MENTION_RE = re.compile(r"@[A-Za-z0-9_]{3,32}")
@@ -809,7 +792,7 @@ class FakeTelegram:
         self.token = token
         self.bot_username = bot_username
         self.bot_id = int(bot_id)
-        self.server = Server((host, port), self.state, verbose)
+        self.server = fakehttp.Server((host, port), Handler, verbose, state=self.state)
         self.port = self.server.server_address[1]
         self.url = "http://%s:%d" % (host, self.port)
         self.thread = None
@@ -926,7 +909,7 @@ def main():
     args = ap.parse_args()
 
     state = State(args.token, args.bot_username, args.bot_id, args.enforce_rate)
-    server = Server((args.host, args.port), state, args.verbose)
+    server = fakehttp.Server((args.host, args.port), Handler, args.verbose, state=state)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     host, port = server.server_address[:2]
     print("fake telegram listening on http://%s:%d" % (host, port), flush=True)

@@ -50,8 +50,6 @@ import sys
 import threading
 import time
 import urllib.parse
-from http.server import ThreadingHTTPServer
-
 import fakehttp
 
 SEND_PATH = "/cgi-bin/webhook/send"
@@ -167,21 +165,6 @@ class Handler(fakehttp.Handler):
             self.close_connection = True
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address, robot, verbose=False):
-        super().__init__(address, Handler)
-        self.robot = robot
-        self.verbose = verbose
-
-    def handle_error(self, request, client_address):
-        # a client that went away mid-answer is normal in failure tests
-        if not isinstance(sys.exc_info()[1], (ConnectionError, socket.timeout)):
-            super().handle_error(request, client_address)
-
-
 class FakeWecomRobot:
     """One robot (one key, one group) in a thread of this process.
 
@@ -197,7 +180,7 @@ class FakeWecomRobot:
         self.failures = []  # scripted answers for the next calls, in order
         self.taken = {}  # key -> clock times of the messages taken
         self.cond = threading.Condition()
-        self.server = Server((host, port), self, verbose)
+        self.server = fakehttp.Server((host, port), Handler, verbose, robot=self)
         self.port = self.server.server_address[1]
         self.url = "http://%s:%d" % (host, self.port)
         self.thread = None

@@ -2,9 +2,12 @@
 
 Handler reads a request body the way real platforms accept it (with a
 Content-Length or chunked); each fake subclasses it and answers in its
-platform's shape. Standard library only.
+platform's shape. Server runs a fake's handler on threads, with the fake's
+own objects as attributes. Standard library only.
 """
-from http.server import BaseHTTPRequestHandler
+import socket
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -23,3 +26,19 @@ class Handler(BaseHTTPRequestHandler):
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, handler, verbose=False, **attrs):
+        super().__init__(address, handler)
+        self.verbose = verbose
+        for name, value in attrs.items():
+            setattr(self, name, value)
+
+    def handle_error(self, request, client_address):
+        # a client that went away mid-answer is normal in failure tests
+        if not isinstance(sys.exc_info()[1], (ConnectionError, socket.timeout)):
+            super().handle_error(request, client_address)
