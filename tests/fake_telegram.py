@@ -61,7 +61,6 @@ import json
 import math
 import re
 import signal
-import socket
 import sys
 import threading
 import time
@@ -552,13 +551,6 @@ class Handler(fakehttp.Handler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-
-    def hang_up(self):
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def do_GET(self):
         self.dispatch(b"")

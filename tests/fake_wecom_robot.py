@@ -45,7 +45,6 @@ import argparse
 import itertools
 import json
 import signal
-import socket
 import sys
 import threading
 import time
@@ -140,13 +139,6 @@ class Handler(fakehttp.Handler):
             self.send_header(k, str(v))
         self.end_headers()
         self.wfile.write(body)
-
-    def hang_up(self):
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def do_POST(self):
         self.dispatch(self.read_body())

@@ -27,6 +27,14 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
+    def hang_up(self):
+        """Closes the connection without an answer (a platform that went away)."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
