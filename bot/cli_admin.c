@@ -192,7 +192,7 @@ static int orders_show(struct cli_env *env)
 		return 0;
 	}
 	report_time(o.created_at, t, sizeof(t));
-	printf("Order %s  (%s)\n", o.number, o.status);
+	printf("Order %s  (%s)%s\n", o.number, o.status, o.urgent ? "  URGENT" : "");
 	printf("  category      %s%s%s\n", o.category, o.item[0] ? " / " : "", o.item);
 	printf("  description   %s\n", o.description);
 	printf("  room          %s\n", o.room);

@@ -5,8 +5,11 @@
  * how many arguments, who may run it) plus an exec function. core_command()
  * does the common work first: find the row, check the staff list and role,
  * count arguments, look up the order, and only then run the command.
+ * Each command answers with what happened, never by echoing itself. The
+ * rows for writing about an order and fees are run by cmd_talk.c, those of a
+ * resident's later wishes by cmd_resident.c (bot/cmd.h).
  */
-#include "bot/core_internal.h"
+#include "bot/cmd.h"
 
 #include "lib/utf8.h"
 
@@ -15,15 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_ARGS 3
-
 enum who { ANYONE, STAFF, SUPERVISOR };
-
-struct cmd_args {
-	int argc;
-	char argv[MAX_ARGS][512]; /* the last argument takes the rest of the line */
-	struct store_order order; /* when the command names an order (arg 0) */
-};
 
 struct cmd_entry {
 	const char *name;
@@ -36,24 +31,24 @@ struct cmd_entry {
 	int (*exec)(struct core_req *r, struct cmd_args *a);
 };
 
-static int is_supervisor(const struct cfg_staff *s)
+int cmd_is_supervisor(const struct cfg_staff *s)
 {
 	return s && (strcmp(s->role, "supervisor") == 0 || strcmp(s->role, "dispatcher") == 0);
 }
 
-static int reply_tpl(struct core_req *r, enum dlg_msg id, const char *a0, const char *a1)
+int cmd_tpl(struct core_req *r, enum dlg_msg id, const char *a0, const char *a1)
 {
 	const char *args[2] = {a0, a1};
 
 	return core_reply_msg(r, id, args, 2);
 }
 
-static int bad_state(struct core_req *r, const struct store_order *o)
+int cmd_bad_state(struct core_req *r, const struct store_order *o)
 {
-	return reply_tpl(r, M_BAD_STATE, o->number, dlg_status_name(r->lang, o->status));
+	return cmd_tpl(r, M_BAD_STATE, o->number, dlg_status_name(r->lang, o->status));
 }
 
-static int status_in(const char *status, const char *const *list)
+int cmd_status_in(const char *status, const char *const *list)
 {
 	int i;
 
@@ -63,18 +58,17 @@ static int status_in(const char *status, const char *const *list)
 	return 0;
 }
 
-/* Only the assignee or a supervisor acts on an order someone has taken. */
-static int may_act(struct core_req *r, const struct store_order *o)
+int cmd_may_act(struct core_req *r, const struct store_order *o)
 {
-	if (!o->assignee[0] || strcmp(o->assignee, r->staff->id) == 0 || is_supervisor(r->staff))
+	if (!o->assignee[0] || strcmp(o->assignee, r->staff->id) == 0 ||
+	    cmd_is_supervisor(r->staff))
 		return 1;
-	reply_tpl(r, M_NOT_YOURS, o->number, core_staff_name(r->c, o->assignee));
+	cmd_tpl(r, M_NOT_YOURS, o->number, core_staff_name(r->c, o->assignee));
 	return 0;
 }
 
-/* Tells the resident something about their order, in their language. */
-static int notice(struct core_req *r, const struct store_order *o, enum dlg_msg id, const char *a1,
-                  const char *a2, const char *a3)
+int cmd_notice(struct core_req *r, const struct store_order *o, enum dlg_msg id, const char *a1,
+               const char *a2, const char *a3)
 {
 	const char *args[4] = {o->number, a1, a2, a3};
 	struct buf b;
@@ -94,9 +88,9 @@ static const char *centre_phone(struct core *c)
 	return p ? p : "";
 }
 
-static int confirm(struct core_req *r, const char *what)
+int cmd_staff_lang(struct core_req *r)
 {
-	return reply_tpl(r, M_STAFF_DONE, what, NULL);
+	return dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH);
 }
 
 /* Sends the assignee the resident's full contact details, privately. */
@@ -123,9 +117,8 @@ static int send_contact(struct core_req *r, const struct store_order *o, const s
 	return rc;
 }
 
-/* Tells staff member TO message ID in LANG, privately. */
-static int tell_staff(struct core_req *r, const struct cfg_staff *to, int lang, enum dlg_msg id,
-                      const char *const *args, int nargs)
+int cmd_tell_staff(struct core_req *r, const struct cfg_staff *to, int lang, enum dlg_msg id,
+                   const char *const *args, int nargs)
 {
 	struct buf b;
 	int rc;
@@ -150,8 +143,8 @@ static int take(struct core_req *r, struct store_order *o, const struct cfg_staf
 	int reassign = o->assignee[0] && strcmp(o->assignee, to->id) != 0;
 	const struct cfg_staff *previous = reassign ? cfg_staff_find(r->c->cfg, o->assignee) : NULL;
 
-	if (!status_in(o->status, open))
-		return bad_state(r, o) < 0 ? -1 : 1;
+	if (!cmd_status_in(o->status, open))
+		return cmd_bad_state(r, o) < 0 ? -1 : 1;
 	new_status = strcmp(o->status, "pending") == 0 ? "assigned" : o->status;
 	buf_copy(o->assignee, sizeof(o->assignee), to->id);
 	if (!o->assigned_at)
@@ -159,16 +152,16 @@ static int take(struct core_req *r, struct store_order *o, const struct cfg_staf
 	if (core_transition(r->c, o, new_status, action, r->actor, r->in->channel, to->id, r->now) <
 	    0)
 		return -1;
-	if (notice(r, o, reassign ? M_NOTICE_REASSIGNED : M_NOTICE_ASSIGNED, to->name, NULL, NULL) <
-	    0)
+	if (cmd_notice(r, o, reassign ? M_NOTICE_REASSIGNED : M_NOTICE_ASSIGNED, to->name, NULL,
+	               NULL) < 0)
 		return -1;
 	/* The one taken off the job must not turn up at the door anyway. */
 	if (previous && previous != r->staff &&
-	    tell_staff(r, previous, dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH), M_NOT_YOURS,
-	               args, 2) < 0)
+	    cmd_tell_staff(r, previous, dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH), M_NOT_YOURS,
+	                   args, 2) < 0)
 		return -1;
 	/* Given the job by someone else: say so before the details. */
-	if (to != r->staff && tell_staff(r, to, r->lang, M_ASSIGNED_TO_YOU, args, 1) < 0)
+	if (to != r->staff && cmd_tell_staff(r, to, r->lang, M_ASSIGNED_TO_YOU, args, 1) < 0)
 		return -1;
 	return send_contact(r, o, to);
 }
@@ -176,34 +169,49 @@ static int take(struct core_req *r, struct store_order *o, const struct cfg_staf
 static int c_accept(struct core_req *r, struct cmd_args *a)
 {
 	struct store_order *o = &a->order;
-	char what[128];
 	int rc;
 
 	if (o->assignee[0] && strcmp(o->assignee, r->staff->id) != 0 &&
 	    strcmp(o->status, "pending") != 0)
-		return reply_tpl(r, M_NOT_YOURS, o->number, core_staff_name(r->c, o->assignee));
+		return cmd_tpl(r, M_NOT_YOURS, o->number, core_staff_name(r->c, o->assignee));
 	if (strcmp(o->status, "pending") != 0)
-		return bad_state(r, o);
+		return cmd_bad_state(r, o);
 	rc = take(r, o, r->staff, "accepted");
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	snprintf(what, sizeof(what), "/accept %s", o->number);
-	return confirm(r, what);
+	return cmd_tpl(r, M_OUT_ACCEPTED, o->number, r->staff->name);
 }
 
+/*
+ * Sending someone without the item's skill is usually a slip: it needs a
+ * "!" after the name ("/assign N liu!") to go through.
+ */
 static int c_assign(struct core_req *r, struct cmd_args *a)
 {
-	const struct cfg_staff *to = cfg_staff_find(r->c->cfg, a->argv[1]);
-	char what[160];
-	int rc;
+	static const char *const open[] = {"pending", "assigned", "scheduled", "rework", NULL};
+	const struct cfg_staff *to;
+	const struct dlg_item *it = cfg_item_find(r->c->cfg, a->order.item);
+	size_t len = strlen(a->argv[1]);
+	int rc, sure = len > 1 && a->argv[1][len - 1] == '!';
+	const char *args[4];
 
+	if (sure)
+		a->argv[1][len - 1] = '\0';
+	to = cfg_staff_find(r->c->cfg, a->argv[1]);
 	if (!to)
-		return reply_tpl(r, M_NO_STAFF, a->argv[1], NULL);
+		return cmd_tpl(r, M_NO_STAFF, a->argv[1], NULL);
+	if (!sure && it && it->skill && !cfg_staff_has_skill(to, it->skill) &&
+	    cmd_status_in(a->order.status, open)) {
+		args[0] = a->order.number;
+		args[1] = to->name;
+		args[2] = it->skill;
+		args[3] = to->id;
+		return core_reply_msg(r, M_NO_SKILL, args, 4);
+	}
 	rc = take(r, &a->order, to, "assigned");
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	snprintf(what, sizeof(what), "/assign %s %s", a->order.number, to->id);
-	return confirm(r, what);
+	return cmd_tpl(r, M_OUT_ASSIGNED, a->order.number, to->name);
 }
 
 static void format_when(int lang, int64_t at, const char *text, char *out, size_t len)
@@ -226,15 +234,15 @@ static int c_eta(struct core_req *r, struct cmd_args *a)
 {
 	static const char *const ok[] = {"assigned", "scheduled", "rework", NULL};
 	struct store_order *o = &a->order;
-	char text[256], when[128], what[300];
+	char text[256], when[128];
 	time_t at = 0;
 
-	if (!may_act(r, o))
+	if (!cmd_may_act(r, o))
 		return 0;
-	if (!status_in(o->status, ok))
-		return bad_state(r, o);
+	if (!cmd_status_in(o->status, ok))
+		return cmd_bad_state(r, o);
 	if (dlg_parse_time(a->argv[1], (time_t)r->now, text, sizeof(text), &at) < 0)
-		return reply_tpl(r, M_USAGE, "/eta N TIME", NULL);
+		return cmd_tpl(r, M_USAGE, "/eta N TIME", NULL);
 	buf_copy(o->eta, sizeof(o->eta), text);
 	o->eta_at = (int64_t)at;
 	if (!o->assignee[0])
@@ -243,48 +251,58 @@ static int c_eta(struct core_req *r, struct cmd_args *a)
 	                    "eta", r->actor, r->in->channel, text, r->now) < 0)
 		return -1;
 	format_when(core_order_lang(r->c, o), o->eta_at, o->eta, when, sizeof(when));
-	if (notice(r, o, M_NOTICE_ETA, core_staff_name(r->c, o->assignee), when,
-	           centre_phone(r->c)) < 0)
+	if (cmd_notice(r, o, M_NOTICE_ETA, core_staff_name(r->c, o->assignee), when,
+	               centre_phone(r->c)) < 0)
 		return -1;
-	snprintf(what, sizeof(what), "/eta %s %s", o->number, text);
-	return confirm(r, what);
+	format_when(r->lang, o->eta_at, o->eta, when, sizeof(when));
+	return cmd_tpl(r, M_OUT_ETA, o->number, when);
 }
 
 static int c_start(struct core_req *r, struct cmd_args *a)
 {
 	static const char *const ok[] = {"assigned", "scheduled", "rework", NULL};
 	struct store_order *o = &a->order;
-	char what[64];
 
-	if (!may_act(r, o))
+	if (!cmd_may_act(r, o))
 		return 0;
-	if (!status_in(o->status, ok))
-		return bad_state(r, o);
+	if (!cmd_status_in(o->status, ok))
+		return cmd_bad_state(r, o);
 	if (!o->assignee[0])
 		buf_copy(o->assignee, sizeof(o->assignee), r->staff->id);
 	o->started_at = r->now;
 	if (core_transition(r->c, o, "in_progress", "started", r->actor, r->in->channel, "",
 	                    r->now) < 0)
 		return -1;
-	if (notice(r, o, M_NOTICE_STARTED, core_staff_name(r->c, o->assignee), NULL, NULL) < 0)
+	if (cmd_notice(r, o, M_NOTICE_STARTED, core_staff_name(r->c, o->assignee), NULL, NULL) < 0)
 		return -1;
-	snprintf(what, sizeof(what), "/start %s", o->number);
-	return confirm(r, what);
+	return cmd_tpl(r, M_OUT_STARTED, o->number, NULL);
 }
 
 static int c_done(struct core_req *r, struct cmd_args *a)
 {
 	static const char *const ok[] = {"assigned", "scheduled", "in_progress", "rework", NULL};
 	struct store_order *o = &a->order;
-	char detail[64] = "", what[96];
-	int64_t fen = -1;
+	char detail[64] = "", fee_part[96] = "", allowed_s[32];
+	const char *fargs[1] = {detail};
+	int64_t fen = -1, allowed = 0;
+	struct buf b;
 
-	if (!may_act(r, o))
+	if (!cmd_may_act(r, o))
 		return 0;
-	if (!status_in(o->status, ok))
-		return bad_state(r, o);
+	if (!cmd_status_in(o->status, ok))
+		return cmd_bad_state(r, o);
 	if (a->argc > 1 && core_parse_money(a->argv[1], &fen) < 0)
-		return reply_tpl(r, M_BAD_FEE, a->argv[1], NULL);
+		return cmd_tpl(r, M_BAD_FEE, a->argv[1], NULL);
+	/* The standard: an extra fee needs the resident's consent first (/quote). */
+	if (fen > 0 && cmd_fee_allowed(r, o, &allowed) < 0)
+		return -1;
+	if (fen > allowed) {
+		const char *args[3] = {o->number, detail, allowed_s};
+
+		core_money(fen, detail, sizeof(detail));
+		core_money(allowed, allowed_s, sizeof(allowed_s));
+		return core_reply_msg(r, M_FEE_NEEDS_QUOTE, args, 3);
+	}
 	if (!o->assignee[0])
 		buf_copy(o->assignee, sizeof(o->assignee), r->staff->id);
 	o->done_at = r->now;
@@ -299,39 +317,47 @@ static int c_done(struct core_req *r, struct cmd_args *a)
 		return -1;
 	if (core_begin_accept(r->c, o, r->now) < 0)
 		return -1;
-	snprintf(what, sizeof(what), "/done %s%s%s", o->number, fen >= 0 ? " " : "", detail);
-	return confirm(r, what);
+	if (fen >= 0) {
+		buf_init(&b);
+		buf_tpl(&b, dlg_msg(r->lang, M_FEE_PART), fargs, 1);
+		buf_copy(fee_part, sizeof(fee_part), buf_str(&b));
+		buf_release(&b);
+	}
+	return cmd_tpl(r, M_OUT_DONE, o->number, fee_part);
 }
 
 static int c_paid(struct core_req *r, struct cmd_args *a)
 {
 	static const char *const no[] = {"cancelled", "declined", "pending", NULL};
 	struct store_order *o = &a->order;
-	char amount[32], what[600];
+	char amount[32];
+	const char *args[3];
 
-	if (!may_act(r, o))
+	if (!cmd_may_act(r, o))
 		return 0;
-	if (status_in(o->status, no))
-		return bad_state(r, o);
+	if (cmd_status_in(o->status, no))
+		return cmd_bad_state(r, o);
 	if (o->fee < 0)
-		return reply_tpl(r, M_NO_FEE, o->number, NULL);
+		return cmd_tpl(r, M_NO_FEE, o->number, NULL);
 	if (o->receipt[0])
-		return reply_tpl(r, M_ALREADY_PAID, o->number, o->receipt);
+		return cmd_tpl(r, M_ALREADY_PAID, o->number, o->receipt);
 	if (store_payment_record(r->c->store, o->id, o->fee, a->argv[1], r->staff->id, r->now) < 0)
 		return -1;
 	core_money(o->fee, amount, sizeof(amount));
 	if (store_event_add(r->c->store, o->id, r->now, r->actor, r->in->channel, "paid", o->status,
 	                    o->status, a->argv[1]) < 0)
 		return -1;
-	if (notice(r, o, M_NOTICE_PAID, amount, a->argv[1], NULL) < 0)
+	if (cmd_notice(r, o, M_NOTICE_PAID, amount, a->argv[1], NULL) < 0)
 		return -1;
-	snprintf(what, sizeof(what), "/paid %s %s", o->number, a->argv[1]);
-	return confirm(r, what);
+	args[0] = o->number;
+	args[1] = amount;
+	args[2] = a->argv[1];
+	return core_reply_msg(r, M_OUT_PAID, args, 3);
 }
 
 static int cancel_order(struct core_req *r, struct store_order *o, const char *reason)
 {
-	const char *args[2] = {o->number, reason};
+	const char *args[2] = {o->number, r->staff ? reason : o->room};
 	const struct cfg_staff *assignee = cfg_staff_find(r->c->cfg, o->assignee);
 	struct buf b;
 	int rc;
@@ -346,7 +372,8 @@ static int cancel_order(struct core_req *r, struct store_order *o, const char *r
 	if (!assignee || (r->staff && r->staff == assignee))
 		return 0;
 	buf_init(&b);
-	buf_tpl(&b, dlg_msg(r->lang, M_CANCEL_PING), args, 2);
+	buf_tpl(&b, dlg_msg(cmd_staff_lang(r), r->staff ? M_CANCEL_PING : M_WITHDRAWN_PING), args,
+	        2);
 	rc = core_notify_staff(r->c, assignee, buf_str(&b), NULL, 0, r->now);
 	buf_release(&b);
 	return rc;
@@ -355,33 +382,33 @@ static int cancel_order(struct core_req *r, struct store_order *o, const char *r
 static int c_cancel(struct core_req *r, struct cmd_args *a)
 {
 	static const char *const done[] = {"closed", "cancelled", "declined", NULL};
+	static const char *const before_work[] = {"pending", "assigned", "scheduled", NULL};
 	struct store_order *o = &a->order;
-	char what[600];
 
 	/* Someone else's order does not exist for a resident, whatever its status. */
 	if (!r->staff && o->resident_id != r->resident.id)
-		return reply_tpl(r, M_NO_ORDER, o->number, NULL);
-	if (status_in(o->status, done))
-		return bad_state(r, o);
+		return cmd_tpl(r, M_NO_ORDER, o->number, NULL);
+	if (cmd_status_in(o->status, done))
+		return cmd_bad_state(r, o);
 	if (!r->staff) {
-		if (strcmp(o->status, "pending") != 0)
-			return reply_tpl(r, M_RESIDENT_CANNOT_CANCEL, o->number,
-			                 dlg_status_name(r->lang, o->status));
+		/* Until work has started; the assignee is told not to come. */
+		if (!cmd_status_in(o->status, before_work))
+			return cmd_tpl(r, M_RESIDENT_CANNOT_CANCEL, o->number,
+			               dlg_status_name(r->lang, o->status));
 		if (cancel_order(r, o, a->argc > 1 ? a->argv[1] : "withdrawn by the resident") < 0)
 			return -1;
-		return reply_tpl(r, M_RESIDENT_CANCELLED, o->number, NULL);
+		return cmd_tpl(r, M_RESIDENT_CANCELLED, o->number, NULL);
 	}
 	/* Staff cancel their own orders; anyone else's is for a supervisor. */
-	if (!is_supervisor(r->staff) && strcmp(o->assignee, r->staff->id) != 0)
+	if (!cmd_is_supervisor(r->staff) && strcmp(o->assignee, r->staff->id) != 0)
 		return core_reply_msg(r, M_SUPERVISOR_ONLY, NULL, 0);
 	if (a->argc < 2)
-		return reply_tpl(r, M_USAGE, "/cancel N REASON", NULL);
+		return cmd_tpl(r, M_USAGE, "/cancel N REASON", NULL);
 	if (cancel_order(r, o, a->argv[1]) < 0)
 		return -1;
-	if (notice(r, o, M_NOTICE_CANCELLED, a->argv[1], NULL, NULL) < 0)
+	if (cmd_notice(r, o, M_NOTICE_CANCELLED, a->argv[1], NULL, NULL) < 0)
 		return -1;
-	snprintf(what, sizeof(what), "/cancel %s %s", o->number, a->argv[1]);
-	return confirm(r, what);
+	return cmd_tpl(r, M_OUT_CANCELLED, o->number, a->argv[1]);
 }
 
 /* ---- lists ---------------------------------------------------------------------- */
@@ -526,12 +553,17 @@ static int c_prices(struct core_req *r, struct cmd_args *a)
 	return rc;
 }
 
+int core_staff_help(struct core_req *r)
+{
+	return core_reply_msg(r, cmd_is_supervisor(r->staff) ? M_HELP_DISPATCH : M_HELP_STAFF, NULL,
+	                      0);
+}
+
+/* The help of the speaker's role: staff their commands, residents theirs. */
 static int c_help(struct core_req *r, struct cmd_args *a)
 {
 	(void)a;
-	if (r->staff && core_reply_msg(r, M_HELP_STAFF, NULL, 0) < 0)
-		return -1;
-	return r->staff && r->group ? 0 : core_reply_msg(r, M_HELP_RESIDENT, NULL, 0);
+	return r->staff ? core_staff_help(r) : core_reply_msg(r, M_HELP_RESIDENT, NULL, 0);
 }
 
 static int c_lang(struct core_req *r, struct cmd_args *a)
@@ -541,7 +573,7 @@ static int c_lang(struct core_req *r, struct cmd_args *a)
 	if (lang < 0 && strcmp(a->argv[0], "中文") == 0)
 		lang = DLG_ZH;
 	if (lang < 0)
-		return reply_tpl(r, M_USAGE, "/lang zh|en", NULL);
+		return cmd_tpl(r, M_USAGE, "/lang zh|en", NULL);
 	r->lang = lang;
 	buf_copy(r->resident.lang, sizeof(r->resident.lang), dlg_lang_code(lang));
 	if (store_resident_save(r->c->store, &r->resident, r->now) < 0)
@@ -562,6 +594,12 @@ static const struct cmd_entry commands[] = {
         {"prices", "价格", "/prices", 0, 0, ANYONE, 0, c_prices},
         {"help", "帮助", "/help", 0, 0, ANYONE, 0, c_help},
         {"lang", "语言", "/lang zh|en", 1, 1, ANYONE, 0, c_lang},
+        {"reply", "回复", "/reply N TEXT", 1, 1, ANYONE, 0, cmd_reply_exec},
+        {"quote", "报价", "/quote N FEE REASON", 3, 3, STAFF, 1, cmd_quote_exec},
+        {"agree", "同意", "/agree [N]", 0, 1, ANYONE, 0, cmd_agree_exec},
+        {"disagree", "不同意", "/disagree [N]", 0, 1, ANYONE, 0, cmd_disagree_exec},
+        {"reschedule", "改时间", "/reschedule N [TIME]", 0, 1, ANYONE, 0, cmd_reschedule_exec},
+        {"reopen", "重新打开", "/reopen N [WHAT]", 0, 1, ANYONE, 0, cmd_reopen_exec},
 };
 
 /* Splits "NAME a b rest of line": the last allowed argument keeps the rest. */
@@ -626,7 +664,7 @@ int core_command(struct core_req *r, const char *text, int dialog_active)
 			char cmd[64];
 
 			snprintf(cmd, sizeof(cmd), "%.*s", (int)strcspn(text, " "), text);
-			reply_tpl(r, M_UNKNOWN_COMMAND, cmd, NULL);
+			cmd_tpl(r, M_UNKNOWN_COMMAND, cmd, NULL);
 			return 1;
 		}
 		return 0;
@@ -640,7 +678,7 @@ int core_command(struct core_req *r, const char *text, int dialog_active)
 		core_reply_msg(r, M_STAFF_ONLY, NULL, 0);
 		return 1;
 	}
-	if (e->who == SUPERVISOR && !is_supervisor(r->staff)) {
+	if (e->who == SUPERVISOR && !cmd_is_supervisor(r->staff)) {
 		core_reply_msg(r, M_SUPERVISOR_ONLY, NULL, 0);
 		return 1;
 	}
@@ -648,7 +686,7 @@ int core_command(struct core_req *r, const char *text, int dialog_active)
 		if (strcmp(e->name, "cancel") == 0 && !dialog_active)
 			return 0; /* a bare "取消"/"cancel" with nothing to cancel: let the dialog
 			             say so */
-		reply_tpl(r, M_USAGE, e->usage, NULL);
+		cmd_tpl(r, M_USAGE, e->usage, NULL);
 		return 1;
 	}
 	if (e->needs_order) {
@@ -657,10 +695,12 @@ int core_command(struct core_req *r, const char *text, int dialog_active)
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {
-			reply_tpl(r, M_NO_ORDER, number, NULL);
+			cmd_tpl(r, M_NO_ORDER, number, NULL);
 			return 1;
 		}
 	}
 	rc = e->exec(r, &a);
+	if (rc == CMD_NOT_MINE)
+		return 0;
 	return rc < 0 ? rc : 1;
 }

@@ -289,6 +289,57 @@ static void parse_out_of_scope(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	cfg_get_i18n(ld, o, "out_of_scope", "referral", 0, &s->referral_zh, &s->referral_en);
 }
 
+static void parse_answer(struct cfg_ld *ld, json_t *o, const char *path, void *elem, void *ud)
+{
+	static const char *const keys[] = {"id", "examples", "answer", NULL};
+	struct dlg_answer *a = elem;
+	char p[CFG_PATHLEN];
+
+	(void)ud;
+	cfg_check_keys(ld, o, path, keys);
+	if (cfg_get_str(ld, o, path, "id", "missing", 0, &a->id) == 0)
+		check_id(ld, path, a->id);
+	cfg_get_strv(ld, o, path, "examples", &a->examples, &a->nexamples);
+	if (!a->nexamples) {
+		cfg_path_key(p, path, "examples");
+		cfg_problem(ld, p, "at least one question is needed");
+	}
+	cfg_get_i18n(ld, o, path, "answer", 1, &a->answer_zh, &a->answer_en);
+}
+
+static void parse_emergency(struct cfg_ld *ld, json_t *o, const char *path, void *elem, void *ud)
+{
+	static const char *const keys[] = {"id", "keywords", "advice", "call", NULL};
+	struct dlg_emergency *e = elem;
+	char p[CFG_PATHLEN];
+
+	(void)ud;
+	cfg_check_keys(ld, o, path, keys);
+	if (cfg_get_str(ld, o, path, "id", "missing", 0, &e->id) == 0)
+		check_id(ld, path, e->id);
+	cfg_get_strv(ld, o, path, "keywords", &e->keywords, &e->nkeywords);
+	if (!e->nkeywords) {
+		cfg_path_key(p, path, "keywords");
+		cfg_problem(ld, p, "at least one keyword is needed");
+	}
+	cfg_get_i18n(ld, o, path, "advice", 1, &e->advice_zh, &e->advice_en);
+	cfg_get_i18n(ld, o, path, "call", 0, &e->call_zh, &e->call_en);
+}
+
+/* The knowledge base and the emergencies: what a first message may be besides a request. */
+static void parse_understanding(struct cfg_ld *ld, json_t *root, struct cfg *c)
+{
+	c->answers = cfg_get_objv(ld, root, "", "answers", NULL, sizeof(*c->answers), &c->nanswers,
+	                          parse_answer, NULL);
+	check_unique_ids(ld, "answers", c->answers, c->nanswers, sizeof(*c->answers),
+	                 offsetof(struct dlg_answer, id));
+	c->emergencies = cfg_get_objv(ld, root, "", "emergencies", NULL, sizeof(*c->emergencies),
+	                              &c->nemergencies, parse_emergency, NULL);
+	check_unique_ids(ld, "emergencies", c->emergencies, c->nemergencies,
+	                 sizeof(*c->emergencies), offsetof(struct dlg_emergency, id));
+	cfg_get_int(ld, root, "", "complaint_hours", 24, 1, INT_MAX, &c->complaint_hours);
+}
+
 static void parse_stub(struct cfg_ld *ld, json_t *o, const char *path, const char *name,
                        struct cfg_channel_stub *s)
 {
@@ -379,10 +430,10 @@ static void parse_channels(struct cfg_ld *ld, json_t *root, struct cfg *c)
 static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 {
 	static const char *const keys[] = {
-	        "database", "listen",          "locale",          "timezone",
-	        "bot_name", "session_minutes", "acceptance_days", "low_rating",
-	        "staff",    "communities",     "catalogue",       "out_of_scope",
-	        "channels", "tls_cert",        "tls_key",         NULL};
+	        "database",        "listen",          "locale",       "timezone",        "bot_name",
+	        "session_minutes", "acceptance_days", "low_rating",   "reopen_days",     "staff",
+	        "communities",     "catalogue",       "out_of_scope", "channels",        "tls_cert",
+	        "tls_key",         "answers",         "emergencies",  "complaint_hours", NULL};
 
 	cfg_check_keys(ld, root, "", keys);
 	cfg_get_str(ld, root, "", "database", NULL, 0, &c->database);
@@ -411,17 +462,24 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	cfg_get_int(ld, root, "", "session_minutes", 30, 1, INT_MAX, &c->session_minutes);
 	cfg_get_int(ld, root, "", "acceptance_days", 3, 1, INT_MAX, &c->acceptance_days);
 	cfg_get_int(ld, root, "", "low_rating", 2, 0, 5, &c->low_rating);
+	cfg_get_int(ld, root, "", "reopen_days", 7, 0, 3650, &c->reopen_days);
 
 	parse_staff(ld, root, c);
 	parse_communities(ld, root, c);
 	parse_catalogue(ld, root, c);
 	parse_out_of_scope(ld, root, c);
+	parse_understanding(ld, root, c);
 	parse_channels(ld, root, c);
 	c->policy.items = c->items;
 	c->policy.nitems = c->nitems;
 	c->policy.out_of_scope = &c->out_of_scope;
 	c->policy.phone = c->ncommunities ? c->communities[0].phone : NULL;
 	c->policy.acceptance_days = c->acceptance_days;
+	c->policy.answers = c->answers;
+	c->policy.nanswers = c->nanswers;
+	c->policy.emergencies = c->emergencies;
+	c->policy.nemergencies = c->nemergencies;
+	c->policy.complaint_hours = c->complaint_hours;
 }
 
 int cfg_load(const char *path, struct cfg **out, char *err, size_t errlen)
@@ -537,6 +595,22 @@ void cfg_free(struct cfg *c)
 	free_strv(c->out_of_scope.keywords, c->out_of_scope.nkeywords);
 	free(c->out_of_scope.referral_zh);
 	free(c->out_of_scope.referral_en);
+	for (i = 0; i < c->nanswers; i++) {
+		free(c->answers[i].id);
+		free_strv(c->answers[i].examples, c->answers[i].nexamples);
+		free(c->answers[i].answer_zh);
+		free(c->answers[i].answer_en);
+	}
+	free(c->answers);
+	for (i = 0; i < c->nemergencies; i++) {
+		free(c->emergencies[i].id);
+		free_strv(c->emergencies[i].keywords, c->emergencies[i].nkeywords);
+		free(c->emergencies[i].advice_zh);
+		free(c->emergencies[i].advice_en);
+		free(c->emergencies[i].call_zh);
+		free(c->emergencies[i].call_en);
+	}
+	free(c->emergencies);
 	for (i = 0; i < c->nchans; i++)
 		if (c->chans[i].a && c->chans[i].a->config_free)
 			c->chans[i].a->config_free(c->chans[i].conf);

@@ -74,6 +74,7 @@ struct cfg {
 	int session_minutes; /* idle dialog expiry, default 30 */
 	int acceptance_days; /* auto-close awaiting_acceptance after, default 3 */
 	int low_rating;      /* ratings at or below notify the supervisor, 0-5, default 2 */
+	int reopen_days;     /* a closed order may be reopened within, default 7 */
 	struct cfg_staff *staff;
 	size_t nstaff;
 	struct cfg_community *communities; /* at least one */
@@ -81,6 +82,11 @@ struct cfg {
 	struct dlg_item *items; /* the catalogue */
 	size_t nitems;
 	struct dlg_out_of_scope out_of_scope;
+	struct dlg_answer *answers; /* the knowledge base */
+	size_t nanswers;
+	struct dlg_emergency *emergencies;
+	size_t nemergencies;
+	int complaint_hours;      /* complaints are answered within, default 24 */
 	struct dlg_policy policy; /* what the dialog engine sees: points into this struct */
 	struct chan *chans;       /* one per adapter_registry entry, in its order */
 	size_t nchans;

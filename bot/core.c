@@ -114,8 +114,11 @@ int core_handle(struct core *c, const struct msg_in *in, int64_t now)
 			return rc < 0 ? rc : 0;
 		if (r.staff && !dlg_is_trigger(text, NULL))
 			return 0;
-		/* Neighbours read along: a request goes on privately; the group hears where. */
-		if (core_go_private(&r, 1) < 0)
+		/*
+		 * Neighbours read along: a request goes on privately; the group hears
+		 * where. An emergency's advice is given where it was asked, at once.
+		 */
+		if (!core_is_emergency(&r, text) && core_go_private(&r, 1) < 0)
 			return -1;
 	}
 	if (core_load_session(&r, &st, &active, &expired) < 0)
@@ -129,10 +132,13 @@ int core_handle(struct core *c, const struct msg_in *in, int64_t now)
 		return rc;
 	}
 	rc = core_command(&r, text, active);
+	/* An answer to what staff wrote about an order goes to them, not into a new request. */
+	if (rc == 0 && !r.staff && !active && !dlg_is_trigger(text, NULL))
+		rc = core_talk_answer(&r, text);
 	if (rc == 0) {
 		if (r.staff && !active && !dlg_is_trigger(text, NULL)) {
 			/* Staff in private without a conversation: remind them of the commands. */
-			rc = core_reply_msg(&r, M_HELP_STAFF, NULL, 0);
+			rc = core_staff_help(&r);
 		} else {
 			rc = core_run_dialog(&r, text, &st, expired);
 		}

@@ -1,7 +1,7 @@
 /*
  * core_internal.h - what the files of the core share (core.c, notify.c,
- * orders.c, sessions.c, accept.c, tick.c, money.c, commands.c). Not for
- * other modules: they use core.h.
+ * orders.c, sessions.c, accept.c, tick.c, money.c, commands.c and the
+ * cmd_*.c files, rating.c). Not for other modules: they use core.h.
  */
 #ifndef CONCIERGE_CORE_INTERNAL_H
 #define CONCIERGE_CORE_INTERNAL_H
@@ -58,7 +58,7 @@ const char *core_current_chat(struct core *c, const char *channel, const char *c
 /*
  * The community's staff chats and each channel's own staff group. Where a
  * chat stands for each staff member (adapter staff_reachable), technicians
- * without SKILL (NULL: any) are left out.
+ * without SKILL are left out (NULL: nobody is; "": every technician is).
  */
 int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
                             const struct msg_button *b, int nb, int64_t now);
@@ -99,5 +99,32 @@ int core_ask_next_acceptance(struct core_req *r, const char *answered);
 
 /* Runs a slash command (or Chinese command word). 1 handled, 0 not a command, <0 error. */
 int core_command(struct core_req *r, const char *text, int dialog_active);
+/* staff and residents about an order */
+/* Sends a staff member the help of their role. */
+int core_staff_help(struct core_req *r);
+/*
+ * A resident's plain message while a staff message about one of their orders
+ * waits for an answer: passes it on (1), or 0 when nothing waits, <0 on error.
+ */
+int core_talk_answer(struct core_req *r, const char *text);
+/* rating.c: a low rating of O alerts the supervisors once, with COMMENT (or NULL). */
+int core_alert_low_rating(struct core *c, const struct store_order *o, const char *comment,
+                          int64_t now);
+/* Timers: low ratings whose comment never came are alerted without it. */
+int core_low_ratings_due(struct core *c, int64_t now);
+
+/* understanding a first message (urgent.c; orders.c shares order creation with it) */
+/* An order from a finished intake's state, not yet stored. */
+void core_order_from_state(struct core_req *r, const struct dlg_state *st, struct store_order *o);
+/* The dispatch ping of O to the staff chats. */
+int core_dispatch_ping(struct core *c, const struct store_order *o, int64_t now);
+/* The further requests of the same message (ST.more): one order each, dispatched by skill. */
+int core_create_more(struct core_req *r, const struct dlg_state *st);
+/* An urgent order from ST, the resident told its number, everyone on duty alerted. */
+int core_act_emergency(struct core_req *r, const struct dlg_state *st);
+/* A complaint from ST, owned by a supervisor it is not about. */
+int core_act_complaint(struct core_req *r, const struct dlg_state *st);
+/* Is TEXT an emergency (answered in a group rather than moved to a private chat)? */
+int core_is_emergency(struct core_req *r, const char *text);
 
 #endif

@@ -43,13 +43,15 @@ static char *payload_json(const char *text, const struct msg_button *b, int nb, 
 }
 
 /*
- * A technician is pinged about work that needs a skill only if they have it;
- * dispatchers and supervisors see every order.
+ * A technician is pinged about work that needs a skill only if they have it,
+ * and not about work that needs none (SKILL ""): that is for a dispatcher to
+ * give out. Dispatchers and supervisors see every order; a NULL SKILL is for
+ * everyone.
  */
 static int concerns(const struct cfg_staff *s, const char *skill)
 {
-	return !skill || !*skill || strcmp(s->role, "technician") != 0 ||
-	       cfg_staff_has_skill(s, skill);
+	return !skill || strcmp(s->role, "technician") != 0 ||
+	       (*skill && cfg_staff_has_skill(s, skill));
 }
 
 /*

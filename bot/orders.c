@@ -67,6 +67,7 @@ static void order_from_state(struct core_req *r, const struct dlg_state *st, str
 	buf_copy(o->phone, sizeof(o->phone), st->phone);
 	buf_copy(o->preferred_time, sizeof(o->preferred_time), st->time);
 	o->preferred_at = st->time_at;
+	o->preferred_end = st->time_end;
 	o->resident_id = r->resident.id;
 	buf_copy(o->channel, sizeof(o->channel), r->in->channel);
 	private_target(r->in, o->chat, sizeof(o->chat));
@@ -114,7 +115,8 @@ static int dispatch_ping(struct core *c, const struct store_order *o, int64_t no
 	b[0].label = dlg_msg(lang, M_BTN_ACCEPT_ORDER);
 	b[0].data = data;
 	rc = t.failed ? -1
-	              : core_notify_staff_chats(c, it ? it->skill : NULL, buf_str(&t), b, 1, now);
+	              : core_notify_staff_chats(c, it && it->skill ? it->skill : "", buf_str(&t), b,
+	                                        1, now);
 	buf_release(&t);
 	return rc;
 }
@@ -151,28 +153,6 @@ static int save_profile(struct core_req *r, const struct dlg_state *st)
 	buf_copy(r->resident.phone, sizeof(r->resident.phone), st->phone);
 	buf_copy(r->resident.lang, sizeof(r->resident.lang), dlg_lang_code(st->lang));
 	return store_resident_save(r->c->store, &r->resident, r->now);
-}
-
-/* Tells the supervisors that O was rated RATING, with the resident's COMMENT (NULL: none). */
-static int alert_low_rating(struct core_req *r, const struct store_order *o,
-                            const struct cfg_staff *assignee, int rating, const char *comment)
-{
-	int lang = dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH);
-	char score[16];
-	const char *args[4];
-	struct buf b;
-	int rc;
-
-	snprintf(score, sizeof(score), "%d", rating);
-	args[0] = o->number;
-	args[1] = score;
-	args[2] = assignee ? assignee->name : o->assignee;
-	args[3] = comment ? comment : dlg_msg(lang, M_NONE_GIVEN);
-	buf_init(&b);
-	buf_tpl(&b, dlg_msg(lang, M_LOW_RATING), args, 4);
-	rc = b.failed ? -1 : core_notify_supervisors(r->c, buf_str(&b), r->now);
-	buf_release(&b);
-	return rc;
 }
 
 /* Acceptance answers: the order must still be waiting for them. */
@@ -233,18 +213,18 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 		if (rc == 0)
 			rc = store_event_add(r->c->store, o.id, r->now, r->actor, r->in->channel,
 			                     "rated", o.status, o.status, detail);
-		if (rc == 0 && res->rating <= r->c->cfg->low_rating)
-			rc = alert_low_rating(r, &o, assignee, res->rating, NULL);
+		/* A low rating alerts the supervisor once, with the comment asked next. */
 		break;
 	case DLG_ACT_COMMENTED:
-		if (!res->comment || !*res->comment)
-			break;
-		rc = store_feedback_comment(r->c->store, o.id, res->comment, r->now);
+		if (res->comment && *res->comment) {
+			rc = store_feedback_comment(r->c->store, o.id, res->comment, r->now);
+			if (rc == 0)
+				rc = store_event_add(r->c->store, o.id, r->now, r->actor,
+				                     r->in->channel, "commented", o.status,
+				                     o.status, res->comment);
+		}
 		if (rc == 0)
-			rc = store_event_add(r->c->store, o.id, r->now, r->actor, r->in->channel,
-			                     "commented", o.status, o.status, res->comment);
-		if (rc == 0 && o.rating && o.rating <= r->c->cfg->low_rating)
-			rc = alert_low_rating(r, &o, assignee, o.rating, res->comment);
+			rc = core_alert_low_rating(r->c, &o, res->comment, r->now);
 		break;
 	default:
 		break;
@@ -264,7 +244,13 @@ int core_apply_result(struct core_req *r, const struct dlg_state *st, const stru
 	case DLG_ACT_CREATE:
 		if (save_profile(r, st) < 0)
 			return -1;
-		return act_create(r, st, "pending");
+		if (act_create(r, st, "pending") < 0)
+			return -1;
+		return core_create_more(r, st);
+	case DLG_ACT_EMERGENCY:
+		return core_act_emergency(r, st);
+	case DLG_ACT_COMPLAINT:
+		return core_act_complaint(r, st);
 	case DLG_ACT_DECLINE:
 		return act_create(r, st, "declined");
 	case DLG_ACT_ACCEPTED:
@@ -276,4 +262,15 @@ int core_apply_result(struct core_req *r, const struct dlg_state *st, const stru
 		break;
 	}
 	return 0;
+}
+
+/* understanding a first message: what urgent.c shares of order creation */
+void core_order_from_state(struct core_req *r, const struct dlg_state *st, struct store_order *o)
+{
+	order_from_state(r, st, o);
+}
+
+int core_dispatch_ping(struct core *c, const struct store_order *o, int64_t now)
+{
+	return dispatch_ping(c, o, now);
 }

@@ -39,6 +39,24 @@ static json_t *time_or_null(int64_t t)
 	return json_string(buf);
 }
 
+/*
+ * The preferred time as ISO 8601: "START/END" for a window ("明天上午"), the
+ * moment alone for a clock time, null when the words named no time.
+ */
+static json_t *window_or_null(int64_t at, int64_t end)
+{
+	char a[40], b[40], both[88];
+
+	if (!at)
+		return json_null();
+	report_time(at, a, sizeof(a));
+	if (end <= at)
+		return json_string(a);
+	report_time(end, b, sizeof(b));
+	snprintf(both, sizeof(both), "%s/%s", a, b);
+	return json_string(both);
+}
+
 /* Money as a JSON number of yuan: 5000 fen -> 50, 3550 -> 35.5. */
 static json_t *money(int64_t fen)
 {
@@ -81,6 +99,9 @@ json_t *report_order_json(struct store *s, const struct store_order *o, int with
 	json_object_set_new(j, "phone", str_or_null(o->phone));
 	json_object_set_new(j, "preferred_time", str_or_null(o->preferred_time));
 	json_object_set_new(j, "preferred_at", time_or_null(o->preferred_at));
+	json_object_set_new(j, "preferred_window",
+	                    window_or_null(o->preferred_at, o->preferred_end));
+	json_object_set_new(j, "urgent", json_boolean(o->urgent));
 	json_object_set_new(j, "created_at", time_or_null(o->created_at));
 	json_object_set_new(j, "resident", o->user[0] ? json_string(resident) : json_null());
 	json_object_set_new(j, "resident_id", json_integer(o->resident_id));

@@ -1,6 +1,7 @@
 /*
  * tick.c - time-driven work: orders left awaiting acceptance are closed,
- * pending orders past their promised response time are escalated, and old
+ * pending orders past their promised response time are escalated, low
+ * ratings whose comment never came are alerted (rating.c), and old
  * de-duplication keys are pruned.
  */
 #include "bot/core_internal.h"
@@ -108,6 +109,8 @@ int core_tick(struct core *c, int64_t now)
 		buf_release(&b);
 	}
 	free(t.due);
+	if (rc == 0)
+		rc = core_low_ratings_due(c, now);
 	/* Platforms redeliver for a day at most; a month of keys is plenty. */
 	if (rc == 0)
 		rc = store_dedup_prune(c->store, now - 30 * 86400);

@@ -34,6 +34,34 @@ struct dlg_out_of_scope {
 	char *referral_en;
 };
 
+/*
+ * A question the centre answers itself (the knowledge base): EXAMPLES are
+ * questions as residents ask them; a message that means the same (matched
+ * tolerantly, see understand.h) gets ANSWER and opens nothing.
+ */
+struct dlg_answer {
+	char *id;
+	char **examples;
+	size_t nexamples;
+	char *answer_zh; /* like dlg_item.name: a string or {"zh-CN", "en"} */
+	char *answer_en;
+};
+
+/*
+ * An emergency: any of KEYWORDS in a message gets ADVICE and the numbers to
+ * call at once, and an urgent order. CALL is what to dial ("119", "燃气抢修 96777"),
+ * or NULL; like ADVICE a string or {"zh-CN", "en"}.
+ */
+struct dlg_emergency {
+	char *id;
+	char **keywords;
+	size_t nkeywords;
+	char *advice_zh;
+	char *advice_en;
+	char *call_zh;
+	char *call_en;
+};
+
 /* Everything the engine may read. Pointers are borrowed. */
 struct dlg_policy {
 	const struct dlg_item *items;
@@ -41,6 +69,11 @@ struct dlg_policy {
 	const struct dlg_out_of_scope *out_of_scope; /* or NULL */
 	const char *phone;   /* the service centre's desk phone, offered when help is asked */
 	int acceptance_days; /* closed by itself when not accepted within */
+	const struct dlg_answer *answers; /* the knowledge base */
+	size_t nanswers;
+	const struct dlg_emergency *emergencies;
+	size_t nemergencies;
+	int complaint_hours; /* a complaint is answered within */
 };
 
 /* The item with ID, or NULL. */

@@ -15,6 +15,7 @@
 #include "lib/buf.h"
 #include "dialogs/flows.h"
 #include "dialogs/messages.h"
+#include "dialogs/understand.h"
 
 #define MAX_TRIES 3
 
@@ -151,6 +152,17 @@ static int has_saved(const struct dlg_ctx *ctx)
 	       ctx->saved_phone && *ctx->saved_phone;
 }
 
+/* "1. first; 2. second" for a message that held several requests, in B. */
+static const char *several_of(const struct dlg_state *st, struct buf *b)
+{
+	int i;
+
+	for (i = 0; i <= st->nmore; i++)
+		buf_printf(b, "%s%d. %s", i ? st->lang == DLG_EN ? "; " : "；" : "", i + 1,
+		           i ? st->more[i - 1] : st->description);
+	return buf_str(b);
+}
+
 /* Fills the prompt of the current step into a reply (appended to the last one if APPEND). */
 static void prompt_step(const struct dlg_ctx *ctx, const struct dlg_state *st,
                         struct dlg_result *res, int append)
@@ -164,7 +176,9 @@ static void prompt_step(const struct dlg_ctx *ctx, const struct dlg_state *st,
 	int nargs = 0, minutes;
 	const char *price, *item_name;
 	char item_part[160] = "";
+	struct buf all;
 
+	buf_init(&all);
 	if (idx < 0)
 		return;
 	step = &flow->steps[idx];
@@ -180,7 +194,7 @@ static void prompt_step(const struct dlg_ctx *ctx, const struct dlg_state *st,
 		if (item_name)
 			snprintf(item_part, sizeof(item_part), " · %s", item_name);
 		args[0] = dlg_category_name(st->lang, st->category);
-		args[1] = st->description;
+		args[1] = st->nmore ? several_of(st, &all) : st->description;
 		args[2] = st->room;
 		args[3] = st->name;
 		args[4] = st->phone; /* a private conversation: the resident's own number */
@@ -199,6 +213,7 @@ static void prompt_step(const struct dlg_ctx *ctx, const struct dlg_state *st,
 		rep = say(res, st->lang, step->prompt, args, nargs);
 	}
 	add_buttons(rep, st->lang, step->buttons);
+	buf_release(&all);
 }
 
 int dlg_prompt(const struct dlg_ctx *ctx, const struct dlg_state *st, struct dlg_result *res)
@@ -283,6 +298,7 @@ static void clear_field(struct dlg_state *st, const char *step)
 	if (strcmp(step, "description") == 0) {
 		st->description[0] = '\0';
 		st->item[0] = '\0'; /* matched again from the new description */
+		st->nmore = 0;
 	} else if (strcmp(step, "saved") == 0) {
 		if (st->saved_used > 0)
 			st->room[0] = st->name[0] = st->phone[0] = '\0';
@@ -296,6 +312,7 @@ static void clear_field(struct dlg_state *st, const char *step)
 	} else if (strcmp(step, "time") == 0) {
 		st->time[0] = '\0';
 		st->time_at = 0;
+		st->time_end = 0;
 	}
 }
 
@@ -304,16 +321,38 @@ static void clear_field(struct dlg_state *st, const char *step)
 typedef int (*dlg_validator)(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
                              struct dlg_result *res);
 
+/* Control characters (tabs and line breaks too) or broken UTF-8: keep the folded copy. */
+static int has_control(const char *t)
+{
+	char f[DLG_DESC_MAX * 4 + 1];
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)t; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 1;
+	/* dlg_fold repairs broken bytes: a text it changes beyond spaces and width is broken */
+	return dlg_fold(t, f, sizeof(f)) < 0 || strstr(f, "\xef\xbf\xbd") != NULL;
+}
+
 /* Sets the description and, from it, the catalogue item and category. */
 static int set_description(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text)
 {
 	const struct dlg_item *it;
-	int rc = dlg_check_description(text, st->description, sizeof(st->description));
+	char folded[sizeof(st->description)];
+	int rc = dlg_check_description(text, folded, sizeof(folded));
 
 	if (rc == DLG_E_TOOLONG || rc == DLG_E_SPACE)
 		return M_BAD_DESC_LONG;
 	if (rc < 0)
 		return M_BAD_DESC;
+	buf_copy(st->description, sizeof(st->description), folded);
+	/*
+	 * Folding is for matching: what is stored and shown is what the resident
+	 * wrote ("厨房漏水，很急！（在水槽下面）"), unless it holds bytes the folded
+	 * copy had to drop or does not fit.
+	 */
+	if (strlen(text) < sizeof(st->description) && !has_control(text))
+		buf_copy(st->description, sizeof(st->description), text);
 	/*
 	 * A category only binds when a trigger gave it; one guessed from an
 	 * earlier description (before "back") must not keep the new one from
@@ -322,7 +361,7 @@ static int set_description(const struct dlg_ctx *ctx, struct dlg_state *st, cons
 	st->item[0] = '\0';
 	if (!st->category_fixed)
 		st->category[0] = '\0';
-	it = dlg_match_item(ctx->pol, st->description, st->category[0] ? st->category : NULL);
+	it = dlg_item_for(ctx->pol, folded, st->category[0] ? st->category : NULL);
 	if (it) {
 		buf_copy(st->item, sizeof(st->item), it->id);
 		buf_copy(st->category, sizeof(st->category), it->category);
@@ -336,28 +375,28 @@ static int set_description(const struct dlg_ctx *ctx, struct dlg_state *st, cons
 static int v_description(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
                          struct dlg_result *res)
 {
-	struct dlg_extract x;
+	struct dlg_understood u;
 	int rc;
 
 	(void)res;
 	rc = set_description(ctx, st, text); /* length is judged on what was typed */
 	if (rc)
 		return rc;
-	dlg_extract_details(text, &x);
-	if (!x.room[0] && !x.phone[0])
+	dlg_understand(ctx->pol, text, ctx->now, &u);
+	if (!u.phone[0] && (!u.room[0] || u.shared_place))
 		return 0;
-	if (!x.description[0]) { /* only a room or a number: still no description */
+	if (!u.description[0]) { /* only a room or a number: still no description */
 		st->description[0] = '\0';
 		st->item[0] = '\0';
 		return M_BAD_DESC;
 	}
-	rc = set_description(ctx, st, x.description);
+	rc = set_description(ctx, st, u.description);
 	if (rc)
 		return rc;
-	if (!st->room[0])
-		buf_copy(st->room, sizeof(st->room), x.room);
+	if (!st->room[0] && !u.shared_place)
+		buf_copy(st->room, sizeof(st->room), u.room);
 	if (!st->phone[0])
-		buf_copy(st->phone, sizeof(st->phone), x.phone);
+		buf_copy(st->phone, sizeof(st->phone), u.phone);
 	return 0;
 }
 
@@ -393,10 +432,15 @@ static int v_room(const struct dlg_ctx *ctx, struct dlg_state *st, const char *t
 		return 0;
 	/* "flat 3-2-501", "我住3栋2单元501": the room inside a short sentence. */
 	dlg_extract_details(text, &x);
-	if (!x.room[0])
-		return M_BAD_ROOM;
-	buf_copy(st->room, sizeof(st->room), x.room);
-	return 0;
+	if (x.room[0]) {
+		buf_copy(st->room, sizeof(st->room), x.room);
+		return 0;
+	}
+	/* A shared place is a location too: "5栋2单元楼道", "地下车库". */
+	if (dlg_shared_place(text, st->room, sizeof(st->room)) == 0)
+		return 0;
+	st->room[0] = '\0';
+	return M_BAD_ROOM;
 }
 
 static int v_name(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
@@ -429,12 +473,24 @@ static int v_time(const struct dlg_ctx *ctx, struct dlg_state *st, const char *t
 {
 	time_t at = 0;
 
+	char phone[32];
+
 	(void)res;
+	/* A phone number typed at the time step, or a day gone by, is not a visit time. */
+	if (dlg_norm_phone(text, phone, sizeof(phone)) == 0)
+		return M_BAD_TIME_PHONE;
+	if (dlg_time_is_past(text))
+		return M_BAD_TIME_PAST;
 	if (dlg_parse_time(text, (time_t)ctx->now, st->time, sizeof(st->time), &at) < 0)
 		return M_BAD_TIME;
+	if (at && (int64_t)at < ctx->now - 3600) {
+		st->time[0] = '\0';
+		return M_BAD_TIME_PAST;
+	}
 	if (strcmp(st->time, "asap") == 0)
 		buf_copy(st->time, sizeof(st->time), dlg_msg(st->lang, M_BTN_ASAP));
 	st->time_at = (int64_t)at;
+	st->time_end = dlg_time_window_end(text, st->time_at);
 	return 0;
 }
 
@@ -629,23 +685,57 @@ static void decline(const struct dlg_ctx *ctx, struct dlg_state *st, struct dlg_
 	res->end = 1;
 }
 
-static void start_intake(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
-                         const char *category, struct dlg_result *res)
+/* Says which requests the message held, when more than one becomes an order. */
+static void say_several(const struct dlg_ctx *ctx, struct dlg_state *st, struct dlg_result *res)
 {
-	struct dlg_extract x;
+	struct buf b;
+	char count[16];
+	const char *args[2];
+	int i;
+
+	buf_init(&b);
+	for (i = 0; i <= st->nmore; i++) {
+		const char *d = i ? st->more[i - 1] : st->description;
+		const struct dlg_item *it = dlg_item_for(ctx->pol, d, NULL);
+
+		buf_printf(&b, "%s%d. %s", i ? "\n" : "", i + 1, d);
+		if (it)
+			buf_printf(&b, " (%s)",
+			           st->lang == DLG_EN && it->name_en ? it->name_en : it->name_zh);
+	}
+	snprintf(count, sizeof(count), "%d", st->nmore + 1);
+	args[0] = count;
+	args[1] = buf_str(&b);
+	say(res, st->lang, M_SEVERAL, args, 2);
+	buf_release(&b);
+}
+
+/*
+ * A new intake with everything the first message already said (U), opened
+ * with INTRO (M_COUNT: "let's register your CATEGORY request").
+ */
+static void start_intake_u(const struct dlg_ctx *ctx, struct dlg_state *st,
+                           const struct dlg_understood *u, const char *category, enum dlg_msg intro,
+                           struct dlg_result *res)
+{
 	const char *args[1];
-	int rc = 0;
+	int rc = 0, i;
 
 	dlg_state_release(st);
 	dlg_state_init(st, ctx->lang);
 	buf_copy(st->flow, sizeof(st->flow), "intake");
 	buf_copy(st->category, sizeof(st->category), category);
 	st->category_fixed = category && *category;
-	dlg_extract_details(text, &x);
-	buf_copy(st->room, sizeof(st->room), x.room);
-	buf_copy(st->phone, sizeof(st->phone), x.phone);
-	if (x.description[0]) {
-		rc = set_description(ctx, st, x.description);
+	buf_copy(st->room, sizeof(st->room), u->room);
+	buf_copy(st->phone, sizeof(st->phone), u->phone);
+	buf_copy(st->name, sizeof(st->name), u->name);
+	if (u->time[0] && u->time_at) {
+		buf_copy(st->time, sizeof(st->time), u->time);
+		st->time_at = u->time_at;
+		st->time_end = u->time_end;
+	}
+	if (u->description[0]) {
+		rc = set_description(ctx, st, u->nparts > 1 ? u->parts[0] : u->description);
 		if (rc) { /* drop it and ask, saying why when it was too long */
 			st->description[0] = '\0';
 			st->item[0] = '\0';
@@ -653,8 +743,14 @@ static void start_intake(const struct dlg_ctx *ctx, struct dlg_state *st, const 
 			decline(ctx, st, res);
 			return;
 		}
+		for (i = 1; !rc && i < u->nparts && st->nmore < DLG_MAX_MORE; i++)
+			buf_copy(st->more[st->nmore++], sizeof(st->more[0]), u->parts[i]);
 	}
-	if (st->category[0]) {
+	if (intro != M_COUNT) {
+		say(res, st->lang, intro, NULL, 0);
+	} else if (st->nmore) {
+		say_several(ctx, st, res);
+	} else if (st->category[0]) {
 		args[0] = dlg_category_name(st->lang, st->category);
 		say(res, st->lang, M_START, args, 1);
 	}
@@ -662,6 +758,140 @@ static void start_intake(const struct dlg_ctx *ctx, struct dlg_state *st, const 
 		say_more(res, st->lang, M_BAD_DESC_LONG, NULL, 0);
 	advance(ctx, st);
 	prompt_step(ctx, st, res, 1);
+}
+
+static void start_intake(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+                         const char *category, struct dlg_result *res)
+{
+	struct dlg_understood u;
+
+	dlg_understand(ctx->pol, text, ctx->now, &u);
+	start_intake_u(ctx, st, &u, category, M_COUNT, res);
+}
+
+/* An emergency: advice and numbers at once, nothing asked first; the core records it. */
+static void emergency(const struct dlg_ctx *ctx, struct dlg_state *st,
+                      const struct dlg_understood *u, const char *text, struct dlg_result *res)
+{
+	const struct dlg_emergency *e = u->emergency;
+	const char *advice = st->lang == DLG_EN ? e->advice_en : e->advice_zh;
+	const char *pargs[1] = {ctx->pol && ctx->pol->phone ? ctx->pol->phone : ""};
+	const char *args[2];
+	const char *call = st->lang == DLG_EN ? e->call_en : e->call_zh;
+	struct buf calls;
+
+	buf_init(&calls);
+	if (call)
+		buf_add(&calls, call);
+	if (pargs[0][0]) {
+		if (call)
+			buf_add(&calls, st->lang == DLG_EN ? "; " : "；");
+		buf_tpl(&calls, dlg_msg(st->lang, M_CALL_CENTRE), pargs, 1);
+	}
+	args[0] = advice ? advice : "";
+	args[1] = buf_str(&calls);
+	say(res, st->lang, M_EMERGENCY, args, 2);
+	buf_release(&calls);
+	buf_copy(st->urgent, sizeof(st->urgent), e->id);
+	if (set_description(ctx, st, u->description[0] ? u->description : text) != 0)
+		buf_copy(st->description, sizeof(st->description), text);
+	if (u->items[0]) {
+		buf_copy(st->item, sizeof(st->item), u->items[0]->id);
+		buf_copy(st->category, sizeof(st->category), u->items[0]->category);
+	} else {
+		st->item[0] = '\0';
+		buf_copy(st->category, sizeof(st->category), "repair");
+	}
+	res->action = DLG_ACT_EMERGENCY;
+	res->end = 1;
+}
+
+/* 1 when TEXT, said during an intake, is an emergency: handled as one. */
+static int emergency_said(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+                          struct dlg_result *res)
+{
+	struct dlg_understood u;
+
+	dlg_understand(ctx->pol, text, ctx->now, &u);
+	if (u.kind != DLG_K_EMERGENCY)
+		return 0;
+	if (u.room[0])
+		buf_copy(st->room, sizeof(st->room), u.room);
+	if (u.phone[0])
+		buf_copy(st->phone, sizeof(st->phone), u.phone);
+	st->nmore = 0;
+	emergency(ctx, st, &u, text, res);
+	return 1;
+}
+
+/* Is the greeting a thank-you? */
+static int is_thanks(const char *text)
+{
+	return strstr(text, "谢") || strstr(text, "辛苦") || strstr(text, "thank") ||
+	       strstr(text, "Thank") || strstr(text, "thx");
+}
+
+/*
+ * A conversation's first message with no trigger: what it is decides what
+ * happens (understand.h). With a trigger only an emergency overrides it.
+ */
+static void first_message(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+                          const char *category, struct dlg_result *res)
+{
+	struct dlg_understood u;
+	const char *answer;
+
+	dlg_understand(ctx->pol, text, ctx->now, &u);
+	if (category && u.kind != DLG_K_EMERGENCY) {
+		start_intake_u(ctx, st, &u, category, M_COUNT, res);
+		return;
+	}
+	dlg_state_release(st);
+	dlg_state_init(st, ctx->lang);
+	buf_copy(st->room, sizeof(st->room), u.room);
+	buf_copy(st->phone, sizeof(st->phone), u.phone);
+	buf_copy(st->name, sizeof(st->name), u.name);
+	switch (u.kind) {
+	case DLG_K_EMERGENCY:
+		emergency(ctx, st, &u, text, res);
+		return;
+	case DLG_K_COMPLAINT:
+		if (set_description(ctx, st, u.description[0] ? u.description : text) != 0)
+			buf_copy(st->description, sizeof(st->description), text);
+		buf_copy(st->category, sizeof(st->category), "complaint");
+		st->item[0] = '\0';
+		res->action = DLG_ACT_COMPLAINT;
+		res->end = 1;
+		return;
+	case DLG_K_ANSWER: {
+		struct buf b;
+
+		answer = st->lang == DLG_EN ? u.answer->answer_en : u.answer->answer_zh;
+		buf_init(&b);
+		buf_add(&b, answer ? answer : "");
+		buf_addc(&b, '\n');
+		buf_add(&b, dlg_msg(st->lang, M_ANSWER_FOOT));
+		dlg_result_reply(res, buf_str(&b));
+		buf_release(&b);
+		res->end = 1;
+		return;
+	}
+	case DLG_K_GREETING:
+		say(res, st->lang, is_thanks(text) ? M_WELCOME_THANKS : M_GREETING, NULL, 0);
+		res->end = 1;
+		return;
+	case DLG_K_OUT_OF_SCOPE:
+		if (set_description(ctx, st, u.description[0] ? u.description : text) != 0)
+			buf_copy(st->description, sizeof(st->description), text);
+		decline(ctx, st, res);
+		return;
+	case DLG_K_QUESTION: /* no known answer: the staff answer it as an inquiry */
+		start_intake_u(ctx, st, &u, "inquiry", M_QUESTION_TO_STAFF, res);
+		return;
+	case DLG_K_REQUEST:
+		break;
+	}
+	start_intake_u(ctx, st, &u, NULL, M_COUNT, res);
 }
 
 /* Words that answer a question, which mean nothing when no question was asked. */
@@ -741,8 +971,10 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 			return 0;
 		}
 		/* A stray "yes" or a button pressed twice is not a description of a need. */
-		start_intake(ctx, st, !trig && is_answer_word(text) ? "" : text,
-		             trig ? category : NULL, res);
+		if (!trig && is_answer_word(text))
+			start_intake(ctx, st, "", NULL, res);
+		else
+			first_message(ctx, st, text, trig ? category : NULL, res);
 		return 0;
 	}
 	flow = dlg_flow_find(st->flow);
@@ -783,6 +1015,9 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 			start_intake(ctx, st, text, category, res);
 			return 0;
 		}
+		/* An emergency said in the middle of a request comes first. */
+		if (emergency_said(ctx, st, text, res))
+			return 0;
 		if (dlg_is_help(text) || wants_person(text)) {
 			prompt_step(ctx, st, res, 0);
 			if (wants_person(text))

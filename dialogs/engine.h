@@ -22,6 +22,7 @@
 enum dlg_lang { DLG_ZH = 0, DLG_EN = 1 };
 
 #define DLG_MAX_BACK 12
+#define DLG_MAX_MORE 3
 
 /* The conversation state kept between messages (stored as JSON). */
 struct dlg_state {
@@ -38,6 +39,7 @@ struct dlg_state {
 	char phone[32];
 	char time[256];
 	int64_t time_at;
+	int64_t time_end;            /* end of the window the time words name, or 0 */
 	int saved_used;              /* the resident accepted the saved details */
 	char order[24];              /* acceptance: the order being accepted; kept in an intake
 	                              * resumed when acceptance ends, so the caller can still
@@ -45,6 +47,11 @@ struct dlg_state {
 	char back[DLG_MAX_BACK][16]; /* steps answered, newest last, for "back" */
 	int nback;
 	char *suspended; /* owned: JSON of an intake paused by an acceptance question */
+	/* understanding a first message */
+	char more[DLG_MAX_MORE][600]; /* further requests said in the same message: each
+	                               * becomes its own order on confirmation */
+	int nmore;
+	char urgent[64]; /* DLG_ACT_EMERGENCY: the emergency's id */
 };
 
 /* What the engine may know about the world. Pointers are borrowed. */
@@ -66,6 +73,11 @@ enum dlg_action {
 	DLG_ACT_REWORK,    /* resident said it is not fixed */
 	DLG_ACT_RATED,     /* result.rating for state.order */
 	DLG_ACT_COMMENTED, /* result.comment for state.order */
+	/* understanding a first message */
+	DLG_ACT_EMERGENCY, /* record an urgent order from the state (state.urgent) and alert
+	                    * the supervisors and staff chats at once */
+	DLG_ACT_COMPLAINT, /* record a complaint (category "complaint") from the state, owned by
+	                    * a supervisor; the core tells the resident who and by when */
 };
 
 #define DLG_MAX_REPLIES 4

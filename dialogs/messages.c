@@ -122,9 +122,10 @@ static const struct msg_pair msgs[M_COUNT] = {
         [M_NOTICE_ASSIGNED] = {"您的工单 {0} 已由 {1} 接单，稍后会与您联系确认上门时间。",
                                "{1} has taken your order {0} and will contact you to agree a visit "
                                "time."},
-        [M_NOTICE_ETA] = {"{1} 预计 {2} 上门处理工单 {0}。如需改时间，请致电服务中心 {3}。",
-                          "{1} plans to visit for order {0} at {2}. To change the time, call the "
-                          "service centre on {3}."},
+        [M_NOTICE_ETA] = {"{1} 预计 {2} 上门处理工单 {0}。如需改时间，请回复“改时间 {0} "
+                          "新时间”，或致电服务中心 {3}。",
+                          "{1} plans to visit for order {0} at {2}. For another time, send "
+                          "/reschedule {0} TIME, or call the service centre on {3}."},
         [M_NOTICE_STARTED] = {"{1} 已开始处理您的工单 {0}。",
                               "{1} has started work on your order {0}."},
         [M_NOTICE_CANCELLED] = {"您的工单 {0} 已取消。原因：{1}",
@@ -133,7 +134,6 @@ static const struct msg_pair msgs[M_COUNT] = {
                            "Payment of {1} yuan received for order {0}, receipt {2}. Thank you!"},
         [M_NOTICE_REASSIGNED] = {"您的工单 {0} 已改由 {1} 负责。",
                                  "Your order {0} is now handled by {1}."},
-        [M_STAFF_DONE] = {"好的：{0}", "OK: {0}"},
         [M_STAFF_ONLY] = {"抱歉，这个命令仅限服务中心工作人员使用。",
                           "Sorry, that command is for service centre staff only."},
         [M_SUPERVISOR_ONLY] = {"抱歉，这个操作需要主管或调度员权限。",
@@ -166,19 +166,28 @@ static const struct msg_pair msgs[M_COUNT] = {
         [M_HELP_RESIDENT] = {"您好！我是物业服务助手。\n"
                              "报修 /repair、保洁 /clean、代办 /errand、咨询 /ask：登记需求\n"
                              "我的工单 /my：查看进度\n价格 /prices：收费标准\n"
-                             "取消工单 /cancel 工单号：撤销尚未接单的工单",
+                             "取消工单 /cancel 工单号：撤销尚未开工的工单\n"
+                             "改时间 /reschedule 工单号 时间：请师傅换个上门时间\n"
+                             "回复 /reply 工单号 内容：给负责的师傅留言\n"
+                             "重新打开 /reopen 工单号 情况：修好后问题又出现",
                              "Hello! I'm the service centre assistant.\n"
                              "/repair, /clean, /errand, /ask: file a request\n"
                              "/my: your orders and their status\n/prices: the price list\n"
-                             "/cancel NUMBER: withdraw an order nobody has taken yet"},
-        [M_HELP_STAFF] =
-                {"员工命令：\n/orders 待处理工单\n/accept 工单号 接单\n/assign 工单号 员工 派单\n"
-                 "/eta 工单号 时间 约定上门时间\n/start 工单号 开始处理\n"
-                 "/done 工单号 [费用] 完工\n/paid 工单号 收据号 收款\n/cancel 工单号 原因 取消",
-                 "Staff commands:\n/orders open orders\n/accept N take order N\n"
-                 "/assign N STAFF assign\n/eta N TIME agree the visit time\n"
-                 "/start N work started\n/done N [FEE] work finished\n"
-                 "/paid N RECEIPT payment received\n/cancel N REASON cancel"},
+                             "/cancel NUMBER: withdraw an order before work starts\n"
+                             "/reschedule NUMBER TIME: ask for another visit time\n"
+                             "/reply NUMBER TEXT: write to whoever handles it\n"
+                             "/reopen NUMBER WHAT: the problem came back after the work"},
+        [M_HELP_STAFF] = {"员工命令：\n/orders 待处理工单\n/accept 工单号 接单\n"
+                          "/eta 工单号 时间 约定上门时间\n/start 工单号 开始处理\n"
+                          "/done 工单号 [费用] 完工\n/quote 工单号 费用 原因 额外费用请业主同意\n"
+                          "/reply 工单号 内容 给业主留言\n/paid 工单号 收据号 收款\n"
+                          "/cancel 工单号 原因 取消自己的工单",
+                          "Staff commands:\n/orders open orders\n/accept N take order N\n"
+                          "/eta N TIME agree the visit time\n"
+                          "/start N work started\n/done N [FEE] work finished\n"
+                          "/quote N FEE REASON ask the resident to agree to a fee\n"
+                          "/reply N TEXT write to the resident\n"
+                          "/paid N RECEIPT payment received\n/cancel N REASON cancel your order"},
         [M_RESIDENT_CANCELLED] = {"工单 {0} 已撤销。", "Order {0} has been withdrawn."},
         [M_RESIDENT_CANNOT_CANCEL] = {"工单 {0} 当前“{1}”，已有人处理，如需取消请联系服务中心。",
                                       "Order {0} is {1}: someone is on it. Please call the "
@@ -219,6 +228,143 @@ static const struct msg_pair msgs[M_COUNT] = {
                  "天内没有答复将自动完成验收。",
                  "OK, order {0} is left for now. If anything is wrong, please contact the "
                  "service centre; without an answer it closes by itself in {1} days."},
+        /* staff and residents about an order */
+        [M_OUT_ACCEPTED] = {"{0} 已由{1}接单，已通知业主。",
+                            "{0} is now {1}'s; the resident has been told."},
+        [M_OUT_ASSIGNED] = {"{0} 已派给{1}，已通知{1}和业主。",
+                            "{0} is assigned to {1}; {1} and the resident have been told."},
+        [M_OUT_ETA] = {"{0} 上门时间定为 {1}，已通知业主。",
+                       "{0}: visit set for {1}; the resident has been told."},
+        [M_OUT_STARTED] = {"{0} 已开工，已通知业主。",
+                           "{0} is in progress; the resident has been told."},
+        [M_OUT_DONE] = {"{0} 已报完工{1}，已请业主验收。",
+                        "{0} reported done{1}; the resident has been asked to accept it."},
+        [M_OUT_PAID] = {"{0} 已收款 {1} 元，收据号 {2}，已通知业主。",
+                        "{0}: {1} yuan received, receipt {2}; the resident has been told."},
+        [M_OUT_CANCELLED] = {"{0} 已取消（{1}），已通知业主。",
+                             "{0} is cancelled ({1}); the resident has been told."},
+        [M_HELP_DISPATCH] =
+                {"员工命令（调度/主管）：\n/orders 待处理工单\n/assign 工单号 员工 派单"
+                 "（对方没有所需技能时需加 ! 确认）\n/accept 工单号 接单\n"
+                 "/eta 工单号 时间 约定上门时间\n/start 工单号 开始处理\n"
+                 "/done 工单号 [费用] 完工\n/quote 工单号 费用 原因 额外费用请业主同意\n"
+                 "/reply 工单号 内容 给业主留言\n/paid 工单号 收据号 收款\n"
+                 "/cancel 工单号 原因 取消任何工单",
+                 "Staff commands (dispatch, supervision):\n/orders open orders\n"
+                 "/assign N STAFF assign (add ! to confirm someone without the skill)\n"
+                 "/accept N take order N\n/eta N TIME agree the visit time\n"
+                 "/start N work started\n/done N [FEE] work finished\n"
+                 "/quote N FEE REASON ask the resident to agree to a fee\n"
+                 "/reply N TEXT write to the resident\n/paid N RECEIPT payment received\n"
+                 "/cancel N REASON cancel any order"},
+        [M_TALK_TO_RESIDENT] = {"【工单 {0}】{1}：{2}\n（直接回复即可，或发 /reply {0} 您的话）",
+                                "[Order {0}] {1}: {2}\n(Just answer here, or send /reply {0} "
+                                "YOUR MESSAGE.)"},
+        [M_TALK_TO_STAFF] = {"【工单 {0}】业主（{1}）说：{2}\n回复业主请发 /reply {0} 内容",
+                             "[Order {0}] The resident ({1}) says: {2}\nTo answer, send /reply "
+                             "{0} TEXT"},
+        [M_TALK_SENT_RESIDENT] = {"已发给工单 {0} 的业主。", "Sent to the resident of order {0}."},
+        [M_TALK_SENT_STAFF] = {"已转告{1}（工单 {0}）。", "Passed on to {1} (order {0})."},
+        [M_QUOTE_ASK] = {"工单 {0}：{1} 提出费用 {2} 元（{3}），超出公布的收费（{4}）。"
+                         "额外费用须经您同意才能收取，您同意吗？请回复“同意”或“不同意”。",
+                         "Order {0}: {1} proposes a fee of {2} yuan ({3}), above the published "
+                         "price ({4}). An extra fee needs your consent: do you agree? Reply "
+                         "/agree or /disagree."},
+        [M_OUT_QUOTED] = {"{0} 的费用 {1} 元已请业主确认，业主答复后会通知您。",
+                          "{0}: the fee of {1} yuan was sent to the resident for consent; you "
+                          "will hear the answer."},
+        [M_QUOTE_AGREED] = {"好的，您已同意工单 {0} 的费用 {1} 元，已告知师傅。",
+                            "Noted: you agree to {1} yuan for order {0}; the technician has been "
+                            "told."},
+        [M_QUOTE_DECLINED] = {"好的，您不同意工单 {0} 的费用 {1} 元，已告知师傅，会与您另行沟通。",
+                              "Noted: you do not agree to {1} yuan for order {0}; the technician "
+                              "has been told and will talk it over with you."},
+        [M_QUOTE_AGREED_STAFF] = {"工单 {0}：业主已同意费用 {1} 元。完工时发 /done {0} {1}",
+                                  "Order {0}: the resident agrees to {1} yuan. When finished, "
+                                  "send /done {0} {1}"},
+        [M_QUOTE_DECLINED_STAFF] = {"工单 {0}：业主不同意费用 {1} 元。请用 /reply {0} "
+                                    "与业主沟通，或按公布的收费完工。",
+                                    "Order {0}: the resident does not agree to {1} yuan. Talk "
+                                    "it over with /reply {0}, or finish at the published "
+                                    "price."},
+        [M_QUOTE_NONE] = {"目前没有等您确认的费用。", "There is no fee waiting for your answer."},
+        [M_FEE_NEEDS_QUOTE] = {"{1} 元超出工单 {0} 公布或业主已同意的收费（{2} 元），未记录。"
+                               "额外费用须先征得业主同意：/quote {0} {1} 原因",
+                               "{1} yuan is more than the published or agreed fee of order {0} "
+                               "({2} yuan); nothing was recorded. Ask the resident first: "
+                               "/quote {0} {1} REASON"},
+        [M_BTN_AGREE] = {"同意", "Agree"},
+        [M_BTN_DISAGREE] = {"不同意", "Disagree"},
+        [M_RESCHEDULE_ASKED] = {"已请负责的师傅重新约定工单 {0} 的上门时间，确定后会通知您。",
+                                "The technician has been asked to agree a new visit time for "
+                                "order {0}; you will be told."},
+        [M_RESCHEDULE_PING] = {"【改约】工单 {0}（{1}）业主希望换个上门时间：{2}。"
+                               "请与业主确认后发 /eta {0} 新时间",
+                               "[New time] Order {0} ({1}): the resident asks for another "
+                               "visit time: {2}. Agree it and send /eta {0} TIME"},
+        [M_REOPENED] = {"工单 {0} 已重新打开，已通知师傅返工。",
+                        "Order {0} is open again; the technician has been asked to come back."},
+        [M_REOPEN_PING] = {"【重新打开】工单 {0}（{1}）业主反映问题又出现了：{2}。请尽快处理。",
+                           "[Reopened] Order {0} ({1}): the resident says the problem is back: "
+                           "{2}. Please go back."},
+        [M_REOPEN_TOO_LATE] = {"工单 {0} 已完成超过 {1} 天，不能重新打开。请发“报修”重新登记。",
+                               "Order {0} was closed more than {1} days ago and cannot be "
+                               "reopened. Please send /repair to file it again."},
+        [M_NO_SKILL] = {"{1}没有工单 {0} 需要的技能（{2}），未派单。确定要派给{1}，请发 /assign "
+                        "{0} {3}!",
+                        "{1} lacks the skill order {0} needs ({2}); not assigned. To assign "
+                        "anyway, send /assign {0} {3}!"},
+        [M_WITHDRAWN_PING] = {"工单 {0}（{1}）业主已撤销，不用上门了。",
+                              "Order {0} ({1}) was withdrawn by the resident: no visit needed."},
+        [M_WHICH_ORDER] = {"请写上工单号，例如：{0}", "Please give the order number, e.g. {0}"},
+        /* understanding a first message */
+        [M_EMERGENCY] = {"【紧急】{0}\n请立即拨打：{1}。\n我们已通知值班人员，马上处理。",
+                         "[URGENT] {0}\nCall now: {1}.\nThe staff on duty have been alerted."},
+        [M_EMERGENCY_RECORDED] = {"已登记紧急工单 {0}，值班主管和师傅已收到通知，请保持电话畅通。"
+                                  "方便时请告诉我们具体位置（房号）和联系电话。",
+                                  "Urgent order {0} is recorded and the supervisor and staff "
+                                  "on duty are alerted; please keep your phone at hand. When "
+                                  "you can, tell us where exactly (flat) and a phone number."},
+        [M_EMERGENCY_PING] = {"【紧急】工单 {0}：{1}\n位置：{2}\n联系人：{3}\n"
+                              "已提示住户：{4}\n请立即处理！",
+                              "[URGENT] Order {0}: {1}\nWhere: {2}\nContact: {3}\n"
+                              "Resident was told: {4}\nPlease act now!"},
+        [M_COMPLAINT_TAKEN] = {"您的投诉已登记（{0}），由{1}负责处理，将在 {2} 小时内答复您。",
+                               "Your complaint is recorded ({0}). {1} handles it and will "
+                               "answer within {2} hours."},
+        [M_COMPLAINT_PING] = {"【投诉】工单 {0}：{1}\n投诉人：{2}\n请在 {3} 小时内答复"
+                              "（/reply {0} 内容），处理完请关闭。",
+                              "[Complaint] Order {0}: {1}\nFrom: {2}\nPlease answer within "
+                              "{3} hours (/reply {0} TEXT) and close it when resolved."},
+        [M_ANSWER_FOOT] = {"还有其他问题可以直接问我；需要报修请发“报修”。",
+                           "Anything else, just ask; for a repair send /repair."},
+        [M_GREETING] = {"您好！我是物业服务中心的助手，直接告诉我需要什么就行，例如：\n"
+                        "· 报修：厨房水龙头漏水\n· 保洁、代办、咨询（物业费、停车、门禁卡…）\n"
+                        "· 紧急情况（燃气泄漏、电梯困人、着火）请直接说明",
+                        "Hello! I'm the service centre's assistant. Just tell me what you "
+                        "need, for example:\n· a repair: kitchen tap is leaking\n"
+                        "· cleaning, errands, questions (fees, parking, access cards...)\n"
+                        "· emergencies (gas smell, someone stuck in a lift, fire): say so "
+                        "straight away"},
+        [M_WELCOME_THANKS] = {"不客气，很高兴为您服务！还有需要随时告诉我"
+                              "（报修、保洁、代办、咨询）。",
+                              "You're welcome! Anything else, just tell me (repair, cleaning, "
+                              "errands, questions)."},
+        [M_QUESTION_TO_STAFF] = {"这个问题我先转给工作人员回答，请留下联系方式，答复会发给您。",
+                                 "I'll pass this question to our staff; leave your details "
+                                 "and the answer will come to you."},
+        [M_SEVERAL] = {"您提到了 {0} 件事，确认后会分别登记成工单，各自派给对应的师傅：\n{1}",
+                       "You mentioned {0} things; once you confirm, each becomes its own "
+                       "order, sent to the right technician:\n{1}"},
+        [M_BAD_TIME_PAST] = {"这个时间已经过去了，请告诉我们以后的时间，例如“明天上午”或“尽快”。",
+                             "That time has passed; please give a time from now on, e.g. "
+                             "\"tomorrow morning\" or \"asap\"."},
+        [M_BAD_TIME_PHONE] = {"这看起来是电话号码，不是时间。您希望什么时间上门？例如“明天上午”"
+                              "或“尽快”。",
+                              "That looks like a phone number, not a time. When would suit "
+                              "you? e.g. \"tomorrow morning\" or \"asap\"."},
+        [M_CAT_COMPLAINT] = {"投诉", "complaint"},
+        [M_CALL_CENTRE] = {"物业值班电话 {0}", "the centre's duty phone {0}"},
 };
 
 const char *dlg_msg(int lang, enum dlg_msg id)
@@ -248,6 +394,7 @@ static const struct {
         {"cleaning", M_CAT_CLEANING},
         {"errand", M_CAT_ERRAND},
         {"inquiry", M_CAT_INQUIRY},
+        {"complaint", M_CAT_COMPLAINT},
 };
 
 static const char *lookup_name(int lang, const char *key)

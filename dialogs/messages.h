@@ -63,7 +63,6 @@ enum dlg_msg {
 	M_NOTICE_CANCELLED,  /* {0} number {1} reason */
 	M_NOTICE_PAID,       /* {0} number {1} amount {2} receipt */
 	M_NOTICE_REASSIGNED, /* {0} number {1} new staff */
-	M_STAFF_DONE,        /* {0} confirmation text */
 	M_STAFF_ONLY,
 	M_SUPERVISOR_ONLY,
 	M_NOT_YOURS,       /* {0} number {1} assignee */
@@ -110,6 +109,52 @@ enum dlg_msg {
 	M_CAT_INQUIRY,
 	M_NONE_GIVEN,
 	M_ACCEPT_LATER, /* {0} number {1} days until it closes by itself */
+	/* staff and residents about an order */
+	M_OUT_ACCEPTED,         /* {0} number {1} staff name */
+	M_OUT_ASSIGNED,         /* {0} number {1} staff name */
+	M_OUT_ETA,              /* {0} number {1} time */
+	M_OUT_STARTED,          /* {0} number */
+	M_OUT_DONE,             /* {0} number {1} fee sentence (M_FEE_PART) or "" */
+	M_OUT_PAID,             /* {0} number {1} amount {2} receipt */
+	M_OUT_CANCELLED,        /* {0} number {1} reason */
+	M_HELP_DISPATCH,        /* staff help for dispatchers and supervisors */
+	M_TALK_TO_RESIDENT,     /* {0} number {1} staff name {2} text */
+	M_TALK_TO_STAFF,        /* {0} number {1} room {2} text */
+	M_TALK_SENT_RESIDENT,   /* {0} number (to the staff member who wrote) */
+	M_TALK_SENT_STAFF,      /* {0} number {1} who reads it (to the resident who wrote) */
+	M_QUOTE_ASK,            /* {0} number {1} staff name {2} amount {3} reason {4} published */
+	M_OUT_QUOTED,           /* {0} number {1} amount */
+	M_QUOTE_AGREED,         /* {0} number {1} amount (to the resident) */
+	M_QUOTE_DECLINED,       /* {0} number {1} amount (to the resident) */
+	M_QUOTE_AGREED_STAFF,   /* {0} number {1} amount */
+	M_QUOTE_DECLINED_STAFF, /* {0} number {1} amount */
+	M_QUOTE_NONE,
+	M_FEE_NEEDS_QUOTE, /* {0} number {1} fee {2} amount allowed */
+	M_BTN_AGREE,
+	M_BTN_DISAGREE,
+	M_RESCHEDULE_ASKED, /* {0} number */
+	M_RESCHEDULE_PING,  /* {0} number {1} room {2} the resident's wish */
+	M_REOPENED,         /* {0} number */
+	M_REOPEN_PING,      /* {0} number {1} room {2} what the resident says */
+	M_REOPEN_TOO_LATE,  /* {0} number {1} days */
+	M_NO_SKILL,         /* {0} number {1} staff name {2} skill {3} staff id */
+	M_WITHDRAWN_PING,   /* {0} number {1} room */
+	M_WHICH_ORDER,      /* {0} usage */
+	/* understanding a first message */
+	M_EMERGENCY,          /* {0} advice {1} numbers to call */
+	M_EMERGENCY_RECORDED, /* {0} number */
+	M_EMERGENCY_PING,     /* {0} number {1} what {2} where {3} contact (masked) {4} advice */
+	M_COMPLAINT_TAKEN,    /* {0} number {1} who handles it {2} hours */
+	M_COMPLAINT_PING,     /* {0} number {1} the complaint {2} contact (masked) {3} hours */
+	M_ANSWER_FOOT,
+	M_GREETING,
+	M_WELCOME_THANKS,
+	M_QUESTION_TO_STAFF,
+	M_SEVERAL, /* {0} how many {1} the list */
+	M_BAD_TIME_PAST,
+	M_BAD_TIME_PHONE,
+	M_CAT_COMPLAINT,
+	M_CALL_CENTRE, /* {0} the centre's duty phone */
 	M_COUNT
 };
 

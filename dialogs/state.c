@@ -54,6 +54,17 @@ char *dlg_state_to_json(const struct dlg_state *st)
 	json_object_set_new(o, "phone", json_string(st->phone));
 	json_object_set_new(o, "time", json_string(st->time));
 	json_object_set_new(o, "time_at", json_integer(st->time_at));
+	if (st->time_end)
+		json_object_set_new(o, "time_end", json_integer(st->time_end));
+	if (st->urgent[0])
+		json_object_set_new(o, "urgent", json_string(st->urgent));
+	if (st->nmore) {
+		json_t *more = json_array();
+
+		for (i = 0; more && i < st->nmore; i++)
+			json_array_append_new(more, json_string(st->more[i]));
+		json_object_set_new(o, "more", more); /* steals */
+	}
 	json_object_set_new(o, "saved_used", json_integer(st->saved_used));
 	json_object_set_new(o, "order", json_string(st->order));
 	json_object_set(o, "back", back);
@@ -95,6 +106,13 @@ int dlg_state_from_json(const char *json, struct dlg_state *st)
 	get_str(o, "phone", st->phone, sizeof(st->phone));
 	get_str(o, "time", st->time, sizeof(st->time));
 	st->time_at = json_integer_value(json_object_get(o, "time_at"));
+	st->time_end = json_integer_value(json_object_get(o, "time_end"));
+	get_str(o, "urgent", st->urgent, sizeof(st->urgent));
+	json_array_foreach(json_object_get(o, "more"), i, v)
+	{
+		if (st->nmore < DLG_MAX_MORE && json_is_string(v))
+			buf_copy(st->more[st->nmore++], sizeof(st->more[0]), json_string_value(v));
+	}
 	st->saved_used = (int)json_integer_value(json_object_get(o, "saved_used"));
 	get_str(o, "order", st->order, sizeof(st->order));
 	back = json_object_get(o, "back");

@@ -95,16 +95,18 @@ struct store_order {
 	int64_t id;
 	char number[24]; /* e.g. "261127-003": date of creation and the day's sequence */
 	char community[64];
-	char status[24]; /* pending, assigned, scheduled, in_progress,
-	                    awaiting_acceptance, closed, rework, cancelled, declined */
-	char category[16];
-	char item[64]; /* catalogue item id, or "" */
+	char status[24];   /* pending, assigned, scheduled, in_progress,
+	                      awaiting_acceptance, closed, rework, cancelled, declined */
+	char category[16]; /* repair, cleaning, errand, inquiry, complaint */
+	char item[64];     /* catalogue item id, or "" */
 	char description[STORE_DESC_MAX];
 	char room[32];
 	char contact_name[128];
 	char phone[32];
 	char preferred_time[256];
-	int64_t preferred_at; /* 0 when the text had no recognisable time */
+	int64_t preferred_at;  /* 0 when the text had no recognisable time */
+	int64_t preferred_end; /* end of the window the words name ("明天上午"), or 0 */
+	int urgent;            /* an emergency: 1 */
 	int64_t resident_id;
 	char channel[16]; /* where the resident is notified */
 	char chat[96];

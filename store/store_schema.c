@@ -15,6 +15,13 @@
 /* "Cncg": marks the file as ours so a stray SQLite file is not migrated. */
 #define STORE_APPLICATION_ID 0x436e6367
 
+/* The columns of orders as migration 1 made them, copied by the rebuild of migration 3. */
+#define ORDER_COLS                                                                                 \
+	"number, community, status, category, item, description, room, contact_name, phone,"       \
+	" preferred_time, preferred_at, resident_id, channel, chat, user, assignee, eta, eta_at,"  \
+	" promised_minutes, estimate, reason, created_at, assigned_at, started_at, done_at,"       \
+	" closed_at"
+
 /*
  * Migration N brings the schema from user_version N-1 to N. Append new ones;
  * never edit one that has shipped. Each runs in the same transaction as the
@@ -155,6 +162,51 @@ static const char *const migrations[] = {
         " client_id TEXT NOT NULL DEFAULT '',"
         " at INTEGER NOT NULL);"
         "CREATE INDEX transcript_chat ON transcript(channel, chat, id);",
+        /*
+         * 3: complaints are a category of their own, orders can be urgent, and a
+         * preferred time can be a window (its end). SQLite cannot change a CHECK in
+         * place: the table is rebuilt (store_migrate turns foreign keys off for it).
+         */
+        "CREATE TABLE orders_new ("
+        " id INTEGER PRIMARY KEY,"
+        " number TEXT NOT NULL UNIQUE,"
+        " community TEXT NOT NULL DEFAULT '',"
+        " status TEXT NOT NULL CHECK (status IN ('pending', 'assigned', 'scheduled',"
+        "  'in_progress', 'awaiting_acceptance', 'closed', 'rework', 'cancelled', 'declined')),"
+        " category TEXT NOT NULL CHECK (category IN ('repair', 'cleaning', 'errand', 'inquiry',"
+        "  'complaint')),"
+        " item TEXT NOT NULL DEFAULT '',"
+        " description TEXT NOT NULL DEFAULT '',"
+        " room TEXT NOT NULL DEFAULT '',"
+        " contact_name TEXT NOT NULL DEFAULT '',"
+        " phone TEXT NOT NULL DEFAULT '',"
+        " preferred_time TEXT NOT NULL DEFAULT '',"
+        " preferred_at INTEGER NOT NULL DEFAULT 0,"
+        " resident_id INTEGER REFERENCES residents(id),"
+        " channel TEXT NOT NULL DEFAULT '',"
+        " chat TEXT NOT NULL DEFAULT '',"
+        " user TEXT NOT NULL DEFAULT '',"
+        " assignee TEXT NOT NULL DEFAULT '',"
+        " eta TEXT NOT NULL DEFAULT '',"
+        " eta_at INTEGER NOT NULL DEFAULT 0,"
+        " promised_minutes INTEGER NOT NULL DEFAULT 0,"
+        " estimate TEXT NOT NULL DEFAULT '',"
+        " reason TEXT NOT NULL DEFAULT '',"
+        " created_at INTEGER NOT NULL,"
+        " assigned_at INTEGER NOT NULL DEFAULT 0,"
+        " started_at INTEGER NOT NULL DEFAULT 0,"
+        " done_at INTEGER NOT NULL DEFAULT 0,"
+        " closed_at INTEGER NOT NULL DEFAULT 0,"
+        " urgent INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN (0, 1)),"
+        " preferred_end INTEGER NOT NULL DEFAULT 0);"
+        "INSERT INTO orders_new (id, " ORDER_COLS ") SELECT id, " ORDER_COLS " FROM orders;"
+        "DROP TABLE orders;"
+        "ALTER TABLE orders_new RENAME TO orders;"
+        "CREATE INDEX orders_status ON orders(status, created_at);"
+        "CREATE INDEX orders_resident ON orders(resident_id, created_at);"
+        "CREATE INDEX orders_assignee ON orders(assignee, created_at);"
+        "CREATE INDEX orders_created ON orders(created_at);"
+        "CREATE INDEX orders_chat ON orders(channel, chat);",
 };
 
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -179,6 +231,27 @@ out:
 	return rc;
 }
 
+/* 1 (and the store failed) when a row points at a row that is not there. */
+static int foreign_keys_broken(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK) {
+		store_fail(s);
+		return 1;
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc == SQLITE_ROW)
+		store_failf(s, "migration left a row pointing nowhere");
+	else
+		store_fail(s);
+	return 1;
+}
+
 int store_migrate(struct store *s)
 {
 	char sql[64];
@@ -197,8 +270,18 @@ int store_migrate(struct store *s)
 	if (version == STORE_SCHEMA_VERSION)
 		return 0;
 
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	/*
+	 * A table rebuilt by a migration is dropped and renamed: foreign keys are
+	 * off meanwhile (they cannot change inside a transaction) and checked
+	 * before the commit, as SQLite's ALTER TABLE documentation prescribes.
+	 */
+	if (sqlite3_exec(s->db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(s);
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		store_fail(s);
+		sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+		return -1;
+	}
 	/* Another process may have migrated while we waited for the lock. */
 	if (store_pragma_int(s, "PRAGMA user_version", &version) < 0)
 		goto out;
@@ -223,6 +306,8 @@ int store_migrate(struct store *s)
 		store_fail(s);
 		goto out;
 	}
+	if (foreign_keys_broken(s))
+		goto out;
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		store_fail(s);
 		goto out;
@@ -231,6 +316,8 @@ int store_migrate(struct store *s)
 out:
 	if (rc < 0 && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
+		rc = store_fail(s);
 	return rc;
 }
 

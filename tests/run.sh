@@ -27,6 +27,8 @@ for src in tests/unit/test_*.c; do
   [ "$status" = FAILED ] && [ "$f" -eq 0 ] && f=1
   pass=$((pass + p)); fail=$((fail + f))
   printf '%-28s %3d passed, %d failed\n' "$name" "$p" "$f"
+  # A test that measures a share (the labelled first messages) says it every run.
+  sed -n 's/^\(.*handled right: .*\)$/    \1/p' "$logs/$name.log"
   if [ "$status" = FAILED ]; then
     sed 's/^/    /' "$logs/$name.log" | tail -40
   fi

@@ -271,20 +271,20 @@ class TelegramCase(unittest.TestCase):
         m = self.mark()
         qid = self.press(STAFF_CHAT, "/accept " + n, user=WANG)
         self.answered(qid)
-        self.expect(STAFF_CHAT, "好的：/accept " + n, m)
+        self.expect(STAFF_CHAT, "%s 已由王师傅接单" % n, m)
         contact = self.expect(WANG, CONTACT, m)
         self.assertIn(PHONE, contact["text"])
         self.assertIn("3-2-501", contact["text"])
         self.expect(RES, ASSIGNED, m)
         self.assertEqual(self.gw.order(n)["assignee"], "wang")
 
-        self.step(STAFF_CHAT, "/eta %s 今天下午4点" % n, "好的：/eta " + n, user=WANG)
+        self.step(STAFF_CHAT, "/eta %s 今天下午4点" % n, "%s 上门时间定为" % n, user=WANG)
         self.expect(RES, ETA, m)
-        self.step(STAFF_CHAT, "/start " + n, "好的：/start " + n, user=WANG)
+        self.step(STAFF_CHAT, "/start " + n, "%s 已开工" % n, user=WANG)
         self.expect(RES, STARTED, m)
         m = self.mark()
         self.say(STAFF_CHAT, "/done %s 50" % n, user=WANG)
-        self.expect(STAFF_CHAT, "好的：/done %s 50" % n, m)
+        self.expect(STAFF_CHAT, "%s 已报完工，费用 50 元" % n, m)
         ask = self.expect(RES, ASK_ACCEPT, m)
         datas = [b["callback_data"] for row in ask["reply_markup"]["inline_keyboard"]
                  for b in row]
@@ -364,7 +364,7 @@ class TelegramLifecycle(TelegramCase):
         ping_id = self.tg.state.next_message_id[str(STAFF_CHAT)]
         m = self.mark()
         self.answered(self.press(STAFF_CHAT, "/accept " + n, user=WANG, message_id=ping_id))
-        self.expect(STAFF_CHAT, "好的：/accept " + n, m)
+        self.expect(STAFF_CHAT, "%s 已由王师傅接单" % n, m)
         self.answered(self.press(STAFF_CHAT, "/accept " + n, user=ZHAO, message_id=ping_id))
         self.expect(STAFF_CHAT, "由 王师傅 负责", m)
         self.answered(self.press(STAFF_CHAT, "/accept " + n, user=WANG, message_id=ping_id))
@@ -378,7 +378,7 @@ class TelegramLifecycle(TelegramCase):
         n = self.intake(confirm_by_button=False)
         m = self.mark()
         self.say(STAFF_CHAT, "/accept@%s %s" % (BOT, n), user=WANG)
-        self.expect(STAFF_CHAT, "好的：/accept " + n, m)
+        self.expect(STAFF_CHAT, "%s 已由王师傅接单" % n, m)
         self.assertIn(PHONE, self.expect(WANG, CONTACT, m)["text"])
         self.expect(RES, ASSIGNED, m)
         # a neighbour pressing the staff button is refused, in the group
@@ -878,7 +878,7 @@ class TelegramDelivery(TelegramCase):
         number = re.search(r"(\d{6}-\d{3})", ping["text"]).group(1)
         m = self.mark()
         self.press(new, "/accept " + number, user=WANG)
-        self.expect(new, "好的：/accept " + number, m)
+        self.expect(new, "%s 已由王师傅接单" % number, m)
         # and the next ping goes straight to the new chat
         m = self.mark()
         self.step(7002, "/repair", ASK_DESCRIPTION)

@@ -322,6 +322,47 @@ class WebChatTest(unittest.TestCase):
                 and not r["chat"].startswith("staff:")]
         self.assertEqual(left, [])
 
+    def test_reply_and_quote_between_pages(self):
+        """Staff and resident write to each other about an order, and an extra fee
+        waits for the resident's consent, all between two open pages."""
+        v = self.visitor()
+        v.connect()
+        num = self.file_order(v)
+        staff = WebChat(self.gw, staff_token=WANG_TOKEN)
+        self.addCleanup(staff.close)
+        staff.connect()
+
+        def says(ws, needle, what):
+            return recv_until(ws, lambda m: m.get("type") == "message"
+                              and needle in m.get("text", ""), what=what)[0]
+
+        got = staff.say("/accept " + num)
+        self.assertIn("%s 已由王师傅接单，已通知业主。" % num, texts(got))
+        got = staff.say("/reply %s 请问是哪个水龙头？" % num)
+        self.assertIn("已发给工单 %s 的业主。" % num, texts(got))
+        says(v.ws, "【工单 %s】王师傅：请问是哪个水龙头？" % num, "the staff message")
+        got = v.say("厨房水槽那个")
+        self.assertEqual(texts(got), ["已转告王师傅（工单 %s）。" % num])
+        says(staff.ws, "业主（3-2-501）说：厨房水槽那个", "the resident's answer")
+
+        got = staff.say("/done %s 380" % num)
+        self.assertIn("/quote %s 380 原因" % num, " ".join(texts(got)))
+        got = staff.say("/quote %s 380 更换角阀和软管" % num)
+        self.assertIn("已请业主确认", " ".join(texts(got)))
+        ask = says(v.ws, "提出费用 380 元", "the fee question")
+        self.assertEqual([(b["label"], b["data"]) for b in ask["buttons"]],
+                         [("同意", "/agree " + num), ("不同意", "/disagree " + num)])
+        got = v.say("同意", data="/agree " + num)
+        self.assertEqual(texts(got), ["好的，您已同意工单 %s 的费用 380 元，已告知师傅。" % num])
+        says(staff.ws, "业主已同意费用 380 元", "the consent")
+        got = staff.say("/done %s 380" % num)
+        self.assertIn("%s 已报完工，费用 380 元，已请业主验收。" % num, texts(got))
+        o = self.gw.order(num)
+        self.assertEqual(o["fee"], 380)
+        self.assertEqual([e["action"] for e in o["events"]],
+                         ["created", "accepted", "message_to_resident",
+                          "message_from_resident", "quoted", "quote_agreed", "done"])
+
     def test_health_counts_pages(self):
         v = self.visitor()
         v.connect()

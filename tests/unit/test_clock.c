@@ -46,7 +46,8 @@ static void test_file_moves_both_clocks(void **state)
 	/* an hour later, as far as every part of the program can tell */
 	set_file(1764003600.0);
 	assert_true(clock_now() >= 1764003600 && clock_now() <= 1764003601);
-	assert_true(clock_mono_ms() - mono >= 3600 * 1000);
+	assert_true(clock_mono_ms() - mono >=
+	            3599 * 1000); /* to the millisecond it may round down */
 	assert_true(clock_mono_ms() - mono < 3605 * 1000);
 	/* and it runs on by itself */
 	wall = clock_now_ms();

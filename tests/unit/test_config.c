@@ -371,6 +371,24 @@ static void test_lists_required(void **state)
 	expect_problems(FIX "missing-lists.json", missing, 2);
 }
 
+/* The knowledge base and the emergencies: every problem with its path. */
+static void test_understanding_problems(void **state)
+{
+	static const char *const lines[] = {
+	        "complaint_hours: must be positive",
+	        "answers[1].examples: at least one question is needed",
+	        "answers[1].id: \"fee\" already used by answers[0]",
+	        "answers[2].colour: unknown key",
+	        "answers[2].id: missing",
+	        "answers[3].answer: missing",
+	        "emergencies[1].keywords: at least one keyword is needed",
+	        "emergencies[2].advice: missing",
+	};
+
+	(void)state;
+	expect_problems(FIX "bad-understanding.json", lines, sizeof(lines) / sizeof(lines[0]));
+}
+
 static void test_file_level_errors(void **state)
 {
 	static const char *const top[] = {"expected a JSON object at the top level"};
@@ -500,12 +518,18 @@ static void test_lookups_null_safe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_example),           cmocka_unit_test(test_minimal_defaults),
-	        cmocka_unit_test(test_variants),          cmocka_unit_test(test_many_problems),
-	        cmocka_unit_test(test_duplicate_token),   cmocka_unit_test(test_lists_required),
-	        cmocka_unit_test(test_file_level_errors), cmocka_unit_test(test_env_set),
-	        cmocka_unit_test(test_env_unset),         cmocka_unit_test(test_small_err_buffer),
+	        cmocka_unit_test(test_example),
+	        cmocka_unit_test(test_minimal_defaults),
+	        cmocka_unit_test(test_variants),
+	        cmocka_unit_test(test_many_problems),
+	        cmocka_unit_test(test_duplicate_token),
+	        cmocka_unit_test(test_lists_required),
+	        cmocka_unit_test(test_file_level_errors),
+	        cmocka_unit_test(test_env_set),
+	        cmocka_unit_test(test_env_unset),
+	        cmocka_unit_test(test_small_err_buffer),
 	        cmocka_unit_test(test_lookups_null_safe),
+	        cmocka_unit_test(test_understanding_problems),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

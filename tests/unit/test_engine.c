@@ -344,12 +344,20 @@ static void test_private_text_is_description(void **state)
 	assert_has(f, "维修");
 	assert_back_stack(&f->st, back, 1);
 
-	/* text matching nothing is an inquiry */
+	/* a question the knowledge base answers opens nothing (issue 7) */
 	fresh(f, DLG_ZH);
 	say(f, "周末有人值班吗");
+	assert_string_equal(f->st.flow, "");
+	assert_int_equal(f->res.end, 1);
+	assert_int_equal(f->res.action, DLG_ACT_NONE);
+	assert_has(f, "8:30");
+
+	/* a question nobody configured an answer for is an inquiry for the staff */
+	fresh(f, DLG_ZH);
+	say(f, "小区里可以养宠物吗");
 	assert_string_equal(f->st.category, "inquiry");
 	assert_string_equal(f->st.item, "");
-	assert_string_equal(f->st.description, "周末有人值班吗");
+	assert_string_equal(f->st.description, "小区里可以养宠物吗");
 	assert_asks(f, "room", DLG_ZH, M_ASK_ROOM);
 }
 
@@ -908,10 +916,16 @@ static void test_out_of_scope_first_message(void **state)
 
 	f->ctx.lang = DLG_EN;
 	fresh(f, DLG_EN);
-	say(f, "I smell gas in the kitchen");
+	say(f, "gas stove won't light, please help");
 	assert_int_equal(f->res.action, DLG_ACT_DECLINE);
 	assert_msg(f, DLG_EN, M_DECLINED);
 	assert_has(f, "gas company hotline 96777");
+
+	/* a gas smell is an emergency now, not a referral (issue 7) */
+	fresh(f, DLG_EN);
+	say(f, "I smell gas in the kitchen");
+	assert_int_equal(f->res.action, DLG_ACT_EMERGENCY);
+	assert_has(f, "96777");
 }
 
 static void test_out_of_scope_at_description(void **state)

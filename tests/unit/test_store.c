@@ -246,6 +246,32 @@ static void test_order_round_trip(void **state)
 	assert_int_equal(store_order_update(fx->s, &g), -1);
 }
 
+/* Migration 3: complaints are a category, orders can be urgent, times can be windows. */
+static void test_order_urgent_complaint_window(void **state)
+{
+	struct fx *fx = *state;
+	struct store_order o, g;
+
+	memset(&o, 0, sizeof(o));
+	strcpy(o.community, "demo");
+	strcpy(o.category, "complaint");
+	strcpy(o.description, "投诉 保安不管事");
+	strcpy(o.status, "assigned");
+	strcpy(o.assignee, "zhao");
+	o.urgent = 1;
+	o.preferred_at = T_1127_1000;
+	o.preferred_end = T_1127_1000 + 3 * 3600;
+	assert_int_equal(store_order_create(fx->s, &o, T_1127_1000, "resident:1", "terminal"), 0);
+	assert_int_equal(store_order_get(fx->s, o.number, &g), 1);
+	assert_string_equal(g.category, "complaint");
+	assert_int_equal(g.urgent, 1);
+	assert_int_equal(g.preferred_end, T_1127_1000 + 3 * 3600);
+	new_order(fx->s, &o, T_1127_1000);
+	assert_int_equal(store_order_get(fx->s, o.number, &g), 1);
+	assert_int_equal(g.urgent, 0);
+	assert_int_equal(g.preferred_end, 0);
+}
+
 static void test_order_bad_values(void **state)
 {
 	struct fx *fx = *state;
@@ -1045,6 +1071,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_order_numbers, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_order_number_past_999, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_order_round_trip, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_order_urgent_complaint_window, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_order_bad_values, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_orders_list, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_events, setup, teardown),

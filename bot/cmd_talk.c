@@ -1,0 +1,421 @@
+/*
+ * cmd_talk.c - staff and residents writing to each other about an order,
+ * and fees that need the resident's consent.
+ *
+ * Nothing here is kept outside the order's history: a message is an event
+ * ("message_to_resident", "message_from_resident"), a fee proposal is
+ * "quoted" (detail "380 reason") and its answer "quote_agreed" or
+ * "quote_declined" (detail "380"). Whether a staff message or a fee still
+ * waits for the resident's answer is read back from those events, so every
+ * channel and every process sees the same conversation.
+ */
+#include "bot/cmd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/utf8.h"
+
+/* How long a staff message (or a fee) waits for the resident's plain answer. */
+#define TALK_WAIT_SECONDS (2 * 86400)
+
+/* What an order's history says about the conversation on it. */
+struct talk_log {
+	int64_t staff_at;   /* the last staff message or fee proposal, 0 when none */
+	char staff_id[64];  /* who wrote it */
+	int waiting;        /* it came after the resident's last message or answer */
+	int quote_open;     /* a fee proposal waits for yes or no */
+	int64_t quote_fen;  /* the last fee proposed */
+	int64_t agreed_fen; /* the largest fee agreed to, -1 when none */
+};
+
+static int64_t detail_money(const char *detail)
+{
+	char amount[32];
+	int64_t fen = -1;
+
+	snprintf(amount, sizeof(amount), "%.*s", (int)strcspn(detail, " "), detail);
+	return core_parse_money(amount, &fen) < 0 ? -1 : fen;
+}
+
+static int scan_event(const struct store_event *e, void *ud)
+{
+	struct talk_log *l = ud;
+	int staff = strncmp(e->actor, "staff:", 6) == 0;
+
+	if (strcmp(e->action, "message_to_resident") == 0 || strcmp(e->action, "quoted") == 0) {
+		l->staff_at = e->at;
+		l->waiting = 1;
+		buf_copy(l->staff_id, sizeof(l->staff_id), staff ? e->actor + 6 : "");
+		if (strcmp(e->action, "quoted") == 0) {
+			l->quote_open = 1;
+			l->quote_fen = detail_money(e->detail);
+		}
+	} else if (strcmp(e->action, "message_from_resident") == 0) {
+		l->waiting = 0;
+	} else if (strcmp(e->action, "quote_agreed") == 0 ||
+	           strcmp(e->action, "quote_declined") == 0) {
+		l->waiting = 0;
+		l->quote_open = 0;
+		if (e->action[6] == 'a' && detail_money(e->detail) > l->agreed_fen)
+			l->agreed_fen = detail_money(e->detail);
+	}
+	return 0;
+}
+
+static int talk_log_read(struct core *c, const struct store_order *o, struct talk_log *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->agreed_fen = -1;
+	return store_events_list(c->store, o->id, scan_event, l);
+}
+
+int cmd_fee_allowed(struct core_req *r, const struct store_order *o, int64_t *fen)
+{
+	const struct dlg_item *it = cfg_item_find(r->c->cfg, o->item);
+	struct talk_log l;
+
+	*fen = it && it->estimate > 0 ? (int64_t)(it->estimate * 100 + 0.5) : 0;
+	if (talk_log_read(r->c, o, &l) < 0)
+		return -1;
+	if (l.agreed_fen > *fen)
+		*fen = l.agreed_fen;
+	return 0;
+}
+
+/* TEXT cut to fit an event's detail, on a character boundary. */
+static void clip(const char *text, char *out, size_t len)
+{
+	size_t n = strlen(text), p = 0, step;
+	uint32_t cp;
+
+	while (p < n && (step = utf8_next(text + p, n - p, &cp)) > 0 && p + step < len)
+		p += step;
+	snprintf(out, len, "%.*s", (int)p, text);
+}
+
+/*
+ * Who hears from the resident about O: its assignee, else whoever last
+ * wrote to them about it; NULL: the supervisors (an order nobody holds, a
+ * complaint waiting for its owner).
+ */
+static const struct cfg_staff *talk_target(struct core *c, const struct store_order *o,
+                                           const struct talk_log *l)
+{
+	const struct cfg_staff *s = o->assignee[0] ? cfg_staff_find(c->cfg, o->assignee) : NULL;
+
+	if (!s && l->staff_id[0])
+		s = cfg_staff_find(c->cfg, l->staff_id);
+	return s;
+}
+
+static const char *supervisor_name(struct core *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->cfg->nstaff; i++)
+		if (strcmp(c->cfg->staff[i].role, "supervisor") == 0)
+			return c->cfg->staff[i].name;
+	return "";
+}
+
+/* Tells whoever handles O message ID (in the centre's language); NAME gets their name. */
+static int tell_handler(struct core_req *r, const struct store_order *o, const struct talk_log *l,
+                        enum dlg_msg id, const char *const *args, int nargs, const char **name)
+{
+	const struct cfg_staff *to = talk_target(r->c, o, l);
+	struct buf b;
+	int rc;
+
+	if (to) {
+		*name = to->name;
+		return cmd_tell_staff(r, to, cmd_staff_lang(r), id, args, nargs);
+	}
+	*name = supervisor_name(r->c);
+	buf_init(&b);
+	buf_tpl(&b, dlg_msg(cmd_staff_lang(r), id), args, nargs);
+	rc = b.failed ? -1 : core_notify_supervisors(r->c, buf_str(&b), r->now);
+	buf_release(&b);
+	return rc;
+}
+
+/* The resident's words about O reach whoever handles it; recorded in the history. */
+static int from_resident(struct core_req *r, const struct store_order *o, const char *text)
+{
+	char detail[500];
+	const char *args[3] = {o->number, o->room, detail};
+	const char *name = "";
+	struct talk_log l;
+
+	clip(text, detail, sizeof(detail));
+	if (talk_log_read(r->c, o, &l) < 0)
+		return -1;
+	if (store_event_add(r->c->store, o->id, r->now, r->actor, r->in->channel,
+	                    "message_from_resident", o->status, o->status, detail) < 0)
+		return -1;
+	if (tell_handler(r, o, &l, M_TALK_TO_STAFF, args, 3, &name) < 0)
+		return -1;
+	return cmd_tpl(r, M_TALK_SENT_STAFF, o->number, name);
+}
+
+struct waiting {
+	struct core *c;
+	int64_t now;
+	struct store_order found;
+	int64_t at;
+	int n, failed;
+};
+
+static int pick_waiting(const struct store_order *o, void *ud)
+{
+	struct waiting *w = ud;
+	struct talk_log l;
+
+	if (strcmp(o->status, "cancelled") == 0 || strcmp(o->status, "declined") == 0)
+		return 0;
+	if (talk_log_read(w->c, o, &l) < 0) {
+		w->failed = 1;
+		return 1;
+	}
+	if (l.waiting && w->now - l.staff_at <= TALK_WAIT_SECONDS && l.staff_at >= w->at) {
+		if (!w->n || l.staff_at > w->at)
+			w->found = *o; /* newest first: on a tie the newer order */
+		w->at = l.staff_at;
+		w->n = 1;
+	}
+	return 0;
+}
+
+/* The order whose staff message (or fee) waits for the resident's answer: 1, 0 none, <0. */
+static int waiting_order(struct core_req *r, struct store_order *o)
+{
+	struct store_order_filter f;
+	struct waiting w;
+
+	if (!r->resident.id)
+		return 0;
+	memset(&w, 0, sizeof(w));
+	w.c = r->c;
+	w.now = r->now;
+	memset(&f, 0, sizeof(f));
+	f.resident_id = r->resident.id;
+	f.limit = 20;
+	if (store_orders_list(r->c->store, &f, pick_waiting, &w) < 0 || w.failed)
+		return -1;
+	if (w.n)
+		*o = w.found;
+	return w.n;
+}
+
+int core_talk_answer(struct core_req *r, const char *text)
+{
+	struct store_order o;
+	int rc = waiting_order(r, &o);
+
+	if (rc <= 0)
+		return rc;
+	return from_resident(r, &o, text) < 0 ? -1 : 1;
+}
+
+/*
+ * A resident may leave the number out ("回复 下午在家"): the order a staff
+ * message waits on, else their newest one.
+ */
+static int resident_reply(struct core_req *r, struct cmd_args *a)
+{
+	static const char *const any[] = {"pending",     "assigned", "scheduled",
+	                                  "in_progress", "rework",   "awaiting_acceptance",
+	                                  "closed",      NULL};
+	int rc = 0;
+
+	if (r->group && core_go_private(r, 0) < 0)
+		return -1;
+	if (!cmd_number_len(a->argv[0]) && (rc = waiting_order(r, &a->order)) < 0)
+		return -1;
+	if (rc == 0 && (rc = cmd_resident_order(r, a, any, "/reply N TEXT")) <= 0)
+		return rc;
+	if (!a->argv[0][0])
+		return cmd_tpl(r, M_USAGE, "/reply N TEXT", NULL);
+	return from_resident(r, &a->order, a->argv[0]);
+}
+
+int cmd_reply_exec(struct core_req *r, struct cmd_args *a)
+{
+	struct store_order *o = &a->order;
+	char detail[500], token[64], number[64];
+	const char *args[3] = {o->number, NULL, detail};
+	size_t n = cmd_number_len(a->argv[0]);
+	struct buf b;
+	int rc;
+
+	if (!r->staff)
+		return resident_reply(r, a);
+	if (!n || !a->argv[0][n])
+		return cmd_tpl(r, M_USAGE, "/reply N TEXT", NULL);
+	snprintf(token, sizeof(token), "%.*s", (int)n, a->argv[0]);
+	core_norm_number(token, number, sizeof(number));
+	rc = store_order_get(r->c->store, number, o);
+	if (rc <= 0)
+		return rc < 0 ? -1 : cmd_tpl(r, M_NO_ORDER, number, NULL);
+	while (a->argv[0][n] == ' ')
+		n++;
+	if (!a->argv[0][n])
+		return cmd_tpl(r, M_USAGE, "/reply N TEXT", NULL);
+	if (!cmd_may_act(r, o))
+		return 0;
+	if (strcmp(o->status, "declined") == 0)
+		return cmd_bad_state(r, o);
+	clip(a->argv[0] + n, detail, sizeof(detail));
+	if (store_event_add(r->c->store, o->id, r->now, r->actor, r->in->channel,
+	                    "message_to_resident", o->status, o->status, detail) < 0)
+		return -1;
+	args[1] = r->staff->name;
+	buf_init(&b);
+	buf_tpl(&b, dlg_msg(core_order_lang(r->c, o), M_TALK_TO_RESIDENT), args, 3);
+	rc = b.failed ? -1 : core_notify_resident(r->c, o, buf_str(&b), NULL, 0, r->now);
+	buf_release(&b);
+	if (rc < 0)
+		return -1;
+	return cmd_tpl(r, M_TALK_SENT_RESIDENT, o->number, NULL);
+}
+
+/* The published price of O's item as the resident reads it. */
+static const char *published(struct core *c, const struct store_order *o, int lang)
+{
+	const struct dlg_item *it = cfg_item_find(c->cfg, o->item);
+
+	if (it && lang == DLG_EN && it->price_en)
+		return it->price_en;
+	if (it && it->price)
+		return it->price;
+	return o->estimate[0] ? o->estimate : dlg_msg(lang, M_NONE_GIVEN);
+}
+
+int cmd_quote_exec(struct core_req *r, struct cmd_args *a)
+{
+	static const char *const ok[] = {"assigned", "scheduled", "in_progress", "rework", NULL};
+	struct store_order *o = &a->order;
+	char amount[32], reason[400], detail[480], agree[48], disagree[48];
+	const char *args[5];
+	struct msg_button btn[2];
+	int64_t fen = -1;
+	int lang = core_order_lang(r->c, o);
+	struct buf b;
+	int rc;
+
+	if (!cmd_may_act(r, o))
+		return 0;
+	if (!cmd_status_in(o->status, ok))
+		return cmd_bad_state(r, o);
+	if (core_parse_money(a->argv[1], &fen) < 0 || fen <= 0)
+		return cmd_tpl(r, M_BAD_FEE, a->argv[1], NULL);
+	core_money(fen, amount, sizeof(amount));
+	clip(a->argv[2], reason, sizeof(reason));
+	snprintf(detail, sizeof(detail), "%s %s", amount, reason);
+	if (store_event_add(r->c->store, o->id, r->now, r->actor, r->in->channel, "quoted",
+	                    o->status, o->status, detail) < 0)
+		return -1;
+	args[0] = o->number;
+	args[1] = r->staff->name;
+	args[2] = amount;
+	args[3] = reason;
+	args[4] = published(r->c, o, lang);
+	snprintf(agree, sizeof(agree), "/agree %s", o->number);
+	snprintf(disagree, sizeof(disagree), "/disagree %s", o->number);
+	btn[0].label = dlg_msg(lang, M_BTN_AGREE);
+	btn[0].data = agree;
+	btn[1].label = dlg_msg(lang, M_BTN_DISAGREE);
+	btn[1].data = disagree;
+	buf_init(&b);
+	buf_tpl(&b, dlg_msg(lang, M_QUOTE_ASK), args, 5);
+	rc = b.failed ? -1 : core_notify_resident(r->c, o, buf_str(&b), btn, 2, r->now);
+	buf_release(&b);
+	if (rc < 0)
+		return -1;
+	return cmd_tpl(r, M_OUT_QUOTED, o->number, amount);
+}
+
+struct open_quote {
+	struct core *c;
+	struct store_order found;
+	int n, failed;
+};
+
+static int pick_quoted(const struct store_order *o, void *ud)
+{
+	struct open_quote *q = ud;
+	struct talk_log l;
+
+	if (talk_log_read(q->c, o, &l) < 0) {
+		q->failed = 1;
+		return 1;
+	}
+	if (!l.quote_open)
+		return 0;
+	q->found = *o; /* newest first */
+	q->n = 1;
+	return 1;
+}
+
+/* The resident's answer to a fee: AGREED or not. */
+static int answer_quote(struct core_req *r, struct cmd_args *a, int agreed)
+{
+	struct store_order_filter f;
+	struct open_quote q;
+	struct talk_log l;
+	char amount[32];
+	const char *args[2];
+	const char *name = "";
+	int rc, slash = r->text && r->text[0] == '/';
+
+	if (r->staff)
+		return CMD_NOT_MINE;
+	memset(&q, 0, sizeof(q));
+	q.c = r->c;
+	if (a->argc > 0 && a->argv[0][0]) {
+		char number[64];
+
+		core_norm_number(a->argv[0], number, sizeof(number));
+		rc = store_order_get(r->c->store, number, &q.found);
+		if (rc < 0)
+			return -1;
+		if (rc == 0 || q.found.resident_id != r->resident.id)
+			return cmd_tpl(r, M_NO_ORDER, number, NULL);
+		if (pick_quoted(&q.found, &q) != 0 && q.failed)
+			return -1;
+	} else {
+		memset(&f, 0, sizeof(f));
+		f.resident_id = r->resident.id;
+		f.open_only = 1;
+		if (store_orders_list(r->c->store, &f, pick_quoted, &q) < 0 || q.failed)
+			return -1;
+	}
+	if (!q.n)
+		return slash ? core_reply_msg(r, M_QUOTE_NONE, NULL, 0) : CMD_NOT_MINE;
+	if (r->group && core_go_private(r, 0) < 0)
+		return -1;
+	if (talk_log_read(r->c, &q.found, &l) < 0)
+		return -1;
+	core_money(l.quote_fen, amount, sizeof(amount));
+	if (store_event_add(r->c->store, q.found.id, r->now, r->actor, r->in->channel,
+	                    agreed ? "quote_agreed" : "quote_declined", q.found.status,
+	                    q.found.status, amount) < 0)
+		return -1;
+	args[0] = q.found.number;
+	args[1] = amount;
+	if (tell_handler(r, &q.found, &l, agreed ? M_QUOTE_AGREED_STAFF : M_QUOTE_DECLINED_STAFF,
+	                 args, 2, &name) < 0)
+		return -1;
+	return cmd_tpl(r, agreed ? M_QUOTE_AGREED : M_QUOTE_DECLINED, q.found.number, amount);
+}
+
+int cmd_agree_exec(struct core_req *r, struct cmd_args *a)
+{
+	return answer_quote(r, a, 1);
+}
+
+int cmd_disagree_exec(struct core_req *r, struct cmd_args *a)
+{
+	return answer_quote(r, a, 0);
+}

@@ -1,0 +1,229 @@
+/*
+ * urgent.c - what the core does with first messages that are not a plain
+ * request: emergencies (an urgent order, everyone on duty alerted at once,
+ * whatever the hour), complaints (owned by a supervisor, never dispatched
+ * to technicians nor to the person complained about), and the further
+ * requests of a message that named several (one order each, each
+ * dispatched by its own skill).
+ */
+#include "bot/core_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "dialogs/understand.h"
+
+/* An emergency is answered at once, whatever its catalogue item promises. */
+#define EMERGENCY_MINUTES 15
+
+/* "王师傅 13800138000" with the number masked, or "(none)". */
+static void contact_of(const struct store_order *o, int lang, char *out, size_t len)
+{
+	char masked[32];
+
+	dlg_mask_phone(o->phone, masked, sizeof(masked));
+	if (!o->contact_name[0] && !o->phone[0])
+		snprintf(out, len, "%s", dlg_msg(lang, M_NONE_GIVEN));
+	else
+		snprintf(out, len, "%s %s", o->contact_name, o->phone[0] ? masked : "");
+}
+
+static const struct dlg_emergency *emergency_find(const struct cfg *c, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->nemergencies; i++)
+		if (strcmp(c->emergencies[i].id, id) == 0)
+			return &c->emergencies[i];
+	return NULL;
+}
+
+int core_act_emergency(struct core_req *r, const struct dlg_state *st)
+{
+	struct core *c = r->c;
+	const struct dlg_emergency *e = emergency_find(c->cfg, st->urgent);
+	int lang = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
+	struct store_order o;
+	char contact[192], data[48];
+	const char *args[5];
+	struct msg_button b[1];
+	struct buf t;
+	int rc;
+
+	core_order_from_state(r, st, &o);
+	o.urgent = 1;
+	o.promised_minutes = EMERGENCY_MINUTES;
+	if (store_order_create(c->store, &o, r->now, r->actor, r->in->channel) < 0 ||
+	    store_event_add(c->store, o.id, r->now, r->actor, r->in->channel, "emergency", o.status,
+	                    o.status, st->urgent) < 0)
+		return -1;
+	log_info("order %s: urgent %s (%s by %s via %s)", o.number, o.category, st->urgent,
+	         r->actor, r->in->channel);
+	args[0] = o.number;
+	if (core_reply_msg(r, M_EMERGENCY_RECORDED, args, 1) < 0)
+		return -1;
+
+	contact_of(&o, lang, contact, sizeof(contact));
+	args[1] = o.description;
+	args[2] = o.room[0] ? o.room : dlg_msg(lang, M_NONE_GIVEN);
+	args[3] = contact;
+	args[4] = e ? (lang == DLG_EN ? e->advice_en : e->advice_zh) : "";
+	buf_init(&t);
+	buf_tpl(&t, dlg_msg(lang, M_EMERGENCY_PING), args, 5);
+	snprintf(data, sizeof(data), "/accept %s", o.number);
+	b[0].label = dlg_msg(lang, M_BTN_ACCEPT_ORDER);
+	b[0].data = data;
+	rc = t.failed ? -1 : core_notify_supervisors(c, buf_str(&t), r->now);
+	/* Every technician too: in an emergency whoever is nearest goes. */
+	if (rc == 0)
+		rc = core_notify_staff_chats(c, NULL, buf_str(&t), b, 1, r->now);
+	buf_release(&t);
+	return rc;
+}
+
+/* Does TEXT name staff member S ("王师傅", the full name, or the id as a word)? */
+static int names_staff(const char *text, const struct cfg_staff *s)
+{
+	static const char *const titles[] = {"师傅", "阿姨", "主管", "经理", "工", NULL};
+	char call[32];
+	size_t n = 1;
+	int i;
+
+	if (s->name && strstr(text, s->name))
+		return 1;
+	if (!s->name || (unsigned char)s->name[0] < 0x80)
+		return s->id && strlen(s->id) > 2 && strstr(text, s->id) != NULL;
+	/* The surname and how residents address staff: 王建国 is 王师傅. */
+	while (s->name[n] && ((unsigned char)s->name[n] & 0xc0) == 0x80)
+		n++;
+	for (i = 0; titles[i]; i++) {
+		snprintf(call, sizeof(call), "%.*s%s", (int)n, s->name, titles[i]);
+		if (strstr(text, call))
+			return 1;
+	}
+	return 0;
+}
+
+int core_act_complaint(struct core_req *r, const struct dlg_state *st)
+{
+	struct core *c = r->c;
+	const struct cfg_staff *owner = NULL;
+	int lang = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
+	struct store_order o;
+	char hours[16], contact[192], detail[256] = "", *d = detail;
+	const char *args[4];
+	struct buf t;
+	size_t i;
+	int pass, rc = 0;
+
+	/* A supervisor (else a dispatcher) the complaint is not about owns it. */
+	for (pass = 0; pass < 2 && !owner; pass++)
+		for (i = 0; i < c->cfg->nstaff && !owner; i++) {
+			const struct cfg_staff *s = &c->cfg->staff[i];
+
+			if (strcmp(s->role, pass ? "dispatcher" : "supervisor") == 0 &&
+			    !names_staff(st->description, s))
+				owner = s;
+		}
+	for (i = 0; i < c->cfg->nstaff; i++)
+		if (names_staff(st->description, &c->cfg->staff[i]) &&
+		    (size_t)(d - detail) + strlen(c->cfg->staff[i].id) + 8 < sizeof(detail))
+			d += sprintf(d, "%sabout %s", d == detail ? "" : "; ", c->cfg->staff[i].id);
+
+	core_order_from_state(r, st, &o);
+	buf_copy(o.category, sizeof(o.category), "complaint");
+	o.item[0] = '\0';
+	o.estimate[0] = '\0';
+	o.promised_minutes = c->cfg->complaint_hours * 60;
+	if (owner) {
+		buf_copy(o.status, sizeof(o.status), "assigned");
+		buf_copy(o.assignee, sizeof(o.assignee), owner->id);
+		o.assigned_at = r->now;
+	}
+	if (store_order_create(c->store, &o, r->now, r->actor, r->in->channel) < 0 ||
+	    store_event_add(c->store, o.id, r->now, r->actor, r->in->channel, "complaint", "",
+	                    o.status, detail) < 0)
+		return -1;
+	log_info("order %s: complaint (owner %s, by %s via %s)", o.number, owner ? owner->id : "-",
+	         r->actor, r->in->channel);
+
+	snprintf(hours, sizeof(hours), "%d", c->cfg->complaint_hours);
+	args[0] = o.number;
+	args[1] = owner ? owner->name : dlg_msg(r->lang, M_CAT_COMPLAINT);
+	args[2] = hours;
+	if (core_reply_msg(r, M_COMPLAINT_TAKEN, args, 3) < 0)
+		return -1;
+
+	contact_of(&o, lang, contact, sizeof(contact));
+	args[1] = o.description;
+	args[2] = contact;
+	args[3] = hours;
+	buf_init(&t);
+	buf_tpl(&t, dlg_msg(lang, M_COMPLAINT_PING), args, 4);
+	if (t.failed)
+		rc = -1;
+	/* Privately, to the supervisors it is not about: never to a staff group. */
+	for (i = 0; rc == 0 && i < c->cfg->nstaff; i++) {
+		const struct cfg_staff *s = &c->cfg->staff[i];
+
+		if ((s == owner || strcmp(s->role, "supervisor") == 0) &&
+		    !names_staff(st->description, s))
+			rc = core_notify_staff(c, s, buf_str(&t), NULL, 0, r->now);
+	}
+	buf_release(&t);
+	return rc;
+}
+
+int core_create_more(struct core_req *r, const struct dlg_state *st)
+{
+	struct dlg_state *x;
+	struct store_order o;
+	char minutes[16];
+	const char *args[2];
+	int i, rc = 0;
+
+	if (!st->nmore)
+		return 0;
+	x = malloc(sizeof(*x));
+	if (!x)
+		return -1;
+	for (i = 0; rc == 0 && i < st->nmore; i++) {
+		const struct dlg_item *it = dlg_item_for(&r->c->cfg->policy, st->more[i], NULL);
+
+		*x = *st;
+		x->suspended = NULL; /* borrowed view: never released */
+		x->nmore = 0;
+		buf_copy(x->description, sizeof(x->description), st->more[i]);
+		buf_copy(x->item, sizeof(x->item), it ? it->id : "");
+		buf_copy(x->category, sizeof(x->category), it ? it->category : "inquiry");
+		core_order_from_state(r, x, &o);
+		rc = store_order_create(r->c->store, &o, r->now, r->actor, r->in->channel);
+		if (rc < 0)
+			break;
+		log_info("order %s: pending %s (%s by %s via %s)", o.number, o.category,
+		         o.item[0] ? o.item : "-", r->actor, r->in->channel);
+		snprintf(minutes, sizeof(minutes), "%d", o.promised_minutes);
+		args[0] = o.number;
+		args[1] = minutes;
+		rc = core_reply_msg(r, M_CREATED, args, 2);
+		if (rc == 0)
+			rc = core_dispatch_ping(r->c, &o, r->now);
+	}
+	free(x);
+	return rc;
+}
+
+int core_is_emergency(struct core_req *r, const char *text)
+{
+	struct dlg_understood *u = malloc(sizeof(*u));
+	int yes;
+
+	if (!u)
+		return 0;
+	dlg_understand(&r->c->cfg->policy, text, r->now, u);
+	yes = u->kind == DLG_K_EMERGENCY;
+	free(u);
+	return yes;
+}

@@ -1,0 +1,157 @@
+"""First messages as residents really write them, through `concierge chat`.
+
+An emergency, a complaint, a question the knowledge base answers, a greeting,
+two requests in one message, details already given, and times: what the
+resident sees, what the staff see, and what `orders … --json` records.
+"""
+import unittest
+
+from concierge import Concierge, number
+
+CENTRE_PHONE = "0571-88886666"
+SUMMARY = "请核对您的需求"
+ASK_ROOM = "请问您的房号"
+ASK_TIME = "您希望什么时间上门或办理"
+
+
+class FirstMessage(unittest.TestCase):
+    def setUp(self):
+        self.c = Concierge(self)
+
+    def test_emergency_at_night(self):
+        self.c.later(hours=15)  # midnight: nobody's office hours
+        out = self.c.chat("li", "救命 家里燃气泄漏了")
+        self.assertTrue(out.has("【紧急】"), out)
+        self.assertTrue(out.has("关闭燃气总阀"), out)
+        self.assertTrue(out.has("96777"), out)
+        self.assertTrue(out.has(CENTRE_PHONE), out)
+        self.assertTrue(out.has("已登记紧急工单"), out)
+        self.assertFalse(out.has(ASK_ROOM), out)  # no room asked first
+        orders = self.c.orders()
+        self.assertEqual(len(orders), 1)
+        o = self.c.show(orders[0]["number"])
+        self.assertIs(o["urgent"], True)
+        self.assertEqual(o["status"], "pending")
+        self.assertEqual(o["description"], "救命 家里燃气泄漏了")
+        self.assertIn("emergency", [e["action"] for e in o["events"]])
+        self.assertTrue(self.c.staff("zhao").has("【紧急】"))
+        self.assertTrue(self.c.staff("wang").has("【紧急】"))
+
+    def test_lift_emergency_is_not_a_lighting_repair(self):
+        out = self.c.chat("li", "电梯困人了！5栋电梯卡在8楼")
+        self.assertTrue(out.has("警铃"), out)
+        o = self.c.orders()[0]
+        self.assertIs(o["urgent"], True)
+        self.assertNotEqual(o.get("item"), "electric")
+
+    def test_complaint_goes_to_the_supervisor_not_the_person(self):
+        out = self.c.chat("li", "投诉一下 王师傅上次修完还是漏水 态度也很差")
+        self.assertTrue(out.has("投诉已登记"), out)
+        self.assertTrue(out.has("赵主管"), out)
+        self.assertTrue(out.has("24 小时"), out)
+        o = self.c.orders()[0]
+        self.assertEqual(o["category"], "complaint")
+        self.assertEqual(o["assignee"], "zhao")
+        self.assertIs(o["urgent"], False)
+        shown = self.c.show(o["number"])
+        detail = [e["detail"] for e in shown["events"] if e["action"] == "complaint"]
+        self.assertEqual(detail, ["about wang"])
+        self.assertTrue(self.c.staff("zhao").has("【投诉】"))
+        wang = self.c.staff("wang")
+        self.assertFalse(wang.has("投诉"), wang)
+        self.assertFalse(wang.has(o["number"]), wang)
+
+    def test_question_answered_opens_nothing(self):
+        out = self.c.chat("li", "物业费在哪交")
+        self.assertTrue(out.has("物业费 2.2 元"), out)
+        out = self.c.chat("li", "前台几点开门")
+        self.assertTrue(out.has("8:30"), out)
+        out = self.c.chat("li", "how much is parking?")
+        self.assertTrue(out.has("300 yuan"), out)
+        self.assertEqual(self.c.orders(), [])
+
+    def test_question_without_answer_goes_to_staff(self):
+        out = self.c.chat("li", "小区里可以养宠物吗", "3-2-501", "李伟", "13800138000", "尽快",
+                          "yes")
+        self.assertTrue(out.has("转给工作人员"), out)
+        o = self.c.orders()[0]
+        self.assertEqual(o["category"], "inquiry")
+        self.assertEqual(o["description"], "小区里可以养宠物吗")
+
+    def test_greetings_open_nothing(self):
+        out = self.c.chat("li", "你好")
+        self.assertTrue(out.has("报修"), out)
+        out = self.c.chat("li", "在吗")
+        self.assertTrue(out.has("报修"), out)
+        out = self.c.chat("li", "谢谢师傅")
+        self.assertTrue(out.has("不客气"), out)
+        self.assertEqual(self.c.orders(), [])
+
+    def test_two_requests_become_two_orders(self):
+        out = self.c.chat("li", "水龙头滴水，顺便客厅灯也不亮了", "3-2-501", "李伟",
+                          "13800138000", "尽快", "yes")
+        self.assertTrue(out.has("2 件事"), out)
+        orders = sorted(self.c.orders(), key=lambda o: o["number"])
+        self.assertEqual([o["item"] for o in orders], ["water", "electric"])
+        self.assertEqual([o["description"] for o in orders], ["水龙头滴水", "客厅灯也不亮了"])
+        self.assertEqual({o["room"] for o in orders}, {"3-2-501"})
+        self.assertEqual(sum(out.has(n) for n in (number(1), number(2))), 2)
+
+    def test_emergency_in_the_middle_of_a_request(self):
+        out = self.c.chat("li", "/repair", "厨房漏水", "家里着火了！")
+        self.assertTrue(out.has("119"), out)
+        o = self.c.orders()[0]
+        self.assertIs(o["urgent"], True)
+
+    def test_two_requests_after_a_trigger(self):
+        out = self.c.chat("li", "报修 马桶堵了，还有阳台门关不上", "3-2-501", "李伟",
+                          "13800138000", "明天上午", "yes")
+        self.assertTrue(out.has("1. 马桶堵了；2. 阳台门关不上"), out)
+        items = [o["item"] for o in sorted(self.c.orders(), key=lambda o: o["number"])]
+        self.assertEqual(items, ["water", "door"])
+
+    def test_details_in_the_first_message_are_not_asked_again(self):
+        out = self.c.chat("li", "3栋2单元501 王先生 13812345678 马桶堵了 明天上午来")
+        self.assertTrue(out.has(SUMMARY), out)
+        for q in (ASK_ROOM, "请问怎么称呼您", "请留一个联系电话", ASK_TIME):
+            self.assertFalse(out.has(q), out)
+        self.c.chat("li", "yes")
+        o = self.c.show(number(1))
+        self.assertEqual(o["room"], "3-2-501")
+        self.assertEqual(o["contact_name"], "王先生")
+        self.assertEqual(o["phone"], "13812345678")
+        self.assertEqual(o["description"], "马桶堵了")
+        self.assertEqual(o["item"], "water")
+        self.assertEqual(o["preferred_time"], "明天上午")
+        self.assertEqual(o["preferred_window"],
+                         "2026-11-28T09:00:00+08:00/2026-11-28T12:00:00+08:00")
+
+    def test_shared_place_is_a_location(self):
+        out = self.c.chat("li", "5栋2单元楼道灯不亮")
+        self.assertFalse(out.has(ASK_ROOM), out)
+        out = self.c.chat("wu", "楼道很脏", "地下车库")
+        self.assertFalse(out.has("这个房号我没看懂"), out)
+
+    def test_words_stored_as_written(self):
+        self.c.chat("li", "厨房漏水，很急！（在水槽下面）", "3-2-501", "李伟", "13800138000",
+                    "尽快", "yes")
+        self.assertEqual(self.c.show(number(1))["description"], "厨房漏水，很急！（在水槽下面）")
+
+    def test_times(self):
+        out = self.c.chat("li", "/repair", "厨房漏水", "3-2-501", "李伟", "13800138000",
+                          "13800138000", "昨天", "今天下午3点", "yes")
+        self.assertTrue(out.has("这看起来是电话号码"), out)
+        self.assertTrue(out.has("这个时间已经过去了"), out)
+        o = self.c.show(number(1))
+        self.assertEqual(o["preferred_time"], "今天下午3点")
+        self.assertEqual(o["preferred_window"], "2026-11-27T15:00:00+08:00")
+        self.c.chat("wu", "/repair", "门锁坏了", "3-2-502", "吴", "13900139000", "tomorrow 9am",
+                    "yes")
+        self.assertEqual(self.c.show(number(2))["preferred_window"], "2026-11-28T09:00:00+08:00")
+        self.c.chat("he", "暖气不热 周六上午", "3-2-503", "何", "13700137000", "yes")
+        self.assertEqual(self.c.show(number(3))["preferred_window"],
+                         "2026-11-28T09:00:00+08:00/2026-11-28T12:00:00+08:00")
+
+
+if __name__ == "__main__":
+    unittest.main()
