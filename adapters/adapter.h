@@ -272,6 +272,16 @@ struct adapter {
 	 */
 	int (*poll_parse)(struct chan *ch, const char *batch, struct inbound **out, int64_t *next);
 
+	/* -- attachments the platform keeps (a photo's file ID) -- */
+	/*
+	 * Service thread, before the commit: the bytes of attachment REF (an
+	 * inbound's att_ref), fetched through host->call_now with bounded
+	 * timeouts. 0 with *DATA (malloc'd, the caller frees) and *LEN; 1 when it
+	 * is larger than MAX bytes (nothing fetched); -1 when it could not be had.
+	 */
+	int (*fetch_attachment)(struct chan *ch, const char *ref, size_t max, unsigned char **data,
+	                        size_t *len);
+
 	/* -- a call made at start until it succeeds (registering a webhook) -- */
 	int (*setup_build)(const struct chan *ch, struct adapter_call *call);
 	void (*setup_result)(const struct chan *ch, long status, const char *resp, size_t len,

@@ -19,6 +19,7 @@
 
 #include <openssl/crypto.h>
 
+#include "lib/photo.h"
 #include "lib/utf8.h"
 
 /* ---- small helpers ---- */
@@ -119,6 +120,7 @@ void tg_update_release(struct tg_update *u)
 	free(u->callback_data);
 	free(u->migrate_from_chat_id);
 	free(u->migrate_to_chat_id);
+	free(u->photo_file_id);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -277,6 +279,45 @@ static int replies_to_bot(const json_t *msg, const char *bot_id)
 	return yes;
 }
 
+/*
+ * A message's "photo": the sizes of one picture, smallest first. The largest
+ * that fits under the cap is the one to fetch; a size that does not say how
+ * big it is counts as fitting (the download is capped anyway).
+ */
+static int parse_photo(const json_t *sizes, struct tg_update *u)
+{
+	const char *best = NULL;
+	json_int_t best_size = -1, size;
+	const json_t *ps;
+	size_t i;
+
+	if (!json_is_array(sizes) || json_array_size(sizes) == 0)
+		return 0;
+	u->has_photo = 1;
+	json_array_foreach(sizes, i, ps)
+	{
+		const char *id = json_string_value(json_object_get(ps, "file_id"));
+
+		if (!id || !*id)
+			continue;
+		size = json_is_integer(json_object_get(ps, "file_size"))
+		               ? json_integer_value(json_object_get(ps, "file_size"))
+		               : 0;
+		if (size > (json_int_t)PHOTO_MAX_BYTES)
+			continue;
+		if (size >= best_size) {
+			best = id;
+			best_size = size;
+		}
+	}
+	if (!best) {
+		u->photo_too_big = 1;
+		return 0;
+	}
+	u->photo_file_id = strdup(best);
+	return u->photo_file_id ? 0 : -1;
+}
+
 static int parse_message(const json_t *msg, const char *botname, const char *bot_id,
                          struct tg_update *u, char *err, size_t errlen)
 {
@@ -345,13 +386,17 @@ static int parse_message(const json_t *msg, const char *botname, const char *bot
 		v = json_object_get(msg, "caption");
 		entities = json_object_get(msg, "caption_entities");
 	}
-	if (!json_is_string(v)) {
+	if (parse_photo(json_object_get(msg, "photo"), u) < 0) {
+		set_err(err, errlen, "out of memory");
+		goto out;
+	}
+	if (!json_is_string(v) && !u->has_photo) {
 		u->ignore_reason = "no text";
 		ret = 0;
 		goto out;
 	}
-	text = json_string_value(v);
-	len = json_string_length(v);
+	text = json_is_string(v) ? json_string_value(v) : "";
+	len = json_is_string(v) ? json_string_length(v) : 0;
 	drop = calloc(len + 1, 1);
 	u->text = dup_n(text, len);
 	if (!drop || !u->text) {
@@ -504,6 +549,9 @@ int tg_update_to_msg_in(const struct tg_update *u, struct msg_in *in)
 	in->callback = u->callback_data;
 	in->is_group = u->is_group;
 	in->addressed = u->addressed;
+	/* The bytes are fetched later, by the host through fetch_attachment. */
+	in->att_kind = u->has_photo ? "photo" : NULL;
+	in->att_too_big = u->photo_too_big;
 	return 0;
 }
 

@@ -107,6 +107,15 @@ struct tg_update {
 	/* TG_KIND_MIGRATE: the group's old ID and the supergroup's new one. */
 	char *migrate_from_chat_id;
 	char *migrate_to_chat_id;
+
+	/*
+	 * A photo (TG_KIND_MESSAGE; text and text_clean are then its caption, or
+	 * ""): the file_id of the largest size not over PHOTO_MAX_BYTES, or NULL
+	 * and photo_too_big when every size is larger.
+	 */
+	int has_photo;
+	char *photo_file_id;
+	int photo_too_big;
 };
 
 /*

@@ -298,7 +298,89 @@ static struct inbound *from_update(struct chan *ch, const struct tg_update *u)
 	in->callback = msg_strdup(m.callback);
 	in->is_group = m.is_group;
 	in->addressed = m.addressed;
+	if (m.att_kind) {
+		in->att_kind = msg_strdup(m.att_kind);
+		in->att_ref = msg_strdup(u->photo_file_id);
+		in->att_too_big = m.att_too_big;
+	}
 	return in;
+}
+
+/*
+ * A photo's bytes: getFile says where the file is, then the file is
+ * downloaded from <api_base>/file/bot<token>/<file_path>. Both calls wait on
+ * the service thread, 10 and 20 seconds at most.
+ */
+static int tg_fetch_attachment(struct chan *ch, const char *ref, size_t max, unsigned char **data,
+                               size_t *len)
+{
+	const struct tg_conf *t = conf_of(ch);
+	struct adapter_call call;
+	struct tg_result r;
+	const char *path;
+	char *body = NULL;
+	json_t *req;
+	json_int_t size;
+	long status = 0;
+	size_t blen = 0;
+	int rc = -1;
+
+	*data = NULL;
+	*len = 0;
+	memset(&r, 0, sizeof(r));
+	if (!t->token || !t->api_base)
+		return -1;
+	memset(&call, 0, sizeof(call));
+	call.url = tg_out_url(t->api_base, t->token, "getFile");
+	req = json_pack("{s:s}", "file_id", ref);
+	call.body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	call.timeout_s = 10;
+	call.chatless = 1;
+	if (!call.url || !call.body || ch->host->call_now(ch, &call, &status, &body, &blen) < 0)
+		status = 0;
+	adapter_call_release(&call);
+	if (tg_parse_result(status, body, blen, &r) < 0 || !r.ok) {
+		log_warn("%s: getFile failed (HTTP %ld)", ch->name, status);
+		goto out;
+	}
+	path = json_string_value(json_object_get(r.result, "file_path"));
+	size = json_integer_value(json_object_get(r.result, "file_size"));
+	if (size > (json_int_t)max) {
+		rc = 1;
+		goto out;
+	}
+	if (!path || !*path || strstr(path, "..")) {
+		log_warn("%s: getFile gave no usable file_path", ch->name);
+		goto out;
+	}
+	free(body);
+	body = NULL;
+	memset(&call, 0, sizeof(call));
+	call.url = tg_file_url(t->api_base, t->token, path);
+	call.get = 1;
+	call.timeout_s = 20;
+	call.resp_max = max;
+	call.chatless = 1;
+	if (!call.url || ch->host->call_now(ch, &call, &status, &body, &blen) < 0 ||
+	    status != 200) {
+		log_warn("%s: photo download failed (HTTP %ld)", ch->name, status);
+		adapter_call_release(&call);
+		goto out;
+	}
+	adapter_call_release(&call);
+	if (blen > max) {
+		rc = 1;
+		goto out;
+	}
+	*data = (unsigned char *)body;
+	*len = blen;
+	body = NULL;
+	rc = 0;
+out:
+	tg_result_release(&r);
+	free(body);
+	return rc;
 }
 
 static int tg_check(struct chan *ch, const struct http_req *req, struct http_answer *ans)
@@ -615,6 +697,7 @@ const struct adapter adapter_telegram = {
         .poll_build = tg_poll_build,
         .poll_result = tg_poll_result,
         .poll_parse = tg_poll_parse,
+        .fetch_attachment = tg_fetch_attachment,
         .setup_build = tg_setup_build,
         .setup_result = tg_setup_result,
 };

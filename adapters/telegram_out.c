@@ -142,6 +142,20 @@ char *tg_out_url(const char *api_base, const char *token, const char *method)
 	return url;
 }
 
+char *tg_file_url(const char *api_base, const char *token, const char *file_path)
+{
+	size_t len;
+	char *url;
+
+	if (!api_base || !token || !file_path)
+		return NULL;
+	len = strlen(api_base) + strlen(token) + strlen(file_path) + 12;
+	url = malloc(len);
+	if (url)
+		snprintf(url, len, "%s/file/bot%s/%s", api_base, token, file_path);
+	return url;
+}
+
 void tg_out_interpret(long http_status, const char *body, size_t len, long header_retry_after,
                       const char *neterr, struct tg_out_answer *a)
 {

@@ -42,6 +42,8 @@ void tg_out_calls_free(struct tg_out_call *calls, int n);
 /* API_BASE "/bot" TOKEN "/" METHOD, malloc'd (NULL when out of memory). Holds the token:
  * log it only through log_mask(). */
 char *tg_out_url(const char *api_base, const char *token, const char *method);
+/* "<api_base>/file/bot<token>/<file_path>": a file getFile named (malloc'd; NULL when OOM). */
+char *tg_file_url(const char *api_base, const char *token, const char *file_path);
 
 /* What one answer means. */
 struct tg_out_answer {

@@ -14,6 +14,8 @@
  *   page -> {"type":"hello","lang":"zh"|"en","staff":"TOKEN"?}
  *   us   -> {"type":"welcome","who":{"kind","name"},"title","history":[...]}
  *   page -> {"type":"say","id","text","data"?}        a line or a pressed button
+ *   page -> {"type":"photo","id","mime","data"}       a photo, DATA in base64; shown
+ *                                                      in the transcript as "[照片]"
  *   us   -> {"type":"ack","id"} once stored, or {"type":"error","id","message"}
  *   us   -> {"type":"message","text","buttons":[{"label","data"}],"at"}
  */
@@ -29,12 +31,16 @@
 #include "adapters/web_assets.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/photo.h"
 
-#define COOKIE     "cc_visitor"
-#define RX_MAX     (16 * 1024)
-#define HISTORY    200
-#define SAY_WINDOW 10 /* seconds */
-#define SAY_MAX    20 /* messages per window and visitor, over all their pages */
+#define COOKIE "cc_visitor"
+#define RX_MAX (16 * 1024)
+/* A photo frame: the largest photo in base64, with room to say a bit over is too big. */
+#define PHOTO_B64_MAX (((PHOTO_MAX_BYTES + (1u << 20)) / 3 + 1) * 4)
+#define WS_MAX        (PHOTO_B64_MAX + RX_MAX)
+#define HISTORY       200
+#define SAY_WINDOW    10 /* seconds */
+#define SAY_MAX       20 /* messages per window and visitor, over all their pages */
 
 static const char csp[] = "default-src 'self'; connect-src 'self' ws: wss:; "
                           "img-src 'self' data:; frame-ancestors 'none'";
@@ -424,6 +430,100 @@ static void on_say(struct web_conn *c, json_t *o)
 	c->ch->host->submit(c->ch, in);
 }
 
+/*
+ * Base64 (a data: URL's prefix allowed) into *OUT (malloc'd), *LEN bytes. 0,
+ * 1 when it would be over MAX bytes, -1 when it is not base64.
+ */
+static int decode_photo(const char *b64, size_t max, unsigned char **out, size_t *len)
+{
+	const char *comma = strncmp(b64, "data:", 5) == 0 ? strchr(b64, ',') : NULL;
+	size_t n, pad = 0;
+	int got;
+
+	*out = NULL;
+	*len = 0;
+	if (comma)
+		b64 = comma + 1;
+	n = strlen(b64);
+	if (n == 0 || n % 4 != 0)
+		return -1;
+	if (n / 4 * 3 > max + 2)
+		return 1;
+	while (pad < 2 && b64[n - 1 - pad] == '=')
+		pad++;
+	*out = malloc(n / 4 * 3 + 1);
+	if (!*out)
+		return -1;
+	got = EVP_DecodeBlock(*out, (const unsigned char *)b64, (int)n);
+	if (got < 0 || (size_t)got < pad) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	*len = (size_t)got - pad;
+	if (*len > max) {
+		free(*out);
+		*out = NULL;
+		*len = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A photo from the page. Its bytes go to the core, which judges what they
+ * are (never by MIME or name); over the cap, the core says so.
+ */
+static void on_photo(struct web_conn *c, json_t *o)
+{
+	const char *id = json_string_value(json_object_get(o, "id"));
+	const char *mime = json_string_value(json_object_get(o, "mime"));
+	const char *data = json_string_value(json_object_get(o, "data"));
+	int64_t now = clock_now();
+	struct inbound *in;
+	char key[192];
+	int rc;
+
+	if (!c->greeted) {
+		send_error(c, id, "say hello first");
+		return;
+	}
+	if (!pace_ok(c->ch->rt, c->user, now)) {
+		send_error(c, id, "too many messages, please wait a moment");
+		return;
+	}
+	if (!id || !*id || strlen(id) > 64 || !data || (mime && strlen(mime) > 100)) {
+		send_error(c, id, "message not understood");
+		return;
+	}
+	in = inbound_new(c->ch->name);
+	if (!in) {
+		send_error(c, id, "out of memory");
+		return;
+	}
+	rc = decode_photo(data, PHOTO_MAX_BYTES, &in->att_data, &in->att_len);
+	if (rc < 0) {
+		inbound_free(in);
+		send_error(c, id, "photo not understood (expected base64)");
+		return;
+	}
+	in->att_too_big = rc > 0;
+	snprintf(key, sizeof(key), "%s:%s", c->user, id);
+	in->id = strdup(key);
+	in->chat = strdup(c->user);
+	in->user = strdup(c->user);
+	in->text = strdup("");
+	in->att_kind = strdup("photo");
+	in->lang = c->lang[0] ? strdup(c->lang) : NULL;
+	in->record = strdup(id);
+	if (!in->id || !in->chat || !in->user || !in->text || !in->att_kind || !in->record) {
+		inbound_free(in);
+		send_error(c, id, "out of memory");
+		return;
+	}
+	c->ch->host->submit(c->ch, in);
+}
+
 /* After a commit: tell each open page of the sender whether its line is stored. */
 static void web_committed(struct chan *ch, const struct inbound *in)
 {
@@ -501,10 +601,14 @@ static void web_ws_message(struct chan *ch, struct host_conn *hc, void *conn, co
 	(void)hc;
 	if (!type)
 		send_error(c, NULL, "expected a JSON object with a type");
+	else if (len > RX_MAX && strcmp(type, "photo") != 0)
+		send_error(c, NULL, "message too large"); /* only a photo is that long */
 	else if (strcmp(type, "hello") == 0)
 		on_hello(c, o);
 	else if (strcmp(type, "say") == 0)
 		on_say(c, o);
+	else if (strcmp(type, "photo") == 0)
+		on_photo(c, o);
 	else
 		send_error(c, NULL, "unknown message type");
 	json_decref(o);
@@ -544,7 +648,7 @@ const struct adapter adapter_web = {
         .ws =
                 {
                         .path = "/ws/chat",
-                        .max_message = RX_MAX,
+                        .max_message = WS_MAX,
                         .open = web_ws_open,
                         .message = web_ws_message,
                         .too_big = web_ws_too_big,

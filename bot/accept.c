@@ -1,6 +1,7 @@
 /*
- * accept.c - the acceptance questions: asked when work is reported done,
- * one order at a time per conversation, pausing an intake in progress and
+ * accept.c - the acceptance questions: asked when work is reported done
+ * (or a complaint resolved: was the handling satisfying?), one order at a
+ * time per conversation, pausing an intake in progress and
  * bringing it back when they end.
  */
 #include "bot/core_internal.h"
@@ -52,12 +53,24 @@ int core_ask_next_acceptance(struct core_req *r, const char *answered)
 	return na.n ? core_begin_accept(r->c, &na.found, r->now) : 0;
 }
 
+#define RESOLUTION_MAX 512 /* a store_event's detail */
+
+/* The newest resolution a supervisor gave complaint O (its "resolved" event). */
+static int last_resolution(const struct store_event *e, void *ud)
+{
+	char *out = ud;
+
+	if (strcmp(e->action, "resolved") == 0)
+		buf_copy(out, RESOLUTION_MAX, e->detail); /* oldest first: the last one wins */
+	return 0;
+}
+
 int core_begin_accept(struct core *c, struct store_order *o, int64_t now)
 {
 	struct dlg_state st;
 	struct dlg_result res;
 	struct dlg_ctx ctx;
-	char *json = NULL, fee[32] = "";
+	char *json = NULL, fee[32] = "", resolution[RESOLUTION_MAX] = "";
 	struct msg_button b[MSG_MAX_BUTTONS];
 	int64_t updated = 0;
 	int rc, i, j;
@@ -81,8 +94,14 @@ int core_begin_accept(struct core *c, struct store_order *o, int64_t now)
 	if (o->fee >= 0)
 		core_money(o->fee, fee, sizeof(fee));
 	dlg_result_init(&res);
-	rc = dlg_begin_accept(&ctx, &st, o->number, core_staff_name(c, o->assignee),
-	                      fee[0] ? fee : NULL, &res);
+	if (strcmp(o->category, "complaint") == 0) {
+		rc = store_events_list(c->store, o->id, last_resolution, resolution);
+		if (rc == 0)
+			rc = dlg_begin_resolved(&ctx, &st, o->number, resolution, &res);
+	} else {
+		rc = dlg_begin_accept(&ctx, &st, o->number, core_staff_name(c, o->assignee),
+		                      fee[0] ? fee : NULL, &res);
+	}
 	for (i = 0; rc == 0 && i < res.nreplies; i++) {
 		for (j = 0; j < res.replies[i].nbuttons; j++) {
 			b[j].label = res.replies[i].buttons[j].label;

@@ -23,9 +23,35 @@
 #include "bot/sender.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/photo.h"
 #include "store/store.h"
 
 static void batch_due(lws_sorted_usec_list_t *sul);
+
+/*
+ * Attachments the platform holds are fetched before the commit, through the
+ * adapter, on this thread: the calls have bounded timeouts, but the loop waits
+ * for them. A photo said in a group is never fetched (it is not kept).
+ */
+static void fetch_attachments(struct server *srv, struct inbound *in)
+{
+	struct chan *ch;
+	int rc;
+
+	for (; in; in = in->next) {
+		if (!in->att_ref || in->att_data || in->is_group)
+			continue;
+		ch = cfg_chan(srv->cfg, in->channel);
+		if (!ch || !ch->a->fetch_attachment)
+			continue;
+		rc = ch->a->fetch_attachment(ch, in->att_ref, PHOTO_MAX_BYTES, &in->att_data,
+		                             &in->att_len);
+		if (rc > 0)
+			in->att_too_big = 1;
+		else if (rc < 0)
+			log_warn("%s: an attachment could not be fetched", in->channel);
+	}
+}
 
 void server_queue(struct server *srv, struct inbound *in, struct http_pss *p)
 {
@@ -33,6 +59,7 @@ void server_queue(struct server *srv, struct inbound *in, struct http_pss *p)
 
 	if (!in)
 		return;
+	fetch_attachments(srv, in);
 	while (last->next)
 		last = last->next;
 	if (srv->batch_tail)
@@ -76,8 +103,12 @@ static int apply(struct server *srv, struct inbound *in, int64_t now)
 		                      in->side_payload, now, NULL);
 	if (rc == 0 && in->record)
 		rc = store_transcript_add(srv->store, in->channel, in->chat, "me",
-		                          in->text ? in->text : "", "", in->record, now);
-	if (rc == 0 && in->text && (in->text[0] || (in->callback && in->callback[0]))) {
+		                          in->text && in->text[0] ? in->text
+		                          : in->att_kind          ? "[照片]"
+		                                                  : "",
+		                          "", in->record, now);
+	if (rc == 0 &&
+	    ((in->text && (in->text[0] || (in->callback && in->callback[0]))) || in->att_kind)) {
 		inbound_view(in, &m);
 		m.id = NULL; /* claimed above */
 		rc = core_handle(srv->core, &m, now);

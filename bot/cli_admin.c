@@ -54,6 +54,7 @@ struct list_ctx {
 	int lang;
 	int n;
 	int waiting_only; /* outbox: skip rows already sent (the store lists them all) */
+	int complaints;   /* orders: complaints are counted apart from service work */
 };
 
 /* Prints what a list callback gathered: JSON, or EMPTY when a table had no rows. */
@@ -97,6 +98,7 @@ static int list_one(const struct store_order *o, void *ud)
 	report_clip(stdout, o->description, 40);
 	fputc('\n', stdout);
 	l->n++;
+	l->complaints += strcmp(o->category, "complaint") == 0;
 	return 0;
 }
 
@@ -108,7 +110,7 @@ static int orders_list(struct cli_env *env)
 	        "pending", "assigned", "scheduled", "in_progress", "awaiting_acceptance",
 	        "closed",  "rework",   "cancelled", "declined",    "open",
 	        NULL};
-	int i, known = 0;
+	int i, known = 0, rc;
 
 	memset(&f, 0, sizeof(f));
 	memset(&l, 0, sizeof(l));
@@ -147,7 +149,11 @@ static int orders_list(struct cli_env *env)
 		report_cell(stdout, "CREATED", 17);
 		fputs("DESCRIPTION\n", stdout);
 	}
-	return finish_list(env, store_orders_list(env->store, &f, list_one, &l), &l, "(no orders)");
+	rc = finish_list(env, store_orders_list(env->store, &f, list_one, &l), &l, "(no orders)");
+	if (rc == 0 && !has_flag(env, "--json") && l.n)
+		printf("%d order%s, of which %d complaint%s\n", l.n, l.n == 1 ? "" : "s",
+		       l.complaints, l.complaints == 1 ? "" : "s");
+	return rc;
 }
 
 static int show_event(const struct store_event *e, void *ud)
@@ -159,6 +165,13 @@ static int show_event(const struct store_event *e, void *ud)
 	printf("  %.19s  %-22s %-14s %s -> %s  %s\n", at, e->action, e->actor,
 	       e->old_status[0] ? e->old_status : "-", e->new_status[0] ? e->new_status : "-",
 	       e->detail);
+	return 0;
+}
+
+static int show_photo(const struct store_photo *p, void *ud)
+{
+	(void)ud;
+	printf("  photo         %s  (%s, %lld bytes)\n", p->path, p->type, (long long)p->size);
 	return 0;
 }
 
@@ -213,6 +226,7 @@ static int orders_show(struct cli_env *env)
 		printf("  rating        %d/5%s%s\n", o.rating, o.comment[0] ? "  " : "", o.comment);
 	if (o.reason[0])
 		printf("  reason        %s\n", o.reason);
+	store_photos_list(env->store, o.id, show_photo, NULL);
 	printf("History:\n");
 	store_events_list(env->store, o.id, show_event, NULL);
 	return 0;

@@ -1,9 +1,10 @@
 /*
  * cmd.h - what the files of the chat commands share: commands.c (the table,
  * the common checks and the order commands of staff), cmd_talk.c (messages
- * between staff and residents, fees that need the resident's consent) and
+ * between staff and residents, fees that need the resident's consent),
  * cmd_resident.c (what a resident may still do about an order once it is
- * taken). Not for other modules: the core calls core_command().
+ * taken) and cmd_complaint.c (closing a complaint with its resolution). Not
+ * for other modules: the core calls core_command().
  */
 #ifndef CONCIERGE_CMD_H
 #define CONCIERGE_CMD_H
@@ -34,7 +35,12 @@ int cmd_may_act(struct core_req *r, const struct store_order *o);
 /* Tells the resident of O message ID ({0} the number, then A1..A3), in their language. */
 int cmd_notice(struct core_req *r, const struct store_order *o, enum dlg_msg id, const char *a1,
                const char *a2, const char *a3);
-/* Tells staff member TO message ID in LANG, privately. */
+/*
+ * Only the assignee or a supervisor, and only in one of the statuses OK: 1 go
+ * on, 0 the speaker was told why not, <0 on error.
+ */
+int cmd_checked(struct core_req *r, const struct store_order *o, const char *const *ok);
+/* Tells staff member TO message ID in LANG, privately; the supervisors when TO is NULL. */
 int cmd_tell_staff(struct core_req *r, const struct cfg_staff *to, int lang, enum dlg_msg id,
                    const char *const *args, int nargs);
 /* The centre's language, for what staff hear about orders they did not just touch. */
@@ -51,6 +57,9 @@ int cmd_disagree_exec(struct core_req *r, struct cmd_args *a);
  */
 int cmd_fee_allowed(struct core_req *r, const struct store_order *o, int64_t *fen);
 
+/* cmd_complaint.c */
+int cmd_resolve_exec(struct core_req *r, struct cmd_args *a);
+
 /* cmd_resident.c */
 /* The length of the order number TEXT starts with ("261127-001", "#261127001"), or 0. */
 size_t cmd_number_len(const char *text);
@@ -64,5 +73,8 @@ int cmd_reopen_exec(struct core_req *r, struct cmd_args *a);
  */
 int cmd_resident_order(struct core_req *r, struct cmd_args *a, const char *const *statuses,
                        const char *usage);
+
+/* photos.c: `/photo N`, staff asking the resident of N for a photo */
+int cmd_photo_exec(struct core_req *r, struct cmd_args *a);
 
 #endif

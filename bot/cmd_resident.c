@@ -85,21 +85,27 @@ int cmd_resident_order(struct core_req *r, struct cmd_args *a, const char *const
 	return 1;
 }
 
+/*
+ * What a resident's later wish starts with: staff words are not the
+ * resident's (CMD_NOT_MINE), the answer goes private, and the order is found
+ * as cmd_resident_order() finds it. 1 found, else what the command returns.
+ */
+static int resident_start(struct core_req *r, struct cmd_args *a, const char *const *statuses,
+                          const char *usage)
+{
+	if (r->staff)
+		return CMD_NOT_MINE;
+	if (r->group && core_go_private(r, 0) < 0)
+		return -1;
+	return cmd_resident_order(r, a, statuses, usage);
+}
+
 /* Tells O's assignee (or, when nobody holds it, the supervisors) message ID. */
 static int tell_assignee(struct core_req *r, const struct store_order *o, enum dlg_msg id,
                          const char *const *args, int nargs)
 {
-	const struct cfg_staff *to = cfg_staff_find(r->c->cfg, o->assignee);
-	struct buf b;
-	int rc;
-
-	if (to)
-		return cmd_tell_staff(r, to, cmd_staff_lang(r), id, args, nargs);
-	buf_init(&b);
-	buf_tpl(&b, dlg_msg(cmd_staff_lang(r), id), args, nargs);
-	rc = b.failed ? -1 : core_notify_supervisors(r->c, buf_str(&b), r->now);
-	buf_release(&b);
-	return rc;
+	return cmd_tell_staff(r, cfg_staff_find(r->c->cfg, o->assignee), cmd_staff_lang(r), id,
+	                      args, nargs);
 }
 
 /*
@@ -114,12 +120,8 @@ int cmd_reschedule_exec(struct core_req *r, struct cmd_args *a)
 	const char *args[3];
 	int rc;
 
-	if (r->staff)
-		return CMD_NOT_MINE;
-	if (r->group && core_go_private(r, 0) < 0)
-		return -1;
-	rc = cmd_resident_order(r, a, ok, "/reschedule N TIME");
-	if (rc <= 0)
+	rc = resident_start(r, a, ok, "/reschedule N TIME");
+	if (rc != 1)
 		return rc;
 	if (!cmd_status_in(o->status, ok))
 		return cmd_bad_state(r, o);
@@ -148,12 +150,8 @@ int cmd_reopen_exec(struct core_req *r, struct cmd_args *a)
 	const char *args[3];
 	int rc;
 
-	if (r->staff)
-		return CMD_NOT_MINE;
-	if (r->group && core_go_private(r, 0) < 0)
-		return -1;
-	rc = cmd_resident_order(r, a, closed, "/reopen N WHAT");
-	if (rc <= 0)
+	rc = resident_start(r, a, closed, "/reopen N WHAT");
+	if (rc != 1)
 		return rc;
 	if (strcmp(o->status, "closed") != 0)
 		return cmd_bad_state(r, o);

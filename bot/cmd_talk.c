@@ -125,19 +125,9 @@ static int tell_handler(struct core_req *r, const struct store_order *o, const s
                         enum dlg_msg id, const char *const *args, int nargs, const char **name)
 {
 	const struct cfg_staff *to = talk_target(r->c, o, l);
-	struct buf b;
-	int rc;
 
-	if (to) {
-		*name = to->name;
-		return cmd_tell_staff(r, to, cmd_staff_lang(r), id, args, nargs);
-	}
-	*name = supervisor_name(r->c);
-	buf_init(&b);
-	buf_tpl(&b, dlg_msg(cmd_staff_lang(r), id), args, nargs);
-	rc = b.failed ? -1 : core_notify_supervisors(r->c, buf_str(&b), r->now);
-	buf_release(&b);
-	return rc;
+	*name = to ? to->name : supervisor_name(r->c);
+	return cmd_tell_staff(r, to, cmd_staff_lang(r), id, args, nargs);
 }
 
 /* The resident's words about O reach whoever handles it; recorded in the history. */

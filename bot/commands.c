@@ -125,9 +125,23 @@ int cmd_tell_staff(struct core_req *r, const struct cfg_staff *to, int lang, enu
 
 	buf_init(&b);
 	buf_tpl(&b, dlg_msg(lang, id), args, nargs);
-	rc = b.failed ? -1 : core_notify_staff(r->c, to, buf_str(&b), NULL, 0, r->now);
+	if (b.failed)
+		rc = -1;
+	else if (to)
+		rc = core_notify_staff(r->c, to, buf_str(&b), NULL, 0, r->now);
+	else
+		rc = core_notify_supervisors(r->c, buf_str(&b), r->now);
 	buf_release(&b);
 	return rc;
+}
+
+int cmd_checked(struct core_req *r, const struct store_order *o, const char *const *ok)
+{
+	if (!cmd_may_act(r, o))
+		return 0;
+	if (!cmd_status_in(o->status, ok))
+		return cmd_bad_state(r, o) < 0 ? -1 : 0;
+	return 1;
 }
 
 /*
@@ -237,10 +251,10 @@ static int c_eta(struct core_req *r, struct cmd_args *a)
 	char text[256], when[128];
 	time_t at = 0;
 
-	if (!cmd_may_act(r, o))
-		return 0;
-	if (!cmd_status_in(o->status, ok))
-		return cmd_bad_state(r, o);
+	int rc = cmd_checked(r, o, ok);
+
+	if (rc <= 0)
+		return rc;
 	if (dlg_parse_time(a->argv[1], (time_t)r->now, text, sizeof(text), &at) < 0)
 		return cmd_tpl(r, M_USAGE, "/eta N TIME", NULL);
 	buf_copy(o->eta, sizeof(o->eta), text);
@@ -262,11 +276,10 @@ static int c_start(struct core_req *r, struct cmd_args *a)
 {
 	static const char *const ok[] = {"assigned", "scheduled", "rework", NULL};
 	struct store_order *o = &a->order;
+	int rc = cmd_checked(r, o, ok);
 
-	if (!cmd_may_act(r, o))
-		return 0;
-	if (!cmd_status_in(o->status, ok))
-		return cmd_bad_state(r, o);
+	if (rc <= 0)
+		return rc;
 	if (!o->assignee[0])
 		buf_copy(o->assignee, sizeof(o->assignee), r->staff->id);
 	o->started_at = r->now;
@@ -289,6 +302,8 @@ static int c_done(struct core_req *r, struct cmd_args *a)
 
 	if (!cmd_may_act(r, o))
 		return 0;
+	if (strcmp(o->category, "complaint") == 0)
+		return cmd_tpl(r, M_USE_RESOLVE, o->number, NULL);
 	if (!cmd_status_in(o->status, ok))
 		return cmd_bad_state(r, o);
 	if (a->argc > 1 && core_parse_money(a->argv[1], &fen) < 0)
@@ -600,6 +615,8 @@ static const struct cmd_entry commands[] = {
         {"disagree", "不同意", "/disagree [N]", 0, 1, ANYONE, 0, cmd_disagree_exec},
         {"reschedule", "改时间", "/reschedule N [TIME]", 0, 1, ANYONE, 0, cmd_reschedule_exec},
         {"reopen", "重新打开", "/reopen N [WHAT]", 0, 1, ANYONE, 0, cmd_reopen_exec},
+        {"photo", "要照片", "/photo N", 1, 1, STAFF, 1, cmd_photo_exec},
+        {"resolve", "结案", "/resolve N RESOLUTION", 2, 2, SUPERVISOR, 1, cmd_resolve_exec},
 };
 
 /* Splits "NAME a b rest of line": the last allowed argument keeps the rest. */

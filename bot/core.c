@@ -68,12 +68,44 @@ static void utf8_repair(char *text)
 	}
 }
 
-int core_handle(struct core *c, const struct msg_in *in, int64_t now)
+int core_req_init(struct core_req *r, struct core *c, const struct msg_in *in, int64_t now,
+                  const char *text)
+{
+	int fallback;
+
+	memset(r, 0, sizeof(*r));
+	r->c = c;
+	r->in = in;
+	r->now = now;
+	r->group = in->is_group;
+	r->staff = cfg_staff_by_identity(c->cfg, in->channel, in->user);
+	buf_copy(r->reply_channel, sizeof(r->reply_channel), in->channel);
+	buf_copy(r->reply_chat, sizeof(r->reply_chat), in->chat);
+	r->text = text;
+	fallback = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
+	if (r->staff) {
+		snprintf(r->actor, sizeof(r->actor), "staff:%s", r->staff->id);
+		r->lang = dlg_lang_from_hint(in->lang, fallback);
+	}
+	if (store_resident_ensure(c->store, in->channel, in->user, now, &r->resident) < 0)
+		return -1;
+	if (!r->staff) {
+		snprintf(r->actor, sizeof(r->actor), "resident:%lld", (long long)r->resident.id);
+		if (r->resident.lang[0])
+			r->lang = dlg_lang_from_hint(r->resident.lang, fallback);
+		else
+			r->lang = dlg_lang_of_text(text, dlg_lang_from_hint(in->lang, fallback));
+	}
+	return 0;
+}
+
+/* A message's text (or pressed button): a command, or the person's dialog. */
+static int handle_text(struct core *c, const struct msg_in *in, int64_t now)
 {
 	struct core_req r;
 	struct dlg_state st;
 	char text[4096];
-	int rc, active = 0, expired = 0, fallback;
+	int rc, active = 0, expired = 0;
 
 	trim(in->callback && *in->callback ? in->callback : (in->text ? in->text : ""), text,
 	     sizeof(text));
@@ -82,30 +114,8 @@ int core_handle(struct core *c, const struct msg_in *in, int64_t now)
 	utf8_repair(text);
 	if (in->is_group && !in->addressed && !dlg_is_trigger(text, NULL))
 		return 0; /* neighbours talking among themselves */
-
-	memset(&r, 0, sizeof(r));
-	r.c = c;
-	r.in = in;
-	r.now = now;
-	r.group = in->is_group;
-	r.staff = cfg_staff_by_identity(c->cfg, in->channel, in->user);
-	buf_copy(r.reply_channel, sizeof(r.reply_channel), in->channel);
-	buf_copy(r.reply_chat, sizeof(r.reply_chat), in->chat);
-	r.text = text;
-	fallback = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
-	if (r.staff) {
-		snprintf(r.actor, sizeof(r.actor), "staff:%s", r.staff->id);
-		r.lang = dlg_lang_from_hint(in->lang, fallback);
-	}
-	if (store_resident_ensure(c->store, in->channel, in->user, now, &r.resident) < 0)
+	if (core_req_init(&r, c, in, now, text) < 0)
 		return -1;
-	if (!r.staff) {
-		snprintf(r.actor, sizeof(r.actor), "resident:%lld", (long long)r.resident.id);
-		if (r.resident.lang[0])
-			r.lang = dlg_lang_from_hint(r.resident.lang, fallback);
-		else
-			r.lang = dlg_lang_of_text(text, dlg_lang_from_hint(in->lang, fallback));
-	}
 
 	if (r.group) {
 		/* Commands are answered where they were given (a staff group, say). */
@@ -146,6 +156,16 @@ int core_handle(struct core *c, const struct msg_in *in, int64_t now)
 		rc = 0;
 	}
 	dlg_state_release(&st);
+	return rc;
+}
+
+int core_handle(struct core *c, const struct msg_in *in, int64_t now)
+{
+	/* A caption first: "/repair" with a photo starts the intake the photo then joins. */
+	int rc = handle_text(c, in, now);
+
+	if (rc == 0 && in->att_kind)
+		rc = core_photo(c, in, now);
 	return rc;
 }
 

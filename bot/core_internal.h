@@ -127,4 +127,15 @@ int core_act_complaint(struct core_req *r, const struct dlg_state *st);
 /* Is TEXT an emergency (answered in a group rather than moved to a private chat)? */
 int core_is_emergency(struct core_req *r, const char *text);
 
+/* core.c: R for message IN (TEXT as handled): who speaks, in which language. 0 or -1. */
+int core_req_init(struct core_req *r, struct core *c, const struct msg_in *in, int64_t now,
+                  const char *text);
+/* photos.c */
+/* The photo that came with IN: kept with the order it belongs to, or refused with a reason. */
+int core_photo(struct core *c, const struct msg_in *in, int64_t now);
+/* A new order O takes the photos its resident sent during the intake. */
+int core_photos_adopt(struct core *c, const struct store_order *o, const char *actor,
+                      const char *via, int64_t now);
+/* How many photos O has, or <0 on error. */
+int core_photos_count(struct core *c, const struct store_order *o);
 #endif

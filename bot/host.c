@@ -110,7 +110,7 @@ static const char *h_config_path(struct chan *ch)
 
 struct collected {
 	char *data;
-	size_t len;
+	size_t len, max;
 	int overflow;
 };
 
@@ -120,7 +120,7 @@ static size_t collect(char *ptr, size_t size, size_t n, void *ud)
 	size_t add = size * n;
 	char *grown;
 
-	if (c->len + add + 1 > CALL_RESP_MAX) {
+	if (c->len + add + 1 > c->max) {
 		c->overflow = 1;
 		return 0;
 	}
@@ -137,8 +137,10 @@ static size_t collect(char *ptr, size_t size, size_t n, void *ud)
 static int h_call_now(struct chan *ch, const struct adapter_call *call, long *status, char **body,
                       size_t *len)
 {
-	struct collected got = {NULL, 0, 0};
+	/* The call's own cap (a photo), else one for JSON answers. */
+	struct collected got = {NULL, 0, call->resp_max ? call->resp_max + 1 : CALL_RESP_MAX, 0};
 	struct curl_slist *hdrs = NULL, *l;
+	char ctype[128];
 	CURLcode rc;
 	CURL *h;
 	int i;
@@ -160,12 +162,17 @@ static int h_call_now(struct chan *ch, const struct adapter_call *call, long *st
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &got);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "concierge");
-	if (hdrs)
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	if (!call->get && call->body) {
+		/* As the sender does: a body is JSON unless the call says otherwise. */
+		snprintf(ctype, sizeof(ctype), "Content-Type: %s",
+		         call->ctype ? call->ctype : "application/json");
+		if ((l = curl_slist_append(hdrs, ctype)) != NULL)
+			hdrs = l;
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, call->body);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(call->body));
 	}
+	if (hdrs)
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	rc = curl_easy_perform(h);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);

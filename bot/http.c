@@ -400,6 +400,8 @@ static int ws_event(struct server *srv, struct lws *wsi, enum lws_callback_reaso
 			return -1;
 		p->wsi = wsi;
 		p->is_ws = 1;
+		/* A message as large as the endpoint takes (a photo) fits in the buffer. */
+		p->rx.limit = p->ch->a->ws.max_message + 1;
 		req_init(&req, srv, wsi, uri, NULL);
 		return p->ch->a->ws.open(p->ch, (struct host_conn *)p, &req, &p->conn) < 0 ? -1 : 0;
 	case LWS_CALLBACK_ESTABLISHED:

@@ -89,11 +89,11 @@ static int dispatch_ping(struct core *c, const struct store_order *o, int64_t no
 {
 	const struct dlg_item *it = cfg_item_find(c->cfg, o->item);
 	int lang = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
-	char masked[32], contact[192], minutes[16], item[160] = "", data[48];
+	char masked[32], contact[192], minutes[16], item[160] = "", data[48], photos[16];
 	const char *args[8];
 	struct msg_button b[1];
 	struct buf t;
-	int rc;
+	int rc, nphotos;
 
 	dlg_mask_phone(o->phone, masked, sizeof(masked));
 	snprintf(contact, sizeof(contact), "%s %s", o->contact_name, masked);
@@ -109,8 +109,18 @@ static int dispatch_ping(struct core *c, const struct store_order *o, int64_t no
 	args[5] = o->preferred_time;
 	args[6] = contact;
 	args[7] = minutes;
+	/* The photos stay on the server: the ping says how many and where to look. */
+	nphotos = core_photos_count(c, o);
+	if (nphotos < 0)
+		return -1;
 	buf_init(&t);
 	buf_tpl(&t, dlg_msg(lang, M_PING), args, 8);
+	if (nphotos > 0) {
+		snprintf(photos, sizeof(photos), "%d", nphotos);
+		args[0] = photos;
+		args[1] = o->number;
+		buf_tpl(&t, dlg_msg(lang, M_PING_PHOTOS), args, 2);
+	}
 	snprintf(data, sizeof(data), "/accept %s", o->number);
 	b[0].label = dlg_msg(lang, M_BTN_ACCEPT_ORDER);
 	b[0].data = data;
@@ -138,6 +148,9 @@ static int act_create(struct core_req *r, const struct dlg_state *st, const char
 	if (strcmp(status, "declined") == 0)
 		return store_event_add(r->c->store, o.id, r->now, r->actor, r->in->channel,
 		                       "declined", "", "declined", "out of scope");
+	/* Photos sent during the intake join the order before staff hear of it. */
+	if (core_photos_adopt(r->c, &o, r->actor, r->in->channel, r->now) < 0)
+		return -1;
 	snprintf(minutes, sizeof(minutes), "%d", o.promised_minutes);
 	args[0] = o.number;
 	args[1] = minutes;
@@ -164,11 +177,12 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 	char detail[64];
 	const char *args[3];
 	struct buf b;
-	int rc = 0;
+	int rc = 0, complaint;
 
 	if (store_order_get(r->c->store, st->order, &o) != 1)
 		return 0;
 	assignee = cfg_staff_find(r->c->cfg, o.assignee);
+	complaint = strcmp(o.category, "complaint") == 0;
 	buf_init(&b);
 	switch (res->action) {
 	case DLG_ACT_ACCEPTED:
@@ -177,14 +191,16 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 		o.closed_at = r->now;
 		rc = store_feedback_accept(r->c->store, o.id, 1, r->now);
 		if (rc == 0)
-			rc = core_transition(r->c, &o, "closed", "accepted_by_resident", r->actor,
-			                     r->in->channel, "", r->now);
+			rc = core_transition(r->c, &o, "closed",
+			                     complaint ? "resolution_accepted"
+			                               : "accepted_by_resident",
+			                     r->actor, r->in->channel, "", r->now);
 		if (rc == 0 && assignee) {
 			args[0] = o.number;
 			args[1] = "";
 			buf_tpl(&b,
 			        dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH),
-			                M_ACCEPTED_STAFF),
+			                complaint ? M_RESOLVED_STAFF : M_ACCEPTED_STAFF),
 			        args, 2);
 			rc = core_notify_staff(r->c, assignee, buf_str(&b), NULL, 0, r->now);
 		}
@@ -194,15 +210,18 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 			break;
 		rc = store_feedback_accept(r->c->store, o.id, 0, r->now);
 		if (rc == 0)
-			rc = core_transition(r->c, &o, "rework", "rework", r->actor, r->in->channel,
-			                     "resident: not fixed", r->now);
+			rc = core_transition(
+			        r->c, &o, "rework", complaint ? "resolution_rejected" : "rework",
+			        r->actor, r->in->channel,
+			        complaint ? "resident: not satisfied" : "resident: not fixed",
+			        r->now);
 		if (rc == 0 && assignee) {
 			args[0] = o.number;
-			args[1] = o.room;
+			args[1] = complaint ? o.description : o.room;
 			args[2] = o.description;
 			buf_tpl(&b,
 			        dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH),
-			                M_REWORK_PING),
+			                complaint ? M_UNRESOLVED_PING : M_REWORK_PING),
 			        args, 3);
 			rc = core_notify_staff(r->c, assignee, buf_str(&b), NULL, 0, r->now);
 		}

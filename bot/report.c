@@ -82,6 +82,19 @@ static int add_event(const struct store_event *e, void *ud)
 	return 0;
 }
 
+static int add_photo(const struct store_photo *p, void *ud)
+{
+	json_t *arr = ud, *o = json_object();
+
+	json_object_set_new(o, "hash", json_string(p->hash));
+	json_object_set_new(o, "type", json_string(p->type));
+	json_object_set_new(o, "size", json_integer(p->size));
+	json_object_set_new(o, "path", json_string(p->path));
+	json_object_set_new(o, "at", time_or_null(p->at));
+	json_array_append_new(arr, o);
+	return 0;
+}
+
 json_t *report_order_json(struct store *s, const struct store_order *o, int with_events)
 {
 	json_t *j = json_object(), *events;
@@ -127,6 +140,9 @@ json_t *report_order_json(struct store *s, const struct store_order *o, int with
 		events = json_array();
 		store_events_list(s, o->id, add_event, events);
 		json_object_set_new(j, "events", events); /* steals */
+		events = json_array();
+		store_photos_list(s, o->id, add_photo, events);
+		json_object_set_new(j, "photos", events); /* steals */
 	}
 	return j;
 }

@@ -132,6 +132,14 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 int dlg_begin_accept(const struct dlg_ctx *ctx, struct dlg_state *st, const char *number,
                      const char *staff_name, const char *fee, struct dlg_result *res);
 
+/*
+ * Asks the resident of complaint NUMBER whether its handling (RESOLUTION, as
+ * the supervisor wrote it) satisfied them, like dlg_begin_accept: yes is
+ * DLG_ACT_ACCEPTED and ends it (no rating), no is DLG_ACT_REWORK.
+ */
+int dlg_begin_resolved(const struct dlg_ctx *ctx, struct dlg_state *st, const char *number,
+                       const char *resolution, struct dlg_result *res);
+
 /* Re-asks the current step (used when a conversation resumes). */
 int dlg_prompt(const struct dlg_ctx *ctx, const struct dlg_state *st, struct dlg_result *res);
 

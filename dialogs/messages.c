@@ -249,14 +249,15 @@ static const struct msg_pair msgs[M_COUNT] = {
                  "/eta 工单号 时间 约定上门时间\n/start 工单号 开始处理\n"
                  "/done 工单号 [费用] 完工\n/quote 工单号 费用 原因 额外费用请业主同意\n"
                  "/reply 工单号 内容 给业主留言\n/paid 工单号 收据号 收款\n"
-                 "/cancel 工单号 原因 取消任何工单",
+                 "/cancel 工单号 原因 取消任何工单\n/resolve 工单号 处理结果 投诉结案",
                  "Staff commands (dispatch, supervision):\n/orders open orders\n"
                  "/assign N STAFF assign (add ! to confirm someone without the skill)\n"
                  "/accept N take order N\n/eta N TIME agree the visit time\n"
                  "/start N work started\n/done N [FEE] work finished\n"
                  "/quote N FEE REASON ask the resident to agree to a fee\n"
                  "/reply N TEXT write to the resident\n/paid N RECEIPT payment received\n"
-                 "/cancel N REASON cancel any order"},
+                 "/cancel N REASON cancel any order\n"
+                 "/resolve N RESOLUTION close a complaint"},
         [M_TALK_TO_RESIDENT] = {"【工单 {0}】{1}：{2}\n（直接回复即可，或发 /reply {0} 您的话）",
                                 "[Order {0}] {1}: {2}\n(Just answer here, or send /reply {0} "
                                 "YOUR MESSAGE.)"},
@@ -333,9 +334,34 @@ static const struct msg_pair msgs[M_COUNT] = {
                                "Your complaint is recorded ({0}). {1} handles it and will "
                                "answer within {2} hours."},
         [M_COMPLAINT_PING] = {"【投诉】工单 {0}：{1}\n投诉人：{2}\n请在 {3} 小时内答复"
-                              "（/reply {0} 内容），处理完请关闭。",
+                              "（/reply {0} 内容），处理后 /resolve {0} 处理结果 结案。",
                               "[Complaint] Order {0}: {1}\nFrom: {2}\nPlease answer within "
-                              "{3} hours (/reply {0} TEXT) and close it when resolved."},
+                              "{3} hours (/reply {0} TEXT), then close it with /resolve {0} "
+                              "RESOLUTION."},
+        /* complaints */
+        [M_ASK_RESOLVED] = {"您的投诉 {0} 处理结果：{1}\n您对处理满意吗？回复“满意”结案，"
+                            "或“不满意”请主管继续跟进。",
+                            "Your complaint {0} was handled: {1}\nAre you satisfied? Answer yes "
+                            "to close it, or no and the supervisor will follow it up."},
+        [M_RESOLVED_THANKS] = {"感谢您的反馈！投诉 {0} 已结案。",
+                               "Thank you for your feedback! Complaint {0} is closed."},
+        [M_RESOLVED_AGAIN] = {"抱歉处理没有让您满意。已转回主管继续跟进投诉 {0}。",
+                              "Sorry the handling did not satisfy you. Complaint {0} is back "
+                              "with the supervisor."},
+        [M_RESOLVED_STAFF] = {"投诉 {0}：住户对处理结果满意，已结案。",
+                              "Complaint {0}: the resident is satisfied; it is closed."},
+        [M_UNRESOLVED_PING] = {"【投诉】{0} 住户对处理结果不满意：{1}\n请继续跟进"
+                               "（/reply {0} 内容），处理后 /resolve {0} 处理结果。",
+                               "[Complaint] {0}: the resident is not satisfied with the "
+                               "handling: {1}\nPlease follow it up (/reply {0} TEXT), then "
+                               "/resolve {0} RESOLUTION."},
+        [M_OUT_RESOLVED] = {"投诉 {0} 已答复处理结果，已请住户确认是否满意。",
+                            "Complaint {0}: the resolution was sent; the resident is asked "
+                            "whether it satisfied them."},
+        [M_NOT_COMPLAINT] = {"{0} 不是投诉；完工请用 /done {0}。",
+                             "{0} is not a complaint; use /done {0} when the work is finished."},
+        [M_USE_RESOLVE] = {"{0} 是投诉，请用 /resolve {0} 处理结果 结案。",
+                           "{0} is a complaint: close it with /resolve {0} RESOLUTION."},
         [M_ANSWER_FOOT] = {"还有其他问题可以直接问我；需要报修请发“报修”。",
                            "Anything else, just ask; for a repair send /repair."},
         [M_GREETING] = {"您好！我是物业服务中心的助手，直接告诉我需要什么就行，例如：\n"
@@ -365,6 +391,43 @@ static const struct msg_pair msgs[M_COUNT] = {
                               "you? e.g. \"tomorrow morning\" or \"asap\"."},
         [M_CAT_COMPLAINT] = {"投诉", "complaint"},
         [M_CALL_CENTRE] = {"物业值班电话 {0}", "the centre's duty phone {0}"},
+        /* photos */
+        [M_PHOTO_ATTACHED] = {"照片已收到，已附到工单 {0}，师傅上门前会先看。",
+                              "Photo received and added to order {0}; the technician will "
+                              "see it before the visit."},
+        [M_PHOTO_KEPT] = {"照片已收到，提交后会附在这张工单上。",
+                          "Photo received; it will be added to the request once you confirm "
+                          "it."},
+        [M_PHOTO_NO_ORDER] = {"收到照片，但没有可以附上的工单。请先发“报修”说明问题，"
+                              "再发照片（下单后 30 分钟内发送也可以）。",
+                              "Photo received, but there is no request to add it to. Send "
+                              "/repair and describe the problem first, then the photo (or "
+                              "send it within 30 minutes of your request)."},
+        [M_PHOTO_NOT_IMAGE] = {"这个文件不是照片，无法保存。请直接拍照，或从相册选择 JPG、PNG、"
+                               "WebP 或 HEIC 格式的照片。",
+                               "That file is not a photo, so it was not kept. Take a picture, "
+                               "or pick a JPG, PNG, WebP or HEIC photo from your gallery."},
+        [M_PHOTO_TOO_BIG] = {"照片太大了（最大 {0} MB），请压缩或截图后再发。",
+                             "That photo is too large (at most {0} MB); please send a smaller "
+                             "one or a screenshot."},
+        [M_PHOTO_FAILED] = {"照片没有收到，请再发一次。",
+                            "The photo did not come through; please send it again."},
+        [M_PHOTO_GROUP] = {"照片可能含有个人信息，群里的照片不会保存。请私聊我发送照片。",
+                           "Photos can show personal things, so photos in the group are not "
+                           "kept. Please send the photo to me in a private chat."},
+        [M_PHOTO_STAFF] = {"【照片】工单 {0} 收到业主照片（{1}）：{2}",
+                           "[Photo] Order {0}: the resident sent a photo ({1}): {2}"},
+        [M_PHOTO_ASK] = {"工单 {0}：工作人员请您拍一张问题部位的照片发过来，方便提前准备工具和"
+                         "材料。",
+                         "Order {0}: our staff ask for a photo of the problem, so they can "
+                         "bring the right tools and parts. Please send one here."},
+        [M_PHOTO_ASKED] = {"已请业主为工单 {0} 发照片，收到后会通知您。",
+                           "The resident was asked for a photo for order {0}; you will be "
+                           "told when it comes."},
+        [M_PING_PHOTOS] = {"\n照片 {0} 张：concierge orders show {1}",
+                           "\nPhotos: {0} (concierge orders show {1})"},
+        [M_PHOTO_NO_RESIDENT] = {"工单 {0} 没有可以联系的业主，无法索要照片。",
+                                 "Order {0} has no resident to ask for a photo."},
 };
 
 const char *dlg_msg(int lang, enum dlg_msg id)

@@ -155,6 +155,28 @@ enum dlg_msg {
 	M_BAD_TIME_PHONE,
 	M_CAT_COMPLAINT,
 	M_CALL_CENTRE, /* {0} the centre's duty phone */
+	/* complaints */
+	M_ASK_RESOLVED,    /* {0} number {1} the resolution */
+	M_RESOLVED_THANKS, /* {0} number */
+	M_RESOLVED_AGAIN,  /* {0} number */
+	M_RESOLVED_STAFF,  /* {0} number */
+	M_UNRESOLVED_PING, /* {0} number {1} the complaint */
+	M_OUT_RESOLVED,    /* {0} number */
+	M_NOT_COMPLAINT,   /* {0} number */
+	M_USE_RESOLVE,     /* {0} number */
+	/* photos */
+	M_PHOTO_ATTACHED,    /* {0} number */
+	M_PHOTO_KEPT,        /* a photo during an intake: joins the order it makes */
+	M_PHOTO_NO_ORDER,    /* nothing to join a photo to */
+	M_PHOTO_NOT_IMAGE,   /* not a JPEG, PNG, WebP or HEIC */
+	M_PHOTO_TOO_BIG,     /* {0} the limit in MB */
+	M_PHOTO_FAILED,      /* could not be fetched or kept */
+	M_PHOTO_GROUP,       /* said in a group: send it privately */
+	M_PHOTO_STAFF,       /* {0} number {1} type {2} path */
+	M_PHOTO_ASK,         /* {0} number */
+	M_PHOTO_ASKED,       /* {0} number */
+	M_PING_PHOTOS,       /* {0} how many {1} number */
+	M_PHOTO_NO_RESIDENT, /* {0} number */
 	M_COUNT
 };
 

@@ -46,12 +46,12 @@ void buf_reset(struct buf *b)
 
 static int buf_grow(struct buf *b, size_t extra)
 {
-	size_t need, cap;
+	size_t need, cap, max = b->limit ? b->limit : BUF_CAP;
 	char *s;
 
 	if (b->failed)
 		return -1;
-	if (extra > BUF_CAP || b->len + extra + 1 > BUF_CAP) {
+	if (extra > max || b->len + extra + 1 > max) {
 		b->failed = 1;
 		return -1;
 	}
@@ -61,8 +61,8 @@ static int buf_grow(struct buf *b, size_t extra)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap *= 2;
-	if (cap > BUF_CAP)
-		cap = BUF_CAP;
+	if (cap > max)
+		cap = max;
 	s = realloc(b->s, cap);
 	if (!s) {
 		b->failed = 1;

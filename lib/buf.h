@@ -19,7 +19,8 @@ struct buf {
 	char *s;    /* owned; NULL until the first append */
 	size_t len; /* bytes, without the NUL */
 	size_t cap;
-	int failed; /* an append hit the cap or malloc failed */
+	int failed;   /* an append hit the cap or malloc failed */
+	size_t limit; /* the cap for this buffer, set after buf_init; 0: BUF_CAP */
 };
 
 void buf_init(struct buf *b);

@@ -41,6 +41,9 @@ void inbound_free(struct inbound *in)
 	free(in->moved_from);
 	free(in->moved_to);
 	free(in->record);
+	free(in->att_kind);
+	free(in->att_ref);
+	free(in->att_data);
 	free(in);
 }
 
@@ -68,4 +71,8 @@ void inbound_view(const struct inbound *in, struct msg_in *out)
 	out->is_group = in->is_group;
 	out->addressed = in->addressed;
 	out->from_link = in->from_link;
+	out->att_kind = in->att_kind;
+	out->att_data = in->att_data;
+	out->att_len = in->att_len;
+	out->att_too_big = in->att_too_big;
 }

@@ -14,6 +14,7 @@
 #ifndef CONCIERGE_MSG_H
 #define CONCIERGE_MSG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -37,6 +38,16 @@ struct msg_in {
 	 * resumed rather than started again.
 	 */
 	int from_link;
+	/*
+	 * An attachment (a photo) came with the message: ATT_KIND ("photo") is
+	 * set, ATT_DATA/ATT_LEN hold its bytes once fetched (NULL when it could
+	 * not be, or was not, fetched), ATT_TOO_BIG says it was over the size
+	 * cap. TEXT is then a caption, or "".
+	 */
+	const char *att_kind;
+	const unsigned char *att_data;
+	size_t att_len;
+	int att_too_big;
 };
 
 /* A button offered with a message: what it shows and what pressing it sends. */
@@ -66,6 +77,15 @@ struct inbound {
 	/* Part of a polled batch; the last one confirms POLL_OFFSET once committed. */
 	int polled;
 	int64_t poll_offset;
+	/*
+	 * An attachment: ATT_KIND ("photo"), and either its bytes (ATT_DATA,
+	 * ATT_LEN) or the platform's reference (ATT_REF) for the host to fetch
+	 * through the adapter's fetch_attachment before the commit.
+	 */
+	char *att_kind, *att_ref;
+	unsigned char *att_data;
+	size_t att_len;
+	int att_too_big;
 	/* The host's: who waits for the outcome, and the outcome. */
 	void *waiter;
 	int failed;

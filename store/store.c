@@ -258,6 +258,13 @@ void store_close(struct store *s)
 	free(s);
 }
 
+const char *store_path(struct store *s)
+{
+	const char *p = sqlite3_db_filename(s->db, "main");
+
+	return p ? p : "";
+}
+
 const char *store_errmsg(struct store *s)
 {
 	if (!s)

@@ -33,6 +33,8 @@ struct store;
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
 void store_close(struct store *s);
 const char *store_errmsg(struct store *s); /* why the last failing call failed */
+/* The database file's full path ("" for an in-memory one); borrowed from S. */
+const char *store_path(struct store *s);
 int store_schema_version(struct store *s); /* PRAGMA user_version */
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Not nestable. */
@@ -176,6 +178,30 @@ int store_event_add(struct store *s, int64_t order_id, int64_t at, const char *a
 typedef int (*store_event_cb)(const struct store_event *e, void *ud);
 /* Oldest first. */
 int store_events_list(struct store *s, int64_t order_id, store_event_cb cb, void *ud);
+
+/* ---- photos sent with a request (store_photos.c) ---------------------------- */
+
+struct store_photo {
+	int64_t id;
+	int64_t order_id; /* 0 while the intake it came with has no order yet */
+	int64_t resident_id;
+	char hash[65]; /* SHA-256 of the bytes, hex */
+	char type[8];  /* jpeg, png, webp, heic */
+	int64_t size;  /* bytes */
+	char path[1024];
+	char channel[16]; /* where it was sent */
+	int64_t at;
+};
+typedef int (*store_photo_cb)(const struct store_photo *p, void *ud); /* nonzero stops */
+/* Records P (all but id), sets P->id. 1 added, 0 already on that order, <0 error. */
+int store_photo_add(struct store *s, struct store_photo *p);
+/* Joins pending photo PHOTO_ID to ORDER_ID: 1 joined, 0 the order had it already. */
+int store_photo_attach(struct store *s, int64_t photo_id, int64_t order_id);
+/* The photos of ORDER_ID, oldest first. */
+int store_photos_list(struct store *s, int64_t order_id, store_photo_cb cb, void *ud);
+/* RESIDENT_ID's photos without an order, sent at SINCE or later, oldest first. */
+int store_photos_pending(struct store *s, int64_t resident_id, int64_t since, store_photo_cb cb,
+                         void *ud);
 
 /* ---- feedback, fees and payments ---------------------------------------- */
 

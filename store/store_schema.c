@@ -207,6 +207,23 @@ static const char *const migrations[] = {
         "CREATE INDEX orders_assignee ON orders(assignee, created_at);"
         "CREATE INDEX orders_created ON orders(created_at);"
         "CREATE INDEX orders_chat ON orders(channel, chat);",
+        /*
+         * 4: photos residents sent with a request. ORDER_ID is NULL while the
+         * intake they came with has not made an order yet; the file is PATH,
+         * named by the SHA-256 of its bytes (HASH).
+         */
+        "CREATE TABLE photos ("
+        " id INTEGER PRIMARY KEY,"
+        " order_id INTEGER REFERENCES orders(id),"
+        " resident_id INTEGER NOT NULL REFERENCES residents(id),"
+        " hash TEXT NOT NULL,"
+        " type TEXT NOT NULL CHECK (type IN ('jpeg', 'png', 'webp', 'heic')),"
+        " size INTEGER NOT NULL,"
+        " path TEXT NOT NULL,"
+        " channel TEXT NOT NULL DEFAULT '',"
+        " at INTEGER NOT NULL,"
+        " UNIQUE (order_id, hash));"
+        "CREATE INDEX photos_resident ON photos(resident_id, order_id, at);",
 };
 
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -53,6 +53,11 @@ Control API (JSON, same port):
     POST /_control/migrate  {"from": OLD, "to": NEW}: sends to OLD now fail with
                             400 and migrate_to_chat_id NEW, as after an upgrade
     POST /_control/rate     {"enforce": true|false}
+
+Files: tg.add_file(BYTES) keeps a file and returns its file_id; getFile answers
+its file_path and file_size, and GET /file/bot<TOKEN>/<file_path> serves the
+bytes, as the real API does. tg.push_photo(chat_id, BYTES, caption=None, ...)
+sends a photo message whose "photo" array holds a thumbnail and the file.
 """
 
 import argparse
@@ -60,6 +65,7 @@ import itertools
 import json
 import math
 import re
+import os
 import signal
 import sys
 import threading
@@ -233,6 +239,7 @@ class State:
             self.all_sends = []
             self.migrated = {}
             self.answered = set()
+            self.files = {}  # file_id -> {"data", "path", "unique"}
             self.cond.notify_all()
 
     def bot_user(self):
@@ -513,8 +520,21 @@ def m_edit_message_text(state, params):
         return message
 
 
+def m_get_file(state, params):
+    file_id = params.get("file_id")
+    if not isinstance(file_id, str) or not file_id:
+        raise bad("file_id is empty")
+    with state.cond:
+        f = state.files.get(file_id)
+    if f is None:
+        raise bad("invalid file_id")
+    return {"file_id": file_id, "file_unique_id": f["unique"], "file_size": len(f["data"]),
+            "file_path": f["path"]}
+
+
 METHODS = {
     "getme": ("getMe", m_get_me),
+    "getfile": ("getFile", m_get_file),
     "getupdates": ("getUpdates", m_get_updates),
     "sendmessage": ("sendMessage", m_send_message),
     "answercallbackquery": ("answerCallbackQuery", m_answer_callback_query),
@@ -565,6 +585,8 @@ class Handler(fakehttp.Handler):
                 self.control(path[len("/_control/"):], query, body)
             elif path.startswith("/bot"):
                 self.api(path, query, body)
+            elif path.startswith("/file/bot"):
+                self.download(path)
             else:
                 self.send_json(404, {"ok": False, "error_code": 404,
                                      "description": "Not Found"})
@@ -627,6 +649,18 @@ class Handler(fakehttp.Handler):
             return self.answer_error(name, params, e)
         self.state.record(name, params, 200)
         self.send_json(200, {"ok": True, "result": result})
+
+    def download(self, path):
+        """GET /file/bot<token>/<file_path>: the bytes of a file getFile named."""
+        token, _, file_path = path[len("/file/bot"):].partition("/")
+        with self.state.cond:
+            found = [f for f in self.state.files.values() if f["path"] == file_path]
+        ok = token == self.state.token and found
+        self.state.record("file", {"file_path": file_path}, 200 if ok else 404)
+        if not ok:
+            return self.send_json(404, {"ok": False, "error_code": 404,
+                                        "description": "Not Found"})
+        self.send_raw(200, found[0]["data"], "application/octet-stream")
 
     def answer_error(self, name, params, e):
         self.state.record(name, params, e.code)
@@ -756,6 +790,24 @@ def text_update(chat_id, text, user_id=5000, first_name="Resident", username=Non
     return {"message": message}
 
 
+def photo_update(chat_id, sizes, caption=None, user_id=5000, first_name="Resident",
+                 language_code="zh-hans", chat_type=None, message_id=None):
+    """A photo message; SIZES is the "photo" array ({file_id, file_size, width, ...})."""
+    chat = chat_object(chat_id)
+    if chat_type:
+        chat["type"] = chat_type
+    sender = {"id": int(user_id), "is_bot": False, "first_name": first_name,
+              "language_code": language_code}
+    message = {"message_id": message_id or next(_message_ids), "from": sender, "chat": chat,
+               "date": int(time.time()), "photo": sizes}
+    if caption is not None:
+        message["caption"] = caption
+        entities = entities_for(caption)
+        if entities:
+            message["caption_entities"] = entities
+    return {"message": message}
+
+
 def callback_update(chat_id, data, message_id, user_id=5000, first_name="Resident",
                     query_id=None, bot=None):
     sender = {"id": int(user_id), "is_bot": False, "first_name": first_name}
@@ -822,6 +874,26 @@ class FakeTelegram:
     def push_callback(self, chat_id, data, message_id, **kw):
         kw.setdefault("bot", self.state.bot_user())
         return self.push_update(callback_update(chat_id, data, message_id, **kw))
+
+    def add_file(self, data, ext="jpg"):
+        """Keeps DATA as a file of the bot's; returns its file_id."""
+        with self.state.cond:
+            n = len(self.state.files) + 1
+            file_id = "AgACAgQAAxk-%d-%s" % (n, os.urandom(4).hex())
+            self.state.files[file_id] = {"data": bytes(data), "path": "photos/file_%d.%s" % (n, ext),
+                                         "unique": "AQAD%d" % n}
+        return file_id
+
+    def push_photo(self, chat_id, data, caption=None, thumb=b"\xff\xd8\xff thumb", sizes=None,
+                   **kw):
+        """A photo message: a thumbnail and DATA, smallest first, as Telegram sends them
+        (SIZES replaces that array)."""
+        if sizes is None:
+            sizes = [{"file_id": self.add_file(thumb), "file_unique_id": "t",
+                      "file_size": len(thumb), "width": 90, "height": 90},
+                     {"file_id": self.add_file(data), "file_unique_id": "f",
+                      "file_size": len(data), "width": 1280, "height": 960}]
+        return self.push_update(photo_update(chat_id, sizes, caption, **kw))
 
     def fail(self, method, status, count=1, **kw):
         """The next count calls of method answer status (see /_control/fail)."""

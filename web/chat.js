@@ -27,6 +27,9 @@
 			placeholder: '输入消息…',
 			placeholderOffline: '输入消息，联网后自动发送…',
 			send: '发送',
+			photo: '发送照片',
+			photoLabel: '[照片]',
+			photoTooBig: '照片太大了（最大 5 MB），请压缩或截图后再发。',
 			sending: '发送中…',
 			queued: '等待网络…',
 			delivered: '已送达',
@@ -62,6 +65,9 @@
 			placeholder: 'Type a message…',
 			placeholderOffline: 'Message (sent once back online)…',
 			send: 'Send',
+			photo: 'Send a photo',
+			photoLabel: '[photo]',
+			photoTooBig: 'That photo is too large (at most 5 MB); please send a smaller one.',
 			sending: 'Sending…',
 			queued: 'Waiting for network…',
 			delivered: 'Delivered',
@@ -125,12 +131,18 @@
 		input: $('composer'),
 		inputLabel: $('composer-label'),
 		send: $('send'),
+		photo: $('photo'),
+		photoInput: $('photo-input'),
 	};
+
+	/* The largest photo the server keeps; a larger one is refused here, unsent. */
+	const PHOTO_MAX = 5 * 1024 * 1024;
 
 	/*
 	 * items: what is shown, oldest first. Each is
 	 *   { from: 'me'|'bot'|'notice', text, buttons, at (ms), id?, data?,
-	 *     state?: 'sending'|'sent'|'failed', error?, chosen? }
+	 *     state?: 'sending'|'sent'|'failed', error?, chosen?,
+	 *     photo?: { mime, data (base64) } until the server has it }
 	 * Only 'me' items have a state; those from the history are 'sent'.
 	 * A 'notice' is a local line (a server error about no one message)
 	 * and goes away with the next welcome.
@@ -425,7 +437,9 @@
 
 	function transmit(item) {
 		if (!ready || !ws || ws.readyState !== WebSocket.OPEN) return false;
-		const msg = { type: 'say', id: item.id, text: item.text };
+		const msg = item.photo
+			? { type: 'photo', id: item.id, mime: item.photo.mime, data: item.photo.data }
+			: { type: 'say', id: item.id, text: item.text };
 		if (item.data !== undefined) msg.data = item.data;
 		ws.send(JSON.stringify(msg));
 		return true;
@@ -439,10 +453,38 @@
 		render({ follow: true });
 	}
 
+	/* A photo goes over the websocket as base64; the line shows "[照片]". */
+	function sayPhoto(photo) {
+		const item = { from: 'me', id: newId(), text: T.photoLabel, buttons: [], at: Date.now(), state: 'sending', photo };
+		items.push(item);
+		transmit(item);
+		render({ follow: true });
+	}
+
+	function pickPhoto(file) {
+		if (!file) return;
+		if (file.size > PHOTO_MAX) {
+			items.push({ from: 'notice', text: T.photoTooBig, buttons: [], at: Date.now() });
+			render({ grew: true });
+			return;
+		}
+		const reader = new FileReader();
+		reader.onload = () => {
+			const url = String(reader.result || '');
+			const comma = url.indexOf(',');
+			sayPhoto({ mime: file.type || 'application/octet-stream', data: comma >= 0 ? url.slice(comma + 1) : '' });
+		};
+		reader.readAsDataURL(file);
+	}
+
 	function retry(item) {
 		/* The server refused this id, so the retry is a new message. */
 		const at = items.indexOf(item);
 		items = items.filter((x) => x !== item);
+		if (item.photo) {
+			sayPhoto(item.photo);
+			return;
+		}
 		if (item.data !== undefined) {
 			const owner = items.slice(0, at).reverse().find((x) => x.from === 'bot');
 			const b = owner && owner.buttons.find((x) => x.data === item.data);
@@ -546,6 +588,7 @@
 		if (!it) return;
 		it.state = 'sent';
 		delete it.error;
+		delete it.photo; /* stored: the bytes need not stay in the page */
 		render();
 	}
 
@@ -679,6 +722,8 @@
 		el.inputLabel.textContent = T.composer;
 		el.send.setAttribute('aria-label', T.send);
 		el.send.title = T.send;
+		el.photo.setAttribute('aria-label', T.photo);
+		el.photo.title = T.photo;
 		el.loadingText.textContent = T.connecting;
 		el.greetText.textContent = T.greetText;
 		el.chips.setAttribute('aria-label', T.quick);
@@ -701,6 +746,12 @@
 			}
 		});
 		el.input.addEventListener('input', autosize);
+		el.photo.addEventListener('click', () => el.photoInput.click());
+		el.photoInput.addEventListener('change', () => {
+			const file = el.photoInput.files && el.photoInput.files[0];
+			el.photoInput.value = '';
+			pickPhoto(file);
+		});
 		el.log.addEventListener('scroll', () => {
 			stuck = nearBottom();
 			if (stuck) el.jump.hidden = true;

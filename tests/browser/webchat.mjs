@@ -129,6 +129,19 @@ async function run(browser) {
 	console.log(`  order number: ${order}`);
 	if (!(await yes.isDisabled())) throw new Error('buttons stay active after one was pressed');
 
+	step('send a photo with the camera button');
+	const input = page.getByTestId('photo-input');
+	if ((await input.getAttribute('accept')) !== 'image/*') throw new Error('the photo input does not offer the camera (accept="image/*")');
+	await page.getByTestId('photo').waitFor();
+	// A valid 1x1 PNG, as a phone's camera would hand it over.
+	const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC', 'base64');
+	const beforePhoto = await botCount(page);
+	await input.setInputFiles({ name: 'leak.png', mimeType: 'image/png', buffer: png });
+	await page.locator(ME).filter({ hasText: '[照片]' }).last().waitFor();
+	await waitBotReply(page, beforePhoto);
+	await waitDelivered(page);
+	if (!(await lastBotText(page)).includes(order)) throw new Error(`the photo was not added to ${order}: ${await lastBotText(page)}`);
+
 	step('screenshot webchat-filed.png');
 	await page.screenshot({ path: path.join(OUT_DIR, 'webchat-filed.png') });
 

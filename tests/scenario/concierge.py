@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -230,3 +231,22 @@ class Concierge:
     def events(self, num):
         return [e["action"] for e in self.show(num)["events"]]
 
+
+class ConciergeCase(unittest.TestCase):
+    """A test with a fresh Concierge (self.c) and assertions on what a person saw."""
+
+    def setUp(self):
+        self.c = Concierge(self)
+
+    def assertSaw(self, chat, *needles):
+        """Every needle appears in CHAT, each in the same message as the one before or
+        in a later one."""
+        pos = 0
+        for needle in needles:
+            i = chat.index(needle, pos)
+            self.assertGreaterEqual(i, 0, "expected %r in message %d or later in:\n%s" %
+                                    (needle, pos, chat))
+            pos = i
+
+    def assertNotSaw(self, chat, needle):
+        self.assertFalse(chat.has(needle), "did not expect %r in:\n%s" % (needle, chat))

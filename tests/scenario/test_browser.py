@@ -68,6 +68,9 @@ class Browser(unittest.TestCase):
         m = re.search(r"order number: (\d{6}-\d{3,})", out)
         self.assertTrue(m, out)
         self.gw.assert_readme_order(self, m.group(1), "web:")
+        # and the photo sent with the camera button is kept with it
+        photos = self.gw.order(m.group(1))["photos"]
+        self.assertEqual([(p["type"], p["size"]) for p in photos], [("png", 69)], photos)
 
         self.assertEqual(self.gw.stop(), 0)
         self.gw.assert_clean(self)

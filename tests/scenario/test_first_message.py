@@ -61,6 +61,68 @@ class FirstMessage(unittest.TestCase):
         self.assertFalse(wang.has("投诉"), wang)
         self.assertFalse(wang.has(o["number"]), wang)
 
+    # ---- a complaint answered, resolved, and the resident asked -------------------------
+    def complaint(self):
+        self.c.chat("li", "我要投诉 楼下装修噪音太大 保安也不管")
+        return self.c.orders()[0]["number"]
+
+    def test_complaint_resolved_and_the_resident_satisfied(self):
+        num = self.complaint()
+        self.c.staff("zhao", "/reply %s 您好，我是赵主管，马上去看" % num)
+        self.assertTrue(self.c.chat("li", "好的谢谢").has("赵主管"))
+        out = self.c.staff("zhao", "/resolve %s 已约谈装修户，限定施工时间 9:00-18:00" % num)
+        self.assertTrue(out.has("已请住户确认是否满意"), out)
+        out = self.c.chat("li")
+        self.assertTrue(out.has("处理结果：已约谈装修户"), out)
+        self.assertTrue(out.has("您对处理满意吗"), out)
+        out = self.c.chat("li", "满意")
+        self.assertTrue(out.has("投诉 %s 已结案" % num), out)
+        self.assertFalse(out.has("1 到 5"), out)  # the handling is asked about, not rated
+        o = self.c.show(num)
+        self.assertEqual(o["status"], "closed")
+        self.assertIs(o["accepted"], True)
+        actions = [e["action"] for e in o["events"]]
+        self.assertIn("resolved", actions)
+        self.assertIn("resolution_accepted", actions)
+        detail = [e["detail"] for e in o["events"] if e["action"] == "resolved"]
+        self.assertEqual(detail, ["已约谈装修户，限定施工时间 9:00-18:00"])
+        self.assertTrue(self.c.staff("zhao").has("住户对处理结果满意"))
+        # The register counts complaints apart from service work.
+        self.c.chat("li", "/repair 厨房水管漏水", "3-2-501", "李伟", "13800138000", "尽快",
+                    "yes")
+        table = self.c.run("orders", "list").stdout
+        self.assertIn("2 orders, of which 1 complaint", table)
+
+    def test_complaint_not_satisfied_goes_back_to_the_supervisor(self):
+        num = self.complaint()
+        self.c.staff("zhao", "/resolve %s 已提醒保安加强巡逻" % num)
+        out = self.c.chat("li", "不满意")
+        self.assertTrue(out.has("已转回主管"), out)
+        o = self.c.show(num)
+        self.assertEqual(o["status"], "rework")
+        self.assertIn("resolution_rejected", [e["action"] for e in o["events"]])
+        out = self.c.staff("zhao")
+        self.assertTrue(out.has("住户对处理结果不满意"), out)
+        # Handled again, and this time the resident is satisfied.
+        self.c.staff("zhao", "/resolve %s 已与装修户签订噪音承诺书" % num)
+        out = self.c.chat("li")
+        self.assertTrue(out.has("已与装修户签订噪音承诺书"), out)
+        self.c.chat("li", "yes")
+        self.assertEqual(self.c.show(num)["status"], "closed")
+
+    def test_complaint_is_closed_by_resolve_only(self):
+        num = self.complaint()
+        out = self.c.staff("zhao", "/done %s" % num)
+        self.assertTrue(out.has("/resolve %s" % num), out)
+        out = self.c.staff("wang", "/resolve %s 好了" % num)
+        self.assertTrue(out.has("主管"), out)  # technicians cannot
+        self.c.chat("li", "/repair 厨房水管漏水", "3-2-501", "李伟", "13800138000", "尽快",
+                    "yes")
+        repair = [o for o in self.c.orders() if o["category"] == "repair"][0]["number"]
+        out = self.c.staff("zhao", "/resolve %s 好了" % repair)
+        self.assertTrue(out.has("不是投诉"), out)
+        self.assertEqual(self.c.show(num)["status"], "assigned")
+
     def test_question_answered_opens_nothing(self):
         out = self.c.chat("li", "物业费在哪交")
         self.assertTrue(out.has("物业费 2.2 元"), out)

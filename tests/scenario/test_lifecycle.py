@@ -8,7 +8,7 @@ the messages printed for them, and `orders show N --json`.
 """
 import unittest
 
-from concierge import DAY, README_INTAKE, Concierge, example_config, number
+from concierge import DAY, README_INTAKE, ConciergeCase, example_config, number
 
 PHONE = "13800138000"
 MASKED = "138****8000"
@@ -33,24 +33,8 @@ def created_text(num, minutes):
     return "已为您登记，工单号 %s。我们承诺 %d 分钟内响应" % (num, minutes)
 
 
-class Lifecycle(unittest.TestCase):
-    def setUp(self):
-        self.c = Concierge(self)
-
+class Lifecycle(ConciergeCase):
     # ---- helpers -------------------------------------------------------------------------
-
-    def assertSaw(self, chat, *needles):
-        """Every needle appears in CHAT, each in the same message as the one before or
-        in a later one."""
-        pos = 0
-        for needle in needles:
-            i = chat.index(needle, pos)
-            self.assertGreaterEqual(i, 0, "expected %r in message %d or later in:\n%s" %
-                                    (needle, pos, chat))
-            pos = i
-
-    def assertNotSaw(self, chat, needle):
-        self.assertFalse(chat.has(needle), "did not expect %r in:\n%s" % (needle, chat))
 
     def status(self, num):
         return self.c.show(num)["status"]

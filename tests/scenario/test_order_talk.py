@@ -8,27 +8,13 @@ asserted is what each person sees and `orders show N --json`.
 """
 import unittest
 
-from concierge import Concierge, example_config, number
+from concierge import ConciergeCase, example_config, number
 
 PING = "【新工单】"
 ASK_ACCEPT = "请检查一下：问题解决了吗"
 
 
-class OrderTalk(unittest.TestCase):
-    def setUp(self):
-        self.c = Concierge(self)
-
-    def assertSaw(self, chat, *needles):
-        pos = 0
-        for needle in needles:
-            i = chat.index(needle, pos)
-            self.assertGreaterEqual(i, 0, "expected %r in message %d or later in:\n%s" %
-                                    (needle, pos, chat))
-            pos = i
-
-    def assertNotSaw(self, chat, needle):
-        self.assertFalse(chat.has(needle), "did not expect %r in:\n%s" % (needle, chat))
-
+class OrderTalk(ConciergeCase):
     def taken(self):
         """The README's repair, taken by wang; everyone's queue read."""
         _, num = self.c.file_repair()

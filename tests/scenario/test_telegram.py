@@ -14,6 +14,7 @@ retry_after, a backoff, a conflict wait, Telegram's pace - moves the clock
 gateway's. A test that must be sure something did NOT happen waits for a
 positive barrier (a later message answered, the outbox drained), not a sleep.
 """
+import hashlib
 import json
 import os
 import re
@@ -29,7 +30,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_telegram import FakeTelegram, callback_update, text_update  # noqa: E402
 from gateway import (ASK_DESCRIPTION, ASK_NAME, ASK_ROOM, CREATED, PING,  # noqa: E402
-                     SUMMARY, Gateway)
+                     SUMMARY, Gateway, tiny_jpeg, tiny_png)
 
 TOKEN = "123:TEST"
 BOT = "ConciergeBot"
@@ -1029,6 +1030,103 @@ class TelegramLong(TelegramCase):
             self.assertIn("代办事项第%d项：" % i, joined)
         self.assertTrue(parts[0].startswith("服务价目表"))
         self.assertEqual(self.tg_outbox(), [])
+
+
+
+# ---- photos (拍照报修) -----------------------------------------------------------------------
+
+PHOTO_KEPT = "提交后会附在"
+PHOTO_ATTACHED = "已附到工单"
+PHOTO_GROUP = "请私聊我发送照片"
+
+
+class TelegramPhotos(TelegramCase):
+    def photos_dir(self):
+        return self.gw.config["database"] + ".photos"
+
+    def test_telegram_photo_during_intake_joins_the_order(self):
+        self.start("polling")
+        jpeg, png = tiny_jpeg(), tiny_png()
+        self.step(RES, "/repair", ASK_DESCRIPTION)
+        self.step(RES, "厨房水管漏水", ASK_ROOM)
+        m = self.mark()
+        self.tg.push_photo(RES, jpeg, user_id=RES)
+        self.expect(RES, PHOTO_KEPT, m)
+        # fetched with getFile and the file URL: the full size, not the thumbnail
+        got = self.tg.calls("getFile", since=m)
+        self.assertEqual(len(got), 1, got)
+        files = self.tg.calls("file", since=m)
+        self.assertEqual([c["status"] for c in files], [200])
+        self.step(RES, "3-2-501", ASK_NAME)
+        self.step(RES, "李伟", ASK_PHONE)
+        self.step(RES, PHONE, ASK_TIME)
+        self.step(RES, "今天下午3点", SUMMARY)
+        m = self.mark()
+        self.answered(self.press(RES, "yes"))
+        created = self.expect(RES, CREATED, m)
+        n = re.search(r"工单号 (\d{6}-\d{3})", created["text"]).group(1)
+        ping = self.expect(STAFF_CHAT, PING + n, m)
+        self.assertIn("照片 1 张", ping["text"])
+
+        o = self.gw.order(n)
+        self.assertEqual(len(o["photos"]), 1, o["photos"])
+        p = o["photos"][0]
+        self.assertEqual(p["hash"], hashlib.sha256(jpeg).hexdigest())
+        self.assertEqual((p["type"], p["size"]), ("jpeg", len(jpeg)))
+        self.assertEqual(os.path.dirname(p["path"]), self.photos_dir())
+        with open(p["path"], "rb") as f:
+            self.assertEqual(f.read(), jpeg)
+        self.assertIn("photo_added", [e["action"] for e in o["events"]])
+
+        # Two hours on, a photo joins nothing by itself...
+        self.gw.advance(7200)
+        m = self.mark()
+        self.tg.push_photo(RES, png, user_id=RES)
+        self.expect(RES, "没有可以附上的工单", m)
+        # ...until staff ask for one: the next photo joins that order.
+        m = self.mark()
+        self.say(STAFF_CHAT, "/photo " + n, user=WANG)
+        self.expect(STAFF_CHAT, "已请业主为工单 %s 发照片" % n, m)
+        self.expect(RES, "工作人员请您拍一张", m)
+        m = self.mark()
+        self.tg.push_photo(RES, png, user_id=RES)
+        self.expect(RES, PHOTO_ATTACHED + " " + n, m)
+        self.expect(STAFF_CHAT, "【照片】工单 %s" % n, m)
+        o = self.gw.order(n)
+        self.assertEqual([x["type"] for x in o["photos"]], ["jpeg", "png"])
+        rc, out, err = self.gw.cli("orders", "show", n)
+        self.assertEqual(rc, 0, err)
+        self.assertIn(hashlib.sha256(png).hexdigest() + ".png", out)
+        # no photo, nor where it is kept, went to the owners' group
+        self.assertEqual(self.texts(OWNERS), [])
+
+    def test_telegram_group_photo_is_not_kept(self):
+        self.start("polling")
+        m = self.mark()
+        # neighbours sharing a picture: nothing to say, nothing fetched
+        self.tg.push_photo(OWNERS, tiny_png(), user_id=7002, chat_type="supergroup")
+        # addressed to the bot: asked to send it privately, still nothing fetched
+        self.tg.push_photo(OWNERS, tiny_png(), caption="@%s" % BOT, user_id=RES,
+                           chat_type="supergroup")
+        self.expect(OWNERS, PHOTO_GROUP, m)
+        self.barrier()
+        self.assertEqual(len(self.chat_texts(OWNERS, since=m)), 1)
+        self.assertEqual(self.tg.calls("getFile"), [])
+        self.assertEqual(self.tg.calls("file"), [])
+        self.assertEqual(self.db_count("photos"), 0)
+        self.assertFalse(os.path.exists(self.photos_dir()))
+
+    def test_telegram_photo_too_large(self):
+        self.start("polling")
+        self.intake()
+        m = self.mark()
+        big = 6 * 1024 * 1024
+        self.tg.push_photo(RES, b"", user_id=RES, sizes=[
+            {"file_id": "huge-1", "file_unique_id": "h1", "file_size": big, "width": 4000,
+             "height": 3000}])
+        self.expect(RES, "照片太大", m)
+        self.assertEqual(self.tg.calls("getFile"), [])
+        self.assertEqual(self.db_count("photos"), 0)
 
 
 if __name__ == "__main__":

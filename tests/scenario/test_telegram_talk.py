@@ -1,4 +1,5 @@
-"""Staff and resident writing about an order, and a fee waiting for consent, over
+"""Staff and resident writing about an order, a fee waiting for consent, and first
+messages that are not a plain request (emergency, complaint, question), over
 Telegram: the real gateway against the fake Bot API, with test_telegram.py's
 set-up (TelegramCase). The same behaviours through the terminal are in
 test_order_talk.py, through the web chat in test_webchat.py.
@@ -10,7 +11,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from test_telegram import ASSIGNED, RES, STAFF_CHAT, WANG, TelegramCase  # noqa: E402
+from test_telegram import ASSIGNED, RES, STAFF_CHAT, WANG, ZHAO, TelegramCase  # noqa: E402
 
 
 class TelegramTalk(TelegramCase):
@@ -52,6 +53,29 @@ class TelegramTalk(TelegramCase):
             ("quoted", "380 更换角阀和软管"),
             ("quote_agreed", "380"),
         ])
+
+    def test_telegram_emergency_complaint_and_question(self):
+        self.start()
+        m = self.mark()
+        self.step(RES, "救命 家里燃气泄漏了", "关闭燃气总阀")
+        self.expect(RES, "已登记紧急工单", m)
+        self.expect(STAFF_CHAT, "【紧急】", m)
+        self.step(RES, "物业费在哪交", "物业费 2.2 元")
+
+        done = self.step(RES, "我要投诉 楼下装修噪音太大 保安也不管", "投诉已登记")
+        n = [o for o in self.gw.orders() if o["category"] == "complaint"][0]["number"]
+        self.assertIn(n, done["text"])
+        self.expect(ZHAO, "【投诉】工单 %s" % n, m)
+        m = self.mark()
+        self.step(ZHAO, "/resolve %s 已约谈装修户，限定施工时间" % n, "已请住户确认是否满意")
+        self.expect(RES, "您对处理满意吗", m)
+        self.step(RES, "满意", "投诉 %s 已结案" % n)
+        o = self.gw.order(n)
+        self.assertEqual(o["status"], "closed")
+        self.assertEqual([e["action"] for e in o["events"]],
+                         ["created", "complaint", "resolved", "resolution_accepted"])
+        # Never to the staff group: a complaint is between the resident and the supervisor.
+        self.assertFalse([t for t in self.chat_texts(STAFF_CHAT) if n in t])
 
 
 if __name__ == "__main__":

@@ -7,14 +7,16 @@ conversation, a staff member takes the order from the same page with a
 personal link, and notices reach the resident's open page live, including
 those written by another process (a technician at the desk terminal).
 """
+import hashlib
 import json
+import os
 import re
 import socket
 import time
 import unittest
 
 from gateway import (ASK_NAME, CREATED, INTAKE, ORDER_RE, PING, SUMMARY, Gateway, WebChat,
-                     WebSocket)
+                     WebSocket, tiny_jpeg, tiny_png)
 WANG_TOKEN = "demo-wang-token"
 
 
@@ -363,6 +365,41 @@ class WebChatTest(unittest.TestCase):
                          ["created", "accepted", "message_to_resident",
                           "message_from_resident", "quoted", "quote_agreed", "done"])
 
+    def test_emergency_complaint_and_question(self):
+        """First messages that are not a plain request, from the page: an emergency
+        answered at once, a complaint the supervisor resolves from his page and
+        the resident accepts, a question answered on the spot."""
+        v = self.visitor()
+        v.connect()
+        got = " ".join(texts(v.say("救命 家里燃气泄漏了")))
+        self.assertIn("【紧急】", got)
+        self.assertIn("关闭燃气总阀", got)
+        self.assertIn("已登记紧急工单", got)
+        urgent = ORDER_RE.search(got).group(0)
+        self.assertIs(self.gw.order(urgent)["urgent"], True)
+
+        got = " ".join(texts(v.say("物业费在哪交")))
+        self.assertIn("物业费 2.2 元", got)
+
+        got = " ".join(texts(v.say("我要投诉 楼下装修噪音太大 保安也不管")))
+        self.assertIn("投诉已登记", got)
+        num = ORDER_RE.search(got).group(0)
+        zhao = WebChat(self.gw, staff_token="demo-zhao-token")
+        self.addCleanup(zhao.close)
+        zhao.connect()
+        got = zhao.say("/resolve %s 已约谈装修户，限定施工时间" % num)
+        self.assertIn("已请住户确认是否满意", " ".join(texts(got)))
+        ask, _ = recv_until(v.ws, lambda m: m.get("type") == "message"
+                            and "您对处理满意吗" in m.get("text", ""), what="the question")
+        self.assertIn("已约谈装修户", ask["text"])
+        got = v.say("满意")
+        self.assertIn("投诉 %s 已结案" % num, " ".join(texts(got)))
+        o = self.gw.order(num)
+        self.assertEqual(o["category"], "complaint")
+        self.assertEqual(o["status"], "closed")
+        self.assertEqual([e["action"] for e in o["events"]],
+                         ["created", "complaint", "resolved", "resolution_accepted"])
+
     def test_health_counts_pages(self):
         v = self.visitor()
         v.connect()
@@ -371,6 +408,109 @@ class WebChatTest(unittest.TestCase):
         v.close()
         self.gw.wait(lambda: self.gw.get_json("/healthz")[1]["channels"]["web"]["clients"] == 0, timeout=5,
                      what="the closed page to be forgotten")
+
+
+    # ---- photos (拍照报修) -----------------------------------------------------------------
+
+    def photos_dir(self):
+        return self.gw.config["database"] + ".photos"
+
+    def assert_photo_kept(self, num, data, kind):
+        """Order NUM lists one photo: DATA, kept by its hash beside the database."""
+        o = self.gw.order(num)
+        self.assertEqual(len(o["photos"]), 1, o["photos"])
+        p = o["photos"][0]
+        digest = hashlib.sha256(data).hexdigest()
+        self.assertEqual(p["hash"], digest)
+        self.assertEqual(p["type"], kind)
+        self.assertEqual(p["size"], len(data))
+        self.assertEqual(os.path.dirname(p["path"]), self.photos_dir())
+        self.assertTrue(os.path.basename(p["path"]).startswith(digest + "."), p["path"])
+        with open(p["path"], "rb") as f:
+            self.assertEqual(hashlib.sha256(f.read()).hexdigest(), digest)
+        self.assertIn("photo_added", [e["action"] for e in o["events"]])
+        return o
+
+    def test_photo_after_the_order_joins_it(self):
+        v = self.visitor()
+        v.connect()
+        num = self.file_order(v)
+        png = tiny_png()
+        got = v.photo(png, mime="image/png")
+        self.assertTrue(any("已附到工单 " + num in m["text"] for m in got), texts(got))
+        self.assert_photo_kept(num, png, "png")
+        # The conversation shows the line as a photo after a reload.
+        again = WebChat(self.gw, cookie=v.cookie)
+        self.addCleanup(again.close)
+        mine = [h["text"] for h in again.connect()["history"] if h["from"] == "me"]
+        self.assertEqual(mine[-1], "[照片]")
+        # The same picture again is one photo, not two.
+        got = v.photo(png, mime="image/png")
+        self.assertTrue(any(num in m["text"] for m in got), texts(got))
+        self.assertEqual(len(self.gw.order(num)["photos"]), 1)
+        # staff hear of it (no assignee yet: the staff chats)
+        self.gw.wait(lambda: any("【照片】" in (r.get("payload") or {}).get("text", "")
+                                 and num in (r.get("payload") or {}).get("text", "")
+                                 for r in self.gw.outbox()),
+                     timeout=5, what="the staff notice of the photo")
+
+    def test_photo_during_intake_and_the_ping(self):
+        v = self.visitor()
+        v.connect()
+        jpeg = tiny_jpeg()
+        v.say("/repair")
+        v.say("厨房水管漏水")
+        got = v.photo(jpeg)
+        self.assertTrue(any("提交后会附在" in m["text"] for m in got), texts(got))
+        # The intake goes on where it was.
+        replies = []
+        for text in INTAKE[2:]:
+            replies.extend(v.say(text))
+        yes = [b for b in replies[-1]["buttons"] if b["data"] == "yes"][0]
+        done = v.say(yes["label"], data="yes")
+        created = [m for m in done if CREATED in m["text"]]
+        self.assertTrue(created, texts(done))
+        num = ORDER_RE.search(created[0]["text"]).group(0)
+        self.assert_photo_kept(num, jpeg, "jpeg")
+        rc, out, err = self.gw.cli("orders", "show", num)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("photo", out)
+        self.assertIn(hashlib.sha256(jpeg).hexdigest(), out)
+        pings = [r for r in self.gw.outbox()
+                 if PING in (r.get("payload") or {}).get("text", "")]
+        self.assertTrue(pings)
+        self.assertIn("照片 1 张", pings[-1]["payload"]["text"])
+
+    def test_photo_that_is_not_an_image_is_refused(self):
+        v = self.visitor()
+        v.connect()
+        num = self.file_order(v)
+        got = v.photo(b"this is a text file renamed to photo.jpg\n", mime="image/jpeg")
+        self.assertTrue(any("不是照片" in m["text"] for m in got), texts(got))
+        self.assertEqual(self.gw.order(num)["photos"], [])
+        self.assertFalse(os.path.isdir(self.photos_dir())
+                         and os.listdir(self.photos_dir()))
+
+    def test_photo_too_large_is_refused(self):
+        v = self.visitor()
+        v.connect()
+        num = self.file_order(v)
+        big = tiny_png() + b"\0" * (5 * 1024 * 1024)
+        got = v.photo(big, mime="image/png")
+        self.assertTrue(any("照片太大" in m["text"] for m in got), texts(got))
+        self.assertEqual(self.gw.order(num)["photos"], [])
+        # Far beyond: the frame itself is refused, the page stays usable.
+        v.ws.send({"type": "photo", "id": "huge", "mime": "image/png",
+                   "data": "A" * (9 * 1024 * 1024)})
+        err, _ = recv_until(v.ws, lambda m: m.get("type") == "error", what="the refusal")
+        self.assertIn("too large", err["message"])
+        self.assertTrue(v.say("/my"))
+
+    def test_photo_with_no_order_says_how(self):
+        v = self.visitor()
+        v.connect()
+        got = v.photo(tiny_png(), mime="image/png")
+        self.assertTrue(any("没有可以附上的工单" in m["text"] for m in got), texts(got))
 
 
 if __name__ == "__main__":

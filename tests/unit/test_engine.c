@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "bot/config.h"
+#include "tests/unit/helpers.h"
 #include "dialogs/engine.h"
 #include "dialogs/flows.h"
 #include "dialogs/messages.h"
@@ -28,8 +29,6 @@
 #define NOW ((int64_t)1795654800)
 #define DAY ((int64_t)86400)
 
-static struct cfg *demo;
-
 struct fx {
 	struct dlg_ctx ctx;
 	struct dlg_state st;
@@ -37,28 +36,6 @@ struct fx {
 };
 
 /* ---- fixtures ------------------------------------------------------------------- */
-
-static int group_setup(void **state)
-{
-	char err[4096];
-
-	(void)state;
-	setenv("TZ", "Asia/Shanghai", 1);
-	tzset();
-	if (cfg_load("config.example.json", &demo, err, sizeof(err)) < 0) {
-		print_error("config.example.json: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	cfg_free(demo);
-	demo = NULL;
-	return 0;
-}
 
 static int setup(void **state)
 {
@@ -1172,6 +1149,33 @@ static void test_accept_question(void **state)
 	assert_button(f, "No, not fixed", "no");
 }
 
+/* A complaint's handling is asked about once: yes closes it unrated, no sends it back. */
+static void test_complaint_resolution_question(void **state)
+{
+	struct fx *f = *state;
+
+	dlg_result_release(&f->res);
+	assert_int_equal(dlg_begin_resolved(&f->ctx, &f->st, "261127-004", "已约谈装修户", &f->res),
+	                 0);
+	assert_string_equal(f->st.flow, "accept");
+	assert_string_equal(f->st.order, "261127-004");
+	assert_msg(f, DLG_ZH, M_ASK_RESOLVED);
+	assert_has(f, "处理结果：已约谈装修户");
+	assert_button(f, "满意，已解决", "yes");
+	say(f, "满意");
+	assert_int_equal(f->res.action, DLG_ACT_ACCEPTED);
+	assert_int_equal(f->res.end, 1);
+	assert_msg(f, DLG_ZH, M_RESOLVED_THANKS);
+
+	fresh(f, DLG_ZH);
+	dlg_result_release(&f->res);
+	assert_int_equal(dlg_begin_resolved(&f->ctx, &f->st, "261127-004", "已处理", &f->res), 0);
+	say(f, "不满意");
+	assert_int_equal(f->res.action, DLG_ACT_REWORK);
+	assert_int_equal(f->res.end, 1);
+	assert_msg(f, DLG_ZH, M_RESOLVED_AGAIN);
+}
+
 static void test_accept_rate_comment(void **state)
 {
 	struct fx *f = *state;
@@ -1682,6 +1686,7 @@ int main(void)
 	        T(test_prompt_reasks),
 	        T(test_accept_question),
 	        T(test_accept_rate_comment),
+	        T(test_complaint_resolution_question),
 	        T(test_rating_answers),
 	        T(test_comment_skip),
 	        T(test_accept_rework),

@@ -629,6 +629,60 @@ static void test_residents(void **state)
 	assert_true(store_resident_ensure(fx->s, "telegram", "", 1, &g) < 0);
 }
 
+static int photo_cb(const struct store_photo *p, void *ud)
+{
+	char *out = ud;
+
+	strcat(out, p->type);
+	strcat(out, " ");
+	return 0;
+}
+
+/* Photos wait for the order their intake makes, and an order has each picture once. */
+static void test_photos(void **state)
+{
+	struct fx *fx = *state;
+	struct store_resident r;
+	struct store_order o;
+	struct store_photo p;
+	char seen[256] = "";
+
+	assert_string_equal(store_path(fx->s), fx->path);
+	assert_int_equal(store_resident_ensure(fx->s, "web", "v1", 100, &r), 0);
+	memset(&p, 0, sizeof(p));
+	p.resident_id = r.id;
+	strcpy(p.hash, "aa");
+	strcpy(p.type, "jpeg");
+	p.size = 10;
+	strcpy(p.path, "/x/aa.jpg");
+	strcpy(p.channel, "web");
+	p.at = 1000;
+	assert_int_equal(store_photo_add(fx->s, &p), 1);
+	assert_true(p.id > 0);
+	strcpy(p.hash, "bb");
+	strcpy(p.type, "png");
+	p.at = 500; /* too old for the window asked below */
+	assert_int_equal(store_photo_add(fx->s, &p), 1);
+	assert_int_equal(store_photos_pending(fx->s, r.id, 900, photo_cb, seen), 0);
+	assert_string_equal(seen, "jpeg ");
+
+	new_order(fx->s, &o, 1100);
+	assert_int_equal(store_photo_attach(fx->s, 1, o.id), 1);
+	assert_int_equal(store_photo_attach(fx->s, 1, o.id), 0); /* not pending any more */
+	seen[0] = '\0';
+	assert_int_equal(store_photos_list(fx->s, o.id, photo_cb, seen), 0);
+	assert_string_equal(seen, "jpeg ");
+	/* the same picture on the same order again: nothing new */
+	p.order_id = o.id;
+	strcpy(p.hash, "aa");
+	strcpy(p.type, "jpeg");
+	assert_int_equal(store_photo_add(fx->s, &p), 0);
+	assert_int_equal(p.id, 1);
+	strcpy(p.type, "gif");
+	strcpy(p.hash, "cc");
+	assert_true(store_photo_add(fx->s, &p) < 0); /* not a type we keep */
+}
+
 static void test_staff_sync(void **state)
 {
 	struct fx *fx = *state;
@@ -1081,6 +1135,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_kv_and_dedup, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_residents, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_photos, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_staff_sync, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_pending_on, setup, teardown),

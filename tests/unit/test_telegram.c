@@ -356,6 +356,39 @@ static void test_caption_and_no_text(void **state)
 	tg_update_release(&u);
 }
 
+/* A photo: the largest size under the cap is the one to fetch; the text is "". */
+static void test_photo(void **state)
+{
+	struct tg_update u;
+	struct msg_in m;
+
+	(void)state;
+	parse_fixture("private_photo.json", &u);
+	assert_int_equal(u.kind, TG_KIND_MESSAGE);
+	assert_true(u.has_photo);
+	assert_string_equal(u.photo_file_id, "AgAC-medium");
+	assert_false(u.photo_too_big);
+	assert_string_equal(u.text_clean, "");
+	assert_int_equal(tg_update_to_msg_in(&u, &m), 0);
+	assert_string_equal(m.att_kind, "photo");
+	assert_null(m.att_data);
+	tg_update_release(&u);
+
+	parse_str("{\"update_id\":1,\"message\":{\"message_id\":1,\"date\":1,"
+	          "\"from\":{\"id\":1,\"is_bot\":false,\"first_name\":\"A\"},"
+	          "\"chat\":{\"id\":1,\"type\":\"private\"},\"caption\":\"漏水\","
+	          "\"photo\":[{\"file_id\":\"big\",\"file_size\":9999999}]}}",
+	          &u);
+	assert_int_equal(u.kind, TG_KIND_MESSAGE);
+	assert_true(u.has_photo);
+	assert_true(u.photo_too_big);
+	assert_null(u.photo_file_id);
+	assert_string_equal(u.text_clean, "漏水");
+	assert_int_equal(tg_update_to_msg_in(&u, &m), 0);
+	assert_true(m.att_too_big);
+	tg_update_release(&u);
+}
+
 static void test_malformed(void **state)
 {
 	static const char *const bad[] = {
@@ -917,6 +950,7 @@ int main(void)
 	        cmocka_unit_test(test_from_bot),
 	        cmocka_unit_test(test_text_mention_and_case),
 	        cmocka_unit_test(test_caption_and_no_text),
+	        cmocka_unit_test(test_photo),
 	        cmocka_unit_test(test_malformed),
 	        cmocka_unit_test(test_parse_obj),
 	        cmocka_unit_test(test_utf16),

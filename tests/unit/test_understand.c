@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "bot/config.h"
+#include "tests/unit/helpers.h"
 #include "dialogs/engine.h"
 #include "dialogs/understand.h"
 
@@ -28,30 +29,6 @@
 #define NOW       ((int64_t)1796004000)
 #define FIXTURE   "tests/fixtures/first_messages.tsv"
 #define MIN_SHARE 0.95
-
-static struct cfg *demo;
-
-static int group_setup(void **state)
-{
-	char err[4096];
-
-	(void)state;
-	setenv("TZ", "Asia/Shanghai", 1);
-	tzset();
-	if (cfg_load("config.example.json", &demo, err, sizeof(err)) < 0) {
-		print_error("config.example.json: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	cfg_free(demo);
-	demo = NULL;
-	return 0;
-}
 
 /* "2026-12-01T09:00" for AT in local time. */
 static void iso(int64_t at, char *out, size_t len)

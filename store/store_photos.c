@@ -1,0 +1,96 @@
+/*
+ * store_photos.c - the photos residents sent with their requests.
+ *
+ * A row points at a file beside the database (bot/ writes it); the store
+ * only remembers which order it belongs to. A photo sent during an intake
+ * waits with no order until the intake makes one.
+ */
+#include "store/store_internal.h"
+
+#include <string.h>
+
+static const char sql_photo_add[] =
+        "INSERT INTO photos (order_id, resident_id, hash, type, size, path, channel, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id, hash) DO NOTHING";
+static const char sql_photo_id[] =
+        "SELECT id FROM photos WHERE order_id IS ? AND hash = ? ORDER BY id LIMIT 1";
+static const char sql_photo_attach[] =
+        "UPDATE OR IGNORE photos SET order_id = ? WHERE id = ? AND order_id IS NULL";
+static const char sql_photos_list[] =
+        "SELECT id, order_id, resident_id, hash, type, size, path, channel, at FROM photos"
+        " WHERE order_id = ? ORDER BY id";
+static const char sql_photos_pending[] =
+        "SELECT id, order_id, resident_id, hash, type, size, path, channel, at FROM photos"
+        " WHERE resident_id = ? AND order_id IS NULL AND at >= ? ORDER BY id";
+
+static int read_id(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	(void)s;
+	*(int64_t *)ud = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+int store_photo_add(struct store *s, struct store_photo *p)
+{
+	int n = store_run(s, sql_photo_add, "nittitti", p->order_id, p->resident_id, p->hash,
+	                  p->type, p->size, p->path, p->channel, p->at);
+
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		/* The order has this picture already: point at that row. */
+		if (store_first(s, store_query(s, sql_photo_id, "nt", p->order_id, p->hash),
+		                read_id, &p->id) < 0)
+			return -1;
+		return 0;
+	}
+	p->id = sqlite3_last_insert_rowid(s->db);
+	return 1;
+}
+
+int store_photo_attach(struct store *s, int64_t photo_id, int64_t order_id)
+{
+	int n = store_run(s, sql_photo_attach, "ii", order_id, photo_id);
+
+	return n < 0 ? -1 : n > 0;
+}
+
+struct photo_walk {
+	store_photo_cb cb;
+	void *ud;
+};
+
+static int walk_photo(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	const struct photo_walk *w = ud;
+	struct store_photo p;
+
+	(void)s;
+	memset(&p, 0, sizeof(p));
+	p.id = sqlite3_column_int64(st, 0);
+	p.order_id = sqlite3_column_int64(st, 1);
+	p.resident_id = sqlite3_column_int64(st, 2);
+	store_col(st, 3, p.hash, sizeof(p.hash));
+	store_col(st, 4, p.type, sizeof(p.type));
+	p.size = sqlite3_column_int64(st, 5);
+	store_col(st, 6, p.path, sizeof(p.path));
+	store_col(st, 7, p.channel, sizeof(p.channel));
+	p.at = sqlite3_column_int64(st, 8);
+	return w->cb(&p, w->ud) ? 1 : 0;
+}
+
+int store_photos_list(struct store *s, int64_t order_id, store_photo_cb cb, void *ud)
+{
+	struct photo_walk w = {cb, ud};
+
+	return store_each(s, store_query(s, sql_photos_list, "i", order_id), walk_photo, &w);
+}
+
+int store_photos_pending(struct store *s, int64_t resident_id, int64_t since, store_photo_cb cb,
+                         void *ud)
+{
+	struct photo_walk w = {cb, ud};
+
+	return store_each(s, store_query(s, sql_photos_pending, "ii", resident_id, since),
+	                  walk_photo, &w);
+}
