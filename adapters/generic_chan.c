@@ -26,7 +26,6 @@ static void generic_config(struct cfg_ld *ld, json_t *o, const char *path, int *
 {
 	static const char *const keys[] = {"enabled", "secret", "callback_url", NULL};
 	struct generic_conf *g = cfg_calloc(ld, 1, sizeof(*g));
-	char p[CFG_PATHLEN];
 	int lax;
 
 	*conf = g;
@@ -38,11 +37,7 @@ static void generic_config(struct cfg_ld *ld, json_t *o, const char *path, int *
 	lax = !*enabled;
 	cfg_get_str(ld, o, path, "secret", *enabled ? "missing (required when enabled)" : NULL, lax,
 	            &g->secret);
-	if (cfg_get_str(ld, o, path, "callback_url", NULL, lax, &g->callback_url) == 0 &&
-	    g->callback_url && !cfg_is_url(g->callback_url)) {
-		cfg_path_key(p, path, "callback_url");
-		cfg_problem(ld, p, "expected an http:// or https:// URL");
-	}
+	cfg_get_url(ld, o, path, "callback_url", lax, &g->callback_url);
 }
 
 static void generic_config_free(void *conf)

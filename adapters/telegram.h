@@ -24,7 +24,7 @@
 
 /*
  * channels.telegram as read by the adapter (telegram_chan.c). Strings are
- * owned; "enabled" defaults to false.
+ * owned; "enabled" (kept in struct chan) defaults to false.
  */
 struct tg_conf {
 	char *token;           /* required when enabled */
@@ -38,7 +38,6 @@ struct tg_conf {
 	int per_chat_per_sec;  /* default 1 */
 	int per_group_per_min; /* default 20 */
 	int global_per_sec;    /* default 30 */
-	int enabled;
 };
 
 #define TG_TEXT_MAX          4096 /* sendMessage text limit, UTF-16 units */

@@ -101,16 +101,15 @@ static void tg_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabl
 	t->global_per_sec = 30;
 	if (o) {
 		cfg_check_keys(ld, o, path, keys);
-		cfg_get_bool(ld, o, path, "enabled", 0, &t->enabled);
-		lax = !t->enabled; /* a switched-off channel may name variables nobody set */
+		cfg_get_bool(ld, o, path, "enabled", 0, enabled);
+		lax = !*enabled; /* a switched-off channel may name variables nobody set */
 		if (cfg_get_str(ld, o, path, "mode", NULL, lax, &t->mode) == 0 && t->mode &&
 		    strcmp(t->mode, "webhook") && strcmp(t->mode, "polling")) {
 			cfg_path_key(p, path, "mode");
 			cfg_problem(ld, p, "must be \"webhook\" or \"polling\"");
 		}
-		cfg_default(ld, &t->mode, "polling");
 		if (cfg_get_str(ld, o, path, "token",
-		                t->enabled ? "missing (required when enabled)" : NULL, lax,
+		                *enabled ? "missing (required when enabled)" : NULL, lax,
 		                &t->token) == 0 &&
 		    t->token && strpbrk(t->token, "/ \t\r\n?#")) {
 			cfg_path_key(p, path, "token");
@@ -118,8 +117,8 @@ static void tg_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabl
 		}
 		cfg_get_base_url(ld, o, path, "api_base", lax, &t->api_base);
 		if (cfg_get_str(ld, o, path, "webhook_secret",
-		                t->enabled && is_webhook(t) ? "missing (required in webhook mode)"
-		                                            : NULL,
+		                *enabled && is_webhook(t) ? "missing (required in webhook mode)"
+		                                          : NULL,
 		                lax, &t->webhook_secret) == 0 &&
 		    t->webhook_secret && !tg_secret_valid(t->webhook_secret)) {
 			cfg_path_key(p, path, "webhook_secret");
@@ -137,7 +136,6 @@ static void tg_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabl
 	}
 	cfg_default(ld, &t->mode, "polling");
 	cfg_default(ld, &t->api_base, "https://api.telegram.org");
-	*enabled = t->enabled;
 }
 
 static void tg_config_free(void *conf)

@@ -128,32 +128,29 @@ void tg_out_calls_free(struct tg_out_call *calls, int n)
 	free(calls);
 }
 
-char *tg_out_url(const char *api_base, const char *token, const char *method)
+/* API_BASE PREFIX "/bot" TOKEN "/" REST, malloc'd. */
+static char *api_url(const char *api_base, const char *prefix, const char *token, const char *rest)
 {
 	size_t len;
 	char *url;
 
-	if (!api_base || !token || !method)
+	if (!api_base || !token || !rest)
 		return NULL;
-	len = strlen(api_base) + strlen(token) + strlen(method) + 6;
+	len = strlen(api_base) + strlen(prefix) + strlen(token) + strlen(rest) + 6;
 	url = malloc(len);
 	if (url)
-		snprintf(url, len, "%s/bot%s/%s", api_base, token, method);
+		snprintf(url, len, "%s%s/bot%s/%s", api_base, prefix, token, rest);
 	return url;
+}
+
+char *tg_out_url(const char *api_base, const char *token, const char *method)
+{
+	return api_url(api_base, "", token, method);
 }
 
 char *tg_file_url(const char *api_base, const char *token, const char *file_path)
 {
-	size_t len;
-	char *url;
-
-	if (!api_base || !token || !file_path)
-		return NULL;
-	len = strlen(api_base) + strlen(token) + strlen(file_path) + 12;
-	url = malloc(len);
-	if (url)
-		snprintf(url, len, "%s/file/bot%s/%s", api_base, token, file_path);
-	return url;
+	return api_url(api_base, "/file", token, file_path);
 }
 
 void tg_out_interpret(long http_status, const char *body, size_t len, long header_retry_after,

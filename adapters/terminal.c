@@ -17,6 +17,8 @@
 
 #include "adapters/adapter.h"
 
+/* No settings but "enabled"; still a conf, as the loader takes a NULL one for a channel it
+ * has not read yet. */
 struct terminal_conf {
 	int unused;
 };

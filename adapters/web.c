@@ -385,49 +385,69 @@ static int pace_ok(struct web_rt *rt, const char *user, int64_t now)
 	return ++p->count <= SAY_MAX;
 }
 
-static void on_say(struct web_conn *c, json_t *o)
+/*
+ * What a line and a photo from the page share: the page said hello, the
+ * visitor is not writing too fast, the line's ID and FIELDS_OK (its own
+ * fields are sane). Then a new inbound from this page's person, or NULL
+ * once the page has been told why not.
+ */
+static struct inbound *line_new(struct web_conn *c, const char *id, int fields_ok)
 {
-	const char *id = json_string_value(json_object_get(o, "id"));
-	const char *text = json_string_value(json_object_get(o, "text"));
-	const char *data = json_string_value(json_object_get(o, "data"));
-	int64_t now = clock_now();
 	struct inbound *in;
 	char key[192];
 
 	if (!c->greeted) {
 		send_error(c, id, "say hello first");
-		return;
+		return NULL;
 	}
 	/* A person types a few lines a minute; a script typing faster is slowed down. */
-	if (!pace_ok(c->ch->rt, c->user, now)) {
+	if (!pace_ok(c->ch->rt, c->user, clock_now())) {
 		send_error(c, id, "too many messages, please wait a moment");
-		return;
+		return NULL;
 	}
-	if (!id || !*id || strlen(id) > 64 || !text || strlen(text) > 4000 ||
-	    (data && strlen(data) > 256)) {
+	if (!id || !*id || strlen(id) > 64 || !fields_ok) {
 		send_error(c, id, "message not understood");
-		return;
+		return NULL;
 	}
 	in = inbound_new(c->ch->name);
 	if (!in) {
 		send_error(c, id, "out of memory");
-		return;
+		return NULL;
 	}
 	/* The page repeats a message it got no ack for: the same id is stored once. */
 	snprintf(key, sizeof(key), "%s:%s", c->user, id);
 	in->id = strdup(key);
 	in->chat = strdup(c->user);
 	in->user = strdup(c->user);
-	in->text = strdup(text);
 	in->lang = c->lang[0] ? strdup(c->lang) : NULL;
-	in->callback = data && *data ? strdup(data) : NULL;
 	in->record = strdup(id);
-	if (!in->id || !in->chat || !in->user || !in->text || !in->record) {
+	return in;
+}
+
+/* Hands IN (from line_new) to the host, unless a copy failed (OK 0: one of the caller's). */
+static void line_submit(struct web_conn *c, const char *id, struct inbound *in, int ok)
+{
+	if (!ok || !in->id || !in->chat || !in->user || !in->text || !in->record) {
 		inbound_free(in);
 		send_error(c, id, "out of memory");
 		return;
 	}
 	c->ch->host->submit(c->ch, in);
+}
+
+static void on_say(struct web_conn *c, json_t *o)
+{
+	const char *id = json_string_value(json_object_get(o, "id"));
+	const char *text = json_string_value(json_object_get(o, "text"));
+	const char *data = json_string_value(json_object_get(o, "data"));
+	struct inbound *in;
+
+	in = line_new(c, id, text && strlen(text) <= 4000 && (!data || strlen(data) <= 256));
+	if (!in)
+		return;
+	in->text = strdup(text);
+	in->callback = data && *data ? strdup(data) : NULL;
+	line_submit(c, id, in, 1);
 }
 
 /*
@@ -479,28 +499,12 @@ static void on_photo(struct web_conn *c, json_t *o)
 	const char *id = json_string_value(json_object_get(o, "id"));
 	const char *mime = json_string_value(json_object_get(o, "mime"));
 	const char *data = json_string_value(json_object_get(o, "data"));
-	int64_t now = clock_now();
 	struct inbound *in;
-	char key[192];
 	int rc;
 
-	if (!c->greeted) {
-		send_error(c, id, "say hello first");
+	in = line_new(c, id, data && (!mime || strlen(mime) <= 100));
+	if (!in)
 		return;
-	}
-	if (!pace_ok(c->ch->rt, c->user, now)) {
-		send_error(c, id, "too many messages, please wait a moment");
-		return;
-	}
-	if (!id || !*id || strlen(id) > 64 || !data || (mime && strlen(mime) > 100)) {
-		send_error(c, id, "message not understood");
-		return;
-	}
-	in = inbound_new(c->ch->name);
-	if (!in) {
-		send_error(c, id, "out of memory");
-		return;
-	}
 	rc = decode_photo(data, PHOTO_MAX_BYTES, &in->att_data, &in->att_len);
 	if (rc < 0) {
 		inbound_free(in);
@@ -508,20 +512,9 @@ static void on_photo(struct web_conn *c, json_t *o)
 		return;
 	}
 	in->att_too_big = rc > 0;
-	snprintf(key, sizeof(key), "%s:%s", c->user, id);
-	in->id = strdup(key);
-	in->chat = strdup(c->user);
-	in->user = strdup(c->user);
 	in->text = strdup("");
 	in->att_kind = strdup("photo");
-	in->lang = c->lang[0] ? strdup(c->lang) : NULL;
-	in->record = strdup(id);
-	if (!in->id || !in->chat || !in->user || !in->text || !in->att_kind || !in->record) {
-		inbound_free(in);
-		send_error(c, id, "out of memory");
-		return;
-	}
-	c->ch->host->submit(c->ch, in);
+	line_submit(c, id, in, in->att_kind != NULL);
 }
 
 /* After a commit: tell each open page of the sender whether its line is stored. */

@@ -58,7 +58,6 @@ static const int wr_refusals[] = {
 
 /* channels.wecom_robot. Owned strings. */
 struct wr_conf {
-	int enabled;
 	char *key; /* NULL when unset (a switched-off channel) */
 	char *api_base;
 	int per_minute;
@@ -92,16 +91,14 @@ static void wr_get_base(struct cfg_ld *ld, json_t *o, const char *path, int lax,
 static void wr_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabled, void **conf)
 {
 	static const char *const keys[] = {"enabled", "key", "api_base", "per_minute", NULL};
-	struct wr_conf *c;
+	struct wr_conf *c = cfg_calloc(ld, 1, sizeof(*c));
 	char p[CFG_PATHLEN];
 	int lax;
 
+	*conf = c;
 	*enabled = 0;
-	*conf = NULL;
-	c = cfg_calloc(ld, 1, sizeof(*c));
 	if (!c)
 		return;
-	*conf = c;
 	c->per_minute = WR_PER_MINUTE;
 	if (o && !json_is_object(o)) {
 		cfg_problem(ld, path, "expected an object");
@@ -109,10 +106,10 @@ static void wr_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabl
 	}
 	if (o) {
 		cfg_check_keys(ld, o, path, keys);
-		cfg_get_bool(ld, o, path, "enabled", 0, &c->enabled);
-		lax = !c->enabled; /* a switched-off channel may name variables nobody set */
+		cfg_get_bool(ld, o, path, "enabled", 0, enabled);
+		lax = !*enabled; /* a switched-off channel may name variables nobody set */
 		if (cfg_get_str(ld, o, path, "key",
-		                c->enabled ? "missing (required when enabled)" : NULL, lax,
+		                *enabled ? "missing (required when enabled)" : NULL, lax,
 		                &c->key) == 0 &&
 		    c->key && !wr_key_ok(c->key)) {
 			cfg_path_key(p, path, "key");
@@ -123,9 +120,7 @@ static void wr_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabl
 		cfg_get_int(ld, o, path, "per_minute", WR_PER_MINUTE, 1, WR_PER_MINUTE,
 		            &c->per_minute);
 	}
-	if (!c->api_base)
-		c->api_base = cfg_strdup(ld, WR_DEFAULT_BASE);
-	*enabled = c->enabled;
+	cfg_default(ld, &c->api_base, WR_DEFAULT_BASE);
 }
 
 static void wr_config_free(void *conf)
@@ -139,23 +134,16 @@ static void wr_config_free(void *conf)
 	free(c);
 }
 
-static const struct wr_conf *wr_conf(const struct chan *ch)
-{
-	return ch ? ch->conf : NULL;
-}
-
 static const char *wr_staff_chat(const struct chan *ch)
 {
-	const struct wr_conf *c = wr_conf(ch);
-
-	return ch && ch->enabled && c && c->enabled ? WR_CHAT : NULL;
+	return ch->enabled ? WR_CHAT : NULL;
 }
 
 static int wr_can_send(const struct chan *ch)
 {
-	const struct wr_conf *c = wr_conf(ch);
+	const struct wr_conf *c = ch->conf;
 
-	return ch && ch->enabled && c && c->enabled && c->key && *c->key;
+	return ch->enabled && c->key && *c->key;
 }
 
 static const char *wr_base_state(const struct chan *ch)
@@ -166,10 +154,10 @@ static const char *wr_base_state(const struct chan *ch)
 
 static void wr_limits(const struct chan *ch, struct ratelimit_limits *l)
 {
-	const struct wr_conf *c = wr_conf(ch);
+	const struct wr_conf *c = ch->conf;
 
 	*l = (struct ratelimit_limits){
-	        .global_per_min = c ? c->per_minute : WR_PER_MINUTE,
+	        .global_per_min = c->per_minute,
 	        .slack_ms = WR_SLACK_MS,
 	};
 }
@@ -232,8 +220,7 @@ static int wr_content(json_t *root, struct buf *b, char *err, size_t errlen)
 		s++;
 		len--;
 	}
-	if (len) /* buf_addn(B, S, 0) on an empty buffer leaves it unterminated */
-		buf_addn(b, s, len);
+	buf_addn(b, s, len);
 	json_array_foreach(buttons, i, btn)
 	{
 		data = json_object_get(btn, "data");
@@ -352,7 +339,7 @@ static char *wr_url(const struct wr_conf *c)
 static int wr_build(const struct chan *ch, int64_t row_id, const char *chat, const char *payload,
                     int part, struct adapter_call *call, char *err, size_t errlen)
 {
-	const struct wr_conf *c = wr_conf(ch);
+	const struct wr_conf *c = ch->conf;
 	json_t *root = NULL, *users = NULL, *mobiles = NULL, *body = NULL, *text; /* owned */
 	struct buf content = {0};
 	size_t from, to;
@@ -360,7 +347,7 @@ static int wr_build(const struct chan *ch, int64_t row_id, const char *chat, con
 	int n = -1, parts;
 
 	(void)row_id;
-	if (!c || !c->key)
+	if (!c->key)
 		return wr_fail(err, errlen, "no key configured");
 	/* Anything else would be a private message, and this group has readers. */
 	if (!chat || strcmp(chat, WR_CHAT) != 0)
@@ -450,7 +437,7 @@ static void wr_say(char *dst, size_t size, const struct wr_conf *c, const char *
 	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	wr_scrubbed(dst, size, tmp, c ? c->key : NULL);
+	wr_scrubbed(dst, size, tmp, c->key);
 }
 
 /* The platform's message without its tail (", hint: [...], from ip: ..., more info at ..."). */
@@ -486,7 +473,7 @@ static void wr_classify(const struct chan *ch, const struct adapter_call *call, 
                         const char *resp, size_t len, long retry_after, const char *neterr,
                         struct adapter_verdict *v)
 {
-	const struct wr_conf *c = wr_conf(ch);
+	const struct wr_conf *c = ch->conf;
 	json_t *root = NULL, *ec; /* root owned, ec borrowed */
 	json_int_t code;
 	char msg[160];

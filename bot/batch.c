@@ -33,16 +33,14 @@ static void batch_due(lws_sorted_usec_list_t *sul);
  * adapter, on this thread: the calls have bounded timeouts, but the loop waits
  * for them. A photo said in a group is never fetched (it is not kept).
  */
-static void fetch_attachments(struct server *srv, struct inbound *in)
+static void fetch_attachments(struct chan *ch, struct inbound *in)
 {
-	struct chan *ch;
 	int rc;
 
+	if (!ch->a->fetch_attachment)
+		return;
 	for (; in; in = in->next) {
 		if (!in->att_ref || in->att_data || in->is_group)
-			continue;
-		ch = cfg_chan(srv->cfg, in->channel);
-		if (!ch || !ch->a->fetch_attachment)
 			continue;
 		rc = ch->a->fetch_attachment(ch, in->att_ref, PHOTO_MAX_BYTES, &in->att_data,
 		                             &in->att_len);
@@ -53,13 +51,13 @@ static void fetch_attachments(struct server *srv, struct inbound *in)
 	}
 }
 
-void server_queue(struct server *srv, struct inbound *in, struct http_pss *p)
+void server_queue(struct server *srv, struct chan *ch, struct inbound *in, struct http_pss *p)
 {
 	struct inbound *last = in;
 
 	if (!in)
 		return;
-	fetch_attachments(srv, in);
+	fetch_attachments(ch, in);
 	while (last->next)
 		last = last->next;
 	if (srv->batch_tail)
@@ -133,9 +131,7 @@ static void finish(struct server *srv, struct inbound *in)
 			http_answer_error(&p->ans, 500,
 			                  "could not store the message; please retry");
 		} else {
-			http_answer_text(&p->ans, p->ans.ack_status ? p->ans.ack_status : 200,
-			                 p->ans.ack_ctype ? p->ans.ack_ctype : "application/json",
-			                 p->ans.ack_body ? p->ans.ack_body : "{\"ok\":true}");
+			http_answer_text(&p->ans, 200, "application/json", "{\"ok\":true}");
 		}
 		server_respond(p);
 	}
@@ -217,30 +213,38 @@ static void batch_due(lws_sorted_usec_list_t *sul)
 struct deliver_ctx {
 	struct server *srv;
 	struct chan *ch;
-	const char *chat;
 	int64_t now;
+	int begun; /* the transaction is open: only once a chat is open */
 	int failed;
 };
 
-static int deliver_row(const struct store_outbox *m, void *ud)
+/* The transcript line of a row delivered: its text and buttons. */
+static int record_row(struct deliver_ctx *d, const struct store_outbox *m)
 {
-	struct deliver_ctx *d = ud;
 	json_t *payload = json_loads(m->payload, 0, NULL), *buttons;
 	const char *text = json_string_value(json_object_get(payload, "text"));
 	char *bjs = NULL;
+	int rc;
 
 	buttons = json_object_get(payload, "buttons"); /* borrowed */
 	if (json_array_size(buttons))
 		bjs = json_dumps(buttons, JSON_COMPACT);
-	if ((d->ch->a->transcript &&
-	     store_transcript_add(d->srv->store, d->ch->name, m->chat, "bot", text ? text : "",
-	                          bjs ? bjs : "", "", d->now) < 0) ||
+	rc = store_transcript_add(d->srv->store, d->ch->name, m->chat, "bot", text ? text : "",
+	                          bjs ? bjs : "", "", d->now);
+	free(bjs);
+	json_decref(payload);
+	return rc;
+}
+
+static int deliver_row(const struct store_outbox *m, void *ud)
+{
+	struct deliver_ctx *d = ud;
+
+	if ((d->ch->a->transcript && record_row(d, m) < 0) ||
 	    store_outbox_sent(d->srv->store, m->id, d->now) < 0)
 		d->failed = 1;
 	else
 		d->ch->a->deliver(d->ch, m->chat, m->payload, d->now);
-	free(bjs);
-	json_decref(payload);
 	return d->failed;
 }
 
@@ -248,6 +252,13 @@ static int deliver_chat(const char *chat, void *ud)
 {
 	struct deliver_ctx *d = ud;
 
+	if (!d->begun) {
+		if (store_begin(d->srv->store) < 0) {
+			d->failed = 1;
+			return 1;
+		}
+		d->begun = 1;
+	}
 	if (store_outbox_for_chat(d->srv->store, d->ch->name, chat, deliver_row, d) < 0)
 		d->failed = 1;
 	return d->failed;
@@ -267,9 +278,14 @@ void server_deliver(struct server *srv, struct chan *only)
 		d.srv = srv;
 		d.ch = ch;
 		d.now = clock_now();
-		if (store_begin(srv->store) < 0)
-			return;
+		/* No open chat, no transaction: this runs every second. */
 		ch->a->open_chats(ch, deliver_chat, &d);
+		if (!d.begun) {
+			/* The store could not begin: it will not for the next channel either. */
+			if (d.failed)
+				return;
+			continue;
+		}
 		if (d.failed || store_commit(srv->store) < 0) {
 			log_warn("%s: delivery failed: %s", ch->name, store_errmsg(srv->store));
 			store_rollback(srv->store);
@@ -297,13 +313,13 @@ void server_take_polled(struct server *srv)
 			log_warn("%s: a polled batch could not be read", b->ch->name);
 		for (in = msgs; in; in = in->next)
 			in->polled = 1;
-		server_queue(srv, msgs, NULL);
+		server_queue(srv, b->ch, msgs, NULL);
 		/* Confirms the batch once everything before it is committed. */
 		confirm = offset > 0 ? inbound_new(b->ch->name) : NULL;
 		if (confirm) {
 			confirm->poll_offset = offset;
 			confirm->polled = 1;
-			server_queue(srv, confirm, NULL);
+			server_queue(srv, b->ch, confirm, NULL);
 		} else if (srv->sender) {
 			sender_poll_done(srv->sender, b->ch->name,
 			                 0); /* nothing to confirm: poll again */

@@ -63,6 +63,12 @@ int cmd_resolve_exec(struct core_req *r, struct cmd_args *a);
 /* cmd_resident.c */
 /* The length of the order number TEXT starts with ("261127-001", "#261127001"), or 0. */
 size_t cmd_number_len(const char *text);
+/*
+ * The order whose number A->argv[0] starts with, loaded into A->order with
+ * the number cut from argv[0]: 1 found, 0 there is no such order (or, to a
+ * resident, not theirs: they were told), <0 on error.
+ */
+int cmd_numbered_order(struct core_req *r, struct cmd_args *a);
 int cmd_reschedule_exec(struct core_req *r, struct cmd_args *a);
 int cmd_reopen_exec(struct core_req *r, struct cmd_args *a);
 /*

@@ -30,6 +30,26 @@ size_t cmd_number_len(const char *text)
 	return digits >= 6 ? n : 0;
 }
 
+int cmd_numbered_order(struct core_req *r, struct cmd_args *a)
+{
+	char token[64], number[64];
+	size_t n = strcspn(a->argv[0], " ");
+	int rc;
+
+	snprintf(token, sizeof(token), "%.*s", (int)n, a->argv[0]);
+	core_norm_number(token, number, sizeof(number));
+	rc = store_order_get(r->c->store, number, &a->order);
+	if (rc < 0)
+		return -1;
+	/* Someone else's order does not exist for a resident. */
+	if (rc == 0 || (!r->staff && a->order.resident_id != r->resident.id))
+		return cmd_tpl(r, M_NO_ORDER, number, NULL) < 0 ? -1 : 0;
+	while (a->argv[0][n] == ' ')
+		n++;
+	memmove(a->argv[0], a->argv[0] + n, strlen(a->argv[0] + n) + 1);
+	return 1;
+}
+
 struct newest {
 	const char *const *statuses;
 	struct store_order found;
@@ -52,26 +72,9 @@ int cmd_resident_order(struct core_req *r, struct cmd_args *a, const char *const
 {
 	struct store_order_filter f;
 	struct newest nw;
-	char number[64];
-	size_t n = cmd_number_len(a->argv[0]);
-	int rc;
 
-	if (n) {
-		char token[64];
-
-		snprintf(token, sizeof(token), "%.*s", (int)n, a->argv[0]);
-		core_norm_number(token, number, sizeof(number));
-		rc = store_order_get(r->c->store, number, &a->order);
-		if (rc < 0)
-			return -1;
-		/* Someone else's order does not exist for a resident. */
-		if (rc == 0 || a->order.resident_id != r->resident.id)
-			return cmd_tpl(r, M_NO_ORDER, number, NULL) < 0 ? -1 : 0;
-		while (a->argv[0][n] == ' ')
-			n++;
-		memmove(a->argv[0], a->argv[0] + n, strlen(a->argv[0] + n) + 1);
-		return 1;
-	}
+	if (cmd_number_len(a->argv[0]))
+		return cmd_numbered_order(r, a);
 	memset(&f, 0, sizeof(f));
 	memset(&nw, 0, sizeof(nw));
 	f.resident_id = r->resident.id;

@@ -130,21 +130,25 @@ static int tell_handler(struct core_req *r, const struct store_order *o, const s
 	return cmd_tell_staff(r, to, cmd_staff_lang(r), id, args, nargs);
 }
 
-/* The resident's words about O reach whoever handles it; recorded in the history. */
-static int from_resident(struct core_req *r, const struct store_order *o, const char *text)
+/*
+ * The resident's words about O reach whoever handles it; recorded in the
+ * history. L: O's history when read already, else NULL.
+ */
+static int from_resident(struct core_req *r, const struct store_order *o, const struct talk_log *l,
+                         const char *text)
 {
 	char detail[500];
 	const char *args[3] = {o->number, o->room, detail};
 	const char *name = "";
-	struct talk_log l;
+	struct talk_log read;
 
 	clip(text, detail, sizeof(detail));
-	if (talk_log_read(r->c, o, &l) < 0)
+	if (!l && talk_log_read(r->c, o, &read) < 0)
 		return -1;
 	if (store_event_add(r->c->store, o->id, r->now, r->actor, r->in->channel,
 	                    "message_from_resident", o->status, o->status, detail) < 0)
 		return -1;
-	if (tell_handler(r, o, &l, M_TALK_TO_STAFF, args, 3, &name) < 0)
+	if (tell_handler(r, o, l ? l : &read, M_TALK_TO_STAFF, args, 3, &name) < 0)
 		return -1;
 	return cmd_tpl(r, M_TALK_SENT_STAFF, o->number, name);
 }
@@ -153,6 +157,7 @@ struct waiting {
 	struct core *c;
 	int64_t now;
 	struct store_order found;
+	struct talk_log log; /* FOUND's */
 	int64_t at;
 	int n, failed;
 };
@@ -169,43 +174,50 @@ static int pick_waiting(const struct store_order *o, void *ud)
 		return 1;
 	}
 	if (l.waiting && w->now - l.staff_at <= TALK_WAIT_SECONDS && l.staff_at >= w->at) {
-		if (!w->n || l.staff_at > w->at)
+		if (!w->n || l.staff_at > w->at) {
 			w->found = *o; /* newest first: on a tie the newer order */
+			w->log = l;
+		}
 		w->at = l.staff_at;
 		w->n = 1;
 	}
 	return 0;
 }
 
-/* The order whose staff message (or fee) waits for the resident's answer: 1, 0 none, <0. */
-static int waiting_order(struct core_req *r, struct store_order *o)
+/*
+ * The order whose staff message (or fee) waits for the resident's answer
+ * (and its history in W): 1, 0 none, <0.
+ */
+static int waiting_order(struct core_req *r, struct waiting *w)
 {
+	static const char *const staff_wrote[] = {"message_to_resident", "quoted", NULL};
 	struct store_order_filter f;
-	struct waiting w;
 
+	memset(w, 0, sizeof(*w));
 	if (!r->resident.id)
 		return 0;
-	memset(&w, 0, sizeof(w));
-	w.c = r->c;
-	w.now = r->now;
+	w->c = r->c;
+	w->now = r->now;
 	memset(&f, 0, sizeof(f));
 	f.resident_id = r->resident.id;
 	f.limit = 20;
-	if (store_orders_list(r->c->store, &f, pick_waiting, &w) < 0 || w.failed)
+	/* Every plain message asks: only orders staff wrote about lately have their history read.
+	 */
+	f.actions = staff_wrote;
+	f.since = r->now - TALK_WAIT_SECONDS;
+	if (store_orders_list(r->c->store, &f, pick_waiting, w) < 0 || w->failed)
 		return -1;
-	if (w.n)
-		*o = w.found;
-	return w.n;
+	return w->n;
 }
 
 int core_talk_answer(struct core_req *r, const char *text)
 {
-	struct store_order o;
-	int rc = waiting_order(r, &o);
+	struct waiting w;
+	int rc = waiting_order(r, &w);
 
 	if (rc <= 0)
 		return rc;
-	return from_resident(r, &o, text) < 0 ? -1 : 1;
+	return from_resident(r, &w.found, &w.log, text) < 0 ? -1 : 1;
 }
 
 /*
@@ -217,23 +229,27 @@ static int resident_reply(struct core_req *r, struct cmd_args *a)
 	static const char *const any[] = {"pending",     "assigned", "scheduled",
 	                                  "in_progress", "rework",   "awaiting_acceptance",
 	                                  "closed",      NULL};
+	struct waiting w;
 	int rc = 0;
 
+	memset(&w, 0, sizeof(w));
 	if (r->group && core_go_private(r, 0) < 0)
 		return -1;
-	if (!cmd_number_len(a->argv[0]) && (rc = waiting_order(r, &a->order)) < 0)
+	if (!cmd_number_len(a->argv[0]) && (rc = waiting_order(r, &w)) < 0)
 		return -1;
-	if (rc == 0 && (rc = cmd_resident_order(r, a, any, "/reply N TEXT")) <= 0)
+	if (rc > 0)
+		a->order = w.found;
+	else if ((rc = cmd_resident_order(r, a, any, "/reply N TEXT")) <= 0)
 		return rc;
 	if (!a->argv[0][0])
 		return cmd_tpl(r, M_USAGE, "/reply N TEXT", NULL);
-	return from_resident(r, &a->order, a->argv[0]);
+	return from_resident(r, &a->order, w.n ? &w.log : NULL, a->argv[0]);
 }
 
 int cmd_reply_exec(struct core_req *r, struct cmd_args *a)
 {
 	struct store_order *o = &a->order;
-	char detail[500], token[64], number[64];
+	char detail[500];
 	const char *args[3] = {o->number, NULL, detail};
 	size_t n = cmd_number_len(a->argv[0]);
 	struct buf b;
@@ -243,20 +259,16 @@ int cmd_reply_exec(struct core_req *r, struct cmd_args *a)
 		return resident_reply(r, a);
 	if (!n || !a->argv[0][n])
 		return cmd_tpl(r, M_USAGE, "/reply N TEXT", NULL);
-	snprintf(token, sizeof(token), "%.*s", (int)n, a->argv[0]);
-	core_norm_number(token, number, sizeof(number));
-	rc = store_order_get(r->c->store, number, o);
+	rc = cmd_numbered_order(r, a);
 	if (rc <= 0)
-		return rc < 0 ? -1 : cmd_tpl(r, M_NO_ORDER, number, NULL);
-	while (a->argv[0][n] == ' ')
-		n++;
-	if (!a->argv[0][n])
+		return rc;
+	if (!a->argv[0][0])
 		return cmd_tpl(r, M_USAGE, "/reply N TEXT", NULL);
 	if (!cmd_may_act(r, o))
 		return 0;
 	if (strcmp(o->status, "declined") == 0)
 		return cmd_bad_state(r, o);
-	clip(a->argv[0] + n, detail, sizeof(detail));
+	clip(a->argv[0], detail, sizeof(detail));
 	if (store_event_add(r->c->store, o->id, r->now, r->actor, r->in->channel,
 	                    "message_to_resident", o->status, o->status, detail) < 0)
 		return -1;
@@ -329,6 +341,7 @@ int cmd_quote_exec(struct core_req *r, struct cmd_args *a)
 struct open_quote {
 	struct core *c;
 	struct store_order found;
+	struct talk_log log; /* FOUND's */
 	int n, failed;
 };
 
@@ -344,6 +357,7 @@ static int pick_quoted(const struct store_order *o, void *ud)
 	if (!l.quote_open)
 		return 0;
 	q->found = *o; /* newest first */
+	q->log = l;
 	q->n = 1;
 	return 1;
 }
@@ -353,7 +367,6 @@ static int answer_quote(struct core_req *r, struct cmd_args *a, int agreed)
 {
 	struct store_order_filter f;
 	struct open_quote q;
-	struct talk_log l;
 	char amount[32];
 	const char *args[2];
 	const char *name = "";
@@ -364,20 +377,18 @@ static int answer_quote(struct core_req *r, struct cmd_args *a, int agreed)
 	memset(&q, 0, sizeof(q));
 	q.c = r->c;
 	if (a->argc > 0 && a->argv[0][0]) {
-		char number[64];
-
-		core_norm_number(a->argv[0], number, sizeof(number));
-		rc = store_order_get(r->c->store, number, &q.found);
-		if (rc < 0)
-			return -1;
-		if (rc == 0 || q.found.resident_id != r->resident.id)
-			return cmd_tpl(r, M_NO_ORDER, number, NULL);
-		if (pick_quoted(&q.found, &q) != 0 && q.failed)
+		rc = cmd_numbered_order(r, a);
+		if (rc <= 0)
+			return rc;
+		if (pick_quoted(&a->order, &q) != 0 && q.failed)
 			return -1;
 	} else {
+		static const char *const quoted[] = {"quoted", NULL};
+
 		memset(&f, 0, sizeof(f));
 		f.resident_id = r->resident.id;
 		f.open_only = 1;
+		f.actions = quoted;
 		if (store_orders_list(r->c->store, &f, pick_quoted, &q) < 0 || q.failed)
 			return -1;
 	}
@@ -385,17 +396,16 @@ static int answer_quote(struct core_req *r, struct cmd_args *a, int agreed)
 		return slash ? core_reply_msg(r, M_QUOTE_NONE, NULL, 0) : CMD_NOT_MINE;
 	if (r->group && core_go_private(r, 0) < 0)
 		return -1;
-	if (talk_log_read(r->c, &q.found, &l) < 0)
-		return -1;
-	core_money(l.quote_fen, amount, sizeof(amount));
+	core_money(q.log.quote_fen, amount, sizeof(amount));
 	if (store_event_add(r->c->store, q.found.id, r->now, r->actor, r->in->channel,
 	                    agreed ? "quote_agreed" : "quote_declined", q.found.status,
 	                    q.found.status, amount) < 0)
 		return -1;
 	args[0] = q.found.number;
 	args[1] = amount;
-	if (tell_handler(r, &q.found, &l, agreed ? M_QUOTE_AGREED_STAFF : M_QUOTE_DECLINED_STAFF,
-	                 args, 2, &name) < 0)
+	if (tell_handler(r, &q.found, &q.log,
+	                 agreed ? M_QUOTE_AGREED_STAFF : M_QUOTE_DECLINED_STAFF, args, 2,
+	                 &name) < 0)
 		return -1;
 	return cmd_tpl(r, agreed ? M_QUOTE_AGREED : M_QUOTE_DECLINED, q.found.number, amount);
 }

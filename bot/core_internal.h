@@ -62,6 +62,8 @@ const char *core_current_chat(struct core *c, const char *channel, const char *c
  */
 int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
                             const struct msg_button *b, int nb, int64_t now);
+/* The skill O's item needs, for core_notify_staff_chats(): "" when none. */
+const char *core_order_skill(struct core *c, const struct store_order *o);
 /* The resident's language for notices about O. */
 int core_order_lang(struct core *c, const struct store_order *o);
 /* Changes O's status, saves it and appends the event. */
@@ -110,6 +112,9 @@ int core_talk_answer(struct core_req *r, const char *text);
 /* rating.c: a low rating of O alerts the supervisors once, with COMMENT (or NULL). */
 int core_alert_low_rating(struct core *c, const struct store_order *o, const char *comment,
                           int64_t now);
+/* tick.c: the orders F lists, in an array (*OUT, *N) the caller frees. 0 or <0. */
+int core_orders_collect(struct core *c, const struct store_order_filter *f,
+                        struct store_order **out, size_t *n);
 /* Timers: low ratings whose comment never came are alerted without it. */
 int core_low_ratings_due(struct core *c, int64_t now);
 

@@ -5,21 +5,25 @@
 #include "bot/server.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include <jansson.h>
 
 #include "bot/config.h"
 #include "bot/sender.h"
-#include "lib/log.h"
 #include "store/store.h"
+
+struct counts {
+	json_t *by;
+	int64_t pending;
+};
 
 static int add_count(const char *channel, int64_t pending, int64_t dead, void *ud)
 {
-	json_t *by = ud;
+	struct counts *c = ud;
 
+	c->pending += pending;
 	json_object_set_new(
-	        by, channel,
+	        c->by, channel,
 	        json_pack("{s:I,s:I}", "pending", (json_int_t)pending, "dead", (json_int_t)dead));
 	return 0;
 }
@@ -27,15 +31,17 @@ static int add_count(const char *channel, int64_t pending, int64_t dead, void *u
 /*
  * Outbox depth, in all and per channel: rows for readers who are away (the
  * desk, a closed page) wait for them, so only the network channels'
- * queues say whether delivery keeps up.
+ * queues say whether delivery keeps up. The one query also says whether the
+ * database answers (*OK).
  */
-static json_t *outbox_counts(struct server *srv, int64_t depth)
+static json_t *outbox_counts(struct server *srv, int *ok)
 {
-	json_t *by = json_object();
+	struct counts c = {json_object(), 0};
 
-	if (store_outbox_counts(srv->store, add_count, by) < 0)
-		log_warn("store: outbox counts: %s", store_errmsg(srv->store));
-	return json_pack("{s:I,s:o}", "pending", (json_int_t)depth, "by_channel", by);
+	*ok = store_outbox_counts(srv->store, add_count, &c) == 0;
+	if (!*ok)
+		c.pending = -1;
+	return json_pack("{s:I,s:o}", "pending", (json_int_t)c.pending, "by_channel", c.by);
 }
 
 /* Each channel: the sender's figures where it delivers, else on or off; then the adapter's. */
@@ -62,15 +68,15 @@ static json_t *channels(struct server *srv)
 
 void server_health(struct server *srv, struct http_answer *ans)
 {
-	json_t *o = json_object();
-	int64_t depth = -1;
-	int db_ok = store_outbox_depth(srv->store, &depth) == 0;
+	json_t *o = json_object(), *outbox;
+	int db_ok;
 	char *s;
 
+	outbox = outbox_counts(srv, &db_ok);
 	json_object_set_new(o, "status", json_string(db_ok ? "ok" : "degraded"));
 	json_object_set_new(o, "database", json_string(db_ok ? "ok" : store_errmsg(srv->store)));
 	json_object_set_new(o, "channels", channels(srv));
-	json_object_set_new(o, "outbox", outbox_counts(srv, depth));
+	json_object_set_new(o, "outbox", outbox);
 	json_object_set_new(o, "handled", json_integer(srv->handled));
 	json_object_set_new(o, "commits", json_integer(srv->batches));
 	s = json_dumps(o, JSON_COMPACT);

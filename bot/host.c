@@ -11,16 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <openssl/crypto.h>
 
 #include "bot/config.h"
 #include "bot/core.h"
+#include "bot/sender.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "store/store.h"
-
-#define CALL_RESP_MAX (1u << 20)
 
 static struct host_ctx *ctx_of(struct chan *ch)
 {
@@ -32,7 +30,7 @@ static void h_submit(struct chan *ch, struct inbound *list)
 	struct host_ctx *x = ctx_of(ch);
 
 	if (x->srv)
-		server_queue(x->srv, list, NULL);
+		server_queue(x->srv, ch, list, NULL);
 	else
 		inbound_free_list(list);
 }
@@ -108,83 +106,11 @@ static const char *h_config_path(struct chan *ch)
 	return ctx_of(ch)->cfg->path;
 }
 
-struct collected {
-	char *data;
-	size_t len, max;
-	int overflow;
-};
-
-static size_t collect(char *ptr, size_t size, size_t n, void *ud)
-{
-	struct collected *c = ud;
-	size_t add = size * n;
-	char *grown;
-
-	if (c->len + add + 1 > c->max) {
-		c->overflow = 1;
-		return 0;
-	}
-	grown = realloc(c->data, c->len + add + 1);
-	if (!grown)
-		return 0;
-	c->data = grown;
-	memcpy(c->data + c->len, ptr, add);
-	c->len += add;
-	c->data[c->len] = '\0';
-	return add;
-}
-
 static int h_call_now(struct chan *ch, const struct adapter_call *call, long *status, char **body,
                       size_t *len)
 {
-	/* The call's own cap (a photo), else one for JSON answers. */
-	struct collected got = {NULL, 0, call->resp_max ? call->resp_max + 1 : CALL_RESP_MAX, 0};
-	struct curl_slist *hdrs = NULL, *l;
-	char ctype[128];
-	CURLcode rc;
-	CURL *h;
-	int i;
-
 	(void)ch;
-	*status = 0;
-	*body = NULL;
-	*len = 0;
-	h = curl_easy_init();
-	if (!h)
-		return -1;
-	for (i = 0; i < call->nheaders; i++)
-		if ((l = curl_slist_append(hdrs, call->headers[i])) != NULL)
-			hdrs = l;
-	curl_easy_setopt(h, CURLOPT_URL, call->url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, call->timeout_s > 0 ? call->timeout_s : 10L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &got);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "concierge");
-	if (!call->get && call->body) {
-		/* As the sender does: a body is JSON unless the call says otherwise. */
-		snprintf(ctype, sizeof(ctype), "Content-Type: %s",
-		         call->ctype ? call->ctype : "application/json");
-		if ((l = curl_slist_append(hdrs, ctype)) != NULL)
-			hdrs = l;
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, call->body);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(call->body));
-	}
-	if (hdrs)
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	rc = curl_easy_perform(h);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-	curl_easy_cleanup(h);
-	curl_slist_free_all(hdrs);
-	if (rc != CURLE_OK) {
-		free(got.data);
-		return -1;
-	}
-	*body = got.data;
-	*len = got.len;
-	return 0;
+	return sender_call_now(call, status, body, len);
 }
 
 static void store_trouble(struct host_ctx *x)
@@ -258,25 +184,27 @@ static int h_tick(struct chan *ch)
 	return 0;
 }
 
-void host_init(struct host *host, struct host_ctx *ctx, const struct cfg *cfg)
+static const struct host host_table = {
+        .submit = h_submit,
+        .ws_send = h_ws_send,
+        .deliver_now = h_deliver_now,
+        .history = h_history,
+        .staff_by_token = h_staff_by_token,
+        .staff_by_id = h_staff_by_id,
+        .centre_name = h_centre_name,
+        .call_now = h_call_now,
+        .handle = h_handle,
+        .take_waiting = h_take_waiting,
+        .tick = h_tick,
+        .config_path = h_config_path,
+};
+
+void host_init(struct host_ctx *ctx, const struct cfg *cfg)
 {
 	size_t i;
 
-	memset(host, 0, sizeof(*host));
-	host->submit = h_submit;
-	host->ws_send = h_ws_send;
-	host->deliver_now = h_deliver_now;
-	host->history = h_history;
-	host->staff_by_token = h_staff_by_token;
-	host->staff_by_id = h_staff_by_id;
-	host->centre_name = h_centre_name;
-	host->call_now = h_call_now;
-	host->handle = h_handle;
-	host->take_waiting = h_take_waiting;
-	host->tick = h_tick;
-	host->config_path = h_config_path;
 	for (i = 0; i < cfg->nchans; i++) {
-		cfg->chans[i].host = host;
+		cfg->chans[i].host = &host_table;
 		cfg->chans[i].host_ud = ctx;
 	}
 }

@@ -80,22 +80,6 @@ static int req_header(const struct http_req *r, const char *name, char *out, siz
 	return clean_value(out, n);
 }
 
-static int req_query(const struct http_req *r, const char *name, char *out, size_t len)
-{
-	char key[64];
-	const char *v;
-
-	snprintf(key, sizeof(key), "%s=", name);
-	v = lws_get_urlarg_by_name(r->impl, key, out, (int)len);
-	if (!v) {
-		if (len)
-			out[0] = '\0';
-		return -1;
-	}
-	memmove(out, v, strlen(v) + 1);
-	return (int)strlen(out);
-}
-
 static int req_cookie(const struct http_req *r, const char *name, char *out, size_t len)
 {
 	size_t max = len;
@@ -133,7 +117,6 @@ static void req_init(struct http_req *r, struct server *srv, struct lws *wsi, co
 	r->body = body && body->len ? buf_str(body) : "";
 	r->len = body ? body->len : 0;
 	r->header = req_header;
-	r->query = req_query;
 	r->cookie = req_cookie;
 	r->tls = srv->tls;
 	r->impl = wsi;
@@ -275,7 +258,7 @@ static void complete(struct server *srv, struct http_pss *p, const char *path)
 	req_init(&req, srv, p->wsi, path, &p->body);
 	p->route->handle(p->ch, &req, &p->ans, &out);
 	if (out) {
-		server_queue(srv, out, p);
+		server_queue(srv, p->ch, out, p);
 		return;
 	}
 	if (!p->ans.status)
@@ -305,7 +288,6 @@ static int on_http(struct server *srv, struct lws *wsi, struct http_pss *p, cons
 	}
 	post = is_post(wsi);
 	if (strcmp(path, "/healthz") == 0 && !post) {
-		p->health = 1;
 		server_health(srv, &p->ans);
 		server_respond(p);
 		return 0;

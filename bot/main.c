@@ -85,7 +85,6 @@ static int sync_staff(struct store *s, const struct cfg *c)
 static int run_channel_command(struct cli_env *env, struct chan *ch)
 {
 	struct host_ctx hctx;
-	struct host host;
 	int rc;
 
 	if (!ch->enabled) {
@@ -100,7 +99,7 @@ static int run_channel_command(struct cli_env *env, struct chan *ch)
 	hctx.core = core_new(env->cfg, env->store);
 	if (!hctx.core)
 		return 1;
-	host_init(&host, &hctx, env->cfg);
+	host_init(&hctx, env->cfg);
 	rc = ch->a->run(ch, env->argc, env->argv);
 	core_free(hctx.core);
 	return rc;

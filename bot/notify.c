@@ -194,6 +194,13 @@ const char *core_current_chat(struct core *c, const char *channel, const char *c
 	return store_chat_current(c->store, channel, chat, buf, len) == 1 ? buf : chat;
 }
 
+const char *core_order_skill(struct core *c, const struct store_order *o)
+{
+	const struct dlg_item *it = cfg_item_find(c->cfg, o->item);
+
+	return it && it->skill ? it->skill : "";
+}
+
 int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
                             const struct msg_button *b, int nb, int64_t now)
 {

@@ -125,8 +125,7 @@ static int dispatch_ping(struct core *c, const struct store_order *o, int64_t no
 	b[0].label = dlg_msg(lang, M_BTN_ACCEPT_ORDER);
 	b[0].data = data;
 	rc = t.failed ? -1
-	              : core_notify_staff_chats(c, it && it->skill ? it->skill : "", buf_str(&t), b,
-	                                        1, now);
+	              : core_notify_staff_chats(c, core_order_skill(c, o), buf_str(&t), b, 1, now);
 	buf_release(&t);
 	return rc;
 }

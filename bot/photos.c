@@ -87,6 +87,7 @@ static int in_intake(struct core_req *r)
 /* Which order a photo of R's resident joins: 1 (in T->o), 0 none, <0 error. */
 static int find_order(struct core_req *r, struct photo_target *t, int *pending)
 {
+	static const char *const asked[] = {"photo_requested", NULL};
 	struct store_order_filter f;
 	int rc;
 
@@ -97,6 +98,7 @@ static int find_order(struct core_req *r, struct photo_target *t, int *pending)
 	f.resident_id = r->resident.id;
 	f.open_only = 1;
 	f.limit = 20;
+	f.actions = asked; /* only those histories are read */
 	if (store_orders_list(r->c->store, &f, asked_for, t) < 0 || t->failed)
 		return -1;
 	if (t->found)
@@ -108,6 +110,7 @@ static int find_order(struct core_req *r, struct photo_target *t, int *pending)
 	}
 	f.open_only = 0;
 	f.limit = 1;
+	f.actions = NULL;
 	if (store_orders_list(r->c->store, &f, newest, t) < 0)
 		return -1;
 	if (t->found && t->o.created_at >= r->now - PHOTO_JOIN_SECONDS &&
@@ -122,7 +125,6 @@ static int tell_staff(struct core *c, const struct store_order *o, const struct 
                       int64_t now)
 {
 	const struct cfg_staff *to = o->assignee[0] ? cfg_staff_find(c->cfg, o->assignee) : NULL;
-	const struct dlg_item *it = cfg_item_find(c->cfg, o->item);
 	const char *args[3] = {o->number, p->type, p->path};
 	struct buf b;
 	int rc;
@@ -134,8 +136,7 @@ static int tell_staff(struct core *c, const struct store_order *o, const struct 
 	else if (to)
 		rc = core_notify_staff(c, to, buf_str(&b), NULL, 0, now);
 	else
-		rc = core_notify_staff_chats(c, it && it->skill ? it->skill : "", buf_str(&b), NULL,
-		                             0, now);
+		rc = core_notify_staff_chats(c, core_order_skill(c, o), buf_str(&b), NULL, 0, now);
 	buf_release(&b);
 	return rc;
 }

@@ -35,23 +35,18 @@ static int is_low(struct core *c, const struct store_order *o)
 	return o->rating > 0 && o->rating <= c->cfg->low_rating;
 }
 
-int core_alert_low_rating(struct core *c, const struct store_order *o, const char *comment,
-                          int64_t now)
+/* Alerts the supervisors about O's low rating, whose history L was read already. */
+static int alert(struct core *c, const struct store_order *o, const struct rating_log *l,
+                 const char *comment, int64_t now)
 {
 	const struct cfg_staff *assignee = cfg_staff_find(c->cfg, o->assignee);
 	int lang = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
-	struct rating_log l;
 	char score[16];
 	const char *args[4];
 	struct buf b;
 	int rc;
 
-	memset(&l, 0, sizeof(l));
-	if (!is_low(c, o))
-		return 0;
-	if (store_events_list(c->store, o->id, scan, &l) < 0)
-		return -1;
-	if (l.alerted)
+	if (l->alerted)
 		return 0;
 	snprintf(score, sizeof(score), "%d", o->rating);
 	args[0] = o->number;
@@ -68,64 +63,51 @@ int core_alert_low_rating(struct core *c, const struct store_order *o, const cha
 	                       o->status, o->status, score);
 }
 
-struct due_ctx {
-	struct core *c;
-	int64_t now;
-	struct store_order *due;
-	size_t n, cap;
-	int failed;
-};
-
-static int collect(const struct store_order *o, void *ud)
+static int read_log(struct core *c, const struct store_order *o, struct rating_log *l)
 {
-	struct due_ctx *d = ud;
-	struct store_order *grown;
+	memset(l, 0, sizeof(*l));
+	return store_events_list(c->store, o->id, scan, l);
+}
+
+int core_alert_low_rating(struct core *c, const struct store_order *o, const char *comment,
+                          int64_t now)
+{
 	struct rating_log l;
 
-	/* Orders are listed newest first: a month back is far enough. */
-	if (d->now - o->created_at > 30 * 86400)
-		return 1;
-	if (!is_low(d->c, o))
+	if (!is_low(c, o))
 		return 0;
-	memset(&l, 0, sizeof(l));
-	if (store_events_list(d->c->store, o->id, scan, &l) < 0) {
-		d->failed = 1;
-		return 1;
-	}
-	/* Rated a while ago (not a day: older ones were alerted by earlier versions). */
-	if (l.alerted || !l.rated_at || d->now - l.rated_at > 86400 ||
-	    d->now - l.rated_at < (int64_t)d->c->cfg->session_minutes * 60)
-		return 0;
-	if (d->n == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 8;
-		grown = realloc(d->due, d->cap * sizeof(*grown));
-		if (!grown) {
-			d->failed = 1;
-			return 1;
-		}
-		d->due = grown;
-	}
-	d->due[d->n++] = *o;
-	return 0;
+	if (read_log(c, o, &l) < 0)
+		return -1;
+	return alert(c, o, &l, comment, now);
 }
 
 int core_low_ratings_due(struct core *c, int64_t now)
 {
+	static const char *const rated[] = {"rated", NULL};
 	struct store_order_filter f;
-	struct due_ctx d;
-	size_t i;
+	struct store_order *due = NULL;
+	struct rating_log l;
+	size_t i, n = 0;
 	int rc;
 
-	memset(&d, 0, sizeof(d));
-	d.c = c;
-	d.now = now;
 	memset(&f, 0, sizeof(f));
 	f.status = "closed";
-	rc = store_orders_list(c->store, &f, collect, &d);
-	if (d.failed)
-		rc = -1;
-	for (i = 0; rc == 0 && i < d.n; i++)
-		rc = core_alert_low_rating(c, &d.due[i], NULL, now);
-	free(d.due);
+	/* Rated a while ago (not a day: older ones were alerted by earlier versions). */
+	f.actions = rated;
+	f.since = now - 86400;
+	rc = core_orders_collect(c, &f, &due, &n);
+	for (i = 0; rc == 0 && i < n; i++) {
+		const struct store_order *o = &due[i];
+
+		/* A month back is far enough. */
+		if (now - o->created_at > 30 * 86400 || !is_low(c, o))
+			continue;
+		rc = read_log(c, o, &l);
+		if (rc < 0 || !l.rated_at || now - l.rated_at > 86400 ||
+		    now - l.rated_at < (int64_t)c->cfg->session_minutes * 60)
+			continue;
+		rc = alert(c, o, &l, NULL, now);
+	}
+	free(due);
 	return rc;
 }

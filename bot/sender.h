@@ -25,6 +25,7 @@
 
 #include <jansson.h>
 
+struct adapter_call;
 struct cfg;
 struct chan;
 struct sender;
@@ -68,5 +69,13 @@ void sender_stop(struct sender *s, int grace_ms);
  * Thread-safe.
  */
 void sender_status(struct sender *s, json_t *channels);
+
+/*
+ * CALL made now on the calling thread and waited for, set up as the sender's
+ * own calls are (same headers, caps and timeouts). 0 with *STATUS and *BODY
+ * (malloc'd, NUL-terminated, or NULL when empty; the caller frees it) when an
+ * answer came, -1 when none did. CALL stays the caller's.
+ */
+int sender_call_now(const struct adapter_call *call, long *status, char **body, size_t *len);
 
 #endif

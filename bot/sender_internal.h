@@ -73,7 +73,7 @@ struct sender_chan {
 	char last429_chat[SENDER_CHAT_LEN]; /* tells a channel-wide 429 from a chat's */
 	int64_t last429_until;
 	struct sender_recv_state poll, setup;
-	int64_t offset, saved_offset;
+	int64_t offset;
 	/* guarded by the sender's mu: */
 	struct sender_stats stats;
 	int done_pending;

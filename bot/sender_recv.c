@@ -6,7 +6,8 @@
  * A poll hands each non-empty batch to the service thread and then waits for
  * sender_poll_done() before asking again, so an update is confirmed to the
  * platform only after it was committed. The offset is kept in the store
- * under "<channel>.offset".
+ * under "<channel>.offset", written by the group commit (batch.c) in the
+ * transaction that stores the batch; this file only reads it at start.
  */
 #include "bot/sender_internal.h"
 
@@ -36,23 +37,8 @@ void sender_recv_init(struct sender *s, struct sender_chan *sc)
 		sc->poll.state = SENDER_RECV_READY;
 		offset_key(sc, key, sizeof(key));
 		if (store_kv_get(s->store, key, v, sizeof(v)) == 1)
-			sc->offset = sc->saved_offset = strtoll(v, NULL, 10);
+			sc->offset = strtoll(v, NULL, 10);
 	}
-}
-
-static void save_offset(struct sender *s, struct sender_chan *sc)
-{
-	char key[96], v[32];
-
-	if (sc->offset <= 0 || sc->offset == sc->saved_offset)
-		return;
-	offset_key(sc, key, sizeof(key));
-	snprintf(v, sizeof(v), "%lld", (long long)sc->offset);
-	if (store_kv_set(s->store, key, v) < 0)
-		log_warn("%s: cannot save the update offset: %s", sc->ch->name,
-		         store_errmsg(s->store));
-	else
-		sc->saved_offset = sc->offset;
 }
 
 static void again(struct sender *s, struct sender_recv_state *r, int64_t ms, int64_t cap)
@@ -66,8 +52,8 @@ static void again(struct sender *s, struct sender_recv_state *r, int64_t ms, int
 void sender_recv_confirmed(struct sender *s, struct sender_chan *sc, int64_t next)
 {
 	if (next > 0) {
+		/* The group commit that confirmed the batch stored NEXT with it. */
 		sc->offset = next;
-		save_offset(s, sc);
 		if (sc->poll.state == SENDER_RECV_HANDED)
 			sc->poll.state = SENDER_RECV_READY;
 	} else if (sc->poll.state == SENDER_RECV_HANDED) {

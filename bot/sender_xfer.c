@@ -115,7 +115,7 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
 	size_t len = size * nmemb, cap;
 	char *r;
 
-	if (x->resp_len + len + 1 > x->resp_max) {
+	if (x->resp_len + len > x->resp_max) {
 		x->overflow = 1;
 		return 0; /* fails the call: an answer this big is not the API's */
 	}
@@ -157,40 +157,24 @@ static int add_header(struct sender_xfer *x, const char *header)
 	return 0;
 }
 
-struct sender_xfer *sender_xfer_new(enum sender_xkind kind, struct sender_chan *sc,
-                                    struct adapter_call *call)
+/* Sets up X's easy handle for X->call. 0, or -1 (X keeps what it holds, for xfer_release). */
+static int xfer_setup(struct sender_xfer *x)
 {
-	struct sender_xfer *x = calloc(1, sizeof(*x));
 	char ctype[128];
 	CURL *e;
 	int i;
 
-	if (!x) {
-		adapter_call_release(call);
-		return NULL;
-	}
-	x->call = *call;
-	memset(call, 0, sizeof(*call));
-	x->kind = kind;
-	x->sc = sc;
 	x->resp_max = x->call.resp_max ? x->call.resp_max : SENDER_RESP_MAX;
-	if (!x->call.url || (!x->call.get && !x->call.body) || !(x->easy = curl_easy_init())) {
-		xfer_release(x);
-		return NULL;
-	}
+	if (!x->call.url || (!x->call.get && !x->call.body) || !(x->easy = curl_easy_init()))
+		return -1;
 	e = x->easy;
 	snprintf(ctype, sizeof(ctype), "Content-Type: %s",
 	         x->call.ctype ? x->call.ctype : "application/json");
-	if ((!x->call.get && add_header(x, ctype) < 0) || add_header(x, "Expect:") < 0) {
-		xfer_release(x);
-		return NULL;
-	}
-	for (i = 0; i < x->call.nheaders; i++) {
-		if (add_header(x, x->call.headers[i]) < 0) {
-			xfer_release(x);
-			return NULL;
-		}
-	}
+	if ((!x->call.get && add_header(x, ctype) < 0) || add_header(x, "Expect:") < 0)
+		return -1;
+	for (i = 0; i < x->call.nheaders; i++)
+		if (add_header(x, x->call.headers[i]) < 0)
+			return -1;
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
 	curl_easy_setopt(e, CURLOPT_URL, x->call.url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -208,7 +192,53 @@ struct sender_xfer *sender_xfer_new(enum sender_xkind kind, struct sender_chan *
 	                 x->call.timeout_s > 0 ? x->call.timeout_s : (long)SENDER_SEND_TIMEOUT);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "concierge");
+	return 0;
+}
+
+struct sender_xfer *sender_xfer_new(enum sender_xkind kind, struct sender_chan *sc,
+                                    struct adapter_call *call)
+{
+	struct sender_xfer *x = calloc(1, sizeof(*x));
+
+	if (!x) {
+		adapter_call_release(call);
+		return NULL;
+	}
+	x->call = *call;
+	memset(call, 0, sizeof(*call));
+	x->kind = kind;
+	x->sc = sc;
+	if (xfer_setup(x) < 0) {
+		xfer_release(x);
+		return NULL;
+	}
 	return x;
+}
+
+int sender_call_now(const struct adapter_call *call, long *status, char **body, size_t *len)
+{
+	struct sender_xfer x;
+	CURLcode rc = CURLE_FAILED_INIT;
+
+	*status = 0;
+	*body = NULL;
+	*len = 0;
+	memset(&x, 0, sizeof(x));
+	x.call = *call; /* borrowed: the caller releases it */
+	if (xfer_setup(&x) == 0)
+		rc = curl_easy_perform(x.easy);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(x.easy, CURLINFO_RESPONSE_CODE, status);
+	if (x.easy)
+		curl_easy_cleanup(x.easy);
+	curl_slist_free_all(x.hdrs);
+	if (rc != CURLE_OK) {
+		free(x.resp);
+		return -1;
+	}
+	*body = x.resp;
+	*len = x.resp_len;
+	return 0;
 }
 
 int sender_xfer_start(struct sender *s, struct sender_xfer *x)

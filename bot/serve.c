@@ -226,7 +226,6 @@ int cli_serve(struct cli_env *env)
 	struct sender_opts so;
 	struct server srv;
 	struct host_ctx hctx;
-	struct host host;
 	const char *listen;
 	char host_name[256], err[512];
 	int port, rc = 1;
@@ -256,7 +255,7 @@ int cli_serve(struct cli_env *env)
 	hctx.core = srv.core;
 	hctx.db_path = env->db_path;
 	hctx.srv = &srv;
-	host_init(&host, &hctx, env->cfg);
+	host_init(&hctx, env->cfg);
 
 	memset(&info, 0, sizeof(info));
 	info.port = port;

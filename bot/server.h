@@ -36,8 +36,8 @@ struct host_ctx {
 	struct server *srv; /* NULL outside `concierge serve` */
 };
 
-/* Fills HOST and points every channel of CFG at it and at CTX. */
-void host_init(struct host *host, struct host_ctx *ctx, const struct cfg *cfg);
+/* Points every channel of CFG at the host table and at CTX (which outlives their use). */
+void host_init(struct host_ctx *ctx, const struct cfg *cfg);
 
 struct ws_frame {
 	struct ws_frame *next;
@@ -50,7 +50,6 @@ struct http_pss {
 	struct lws *wsi;
 	struct chan *ch;                   /* the channel whose route or endpoint it is, or NULL */
 	const struct adapter_route *route; /* an adapter's route, or NULL */
-	int health;                        /* GET /healthz */
 	char path[256];                    /* the request's path */
 	struct buf body;                   /* request body, capped */
 	int body_too_big;
@@ -96,8 +95,11 @@ struct server {
 };
 
 /* batch.c */
-/* Queues IN (a list) for the next group commit; P is the HTTP request waiting, or NULL. */
-void server_queue(struct server *srv, struct inbound *in, struct http_pss *p);
+/*
+ * Queues IN (a list of CH's messages) for the next group commit; P is the HTTP
+ * request waiting, or NULL.
+ */
+void server_queue(struct server *srv, struct chan *ch, struct inbound *in, struct http_pss *p);
 /* Commits what is queued now. */
 void server_run_batch(struct server *srv);
 /* Pushes waiting outbox rows to the readers that are present (all channels, or CH). */

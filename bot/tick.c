@@ -13,26 +13,44 @@
 
 #include "lib/log.h"
 
-struct tick_ctx {
-	struct core *c;
-	int64_t now;
-	struct store_order *due;
+struct collected {
+	struct store_order *o;
 	size_t n, cap;
+	int failed;
 };
 
 static int collect(const struct store_order *o, void *ud)
 {
-	struct tick_ctx *t = ud;
+	struct collected *l = ud;
 	struct store_order *grown;
 
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 16;
-		grown = realloc(t->due, t->cap * sizeof(*grown));
-		if (!grown)
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		grown = realloc(l->o, l->cap * sizeof(*grown));
+		if (!grown) {
+			l->failed = 1;
 			return 1;
-		t->due = grown;
+		}
+		l->o = grown;
 	}
-	t->due[t->n++] = *o;
+	l->o[l->n++] = *o;
+	return 0;
+}
+
+int core_orders_collect(struct core *c, const struct store_order_filter *f,
+                        struct store_order **out, size_t *n)
+{
+	struct collected l;
+
+	memset(&l, 0, sizeof(l));
+	if (store_orders_list(c->store, f, collect, &l) < 0 || l.failed) {
+		free(l.o);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	*out = l.o;
+	*n = l.n;
 	return 0;
 }
 
@@ -48,24 +66,21 @@ static int escalated_already(const struct store_event *e, void *ud)
 int core_tick(struct core *c, int64_t now)
 {
 	struct store_order_filter f;
-	struct tick_ctx t;
+	struct store_order *due = NULL;
+	size_t i, n = 0;
 	int lang = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
 	char minutes[16];
 	const char *args[4];
 	struct buf b;
-	size_t i;
 	int rc;
 
-	memset(&t, 0, sizeof(t));
-	t.c = c;
-	t.now = now;
 	if (store_begin(c->store) < 0)
 		return -1;
 	memset(&f, 0, sizeof(f));
 	f.status = "awaiting_acceptance";
-	rc = store_orders_list(c->store, &f, collect, &t);
-	for (i = 0; rc == 0 && i < t.n; i++) {
-		struct store_order *o = &t.due[i];
+	rc = core_orders_collect(c, &f, &due, &n);
+	for (i = 0; rc == 0 && i < n; i++) {
+		struct store_order *o = &due[i];
 
 		if (now - o->done_at < (int64_t)c->cfg->acceptance_days * 86400)
 			continue;
@@ -82,12 +97,14 @@ int core_tick(struct core *c, int64_t now)
 		if (rc == 0)
 			rc = core_end_accept(c, o);
 	}
-	t.n = 0;
+	free(due);
+	due = NULL;
+	n = 0;
 	f.status = "pending";
 	if (rc == 0)
-		rc = store_orders_list(c->store, &f, collect, &t);
-	for (i = 0; rc == 0 && i < t.n; i++) {
-		struct store_order *o = &t.due[i];
+		rc = core_orders_collect(c, &f, &due, &n);
+	for (i = 0; rc == 0 && i < n; i++) {
+		struct store_order *o = &due[i];
 		int seen = 0;
 
 		if (now - o->created_at < (int64_t)o->promised_minutes * 60)
@@ -108,7 +125,7 @@ int core_tick(struct core *c, int64_t now)
 			rc = core_notify_supervisors(c, buf_str(&b), now);
 		buf_release(&b);
 	}
-	free(t.due);
+	free(due);
 	if (rc == 0)
 		rc = core_low_ratings_due(c, now);
 	/* Platforms redeliver for a day at most; a month of keys is plenty. */

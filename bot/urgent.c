@@ -217,13 +217,5 @@ int core_create_more(struct core_req *r, const struct dlg_state *st)
 
 int core_is_emergency(struct core_req *r, const char *text)
 {
-	struct dlg_understood *u = malloc(sizeof(*u));
-	int yes;
-
-	if (!u)
-		return 0;
-	dlg_understand(&r->c->cfg->policy, text, r->now, u);
-	yes = u->kind == DLG_K_EMERGENCY;
-	free(u);
-	return yes;
+	return dlg_emergency_in(&r->c->cfg->policy, text) != NULL;
 }

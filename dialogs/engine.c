@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "dialogs/understand.h"
 
 /* Failed answers at one step before a person is offered. */
 #define MAX_TRIES 3

@@ -146,12 +146,6 @@ int dlg_prompt(const struct dlg_ctx *ctx, const struct dlg_state *st, struct dlg
 /* Is TEXT a trigger that starts an intake? Sets *CATEGORY ("repair", ...) when it is. */
 int dlg_is_trigger(const char *text, const char **category);
 
-/* The catalogue item whose keywords match DESCRIPTION best, preferring CATEGORY; or NULL. */
-const struct dlg_item *dlg_match_item(const struct dlg_policy *c, const char *description,
-                                      const char *category);
-/* 1 when DESCRIPTION hits an out-of-scope keyword. */
-int dlg_out_of_scope(const struct dlg_policy *c, const char *description);
-
 /* "zh" / "en" from a hint, the text itself, or FALLBACK. */
 int dlg_lang_from_hint(const char *hint, int fallback);
 int dlg_lang_of_text(const char *text, int fallback);

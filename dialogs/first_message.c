@@ -141,9 +141,10 @@ int dlg_emergency_said(const struct dlg_ctx *ctx, struct dlg_state *st, const ch
 {
 	struct dlg_understood u;
 
-	dlg_understand(ctx->pol, text, ctx->now, &u);
-	if (u.kind != DLG_K_EMERGENCY)
+	/* Said at every step: only an emergency is worth reading the whole message for. */
+	if (!dlg_emergency_in(ctx->pol, text))
 		return 0;
+	dlg_understand(ctx->pol, text, ctx->now, &u);
 	if (u.room[0])
 		buf_copy(st->room, sizeof(st->room), u.room);
 	if (u.phone[0])

@@ -53,12 +53,6 @@ static const struct dlg_item *match_item_in(const struct dlg_policy *pol, const 
 	return best;
 }
 
-static const struct dlg_item *match_item(const struct dlg_policy *pol, const char *s, size_t a,
-                                         size_t b)
-{
-	return match_item_in(pol, s, a, b, NULL);
-}
-
 const struct dlg_item *dlg_item_for(const struct dlg_policy *p, const char *text,
                                     const char *category)
 {
@@ -97,7 +91,7 @@ static int is_question(const char *s)
 	        "吗",     "怎么",     "如何",      "哪",       "几点",   "几号",  "多少",  "什么",
 	        "是否",   "能否",     "能不能",    "可不可以", "有没有", "请问",  "多久",  "何时",
 	        "啥",     "?",        "how ",      "what",     "when",   "where", "which", "can i ",
-	        "do you", "is there", "are there", "does ",    "吗",     NULL};
+	        "do you", "is there", "are there", "does ",    NULL};
 	size_t i, n = strlen(s);
 
 	for (i = 0; w[i]; i++)
@@ -167,7 +161,7 @@ static int is_greeting(const char *s)
 
 	while (p < n) {
 		uint32_t c = dlg_cp_at(s, n, p, &len);
-		int k = 0;
+		size_t k = 0;
 
 		if (c < 0x80 && !dlg_is_alnum((int)c)) {
 			p += len;
@@ -178,26 +172,19 @@ static int is_greeting(const char *s)
 			continue;
 		}
 		for (i = 0; real[i] && !k; i++)
-			if (dlg_starts(s, n, p, real[i]) &&
-			    !(dlg_is_alpha((unsigned char)real[i][0]) && p + strlen(real[i]) < n &&
-			      dlg_is_alpha((unsigned char)s[p + strlen(real[i])]))) {
-				k = (int)strlen(real[i]);
-				seen = 1;
-			}
+			k = dlg_has_word(s, n, p, real[i]);
+		seen |= k > 0;
 		for (i = 0; filler[i] && !k; i++)
-			if (dlg_starts(s, n, p, filler[i]) &&
-			    !(dlg_is_alpha((unsigned char)filler[i][0]) &&
-			      p + strlen(filler[i]) < n &&
-			      dlg_is_alpha((unsigned char)s[p + strlen(filler[i])])))
-				k = (int)strlen(filler[i]);
+			k = dlg_has_word(s, n, p, filler[i]);
 		if (!k)
 			return 0;
-		p += (size_t)k;
+		p += k;
 	}
 	return seen;
 }
 
-static int out_of_scope(const struct dlg_policy *p, const char *s)
+/* The out_of_scope keywords in folded S. */
+static int out_of_scope_in(const struct dlg_policy *p, const char *s)
 {
 	char w[128];
 	size_t k, n = strlen(s);
@@ -210,6 +197,26 @@ static int out_of_scope(const struct dlg_policy *p, const char *s)
 			return 1;
 	}
 	return 0;
+}
+
+int dlg_out_of_scope(const struct dlg_policy *p, const char *text)
+{
+	struct ftext f;
+
+	if (!p || !p->out_of_scope || !text)
+		return 0;
+	dlg_ftext_init(&f, text);
+	return out_of_scope_in(p, f.s);
+}
+
+const struct dlg_emergency *dlg_emergency_in(const struct dlg_policy *p, const char *text)
+{
+	struct ftext f;
+
+	if (!p || !p->nemergencies)
+		return NULL;
+	dlg_ftext_init(&f, text);
+	return find_emergency(p, f.s);
 }
 
 /* ---- requests ---------------------------------------------------------------------- */
@@ -292,29 +299,29 @@ static void split_requests(const struct dlg_policy *pol, struct dlg_understood *
 			;
 		if (p >= f.n)
 			k = 0;
-		it = match_item(pol, f.s, a, p);
+		it = match_item_in(pol, f.s, a, p, NULL);
 		if (!u->nparts) {
 			u->items[0] = it;
 			start[0] = 0;
 			end[0] = p;
 			u->nparts = 1;
-		} else if (!it || !u->items[u->nparts - 1] || u->items[u->nparts - 1] == it ||
-		           u->nparts == DLG_MAX_PARTS) {
-			for (i = 0; i < u->nparts && u->items[i] != it; i++)
-				;
-			if (!u->items[u->nparts - 1] && it && i == u->nparts)
-				u->items[u->nparts - 1] = it;
-			end[u->nparts - 1] = p;
 		} else {
+			const struct dlg_item **last = &u->items[u->nparts - 1];
+			int fresh;
+
 			for (i = 0; i < u->nparts && u->items[i] != it; i++)
 				;
-			if (i < u->nparts) {
-				end[u->nparts - 1] = p;
-			} else {
+			fresh = it && i == u->nparts; /* a service not named before */
+			if (fresh && *last && u->nparts < DLG_MAX_PARTS) {
 				u->items[u->nparts] = it;
 				start[u->nparts] = a;
 				end[u->nparts] = p;
 				u->nparts++;
+			} else {
+				/* the clause belongs to the request before it */
+				if (fresh && !*last)
+					*last = it;
+				end[u->nparts - 1] = p;
 			}
 		}
 		if (p >= f.n)
@@ -420,7 +427,7 @@ void dlg_understand(const struct dlg_policy *pol, const char *text, int64_t now,
 		u->kind = DLG_K_EMERGENCY;
 		buf_copy(u->parts[0], sizeof(u->parts[0]), u->description);
 		u->nparts = 1;
-		u->items[0] = match_item(pol, f->s, from, f->n);
+		u->items[0] = match_item_in(pol, f->s, from, f->n, NULL);
 		return;
 	}
 	if (is_complaint(f->s)) {
@@ -440,7 +447,7 @@ void dlg_understand(const struct dlg_policy *pol, const char *text, int64_t now,
 		return;
 	}
 	u->answer = NULL;
-	if (out_of_scope(pol, f->s + from)) {
+	if (out_of_scope_in(pol, f->s + from)) {
 		u->kind = DLG_K_OUT_OF_SCOPE;
 		return;
 	}

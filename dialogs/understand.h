@@ -76,6 +76,12 @@ void dlg_understand(const struct dlg_policy *p, const char *text, int64_t now,
 const struct dlg_item *dlg_item_for(const struct dlg_policy *p, const char *text,
                                     const char *category);
 
+/* 1 when TEXT names, not negated, an out_of_scope keyword of P (by the rules above). */
+int dlg_out_of_scope(const struct dlg_policy *p, const char *text);
+
+/* The emergency TEXT names, not negated, or NULL: what makes dlg_understand() say EMERGENCY. */
+const struct dlg_emergency *dlg_emergency_in(const struct dlg_policy *p, const char *text);
+
 /* "request", "emergency", "complaint", "answer", "question", "greeting", "out_of_scope". */
 const char *dlg_kind_name(enum dlg_kind k);
 

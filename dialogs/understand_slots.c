@@ -42,25 +42,8 @@ static int cut(const char *s, size_t a, size_t b, char tok[64])
 	return 0;
 }
 
-/* Labels said before a detail ("电话", "手机号:"): removed with it. */
-static size_t label_before(const char *s, size_t p, const char *const *labels)
-{
-	size_t q = p, i, k;
-
-	while (q > 0 && (s[q - 1] == ' ' || s[q - 1] == ':'))
-		q--;
-	for (i = 0; labels[i]; i++) {
-		k = strlen(labels[i]);
-		if (q >= k && memcmp(s + q - k, labels[i], k) == 0)
-			return q - k;
-	}
-	return p;
-}
-
 void dlg_find_phone(const struct ftext *f, struct dlg_understood *u, struct spans *sp)
 {
-	static const char *const labels[] = {"手机号码", "手机号", "电话号码", "电话",   "手机",
-	                                     "联系方式", "tel",    "phone",    "mobile", NULL};
 	const char *s = f->s;
 	size_t n = f->n, p, q, r;
 	char tok[64];
@@ -80,14 +63,14 @@ void dlg_find_phone(const struct ftext *f, struct dlg_understood *u, struct span
 
 			if (cut(s, p, q, tok) == 0 &&
 			    dlg_norm_phone(tok, u->phone, sizeof(u->phone)) == 0) {
-				span_add(sp, label_before(s, p, labels), q);
+				span_add(sp, dlg_label_before(s, p, DLG_LABEL_PHONE), q);
 				return;
 			}
 			while (e < q && s[e] != ' ')
 				e++;
 			if (cut(s, r, e, tok) == 0 &&
 			    dlg_norm_phone(tok, u->phone, sizeof(u->phone)) == 0) {
-				span_add(sp, label_before(s, r, labels), e);
+				span_add(sp, dlg_label_before(s, r, DLG_LABEL_PHONE), e);
 				return;
 			}
 			r = e + 1;
@@ -114,8 +97,6 @@ static size_t room_mark(const char *s, size_t n, size_t p)
 
 void dlg_find_room(const struct ftext *f, struct dlg_understood *u, struct spans *sp)
 {
-	static const char *const labels[] = {"房号", "房间号", "住在", "我住",
-	                                     "地址", "room",   NULL};
 	const char *s = f->s;
 	size_t n = f->n, p, q, k;
 	char tok[64];
@@ -137,7 +118,7 @@ void dlg_find_room(const struct ftext *f, struct dlg_understood *u, struct spans
 				q--;
 			if (cut(s, p, q, tok) == 0 &&
 			    dlg_norm_room(tok, u->room, sizeof(u->room)) == 0) {
-				span_add(sp, label_before(s, p, labels), q);
+				span_add(sp, dlg_label_before(s, p, DLG_LABEL_ROOM), q);
 				return;
 			}
 			q = utf8_prev(s, q);

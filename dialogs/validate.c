@@ -203,13 +203,15 @@ static const char *const phone_labels[] = {
         "联系",     "tel",      "phone",    "mobile",   "cell",   "contact", "call",
 };
 static const char *const room_labels[] = {
-        "房间号", "门牌号", "房号", "房间",    "门牌", "地址",
-        "住址",   "住在",   "room", "address", "addr", "apt",
+        "房间号", "门牌号", "房号", "房间",    "门牌", "地址", "住址",
+        "住在",   "我住",   "room", "address", "addr", "apt",
 };
 
-/* Start of a label (optionally with ':' or 是) ending at P, or P when there is none. */
-static size_t label_before(const char *s, size_t p, const char *const *labels, size_t nlabels)
+size_t dlg_label_before(const char *s, size_t p, enum dlg_label which)
 {
+	const char *const *labels = which == DLG_LABEL_PHONE ? phone_labels : room_labels;
+	size_t nlabels = which == DLG_LABEL_PHONE ? sizeof(phone_labels) / sizeof(phone_labels[0])
+	                                          : sizeof(room_labels) / sizeof(room_labels[0]);
 	size_t q = p, i;
 
 	while (q > 0 && (s[q - 1] == ' ' || s[q - 1] == ':'))
@@ -652,10 +654,9 @@ static int tok_char(int c)
 	return dlg_is_dig(c) || c == '+' || c == '(' || c == ')' || c == '-';
 }
 
-static void drop_label(const char *w, unsigned char *gone, size_t a, const char *const *labels,
-                       size_t nlabels)
+static void drop_label(const char *w, unsigned char *gone, size_t a, enum dlg_label which)
 {
-	size_t i, l = label_before(w, a, labels, nlabels);
+	size_t i, l = dlg_label_before(w, a, which);
 
 	for (i = l; i < a; i++)
 		if (gone[i])
@@ -704,8 +705,7 @@ static void find_phone(const char *w, size_t n, unsigned char *gone, char *out, 
 			if (strlen(best_txt) < outlen)
 				memcpy(out, best_txt, strlen(best_txt) + 1);
 			memset(gone + a, 1, best - a);
-			drop_label(w, gone, a, phone_labels,
-			           sizeof(phone_labels) / sizeof(phone_labels[0]));
+			drop_label(w, gone, a, DLG_LABEL_PHONE);
 			return;
 		}
 		i = first_end;
@@ -731,7 +731,7 @@ static void find_room(const char *w, size_t n, unsigned char *gone, char *out, s
 		if (strlen(tmp) < outlen)
 			memcpy(out, tmp, strlen(tmp) + 1);
 		memset(gone + i, 1, used);
-		drop_label(w, gone, i, room_labels, sizeof(room_labels) / sizeof(room_labels[0]));
+		drop_label(w, gone, i, DLG_LABEL_ROOM);
 		return;
 	}
 }

@@ -76,4 +76,11 @@ size_t dlg_has_word(const char *s, size_t n, size_t p, const char *w);
 size_t dlg_trigger_at(const char *s, size_t n, size_t p);
 size_t dlg_skip_spaces(const char *s, size_t n, size_t p);
 
+/*
+ * Where the label said before a detail at byte P of folded S starts ("电话：",
+ * "房号是", "room"), so it goes with the detail; P when there is none.
+ */
+enum dlg_label { DLG_LABEL_PHONE, DLG_LABEL_ROOM };
+size_t dlg_label_before(const char *s, size_t p, enum dlg_label which);
+
 #endif

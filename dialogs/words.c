@@ -1,7 +1,7 @@
 /*
  * words.c - the words residents answer with, in both languages: yes and no,
- * cancel, back, help, skip, ratings, intake triggers; which language a text is
- * in; and which catalogue item a description is about.
+ * cancel, back, help, skip, ratings, intake triggers; and which language a text
+ * is in. Which catalogue item a text is about is understand.c's (dlg_item_for).
  */
 #include <stdio.h>
 #include <string.h>
@@ -178,43 +178,6 @@ const char *dlg_lang_code(int lang)
 
 /* ---- catalogue --------------------------------------------------------------- */
 
-/* Does HAY start with NEEDLE, ignoring ASCII case? */
-static int starts_with_ci(const char *hay, const char *needle)
-{
-	size_t j;
-
-	for (j = 0; needle[j]; j++) {
-		char a = hay[j], b = needle[j];
-
-		if (!a)
-			return 0;
-		if (a >= 'A' && a <= 'Z')
-			a = (char)(a - 'A' + 'a');
-		if (b >= 'A' && b <= 'Z')
-			b = (char)(b - 'A' + 'a');
-		if (a != b)
-			return 0;
-	}
-	return 1;
-}
-
-/* Byte offset of NEEDLE in HAY, ignoring ASCII case; -1 when absent. */
-static long find_ci(const char *hay, const char *needle)
-{
-	size_t i;
-
-	for (i = 0; hay[i]; i++)
-		if (starts_with_ci(hay + i, needle))
-			return (long)i;
-	return -1;
-}
-
-/* Does HAY contain NEEDLE, ignoring ASCII case? An empty NEEDLE matches nothing. */
-static int contains_ci(const char *hay, const char *needle)
-{
-	return *needle && find_ci(hay, needle) >= 0;
-}
-
 const struct dlg_item *dlg_item_find(const struct dlg_policy *p, const char *id)
 {
 	size_t i;
@@ -225,53 +188,6 @@ const struct dlg_item *dlg_item_find(const struct dlg_policy *p, const char *id)
 		if (p->items[i].id && strcmp(p->items[i].id, id) == 0)
 			return &p->items[i];
 	return NULL;
-}
-
-const struct dlg_item *dlg_match_item(const struct dlg_policy *c, const char *description,
-                                      const char *category)
-{
-	const struct dlg_item *best = NULL;
-	size_t best_len = 0, i, k;
-	long best_pos = -1, pos;
-
-	if (!c || !description)
-		return NULL;
-	/*
-	 * The longest matching keyword wins: "下水道" says more than "水". Between
-	 * equally long ones the one said first does: in "楼道清洁" the subject is
-	 * the stairwell, not cleaning in general.
-	 */
-	for (i = 0; i < c->nitems; i++) {
-		const struct dlg_item *it = &c->items[i];
-
-		if (category && *category && strcmp(it->category, category) != 0)
-			continue;
-		for (k = 0; k < it->nkeywords; k++) {
-			size_t n = strlen(it->keywords[k]);
-
-			if (n < best_len || !n)
-				continue;
-			pos = find_ci(description, it->keywords[k]);
-			if (pos < 0 || (n == best_len && pos >= best_pos))
-				continue;
-			best = it;
-			best_len = n;
-			best_pos = pos;
-		}
-	}
-	return best;
-}
-
-int dlg_out_of_scope(const struct dlg_policy *c, const char *description)
-{
-	size_t k;
-
-	if (!c || !c->out_of_scope || !description)
-		return 0;
-	for (k = 0; k < c->out_of_scope->nkeywords; k++)
-		if (contains_ci(description, c->out_of_scope->keywords[k]))
-			return 1;
-	return 0;
 }
 
 /* ---- triggers ------------------------------------------------------------------ */

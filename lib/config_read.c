@@ -481,18 +481,25 @@ int cfg_is_url(const char *s)
 	return (!strncmp(s, "http://", 7) && s[7]) || (!strncmp(s, "https://", 8) && s[8]);
 }
 
+void cfg_get_url(struct cfg_ld *ld, json_t *o, const char *path, const char *key, int lax,
+                 char **out)
+{
+	char p[CFG_PATHLEN];
+
+	if (cfg_get_str(ld, o, path, key, NULL, lax, out) < 0 || !*out || cfg_is_url(*out))
+		return;
+	cfg_path_key(p, path, key);
+	cfg_problem(ld, p, "expected an http:// or https:// URL");
+}
+
 void cfg_get_base_url(struct cfg_ld *ld, json_t *o, const char *path, const char *key, int lax,
                       char **out)
 {
-	char p[CFG_PATHLEN];
 	size_t len;
 
-	if (cfg_get_str(ld, o, path, key, NULL, lax, out) < 0 || !*out)
+	cfg_get_url(ld, o, path, key, lax, out);
+	if (!*out)
 		return;
-	if (!cfg_is_url(*out)) {
-		cfg_path_key(p, path, key);
-		cfg_problem(ld, p, "expected an http:// or https:// URL");
-	}
 	len = strlen(*out);
 	while (len > 0 && (*out)[len - 1] == '/')
 		(*out)[--len] = '\0';

@@ -106,10 +106,11 @@ void cfg_subst_env(struct cfg_ld *ld, json_t *v, const char *path, int lax);
 
 /* 1 when S is an http:// or https:// URL with something after the scheme. */
 int cfg_is_url(const char *s);
-/*
- * An http(s) URL that paths are appended to (an API base), read like
- * cfg_get_str and stored without its trailing slashes.
- */
+/* An http(s) URL (not required), read like cfg_get_str; anything else is a problem. */
+void cfg_get_url(struct cfg_ld *ld, json_t *o, const char *path, const char *key, int lax,
+                 char **out);
+/* Like cfg_get_url, for a URL that paths are appended to (an API base): stored without
+ * its trailing slashes. */
 void cfg_get_base_url(struct cfg_ld *ld, json_t *o, const char *path, const char *key, int lax,
                       char **out);
 /* *FIELD = a copy of DEF when it is NULL. */

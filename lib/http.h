@@ -23,8 +23,6 @@ struct http_req {
 	 * not fit (OUT is then "" in both cases).
 	 */
 	int (*header)(const struct http_req *r, const char *name, char *out, size_t len);
-	/* Copies query argument NAME into OUT (URL-decoded); its length, or -1. */
-	int (*query)(const struct http_req *r, const char *name, char *out, size_t len);
 	/* Copies cookie NAME into OUT; its length, or -1. */
 	int (*cookie)(const struct http_req *r, const char *name, char *out, size_t len);
 	int tls;    /* it came over HTTPS */
@@ -33,8 +31,8 @@ struct http_req {
 
 /*
  * The answer. An adapter either answers at once (status set) or queues
- * messages and leaves status 0: the server then answers ACK_STATUS with
- * ACK_BODY once they are committed, or 500 when they could not be.
+ * messages and leaves status 0: the server then answers 200 {"ok":true}
+ * once they are committed, or 500 when they could not be.
  */
 struct http_answer {
 	int status;
@@ -45,10 +43,6 @@ struct http_answer {
 	char set_cookie[200];
 	char cache[48];  /* Cache-Control; "" means no-store */
 	const char *csp; /* Content-Security-Policy, or NULL */
-	/* After the commit: */
-	int ack_status;        /* default 200 */
-	const char *ack_ctype; /* default application/json */
-	const char *ack_body;  /* static; default {"ok":true} */
 };
 
 /* Answers STATUS with a copy of TEXT (may be NULL for no body). */

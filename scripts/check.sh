@@ -10,6 +10,7 @@ flags="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I. $(pkg-config --c
 fail=0
 
 echo "== layers"
+tests/lint/run.sh >/dev/null || { echo "check_layers.sh: its self-test fails (tests/lint/run.sh)"; fail=1; }
 scripts/check_layers.sh || fail=1
 
 echo "== clang-format"

@@ -10,7 +10,10 @@
 #       adapters/ lib/ adapters/
 #       bot/      anything
 #     A quoted include of any other top-level folder of the tree (build/,
-#     tests/, ...) is a finding too. <system> includes are not checked.
+#     tests/, ...) is a finding too. The path is read as the compiler finds
+#     it: beside the including file first ("../bot/x.h" from dialogs/ is
+#     bot/x.h), then from the top of the tree (-I.), "." and ".." resolved
+#     ("lib/../bot/x.h" is bot/x.h). <system> includes are not checked.
 #  2. No code outside adapters/ names a channel. The channel names are the
 #     `.name = "..."` initialisers in adapters/*.c. In lib/, store/, dialogs/
 #     and bot/, with comments removed, a finding is
@@ -18,12 +21,13 @@
 #           whole word ("telegram.offset", "web"; not "webhook"), or
 #       (b) an identifier with a channel name as one of its `_`-separated
 #           parts (cfg->telegram, SENDER_TELEGRAM, web_deliver), or starting
-#           with the telegram adapter's prefix tg_ / TG_.
+#           with an adapter's own prefix: tg_ / tgc_ (telegram), wr_
+#           (wecom_robot), in any case.
 #     Case is ignored. A line ending in `/* layers: ok */` is exempt from
 #     this rule; say why on the line above.
 #
-# Only *.c and *.h directly inside the five folders are read; build/ and
-# tests/ are not. Usage: scripts/check_layers.sh [ROOT]  (default: the repo;
+# Every *.c and *.h in the five folders, subfolders included, is read (a file
+# in bot/x/ is in the bot layer); build/ and tests/ are not. Usage: scripts/check_layers.sh [ROOT]  (default: the repo;
 # the self-test tests/lint/run.sh points it at a fake tree).
 set -uo pipefail
 if [ $# -gt 0 ]; then
@@ -54,7 +58,7 @@ ALLOWED = {
 }
 CHANNEL_FREE = ("lib", "store", "dialogs", "bot")
 # Prefixes an adapter's own functions carry, mapped to the channel they name.
-PREFIXES = {"tg_": "telegram"}
+PREFIXES = {"tg_": "telegram", "tgc_": "telegram", "wr_": "wecom_robot"}
 EXEMPT = re.compile(r"/\*\s*layers:\s*ok\s*\*/\s*$")
 NAME_INIT = re.compile(r'\.name\s*=\s*"([a-z0-9_]+)"')
 INCLUDE = re.compile(r'^\s*#\s*include\s*(?:"([^"\n]*)"|<[^>\n]*>)')
@@ -62,11 +66,22 @@ TOKEN = re.compile(r'''"(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?|[A-Za-z_][A-Za-
 
 
 def sources(folder):
-    d = os.path.join(root, folder)
-    if not os.path.isdir(d):
-        return []
-    return sorted(os.path.join(folder, f) for f in os.listdir(d)
-                  if f.endswith((".c", ".h")) and os.path.isfile(os.path.join(d, f)))
+    """Every *.c and *.h under FOLDER, subfolders included, relative to the root."""
+    out = []
+    for d, subdirs, files in os.walk(os.path.join(root, folder)):
+        subdirs.sort()
+        rel = os.path.relpath(d, root)
+        out += [os.path.join(rel, f) for f in files if f.endswith((".c", ".h"))]
+    return sorted(out)
+
+
+def include_target(rel, path):
+    """Where the quoted include PATH in file REL leads, relative to the root: beside
+    REL if that file exists, else from the root (-I.); "." and ".." resolved."""
+    beside = os.path.normpath(os.path.join(os.path.dirname(rel), path))
+    if not beside.startswith(".." + os.sep) and os.path.isfile(os.path.join(root, beside)):
+        return beside
+    return os.path.normpath(path)
 
 
 def read(rel):
@@ -163,7 +178,8 @@ for folder in LAYERS:
             lineno = idx + 1
             path = m.group(1)
             if path is not None:
-                top = path.split("/", 1)[0] if "/" in path else None
+                target = include_target(rel, path).split(os.sep)
+                top = target[0] if len(target) > 1 else None
                 if top is not None and top not in ALLOWED[folder] and \
                         (top in LAYERS or os.path.isdir(os.path.join(root, top))):
                     allowed = [a + "/" for a in ALLOWED[folder]]

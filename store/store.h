@@ -141,9 +141,9 @@ int store_order_get(struct store *s, const char *number, struct store_order *out
 int store_order_get_id(struct store *s, int64_t id, struct store_order *out);
 /*
  * Writes the mutable fields of O (status, assignee, eta, eta_at, item,
- * category, promised_minutes, estimate, reason, preferred_at, assigned_at,
- * started_at, done_at, closed_at, channel, chat, user). An unknown status or
- * category, or an O->id that does not exist, is an error.
+ * category, promised_minutes, estimate, reason, preferred_at, preferred_end,
+ * assigned_at, started_at, done_at, closed_at, channel, chat, user). An
+ * unknown status or category, or an O->id that does not exist, is an error.
  */
 int store_order_update(struct store *s, const struct store_order *o);
 
@@ -153,7 +153,15 @@ struct store_order_filter {
 	int64_t resident_id;  /* or 0 */
 	int open_only;        /* not closed, cancelled or declined */
 	int limit;            /* 0 = no limit */
+	/*
+	 * Or NULL: only orders whose history has an event with one of these
+	 * actions (NULL-terminated, at most STORE_FILTER_ACTIONS) at SINCE or
+	 * later, so that callers read the histories of those alone.
+	 */
+	const char *const *actions;
+	int64_t since;
 };
+#define STORE_FILTER_ACTIONS 3
 typedef int (*store_order_cb)(const struct store_order *o, void *ud); /* nonzero stops */
 /* Newest first. */
 int store_orders_list(struct store *s, const struct store_order_filter *f, store_order_cb cb,

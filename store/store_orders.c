@@ -34,6 +34,8 @@ static const char sql_orders_list[] =
         ORDER_SELECT " WHERE (?1 IS NULL OR o.status = ?1) AND (?2 IS NULL OR o.assignee = ?2)"
                      " AND (?3 IS NULL OR o.resident_id = ?3)"
                      " AND (?4 = 0 OR o.status NOT IN ('closed', 'cancelled', 'declined'))"
+                     " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM order_events e"
+                     "  WHERE e.order_id = o.id AND e.action IN (?6, ?7, ?8) AND e.at >= ?9))"
                      " ORDER BY o.created_at DESC, o.id DESC LIMIT ?5";
 
 static const char sql_counter_next[] =
@@ -50,7 +52,7 @@ static const char sql_order_update[] =
         "UPDATE orders SET status = ?1, assignee = ?2, eta = ?3, eta_at = ?4, item = ?5,"
         " category = ?6, promised_minutes = ?7, estimate = ?8, reason = ?9, preferred_at = ?10,"
         " assigned_at = ?11, started_at = ?12, done_at = ?13, closed_at = ?14, channel = ?15,"
-        " chat = ?16, user = ?17 WHERE id = ?18";
+        " chat = ?16, user = ?17, preferred_end = ?19 WHERE id = ?18";
 
 static const char sql_event_add[] =
         "INSERT INTO order_events (order_id, at, actor, via, action, old_status, new_status,"
@@ -204,11 +206,11 @@ int store_order_update(struct store *s, const struct store_order *o)
 	int n = store_run(s, sql_order_update,
 	                  "tttittdtt"
 	                  "iiiii"
-	                  "ttti",
+	                  "tttii",
 	                  o->status, o->assignee, o->eta, o->eta_at, o->item, o->category,
 	                  o->promised_minutes, o->estimate, o->reason, o->preferred_at,
 	                  o->assigned_at, o->started_at, o->done_at, o->closed_at, o->channel,
-	                  o->chat, o->user, o->id);
+	                  o->chat, o->user, o->id, o->preferred_end);
 
 	if (n < 0)
 		return -1;
@@ -237,13 +239,22 @@ int store_orders_list(struct store *s, const struct store_order_filter *f, store
 {
 	static const struct store_order_filter all;
 	struct order_walk w = {cb, ud};
+	const char *act[STORE_FILTER_ACTIONS] = {NULL, NULL, NULL};
+	int i;
 
 	if (!f)
 		f = &all;
+	for (i = 0; f->actions && f->actions[i]; i++) {
+		if (i == STORE_FILTER_ACTIONS)
+			return store_failf(s, "store_orders_list: more than %d actions",
+			                   STORE_FILTER_ACTIONS);
+		act[i] = f->actions[i];
+	}
 	return store_each(s,
-	                  store_query(s, sql_orders_list, "TTndd", f->status, f->assignee,
+	                  store_query(s, sql_orders_list, "TTnddTTTi", f->status, f->assignee,
 	                              f->resident_id, f->open_only ? 1 : 0,
-	                              f->limit > 0 ? f->limit : -1),
+	                              f->limit > 0 ? f->limit : -1, act[0], act[1], act[2],
+	                              f->since),
 	                  walk_order, &w);
 }
 

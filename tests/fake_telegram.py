@@ -547,7 +547,6 @@ METHODS = {
 
 
 class Handler(fakehttp.Handler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as libcurl expects of the real API
     server_version = "nginx/1.18.0"
     sys_version = ""
 
@@ -560,17 +559,6 @@ class Handler(fakehttp.Handler):
         return self.server.state
 
     # ---- plumbing ----
-
-    def send_json(self, status, obj):
-        self.send_raw(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"),
-                      "application/json")
-
-    def send_raw(self, status, body, ctype):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self):
         self.dispatch(b"")

@@ -118,9 +118,9 @@ def check_message(obj):
 
 
 class Handler(fakehttp.Handler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as libcurl expects
     server_version = "nginx"
     sys_version = ""
+    json_type = "application/json; charset=UTF-8"
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         if getattr(self.server, "verbose", False):
@@ -129,16 +129,6 @@ class Handler(fakehttp.Handler):
     @property
     def robot(self):
         return self.server.robot
-
-    def send_json(self, status, obj, extra=None):
-        body = json.dumps(obj, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (extra or {}).items():
-            self.send_header(k, str(v))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_POST(self):
         self.dispatch(self.read_body())

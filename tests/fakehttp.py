@@ -1,10 +1,11 @@
 """fakehttp.py - what the fake platform servers in tests/ share.
 
 Handler reads a request body the way real platforms accept it (with a
-Content-Length or chunked); each fake subclasses it and answers in its
+Content-Length or chunked) and answers JSON or bytes; each fake subclasses it and answers in its
 platform's shape. Server runs a fake's handler on threads, with the fake's
 own objects as attributes. Standard library only.
 """
+import json
 import socket
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +13,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as libcurl expects of the real APIs
+    json_type = "application/json"  # the Content-Type of send_json's answers
+
+    def send_json(self, status, obj, headers=None):
+        self.send_raw(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"),
+                      self.json_type, headers)
+
+    def send_raw(self, status, body, ctype, headers=None):
+        """Answers STATUS with BODY (bytes) of type CTYPE, and HEADERS (a dict)."""
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, str(v))
+        self.end_headers()
+        self.wfile.write(body)
 
     def read_body(self):
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():

@@ -63,7 +63,7 @@ else
 fi
 
 # Every line but the summary is FILE:LINE: message.
-if printf '%s\n' "$out" | sed '$d' | grep -qvE '^[a-z]+/[a-z_]+\.[ch]:[0-9]+: '; then
+if printf '%s\n' "$out" | sed '$d' | grep -qvE '^[a-z]+/([a-z_]+/)*[a-z_]+\.[ch]:[0-9]+: '; then
   not_ok "every finding is FILE:LINE: message"
 else
   ok "every finding is FILE:LINE: message"

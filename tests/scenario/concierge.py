@@ -250,3 +250,9 @@ class ConciergeCase(unittest.TestCase):
 
     def assertNotSaw(self, chat, needle):
         self.assertFalse(chat.has(needle), "did not expect %r in:\n%s" % (needle, chat))
+
+    def assertOrder(self, num, **fields):
+        """`orders show NUM --json` has these FIELDS (all compared at once); returns it."""
+        o = self.c.show(num)
+        self.assertEqual({k: o.get(k) for k in fields}, fields)
+        return o

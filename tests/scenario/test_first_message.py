@@ -6,18 +6,16 @@ resident sees, what the staff see, and what `orders … --json` records.
 """
 import unittest
 
-from concierge import Concierge, number
+from concierge import ConciergeCase, number
 
 CENTRE_PHONE = "0571-88886666"
 SUMMARY = "请核对您的需求"
 ASK_ROOM = "请问您的房号"
+ASK_NAME = "请问怎么称呼您"
 ASK_TIME = "您希望什么时间上门或办理"
 
 
-class FirstMessage(unittest.TestCase):
-    def setUp(self):
-        self.c = Concierge(self)
-
+class FirstMessage(ConciergeCase):
     def test_emergency_at_night(self):
         self.c.later(hours=15)  # midnight: nobody's office hours
         out = self.c.chat("li", "救命 家里燃气泄漏了")
@@ -175,24 +173,22 @@ class FirstMessage(unittest.TestCase):
     def test_details_in_the_first_message_are_not_asked_again(self):
         out = self.c.chat("li", "3栋2单元501 王先生 13812345678 马桶堵了 明天上午来")
         self.assertTrue(out.has(SUMMARY), out)
-        for q in (ASK_ROOM, "请问怎么称呼您", "请留一个联系电话", ASK_TIME):
+        for q in (ASK_ROOM, ASK_NAME, "请留一个联系电话", ASK_TIME):
             self.assertFalse(out.has(q), out)
         self.c.chat("li", "yes")
-        o = self.c.show(number(1))
-        self.assertEqual(o["room"], "3-2-501")
-        self.assertEqual(o["contact_name"], "王先生")
-        self.assertEqual(o["phone"], "13812345678")
-        self.assertEqual(o["description"], "马桶堵了")
-        self.assertEqual(o["item"], "water")
-        self.assertEqual(o["preferred_time"], "明天上午")
-        self.assertEqual(o["preferred_window"],
-                         "2026-11-28T09:00:00+08:00/2026-11-28T12:00:00+08:00")
+        self.assertOrder(number(1), room="3-2-501", contact_name="王先生",
+                         phone="13812345678", description="马桶堵了", item="water",
+                         preferred_time="明天上午",
+                         preferred_window="2026-11-28T09:00:00+08:00/2026-11-28T12:00:00+08:00")
 
     def test_shared_place_is_a_location(self):
+        # The place stands for the room: the next question is the name.
         out = self.c.chat("li", "5栋2单元楼道灯不亮")
         self.assertFalse(out.has(ASK_ROOM), out)
+        self.assertSaw(out, ASK_NAME)
         out = self.c.chat("wu", "楼道很脏", "地下车库")
         self.assertFalse(out.has("这个房号我没看懂"), out)
+        self.assertSaw(out, ASK_ROOM, ASK_NAME)
 
     def test_words_stored_as_written(self):
         self.c.chat("li", "厨房漏水，很急！（在水槽下面）", "3-2-501", "李伟", "13800138000",

@@ -9,16 +9,10 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-import test_generic  # noqa: E402  (its set-up and helpers; a module, so its tests run once)
+from test_generic import GenericCase  # noqa: E402  (its set-up and helpers)
 
 
-class FirstMessageGeneric(unittest.TestCase):
-    setUp = test_generic.Generic.setUp
-    tearDown = test_generic.Generic.tearDown
-    post_raw = test_generic.Generic.post_raw
-    post = test_generic.Generic.post
-    say = test_generic.Generic.say
-
+class FirstMessageGeneric(GenericCase):
     def test_emergency_in_a_group_is_answered_there(self):
         before = len(self.cb.calls)
         got = self.say("@concierge 电梯困人了！5栋电梯卡在8楼", user="u1", chat="g1",

@@ -96,6 +96,8 @@ class OrderTalk(ConciergeCase):
         c.later(days=3)
         out = c.chat("li", "可以")
         self.assertNotSaw(out, "已转告")
+        # a new conversation instead: what is needed?
+        self.assertSaw(out, "请简单描述一下需要什么服务")
         self.assertEqual([e[0] for e in self.events(num)].count("message_from_resident"), 0)
 
     # ---- /quote -------------------------------------------------------------------------

@@ -95,11 +95,8 @@ class TelegramCase(unittest.TestCase):
         self.workdir = None
 
     def tearDown(self):
-        if self.gw and self.gw.proc:
-            rc = self.gw.stop()
-            self.assertEqual(rc, 0, self.gw.stderr()[-3000:])
         if self.gw:
-            self.gw.assert_clean(self)
+            self.gw.finish(self)
 
     # ---- the gateway ---------------------------------------------------------------------
 

@@ -22,6 +22,7 @@
 #include "dialogs/engine.h"
 #include "dialogs/flows.h"
 #include "dialogs/messages.h"
+#include "dialogs/understand.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1576,7 +1577,7 @@ static void test_match_and_scope(void **state)
 
 	(void)state;
 	for (i = 0; i < N(t); i++) {
-		it = dlg_match_item(&demo->policy, t[i].text, t[i].category);
+		it = dlg_item_for(&demo->policy, t[i].text, t[i].category);
 		if (!t[i].item) {
 			assert_null(it);
 			continue;
@@ -1586,8 +1587,8 @@ static void test_match_and_scope(void **state)
 			print_error("\"%s\" matched %s, want %s\n", t[i].text, it->id, t[i].item);
 		assert_string_equal(it->id, t[i].item);
 	}
-	assert_null(dlg_match_item(NULL, "厨房漏水", NULL));
-	assert_null(dlg_match_item(&demo->policy, NULL, NULL));
+	assert_null(dlg_item_for(NULL, "厨房漏水", NULL));
+	assert_null(dlg_item_for(&demo->policy, NULL, NULL));
 
 	assert_true(dlg_out_of_scope(&demo->policy, "燃气泄漏"));
 	assert_true(dlg_out_of_scope(&demo->policy, "I smell GAS"));

@@ -62,7 +62,6 @@ static void req_init(struct http_req *r, struct fake_req *f, const char *path, c
 	r->body = body;
 	r->len = strlen(body);
 	r->header = fake_header;
-	r->query = fake_none;
 	r->cookie = fake_none;
 	r->impl = f;
 }

@@ -266,6 +266,18 @@ static void test_order_urgent_complaint_window(void **state)
 	assert_string_equal(g.category, "complaint");
 	assert_int_equal(g.urgent, 1);
 	assert_int_equal(g.preferred_end, T_1127_1000 + 3 * 3600);
+	/* An update keeps the window, or moves both ends of it. */
+	strcpy(g.status, "in_progress");
+	assert_int_equal(store_order_update(fx->s, &g), 0);
+	assert_int_equal(store_order_get(fx->s, o.number, &g), 1);
+	assert_int_equal(g.urgent, 1);
+	assert_int_equal(g.preferred_end, T_1127_1000 + 3 * 3600);
+	g.preferred_at = T_1127_1000 + 86400;
+	g.preferred_end = T_1127_1000 + 86400 + 3600;
+	assert_int_equal(store_order_update(fx->s, &g), 0);
+	assert_int_equal(store_order_get(fx->s, o.number, &g), 1);
+	assert_int_equal(g.preferred_at, T_1127_1000 + 86400);
+	assert_int_equal(g.preferred_end, T_1127_1000 + 86400 + 3600);
 	new_order(fx->s, &o, T_1127_1000);
 	assert_int_equal(store_order_get(fx->s, o.number, &g), 1);
 	assert_int_equal(g.urgent, 0);
@@ -404,6 +416,52 @@ static void test_orders_list(void **state)
 	assert_int_equal(store_orders_list(fx->s, NULL, nested_cb, &c), 0);
 	assert_int_equal(c.n, 6);
 	assert_int_equal(c.inner, 36);
+}
+
+/* Orders whose history has one of some actions lately: only those are listed. */
+static void test_orders_list_by_event(void **state)
+{
+	static const char *const wrote[] = {"message_to_resident", "quoted", NULL};
+	static const char *const too_many[] = {"a", "b", "c", "d", NULL};
+	struct fx *fx = *state;
+	struct store_order o[3];
+	struct store_order_filter f;
+	struct list_ctx c;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		new_order(fx->s, &o[i], T_1127_1000 + i);
+	assert_int_equal(store_event_add(fx->s, o[0].id, T_1127_1000 + 10, "staff:wang", "web",
+	                                 "message_to_resident", "pending", "pending", "hi"),
+	                 0);
+	assert_int_equal(store_event_add(fx->s, o[1].id, T_1127_1000 + 20, "staff:wang", "web",
+	                                 "quoted", "pending", "pending", "380 pipe"),
+	                 0);
+	assert_int_equal(store_event_add(fx->s, o[2].id, T_1127_1000 + 30, "resident:1", "web",
+	                                 "message_from_resident", "pending", "pending", "yo"),
+	                 0);
+
+	memset(&f, 0, sizeof(f));
+	f.actions = wrote;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_orders_list(fx->s, &f, list_cb, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.numbers[0], o[1].number);
+	assert_string_equal(c.numbers[1], o[0].number);
+
+	f.since = T_1127_1000 + 15; /* the message to the resident is too old now */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_orders_list(fx->s, &f, list_cb, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.numbers[0], o[1].number);
+
+	f.since = T_1127_1000 + 21;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_orders_list(fx->s, &f, list_cb, &c), 0);
+	assert_int_equal(c.n, 0);
+
+	f.actions = too_many;
+	assert_true(store_orders_list(fx->s, &f, list_cb, &c) < 0);
 }
 
 /* ---- history -------------------------------------------------------------- */
@@ -646,6 +704,7 @@ static void test_photos(void **state)
 	struct store_order o;
 	struct store_photo p;
 	char seen[256] = "";
+	int64_t first;
 
 	assert_string_equal(store_path(fx->s), fx->path);
 	assert_int_equal(store_resident_ensure(fx->s, "web", "v1", 100, &r), 0);
@@ -659,6 +718,7 @@ static void test_photos(void **state)
 	p.at = 1000;
 	assert_int_equal(store_photo_add(fx->s, &p), 1);
 	assert_true(p.id > 0);
+	first = p.id;
 	strcpy(p.hash, "bb");
 	strcpy(p.type, "png");
 	p.at = 500; /* too old for the window asked below */
@@ -667,17 +727,20 @@ static void test_photos(void **state)
 	assert_string_equal(seen, "jpeg ");
 
 	new_order(fx->s, &o, 1100);
-	assert_int_equal(store_photo_attach(fx->s, 1, o.id), 1);
-	assert_int_equal(store_photo_attach(fx->s, 1, o.id), 0); /* not pending any more */
+	assert_int_equal(store_photo_attach(fx->s, first, o.id), 1);
+	assert_int_equal(store_photo_attach(fx->s, first, o.id), 0); /* not pending any more */
 	seen[0] = '\0';
 	assert_int_equal(store_photos_list(fx->s, o.id, photo_cb, seen), 0);
 	assert_string_equal(seen, "jpeg ");
+	seen[0] = '\0';
+	assert_int_equal(store_photos_pending(fx->s, r.id, 0, photo_cb, seen), 0);
+	assert_string_equal(seen, "png "); /* the attached one waits no more */
 	/* the same picture on the same order again: nothing new */
 	p.order_id = o.id;
 	strcpy(p.hash, "aa");
 	strcpy(p.type, "jpeg");
 	assert_int_equal(store_photo_add(fx->s, &p), 0);
-	assert_int_equal(p.id, 1);
+	assert_int_equal(p.id, first);
 	strcpy(p.type, "gif");
 	strcpy(p.hash, "cc");
 	assert_true(store_photo_add(fx->s, &p) < 0); /* not a type we keep */
@@ -1129,6 +1192,7 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_order_bad_values, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_orders_list, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_orders_list_by_event, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_feedback_fee_payment, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),

@@ -144,6 +144,16 @@ static int judge(const char *msg, const char *kind, const char *what, const char
 	if (bad)
 		snprintf(why, len, "engine: action %d, flow \"%s\", item \"%s\"", res.action,
 		         st.flow, st.item);
+	/* Each further request becomes an order with the item its own words name (the core). */
+	for (i = 1; !bad && u->kind == DLG_K_REQUEST && i < u->nparts; i++) {
+		const struct dlg_item *it = dlg_item_for(&demo->policy, st.more[i - 1], NULL);
+
+		if (it != u->items[i]) {
+			snprintf(why, len, "engine: request %d \"%s\" is %s", i + 1, st.more[i - 1],
+			         it ? it->id : "-");
+			bad = 1;
+		}
+	}
 	if (!bad && slot(slots, "room", want, sizeof(want)) && strcmp(st.room, want) != 0) {
 		snprintf(why, len, "room \"%s\", want \"%s\"", st.room, want);
 		bad = 1;
@@ -233,6 +243,28 @@ static void test_labelled_first_messages(void **state)
 		            share * 100);
 		fail();
 	}
+}
+
+/* The labelled set's judge can fail: a wrong kind, item, room or count is wrong. */
+static void test_judge_fails_wrong_labels(void **state)
+{
+	char why[256];
+
+	(void)state;
+	assert_int_equal(
+	        judge("厨房漏水 3-2-501", "request", "water", "room=3-2-501", why, sizeof(why)), 0);
+	assert_int_equal(judge("厨房漏水", "complaint", "-", "-", why, sizeof(why)), 1);
+	assert_int_equal(judge("厨房漏水", "request", "lift", "-", why, sizeof(why)), 1);
+	assert_int_equal(judge("厨房漏水", "request", "water,electric", "-", why, sizeof(why)), 1);
+	assert_int_equal(
+	        judge("厨房漏水 3-2-501", "request", "water", "room=3-2-502", why, sizeof(why)), 1);
+	assert_int_equal(judge("厨房漏水 13800138000", "request", "water", "phone=13900139000", why,
+	                       sizeof(why)),
+	                 1);
+	assert_int_equal(
+	        judge("明天上午来修厨房漏水", "request", "water", "end=18:00", why, sizeof(why)),
+	        1);
+	assert_int_equal(judge("厨房漏水", "request", "water", "past=1", why, sizeof(why)), 1);
 }
 
 /* The words are kept as written; folding is only for matching. */
@@ -328,6 +360,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_labelled_first_messages),
+	        cmocka_unit_test(test_judge_fails_wrong_labels),
 	        cmocka_unit_test(test_description_as_written),
 	        cmocka_unit_test(test_rules),
 	        cmocka_unit_test(test_time_step),

@@ -703,171 +703,166 @@ static void test_build_refused(void **state)
 
 /* ---- answers ---- */
 
-static void test_classify_sent(void **state)
+/* An answer of the platform and what it must mean; NULL or -1: not checked. */
+struct answer {
+	long status;
+	const char *resp;
+	long retry_after; /* the Retry-After header */
+	const char *neterr;
+	enum adapter_outcome outcome;
+	int retry;             /* v.retry_after */
+	const char *error;     /* v.error, exactly */
+	const char *error_has; /* ... or a part of it */
+	const char *state;     /* v.state, exactly ("" when kept) */
+};
+
+static void check_answers(const struct answer *rows, size_t n)
 {
-	struct adapter_verdict v;
-	struct loaded l;
-
-	(void)state;
-	robot(&l);
-	classify(&l, 200, "{\"errcode\":0,\"errmsg\":\"ok\"}", 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_SENT);
-	assert_string_equal(v.state, "on");
-	assert_int_equal(v.retry_after, 0);
-	unload(&l);
-}
-
-static void test_classify_rate_limited(void **state)
-{
-	struct adapter_verdict v;
-	struct loaded l;
-
-	(void)state;
-	robot(&l);
-	/* over 20 a minute: the whole robot waits a minute ... */
-	classify(&l, 200,
-	         "{\"errcode\":45009,\"errmsg\":\"api freq out of limit, hint: [1764400000_12_ab], "
-	         "from ip: 1.2.3.4, more info at https://open.work.weixin.qq.com/devtool/"
-	         "query?e=45009\"}",
-	         0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_RATE_LIMITED);
-	assert_int_equal(v.retry_after, 60);
-	assert_string_equal(v.error, "errcode 45009: api freq out of limit");
-	assert_string_equal(v.state, "");
-	/* ... or as long as it was told */
-	classify(&l, 200, "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}", 7, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_RATE_LIMITED);
-	assert_int_equal(v.retry_after, 7);
-	classify(&l, 200, "{\"errcode\":45009}", 999999999L, NULL, &v);
-	assert_int_equal(v.retry_after, 86400);
-	assert_string_equal(v.error, "errcode 45009: no errmsg");
-	/* HTTP 429, from the platform or a proxy in front of it */
-	classify(&l, 429, "", 30, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_RATE_LIMITED);
-	assert_int_equal(v.retry_after, 30);
-	assert_non_null(strstr(v.error, "429"));
-	classify(&l, 429, "<html>slow down</html>", 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_RATE_LIMITED);
-	assert_int_equal(v.retry_after, 60);
-	unload(&l);
-}
-
-static void test_classify_retry(void **state)
-{
-	struct adapter_verdict v;
-	struct loaded l;
-
-	(void)state;
-	robot(&l);
-	classify(&l, 200, "{\"errcode\":-1,\"errmsg\":\"system busy\"}", 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_RETRY);
-	assert_string_equal(v.error, "errcode -1: system busy");
-	assert_string_equal(v.state, "");
-	classify(&l, 500, "", 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_RETRY);
-	assert_string_equal(v.error, "HTTP 500");
-	classify(&l, 502, "<html>Bad Gateway</html>", 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_RETRY);
-	classify(&l, 503, "{\"errcode\":-1,\"errmsg\":\"system busy\"}", 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_RETRY);
-	assert_string_equal(v.error, "HTTP 503: system busy");
-	classify(&l, 408, NULL, 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_RETRY);
-	/* no answer at all */
-	classify(&l, 0, NULL, 0, "Operation timed out after 10001 milliseconds", &v);
-	assert_int_equal(v.outcome, ADAPTER_RETRY);
-	assert_string_equal(v.error, "network: Operation timed out after 10001 milliseconds");
-	classify(&l, 0, NULL, 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_RETRY);
-	assert_string_equal(v.error, "network: no answer");
-	/* a 200 that is not the platform's JSON: nobody said no */
-	classify(&l, 200, "<html>portal</html>", 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_RETRY);
-	assert_non_null(strstr(v.error, "not JSON"));
-	classify(&l, 200, "", 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_RETRY);
-	classify(&l, 200, "{\"errcode\":0", 0, NULL, &v); /* cut short */
-	assert_int_equal(v.outcome, ADAPTER_RETRY);
-	classify(&l, 200, "{\"ok\":true}", 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_RETRY);
-	classify(&l, 200, "{\"errcode\":\"0\"}", 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_RETRY);
-	unload(&l);
-}
-
-static void test_classify_refused(void **state)
-{
-	static const int codes[] = {93000, 93004, 93008, 40014};
-	char resp[128], want[64];
 	struct adapter_verdict v;
 	struct loaded l;
 	size_t i;
 
-	(void)state;
 	robot(&l);
-	classify(&l, 200,
-	         "{\"errcode\":93000,\"errmsg\":\"invalid webhook url, hint: [1764400000_7_cd], "
-	         "from ip: 1.2.3.4, more info at https://open.work.weixin.qq.com/devtool/"
-	         "query?e=93000\"}",
-	         0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_REFUSED);
-	assert_string_equal(v.state, "error: 93000 invalid webhook url");
-	assert_string_equal(v.error, "errcode 93000: invalid webhook url");
-	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
-		snprintf(resp, sizeof(resp), "{\"errcode\":%d,\"errmsg\":\"nope\"}", codes[i]);
-		classify(&l, 200, resp, 0, NULL, &v);
-		assert_int_equal(v.outcome, ADAPTER_REFUSED);
-		snprintf(want, sizeof(want), "error: %d nope", codes[i]);
-		assert_string_equal(v.state, want);
+	for (i = 0; i < n; i++) {
+		const struct answer *r = &rows[i];
+
+		classify(&l, r->status, r->resp, r->retry_after, r->neterr, &v);
+		if (v.outcome != r->outcome)
+			fail_msg("row %zu (HTTP %ld %s): outcome %d, want %d", i, r->status,
+			         r->resp ? r->resp : "", (int)v.outcome, (int)r->outcome);
+		if (r->retry >= 0 && v.retry_after != r->retry)
+			fail_msg("row %zu: retry_after %d, want %d", i, v.retry_after, r->retry);
+		if (r->error && strcmp(v.error, r->error) != 0)
+			fail_msg("row %zu: error \"%s\", want \"%s\"", i, v.error, r->error);
+		if (r->error_has && !strstr(v.error, r->error_has))
+			fail_msg("row %zu: error \"%s\" without \"%s\"", i, v.error, r->error_has);
+		if (r->state && strcmp(v.state, r->state) != 0)
+			fail_msg("row %zu: state \"%s\", want \"%s\"", i, v.state, r->state);
 	}
 	unload(&l);
 }
 
-static void test_classify_dead(void **state)
+#define CHECK_ANSWERS(rows) check_answers((rows), sizeof(rows) / sizeof((rows)[0]))
+
+static void test_classify_sent(void **state)
 {
-	struct adapter_verdict v;
-	struct loaded l;
+	static const struct answer rows[] = {
+	        {200, "{\"errcode\":0,\"errmsg\":\"ok\"}", 0, NULL, ADAPTER_SENT, 0, NULL, NULL,
+	         "on"},
+	};
 
 	(void)state;
-	robot(&l);
-	classify(&l, 200, "{\"errcode\":40008,\"errmsg\":\"invalid message type\"}", 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_DEAD);
-	assert_string_equal(v.error, "errcode 40008: invalid message type");
-	assert_string_equal(v.state, "");
-	classify(&l, 200, "{\"errcode\":44004,\"errmsg\":\"empty content\"}", 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_DEAD);
-	classify(&l, 200, "{\"errcode\":45002,\"errmsg\":\"content size out of limit\"}", 0, NULL,
-	         &v);
-	assert_int_equal(v.outcome, ADAPTER_DEAD);
-	classify(&l, 400, "bad request", 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_DEAD);
-	assert_string_equal(v.error, "HTTP 400");
-	classify(&l, 404, "{\"errcode\":404,\"errmsg\":\"not found\"}", 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_DEAD);
-	assert_string_equal(v.error, "HTTP 404: not found");
-	classify(&l, 301, "", 0, NULL, &v);
-	assert_int_equal(v.outcome, ADAPTER_DEAD);
-	unload(&l);
+	CHECK_ANSWERS(rows);
+}
+
+static void test_classify_rate_limited(void **state)
+{
+	static const struct answer rows[] = {
+	        /* over 20 a minute: the whole robot waits a minute ... */
+	        {200,
+	         "{\"errcode\":45009,\"errmsg\":\"api freq out of limit, hint: [1764400000_12_ab], "
+	         "from ip: 1.2.3.4, more info at https://open.work.weixin.qq.com/devtool/"
+	         "query?e=45009\"}",
+	         0, NULL, ADAPTER_RATE_LIMITED, 60, "errcode 45009: api freq out of limit", NULL,
+	         ""},
+	        /* ... or as long as it was told */
+	        {200, "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}", 7, NULL,
+	         ADAPTER_RATE_LIMITED, 7, NULL, NULL, NULL},
+	        {200, "{\"errcode\":45009}", 999999999L, NULL, ADAPTER_RATE_LIMITED, 86400,
+	         "errcode 45009: no errmsg", NULL, NULL},
+	        /* HTTP 429, from the platform or a proxy in front of it */
+	        {429, "", 30, NULL, ADAPTER_RATE_LIMITED, 30, NULL, "429", NULL},
+	        {429, "<html>slow down</html>", 0, NULL, ADAPTER_RATE_LIMITED, 60, NULL, NULL,
+	         NULL},
+	};
+
+	(void)state;
+	CHECK_ANSWERS(rows);
+}
+
+static void test_classify_retry(void **state)
+{
+	static const struct answer rows[] = {
+	        {200, "{\"errcode\":-1,\"errmsg\":\"system busy\"}", 0, NULL, ADAPTER_RETRY, -1,
+	         "errcode -1: system busy", NULL, ""},
+	        {500, "", 0, NULL, ADAPTER_RETRY, -1, "HTTP 500", NULL, NULL},
+	        {502, "<html>Bad Gateway</html>", 0, NULL, ADAPTER_RETRY, -1, NULL, NULL, NULL},
+	        {503, "{\"errcode\":-1,\"errmsg\":\"system busy\"}", 0, NULL, ADAPTER_RETRY, -1,
+	         "HTTP 503: system busy", NULL, NULL},
+	        {408, NULL, 0, NULL, ADAPTER_RETRY, -1, NULL, NULL, NULL},
+	        /* no answer at all */
+	        {0, NULL, 0, "Operation timed out after 10001 milliseconds", ADAPTER_RETRY, -1,
+	         "network: Operation timed out after 10001 milliseconds", NULL, NULL},
+	        {0, NULL, 0, NULL, ADAPTER_RETRY, -1, "network: no answer", NULL, NULL},
+	        /* a 200 that is not the platform's JSON: nobody said no */
+	        {200, "<html>portal</html>", 0, NULL, ADAPTER_RETRY, -1, NULL, "not JSON", NULL},
+	        {200, "", 0, NULL, ADAPTER_RETRY, -1, NULL, NULL, NULL},
+	        {200, "{\"errcode\":0", 0, NULL, ADAPTER_RETRY, -1, NULL, NULL,
+	         NULL}, /* cut short */
+	        {200, "{\"ok\":true}", 0, NULL, ADAPTER_RETRY, -1, NULL, NULL, NULL},
+	        {200, "{\"errcode\":\"0\"}", 0, NULL, ADAPTER_RETRY, -1, NULL, NULL, NULL},
+	};
+
+	(void)state;
+	CHECK_ANSWERS(rows);
+}
+
+static void test_classify_refused(void **state)
+{
+	static const struct answer rows[] = {
+	        {200,
+	         "{\"errcode\":93000,\"errmsg\":\"invalid webhook url, hint: [1764400000_7_cd], "
+	         "from ip: 1.2.3.4, more info at https://open.work.weixin.qq.com/devtool/"
+	         "query?e=93000\"}",
+	         0, NULL, ADAPTER_REFUSED, -1, "errcode 93000: invalid webhook url", NULL,
+	         "error: 93000 invalid webhook url"},
+	        {200, "{\"errcode\":93000,\"errmsg\":\"nope\"}", 0, NULL, ADAPTER_REFUSED, -1, NULL,
+	         NULL, "error: 93000 nope"},
+	        {200, "{\"errcode\":93004,\"errmsg\":\"nope\"}", 0, NULL, ADAPTER_REFUSED, -1, NULL,
+	         NULL, "error: 93004 nope"},
+	        {200, "{\"errcode\":93008,\"errmsg\":\"nope\"}", 0, NULL, ADAPTER_REFUSED, -1, NULL,
+	         NULL, "error: 93008 nope"},
+	        {200, "{\"errcode\":40014,\"errmsg\":\"nope\"}", 0, NULL, ADAPTER_REFUSED, -1, NULL,
+	         NULL, "error: 40014 nope"},
+	};
+
+	(void)state;
+	CHECK_ANSWERS(rows);
+}
+
+static void test_classify_dead(void **state)
+{
+	static const struct answer rows[] = {
+	        {200, "{\"errcode\":40008,\"errmsg\":\"invalid message type\"}", 0, NULL,
+	         ADAPTER_DEAD, -1, "errcode 40008: invalid message type", NULL, ""},
+	        {200, "{\"errcode\":44004,\"errmsg\":\"empty content\"}", 0, NULL, ADAPTER_DEAD, -1,
+	         NULL, NULL, NULL},
+	        {200, "{\"errcode\":45002,\"errmsg\":\"content size out of limit\"}", 0, NULL,
+	         ADAPTER_DEAD, -1, NULL, NULL, NULL},
+	        {400, "bad request", 0, NULL, ADAPTER_DEAD, -1, "HTTP 400", NULL, NULL},
+	        {404, "{\"errcode\":404,\"errmsg\":\"not found\"}", 0, NULL, ADAPTER_DEAD, -1,
+	         "HTTP 404: not found", NULL, NULL},
+	        {301, "", 0, NULL, ADAPTER_DEAD, -1, NULL, NULL, NULL},
+	};
+
+	(void)state;
+	CHECK_ANSWERS(rows);
 }
 
 static void test_classify_never_shows_the_key(void **state)
 {
-	struct adapter_verdict v;
-	struct loaded l;
+	/* a network error or a platform message that quotes the URL back */
+	static const struct answer rows[] = {
+	        {0, NULL, 0, "Failed to connect to " URL ": Connection refused", ADAPTER_RETRY, -1,
+	         NULL, "key=<key>", NULL},
+	        {200, "{\"errcode\":93000,\"errmsg\":\"invalid webhook url " KEY "\"}", 0, NULL,
+	         ADAPTER_REFUSED, -1, NULL, NULL, "error: 93000 invalid webhook url <key>"},
+	        {200, "{\"errcode\":40008,\"errmsg\":\"" KEY KEY "\"}", 0, NULL, ADAPTER_DEAD, -1,
+	         "errcode 40008: <key><key>", NULL, NULL},
+	};
 
 	(void)state;
-	robot(&l);
-	/* a network error or a platform message that quotes the URL back */
-	classify(&l, 0, NULL, 0, "Failed to connect to " URL ": Connection refused", &v);
-	assert_int_equal(v.outcome, ADAPTER_RETRY);
-	assert_non_null(strstr(v.error, "key=<key>"));
-	classify(&l, 200, "{\"errcode\":93000,\"errmsg\":\"invalid webhook url " KEY "\"}", 0, NULL,
-	         &v);
-	assert_int_equal(v.outcome, ADAPTER_REFUSED);
-	assert_string_equal(v.state, "error: 93000 invalid webhook url <key>");
-	classify(&l, 200, "{\"errcode\":40008,\"errmsg\":\"" KEY KEY "\"}", 0, NULL, &v);
-	assert_string_equal(v.error, "errcode 40008: <key><key>");
-	unload(&l);
+	CHECK_ANSWERS(rows);
 }
 
 int main(void)
