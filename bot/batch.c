@@ -20,6 +20,7 @@
 
 #include "bot/config.h"
 #include "bot/core.h"
+#include "bot/metrics.h"
 #include "bot/sender.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -142,6 +143,12 @@ static void finish(struct server *srv, struct inbound *in)
 		sender_poll_done(srv->sender, in->channel, in->failed ? 0 : in->poll_offset);
 }
 
+/* A message someone sent, not the confirmation of a polled batch's offset. */
+static int is_message(const struct inbound *in)
+{
+	return in->id || in->text || in->callback || in->att_kind || in->moved_from;
+}
+
 void server_run_batch(struct server *srv)
 {
 	struct inbound *list = srv->batch, *in, *next;
@@ -165,8 +172,9 @@ void server_run_batch(struct server *srv)
 	}
 	if (!ok) {
 		/* Find the culprit: each message alone, so the others still land. */
-		log_warn("store: batch of %d failed (%s); retrying one by one", n,
-		         store_errmsg(srv->store));
+		log_fields(LOG_WARN, (struct log_field[]){LOG_NUM("messages", n)}, 1,
+		           "store: batch of %d failed (%s); retrying one by one", n,
+		           store_errmsg(srv->store));
 		for (in = list; in; in = in->next) {
 			/*
 			 * A polled message that failed must come again: its batch is
@@ -182,18 +190,23 @@ void server_run_batch(struct server *srv)
 			    store_commit(srv->store) < 0) {
 				if (in->polled)
 					poll_lost = 1;
-				log_error("store: message on %s not stored: %s", in->channel,
-				          store_errmsg(srv->store));
+				log_fields(LOG_ERROR,
+				           (struct log_field[]){LOG_STR("channel", in->channel)}, 1,
+				           "store: message on %s not stored: %s", in->channel,
+				           store_errmsg(srv->store));
 				store_rollback(srv->store);
 				in->failed = 1;
 			}
 		}
 	}
 	srv->batches++;
+	metrics_commit(srv->metrics, n);
 	for (in = list; in; in = next) {
 		next = in->next;
 		if (!in->failed)
 			srv->handled++;
+		if (is_message(in))
+			metrics_inbound(srv->metrics, in->channel, !in->failed);
 		finish(srv, in);
 		inbound_free(in);
 	}

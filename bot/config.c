@@ -28,6 +28,7 @@
 
 #include "adapters/registry.h"
 #include "lib/config_read.h"
+#include "lib/log.h"
 
 static const char *const roles[] = {"technician", "dispatcher", "supervisor", NULL};
 static const char *const categories[] = {"repair", "cleaning", "errand", "inquiry", NULL};
@@ -427,13 +428,92 @@ static void parse_channels(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	}
 }
 
+/* A token shorter than this is guessed too easily to guard anything. */
+#define METRICS_TOKEN_MIN 16
+
+static void parse_metrics(struct cfg_ld *ld, json_t *root, struct cfg *c)
+{
+	static const char *const keys[] = {"enabled", "token", "allow_loopback", NULL};
+	json_t *o = json_object_get(root, "metrics"); /* borrowed */
+	struct cfg_metrics *m = &c->metrics;
+
+	m->enabled = 1;
+	m->allow_loopback = 1;
+	if (!o || json_is_null(o))
+		return;
+	if (!json_is_object(o)) {
+		cfg_problem(ld, "metrics", "expected an object");
+		return;
+	}
+	cfg_check_keys(ld, o, "metrics", keys);
+	cfg_get_bool(ld, o, "metrics", "enabled", 1, &m->enabled);
+	cfg_get_bool(ld, o, "metrics", "allow_loopback", 1, &m->allow_loopback);
+	if (cfg_get_str(ld, o, "metrics", "token", NULL, 0, &m->token) == 0 && m->token &&
+	    strlen(m->token) < METRICS_TOKEN_MIN)
+		cfg_problem(ld, "metrics.token", "too short: at least %d characters",
+		            METRICS_TOKEN_MIN);
+	if (m->enabled && !m->allow_loopback && !m->token)
+		cfg_problem(ld, "metrics.allow_loopback",
+		            "false with no metrics.token lets nobody read /metrics; set a token, "
+		            "or \"enabled\": false");
+}
+
+static void parse_log(struct cfg_ld *ld, json_t *root, struct cfg *c)
+{
+	static const char *const keys[] = {"format", "level", NULL};
+	json_t *o = json_object_get(root, "log"); /* borrowed */
+	char *format = NULL, *level = NULL;
+	enum log_level l = LOG_INFO;
+
+	c->log.level = LOG_INFO;
+	if (!o || json_is_null(o))
+		return;
+	if (!json_is_object(o)) {
+		cfg_problem(ld, "log", "expected an object");
+		return;
+	}
+	cfg_check_keys(ld, o, "log", keys);
+	if (cfg_get_str(ld, o, "log", "format", NULL, 0, &format) == 0 && format) {
+		if (strcmp(format, "json") == 0)
+			c->log.json = 1;
+		else if (strcmp(format, "text") != 0)
+			cfg_problem(ld, "log.format", "must be \"text\" or \"json\"");
+	}
+	if (cfg_get_str(ld, o, "log", "level", NULL, 0, &level) == 0 && level) {
+		if (log_level_parse(level, &l) == 0)
+			c->log.level = (int)l;
+		else
+			cfg_problem(ld, "log.level",
+			            "must be \"debug\", \"info\", \"warn\" or \"error\"");
+	}
+	free(format);
+	free(level);
+}
+
 static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 {
-	static const char *const keys[] = {
-	        "database",        "listen",          "locale",       "timezone",        "bot_name",
-	        "session_minutes", "acceptance_days", "low_rating",   "reopen_days",     "staff",
-	        "communities",     "catalogue",       "out_of_scope", "channels",        "tls_cert",
-	        "tls_key",         "answers",         "emergencies",  "complaint_hours", NULL};
+	static const char *const keys[] = {"database",
+	                                   "listen",
+	                                   "locale",
+	                                   "timezone",
+	                                   "bot_name",
+	                                   "session_minutes",
+	                                   "acceptance_days",
+	                                   "low_rating",
+	                                   "reopen_days",
+	                                   "staff",
+	                                   "communities",
+	                                   "catalogue",
+	                                   "out_of_scope",
+	                                   "channels",
+	                                   "tls_cert",
+	                                   "tls_key",
+	                                   "answers",
+	                                   "emergencies",
+	                                   "complaint_hours",
+	                                   "metrics",
+	                                   "log",
+	                                   NULL};
 
 	cfg_check_keys(ld, root, "", keys);
 	cfg_get_str(ld, root, "", "database", NULL, 0, &c->database);
@@ -470,6 +550,8 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	parse_out_of_scope(ld, root, c);
 	parse_understanding(ld, root, c);
 	parse_channels(ld, root, c);
+	parse_metrics(ld, root, c);
+	parse_log(ld, root, c);
 	c->policy.items = c->items;
 	c->policy.nitems = c->nitems;
 	c->policy.out_of_scope = &c->out_of_scope;
@@ -482,10 +564,40 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	c->policy.complaint_hours = c->complaint_hours;
 }
 
+/* Checks ROOT (owned by the caller) read from PATH; see cfg_load(). */
+static int load_root(struct cfg_ld *ld, const char *path, json_t *root, struct cfg **out)
+{
+	struct cfg *c;
+
+	if (!json_is_object(root)) {
+		cfg_problem(ld, NULL, "expected a JSON object at the top level");
+		return -1;
+	}
+	c = cfg_calloc(ld, 1, sizeof(*c));
+	if (!c)
+		return -1;
+	c->path = cfg_strdup(ld, path);
+	parse_top(ld, root, c);
+	if (ld->n != 0 || ld->oom) {
+		cfg_free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+/* A JSON syntax error of PATH: with its line and column when the parser knows them. */
+static void syntax_problem(struct cfg_ld *ld, const char *path, const json_error_t *jerr)
+{
+	if (jerr->line > 0)
+		cfg_line(ld, "%s:%d:%d: %s", path, jerr->line, jerr->column, jerr->text);
+	else
+		cfg_problem(ld, NULL, "%s", jerr->text);
+}
+
 int cfg_load(const char *path, struct cfg **out, char *err, size_t errlen)
 {
 	struct cfg_ld ld = {.file = path};
-	struct cfg *c = NULL;
 	json_t *root = NULL; /* owned: released at cleanup */
 	json_error_t jerr;
 	struct stat st;
@@ -509,30 +621,35 @@ int cfg_load(const char *path, struct cfg **out, char *err, size_t errlen)
 	root = json_loadf(fp, JSON_REJECT_DUPLICATES, &jerr);
 	fclose(fp);
 	if (!root) {
-		if (jerr.line > 0)
-			cfg_line(&ld, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-		else
-			cfg_problem(&ld, NULL, "%s", jerr.text);
+		syntax_problem(&ld, path, &jerr);
 		goto out;
 	}
-	if (!json_is_object(root)) {
-		cfg_problem(&ld, NULL, "expected a JSON object at the top level");
-		goto out;
-	}
-	c = cfg_calloc(&ld, 1, sizeof(*c));
-	if (!c)
-		goto out;
-	c->path = cfg_strdup(&ld, path);
-	parse_top(&ld, root, c);
-	if (ld.n == 0 && !ld.oom) {
-		*out = c;
-		c = NULL;
-		rc = 0;
-	}
+	rc = load_root(&ld, path, root, out);
 out:
 	if (rc < 0)
 		cfg_report(&ld, err, errlen);
-	cfg_free(c);
+	json_decref(root);
+	free(ld.buf);
+	return rc;
+}
+
+int cfg_load_text(const char *name, const char *text, struct cfg **out, char *err, size_t errlen)
+{
+	struct cfg_ld ld = {.file = name};
+	json_t *root; /* owned: released below */
+	json_error_t jerr;
+	int rc = -1;
+
+	*out = NULL;
+	if (err && errlen)
+		err[0] = '\0';
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		syntax_problem(&ld, name, &jerr);
+	else
+		rc = load_root(&ld, name, root, out);
+	if (rc < 0)
+		cfg_report(&ld, err, errlen);
 	json_decref(root);
 	free(ld.buf);
 	return rc;
@@ -628,6 +745,7 @@ void cfg_free(struct cfg *c)
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->bot_name);
+	free(c->metrics.token);
 	free(c);
 }
 

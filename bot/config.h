@@ -62,6 +62,19 @@ struct cfg_channel_stub {
 	             * when unset and disabled), for the channel's adapter to parse */
 };
 
+/* "metrics": who may read /metrics (bot/health.c). */
+struct cfg_metrics {
+	int enabled;        /* default 1; 0: /metrics answers 404 */
+	char *token;        /* a bearer token that lets anyone in, or NULL */
+	int allow_loopback; /* default 1: clients on 127.0.0.0/8 or ::1 need no token */
+};
+
+/* "log": how lines are written (lib/log.h). */
+struct cfg_log {
+	int json;  /* "format": "json" (1) or "text" (0, the default) */
+	int level; /* an enum log_level, from "level"; default info */
+};
+
 struct cfg {
 	char *path;     /* the file it was read from */
 	char *database; /* SQLite file, default "concierge.db" */
@@ -92,6 +105,8 @@ struct cfg {
 	size_t nchans;
 	struct cfg_channel_stub *others; /* channels without an adapter here: switched off */
 	size_t nothers;
+	struct cfg_metrics metrics;
+	struct cfg_log log;
 };
 
 /*
@@ -103,7 +118,20 @@ struct cfg {
  * last says more were left out.
  */
 int cfg_load(const char *path, struct cfg **out, char *err, size_t errlen);
+/*
+ * Like cfg_load(), from TEXT (NUL-terminated) instead of a file; NAME stands
+ * for the file in problems and becomes cfg->path.
+ */
+int cfg_load_text(const char *name, const char *text, struct cfg **out, char *err, size_t errlen);
 void cfg_free(struct cfg *c);
+
+/*
+ * config.example.json as it was when the program was built, NUL-terminated
+ * (build/config_example.c, written by scripts/embed.sh): the demo
+ * configuration used when there is no configuration file at all.
+ */
+extern const char cfg_example_json[];
+#define CFG_EMBEDDED_NAME "config.example.json (embedded)"
 
 /*
  * Look-ups; NULL when not found. cfg_staff_by_identity also knows every

@@ -18,11 +18,12 @@
 #include "bot/config.h"
 #include "bot/core.h"
 #include "bot/server.h"
+#include "bot/version.h"
 #include "lib/log.h"
 #include "dialogs/engine.h"
 #include "store/store.h"
 
-#define VERSION "0.1.0"
+#define VERSION CONCIERGE_VERSION
 
 static void usage(FILE *f)
 {
@@ -44,7 +45,8 @@ static void usage(FILE *f)
 	      "  check-config                     report every problem in the configuration\n"
 	      "  version\n"
 	      "\n"
-	      "--config defaults to config.json, then config.example.json.\n"
+	      "--config defaults to config.json, then config.example.json, then the\n"
+	      "embedded demo configuration.\n"
 	      "--db defaults to the configuration's \"database\".\n",
 	      f);
 }
@@ -105,9 +107,24 @@ static int run_channel_command(struct cli_env *env, struct chan *ch)
 	return rc;
 }
 
+/* config.json, else config.example.json, else NULL: the embedded demo configuration. */
 static const char *default_config(void)
 {
-	return access("config.json", F_OK) == 0 ? "config.json" : "config.example.json";
+	if (access("config.json", F_OK) == 0)
+		return "config.json";
+	return access("config.example.json", F_OK) == 0 ? "config.example.json" : NULL;
+}
+
+static int load_config(struct cli_env *env, char *err, size_t errlen)
+{
+	if (!env->config_path)
+		env->config_path = default_config();
+	if (env->config_path)
+		return cfg_load(env->config_path, &env->cfg, err, errlen);
+	fprintf(stderr,
+	        "concierge: no configuration file; using the embedded demo configuration\n");
+	env->config_path = CFG_EMBEDDED_NAME;
+	return cfg_load_text(env->config_path, cfg_example_json, &env->cfg, err, errlen);
 }
 
 int main(int argc, char **argv)
@@ -152,9 +169,7 @@ int main(int argc, char **argv)
 		puts("concierge " VERSION);
 		return 0;
 	}
-	if (!env.config_path)
-		env.config_path = default_config();
-	if (cfg_load(env.config_path, &env.cfg, err, sizeof(err)) < 0) {
+	if (load_config(&env, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		if (strcmp(cmd, "check-config") != 0)
 			fprintf(stderr, "concierge: configuration refused, not starting\n");
@@ -190,7 +205,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* The desk tools talk to a person: only warnings; the server logs its events. */
-	log_set_level(strcmp(cmd, "serve") == 0 ? LOG_INFO : LOG_WARN);
+	log_set_format(env.cfg->log.json ? LOG_JSON : LOG_TEXT);
+	log_set_level(strcmp(cmd, "serve") == 0 || env.cfg->log.level > LOG_WARN
+	                      ? (enum log_level)env.cfg->log.level
+	                      : LOG_WARN);
 	log_init_from_env();
 	if (chan)
 		rc = run_channel_command(&env, chan);

@@ -61,7 +61,25 @@ void sender_status(struct sender *s, json_t *channels)
 		                    json_pack("{s:s,s:I,s:I,s:I}", "state", st->state, "sent",
 		                              (json_int_t)st->sent, "failed",
 		                              (json_int_t)st->failed, "retried",
-		                              (json_int_t)st->retried));
+		                              (json_int_t)(st->retried + st->held)));
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+void sender_figures(struct sender *s, sender_figures_fn fn, void *ud)
+{
+	struct sender_figures f;
+	size_t i;
+
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < s->nchans; i++) {
+		const struct sender_stats *st = &s->chans[i].stats;
+
+		f.sent = st->sent;
+		f.dead = st->failed;
+		f.held = st->held;
+		f.retried = st->retried;
+		fn(s->chans[i].ch->name, &f, ud);
 	}
 	pthread_mutex_unlock(&s->mu);
 }

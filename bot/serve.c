@@ -22,6 +22,7 @@
 #include "bot/cli.h"
 #include "bot/config.h"
 #include "bot/core.h"
+#include "bot/metrics.h"
 #include "bot/sender.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -126,6 +127,16 @@ static void raise_fd_limit(void)
 		log_info("server: up to %llu open files", (unsigned long long)rl.rlim_cur);
 }
 
+/* libwebsockets' own complaints, as lines of our log (JSON lines stay JSON). */
+static void lws_emit(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	log_msg(level & LLL_ERR ? LOG_ERROR : LOG_WARN, "libwebsockets: %.*s", (int)n, line);
+}
+
 /* Pings idle websockets so dead phones are noticed; hangs up after a minute of silence. */
 static const lws_retry_bo_t retry = {
         .secs_since_valid_ping = 30,
@@ -184,8 +195,11 @@ static void announce(struct server *srv, const char *host)
 		                               : "on");
 	}
 	fflush(stdout);
-	log_info("server: listening on %s:%d (%s)", host[0] ? host : "*", srv->port,
-	         buf_str(&states));
+	log_fields(LOG_INFO,
+	           (struct log_field[]){LOG_STR("host", host[0] ? host : "*"),
+	                                LOG_NUM("port", srv->port)},
+	           2, "server: listening on %s:%d (%s)", host[0] ? host : "*", srv->port,
+	           buf_str(&states));
 	buf_release(&states);
 }
 
@@ -238,14 +252,18 @@ int cli_serve(struct cli_env *env)
 	}
 	log_init_from_env();
 	raise_fd_limit();
-	lws_set_log_level(LLL_ERR, NULL);
+	lws_set_log_level(LLL_ERR, lws_emit);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = env->cfg;
 	srv.store = env->store;
 	srv.tls = env->cfg->tls_cert != NULL;
+	srv.start_ms = clock_now_ms();
 	pthread_mutex_init(&srv.lock, NULL);
+	srv.metrics = metrics_new(env->cfg);
+	if (!srv.metrics)
+		goto out;
 	srv.core = core_new(env->cfg, env->store);
 	if (!srv.core)
 		goto out;
@@ -317,7 +335,8 @@ int cli_serve(struct cli_env *env)
 	drain(&srv);
 	sender_stop(srv.sender, 5000);
 	srv.sender = NULL;
-	log_info("server: stopped after %lld messages", (long long)srv.handled);
+	log_fields(LOG_INFO, (struct log_field[]){LOG_NUM("messages", srv.handled)}, 1,
+	           "server: stopped after %lld messages", (long long)srv.handled);
 	rc = 0;
 out:
 	if (srv.sender)
@@ -338,6 +357,7 @@ out:
 	}
 	stop_channels(&srv);
 	core_free(srv.core);
+	metrics_free(srv.metrics);
 	pthread_mutex_destroy(&srv.lock);
 	curl_global_cleanup();
 	return rc;

@@ -3,7 +3,7 @@
  *   serve.c   start-up, the event loop, timers, stopping
  *   http.c    HTTP requests and websockets: routes to the adapters, the writer
  *   batch.c   group commit of inbound messages, delivery to present readers
- *   health.c  /healthz
+ *   health.c  /healthz and /metrics (who may read it; metrics.c writes it)
  *   host.c    the host table the adapters call (also used by the CLI)
  * Other modules do not include it.
  *
@@ -26,6 +26,7 @@ struct cfg;
 struct core;
 struct store;
 struct sender;
+struct metrics;
 
 /* What the host table's functions need; the host_ud of every struct chan. */
 struct host_ctx {
@@ -59,6 +60,9 @@ struct http_pss {
 	int closing; /* answered; hang up at the next writeable callback */
 	int responding;
 	struct inbound *waiting; /* our message in the batch, so it can forget us */
+	int64_t t0_us;           /* when the request came (clock_mono_us), for its latency */
+	int rclass;              /* its enum metrics_route */
+	int timed;               /* its latency is counted */
 	/* websocket */
 	int is_ws;
 	void *conn; /* the adapter's state for it */
@@ -92,6 +96,9 @@ struct server {
 
 	int64_t handled, batches;
 	int stopping;
+
+	struct metrics *metrics; /* counters and histograms for /metrics, or NULL */
+	int64_t start_ms;        /* when serving started, Unix milliseconds */
 };
 
 /* batch.c */
@@ -116,5 +123,12 @@ void server_ws_send(struct http_pss *p, const char *text);
 
 /* health.c */
 void server_health(struct server *srv, struct http_answer *ans);
+/*
+ * /metrics for REQ, whose client is on a loopback address (LOOPBACK) and came
+ * through no proxy: the page, or 404 (switched off), 403 or 401 (see the
+ * configuration's "metrics").
+ */
+void server_metrics(struct server *srv, const struct http_req *req, int loopback,
+                    struct http_answer *ans);
 
 #endif

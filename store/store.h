@@ -301,6 +301,14 @@ int store_chat_current(struct store *s, const char *channel, const char *chat, c
 int store_chat_migrate(struct store *s, const char *channel, const char *old_chat,
                        const char *new_chat);
 
+/* ---- figures for an operator's scrape (store_stats.c) ---------------------------- */
+
+typedef int (*store_tally_cb)(const char *key, int64_t n, void *ud); /* nonzero stops */
+/* How many orders have each status, one callback per status that has any. */
+int store_orders_by_status(struct store *s, store_tally_cb cb, void *ud);
+/* Dialog sessions changed at SINCE or later (a dialog runs while it has a session). */
+int store_sessions_active(struct store *s, int64_t since, int64_t *n);
+
 /* ---- transcript: what a chat page visitor sees again after a reload ------------- */
 
 struct store_line {
