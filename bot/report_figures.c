@@ -518,20 +518,22 @@ json_t *report_build(struct store *s, const struct cfg *cfg, const struct report
 	json_t *doc = NULL, *x, *groups;
 	char day[40];
 	size_t i;
-	int rc;
+	int rc, snap;
 
 	if (q->community && !(com = community_find(cfg, q->community))) {
 		snprintf(err, errlen, "no community '%s'", q->community);
 		return NULL;
 	}
-	if (store_snapshot_begin(s) < 0) {
+	snap = store_snapshot_begin(s);
+	if (snap < 0) {
 		snprintf(err, errlen, "%s", store_errmsg(s));
 		return NULL;
 	}
 	rc = store_report_rows(s, q->from, q->to, q->community, collect_row, &rs);
 	if (rc < 0)
 		snprintf(err, errlen, "%s", store_errmsg(s));
-	store_snapshot_end(s);
+	if (snap)
+		store_snapshot_end(s);
 	if (rc < 0 || rs.failed) {
 		if (rs.failed)
 			snprintf(err, errlen, "out of memory");

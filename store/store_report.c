@@ -151,14 +151,14 @@ static int ignore_row(struct store *s, sqlite3_stmt *st, void *ud)
 int store_snapshot_begin(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
-		return store_failf(s, "store_snapshot_begin: a transaction is already open");
+		return 0;
 	if (store_run(s, sql_read_begin, "") < 0)
 		return -1;
 	if (store_first(s, store_query(s, sql_read_mark, ""), ignore_row, NULL) < 0) {
 		store_run(s, sql_read_end, "");
 		return -1;
 	}
-	return 0;
+	return 1;
 }
 
 int store_snapshot_end(struct store *s)

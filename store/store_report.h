@@ -67,7 +67,9 @@ int store_payments_list(struct store *s, int64_t order_id, store_money_cb cb, vo
 /*
  * A read transaction: every read until store_snapshot_end() sees the
  * database as it was at the first one. Writers (the gateway) are not held
- * up. Not inside another transaction.
+ * up. Returns 1 when it began one (end it with store_snapshot_end()), 0 when
+ * the caller is already inside a transaction (whose reads are consistent
+ * already: nothing to end), <0 on error.
  */
 int store_snapshot_begin(struct store *s);
 int store_snapshot_end(struct store *s);
