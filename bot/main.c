@@ -38,10 +38,17 @@ static void usage(FILE *f)
 		if (adapter_registry[i]->command)
 			fprintf(f, "  %-32s %s\n", adapter_registry[i]->command_usage,
 			        adapter_registry[i]->command_help);
-	fputs("  orders list [--status S] [--json]\n"
+	fputs("  orders list [--status S] [--from D] [--to D] [--json]\n"
 	      "  orders show NUMBER [--json]\n"
-	      "  outbox list [--dead] [--json]\n"
+	      "  orders form NUMBER [--form register|dispatch|feedback|all] [--html]\n"
+	      "  outbox list [--dead|--all] [--json]\n"
 	      "  outbox retry ID|--all-dead\n"
+	      "  report [--from D] [--to D] [--community C] [--by category|staff|day] "
+	      "[--json|--csv]\n"
+	      "  export [--from D] [--to D] [--community C] --format csv|jsonl "
+	      "[--output FILE [--force]]\n"
+	      "  backup FILE [--force]            a consistent copy of the database, while it "
+	      "runs\n"
 	      "  check-config                     report every problem in the configuration\n"
 	      "  version\n"
 	      "\n"
@@ -151,6 +158,10 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--version") == 0) {
 			puts("concierge " VERSION);
 			return 0;
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "concierge: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
 		} else
 			break;
 	}
@@ -161,6 +172,11 @@ int main(int argc, char **argv)
 	cmd = argv[i];
 	env.argc = argc - i - 1;
 	env.argv = argv + i + 1;
+	if ((strcmp(cmd, "help") == 0 || strcmp(cmd, "version") == 0) && env.argc) {
+		fprintf(stderr, "concierge: %s: unexpected '%s'\n", cmd, env.argv[0]);
+		usage(stderr);
+		return 2;
+	}
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return 0;
@@ -180,6 +196,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(cmd, "check-config") == 0) {
+		if (env.argc) {
+			fprintf(stderr,
+			        "concierge: check-config: unexpected '%s'\nusage: concierge "
+			        "[--config FILE] check-config\n",
+			        env.argv[0]);
+			rc = 2;
+			goto out;
+		}
 		printf("%s: OK\n", env.config_path);
 		rc = 0;
 		goto out;
@@ -190,7 +214,8 @@ int main(int argc, char **argv)
 		env.db_path = env.cfg->database;
 	chan = command_chan(env.cfg, cmd);
 	if (!chan && strcmp(cmd, "orders") != 0 && strcmp(cmd, "outbox") != 0 &&
-	    strcmp(cmd, "serve") != 0) {
+	    strcmp(cmd, "serve") != 0 && strcmp(cmd, "report") != 0 && strcmp(cmd, "export") != 0 &&
+	    strcmp(cmd, "backup") != 0) {
 		fprintf(stderr, "concierge: unknown command '%s'\n", cmd);
 		usage(stderr);
 		rc = 2;
@@ -216,6 +241,12 @@ int main(int argc, char **argv)
 		rc = cli_orders(&env);
 	else if (strcmp(cmd, "outbox") == 0)
 		rc = cli_outbox(&env);
+	else if (strcmp(cmd, "report") == 0)
+		rc = cli_report(&env);
+	else if (strcmp(cmd, "export") == 0)
+		rc = cli_export(&env);
+	else if (strcmp(cmd, "backup") == 0)
+		rc = cli_backup(&env);
 	else
 		rc = cli_serve(&env);
 out:

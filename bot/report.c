@@ -203,3 +203,15 @@ size_t report_clip(FILE *f, const char *s, size_t width)
 	}
 	return w;
 }
+
+size_t report_width(const char *s)
+{
+	size_t len = strlen(s), p = 0, w = 0;
+	uint32_t cp;
+
+	while (p < len) {
+		p += utf8_next(s + p, len - p, &cp);
+		w += char_width(cp);
+	}
+	return w;
+}

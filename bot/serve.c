@@ -214,7 +214,10 @@ static int parse_args(struct cli_env *env, const char **listen)
 		else if (strncmp(env->argv[i], "--listen=", 9) == 0)
 			*listen = env->argv[i] + 9;
 		else {
-			fprintf(stderr, "usage: concierge serve [--listen HOST:PORT]\n");
+			fprintf(stderr,
+			        "concierge: serve: unexpected '%s'\nusage: concierge serve "
+			        "[--listen HOST:PORT]\n",
+			        env->argv[i]);
 			return -1;
 		}
 	}

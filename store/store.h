@@ -160,10 +160,13 @@ struct store_order_filter {
 	 */
 	const char *const *actions;
 	int64_t since;
+	int64_t from, to;      /* created at FROM or later and before TO; 0: unbounded */
+	const char *community; /* or NULL: every community */
+	int oldest_first;      /* oldest first instead of newest first */
 };
 #define STORE_FILTER_ACTIONS 3
 typedef int (*store_order_cb)(const struct store_order *o, void *ud); /* nonzero stops */
-/* Newest first. */
+/* Newest first, unless F->oldest_first. */
 int store_orders_list(struct store *s, const struct store_order_filter *f, store_order_cb cb,
                       void *ud);
 

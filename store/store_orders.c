@@ -36,7 +36,10 @@ static const char sql_orders_list[] =
                      " AND (?4 = 0 OR o.status NOT IN ('closed', 'cancelled', 'declined'))"
                      " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM order_events e"
                      "  WHERE e.order_id = o.id AND e.action IN (?6, ?7, ?8) AND e.at >= ?9))"
-                     " ORDER BY o.created_at DESC, o.id DESC LIMIT ?5";
+                     " AND (?10 IS NULL OR o.created_at >= ?10)"
+                     " AND (?11 IS NULL OR o.created_at < ?11)"
+                     " AND (?12 IS NULL OR o.community = ?12)"
+                     " ORDER BY ?13 * o.created_at DESC, ?13 * o.id DESC LIMIT ?5";
 
 static const char sql_counter_next[] =
         "INSERT INTO order_counters (day, last) VALUES (?1, 1)"
@@ -251,10 +254,11 @@ int store_orders_list(struct store *s, const struct store_order_filter *f, store
 		act[i] = f->actions[i];
 	}
 	return store_each(s,
-	                  store_query(s, sql_orders_list, "TTnddTTTi", f->status, f->assignee,
+	                  store_query(s, sql_orders_list, "TTnddTTTinnTd", f->status, f->assignee,
 	                              f->resident_id, f->open_only ? 1 : 0,
 	                              f->limit > 0 ? f->limit : -1, act[0], act[1], act[2],
-	                              f->since),
+	                              f->since, f->from, f->to, f->community,
+	                              f->oldest_first ? -1 : 1),
 	                  walk_order, &w);
 }
 
