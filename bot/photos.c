@@ -270,6 +270,19 @@ int core_photos_adopt(struct core *c, const struct store_order *o, const char *a
 	return 0;
 }
 
+int core_photos_line(struct core *c, const struct store_order *o, int lang, struct buf *b)
+{
+	char photos[16];
+	const char *args[2] = {photos, o->number};
+	int n = core_photos_count(c, o);
+
+	if (n <= 0)
+		return n;
+	snprintf(photos, sizeof(photos), "%d", n);
+	buf_tpl(b, dlg_msg(lang, M_PING_PHOTOS), args, 2);
+	return b->failed ? -1 : 0;
+}
+
 static int count_one(const struct store_photo *p, void *ud)
 {
 	(void)p;

@@ -483,6 +483,41 @@ class WebChatTest(unittest.TestCase):
         self.assertTrue(pings)
         self.assertIn("照片 1 张", pings[-1]["payload"]["text"])
 
+    def test_photo_sent_before_an_emergency_or_a_complaint_joins_it(self):
+        """A photo sent while telling the problem joins the urgent order or the
+        complaint the telling turned into, as it joins a request's order."""
+        v = self.visitor()
+        v.connect()
+        jpeg, png = tiny_jpeg(), tiny_png()
+        v.say("/repair")
+        got = v.photo(jpeg)
+        self.assertTrue(any("提交后会附在" in m["text"] for m in got), texts(got))
+        got = " ".join(texts(v.say("救命 厨房燃气泄漏了")))
+        self.assertIn("已登记紧急工单", got)
+        urgent = ORDER_RE.search(got).group(0)
+        o = self.assert_photo_kept(urgent, jpeg, "jpeg")
+        self.assertIs(o["urgent"], True)
+        # the alert says where the photo is, not what it shows
+        alerts = [r["payload"]["text"] for r in self.gw.outbox()
+                  if "【紧急】" in (r.get("payload") or {}).get("text", "")]
+        self.assertTrue(alerts)
+        self.assertTrue(all("照片 1 张：concierge orders show " + urgent in a for a in alerts),
+                        alerts)
+
+        v.say("/ask")
+        got = v.photo(png, mime="image/png")
+        self.assertTrue(any("提交后会附在" in m["text"] for m in got), texts(got))
+        got = " ".join(texts(v.say("我要投诉 楼道堆满杂物 保安也不管")))
+        self.assertIn("投诉已登记", got)
+        complaint = ORDER_RE.search(got).group(0)
+        o = self.assert_photo_kept(complaint, png, "png")
+        self.assertEqual(o["category"], "complaint")
+        self.assertEqual(o["description"], "我要投诉 楼道堆满杂物 保安也不管")
+        # each photo went to its own order, none is left waiting
+        self.assertEqual(len(self.gw.order(urgent)["photos"]), 1)
+        got = v.photo(tiny_png((1, 2, 3)), mime="image/png")
+        self.assertTrue(any("已附到工单 " + complaint in m["text"] for m in got), texts(got))
+
     def test_photo_that_is_not_an_image_is_refused(self):
         v = self.visitor()
         v.connect()
