@@ -177,6 +177,9 @@ enum dlg_msg {
 	M_PHOTO_ASKED,       /* {0} number */
 	M_PING_PHOTOS,       /* {0} how many {1} number */
 	M_PHOTO_NO_RESIDENT, /* {0} number */
+	/* marks in order lists */
+	M_FLAG_URGENT,
+	M_FLAG_COMPLAINT,
 	M_COUNT
 };
 

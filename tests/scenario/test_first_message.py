@@ -223,6 +223,28 @@ class FirstMessage(ConciergeCase):
         out = c.chat("li", "ok")
         self.assertEqual(out.texts, ["好的，您已同意工单 %s 的费用 380 元，已告知师傅。" % num])
 
+    def test_order_lists_flag_emergencies_and_complaints(self):
+        c = self.c
+        _, repair = c.file_repair()
+        c.chat("wu", "救命 家里燃气泄漏了")
+        c.chat("he", "投诉 楼下装修太吵 保安也不管")
+        by_cat = {o["category"] + ("!" if o["urgent"] else ""): o["number"] for o in c.orders()}
+        urgent, complaint = by_cat["repair!"], by_cat["complaint"]
+        c.staff("zhao")  # the pings waiting for him
+        lines = c.staff("zhao", "/orders").texts[-1].splitlines()
+        flagged = {ln.split()[0]: ln for ln in lines[1:]}
+        self.assertEqual(set(flagged), {"【紧急】" + urgent, "【投诉】" + complaint, repair})
+        table = c.run("orders", "list").stdout.splitlines()
+        self.assertIn("FLAG", table[0])
+        rows = {ln.split()[0]: ln.split()[1] for ln in table[1:-1]}
+        self.assertEqual(rows[urgent], "URGENT")
+        self.assertEqual(rows[complaint], "COMPLAINT")
+        self.assertEqual(rows[repair], "pending")  # no flag: the next column
+        self.assertEqual(table[-1], "3 orders, of which 1 complaint and 1 urgent")
+        # the staff help names every staff command, /photo too
+        for who in ("wang", "zhao"):
+            self.assertIn("/photo", c.staff(who, "/help").texts[-1])
+
     # ---- English ------------------------------------------------------------------------
 
     def test_english_consent_and_greeting(self):
