@@ -33,7 +33,7 @@ static void batch_due(lws_sorted_usec_list_t *sul);
  * adapter, on this thread: the calls have bounded timeouts, but the loop waits
  * for them. A photo said in a group is never fetched (it is not kept).
  */
-static void fetch_attachments(struct chan *ch, struct inbound *in)
+static void fetch_attachments(struct server *srv, struct chan *ch, struct inbound *in)
 {
 	int rc;
 
@@ -42,7 +42,8 @@ static void fetch_attachments(struct chan *ch, struct inbound *in)
 	for (; in; in = in->next) {
 		if (!in->att_ref || in->att_data || in->is_group)
 			continue;
-		rc = ch->a->fetch_attachment(ch, in->att_ref, PHOTO_MAX_BYTES, &in->att_data,
+		rc = ch->a->fetch_attachment(ch, in->att_ref,
+		                             (size_t)srv->cfg->photo_max_kb * 1024u, &in->att_data,
 		                             &in->att_len);
 		if (rc > 0)
 			in->att_too_big = 1;
@@ -57,7 +58,7 @@ void server_queue(struct server *srv, struct chan *ch, struct inbound *in, struc
 
 	if (!in)
 		return;
-	fetch_attachments(ch, in);
+	fetch_attachments(srv, ch, in);
 	while (last->next)
 		last = last->next;
 	if (srv->batch_tail)

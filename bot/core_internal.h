@@ -142,6 +142,8 @@ int core_is_emergency(struct core_req *r, const char *text);
 int core_req_init(struct core_req *r, struct core *c, const struct msg_in *in, int64_t now,
                   const char *text);
 /* photos.c */
+/* The largest photo kept, in bytes (photo_max_kb). */
+size_t core_photo_max(const struct core *c);
 /* The photo that came with IN: kept with the order it belongs to, or refused with a reason. */
 int core_photo(struct core *c, const struct msg_in *in, int64_t now);
 /* A new order O takes the photos its resident sent during the intake. */

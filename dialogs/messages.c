@@ -410,8 +410,8 @@ static const struct msg_pair msgs[M_COUNT] = {
                                "WebP 或 HEIC 格式的照片。",
                                "That file is not a photo, so it was not kept. Take a picture, "
                                "or pick a JPG, PNG, WebP or HEIC photo from your gallery."},
-        [M_PHOTO_TOO_BIG] = {"照片太大了（最大 {0} MB），请压缩或截图后再发。",
-                             "That photo is too large (at most {0} MB); please send a smaller "
+        [M_PHOTO_TOO_BIG] = {"照片太大了（最大 {0}），请压缩或截图后再发。",
+                             "That photo is too large (at most {0}); please send a smaller "
                              "one or a screenshot."},
         [M_PHOTO_FAILED] = {"照片没有收到，请再发一次。",
                             "The photo did not come through; please send it again."},
