@@ -24,32 +24,27 @@
 #include "bot/sender.h"
 #include "lib/clock.h"
 #include "lib/log.h"
-#include "lib/photo.h"
 #include "store/store.h"
 
 static void batch_due(lws_sorted_usec_list_t *sul);
 
-/*
- * Attachments the platform holds are fetched before the commit, through the
- * adapter, on this thread: the calls have bounded timeouts, but the loop waits
- * for them. A photo said in a group is never fetched (it is not kept).
- */
-static void fetch_attachments(struct chan *ch, struct inbound *in)
+void server_queue_now(struct server *srv, struct inbound *in)
 {
-	int rc;
+	struct inbound *last = in;
 
-	if (!ch->a->fetch_attachment)
+	if (!in)
 		return;
-	for (; in; in = in->next) {
-		if (!in->att_ref || in->att_data || in->is_group)
-			continue;
-		rc = ch->a->fetch_attachment(ch, in->att_ref, PHOTO_MAX_BYTES, &in->att_data,
-		                             &in->att_len);
-		if (rc > 0)
-			in->att_too_big = 1;
-		else if (rc < 0)
-			log_warn("%s: an attachment could not be fetched", in->channel);
-	}
+	while (last->next)
+		last = last->next;
+	if (srv->batch_tail)
+		srv->batch_tail->next = in;
+	else
+		srv->batch = in;
+	srv->batch_tail = last;
+	/* Zero delay: everything that arrived in this turn of the loop shares one commit. */
+	for (; in; in = in->next)
+		if (srv->nbatch++ == 0)
+			lws_sul_schedule(srv->ctx, 0, &srv->sul_batch, batch_due, 1);
 }
 
 void server_queue(struct server *srv, struct chan *ch, struct inbound *in, struct http_pss *p)
@@ -58,23 +53,17 @@ void server_queue(struct server *srv, struct chan *ch, struct inbound *in, struc
 
 	if (!in)
 		return;
-	fetch_attachments(ch, in);
-	while (last->next)
-		last = last->next;
-	if (srv->batch_tail)
-		srv->batch_tail->next = in;
-	else
-		srv->batch = in;
-	srv->batch_tail = last;
+	/* Attachments the platform holds are fetched off the loop first (fetch.c). */
+	if (server_fetch_queue(srv, ch, in, p))
+		return;
 	/* The request is answered once its last message is stored. */
 	if (p) {
+		while (last->next)
+			last = last->next;
 		last->waiter = p;
 		p->waiting = last;
 	}
-	/* Zero delay: everything that arrived in this turn of the loop shares one commit. */
-	for (; in; in = in->next)
-		if (srv->nbatch++ == 0)
-			lws_sul_schedule(srv->ctx, 0, &srv->sul_batch, batch_due, 1);
+	server_queue_now(srv, in);
 }
 
 /* Applies one message inside the open transaction. */

@@ -38,6 +38,7 @@ struct list_ctx {
 	int n;
 	int waiting_only; /* outbox: skip rows already sent (the store lists them all) */
 	int complaints;   /* orders: complaints are counted apart from service work */
+	int urgent;       /* orders: emergencies */
 };
 
 /* Prints what a list callback gathered: JSON, or EMPTY when a table had no rows. */
@@ -72,6 +73,12 @@ static int list_one(const struct store_order *o, void *ud)
 	if (o->fee >= 0)
 		core_money(o->fee, fee, sizeof(fee));
 	report_cell(stdout, o->number, 12);
+	/* What needs attention first: an emergency, a complaint. */
+	report_cell(stdout,
+	            o->urgent                               ? "URGENT"
+	            : strcmp(o->category, "complaint") == 0 ? "COMPLAINT"
+	                                                    : "",
+	            10);
 	report_cell(stdout, o->status, 21);
 	report_cell(stdout, o->category, 10);
 	report_cell(stdout, o->room, 10);
@@ -82,6 +89,7 @@ static int list_one(const struct store_order *o, void *ud)
 	fputc('\n', stdout);
 	l->n++;
 	l->complaints += strcmp(o->category, "complaint") == 0;
+	l->urgent += o->urgent != 0;
 	return 0;
 }
 
@@ -171,6 +179,7 @@ static int orders_list(struct cli_env *env)
 		l.arr = json_array();
 	else {
 		report_cell(stdout, "NUMBER", 12);
+		report_cell(stdout, "FLAG", 10);
 		report_cell(stdout, "STATUS", 21);
 		report_cell(stdout, "CATEGORY", 10);
 		report_cell(stdout, "ROOM", 10);
@@ -181,8 +190,8 @@ static int orders_list(struct cli_env *env)
 	}
 	rc = finish_list(env, store_orders_list(env->store, &f, list_one, &l), &l, "(no orders)");
 	if (rc == 0 && !json && l.n)
-		printf("%d order%s, of which %d complaint%s\n", l.n, l.n == 1 ? "" : "s",
-		       l.complaints, l.complaints == 1 ? "" : "s");
+		printf("%d order%s, of which %d complaint%s and %d urgent\n", l.n,
+		       l.n == 1 ? "" : "s", l.complaints, l.complaints == 1 ? "" : "s", l.urgent);
 	return rc;
 }
 

@@ -454,7 +454,12 @@ static int list_line(const struct store_order *o, void *ud)
 	struct list_ctx *l = ud;
 	const char *who = o->assignee[0] ? core_staff_name(l->r->c, o->assignee) : "";
 
-	buf_printf(&l->b, "\n%s  %s  %s", o->number, dlg_status_name(l->r->lang, o->status),
+	/* What needs attention first stands first on the line. */
+	buf_printf(&l->b, "\n%s%s  %s  %s",
+	           o->urgent                               ? dlg_msg(l->r->lang, M_FLAG_URGENT)
+	           : strcmp(o->category, "complaint") == 0 ? dlg_msg(l->r->lang, M_FLAG_COMPLAINT)
+	                                                   : "",
+	           o->number, dlg_status_name(l->r->lang, o->status),
 	           dlg_category_name(l->r->lang, o->category));
 	if (l->staff_view)
 		buf_printf(&l->b, "  %s", o->room);

@@ -29,6 +29,7 @@
 #include "adapters/registry.h"
 #include "lib/config_read.h"
 #include "lib/log.h"
+#include "lib/photo.h"
 
 static const char *const roles[] = {"technician", "dispatcher", "supervisor", NULL};
 static const char *const categories[] = {"repair", "cleaning", "errand", "inquiry", NULL};
@@ -339,6 +340,9 @@ static void parse_understanding(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	check_unique_ids(ld, "emergencies", c->emergencies, c->nemergencies,
 	                 sizeof(*c->emergencies), offsetof(struct dlg_emergency, id));
 	cfg_get_int(ld, root, "", "complaint_hours", 24, 1, INT_MAX, &c->complaint_hours);
+	/* No more than the web page and the websocket take (PHOTO_MAX_BYTES). */
+	cfg_get_int(ld, root, "", "photo_max_kb", (int)(PHOTO_MAX_BYTES / 1024), 64,
+	            (int)(PHOTO_MAX_BYTES / 1024), &c->photo_max_kb);
 }
 
 static void parse_stub(struct cfg_ld *ld, json_t *o, const char *path, const char *name,
@@ -492,28 +496,16 @@ static void parse_log(struct cfg_ld *ld, json_t *root, struct cfg *c)
 
 static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 {
-	static const char *const keys[] = {"database",
-	                                   "listen",
-	                                   "locale",
-	                                   "timezone",
-	                                   "bot_name",
-	                                   "session_minutes",
-	                                   "acceptance_days",
-	                                   "low_rating",
-	                                   "reopen_days",
-	                                   "staff",
-	                                   "communities",
-	                                   "catalogue",
-	                                   "out_of_scope",
-	                                   "channels",
-	                                   "tls_cert",
-	                                   "tls_key",
-	                                   "answers",
-	                                   "emergencies",
-	                                   "complaint_hours",
-	                                   "metrics",
-	                                   "log",
-	                                   NULL};
+	static const char *const keys[] = {
+	        "database",        "listen",      "locale",
+	        "timezone",        "bot_name",    "session_minutes",
+	        "acceptance_days", "low_rating",  "reopen_days",
+	        "staff",           "communities", "catalogue",
+	        "out_of_scope",    "channels",    "tls_cert",
+	        "tls_key",         "answers",     "emergencies",
+	        "complaint_hours", "metrics",     "log",
+	        "photo_max_kb",    NULL,
+	};
 
 	cfg_check_keys(ld, root, "", keys);
 	cfg_get_str(ld, root, "", "database", NULL, 0, &c->database);

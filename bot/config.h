@@ -100,6 +100,7 @@ struct cfg {
 	struct dlg_emergency *emergencies;
 	size_t nemergencies;
 	int complaint_hours;      /* complaints are answered within, default 24 */
+	int photo_max_kb;         /* the largest photo kept, default 5120 (PHOTO_MAX_BYTES) */
 	struct dlg_policy policy; /* what the dialog engine sees: points into this struct */
 	struct chan *chans;       /* one per adapter_registry entry, in its order */
 	size_t nchans;

@@ -34,6 +34,7 @@ struct core_req {
 	char reply_channel[16];         /* where replies to this message go */
 	char reply_chat[96];
 	const char *text; /* the message as handled (trimmed, repaired) */
+	int aside;        /* handled beside an open question, whose dialog stays as it was */
 };
 
 /* Queues a reply to the sender: the chat the message came from. */
@@ -88,6 +89,11 @@ int core_session_expired(struct core *c, const struct dlg_state *st, int64_t upd
 int core_load_session(struct core_req *r, struct dlg_state *st, int *active, int *expired);
 /* Runs the engine on TEXT and carries out what it decided. */
 int core_run_dialog(struct core_req *r, const char *text, struct dlg_state *st, int expired);
+/*
+ * Runs the engine on TEXT as a first message (an emergency said while a
+ * question is open), leaving the stored dialog as it is.
+ */
+int core_run_aside(struct core_req *r, const char *text);
 /* Asks the current question of ST again (a conversation resumed in private). */
 int core_resume(struct core_req *r, struct dlg_state *st);
 
@@ -136,6 +142,8 @@ int core_is_emergency(struct core_req *r, const char *text);
 int core_req_init(struct core_req *r, struct core *c, const struct msg_in *in, int64_t now,
                   const char *text);
 /* photos.c */
+/* The largest photo kept, in bytes (photo_max_kb). */
+size_t core_photo_max(const struct core *c);
 /* The photo that came with IN: kept with the order it belongs to, or refused with a reason. */
 int core_photo(struct core *c, const struct msg_in *in, int64_t now);
 /* A new order O takes the photos its resident sent during the intake. */
@@ -143,4 +151,6 @@ int core_photos_adopt(struct core *c, const struct store_order *o, const char *a
                       const char *via, int64_t now);
 /* How many photos O has, or <0 on error. */
 int core_photos_count(struct core *c, const struct store_order *o);
+/* Adds to B where a ping's reader finds O's photos, when it has any. 0 or <0. */
+int core_photos_line(struct core *c, const struct store_order *o, int lang, struct buf *b);
 #endif

@@ -534,8 +534,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			forget(p);
 		return 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		if (srv)
+		if (srv) {
 			server_take_polled(srv);
+			server_take_fetched(srv);
+		}
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 	case LWS_CALLBACK_ESTABLISHED:

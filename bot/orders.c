@@ -89,11 +89,11 @@ static int dispatch_ping(struct core *c, const struct store_order *o, int64_t no
 {
 	const struct dlg_item *it = cfg_item_find(c->cfg, o->item);
 	int lang = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
-	char masked[32], contact[192], minutes[16], item[160] = "", data[48], photos[16];
+	char masked[32], contact[192], minutes[16], item[160] = "", data[48];
 	const char *args[8];
 	struct msg_button b[1];
 	struct buf t;
-	int rc, nphotos;
+	int rc;
 
 	dlg_mask_phone(o->phone, masked, sizeof(masked));
 	snprintf(contact, sizeof(contact), "%s %s", o->contact_name, masked);
@@ -109,23 +109,17 @@ static int dispatch_ping(struct core *c, const struct store_order *o, int64_t no
 	args[5] = o->preferred_time;
 	args[6] = contact;
 	args[7] = minutes;
-	/* The photos stay on the server: the ping says how many and where to look. */
-	nphotos = core_photos_count(c, o);
-	if (nphotos < 0)
-		return -1;
 	buf_init(&t);
 	buf_tpl(&t, dlg_msg(lang, M_PING), args, 8);
-	if (nphotos > 0) {
-		snprintf(photos, sizeof(photos), "%d", nphotos);
-		args[0] = photos;
-		args[1] = o->number;
-		buf_tpl(&t, dlg_msg(lang, M_PING_PHOTOS), args, 2);
-	}
+	/* The photos stay on the server: the ping says how many and where to look. */
+	rc = core_photos_line(c, o, lang, &t);
 	snprintf(data, sizeof(data), "/accept %s", o->number);
 	b[0].label = dlg_msg(lang, M_BTN_ACCEPT_ORDER);
 	b[0].data = data;
-	rc = t.failed ? -1
-	              : core_notify_staff_chats(c, core_order_skill(c, o), buf_str(&t), b, 1, now);
+	if (rc == 0)
+		rc = t.failed ? -1
+		              : core_notify_staff_chats(c, core_order_skill(c, o), buf_str(&t), b,
+		                                        1, now);
 	buf_release(&t);
 	return rc;
 }

@@ -92,5 +92,10 @@ void sender_figures(struct sender *s, sender_figures_fn fn, void *ud);
  * answer came, -1 when none did. CALL stays the caller's.
  */
 int sender_call_now(const struct adapter_call *call, long *status, char **body, size_t *len);
+/*
+ * From now on sender_call_now() fails, and calls in progress on any thread
+ * give up within about a second. For stopping. Thread-safe.
+ */
+void sender_call_now_abort(void);
 
 #endif

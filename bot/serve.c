@@ -230,6 +230,7 @@ static void drain(struct server *srv)
 {
 	int i;
 
+	server_fetch_stop(srv);
 	server_run_batch(srv);
 	for (i = 0; i < 200 && (srv->nbatch > 0 || i < 20); i++) {
 		lws_service(srv->ctx, -1); /* -1: do not wait, just move what is ready */

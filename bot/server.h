@@ -5,10 +5,12 @@
  *   batch.c   group commit of inbound messages, delivery to present readers
  *   health.c  /healthz and /metrics (who may read it; metrics.c writes it)
  *   host.c    the host table the adapters call (also used by the CLI)
+ *   fetch.c   attachments fetched off the loop, by a worker thread
  * Other modules do not include it.
  *
  * Everything here lives on the libwebsockets service thread, except the
- * queue of polled batches, which the sender thread fills under its mutex.
+ * queue of polled batches, which the sender thread fills under its mutex,
+ * and the fetcher's queue (fetch.c).
  */
 #ifndef CONCIERGE_SERVER_H
 #define CONCIERGE_SERVER_H
@@ -93,6 +95,7 @@ struct server {
 
 	pthread_mutex_t lock; /* guards polled */
 	struct polled *polled;
+	struct fetcher *fetcher; /* fetch.c, started on first need; NULL before */
 
 	int64_t handled, batches;
 	int stopping;
@@ -104,15 +107,34 @@ struct server {
 /* batch.c */
 /*
  * Queues IN (a list of CH's messages) for the next group commit; P is the HTTP
- * request waiting, or NULL.
+ * request waiting, or NULL. A list with an attachment to fetch (and any later
+ * list of CH while it waits) goes through the fetcher first.
  */
 void server_queue(struct server *srv, struct chan *ch, struct inbound *in, struct http_pss *p);
+/* Queues IN for the next group commit as it is (its waiter, if any, already set). */
+void server_queue_now(struct server *srv, struct inbound *in);
 /* Commits what is queued now. */
 void server_run_batch(struct server *srv);
 /* Pushes waiting outbox rows to the readers that are present (all channels, or CH). */
 void server_deliver(struct server *srv, struct chan *ch);
 /* The sender's polled batches, moved to the service thread and parsed. */
 void server_take_polled(struct server *srv);
+
+/* fetch.c: attachments fetched off the loop */
+struct fetcher;
+/*
+ * Takes IN (CH's list; P the HTTP request waiting, or NULL) when it has an
+ * attachment to fetch, or a list of CH before it is still being fetched: 1,
+ * else 0 (the caller queues it now).
+ */
+int server_fetch_queue(struct server *srv, struct chan *ch, struct inbound *in, struct http_pss *p);
+/* Moves the lists whose attachments are in, in order, into the next commit. */
+void server_take_fetched(struct server *srv);
+/*
+ * Gives up the fetch in progress, stores what was fetched before, drops the
+ * rest (a waiting request gets 503) and ends the worker. For stopping.
+ */
+void server_fetch_stop(struct server *srv);
 
 /* http.c */
 extern const struct lws_protocols server_protocols[];

@@ -4,7 +4,8 @@
  * whatever the hour), complaints (owned by a supervisor, never dispatched
  * to technicians nor to the person complained about), and the further
  * requests of a message that named several (one order each, each
- * dispatched by its own skill).
+ * dispatched by its own skill). Like a request's order, each takes the
+ * photos its resident sent while telling it (photos.c).
  */
 #include "bot/core_internal.h"
 
@@ -61,6 +62,12 @@ int core_act_emergency(struct core_req *r, const struct dlg_state *st)
 		return -1;
 	log_info("order %s: urgent %s (%s by %s via %s)", o.number, o.category, st->urgent,
 	         r->actor, r->in->channel);
+	/*
+	 * Photos sent while the request was being told join it before anyone
+	 * hears of it; said beside an open question, they stay with what is open.
+	 */
+	if (!r->aside && core_photos_adopt(c, &o, r->actor, r->in->channel, r->now) < 0)
+		return -1;
 	args[0] = o.number;
 	if (core_reply_msg(r, M_EMERGENCY_RECORDED, args, 1) < 0)
 		return -1;
@@ -72,10 +79,12 @@ int core_act_emergency(struct core_req *r, const struct dlg_state *st)
 	args[4] = e ? (lang == DLG_EN ? e->advice_en : e->advice_zh) : "";
 	buf_init(&t);
 	buf_tpl(&t, dlg_msg(lang, M_EMERGENCY_PING), args, 5);
+	rc = core_photos_line(c, &o, lang, &t);
 	snprintf(data, sizeof(data), "/accept %s", o.number);
 	b[0].label = dlg_msg(lang, M_BTN_ACCEPT_ORDER);
 	b[0].data = data;
-	rc = t.failed ? -1 : core_notify_supervisors(c, buf_str(&t), r->now);
+	if (rc == 0)
+		rc = t.failed ? -1 : core_notify_supervisors(c, buf_str(&t), r->now);
 	/* Every technician too: in an emergency whoever is nearest goes. */
 	if (rc == 0)
 		rc = core_notify_staff_chats(c, NULL, buf_str(&t), b, 1, r->now);
@@ -148,6 +157,9 @@ int core_act_complaint(struct core_req *r, const struct dlg_state *st)
 		return -1;
 	log_info("order %s: complaint (owner %s, by %s via %s)", o.number, owner ? owner->id : "-",
 	         r->actor, r->in->channel);
+	/* Photos sent while the complaint was being told belong to it. */
+	if (!r->aside && core_photos_adopt(c, &o, r->actor, r->in->channel, r->now) < 0)
+		return -1;
 
 	snprintf(hours, sizeof(hours), "%d", c->cfg->complaint_hours);
 	args[0] = o.number;
@@ -162,6 +174,7 @@ int core_act_complaint(struct core_req *r, const struct dlg_state *st)
 	args[3] = hours;
 	buf_init(&t);
 	buf_tpl(&t, dlg_msg(lang, M_COMPLAINT_PING), args, 4);
+	rc = core_photos_line(c, &o, lang, &t);
 	if (t.failed)
 		rc = -1;
 	/* Privately, to the supervisors it is not about: never to a staff group. */

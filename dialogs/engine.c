@@ -167,6 +167,10 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 		/* An emergency said in the middle of a request comes first. */
 		if (dlg_emergency_said(ctx, st, text, res))
 			return 0;
+		/* "/ask" then "投诉…": the request is a complaint. */
+		if (strcmp(step->name, "description") == 0 &&
+		    dlg_complaint_said(ctx, st, text, res))
+			return 0;
 		if (dlg_is_help(text) || dlg_wants_person(text)) {
 			dlg_prompt_step(ctx, st, res, 0);
 			if (dlg_wants_person(text))

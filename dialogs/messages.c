@@ -180,13 +180,14 @@ static const struct msg_pair msgs[M_COUNT] = {
         [M_HELP_STAFF] = {"员工命令：\n/orders 待处理工单\n/accept 工单号 接单\n"
                           "/eta 工单号 时间 约定上门时间\n/start 工单号 开始处理\n"
                           "/done 工单号 [费用] 完工\n/quote 工单号 费用 原因 额外费用请业主同意\n"
-                          "/reply 工单号 内容 给业主留言\n/paid 工单号 收据号 收款\n"
-                          "/cancel 工单号 原因 取消自己的工单",
+                          "/reply 工单号 内容 给业主留言\n/photo 工单号 请业主发照片\n"
+                          "/paid 工单号 收据号 收款\n/cancel 工单号 原因 取消自己的工单",
                           "Staff commands:\n/orders open orders\n/accept N take order N\n"
                           "/eta N TIME agree the visit time\n"
                           "/start N work started\n/done N [FEE] work finished\n"
                           "/quote N FEE REASON ask the resident to agree to a fee\n"
                           "/reply N TEXT write to the resident\n"
+                          "/photo N ask the resident for a photo\n"
                           "/paid N RECEIPT payment received\n/cancel N REASON cancel your order"},
         [M_RESIDENT_CANCELLED] = {"工单 {0} 已撤销。", "Order {0} has been withdrawn."},
         [M_RESIDENT_CANNOT_CANCEL] = {"工单 {0} 当前“{1}”，已有人处理，如需取消请联系服务中心。",
@@ -248,14 +249,16 @@ static const struct msg_pair msgs[M_COUNT] = {
                  "（对方没有所需技能时需加 ! 确认）\n/accept 工单号 接单\n"
                  "/eta 工单号 时间 约定上门时间\n/start 工单号 开始处理\n"
                  "/done 工单号 [费用] 完工\n/quote 工单号 费用 原因 额外费用请业主同意\n"
-                 "/reply 工单号 内容 给业主留言\n/paid 工单号 收据号 收款\n"
+                 "/reply 工单号 内容 给业主留言\n/photo 工单号 请业主发照片\n"
+                 "/paid 工单号 收据号 收款\n"
                  "/cancel 工单号 原因 取消任何工单\n/resolve 工单号 处理结果 投诉结案",
                  "Staff commands (dispatch, supervision):\n/orders open orders\n"
                  "/assign N STAFF assign (add ! to confirm someone without the skill)\n"
                  "/accept N take order N\n/eta N TIME agree the visit time\n"
                  "/start N work started\n/done N [FEE] work finished\n"
                  "/quote N FEE REASON ask the resident to agree to a fee\n"
-                 "/reply N TEXT write to the resident\n/paid N RECEIPT payment received\n"
+                 "/reply N TEXT write to the resident\n"
+                 "/photo N ask the resident for a photo\n/paid N RECEIPT payment received\n"
                  "/cancel N REASON cancel any order\n"
                  "/resolve N RESOLUTION close a complaint"},
         [M_TALK_TO_RESIDENT] = {"【工单 {0}】{1}：{2}\n（直接回复即可，或发 /reply {0} 您的话）",
@@ -407,8 +410,8 @@ static const struct msg_pair msgs[M_COUNT] = {
                                "WebP 或 HEIC 格式的照片。",
                                "That file is not a photo, so it was not kept. Take a picture, "
                                "or pick a JPG, PNG, WebP or HEIC photo from your gallery."},
-        [M_PHOTO_TOO_BIG] = {"照片太大了（最大 {0} MB），请压缩或截图后再发。",
-                             "That photo is too large (at most {0} MB); please send a smaller "
+        [M_PHOTO_TOO_BIG] = {"照片太大了（最大 {0}），请压缩或截图后再发。",
+                             "That photo is too large (at most {0}); please send a smaller "
                              "one or a screenshot."},
         [M_PHOTO_FAILED] = {"照片没有收到，请再发一次。",
                             "The photo did not come through; please send it again."},
@@ -426,6 +429,8 @@ static const struct msg_pair msgs[M_COUNT] = {
                            "told when it comes."},
         [M_PING_PHOTOS] = {"\n照片 {0} 张：concierge orders show {1}",
                            "\nPhotos: {0} (concierge orders show {1})"},
+        [M_FLAG_URGENT] = {"【紧急】", "[URGENT] "},
+        [M_FLAG_COMPLAINT] = {"【投诉】", "[COMPLAINT] "},
         [M_PHOTO_NO_RESIDENT] = {"工单 {0} 没有可以联系的业主，无法索要照片。",
                                  "Order {0} has no resident to ask for a photo."},
 };

@@ -169,7 +169,7 @@ enum dlg_msg {
 	M_PHOTO_KEPT,        /* a photo during an intake: joins the order it makes */
 	M_PHOTO_NO_ORDER,    /* nothing to join a photo to */
 	M_PHOTO_NOT_IMAGE,   /* not a JPEG, PNG, WebP or HEIC */
-	M_PHOTO_TOO_BIG,     /* {0} the limit in MB */
+	M_PHOTO_TOO_BIG,     /* {0} the limit ("5 MB") */
 	M_PHOTO_FAILED,      /* could not be fetched or kept */
 	M_PHOTO_GROUP,       /* said in a group: send it privately */
 	M_PHOTO_STAFF,       /* {0} number {1} type {2} path */
@@ -177,6 +177,9 @@ enum dlg_msg {
 	M_PHOTO_ASKED,       /* {0} number */
 	M_PING_PHOTOS,       /* {0} how many {1} number */
 	M_PHOTO_NO_RESIDENT, /* {0} number */
+	/* marks in order lists */
+	M_FLAG_URGENT,
+	M_FLAG_COMPLAINT,
 	M_COUNT
 };
 

@@ -41,6 +41,14 @@ int store_schema_version(struct store *s); /* PRAGMA user_version */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
+/*
+ * A file PATH (copied) was created for the transaction now open, for a row
+ * that names it (a photo): it is removed if the transaction rolls back (or
+ * its commit fails), and left alone once it commits, so a rollback leaves no
+ * file that no row names. 0, or -1 when out of memory (then the file is
+ * removed at once and the caller fails the transaction).
+ */
+int store_tx_file(struct store *s, const char *path);
 
 /* Key/value settings (e.g. a channel's polling offset). 1 found, 0 not found, <0 error. */
 int store_kv_get(struct store *s, const char *key, char *out, size_t outlen);

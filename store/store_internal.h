@@ -38,8 +38,13 @@ struct store {
 	sqlite3 *db;
 	struct store_stmt *stmts;
 	size_t nstmts, capstmts;
-	char err[512]; /* the last failure, kept because cleanup may overwrite sqlite3_errmsg */
+	char err[512];   /* the last failure, kept because cleanup may overwrite sqlite3_errmsg */
+	char **tx_files; /* created for the open transaction (store_tx_file), owned */
+	size_t ntx_files, captx_files;
 };
+
+/* Forgets the open transaction's files (committed), or removes them too (UNLINK). */
+void store_tx_files_end(struct store *s, int unlink_them);
 
 /*
  * Returns the statement for SQL with its bindings cleared, or NULL (the error

@@ -218,6 +218,7 @@ static void test_minimal_defaults(void **state)
 	assert_int_equal(c->session_minutes, 30);
 	assert_int_equal(c->acceptance_days, 3);
 	assert_int_equal(c->low_rating, 2);
+	assert_int_equal(c->photo_max_kb, 5120);
 	assert_int_equal(c->nstaff, 0);
 	assert_int_equal(c->nitems, 1);
 	assert_string_equal(c->items[0].name_zh, "Question");
@@ -376,6 +377,7 @@ static void test_understanding_problems(void **state)
 {
 	static const char *const lines[] = {
 	        "complaint_hours: must be positive",
+	        "photo_max_kb: must be between 64 and 5120",
 	        "answers[1].examples: at least one question is needed",
 	        "answers[1].id: \"fee\" already used by answers[0]",
 	        "answers[2].colour: unknown key",

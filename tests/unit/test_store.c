@@ -746,6 +746,56 @@ static void test_photos(void **state)
 	assert_true(store_photo_add(fx->s, &p) < 0); /* not a type we keep */
 }
 
+static void touch(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs("x", f);
+	fclose(f);
+}
+
+/* Files made for a transaction go when it rolls back, and stay when it commits. */
+static void test_tx_files(void **state)
+{
+	struct fx *fx = *state;
+	char a[160], b[160], c[160];
+
+	snprintf(a, sizeof(a), "%s/a.jpg", fx->dir);
+	snprintf(b, sizeof(b), "%s/b.jpg", fx->dir);
+	snprintf(c, sizeof(c), "%s/c.jpg", fx->dir);
+	touch(a);
+	touch(b);
+	assert_int_equal(store_begin(fx->s), 0);
+	assert_int_equal(store_tx_file(fx->s, a), 0);
+	assert_int_equal(store_tx_file(fx->s, b), 0);
+	assert_int_equal(store_rollback(fx->s), 0);
+	assert_int_equal(access(a, F_OK), -1);
+	assert_int_equal(access(b, F_OK), -1);
+	/* committed: kept, and not removed by a later rollback */
+	touch(a);
+	assert_int_equal(store_begin(fx->s), 0);
+	assert_int_equal(store_tx_file(fx->s, a), 0);
+	assert_int_equal(store_commit(fx->s), 0);
+	assert_int_equal(store_begin(fx->s), 0);
+	touch(c);
+	assert_int_equal(store_tx_file(fx->s, c), 0);
+	assert_int_equal(store_rollback(fx->s), 0);
+	assert_int_equal(access(a, F_OK), 0);
+	assert_int_equal(access(c, F_OK), -1);
+	/* a file already gone is no trouble; a transaction left open goes with its files */
+	assert_int_equal(store_begin(fx->s), 0);
+	assert_int_equal(store_tx_file(fx->s, c), 0);
+	assert_int_equal(store_rollback(fx->s), 0);
+	touch(b);
+	assert_int_equal(store_begin(fx->s), 0);
+	assert_int_equal(store_tx_file(fx->s, b), 0);
+	store_close(fx->s);
+	fx->s = NULL;
+	assert_int_equal(access(b, F_OK), -1);
+	unlink(a);
+}
+
 static void test_staff_sync(void **state)
 {
 	struct fx *fx = *state;
@@ -1200,6 +1250,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_residents, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_photos, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tx_files, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_staff_sync, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_pending_on, setup, teardown),
