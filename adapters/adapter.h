@@ -213,6 +213,12 @@ struct adapter {
 	/* A person can be written to privately at their user ID (else: mentioned in the
 	 * channel's staff chat). */
 	int private_chats;
+	/*
+	 * The staff chat can mention a person by their mobile number: a staff
+	 * member with a "phone" and no identity on this channel is mentioned as
+	 * "tel:NUMBER" in the payload's mention list.
+	 */
+	int mention_phone;
 	/* The link that opens a private chat with the bot to run COMMAND ("repair"); malloc'd, or
 	 * NULL. */
 	char *(*private_link)(struct chan *ch, const char *command);

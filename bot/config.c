@@ -128,10 +128,23 @@ static void parse_staff_chat(struct cfg_ld *ld, json_t *o, const char *path, voi
 	parse_account(ld, o, path, "chat", &ch->channel, &ch->chat);
 }
 
+/* A mobile number as platforms take it: an optional '+' and 5-20 digits, nothing else. */
+static int phone_ok(const char *s)
+{
+	size_t n = 0;
+
+	if (*s == '+')
+		s++;
+	for (; *s; s++, n++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return n >= 5 && n <= 20;
+}
+
 static void parse_one_staff(struct cfg_ld *ld, json_t *o, const char *path, void *elem, void *ud)
 {
-	static const char *const keys[] = {"id",         "name",  "role", "skills",
-	                                   "identities", "token", NULL};
+	static const char *const keys[] = {"id",         "name",  "role",  "skills",
+	                                   "identities", "token", "phone", NULL};
 	struct cfg_staff *s = elem;
 	char p[CFG_PATHLEN];
 
@@ -147,6 +160,12 @@ static void parse_one_staff(struct cfg_ld *ld, json_t *o, const char *path, void
 	}
 	cfg_get_strv(ld, o, path, "skills", &s->skills, &s->nskills);
 	cfg_get_str(ld, o, path, "token", NULL, 0, &s->token);
+	/* the number itself is personal: the problem does not repeat it */
+	if (cfg_get_id(ld, o, path, "phone", NULL, 0, &s->phone) == 0 && s->phone &&
+	    !phone_ok(s->phone)) {
+		cfg_path_key(p, path, "phone");
+		cfg_problem(ld, p, "expected a mobile number: 5-20 digits, optionally after a '+'");
+	}
 	if (!s->name && s->id)
 		s->name = cfg_strdup(ld, s->id);
 	s->identities = cfg_get_objv(ld, o, path, "identities", NULL, sizeof(*s->identities),
@@ -673,6 +692,7 @@ void cfg_free(struct cfg *c)
 		}
 		free(s->identities);
 		free(s->token);
+		free(s->phone);
 	}
 	free(c->staff);
 	for (i = 0; i < c->ncommunities; i++) {

@@ -38,6 +38,10 @@ struct cfg_staff {
 	struct cfg_identity *identities;
 	size_t nidentities;
 	char *token; /* personal link token (the chat page's ?staff=), or NULL */
+	/* Mobile number, digits with an optional leading '+', or NULL: a channel that
+	 * mentions people by it (adapter mention_phone) does so when they have no
+	 * identity there. Personal: never logged, never echoed in a problem. */
+	char *phone;
 };
 
 /* A chat on a channel, e.g. a staff group. */

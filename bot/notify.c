@@ -16,8 +16,12 @@
 
 #include "lib/log.h"
 
-/* The outbox payload of a message; see lib/msg.h. MENTION (or NULL) is a user to mention. */
-static char *payload_json(const char *text, const struct msg_button *b, int nb, const char *mention)
+/*
+ * The outbox payload of a message; see lib/msg.h. MENTION (or NULL) is a user
+ * to mention, NAME (or NULL) what the staff list calls them.
+ */
+static char *payload_json(const char *text, const struct msg_button *b, int nb, const char *mention,
+                          const char *name)
 {
 	json_t *o = json_object(), *arr;
 	char *s;
@@ -37,6 +41,8 @@ static char *payload_json(const char *text, const struct msg_button *b, int nb, 
 	}
 	if (mention)
 		json_object_set_new(o, "mention", json_pack("[s]", mention));
+	if (mention && name)
+		json_object_set_new(o, "names", json_pack("{s:s}", mention, name));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return s;
@@ -61,9 +67,9 @@ static int concerns(const struct cfg_staff *s, const char *skill)
  */
 static int send_for(struct core *c, const char *channel, const char *chat, const char *skill,
                     const char *text, const struct msg_button *buttons, int nbuttons,
-                    const char *mention, int64_t now)
+                    const char *mention, const char *name, int64_t now)
 {
-	char *payload = payload_json(text, buttons, nbuttons, mention);
+	char *payload = payload_json(text, buttons, nbuttons, mention, name);
 	const struct chan *ch = cfg_chan(c->cfg, channel);
 	struct adapter_person p;
 	char who[96];
@@ -90,7 +96,7 @@ static int send_for(struct core *c, const char *channel, const char *chat, const
 int core_send(struct core *c, const char *channel, const char *chat, const char *text,
               const struct msg_button *buttons, int nbuttons, int64_t now)
 {
-	return send_for(c, channel, chat, NULL, text, buttons, nbuttons, NULL, now);
+	return send_for(c, channel, chat, NULL, text, buttons, nbuttons, NULL, NULL, now);
 }
 
 int core_reply(struct core_req *r, const char *text, const struct msg_button *b, int nb)
@@ -126,13 +132,48 @@ static const char *own_staff_chat(struct core *c, const struct chan *ch, char *b
 	return chat ? core_current_chat(c, ch->name, chat, buf, len) : NULL;
 }
 
+/*
+ * A group robot cannot write privately: it mentions S as WHO in its group,
+ * where full phone numbers are not for everyone's eyes. 0 when CH has no
+ * group of its own.
+ */
+static int mention_in_group(struct core *c, const struct chan *ch, const struct cfg_staff *s,
+                            const char *who, const char *text, const struct msg_button *b, int nb,
+                            int64_t now)
+{
+	const char *group;
+	char moved[96];
+	size_t len = strlen(text) + 1;
+	char *masked;
+	int rc;
+
+	if ((group = own_staff_chat(c, ch, moved, sizeof(moved))) == NULL)
+		return 0;
+	masked = malloc(len);
+	if (!masked)
+		return -1;
+	log_mask(text, masked, len);
+	rc = send_for(c, ch->name, group, NULL, masked, b, nb, who, s->name, now);
+	free(masked);
+	return rc;
+}
+
+static int has_identity(const struct cfg_staff *s, const char *channel)
+{
+	size_t i;
+
+	for (i = 0; i < s->nidentities; i++)
+		if (strcmp(s->identities[i].channel, channel) == 0)
+			return 1;
+	return 0;
+}
+
 int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *text,
                       const struct msg_button *b, int nb, int64_t now)
 {
 	const struct chan *ch;
 	struct adapter_person p;
-	const char *group;
-	char who[96], moved[96];
+	char who[96];
 	size_t i;
 	int rc = 0;
 
@@ -150,23 +191,19 @@ int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *tex
 		ch = cfg_chan(c->cfg, id->channel);
 		if (!ch || !ch->enabled || ch->a->staff_reachable)
 			continue;
-		if (ch->a->private_chats) {
+		if (ch->a->private_chats)
 			/* On chat platforms a person's private chat has the person's ID. */
-			rc = send_for(c, ch->name, id->user, NULL, text, b, nb, NULL, now);
-		} else if ((group = own_staff_chat(c, ch, moved, sizeof(moved))) != NULL) {
-			/*
-			 * A group robot cannot write privately: it mentions them in its
-			 * group, where full phone numbers are not for everyone's eyes.
-			 */
-			size_t len = strlen(text) + 1;
-			char *masked = malloc(len);
-
-			if (!masked)
-				return -1;
-			log_mask(text, masked, len);
-			rc = send_for(c, ch->name, group, NULL, masked, b, nb, id->user, now);
-			free(masked);
-		}
+			rc = send_for(c, ch->name, id->user, NULL, text, b, nb, NULL, NULL, now);
+		else
+			rc = mention_in_group(c, ch, s, id->user, text, b, nb, now);
+	}
+	/* A robot that mentions people by their mobile number reaches the rest that way. */
+	snprintf(who, sizeof(who), "tel:%s", s->phone ? s->phone : "");
+	for (i = 0; rc == 0 && s->phone && i < c->cfg->nchans; i++) {
+		ch = &c->cfg->chans[i];
+		if (ch->enabled && ch->a->mention_phone && !ch->a->private_chats &&
+		    !ch->a->staff_reachable && !has_identity(s, ch->name))
+			rc = mention_in_group(c, ch, s, who, text, b, nb, now);
 	}
 	return rc;
 }
@@ -219,7 +256,7 @@ int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
 		rc = send_for(
 		        c, name,
 		        core_current_chat(c, name, com->staff_chats[i].chat, moved, sizeof(moved)),
-		        skill, text, b, nb, NULL, now);
+		        skill, text, b, nb, NULL, NULL, now);
 	}
 	/* A channel's own staff group, unless the community already names a chat there. */
 	for (i = 0; rc == 0 && i < c->cfg->nchans; i++) {
@@ -230,7 +267,7 @@ int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
 			if (strcmp(com->staff_chats[j].channel, ch->name) == 0)
 				break;
 		if (j == com->nstaff_chats)
-			rc = send_for(c, ch->name, group, NULL, text, b, nb, NULL, now);
+			rc = send_for(c, ch->name, group, NULL, text, b, nb, NULL, NULL, now);
 	}
 	return rc;
 }

@@ -356,6 +356,55 @@ static void test_duplicate_token(void **state)
 	unlink(path);
 }
 
+/* A staff member's mobile number: read as given (string or integer), checked, never echoed. */
+static void test_staff_phone(void **state)
+{
+	static const char head[] = "{\"communities\": [{\"id\": \"c1\", \"name\": \"Court\"}],"
+	                           " \"catalogue\": [{\"id\": \"ask\", \"category\": \"inquiry\","
+	                           " \"name\": \"Q\", \"response_minutes\": 15}],"
+	                           " \"staff\": [";
+	static const char good[] = "{\"id\": \"wang\", \"role\": \"technician\", \"phone\": "
+	                           "\"13800138000\"}, {\"id\": \"li\", \"role\": "
+	                           "\"technician\", \"phone\": 13900139000}, {\"id\": \"hk\", "
+	                           "\"role\": \"dispatcher\", \"phone\": \"+85298765432\"}, "
+	                           "{\"id\": \"zhao\", \"role\": \"supervisor\"}]}";
+	static const char bad[] = "{\"id\": \"wang\", \"role\": \"technician\", \"phone\": "
+	                          "\"138-0013-8000\"}, {\"id\": \"li\", \"role\": "
+	                          "\"technician\", \"phone\": \"1234\"}, {\"id\": \"x\", "
+	                          "\"role\": \"technician\", \"phone\": true}]}";
+	static const char *const lines[] = {
+	        "staff[0].phone: expected a mobile number: 5-20 digits, optionally after a '+'",
+	        "staff[1].phone: expected a mobile number: 5-20 digits, optionally after a '+'",
+	        "staff[2].phone: expected a string or an integer",
+	};
+	char path[] = "/tmp/test_config.XXXXXX";
+	const char *parts[2][2] = {{head, good}, {head, bad}};
+	struct cfg *c;
+	int fd, i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		strcpy(path, "/tmp/test_config.XXXXXX");
+		fd = mkstemp(path);
+		assert_true(fd >= 0);
+		assert_true(write(fd, parts[i][0], strlen(parts[i][0])) > 0);
+		assert_true(write(fd, parts[i][1], strlen(parts[i][1])) > 0);
+		close(fd);
+		if (i == 0) {
+			c = load_ok(path);
+			assert_string_equal(cfg_staff_find(c, "wang")->phone, "13800138000");
+			assert_string_equal(cfg_staff_find(c, "li")->phone, "13900139000");
+			assert_string_equal(cfg_staff_find(c, "hk")->phone, "+85298765432");
+			assert_null(cfg_staff_find(c, "zhao")->phone);
+			cfg_free(c);
+		} else {
+			expect_problems(path, lines, sizeof(lines) / sizeof(lines[0]));
+			assert_null(strstr(err, "0013")); /* the number is not echoed */
+		}
+		unlink(path);
+	}
+}
+
 static void test_lists_required(void **state)
 {
 	static const char *const empty[] = {
@@ -525,6 +574,7 @@ int main(void)
 	        cmocka_unit_test(test_variants),
 	        cmocka_unit_test(test_many_problems),
 	        cmocka_unit_test(test_duplicate_token),
+	        cmocka_unit_test(test_staff_phone),
 	        cmocka_unit_test(test_lists_required),
 	        cmocka_unit_test(test_file_level_errors),
 	        cmocka_unit_test(test_env_set),
