@@ -4,7 +4,8 @@
  * The store is split by subject (store.c: connection, small tables;
  * store_schema.c: migrations; store_orders.c: orders and their history, feedback, fees, payments;
  * store_outbox.c: the outbox; store_transcript.c: the chat pages' transcript;
- * store_photos.c: photos sent with a request).
+ * store_photos.c: photos sent with a request; store_desk.c: residents found by
+ * phone for desk intake, and staff duty).
  * They share the connection, the prepared statement cache, error reporting,
  * transactions that nest, the copying of text into fixed-size fields, and
  * (store_rows.c) the bind-step-read loop every query goes through.
