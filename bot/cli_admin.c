@@ -251,6 +251,9 @@ static int orders_show(struct cli_env *env)
 	printf("  preferred     %s\n", o.preferred_time);
 	printf("  created       %s  (respond within %d min)\n", t, o.promised_minutes);
 	printf("  assignee      %s\n", o.assignee[0] ? o.assignee : "-");
+	if (o.taken_by[0])
+		printf("  intake        %s (%s, taken down by %s)\n", o.intake, o.source,
+		       o.taken_by);
 	if (o.eta[0])
 		printf("  visit         %s\n", o.eta);
 	if (o.fee >= 0) {

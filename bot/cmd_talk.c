@@ -236,6 +236,19 @@ static int resident_reply(struct core_req *r, struct cmd_args *a)
 	return from_resident(r, &a->order, w.n ? &w.log : NULL, a->argv[0]);
 }
 
+/* O's resident has no chat (taken down at the desk): ID tells staff whom to phone. */
+static int no_chat(struct core_req *r, const struct store_order *o, enum dlg_msg id)
+{
+	char masked[32];
+	const char *args[3] = {o->number, o->contact_name, o->phone};
+
+	if (r->group) {
+		dlg_mask_phone(o->phone, masked, sizeof(masked));
+		args[2] = masked;
+	}
+	return core_reply_msg(r, id, args, 3);
+}
+
 int cmd_reply_exec(struct core_req *r, struct cmd_args *a)
 {
 	struct store_order *o = &a->order;
@@ -258,6 +271,8 @@ int cmd_reply_exec(struct core_req *r, struct cmd_args *a)
 		return 0;
 	if (strcmp(o->status, "declined") == 0)
 		return cmd_bad_state(r, o);
+	if (!o->chat[0])
+		return no_chat(r, o, M_NO_CHAT_CALL);
 	clip(a->argv[0], detail, sizeof(detail));
 	if (store_event_add(r->c->store, o->id, r->now, r->actor, r->in->channel,
 	                    "message_to_resident", o->status, o->status, detail) < 0)
@@ -308,6 +323,14 @@ int cmd_quote_exec(struct core_req *r, struct cmd_args *a)
 	if (store_event_add(r->c->store, o->id, r->now, r->actor, r->in->channel, "quoted",
 	                    o->status, o->status, detail) < 0)
 		return -1;
+	/* A resident with no chat (taken down at the desk) was asked on the phone. */
+	if (!o->chat[0]) {
+		snprintf(detail, sizeof(detail), "%s by phone", amount);
+		if (store_event_add(r->c->store, o->id, r->now, r->actor, r->in->channel,
+		                    "quote_agreed", o->status, o->status, detail) < 0)
+			return -1;
+		return cmd_tpl(r, M_QUOTE_BY_PHONE, o->number, amount);
+	}
 	args[0] = o->number;
 	args[1] = r->staff->name;
 	args[2] = amount;

@@ -141,10 +141,77 @@ static int phone_ok(const char *s)
 	return n >= 5 && n <= 20;
 }
 
+/*
+ * "hours": "08:00-18:00" (every day) or {"mon-fri": "08:00-18:00", "sat":
+ * "09:00-12:00"} (days left out have none); absent: always.
+ */
+static void parse_hours(struct cfg_ld *ld, json_t *o, const char *path, struct hours *h)
+{
+	json_t *v = json_object_get(o, "hours"), *d; /* borrowed */
+	struct hours_range r[HOURS_MAX_RANGES];
+	char p[CFG_PATHLEN], q[CFG_PATHLEN], why[160];
+	const char *key;
+	int days[7], seen[7] = {0}, n, i;
+
+	memset(h, 0, sizeof(*h));
+	if (!v || json_is_null(v))
+		return;
+	cfg_path_key(p, path, "hours");
+	if (json_is_string(v)) {
+		if (hours_parse_ranges(json_string_value(v), r, &n, why, sizeof(why)) < 0) {
+			cfg_problem(ld, p, "%s", why);
+			return;
+		}
+		for (i = 0; i < 7; i++) {
+			h->n[i] = n;
+			memcpy(h->r[i], r, sizeof(r));
+		}
+		h->set = 1;
+		return;
+	}
+	if (!json_is_object(v)) {
+		cfg_problem(ld, p, "expected \"HH:MM-HH:MM\" or an object of days");
+		return;
+	}
+	h->set = 1;
+	json_object_foreach(v, key, d)
+	{
+		if (key[0] == '_')
+			continue;
+		cfg_path_key(q, p, key);
+		memset(days, 0, sizeof(days));
+		if (hours_parse_days(key, days) < 0) {
+			cfg_problem(ld, q,
+			            "expected a day or days (mon, tue, wed, thu, fri, sat, sun; "
+			            "mon-fri)");
+			continue;
+		}
+		if (!json_is_string(d)) {
+			cfg_problem(ld, q, "expected \"HH:MM-HH:MM\" or \"off\"");
+			continue;
+		}
+		if (hours_parse_ranges(json_string_value(d), r, &n, why, sizeof(why)) < 0) {
+			cfg_problem(ld, q, "%s", why);
+			continue;
+		}
+		for (i = 0; i < 7; i++) {
+			if (!days[i])
+				continue;
+			if (seen[i]) {
+				cfg_problem(ld, q, "a day given twice");
+				break;
+			}
+			seen[i] = 1;
+			h->n[i] = n;
+			memcpy(h->r[i], r, sizeof(r));
+		}
+	}
+}
+
 static void parse_one_staff(struct cfg_ld *ld, json_t *o, const char *path, void *elem, void *ud)
 {
-	static const char *const keys[] = {"id",         "name",  "role",  "skills",
-	                                   "identities", "token", "phone", NULL};
+	static const char *const keys[] = {"id",    "name",  "role",  "skills", "identities",
+	                                   "token", "phone", "hours", NULL};
 	struct cfg_staff *s = elem;
 	char p[CFG_PATHLEN];
 
@@ -170,6 +237,7 @@ static void parse_one_staff(struct cfg_ld *ld, json_t *o, const char *path, void
 		s->name = cfg_strdup(ld, s->id);
 	s->identities = cfg_get_objv(ld, o, path, "identities", NULL, sizeof(*s->identities),
 	                             &s->nidentities, parse_identity, NULL);
+	parse_hours(ld, o, path, &s->hours);
 }
 
 static void parse_staff(struct cfg_ld *ld, json_t *root, struct cfg *c)
@@ -242,6 +310,56 @@ static void parse_communities(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	                     &c->ncommunities, parse_community, NULL);
 	check_unique_ids(ld, "communities", c->communities, c->ncommunities,
 	                 sizeof(*c->communities), offsetof(struct cfg_community, id));
+}
+
+static void parse_partner(struct cfg_ld *ld, json_t *o, const char *path, void *elem, void *ud)
+{
+	static const char *const keys[] = {"id", "name", "skills", "contact", "phone", NULL};
+	struct cfg_partner *pt = elem;
+	json_t *contact = json_object_get(o, "contact"); /* borrowed */
+	char p[CFG_PATHLEN], q[CFG_PATHLEN];
+
+	(void)ud;
+	cfg_check_keys(ld, o, path, keys);
+	if (cfg_get_str(ld, o, path, "id", "missing", 0, &pt->id) == 0)
+		check_id(ld, path, pt->id);
+	cfg_get_str(ld, o, path, "name", NULL, 0, &pt->name);
+	if (!pt->name && pt->id)
+		pt->name = cfg_strdup(ld, pt->id);
+	cfg_get_strv(ld, o, path, "skills", &pt->skills, &pt->nskills);
+	cfg_get_str(ld, o, path, "phone", NULL, 0, &pt->phone);
+	cfg_path_key(p, path, "contact");
+	if (contact && !json_is_null(contact)) {
+		if (!json_is_object(contact)) {
+			cfg_problem(ld, p, "expected an object {\"channel\", \"chat\"}");
+		} else {
+			parse_account(ld, contact, p, "chat", &pt->contact.channel,
+			              &pt->contact.chat);
+			cfg_path_key(q, p, "channel");
+			if (pt->contact.channel && !adapter_find(pt->contact.channel))
+				cfg_problem(ld, q, "no channel \"%s\" in this build",
+				            pt->contact.channel);
+		}
+	} else if (!pt->phone) {
+		cfg_problem(ld, path, "needs a contact or a phone");
+	}
+}
+
+/* Partners, after the staff: an assignee ID names one person or company only. */
+static void parse_partners(struct cfg_ld *ld, json_t *root, struct cfg *c)
+{
+	char p[CFG_PATHLEN];
+
+	c->partners = cfg_get_objv(ld, root, "", "partners", NULL, sizeof(*c->partners),
+	                           &c->npartners, parse_partner, NULL);
+	check_unique_ids(ld, "partners", c->partners, c->npartners, sizeof(*c->partners),
+	                 offsetof(struct cfg_partner, id));
+	for (size_t i = 0; i < c->npartners; i++)
+		if (c->partners[i].id && cfg_staff_find(c, c->partners[i].id)) {
+			snprintf(p, sizeof(p), "partners[%zu].id", i);
+			cfg_problem(ld, p, "\"%s\" already used by a staff member",
+			            c->partners[i].id);
+		}
 }
 
 static void parse_item(struct cfg_ld *ld, json_t *o, const char *path, void *elem, void *ud)
@@ -516,14 +634,12 @@ static void parse_log(struct cfg_ld *ld, json_t *root, struct cfg *c)
 static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 {
 	static const char *const keys[] = {
-	        "database",        "listen",      "locale",
-	        "timezone",        "bot_name",    "session_minutes",
-	        "acceptance_days", "low_rating",  "reopen_days",
-	        "staff",           "communities", "catalogue",
-	        "out_of_scope",    "channels",    "tls_cert",
-	        "tls_key",         "answers",     "emergencies",
-	        "complaint_hours", "metrics",     "log",
-	        "photo_max_kb",    NULL,
+	        "database",     "listen",          "locale",          "timezone",
+	        "bot_name",     "session_minutes", "acceptance_days", "low_rating",
+	        "reopen_days",  "staff",           "communities",     "catalogue",
+	        "out_of_scope", "channels",        "tls_cert",        "tls_key",
+	        "answers",      "emergencies",     "complaint_hours", "metrics",
+	        "log",          "photo_max_kb",    "partners",        NULL,
 	};
 
 	cfg_check_keys(ld, root, "", keys);
@@ -556,6 +672,7 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	cfg_get_int(ld, root, "", "reopen_days", 7, 0, 3650, &c->reopen_days);
 
 	parse_staff(ld, root, c);
+	parse_partners(ld, root, c);
 	parse_communities(ld, root, c);
 	parse_catalogue(ld, root, c);
 	parse_out_of_scope(ld, root, c);
@@ -740,6 +857,15 @@ void cfg_free(struct cfg *c)
 		free(c->emergencies[i].call_en);
 	}
 	free(c->emergencies);
+	for (i = 0; i < c->npartners; i++) {
+		free(c->partners[i].id);
+		free(c->partners[i].name);
+		free_strv(c->partners[i].skills, c->partners[i].nskills);
+		free(c->partners[i].contact.channel);
+		free(c->partners[i].contact.chat);
+		free(c->partners[i].phone);
+	}
+	free(c->partners);
 	for (i = 0; i < c->nchans; i++)
 		if (c->chans[i].a && c->chans[i].a->config_free)
 			c->chans[i].a->config_free(c->chans[i].conf);
@@ -824,6 +950,28 @@ const struct dlg_item *cfg_item_find(const struct cfg *c, const char *id)
 		if (c->items[i].id && !strcmp(c->items[i].id, id))
 			return &c->items[i];
 	return NULL;
+}
+
+const struct cfg_partner *cfg_partner_find(const struct cfg *c, const char *id)
+{
+	if (!c || !id)
+		return NULL;
+	for (size_t i = 0; i < c->npartners; i++)
+		if (c->partners[i].id && !strcmp(c->partners[i].id, id))
+			return &c->partners[i];
+	return NULL;
+}
+
+int cfg_partner_has_skill(const struct cfg_partner *p, const char *skill)
+{
+	if (!p)
+		return 0;
+	if (!skill)
+		return 1;
+	for (size_t i = 0; i < p->nskills; i++)
+		if (!strcmp(p->skills[i], skill))
+			return 1;
+	return 0;
 }
 
 int cfg_staff_has_skill(const struct cfg_staff *s, const char *skill)

@@ -22,6 +22,7 @@
 
 #include "adapters/adapter.h"
 #include "dialogs/catalogue.h"
+#include "lib/hours.h"
 
 struct cfg_identity {
 	char *channel; /* an adapter's name (adapters/registry.c) */
@@ -42,12 +43,27 @@ struct cfg_staff {
 	 * mentions people by it (adapter mention_phone) does so when they have no
 	 * identity there. Personal: never logged, never echoed in a problem. */
 	char *phone;
+	struct hours hours; /* working hours ("hours"); not set: always */
 };
 
 /* A chat on a channel, e.g. a staff group. */
 struct cfg_chat {
 	char *channel;
 	char *chat; /* JSON string or integer (platform chat IDs may need 64 bits) */
+};
+
+/*
+ * A partner company (合作单位) work can be given to (`/assign N ID`): it gets
+ * the work order at CONTACT, and staff record its progress. IDs are unique
+ * among staff and partners alike, as both are assignees.
+ */
+struct cfg_partner {
+	char *id;   /* 1-64 of A-Za-z0-9_.- */
+	char *name; /* defaults to the id */
+	char **skills;
+	size_t nskills;
+	struct cfg_chat contact; /* where work orders go; both NULL when none */
+	char *phone;             /* or NULL; a partner has a contact, a phone or both */
 };
 
 struct cfg_community {
@@ -103,6 +119,8 @@ struct cfg {
 	size_t nanswers;
 	struct dlg_emergency *emergencies;
 	size_t nemergencies;
+	struct cfg_partner *partners; /* partner companies ("partners") */
+	size_t npartners;
 	int complaint_hours;      /* complaints are answered within, default 24 */
 	int photo_max_kb;         /* the largest photo kept, default 5120 (PHOTO_MAX_BYTES) */
 	struct dlg_policy policy; /* what the dialog engine sees: points into this struct */
@@ -148,6 +166,9 @@ const struct cfg_staff *cfg_staff_find(const struct cfg *c, const char *id);
 const struct cfg_staff *cfg_staff_by_identity(const struct cfg *c, const char *channel,
                                               const char *user);
 const struct dlg_item *cfg_item_find(const struct cfg *c, const char *id);
+const struct cfg_partner *cfg_partner_find(const struct cfg *c, const char *id);
+/* NULL SKILL: true, as for staff. */
+int cfg_partner_has_skill(const struct cfg_partner *p, const char *skill);
 int cfg_staff_has_skill(const struct cfg_staff *s, const char *skill);
 /* The channel NAME (an adapter's), or NULL; whether it is there and switched on. */
 struct chan *cfg_chan(const struct cfg *c, const char *name);

@@ -63,10 +63,11 @@ static int concerns(const struct cfg_staff *s, const char *skill)
 /*
  * Queues one message for CHANNEL/CHAT. A chat named "staff" on a channel
  * whose people read their own queue stands for every staff member there
- * whom SKILL concerns (NULL: all), and is queued once per person.
+ * whom SKILL concerns (NULL: all), and is queued once per person; for a
+ * dispatch PING only to those on duty (a group is read by whoever is there).
  */
 static int send_for(struct core *c, const char *channel, const char *chat, const char *skill,
-                    const char *text, const struct msg_button *buttons, int nbuttons,
+                    int ping, const char *text, const struct msg_button *buttons, int nbuttons,
                     const char *mention, const char *name, int64_t now)
 {
 	char *payload = payload_json(text, buttons, nbuttons, mention, name);
@@ -81,7 +82,9 @@ static int send_for(struct core *c, const char *channel, const char *chat, const
 	if (strcmp(chat, "staff") == 0 && ch && ch->a->staff_reachable) {
 		for (i = 0; i < c->cfg->nstaff && rc == 0; i++) {
 			cfg_person(&c->cfg->staff[i], &p);
-			if (!ch->a->staff_reachable(ch, &p) || !concerns(&c->cfg->staff[i], skill))
+			if (!ch->a->staff_reachable(ch, &p) ||
+			    !concerns(&c->cfg->staff[i], skill) ||
+			    (ping && !core_on_duty(c, &c->cfg->staff[i], now)))
 				continue;
 			snprintf(who, sizeof(who), "staff:%s", c->cfg->staff[i].id);
 			rc = store_outbox_add(c->store, channel, who, payload, now, NULL);
@@ -96,7 +99,7 @@ static int send_for(struct core *c, const char *channel, const char *chat, const
 int core_send(struct core *c, const char *channel, const char *chat, const char *text,
               const struct msg_button *buttons, int nbuttons, int64_t now)
 {
-	return send_for(c, channel, chat, NULL, text, buttons, nbuttons, NULL, NULL, now);
+	return send_for(c, channel, chat, NULL, 0, text, buttons, nbuttons, NULL, NULL, now);
 }
 
 int core_reply(struct core_req *r, const char *text, const struct msg_button *b, int nb)
@@ -153,7 +156,7 @@ static int mention_in_group(struct core *c, const struct chan *ch, const struct 
 	if (!masked)
 		return -1;
 	log_mask(text, masked, len);
-	rc = send_for(c, ch->name, group, NULL, masked, b, nb, who, s->name, now);
+	rc = send_for(c, ch->name, group, NULL, 0, masked, b, nb, who, s->name, now);
 	free(masked);
 	return rc;
 }
@@ -193,7 +196,7 @@ int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *tex
 			continue;
 		if (ch->a->private_chats)
 			/* On chat platforms a person's private chat has the person's ID. */
-			rc = send_for(c, ch->name, id->user, NULL, text, b, nb, NULL, NULL, now);
+			rc = send_for(c, ch->name, id->user, NULL, 0, text, b, nb, NULL, NULL, now);
 		else
 			rc = mention_in_group(c, ch, s, id->user, text, b, nb, now);
 	}
@@ -256,7 +259,7 @@ int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
 		rc = send_for(
 		        c, name,
 		        core_current_chat(c, name, com->staff_chats[i].chat, moved, sizeof(moved)),
-		        skill, text, b, nb, NULL, NULL, now);
+		        skill, 1, text, b, nb, NULL, NULL, now);
 	}
 	/* A channel's own staff group, unless the community already names a chat there. */
 	for (i = 0; rc == 0 && i < c->cfg->nchans; i++) {
@@ -267,7 +270,7 @@ int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
 			if (strcmp(com->staff_chats[j].channel, ch->name) == 0)
 				break;
 		if (j == com->nstaff_chats)
-			rc = send_for(c, ch->name, group, NULL, text, b, nb, NULL, NULL, now);
+			rc = send_for(c, ch->name, group, NULL, 1, text, b, nb, NULL, NULL, now);
 	}
 	return rc;
 }

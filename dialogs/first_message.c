@@ -48,10 +48,13 @@ static void start_intake_u(const struct dlg_ctx *ctx, struct dlg_state *st,
                            struct dlg_result *res)
 {
 	const char *args[1];
+	char desk[sizeof(st->desk)];
 	int rc = 0, i;
 
+	buf_copy(desk, sizeof(desk), st->desk); /* a request started afresh stays a desk intake */
 	dlg_state_release(st);
 	dlg_state_init(st, ctx->lang);
+	buf_copy(st->desk, sizeof(st->desk), desk);
 	buf_copy(st->flow, sizeof(st->flow), "intake");
 	buf_copy(st->category, sizeof(st->category), category);
 	st->category_fixed = category && *category;
@@ -68,14 +71,19 @@ static void start_intake_u(const struct dlg_ctx *ctx, struct dlg_state *st,
 		if (rc) { /* drop it and ask, saying why when it was too long */
 			st->description[0] = '\0';
 			st->item[0] = '\0';
-		} else if (dlg_out_of_scope(ctx->pol, st->description)) {
+		} else if (dlg_declines(ctx, st)) {
 			dlg_decline(ctx, st, res);
 			return;
 		}
 		for (i = 1; !rc && i < u->nparts && st->nmore < DLG_MAX_MORE; i++)
 			buf_copy(st->more[st->nmore++], sizeof(st->more[0]), u->parts[i]);
 	}
-	if (intro != M_COUNT) {
+	if (st->desk[0]) {
+		args[0] = dlg_source_name(st->lang, st->desk);
+		dlg_say(res, st->lang, M_DESK_START, args, 1);
+		if (st->nmore)
+			say_several(ctx, st, res);
+	} else if (intro != M_COUNT) {
 		dlg_say(res, st->lang, intro, NULL, 0);
 	} else if (st->nmore) {
 		say_several(ctx, st, res);

@@ -117,6 +117,10 @@ struct store_order {
 	int64_t preferred_at;  /* 0 when the text had no recognisable time */
 	int64_t preferred_end; /* end of the window the words name ("明天上午"), or 0 */
 	int urgent;            /* an emergency: 1 */
+	/* How it came in: */
+	char intake[16];   /* the channel it was filed on, or "desk" (staff took it down) */
+	char source[12];   /* desk intake: "phone", "walk-in" or "desk"; "" otherwise */
+	char taken_by[64]; /* desk intake: the staff member who took it down, else "" */
 	int64_t resident_id;
 	char channel[16]; /* where the resident is notified */
 	char chat[96];
@@ -139,8 +143,8 @@ struct store_order {
 
 /*
  * Creates an order from O (all fields but id, number, created_at and the
- * read-only ones), assigns its number, sets O->id, O->number and
- * O->created_at = NOW, and appends the event "created" by ACTOR via VIA.
+ * read-only ones; an empty INTAKE is taken to be CHANNEL), assigns its number, sets O->id,
+ * O->number and O->created_at = NOW, and appends the event "created" by ACTOR via VIA.
  */
 int store_order_create(struct store *s, struct store_order *o, int64_t now, const char *actor,
                        const char *via);
@@ -221,6 +225,29 @@ int store_photos_list(struct store *s, int64_t order_id, store_photo_cb cb, void
 /* RESIDENT_ID's photos without an order, sent at SINCE or later, oldest first. */
 int store_photos_pending(struct store *s, int64_t resident_id, int64_t since, store_photo_cb cb,
                          void *ud);
+
+/* ---- desk intake and duty (store_desk.c) ------------------------------------- */
+
+/*
+ * Where the resident who gave PHONE (as dlg_norm_phone writes it) reads
+ * their messages: for each resident record saved with that phone, newest
+ * first, the chat their latest order is notified in. CB gets the resident's
+ * id and that channel, chat and user; nonzero stops.
+ */
+typedef int (*store_reach_cb)(int64_t resident_id, const char *channel, const char *chat,
+                              const char *user, void *ud);
+int store_residents_by_phone(struct store *s, const char *phone, store_reach_cb cb, void *ud);
+
+/* A staff member's own word on their duty (/on, /off). */
+struct store_duty {
+	int on;        /* 1 on duty, 0 off */
+	int64_t at;    /* when it was said */
+	int64_t until; /* it holds until then; 0: until their working hours next turn that way */
+	char by[96];   /* who said it: "staff:wang" (a supervisor may say it for someone) */
+};
+/* 1 found, 0 never said, <0 error. */
+int store_duty_get(struct store *s, const char *staff_id, struct store_duty *out);
+int store_duty_set(struct store *s, const char *staff_id, const struct store_duty *d);
 
 /* ---- feedback, fees and payments ---------------------------------------- */
 

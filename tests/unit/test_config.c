@@ -440,6 +440,79 @@ static void test_understanding_problems(void **state)
 	expect_problems(FIX "bad-understanding.json", lines, sizeof(lines) / sizeof(lines[0]));
 }
 
+/* Working hours and partner companies: each problem with its path. */
+static void test_duty_problems(void **state)
+{
+	static const char *const lines[] = {
+	        "staff[0].hours: \"8-18\": expected HH:MM-HH:MM (or \"off\")",
+	        "staff[1].hours.fri: a day given twice",
+	        "staff[2].hours.monday: expected a day or days (mon, tue, wed, thu, fri, sat, sun; "
+	        "mon-fri)",
+	        "staff[2].hours.sat: expected \"HH:MM-HH:MM\" or \"off\"",
+	        "staff[3].hours: expected \"HH:MM-HH:MM\" or an object of days",
+	        "staff[4].hours.sun: \"10:00-10:00\": a range must not be empty",
+	        "partners[0]: needs a contact or a phone",
+	        "partners[1].id: \"p1\" already used by partners[0]",
+	        "partners[2].id: \"a\" already used by a staff member",
+	        "partners[3].contact.channel: no channel \"pigeon\" in this build",
+	        "partners[4].colour: unknown key",
+	        "partners[4].contact.chat: missing",
+	        "partners[5].contact: expected an object {\"channel\", \"chat\"}",
+	        "partners[6].id: missing",
+	};
+
+	(void)state;
+	expect_problems(FIX "bad-duty.json", lines, sizeof(lines) / sizeof(lines[0]));
+}
+
+/* Hours as a string (every day) or per day, and a partner, as the example has one. */
+static void test_duty_and_partners(void **state)
+{
+	static const char body[] =
+	        "{\"communities\": [{\"id\": \"c1\", \"name\": \"C\"}],"
+	        " \"catalogue\": [{\"id\": \"ask\", \"category\": \"inquiry\", \"name\": \"Q\","
+	        " \"response_minutes\": 15}],"
+	        " \"staff\": [{\"id\": \"a\", \"role\": \"technician\", \"hours\": "
+	        "\"08:00-18:00\"},"
+	        " {\"id\": \"b\", \"role\": \"technician\","
+	        " \"hours\": {\"mon-fri\": \"08:00-12:00,13:00-17:00\", \"sat\": \"off\"}},"
+	        " {\"id\": \"c\", \"role\": \"supervisor\"}]}";
+	const struct cfg_partner *p;
+	struct cfg *c;
+	char path[] = "/tmp/test_config_duty_XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, body, sizeof(body) - 1), (ssize_t)(sizeof(body) - 1));
+	close(fd);
+	c = load_ok(path);
+	unlink(path);
+	assert_int_equal(cfg_staff_find(c, "a")->hours.set, 1);
+	assert_int_equal(cfg_staff_find(c, "a")->hours.n[0], 1);
+	assert_int_equal(cfg_staff_find(c, "a")->hours.r[3][0].end, 18 * 60);
+	assert_int_equal(cfg_staff_find(c, "b")->hours.n[1], 2); /* Monday */
+	assert_int_equal(cfg_staff_find(c, "b")->hours.n[6], 0); /* Saturday: off */
+	assert_int_equal(cfg_staff_find(c, "b")->hours.n[0], 0); /* Sunday: not given */
+	assert_int_equal(cfg_staff_find(c, "c")->hours.set, 0);  /* always */
+	assert_int_equal(c->npartners, 0);
+	cfg_free(c);
+
+	unset_example_env();
+	c = load_ok("config.example.json");
+	p = cfg_partner_find(c, "hengtong");
+	assert_non_null(p);
+	assert_string_equal(p->name, "恒通水电维修");
+	assert_true(cfg_partner_has_skill(p, "plumbing"));
+	assert_false(cfg_partner_has_skill(p, "cleaning"));
+	assert_true(cfg_partner_has_skill(p, NULL));
+	assert_string_equal(p->contact.channel, "telegram");
+	assert_string_equal(p->phone, "0571-88880002");
+	assert_null(cfg_partner_find(c, "wang"));
+	assert_null(cfg_staff_find(c, "hengtong"));
+	cfg_free(c);
+}
+
 static void test_file_level_errors(void **state)
 {
 	static const char *const top[] = {"expected a JSON object at the top level"};
@@ -582,6 +655,8 @@ int main(void)
 	        cmocka_unit_test(test_small_err_buffer),
 	        cmocka_unit_test(test_lookups_null_safe),
 	        cmocka_unit_test(test_understanding_problems),
+	        cmocka_unit_test(test_duty_problems),
+	        cmocka_unit_test(test_duty_and_partners),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
