@@ -33,7 +33,8 @@ struct cmd_entry {
 
 int cmd_is_supervisor(const struct cfg_staff *s)
 {
-	return s && (strcmp(s->role, "supervisor") == 0 || strcmp(s->role, "dispatcher") == 0);
+	return s && (strcmp(s->role, "supervisor") == 0 || strcmp(s->role, "dispatcher") == 0 ||
+	             strcmp(s->role, "manager") == 0);
 }
 
 int cmd_tpl(struct core_req *r, enum dlg_msg id, const char *a0, const char *a1)
@@ -617,6 +618,7 @@ static const struct cmd_entry commands[] = {
         {"reopen", "重新打开", "/reopen N [WHAT]", 0, 1, ANYONE, 0, cmd_reopen_exec},
         {"photo", "要照片", "/photo N", 1, 1, STAFF, 1, cmd_photo_exec},
         {"resolve", "结案", "/resolve N RESOLUTION", 2, 2, SUPERVISOR, 1, cmd_resolve_exec},
+        {"note", "备注", "/note N TEXT", 2, 2, STAFF, 1, cmd_note_exec},
 };
 
 /* Splits "NAME a b rest of line": the last allowed argument keeps the rest. */

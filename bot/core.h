@@ -44,6 +44,34 @@ int core_tick(struct core *c, int64_t now);
 int core_send(struct core *c, const char *channel, const char *chat, const char *text,
               const struct msg_button *buttons, int nbuttons, int64_t now);
 
+/*
+ * Runs staff command TEXT ("/assign N STAFF", "/reply N TEXT", "/eta N TIME",
+ * "/note N TEXT", ...) as staff member STAFF_ID, inside a transaction the
+ * caller opened, through the same checks and functions as in chat (the
+ * console and the API use it). What the staff member would have been told
+ * in chat goes into REPLY instead; notices to residents and other staff go
+ * to the outbox as usual. Returns 0 when the command ran (REPLY says how it
+ * went, refusals included), 1 when it was not run (unknown staff member,
+ * not a staff command; REPLY says why), <0 on a store failure (roll back).
+ */
+int core_staff_command(struct core *c, const char *staff_id, const char *text, int64_t now,
+                       char *reply, size_t replylen);
+
+/* A request a staff member takes down for a resident who phoned or came in. */
+struct desk_request {
+	const char *community; /* a community id, or NULL for the first */
+	const char *room, *name, *phone, *text, *when;
+	const char *source; /* how it came: "phone", "walk_in", ... */
+};
+
+/*
+ * Desk intake: registers R as an order taken by STAFF_ID, inside the
+ * caller's transaction. 0 with the order's NUMBER; 1 when R was refused
+ * (ERR says why, for the person at the desk); <0 on a store failure.
+ */
+int core_desk_order(struct core *c, const char *staff_id, const struct desk_request *r, int64_t now,
+                    char *number, size_t numlen, char *err, size_t errlen);
+
 /* Money in fen as text: 5000 -> "50", 3550 -> "35.5". */
 void core_money(int64_t fen, char *out, size_t outlen);
 /* Parses "50", "35.5", "¥50", "50元" into fen; <0 when not an amount. */

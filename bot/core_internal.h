@@ -33,7 +33,8 @@ struct core_req {
 	int group;                      /* the conversation happens in a group */
 	char reply_channel[16];         /* where replies to this message go */
 	char reply_chat[96];
-	const char *text; /* the message as handled (trimmed, repaired) */
+	const char *text;    /* the message as handled (trimmed, repaired) */
+	struct buf *capture; /* replies to the sender go here instead of the outbox, or NULL */
 };
 
 /* Queues a reply to the sender: the chat the message came from. */

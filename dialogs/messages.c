@@ -181,13 +181,14 @@ static const struct msg_pair msgs[M_COUNT] = {
                           "/eta 工单号 时间 约定上门时间\n/start 工单号 开始处理\n"
                           "/done 工单号 [费用] 完工\n/quote 工单号 费用 原因 额外费用请业主同意\n"
                           "/reply 工单号 内容 给业主留言\n/paid 工单号 收据号 收款\n"
-                          "/cancel 工单号 原因 取消自己的工单",
+                          "/cancel 工单号 原因 取消自己的工单\n/note 工单号 内容 内部备注",
                           "Staff commands:\n/orders open orders\n/accept N take order N\n"
                           "/eta N TIME agree the visit time\n"
                           "/start N work started\n/done N [FEE] work finished\n"
                           "/quote N FEE REASON ask the resident to agree to a fee\n"
                           "/reply N TEXT write to the resident\n"
-                          "/paid N RECEIPT payment received\n/cancel N REASON cancel your order"},
+                          "/paid N RECEIPT payment received\n/cancel N REASON cancel your order\n"
+                          "/note N TEXT a note for the centre"},
         [M_RESIDENT_CANCELLED] = {"工单 {0} 已撤销。", "Order {0} has been withdrawn."},
         [M_RESIDENT_CANNOT_CANCEL] = {"工单 {0} 当前“{1}”，已有人处理，如需取消请联系服务中心。",
                                       "Order {0} is {1}: someone is on it. Please call the "
@@ -249,7 +250,8 @@ static const struct msg_pair msgs[M_COUNT] = {
                  "/eta 工单号 时间 约定上门时间\n/start 工单号 开始处理\n"
                  "/done 工单号 [费用] 完工\n/quote 工单号 费用 原因 额外费用请业主同意\n"
                  "/reply 工单号 内容 给业主留言\n/paid 工单号 收据号 收款\n"
-                 "/cancel 工单号 原因 取消任何工单\n/resolve 工单号 处理结果 投诉结案",
+                 "/cancel 工单号 原因 取消任何工单\n/resolve 工单号 处理结果 投诉结案\n"
+                 "/note 工单号 内容 内部备注",
                  "Staff commands (dispatch, supervision):\n/orders open orders\n"
                  "/assign N STAFF assign (add ! to confirm someone without the skill)\n"
                  "/accept N take order N\n/eta N TIME agree the visit time\n"
@@ -257,7 +259,7 @@ static const struct msg_pair msgs[M_COUNT] = {
                  "/quote N FEE REASON ask the resident to agree to a fee\n"
                  "/reply N TEXT write to the resident\n/paid N RECEIPT payment received\n"
                  "/cancel N REASON cancel any order\n"
-                 "/resolve N RESOLUTION close a complaint"},
+                 "/resolve N RESOLUTION close a complaint\n/note N TEXT a note for the centre"},
         [M_TALK_TO_RESIDENT] = {"【工单 {0}】{1}：{2}\n（直接回复即可，或发 /reply {0} 您的话）",
                                 "[Order {0}] {1}: {2}\n(Just answer here, or send /reply {0} "
                                 "YOUR MESSAGE.)"},
@@ -428,6 +430,8 @@ static const struct msg_pair msgs[M_COUNT] = {
                            "\nPhotos: {0} (concierge orders show {1})"},
         [M_PHOTO_NO_RESIDENT] = {"工单 {0} 没有可以联系的业主，无法索要照片。",
                                  "Order {0} has no resident to ask for a photo."},
+        [M_OUT_NOTED] = {"已在工单 {0} 中记下备注（业主看不到）。",
+                         "Note added to order {0} (the resident does not see it)."},
 };
 
 const char *dlg_msg(int lang, enum dlg_msg id)

@@ -177,6 +177,8 @@ enum dlg_msg {
 	M_PHOTO_ASKED,       /* {0} number */
 	M_PING_PHOTOS,       /* {0} how many {1} number */
 	M_PHOTO_NO_RESIDENT, /* {0} number */
+	/* notes for the centre */
+	M_OUT_NOTED, /* {0} number */
 	M_COUNT
 };
 
