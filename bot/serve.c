@@ -47,6 +47,7 @@ static void tick_due(lws_sorted_usec_list_t *sul)
 	if (srv->sender)
 		sender_kick(srv->sender);
 	server_deliver(srv, NULL);
+	console_changed(srv->console);
 	lws_sul_schedule(srv->ctx, 0, &srv->sul_tick, tick_due, TICK_US);
 }
 
@@ -54,8 +55,10 @@ static void deliver_due(lws_sorted_usec_list_t *sul)
 {
 	struct server *srv = server_of(sul, offsetof(struct server, sul_deliver));
 
-	/* Notices queued by other processes (staff at a desk) reach open pages too. */
+	/* Notices queued by other processes (staff at a desk) reach open pages too, */
 	server_deliver(srv, NULL);
+	/* and their changes to orders the consoles' boards. */
+	console_changed(srv->console);
 	lws_sul_schedule(srv->ctx, 0, &srv->sul_deliver, deliver_due, DELIVER_US);
 }
 
@@ -286,6 +289,11 @@ int cli_serve(struct cli_env *env)
 		goto out;
 	}
 	srv.port = lws_get_vhost_listen_port(srv.vhost);
+	srv.console = console_new(&srv);
+	if (!srv.console) {
+		fprintf(stderr, "concierge: cannot start the staff console: out of memory\n");
+		goto out;
+	}
 
 	start_channels(&srv);
 	memset(&so, 0, sizeof(so));
@@ -337,6 +345,7 @@ out:
 		srv.polled = next;
 	}
 	stop_channels(&srv);
+	console_free(srv.console);
 	core_free(srv.core);
 	pthread_mutex_destroy(&srv.lock);
 	curl_global_cleanup();
