@@ -202,6 +202,7 @@ void server_run_batch(struct server *srv)
 	server_deliver(srv, NULL);
 	if (srv->sender)
 		sender_kick(srv->sender);
+	console_changed(srv->console); /* a new order shows on the boards at once */
 }
 
 static void batch_due(lws_sorted_usec_list_t *sul)

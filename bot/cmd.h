@@ -24,7 +24,7 @@ struct cmd_args {
 	struct store_order order;     /* when the command names an order (arg 0) */
 };
 
-/* Supervisors and dispatchers. */
+/* Supervisors, dispatchers and managers. */
 int cmd_is_supervisor(const struct cfg_staff *s);
 /* Replies message ID with up to two arguments. */
 int cmd_tpl(struct core_req *r, enum dlg_msg id, const char *a0, const char *a1);
@@ -75,6 +75,9 @@ int cmd_fee_allowed(struct core_req *r, const struct store_order *o, int64_t *fe
 
 /* cmd_complaint.c */
 int cmd_resolve_exec(struct core_req *r, struct cmd_args *a);
+
+/* cmd_note.c: `/note N TEXT`, a note for the centre in N's history (never sent to the resident) */
+int cmd_note_exec(struct core_req *r, struct cmd_args *a);
 
 /* cmd_resident.c */
 /* The length of the order number TEXT starts with ("261127-001", "#261127001"), or 0. */

@@ -33,7 +33,8 @@ struct cmd_entry {
 
 int cmd_is_supervisor(const struct cfg_staff *s)
 {
-	return s && (strcmp(s->role, "supervisor") == 0 || strcmp(s->role, "dispatcher") == 0);
+	return s && (strcmp(s->role, "supervisor") == 0 || strcmp(s->role, "dispatcher") == 0 ||
+	             strcmp(s->role, "manager") == 0);
 }
 
 int cmd_tpl(struct core_req *r, enum dlg_msg id, const char *a0, const char *a1)
@@ -654,6 +655,7 @@ static const struct cmd_entry commands[] = {
         {"off", "下班", "/off [STAFF] [UNTIL]", 0, 1, ANYONE, 0, cmd_off_exec},
         {"on", "上班", "/on [STAFF] [UNTIL]", 0, 1, ANYONE, 0, cmd_on_exec},
         {"staff", "值班", "/staff", 0, 0, STAFF, 0, cmd_staff_exec},
+        {"note", "备注", "/note N TEXT", 2, 2, STAFF, 1, cmd_note_exec},
 };
 
 /*

@@ -31,7 +31,7 @@
 #include "lib/log.h"
 #include "lib/photo.h"
 
-static const char *const roles[] = {"technician", "dispatcher", "supervisor", NULL};
+static const char *const roles[] = {"technician", "dispatcher", "supervisor", "manager", NULL};
 static const char *const categories[] = {"repair", "cleaning", "errand", "inquiry", NULL};
 
 /* IDs are typed on command lines and in chat commands, so keep them plain. */
@@ -223,7 +223,7 @@ static void parse_one_staff(struct cfg_ld *ld, json_t *o, const char *path, void
 	if (cfg_get_str(ld, o, path, "role", "missing", 0, &s->role) == 0 &&
 	    !cfg_one_of(s->role, roles)) {
 		cfg_path_key(p, path, "role");
-		cfg_problem(ld, p, "must be one of technician, dispatcher, supervisor");
+		cfg_problem(ld, p, "must be one of technician, dispatcher, supervisor, manager");
 	}
 	cfg_get_strv(ld, o, path, "skills", &s->skills, &s->nskills);
 	cfg_get_str(ld, o, path, "token", NULL, 0, &s->token);

@@ -29,7 +29,7 @@ struct cfg_identity {
 	char *user;    /* the person's ID on that channel (JSON string or integer) */
 };
 
-/* role: "technician", "dispatcher" or "supervisor". */
+/* role: "technician", "dispatcher", "supervisor" or "manager". */
 struct cfg_staff {
 	char *id;   /* 1-64 of A-Za-z0-9_.-, unique */
 	char *name; /* defaults to the id */

@@ -46,6 +46,19 @@ int core_send(struct core *c, const char *channel, const char *chat, const char 
               const struct msg_button *buttons, int nbuttons, int64_t now);
 
 /*
+ * Runs staff command TEXT ("/assign N STAFF", "/reply N TEXT", "/eta N TIME",
+ * "/note N TEXT", ...) as staff member STAFF_ID, inside a transaction the
+ * caller opened, through the same checks and functions as in chat (the
+ * console and the API use it). What the staff member would have been told
+ * in chat goes into REPLY instead; notices to residents and other staff go
+ * to the outbox as usual. Returns 0 when the command ran (REPLY says how it
+ * went, refusals included), 1 when it was not run (unknown staff member,
+ * not a staff command; REPLY says why), <0 on a store failure (roll back).
+ */
+int core_staff_command(struct core *c, const char *staff_id, const char *text, int64_t now,
+                       char *reply, size_t replylen);
+
+/*
  * Desk intake (前台, 服务热线, 现场报修): staff register a request for a
  * resident who phoned or came in, checked by the same validators as a
  * resident's intake; a room or phone inside TEXT is picked up when ROOM or

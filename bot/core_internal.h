@@ -33,10 +33,11 @@ struct core_req {
 	int group;                      /* the conversation happens in a group */
 	char reply_channel[16];         /* where replies to this message go */
 	char reply_chat[96];
-	const char *text;   /* the message as handled (trimmed, repaired) */
-	int aside;          /* handled beside an open question, whose dialog stays as it was */
-	char unreached[24]; /* an order whose resident has no chat was acted on: staff are
-	                     * reminded to phone (set by cmd_notice, used by core_command) */
+	const char *text;    /* the message as handled (trimmed, repaired) */
+	int aside;           /* handled beside an open question, whose dialog stays as it was */
+	char unreached[24];  /* an order whose resident has no chat was acted on: staff are
+	                      * reminded to phone (set by cmd_notice, used by core_command) */
+	struct buf *capture; /* replies to the sender go here instead of the outbox, or NULL */
 };
 
 /* Queues a reply to the sender: the chat the message came from. */

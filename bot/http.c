@@ -8,7 +8,9 @@
  * wrong method is a 405 and a switched-off channel's route a 404. The
  * adapter's check() sees the headers before any body is read; its handle()
  * sees the whole body. Messages it hands back join the next group commit and
- * the request is answered once they are stored (batch.c).
+ * the request is answered once they are stored (batch.c). The staff console
+ * and the API (/console, /api) are the server's own, not a channel's:
+ * console.c answers them.
  */
 #include "bot/server.h"
 
@@ -347,6 +349,10 @@ static int on_http(struct server *srv, struct lws *wsi, struct http_pss *p, cons
 		server_respond(p);
 		return 0;
 	}
+	if (console_claims(path)) {
+		console_http(srv->console, p, path);
+		return 0;
+	}
 	p->route = route_find(srv->cfg, path, &p->ch);
 	if (!p->route) {
 		respond_error(p, 404, "not found");
@@ -433,6 +439,12 @@ static int ws_event(struct server *srv, struct lws *wsi, enum lws_callback_reaso
 		memset(p, 0, sizeof(*p));
 		if (srv->stopping || lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
 			return -1;
+		if (console_claims(uri)) {
+			p->wsi = wsi;
+			p->is_ws = 1;
+			p->console = 1;
+			return console_ws_open(srv->console, p);
+		}
 		p->ch = ws_find(srv->cfg, uri);
 		if (!p->ch)
 			return -1;
@@ -446,6 +458,8 @@ static int ws_event(struct server *srv, struct lws *wsi, enum lws_callback_reaso
 		p->wsi = wsi;
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
+		if (p->console)
+			return 0; /* the board only listens */
 		ws = &p->ch->a->ws;
 		if (!p->rx_skip && p->rx.len + len > ws->max_message) {
 			/* One answer for the whole message, however many pieces it comes in. */
@@ -478,6 +492,8 @@ static int ws_event(struct server *srv, struct lws *wsi, enum lws_callback_reaso
 			lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_CLOSED:
+		if (p->console)
+			console_ws_closed(srv->console, p);
 		if (p->ch && p->ch->a->ws.closed)
 			p->ch->a->ws.closed(p->ch, (struct host_conn *)p, p->conn);
 		p->conn = NULL;
@@ -508,21 +524,24 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		/* Answered already, or refused (a wrong secret): drain, keep nothing. */
 		if (p->responding || p->body_too_big)
 			return 0;
-		if (p->body.len + len > BODY_MAX) {
+		if (p->body.len + len > (p->body_max ? p->body_max : BODY_MAX)) {
 			p->body_too_big = 1;
 			return 0;
 		}
 		buf_addn(&p->body, in, len);
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (p->responding || !p->route)
+		if (p->responding || (!p->route && !p->console))
 			return 0; /* already answered (404, 405, a refusal): the body was only
 			             drained */
 		if (p->body_too_big) {
 			respond_error(p, 413, "body too large");
 			return 0;
 		}
-		complete(srv, p, p->path);
+		if (p->console)
+			console_body(srv->console, p);
+		else
+			complete(srv, p, p->path);
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		if (!p || !p->responding)

@@ -104,6 +104,13 @@ int core_send(struct core *c, const char *channel, const char *chat, const char 
 
 int core_reply(struct core_req *r, const char *text, const struct msg_button *b, int nb)
 {
+	/* A command run from the console: its answer is the HTTP answer, not a message. */
+	if (r->capture) {
+		if (r->capture->len)
+			buf_addc(r->capture, '\n');
+		buf_add(r->capture, text);
+		return r->capture->failed ? -1 : 0;
+	}
 	return core_send(r->c, r->reply_channel, r->reply_chat, text, b, nb, r->now);
 }
 

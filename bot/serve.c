@@ -48,6 +48,7 @@ static void tick_due(lws_sorted_usec_list_t *sul)
 	if (srv->sender)
 		sender_kick(srv->sender);
 	server_deliver(srv, NULL);
+	console_changed(srv->console);
 	lws_sul_schedule(srv->ctx, 0, &srv->sul_tick, tick_due, TICK_US);
 }
 
@@ -55,8 +56,10 @@ static void deliver_due(lws_sorted_usec_list_t *sul)
 {
 	struct server *srv = server_of(sul, offsetof(struct server, sul_deliver));
 
-	/* Notices queued by other processes (staff at a desk) reach open pages too. */
+	/* Notices queued by other processes (staff at a desk) reach open pages too, */
 	server_deliver(srv, NULL);
+	/* and their changes to orders the consoles' boards. */
+	console_changed(srv->console);
 	lws_sul_schedule(srv->ctx, 0, &srv->sul_deliver, deliver_due, DELIVER_US);
 }
 
@@ -308,6 +311,11 @@ int cli_serve(struct cli_env *env)
 		goto out;
 	}
 	srv.port = lws_get_vhost_listen_port(srv.vhost);
+	srv.console = console_new(&srv);
+	if (!srv.console) {
+		fprintf(stderr, "concierge: cannot start the staff console: out of memory\n");
+		goto out;
+	}
 
 	start_channels(&srv);
 	memset(&so, 0, sizeof(so));
@@ -360,6 +368,7 @@ out:
 		srv.polled = next;
 	}
 	stop_channels(&srv);
+	console_free(srv.console);
 	core_free(srv.core);
 	metrics_free(srv.metrics);
 	pthread_mutex_destroy(&srv.lock);

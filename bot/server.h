@@ -6,6 +6,9 @@
  *   health.c  /healthz and /metrics (who may read it; metrics.c writes it)
  *   host.c    the host table the adapters call (also used by the CLI)
  *   fetch.c   attachments fetched off the loop, by a worker thread
+ *   console.c the staff console at /console and the API under /api (with
+ *             console_api.c, console_report.c, console_form.c; their own
+ *             header is console_internal.h)
  * Other modules do not include it.
  *
  * Everything here lives on the libwebsockets service thread, except the
@@ -25,6 +28,8 @@
 #include "lib/msg.h"
 
 struct cfg;
+struct cfg_staff;
+struct console;
 struct core;
 struct store;
 struct sender;
@@ -55,6 +60,7 @@ struct http_pss {
 	const struct adapter_route *route; /* an adapter's route, or NULL */
 	char path[256];                    /* the request's path */
 	struct buf body;                   /* request body, capped */
+	size_t body_max;                   /* the cap; 0: the server's */
 	int body_too_big;
 	struct http_answer ans;
 	size_t resp_sent;
@@ -71,6 +77,10 @@ struct http_pss {
 	struct buf rx;
 	int rx_skip; /* the message being received is too large: drop it to its end */
 	struct ws_frame *tx_head, *tx_tail;
+	/* the staff console and the API (console.c) */
+	int console;                   /* a request or websocket of theirs */
+	const struct cfg_staff *staff; /* who it is authenticated as, or NULL */
+	int by_session;                /* by the console's cookie (not a bearer token) */
 };
 
 struct polled {
@@ -84,6 +94,7 @@ struct server {
 	struct store *store;
 	struct core *core;
 	struct sender *sender;
+	struct console *console;
 	struct lws_context *ctx;
 	struct lws_vhost *vhost;
 	int port;
@@ -152,5 +163,23 @@ void server_health(struct server *srv, struct http_answer *ans);
  */
 void server_metrics(struct server *srv, const struct http_req *req, int loopback,
                     struct http_answer *ans);
+
+/* console.c */
+struct console *console_new(struct server *srv);
+void console_free(struct console *con);
+/* Is PATH the console's or the API's (/console, /console/..., /api/...)? */
+int console_claims(const char *path);
+/*
+ * The headers of a request for PATH are in: authenticates it and answers at
+ * once, or leaves P->console set to be called again with the body.
+ */
+void console_http(struct console *con, struct http_pss *p, const char *path);
+/* The body of a request console_http() kept is in (P->body). */
+void console_body(struct console *con, struct http_pss *p);
+/* The live board's websocket: 0 accepted, <0 refused (no session, another origin). */
+int console_ws_open(struct console *con, struct http_pss *p);
+void console_ws_closed(struct console *con, struct http_pss *p);
+/* After a commit: tells the open boards which orders changed. */
+void console_changed(struct console *con);
 
 #endif

@@ -182,7 +182,8 @@ static const struct msg_pair msgs[M_COUNT] = {
                           "/done 工单号 [费用] 完工\n/quote 工单号 费用 原因 额外费用请业主同意\n"
                           "/reply 工单号 内容 给业主留言\n/photo 工单号 请业主发照片\n"
                           "/paid 工单号 收据号 收款\n/cancel 工单号 原因 取消自己的工单\n"
-                          "/new 代业主登记（电话或现场报修）\n/off 下班 /on 上班 /staff 在岗情况",
+                          "/new 代业主登记（电话或现场报修）\n/off 下班 /on 上班 /staff 在岗情况\n"
+                          "/note 工单号 内容 内部备注",
                           "Staff commands:\n/orders open orders\n/accept N take order N\n"
                           "/eta N TIME agree the visit time\n"
                           "/start N work started\n/done N [FEE] work finished\n"
@@ -191,7 +192,8 @@ static const struct msg_pair msgs[M_COUNT] = {
                           "/photo N ask the resident for a photo\n"
                           "/paid N RECEIPT payment received\n/cancel N REASON cancel your order\n"
                           "/new register a request for a resident who phoned or came in\n"
-                          "/off, /on off or on duty; /staff who is on duty"},
+                          "/off, /on off or on duty; /staff who is on duty\n"
+                          "/note N TEXT a note for the centre"},
         [M_RESIDENT_CANCELLED] = {"工单 {0} 已撤销。", "Order {0} has been withdrawn."},
         [M_RESIDENT_CANNOT_CANCEL] = {"工单 {0} 当前“{1}”，已有人处理，如需取消请联系服务中心。",
                                       "Order {0} is {1}: someone is on it. Please call the "
@@ -257,7 +259,8 @@ static const struct msg_pair msgs[M_COUNT] = {
                  "/cancel 工单号 原因 取消任何工单\n/resolve 工单号 处理结果 投诉结案\n"
                  "/assign 工单号 合作单位 派给合作单位（进度由您代为登记）\n"
                  "/new 代业主登记（电话或现场报修）\n"
-                 "/off [员工] 下班 /on [员工] 上班 /staff 在岗情况与合作单位",
+                 "/off [员工] 下班 /on [员工] 上班 /staff 在岗情况与合作单位\n"
+                 "/note 工单号 内容 内部备注",
                  "Staff commands (dispatch, supervision):\n/orders open orders\n"
                  "/assign N STAFF assign (add ! to confirm someone without the skill)\n"
                  "/accept N take order N\n/eta N TIME agree the visit time\n"
@@ -269,7 +272,8 @@ static const struct msg_pair msgs[M_COUNT] = {
                  "/resolve N RESOLUTION close a complaint\n"
                  "/assign N PARTNER give it to a partner company (you record its progress)\n"
                  "/new register a request for a resident who phoned or came in\n"
-                 "/off [STAFF], /on [STAFF] off or on duty; /staff duty and partners"},
+                 "/off [STAFF], /on [STAFF] off or on duty; /staff duty and partners\n"
+                 "/note N TEXT a note for the centre"},
         [M_TALK_TO_RESIDENT] = {"【工单 {0}】{1}：{2}\n（直接回复即可，或发 /reply {0} 您的话）",
                                 "[Order {0}] {1}: {2}\n(Just answer here, or send /reply {0} "
                                 "YOUR MESSAGE.)"},
@@ -561,6 +565,8 @@ static const struct msg_pair msgs[M_COUNT] = {
         [M_FLAG_COMPLAINT] = {"【投诉】", "[COMPLAINT] "},
         [M_PHOTO_NO_RESIDENT] = {"工单 {0} 没有可以联系的业主，无法索要照片。",
                                  "Order {0} has no resident to ask for a photo."},
+        [M_OUT_NOTED] = {"已在工单 {0} 中记下备注（业主看不到）。",
+                         "Note added to order {0} (the resident does not see it)."},
 };
 
 const char *dlg_msg(int lang, enum dlg_msg id)

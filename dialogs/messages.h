@@ -232,6 +232,8 @@ enum dlg_msg {
 	/* marks in order lists */
 	M_FLAG_URGENT,
 	M_FLAG_COMPLAINT,
+	/* notes for the centre */
+	M_OUT_NOTED, /* {0} number */
 	M_COUNT
 };
 

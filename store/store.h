@@ -365,4 +365,43 @@ int store_transcript_add(struct store *s, const char *channel, const char *chat,
 int store_transcript_list(struct store *s, const char *channel, const char *chat, int limit,
                           store_line_cb cb, void *ud);
 
+/* ---- the register as the console and the API read it (store_query.c) ------------ */
+
+/* Conditions on orders; NULL or 0 leaves one out. */
+struct store_order_query {
+	const char *status;    /* a status, or "open" (not closed, cancelled or declined) */
+	const char *category;  /* repair, cleaning, errand, inquiry, complaint */
+	const char *community; /* a community id */
+	const char *assignee;  /* a staff id; "" for orders nobody holds */
+	int64_t from, to;      /* created at FROM or later, and before TO */
+	int limit;             /* 1..STORE_QUERY_MAX orders on the page */
+	int offset;            /* orders skipped before the page */
+};
+#define STORE_QUERY_MAX 200
+/*
+ * The page of orders Q selects, newest first, each to CB (nonzero stops);
+ * *TOTAL is how many match Q in all.
+ */
+int store_orders_query(struct store *s, const struct store_order_query *q, store_order_cb cb,
+                       void *ud, int64_t *total);
+
+/* An event EVENT_ID about order NUMBER, held by ASSIGNEE ("" for nobody). Nonzero stops. */
+typedef int (*store_change_cb)(int64_t event_id, const char *number, const char *assignee,
+                               void *ud);
+/* The events after event AFTER, oldest first, at most LIMIT (0: all). */
+int store_events_after(struct store *s, int64_t after, int limit, store_change_cb cb, void *ud);
+/* The newest event's ID (0 when there is none), over all orders or for one. */
+int store_events_last(struct store *s, int64_t *id);
+int store_order_last_event(struct store *s, int64_t order_id, int64_t *id);
+
+/* How many orders have each STATUS and CATEGORY (only pairs that occur). Nonzero stops. */
+typedef int (*store_pair_cb)(const char *status, const char *category, int64_t n, void *ud);
+/* Orders of COMMUNITY (NULL: all) created in [FROM, TO) (0: unbounded). */
+int store_orders_tally(struct store *s, const char *community, int64_t from, int64_t to,
+                       store_pair_cb cb, void *ud);
+
+/* The last LIMIT rows queued for CHANNEL/CHAT since SINCE, whatever their status, oldest first. */
+int store_outbox_to_chat(struct store *s, const char *channel, const char *chat, int64_t since,
+                         int limit, store_outbox_cb cb, void *ud);
+
 #endif

@@ -293,7 +293,7 @@ static void test_many_problems(void **state)
 	        "locale: must be \"zh-CN\" or \"en\"",
 	        "session_minutes: expected an integer",
 	        "low_rating: must be between 0 and 5",
-	        "staff[0].role: must be one of technician, dispatcher, supervisor",
+	        "staff[0].role: must be one of technician, dispatcher, supervisor, manager",
 	        "staff[0].skills[1]: expected a string",
 	        "staff[1].shoe_size: unknown key",
 	        "staff[1].id: \"wang\" already used by staff[0]",
