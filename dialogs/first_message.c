@@ -153,7 +153,8 @@ static void complaint(const struct dlg_ctx *ctx, struct dlg_state *st,
 		buf_copy(st->phone, sizeof(st->phone), u->phone);
 	if (u->name[0])
 		buf_copy(st->name, sizeof(st->name), u->name);
-	if (dlg_set_description(ctx, st, u->description[0] ? u->description : text) != 0)
+	/* A complaint has no visit time: "晚上" and "上次" are part of what happened. */
+	if (dlg_set_description(ctx, st, text) != 0)
 		buf_copy(st->description, sizeof(st->description), text);
 	buf_copy(st->category, sizeof(st->category), "complaint");
 	st->item[0] = '\0';

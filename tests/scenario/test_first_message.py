@@ -59,6 +59,14 @@ class FirstMessage(ConciergeCase):
         self.assertFalse(wang.has("投诉"), wang)
         self.assertFalse(wang.has(o["number"]), wang)
 
+    def test_complaint_kept_as_written(self):
+        # "晚上" is when the noise happens, not a visit time to take out of the words.
+        said = "我要投诉 晚上楼下KTV太吵，保安也不管！"
+        self.assertTrue(self.c.chat("li", said).has("投诉已登记"))
+        o = self.c.orders()[0]
+        self.assertEqual(o["category"], "complaint")
+        self.assertEqual(o["description"], said)
+
     # ---- a complaint answered, resolved, and the resident asked -------------------------
     def complaint(self):
         self.c.chat("li", "我要投诉 楼下装修噪音太大 保安也不管")
