@@ -11,6 +11,7 @@ extern const struct adapter adapter_web;
 extern const struct adapter adapter_telegram;
 extern const struct adapter adapter_generic;
 extern const struct adapter adapter_wecom_robot;
+extern const struct adapter adapter_slack;
 
 /* clang-format off */
 const struct adapter *const adapter_registry[] = {
@@ -19,6 +20,7 @@ const struct adapter *const adapter_registry[] = {
 	&adapter_telegram,
 	&adapter_generic,
 	&adapter_wecom_robot,
+	&adapter_slack,
 	NULL,
 };
 /* clang-format on */

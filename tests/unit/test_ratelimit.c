@@ -106,7 +106,7 @@ static void test_per_min_whole_channel(void **state)
 
 static void test_per_min_slack(void **state)
 {
-	struct ratelimit_limits l = {.global_per_min = 2, .slack_ms = 1000};
+	struct ratelimit_limits l = {.global_per_min = 2, .margin_ms = 1000};
 	struct ratelimit *rl = limiter(&l);
 
 	(void)state;
