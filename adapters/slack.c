@@ -68,7 +68,7 @@ enum slack_sig slack_check_ts(const char *ts, int64_t now)
 		t = t * 10 + (ts[i] - '0');
 	}
 	return t > now + SLACK_TS_WINDOW || t < now - SLACK_TS_WINDOW ? SLACK_SIG_STALE
-	                                                                : SLACK_SIG_OK;
+	                                                              : SLACK_SIG_OK;
 }
 
 enum slack_sig slack_verify(const char *secret, const char *ts, const char *sig, const char *body,
@@ -135,7 +135,8 @@ static int ts_ok(const char *s)
 {
 	size_t n = s ? strlen(s) : 0, d = s ? strspn(s, "0123456789") : 0;
 
-	return n > 0 && n < 32 && d > 0 && s[d] == '.' && strspn(s + d + 1, "0123456789") == n - d - 1;
+	return n > 0 && n < 32 && d > 0 && s[d] == '.' &&
+	       strspn(s + d + 1, "0123456789") == n - d - 1;
 }
 
 /* ---- text --------------------------------------------------------------------------------- */
@@ -448,7 +449,8 @@ int slack_parse_command(json_t *fields, const char *command, struct slack_item *
 	return 0;
 }
 
-/* ---- forms ------------------------------------------------------------------------------------ */
+/* ---- forms ------------------------------------------------------------------------------------
+ */
 
 static int hexval(char c)
 {
@@ -676,15 +678,15 @@ static json_t *actions_block(json_t *buttons, char *err, size_t errlen)
 		if (!label || !*label || !data || !*data || strlen(data) > SLACK_VALUE_MAX ||
 		    i >= 25) {
 			json_decref(elements);
-			fail(err, errlen, "a button without a label, or with a value Slack refuses");
+			fail(err, errlen,
+			     "a button without a label, or with a value Slack refuses");
 			return NULL;
 		}
 		snprintf(id, sizeof(id), "b%zu", i);
-		json_array_append_new(
-		        elements,
-		        json_pack("{s:s,s:{s:s,s:o,s:b},s:s,s:s}", "type", "button", "text", "type",
-		                  "plain_text", "text", label_of(label), "emoji", 1, "action_id",
-		                  id, "value", data));
+		json_array_append_new(elements, json_pack("{s:s,s:{s:s,s:o,s:b},s:s,s:s}", "type",
+		                                          "button", "text", "type", "plain_text",
+		                                          "text", label_of(label), "emoji", 1,
+		                                          "action_id", id, "value", data));
 	}
 	return json_pack("{s:s,s:s,s:o}", "type", "actions", "block_id", "choices", "elements",
 	                 elements);
@@ -755,10 +757,9 @@ int slack_build_post(const char *chat, const char *payload, int part, char **bod
 	if (o && thread[0])
 		json_object_set_new(o, "thread_ts", json_string(thread));
 	if (o && actions && (size_t)part == nparts - 1) {
-		json_object_set_new(
-		        o, "blocks",
-		        json_pack("[{s:s,s:{s:s,s:s}},O]", "type", "section", "text", "type",
-		                  "mrkdwn", "text", parts[part], actions));
+		json_object_set_new(o, "blocks",
+		                    json_pack("[{s:s,s:{s:s,s:s}},O]", "type", "section", "text",
+		                              "type", "mrkdwn", "text", parts[part], actions));
 	}
 	*body = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (!*body) {
@@ -788,10 +789,17 @@ static int one_of(const char *s, const char *const *set)
 enum slack_verdict slack_classify(long status, const char *body, size_t len, const char *neterr,
                                   char *error, size_t errlen)
 {
-	static const char *const refused[] = {
-	        "invalid_auth",  "not_authed",     "token_revoked", "token_expired",
-	        "account_inactive", "no_permission", "missing_scope", "ekm_access_denied",
-	        "not_allowed_token_type", "team_access_not_granted", NULL};
+	static const char *const refused[] = {"invalid_auth",
+	                                      "not_authed",
+	                                      "token_revoked",
+	                                      "token_expired",
+	                                      "account_inactive",
+	                                      "no_permission",
+	                                      "missing_scope",
+	                                      "ekm_access_denied",
+	                                      "not_allowed_token_type",
+	                                      "team_access_not_granted",
+	                                      NULL};
 	static const char *const again[] = {"internal_error", "fatal_error", "service_unavailable",
 	                                    "request_timeout", NULL};
 	json_t *o;

@@ -147,9 +147,9 @@ static void read_command(struct cfg_ld *ld, json_t *o, const char *path, int lax
 static void sl_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabled, void **conf)
 {
 	static const char *const keys[] = {
-	        "enabled",    "signing_secret", "bot_token", "app_token", "mode",
-	        "api_base",   "files_base",     "staff_chat", "bot_user", "command",
-	        "threads",    "rate_limits",    NULL};
+	        "enabled",  "signing_secret", "bot_token",  "app_token", "mode",
+	        "api_base", "files_base",     "staff_chat", "bot_user",  "command",
+	        "threads",  "rate_limits",    NULL};
 	struct slack_conf *c = cfg_calloc(ld, 1, sizeof(*c));
 	char p[CFG_PATHLEN];
 	int lax;
@@ -174,7 +174,8 @@ static void sl_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabl
 			cfg_problem(ld, p, "must be \"events\" or \"socket\"");
 		}
 		cfg_get_str(ld, o, path, "bot_token",
-		            *enabled ? "missing (required when enabled)" : NULL, lax, &c->bot_token);
+		            *enabled ? "missing (required when enabled)" : NULL, lax,
+		            &c->bot_token);
 		check_prefixed(ld, path, "bot_token", c->bot_token, "xoxb-", "a bot token");
 		cfg_get_str(ld, o, path, "signing_secret",
 		            *enabled && !is_socket(c) ? "missing (required in events mode)" : NULL,
@@ -189,7 +190,8 @@ static void sl_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabl
 			check_id(ld, path, "staff_chat", c->staff_chat, "CG",
 			         "a channel ID (C... or G...)");
 		if (cfg_get_id(ld, o, path, "bot_user", NULL, lax, &c->bot_user) == 0)
-			check_id(ld, path, "bot_user", c->bot_user, "UW", "a user ID (U... or W...)");
+			check_id(ld, path, "bot_user", c->bot_user, "UW",
+			         "a user ID (U... or W...)");
 		read_command(ld, o, path, lax, c);
 		cfg_get_bool(ld, o, path, "threads", 1, &c->threads);
 		read_rate_limits(ld, o, path, c);
@@ -417,9 +419,9 @@ static int authentic(struct chan *ch, const struct http_req *req, struct http_an
 	if (r == SLACK_SIG_OK)
 		return 1;
 	log_warn("%s: request refused: %s", ch->name,
-	         r == SLACK_SIG_STALE   ? "timestamp too old or in the future"
-	         : r == SLACK_SIG_BAD   ? "bad signature"
-	                                : "no signature");
+	         r == SLACK_SIG_STALE ? "timestamp too old or in the future"
+	         : r == SLACK_SIG_BAD ? "bad signature"
+	                              : "no signature");
 	http_answer_error(ans, 401,
 	                  r == SLACK_SIG_STALE ? "stale timestamp"
 	                  : r == SLACK_SIG_BAD ? "bad signature"
@@ -596,7 +598,8 @@ static int sl_fetch_attachment(struct chan *ch, const char *ref, size_t max, uns
 	return 0;
 }
 
-/* ---- Socket Mode ------------------------------------------------------------------------------- */
+/* ---- Socket Mode -------------------------------------------------------------------------------
+ */
 
 static int sl_socket_wanted(const struct chan *ch)
 {
@@ -789,7 +792,8 @@ static void sl_closed(struct chan *ch, struct host_conn *hc, void *conn)
 	}
 }
 
-/* ---- the sender's calls ------------------------------------------------------------------------ */
+/* ---- the sender's calls ------------------------------------------------------------------------
+ */
 
 static int sl_can_send(const struct chan *ch)
 {

@@ -52,7 +52,7 @@ struct wsc {
 	struct chan *ch;
 	enum wsc_phase phase;
 	int64_t due_ms;
-	int errors; /* failures in a row: the backoff */
+	int errors;           /* failures in a row: the backoff */
 	struct http_pss *cur; /* the link in use */
 	struct lws *fresh;    /* a link being opened */
 	int64_t up_since;
@@ -126,8 +126,8 @@ static void *locate_run(void *arg)
 		call.chatless = 1;
 		if (sender_call_now(&call, &status, &body, &len) < 0)
 			status = 0;
-		rc = a->located(w->ch, status, body, len, 0,
-		                status ? NULL : "no answer (network)", &t, &p);
+		rc = a->located(w->ch, status, body, len, 0, status ? NULL : "no answer (network)",
+		                &t, &p);
 		free(body);
 	} else if (rc < 0) {
 		snprintf(p.state, sizeof(p.state), "error: nowhere to connect to");
@@ -239,7 +239,8 @@ static void take_result(struct wsc *w)
 		retry_later(w, -1);
 }
 
-/* ---- the timer -------------------------------------------------------------------------------- */
+/* ---- the timer --------------------------------------------------------------------------------
+ */
 
 static void check_due(lws_sorted_usec_list_t *sul)
 {
