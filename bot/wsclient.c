@@ -163,6 +163,12 @@ static int loopback(const char *host)
 	       strcmp(host, "[::1]") == 0 || strcmp(host, "localhost") == 0;
 }
 
+/* Pings an idle link; hangs up when nothing answers for a while. */
+static const lws_retry_bo_t wsc_retry = {
+        .secs_since_valid_ping = 30,
+        .secs_since_valid_hangup = 70,
+};
+
 /* Opens the link to W->target. 0, or -1 with the state set. */
 static int connect_to(struct wsc *w)
 {
@@ -201,6 +207,7 @@ static int connect_to(struct wsc *w)
 	i.protocol = NULL;
 	i.local_protocol_name = "concierge-wsc";
 	i.opaque_user_data = w;
+	i.retry_and_idle_policy = &wsc_retry;
 	i.pwsi = &w->fresh;
 	w->phase = WSC_CONNECTING;
 	if (!lws_client_connect_via_info(&i)) {
@@ -429,12 +436,6 @@ int server_wsc_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 static const struct lws_protocols wsc_protocols[] = {
         {"concierge-wsc", server_wsc_callback, sizeof(struct http_pss), 4096, 0, NULL, 0},
         {NULL, NULL, 0, 0, 0, NULL, 0},
-};
-
-/* Pings an idle link; hangs up when nothing answers for a while. */
-static const lws_retry_bo_t wsc_retry = {
-        .secs_since_valid_ping = 30,
-        .secs_since_valid_hangup = 70,
 };
 
 /* ---- the server's side ---------------------------------------------------------------------- */

@@ -48,6 +48,7 @@ import json
 import os
 import re
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -174,6 +175,7 @@ class State:
         self.envelopes = []
         self.seq = itertools.count(1)
         self.hello = True
+        self.ws_base = None  # "wss://HOST:PORT" when links are served over TLS
 
     def record(self, method, params, status, headers=None):
         with self.cond:
@@ -287,8 +289,9 @@ class Handler(fakehttp.Handler):
             with self.state.cond:
                 self.state.tickets[ticket] = True
             host, port = self.server.server_address[:2]
+            base = self.state.ws_base or "ws://%s:%d" % (host, port)
             return self.answer(method, params, 200, {
-                "ok": True, "url": "ws://%s:%d/socket?ticket=%s" % (host, port, ticket)})
+                "ok": True, "url": "%s/socket?ticket=%s" % (base, ticket)})
         if method == "chat.postMessage":
             return self.post_message(params, ctype)
         self.answer(method, params, 200, {"ok": False, "error": "unknown_method"})
@@ -383,9 +386,17 @@ class Handler(fakehttp.Handler):
 class FakeSlack:
     def __init__(self, bot_token="xoxb-1-fake", app_token="xapp-1-fake", bot_user="U0BOT",
                  bot_id="B0BOT", channels=None, host="127.0.0.1", port=0, verbose=False,
-                 clock=None):
+                 clock=None, tls=None):
         self.state = State(bot_token, app_token, bot_user, bot_id, channels, clock)
         self.server = fakehttp.Server((host, port), Handler, verbose, state=self.state)
+        self.tls_server = None
+        if tls:
+            # TLS=(cert, key): Socket Mode links are wss:// to a listener of their own
+            self.tls_server = fakehttp.Server((host, 0), Handler, verbose, state=self.state)
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.tls_server.socket = ctx.wrap_socket(self.tls_server.socket, server_side=True)
+            self.state.ws_base = "wss://%s:%d" % (host, self.tls_server.server_address[1])
         self.port = self.server.server_address[1]
         self.url = "http://%s:%d" % (host, self.port)
         self.api = self.url + "/api"
@@ -396,13 +407,18 @@ class FakeSlack:
         self.thread = threading.Thread(target=self.server.serve_forever, name="fake-slack",
                                        daemon=True)
         self.thread.start()
+        if self.tls_server:
+            threading.Thread(target=self.tls_server.serve_forever, name="fake-slack-tls",
+                             daemon=True).start()
         return self
 
     def stop(self):
         for link in self.links():
             link.close()
-        self.server.shutdown()
-        self.server.server_close()
+        for server in (self.server, self.tls_server):
+            if server:
+                server.shutdown()
+                server.server_close()
 
     def __enter__(self):
         return self.start()

@@ -10,7 +10,10 @@ a timestamp "301 seconds old" is old for the gateway.
 import json
 import os
 import re
+import shutil
 import sqlite3
+import subprocess
+import tempfile
 import sys
 import time
 import unittest
@@ -232,6 +235,31 @@ class SlackEvents(SlackCase):
         for p in self.fs.posts(STAFF):
             self.assertNotIn(PHONE, p["text"])
 
+    def test_slack_thread_is_the_residents_alone(self):
+        """A neighbour's reply in the resident's thread is not taken for an answer, and
+        talk in the channel without the bot is left alone."""
+        self.start()
+        m = self.mark()
+        root = self.say(LOBBY, RES, "/repair", mention=True)
+        self.expect(LOBBY, ASK_DESCRIPTION, m, thread=root)
+        m = self.mark()
+        self.say(LOBBY, NEIGHBOUR, "我家也漏水了", thread=root)
+        self.say(LOBBY, NEIGHBOUR, "大家好，今天停水吗？")
+        self.barrier()
+        self.assertEqual(self.fs.posts(LOBBY, since=m), [])
+        self.step(ASK_ROOM, LOBBY, RES, "厨房水管漏水", thread=root)
+
+    def test_slack_threads_off_moves_to_a_direct_message(self):
+        self.start(slack={"threads": False})
+        m = self.mark()
+        root = self.say(LOBBY, RES, "/repair", mention=True)
+        self.expect(LOBBY, "已私信您", m, thread=root)
+        self.expect(RES, ASK_DESCRIPTION, m)
+        m = self.mark()
+        self.dm("厨房水管漏水")
+        self.expect(RES, ASK_ROOM, m)
+        self.assertEqual(len(self.fs.posts(LOBBY)), 1)
+
     def test_slack_staff_take_by_command(self):
         self.start()
         number, root = self.intake_in_thread()
@@ -361,6 +389,22 @@ class SlackWebApi(SlackCase):
         statuses = [c["status"] for c in self.fs.calls("chat.postMessage", since=m)]
         self.assertEqual(statuses, ["429 ratelimited", 200])
 
+    def test_slack_one_message_a_second_per_chat(self):
+        """chat.postMessage's pace: about one message a second to one chat."""
+        self.start(slack={"rate_limits": {"per_chat_per_sec": 1}})
+        m = self.mark()
+        self.dm("/help")
+        self.dm("/prices")
+        self.expect(RES, HELP, m)
+        self.gw.wait(lambda: len([r for r in self.gw.outbox() if r["chat"] == RES]) == 1,
+                     what="the second reply queued")
+        time.sleep(0.3)
+        self.assertEqual(len(self.fs.posts(RES, since=m)), 1, "sent before the clock moved on")
+        self.gw.advance(1.2)
+        self.expect(RES, "服务价目表", m)
+        times = [c["time"] for c in self.fs.calls("chat.postMessage", since=m)]
+        self.assertGreaterEqual(times[1] - times[0], 1.0, times)
+
     def test_slack_500_retried_and_dead_channel(self):
         self.start()
         self.fs.fail("chat.postMessage", 500)
@@ -466,6 +510,52 @@ class SlackSocket(SlackCase):
         self.fs.wait_links(1, timeout=20)
         self.gw.wait(lambda: self.health()["websocket"]["state"] == "connected",
                      what="connected after the wait")
+
+
+@unittest.skipUnless(shutil.which("openssl"), "openssl is not installed")
+class SlackSocketTls(SlackCase):
+    """Socket Mode over wss://, as with Slack: the certificate is checked."""
+
+    def setUp(self):
+        self.gw = None
+        self.dir = tempfile.mkdtemp(prefix="concierge-slack-tls-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.cert = os.path.join(self.dir, "cert.pem")
+        key = os.path.join(self.dir, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                        key, "-out", self.cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                       check=True, capture_output=True)
+        self.fs = FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN, bot_user=BOT,
+                            clock=lambda: self.gw.now() if self.gw else time.time(),
+                            tls=(self.cert, key)).start()
+        self.addCleanup(self.fs.stop)
+
+    def gateway(self, env):
+        cfg = {"enabled": True, "mode": "socket", "bot_token": BOT_TOKEN, "app_token": APP_TOKEN,
+               "signing_secret": None, "api_base": self.fs.api, "staff_chat": STAFF,
+               "rate_limits": {"per_chat_per_sec": 50}}
+        self.gw = Gateway({"staff": STAFF_LIST, "channels": {"slack": cfg}}, clock=True, env=env)
+        self.addCleanup(self.gw.close)
+        self.gw.start()
+        self.mode = "socket"
+
+    def test_slack_socket_mode_over_tls(self):
+        # the fake's certificate is trusted through OpenSSL's default file
+        self.gateway({"SSL_CERT_FILE": self.cert})
+        self.fs.wait_links(1)
+        self.gw.wait(lambda: self.health()["websocket"]["state"] == "connected",
+                     what="connected over TLS")
+        m = self.mark()
+        self.dm("/help")
+        self.expect(RES, HELP, m)
+
+    def test_slack_socket_mode_refuses_an_unknown_certificate(self):
+        self.gateway({"SSL_CERT_FILE": "/nonexistent.pem"})
+        state = self.gw.wait(lambda: "error: connect" in self.health()["websocket"]["state"]
+                             and self.health()["websocket"]["state"], what="a refused link")
+        self.assertEqual(self.fs.open_links(), [], state)
+        self.assertEqual(self.fs.state.acks, [])
 
 
 if __name__ == "__main__":
