@@ -10,12 +10,13 @@
  * names a channel. What an adapter needs from the host comes through
  * struct host (in each struct chan), so a test can hand it a fake.
  *
- * Threads: config, start, routes, websockets, local delivery, poll_parse,
- * private_link and health run on the service thread (or in a command-line
- * process); can_send, chatless, limits, build, classify, poll_build,
- * poll_result, setup_build and setup_result run on the sender thread, and
- * fetch_attachment on the host's fetching thread: these may only read the
- * channel's configuration (never its runtime state).
+ * Threads: config, start, routes, websockets (served and client), local
+ * delivery, poll_parse, private_link and health run on the service thread
+ * (or in a command-line process); can_send, chatless, limits, build,
+ * classify, poll_build, poll_result, setup_build and setup_result run on the
+ * sender thread, fetch_attachment on the host's fetching thread, and
+ * wsc.locate and wsc.located on a worker thread of the host: these may only
+ * read the channel's configuration (never its runtime state).
  *
  * Adding a channel: see adapters/README.md.
  */
@@ -146,6 +147,19 @@ struct host {
 	int (*tick)(struct chan *ch);
 	/* Where the configuration came from, for messages. */
 	const char *(*config_path)(struct chan *ch);
+	/*
+	 * USER has a dialog under way in CHAT on this channel (a conversation
+	 * that goes on in a thread without naming the bot each time). 1 or 0.
+	 */
+	int (*conversing)(struct chan *ch, const char *chat, const char *user);
+	/*
+	 * The channel's client websocket (wsc): open a fresh connection (locate
+	 * again). The one in use, if any, keeps working until the new one is up
+	 * and is closed then. Service thread.
+	 */
+	void (*ws_renew)(struct chan *ch);
+	/* Closes websocket HC (served or client); a client connects again after a backoff. */
+	void (*ws_close)(struct host_conn *hc);
 };
 
 /* ---- the table ---------------------------------------------------------------------- */
@@ -182,6 +196,51 @@ struct adapter_ws {
 	void (*message)(struct chan *ch, struct host_conn *hc, void *conn, const char *data,
 	                size_t len);
 	void (*too_big)(struct chan *ch, struct host_conn *hc, void *conn);
+	void (*closed)(struct chan *ch, struct host_conn *hc, void *conn);
+};
+
+/* Where a client websocket connects: filled by wsc.locate or wsc.located. */
+struct adapter_wsc_target {
+	char url[1024];                         /* ws:// (loopback only) or wss:// */
+	char headers[ADAPTER_MAX_HEADERS][512]; /* "Name: value" lines for the upgrade */
+	int nheaders;
+};
+
+/*
+ * A websocket the host connects out to for the channel (a platform's
+ * gateway: Slack's Socket Mode, a OneBot forward websocket). The host owns
+ * the connection and the loop: it finds the URL through locate (and, when
+ * that needs an HTTP call, through the host's call machinery and located),
+ * connects (TLS for wss://; plain ws:// only to a loopback address), pings
+ * an idle link, and connects again after a backoff whenever the link is
+ * lost. Frames go out with host->ws_send(hc, text); host->ws_renew asks for
+ * a fresh link, host->ws_close drops one.
+ */
+struct adapter_wsc {
+	/* 1 when the channel connects out in this configuration. NULL: never. */
+	int (*wanted)(const struct chan *ch);
+	size_t max_message; /* a longer message closes the link (it is not the platform's) */
+	/*
+	 * Where to connect (worker thread; ch->conf only): 0 with T filled (a URL
+	 * from the configuration), 1 with CALL filled (an HTTP call whose answer
+	 * says where, handed to located), -1 when it cannot (not configured).
+	 */
+	int (*locate)(const struct chan *ch, struct adapter_call *call,
+	              struct adapter_wsc_target *t);
+	/*
+	 * The answer to locate's call (worker thread): 0 with T filled, or -1
+	 * with P->again_ms (< 0: after a backoff) and P->state (the channel's
+	 * state for /healthz, e.g. "error: invalid_auth").
+	 */
+	int (*located)(const struct chan *ch, long status, const char *resp, size_t len,
+	               long retry_after, const char *neterr, struct adapter_wsc_target *t,
+	               struct adapter_poll *p);
+	/* Service thread. The link is up (handshake done): *CONN is the adapter's state for it. */
+	void (*connected)(struct chan *ch, struct host_conn *hc, void **conn);
+	/* One whole text message (reassembled). */
+	void (*message)(struct chan *ch, struct host_conn *hc, void *conn, const char *data,
+	                size_t len);
+	/* The link is gone, whoever closed it; CONN is forgotten after this. */
 	void (*closed)(struct chan *ch, struct host_conn *hc, void *conn);
 };
 
@@ -240,6 +299,7 @@ struct adapter {
 	/* -- inbound -- */
 	struct adapter_route routes[ADAPTER_MAX_ROUTES]; /* ends at a NULL path */
 	struct adapter_ws ws;                            /* ws.path NULL: none */
+	struct adapter_wsc wsc;                          /* wsc.wanted NULL: none */
 	/* After a commit: the messages the channel's own connections sent are stored (or not). */
 	void (*committed)(struct chan *ch, const struct inbound *in);
 	int transcript; /* keep a transcript: inbound lines with a record ID, delivered rows */

@@ -248,7 +248,7 @@ static const struct robot_platform dingtalk_platform = {
         .check_url = dingtalk_check_url,
         .url_example = "https://oapi.dingtalk.com/robot/send?access_token=...",
         .per_minute = DINGTALK_PER_MINUTE,
-        .slack_ms = 1000,
+        .margin_ms = 1000,
         .answers = &dingtalk_answers,
 };
 

@@ -220,7 +220,7 @@ static const struct robot_platform feishu_platform = {
         .url_example = "https://open.feishu.cn/open-apis/bot/v2/hook/...",
         .per_minute = FEISHU_PER_MINUTE,
         .per_second = FEISHU_PER_SECOND,
-        .slack_ms = 250,
+        .margin_ms = 250,
         .answers = &feishu_answers,
 };
 

@@ -637,7 +637,7 @@ void robot_limits(const struct chan *ch, struct ratelimit_limits *l)
 
 	*l = (struct ratelimit_limits){
 	        .per_chat_per_sec = c->pf->per_second,
-	        .slack_ms = c->pf->slack_ms,
+	        .margin_ms = c->pf->margin_ms,
 	        .per_chat_per_min = c->per_minute,
 	};
 }

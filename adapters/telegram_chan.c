@@ -487,7 +487,7 @@ static void tg_limits(const struct chan *ch, struct ratelimit_limits *l)
 	l->per_chat_per_sec = t->per_chat_per_sec;
 	l->per_group_per_min = t->per_group_per_min;
 	l->global_per_sec = t->global_per_sec;
-	l->slack_ms = 100; /* the platform counts arrivals, not our starts */
+	l->margin_ms = 100; /* the platform counts arrivals, not our starts */
 }
 
 /* The answer to a button press is no message: it does not queue behind the chat's. */

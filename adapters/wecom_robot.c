@@ -38,7 +38,7 @@
 #define WR_DEFAULT_BASE "https://qyapi.weixin.qq.com"
 #define WR_SEND_PATH    "/cgi-bin/webhook/send?key="
 #define WR_PER_MINUTE   20   /* the platform's limit, and the most we allow */
-#define WR_SLACK_MS     1000 /* the platform counts arrivals, which wander */
+#define WR_MARGIN_MS     1000 /* the platform counts arrivals, which wander */
 #define WR_WAIT_S       60   /* a full window, when a rate limit says no more */
 
 /* channels.wecom_robot. Owned strings. */
@@ -143,7 +143,7 @@ static void wr_limits(const struct chan *ch, struct ratelimit_limits *l)
 
 	*l = (struct ratelimit_limits){
 	        .global_per_min = c->per_minute,
-	        .slack_ms = WR_SLACK_MS,
+	        .margin_ms = WR_MARGIN_MS,
 	};
 }
 

@@ -76,6 +76,8 @@ static json_t *channels(struct server *srv)
 			o = json_pack("{s:s}", "state", ch->enabled ? "on" : "off");
 			json_object_set_new(all, ch->name, o);
 		}
+		if (ch->enabled)
+			server_wsc_health(srv, ch, o);
 		if (ch->enabled && ch->a->health)
 			ch->a->health(ch, o);
 	}

@@ -188,6 +188,29 @@ static int h_tick(struct chan *ch)
 	return 0;
 }
 
+static int h_conversing(struct chan *ch, const char *chat, const char *user)
+{
+	char *json = NULL;
+	int64_t updated = 0;
+	int rc = store_session_get(ctx_of(ch)->store, ch->name, chat, user, &json, &updated);
+
+	free(json);
+	return rc == 1;
+}
+
+static void h_ws_renew(struct chan *ch)
+{
+	struct host_ctx *x = ctx_of(ch);
+
+	if (x->srv)
+		server_wsc_renew(x->srv, ch);
+}
+
+static void h_ws_close(struct host_conn *hc)
+{
+	server_wsc_close((struct http_pss *)(void *)hc);
+}
+
 static const struct host host_table = {
         .submit = h_submit,
         .ws_send = h_ws_send,
@@ -201,6 +224,9 @@ static const struct host host_table = {
         .take_waiting = h_take_waiting,
         .tick = h_tick,
         .config_path = h_config_path,
+        .conversing = h_conversing,
+        .ws_renew = h_ws_renew,
+        .ws_close = h_ws_close,
 };
 
 void host_init(struct host_ctx *ctx, const struct cfg *cfg)

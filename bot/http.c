@@ -479,6 +479,10 @@ static int ws_event(struct server *srv, struct lws *wsi, enum lws_callback_reaso
 		buf_reset(&p->rx);
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (p->closing) { /* host->ws_close */
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+			return -1;
+		}
 		f = p->tx_head;
 		if (!f)
 			return 0;

@@ -300,6 +300,8 @@ int cli_serve(struct cli_env *env)
 		info.ssl_cert_filepath = env->cfg->tls_cert;
 		info.ssl_private_key_filepath = env->cfg->tls_key;
 	}
+	if (server_wsc_wanted(env->cfg))
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT; /* wss:// links out */
 	srv.ctx = lws_create_context(&info);
 	if (!srv.ctx) {
 		fprintf(stderr, "concierge: cannot start the server\n");
@@ -318,6 +320,10 @@ int cli_serve(struct cli_env *env)
 	}
 
 	start_channels(&srv);
+	if (server_wsc_start(&srv) < 0) {
+		fprintf(stderr, "concierge: cannot set up client websockets\n");
+		goto out;
+	}
 	memset(&so, 0, sizeof(so));
 	so.cfg = env->cfg;
 	so.db_path = env->db_path;
@@ -354,11 +360,13 @@ out:
 	if (srv.sender)
 		sender_stop(srv.sender, 1000);
 	if (srv.ctx) {
+		server_wsc_stop(&srv);
 		lws_sul_cancel(&srv.sul_tick);
 		lws_sul_cancel(&srv.sul_deliver);
 		lws_sul_cancel(&srv.sul_batch);
 		lws_context_destroy(srv.ctx);
 	}
+	server_wsc_free(&srv);
 	inbound_free_list(srv.batch);
 	while (srv.polled) {
 		struct polled *next = srv.polled->next;

@@ -34,6 +34,7 @@ struct core;
 struct store;
 struct sender;
 struct metrics;
+struct wsc;
 
 /* What the host table's functions need; the host_ud of every struct chan. */
 struct host_ctx {
@@ -81,6 +82,7 @@ struct http_pss {
 	int console;                   /* a request or websocket of theirs */
 	const struct cfg_staff *staff; /* who it is authenticated as, or NULL */
 	int by_session;                /* by the console's cookie (not a bearer token) */
+	struct wsc *client; /* a link we opened (wsclient.c), or NULL */
 };
 
 struct polled {
@@ -110,6 +112,12 @@ struct server {
 
 	int64_t handled, batches;
 	int stopping;
+
+	/* client websockets (wsclient.c) */
+	struct lws_vhost *client_vhost;
+	struct wsc *wsc;
+	size_t nwsc;
+	lws_sorted_usec_list_t sul_wsc;
 
 	struct metrics *metrics; /* counters and histograms for /metrics, or NULL */
 	int64_t start_ms;        /* when serving started, Unix milliseconds */
@@ -153,6 +161,24 @@ extern const struct lws_protocols server_protocols[];
 void server_respond(struct http_pss *p);
 /* Queues one text frame on a websocket. */
 void server_ws_send(struct http_pss *p, const char *text);
+
+/* wsclient.c: the links the gateway opens to platforms (adapter.h, struct adapter_wsc) */
+/* 1 when a channel of CFG connects out (the context then needs TLS set up). */
+int server_wsc_wanted(const struct cfg *cfg);
+/* After the context is created: the client vhost and the first attempts. 0, or -1. */
+int server_wsc_start(struct server *srv);
+/* Before the context goes: waits for a locating call, closes the links. */
+void server_wsc_stop(struct server *srv);
+/* After the context is gone. */
+void server_wsc_free(struct server *srv);
+/* host->ws_renew: a fresh link for CH; the old one goes once it is up. */
+void server_wsc_renew(struct server *srv, struct chan *ch);
+/* host->ws_close: hangs up websocket P (served or client) at its next writeable. */
+void server_wsc_close(struct http_pss *p);
+/* The link's state for /healthz, into the channel's object OBJ. */
+void server_wsc_health(struct server *srv, const struct chan *ch, json_t *obj);
+int server_wsc_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                        size_t len);
 
 /* health.c */
 void server_health(struct server *srv, struct http_answer *ans);

@@ -71,12 +71,39 @@ static int is_token_char(char c)
 	       c == '-';
 }
 
+/*
+ * The length of a prefixed API token at S ("xoxb-", "xoxp-", "xapp-" and the
+ * like, then at least 10 token characters), or 0.
+ */
+static size_t prefixed_token(const char *s)
+{
+	size_t n;
+
+	if (strncmp(s, "xapp-", 5) == 0)
+		n = 5;
+	else if (strncmp(s, "xox", 3) == 0 && s[3] >= 'a' && s[3] <= 'z' && s[4] == '-')
+		n = 5;
+	else
+		return 0;
+	while (is_token_char(s[n]))
+		n++;
+	return n >= 15 ? n : 0;
+}
+
 void log_scrub(char *s)
 {
 	static const char token_mark[] = "<token>";
 	size_t i = 0, run, tail, k;
 
 	while (s[i]) {
+		if ((i == 0 || !is_token_char(s[i - 1])) && (run = prefixed_token(s + i)) > 0) {
+			/* "<token>" is 7 bytes and the token at least 15: it fits. */
+			for (k = 0; k < sizeof(token_mark) - 1; k++)
+				s[i + k] = token_mark[k];
+			memmove(s + i + k, s + i + run, strlen(s + i + run) + 1);
+			i += k;
+			continue;
+		}
 		if (!is_digit(s[i])) {
 			i++;
 			continue;

@@ -63,7 +63,8 @@ void log_mask(const char *s, char *out, size_t outlen);
  * The last guard, applied to every line in place: a mainland mobile number
  * (11 digits, 1[3-9]..., not part of a longer run) keeps its first 3 and
  * last 4 digits, and a bot token (digits ':' and 30 or more of
- * A-Za-z0-9_-) becomes "<token>".
+ * A-Za-z0-9_-, or "xoxb-", "xapp-" and the like with 10 or more) becomes
+ * "<token>".
  */
 void log_scrub(char *s);
 

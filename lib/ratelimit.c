@@ -166,7 +166,7 @@ struct ratelimit *ratelimit_new(const struct ratelimit_limits *l)
 	rl->lim.global_per_sec = clamp_limit(l->global_per_sec);
 	rl->lim.global_per_min = clamp_limit(l->global_per_min);
 	rl->lim.per_chat_per_min = clamp_limit(l->per_chat_per_min);
-	rl->lim.slack_ms = l->slack_ms > 0 ? l->slack_ms : 0;
+	rl->lim.margin_ms = l->margin_ms > 0 ? l->margin_ms : 0;
 	cap = rl->lim.global_per_sec;
 	if (rl->lim.global_per_min > cap)
 		cap = rl->lim.global_per_min;
@@ -201,7 +201,7 @@ static int64_t max64(int64_t a, int64_t b)
 
 int64_t ratelimit_wait(struct ratelimit *rl, const char *chat, int64_t now)
 {
-	int64_t sec = SEC_MS + rl->lim.slack_ms, min = MIN_MS + rl->lim.slack_ms;
+	int64_t sec = SEC_MS + rl->lim.margin_ms, min = MIN_MS + rl->lim.margin_ms;
 	int64_t w = window_wait(&rl->global, rl->lim.global_per_sec, sec, now);
 	struct rl_chat *c;
 
@@ -262,7 +262,7 @@ void ratelimit_prune(struct ratelimit *rl, int64_t now)
 			                         rl->lim.per_chat_per_min
 			                 ? MIN_MS
 			                 : SEC_MS;
-			window += rl->lim.slack_ms;
+			window += rl->lim.margin_ms;
 			if (c->hold_until <= now && (newest < 0 || newest + window <= now)) {
 				*pp = c->next;
 				chat_free(c);

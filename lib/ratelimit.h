@@ -24,7 +24,7 @@ struct ratelimit_limits {
 	int per_chat_per_sec;
 	int per_group_per_min; /* a group is a chat whose ID starts with '-' */
 	int global_per_sec;
-	int slack_ms; /* added to every window: the platform counts arrivals, not our starts */
+	int margin_ms; /* added to every window: the platform counts arrivals, not our starts */
 	int global_per_min;   /* over the whole channel, every chat and chatless call counted */
 	int per_chat_per_min; /* each chat alone (a webhook robot per group: 20/min per robot) */
 };

@@ -137,7 +137,7 @@ static void test_config_good(void **state)
 	assert_int_equal(lim.per_chat_per_sec, 0);
 	assert_int_equal(lim.per_group_per_min, 0);
 	assert_int_equal(lim.global_per_sec, 0);
-	assert_true(lim.slack_ms >= 0 && lim.slack_ms <= 5000);
+	assert_true(lim.margin_ms >= 0 && lim.margin_ms <= 5000);
 	/* /healthz names the robots, never their URLs */
 	A->health(&l.ch, h);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(h, "robots"), 1)),

@@ -133,7 +133,7 @@ static void test_config(void **state)
 	assert_int_equal(lim.per_chat_per_sec, 5);
 	assert_int_equal(lim.global_per_min, 0);
 	assert_int_equal(lim.global_per_sec, 0);
-	assert_true(lim.slack_ms >= 0 && lim.slack_ms < 1000);
+	assert_true(lim.margin_ms >= 0 && lim.margin_ms < 1000);
 	unload(&l);
 
 	assert_clean("{\"enabled\": true, \"robots\": [{\"webhook\": "

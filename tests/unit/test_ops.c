@@ -209,6 +209,12 @@ static void test_scrub(void **state)
 	log_scrub(s);
 	assert_string_equal(s, "call 138****8000 or 8613800138000, order 261127-001 at "
 	                       "1796038004 via <token>!");
+	snprintf(s, sizeof(s),
+	         "auth xoxb-1234567890-abcdefghij, app xapp-1-A0FAKE-99-xyz; "
+	         "short xoxb-1 and noxoxb-1234567890-abcdef stay");
+	log_scrub(s);
+	assert_string_equal(s, "auth <token>, app <token>; short xoxb-1 and "
+	                       "noxoxb-1234567890-abcdef stay");
 }
 
 /* ---- the /metrics page -------------------------------------------------------------- */

@@ -109,7 +109,7 @@ static void test_per_min_whole_channel(void **state)
 
 static void test_per_min_slack(void **state)
 {
-	struct ratelimit_limits l = {.global_per_min = 2, .slack_ms = 1000};
+	struct ratelimit_limits l = {.global_per_min = 2, .margin_ms = 1000};
 	struct ratelimit *rl = limiter(&l);
 
 	(void)state;
@@ -223,7 +223,7 @@ static void test_per_min_off_and_clamped(void **state)
 
 static void test_per_chat_per_min(void **state)
 {
-	struct ratelimit_limits l = {.per_chat_per_min = 20, .slack_ms = 1000};
+	struct ratelimit_limits l = {.per_chat_per_min = 20, .margin_ms = 1000};
 	struct ratelimit_limits both = {.per_chat_per_sec = 5, .per_chat_per_min = 100};
 	struct ratelimit *rl = limiter(&l);
 	int i;

@@ -34,6 +34,7 @@ static void test_find(void **state)
 	assert_non_null(adapter_find("web"));
 	assert_non_null(adapter_find("telegram"));
 	assert_non_null(adapter_find("generic"));
+	assert_non_null(adapter_find("slack"));
 	assert_null(adapter_find("no-such-channel"));
 	assert_null(adapter_find(NULL));
 }
@@ -76,6 +77,15 @@ static void test_rows_complete(void **state)
 			assert_non_null(a->ws.message);
 			assert_non_null(a->ws.closed);
 			assert_true(a->ws.max_message > 0);
+		}
+		if (a->wsc.wanted) {
+			/* a client websocket: where to, and what to do with what it says */
+			assert_non_null(a->wsc.locate);
+			assert_non_null(a->wsc.located);
+			assert_non_null(a->wsc.connected);
+			assert_non_null(a->wsc.message);
+			assert_non_null(a->wsc.closed);
+			assert_true(a->wsc.max_message > 0);
 		}
 		if (a->deliver || a->open_chats) {
 			assert_non_null(a->deliver);
@@ -133,10 +143,11 @@ static void test_enabled_follows_the_configuration(void **state)
 
 	c = load("{" BASE ",\"channels\":{\"web\":{\"enabled\":false},"
 	         "\"generic\":{\"enabled\":true,\"secret\":\"s\"},"
-	         "\"slack\":{\"enabled\":false}}}");
+	         "\"slack\":{\"enabled\":false},\"onebot\":{\"enabled\":false}}}");
 	assert_false(cfg_chan_on(c, "web"));
 	assert_true(cfg_chan_on(c, "generic"));
-	assert_false(cfg_chan_on(c, "slack")); /* no adapter in this build: a stub */
+	assert_false(cfg_chan_on(c, "slack"));
+	assert_false(cfg_chan_on(c, "onebot")); /* no adapter in this build: a stub */
 	assert_int_equal(c->nothers, 1);
 	cfg_free(c);
 }
@@ -157,6 +168,8 @@ static void test_staff_reached_where_they_read(void **state)
 	/* On platforms staff are reached through their identities instead. */
 	assert_null(adapter_find("telegram")->staff_reachable);
 	assert_null(adapter_find("generic")->staff_reachable);
+	assert_null(adapter_find("slack")->staff_reachable);
+	assert_true(adapter_find("slack")->private_chats);
 	cfg_free(c);
 }
 

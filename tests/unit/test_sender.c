@@ -27,7 +27,7 @@ static struct ratelimit *tg_limits(void)
 	struct ratelimit_limits l = {.per_chat_per_sec = 1,
 	                             .per_group_per_min = 20,
 	                             .global_per_sec = 30,
-	                             .slack_ms = 0};
+	                             .margin_ms = 0};
 	struct ratelimit *rl = ratelimit_new(&l);
 
 	assert_non_null(rl);
@@ -136,7 +136,7 @@ static void test_slack(void **state)
 	struct ratelimit_limits l = {.per_chat_per_sec = 1,
 	                             .per_group_per_min = 2,
 	                             .global_per_sec = 0,
-	                             .slack_ms = 100};
+	                             .margin_ms = 100};
 	struct ratelimit *rl = ratelimit_new(&l);
 
 	(void)state;

@@ -219,7 +219,7 @@ static void test_config_good(void **state)
 	memset(&lim, 0x5a, sizeof(lim));
 	A->limits(&l.ch, &lim);
 	assert_int_equal(lim.global_per_min, 12);
-	assert_true(lim.slack_ms >= 0 && lim.slack_ms <= 5000);
+	assert_true(lim.margin_ms >= 0 && lim.margin_ms <= 5000);
 	assert_int_equal(lim.per_chat_per_sec, 0);
 	assert_int_equal(lim.per_group_per_min, 0);
 	assert_int_equal(lim.global_per_sec, 0);
