@@ -4,6 +4,8 @@
 #   make test     install what is missing, build under ASan+UBSan, run every test
 #   make check    clang-format, clang-tidy and cppcheck; fails on findings
 #   make bench    benchmark figures
+#   make install  the program, the example configuration and the systemd unit
+#                 (PREFIX=/usr/local, DESTDIR= for a staging directory)
 
 PKGS    := libwebsockets libcurl jansson sqlite3 libcrypto
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -19,11 +21,11 @@ LIB_SRC := $(filter-out bot/main.c,$(sort $(wildcard lib/*.c bot/*.c adapters/*.
 WEB     := $(sort $(wildcard web/*.html web/*.css web/*.js))
 UNIT    := $(sort $(wildcard tests/unit/test_*.c))
 
-OBJ      := $(LIB_SRC:%.c=build/obj/%.o) build/obj/web_assets.o
-ASAN_OBJ := $(LIB_SRC:%.c=build/asan/%.o) build/asan/web_assets.o
+OBJ      := $(LIB_SRC:%.c=build/obj/%.o) build/obj/web_assets.o build/obj/config_example.o
+ASAN_OBJ := $(LIB_SRC:%.c=build/asan/%.o) build/asan/web_assets.o build/asan/config_example.o
 UNIT_BIN := $(UNIT:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all run test check bench deps clean unit
+.PHONY: all run test check bench deps clean unit install uninstall
 all: build/concierge
 
 build/obj/%.o: %.c $(wildcard */*.h)
@@ -44,6 +46,17 @@ build/web_assets.c: $(WEB) scripts/embed.sh
 build/obj/web_assets.o: build/web_assets.c
 	$(CC) $(STD) $(CFLAGS) -c $< -o $@
 build/asan/web_assets.o: build/web_assets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(SANFLAGS) -c $< -o $@
+
+# So is the example configuration: with no configuration file it is the demo one.
+build/config_example.c: config.example.json scripts/embed.sh
+	@mkdir -p build
+	scripts/embed.sh --text cfg_example_json config.example.json > $@
+
+build/obj/config_example.o: build/config_example.c
+	$(CC) $(STD) $(CFLAGS) -c $< -o $@
+build/asan/config_example.o: build/config_example.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(SANFLAGS) -c $< -o $@
 
@@ -85,6 +98,26 @@ bench:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory build/concierge
 	@tests/bench.sh
+
+# The unit file names the program where this installs it.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share/concierge
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+INSTALL    ?= install
+
+install: build/concierge
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 0755 build/concierge $(DESTDIR)$(BINDIR)/concierge
+	$(INSTALL) -m 0644 config.example.json $(DESTDIR)$(DATADIR)/config.example.json
+	sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/share/concierge/|$(DATADIR)/|g' \
+	    contrib/concierge.service > $(DESTDIR)$(UNITDIR)/concierge.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/concierge.service
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/concierge $(DESTDIR)$(DATADIR)/config.example.json \
+	      $(DESTDIR)$(UNITDIR)/concierge.service
+	-rmdir $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf build

@@ -13,8 +13,9 @@
  * Threads: config, start, routes, websockets, local delivery, poll_parse,
  * private_link and health run on the service thread (or in a command-line
  * process); can_send, chatless, limits, build, classify, poll_build,
- * poll_result, setup_build and setup_result run on the sender thread and
- * may only read the channel's configuration (never its runtime state).
+ * poll_result, setup_build and setup_result run on the sender thread, and
+ * fetch_attachment on the host's fetching thread: these may only read the
+ * channel's configuration (never its runtime state).
  *
  * Adding a channel: see adapters/README.md.
  */
@@ -131,8 +132,9 @@ struct host {
 	int (*staff_by_id)(struct chan *ch, const char *id, struct adapter_person *out);
 	/* The service centre's name, for a page's title. */
 	const char *(*centre_name)(struct chan *ch);
-	/* One HTTP call, made now and waited for (at start only). 0 and *STATUS, *BODY
-	 * (malloc'd, NUL-terminated) when an answer came, -1 when none did. */
+	/* One HTTP call, made now and waited for (at start, or by fetch_attachment on
+	 * the fetching thread). 0 and *STATUS, *BODY (malloc'd, NUL-terminated) when
+	 * an answer came, -1 when none did. */
 	int (*call_now)(struct chan *ch, const struct adapter_call *call, long *status, char **body,
 	                size_t *len);
 	/* For a channel that runs its own command (the terminal): */
@@ -211,6 +213,12 @@ struct adapter {
 	/* A person can be written to privately at their user ID (else: mentioned in the
 	 * channel's staff chat). */
 	int private_chats;
+	/*
+	 * The staff chat can mention a person by their mobile number: a staff
+	 * member with a "phone" and no identity on this channel is mentioned as
+	 * "tel:NUMBER" in the payload's mention list.
+	 */
+	int mention_phone;
 	/* The link that opens a private chat with the bot to run COMMAND ("repair"); malloc'd, or
 	 * NULL. */
 	char *(*private_link)(struct chan *ch, const char *command);
@@ -274,10 +282,12 @@ struct adapter {
 
 	/* -- attachments the platform keeps (a photo's file ID) -- */
 	/*
-	 * Service thread, before the commit: the bytes of attachment REF (an
-	 * inbound's att_ref), fetched through host->call_now with bounded
-	 * timeouts. 0 with *DATA (malloc'd, the caller frees) and *LEN; 1 when it
-	 * is larger than MAX bytes (nothing fetched); -1 when it could not be had.
+	 * The host's fetching thread, off the event loop, before the message's
+	 * commit: the bytes of attachment REF (an inbound's att_ref), fetched
+	 * through host->call_now (which may be called from that thread) with
+	 * bounded timeouts. 0 with *DATA (malloc'd, the caller frees) and *LEN; 1
+	 * when it is larger than MAX bytes (nothing fetched); -1 when it could
+	 * not be had.
 	 */
 	int (*fetch_attachment)(struct chan *ch, const char *ref, size_t max, unsigned char **data,
 	                        size_t *len);

@@ -11,6 +11,8 @@ extern const struct adapter adapter_web;
 extern const struct adapter adapter_telegram;
 extern const struct adapter adapter_generic;
 extern const struct adapter adapter_wecom_robot;
+extern const struct adapter adapter_dingtalk;
+extern const struct adapter adapter_feishu;
 
 /* clang-format off */
 const struct adapter *const adapter_registry[] = {
@@ -19,6 +21,8 @@ const struct adapter *const adapter_registry[] = {
 	&adapter_telegram,
 	&adapter_generic,
 	&adapter_wecom_robot,
+	&adapter_dingtalk,
+	&adapter_feishu,
 	NULL,
 };
 /* clang-format on */

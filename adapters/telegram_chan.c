@@ -307,7 +307,8 @@ static struct inbound *from_update(struct chan *ch, const struct tg_update *u)
 /*
  * A photo's bytes: getFile says where the file is, then the file is
  * downloaded from <api_base>/file/bot<token>/<file_path>. Both calls wait on
- * the service thread, 10 and 20 seconds at most.
+ * the host's fetching thread (never the event loop), 10 and 20 seconds at
+ * most; only the configuration is read.
  */
 static int tg_fetch_attachment(struct chan *ch, const char *ref, size_t max, unsigned char **data,
                                size_t *len)

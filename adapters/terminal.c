@@ -100,6 +100,11 @@ static int terminal_run(struct chan *ch, int argc, char **argv)
 			as = argv[++i];
 		else if (strncmp(argv[i], "--as=", 5) == 0)
 			as = argv[i] + 5;
+		else {
+			fprintf(stderr, "concierge: %s: unexpected '%s'\nusage: concierge %s\n",
+			        ch->a->command, argv[i], ch->a->command_usage);
+			return 2;
+		}
 	}
 	if (!as || (strncmp(as, "resident:", 9) != 0 && strncmp(as, "staff:", 6) != 0) ||
 	    !strchr(as, ':')[1]) {

@@ -75,6 +75,9 @@ int core_begin_accept(struct core *c, struct store_order *o, int64_t now)
 	int64_t updated = 0;
 	int rc, i, j;
 
+	/* A resident taken down at the desk with no chat is asked by phone. */
+	if (!o->channel[0] || !o->chat[0])
+		return 0;
 	dlg_state_init(&st, core_order_lang(c, o));
 	rc = store_session_get(c->store, o->channel, o->chat, o->user, &json, &updated);
 	if (rc < 0)

@@ -20,35 +20,31 @@
 
 #include "bot/config.h"
 #include "bot/core.h"
+#include "bot/metrics.h"
 #include "bot/sender.h"
 #include "lib/clock.h"
 #include "lib/log.h"
-#include "lib/photo.h"
 #include "store/store.h"
 
 static void batch_due(lws_sorted_usec_list_t *sul);
 
-/*
- * Attachments the platform holds are fetched before the commit, through the
- * adapter, on this thread: the calls have bounded timeouts, but the loop waits
- * for them. A photo said in a group is never fetched (it is not kept).
- */
-static void fetch_attachments(struct chan *ch, struct inbound *in)
+void server_queue_now(struct server *srv, struct inbound *in)
 {
-	int rc;
+	struct inbound *last = in;
 
-	if (!ch->a->fetch_attachment)
+	if (!in)
 		return;
-	for (; in; in = in->next) {
-		if (!in->att_ref || in->att_data || in->is_group)
-			continue;
-		rc = ch->a->fetch_attachment(ch, in->att_ref, PHOTO_MAX_BYTES, &in->att_data,
-		                             &in->att_len);
-		if (rc > 0)
-			in->att_too_big = 1;
-		else if (rc < 0)
-			log_warn("%s: an attachment could not be fetched", in->channel);
-	}
+	while (last->next)
+		last = last->next;
+	if (srv->batch_tail)
+		srv->batch_tail->next = in;
+	else
+		srv->batch = in;
+	srv->batch_tail = last;
+	/* Zero delay: everything that arrived in this turn of the loop shares one commit. */
+	for (; in; in = in->next)
+		if (srv->nbatch++ == 0)
+			lws_sul_schedule(srv->ctx, 0, &srv->sul_batch, batch_due, 1);
 }
 
 void server_queue(struct server *srv, struct chan *ch, struct inbound *in, struct http_pss *p)
@@ -57,23 +53,17 @@ void server_queue(struct server *srv, struct chan *ch, struct inbound *in, struc
 
 	if (!in)
 		return;
-	fetch_attachments(ch, in);
-	while (last->next)
-		last = last->next;
-	if (srv->batch_tail)
-		srv->batch_tail->next = in;
-	else
-		srv->batch = in;
-	srv->batch_tail = last;
+	/* Attachments the platform holds are fetched off the loop first (fetch.c). */
+	if (server_fetch_queue(srv, ch, in, p))
+		return;
 	/* The request is answered once its last message is stored. */
 	if (p) {
+		while (last->next)
+			last = last->next;
 		last->waiter = p;
 		p->waiting = last;
 	}
-	/* Zero delay: everything that arrived in this turn of the loop shares one commit. */
-	for (; in; in = in->next)
-		if (srv->nbatch++ == 0)
-			lws_sul_schedule(srv->ctx, 0, &srv->sul_batch, batch_due, 1);
+	server_queue_now(srv, in);
 }
 
 /* Applies one message inside the open transaction. */
@@ -142,6 +132,12 @@ static void finish(struct server *srv, struct inbound *in)
 		sender_poll_done(srv->sender, in->channel, in->failed ? 0 : in->poll_offset);
 }
 
+/* A message someone sent, not the confirmation of a polled batch's offset. */
+static int is_message(const struct inbound *in)
+{
+	return in->id || in->text || in->callback || in->att_kind || in->moved_from;
+}
+
 void server_run_batch(struct server *srv)
 {
 	struct inbound *list = srv->batch, *in, *next;
@@ -165,8 +161,9 @@ void server_run_batch(struct server *srv)
 	}
 	if (!ok) {
 		/* Find the culprit: each message alone, so the others still land. */
-		log_warn("store: batch of %d failed (%s); retrying one by one", n,
-		         store_errmsg(srv->store));
+		log_fields(LOG_WARN, (struct log_field[]){LOG_NUM("messages", n)}, 1,
+		           "store: batch of %d failed (%s); retrying one by one", n,
+		           store_errmsg(srv->store));
 		for (in = list; in; in = in->next) {
 			/*
 			 * A polled message that failed must come again: its batch is
@@ -182,24 +179,30 @@ void server_run_batch(struct server *srv)
 			    store_commit(srv->store) < 0) {
 				if (in->polled)
 					poll_lost = 1;
-				log_error("store: message on %s not stored: %s", in->channel,
-				          store_errmsg(srv->store));
+				log_fields(LOG_ERROR,
+				           (struct log_field[]){LOG_STR("channel", in->channel)}, 1,
+				           "store: message on %s not stored: %s", in->channel,
+				           store_errmsg(srv->store));
 				store_rollback(srv->store);
 				in->failed = 1;
 			}
 		}
 	}
 	srv->batches++;
+	metrics_commit(srv->metrics, n);
 	for (in = list; in; in = next) {
 		next = in->next;
 		if (!in->failed)
 			srv->handled++;
+		if (is_message(in))
+			metrics_inbound(srv->metrics, in->channel, !in->failed);
 		finish(srv, in);
 		inbound_free(in);
 	}
 	server_deliver(srv, NULL);
 	if (srv->sender)
 		sender_kick(srv->sender);
+	console_changed(srv->console); /* a new order shows on the boards at once */
 }
 
 static void batch_due(lws_sorted_usec_list_t *sul)

@@ -25,5 +25,30 @@ struct cli_env {
 int cli_orders(struct cli_env *env);
 int cli_outbox(struct cli_env *env);
 int cli_serve(struct cli_env *env);
+/* cli_report.c: `report`, `export FILE`, `backup FILE`. */
+int cli_report(struct cli_env *env);
+int cli_export(struct cli_env *env);
+int cli_backup(struct cli_env *env);
+
+/*
+ * The options of a command (cli_opts.c). An option is "--name" (a flag) or
+ * "--name VALUE" / "--name=VALUE"; the list ends with a {NULL} entry.
+ */
+struct cli_opt {
+	const char *name;   /* "--json" */
+	int takes_value;    /* 1: "--from D" */
+	const char **value; /* takes_value: receives the value (unchanged when absent) */
+	int *given;         /* or NULL: set to 1 when the option is there */
+};
+
+/*
+ * Reads ARGV[0..ARGC) against OPTS: options anywhere, other words into POS
+ * (at most NPOS; how many in *NPOS_OUT). "--" ends the options. An unknown
+ * option, a missing value, an option given twice or a word too many is
+ * refused: "concierge: WHAT: ..." and the usage line USAGE on stderr, and -1
+ * (the command exits 2).
+ */
+int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char **pos, int npos,
+              int *npos_out, const char *what, const char *usage);
 
 #endif

@@ -1,6 +1,8 @@
 /*
  * cli_admin.c - `concierge orders ...` and `concierge outbox ...`: the
- * register and the delivery queue, for people (tables) and tools (--json).
+ * register, its forms and the delivery queue, for people (tables) and
+ * tools (--json). Every option is read by cli_parse(): an unknown one is an
+ * error with the usage line, never ignored.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,31 +14,12 @@
 #include "bot/config.h"
 #include "bot/core.h"
 #include "bot/report.h"
+#include "bot/report_figures.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "dialogs/engine.h"
 #include "dialogs/messages.h"
 #include "store/store.h"
-
-static int has_flag(struct cli_env *env, const char *flag)
-{
-	int i;
-
-	for (i = 0; i < env->argc; i++)
-		if (strcmp(env->argv[i], flag) == 0)
-			return 1;
-	return 0;
-}
-
-static const char *flag_value(struct cli_env *env, const char *flag)
-{
-	int i;
-
-	for (i = 0; i + 1 < env->argc; i++)
-		if (strcmp(env->argv[i], flag) == 0)
-			return env->argv[i + 1];
-	return NULL;
-}
 
 static void print_json(json_t *j)
 {
@@ -55,6 +38,7 @@ struct list_ctx {
 	int n;
 	int waiting_only; /* outbox: skip rows already sent (the store lists them all) */
 	int complaints;   /* orders: complaints are counted apart from service work */
+	int urgent;       /* orders: emergencies */
 };
 
 /* Prints what a list callback gathered: JSON, or EMPTY when a table had no rows. */
@@ -89,6 +73,12 @@ static int list_one(const struct store_order *o, void *ud)
 	if (o->fee >= 0)
 		core_money(o->fee, fee, sizeof(fee));
 	report_cell(stdout, o->number, 12);
+	/* What needs attention first: an emergency, a complaint. */
+	report_cell(stdout,
+	            o->urgent                               ? "URGENT"
+	            : strcmp(o->category, "complaint") == 0 ? "COMPLAINT"
+	                                                    : "",
+	            10);
 	report_cell(stdout, o->status, 21);
 	report_cell(stdout, o->category, 10);
 	report_cell(stdout, o->room, 10);
@@ -99,6 +89,49 @@ static int list_one(const struct store_order *o, void *ud)
 	fputc('\n', stdout);
 	l->n++;
 	l->complaints += strcmp(o->category, "complaint") == 0;
+	l->urgent += o->urgent != 0;
+	return 0;
+}
+
+#define USAGE_LIST "concierge orders list [--status S] [--from D] [--to D] [--json]"
+#define USAGE_SHOW "concierge orders show NUMBER [--json]"
+#define USAGE_FORM "concierge orders form NUMBER [--form register|dispatch|feedback|all] [--html]"
+
+/* Day TEXT of option OPT in *OUT; -1 after a message. */
+static int list_day(const char *opt, const char *text, int64_t *out)
+{
+	if (report_parse_day(text, out) == 0)
+		return 0;
+	fprintf(stderr,
+	        "concierge: orders list: %s: '%s' is not a day (YYYY-MM-DD)\nusage: " USAGE_LIST
+	        "\n",
+	        opt, text);
+	return -1;
+}
+
+/* --from/--to (or --since, the same as --from) as a period of creation; -1 after a message. */
+static int list_period(const char *from, const char *to, const char *since,
+                       struct store_order_filter *f)
+{
+	if (since && from) {
+		fprintf(stderr, "concierge: orders list: --since is another name for --from: give "
+		                "one of them\nusage: " USAGE_LIST "\n");
+		return -1;
+	}
+	if (since && list_day("--since", since, &f->from) < 0)
+		return -1;
+	if (from && list_day("--from", from, &f->from) < 0)
+		return -1;
+	if (to) {
+		if (list_day("--to", to, &f->to) < 0)
+			return -1;
+		f->to = report_next_day(f->to); /* the last day counts whole */
+		if (f->from && f->to <= f->from) {
+			fprintf(stderr, "concierge: orders list: --to %s is before --from %s\n", to,
+			        since ? since : from);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -110,17 +143,20 @@ static int orders_list(struct cli_env *env)
 	        "pending", "assigned", "scheduled", "in_progress", "awaiting_acceptance",
 	        "closed",  "rework",   "cancelled", "declined",    "open",
 	        NULL};
-	int i, known = 0, rc;
+	const char *status = NULL, *from = NULL, *to = NULL, *since = NULL;
+	int i, known = 0, json = 0, rc;
+	const struct cli_opt opts[] = {
+	        {"--status", 1, &status, NULL}, {"--from", 1, &from, NULL}, {"--to", 1, &to, NULL},
+	        {"--since", 1, &since, NULL},   {"--json", 0, NULL, &json}, {NULL, 0, NULL, NULL},
+	};
 
+	if (cli_parse(env->argc - 1, env->argv + 1, opts, NULL, 0, NULL, "orders list",
+	              USAGE_LIST) < 0)
+		return 2;
 	memset(&f, 0, sizeof(f));
 	memset(&l, 0, sizeof(l));
 	l.env = env;
-	f.status = flag_value(env, "--status");
-	if (!f.status && has_flag(env, "--status")) {
-		fprintf(stderr, "concierge: orders list: --status needs a status (pending, "
-		                "assigned, ..., or open)\n");
-		return 2;
-	}
+	f.status = status;
 	if (f.status) {
 		for (i = 0; statuses[i]; i++)
 			known |= strcmp(statuses[i], f.status) == 0;
@@ -137,10 +173,13 @@ static int orders_list(struct cli_env *env)
 			f.open_only = 1;
 		}
 	}
-	if (has_flag(env, "--json"))
+	if (list_period(from, to, since, &f) < 0)
+		return 2;
+	if (json)
 		l.arr = json_array();
 	else {
 		report_cell(stdout, "NUMBER", 12);
+		report_cell(stdout, "FLAG", 10);
 		report_cell(stdout, "STATUS", 21);
 		report_cell(stdout, "CATEGORY", 10);
 		report_cell(stdout, "ROOM", 10);
@@ -150,9 +189,9 @@ static int orders_list(struct cli_env *env)
 		fputs("DESCRIPTION\n", stdout);
 	}
 	rc = finish_list(env, store_orders_list(env->store, &f, list_one, &l), &l, "(no orders)");
-	if (rc == 0 && !has_flag(env, "--json") && l.n)
-		printf("%d order%s, of which %d complaint%s\n", l.n, l.n == 1 ? "" : "s",
-		       l.complaints, l.complaints == 1 ? "" : "s");
+	if (rc == 0 && !json && l.n)
+		printf("%d order%s, of which %d complaint%s and %d urgent\n", l.n,
+		       l.n == 1 ? "" : "s", l.complaints, l.complaints == 1 ? "" : "s", l.urgent);
 	return rc;
 }
 
@@ -181,15 +220,14 @@ static int orders_show(struct cli_env *env)
 	char number[64] = "", t[40], fee[32];
 	const char *arg = NULL;
 	json_t *j;
-	int i, rc;
+	int n = 0, json = 0, rc;
+	const struct cli_opt opts[] = {{"--json", 0, NULL, &json}, {NULL, 0, NULL, NULL}};
 
-	for (i = 1; i < env->argc; i++)
-		if (env->argv[i][0] != '-') {
-			arg = env->argv[i];
-			break;
-		}
-	if (!arg) {
-		fprintf(stderr, "usage: concierge orders show NUMBER [--json]\n");
+	if (cli_parse(env->argc - 1, env->argv + 1, opts, &arg, 1, &n, "orders show", USAGE_SHOW) <
+	    0)
+		return 2;
+	if (!n) {
+		fprintf(stderr, "usage: " USAGE_SHOW "\n");
 		return 2;
 	}
 	core_norm_number(arg, number, sizeof(number));
@@ -198,7 +236,7 @@ static int orders_show(struct cli_env *env)
 		fprintf(stderr, "concierge: no order %s\n", number);
 		return rc < 0 ? 1 : 3;
 	}
-	if (has_flag(env, "--json")) {
+	if (json) {
 		j = report_order_json(env->store, &o, 1);
 		print_json(j);
 		json_decref(j);
@@ -213,6 +251,9 @@ static int orders_show(struct cli_env *env)
 	printf("  preferred     %s\n", o.preferred_time);
 	printf("  created       %s  (respond within %d min)\n", t, o.promised_minutes);
 	printf("  assignee      %s\n", o.assignee[0] ? o.assignee : "-");
+	if (o.taken_by[0])
+		printf("  intake        %s (%s, taken down by %s)\n", o.intake, o.source,
+		       o.taken_by);
 	if (o.eta[0])
 		printf("  visit         %s\n", o.eta);
 	if (o.fee >= 0) {
@@ -232,14 +273,54 @@ static int orders_show(struct cli_env *env)
 	return 0;
 }
 
+/* `orders form N`: the standard's forms, as text or as the printable page. */
+static int orders_form(struct cli_env *env)
+{
+	const char *arg = NULL, *which = NULL;
+	enum report_form form;
+	struct buf b;
+	int n = 0, html = 0, rc;
+	const struct cli_opt opts[] = {
+	        {"--form", 1, &which, NULL}, {"--html", 0, NULL, &html}, {NULL, 0, NULL, NULL}};
+
+	if (cli_parse(env->argc - 1, env->argv + 1, opts, &arg, 1, &n, "orders form", USAGE_FORM) <
+	    0)
+		return 2;
+	if (!n) {
+		fprintf(stderr, "usage: " USAGE_FORM "\n");
+		return 2;
+	}
+	if (report_form_parse(which, &form) < 0 || (which && !*which)) {
+		fprintf(stderr,
+		        "concierge: orders form: --form '%s': register, dispatch, feedback or all\n"
+		        "usage: " USAGE_FORM "\n",
+		        which);
+		return 2;
+	}
+	buf_init(&b);
+	rc = html ? report_form_html(env->store, env->cfg, arg, form, &b)
+	          : report_form_text(env->store, env->cfg, arg, form, &b);
+	if (rc == 1)
+		fputs(buf_str(&b), stdout);
+	else if (rc == 0)
+		fprintf(stderr, "concierge: no order %s\n", arg);
+	else
+		fprintf(stderr, "concierge: %s: %s\n", env->db_path, store_errmsg(env->store));
+	buf_release(&b);
+	return rc == 1 ? 0 : rc == 0 ? 3 : 1;
+}
+
 int cli_orders(struct cli_env *env)
 {
 	if (env->argc >= 1 && strcmp(env->argv[0], "list") == 0)
 		return orders_list(env);
 	if (env->argc >= 1 && strcmp(env->argv[0], "show") == 0)
 		return orders_show(env);
-	fprintf(stderr, "usage: concierge orders list [--status S] [--json]\n"
-	                "       concierge orders show NUMBER [--json]\n");
+	if (env->argc >= 1 && strcmp(env->argv[0], "form") == 0)
+		return orders_form(env);
+	fprintf(stderr, "usage: " USAGE_LIST "\n"
+	                "       " USAGE_SHOW "\n"
+	                "       " USAGE_FORM "\n");
 	return 2;
 }
 
@@ -272,49 +353,75 @@ static int outbox_one(const struct store_outbox *m, void *ud)
 	return 0;
 }
 
-int cli_outbox(struct cli_env *env)
+#define USAGE_OUTBOX_LIST  "concierge outbox list [--dead|--all] [--json]"
+#define USAGE_OUTBOX_RETRY "concierge outbox retry ID|--all-dead"
+
+static int outbox_list(struct cli_env *env)
 {
 	struct list_ctx l;
-	int rc;
+	int dead = 0, all = 0, json = 0;
+	const struct cli_opt opts[] = {{"--dead", 0, NULL, &dead},
+	                               {"--all", 0, NULL, &all},
+	                               {"--json", 0, NULL, &json},
+	                               {NULL, 0, NULL, NULL}};
 
+	if (cli_parse(env->argc - 1, env->argv + 1, opts, NULL, 0, NULL, "outbox list",
+	              USAGE_OUTBOX_LIST) < 0)
+		return 2;
 	memset(&l, 0, sizeof(l));
 	l.env = env;
-	if (env->argc >= 1 && strcmp(env->argv[0], "list") == 0) {
-		/* "Waiting to go out": what was delivered is history, shown with --all. */
-		l.waiting_only = !has_flag(env, "--dead") && !has_flag(env, "--all");
-		if (has_flag(env, "--json"))
-			l.arr = json_array();
-		else
-			printf("%-6s %-8s %-9s %-22s %3s  %-19s  %s\n", "ID", "STATUS", "CHANNEL",
-			       "CHAT", "TRY", "CREATED", "TEXT");
-		return finish_list(
-		        env, store_outbox_list(env->store, has_flag(env, "--dead"), outbox_one, &l),
-		        &l, "(empty)");
-	}
-	if (env->argc == 2 && strcmp(env->argv[0], "retry") == 0) {
-		char *end;
-		long long id = strtoll(env->argv[1], &end, 10);
+	/* "Waiting to go out": what was delivered is history, shown with --all. */
+	l.waiting_only = !dead && !all;
+	if (json)
+		l.arr = json_array();
+	else
+		printf("%-6s %-8s %-9s %-22s %3s  %-19s  %s\n", "ID", "STATUS", "CHANNEL", "CHAT",
+		       "TRY", "CREATED", "TEXT");
+	return finish_list(env, store_outbox_list(env->store, dead, outbox_one, &l), &l, "(empty)");
+}
 
-		if (strcmp(env->argv[1], "--all-dead") == 0)
-			id = -1;
-		else if (*end || id <= 0) {
-			fprintf(stderr, "concierge: outbox retry: '%s' is not a message id\n",
-			        env->argv[1]);
+static int outbox_retry(struct cli_env *env)
+{
+	const char *arg = NULL;
+	int n = 0, all_dead = 0, rc;
+	long long id = -1;
+	char *end;
+	const struct cli_opt opts[] = {{"--all-dead", 0, NULL, &all_dead}, {NULL, 0, NULL, NULL}};
+
+	if (cli_parse(env->argc - 1, env->argv + 1, opts, &arg, 1, &n, "outbox retry",
+	              USAGE_OUTBOX_RETRY) < 0)
+		return 2;
+	if (n == all_dead) { /* one of them, not both, not neither */
+		fprintf(stderr, "usage: " USAGE_OUTBOX_RETRY "\n");
+		return 2;
+	}
+	if (n) {
+		id = strtoll(arg, &end, 10);
+		if (*end || id <= 0) {
+			fprintf(stderr, "concierge: outbox retry: '%s' is not a message id\n", arg);
 			return 2;
 		}
-		rc = store_outbox_revive(env->store, (int64_t)id, clock_now());
-		if (rc < 0) {
-			fprintf(stderr, "concierge: %s\n", store_errmsg(env->store));
-			return 1;
-		}
-		if (rc == 0 && id > 0) {
-			fprintf(stderr, "concierge: outbox retry: no dead message %lld\n", id);
-			return 3;
-		}
-		printf("%d message%s queued again\n", rc, rc == 1 ? "" : "s");
-		return 0;
 	}
-	fprintf(stderr, "usage: concierge outbox list [--dead|--all] [--json]\n"
-	                "       concierge outbox retry ID|--all-dead\n");
+	rc = store_outbox_revive(env->store, (int64_t)id, clock_now());
+	if (rc < 0) {
+		fprintf(stderr, "concierge: %s\n", store_errmsg(env->store));
+		return 1;
+	}
+	if (rc == 0 && id > 0) {
+		fprintf(stderr, "concierge: outbox retry: no dead message %lld\n", id);
+		return 3;
+	}
+	printf("%d message%s queued again\n", rc, rc == 1 ? "" : "s");
+	return 0;
+}
+
+int cli_outbox(struct cli_env *env)
+{
+	if (env->argc >= 1 && strcmp(env->argv[0], "list") == 0)
+		return outbox_list(env);
+	if (env->argc >= 1 && strcmp(env->argv[0], "retry") == 0)
+		return outbox_retry(env);
+	fprintf(stderr, "usage: " USAGE_OUTBOX_LIST "\n"
+	                "       " USAGE_OUTBOX_RETRY "\n");
 	return 2;
 }

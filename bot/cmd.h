@@ -3,8 +3,10 @@
  * the common checks and the order commands of staff), cmd_talk.c (messages
  * between staff and residents, fees that need the resident's consent),
  * cmd_resident.c (what a resident may still do about an order once it is
- * taken) and cmd_complaint.c (closing a complaint with its resolution). Not
- * for other modules: the core calls core_command().
+ * taken), cmd_complaint.c (closing a complaint with its resolution),
+ * cmd_desk.c (desk intake for a resident who phoned or came in), duty.c
+ * (staff on and off duty) and partner.c (work given to a partner company).
+ * Not for other modules: the core calls core_command().
  */
 #ifndef CONCIERGE_CMD_H
 #define CONCIERGE_CMD_H
@@ -22,7 +24,7 @@ struct cmd_args {
 	struct store_order order;     /* when the command names an order (arg 0) */
 };
 
-/* Supervisors and dispatchers. */
+/* Supervisors, dispatchers and managers. */
 int cmd_is_supervisor(const struct cfg_staff *s);
 /* Replies message ID with up to two arguments. */
 int cmd_tpl(struct core_req *r, enum dlg_msg id, const char *a0, const char *a1);
@@ -45,6 +47,20 @@ int cmd_tell_staff(struct core_req *r, const struct cfg_staff *to, int lang, enu
                    const char *const *args, int nargs);
 /* The centre's language, for what staff hear about orders they did not just touch. */
 int cmd_staff_lang(struct core_req *r);
+/* AT as people read it ("11月28日 08:00", "Sat 28 Nov 08:00"); TEXT when AT is 0. */
+void cmd_format_when(int lang, int64_t at, const char *text, char *out, size_t len);
+
+/* duty.c: /off [STAFF] [UNTIL], /on [STAFF] [UNTIL], /staff */
+int cmd_off_exec(struct core_req *r, struct cmd_args *a);
+int cmd_on_exec(struct core_req *r, struct cmd_args *a);
+int cmd_staff_exec(struct core_req *r, struct cmd_args *a);
+
+/* partner.c: `/assign N PARTNER` (SURE: "!" given, no skill check) */
+int cmd_assign_partner(struct core_req *r, struct cmd_args *a, const struct cfg_partner *p,
+                       int sure);
+
+/* cmd_desk.c: `/new [电话|现场] [details]`, desk intake for a resident */
+int cmd_new_exec(struct core_req *r, struct cmd_args *a);
 
 /* cmd_talk.c */
 int cmd_reply_exec(struct core_req *r, struct cmd_args *a);
@@ -59,6 +75,9 @@ int cmd_fee_allowed(struct core_req *r, const struct store_order *o, int64_t *fe
 
 /* cmd_complaint.c */
 int cmd_resolve_exec(struct core_req *r, struct cmd_args *a);
+
+/* cmd_note.c: `/note N TEXT`, a note for the centre in N's history (never sent to the resident) */
+int cmd_note_exec(struct core_req *r, struct cmd_args *a);
 
 /* cmd_resident.c */
 /* The length of the order number TEXT starts with ("261127-001", "#261127001"), or 0. */

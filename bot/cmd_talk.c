@@ -210,16 +210,6 @@ static int waiting_order(struct core_req *r, struct waiting *w)
 	return w->n;
 }
 
-int core_talk_answer(struct core_req *r, const char *text)
-{
-	struct waiting w;
-	int rc = waiting_order(r, &w);
-
-	if (rc <= 0)
-		return rc;
-	return from_resident(r, &w.found, &w.log, text) < 0 ? -1 : 1;
-}
-
 /*
  * A resident may leave the number out ("回复 下午在家"): the order a staff
  * message waits on, else their newest one.
@@ -246,6 +236,19 @@ static int resident_reply(struct core_req *r, struct cmd_args *a)
 	return from_resident(r, &a->order, w.n ? &w.log : NULL, a->argv[0]);
 }
 
+/* O's resident has no chat (taken down at the desk): ID tells staff whom to phone. */
+static int no_chat(struct core_req *r, const struct store_order *o, enum dlg_msg id)
+{
+	char masked[32];
+	const char *args[3] = {o->number, o->contact_name, o->phone};
+
+	if (r->group) {
+		dlg_mask_phone(o->phone, masked, sizeof(masked));
+		args[2] = masked;
+	}
+	return core_reply_msg(r, id, args, 3);
+}
+
 int cmd_reply_exec(struct core_req *r, struct cmd_args *a)
 {
 	struct store_order *o = &a->order;
@@ -268,6 +271,8 @@ int cmd_reply_exec(struct core_req *r, struct cmd_args *a)
 		return 0;
 	if (strcmp(o->status, "declined") == 0)
 		return cmd_bad_state(r, o);
+	if (!o->chat[0])
+		return no_chat(r, o, M_NO_CHAT_CALL);
 	clip(a->argv[0], detail, sizeof(detail));
 	if (store_event_add(r->c->store, o->id, r->now, r->actor, r->in->channel,
 	                    "message_to_resident", o->status, o->status, detail) < 0)
@@ -318,6 +323,14 @@ int cmd_quote_exec(struct core_req *r, struct cmd_args *a)
 	if (store_event_add(r->c->store, o->id, r->now, r->actor, r->in->channel, "quoted",
 	                    o->status, o->status, detail) < 0)
 		return -1;
+	/* A resident with no chat (taken down at the desk) was asked on the phone. */
+	if (!o->chat[0]) {
+		snprintf(detail, sizeof(detail), "%s by phone", amount);
+		if (store_event_add(r->c->store, o->id, r->now, r->actor, r->in->channel,
+		                    "quote_agreed", o->status, o->status, detail) < 0)
+			return -1;
+		return cmd_tpl(r, M_QUOTE_BY_PHONE, o->number, amount);
+	}
 	args[0] = o->number;
 	args[1] = r->staff->name;
 	args[2] = amount;
@@ -362,14 +375,34 @@ static int pick_quoted(const struct store_order *o, void *ud)
 	return 1;
 }
 
+/* The resident AGREED (or not) to the fee open on O (history L). */
+static int quote_answered(struct core_req *r, const struct store_order *o, const struct talk_log *l,
+                          int agreed)
+{
+	char amount[32];
+	const char *args[2];
+	const char *name = "";
+
+	if (r->group && core_go_private(r, 0) < 0)
+		return -1;
+	core_money(l->quote_fen, amount, sizeof(amount));
+	if (store_event_add(r->c->store, o->id, r->now, r->actor, r->in->channel,
+	                    agreed ? "quote_agreed" : "quote_declined", o->status, o->status,
+	                    amount) < 0)
+		return -1;
+	args[0] = o->number;
+	args[1] = amount;
+	if (tell_handler(r, o, l, agreed ? M_QUOTE_AGREED_STAFF : M_QUOTE_DECLINED_STAFF, args, 2,
+	                 &name) < 0)
+		return -1;
+	return cmd_tpl(r, agreed ? M_QUOTE_AGREED : M_QUOTE_DECLINED, o->number, amount);
+}
+
 /* The resident's answer to a fee: AGREED or not. */
 static int answer_quote(struct core_req *r, struct cmd_args *a, int agreed)
 {
 	struct store_order_filter f;
 	struct open_quote q;
-	char amount[32];
-	const char *args[2];
-	const char *name = "";
 	int rc, slash = r->text && r->text[0] == '/';
 
 	if (r->staff)
@@ -394,20 +427,7 @@ static int answer_quote(struct core_req *r, struct cmd_args *a, int agreed)
 	}
 	if (!q.n)
 		return slash ? core_reply_msg(r, M_QUOTE_NONE, NULL, 0) : CMD_NOT_MINE;
-	if (r->group && core_go_private(r, 0) < 0)
-		return -1;
-	core_money(q.log.quote_fen, amount, sizeof(amount));
-	if (store_event_add(r->c->store, q.found.id, r->now, r->actor, r->in->channel,
-	                    agreed ? "quote_agreed" : "quote_declined", q.found.status,
-	                    q.found.status, amount) < 0)
-		return -1;
-	args[0] = q.found.number;
-	args[1] = amount;
-	if (tell_handler(r, &q.found, &q.log,
-	                 agreed ? M_QUOTE_AGREED_STAFF : M_QUOTE_DECLINED_STAFF, args, 2,
-	                 &name) < 0)
-		return -1;
-	return cmd_tpl(r, agreed ? M_QUOTE_AGREED : M_QUOTE_DECLINED, q.found.number, amount);
+	return quote_answered(r, &q.found, &q.log, agreed);
 }
 
 int cmd_agree_exec(struct core_req *r, struct cmd_args *a)
@@ -418,4 +438,17 @@ int cmd_agree_exec(struct core_req *r, struct cmd_args *a)
 int cmd_disagree_exec(struct core_req *r, struct cmd_args *a)
 {
 	return answer_quote(r, a, 0);
+}
+
+int core_talk_answer(struct core_req *r, const char *text)
+{
+	struct waiting w;
+	int rc = waiting_order(r, &w);
+
+	if (rc <= 0)
+		return rc;
+	/* "yes", "ok", "agree" (or "no", "decline") to a fee proposed: the answer to it. */
+	if (w.log.quote_open && (dlg_is_yes(text) || dlg_is_no(text)))
+		return quote_answered(r, &w.found, &w.log, dlg_is_yes(text)) < 0 ? -1 : 1;
+	return from_resident(r, &w.found, &w.log, text) < 0 ? -1 : 1;
 }

@@ -33,7 +33,8 @@ struct cmd_entry {
 
 int cmd_is_supervisor(const struct cfg_staff *s)
 {
-	return s && (strcmp(s->role, "supervisor") == 0 || strcmp(s->role, "dispatcher") == 0);
+	return s && (strcmp(s->role, "supervisor") == 0 || strcmp(s->role, "dispatcher") == 0 ||
+	             strcmp(s->role, "manager") == 0);
 }
 
 int cmd_tpl(struct core_req *r, enum dlg_msg id, const char *a0, const char *a1)
@@ -74,6 +75,9 @@ int cmd_notice(struct core_req *r, const struct store_order *o, enum dlg_msg id,
 	struct buf b;
 	int rc;
 
+	/* Nobody reads a desk order's notices when its resident has no chat: staff phone. */
+	if (r->staff && (!o->channel[0] || !o->chat[0]))
+		buf_copy(r->unreached, sizeof(r->unreached), o->number);
 	buf_init(&b);
 	buf_tpl(&b, dlg_msg(core_order_lang(r->c, o), id), args, 4);
 	rc = b.failed ? -1 : core_notify_resident(r->c, o, buf_str(&b), NULL, 0, r->now);
@@ -156,6 +160,8 @@ static int take(struct core_req *r, struct store_order *o, const struct cfg_staf
 	const char *args[2] = {o->number, to->name};
 	int reassign = o->assignee[0] && strcmp(o->assignee, to->id) != 0;
 	const struct cfg_staff *previous = reassign ? cfg_staff_find(r->c->cfg, o->assignee) : NULL;
+	const struct cfg_partner *partner =
+	        reassign ? cfg_partner_find(r->c->cfg, o->assignee) : NULL;
 
 	if (!cmd_status_in(o->status, open))
 		return cmd_bad_state(r, o) < 0 ? -1 : 1;
@@ -173,6 +179,8 @@ static int take(struct core_req *r, struct store_order *o, const struct cfg_staf
 	if (previous && previous != r->staff &&
 	    cmd_tell_staff(r, previous, dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH), M_NOT_YOURS,
 	                   args, 2) < 0)
+		return -1;
+	if (partner && core_tell_partner(r->c, partner, M_PARTNER_TAKEN_OFF, args, 1, r->now) < 0)
 		return -1;
 	/* Given the job by someone else: say so before the details. */
 	if (to != r->staff && cmd_tell_staff(r, to, r->lang, M_ASSIGNED_TO_YOU, args, 1) < 0)
@@ -204,6 +212,7 @@ static int c_assign(struct core_req *r, struct cmd_args *a)
 {
 	static const char *const open[] = {"pending", "assigned", "scheduled", "rework", NULL};
 	const struct cfg_staff *to;
+	const struct cfg_partner *partner;
 	const struct dlg_item *it = cfg_item_find(r->c->cfg, a->order.item);
 	size_t len = strlen(a->argv[1]);
 	int rc, sure = len > 1 && a->argv[1][len - 1] == '!';
@@ -212,6 +221,9 @@ static int c_assign(struct core_req *r, struct cmd_args *a)
 	if (sure)
 		a->argv[1][len - 1] = '\0';
 	to = cfg_staff_find(r->c->cfg, a->argv[1]);
+	partner = to ? NULL : cfg_partner_find(r->c->cfg, a->argv[1]);
+	if (partner)
+		return cmd_assign_partner(r, a, partner, sure);
 	if (!to)
 		return cmd_tpl(r, M_NO_STAFF, a->argv[1], NULL);
 	if (!sure && it && it->skill && !cfg_staff_has_skill(to, it->skill) &&
@@ -222,13 +234,21 @@ static int c_assign(struct core_req *r, struct cmd_args *a)
 		args[3] = to->id;
 		return core_reply_msg(r, M_NO_SKILL, args, 4);
 	}
+	/* Work goes to people on duty; someone off duty only with the "!". */
+	if (!sure && to != r->staff && cmd_status_in(a->order.status, open) &&
+	    !core_on_duty(r->c, to, r->now)) {
+		args[0] = a->order.number;
+		args[1] = to->name;
+		args[2] = to->id;
+		return core_reply_msg(r, M_OFF_DUTY_ASSIGN, args, 3);
+	}
 	rc = take(r, &a->order, to, "assigned");
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	return cmd_tpl(r, M_OUT_ASSIGNED, a->order.number, to->name);
 }
 
-static void format_when(int lang, int64_t at, const char *text, char *out, size_t len)
+void cmd_format_when(int lang, int64_t at, const char *text, char *out, size_t len)
 {
 	struct tm tm;
 	time_t t = (time_t)at;
@@ -264,11 +284,11 @@ static int c_eta(struct core_req *r, struct cmd_args *a)
 	if (core_transition(r->c, o, strcmp(o->status, "rework") == 0 ? "rework" : "scheduled",
 	                    "eta", r->actor, r->in->channel, text, r->now) < 0)
 		return -1;
-	format_when(core_order_lang(r->c, o), o->eta_at, o->eta, when, sizeof(when));
+	cmd_format_when(core_order_lang(r->c, o), o->eta_at, o->eta, when, sizeof(when));
 	if (cmd_notice(r, o, M_NOTICE_ETA, core_staff_name(r->c, o->assignee), when,
 	               centre_phone(r->c)) < 0)
 		return -1;
-	format_when(r->lang, o->eta_at, o->eta, when, sizeof(when));
+	cmd_format_when(r->lang, o->eta_at, o->eta, when, sizeof(when));
 	return cmd_tpl(r, M_OUT_ETA, o->number, when);
 }
 
@@ -330,6 +350,8 @@ static int c_done(struct core_req *r, struct cmd_args *a)
 	if (core_transition(r->c, o, "awaiting_acceptance", "done", r->actor, r->in->channel,
 	                    fen >= 0 ? detail : "", r->now) < 0)
 		return -1;
+	if (!o->chat[0]) /* nobody to ask by chat: staff ask by phone */
+		buf_copy(r->unreached, sizeof(r->unreached), o->number);
 	if (core_begin_accept(r->c, o, r->now) < 0)
 		return -1;
 	if (fen >= 0) {
@@ -374,6 +396,7 @@ static int cancel_order(struct core_req *r, struct store_order *o, const char *r
 {
 	const char *args[2] = {o->number, r->staff ? reason : o->room};
 	const struct cfg_staff *assignee = cfg_staff_find(r->c->cfg, o->assignee);
+	const struct cfg_partner *partner = cfg_partner_find(r->c->cfg, o->assignee);
 	struct buf b;
 	int rc;
 
@@ -384,6 +407,11 @@ static int cancel_order(struct core_req *r, struct store_order *o, const char *r
 	/* A pending acceptance question about this order is moot now. */
 	if (core_end_accept(r->c, o) < 0)
 		return -1;
+	if (partner) {
+		const char *pargs[2] = {o->number, reason};
+
+		return core_tell_partner(r->c, partner, M_PARTNER_CANCELLED, pargs, 2, r->now);
+	}
 	if (!assignee || (r->staff && r->staff == assignee))
 		return 0;
 	buf_init(&b);
@@ -454,7 +482,12 @@ static int list_line(const struct store_order *o, void *ud)
 	struct list_ctx *l = ud;
 	const char *who = o->assignee[0] ? core_staff_name(l->r->c, o->assignee) : "";
 
-	buf_printf(&l->b, "\n%s  %s  %s", o->number, dlg_status_name(l->r->lang, o->status),
+	/* What needs attention first stands first on the line. */
+	buf_printf(&l->b, "\n%s%s  %s  %s",
+	           o->urgent                               ? dlg_msg(l->r->lang, M_FLAG_URGENT)
+	           : strcmp(o->category, "complaint") == 0 ? dlg_msg(l->r->lang, M_FLAG_COMPLAINT)
+	                                                   : "",
+	           o->number, dlg_status_name(l->r->lang, o->status),
 	           dlg_category_name(l->r->lang, o->category));
 	if (l->staff_view)
 		buf_printf(&l->b, "  %s", o->room);
@@ -618,7 +651,35 @@ static const struct cmd_entry commands[] = {
         {"photo", "要照片", "/photo N", 1, 1, STAFF, 1, cmd_photo_exec},
         {"resolve", "结案", "/resolve N RESOLUTION", 2, 2, SUPERVISOR, 1, cmd_resolve_exec},
         {"followups", "回访结果", "/followups [DAYS]", 0, 1, SUPERVISOR, 0, cmd_followups_exec},
+        {"new", "代登记", "/new [电话|现场] [房号 姓名 电话 需求 时间]", 0, 1, STAFF, 0,
+         cmd_new_exec},
+        {"off", "下班", "/off [STAFF] [UNTIL]", 0, 1, ANYONE, 0, cmd_off_exec},
+        {"on", "上班", "/on [STAFF] [UNTIL]", 0, 1, ANYONE, 0, cmd_on_exec},
+        {"staff", "值班", "/staff", 0, 0, STAFF, 0, cmd_staff_exec},
+        {"note", "备注", "/note N TEXT", 2, 2, STAFF, 1, cmd_note_exec},
 };
+
+/*
+ * A command told the resident of an order taken down at the desk, who has
+ * no chat: the speaker is reminded to phone them (the number masked where
+ * others read along).
+ */
+static int unreached_hint(struct core_req *r)
+{
+	struct store_order o;
+	char masked[32];
+	const char *args[3];
+	int rc = store_order_get(r->c->store, r->unreached, &o);
+
+	r->unreached[0] = '\0';
+	if (rc <= 0)
+		return rc;
+	dlg_mask_phone(o.phone, masked, sizeof(masked));
+	args[0] = o.number;
+	args[1] = o.contact_name;
+	args[2] = r->group ? masked : o.phone;
+	return core_reply_msg(r, M_DESK_NO_CHAT, args, 3);
+}
 
 /* Splits "NAME a b rest of line": the last allowed argument keeps the rest. */
 static int split(const char *text, const struct cmd_entry *e, struct cmd_args *a)
@@ -720,5 +781,7 @@ int core_command(struct core_req *r, const char *text, int dialog_active)
 	rc = e->exec(r, &a);
 	if (rc == CMD_NOT_MINE)
 		return 0;
+	if (rc >= 0 && r->unreached[0])
+		rc = unreached_hint(r);
 	return rc < 0 ? rc : 1;
 }

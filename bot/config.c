@@ -28,8 +28,10 @@
 
 #include "adapters/registry.h"
 #include "lib/config_read.h"
+#include "lib/log.h"
+#include "lib/photo.h"
 
-static const char *const roles[] = {"technician", "dispatcher", "supervisor", NULL};
+static const char *const roles[] = {"technician", "dispatcher", "supervisor", "manager", NULL};
 static const char *const categories[] = {"repair", "cleaning", "errand", "inquiry", NULL};
 
 /* IDs are typed on command lines and in chat commands, so keep them plain. */
@@ -126,10 +128,90 @@ static void parse_staff_chat(struct cfg_ld *ld, json_t *o, const char *path, voi
 	parse_account(ld, o, path, "chat", &ch->channel, &ch->chat);
 }
 
+/* A mobile number as platforms take it: an optional '+' and 5-20 digits, nothing else. */
+static int phone_ok(const char *s)
+{
+	size_t n = 0;
+
+	if (*s == '+')
+		s++;
+	for (; *s; s++, n++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return n >= 5 && n <= 20;
+}
+
+/*
+ * "hours": "08:00-18:00" (every day) or {"mon-fri": "08:00-18:00", "sat":
+ * "09:00-12:00"} (days left out have none); absent: always.
+ */
+static void parse_hours(struct cfg_ld *ld, json_t *o, const char *path, struct hours *h)
+{
+	json_t *v = json_object_get(o, "hours"), *d; /* borrowed */
+	struct hours_range r[HOURS_MAX_RANGES];
+	char p[CFG_PATHLEN], q[CFG_PATHLEN], why[160];
+	const char *key;
+	int days[7], seen[7] = {0}, n, i;
+
+	memset(h, 0, sizeof(*h));
+	if (!v || json_is_null(v))
+		return;
+	cfg_path_key(p, path, "hours");
+	if (json_is_string(v)) {
+		if (hours_parse_ranges(json_string_value(v), r, &n, why, sizeof(why)) < 0) {
+			cfg_problem(ld, p, "%s", why);
+			return;
+		}
+		for (i = 0; i < 7; i++) {
+			h->n[i] = n;
+			memcpy(h->r[i], r, sizeof(r));
+		}
+		h->set = 1;
+		return;
+	}
+	if (!json_is_object(v)) {
+		cfg_problem(ld, p, "expected \"HH:MM-HH:MM\" or an object of days");
+		return;
+	}
+	h->set = 1;
+	json_object_foreach(v, key, d)
+	{
+		if (key[0] == '_')
+			continue;
+		cfg_path_key(q, p, key);
+		memset(days, 0, sizeof(days));
+		if (hours_parse_days(key, days) < 0) {
+			cfg_problem(ld, q,
+			            "expected a day or days (mon, tue, wed, thu, fri, sat, sun; "
+			            "mon-fri)");
+			continue;
+		}
+		if (!json_is_string(d)) {
+			cfg_problem(ld, q, "expected \"HH:MM-HH:MM\" or \"off\"");
+			continue;
+		}
+		if (hours_parse_ranges(json_string_value(d), r, &n, why, sizeof(why)) < 0) {
+			cfg_problem(ld, q, "%s", why);
+			continue;
+		}
+		for (i = 0; i < 7; i++) {
+			if (!days[i])
+				continue;
+			if (seen[i]) {
+				cfg_problem(ld, q, "a day given twice");
+				break;
+			}
+			seen[i] = 1;
+			h->n[i] = n;
+			memcpy(h->r[i], r, sizeof(r));
+		}
+	}
+}
+
 static void parse_one_staff(struct cfg_ld *ld, json_t *o, const char *path, void *elem, void *ud)
 {
-	static const char *const keys[] = {"id",         "name",  "role", "skills",
-	                                   "identities", "token", NULL};
+	static const char *const keys[] = {"id",    "name",  "role",  "skills", "identities",
+	                                   "token", "phone", "hours", NULL};
 	struct cfg_staff *s = elem;
 	char p[CFG_PATHLEN];
 
@@ -141,14 +223,21 @@ static void parse_one_staff(struct cfg_ld *ld, json_t *o, const char *path, void
 	if (cfg_get_str(ld, o, path, "role", "missing", 0, &s->role) == 0 &&
 	    !cfg_one_of(s->role, roles)) {
 		cfg_path_key(p, path, "role");
-		cfg_problem(ld, p, "must be one of technician, dispatcher, supervisor");
+		cfg_problem(ld, p, "must be one of technician, dispatcher, supervisor, manager");
 	}
 	cfg_get_strv(ld, o, path, "skills", &s->skills, &s->nskills);
 	cfg_get_str(ld, o, path, "token", NULL, 0, &s->token);
+	/* the number itself is personal: the problem does not repeat it */
+	if (cfg_get_id(ld, o, path, "phone", NULL, 0, &s->phone) == 0 && s->phone &&
+	    !phone_ok(s->phone)) {
+		cfg_path_key(p, path, "phone");
+		cfg_problem(ld, p, "expected a mobile number: 5-20 digits, optionally after a '+'");
+	}
 	if (!s->name && s->id)
 		s->name = cfg_strdup(ld, s->id);
 	s->identities = cfg_get_objv(ld, o, path, "identities", NULL, sizeof(*s->identities),
 	                             &s->nidentities, parse_identity, NULL);
+	parse_hours(ld, o, path, &s->hours);
 }
 
 static void parse_staff(struct cfg_ld *ld, json_t *root, struct cfg *c)
@@ -240,6 +329,56 @@ static void parse_communities(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	                     &c->ncommunities, parse_community, NULL);
 	check_unique_ids(ld, "communities", c->communities, c->ncommunities,
 	                 sizeof(*c->communities), offsetof(struct cfg_community, id));
+}
+
+static void parse_partner(struct cfg_ld *ld, json_t *o, const char *path, void *elem, void *ud)
+{
+	static const char *const keys[] = {"id", "name", "skills", "contact", "phone", NULL};
+	struct cfg_partner *pt = elem;
+	json_t *contact = json_object_get(o, "contact"); /* borrowed */
+	char p[CFG_PATHLEN], q[CFG_PATHLEN];
+
+	(void)ud;
+	cfg_check_keys(ld, o, path, keys);
+	if (cfg_get_str(ld, o, path, "id", "missing", 0, &pt->id) == 0)
+		check_id(ld, path, pt->id);
+	cfg_get_str(ld, o, path, "name", NULL, 0, &pt->name);
+	if (!pt->name && pt->id)
+		pt->name = cfg_strdup(ld, pt->id);
+	cfg_get_strv(ld, o, path, "skills", &pt->skills, &pt->nskills);
+	cfg_get_str(ld, o, path, "phone", NULL, 0, &pt->phone);
+	cfg_path_key(p, path, "contact");
+	if (contact && !json_is_null(contact)) {
+		if (!json_is_object(contact)) {
+			cfg_problem(ld, p, "expected an object {\"channel\", \"chat\"}");
+		} else {
+			parse_account(ld, contact, p, "chat", &pt->contact.channel,
+			              &pt->contact.chat);
+			cfg_path_key(q, p, "channel");
+			if (pt->contact.channel && !adapter_find(pt->contact.channel))
+				cfg_problem(ld, q, "no channel \"%s\" in this build",
+				            pt->contact.channel);
+		}
+	} else if (!pt->phone) {
+		cfg_problem(ld, path, "needs a contact or a phone");
+	}
+}
+
+/* Partners, after the staff: an assignee ID names one person or company only. */
+static void parse_partners(struct cfg_ld *ld, json_t *root, struct cfg *c)
+{
+	char p[CFG_PATHLEN];
+
+	c->partners = cfg_get_objv(ld, root, "", "partners", NULL, sizeof(*c->partners),
+	                           &c->npartners, parse_partner, NULL);
+	check_unique_ids(ld, "partners", c->partners, c->npartners, sizeof(*c->partners),
+	                 offsetof(struct cfg_partner, id));
+	for (size_t i = 0; i < c->npartners; i++)
+		if (c->partners[i].id && cfg_staff_find(c, c->partners[i].id)) {
+			snprintf(p, sizeof(p), "partners[%zu].id", i);
+			cfg_problem(ld, p, "\"%s\" already used by a staff member",
+			            c->partners[i].id);
+		}
 }
 
 static void parse_item(struct cfg_ld *ld, json_t *o, const char *path, void *elem, void *ud)
@@ -358,6 +497,9 @@ static void parse_understanding(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	check_unique_ids(ld, "emergencies", c->emergencies, c->nemergencies,
 	                 sizeof(*c->emergencies), offsetof(struct dlg_emergency, id));
 	cfg_get_int(ld, root, "", "complaint_hours", 24, 1, INT_MAX, &c->complaint_hours);
+	/* No more than the web page and the websocket take (PHOTO_MAX_BYTES). */
+	cfg_get_int(ld, root, "", "photo_max_kb", (int)(PHOTO_MAX_BYTES / 1024), 64,
+	            (int)(PHOTO_MAX_BYTES / 1024), &c->photo_max_kb);
 }
 
 /* The questions a follow-up visit may ask: the steps of the dialog flow "followup". */
@@ -529,31 +671,99 @@ static void parse_channels(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	}
 }
 
+/* A token shorter than this is guessed too easily to guard anything. */
+#define METRICS_TOKEN_MIN 16
+
+static void parse_metrics(struct cfg_ld *ld, json_t *root, struct cfg *c)
+{
+	static const char *const keys[] = {"enabled", "token", "allow_loopback", NULL};
+	json_t *o = json_object_get(root, "metrics"); /* borrowed */
+	struct cfg_metrics *m = &c->metrics;
+
+	m->enabled = 1;
+	m->allow_loopback = 1;
+	if (!o || json_is_null(o))
+		return;
+	if (!json_is_object(o)) {
+		cfg_problem(ld, "metrics", "expected an object");
+		return;
+	}
+	cfg_check_keys(ld, o, "metrics", keys);
+	cfg_get_bool(ld, o, "metrics", "enabled", 1, &m->enabled);
+	cfg_get_bool(ld, o, "metrics", "allow_loopback", 1, &m->allow_loopback);
+	if (cfg_get_str(ld, o, "metrics", "token", NULL, 0, &m->token) == 0 && m->token &&
+	    strlen(m->token) < METRICS_TOKEN_MIN)
+		cfg_problem(ld, "metrics.token", "too short: at least %d characters",
+		            METRICS_TOKEN_MIN);
+	if (m->enabled && !m->allow_loopback && !m->token)
+		cfg_problem(ld, "metrics.allow_loopback",
+		            "false with no metrics.token lets nobody read /metrics; set a token, "
+		            "or \"enabled\": false");
+}
+
+static void parse_log(struct cfg_ld *ld, json_t *root, struct cfg *c)
+{
+	static const char *const keys[] = {"format", "level", NULL};
+	json_t *o = json_object_get(root, "log"); /* borrowed */
+	char *format = NULL, *level = NULL;
+	enum log_level l = LOG_INFO;
+
+	c->log.level = LOG_INFO;
+	if (!o || json_is_null(o))
+		return;
+	if (!json_is_object(o)) {
+		cfg_problem(ld, "log", "expected an object");
+		return;
+	}
+	cfg_check_keys(ld, o, "log", keys);
+	if (cfg_get_str(ld, o, "log", "format", NULL, 0, &format) == 0 && format) {
+		if (strcmp(format, "json") == 0)
+			c->log.json = 1;
+		else if (strcmp(format, "text") != 0)
+			cfg_problem(ld, "log.format", "must be \"text\" or \"json\"");
+	}
+	if (cfg_get_str(ld, o, "log", "level", NULL, 0, &level) == 0 && level) {
+		if (log_level_parse(level, &l) == 0)
+			c->log.level = (int)l;
+		else
+			cfg_problem(ld, "log.level",
+			            "must be \"debug\", \"info\", \"warn\" or \"error\"");
+	}
+	free(format);
+	free(level);
+}
+
 static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 {
-	static const char *const keys[] = {"database",
-	                                   "listen",
-	                                   "locale",
-	                                   "timezone",
-	                                   "bot_name",
-	                                   "session_minutes",
-	                                   "acceptance_days",
-	                                   "low_rating",
-	                                   "reopen_days",
-	                                   "staff",
-	                                   "communities",
-	                                   "catalogue",
-	                                   "out_of_scope",
-	                                   "channels",
-	                                   "tls_cert",
-	                                   "tls_key",
-	                                   "answers",
-	                                   "emergencies",
-	                                   "complaint_hours",
-	                                   "quiet_hours",
-	                                   "followup",
-	                                   "acceptance_reminder_hours",
-	                                   NULL};
+	static const char *const keys[] = {
+	        "database",
+	        "listen",
+	        "locale",
+	        "timezone",
+	        "bot_name",
+	        "session_minutes",
+	        "acceptance_days",
+	        "low_rating",
+	        "reopen_days",
+	        "staff",
+	        "communities",
+	        "catalogue",
+	        "out_of_scope",
+	        "channels",
+	        "tls_cert",
+	        "tls_key",
+	        "answers",
+	        "emergencies",
+	        "complaint_hours",
+	        "metrics",
+	        "log",
+	        "photo_max_kb",
+	        "partners",
+	        "quiet_hours",
+	        "followup",
+	        "acceptance_reminder_hours",
+	        NULL,
+	};
 
 	cfg_check_keys(ld, root, "", keys);
 	cfg_get_str(ld, root, "", "database", NULL, 0, &c->database);
@@ -585,12 +795,15 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	cfg_get_int(ld, root, "", "reopen_days", 7, 0, 3650, &c->reopen_days);
 
 	parse_staff(ld, root, c);
+	parse_partners(ld, root, c);
 	parse_communities(ld, root, c);
 	parse_catalogue(ld, root, c);
 	parse_out_of_scope(ld, root, c);
 	parse_understanding(ld, root, c);
 	parse_timers(ld, root, c);
 	parse_channels(ld, root, c);
+	parse_metrics(ld, root, c);
+	parse_log(ld, root, c);
 	c->policy.items = c->items;
 	c->policy.nitems = c->nitems;
 	c->policy.out_of_scope = &c->out_of_scope;
@@ -606,10 +819,40 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	c->policy.followup_reopen = c->followup.reopen;
 }
 
+/* Checks ROOT (owned by the caller) read from PATH; see cfg_load(). */
+static int load_root(struct cfg_ld *ld, const char *path, json_t *root, struct cfg **out)
+{
+	struct cfg *c;
+
+	if (!json_is_object(root)) {
+		cfg_problem(ld, NULL, "expected a JSON object at the top level");
+		return -1;
+	}
+	c = cfg_calloc(ld, 1, sizeof(*c));
+	if (!c)
+		return -1;
+	c->path = cfg_strdup(ld, path);
+	parse_top(ld, root, c);
+	if (ld->n != 0 || ld->oom) {
+		cfg_free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+/* A JSON syntax error of PATH: with its line and column when the parser knows them. */
+static void syntax_problem(struct cfg_ld *ld, const char *path, const json_error_t *jerr)
+{
+	if (jerr->line > 0)
+		cfg_line(ld, "%s:%d:%d: %s", path, jerr->line, jerr->column, jerr->text);
+	else
+		cfg_problem(ld, NULL, "%s", jerr->text);
+}
+
 int cfg_load(const char *path, struct cfg **out, char *err, size_t errlen)
 {
 	struct cfg_ld ld = {.file = path};
-	struct cfg *c = NULL;
 	json_t *root = NULL; /* owned: released at cleanup */
 	json_error_t jerr;
 	struct stat st;
@@ -633,30 +876,35 @@ int cfg_load(const char *path, struct cfg **out, char *err, size_t errlen)
 	root = json_loadf(fp, JSON_REJECT_DUPLICATES, &jerr);
 	fclose(fp);
 	if (!root) {
-		if (jerr.line > 0)
-			cfg_line(&ld, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-		else
-			cfg_problem(&ld, NULL, "%s", jerr.text);
+		syntax_problem(&ld, path, &jerr);
 		goto out;
 	}
-	if (!json_is_object(root)) {
-		cfg_problem(&ld, NULL, "expected a JSON object at the top level");
-		goto out;
-	}
-	c = cfg_calloc(&ld, 1, sizeof(*c));
-	if (!c)
-		goto out;
-	c->path = cfg_strdup(&ld, path);
-	parse_top(&ld, root, c);
-	if (ld.n == 0 && !ld.oom) {
-		*out = c;
-		c = NULL;
-		rc = 0;
-	}
+	rc = load_root(&ld, path, root, out);
 out:
 	if (rc < 0)
 		cfg_report(&ld, err, errlen);
-	cfg_free(c);
+	json_decref(root);
+	free(ld.buf);
+	return rc;
+}
+
+int cfg_load_text(const char *name, const char *text, struct cfg **out, char *err, size_t errlen)
+{
+	struct cfg_ld ld = {.file = name};
+	json_t *root; /* owned: released below */
+	json_error_t jerr;
+	int rc = -1;
+
+	*out = NULL;
+	if (err && errlen)
+		err[0] = '\0';
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		syntax_problem(&ld, name, &jerr);
+	else
+		rc = load_root(&ld, name, root, out);
+	if (rc < 0)
+		cfg_report(&ld, err, errlen);
 	json_decref(root);
 	free(ld.buf);
 	return rc;
@@ -688,6 +936,7 @@ void cfg_free(struct cfg *c)
 		}
 		free(s->identities);
 		free(s->token);
+		free(s->phone);
 	}
 	free(c->staff);
 	for (i = 0; i < c->ncommunities; i++) {
@@ -736,6 +985,15 @@ void cfg_free(struct cfg *c)
 	}
 	free(c->emergencies);
 	free_strv(c->followup.questions, c->followup.nquestions);
+	for (i = 0; i < c->npartners; i++) {
+		free(c->partners[i].id);
+		free(c->partners[i].name);
+		free_strv(c->partners[i].skills, c->partners[i].nskills);
+		free(c->partners[i].contact.channel);
+		free(c->partners[i].contact.chat);
+		free(c->partners[i].phone);
+	}
+	free(c->partners);
 	for (i = 0; i < c->nchans; i++)
 		if (c->chans[i].a && c->chans[i].a->config_free)
 			c->chans[i].a->config_free(c->chans[i].conf);
@@ -753,6 +1011,7 @@ void cfg_free(struct cfg *c)
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->bot_name);
+	free(c->metrics.token);
 	free(c);
 }
 
@@ -827,6 +1086,28 @@ const struct dlg_item *cfg_item_find(const struct cfg *c, const char *id)
 		if (c->items[i].id && !strcmp(c->items[i].id, id))
 			return &c->items[i];
 	return NULL;
+}
+
+const struct cfg_partner *cfg_partner_find(const struct cfg *c, const char *id)
+{
+	if (!c || !id)
+		return NULL;
+	for (size_t i = 0; i < c->npartners; i++)
+		if (c->partners[i].id && !strcmp(c->partners[i].id, id))
+			return &c->partners[i];
+	return NULL;
+}
+
+int cfg_partner_has_skill(const struct cfg_partner *p, const char *skill)
+{
+	if (!p)
+		return 0;
+	if (!skill)
+		return 1;
+	for (size_t i = 0; i < p->nskills; i++)
+		if (!strcmp(p->skills[i], skill))
+			return 1;
+	return 0;
 }
 
 int cfg_staff_has_skill(const struct cfg_staff *s, const char *skill)

@@ -29,7 +29,7 @@ struct cfg_identity {
 	char *user;    /* the person's ID on that channel (JSON string or integer) */
 };
 
-/* role: "technician", "dispatcher" or "supervisor". */
+/* role: "technician", "dispatcher", "supervisor" or "manager". */
 struct cfg_staff {
 	char *id;   /* 1-64 of A-Za-z0-9_.-, unique */
 	char *name; /* defaults to the id */
@@ -39,12 +39,31 @@ struct cfg_staff {
 	struct cfg_identity *identities;
 	size_t nidentities;
 	char *token; /* personal link token (the chat page's ?staff=), or NULL */
+	/* Mobile number, digits with an optional leading '+', or NULL: a channel that
+	 * mentions people by it (adapter mention_phone) does so when they have no
+	 * identity there. Personal: never logged, never echoed in a problem. */
+	char *phone;
+	struct hours hours; /* working hours ("hours"); not set: always */
 };
 
 /* A chat on a channel, e.g. a staff group. */
 struct cfg_chat {
 	char *channel;
 	char *chat; /* JSON string or integer (platform chat IDs may need 64 bits) */
+};
+
+/*
+ * A partner company (合作单位) work can be given to (`/assign N ID`): it gets
+ * the work order at CONTACT, and staff record its progress. IDs are unique
+ * among staff and partners alike, as both are assignees.
+ */
+struct cfg_partner {
+	char *id;   /* 1-64 of A-Za-z0-9_.- */
+	char *name; /* defaults to the id */
+	char **skills;
+	size_t nskills;
+	struct cfg_chat contact; /* where work orders go; both NULL when none */
+	char *phone;             /* or NULL; a partner has a contact, a phone or both */
 };
 
 struct cfg_community {
@@ -80,6 +99,19 @@ struct cfg_channel_stub {
 	             * when unset and disabled), for the channel's adapter to parse */
 };
 
+/* "metrics": who may read /metrics (bot/health.c). */
+struct cfg_metrics {
+	int enabled;        /* default 1; 0: /metrics answers 404 */
+	char *token;        /* a bearer token that lets anyone in, or NULL */
+	int allow_loopback; /* default 1: clients on 127.0.0.0/8 or ::1 need no token */
+};
+
+/* "log": how lines are written (lib/log.h). */
+struct cfg_log {
+	int json;  /* "format": "json" (1) or "text" (0, the default) */
+	int level; /* an enum log_level, from "level"; default info */
+};
+
 struct cfg {
 	char *path;     /* the file it was read from */
 	char *database; /* SQLite file, default "concierge.db" */
@@ -108,12 +140,17 @@ struct cfg {
 	size_t nanswers;
 	struct dlg_emergency *emergencies;
 	size_t nemergencies;
+	struct cfg_partner *partners; /* partner companies ("partners") */
+	size_t npartners;
 	int complaint_hours;      /* complaints are answered within, default 24 */
+	int photo_max_kb;         /* the largest photo kept, default 5120 (PHOTO_MAX_BYTES) */
 	struct dlg_policy policy; /* what the dialog engine sees: points into this struct */
 	struct chan *chans;       /* one per adapter_registry entry, in its order */
 	size_t nchans;
 	struct cfg_channel_stub *others; /* channels without an adapter here: switched off */
 	size_t nothers;
+	struct cfg_metrics metrics;
+	struct cfg_log log;
 };
 
 /*
@@ -125,7 +162,20 @@ struct cfg {
  * last says more were left out.
  */
 int cfg_load(const char *path, struct cfg **out, char *err, size_t errlen);
+/*
+ * Like cfg_load(), from TEXT (NUL-terminated) instead of a file; NAME stands
+ * for the file in problems and becomes cfg->path.
+ */
+int cfg_load_text(const char *name, const char *text, struct cfg **out, char *err, size_t errlen);
 void cfg_free(struct cfg *c);
+
+/*
+ * config.example.json as it was when the program was built, NUL-terminated
+ * (build/config_example.c, written by scripts/embed.sh): the demo
+ * configuration used when there is no configuration file at all.
+ */
+extern const char cfg_example_json[];
+#define CFG_EMBEDDED_NAME "config.example.json (embedded)"
 
 /*
  * Look-ups; NULL when not found. cfg_staff_by_identity also knows every
@@ -137,6 +187,9 @@ const struct cfg_staff *cfg_staff_find(const struct cfg *c, const char *id);
 const struct cfg_staff *cfg_staff_by_identity(const struct cfg *c, const char *channel,
                                               const char *user);
 const struct dlg_item *cfg_item_find(const struct cfg *c, const char *id);
+const struct cfg_partner *cfg_partner_find(const struct cfg *c, const char *id);
+/* NULL SKILL: true, as for staff. */
+int cfg_partner_has_skill(const struct cfg_partner *p, const char *skill);
 int cfg_staff_has_skill(const struct cfg_staff *s, const char *skill);
 /* The channel NAME (an adapter's), or NULL; whether it is there and switched on. */
 struct chan *cfg_chan(const struct cfg *c, const char *name);

@@ -105,7 +105,7 @@ static int handle_text(struct core *c, const struct msg_in *in, int64_t now)
 	struct core_req r;
 	struct dlg_state st;
 	char text[4096];
-	int rc, active = 0, expired = 0;
+	int rc, active = 0, expired = 0, emergency;
 
 	trim(in->callback && *in->callback ? in->callback : (in->text ? in->text : ""), text,
 	     sizeof(text));
@@ -142,8 +142,21 @@ static int handle_text(struct core *c, const struct msg_in *in, int64_t now)
 		return rc;
 	}
 	rc = core_command(&r, text, active);
-	/* An answer to what staff wrote about an order goes to them, not into a new request. */
-	if (rc == 0 && !r.staff && !active && !dlg_is_trigger(text, NULL))
+	emergency = rc == 0 && !r.staff && core_is_emergency(&r, text);
+	/*
+	 * An emergency comes first whatever question is open (acceptance, a
+	 * rating): it is handled beside it, and the question stays open.
+	 */
+	if (emergency && active && strcmp(st.flow, "intake") != 0) {
+		rc = core_run_aside(&r, text);
+		dlg_state_release(&st);
+		return rc;
+	}
+	/*
+	 * An answer to what staff wrote about an order (or to a fee they
+	 * proposed) goes to them, not into a new request; an emergency never does.
+	 */
+	if (rc == 0 && !r.staff && !active && !emergency && !dlg_is_trigger(text, NULL))
 		rc = core_talk_answer(&r, text);
 	if (rc == 0) {
 		if (r.staff && !active && !dlg_is_trigger(text, NULL)) {

@@ -10,6 +10,7 @@
 #ifndef CONCIERGE_CORE_H
 #define CONCIERGE_CORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lib/msg.h"
@@ -43,6 +44,44 @@ int core_tick(struct core *c, int64_t now);
  */
 int core_send(struct core *c, const char *channel, const char *chat, const char *text,
               const struct msg_button *buttons, int nbuttons, int64_t now);
+
+/*
+ * Runs staff command TEXT ("/assign N STAFF", "/reply N TEXT", "/eta N TIME",
+ * "/note N TEXT", ...) as staff member STAFF_ID, inside a transaction the
+ * caller opened, through the same checks and functions as in chat (the
+ * console and the API use it). What the staff member would have been told
+ * in chat goes into REPLY instead; notices to residents and other staff go
+ * to the outbox as usual. Returns 0 when the command ran (REPLY says how it
+ * went, refusals included), 1 when it was not run (unknown staff member,
+ * not a staff command; REPLY says why), <0 on a store failure (roll back).
+ */
+int core_staff_command(struct core *c, const char *staff_id, const char *text, int64_t now,
+                       char *reply, size_t replylen);
+
+/*
+ * Desk intake (前台, 服务热线, 现场报修): staff register a request for a
+ * resident who phoned or came in, checked by the same validators as a
+ * resident's intake; a room or phone inside TEXT is picked up when ROOM or
+ * PHONE is NULL. The order's intake is "desk", its source SOURCE (or
+ * "desk"), taken_by STAFF_ID, and its "desk_intake" event says so. When a
+ * resident who filed requests by chat saved the same phone, the order is
+ * theirs and its notices reach them there (they are told its number at
+ * once); otherwise its notices go nowhere and staff phone. A request the
+ * centre does not serve is still recorded, as declined (its number is
+ * returned; its status says so); one that names an emergency is urgent.
+ * ERR reads "FIELD: reason" in the centre's language, FIELD one of staff,
+ * community, source, text, room, name, phone, when.
+ */
+struct desk_request {
+	const char *community;                         /* NULL: the default community */
+	const char *room, *name, *phone, *text, *when; /* resident's words; when may be NULL */
+	const char *source;                            /* "phone", "walk-in" or NULL (desk) */
+};
+/* Registers a request taken down by staff member STAFF_ID through the same validation as intake;
+ * inside a transaction the caller opened. 0 and the order number in NUMBER; <0 store failure; 1
+ * refused with the reason in words in ERR (e.g. which field is wrong). */
+int core_desk_order(struct core *c, const char *staff_id, const struct desk_request *r, int64_t now,
+                    char *number, size_t numlen, char *err, size_t errlen);
 
 /* Money in fen as text: 5000 -> "50", 3550 -> "35.5". */
 void core_money(int64_t fen, char *out, size_t outlen);

@@ -34,7 +34,11 @@ struct core_req {
 	int group;                      /* the conversation happens in a group */
 	char reply_channel[16];         /* where replies to this message go */
 	char reply_chat[96];
-	const char *text; /* the message as handled (trimmed, repaired) */
+	const char *text;    /* the message as handled (trimmed, repaired) */
+	int aside;           /* handled beside an open question, whose dialog stays as it was */
+	char unreached[24];  /* an order whose resident has no chat was acted on: staff are
+	                      * reminded to phone (set by cmd_notice, used by core_command) */
+	struct buf *capture; /* replies to the sender go here instead of the outbox, or NULL */
 };
 
 /* Queues a reply to the sender: the chat the message came from. */
@@ -59,7 +63,8 @@ const char *core_current_chat(struct core *c, const char *channel, const char *c
 /*
  * The community's staff chats and each channel's own staff group. Where a
  * chat stands for each staff member (adapter staff_reachable), technicians
- * without SKILL are left out (NULL: nobody is; "": every technician is).
+ * without SKILL are left out (NULL: nobody is; "": every technician is), and
+ * so is everyone off duty (duty.c).
  */
 int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
                             const struct msg_button *b, int nb, int64_t now);
@@ -89,6 +94,11 @@ int core_session_expired(struct core *c, const struct dlg_state *st, int64_t upd
 int core_load_session(struct core_req *r, struct dlg_state *st, int *active, int *expired);
 /* Runs the engine on TEXT and carries out what it decided. */
 int core_run_dialog(struct core_req *r, const char *text, struct dlg_state *st, int expired);
+/*
+ * Runs the engine on TEXT as a first message (an emergency said while a
+ * question is open), leaving the stored dialog as it is.
+ */
+int core_run_aside(struct core_req *r, const char *text);
 /* Asks the current question of ST again (a conversation resumed in private). */
 int core_resume(struct core_req *r, struct dlg_state *st);
 
@@ -122,6 +132,13 @@ int core_low_ratings_due(struct core *c, int64_t now);
 /* understanding a first message (urgent.c; orders.c shares order creation with it) */
 /* An order from a finished intake's state, not yet stored. */
 void core_order_from_state(struct core_req *r, const struct dlg_state *st, struct store_order *o);
+/* The same without the resident: what ST says, in the default community, not yet stored. */
+void core_order_fill(struct core *c, const struct dlg_state *st, struct store_order *o);
+/* An emergency is answered at once, whatever its catalogue item promises. */
+#define CORE_EMERGENCY_MINUTES 15
+/* Alerts the supervisors and every staff chat of urgent order O (emergency E, or NULL). */
+int core_alert_emergency(struct core *c, const struct store_order *o, const struct dlg_emergency *e,
+                         int64_t now);
 /* The dispatch ping of O to the staff chats. */
 int core_dispatch_ping(struct core *c, const struct store_order *o, int64_t now);
 /* The further requests of the same message (ST.more): one order each, dispatched by skill. */
@@ -137,6 +154,8 @@ int core_is_emergency(struct core_req *r, const char *text);
 int core_req_init(struct core_req *r, struct core *c, const struct msg_in *in, int64_t now,
                   const char *text);
 /* photos.c */
+/* The largest photo kept, in bytes (photo_max_kb). */
+size_t core_photo_max(const struct core *c);
 /* The photo that came with IN: kept with the order it belongs to, or refused with a reason. */
 int core_photo(struct core *c, const struct msg_in *in, int64_t now);
 /* A new order O takes the photos its resident sent during the intake. */
@@ -144,6 +163,32 @@ int core_photos_adopt(struct core *c, const struct store_order *o, const char *a
                       const char *via, int64_t now);
 /* How many photos O has, or <0 on error. */
 int core_photos_count(struct core *c, const struct store_order *o);
+/* Adds to B where a ping's reader finds O's photos, when it has any. 0 or <0. */
+int core_photos_line(struct core *c, const struct store_order *o, int lang, struct buf *b);
+/* cmd_desk.c: a desk intake the staff member confirmed (or that ended declined). */
+int core_desk_from_dialog(struct core_req *r, const struct dlg_state *st, int declined);
+
+/* duty.c */
+/* Is S on duty at NOW: their own word (/on, /off) while it holds, else their hours. */
+int core_on_duty(struct core *c, const struct cfg_staff *s, int64_t now);
+/*
+ * After O's dispatch ping: when nobody on duty can take it (a technician
+ * with its skill, or for work needing none a dispatcher), the dispatchers
+ * and supervisors are told, with the partners who could.
+ */
+int core_duty_check(struct core *c, const struct store_order *o, int64_t now);
+
+/* partner.c */
+/* Tells partner P message ID ({0} the centre's name, then ARGS) at its contact, if it has one
+ * that is on; 0 when it has none. */
+int core_tell_partner(struct core *c, const struct cfg_partner *p, enum dlg_msg id,
+                      const char *const *args, int nargs, int64_t now);
+/* The resident sent partner order O back (rework): the partner and the supervisors hear. 0 when O
+ * is not a partner's. */
+int core_partner_rework(struct core *c, const struct store_order *o, int64_t now);
+/* Can a message reach partner P by chat (a contact on a channel that is on)? */
+int core_partner_reachable(struct core *c, const struct cfg_partner *p);
+
 /* promises.c: business hours, residents' quiet hours and the promises made to residents */
 /*
  * 0 when a notice about O may go to its resident at NOW; else the moment it
@@ -169,4 +214,5 @@ int core_followups_due(struct core *c, int64_t now);
 /* A follow-up answer (DLG_ACT_FOLLOWUP) about ST.order: recorded, and acted on when negative. */
 int core_followup_answer(struct core_req *r, const struct dlg_state *st,
                          const struct dlg_result *res);
+
 #endif

@@ -1,16 +1,32 @@
 /*
  * health.c - GET /healthz: the database, each channel's state and figures,
  * the outbox depth in all and per channel, and the group commit counters.
+ * And GET /metrics: who may read it (metrics.c writes the page).
+ *
+ * /metrics shows the centre's traffic and workload, so it is not for
+ * everyone: clients on a loopback address may read it (a Prometheus on the
+ * same machine) unless "metrics": {"allow_loopback": false}, and anyone may
+ * with the configured bearer token. The token is compared by its SHA-256
+ * digest with CRYPTO_memcmp(), so neither its bytes nor its length leak
+ * through timing.
  */
 #include "bot/server.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "bot/config.h"
+#include "bot/metrics.h"
 #include "bot/sender.h"
+#include "lib/clock.h"
 #include "store/store.h"
+
+#define AUTH_MAX 512
 
 struct counts {
 	json_t *by;
@@ -83,4 +99,61 @@ void server_health(struct server *srv, struct http_answer *ans)
 	json_decref(o);
 	http_answer_text(ans, db_ok ? 200 : 503, "application/json", s ? s : "{}");
 	free(s);
+}
+
+/* AUTH ("Bearer <token>", the scheme in any case) carries TOKEN. */
+static int bearer_ok(const char *auth, const char *token)
+{
+	unsigned char want[EVP_MAX_MD_SIZE], got[EVP_MAX_MD_SIZE];
+	unsigned int nw = 0, ng = 0;
+	const char *given;
+
+	if (strncasecmp(auth, "Bearer ", 7) != 0)
+		return 0;
+	for (given = auth + 7; *given == ' '; given++)
+		;
+	if (!EVP_Digest(token, strlen(token), want, &nw, EVP_sha256(), NULL) ||
+	    !EVP_Digest(given, strlen(given), got, &ng, EVP_sha256(), NULL) || nw != ng)
+		return 0;
+	return CRYPTO_memcmp(want, got, nw) == 0;
+}
+
+void server_metrics(struct server *srv, const struct http_req *req, int loopback,
+                    struct http_answer *ans)
+{
+	const struct cfg_metrics *mc = &srv->cfg->metrics;
+	struct metrics_sources src;
+	char auth[AUTH_MAX];
+	struct buf page;
+
+	if (!mc->enabled || !srv->metrics) {
+		http_answer_error(ans, 404, "not found");
+		return;
+	}
+	if (!(loopback && mc->allow_loopback)) {
+		if (!mc->token) {
+			http_answer_error(ans, 403, "metrics are served to loopback clients only");
+			return;
+		}
+		if (req->header(req, "authorization:", auth, sizeof(auth)) < 0 ||
+		    !bearer_ok(auth, mc->token)) {
+			http_answer_error(ans, 401, "a bearer token is needed");
+			ans->challenge = "Bearer realm=\"metrics\"";
+			return;
+		}
+	}
+	memset(&src, 0, sizeof(src));
+	src.store = srv->store;
+	src.sender = srv->sender;
+	src.now = clock_now();
+	src.start_ms = srv->start_ms;
+	src.session_minutes = srv->cfg->session_minutes;
+	buf_init(&page);
+	if (metrics_render(srv->metrics, &src, &page) < 0) {
+		http_answer_error(ans, 500, "the metrics could not be written");
+	} else {
+		http_answer_text(ans, 200, "text/plain; version=0.0.4; charset=utf-8",
+		                 buf_str(&page));
+	}
+	buf_release(&page);
 }

@@ -128,8 +128,11 @@ static int h_handle(struct chan *ch, const struct msg_in *in, char *err, size_t 
 		store_rollback(x->store);
 		goto fail;
 	}
-	if (store_commit(x->store) < 0)
-		goto fail;
+	if (store_commit(x->store) < 0) {
+		snprintf(err, errlen, "%s: %s", x->db_path, store_errmsg(x->store));
+		store_rollback(x->store); /* a busy commit leaves the transaction open */
+		return -1;
+	}
 	return 0;
 fail:
 	snprintf(err, errlen, "%s: %s", x->db_path, store_errmsg(x->store));
@@ -170,6 +173,7 @@ static int h_take_waiting(struct chan *ch, const char *chat, host_payload_fn eac
 	}
 	if (store_commit(w.x->store) < 0) {
 		store_trouble(w.x);
+		store_rollback(w.x->store); /* a busy commit leaves the transaction open */
 		return -1;
 	}
 	return 0;

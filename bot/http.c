@@ -1,13 +1,16 @@
 /*
  * http.c - HTTP requests and websockets on the libwebsockets context: the
- * routes of the adapters, /healthz, and the writer of every answer.
+ * routes of the adapters, /healthz and /metrics, and the writer of every
+ * answer (which also times it for the latency histogram).
  *
  * A request is matched against every channel's routes (an exact path first,
  * then the longest prefix), whether the channel is on or not, so that a
  * wrong method is a 405 and a switched-off channel's route a 404. The
  * adapter's check() sees the headers before any body is read; its handle()
  * sees the whole body. Messages it hands back join the next group commit and
- * the request is answered once they are stored (batch.c).
+ * the request is answered once they are stored (batch.c). The staff console
+ * and the API (/console, /api) are the server's own, not a channel's:
+ * console.c answers them.
  */
 #include "bot/server.h"
 
@@ -16,6 +19,8 @@
 #include <string.h>
 
 #include "bot/config.h"
+#include "bot/metrics.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 
 #define BODY_MAX (256 * 1024)
@@ -32,6 +37,11 @@ static const struct {
         {"content-length:", WSI_TOKEN_HTTP_CONTENT_LENGTH},
         {"user-agent:", WSI_TOKEN_HTTP_USER_AGENT},
         {"authorization:", WSI_TOKEN_HTTP_AUTHORIZATION},
+        {"x-forwarded-for:", WSI_TOKEN_X_FORWARDED_FOR},
+#if defined(LWS_WITH_HTTP_UNCOMMON_HEADERS)
+        {"x-real-ip:", WSI_TOKEN_HTTP_X_REAL_IP},
+        {"via:", WSI_TOKEN_HTTP_VIA},
+#endif
 };
 
 /* A header value with a NUL or another control byte is refused, never cut short. */
@@ -140,6 +150,13 @@ static void respond_error(struct http_pss *p, int status, const char *message)
 /* The answer is written: close once it is flushed, or wait for the next request. */
 static int finish_response(struct lws *wsi, struct http_pss *p, int close_after)
 {
+	struct server *srv = lws_context_user(lws_get_context(wsi));
+
+	if (p->timed && srv) {
+		metrics_http(srv->metrics, (enum metrics_route)p->rclass,
+		             clock_mono_us() - p->t0_us);
+		p->timed = 0;
+	}
 	if (!close_after)
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	p->closing = 1;
@@ -170,6 +187,8 @@ static int write_headers(struct lws *wsi, struct http_pss *p, int close_after)
 	if (a->csp && add_header(wsi, "content-security-policy:", a->csp, &ptr, end))
 		return -1;
 	if (a->set_cookie[0] && add_header(wsi, "set-cookie:", a->set_cookie, &ptr, end))
+		return -1;
+	if (a->challenge && add_header(wsi, "www-authenticate:", a->challenge, &ptr, end))
 		return -1;
 	if (add_header(wsi, "cache-control:", a->cache[0] ? a->cache : "no-store", &ptr, end))
 		return -1;
@@ -274,6 +293,29 @@ static int has_body(struct lws *wsi)
 	       strtol(v, NULL, 10) > 0;
 }
 
+/*
+ * The client is on a loopback address and no proxy speaks for it: a reverse
+ * proxy on the same machine connects from loopback too, but says whom it
+ * forwards (and what it forwards is not to be trusted as local).
+ */
+static int local_client(struct lws *wsi, const struct http_req *req)
+{
+	static const char *const proxied[] = {
+	        "x-forwarded-for:", "forwarded:", "x-real-ip:", "via:"};
+	char peer[64] = "", v[8];
+	size_t i;
+
+	lws_get_peer_simple(lws_get_network_wsi(wsi), peer, sizeof(peer));
+	if (strncmp(peer, "::ffff:", 7) == 0)
+		memmove(peer, peer + 7, strlen(peer + 7) + 1);
+	if (strncmp(peer, "127.", 4) != 0 && strcmp(peer, "::1") != 0)
+		return 0;
+	for (i = 0; i < sizeof(proxied) / sizeof(proxied[0]); i++)
+		if (req->header(req, proxied[i], v, sizeof(v)) != -1)
+			return 0;
+	return 1;
+}
+
 static int on_http(struct server *srv, struct lws *wsi, struct http_pss *p, const char *path)
 {
 	struct http_req req;
@@ -281,6 +323,9 @@ static int on_http(struct server *srv, struct lws *wsi, struct http_pss *p, cons
 
 	memset(p, 0, sizeof(*p));
 	p->wsi = wsi;
+	p->t0_us = clock_mono_us();
+	p->rclass = METRICS_ROUTE_OTHER;
+	p->timed = 1;
 	snprintf(p->path, sizeof(p->path), "%s", path);
 	if (srv->stopping) {
 		respond_error(p, 503, "shutting down");
@@ -288,8 +333,24 @@ static int on_http(struct server *srv, struct lws *wsi, struct http_pss *p, cons
 	}
 	post = is_post(wsi);
 	if (strcmp(path, "/healthz") == 0 && !post) {
+		p->rclass = METRICS_ROUTE_HEALTH;
 		server_health(srv, &p->ans);
 		server_respond(p);
+		return 0;
+	}
+	if (strcmp(path, "/metrics") == 0) {
+		p->rclass = METRICS_ROUTE_METRICS;
+		if (post) {
+			respond_error(p, 405, "use GET");
+			return 0;
+		}
+		req_init(&req, srv, wsi, path, NULL);
+		server_metrics(srv, &req, local_client(wsi, &req), &p->ans);
+		server_respond(p);
+		return 0;
+	}
+	if (console_claims(path)) {
+		console_http(srv->console, p, path);
 		return 0;
 	}
 	p->route = route_find(srv->cfg, path, &p->ch);
@@ -297,6 +358,7 @@ static int on_http(struct server *srv, struct lws *wsi, struct http_pss *p, cons
 		respond_error(p, 404, "not found");
 		return 0;
 	}
+	p->rclass = post ? METRICS_ROUTE_HOOK : METRICS_ROUTE_PAGE;
 	if (!(p->route->methods & (post ? ROUTE_POST : ROUTE_GET))) {
 		respond_error(p, 405, post ? "method not allowed" : "use POST");
 		return 0;
@@ -377,6 +439,12 @@ static int ws_event(struct server *srv, struct lws *wsi, enum lws_callback_reaso
 		memset(p, 0, sizeof(*p));
 		if (srv->stopping || lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
 			return -1;
+		if (console_claims(uri)) {
+			p->wsi = wsi;
+			p->is_ws = 1;
+			p->console = 1;
+			return console_ws_open(srv->console, p);
+		}
 		p->ch = ws_find(srv->cfg, uri);
 		if (!p->ch)
 			return -1;
@@ -390,6 +458,8 @@ static int ws_event(struct server *srv, struct lws *wsi, enum lws_callback_reaso
 		p->wsi = wsi;
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
+		if (p->console)
+			return 0; /* the board only listens */
 		ws = &p->ch->a->ws;
 		if (!p->rx_skip && p->rx.len + len > ws->max_message) {
 			/* One answer for the whole message, however many pieces it comes in. */
@@ -422,6 +492,8 @@ static int ws_event(struct server *srv, struct lws *wsi, enum lws_callback_reaso
 			lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_CLOSED:
+		if (p->console)
+			console_ws_closed(srv->console, p);
 		if (p->ch && p->ch->a->ws.closed)
 			p->ch->a->ws.closed(p->ch, (struct host_conn *)p, p->conn);
 		p->conn = NULL;
@@ -452,21 +524,24 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		/* Answered already, or refused (a wrong secret): drain, keep nothing. */
 		if (p->responding || p->body_too_big)
 			return 0;
-		if (p->body.len + len > BODY_MAX) {
+		if (p->body.len + len > (p->body_max ? p->body_max : BODY_MAX)) {
 			p->body_too_big = 1;
 			return 0;
 		}
 		buf_addn(&p->body, in, len);
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (p->responding || !p->route)
+		if (p->responding || (!p->route && !p->console))
 			return 0; /* already answered (404, 405, a refusal): the body was only
 			             drained */
 		if (p->body_too_big) {
 			respond_error(p, 413, "body too large");
 			return 0;
 		}
-		complete(srv, p, p->path);
+		if (p->console)
+			console_body(srv->console, p);
+		else
+			complete(srv, p, p->path);
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		if (!p || !p->responding)
@@ -478,8 +553,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			forget(p);
 		return 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		if (srv)
+		if (srv) {
 			server_take_polled(srv);
+			server_take_fetched(srv);
+		}
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 	case LWS_CALLBACK_ESTABLISHED:

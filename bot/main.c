@@ -18,11 +18,12 @@
 #include "bot/config.h"
 #include "bot/core.h"
 #include "bot/server.h"
+#include "bot/version.h"
 #include "lib/log.h"
 #include "dialogs/engine.h"
 #include "store/store.h"
 
-#define VERSION "0.1.0"
+#define VERSION CONCIERGE_VERSION
 
 static void usage(FILE *f)
 {
@@ -37,14 +38,22 @@ static void usage(FILE *f)
 		if (adapter_registry[i]->command)
 			fprintf(f, "  %-32s %s\n", adapter_registry[i]->command_usage,
 			        adapter_registry[i]->command_help);
-	fputs("  orders list [--status S] [--json]\n"
+	fputs("  orders list [--status S] [--from D] [--to D] [--json]\n"
 	      "  orders show NUMBER [--json]\n"
-	      "  outbox list [--dead] [--json]\n"
+	      "  orders form NUMBER [--form register|dispatch|feedback|all] [--html]\n"
+	      "  outbox list [--dead|--all] [--json]\n"
 	      "  outbox retry ID|--all-dead\n"
+	      "  report [--from D] [--to D] [--community C] [--by category|staff|day] "
+	      "[--json|--csv]\n"
+	      "  export [--from D] [--to D] [--community C] --format csv|jsonl "
+	      "[--output FILE [--force]]\n"
+	      "  backup FILE [--force]            a consistent copy of the database, while it "
+	      "runs\n"
 	      "  check-config                     report every problem in the configuration\n"
 	      "  version\n"
 	      "\n"
-	      "--config defaults to config.json, then config.example.json.\n"
+	      "--config defaults to config.json, then config.example.json, then the\n"
+	      "embedded demo configuration.\n"
 	      "--db defaults to the configuration's \"database\".\n",
 	      f);
 }
@@ -105,9 +114,24 @@ static int run_channel_command(struct cli_env *env, struct chan *ch)
 	return rc;
 }
 
+/* config.json, else config.example.json, else NULL: the embedded demo configuration. */
 static const char *default_config(void)
 {
-	return access("config.json", F_OK) == 0 ? "config.json" : "config.example.json";
+	if (access("config.json", F_OK) == 0)
+		return "config.json";
+	return access("config.example.json", F_OK) == 0 ? "config.example.json" : NULL;
+}
+
+static int load_config(struct cli_env *env, char *err, size_t errlen)
+{
+	if (!env->config_path)
+		env->config_path = default_config();
+	if (env->config_path)
+		return cfg_load(env->config_path, &env->cfg, err, errlen);
+	fprintf(stderr,
+	        "concierge: no configuration file; using the embedded demo configuration\n");
+	env->config_path = CFG_EMBEDDED_NAME;
+	return cfg_load_text(env->config_path, cfg_example_json, &env->cfg, err, errlen);
 }
 
 int main(int argc, char **argv)
@@ -134,6 +158,10 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--version") == 0) {
 			puts("concierge " VERSION);
 			return 0;
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "concierge: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
 		} else
 			break;
 	}
@@ -144,6 +172,11 @@ int main(int argc, char **argv)
 	cmd = argv[i];
 	env.argc = argc - i - 1;
 	env.argv = argv + i + 1;
+	if ((strcmp(cmd, "help") == 0 || strcmp(cmd, "version") == 0) && env.argc) {
+		fprintf(stderr, "concierge: %s: unexpected '%s'\n", cmd, env.argv[0]);
+		usage(stderr);
+		return 2;
+	}
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return 0;
@@ -152,9 +185,7 @@ int main(int argc, char **argv)
 		puts("concierge " VERSION);
 		return 0;
 	}
-	if (!env.config_path)
-		env.config_path = default_config();
-	if (cfg_load(env.config_path, &env.cfg, err, sizeof(err)) < 0) {
+	if (load_config(&env, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		if (strcmp(cmd, "check-config") != 0)
 			fprintf(stderr, "concierge: configuration refused, not starting\n");
@@ -165,6 +196,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(cmd, "check-config") == 0) {
+		if (env.argc) {
+			fprintf(stderr,
+			        "concierge: check-config: unexpected '%s'\nusage: concierge "
+			        "[--config FILE] check-config\n",
+			        env.argv[0]);
+			rc = 2;
+			goto out;
+		}
 		printf("%s: OK\n", env.config_path);
 		rc = 0;
 		goto out;
@@ -175,7 +214,8 @@ int main(int argc, char **argv)
 		env.db_path = env.cfg->database;
 	chan = command_chan(env.cfg, cmd);
 	if (!chan && strcmp(cmd, "orders") != 0 && strcmp(cmd, "outbox") != 0 &&
-	    strcmp(cmd, "serve") != 0) {
+	    strcmp(cmd, "serve") != 0 && strcmp(cmd, "report") != 0 && strcmp(cmd, "export") != 0 &&
+	    strcmp(cmd, "backup") != 0) {
 		fprintf(stderr, "concierge: unknown command '%s'\n", cmd);
 		usage(stderr);
 		rc = 2;
@@ -190,7 +230,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* The desk tools talk to a person: only warnings; the server logs its events. */
-	log_set_level(strcmp(cmd, "serve") == 0 ? LOG_INFO : LOG_WARN);
+	log_set_format(env.cfg->log.json ? LOG_JSON : LOG_TEXT);
+	log_set_level(strcmp(cmd, "serve") == 0 || env.cfg->log.level > LOG_WARN
+	                      ? (enum log_level)env.cfg->log.level
+	                      : LOG_WARN);
 	log_init_from_env();
 	if (chan)
 		rc = run_channel_command(&env, chan);
@@ -198,6 +241,12 @@ int main(int argc, char **argv)
 		rc = cli_orders(&env);
 	else if (strcmp(cmd, "outbox") == 0)
 		rc = cli_outbox(&env);
+	else if (strcmp(cmd, "report") == 0)
+		rc = cli_report(&env);
+	else if (strcmp(cmd, "export") == 0)
+		rc = cli_export(&env);
+	else if (strcmp(cmd, "backup") == 0)
+		rc = cli_backup(&env);
 	else
 		rc = cli_serve(&env);
 out:

@@ -18,8 +18,12 @@
 
 #include "lib/log.h"
 
-/* The outbox payload of a message; see lib/msg.h. MENTION (or NULL) is a user to mention. */
-static char *payload_json(const char *text, const struct msg_button *b, int nb, const char *mention)
+/*
+ * The outbox payload of a message; see lib/msg.h. MENTION (or NULL) is a user
+ * to mention, NAME (or NULL) what the staff list calls them.
+ */
+static char *payload_json(const char *text, const struct msg_button *b, int nb, const char *mention,
+                          const char *name)
 {
 	json_t *o = json_object(), *arr;
 	char *s;
@@ -39,6 +43,8 @@ static char *payload_json(const char *text, const struct msg_button *b, int nb, 
 	}
 	if (mention)
 		json_object_set_new(o, "mention", json_pack("[s]", mention));
+	if (mention && name)
+		json_object_set_new(o, "names", json_pack("{s:s}", mention, name));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return s;
@@ -59,13 +65,14 @@ static int concerns(const struct cfg_staff *s, const char *skill)
 /*
  * Queues one message for CHANNEL/CHAT. A chat named "staff" on a channel
  * whose people read their own queue stands for every staff member there
- * whom SKILL concerns (NULL: all), and is queued once per person.
+ * whom SKILL concerns (NULL: all), and is queued once per person; for a
+ * dispatch PING only to those on duty (a group is read by whoever is there).
  */
 static int send_for(struct core *c, const char *channel, const char *chat, const char *skill,
-                    const char *text, const struct msg_button *buttons, int nbuttons,
-                    const char *mention, int64_t now)
+                    int ping, const char *text, const struct msg_button *buttons, int nbuttons,
+                    const char *mention, const char *name, int64_t now)
 {
-	char *payload = payload_json(text, buttons, nbuttons, mention);
+	char *payload = payload_json(text, buttons, nbuttons, mention, name);
 	const struct chan *ch = cfg_chan(c->cfg, channel);
 	struct adapter_person p;
 	char who[96];
@@ -77,7 +84,9 @@ static int send_for(struct core *c, const char *channel, const char *chat, const
 	if (strcmp(chat, "staff") == 0 && ch && ch->a->staff_reachable) {
 		for (i = 0; i < c->cfg->nstaff && rc == 0; i++) {
 			cfg_person(&c->cfg->staff[i], &p);
-			if (!ch->a->staff_reachable(ch, &p) || !concerns(&c->cfg->staff[i], skill))
+			if (!ch->a->staff_reachable(ch, &p) ||
+			    !concerns(&c->cfg->staff[i], skill) ||
+			    (ping && !core_on_duty(c, &c->cfg->staff[i], now)))
 				continue;
 			snprintf(who, sizeof(who), "staff:%s", c->cfg->staff[i].id);
 			rc = store_outbox_add(c->store, channel, who, payload, now, NULL);
@@ -92,11 +101,18 @@ static int send_for(struct core *c, const char *channel, const char *chat, const
 int core_send(struct core *c, const char *channel, const char *chat, const char *text,
               const struct msg_button *buttons, int nbuttons, int64_t now)
 {
-	return send_for(c, channel, chat, NULL, text, buttons, nbuttons, NULL, now);
+	return send_for(c, channel, chat, NULL, 0, text, buttons, nbuttons, NULL, NULL, now);
 }
 
 int core_reply(struct core_req *r, const char *text, const struct msg_button *b, int nb)
 {
+	/* A command run from the console: its answer is the HTTP answer, not a message. */
+	if (r->capture) {
+		if (r->capture->len)
+			buf_addc(r->capture, '\n');
+		buf_add(r->capture, text);
+		return r->capture->failed ? -1 : 0;
+	}
 	return core_send(r->c, r->reply_channel, r->reply_chat, text, b, nb, r->now);
 }
 
@@ -132,7 +148,7 @@ int core_notify_resident(struct core *c, const struct store_order *o, const char
 			return -1;
 		return core_send(c, o->channel, o->chat, text, b, nb, now);
 	}
-	payload = payload_json(text, b, nb, NULL);
+	payload = payload_json(text, b, nb, NULL, NULL);
 	if (!payload)
 		return -1;
 	rc = store_outbox_add_at(c->store, o->channel, o->chat, payload, now, until, NULL);
@@ -148,13 +164,48 @@ static const char *own_staff_chat(struct core *c, const struct chan *ch, char *b
 	return chat ? core_current_chat(c, ch->name, chat, buf, len) : NULL;
 }
 
+/*
+ * A group robot cannot write privately: it mentions S as WHO in its group,
+ * where full phone numbers are not for everyone's eyes. 0 when CH has no
+ * group of its own.
+ */
+static int mention_in_group(struct core *c, const struct chan *ch, const struct cfg_staff *s,
+                            const char *who, const char *text, const struct msg_button *b, int nb,
+                            int64_t now)
+{
+	const char *group;
+	char moved[96];
+	size_t len = strlen(text) + 1;
+	char *masked;
+	int rc;
+
+	if ((group = own_staff_chat(c, ch, moved, sizeof(moved))) == NULL)
+		return 0;
+	masked = malloc(len);
+	if (!masked)
+		return -1;
+	log_mask(text, masked, len);
+	rc = send_for(c, ch->name, group, NULL, 0, masked, b, nb, who, s->name, now);
+	free(masked);
+	return rc;
+}
+
+static int has_identity(const struct cfg_staff *s, const char *channel)
+{
+	size_t i;
+
+	for (i = 0; i < s->nidentities; i++)
+		if (strcmp(s->identities[i].channel, channel) == 0)
+			return 1;
+	return 0;
+}
+
 int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *text,
                       const struct msg_button *b, int nb, int64_t now)
 {
 	const struct chan *ch;
 	struct adapter_person p;
-	const char *group;
-	char who[96], moved[96];
+	char who[96];
 	size_t i;
 	int rc = 0;
 
@@ -172,23 +223,19 @@ int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *tex
 		ch = cfg_chan(c->cfg, id->channel);
 		if (!ch || !ch->enabled || ch->a->staff_reachable)
 			continue;
-		if (ch->a->private_chats) {
+		if (ch->a->private_chats)
 			/* On chat platforms a person's private chat has the person's ID. */
-			rc = send_for(c, ch->name, id->user, NULL, text, b, nb, NULL, now);
-		} else if ((group = own_staff_chat(c, ch, moved, sizeof(moved))) != NULL) {
-			/*
-			 * A group robot cannot write privately: it mentions them in its
-			 * group, where full phone numbers are not for everyone's eyes.
-			 */
-			size_t len = strlen(text) + 1;
-			char *masked = malloc(len);
-
-			if (!masked)
-				return -1;
-			log_mask(text, masked, len);
-			rc = send_for(c, ch->name, group, NULL, masked, b, nb, id->user, now);
-			free(masked);
-		}
+			rc = send_for(c, ch->name, id->user, NULL, 0, text, b, nb, NULL, NULL, now);
+		else
+			rc = mention_in_group(c, ch, s, id->user, text, b, nb, now);
+	}
+	/* A robot that mentions people by their mobile number reaches the rest that way. */
+	snprintf(who, sizeof(who), "tel:%s", s->phone ? s->phone : "");
+	for (i = 0; rc == 0 && s->phone && i < c->cfg->nchans; i++) {
+		ch = &c->cfg->chans[i];
+		if (ch->enabled && ch->a->mention_phone && !ch->a->private_chats &&
+		    !ch->a->staff_reachable && !has_identity(s, ch->name))
+			rc = mention_in_group(c, ch, s, who, text, b, nb, now);
 	}
 	return rc;
 }
@@ -241,7 +288,7 @@ int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
 		rc = send_for(
 		        c, name,
 		        core_current_chat(c, name, com->staff_chats[i].chat, moved, sizeof(moved)),
-		        skill, text, b, nb, NULL, now);
+		        skill, 1, text, b, nb, NULL, NULL, now);
 	}
 	/* A channel's own staff group, unless the community already names a chat there. */
 	for (i = 0; rc == 0 && i < c->cfg->nchans; i++) {
@@ -252,7 +299,7 @@ int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
 			if (strcmp(com->staff_chats[j].channel, ch->name) == 0)
 				break;
 		if (j == com->nstaff_chats)
-			rc = send_for(c, ch->name, group, NULL, text, b, nb, NULL, now);
+			rc = send_for(c, ch->name, group, NULL, 1, text, b, nb, NULL, NULL, now);
 	}
 	return rc;
 }

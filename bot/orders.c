@@ -15,8 +15,11 @@
 const char *core_staff_name(struct core *c, const char *id)
 {
 	const struct cfg_staff *s = cfg_staff_find(c->cfg, id);
+	const struct cfg_partner *p = s ? NULL : cfg_partner_find(c->cfg, id);
 
-	return s && s->name ? s->name : id;
+	if (s && s->name)
+		return s->name;
+	return p && p->name ? p->name : id; /* a partner company holds work too */
 }
 
 int core_order_lang(struct core *c, const struct store_order *o)
@@ -51,13 +54,13 @@ static void private_target(const struct msg_in *in, char *chat, size_t len)
 	buf_copy(chat, len, in->is_group ? in->user : in->chat);
 }
 
-static void order_from_state(struct core_req *r, const struct dlg_state *st, struct store_order *o)
+void core_order_fill(struct core *c, const struct dlg_state *st, struct store_order *o)
 {
-	const struct dlg_item *it = cfg_item_find(r->c->cfg, st->item);
+	const struct dlg_item *it = cfg_item_find(c->cfg, st->item);
 	size_t i;
 
 	memset(o, 0, sizeof(*o));
-	buf_copy(o->community, sizeof(o->community), r->c->cfg->communities[0].id);
+	buf_copy(o->community, sizeof(o->community), c->cfg->communities[0].id);
 	buf_copy(o->status, sizeof(o->status), "pending");
 	buf_copy(o->category, sizeof(o->category), st->category[0] ? st->category : "inquiry");
 	buf_copy(o->item, sizeof(o->item), st->item);
@@ -68,20 +71,25 @@ static void order_from_state(struct core_req *r, const struct dlg_state *st, str
 	buf_copy(o->preferred_time, sizeof(o->preferred_time), st->time);
 	o->preferred_at = st->time_at;
 	o->preferred_end = st->time_end;
-	o->resident_id = r->resident.id;
-	buf_copy(o->channel, sizeof(o->channel), r->in->channel);
-	private_target(r->in, o->chat, sizeof(o->chat));
-	buf_copy(o->user, sizeof(o->user), r->in->user);
 	o->promised_minutes = it ? it->response_minutes : 0;
-	for (i = 0; !it && i < r->c->cfg->nitems; i++)
-		if (strcmp(r->c->cfg->items[i].category, o->category) == 0 &&
+	for (i = 0; !it && i < c->cfg->nitems; i++)
+		if (strcmp(c->cfg->items[i].category, o->category) == 0 &&
 		    (!o->promised_minutes ||
-		     r->c->cfg->items[i].response_minutes < o->promised_minutes))
-			o->promised_minutes = r->c->cfg->items[i].response_minutes;
+		     c->cfg->items[i].response_minutes < o->promised_minutes))
+			o->promised_minutes = c->cfg->items[i].response_minutes;
 	if (o->promised_minutes <= 0)
 		o->promised_minutes = 60;
 	buf_copy(o->estimate, sizeof(o->estimate), it && it->price ? it->price : "");
 	o->fee = -1;
+}
+
+static void order_from_state(struct core_req *r, const struct dlg_state *st, struct store_order *o)
+{
+	core_order_fill(r->c, st, o);
+	o->resident_id = r->resident.id;
+	buf_copy(o->channel, sizeof(o->channel), r->in->channel);
+	private_target(r->in, o->chat, sizeof(o->chat));
+	buf_copy(o->user, sizeof(o->user), r->in->user);
 }
 
 /* The dispatch ping for the staff chats: no full phone number, it may be a group. */
@@ -89,11 +97,11 @@ static int dispatch_ping(struct core *c, const struct store_order *o, int64_t no
 {
 	const struct dlg_item *it = cfg_item_find(c->cfg, o->item);
 	int lang = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
-	char masked[32], contact[192], minutes[16], item[160] = "", data[48], photos[16];
+	char masked[32], contact[192], minutes[16], item[160] = "", data[48];
 	const char *args[8];
 	struct msg_button b[1];
 	struct buf t;
-	int rc, nphotos;
+	int rc;
 
 	dlg_mask_phone(o->phone, masked, sizeof(masked));
 	snprintf(contact, sizeof(contact), "%s %s", o->contact_name, masked);
@@ -109,25 +117,20 @@ static int dispatch_ping(struct core *c, const struct store_order *o, int64_t no
 	args[5] = o->preferred_time;
 	args[6] = contact;
 	args[7] = minutes;
-	/* The photos stay on the server: the ping says how many and where to look. */
-	nphotos = core_photos_count(c, o);
-	if (nphotos < 0)
-		return -1;
 	buf_init(&t);
 	buf_tpl(&t, dlg_msg(lang, M_PING), args, 8);
-	if (nphotos > 0) {
-		snprintf(photos, sizeof(photos), "%d", nphotos);
-		args[0] = photos;
-		args[1] = o->number;
-		buf_tpl(&t, dlg_msg(lang, M_PING_PHOTOS), args, 2);
-	}
+	/* The photos stay on the server: the ping says how many and where to look. */
+	rc = core_photos_line(c, o, lang, &t);
 	snprintf(data, sizeof(data), "/accept %s", o->number);
 	b[0].label = dlg_msg(lang, M_BTN_ACCEPT_ORDER);
 	b[0].data = data;
-	rc = t.failed ? -1
-	              : core_notify_staff_chats(c, core_order_skill(c, o), buf_str(&t), b, 1, now);
+	if (rc == 0)
+		rc = t.failed ? -1
+		              : core_notify_staff_chats(c, core_order_skill(c, o), buf_str(&t), b,
+		                                        1, now);
 	buf_release(&t);
-	return rc;
+	/* Nobody on duty to take it: the dispatchers hear so. */
+	return rc < 0 ? rc : core_duty_check(c, o, now);
 }
 
 static int act_create(struct core_req *r, const struct dlg_state *st, const char *status)
@@ -223,6 +226,9 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 			                complaint ? M_UNRESOLVED_PING : M_REWORK_PING),
 			        args, 3);
 			rc = core_notify_staff(r->c, assignee, buf_str(&b), NULL, 0, r->now);
+		} else if (rc == 0) {
+			/* A partner's job: the partner and the dispatch desk hear of it. */
+			rc = core_partner_rework(r->c, &o, r->now);
 		}
 		break;
 	case DLG_ACT_RATED:
@@ -258,6 +264,9 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
  */
 int core_apply_result(struct core_req *r, const struct dlg_state *st, const struct dlg_result *res)
 {
+	/* Staff took it down for a resident: the order is the resident's (cmd_desk.c). */
+	if (st->desk[0] && (res->action == DLG_ACT_CREATE || res->action == DLG_ACT_DECLINE))
+		return core_desk_from_dialog(r, st, res->action == DLG_ACT_DECLINE);
 	switch (res->action) {
 	case DLG_ACT_CREATE:
 		if (save_profile(r, st) < 0)

@@ -11,8 +11,10 @@
  * "photo_added". Photos are personal: one said in a group is never fetched
  * nor kept; the resident is asked to send it privately.
  *
- * The file is written before the transaction commits: a rollback leaves a
- * file no row names, which the same photo sent again reuses.
+ * The file is written before the transaction commits, and given to the
+ * store (store_tx_file) when this transaction created it: a rollback removes
+ * it, so no file is left that no row names. A photo over the configured
+ * photo_max_kb is refused with the limit.
  */
 #include "bot/cmd.h"
 
@@ -169,11 +171,23 @@ static int group_photo(struct core_req *r)
 
 static int too_big(struct core_req *r)
 {
-	char mb[16];
-	const char *args[1] = {mb};
+	int kb = r->c->cfg->photo_max_kb;
+	char size[32];
+	const char *args[1] = {size};
 
-	snprintf(mb, sizeof(mb), "%u", PHOTO_MAX_BYTES / (1024u * 1024u));
+	/* "5 MB", "1.5 MB", "800 KB" */
+	if (kb % 1024 == 0)
+		snprintf(size, sizeof(size), "%d MB", kb / 1024);
+	else if (kb >= 1024)
+		snprintf(size, sizeof(size), "%.1f MB", kb / 1024.0);
+	else
+		snprintf(size, sizeof(size), "%d KB", kb);
 	return core_reply_msg(r, M_PHOTO_TOO_BIG, args, 1);
+}
+
+size_t core_photo_max(const struct core *c)
+{
+	return (size_t)c->cfg->photo_max_kb * 1024u;
 }
 
 int core_photo(struct core *c, const struct msg_in *in, int64_t now)
@@ -184,13 +198,13 @@ int core_photo(struct core *c, const struct msg_in *in, int64_t now)
 	struct core_req r;
 	char dir[1024], err[256];
 	const char *args[1];
-	int pending = 0, rc;
+	int pending = 0, rc, saved;
 
 	if (core_req_init(&r, c, in, now, "") < 0)
 		return -1;
 	if (in->is_group)
 		return group_photo(&r);
-	if (in->att_too_big || in->att_len > PHOTO_MAX_BYTES)
+	if (in->att_too_big || in->att_len > core_photo_max(c))
 		return too_big(&r);
 	if (!in->att_data)
 		return core_reply_msg(&r, M_PHOTO_FAILED, NULL, 0);
@@ -205,11 +219,16 @@ int core_photo(struct core *c, const struct msg_in *in, int64_t now)
 
 	memset(&p, 0, sizeof(p));
 	snprintf(dir, sizeof(dir), "%s.photos", store_path(c->store));
-	if (!store_path(c->store)[0] || photo_save(dir, in->att_data, in->att_len, type, p.hash,
-	                                           p.path, sizeof(p.path), err, sizeof(err)) < 0) {
+	saved = store_path(c->store)[0] ? photo_save(dir, in->att_data, in->att_len, type, p.hash,
+	                                             p.path, sizeof(p.path), err, sizeof(err))
+	                                : -1;
+	if (saved < 0) {
 		log_warn("photo not kept: %s", store_path(c->store)[0] ? err : "no database file");
 		return core_reply_msg(&r, M_PHOTO_FAILED, NULL, 0);
 	}
+	/* Written for this transaction: it goes if the transaction does. */
+	if (saved == 0 && store_tx_file(c->store, p.path) < 0)
+		return -1;
 	p.order_id = rc == 1 ? t.o.id : 0;
 	p.resident_id = r.resident.id;
 	buf_copy(p.type, sizeof(p.type), type->name);
@@ -268,6 +287,19 @@ int core_photos_adopt(struct core *c, const struct store_order *o, const char *a
 	    a.failed)
 		return -1;
 	return 0;
+}
+
+int core_photos_line(struct core *c, const struct store_order *o, int lang, struct buf *b)
+{
+	char photos[16];
+	const char *args[2] = {photos, o->number};
+	int n = core_photos_count(c, o);
+
+	if (n <= 0)
+		return n;
+	snprintf(photos, sizeof(photos), "%d", n);
+	buf_tpl(b, dlg_msg(lang, M_PING_PHOTOS), args, 2);
+	return b->failed ? -1 : 0;
 }
 
 static int count_one(const struct store_photo *p, void *ud)

@@ -118,6 +118,10 @@ json_t *report_order_json(struct store *s, const struct store_order *o, int with
 	json_object_set_new(j, "created_at", time_or_null(o->created_at));
 	json_object_set_new(j, "resident", o->user[0] ? json_string(resident) : json_null());
 	json_object_set_new(j, "resident_id", json_integer(o->resident_id));
+	/* How it came in: a channel, or "desk" with how (source) and who took it down. */
+	json_object_set_new(j, "intake", str_or_null(o->intake));
+	json_object_set_new(j, "source", str_or_null(o->source));
+	json_object_set_new(j, "taken_by", str_or_null(o->taken_by));
 	json_object_set_new(j, "assignee", str_or_null(o->assignee));
 	json_object_set_new(j, "eta", str_or_null(o->eta));
 	json_object_set_new(j, "eta_at", time_or_null(o->eta_at));
@@ -200,6 +204,18 @@ size_t report_clip(FILE *f, const char *s, size_t width)
 			fwrite(s + p, 1, n, f);
 		w += char_width(cp);
 		p += n;
+	}
+	return w;
+}
+
+size_t report_width(const char *s)
+{
+	size_t len = strlen(s), p = 0, w = 0;
+	uint32_t cp;
+
+	while (p < len) {
+		p += utf8_next(s + p, len - p, &cp);
+		w += char_width(cp);
 	}
 	return w;
 }

@@ -24,5 +24,7 @@ json_t *report_outbox_json(const struct store_outbox *m);
 void report_cell(FILE *f, const char *s, size_t width);
 /* Prints S cut to WIDTH columns, without padding (a last column); returns the columns used. */
 size_t report_clip(FILE *f, const char *s, size_t width);
+/* The columns S takes on a terminal (CJK characters take two). */
+size_t report_width(const char *s);
 
 #endif

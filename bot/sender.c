@@ -64,8 +64,9 @@ static void row_dead(struct sender *s, struct sender_chan *sc, int64_t id, const
 	sender_count(s, &sc->stats.failed);
 }
 
+/* COUNTER: the channel's figure the retry counts in (a failure, or a hold). */
 static void retry_at(struct sender *s, struct sender_xfer *x, int64_t delay_s, const char *error,
-                     const char *why)
+                     const char *why, long long *counter)
 {
 	char mchat[SENDER_CHAT_LEN], merr[320];
 
@@ -75,7 +76,7 @@ static void retry_at(struct sender *s, struct sender_xfer *x, int64_t delay_s, c
 	         (long long)x->row_id, mchat, why, x->attempts + 1, merr, (long long)delay_s);
 	if (store_outbox_retry_later(s->store, x->row_id, clock_now() + delay_s, error) < 0)
 		store_trouble(s, "for retry", x->row_id);
-	sender_count(s, &x->sc->stats.retried);
+	sender_count(s, counter);
 }
 
 static void row_retry(struct sender *s, struct sender_xfer *x, const char *error)
@@ -91,7 +92,7 @@ static void row_retry(struct sender *s, struct sender_xfer *x, const char *error
 		return;
 	}
 	ms = ratelimit_backoff_ms(counted, SENDER_BACKOFF_CAP_MS, sender_random(s));
-	retry_at(s, x, (ms + 999) / 1000, error, "failed");
+	retry_at(s, x, (ms + 999) / 1000, error, "failed", &x->sc->stats.retried);
 }
 
 /* How long row X waits after a 429: what the platform asked for, else a backoff. */
@@ -117,7 +118,7 @@ static void row_wait(struct sender *s, struct sender_xfer *x, int seconds, const
 	}
 	m = sender_memo_get(s, x->row_id);
 	m->rate_limits++;
-	retry_at(s, x, seconds < 1 ? 1 : seconds, error, "held back");
+	retry_at(s, x, seconds < 1 ? 1 : seconds, error, "held back", &x->sc->stats.held);
 }
 
 /*

@@ -70,6 +70,21 @@ void sender_stop(struct sender *s, int grace_ms);
  */
 void sender_status(struct sender *s, json_t *channels);
 
+/* What the sender did for one channel since it started. */
+struct sender_figures {
+	long long sent;    /* delivered */
+	long long retried; /* a network error or 5xx: to be tried again */
+	long long held;    /* held back by the platform's rate limit (429): tried again */
+	long long dead;    /* given up on: dead letters */
+};
+/*
+ * Calls FN once per channel that sends through the sender, with its
+ * figures, under the sender's mutex (FN must not call the sender).
+ * Thread-safe.
+ */
+typedef void (*sender_figures_fn)(const char *channel, const struct sender_figures *f, void *ud);
+void sender_figures(struct sender *s, sender_figures_fn fn, void *ud);
+
 /*
  * CALL made now on the calling thread and waited for, set up as the sender's
  * own calls are (same headers, caps and timeouts). 0 with *STATUS and *BODY
@@ -77,5 +92,10 @@ void sender_status(struct sender *s, json_t *channels);
  * answer came, -1 when none did. CALL stays the caller's.
  */
 int sender_call_now(const struct adapter_call *call, long *status, char **body, size_t *len);
+/*
+ * From now on sender_call_now() fails, and calls in progress on any thread
+ * give up within about a second. For stopping. Thread-safe.
+ */
+void sender_call_now_abort(void);
 
 #endif

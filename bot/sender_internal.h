@@ -60,7 +60,9 @@ struct sender_recv_state {
 
 struct sender_stats {
 	char state[SENDER_STATE_LEN];
-	long long sent, failed, retried;
+	long long sent, failed;
+	long long retried; /* failed for now (network, 5xx): tried again */
+	long long held;    /* held back by the platform's rate limit: tried again */
 };
 
 /* One channel that sends through the sender. */

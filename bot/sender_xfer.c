@@ -5,6 +5,7 @@
  */
 #include "bot/sender_internal.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,25 @@ void sender_status(struct sender *s, json_t *channels)
 		                    json_pack("{s:s,s:I,s:I,s:I}", "state", st->state, "sent",
 		                              (json_int_t)st->sent, "failed",
 		                              (json_int_t)st->failed, "retried",
-		                              (json_int_t)st->retried));
+		                              (json_int_t)(st->retried + st->held)));
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+void sender_figures(struct sender *s, sender_figures_fn fn, void *ud)
+{
+	struct sender_figures f;
+	size_t i;
+
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < s->nchans; i++) {
+		const struct sender_stats *st = &s->chans[i].stats;
+
+		f.sent = st->sent;
+		f.dead = st->failed;
+		f.held = st->held;
+		f.retried = st->retried;
+		fn(s->chans[i].ch->name, &f, ud);
 	}
 	pthread_mutex_unlock(&s->mu);
 }
@@ -215,6 +234,25 @@ struct sender_xfer *sender_xfer_new(enum sender_xkind kind, struct sender_chan *
 	return x;
 }
 
+/* Set once, when the gateway stops: calls made now give up (a slow download). */
+static atomic_int call_now_abort;
+
+void sender_call_now_abort(void)
+{
+	atomic_store(&call_now_abort, 1);
+}
+
+static int call_now_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                             curl_off_t ulnow)
+{
+	(void)ud;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return atomic_load(&call_now_abort) != 0; /* non-zero aborts the transfer */
+}
+
 int sender_call_now(const struct adapter_call *call, long *status, char **body, size_t *len)
 {
 	struct sender_xfer x;
@@ -223,10 +261,16 @@ int sender_call_now(const struct adapter_call *call, long *status, char **body, 
 	*status = 0;
 	*body = NULL;
 	*len = 0;
+	if (atomic_load(&call_now_abort))
+		return -1;
 	memset(&x, 0, sizeof(x));
 	x.call = *call; /* borrowed: the caller releases it */
-	if (xfer_setup(&x) == 0)
+	if (xfer_setup(&x) == 0) {
+		/* Called at least once a second, also while nothing moves. */
+		curl_easy_setopt(x.easy, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(x.easy, CURLOPT_XFERINFOFUNCTION, call_now_progress);
 		rc = curl_easy_perform(x.easy);
+	}
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(x.easy, CURLINFO_RESPONSE_CODE, status);
 	if (x.easy)

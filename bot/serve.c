@@ -22,6 +22,7 @@
 #include "bot/cli.h"
 #include "bot/config.h"
 #include "bot/core.h"
+#include "bot/metrics.h"
 #include "bot/sender.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -48,6 +49,7 @@ static void tick_due(lws_sorted_usec_list_t *sul)
 	if (srv->sender)
 		sender_kick(srv->sender);
 	server_deliver(srv, NULL);
+	console_changed(srv->console);
 	lws_sul_schedule(srv->ctx, 0, &srv->sul_tick, tick_due, TICK_US);
 }
 
@@ -62,8 +64,10 @@ static void deliver_due(lws_sorted_usec_list_t *sul)
 	if (srv->tick_at && clock_now() >= srv->tick_at) {
 		tick_due(&srv->sul_tick);
 	} else {
-		/* Notices queued by other processes (staff at a desk) reach open pages too. */
+		/* Notices queued by other processes (staff at a desk) reach open pages too, */
 		server_deliver(srv, NULL);
+		/* and their changes to orders the consoles' boards. */
+		console_changed(srv->console);
 	}
 	lws_sul_schedule(srv->ctx, 0, &srv->sul_deliver, deliver_due, DELIVER_US);
 }
@@ -135,6 +139,16 @@ static void raise_fd_limit(void)
 		log_info("server: up to %llu open files", (unsigned long long)rl.rlim_cur);
 }
 
+/* libwebsockets' own complaints, as lines of our log (JSON lines stay JSON). */
+static void lws_emit(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	log_msg(level & LLL_ERR ? LOG_ERROR : LOG_WARN, "libwebsockets: %.*s", (int)n, line);
+}
+
 /* Pings idle websockets so dead phones are noticed; hangs up after a minute of silence. */
 static const lws_retry_bo_t retry = {
         .secs_since_valid_ping = 30,
@@ -193,8 +207,11 @@ static void announce(struct server *srv, const char *host)
 		                               : "on");
 	}
 	fflush(stdout);
-	log_info("server: listening on %s:%d (%s)", host[0] ? host : "*", srv->port,
-	         buf_str(&states));
+	log_fields(LOG_INFO,
+	           (struct log_field[]){LOG_STR("host", host[0] ? host : "*"),
+	                                LOG_NUM("port", srv->port)},
+	           2, "server: listening on %s:%d (%s)", host[0] ? host : "*", srv->port,
+	           buf_str(&states));
 	buf_release(&states);
 }
 
@@ -209,7 +226,10 @@ static int parse_args(struct cli_env *env, const char **listen)
 		else if (strncmp(env->argv[i], "--listen=", 9) == 0)
 			*listen = env->argv[i] + 9;
 		else {
-			fprintf(stderr, "usage: concierge serve [--listen HOST:PORT]\n");
+			fprintf(stderr,
+			        "concierge: serve: unexpected '%s'\nusage: concierge serve "
+			        "[--listen HOST:PORT]\n",
+			        env->argv[i]);
 			return -1;
 		}
 	}
@@ -222,6 +242,7 @@ static void drain(struct server *srv)
 {
 	int i;
 
+	server_fetch_stop(srv);
 	server_run_batch(srv);
 	for (i = 0; i < 200 && (srv->nbatch > 0 || i < 20); i++) {
 		lws_service(srv->ctx, -1); /* -1: do not wait, just move what is ready */
@@ -247,14 +268,18 @@ int cli_serve(struct cli_env *env)
 	}
 	log_init_from_env();
 	raise_fd_limit();
-	lws_set_log_level(LLL_ERR, NULL);
+	lws_set_log_level(LLL_ERR, lws_emit);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = env->cfg;
 	srv.store = env->store;
 	srv.tls = env->cfg->tls_cert != NULL;
+	srv.start_ms = clock_now_ms();
 	pthread_mutex_init(&srv.lock, NULL);
+	srv.metrics = metrics_new(env->cfg);
+	if (!srv.metrics)
+		goto out;
 	srv.core = core_new(env->cfg, env->store);
 	if (!srv.core)
 		goto out;
@@ -295,6 +320,11 @@ int cli_serve(struct cli_env *env)
 		goto out;
 	}
 	srv.port = lws_get_vhost_listen_port(srv.vhost);
+	srv.console = console_new(&srv);
+	if (!srv.console) {
+		fprintf(stderr, "concierge: cannot start the staff console: out of memory\n");
+		goto out;
+	}
 
 	start_channels(&srv);
 	memset(&so, 0, sizeof(so));
@@ -326,7 +356,8 @@ int cli_serve(struct cli_env *env)
 	drain(&srv);
 	sender_stop(srv.sender, 5000);
 	srv.sender = NULL;
-	log_info("server: stopped after %lld messages", (long long)srv.handled);
+	log_fields(LOG_INFO, (struct log_field[]){LOG_NUM("messages", srv.handled)}, 1,
+	           "server: stopped after %lld messages", (long long)srv.handled);
 	rc = 0;
 out:
 	if (srv.sender)
@@ -346,7 +377,9 @@ out:
 		srv.polled = next;
 	}
 	stop_channels(&srv);
+	console_free(srv.console);
 	core_free(srv.core);
+	metrics_free(srv.metrics);
 	pthread_mutex_destroy(&srv.lock);
 	curl_global_cleanup();
 	return rc;

@@ -3,12 +3,17 @@
  *   serve.c   start-up, the event loop, timers, stopping
  *   http.c    HTTP requests and websockets: routes to the adapters, the writer
  *   batch.c   group commit of inbound messages, delivery to present readers
- *   health.c  /healthz
+ *   health.c  /healthz and /metrics (who may read it; metrics.c writes it)
  *   host.c    the host table the adapters call (also used by the CLI)
+ *   fetch.c   attachments fetched off the loop, by a worker thread
+ *   console.c the staff console at /console and the API under /api (with
+ *             console_api.c, console_report.c, console_form.c; their own
+ *             header is console_internal.h)
  * Other modules do not include it.
  *
  * Everything here lives on the libwebsockets service thread, except the
- * queue of polled batches, which the sender thread fills under its mutex.
+ * queue of polled batches, which the sender thread fills under its mutex,
+ * and the fetcher's queue (fetch.c).
  */
 #ifndef CONCIERGE_SERVER_H
 #define CONCIERGE_SERVER_H
@@ -23,9 +28,12 @@
 #include "lib/msg.h"
 
 struct cfg;
+struct cfg_staff;
+struct console;
 struct core;
 struct store;
 struct sender;
+struct metrics;
 
 /* What the host table's functions need; the host_ud of every struct chan. */
 struct host_ctx {
@@ -52,6 +60,7 @@ struct http_pss {
 	const struct adapter_route *route; /* an adapter's route, or NULL */
 	char path[256];                    /* the request's path */
 	struct buf body;                   /* request body, capped */
+	size_t body_max;                   /* the cap; 0: the server's */
 	int body_too_big;
 	struct http_answer ans;
 	size_t resp_sent;
@@ -59,12 +68,19 @@ struct http_pss {
 	int closing; /* answered; hang up at the next writeable callback */
 	int responding;
 	struct inbound *waiting; /* our message in the batch, so it can forget us */
+	int64_t t0_us;           /* when the request came (clock_mono_us), for its latency */
+	int rclass;              /* its enum metrics_route */
+	int timed;               /* its latency is counted */
 	/* websocket */
 	int is_ws;
 	void *conn; /* the adapter's state for it */
 	struct buf rx;
 	int rx_skip; /* the message being received is too large: drop it to its end */
 	struct ws_frame *tx_head, *tx_tail;
+	/* the staff console and the API (console.c) */
+	int console;                   /* a request or websocket of theirs */
+	const struct cfg_staff *staff; /* who it is authenticated as, or NULL */
+	int by_session;                /* by the console's cookie (not a bearer token) */
 };
 
 struct polled {
@@ -78,6 +94,7 @@ struct server {
 	struct store *store;
 	struct core *core;
 	struct sender *sender;
+	struct console *console;
 	struct lws_context *ctx;
 	struct lws_vhost *vhost;
 	int port;
@@ -90,23 +107,46 @@ struct server {
 
 	pthread_mutex_t lock; /* guards polled */
 	struct polled *polled;
+	struct fetcher *fetcher; /* fetch.c, started on first need; NULL before */
 
 	int64_t handled, batches;
 	int stopping;
+
+	struct metrics *metrics; /* counters and histograms for /metrics, or NULL */
+	int64_t start_ms;        /* when serving started, Unix milliseconds */
 };
 
 /* batch.c */
 /*
  * Queues IN (a list of CH's messages) for the next group commit; P is the HTTP
- * request waiting, or NULL.
+ * request waiting, or NULL. A list with an attachment to fetch (and any later
+ * list of CH while it waits) goes through the fetcher first.
  */
 void server_queue(struct server *srv, struct chan *ch, struct inbound *in, struct http_pss *p);
+/* Queues IN for the next group commit as it is (its waiter, if any, already set). */
+void server_queue_now(struct server *srv, struct inbound *in);
 /* Commits what is queued now. */
 void server_run_batch(struct server *srv);
 /* Pushes waiting outbox rows to the readers that are present (all channels, or CH). */
 void server_deliver(struct server *srv, struct chan *ch);
 /* The sender's polled batches, moved to the service thread and parsed. */
 void server_take_polled(struct server *srv);
+
+/* fetch.c: attachments fetched off the loop */
+struct fetcher;
+/*
+ * Takes IN (CH's list; P the HTTP request waiting, or NULL) when it has an
+ * attachment to fetch, or a list of CH before it is still being fetched: 1,
+ * else 0 (the caller queues it now).
+ */
+int server_fetch_queue(struct server *srv, struct chan *ch, struct inbound *in, struct http_pss *p);
+/* Moves the lists whose attachments are in, in order, into the next commit. */
+void server_take_fetched(struct server *srv);
+/*
+ * Gives up the fetch in progress, stores what was fetched before, drops the
+ * rest (a waiting request gets 503) and ends the worker. For stopping.
+ */
+void server_fetch_stop(struct server *srv);
 
 /* http.c */
 extern const struct lws_protocols server_protocols[];
@@ -117,5 +157,30 @@ void server_ws_send(struct http_pss *p, const char *text);
 
 /* health.c */
 void server_health(struct server *srv, struct http_answer *ans);
+/*
+ * /metrics for REQ, whose client is on a loopback address (LOOPBACK) and came
+ * through no proxy: the page, or 404 (switched off), 403 or 401 (see the
+ * configuration's "metrics").
+ */
+void server_metrics(struct server *srv, const struct http_req *req, int loopback,
+                    struct http_answer *ans);
+
+/* console.c */
+struct console *console_new(struct server *srv);
+void console_free(struct console *con);
+/* Is PATH the console's or the API's (/console, /console/..., /api/...)? */
+int console_claims(const char *path);
+/*
+ * The headers of a request for PATH are in: authenticates it and answers at
+ * once, or leaves P->console set to be called again with the body.
+ */
+void console_http(struct console *con, struct http_pss *p, const char *path);
+/* The body of a request console_http() kept is in (P->body). */
+void console_body(struct console *con, struct http_pss *p);
+/* The live board's websocket: 0 accepted, <0 refused (no session, another origin). */
+int console_ws_open(struct console *con, struct http_pss *p);
+void console_ws_closed(struct console *con, struct http_pss *p);
+/* After a commit: tells the open boards which orders changed. */
+void console_changed(struct console *con);
 
 #endif

@@ -122,6 +122,29 @@ int core_run_dialog(struct core_req *r, const char *text, struct dlg_state *st, 
 	return rc;
 }
 
+int core_run_aside(struct core_req *r, const char *text)
+{
+	struct dlg_state st;
+	struct dlg_result res;
+	struct dlg_ctx ctx;
+	int rc;
+
+	fill_ctx(r, &ctx);
+	dlg_state_init(&st, r->lang);
+	dlg_result_init(&res);
+	r->aside = 1;
+	rc = dlg_handle(&ctx, &st, text, &res);
+	if (rc == 0 && res.handled) {
+		rc = send_replies(r, &res);
+		if (rc == 0)
+			rc = core_apply_result(r, &st, &res);
+	}
+	r->aside = 0;
+	dlg_result_release(&res);
+	dlg_state_release(&st);
+	return rc;
+}
+
 /*
  * The resident followed a group's link into the private chat while the
  * conversation it started is already waiting there (the bot may not write

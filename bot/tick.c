@@ -100,9 +100,9 @@ int core_tick(struct core *c, int64_t now)
 	/* Platforms redeliver for a day at most; a month of keys is plenty. */
 	if (rc == 0)
 		rc = store_dedup_prune(c->store, now - 30 * 86400);
-	if (rc < 0) {
-		store_rollback(c->store);
+	if (rc < 0 || store_commit(c->store) < 0) {
+		store_rollback(c->store); /* a busy commit leaves the transaction open */
 		return -1;
 	}
-	return store_commit(c->store);
+	return 0;
 }

@@ -4,7 +4,9 @@
  * whatever the hour), complaints (owned by a supervisor, never dispatched
  * to technicians nor to the person complained about), and the further
  * requests of a message that named several (one order each, each
- * dispatched by its own skill).
+ * dispatched by its own skill). Like a request's order, each takes the
+ * photos its resident sent while telling it (photos.c). Desk intake (cmd_desk.c) raises its urgent
+ * orders' alarm here too.
  */
 #include "bot/core_internal.h"
 
@@ -14,9 +16,6 @@
 
 #include "lib/log.h"
 #include "dialogs/understand.h"
-
-/* An emergency is answered at once, whatever its catalogue item promises. */
-#define EMERGENCY_MINUTES 15
 
 /* "王师傅 13800138000" with the number masked, or "(none)". */
 static void contact_of(const struct store_order *o, int lang, char *out, size_t len)
@@ -40,47 +39,62 @@ static const struct dlg_emergency *emergency_find(const struct cfg *c, const cha
 	return NULL;
 }
 
-int core_act_emergency(struct core_req *r, const struct dlg_state *st)
+int core_alert_emergency(struct core *c, const struct store_order *o, const struct dlg_emergency *e,
+                         int64_t now)
 {
-	struct core *c = r->c;
-	const struct dlg_emergency *e = emergency_find(c->cfg, st->urgent);
 	int lang = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
-	struct store_order o;
 	char contact[192], data[48];
 	const char *args[5];
 	struct msg_button b[1];
 	struct buf t;
 	int rc;
 
+	contact_of(o, lang, contact, sizeof(contact));
+	args[0] = o->number;
+	args[1] = o->description;
+	args[2] = o->room[0] ? o->room : dlg_msg(lang, M_NONE_GIVEN);
+	args[3] = contact;
+	args[4] = e ? (lang == DLG_EN ? e->advice_en : e->advice_zh) : "";
+	buf_init(&t);
+	buf_tpl(&t, dlg_msg(lang, M_EMERGENCY_PING), args, 5);
+	rc = core_photos_line(c, o, lang, &t);
+	snprintf(data, sizeof(data), "/accept %s", o->number);
+	b[0].label = dlg_msg(lang, M_BTN_ACCEPT_ORDER);
+	b[0].data = data;
+	if (rc == 0)
+		rc = t.failed ? -1 : core_notify_supervisors(c, buf_str(&t), now);
+	/* Every technician too: in an emergency whoever is nearest goes. */
+	if (rc == 0)
+		rc = core_notify_staff_chats(c, NULL, buf_str(&t), b, 1, now);
+	buf_release(&t);
+	return rc;
+}
+
+int core_act_emergency(struct core_req *r, const struct dlg_state *st)
+{
+	struct core *c = r->c;
+	struct store_order o;
+	const char *args[1];
+
 	core_order_from_state(r, st, &o);
 	o.urgent = 1;
-	o.promised_minutes = EMERGENCY_MINUTES;
+	o.promised_minutes = CORE_EMERGENCY_MINUTES;
 	if (store_order_create(c->store, &o, r->now, r->actor, r->in->channel) < 0 ||
 	    store_event_add(c->store, o.id, r->now, r->actor, r->in->channel, "emergency", o.status,
 	                    o.status, st->urgent) < 0)
 		return -1;
 	log_info("order %s: urgent %s (%s by %s via %s)", o.number, o.category, st->urgent,
 	         r->actor, r->in->channel);
+	/*
+	 * Photos sent while the request was being told join it before anyone
+	 * hears of it; said beside an open question, they stay with what is open.
+	 */
+	if (!r->aside && core_photos_adopt(c, &o, r->actor, r->in->channel, r->now) < 0)
+		return -1;
 	args[0] = o.number;
 	if (core_reply_msg(r, M_EMERGENCY_RECORDED, args, 1) < 0)
 		return -1;
-
-	contact_of(&o, lang, contact, sizeof(contact));
-	args[1] = o.description;
-	args[2] = o.room[0] ? o.room : dlg_msg(lang, M_NONE_GIVEN);
-	args[3] = contact;
-	args[4] = e ? (lang == DLG_EN ? e->advice_en : e->advice_zh) : "";
-	buf_init(&t);
-	buf_tpl(&t, dlg_msg(lang, M_EMERGENCY_PING), args, 5);
-	snprintf(data, sizeof(data), "/accept %s", o.number);
-	b[0].label = dlg_msg(lang, M_BTN_ACCEPT_ORDER);
-	b[0].data = data;
-	rc = t.failed ? -1 : core_notify_supervisors(c, buf_str(&t), r->now);
-	/* Every technician too: in an emergency whoever is nearest goes. */
-	if (rc == 0)
-		rc = core_notify_staff_chats(c, NULL, buf_str(&t), b, 1, r->now);
-	buf_release(&t);
-	return rc;
+	return core_alert_emergency(c, &o, emergency_find(c->cfg, st->urgent), r->now);
 }
 
 /* Does TEXT name staff member S ("王师傅", the full name, or the id as a word)? */
@@ -118,13 +132,17 @@ int core_act_complaint(struct core_req *r, const struct dlg_state *st)
 	size_t i;
 	int pass, rc = 0;
 
-	/* A supervisor (else a dispatcher) the complaint is not about owns it. */
-	for (pass = 0; pass < 2 && !owner; pass++)
+	/*
+	 * A supervisor (else a dispatcher) the complaint is not about owns it:
+	 * one on duty first (passes 0 and 1), anyone of them otherwise.
+	 */
+	for (pass = 0; pass < 4 && !owner; pass++)
 		for (i = 0; i < c->cfg->nstaff && !owner; i++) {
 			const struct cfg_staff *s = &c->cfg->staff[i];
 
-			if (strcmp(s->role, pass ? "dispatcher" : "supervisor") == 0 &&
-			    !names_staff(st->description, s))
+			if (strcmp(s->role, pass % 2 ? "dispatcher" : "supervisor") == 0 &&
+			    !names_staff(st->description, s) &&
+			    (pass >= 2 || core_on_duty(c, s, r->now)))
 				owner = s;
 		}
 	for (i = 0; i < c->cfg->nstaff; i++)
@@ -148,6 +166,9 @@ int core_act_complaint(struct core_req *r, const struct dlg_state *st)
 		return -1;
 	log_info("order %s: complaint (owner %s, by %s via %s)", o.number, owner ? owner->id : "-",
 	         r->actor, r->in->channel);
+	/* Photos sent while the complaint was being told belong to it. */
+	if (!r->aside && core_photos_adopt(c, &o, r->actor, r->in->channel, r->now) < 0)
+		return -1;
 
 	snprintf(hours, sizeof(hours), "%d", c->cfg->complaint_hours);
 	args[0] = o.number;
@@ -162,6 +183,7 @@ int core_act_complaint(struct core_req *r, const struct dlg_state *st)
 	args[3] = hours;
 	buf_init(&t);
 	buf_tpl(&t, dlg_msg(lang, M_COMPLAINT_PING), args, 4);
+	rc = core_photos_line(c, &o, lang, &t);
 	if (t.failed)
 		rc = -1;
 	/* Privately, to the supervisors it is not about: never to a staff group. */

@@ -110,6 +110,11 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 	if (!text)
 		text = "";
 	res->handled = 1;
+	/* Desk intake: whatever the first words are, staff are taking a request down. */
+	if (!st->flow[0] && st->desk[0]) {
+		dlg_start_intake(ctx, st, text, NULL, res);
+		return 0;
+	}
 	if (!st->flow[0]) {
 		int trig = dlg_is_trigger(text, &category);
 
@@ -141,7 +146,8 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 
 	if (strcmp(st->flow, "intake") == 0) {
 		if (dlg_is_cancel(text)) {
-			dlg_say(res, st->lang, M_CANCELLED_INTAKE, NULL, 0);
+			dlg_say(res, st->lang, st->desk[0] ? M_DESK_CANCELLED : M_CANCELLED_INTAKE,
+			        NULL, 0);
 			res->end = 1;
 			return 0;
 		}
@@ -168,7 +174,11 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 			return 0;
 		}
 		/* An emergency said in the middle of a request comes first. */
-		if (dlg_emergency_said(ctx, st, text, res))
+		if (!st->desk[0] && dlg_emergency_said(ctx, st, text, res))
+			return 0;
+		/* "/ask" then "投诉…": the request is a complaint. */
+		if (strcmp(step->name, "description") == 0 &&
+		    dlg_complaint_said(ctx, st, text, res))
 			return 0;
 		if (dlg_is_help(text) || dlg_wants_person(text)) {
 			dlg_prompt_step(ctx, st, res, 0);
@@ -197,7 +207,7 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 		st->tries++;
 		if (!dlg_say(res, st->lang, (enum dlg_msg)rc, NULL, 0))
 			return -1;
-		if (st->tries >= MAX_TRIES) {
+		if (st->tries >= MAX_TRIES && !st->desk[0]) {
 			dlg_offer_person(ctx, st, res);
 			st->tries = 0;
 		}
@@ -207,8 +217,7 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 	}
 
 	if (strcmp(st->flow, "intake") == 0) {
-		if (strcmp(step->name, "description") == 0 &&
-		    dlg_out_of_scope(ctx->pol, st->description)) {
+		if (strcmp(step->name, "description") == 0 && dlg_declines(ctx, st)) {
 			dlg_decline(ctx, st, res);
 			return 0;
 		}

@@ -52,6 +52,14 @@ struct dlg_state {
 	                               * becomes its own order on confirmation */
 	int nmore;
 	char urgent[64]; /* DLG_ACT_EMERGENCY: the emergency's id */
+	/*
+	 * Desk intake: staff take a request down for a resident who phoned or
+	 * came in; how it came in ("phone", "walk-in" or "desk"), "" otherwise.
+	 * The questions are about the resident, no saved details are offered,
+	 * and an emergency is taken down like any request (the core marks the
+	 * order urgent) rather than answered with advice.
+	 */
+	char desk[12];
 };
 
 /* What the engine may know about the world. Pointers are borrowed. */
@@ -145,6 +153,23 @@ int dlg_begin_accept(const struct dlg_ctx *ctx, struct dlg_state *st, const char
  */
 int dlg_begin_resolved(const struct dlg_ctx *ctx, struct dlg_state *st, const char *number,
                        const char *resolution, struct dlg_result *res);
+
+/*
+ * Desk intake (ST->desk set): the whole request at once, as the console or
+ * the API give it, through the intake's validators. TEXT is the request
+ * (a room or phone inside it is picked up); ROOM, NAME and PHONE, when given
+ * (not NULL or ""), are checked and win over what TEXT held; WHEN may be
+ * NULL or "" (as soon as possible). Returns 0 with ST filled, or the
+ * message saying what is wrong (an enum dlg_msg) with *FIELD naming the
+ * field ("text", "room", "name", "phone", "when").
+ */
+int dlg_desk_fill(const struct dlg_ctx *ctx, struct dlg_state *st, const char *room,
+                  const char *name, const char *phone, const char *text, const char *when,
+                  const char **field);
+
+/* Does the request ST describes end in a declined order (out of scope, and not an emergency taken
+ * down at the desk)? */
+int dlg_declines(const struct dlg_ctx *ctx, const struct dlg_state *st);
 
 /*
  * Starts a follow-up visit (回访) about closed order NUMBER (DESCRIPTION, the

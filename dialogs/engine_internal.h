@@ -52,6 +52,9 @@ void dlg_start_intake(const struct dlg_ctx *ctx, struct dlg_state *st, const cha
                       const char *category, struct dlg_result *res);
 int dlg_emergency_said(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
                        struct dlg_result *res);
+/* 1 when TEXT, said where a request's description is asked for, is a complaint. */
+int dlg_complaint_said(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+                       struct dlg_result *res);
 void dlg_first_message(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
                        const char *category, struct dlg_result *res);
 

@@ -48,10 +48,13 @@ static void start_intake_u(const struct dlg_ctx *ctx, struct dlg_state *st,
                            struct dlg_result *res)
 {
 	const char *args[1];
+	char desk[sizeof(st->desk)];
 	int rc = 0, i;
 
+	buf_copy(desk, sizeof(desk), st->desk); /* a request started afresh stays a desk intake */
 	dlg_state_release(st);
 	dlg_state_init(st, ctx->lang);
+	buf_copy(st->desk, sizeof(st->desk), desk);
 	buf_copy(st->flow, sizeof(st->flow), "intake");
 	buf_copy(st->category, sizeof(st->category), category);
 	st->category_fixed = category && *category;
@@ -68,14 +71,19 @@ static void start_intake_u(const struct dlg_ctx *ctx, struct dlg_state *st,
 		if (rc) { /* drop it and ask, saying why when it was too long */
 			st->description[0] = '\0';
 			st->item[0] = '\0';
-		} else if (dlg_out_of_scope(ctx->pol, st->description)) {
+		} else if (dlg_declines(ctx, st)) {
 			dlg_decline(ctx, st, res);
 			return;
 		}
 		for (i = 1; !rc && i < u->nparts && st->nmore < DLG_MAX_MORE; i++)
 			buf_copy(st->more[st->nmore++], sizeof(st->more[0]), u->parts[i]);
 	}
-	if (intro != M_COUNT) {
+	if (st->desk[0]) {
+		args[0] = dlg_source_name(st->lang, st->desk);
+		dlg_say(res, st->lang, M_DESK_START, args, 1);
+		if (st->nmore)
+			say_several(ctx, st, res);
+	} else if (intro != M_COUNT) {
 		dlg_say(res, st->lang, intro, NULL, 0);
 	} else if (st->nmore) {
 		say_several(ctx, st, res);
@@ -135,6 +143,25 @@ static void emergency(const struct dlg_ctx *ctx, struct dlg_state *st,
 	res->end = 1;
 }
 
+/* A complaint: the core records it and says who handles it by when. */
+static void complaint(const struct dlg_ctx *ctx, struct dlg_state *st,
+                      const struct dlg_understood *u, const char *text, struct dlg_result *res)
+{
+	if (u->room[0])
+		buf_copy(st->room, sizeof(st->room), u->room);
+	if (u->phone[0])
+		buf_copy(st->phone, sizeof(st->phone), u->phone);
+	if (u->name[0])
+		buf_copy(st->name, sizeof(st->name), u->name);
+	if (dlg_set_description(ctx, st, u->description[0] ? u->description : text) != 0)
+		buf_copy(st->description, sizeof(st->description), text);
+	buf_copy(st->category, sizeof(st->category), "complaint");
+	st->item[0] = '\0';
+	st->nmore = 0;
+	res->action = DLG_ACT_COMPLAINT;
+	res->end = 1;
+}
+
 /* 1 when TEXT, said during an intake, is an emergency: handled as one. */
 int dlg_emergency_said(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
                        struct dlg_result *res)
@@ -151,6 +178,35 @@ int dlg_emergency_said(const struct dlg_ctx *ctx, struct dlg_state *st, const ch
 		buf_copy(st->phone, sizeof(st->phone), u.phone);
 	st->nmore = 0;
 	emergency(ctx, st, &u, text, res);
+	return 1;
+}
+
+/*
+ * Written in Latin letters only ("hi", "thx"): too short for
+ * dlg_lang_of_text(), but a greeting in English is answered in English.
+ */
+static int latin_only(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	int letters = 0;
+
+	for (; *p; p++) {
+		if (*p >= 0x80)
+			return 0;
+		letters += (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z');
+	}
+	return letters > 0;
+}
+
+int dlg_complaint_said(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+                       struct dlg_result *res)
+{
+	struct dlg_understood u;
+
+	dlg_understand(ctx->pol, text, ctx->now, &u);
+	if (u.kind != DLG_K_COMPLAINT)
+		return 0;
+	complaint(ctx, st, &u, text, res);
 	return 1;
 }
 
@@ -186,12 +242,7 @@ void dlg_first_message(const struct dlg_ctx *ctx, struct dlg_state *st, const ch
 		emergency(ctx, st, &u, text, res);
 		return;
 	case DLG_K_COMPLAINT:
-		if (dlg_set_description(ctx, st, u.description[0] ? u.description : text) != 0)
-			buf_copy(st->description, sizeof(st->description), text);
-		buf_copy(st->category, sizeof(st->category), "complaint");
-		st->item[0] = '\0';
-		res->action = DLG_ACT_COMPLAINT;
-		res->end = 1;
+		complaint(ctx, st, &u, text, res);
 		return;
 	case DLG_K_ANSWER: {
 		struct buf b;
@@ -207,6 +258,8 @@ void dlg_first_message(const struct dlg_ctx *ctx, struct dlg_state *st, const ch
 		return;
 	}
 	case DLG_K_GREETING:
+		if (latin_only(text))
+			st->lang = DLG_EN;
 		dlg_say(res, st->lang, is_thanks(text) ? M_WELCOME_THANKS : M_GREETING, NULL, 0);
 		res->end = 1;
 		return;

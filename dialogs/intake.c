@@ -4,6 +4,8 @@
  * and the validators of each answer (description, saved details, room,
  * name, phone, time, confirmation), each returning 0 or the message to
  * re-ask with. A description outside the service ends in a declined order.
+ * Desk intake (staff for a resident) runs the same steps and validators, or
+ * all of them at once for a request given whole (dlg_desk_fill).
  */
 #include "dialogs/engine_internal.h"
 
@@ -17,8 +19,8 @@ static int step_satisfied(const struct dlg_ctx *ctx, const struct dlg_state *st,
 {
 	if (strcmp(step, "description") == 0)
 		return st->description[0] != '\0';
-	if (strcmp(step, "saved") == 0)
-		return !dlg_has_saved(ctx) || st->saved_used != 0 ||
+	if (strcmp(step, "saved") == 0) /* at the desk the details are the caller's, not staff's */
+		return st->desk[0] || !dlg_has_saved(ctx) || st->saved_used != 0 ||
 		       (st->room[0] && st->name[0] && st->phone[0]);
 	if (strcmp(step, "room") == 0)
 		return st->room[0] != '\0';
@@ -305,4 +307,62 @@ void dlg_decline(const struct dlg_ctx *ctx, struct dlg_state *st, struct dlg_res
 	dlg_say(res, st->lang, M_DECLINED, dargs, 2);
 	res->action = DLG_ACT_DECLINE;
 	res->end = 1;
+}
+
+int dlg_declines(const struct dlg_ctx *ctx, const struct dlg_state *st)
+{
+	/* A caller's gas leak is an emergency to send someone to, not a referral. */
+	if (st->desk[0] && dlg_emergency_in(ctx->pol, st->description))
+		return 0;
+	return dlg_out_of_scope(ctx->pol, st->description);
+}
+
+/* One given field through its validator; an empty one is left to what TEXT held. */
+static int desk_field(const struct dlg_ctx *ctx, struct dlg_state *st, dlg_validator fn,
+                      const char *given, char *field, int missing)
+{
+	struct dlg_result res;
+	int rc = 0;
+
+	if (given && *given) {
+		dlg_result_init(&res);
+		rc = fn(ctx, st, given, &res);
+		dlg_result_release(&res);
+	} else if (!field[0]) {
+		rc = missing;
+	}
+	return rc;
+}
+
+int dlg_desk_fill(const struct dlg_ctx *ctx, struct dlg_state *st, const char *room,
+                  const char *name, const char *phone, const char *text, const char *when,
+                  const char **field)
+{
+	struct dlg_result res;
+	int rc;
+
+	buf_copy(st->flow, sizeof(st->flow), "intake");
+	dlg_result_init(&res);
+	*field = "text";
+	rc = dlg_v_description(ctx, st, text ? text : "", &res);
+	if (rc == 0) {
+		*field = "room";
+		rc = desk_field(ctx, st, dlg_v_room, room, st->room, M_BAD_ROOM);
+	}
+	if (rc == 0) {
+		*field = "name";
+		rc = desk_field(ctx, st, dlg_v_name, name, st->name, M_BAD_NAME);
+	}
+	if (rc == 0) {
+		*field = "phone";
+		rc = desk_field(ctx, st, dlg_v_phone, phone, st->phone, M_BAD_PHONE);
+	}
+	if (rc == 0) {
+		*field = "when";
+		rc = dlg_v_time(ctx, st, when && *when ? when : "asap", &res);
+	}
+	dlg_result_release(&res);
+	if (rc == 0)
+		buf_copy(st->step, sizeof(st->step), "confirm");
+	return rc;
 }

@@ -180,14 +180,20 @@ static const struct msg_pair msgs[M_COUNT] = {
         [M_HELP_STAFF] = {"员工命令：\n/orders 待处理工单\n/accept 工单号 接单\n"
                           "/eta 工单号 时间 约定上门时间\n/start 工单号 开始处理\n"
                           "/done 工单号 [费用] 完工\n/quote 工单号 费用 原因 额外费用请业主同意\n"
-                          "/reply 工单号 内容 给业主留言\n/paid 工单号 收据号 收款\n"
-                          "/cancel 工单号 原因 取消自己的工单",
+                          "/reply 工单号 内容 给业主留言\n/photo 工单号 请业主发照片\n"
+                          "/paid 工单号 收据号 收款\n/cancel 工单号 原因 取消自己的工单\n"
+                          "/new 代业主登记（电话或现场报修）\n/off 下班 /on 上班 /staff 在岗情况\n"
+                          "/note 工单号 内容 内部备注",
                           "Staff commands:\n/orders open orders\n/accept N take order N\n"
                           "/eta N TIME agree the visit time\n"
                           "/start N work started\n/done N [FEE] work finished\n"
                           "/quote N FEE REASON ask the resident to agree to a fee\n"
                           "/reply N TEXT write to the resident\n"
-                          "/paid N RECEIPT payment received\n/cancel N REASON cancel your order"},
+                          "/photo N ask the resident for a photo\n"
+                          "/paid N RECEIPT payment received\n/cancel N REASON cancel your order\n"
+                          "/new register a request for a resident who phoned or came in\n"
+                          "/off, /on off or on duty; /staff who is on duty\n"
+                          "/note N TEXT a note for the centre"},
         [M_RESIDENT_CANCELLED] = {"工单 {0} 已撤销。", "Order {0} has been withdrawn."},
         [M_RESIDENT_CANNOT_CANCEL] = {"工单 {0} 当前“{1}”，已有人处理，如需取消请联系服务中心。",
                                       "Order {0} is {1}: someone is on it. Please call the "
@@ -248,17 +254,26 @@ static const struct msg_pair msgs[M_COUNT] = {
                  "（对方没有所需技能时需加 ! 确认）\n/accept 工单号 接单\n"
                  "/eta 工单号 时间 约定上门时间\n/start 工单号 开始处理\n"
                  "/done 工单号 [费用] 完工\n/quote 工单号 费用 原因 额外费用请业主同意\n"
-                 "/reply 工单号 内容 给业主留言\n/paid 工单号 收据号 收款\n"
-                 "/cancel 工单号 原因 取消任何工单\n/resolve 工单号 处理结果 投诉结案"
-                 "\n/followups 回访结果",
+                 "/reply 工单号 内容 给业主留言\n/photo 工单号 请业主发照片\n"
+                 "/paid 工单号 收据号 收款\n"
+                 "/cancel 工单号 原因 取消任何工单\n/resolve 工单号 处理结果 投诉结案\n"
+                 "/assign 工单号 合作单位 派给合作单位（进度由您代为登记）\n"
+                 "/new 代业主登记（电话或现场报修）\n"
+                 "/off [员工] 下班 /on [员工] 上班 /staff 在岗情况与合作单位\n"
+                 "/note 工单号 内容 内部备注\n/followups 回访结果",
                  "Staff commands (dispatch, supervision):\n/orders open orders\n"
                  "/assign N STAFF assign (add ! to confirm someone without the skill)\n"
                  "/accept N take order N\n/eta N TIME agree the visit time\n"
                  "/start N work started\n/done N [FEE] work finished\n"
                  "/quote N FEE REASON ask the resident to agree to a fee\n"
-                 "/reply N TEXT write to the resident\n/paid N RECEIPT payment received\n"
+                 "/reply N TEXT write to the resident\n"
+                 "/photo N ask the resident for a photo\n/paid N RECEIPT payment received\n"
                  "/cancel N REASON cancel any order\n"
-                 "/resolve N RESOLUTION close a complaint\n/followups follow-up results"},
+                 "/resolve N RESOLUTION close a complaint\n"
+                 "/assign N PARTNER give it to a partner company (you record its progress)\n"
+                 "/new register a request for a resident who phoned or came in\n"
+                 "/off [STAFF], /on [STAFF] off or on duty; /staff duty and partners\n"
+                 "/note N TEXT a note for the centre\n/followups follow-up results"},
         [M_TALK_TO_RESIDENT] = {"【工单 {0}】{1}：{2}\n（直接回复即可，或发 /reply {0} 您的话）",
                                 "[Order {0}] {1}: {2}\n(Just answer here, or send /reply {0} "
                                 "YOUR MESSAGE.)"},
@@ -319,6 +334,125 @@ static const struct msg_pair msgs[M_COUNT] = {
         [M_WITHDRAWN_PING] = {"工单 {0}（{1}）业主已撤销，不用上门了。",
                               "Order {0} ({1}) was withdrawn by the resident: no visit needed."},
         [M_WHICH_ORDER] = {"请写上工单号，例如：{0}", "Please give the order number, e.g. {0}"},
+        /* desk intake */
+        [M_DESK_START] = {"代业主登记（{0}）。", "Registering a request for a resident ({0})."},
+        [M_DESK_ASK_DESCRIPTION] = {"业主需要什么服务？例如：厨房水管漏水。",
+                                    "What does the resident need? e.g. \"kitchen tap is "
+                                    "leaking\"."},
+        [M_DESK_ASK_ROOM] = {"业主的房号？按 楼栋-单元-房号 填写，例如 3-2-501。",
+                             "The resident's flat? Building-unit-room, e.g. 3-2-501."},
+        [M_DESK_ASK_NAME] = {"业主怎么称呼？例如：王先生。",
+                             "The resident's name? e.g. \"Mr Wang\"."},
+        [M_DESK_ASK_PHONE] = {"业主的联系电话？用这个号码在聊天中报修过的业主会在聊天中收到进度。",
+                              "The resident's phone number? A resident who filed requests by "
+                              "chat with this number hears of progress there."},
+        [M_DESK_ASK_TIME] = {"业主希望什么时间上门或办理？例如：明天上午，或“尽快”。",
+                             "When would suit the resident? e.g. \"tomorrow morning\" or "
+                             "\"asap\"."},
+        [M_DESK_SUMMARY] =
+                {"请核对代登记的需求（{9}）：\n类别：{0}{8}\n内容：{1}\n房号：{2}\n联系人：{3}\n"
+                 "电话：{4}\n期望时间：{5}\n收费：{6}\n响应承诺：{7} 分钟内响应\n"
+                 "回复“确认”提交，“上一步”修改，“取消”放弃。",
+                 "Please check the request taken down ({9}):\nCategory: {0}{8}\nDetails: {1}\n"
+                 "Flat: {2}\nName: {3}\nPhone: {4}\nPreferred time: {5}\nPrice: {6}\n"
+                 "Promised response: {7} minutes.\n"
+                 "Reply \"yes\" to submit, \"back\" to change, \"cancel\" to drop it."},
+        [M_DESK_CANCELLED] = {"好的，代登记已取消，没有生成工单。",
+                              "OK, nothing was registered for the resident."},
+        [M_DESK_CREATED] = {"已代业主登记，工单号 {0}（{1}），承诺 {2} 分钟内响应。{3}",
+                            "Registered for the resident as order {0} ({1}); promised "
+                            "response within {2} minutes. {3}"},
+        [M_DESK_REACH_CHAT] = {"业主会在 {0} 上收到工单号和进度通知。",
+                               "The resident gets the number and progress notices on {0}."},
+        [M_DESK_REACH_PHONE] = {"这个电话没有在聊天中报修过，业主收不到进度通知：通知请电话联系 "
+                                "{0} {1}。",
+                                "No resident reached by chat has this phone, so nobody is "
+                                "notified: please call {0} on {1} with news."},
+        [M_DESK_DECLINED] = {"已记录为不予受理（工单 {0}），请告知业主：{1}",
+                             "Recorded as declined (order {0}); please tell the resident: {1}"},
+        [M_DESK_URGENT] =
+                {"【紧急】工单 {0} 已按紧急处理，值班主管和师傅已收到通知。请提醒业主：{1}"
+                 "{2}",
+                 "[URGENT] Order {0} is urgent: the supervisor and the staff on duty "
+                 "have been alerted. Please tell the resident: {1}{2}"},
+        [M_DESK_CALL] = {"；请拨打 {0}", "; call {0}"},
+        [M_DESK_TO_RESIDENT] = {"服务中心已为您登记工单 {0}（{3}）：{1}。我们承诺 {2} "
+                                "分钟内响应，进度会在这里通知您。",
+                                "The service centre registered your request as order {0} ({3}): "
+                                "{1}. We will respond within {2} minutes and keep you posted "
+                                "here."},
+        [M_DESK_NO_CHAT] = {"提示：工单 {0} 的业主没有聊天渠道，以上情况请电话告知 {1} {2}。",
+                            "Note: the resident of order {0} has no chat; please call {1} on {2} "
+                            "with this news."},
+        [M_SOURCE_PHONE] = {"电话报修", "by phone"},
+        [M_SOURCE_WALKIN] = {"现场报修", "walk-in"},
+        [M_SOURCE_DESK] = {"前台登记", "at the desk"},
+        /* duty */
+        [M_DUTY_YOU] = {"您", "You are"},
+        [M_DUTY_THEM] = {"{0}", "{0} is"},
+        [M_DUTY_OFF] = {"{0}已下班{1}，期间不会收到派单通知；发 /on 或“上班”恢复在岗。",
+                        "{0} off duty{1}: no dispatch pings meanwhile. Send /on to be back on "
+                        "duty."},
+        [M_DUTY_BACK_AT] = {"（{0} 自动恢复在岗）", " (back on duty by itself at {0})"},
+        [M_DUTY_ON] = {"{0}已在岗{1}，会收到派单通知。",
+                       "{0} on duty{1} and will get dispatch pings."},
+        [M_DUTY_TILL] = {"（至 {0}）", " (until {0})"},
+        [M_DUTY_STATE_ON] = {"在岗", "on duty"},
+        [M_DUTY_STATE_OFF] = {"下班", "off duty"},
+        [M_DUTY_HOURS] = {"今日 {0}", "today {0}"},
+        [M_DUTY_NO_HOURS] = {"今日休息", "no hours today"},
+        [M_DUTY_SAID] = {"自行标记{0}", "marked by hand{0}"},
+        [M_STAFF_HEAD] = {"员工与在岗情况：", "Staff and duty:"},
+        [M_PARTNERS_HEAD] = {"合作单位：", "Partner companies:"},
+        [M_ROLE_TECHNICIAN] = {"技工", "technician"},
+        [M_ROLE_DISPATCHER] = {"调度", "dispatcher"},
+        [M_ROLE_SUPERVISOR] = {"主管", "supervisor"},
+        [M_NOBODY_ON_DUTY] =
+                {"【无人在岗】工单 {0}（{1}）需要技能 {2}，目前没有在岗的人能接。请派单"
+                 "（/assign {0} 员工或合作单位）或联系值班人员。{3}",
+                 "[Nobody on duty] Order {0} ({1}) needs the skill {2} and nobody "
+                 "on duty has it. Please assign it (/assign {0} STAFF or PARTNER) "
+                 "or call someone in. {3}"},
+        [M_PARTNERS_CAN] = {"可派合作单位：{0}", "Partners who can: {0}"},
+        [M_OFF_DUTY_ASSIGN] = {"{1}现在不在岗。确要派给{1}，请发 /assign {0} {2}!",
+                               "{1} is off duty now. To assign it anyway, send /assign {0} {2}!"},
+        [M_BAD_UNTIL] = {"这个时间没看懂或已经过去了，例如：{0}",
+                         "I couldn't read that time, or it is past; e.g. {0}"},
+        /* partners */
+        [M_PARTNER_ORDER] =
+                {"【派工单】{0} 工单 {1}\n类别：{2}\n房号：{3}\n内容：{4}\n联系人：{5}\n"
+                 "电话：{6}\n期望时间：{7}\n请与业主约定上门时间，并把进度告知服务中心"
+                 "（{8}）。",
+                 "[Work order] {0}, order {1}\nCategory: {2}\nFlat: {3}\n"
+                 "Details: {4}\nName: {5}\nPhone: {6}\nPreferred time: {7}\n"
+                 "Please agree a visit time with the resident and keep the service "
+                 "centre posted ({8})."},
+        [M_OUT_PARTNER] = {"{0} 已派给合作单位{1}，已发送派工单并通知业主。进度请代为登记："
+                           "/eta /start /done。",
+                           "{0} is assigned to the partner {1}: the work order was sent and the "
+                           "resident told. Record their progress with /eta, /start and /done."},
+        [M_PARTNER_UNREACHED] = {"合作单位{0}收不到聊天消息（渠道未启用），请电话派工：{1}。",
+                                 "The partner {0} cannot be reached by chat (channel off): "
+                                 "please phone the work order through: {1}."},
+        [M_PARTNER_CANCELLED] = {"{0}：工单 {1} 已取消（{2}），请不要上门。",
+                                 "{0}: order {1} was cancelled ({2}); please do not go."},
+        [M_PARTNER_REWORK] = {"{0}：工单 {1} 业主反馈问题未解决，需要返工：{2} {3}",
+                              "{0}: the resident of order {1} says it is not fixed; rework "
+                              "needed: {2} {3}"},
+        [M_PARTNER_TAKEN_OFF] = {"{0}：工单 {1} 已改派他人，请不要上门。",
+                                 "{0}: order {1} went to someone else; please do not go."},
+        [M_NOBODY_TO_DISPATCH] = {"【无人在岗】工单 {0}（{1}）待派单，目前没有在岗的调度员或主管。"
+                                  "请尽快安排（/assign {0} 员工或合作单位）。",
+                                  "[Nobody on duty] Order {0} ({1}) waits to be assigned and no "
+                                  "dispatcher or supervisor is on duty. Please assign it (/assign "
+                                  "{0} STAFF or PARTNER)."},
+        [M_QUOTE_BY_PHONE] = {"工单 {0} 的业主没有聊天渠道：已记录为业主电话同意的费用 {1} 元，"
+                              "完工时可按此收费。",
+                              "The resident of order {0} has no chat: {1} yuan is recorded as "
+                              "agreed on the phone, and may be charged at /done."},
+        [M_NO_CHAT_CALL] = {"工单 {0} 的业主没有聊天渠道，无法在线留言或报价，请电话联系 {1} {2}。",
+                            "The resident of order {0} has no chat, so nothing can be sent to "
+                            "them: please call {1} on {2}."},
         /* understanding a first message */
         [M_EMERGENCY] = {"【紧急】{0}\n请立即拨打：{1}。\n我们已通知值班人员，马上处理。",
                          "[URGENT] {0}\nCall now: {1}.\nThe staff on duty have been alerted."},
@@ -408,8 +542,8 @@ static const struct msg_pair msgs[M_COUNT] = {
                                "WebP 或 HEIC 格式的照片。",
                                "That file is not a photo, so it was not kept. Take a picture, "
                                "or pick a JPG, PNG, WebP or HEIC photo from your gallery."},
-        [M_PHOTO_TOO_BIG] = {"照片太大了（最大 {0} MB），请压缩或截图后再发。",
-                             "That photo is too large (at most {0} MB); please send a smaller "
+        [M_PHOTO_TOO_BIG] = {"照片太大了（最大 {0}），请压缩或截图后再发。",
+                             "That photo is too large (at most {0}); please send a smaller "
                              "one or a screenshot."},
         [M_PHOTO_FAILED] = {"照片没有收到，请再发一次。",
                             "The photo did not come through; please send it again."},
@@ -427,8 +561,12 @@ static const struct msg_pair msgs[M_COUNT] = {
                            "told when it comes."},
         [M_PING_PHOTOS] = {"\n照片 {0} 张：concierge orders show {1}",
                            "\nPhotos: {0} (concierge orders show {1})"},
+        [M_FLAG_URGENT] = {"【紧急】", "[URGENT] "},
+        [M_FLAG_COMPLAINT] = {"【投诉】", "[COMPLAINT] "},
         [M_PHOTO_NO_RESIDENT] = {"工单 {0} 没有可以联系的业主，无法索要照片。",
                                  "Order {0} has no resident to ask for a photo."},
+        [M_OUT_NOTED] = {"已在工单 {0} 中记下备注（业主看不到）。",
+                         "Note added to order {0} (the resident does not see it)."},
         /* timers */
         [M_AFTER_HOURS] = {"现在是下班时间（服务时间 {0}），响应时间从{1}起计算。"
                            "如有紧急情况请直接拨打 {2}。",
@@ -539,6 +677,12 @@ static const struct {
         {"errand", M_CAT_ERRAND},
         {"inquiry", M_CAT_INQUIRY},
         {"complaint", M_CAT_COMPLAINT},
+        {"phone", M_SOURCE_PHONE},
+        {"walk-in", M_SOURCE_WALKIN},
+        {"desk", M_SOURCE_DESK},
+        {"technician", M_ROLE_TECHNICIAN},
+        {"dispatcher", M_ROLE_DISPATCHER},
+        {"supervisor", M_ROLE_SUPERVISOR},
 };
 
 static const char *lookup_name(int lang, const char *key)
@@ -559,6 +703,16 @@ const char *dlg_status_name(int lang, const char *status)
 const char *dlg_category_name(int lang, const char *category)
 {
 	return lookup_name(lang, category);
+}
+
+const char *dlg_source_name(int lang, const char *source)
+{
+	return lookup_name(lang, source);
+}
+
+const char *dlg_role_name(int lang, const char *role)
+{
+	return lookup_name(lang, role);
 }
 
 int dlg_messages_missing(void)

@@ -140,6 +140,58 @@ enum dlg_msg {
 	M_NO_SKILL,         /* {0} number {1} staff name {2} skill {3} staff id */
 	M_WITHDRAWN_PING,   /* {0} number {1} room */
 	M_WHICH_ORDER,      /* {0} usage */
+	/* desk intake: staff take a request down for a resident who phoned or came in */
+	M_DESK_START, /* {0} how it came in (M_SOURCE_*) */
+	M_DESK_ASK_DESCRIPTION,
+	M_DESK_ASK_ROOM,
+	M_DESK_ASK_NAME,
+	M_DESK_ASK_PHONE,
+	M_DESK_ASK_TIME,
+	M_DESK_SUMMARY, /* as M_SUMMARY, {9} how it came in */
+	M_DESK_CANCELLED,
+	M_DESK_CREATED,     /* {0} number {1} how it came in {2} minutes {3} M_DESK_REACH_* */
+	M_DESK_REACH_CHAT,  /* {0} channel */
+	M_DESK_REACH_PHONE, /* {0} name {1} phone */
+	M_DESK_DECLINED,    /* {0} number {1} referral */
+	M_DESK_URGENT,      /* {0} number {1} advice {2} M_DESK_CALL or "" */
+	M_DESK_CALL,        /* {0} numbers to call */
+	M_DESK_TO_RESIDENT, /* {0} number {1} description {2} minutes {3} how it came in */
+	M_DESK_NO_CHAT,     /* {0} number {1} name {2} phone */
+	M_SOURCE_PHONE,
+	M_SOURCE_WALKIN,
+	M_SOURCE_DESK,
+	/* duty */
+	M_DUTY_YOU,      /* who is meant: the speaker ("您" / "You are") */
+	M_DUTY_THEM,     /* {0} staff name */
+	M_DUTY_OFF,      /* {0} M_DUTY_YOU/THEM {1} M_DUTY_BACK_AT or "" */
+	M_DUTY_BACK_AT,  /* {0} time */
+	M_DUTY_ON,       /* {0} M_DUTY_YOU/THEM {1} M_DUTY_TILL or "" */
+	M_DUTY_TILL,     /* {0} time */
+	M_DUTY_STATE_ON, /* in /staff */
+	M_DUTY_STATE_OFF,
+	M_DUTY_HOURS,    /* {0} today's hours */
+	M_DUTY_NO_HOURS, /* off all day today */
+	M_DUTY_SAID,     /* {0} M_DUTY_TILL or "": marked by hand */
+	M_STAFF_HEAD,
+	M_PARTNERS_HEAD,
+	M_ROLE_TECHNICIAN,
+	M_ROLE_DISPATCHER,
+	M_ROLE_SUPERVISOR,
+	M_NOBODY_ON_DUTY,  /* {0} number {1} category {2} skill {3} M_PARTNERS_CAN or "" */
+	M_PARTNERS_CAN,    /* {0} partners with the skill */
+	M_OFF_DUTY_ASSIGN, /* {0} number {1} staff name {2} staff id */
+	M_BAD_UNTIL,       /* {0} usage */
+	/* partners */
+	M_PARTNER_ORDER,      /* {0} centre {1} number {2} category {3} room {4} description
+	                         {5} name {6} phone {7} time {8} centre phone */
+	M_OUT_PARTNER,        /* {0} number {1} partner */
+	M_PARTNER_UNREACHED,  /* {0} partner {1} phone */
+	M_PARTNER_CANCELLED,  /* {0} centre {1} number {2} reason */
+	M_PARTNER_REWORK,     /* {0} centre {1} number {2} room {3} description */
+	M_PARTNER_TAKEN_OFF,  /* {0} centre {1} number */
+	M_NOBODY_TO_DISPATCH, /* {0} number {1} category */
+	M_NO_CHAT_CALL,       /* {0} number {1} name {2} phone */
+	M_QUOTE_BY_PHONE,     /* {0} number {1} amount */
 	/* understanding a first message */
 	M_EMERGENCY,          /* {0} advice {1} numbers to call */
 	M_EMERGENCY_RECORDED, /* {0} number */
@@ -169,7 +221,7 @@ enum dlg_msg {
 	M_PHOTO_KEPT,        /* a photo during an intake: joins the order it makes */
 	M_PHOTO_NO_ORDER,    /* nothing to join a photo to */
 	M_PHOTO_NOT_IMAGE,   /* not a JPEG, PNG, WebP or HEIC */
-	M_PHOTO_TOO_BIG,     /* {0} the limit in MB */
+	M_PHOTO_TOO_BIG,     /* {0} the limit ("5 MB") */
 	M_PHOTO_FAILED,      /* could not be fetched or kept */
 	M_PHOTO_GROUP,       /* said in a group: send it privately */
 	M_PHOTO_STAFF,       /* {0} number {1} type {2} path */
@@ -177,6 +229,11 @@ enum dlg_msg {
 	M_PHOTO_ASKED,       /* {0} number */
 	M_PING_PHOTOS,       /* {0} how many {1} number */
 	M_PHOTO_NO_RESIDENT, /* {0} number */
+	/* marks in order lists */
+	M_FLAG_URGENT,
+	M_FLAG_COMPLAINT,
+	/* notes for the centre */
+	M_OUT_NOTED, /* {0} number */
 	/* timers: business hours, promises missed, reminders */
 	M_AFTER_HOURS,      /* {0} business hours {1} when the centre opens {2} centre phone */
 	M_AT_TODAY,         /* {0} HH:MM */
@@ -226,6 +283,9 @@ const char *dlg_msg(int lang, enum dlg_msg id);
  * is. */
 const char *dlg_status_name(int lang, const char *status);
 const char *dlg_category_name(int lang, const char *category);
+/* How a desk intake came in ("phone" -> "电话报修") and a staff role ("technician" -> "技工"). */
+const char *dlg_source_name(int lang, const char *source);
+const char *dlg_role_name(int lang, const char *role);
 /* 0 when every message has both languages, else the first missing id + 1. */
 int dlg_messages_missing(void);
 

@@ -156,6 +156,25 @@ static const char *several_of(const struct dlg_state *st, struct buf *b)
 	return buf_str(b);
 }
 
+/* At the desk the questions are about the resident, asked of staff. */
+static enum dlg_msg desk_prompt(enum dlg_msg id)
+{
+	static const enum dlg_msg map[][2] = {
+	        {M_ASK_DESCRIPTION, M_DESK_ASK_DESCRIPTION},
+	        {M_ASK_ROOM, M_DESK_ASK_ROOM},
+	        {M_ASK_NAME, M_DESK_ASK_NAME},
+	        {M_ASK_PHONE, M_DESK_ASK_PHONE},
+	        {M_ASK_TIME, M_DESK_ASK_TIME},
+	        {M_SUMMARY, M_DESK_SUMMARY},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i][0] == id)
+			return map[i][1];
+	return id;
+}
+
 /* Fills the prompt of the current step into a reply (appended to the last one if APPEND). */
 void dlg_prompt_step(const struct dlg_ctx *ctx, const struct dlg_state *st, struct dlg_result *res,
                      int append)
@@ -166,6 +185,7 @@ void dlg_prompt_step(const struct dlg_ctx *ctx, const struct dlg_state *st, stru
 	struct dlg_reply *rep;
 	char masked[32], minutes_s[16];
 	const char *args[10] = {0};
+	enum dlg_msg prompt;
 	int nargs = 0, minutes;
 	const char *price, *item_name;
 	char item_part[160] = "";
@@ -195,7 +215,8 @@ void dlg_prompt_step(const struct dlg_ctx *ctx, const struct dlg_state *st, stru
 		args[6] = price && *price ? price : dlg_msg(st->lang, M_NONE_GIVEN);
 		args[7] = minutes_s;
 		args[8] = item_part;
-		nargs = 9;
+		args[9] = dlg_source_name(st->lang, st->desk); /* desk intake: how it came in */
+		nargs = 10;
 	} else if (strcmp(step->name, "accept") == 0) {
 		return; /* asked by dlg_begin_accept, which knows the staff and fee */
 	} else if (strcmp(st->flow, "followup") == 0) {
@@ -203,11 +224,12 @@ void dlg_prompt_step(const struct dlg_ctx *ctx, const struct dlg_state *st, stru
 		args[1] = st->name; /* the staff member who did the work */
 		nargs = 2;
 	}
+	prompt = st->desk[0] ? desk_prompt(step->prompt) : step->prompt;
 	if (append && res->nreplies) {
-		dlg_say_more(res, st->lang, step->prompt, args, nargs);
+		dlg_say_more(res, st->lang, prompt, args, nargs);
 		rep = &res->replies[res->nreplies - 1];
 	} else {
-		rep = dlg_say(res, st->lang, step->prompt, args, nargs);
+		rep = dlg_say(res, st->lang, prompt, args, nargs);
 	}
 	dlg_add_buttons(rep, st->lang, step->buttons);
 	buf_release(&all);

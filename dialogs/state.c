@@ -58,6 +58,8 @@ char *dlg_state_to_json(const struct dlg_state *st)
 		json_object_set_new(o, "time_end", json_integer(st->time_end));
 	if (st->urgent[0])
 		json_object_set_new(o, "urgent", json_string(st->urgent));
+	if (st->desk[0])
+		json_object_set_new(o, "desk", json_string(st->desk));
 	if (st->nmore) {
 		json_t *more = json_array();
 
@@ -108,6 +110,7 @@ int dlg_state_from_json(const char *json, struct dlg_state *st)
 	st->time_at = json_integer_value(json_object_get(o, "time_at"));
 	st->time_end = json_integer_value(json_object_get(o, "time_end"));
 	get_str(o, "urgent", st->urgent, sizeof(st->urgent));
+	get_str(o, "desk", st->desk, sizeof(st->desk));
 	json_array_foreach(json_object_get(o, "more"), i, v)
 	{
 		if (st->nmore < DLG_MAX_MORE && json_is_string(v))

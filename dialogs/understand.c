@@ -15,13 +15,17 @@
 #include "lib/buf.h"
 #include "dialogs/validate_internal.h"
 
+/*
+ * The item whose keyword in S[A..B) is longest; *WEAK (when given) says that
+ * keyword is one Chinese character, which may be part of another word.
+ */
 static const struct dlg_item *match_item_in(const struct dlg_policy *pol, const char *s, size_t a,
-                                            size_t b, const char *category)
+                                            size_t b, const char *category, int *weak)
 {
 	const struct dlg_item *best = NULL;
 	size_t best_len = 0, i, k;
 	long best_pos = -1, pos;
-	int place, best_place = 1;
+	int place, best_place = 1, best_weak = 0;
 	char w[128];
 
 	for (i = 0; pol && i < pol->nitems; i++) {
@@ -34,22 +38,27 @@ static const struct dlg_item *match_item_in(const struct dlg_policy *pol, const 
 
 			dlg_fold_word(it->keywords[k], w, sizeof(w));
 			n = strlen(w);
-			if (!n || n < best_len)
+			if (!n)
+				continue;
+			/* A place ("楼道", "hallway") says where, any other word what. */
+			place = dlg_is_place_word(w);
+			if (best && (place > best_place || (place == best_place && n < best_len)))
 				continue;
 			pos = dlg_find_word(s, a, b, w, 0);
 			if (pos < 0)
 				continue;
-			/* Between equals, a place ("楼道") says where, the other word what. */
-			place = dlg_is_place_word(w);
-			if (n == best_len &&
-			    (place > best_place || (place == best_place && pos >= best_pos)))
+			/* Between equals the first said. */
+			if (best && place == best_place && n == best_len && pos >= best_pos)
 				continue;
 			best = it;
 			best_len = n;
 			best_pos = pos;
 			best_place = place;
+			best_weak = n == 3 && dlg_is_cjk_at(w, n, 0);
 		}
 	}
+	if (weak)
+		*weak = best_weak;
 	return best;
 }
 
@@ -59,7 +68,7 @@ const struct dlg_item *dlg_item_for(const struct dlg_policy *p, const char *text
 	struct ftext f;
 
 	dlg_ftext_init(&f, text);
-	return match_item_in(p, f.s, 0, f.n, category);
+	return match_item_in(p, f.s, 0, f.n, category, NULL);
 }
 
 /* ---- kinds ------------------------------------------------------------------------- */
@@ -100,13 +109,40 @@ static int is_question(const char *s)
 	return 0;
 }
 
-/* Words that ask for someone to do something: with a service named, a request. */
-static int asks_for_help(const char *s)
+/* Words that ask for someone to come and do something. */
+static int wants_someone(const char *s)
 {
 	static const char *const w[] = {
-	        "帮我",       "帮忙",        "麻烦",         "来修",     "上门",   "派人",
-	        "派个",       "过来",        "修一下",       "处理一下", "看一下", "看看",
-	        "please fix", "can you fix", "send someone", "come and", NULL};
+	        "帮我",        "帮忙",         "来修",     "上门",        "派人",    "派个",
+	        "过来",        "修一下",       "处理一下", "看一下",      "看看",    "please fix",
+	        "can you fix", "send someone", "come and", "take a look", "help me", NULL};
+
+	return dlg_contains_any(s, w);
+}
+
+/* Words that ask for help: with a service named, a request. */
+static int asks_for_help(const char *s)
+{
+	static const char *const polite[] = {"麻烦", NULL};
+
+	return wants_someone(s) || dlg_contains_any(s, polite);
+}
+
+/*
+ * Words that say something is wrong. A question that names a service only by
+ * one character of another word ("充电桩" holds 电) and no fault asks about
+ * the community, not for a repair.
+ */
+static int names_fault(const char *s)
+{
+	static const char *const w[] = {
+	        "坏",           "不亮",   "不灵",        "失灵",         "漏",
+	        "堵",           "修",     "不通",        "没反应",       "不能用",
+	        "用不了",       "不好使", "打不开",      "关不上",       "不转",
+	        "不响",         "破",     "不热",        "不出",         "没水",
+	        "没电",         "broken", "not working", "doesn't work", "does not work",
+	        "out of order", "fix",    "repair",      "leak",         "stuck",
+	        "blocked",      NULL};
 
 	return dlg_contains_any(s, w);
 }
@@ -299,7 +335,7 @@ static void split_requests(const struct dlg_policy *pol, struct dlg_understood *
 			;
 		if (p >= f.n)
 			k = 0;
-		it = match_item_in(pol, f.s, a, p, NULL);
+		it = match_item_in(pol, f.s, a, p, NULL, NULL);
 		if (!u->nparts) {
 			u->items[0] = it;
 			start[0] = 0;
@@ -419,6 +455,9 @@ void dlg_understand(const struct dlg_policy *pol, const char *text, int64_t now,
 			u->shared_place = 1;
 		}
 	}
+	/* "楼道灯坏了 6栋1单元": the building said apart from the place. */
+	if (!u->room[0] && dlg_find_place_apart(f, &sp, u->room, sizeof(u->room)) == 0)
+		u->shared_place = 1;
 	build_description(f, &sp, from, u);
 
 	/* Kinds are judged on the whole message, as folded. */
@@ -427,7 +466,7 @@ void dlg_understand(const struct dlg_policy *pol, const char *text, int64_t now,
 		u->kind = DLG_K_EMERGENCY;
 		buf_copy(u->parts[0], sizeof(u->parts[0]), u->description);
 		u->nparts = 1;
-		u->items[0] = match_item_in(pol, f->s, from, f->n, NULL);
+		u->items[0] = match_item_in(pol, f->s, from, f->n, NULL, NULL);
 		return;
 	}
 	if (is_complaint(f->s)) {
@@ -451,9 +490,17 @@ void dlg_understand(const struct dlg_policy *pol, const char *text, int64_t now,
 		u->kind = DLG_K_OUT_OF_SCOPE;
 		return;
 	}
-	if (!u->items[0] && question && u->nparts == 1) {
-		u->kind = DLG_K_QUESTION;
-		return;
+	if (question && u->nparts == 1 && !wants_someone(f->s + from)) {
+		int weak = 0;
+
+		/* "小区有没有充电桩": 电 is a word's part, nothing is broken: a question. */
+		if (u->items[0])
+			match_item_in(pol, f->s, from, f->n, NULL, &weak);
+		if (!u->items[0] || (weak && !names_fault(f->s + from))) {
+			u->items[0] = NULL;
+			u->kind = DLG_K_QUESTION;
+			return;
+		}
 	}
 	u->kind = DLG_K_REQUEST;
 }

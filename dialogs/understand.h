@@ -12,11 +12,16 @@
  * punctuation to ASCII); everything handed back that quotes the resident
  * (descriptions, places, the time words) is cut from the text as written.
  *
- * Rules for Chinese: the longest keyword wins (电梯 before 电, 门禁 before 门);
+ * Rules for Chinese: the longest keyword wins (电梯 before 电, 门禁 before 门),
+ * but a place (楼道, hallway) only says where when another keyword says what;
  * a keyword right after a negation (不用, 不需要, 不是; for emergencies also
  * 没有, 不: "打不着火" is no fire) does not count; 顺便, 另外, 还有, also, and
  * and the separators ，；。 split requests, and a clause that names no
- * service of its own belongs to the request before it.
+ * service of its own belongs to the request before it. A question that names
+ * a service only by one character of another word ("充电桩" holds 电) and
+ * nothing broken asks about the community; a question that asks someone to
+ * come ("帮我看看") is a request. A building said apart from a shared place
+ * joins it ("楼道灯坏了 6栋1单元": 6栋1单元楼道).
  *
  * Pure: no I/O, no allocation; the policy is borrowed and the result points
  * into it.

@@ -29,18 +29,20 @@ static uint32_t word_hash(const char *s, size_t n)
 
 static void tokenize(const char *text, struct toks *tk)
 {
-	static const char *const fill[] = {"请问", "想问一下", "想问下", "问一下",   "问下",
-	                                   "一下", "你们",     "我们",   "我想",     "我家",
-	                                   "咱们", "麻烦",     "您好",   "你好",     "怎么",
-	                                   "怎样", "如何",     "能不能", "可不可以", "可以",
-	                                   "能否", "是不是",   "一般",   "能",       NULL};
+	static const char *const fill[] = {
+	        "请问",   "想问一下", "想问下", "问一下", "问下",     "一下", "你们",
+	        "我们",   "我想",     "我家",   "咱们",   "麻烦",     "您好", "你好",
+	        "怎么",   "怎样",     "如何",   "能不能", "可不可以", "可以", "能否",
+	        "是不是", "有没有",   "一般",   "能",     NULL};
 	static const char *const fill1[] = {"吗", "呢", "啊", "呀", "吧", "哦", "嘛",
 	                                    "的", "了", "我", "你", "您", "是", NULL};
 	static const char *const stopw[] = {
-	        "the", "a",     "an",   "is",   "are",    "was",  "do",    "does",   "did",   "i",
-	        "you", "we",    "my",   "our",  "your",   "to",   "of",    "for",    "in",    "on",
-	        "at",  "it",    "this", "that", "be",     "can",  "could", "please", "there", "any",
-	        "hi",  "hello", "me",   "much", "should", "will", "would", "about",  NULL};
+	        "the", "a", "an", "is", "are", "was", "do", "does", "did", "i", "you", "we", "my",
+	        "our", "your", "to", "of", "for", "in", "on", "at", "it", "this", "that", "be",
+	        "can", "could", "please", "there", "any", "hi", "hello", "me", "much", "should",
+	        "will", "would", "about",
+	        /* like 怎么 and 如何 above: the asking, not what is asked about */
+	        "how", "what", "when", "where", "which", "who", NULL};
 	struct ftext f;
 	size_t p = 0, len, q;
 	int i;

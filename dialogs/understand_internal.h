@@ -48,6 +48,12 @@ void dlg_find_phone(const struct ftext *f, struct dlg_understood *u, struct span
 void dlg_find_room(const struct ftext *f, struct dlg_understood *u, struct spans *sp);
 int dlg_is_place_word(const char *w);
 int dlg_find_place(const struct ftext *f, size_t *a, size_t *b);
+/*
+ * A building place said apart from its building ("楼道灯坏了 6栋1单元"): the two
+ * joined as the place ("6栋1单元楼道") into OUT, the building's span added to SP.
+ * 0, or -1 when the message has no such pair.
+ */
+int dlg_find_place_apart(const struct ftext *f, struct spans *sp, char *out, size_t outlen);
 void dlg_find_name(const struct ftext *f, struct dlg_understood *u, struct spans *sp);
 void dlg_find_time(const struct ftext *f, int64_t now, struct dlg_understood *u, struct spans *sp);
 

@@ -200,6 +200,67 @@ int dlg_find_place(const struct ftext *f, size_t *a, size_t *b)
 	return -1;
 }
 
+/*
+ * The length of a building said on its own at P ("6栋1单元", "3号楼", "A座"),
+ * or 0. A bare "5楼" is a floor and "3号" a date: neither names a building.
+ */
+static size_t building_len(const char *s, size_t n, size_t p)
+{
+	static const char *const marks[] = {"号楼", "栋", "幢", "座", "单元", NULL};
+	size_t q = p, r, k;
+	int i;
+
+	if (p > 0 && dlg_is_alnum((unsigned char)s[p - 1]))
+		return 0;
+	for (;;) {
+		for (r = q; r < n && dlg_is_alnum((unsigned char)s[r]); r++)
+			;
+		if (r == q || r - q > 4)
+			break;
+		for (k = 0, i = 0; !k && marks[i]; i++)
+			if (dlg_starts(s, n, r, marks[i]))
+				k = strlen(marks[i]);
+		if (!k)
+			break;
+		q = r + k;
+	}
+	/* "6栋1单元501" is a room, not a building. */
+	return q > p && !(q < n && dlg_is_alnum((unsigned char)s[q])) ? q - p : 0;
+}
+
+int dlg_find_place_apart(const struct ftext *f, struct spans *sp, char *out, size_t outlen)
+{
+	size_t p, q, k = 0, len = 0, ba, bb, pa, pb;
+	int i;
+
+	for (p = 0; p < f->n; p++) {
+		for (i = 0; !len && building_places[i]; i++)
+			if (dlg_starts(f->s, f->n, p, building_places[i]))
+				len = strlen(building_places[i]);
+		if (len)
+			break;
+	}
+	if (!len)
+		return -1;
+	for (q = 0; q < f->n; q++)
+		if (!dlg_span_hit(sp, q) && (q < p || q >= p + len) &&
+		    (k = building_len(f->s, f->n, q)) > 0)
+			break;
+	if (!k)
+		return -1;
+	ba = dlg_orig_at(f, q);
+	bb = dlg_orig_at(f, q + k);
+	pa = dlg_orig_at(f, p);
+	pb = dlg_orig_at(f, p + len);
+	if ((bb - ba) + (pb - pa) + 1 > outlen)
+		return -1;
+	memcpy(out, f->orig + ba, bb - ba);
+	memcpy(out + (bb - ba), f->orig + pa, pb - pa);
+	out[(bb - ba) + (pb - pa)] = '\0';
+	span_add(sp, q, q + k);
+	return 0;
+}
+
 int dlg_shared_place(const char *text, char *out, size_t outlen)
 {
 	struct ftext f;

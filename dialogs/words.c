@@ -51,17 +51,22 @@ int dlg_word_in(const char *t, const char *const *words)
 
 int dlg_is_yes(const char *t)
 {
-	static const char *const w[] = {"yes",  "y",    "ok",   "okay", "sure", "confirm", "/yes",
-	                                "是",   "是的", "确认", "确定", "好",   "好的",    "对",
-	                                "满意", "可以", "行",   "嗯",   NULL};
+	static const char *const w[] = {
+	        "yes",     "y",    "ok",       "okay",        "sure",         "confirm", "/yes",
+	        "yeah",    "yep",  "yup",      "agree",       "i agree",      "agreed",  "alright",
+	        "correct", "fine", "go ahead", "sounds good", "that's right", "是",      "是的",
+	        "确认",    "确定", "好",       "好的",        "对",           "满意",    "可以",
+	        "行",      "嗯",   NULL};
 	return dlg_word_in(t, w);
 }
 
 int dlg_is_no(const char *t)
 {
-	static const char *const w[] = {
-	        "no",   "n",      "nope",   "not fixed", "/no",  "否",     "不",     "不是",
-	        "不对", "不满意", "没修好", "没有修好",  "不行", "没解决", "未解决", NULL};
+	static const char *const w[] = {"no",     "n",       "nope",      "nah",      "not fixed",
+	                                "/no",    "decline", "i decline", "disagree", "i disagree",
+	                                "refuse", "reject",  "否",        "不",       "不是",
+	                                "不对",   "不满意",  "没修好",    "没有修好", "不行",
+	                                "没解决", "未解决",  "拒绝",      NULL};
 	return dlg_word_in(t, w);
 }
 

@@ -36,6 +36,14 @@ static int64_t sys_ms(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t sys_us(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void read_env(void)
 {
 	const char *v = getenv("CONCIERGE_NOW");
@@ -127,6 +135,23 @@ int64_t clock_now_ms(void)
 int64_t clock_mono_ms(void)
 {
 	return read_clock(CLOCK_MONO_MS);
+}
+
+int64_t clock_mono_us(void)
+{
+	int64_t real_us, v;
+
+	if (source)
+		return source(CLOCK_MONO_MS) * 1000;
+	pthread_once(&env_once, read_env);
+	real_us = sys_us(CLOCK_MONOTONIC);
+	if (!clock_file)
+		return real_us;
+	pthread_mutex_lock(&mu);
+	follow_file(real_us / 1000);
+	v = real_us + jumped_ms * 1000;
+	pthread_mutex_unlock(&mu);
+	return v;
 }
 
 void clock_set_source(clock_source_fn fn)

@@ -38,6 +38,12 @@ int64_t clock_now(void);
 int64_t clock_now_ms(void);
 /* Monotonic milliseconds. */
 int64_t clock_mono_ms(void);
+/*
+ * Monotonic microseconds, on the scale of clock_mono_ms() (times 1000), for
+ * measuring how long something took (request latency). A source set with
+ * clock_set_source() only has milliseconds: its reading times 1000.
+ */
+int64_t clock_mono_us(void);
 
 /*
  * Replaces the source (NULL: back to CONCIERGE_NOW or the system's clocks).

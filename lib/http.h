@@ -41,8 +41,9 @@ struct http_answer {
 	const unsigned char *static_body; /* instead of BODY: static data, not freed */
 	size_t len;
 	char set_cookie[200];
-	char cache[48];  /* Cache-Control; "" means no-store */
-	const char *csp; /* Content-Security-Policy, or NULL */
+	char cache[48];        /* Cache-Control; "" means no-store */
+	const char *csp;       /* Content-Security-Policy, or NULL */
+	const char *challenge; /* WWW-Authenticate (of a 401), static text, or NULL */
 };
 
 /* Answers STATUS with a copy of TEXT (may be NULL for no body). */

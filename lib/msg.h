@@ -5,11 +5,14 @@
  * (owned strings, queued for the next group commit); the host hands each to
  * the core as a struct msg_in (borrowed strings). The core answers with
  * outbound messages stored in the outbox as a small JSON payload:
- *   {"text": "...", "buttons": [{"label", "data"}], "mention": ["user", ...]}
+ *   {"text": "...", "buttons": [{"label", "data"}], "mention": ["user", ...],
+ *    "names": {"user": "display name"}}
  * which the adapter of the destination channel later turns into a platform
  * call. "mention" names people to draw attention to, as users of that
  * channel (a group robot that cannot write to anyone privately mentions them
- * in its group instead).
+ * in its group instead), or as "tel:NUMBER" where the channel mentions people
+ * by their mobile number; "names" gives the staff list's name of each, for
+ * platforms whose mention shows one.
  */
 #ifndef CONCIERGE_MSG_H
 #define CONCIERGE_MSG_H

@@ -96,7 +96,7 @@ int photo_save(const char *dir, const unsigned char *data, size_t len, const str
 		return -1;
 	}
 	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (size_t)sb.st_size == len)
-		return 0; /* the same content under the same name */
+		return 1; /* the same content under the same name */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));

@@ -40,7 +40,8 @@ int photo_file_name(const char *hash, const struct photo_type *t, char *out, siz
  * Keeps DATA (of type T) in folder DIR (made, mode 0700, when missing) under
  * its content name: written to a temporary file and renamed, so a reader never
  * sees half a photo; a file already there with that name is the same photo and
- * is left alone. Sets HASH and PATH (DIR/NAME). 0, or -1 with ERR set.
+ * is left alone. Sets HASH and PATH (DIR/NAME). 0 when the file was written, 1
+ * when it was there already, or -1 with ERR set.
  */
 int photo_save(const char *dir, const unsigned char *data, size_t len, const struct photo_type *t,
                char hash[PHOTO_HASH_LEN], char *path, size_t pathlen, char *err, size_t errlen);

@@ -29,7 +29,7 @@ struct rl_ring {
 struct rl_chat {
 	struct rl_chat *next;
 	char *id;
-	struct rl_ring ring; /* sized for the larger of the chat's two limits */
+	struct rl_ring ring; /* sized for the largest of the chat's limits */
 	int64_t hold_until;
 };
 
@@ -132,6 +132,8 @@ static struct rl_chat *chat_get(struct ratelimit *rl, const char *id)
 	cap = rl->lim.per_chat_per_sec;
 	if (is_group(id) && rl->lim.per_group_per_min > cap)
 		cap = rl->lim.per_group_per_min;
+	if (rl->lim.per_chat_per_min > cap)
+		cap = rl->lim.per_chat_per_min;
 	c->id = strdup(id);
 	if (!c->id || ring_init(&c->ring, cap) < 0) {
 		free(c->id);
@@ -163,6 +165,7 @@ struct ratelimit *ratelimit_new(const struct ratelimit_limits *l)
 	rl->lim.per_group_per_min = clamp_limit(l->per_group_per_min);
 	rl->lim.global_per_sec = clamp_limit(l->global_per_sec);
 	rl->lim.global_per_min = clamp_limit(l->global_per_min);
+	rl->lim.per_chat_per_min = clamp_limit(l->per_chat_per_min);
 	rl->lim.slack_ms = l->slack_ms > 0 ? l->slack_ms : 0;
 	cap = rl->lim.global_per_sec;
 	if (rl->lim.global_per_min > cap)
@@ -212,6 +215,7 @@ int64_t ratelimit_wait(struct ratelimit *rl, const char *chat, int64_t now)
 	w = max64(w, window_wait(&c->ring, rl->lim.per_chat_per_sec, sec, now));
 	if (is_group(chat))
 		w = max64(w, window_wait(&c->ring, rl->lim.per_group_per_min, min, now));
+	w = max64(w, window_wait(&c->ring, rl->lim.per_chat_per_min, min, now));
 	return w;
 }
 
@@ -254,7 +258,10 @@ void ratelimit_prune(struct ratelimit *rl, int64_t now)
 		pp = &rl->buckets[i];
 		while ((c = *pp)) {
 			newest = ring_recent(&c->ring, 1);
-			window = is_group(c->id) && rl->lim.per_group_per_min ? MIN_MS : SEC_MS;
+			window = (is_group(c->id) && rl->lim.per_group_per_min) ||
+			                         rl->lim.per_chat_per_min
+			                 ? MIN_MS
+			                 : SEC_MS;
 			window += rl->lim.slack_ms;
 			if (c->hold_until <= now && (newest < 0 || newest + window <= now)) {
 				*pp = c->next;

@@ -3,7 +3,8 @@
  *
  * Sliding-window limits per chat, per group chat and over the whole channel
  * (a bot platform's "1 message/s per chat, 20/min per group, 30/s overall",
- * a group robot's "20/min for the robot as a whole"), holds that stop a
+ * a group robot's "20/min for the robot as a whole", webhook robots that
+ * are one chat each with "100/min and 5/s per robot"), holds that stop a
  * chat or the whole channel until a time (after a 429), and the retry
  * backoff with jitter. Nothing here reads a clock: every time is passed in,
  * in milliseconds on any monotonic scale, and must not go backwards between
@@ -24,7 +25,8 @@ struct ratelimit_limits {
 	int per_group_per_min; /* a group is a chat whose ID starts with '-' */
 	int global_per_sec;
 	int slack_ms; /* added to every window: the platform counts arrivals, not our starts */
-	int global_per_min; /* over the whole channel, every chat and chatless call counted */
+	int global_per_min;   /* over the whole channel, every chat and chatless call counted */
+	int per_chat_per_min; /* each chat alone (a webhook robot per group: 20/min per robot) */
 };
 
 struct ratelimit;

@@ -11,14 +11,17 @@
  */
 #include "store/store_internal.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "lib/buf.h"
+#include "lib/log.h"
 
 /* ---- helpers shared by the store files ----------------------------------- */
 
@@ -164,14 +167,18 @@ int store_tx_leave(struct store *s, int outer, int ok)
 {
 	char saved[sizeof(s->err)];
 
-	if (ok && store_run(s, outer ? sql_commit : sql_release, "") >= 0)
+	if (ok && store_run(s, outer ? sql_commit : sql_release, "") >= 0) {
+		if (outer)
+			store_tx_files_end(s, 0);
 		return 0;
+	}
 	/* Keep the error that made us roll back, not the rollback's. */
 	memcpy(saved, s->err, sizeof(saved));
 	if (outer) {
 		/* Some errors (SQLITE_FULL, IOERR, ...) already rolled back. */
 		if (!sqlite3_get_autocommit(s->db))
 			store_run(s, sql_rollback, "");
+		store_tx_files_end(s, 1);
 	} else if (store_run(s, sql_rollback_to, "") >= 0) {
 		store_run(s, sql_release, "");
 	}
@@ -253,7 +260,9 @@ void store_close(struct store *s)
 	for (i = 0; i < s->nstmts; i++)
 		sqlite3_finalize(s->stmts[i].st);
 	free(s->stmts);
-	/* Rolls back a transaction a caller left open. */
+	/* Rolls back a transaction a caller left open, and with it its files. */
+	store_tx_files_end(s, !sqlite3_get_autocommit(s->db));
+	free(s->tx_files);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -281,15 +290,59 @@ int store_begin(struct store *s)
 
 int store_commit(struct store *s)
 {
-	return store_run(s, sql_commit, "") < 0 ? -1 : 0;
+	if (store_run(s, sql_commit, "") < 0) {
+		/* Still open (busy): the caller rolls back. Gone: its files go with it. */
+		if (sqlite3_get_autocommit(s->db))
+			store_tx_files_end(s, 1);
+		return -1;
+	}
+	store_tx_files_end(s, 0);
+	return 0;
 }
 
 int store_rollback(struct store *s)
 {
+	store_tx_files_end(s, 1);
 	/* Nothing to undo when SQLite already rolled back after an error. */
 	if (sqlite3_get_autocommit(s->db))
 		return 0;
 	return store_run(s, sql_rollback, "") < 0 ? -1 : 0;
+}
+
+int store_tx_file(struct store *s, const char *path)
+{
+	char **grown, *copy = strdup(path);
+	size_t cap;
+
+	if (copy && s->ntx_files == s->captx_files) {
+		cap = s->captx_files ? s->captx_files * 2 : 8;
+		grown = realloc(s->tx_files, cap * sizeof(*grown));
+		if (!grown) {
+			free(copy);
+			copy = NULL;
+		} else {
+			s->tx_files = grown;
+			s->captx_files = cap;
+		}
+	}
+	if (!copy) {
+		unlink(path);
+		return store_failf(s, "store_tx_file: out of memory");
+	}
+	s->tx_files[s->ntx_files++] = copy;
+	return 0;
+}
+
+void store_tx_files_end(struct store *s, int unlink_them)
+{
+	size_t i;
+
+	for (i = 0; i < s->ntx_files; i++) {
+		if (unlink_them && unlink(s->tx_files[i]) < 0 && errno != ENOENT)
+			log_warn("store: could not remove %s: %s", s->tx_files[i], strerror(errno));
+		free(s->tx_files[i]);
+	}
+	s->ntx_files = 0;
 }
 
 /* ---- settings ------------------------------------------------------------- */

@@ -41,6 +41,14 @@ int store_schema_version(struct store *s); /* PRAGMA user_version */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
+/*
+ * A file PATH (copied) was created for the transaction now open, for a row
+ * that names it (a photo): it is removed if the transaction rolls back (or
+ * its commit fails), and left alone once it commits, so a rollback leaves no
+ * file that no row names. 0, or -1 when out of memory (then the file is
+ * removed at once and the caller fails the transaction).
+ */
+int store_tx_file(struct store *s, const char *path);
 
 /* Key/value settings (e.g. a channel's polling offset). 1 found, 0 not found, <0 error. */
 int store_kv_get(struct store *s, const char *key, char *out, size_t outlen);
@@ -109,6 +117,10 @@ struct store_order {
 	int64_t preferred_at;  /* 0 when the text had no recognisable time */
 	int64_t preferred_end; /* end of the window the words name ("明天上午"), or 0 */
 	int urgent;            /* an emergency: 1 */
+	/* How it came in: */
+	char intake[16];   /* the channel it was filed on, or "desk" (staff took it down) */
+	char source[12];   /* desk intake: "phone", "walk-in" or "desk"; "" otherwise */
+	char taken_by[64]; /* desk intake: the staff member who took it down, else "" */
 	int64_t resident_id;
 	char channel[16]; /* where the resident is notified */
 	char chat[96];
@@ -131,8 +143,8 @@ struct store_order {
 
 /*
  * Creates an order from O (all fields but id, number, created_at and the
- * read-only ones), assigns its number, sets O->id, O->number and
- * O->created_at = NOW, and appends the event "created" by ACTOR via VIA.
+ * read-only ones; an empty INTAKE is taken to be CHANNEL), assigns its number, sets O->id,
+ * O->number and O->created_at = NOW, and appends the event "created" by ACTOR via VIA.
  */
 int store_order_create(struct store *s, struct store_order *o, int64_t now, const char *actor,
                        const char *via);
@@ -160,10 +172,13 @@ struct store_order_filter {
 	 */
 	const char *const *actions;
 	int64_t since;
+	int64_t from, to;      /* created at FROM or later and before TO; 0: unbounded */
+	const char *community; /* or NULL: every community */
+	int oldest_first;      /* oldest first instead of newest first */
 };
 #define STORE_FILTER_ACTIONS 3
 typedef int (*store_order_cb)(const struct store_order *o, void *ud); /* nonzero stops */
-/* Newest first. */
+/* Newest first, unless F->oldest_first. */
 int store_orders_list(struct store *s, const struct store_order_filter *f, store_order_cb cb,
                       void *ud);
 
@@ -210,6 +225,29 @@ int store_photos_list(struct store *s, int64_t order_id, store_photo_cb cb, void
 /* RESIDENT_ID's photos without an order, sent at SINCE or later, oldest first. */
 int store_photos_pending(struct store *s, int64_t resident_id, int64_t since, store_photo_cb cb,
                          void *ud);
+
+/* ---- desk intake and duty (store_desk.c) ------------------------------------- */
+
+/*
+ * Where the resident who gave PHONE (as dlg_norm_phone writes it) reads
+ * their messages: for each resident record saved with that phone, newest
+ * first, the chat their latest order is notified in. CB gets the resident's
+ * id and that channel, chat and user; nonzero stops.
+ */
+typedef int (*store_reach_cb)(int64_t resident_id, const char *channel, const char *chat,
+                              const char *user, void *ud);
+int store_residents_by_phone(struct store *s, const char *phone, store_reach_cb cb, void *ud);
+
+/* A staff member's own word on their duty (/on, /off). */
+struct store_duty {
+	int on;        /* 1 on duty, 0 off */
+	int64_t at;    /* when it was said */
+	int64_t until; /* it holds until then; 0: until their working hours next turn that way */
+	char by[96];   /* who said it: "staff:wang" (a supervisor may say it for someone) */
+};
+/* 1 found, 0 never said, <0 error. */
+int store_duty_get(struct store *s, const char *staff_id, struct store_duty *out);
+int store_duty_set(struct store *s, const char *staff_id, const struct store_duty *d);
 
 /* ---- follow-up visits, 回访 (store_followups.c) ------------------------------- */
 
@@ -369,6 +407,14 @@ int store_chat_current(struct store *s, const char *channel, const char *chat, c
 int store_chat_migrate(struct store *s, const char *channel, const char *old_chat,
                        const char *new_chat);
 
+/* ---- figures for an operator's scrape (store_stats.c) ---------------------------- */
+
+typedef int (*store_tally_cb)(const char *key, int64_t n, void *ud); /* nonzero stops */
+/* How many orders have each status, one callback per status that has any. */
+int store_orders_by_status(struct store *s, store_tally_cb cb, void *ud);
+/* Dialog sessions changed at SINCE or later (a dialog runs while it has a session). */
+int store_sessions_active(struct store *s, int64_t since, int64_t *n);
+
 /* ---- transcript: what a chat page visitor sees again after a reload ------------- */
 
 struct store_line {
@@ -386,5 +432,44 @@ int store_transcript_add(struct store *s, const char *channel, const char *chat,
 /* The last LIMIT lines of a chat, oldest first. */
 int store_transcript_list(struct store *s, const char *channel, const char *chat, int limit,
                           store_line_cb cb, void *ud);
+
+/* ---- the register as the console and the API read it (store_query.c) ------------ */
+
+/* Conditions on orders; NULL or 0 leaves one out. */
+struct store_order_query {
+	const char *status;    /* a status, or "open" (not closed, cancelled or declined) */
+	const char *category;  /* repair, cleaning, errand, inquiry, complaint */
+	const char *community; /* a community id */
+	const char *assignee;  /* a staff id; "" for orders nobody holds */
+	int64_t from, to;      /* created at FROM or later, and before TO */
+	int limit;             /* 1..STORE_QUERY_MAX orders on the page */
+	int offset;            /* orders skipped before the page */
+};
+#define STORE_QUERY_MAX 200
+/*
+ * The page of orders Q selects, newest first, each to CB (nonzero stops);
+ * *TOTAL is how many match Q in all.
+ */
+int store_orders_query(struct store *s, const struct store_order_query *q, store_order_cb cb,
+                       void *ud, int64_t *total);
+
+/* An event EVENT_ID about order NUMBER, held by ASSIGNEE ("" for nobody). Nonzero stops. */
+typedef int (*store_change_cb)(int64_t event_id, const char *number, const char *assignee,
+                               void *ud);
+/* The events after event AFTER, oldest first, at most LIMIT (0: all). */
+int store_events_after(struct store *s, int64_t after, int limit, store_change_cb cb, void *ud);
+/* The newest event's ID (0 when there is none), over all orders or for one. */
+int store_events_last(struct store *s, int64_t *id);
+int store_order_last_event(struct store *s, int64_t order_id, int64_t *id);
+
+/* How many orders have each STATUS and CATEGORY (only pairs that occur). Nonzero stops. */
+typedef int (*store_pair_cb)(const char *status, const char *category, int64_t n, void *ud);
+/* Orders of COMMUNITY (NULL: all) created in [FROM, TO) (0: unbounded). */
+int store_orders_tally(struct store *s, const char *community, int64_t from, int64_t to,
+                       store_pair_cb cb, void *ud);
+
+/* The last LIMIT rows queued for CHANNEL/CHAT since SINCE, whatever their status, oldest first. */
+int store_outbox_to_chat(struct store *s, const char *channel, const char *chat, int64_t since,
+                         int limit, store_outbox_cb cb, void *ud);
 
 #endif

@@ -4,7 +4,9 @@
  * The store is split by subject (store.c: connection, small tables;
  * store_schema.c: migrations; store_orders.c: orders and their history, feedback, fees, payments;
  * store_outbox.c: the outbox; store_transcript.c: the chat pages' transcript;
- * store_photos.c: photos sent with a request).
+ * store_photos.c: photos sent with a request; store_stats.c: figures for /metrics;
+ * store_desk.c: residents found by phone for desk intake, and staff duty;
+ * store_report.c: reading for reports and the archive, snapshots, backups).
  * They share the connection, the prepared statement cache, error reporting,
  * transactions that nest, the copying of text into fixed-size fields, and
  * (store_rows.c) the bind-step-read loop every query goes through.
@@ -37,8 +39,13 @@ struct store {
 	sqlite3 *db;
 	struct store_stmt *stmts;
 	size_t nstmts, capstmts;
-	char err[512]; /* the last failure, kept because cleanup may overwrite sqlite3_errmsg */
+	char err[512];   /* the last failure, kept because cleanup may overwrite sqlite3_errmsg */
+	char **tx_files; /* created for the open transaction (store_tx_file), owned */
+	size_t ntx_files, captx_files;
 };
+
+/* Forgets the open transaction's files (committed), or removes them too (UNLINK). */
+void store_tx_files_end(struct store *s, int unlink_them);
 
 /*
  * Returns the statement for SQL with its bindings cleared, or NULL (the error

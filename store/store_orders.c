@@ -22,7 +22,8 @@
 	" o.eta_at, o.promised_minutes, o.estimate, o.reason, o.created_at, o.assigned_at,"        \
 	" o.started_at, o.done_at, o.closed_at, COALESCE(fe.fen, -1),"                             \
 	" COALESCE(p.receipt, ''), COALESCE(p.at, 0), COALESCE(f.accepted, -1),"                   \
-	" COALESCE(f.rating, 0), COALESCE(f.comment, ''), o.urgent, o.preferred_end"               \
+	" COALESCE(f.rating, 0), COALESCE(f.comment, ''), o.urgent, o.preferred_end,"              \
+	" o.intake, o.source, o.taken_by"                                                          \
 	" FROM orders o"                                                                           \
 	" LEFT JOIN fees fe ON fe.id = (SELECT max(id) FROM fees WHERE order_id = o.id)"           \
 	" LEFT JOIN payments p ON p.id = (SELECT max(id) FROM payments WHERE order_id = o.id)"     \
@@ -36,7 +37,10 @@ static const char sql_orders_list[] =
                      " AND (?4 = 0 OR o.status NOT IN ('closed', 'cancelled', 'declined'))"
                      " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM order_events e"
                      "  WHERE e.order_id = o.id AND e.action IN (?6, ?7, ?8) AND e.at >= ?9))"
-                     " ORDER BY o.created_at DESC, o.id DESC LIMIT ?5";
+                     " AND (?10 IS NULL OR o.created_at >= ?10)"
+                     " AND (?11 IS NULL OR o.created_at < ?11)"
+                     " AND (?12 IS NULL OR o.community = ?12)"
+                     " ORDER BY ?13 * o.created_at DESC, ?13 * o.id DESC LIMIT ?5";
 
 static const char sql_counter_next[] =
         "INSERT INTO order_counters (day, last) VALUES (?1, 1)"
@@ -45,9 +49,10 @@ static const char sql_order_insert[] =
         "INSERT INTO orders (number, community, status, category, item, description, room,"
         " contact_name, phone, preferred_time, preferred_at, resident_id, channel, chat, user,"
         " assignee, eta, eta_at, promised_minutes, estimate, reason, created_at, assigned_at,"
-        " started_at, done_at, closed_at, urgent, preferred_end) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-        " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,"
-        " ?25, ?26, ?27, ?28)";
+        " started_at, done_at, closed_at, urgent, preferred_end, intake, source, taken_by) VALUES "
+        "(?1,"
+        " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
+        " ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)";
 static const char sql_order_update[] =
         "UPDATE orders SET status = ?1, assignee = ?2, eta = ?3, eta_at = ?4, item = ?5,"
         " category = ?6, promised_minutes = ?7, estimate = ?8, reason = ?9, preferred_at = ?10,"
@@ -121,6 +126,9 @@ static int read_order(struct store *s, sqlite3_stmt *st, void *ud)
 	store_col(st, 32, o->comment, sizeof(o->comment));
 	o->urgent = sqlite3_column_int(st, 33);
 	o->preferred_end = sqlite3_column_int64(st, 34);
+	store_col(st, 35, o->intake, sizeof(o->intake));
+	store_col(st, 36, o->source, sizeof(o->source));
+	store_col(st, 37, o->taken_by, sizeof(o->taken_by));
 	return 0;
 }
 
@@ -170,13 +178,15 @@ int store_order_create(struct store *s, struct store_order *o, int64_t now, cons
 	if (rc >= 0)
 		rc = store_run(s, sql_order_insert,
 		               "ttttttttttinttttti"
-		               "dttiiiiidi",
+		               "dttiiiiidi"
+		               "ttt",
 		               number, o->community, status, o->category, o->item, o->description,
 		               o->room, o->contact_name, o->phone, o->preferred_time,
 		               o->preferred_at, o->resident_id, o->channel, o->chat, o->user,
 		               o->assignee, o->eta, o->eta_at, o->promised_minutes, o->estimate,
 		               o->reason, now, o->assigned_at, o->started_at, o->done_at,
-		               o->closed_at, o->urgent != 0, o->preferred_end);
+		               o->closed_at, o->urgent != 0, o->preferred_end,
+		               o->intake[0] ? o->intake : o->channel, o->source, o->taken_by);
 	if (rc >= 0) {
 		id = sqlite3_last_insert_rowid(s->db);
 		rc = store_event_add(s, id, now, actor, via, "created", "", status, "");
@@ -251,10 +261,11 @@ int store_orders_list(struct store *s, const struct store_order_filter *f, store
 		act[i] = f->actions[i];
 	}
 	return store_each(s,
-	                  store_query(s, sql_orders_list, "TTnddTTTi", f->status, f->assignee,
+	                  store_query(s, sql_orders_list, "TTnddTTTinnTd", f->status, f->assignee,
 	                              f->resident_id, f->open_only ? 1 : 0,
 	                              f->limit > 0 ? f->limit : -1, act[0], act[1], act[2],
-	                              f->since),
+	                              f->since, f->from, f->to, f->community,
+	                              f->oldest_first ? -1 : 1),
 	                  walk_order, &w);
 }
 

@@ -225,7 +225,24 @@ static const char *const migrations[] = {
         " UNIQUE (order_id, hash));"
         "CREATE INDEX photos_resident ON photos(resident_id, order_id, at);",
         /*
-         * Follow-up visits (回访): closed orders sampled for questions to their
+         * 5: how an order came in - the channel it was filed on, or "desk" when
+         * staff took it down for a resident who phoned or walked in (SOURCE), and
+         * who did (TAKEN_BY) - and what staff said of their duty (/on, /off).
+         */
+        "ALTER TABLE orders ADD COLUMN intake TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE orders ADD COLUMN source TEXT NOT NULL DEFAULT ''"
+        " CHECK (source IN ('', 'desk', 'phone', 'walk-in'));"
+        "ALTER TABLE orders ADD COLUMN taken_by TEXT NOT NULL DEFAULT '';"
+        "UPDATE orders SET intake = channel;"
+        "CREATE INDEX residents_phone ON residents(phone);"
+        "CREATE TABLE duty ("
+        " staff_id TEXT PRIMARY KEY,"
+        " on_duty INTEGER NOT NULL CHECK (on_duty IN (0, 1)),"
+        " at INTEGER NOT NULL,"
+        " until INTEGER NOT NULL DEFAULT 0,"
+        " \"by\" TEXT NOT NULL DEFAULT '') WITHOUT ROWID;",
+        /*
+         * 6: follow-up visits (回访): closed orders sampled for questions to their
          * resident. STATUS: sampled (not asked yet), asked, answered (at least
          * one answer), unanswered (none within the configured days), dropped
          * (the order was no longer closed when its turn came). RESOLVED and

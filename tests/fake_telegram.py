@@ -56,7 +56,8 @@ Control API (JSON, same port):
 
 Files: tg.add_file(BYTES) keeps a file and returns its file_id; getFile answers
 its file_path and file_size, and GET /file/bot<TOKEN>/<file_path> serves the
-bytes, as the real API does. tg.push_photo(chat_id, BYTES, caption=None, ...)
+bytes, as the real API does (recorded as the method "file", which /_control/fail
+also takes: {"method": "file", "status": 200, "delay": 5} is a slow download). tg.push_photo(chat_id, BYTES, caption=None, ...)
 sends a photo message whose "photo" array holds a thumbnail and the file.
 """
 
@@ -639,8 +640,18 @@ class Handler(fakehttp.Handler):
         self.send_json(200, {"ok": True, "result": result})
 
     def download(self, path):
-        """GET /file/bot<token>/<file_path>: the bytes of a file getFile named."""
+        """GET /file/bot<token>/<file_path>: the bytes of a file getFile named. Failures
+        for the method "file" apply (a slow download: status 200 with a delay)."""
         token, _, file_path = path[len("/file/bot"):].partition("/")
+        failure = self.state.take_failure("file", {"file_path": file_path})
+        if failure:
+            if failure.get("delay"):
+                time.sleep(float(failure["delay"]))
+            if failure["status"] == 0:
+                self.state.record("file", {"file_path": file_path}, 0)
+                raise Hangup()
+            if failure["status"] != 200:
+                return self.answer_failure("file", {"file_path": file_path}, failure)
         with self.state.cond:
             found = [f for f in self.state.files.values() if f["path"] == file_path]
         ok = token == self.state.token and found

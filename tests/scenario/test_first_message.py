@@ -163,6 +163,114 @@ class FirstMessage(ConciergeCase):
         o = self.c.orders()[0]
         self.assertIs(o["urgent"], True)
 
+    # ---- an emergency while another question is open ------------------------------------
+
+    def assert_emergency(self, out, before):
+        """OUT holds the gas advice and a new urgent order; the duty staff were pinged."""
+        self.assertTrue(out.has("【紧急】"), out)
+        self.assertTrue(out.has("关闭燃气总阀"), out)
+        self.assertTrue(out.has("已登记紧急工单"), out)
+        new = [o for o in self.c.orders() if o["number"] not in before]
+        self.assertEqual(len(new), 1, new)
+        self.assertIs(new[0]["urgent"], True)
+        self.assertTrue(self.c.staff("zhao").has("【紧急】"))
+        self.assertTrue(self.c.staff("wang").has("【紧急】"))
+        return new[0]["number"]
+
+    def test_emergency_while_acceptance_is_asked(self):
+        c = self.c
+        _, num = c.file_repair()
+        c.staff("wang", "/accept " + num, "/done " + num)
+        out = c.chat("li")
+        self.assertTrue(out.has("问题解决了吗"), out)
+        out = c.chat("li", "救命 家里燃气泄漏了")
+        self.assertFalse(out.has("请回答"), out)  # not taken as a wrong answer
+        urgent = self.assert_emergency(out, {num})
+        self.assertEqual(c.show(urgent)["description"], "救命 家里燃气泄漏了")
+        # The question is still open and the order still waits for it.
+        self.assertEqual(c.show(num)["status"], "awaiting_acceptance")
+        out = c.chat("li", "yes")
+        self.assertTrue(out.has("请为本次服务打分"), out)
+        self.assertEqual(c.show(num)["status"], "closed")
+
+    def test_emergency_while_a_rating_is_asked(self):
+        c = self.c
+        _, num = c.file_repair()
+        c.staff("wang", "/accept " + num, "/done " + num)
+        c.chat("li", "yes")
+        out = c.chat("li", "厨房着火了 快来人")
+        self.assertTrue(out.has("119"), out)
+        o = [x for x in c.orders() if x["number"] != num][0]
+        self.assertIs(o["urgent"], True)
+        self.assertTrue(c.staff("zhao").has("【紧急】"))
+        # no rating was recorded from it, and the rating is still asked for
+        self.assertIsNone(c.show(num)["rating"])
+        c.chat("li", "5", "skip")
+        self.assertEqual(c.show(num)["rating"], 5)
+
+    def test_emergency_while_a_fee_waits_for_consent(self):
+        c = self.c
+        _, num = c.file_repair()
+        c.staff("wang", "/accept " + num, "/quote %s 380 更换角阀和软管" % num)
+        c.chat("li")
+        out = c.chat("li", "救命 家里燃气泄漏了")
+        self.assertFalse(out.has("已转告"), out)  # not passed on as a message about the fee
+        self.assert_emergency(out, {num})
+        actions = c.events(num)
+        self.assertNotIn("message_from_resident", actions)
+        self.assertNotIn("quote_agreed", actions)
+        # the fee still waits, and a plain "ok" is the answer to it
+        out = c.chat("li", "ok")
+        self.assertEqual(out.texts, ["好的，您已同意工单 %s 的费用 380 元，已告知师傅。" % num])
+
+    def test_order_lists_flag_emergencies_and_complaints(self):
+        c = self.c
+        _, repair = c.file_repair()
+        c.chat("wu", "救命 家里燃气泄漏了")
+        c.chat("he", "投诉 楼下装修太吵 保安也不管")
+        by_cat = {o["category"] + ("!" if o["urgent"] else ""): o["number"] for o in c.orders()}
+        urgent, complaint = by_cat["repair!"], by_cat["complaint"]
+        c.staff("zhao")  # the pings waiting for him
+        lines = c.staff("zhao", "/orders").texts[-1].splitlines()
+        flagged = {ln.split()[0]: ln for ln in lines[1:]}
+        self.assertEqual(set(flagged), {"【紧急】" + urgent, "【投诉】" + complaint, repair})
+        table = c.run("orders", "list").stdout.splitlines()
+        self.assertIn("FLAG", table[0])
+        rows = {ln.split()[0]: ln.split()[1] for ln in table[1:-1]}
+        self.assertEqual(rows[urgent], "URGENT")
+        self.assertEqual(rows[complaint], "COMPLAINT")
+        self.assertEqual(rows[repair], "pending")  # no flag: the next column
+        self.assertEqual(table[-1], "3 orders, of which 1 complaint and 1 urgent")
+        # the staff help names every staff command, /photo too
+        for who in ("wang", "zhao"):
+            self.assertIn("/photo", c.staff(who, "/help").texts[-1])
+
+    # ---- English ------------------------------------------------------------------------
+
+    def test_english_consent_and_greeting(self):
+        c = self.c
+        out = c.chat("tom", "hi")
+        self.assertTrue(out.has("Hello!"), out)
+        self.assertFalse(out.has("您好"), out)
+        out = c.chat("tom", "thanks")
+        self.assertTrue(out.has("You're welcome"), out)
+        out = c.chat("tom", "the kitchen tap is leaking", "3-2-501", "Tom Lee", "13800138000",
+                     "tomorrow 9am", "agree")
+        self.assertTrue(out.has("Registered as order"), out)
+        num = c.orders()[0]["number"]
+        c.staff("wang", "/accept " + num, "/quote %s 380 new valve and hose" % num)
+        c.chat("tom")
+        out = c.chat("tom", "Sure")
+        self.assertEqual(out.texts,
+                         ["Noted: you agree to 380 yuan for order %s; the technician has been "
+                          "told." % num])
+        c.staff("wang", "/quote %s 450 a second valve" % num)
+        c.chat("tom")
+        out = c.chat("tom", "decline")
+        self.assertIn("you do not agree to 450 yuan", out.texts[0])
+        self.assertEqual([a for a in c.events(num) if a.startswith("quote")],
+                         ["quoted", "quote_agreed", "quoted", "quote_declined"])
+
     def test_two_requests_after_a_trigger(self):
         out = self.c.chat("li", "报修 马桶堵了，还有阳台门关不上", "3-2-501", "李伟",
                           "13800138000", "明天上午", "yes")

@@ -20,6 +20,7 @@ import os
 import re
 import sqlite3
 import sys
+import threading
 import time
 import unittest
 import urllib.request
@@ -1112,6 +1113,81 @@ class TelegramPhotos(TelegramCase):
         self.assertEqual(self.tg.calls("file"), [])
         self.assertEqual(self.db_count("photos"), 0)
         self.assertFalse(os.path.exists(self.photos_dir()))
+
+    def slow_photo(self, mode):
+        """A photo whose download takes SLOW seconds, in the middle of an intake: the
+        gateway keeps answering /healthz and the web chat meanwhile, the resident's
+        next answer waits for the photo, and the photo lands with the order."""
+        slow = 4
+        self.start(mode)
+        jpeg = tiny_jpeg()
+        self.step(RES, "/repair", ASK_DESCRIPTION)
+        self.step(RES, "厨房水管漏水", ASK_ROOM)
+        v = self.gw.web()
+        self.addCleanup(v.close)
+        v.connect()
+        self.tg.fail("file", 200, delay=slow)
+        m = self.mark()
+        pushed = threading.Thread(target=self.tg.push_photo, args=(RES, jpeg),
+                                  kwargs={"user_id": RES})
+        pushed.start()  # a webhook's push waits for the gateway's answer
+        self.addCleanup(pushed.join)
+        self.tg.wait_for_call("getFile", since=m, timeout=10)
+        time.sleep(0.3)  # into the download
+        started = time.monotonic()
+        self.assertEqual(self.health()["database"], "ok")
+        got = v.say("物业费在哪交")
+        self.assertIn("物业费 2.2 元", " ".join(x["text"] for x in got))
+        took = time.monotonic() - started
+        self.assertLess(took, 2.0, "the loop waited for the download")
+        self.assertEqual(self.tg.calls("file", since=m), [], "the download was over already")
+        # The resident answers the next question while the photo is still coming.
+        self.say(RES, "3-2-501")
+        self.expect(RES, ASK_NAME, m, timeout=slow + 15)
+        said = self.chat_texts(RES, since=m)
+        kept = [i for i, t in enumerate(said) if PHOTO_KEPT in t]
+        asked = [i for i, t in enumerate(said) if ASK_NAME in t]
+        self.assertTrue(kept and asked and kept[0] < asked[0], said)
+        self.assertEqual([c["status"] for c in self.tg.calls("file", since=m)], [200])
+        pushed.join(15)
+        self.step(RES, "李伟", ASK_PHONE)
+        self.step(RES, PHONE, ASK_TIME)
+        self.step(RES, "今天下午3点", SUMMARY)
+        m = self.mark()
+        self.say(RES, "yes")
+        created = self.expect(RES, CREATED, m)
+        n = re.search(r"工单号 (\d{6}-\d{3})", created["text"]).group(1)
+        o = self.gw.order(n)
+        self.assertEqual([p["hash"] for p in o["photos"]], [hashlib.sha256(jpeg).hexdigest()])
+
+    def test_slow_download_polling(self):
+        self.slow_photo("polling")
+
+    def test_slow_download_webhook(self):
+        self.slow_photo("webhook")
+
+    def test_stopping_during_a_slow_download(self):
+        """SIGTERM while a photo is still downloading: the gateway gives the download up
+        and stops at once; the update was not confirmed, so after a restart it comes
+        again and the photo lands."""
+        self.start("polling")
+        jpeg = tiny_jpeg()
+        self.step(RES, "/repair", ASK_DESCRIPTION)
+        self.step(RES, "厨房水管漏水", ASK_ROOM)
+        self.tg.fail("file", 200, delay=25)
+        m = self.mark()
+        self.tg.push_photo(RES, jpeg, user_id=RES)
+        self.tg.wait_for_call("getFile", since=m, timeout=10)
+        time.sleep(0.3)
+        started = time.monotonic()
+        self.assertEqual(self.gw.stop(), 0, self.gw.stderr()[-3000:])
+        self.assertLess(time.monotonic() - started, 8, "stopping waited for the download")
+        self.assertEqual(self.chat_texts(RES, since=m), [])
+        self.assertEqual(self.db_count("photos"), 0)
+        m = self.mark()
+        self.start("polling")
+        self.expect(RES, PHOTO_KEPT, m)
+        self.assertEqual(self.db_count("photos"), 1)
 
     def test_telegram_photo_too_large(self):
         self.start("polling")

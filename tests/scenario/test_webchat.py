@@ -12,6 +12,7 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import time
 import unittest
 
@@ -483,6 +484,41 @@ class WebChatTest(unittest.TestCase):
         self.assertTrue(pings)
         self.assertIn("照片 1 张", pings[-1]["payload"]["text"])
 
+    def test_photo_sent_before_an_emergency_or_a_complaint_joins_it(self):
+        """A photo sent while telling the problem joins the urgent order or the
+        complaint the telling turned into, as it joins a request's order."""
+        v = self.visitor()
+        v.connect()
+        jpeg, png = tiny_jpeg(), tiny_png()
+        v.say("/repair")
+        got = v.photo(jpeg)
+        self.assertTrue(any("提交后会附在" in m["text"] for m in got), texts(got))
+        got = " ".join(texts(v.say("救命 厨房燃气泄漏了")))
+        self.assertIn("已登记紧急工单", got)
+        urgent = ORDER_RE.search(got).group(0)
+        o = self.assert_photo_kept(urgent, jpeg, "jpeg")
+        self.assertIs(o["urgent"], True)
+        # the alert says where the photo is, not what it shows
+        alerts = [r["payload"]["text"] for r in self.gw.outbox()
+                  if "【紧急】" in (r.get("payload") or {}).get("text", "")]
+        self.assertTrue(alerts)
+        self.assertTrue(all("照片 1 张：concierge orders show " + urgent in a for a in alerts),
+                        alerts)
+
+        v.say("/ask")
+        got = v.photo(png, mime="image/png")
+        self.assertTrue(any("提交后会附在" in m["text"] for m in got), texts(got))
+        got = " ".join(texts(v.say("我要投诉 楼道堆满杂物 保安也不管")))
+        self.assertIn("投诉已登记", got)
+        complaint = ORDER_RE.search(got).group(0)
+        o = self.assert_photo_kept(complaint, png, "png")
+        self.assertEqual(o["category"], "complaint")
+        self.assertEqual(o["description"], "我要投诉 楼道堆满杂物 保安也不管")
+        # each photo went to its own order, none is left waiting
+        self.assertEqual(len(self.gw.order(urgent)["photos"]), 1)
+        got = v.photo(tiny_png((1, 2, 3)), mime="image/png")
+        self.assertTrue(any("已附到工单 " + complaint in m["text"] for m in got), texts(got))
+
     def test_photo_that_is_not_an_image_is_refused(self):
         v = self.visitor()
         v.connect()
@@ -514,6 +550,51 @@ class WebChatTest(unittest.TestCase):
         v.connect()
         got = v.photo(tiny_png(), mime="image/png")
         self.assertTrue(any("没有可以附上的工单" in m["text"] for m in got), texts(got))
+
+
+class PhotoLimits(unittest.TestCase):
+    """photo_max_kb, and no photo file left behind by a transaction rolled back."""
+
+    def setUp(self):
+        self.gw = Gateway({"photo_max_kb": 64})
+        self.addCleanup(self.gw.close)
+        self.gw.start()
+
+    def tearDown(self):
+        self.assertEqual(self.gw.stop(), 0)
+        self.gw.assert_clean(self)
+
+    def photos(self):
+        d = self.gw.config["database"] + ".photos"
+        return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+    def test_configured_cap_and_no_orphan_files(self):
+        v = self.gw.web()
+        self.addCleanup(v.close)
+        v.connect()
+        v.say("/repair")
+        # over the configured 64 KB (well under the page's 5 MB): refused, saying the limit
+        big = tiny_png() + b"\0" * (80 * 1024)
+        got = v.photo(big, mime="image/png")
+        self.assertTrue(any("照片太大了（最大 64 KB）" in m["text"] for m in got), texts(got))
+        self.assertEqual(self.photos(), [])
+        # The store fails while the photo is recorded: the message is not stored, and the
+        # file written for it does not stay behind with no row to name it.
+        db = sqlite3.connect(self.gw.config["database"])
+        db.execute("CREATE TRIGGER no_photos BEFORE INSERT ON photos "
+                   "BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
+        db.commit()
+        png = tiny_png() + b"\0" * (60 * 1024)
+        with self.assertRaises(AssertionError):
+            v.photo(png, mime="image/png", timeout=5)
+        self.assertEqual(self.photos(), [])
+        db.execute("DROP TRIGGER no_photos")
+        db.commit()
+        db.close()
+        # The same photo again, once the store works: kept, once.
+        got = v.photo(png, mime="image/png")
+        self.assertTrue(any("提交后会附在" in m["text"] for m in got), texts(got))
+        self.assertEqual(self.photos(), [hashlib.sha256(png).hexdigest() + ".png"])
 
 
 if __name__ == "__main__":

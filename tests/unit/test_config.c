@@ -218,6 +218,7 @@ static void test_minimal_defaults(void **state)
 	assert_int_equal(c->session_minutes, 30);
 	assert_int_equal(c->acceptance_days, 3);
 	assert_int_equal(c->low_rating, 2);
+	assert_int_equal(c->photo_max_kb, 5120);
 	assert_int_equal(c->nstaff, 0);
 	assert_int_equal(c->nitems, 1);
 	assert_string_equal(c->items[0].name_zh, "Question");
@@ -292,7 +293,7 @@ static void test_many_problems(void **state)
 	        "locale: must be \"zh-CN\" or \"en\"",
 	        "session_minutes: expected an integer",
 	        "low_rating: must be between 0 and 5",
-	        "staff[0].role: must be one of technician, dispatcher, supervisor",
+	        "staff[0].role: must be one of technician, dispatcher, supervisor, manager",
 	        "staff[0].skills[1]: expected a string",
 	        "staff[1].shoe_size: unknown key",
 	        "staff[1].id: \"wang\" already used by staff[0]",
@@ -355,6 +356,55 @@ static void test_duplicate_token(void **state)
 	unlink(path);
 }
 
+/* A staff member's mobile number: read as given (string or integer), checked, never echoed. */
+static void test_staff_phone(void **state)
+{
+	static const char head[] = "{\"communities\": [{\"id\": \"c1\", \"name\": \"Court\"}],"
+	                           " \"catalogue\": [{\"id\": \"ask\", \"category\": \"inquiry\","
+	                           " \"name\": \"Q\", \"response_minutes\": 15}],"
+	                           " \"staff\": [";
+	static const char good[] = "{\"id\": \"wang\", \"role\": \"technician\", \"phone\": "
+	                           "\"13800138000\"}, {\"id\": \"li\", \"role\": "
+	                           "\"technician\", \"phone\": 13900139000}, {\"id\": \"hk\", "
+	                           "\"role\": \"dispatcher\", \"phone\": \"+85298765432\"}, "
+	                           "{\"id\": \"zhao\", \"role\": \"supervisor\"}]}";
+	static const char bad[] = "{\"id\": \"wang\", \"role\": \"technician\", \"phone\": "
+	                          "\"138-0013-8000\"}, {\"id\": \"li\", \"role\": "
+	                          "\"technician\", \"phone\": \"1234\"}, {\"id\": \"x\", "
+	                          "\"role\": \"technician\", \"phone\": true}]}";
+	static const char *const lines[] = {
+	        "staff[0].phone: expected a mobile number: 5-20 digits, optionally after a '+'",
+	        "staff[1].phone: expected a mobile number: 5-20 digits, optionally after a '+'",
+	        "staff[2].phone: expected a string or an integer",
+	};
+	char path[] = "/tmp/test_config.XXXXXX";
+	const char *parts[2][2] = {{head, good}, {head, bad}};
+	struct cfg *c;
+	int fd, i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		strcpy(path, "/tmp/test_config.XXXXXX");
+		fd = mkstemp(path);
+		assert_true(fd >= 0);
+		assert_true(write(fd, parts[i][0], strlen(parts[i][0])) > 0);
+		assert_true(write(fd, parts[i][1], strlen(parts[i][1])) > 0);
+		close(fd);
+		if (i == 0) {
+			c = load_ok(path);
+			assert_string_equal(cfg_staff_find(c, "wang")->phone, "13800138000");
+			assert_string_equal(cfg_staff_find(c, "li")->phone, "13900139000");
+			assert_string_equal(cfg_staff_find(c, "hk")->phone, "+85298765432");
+			assert_null(cfg_staff_find(c, "zhao")->phone);
+			cfg_free(c);
+		} else {
+			expect_problems(path, lines, sizeof(lines) / sizeof(lines[0]));
+			assert_null(strstr(err, "0013")); /* the number is not echoed */
+		}
+		unlink(path);
+	}
+}
+
 static void test_lists_required(void **state)
 {
 	static const char *const empty[] = {
@@ -376,6 +426,7 @@ static void test_understanding_problems(void **state)
 {
 	static const char *const lines[] = {
 	        "complaint_hours: must be positive",
+	        "photo_max_kb: must be between 64 and 5120",
 	        "answers[1].examples: at least one question is needed",
 	        "answers[1].id: \"fee\" already used by answers[0]",
 	        "answers[2].colour: unknown key",
@@ -387,6 +438,81 @@ static void test_understanding_problems(void **state)
 
 	(void)state;
 	expect_problems(FIX "bad-understanding.json", lines, sizeof(lines) / sizeof(lines[0]));
+}
+
+/* Working hours and partner companies: each problem with its path. */
+static void test_duty_problems(void **state)
+{
+	static const char *const lines[] = {
+	        "staff[0].hours: \"8-18\": expected HH:MM-HH:MM (or \"off\")",
+	        "staff[1].hours.fri: a day given twice",
+	        "staff[2].hours.monday: expected a day or days (mon, tue, wed, thu, fri, sat, sun; "
+	        "mon-fri)",
+	        "staff[2].hours.sat: expected \"HH:MM-HH:MM\" or \"off\"",
+	        "staff[3].hours: expected \"HH:MM-HH:MM\" or an object of days",
+	        "staff[4].hours.sun: \"10:00-10:00\": start and end are the same time (the whole "
+	        "day "
+	        "is 00:00-24:00)",
+	        "partners[0]: needs a contact or a phone",
+	        "partners[1].id: \"p1\" already used by partners[0]",
+	        "partners[2].id: \"a\" already used by a staff member",
+	        "partners[3].contact.channel: no channel \"pigeon\" in this build",
+	        "partners[4].colour: unknown key",
+	        "partners[4].contact.chat: missing",
+	        "partners[5].contact: expected an object {\"channel\", \"chat\"}",
+	        "partners[6].id: missing",
+	};
+
+	(void)state;
+	expect_problems(FIX "bad-duty.json", lines, sizeof(lines) / sizeof(lines[0]));
+}
+
+/* Hours as a string (every day) or per day, and a partner, as the example has one. */
+static void test_duty_and_partners(void **state)
+{
+	static const char body[] =
+	        "{\"communities\": [{\"id\": \"c1\", \"name\": \"C\"}],"
+	        " \"catalogue\": [{\"id\": \"ask\", \"category\": \"inquiry\", \"name\": \"Q\","
+	        " \"response_minutes\": 15}],"
+	        " \"staff\": [{\"id\": \"a\", \"role\": \"technician\", \"hours\": "
+	        "\"08:00-18:00\"},"
+	        " {\"id\": \"b\", \"role\": \"technician\","
+	        " \"hours\": {\"mon-fri\": \"08:00-12:00,13:00-17:00\", \"sat\": \"off\"}},"
+	        " {\"id\": \"c\", \"role\": \"supervisor\"}]}";
+	const struct cfg_partner *p;
+	struct cfg *c;
+	char path[] = "/tmp/test_config_duty_XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, body, sizeof(body) - 1), (ssize_t)(sizeof(body) - 1));
+	close(fd);
+	c = load_ok(path);
+	unlink(path);
+	assert_int_equal(cfg_staff_find(c, "a")->hours.set, 1);
+	assert_int_equal(cfg_staff_find(c, "a")->hours.n[0], 1);
+	assert_int_equal(cfg_staff_find(c, "a")->hours.r[3][0].end, 18 * 60);
+	assert_int_equal(cfg_staff_find(c, "b")->hours.n[1], 2); /* Monday */
+	assert_int_equal(cfg_staff_find(c, "b")->hours.n[6], 0); /* Saturday: off */
+	assert_int_equal(cfg_staff_find(c, "b")->hours.n[0], 0); /* Sunday: not given */
+	assert_int_equal(cfg_staff_find(c, "c")->hours.set, 0);  /* always */
+	assert_int_equal(c->npartners, 0);
+	cfg_free(c);
+
+	unset_example_env();
+	c = load_ok("config.example.json");
+	p = cfg_partner_find(c, "hengtong");
+	assert_non_null(p);
+	assert_string_equal(p->name, "恒通水电维修");
+	assert_true(cfg_partner_has_skill(p, "plumbing"));
+	assert_false(cfg_partner_has_skill(p, "cleaning"));
+	assert_true(cfg_partner_has_skill(p, NULL));
+	assert_string_equal(p->contact.channel, "telegram");
+	assert_string_equal(p->phone, "0571-88880002");
+	assert_null(cfg_partner_find(c, "wang"));
+	assert_null(cfg_staff_find(c, "hengtong"));
+	cfg_free(c);
 }
 
 static void test_file_level_errors(void **state)
@@ -523,6 +649,7 @@ int main(void)
 	        cmocka_unit_test(test_variants),
 	        cmocka_unit_test(test_many_problems),
 	        cmocka_unit_test(test_duplicate_token),
+	        cmocka_unit_test(test_staff_phone),
 	        cmocka_unit_test(test_lists_required),
 	        cmocka_unit_test(test_file_level_errors),
 	        cmocka_unit_test(test_env_set),
@@ -530,6 +657,8 @@ int main(void)
 	        cmocka_unit_test(test_small_err_buffer),
 	        cmocka_unit_test(test_lookups_null_safe),
 	        cmocka_unit_test(test_understanding_problems),
+	        cmocka_unit_test(test_duty_problems),
+	        cmocka_unit_test(test_duty_and_partners),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1452,9 +1452,13 @@ static void test_rework_resumes_intake(void **state)
 
 static void test_word_classes(void **state)
 {
-	static const char *const yes[] = {"yes", "Y", "是", "确认", "好的", "OK", "yes!", "确定。"};
-	static const char *const not_yes[] = {"yes please call", "是吗", "", "no", "确认一下"};
-	static const char *const no[] = {"no", "N", "否", "不满意", "没修好", "not fixed"};
+	static const char *const yes[] = {"yes",     "Y",    "是",     "确认",  "好的",
+	                                  "OK",      "yes!", "确定。", "Sure.", "agree",
+	                                  "I agree", "yeah", "Yep"};
+	static const char *const not_yes[] = {"yes please call", "是吗",    "", "no",
+	                                      "确认一下",        "disagree"};
+	static const char *const no[] = {"no",        "N",       "否",       "不满意",    "没修好",
+	                                 "not fixed", "decline", "Disagree", "I decline", "拒绝"};
 	static const char *const cancel[] = {"cancel", "取消", "算了", "/cancel", "CANCEL"};
 	static const char *const back[] = {"back", "上一步", "返回", "/back"};
 	static const char *const help[] = {"help", "帮助", "?", "/help"};

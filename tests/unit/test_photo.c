@@ -103,10 +103,10 @@ static void test_save_once_by_content(void **state)
 	assert_int_equal(fread(back, 1, sizeof(back), f), sizeof(png));
 	fclose(f);
 	assert_memory_equal(back, png, sizeof(png));
-	/* the same picture again: the same name, one file */
+	/* the same picture again: the same name, one file, and said to be there already */
 	assert_int_equal(
 	        photo_save(sub, png, sizeof(png), t, hash, path2, sizeof(path2), err, sizeof(err)),
-	        0);
+	        1);
 	assert_string_equal(path2, path);
 	unlink(path);
 	rmdir(sub);

@@ -2,8 +2,11 @@
  * test_ratelimit.c - the per-minute window over a whole channel
  * (lib/ratelimit.c, global_per_min): a WeCom group robot may post 20
  * messages a minute whatever the chat, so every call counts, to any chat or
- * to none. The per-chat, per-group and per-second windows, holds and backoff
- * are covered in test_sender.c.
+ * to none; and the per-minute window of each chat alone (per_chat_per_min),
+ * for webhook robots that are one group each (a DingTalk robot: 20 a
+ * minute; a Feishu bot: 100 a minute and 5 a second). The per-chat,
+ * per-group and per-second windows, holds and backoff are covered in
+ * test_sender.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -180,8 +183,8 @@ static void test_per_min_off_and_clamped(void **state)
 	struct ratelimit_limits off = {.global_per_min = 0};
 	struct ratelimit_limits negative = {.global_per_min = -5};
 	struct ratelimit_limits huge = {.global_per_min = 5000};
-	/* the four fields before it, as positional initialisers wrote them */
-	struct ratelimit_limits old = {1, 20, 30, 0, 0};
+	/* the fields before it, as positional initialisers wrote them (and none after) */
+	struct ratelimit_limits old = {1, 20, 30, 0, 0, 0};
 	struct ratelimit *rl;
 	int i;
 
@@ -218,6 +221,46 @@ static void test_per_min_off_and_clamped(void **state)
 	ratelimit_free(rl);
 }
 
+static void test_per_chat_per_min(void **state)
+{
+	struct ratelimit_limits l = {.per_chat_per_min = 20, .slack_ms = 1000};
+	struct ratelimit_limits both = {.per_chat_per_sec = 5, .per_chat_per_min = 100};
+	struct ratelimit *rl = limiter(&l);
+	int i;
+
+	(void)state;
+	/* each robot has its own 20: "staff" is full, "night" is not */
+	for (i = 0; i < 20; i++)
+		take_now(rl, "staff", 100 * i);
+	assert_int_equal(ratelimit_wait(rl, "staff", 2000), MIN_MS + 1000 - 2000);
+	for (i = 0; i < 20; i++)
+		take_now(rl, "night", 2000);
+	assert_int_equal(ratelimit_wait(rl, "night", 2000), MIN_MS + 1000);
+	/* any chat's name: a robot's chat needs no '-' to count as a group */
+	take_now(rl, "-100", 2000);
+	/* the window slides per chat, and idle chats are forgotten only after it */
+	assert_int_equal(ratelimit_wait(rl, "staff", MIN_MS + 1000), 0);
+	ratelimit_prune(rl, MIN_MS);
+	assert_int_equal(ratelimit_chats(rl), 3);
+	ratelimit_prune(rl, 2000 + MIN_MS + 1000);
+	assert_int_equal(ratelimit_chats(rl), 0);
+	ratelimit_free(rl);
+
+	/* 5 a second and 100 a minute: the second paces, the minute caps */
+	rl = limiter(&both);
+	for (i = 0; i < 100; i++) {
+		int64_t t = (int64_t)(i / 5) * 1000;
+
+		take_now(rl, "bot", t);
+		if (i % 5 == 4 && i < 99)
+			assert_int_equal(ratelimit_wait(rl, "bot", t), 1000);
+	}
+	/* 100 in 20 s: the 101st waits for the first one's minute */
+	assert_int_equal(ratelimit_wait(rl, "bot", 20000), MIN_MS - 20000);
+	assert_int_equal(ratelimit_wait(rl, "other", 20000), 0);
+	ratelimit_free(rl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +271,7 @@ int main(void)
 	        cmocka_unit_test(test_per_min_with_other_windows),
 	        cmocka_unit_test(test_per_min_with_holds),
 	        cmocka_unit_test(test_per_min_off_and_clamped),
+	        cmocka_unit_test(test_per_chat_per_min),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -687,6 +687,121 @@ static void test_residents(void **state)
 	assert_true(store_resident_ensure(fx->s, "telegram", "", 1, &g) < 0);
 }
 
+/* ---- desk intake and duty ---------------------------------------------------- */
+
+/* How an order came in: its channel unless staff took it down at the desk. */
+static void test_order_intake(void **state)
+{
+	struct fx *fx = *state;
+	struct store_order o, g;
+
+	new_order(fx->s, &o, T_1127_1000);
+	assert_int_equal(store_order_get(fx->s, o.number, &g), 1);
+	assert_string_equal(g.intake, "telegram");
+	assert_string_equal(g.source, "");
+	assert_string_equal(g.taken_by, "");
+
+	memset(&o, 0, sizeof(o));
+	strcpy(o.category, "repair");
+	strcpy(o.intake, "desk");
+	strcpy(o.source, "phone");
+	strcpy(o.taken_by, "wang");
+	strcpy(o.phone, "13812345678");
+	assert_int_equal(store_order_create(fx->s, &o, T_1127_1000, "staff:wang", "desk"), 0);
+	assert_int_equal(store_order_get(fx->s, o.number, &g), 1);
+	assert_string_equal(g.intake, "desk");
+	assert_string_equal(g.source, "phone");
+	assert_string_equal(g.taken_by, "wang");
+	assert_string_equal(g.channel, "");
+	assert_int_equal(g.resident_id, 0);
+
+	strcpy(o.source, "fax");
+	assert_true(store_order_create(fx->s, &o, T_1127_1000, "staff:wang", "desk") < 0);
+}
+
+struct reached {
+	int n;
+	int64_t id[4];
+	char chat[4][96];
+};
+
+static int reach_cb(int64_t id, const char *channel, const char *chat, const char *user, void *ud)
+{
+	struct reached *r = ud;
+
+	assert_string_equal(channel, "telegram");
+	assert_string_equal(user, "42");
+	r->id[r->n] = id;
+	snprintf(r->chat[r->n], sizeof(r->chat[0]), "%s", chat);
+	return ++r->n == 4;
+}
+
+/* A phone given at the desk finds the residents who saved it, newest first, and their chat. */
+static void test_residents_by_phone(void **state)
+{
+	struct fx *fx = *state;
+	struct store_resident a, b, c;
+	struct store_order o;
+	struct reached r;
+
+	assert_int_equal(store_resident_ensure(fx->s, "telegram", "42", 100, &a), 0);
+	assert_int_equal(store_resident_ensure(fx->s, "web", "v1", 100, &b), 0);
+	assert_int_equal(store_resident_ensure(fx->s, "web", "v2", 100, &c), 0);
+	strcpy(a.phone, "13800138000");
+	strcpy(b.phone, "13800138000");
+	strcpy(c.phone, "13800138000"); /* no order: no chat known */
+	assert_int_equal(store_resident_save(fx->s, &a, 300), 0);
+	assert_int_equal(store_resident_save(fx->s, &b, 200), 0);
+	assert_int_equal(store_resident_save(fx->s, &c, 400), 0);
+	new_order(fx->s, &o, T_1127_1000); /* telegram, chat -100, user 42 */
+	o.resident_id = a.id;
+	strcpy(o.chat, "42");
+	assert_int_equal(store_order_create(fx->s, &o, T_1127_1000, "resident:1", "telegram"), 0);
+	o.resident_id = b.id;
+	strcpy(o.chat, "77");
+	assert_int_equal(store_order_create(fx->s, &o, T_1127_1000, "resident:2", "telegram"), 0);
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_residents_by_phone(fx->s, "13800138000", reach_cb, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.id[0], a.id); /* saved last */
+	assert_string_equal(r.chat[0], "42");
+	assert_int_equal(r.id[1], b.id);
+	assert_string_equal(r.chat[1], "77");
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_residents_by_phone(fx->s, "13900000000", reach_cb, &r), 0);
+	assert_int_equal(store_residents_by_phone(fx->s, "", reach_cb, &r), 0);
+	assert_int_equal(r.n, 0);
+}
+
+static void test_duty(void **state)
+{
+	struct fx *fx = *state;
+	struct store_duty d, g;
+
+	assert_int_equal(store_duty_get(fx->s, "wang", &g), 0);
+	memset(&d, 0, sizeof(d));
+	d.on = 0;
+	d.at = T_1127_1000;
+	strcpy(d.by, "staff:wang");
+	assert_int_equal(store_duty_set(fx->s, "wang", &d), 0);
+	assert_int_equal(store_duty_get(fx->s, "wang", &g), 1);
+	assert_int_equal(g.on, 0);
+	assert_int_equal(g.at, T_1127_1000);
+	assert_int_equal(g.until, 0);
+	assert_string_equal(g.by, "staff:wang");
+	d.on = 1;
+	d.until = T_1128_0900;
+	strcpy(d.by, "staff:zhao");
+	assert_int_equal(store_duty_set(fx->s, "wang", &d), 0);
+	assert_int_equal(store_duty_get(fx->s, "wang", &g), 1);
+	assert_int_equal(g.on, 1);
+	assert_int_equal(g.until, T_1128_0900);
+	assert_string_equal(g.by, "staff:zhao");
+	assert_int_equal(store_duty_get(fx->s, "liu", &g), 0);
+	assert_true(store_duty_set(fx->s, "", &d) < 0);
+}
+
 static int photo_cb(const struct store_photo *p, void *ud)
 {
 	char *out = ud;
@@ -744,6 +859,56 @@ static void test_photos(void **state)
 	strcpy(p.type, "gif");
 	strcpy(p.hash, "cc");
 	assert_true(store_photo_add(fx->s, &p) < 0); /* not a type we keep */
+}
+
+static void touch(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs("x", f);
+	fclose(f);
+}
+
+/* Files made for a transaction go when it rolls back, and stay when it commits. */
+static void test_tx_files(void **state)
+{
+	struct fx *fx = *state;
+	char a[160], b[160], c[160];
+
+	snprintf(a, sizeof(a), "%s/a.jpg", fx->dir);
+	snprintf(b, sizeof(b), "%s/b.jpg", fx->dir);
+	snprintf(c, sizeof(c), "%s/c.jpg", fx->dir);
+	touch(a);
+	touch(b);
+	assert_int_equal(store_begin(fx->s), 0);
+	assert_int_equal(store_tx_file(fx->s, a), 0);
+	assert_int_equal(store_tx_file(fx->s, b), 0);
+	assert_int_equal(store_rollback(fx->s), 0);
+	assert_int_equal(access(a, F_OK), -1);
+	assert_int_equal(access(b, F_OK), -1);
+	/* committed: kept, and not removed by a later rollback */
+	touch(a);
+	assert_int_equal(store_begin(fx->s), 0);
+	assert_int_equal(store_tx_file(fx->s, a), 0);
+	assert_int_equal(store_commit(fx->s), 0);
+	assert_int_equal(store_begin(fx->s), 0);
+	touch(c);
+	assert_int_equal(store_tx_file(fx->s, c), 0);
+	assert_int_equal(store_rollback(fx->s), 0);
+	assert_int_equal(access(a, F_OK), 0);
+	assert_int_equal(access(c, F_OK), -1);
+	/* a file already gone is no trouble; a transaction left open goes with its files */
+	assert_int_equal(store_begin(fx->s), 0);
+	assert_int_equal(store_tx_file(fx->s, c), 0);
+	assert_int_equal(store_rollback(fx->s), 0);
+	touch(b);
+	assert_int_equal(store_begin(fx->s), 0);
+	assert_int_equal(store_tx_file(fx->s, b), 0);
+	store_close(fx->s);
+	fx->s = NULL;
+	assert_int_equal(access(b, F_OK), -1);
+	unlink(a);
 }
 
 static void test_staff_sync(void **state)
@@ -1199,7 +1364,11 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_kv_and_dedup, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_residents, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_order_intake, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_residents_by_phone, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_duty, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_photos, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tx_files, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_staff_sync, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_pending_on, setup, teardown),

@@ -23,6 +23,7 @@
 #include "bot/config.h"
 #include "tests/unit/helpers.h"
 #include "dialogs/engine.h"
+#include "dialogs/messages.h"
 #include "dialogs/understand.h"
 
 /* Monday 2026-11-30 10:00 in Asia/Shanghai. */
@@ -313,10 +314,103 @@ static void test_rules(void **state)
 	assert_string_equal(place, "5栋2单元楼道");
 	assert_int_equal(dlg_shared_place("地下车库", place, sizeof(place)), 0);
 	assert_int_equal(dlg_shared_place("楼道很脏", place, sizeof(place)), -1);
+	/* a building said apart joins the place, and leaves the description */
+	dlg_understand(&demo->policy, "楼道灯坏了 6栋1单元", NOW, u);
+	assert_string_equal(u->room, "6栋1单元楼道");
+	assert_true(u->shared_place);
+	assert_string_equal(u->description, "楼道灯坏了");
+	dlg_understand(&demo->policy, "楼道灯坏了 5楼", NOW, u); /* a floor, not a building */
+	assert_string_equal(u->room, "");
+	dlg_understand(&demo->policy, "楼道灯坏了 6栋1单元501", NOW, u); /* a room */
+	assert_string_equal(u->room, "6-1-501");
+	/* a place says where, the other word what, however long the place's word */
+	dlg_understand(&demo->policy, "the lights in my hallway dont work", NOW, u);
+	assert_string_equal(u->items[0]->id, "electric");
+	dlg_understand(&demo->policy, "楼道很脏", NOW, u);
+	assert_string_equal(u->items[0]->id, "stairwell");
+	/* a question about the community is not a repair: 电 in 充电桩 is no fault... */
+	dlg_understand(&demo->policy, "小区有没有充电桩", NOW, u);
+	assert_int_equal(u->kind, DLG_K_QUESTION);
+	assert_null(u->items[0]);
+	/* ...but a question naming a fault, or asking someone to come, is a request */
+	dlg_understand(&demo->policy, "灯坏了能修吗", NOW, u);
+	assert_int_equal(u->kind, DLG_K_REQUEST);
+	assert_string_equal(u->items[0]->id, "electric");
+	dlg_understand(&demo->policy, "帮我看看这个怎么弄", NOW, u);
+	assert_int_equal(u->kind, DLG_K_REQUEST);
+	dlg_understand(&demo->policy, "麻烦问一下游泳池什么时候开放", NOW, u);
+	assert_int_equal(u->kind, DLG_K_QUESTION);
 	/* times */
 	assert_true(dlg_time_is_past("昨天下午"));
 	assert_false(dlg_time_is_past("明天上午"));
 	free(u);
+}
+
+/* A greeting in Latin letters is answered in English, however short. */
+static void test_english_greeting(void **state)
+{
+	static const char *const hello[] = {"hi", "Hi!", "thx", "hello", "ok thanks"};
+	struct dlg_ctx ctx = {.pol = &demo->policy, .now = NOW, .lang = DLG_ZH};
+	struct dlg_state st;
+	struct dlg_result res;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(hello) / sizeof(hello[0]); i++) {
+		dlg_state_init(&st, DLG_ZH);
+		dlg_result_init(&res);
+		assert_int_equal(dlg_handle(&ctx, &st, hello[i], &res), 0);
+		assert_int_equal(res.action, DLG_ACT_NONE);
+		assert_true(res.end);
+		assert_int_equal(res.nreplies, 1);
+		assert_string_equal(
+		        res.replies[0].text,
+		        dlg_msg(DLG_EN, strchr(hello[i], 'x') || strstr(hello[i], "thank")
+		                                ? M_WELCOME_THANKS
+		                                : M_GREETING));
+		dlg_result_release(&res);
+		dlg_state_release(&st);
+	}
+	/* 你好 stays Chinese */
+	dlg_state_init(&st, DLG_ZH);
+	dlg_result_init(&res);
+	assert_int_equal(dlg_handle(&ctx, &st, "你好", &res), 0);
+	assert_string_equal(res.replies[0].text, dlg_msg(DLG_ZH, M_GREETING));
+	dlg_result_release(&res);
+	dlg_state_release(&st);
+}
+
+/* "/ask" and then a complaint where the description is asked for: a complaint. */
+static void test_complaint_at_description_step(void **state)
+{
+	struct dlg_ctx ctx = {.pol = &demo->policy, .now = NOW, .lang = DLG_ZH};
+	struct dlg_state st;
+	struct dlg_result res;
+
+	(void)state;
+	dlg_state_init(&st, DLG_ZH);
+	dlg_result_init(&res);
+	assert_int_equal(dlg_handle(&ctx, &st, "/ask", &res), 0);
+	assert_string_equal(st.step, "description");
+	dlg_result_release(&res);
+	assert_int_equal(dlg_handle(&ctx, &st, "我要投诉 楼道堆满杂物 3-2-501", &res), 0);
+	assert_int_equal(res.action, DLG_ACT_COMPLAINT);
+	assert_true(res.end);
+	assert_string_equal(st.category, "complaint");
+	assert_string_equal(st.room, "3-2-501");
+	dlg_result_release(&res);
+	dlg_state_release(&st);
+	/* at a later step the words are an answer like any other */
+	dlg_state_init(&st, DLG_ZH);
+	dlg_result_init(&res);
+	assert_int_equal(dlg_handle(&ctx, &st, "/repair 厨房漏水", &res), 0);
+	assert_string_equal(st.step, "room");
+	dlg_result_release(&res);
+	assert_int_equal(dlg_handle(&ctx, &st, "投诉", &res), 0);
+	assert_int_equal(res.action, DLG_ACT_NONE);
+	assert_string_equal(st.step, "room");
+	dlg_result_release(&res);
+	dlg_state_release(&st);
 }
 
 /* At the time step: a phone number or a past day is asked again; a window is kept. */
@@ -364,6 +458,8 @@ int main(void)
 	        cmocka_unit_test(test_description_as_written),
 	        cmocka_unit_test(test_rules),
 	        cmocka_unit_test(test_time_step),
+	        cmocka_unit_test(test_english_greeting),
+	        cmocka_unit_test(test_complaint_at_description_step),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

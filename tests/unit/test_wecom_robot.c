@@ -183,6 +183,7 @@ static void test_table(void **state)
 	(void)state;
 	assert_string_equal(A->name, "wecom_robot");
 	assert_int_equal(A->private_chats, 0);
+	assert_int_equal(A->mention_phone, 1); /* mentioned_mobile_list */
 	/* send only: no routes, no websocket, no polling, no set-up call */
 	assert_null(A->routes[0].path);
 	assert_null(A->ws.path);
@@ -453,6 +454,17 @@ static void test_build_mentions(void **state)
 	        build(&l, "group", "{\"text\":\"t\",\"mention\":[\"13800138000\"]}", 0, &b), 1);
 	assert_list(&b, "mentioned_mobile_list", "[\"13800138000\"]");
 	assert_list(&b, "mentioned_list", "absent");
+	built_release(&b);
+
+	/* a staff entry's phone comes as "tel:NUMBER" */
+	assert_int_equal(build(&l, "group",
+	                       "{\"text\":\"t\",\"mention\":[\"tel:13912345678\"],"
+	                       "\"names\":{\"tel:13912345678\":\"王师傅\"}}",
+	                       0, &b),
+	                 1);
+	assert_list(&b, "mentioned_mobile_list", "[\"13912345678\"]");
+	assert_list(&b, "mentioned_list", "absent");
+	assert_string_equal(content(&b), "t");
 	built_release(&b);
 
 	/* digits and more is a user ID */

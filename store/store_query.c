@@ -1,0 +1,201 @@
+/*
+ * store_query.c - the register as the staff console and the API read it:
+ * orders by any mix of status, category, community, assignee and creation
+ * date, a page at a time with the total; what changed since a given event
+ * (for the live board); the counts behind the report; and the messages
+ * that went to a resident's chat.
+ */
+#include "store/store_internal.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#define QUERY_WHERE                                                                                \
+	" WHERE (?1 IS NULL OR status = ?1)"                                                       \
+	" AND (?2 = 0 OR status NOT IN ('closed', 'cancelled', 'declined'))"                       \
+	" AND (?3 IS NULL OR category = ?3) AND (?4 IS NULL OR community = ?4)"                    \
+	" AND (?5 IS NULL OR assignee = ?5)"                                                       \
+	" AND (?6 = 0 OR created_at >= ?6) AND (?7 = 0 OR created_at < ?7)"
+
+static const char sql_query_ids[] =
+        "SELECT id FROM orders" QUERY_WHERE " ORDER BY created_at DESC, id DESC LIMIT ?8 OFFSET ?9";
+static const char sql_query_count[] = "SELECT count(*) FROM orders" QUERY_WHERE;
+static const char sql_events_after[] =
+        "SELECT e.id, o.number, o.assignee FROM order_events e JOIN orders o ON o.id = e.order_id"
+        " WHERE e.id > ?1 ORDER BY e.id LIMIT ?2";
+static const char sql_events_last[] = "SELECT COALESCE(max(id), 0) FROM order_events";
+static const char sql_order_last_event[] =
+        "SELECT COALESCE(max(id), 0) FROM order_events WHERE order_id = ?1";
+static const char sql_tally[] =
+        "SELECT status, category, count(*) FROM orders"
+        " WHERE (?1 IS NULL OR community = ?1) AND (?2 = 0 OR created_at >= ?2)"
+        " AND (?3 = 0 OR created_at < ?3) GROUP BY status, category ORDER BY status, category";
+static const char sql_to_chat[] =
+        "SELECT id, channel, chat, payload, attempts, next_at, status, last_error, created_at,"
+        " sent_at FROM (SELECT * FROM outbox WHERE channel = ?1 AND chat = ?2 AND created_at >= ?3"
+        " ORDER BY id DESC LIMIT ?4) ORDER BY id";
+
+struct ids {
+	int64_t *ids;
+	int n, max;
+};
+
+static int read_id(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	struct ids *x = ud;
+
+	(void)s;
+	if (x->n < x->max)
+		x->ids[x->n++] = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+static int read_count(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	(void)s;
+	*(int64_t *)ud = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+/* Binds Q's conditions (?1..?7) and then LIMIT and OFFSET when WITH_PAGE. */
+static sqlite3_stmt *bind_query(struct store *s, const char *sql, const struct store_order_query *q,
+                                int with_page)
+{
+	int open = q->status && strcmp(q->status, "open") == 0;
+	const char *status = open ? NULL : q->status;
+
+	if (with_page)
+		return store_query(s, sql, "TdTTTiidd", status, open, q->category, q->community,
+		                   q->assignee, q->from, q->to, q->limit > 0 ? q->limit : -1,
+		                   q->offset > 0 ? q->offset : 0);
+	return store_query(s, sql, "TdTTTii", status, open, q->category, q->community, q->assignee,
+	                   q->from, q->to);
+}
+
+int store_orders_query(struct store *s, const struct store_order_query *q, store_order_cb cb,
+                       void *ud, int64_t *total)
+{
+	int64_t ids[STORE_QUERY_MAX];
+	struct ids x = {ids, 0, STORE_QUERY_MAX};
+	struct store_order o;
+	int i, rc;
+
+	if (q->limit <= 0 || q->limit > STORE_QUERY_MAX)
+		return store_failf(s, "store_orders_query: limit must be 1-%d", STORE_QUERY_MAX);
+	*total = 0;
+	if (store_first(s, bind_query(s, sql_query_count, q, 0), read_count, total) < 0)
+		return -1;
+	/* The page's IDs first: the callback may use the store while nothing is being read. */
+	if (store_each(s, bind_query(s, sql_query_ids, q, 1), read_id, &x) < 0)
+		return -1;
+	for (i = 0; i < x.n; i++) {
+		rc = store_order_get_id(s, ids[i], &o);
+		if (rc < 0)
+			return -1;
+		if (rc > 0 && cb(&o, ud))
+			break;
+	}
+	return 0;
+}
+
+struct change_walk {
+	store_change_cb cb;
+	void *ud;
+};
+
+static int walk_change(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	const struct change_walk *w = ud;
+	char number[24], assignee[64];
+
+	(void)s;
+	store_col(st, 1, number, sizeof(number));
+	store_col(st, 2, assignee, sizeof(assignee));
+	return w->cb(sqlite3_column_int64(st, 0), number, assignee, w->ud) ? 1 : 0;
+}
+
+int store_events_after(struct store *s, int64_t after, int limit, store_change_cb cb, void *ud)
+{
+	struct change_walk w = {cb, ud};
+
+	return store_each(s, store_query(s, sql_events_after, "id", after, limit > 0 ? limit : -1),
+	                  walk_change, &w);
+}
+
+int store_events_last(struct store *s, int64_t *id)
+{
+	*id = 0;
+	return store_first(s, store_query(s, sql_events_last, ""), read_count, id) < 0 ? -1 : 0;
+}
+
+int store_order_last_event(struct store *s, int64_t order_id, int64_t *id)
+{
+	*id = 0;
+	return store_first(s, store_query(s, sql_order_last_event, "i", order_id), read_count, id) <
+	                       0
+	               ? -1
+	               : 0;
+}
+
+struct tally_walk {
+	store_pair_cb cb;
+	void *ud;
+};
+
+static int walk_tally(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	const struct tally_walk *w = ud;
+	char status[24], category[16];
+
+	(void)s;
+	store_col(st, 0, status, sizeof(status));
+	store_col(st, 1, category, sizeof(category));
+	return w->cb(status, category, sqlite3_column_int64(st, 2), w->ud) ? 1 : 0;
+}
+
+int store_orders_tally(struct store *s, const char *community, int64_t from, int64_t to,
+                       store_pair_cb cb, void *ud)
+{
+	struct tally_walk w = {cb, ud};
+
+	return store_each(s, store_query(s, sql_tally, "Tii", community, from, to), walk_tally, &w);
+}
+
+struct chat_walk {
+	store_outbox_cb cb;
+	void *ud;
+};
+
+static int walk_row(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	const struct chat_walk *w = ud;
+	const char *payload = (const char *)sqlite3_column_text(st, 3);
+	struct store_outbox m;
+
+	(void)s;
+	memset(&m, 0, sizeof(m));
+	m.id = sqlite3_column_int64(st, 0);
+	store_col(st, 1, m.channel, sizeof(m.channel));
+	store_col(st, 2, m.chat, sizeof(m.chat));
+	/* The struct's payload is not const; nobody writes through it. */
+	m.payload =
+	        (char *)(uintptr_t)(payload ? payload : ""); /* NOLINT(performance-no-int-to-ptr) */
+	m.attempts = sqlite3_column_int(st, 4);
+	m.next_at = sqlite3_column_int64(st, 5);
+	store_col(st, 6, m.status, sizeof(m.status));
+	store_col(st, 7, m.last_error, sizeof(m.last_error));
+	m.created_at = sqlite3_column_int64(st, 8);
+	m.sent_at = sqlite3_column_int64(st, 9);
+	return w->cb(&m, w->ud) ? 1 : 0;
+}
+
+int store_outbox_to_chat(struct store *s, const char *channel, const char *chat, int64_t since,
+                         int limit, store_outbox_cb cb, void *ud)
+{
+	struct chat_walk w = {cb, ud};
+
+	return store_each(
+	        s,
+	        store_query(s, sql_to_chat, "ttid", channel, chat, since, limit > 0 ? limit : -1),
+	        walk_row, &w);
+}

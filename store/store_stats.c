@@ -1,0 +1,50 @@
+/*
+ * store_stats.c - the figures an operator's scrape reads (/metrics): orders
+ * per status and the dialogs in progress. Each is one prepared statement
+ * that an index or a small table answers, because a scrape comes every few
+ * seconds while the centre works.
+ */
+#include "store/store_internal.h"
+
+/* The orders_status index (status, created_at) answers this without the table. */
+static const char sql_orders_by_status[] =
+        "SELECT status, count(*) FROM orders GROUP BY status ORDER BY status";
+
+/* Sessions exist only while a dialog runs (they are deleted when it ends). */
+static const char sql_sessions_active[] = "SELECT count(*) FROM sessions WHERE updated_at >= ?1";
+
+struct tally_ctx {
+	store_tally_cb cb;
+	void *ud;
+};
+
+static int tally_row(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	struct tally_ctx *t = ud;
+	const char *key = (const char *)sqlite3_column_text(st, 0);
+
+	(void)s;
+	return t->cb(key ? key : "", sqlite3_column_int64(st, 1), t->ud) ? 1 : 0;
+}
+
+int store_orders_by_status(struct store *s, store_tally_cb cb, void *ud)
+{
+	struct tally_ctx t = {cb, ud};
+
+	return store_each(s, store_query(s, sql_orders_by_status, ""), tally_row, &t);
+}
+
+static int count_row(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	(void)s;
+	*(int64_t *)ud = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+int store_sessions_active(struct store *s, int64_t since, int64_t *n)
+{
+	*n = 0;
+	return store_first(s, store_query(s, sql_sessions_active, "i", since), count_row, n) < 0
+	               ? -1
+	               : 0;
+}

@@ -1,0 +1,104 @@
+"""The staff console in a real (headless) Chromium: tests/browser/console.mjs.
+
+Starts a fake app server for the generic channel's replies
+(tests/fake_callback.py) and the gateway (the sanitizer build) with that
+channel on, runs the browser script against them - a supervisor logs in, a
+resident's request comes in through the signed webhook and shows on the
+board live, the supervisor assigns it, opens the report and prints the
+派工单 - and then checks from the outside what the page did: the order is
+王师傅's, the resident's app was told so, and the screenshots and the PDF are
+there. Skipped, with the reason, only when node or Chromium is not
+installed.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+from fake_callback import FakeCallback  # noqa: E402
+from gateway import ROOT, Gateway  # noqa: E402
+
+BROWSER_DIR = os.path.join(ROOT, "tests", "browser")
+OUT_DIR = os.path.join(ROOT, "build", "test-output")
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+NODE = shutil.which("node")
+SECRET = "console-s3cret"
+SHOTS = ("console-board.png", "console-report.png", "console-form.png", "console-phone-board.png",
+         "console-phone-order.png")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@unittest.skipUnless(NODE, "node is not installed (apt-get install nodejs npm)")
+@unittest.skipUnless(CHROMIUM, "chromium is not installed (apt-get install chromium)")
+class ConsoleBrowser(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", "playwright-core")):
+            npm = shutil.which("npm")
+            if not npm:
+                raise unittest.SkipTest("npm is not installed, and tests/browser/node_modules is missing")
+            p = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=BROWSER_DIR,
+                               capture_output=True, timeout=300)
+            if p.returncode != 0:
+                raise AssertionError("npm ci failed in tests/browser:\n%s%s"
+                                     % (p.stdout.decode()[-2000:], p.stderr.decode()[-2000:]))
+
+    def setUp(self):
+        self.cb = FakeCallback(SECRET).start()
+        self.addCleanup(self.cb.stop)
+        self.gw = Gateway({"channels": {"generic": {"enabled": True, "secret": SECRET,
+                                                    "callback_url": self.cb.url}}})
+        self.addCleanup(self.gw.close)
+        self.gw.start()
+        os.makedirs(OUT_DIR, exist_ok=True)
+        for name in SHOTS + ("console-form.pdf", "console-failure.png"):
+            try:
+                os.unlink(os.path.join(OUT_DIR, name))
+            except FileNotFoundError:
+                pass
+
+    def test_console_in_chromium(self):
+        env = dict(os.environ, BASE_URL=self.gw.url, OUT_DIR=OUT_DIR, CHROMIUM=CHROMIUM,
+                   GENERIC_SECRET=SECRET)
+        p = subprocess.run([NODE, os.path.join(BROWSER_DIR, "console.mjs")], cwd=BROWSER_DIR,
+                           env=env, capture_output=True, timeout=240)
+        out = p.stdout.decode() + p.stderr.decode()
+        self.assertEqual(p.returncode, 0, "console.mjs failed (see %s):\n%s\n--- server ---\n%s"
+                         % (OUT_DIR, out[-4000:], self.gw.stderr()[-3000:]))
+        self.assertIn("1 passed, 0 failed", out)
+        for name in SHOTS:
+            path = os.path.join(OUT_DIR, name)
+            self.assertTrue(os.path.isfile(path), "no screenshot %s" % path)
+            with open(path, "rb") as f:
+                data = f.read()
+            self.assertTrue(data.startswith(PNG_MAGIC), name)
+            self.assertGreater(len(data), 10000, "%s looks empty" % name)
+        with open(os.path.join(OUT_DIR, "console-form.pdf"), "rb") as f:
+            self.assertTrue(f.read(5) == b"%PDF-", "the printed 派工单 is not a PDF")
+
+        # What the page did, seen from the outside: the order is 王师傅's, assigned
+        # by the supervisor from the console ...
+        m = re.search(r"order number: (\d{6}-\d{3,})", out)
+        self.assertTrue(m, out)
+        order = self.gw.order(m.group(1))
+        self.assertEqual((order["status"], order["assignee"], order["description"]),
+                         ("assigned", "wang", "厨房水管漏水"))
+        assigned = [e for e in order["events"] if e["action"] == "assigned"]
+        self.assertEqual([(e["actor"], e["via"], e["detail"]) for e in assigned],
+                         [("staff:zhao", "console", "wang")])
+        # ... and the resident's app was told, signed, through the generic channel.
+        self.gw.wait(lambda: [t for t in self.cb.texts("app-user-7") if "王师傅" in t],
+                     what="the assignment notice at the resident's app")
+        self.assertTrue(all(c["sig_ok"] for c in self.cb.calls))
+
+        self.assertEqual(self.gw.stop(), 0)
+        self.gw.assert_clean(self)
+
+
+if __name__ == "__main__":
+    unittest.main()
