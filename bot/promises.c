@@ -18,6 +18,8 @@
  * Residents' quiet hours are decided here too (core_hold_until): notify.c
  * holds a notice in the outbox until they end.
  */
+#include "bot/promises.h"
+
 #include "bot/core_internal.h"
 
 #include <stdio.h>
@@ -68,31 +70,44 @@ int64_t core_hold_until(struct core *c, const struct store_order *o, int64_t now
 	return until > now ? until : 0;
 }
 
-static const struct hours_window *business_hours(struct core *c, const struct store_order *o)
+static const struct hours_window *business_hours(const struct cfg *cfg, const char *community)
 {
-	const struct cfg_community *com = cfg_community_of(c->cfg, o->community);
+	const struct cfg_community *com = cfg_community_of(cfg, community);
 
 	return com ? &com->business_hours : NULL;
 }
 
-int64_t core_respond_by(struct core *c, const struct store_order *o)
+int64_t promise_respond_by(const struct cfg *cfg, const char *community, int promised_minutes,
+                           int urgent, int64_t created_at)
 {
-	int64_t promised = (int64_t)o->promised_minutes * 60;
+	int64_t promised = (int64_t)promised_minutes * 60;
 
 	/* An emergency is answered whatever the hour. */
-	if (o->urgent)
-		return o->created_at + promised;
-	return hours_add(business_hours(c, o), o->created_at, promised);
+	if (urgent)
+		return created_at + promised;
+	return hours_add(business_hours(cfg, community), created_at, promised);
+}
+
+int64_t promise_complete_by(const struct cfg *cfg, const char *community, const char *item,
+                            int urgent, int64_t created_at)
+{
+	const struct dlg_item *it = item ? cfg_item_find(cfg, item) : NULL;
+
+	if (!it || it->complete_hours <= 0)
+		return 0;
+	return (urgent ? created_at : hours_next_open(business_hours(cfg, community), created_at)) +
+	       (int64_t)it->complete_hours * 3600;
+}
+
+int64_t core_respond_by(struct core *c, const struct store_order *o)
+{
+	return promise_respond_by(c->cfg, o->community, o->promised_minutes, o->urgent,
+	                          o->created_at);
 }
 
 int64_t core_complete_by(struct core *c, const struct store_order *o)
 {
-	const struct dlg_item *it = cfg_item_find(c->cfg, o->item);
-
-	if (!it || it->complete_hours <= 0)
-		return 0;
-	return (o->urgent ? o->created_at : hours_next_open(business_hours(c, o), o->created_at)) +
-	       (int64_t)it->complete_hours * 3600;
+	return promise_complete_by(c->cfg, o->community, o->item, o->urgent, o->created_at);
 }
 
 const char *core_supervisor_name(struct core *c, int lang)
