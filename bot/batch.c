@@ -262,7 +262,7 @@ static int deliver_chat(const char *chat, void *ud)
 		}
 		d->begun = 1;
 	}
-	if (store_outbox_for_chat(d->srv->store, d->ch->name, chat, deliver_row, d) < 0)
+	if (store_outbox_due_for_chat(d->srv->store, d->ch->name, chat, d->now, deliver_row, d) < 0)
 		d->failed = 1;
 	return d->failed;
 }

@@ -102,4 +102,7 @@ int cmd_resident_order(struct core_req *r, struct cmd_args *a, const char *const
 /* photos.c: `/photo N`, staff asking the resident of N for a photo */
 int cmd_photo_exec(struct core_req *r, struct cmd_args *a);
 
+/* followup.c: `/followups [DAYS]`, the recent follow-up visits and their results */
+int cmd_followups_exec(struct core_req *r, struct cmd_args *a);
+
 #endif

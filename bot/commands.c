@@ -650,6 +650,7 @@ static const struct cmd_entry commands[] = {
         {"reopen", "重新打开", "/reopen N [WHAT]", 0, 1, ANYONE, 0, cmd_reopen_exec},
         {"photo", "要照片", "/photo N", 1, 1, STAFF, 1, cmd_photo_exec},
         {"resolve", "结案", "/resolve N RESOLUTION", 2, 2, SUPERVISOR, 1, cmd_resolve_exec},
+        {"followups", "回访结果", "/followups [DAYS]", 0, 1, SUPERVISOR, 0, cmd_followups_exec},
         {"new", "代登记", "/new [电话|现场] [房号 姓名 电话 需求 时间]", 0, 1, STAFF, 0,
          cmd_new_exec},
         {"off", "下班", "/off [STAFF] [UNTIL]", 0, 1, ANYONE, 0, cmd_off_exec},

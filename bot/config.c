@@ -288,13 +288,32 @@ static void parse_staff(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	}
 }
 
+/* A daily window "HH:MM-HH:MM" at KEY of O into *W; absent or null leaves it unset. */
+static void parse_window(struct cfg_ld *ld, json_t *o, const char *path, const char *key,
+                         struct hours_window *w)
+{
+	json_t *v = json_object_get(o, key); /* borrowed */
+	char p[CFG_PATHLEN], why[128];
+
+	memset(w, 0, sizeof(*w));
+	if (!v || json_is_null(v))
+		return;
+	cfg_path_key(p, path, key);
+	if (!json_is_string(v))
+		cfg_problem(ld, p, "expected a string \"HH:MM-HH:MM\"");
+	else if (hours_parse(json_string_value(v), w, why, sizeof(why)) < 0)
+		cfg_problem(ld, p, "%s", why);
+}
+
 static void parse_community(struct cfg_ld *ld, json_t *o, const char *path, void *elem, void *ud)
 {
-	static const char *const keys[] = {"id", "name", "phone", "staff_chats", NULL};
+	static const char *const keys[] = {"id",          "name",           "phone",
+	                                   "staff_chats", "business_hours", NULL};
 	struct cfg_community *m = elem;
 
 	(void)ud;
 	cfg_check_keys(ld, o, path, keys);
+	parse_window(ld, o, path, "business_hours", &m->business_hours);
 	if (cfg_get_str(ld, o, path, "id", "missing", 0, &m->id) == 0)
 		check_id(ld, path, m->id);
 	cfg_get_str(ld, o, path, "name", "missing", 0, &m->name);
@@ -365,8 +384,8 @@ static void parse_partners(struct cfg_ld *ld, json_t *root, struct cfg *c)
 static void parse_item(struct cfg_ld *ld, json_t *o, const char *path, void *elem, void *ud)
 {
 	static const char *const keys[] = {
-	        "id",    "category", "name",  "keywords", "response_minutes",
-	        "price", "estimate", "skill", NULL};
+	        "id",    "category", "name",  "keywords",       "response_minutes",
+	        "price", "estimate", "skill", "complete_hours", NULL};
 	struct dlg_item *it = elem;
 	json_t *v; /* borrowed */
 	char p[CFG_PATHLEN];
@@ -388,6 +407,7 @@ static void parse_item(struct cfg_ld *ld, json_t *o, const char *path, void *ele
 	} else {
 		cfg_get_int(ld, o, path, "response_minutes", 0, 1, INT_MAX, &it->response_minutes);
 	}
+	cfg_get_int(ld, o, path, "complete_hours", 0, 1, 8760, &it->complete_hours);
 	cfg_get_i18n(ld, o, path, "price", 0, &it->price, &it->price_en);
 	cfg_get_str(ld, o, path, "skill", NULL, 0, &it->skill);
 
@@ -480,6 +500,88 @@ static void parse_understanding(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	/* No more than the web page and the websocket take (PHOTO_MAX_BYTES). */
 	cfg_get_int(ld, root, "", "photo_max_kb", (int)(PHOTO_MAX_BYTES / 1024), 64,
 	            (int)(PHOTO_MAX_BYTES / 1024), &c->photo_max_kb);
+}
+
+/* The questions a follow-up visit may ask: the steps of the dialog flow "followup". */
+static const char *const followup_questions[] = {"resolved", "satisfied", "comment", NULL};
+
+static void parse_followup_questions(struct cfg_ld *ld, json_t *o, struct cfg_followup *f)
+{
+	char p[CFG_PATHLEN];
+	size_t i, j;
+
+	if (!json_object_get(o, "questions")) {
+		f->questions = cfg_calloc(ld, 3, sizeof(*f->questions));
+		for (i = 0; f->questions && i < 3; i++)
+			f->questions[f->nquestions++] = cfg_strdup(ld, followup_questions[i]);
+		return;
+	}
+	cfg_get_strv(ld, o, "followup", "questions", &f->questions, &f->nquestions);
+	if (!f->nquestions)
+		cfg_problem(ld, "followup.questions",
+		            "at least one question is needed (resolved, satisfied, comment)");
+	for (i = 0; i < f->nquestions; i++) {
+		snprintf(p, sizeof(p), "followup.questions[%zu]", i);
+		if (!cfg_one_of(f->questions[i], followup_questions)) {
+			cfg_problem(ld, p, "must be one of resolved, satisfied, comment");
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(f->questions[i], f->questions[j]) == 0)
+				cfg_problem(ld, p,
+				            "\"%s\" is asked already by followup.questions[%zu]",
+				            f->questions[i], j);
+	}
+}
+
+/* "followup": sampled follow-up visits (回访); absent or null: none. */
+static void parse_followup(struct cfg_ld *ld, json_t *root, struct cfg *c)
+{
+	static const char *const keys[] = {"rate",   "delay_hours", "hour",    "questions",
+	                                   "reopen", "answer_days", "enabled", NULL};
+	json_t *o = json_object_get(root, "followup"), *v; /* borrowed */
+	struct cfg_followup *f = &c->followup;
+
+	f->rate = 0.3;
+	f->delay_hours = 24;
+	f->hour = 10;
+	f->answer_days = 3;
+	f->reopen = 1;
+	if (!o || json_is_null(o))
+		return;
+	if (!json_is_object(o)) {
+		cfg_problem(ld, "followup", "expected an object");
+		return;
+	}
+	cfg_check_keys(ld, o, "followup", keys);
+	cfg_get_bool(ld, o, "followup", "enabled", 1, &f->enabled);
+	v = json_object_get(o, "rate");
+	if (v && !json_is_null(v)) {
+		if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1)
+			cfg_problem(ld, "followup.rate",
+			            "expected a number from 0 to 1 (0.3: 30%%)");
+		else
+			f->rate = json_number_value(v);
+	}
+	cfg_get_int(ld, o, "followup", "delay_hours", 24, 0, 8760, &f->delay_hours);
+	cfg_get_int(ld, o, "followup", "hour", 10, 0, 23, &f->hour);
+	cfg_get_int(ld, o, "followup", "answer_days", 3, 1, 365, &f->answer_days);
+	cfg_get_bool(ld, o, "followup", "reopen", 1, &f->reopen);
+	parse_followup_questions(ld, o, f);
+}
+
+/* Timers: residents' quiet hours, the acceptance reminder and follow-up visits. */
+static void parse_timers(struct cfg_ld *ld, json_t *root, struct cfg *c)
+{
+	parse_window(ld, root, "", "quiet_hours", &c->quiet_hours);
+	cfg_get_int(ld, root, "", "acceptance_reminder_hours", 24, 0, INT_MAX,
+	            &c->acceptance_reminder_hours);
+	if (c->acceptance_reminder_hours >= c->acceptance_days * 24 &&
+	    json_object_get(root, "acceptance_reminder_hours"))
+		cfg_problem(ld, "acceptance_reminder_hours",
+		            "must be less than acceptance_days in hours (%d)",
+		            c->acceptance_days * 24);
+	parse_followup(ld, root, c);
 }
 
 static void parse_stub(struct cfg_ld *ld, json_t *o, const char *path, const char *name,
@@ -634,12 +736,33 @@ static void parse_log(struct cfg_ld *ld, json_t *root, struct cfg *c)
 static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 {
 	static const char *const keys[] = {
-	        "database",     "listen",          "locale",          "timezone",
-	        "bot_name",     "session_minutes", "acceptance_days", "low_rating",
-	        "reopen_days",  "staff",           "communities",     "catalogue",
-	        "out_of_scope", "channels",        "tls_cert",        "tls_key",
-	        "answers",      "emergencies",     "complaint_hours", "metrics",
-	        "log",          "photo_max_kb",    "partners",        NULL,
+	        "database",
+	        "listen",
+	        "locale",
+	        "timezone",
+	        "bot_name",
+	        "session_minutes",
+	        "acceptance_days",
+	        "low_rating",
+	        "reopen_days",
+	        "staff",
+	        "communities",
+	        "catalogue",
+	        "out_of_scope",
+	        "channels",
+	        "tls_cert",
+	        "tls_key",
+	        "answers",
+	        "emergencies",
+	        "complaint_hours",
+	        "metrics",
+	        "log",
+	        "photo_max_kb",
+	        "partners",
+	        "quiet_hours",
+	        "followup",
+	        "acceptance_reminder_hours",
+	        NULL,
 	};
 
 	cfg_check_keys(ld, root, "", keys);
@@ -677,6 +800,7 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	parse_catalogue(ld, root, c);
 	parse_out_of_scope(ld, root, c);
 	parse_understanding(ld, root, c);
+	parse_timers(ld, root, c);
 	parse_channels(ld, root, c);
 	parse_metrics(ld, root, c);
 	parse_log(ld, root, c);
@@ -690,6 +814,9 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	c->policy.emergencies = c->emergencies;
 	c->policy.nemergencies = c->nemergencies;
 	c->policy.complaint_hours = c->complaint_hours;
+	c->policy.followup_questions = c->followup.questions;
+	c->policy.nfollowup_questions = c->followup.nquestions;
+	c->policy.followup_reopen = c->followup.reopen;
 }
 
 /* Checks ROOT (owned by the caller) read from PATH; see cfg_load(). */
@@ -857,6 +984,7 @@ void cfg_free(struct cfg *c)
 		free(c->emergencies[i].call_en);
 	}
 	free(c->emergencies);
+	free_strv(c->followup.questions, c->followup.nquestions);
 	for (i = 0; i < c->npartners; i++) {
 		free(c->partners[i].id);
 		free(c->partners[i].name);
@@ -940,6 +1068,14 @@ void cfg_person(const struct cfg_staff *s, struct adapter_person *p)
 	p->name = s->name;
 	p->role = s->role;
 	p->token = s->token;
+}
+
+const struct cfg_community *cfg_community_of(const struct cfg *c, const char *id)
+{
+	for (size_t i = 0; id && i < c->ncommunities; i++)
+		if (c->communities[i].id && !strcmp(c->communities[i].id, id))
+			return &c->communities[i];
+	return c->ncommunities ? &c->communities[0] : NULL;
 }
 
 const struct dlg_item *cfg_item_find(const struct cfg *c, const char *id)

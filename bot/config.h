@@ -72,6 +72,23 @@ struct cfg_community {
 	struct cfg_chat *staff_chats; /* where dispatch pings go */
 	size_t nstaff_chats;
 	char *phone; /* the service centre's desk phone, shown when help is asked */
+	/* "business_hours": response promises count only this time (not set: around the clock) */
+	struct hours_window business_hours;
+};
+
+/*
+ * Follow-up visits (回访): a share of closed orders is sampled once a day and
+ * their residents are asked QUESTIONS by chat. "followup" absent: none.
+ */
+struct cfg_followup {
+	int enabled;
+	double rate;      /* share of the eligible closed orders, 0..1, default 0.3 */
+	int delay_hours;  /* asked this long after closing, default 24 */
+	int hour;         /* the local hour the daily sampling runs, default 10 */
+	int answer_days;  /* not answered within: recorded as unanswered, default 3 */
+	int reopen;       /* "not resolved" sends the order back to rework, default true */
+	char **questions; /* "resolved", "satisfied", "comment", in the order asked */
+	size_t nquestions;
 };
 
 /* A channel only known well enough to be switched on or off. */
@@ -108,6 +125,10 @@ struct cfg {
 	int acceptance_days; /* auto-close awaiting_acceptance after, default 3 */
 	int low_rating;      /* ratings at or below notify the supervisor, 0-5, default 2 */
 	int reopen_days;     /* a closed order may be reopened within, default 7 */
+	int acceptance_reminder_hours;   /* the resident is reminded this long before the
+	                                  * auto-close, default 24; 0: never */
+	struct hours_window quiet_hours; /* notices to residents wait until these end */
+	struct cfg_followup followup;
 	struct cfg_staff *staff;
 	size_t nstaff;
 	struct cfg_community *communities; /* at least one */
@@ -175,5 +196,7 @@ struct chan *cfg_chan(const struct cfg *c, const char *name);
 int cfg_chan_on(const struct cfg *c, const char *name);
 /* S as an adapter sees a staff member (borrowing S's strings). */
 void cfg_person(const struct cfg_staff *s, struct adapter_person *p);
+/* The community with ID, else the first one (an order of an unknown community). */
+const struct cfg_community *cfg_community_of(const struct cfg *c, const char *id);
 
 #endif

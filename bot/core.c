@@ -172,13 +172,33 @@ static int handle_text(struct core *c, const struct msg_in *in, int64_t now)
 	return rc;
 }
 
+/*
+ * Someone writing in the quiet hours is awake: what waited for the morning
+ * in their private chat goes now, ahead of the answer (which would otherwise
+ * queue behind it).
+ */
+static int wake(struct core *c, const struct msg_in *in, int64_t now)
+{
+	if (!hours_inside(&c->cfg->quiet_hours, now))
+		return 0;
+	return store_outbox_release(c->store, in->channel, in->is_group ? in->user : in->chat,
+	                            now) < 0
+	               ? -1
+	               : 0;
+}
+
 int core_handle(struct core *c, const struct msg_in *in, int64_t now)
 {
-	/* A caption first: "/repair" with a photo starts the intake the photo then joins. */
-	int rc = handle_text(c, in, now);
+	int rc = wake(c, in, now);
 
+	/* What is said to this person now answers them: it is not held for quiet hours. */
+	c->in_hand = in;
+	/* A caption first: "/repair" with a photo starts the intake the photo then joins. */
+	if (rc == 0)
+		rc = handle_text(c, in, now);
 	if (rc == 0 && in->att_kind)
 		rc = core_photo(c, in, now);
+	c->in_hand = NULL;
 	return rc;
 }
 

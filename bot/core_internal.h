@@ -19,6 +19,7 @@
 struct core {
 	const struct cfg *cfg;
 	struct store *store;
+	const struct msg_in *in_hand; /* the message being handled, NULL in the timers */
 };
 
 /* Everything known about the sender of the message being handled. */
@@ -187,5 +188,31 @@ int core_tell_partner(struct core *c, const struct cfg_partner *p, enum dlg_msg 
 int core_partner_rework(struct core *c, const struct store_order *o, int64_t now);
 /* Can a message reach partner P by chat (a contact on a channel that is on)? */
 int core_partner_reachable(struct core *c, const struct cfg_partner *p);
+
+/* promises.c: business hours, residents' quiet hours and the promises made to residents */
+/*
+ * 0 when a notice about O may go to its resident at NOW; else the moment it
+ * should wait for (the end of the quiet hours). Emergencies, answers to what
+ * the resident is saying, and notices about an order the resident did
+ * something about within session_minutes are never held. <0 on error.
+ */
+int64_t core_hold_until(struct core *c, const struct store_order *o, int64_t now);
+/* The moment O's response promise runs out (counted in its community's business hours). */
+int64_t core_respond_by(struct core *c, const struct store_order *o);
+/* The moment O's completion promise runs out; 0 when its item promises none. */
+int64_t core_complete_by(struct core *c, const struct store_order *o);
+/* Out of business hours, tells the sender of new order O when the response time starts. */
+int core_after_hours_note(struct core_req *r, const struct store_order *o);
+/* Timers: promises missed (the resident and the supervisors told once), reminders. */
+int core_promises_due(struct core *c, int64_t now);
+/* The name of the supervisor residents are told about, in LANG. */
+const char *core_supervisor_name(struct core *c, int lang);
+
+/* followup.c: follow-up visits (回访) */
+/* Timers: the daily sampling, asking the sampled, and marking the unanswered. */
+int core_followups_due(struct core *c, int64_t now);
+/* A follow-up answer (DLG_ACT_FOLLOWUP) about ST.order: recorded, and acted on when negative. */
+int core_followup_answer(struct core_req *r, const struct dlg_state *st,
+                         const struct dlg_result *res);
 
 #endif

@@ -164,7 +164,9 @@ static int h_take_waiting(struct chan *ch, const char *chat, host_payload_fn eac
 		store_trouble(w.x);
 		return -1;
 	}
-	if (store_outbox_for_chat(w.x->store, ch->name, chat, take_one, &w) < 0 || w.failed) {
+	/* Not what waits for later (a resident's quiet hours). */
+	if (store_outbox_due_for_chat(w.x->store, ch->name, chat, clock_now(), take_one, &w) < 0 ||
+	    w.failed) {
 		store_trouble(w.x);
 		store_rollback(w.x->store);
 		return -1;

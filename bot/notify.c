@@ -5,7 +5,9 @@
  * chat, a staff member's personal queue on the channels that have one and
  * their private chat on the platforms that can open one, or a mention in the
  * staff chat of a channel that cannot. Dispatch pings go to the community's
- * staff chats and to each channel's own staff group.
+ * staff chats and to each channel's own staff group. Notices to residents
+ * written in their quiet hours wait in the outbox until the hours end
+ * (core_hold_until, promises.c).
  */
 #include "bot/core_internal.h"
 
@@ -129,9 +131,29 @@ int core_reply_msg(struct core_req *r, enum dlg_msg id, const char *const *args,
 int core_notify_resident(struct core *c, const struct store_order *o, const char *text,
                          const struct msg_button *b, int nb, int64_t now)
 {
+	int64_t until;
+	char *payload;
+	int rc;
+
 	if (!o->channel[0] || !o->chat[0])
 		return 0;
-	return core_send(c, o->channel, o->chat, text, b, nb, now);
+	/* In the resident's quiet hours a notice waits in the outbox until morning. */
+	until = core_hold_until(c, o, now);
+	if (until < 0)
+		return -1;
+	if (!until) {
+		/* Going at night after all: what waited for this chat goes with it, in order. */
+		if (hours_inside(&c->cfg->quiet_hours, now) &&
+		    store_outbox_release(c->store, o->channel, o->chat, now) < 0)
+			return -1;
+		return core_send(c, o->channel, o->chat, text, b, nb, now);
+	}
+	payload = payload_json(text, b, nb, NULL, NULL);
+	if (!payload)
+		return -1;
+	rc = store_outbox_add_at(c->store, o->channel, o->chat, payload, now, until, NULL);
+	free(payload);
+	return rc;
 }
 
 /* The staff group CH has of its own (its configuration's), after any move, or NULL. */

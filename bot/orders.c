@@ -156,7 +156,7 @@ static int act_create(struct core_req *r, const struct dlg_state *st, const char
 	snprintf(minutes, sizeof(minutes), "%d", o.promised_minutes);
 	args[0] = o.number;
 	args[1] = minutes;
-	if (core_reply_msg(r, M_CREATED, args, 2) < 0)
+	if (core_reply_msg(r, M_CREATED, args, 2) < 0 || core_after_hours_note(r, &o) < 0)
 		return -1;
 	return dispatch_ping(r->c, &o, r->now);
 }
@@ -285,6 +285,8 @@ int core_apply_result(struct core_req *r, const struct dlg_state *st, const stru
 	case DLG_ACT_RATED:
 	case DLG_ACT_COMMENTED:
 		return act_acceptance(r, st, res);
+	case DLG_ACT_FOLLOWUP:
+		return core_followup_answer(r, st, res);
 	case DLG_ACT_NONE:
 		break;
 	}

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "bot/config.h"
+#include "bot/promises.h"
 #include "bot/report.h"
 #include "lib/clock.h"
 #include "dialogs/engine.h"
@@ -173,19 +174,6 @@ static int collect_row(const struct store_report_row *r, void *ud)
 	return 0;
 }
 
-/*
- * Seconds the catalogue promises for completing R's item, 0 when it
- * promises nothing. This build's catalogue promises response times only
- * (response_minutes), so no order is due for completion; a completion
- * deadline per item is read here and nowhere else.
- */
-static int64_t completion_promise(const struct cfg *cfg, const struct store_report_row *r)
-{
-	(void)cfg;
-	(void)r;
-	return 0;
-}
-
 /* ---- figures ------------------------------------------------------------------------- */
 
 struct figs {
@@ -199,6 +187,9 @@ struct figs {
 	size_t rework, complaints, emergencies, declined;
 	int64_t billed, paid;
 	size_t nbilled, npaid;
+	/* follow-up visits (回访) */
+	size_t fu_closed, fu_sampled, fu_asked, fu_answered, fu_unanswered;
+	size_t fu_resolved_of, fu_resolved, fu_satisfied_of, fu_satisfied, fu_reopened;
 };
 
 static size_t index_of(const char *const *list, size_t n, const char *s)
@@ -211,12 +202,38 @@ static size_t index_of(const char *const *list, size_t n, const char *s)
 	return n;
 }
 
+/*
+ * R's follow-up visit: a service order counts as closed when it is, or when
+ * it was sampled (only closed orders are, and a "not solved" reopens one).
+ */
+static void followup_add(struct figs *f, const struct store_report_row *r)
+{
+	if (strcmp(r->status, "closed") != 0 && !r->followup[0])
+		return;
+	f->fu_closed++;
+	if (!r->followup[0])
+		return;
+	f->fu_sampled++;
+	f->fu_asked += r->fu_asked_at != 0;
+	f->fu_answered += strcmp(r->followup, "answered") == 0;
+	f->fu_unanswered += strcmp(r->followup, "unanswered") == 0;
+	if (r->fu_resolved >= 0) {
+		f->fu_resolved_of++;
+		f->fu_resolved += r->fu_resolved != 0;
+	}
+	if (r->fu_satisfied >= 0) {
+		f->fu_satisfied_of++;
+		f->fu_satisfied += r->fu_satisfied != 0;
+	}
+	f->fu_reopened += r->fu_reopened != 0;
+}
+
 static void figs_add(struct figs *f, const struct cfg *cfg, const struct store_report_row *r,
                      int64_t now)
 {
 	size_t i;
 	int service, cancelled = strcmp(r->status, "cancelled") == 0;
-	int64_t promise;
+	int64_t deadline;
 
 	f->orders++;
 	i = index_of(statuses, NSTATUS, r->status);
@@ -235,18 +252,22 @@ static void figs_add(struct figs *f, const struct cfg *cfg, const struct store_r
 			f->resp[f->nresp++] = r->assigned_at - r->created_at;
 		if (r->done_at)
 			f->comp[f->ncomp++] = r->done_at - r->created_at;
-		promise = (int64_t)r->promised_minutes * 60;
-		if (promise > 0 &&
-		    (r->assigned_at || (!cancelled && now - r->created_at > promise))) {
+		/* The deadlines the timers keep (promises.c), business hours included. */
+		deadline = r->promised_minutes > 0
+		                   ? promise_respond_by(cfg, r->community, r->promised_minutes,
+		                                        r->urgent, r->created_at)
+		                   : 0;
+		if (deadline && (r->assigned_at || (!cancelled && now > deadline))) {
 			f->resp_due++;
-			f->resp_on_time +=
-			        r->assigned_at && r->assigned_at - r->created_at <= promise;
+			f->resp_on_time += r->assigned_at && r->assigned_at <= deadline;
 		}
-		promise = completion_promise(cfg, r);
-		if (promise > 0 && (r->done_at || (!cancelled && now - r->created_at > promise))) {
+		deadline =
+		        promise_complete_by(cfg, r->community, r->item, r->urgent, r->created_at);
+		if (deadline && (r->done_at || (!cancelled && now > deadline))) {
 			f->comp_due++;
-			f->comp_on_time += r->done_at && r->done_at - r->created_at <= promise;
+			f->comp_on_time += r->done_at && r->done_at <= deadline;
 		}
+		followup_add(f, r);
 	}
 	if (r->rating >= 1 && r->rating <= 5) {
 		f->rated++;
@@ -309,14 +330,47 @@ static json_t *durations_json(int64_t *v, size_t n)
 	return o;
 }
 
+/* PART / WHOLE rounded to 4 decimals; null when WHOLE is 0. */
+static json_t *share(size_t part, size_t whole)
+{
+	return whole ? rounded((double)part / (double)whole, 1e4) : json_null();
+}
+
+/* {"answers", "yes", "share"} of a yes-or-no follow-up question. */
+static json_t *answers_json(size_t answers, size_t yes)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "answers", json_integer((json_int_t)answers));
+	json_object_set_new(o, "yes", json_integer((json_int_t)yes));
+	json_object_set_new(o, "share", share(yes, answers));
+	return o;
+}
+
+static json_t *followups_json(const struct figs *f)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "closed", json_integer((json_int_t)f->fu_closed));
+	json_object_set_new(o, "sampled", json_integer((json_int_t)f->fu_sampled));
+	json_object_set_new(o, "coverage", share(f->fu_sampled, f->fu_closed));
+	json_object_set_new(o, "asked", json_integer((json_int_t)f->fu_asked));
+	json_object_set_new(o, "answered", json_integer((json_int_t)f->fu_answered));
+	json_object_set_new(o, "unanswered", json_integer((json_int_t)f->fu_unanswered));
+	json_object_set_new(o, "answered_share", share(f->fu_answered, f->fu_asked));
+	json_object_set_new(o, "resolved", answers_json(f->fu_resolved_of, f->fu_resolved));
+	json_object_set_new(o, "satisfied", answers_json(f->fu_satisfied_of, f->fu_satisfied));
+	json_object_set_new(o, "reopened", json_integer((json_int_t)f->fu_reopened));
+	return o;
+}
+
 static json_t *rate_json(size_t due, size_t on_time)
 {
 	json_t *o = json_object();
 
 	json_object_set_new(o, "due", json_integer((json_int_t)due));
 	json_object_set_new(o, "on_time", json_integer((json_int_t)on_time));
-	json_object_set_new(o, "rate",
-	                    due ? rounded((double)on_time / (double)due, 1e4) : json_null());
+	json_object_set_new(o, "rate", share(on_time, due));
 	return o;
 }
 
@@ -361,6 +415,7 @@ static void figs_json(struct figs *f, json_t *o)
 	json_object_set_new(x, "paid_orders", json_integer((json_int_t)f->npaid));
 	json_object_set_new(x, "unpaid", yuan(f->billed - f->paid));
 	json_object_set_new(o, "fees", x);
+	json_object_set_new(o, "followups", followups_json(f));
 }
 
 /* ---- groups ------------------------------------------------------------------------- */
@@ -667,6 +722,34 @@ static void line(FILE *f, const char *label, const char *value)
 	fprintf(f, "%s\n", value);
 }
 
+/* "33.3%（1/3）": the share at SHARE with PART and WHOLE, the paths of its counts. */
+static void share_line(FILE *f, const char *label, const json_t *t, const char *share,
+                       const char *part, const char *whole)
+{
+	char a[64], v[160];
+
+	pct_text(num_at(t, share), a, sizeof(a));
+	snprintf(v, sizeof(v), "%s（%.0f/%.0f）", a, num_at(t, part), num_at(t, whole));
+	line(f, label, v);
+}
+
+/* The follow-up visits (回访): coverage, answers, what they said. */
+static void followups_text(FILE *f, const json_t *t)
+{
+	char v[32];
+
+	share_line(f, "回访覆盖率（抽样/已结）", t, "followups.coverage", "followups.sampled",
+	           "followups.closed");
+	share_line(f, "回访回复率", t, "followups.answered_share", "followups.answered",
+	           "followups.asked");
+	share_line(f, "回访：问题已解决", t, "followups.resolved.share", "followups.resolved.yes",
+	           "followups.resolved.answers");
+	share_line(f, "回访：准时礼貌", t, "followups.satisfied.share", "followups.satisfied.yes",
+	           "followups.satisfied.answers");
+	snprintf(v, sizeof(v), "%.0f", num_at(t, "followups.reopened"));
+	line(f, "回访后重新打开", v);
+}
+
 static void totals_text(FILE *f, const json_t *t)
 {
 	char a[64], b[64], v[160];
@@ -720,6 +803,7 @@ static void totals_text(FILE *f, const json_t *t)
 	line(f, "已收费用", v);
 	money_text(num_at(t, "fees.unpaid"), a, sizeof(a));
 	line(f, "未收费用", a);
+	followups_text(f, t);
 
 	fputs("\n按状态\n", f);
 	for (i = 0; i < NSTATUS; i++) {
@@ -753,6 +837,8 @@ static const struct col {
         {"满意度", 8, "satisfaction.mean", COL_MEAN},
         {"返工", 6, "rework", COL_COUNT},
         {"投诉", 6, "complaints", COL_COUNT},
+        {"回访覆盖", 10, "followups.coverage", COL_RATE},
+        {"回访解决", 10, "followups.resolved.share", COL_RATE},
         {"应收", 10, "fees.billed", COL_MONEY},
         {"已收", 10, "fees.paid", COL_MONEY},
 };

@@ -84,6 +84,12 @@ int64_t report_next_day(int64_t day_start);
  *   "emergencies"     urgent orders
  *   "declined"        requests declined as outside the service (status declined)
  *   "fees"            {"billed", "billed_orders", "paid", "paid_orders", "unpaid"} in yuan
+ *   "followups"       follow-up visits (回访) of the service orders: {"closed" (closed,
+ *                     or sampled: a "not solved" reopens one), "sampled", "coverage"
+ *                     (sampled / closed), "asked", "answered" (at least one answer),
+ *                     "unanswered" (none in time), "answered_share" (answered / asked),
+ *                     "resolved": {"answers", "yes", "share"}, "satisfied": the same,
+ *                     "reopened" (sent back to rework by "not solved")}
  *
  * Service orders are all but complaints (answered by a supervisor, measured
  * against complaint_hours apart) and declined requests. The median of an
@@ -91,11 +97,14 @@ int64_t report_next_day(int64_t day_start);
  * the nearest rank (the value at rank ceil(0.9 n)); both null when nothing
  * was measured. A response is due when the order was taken, or when its
  * promise has passed by NOW with nobody taking it (it counts late);
- * cancelled orders nobody took are not due. It is on time when taken
- * within promised_minutes. Completion is due and on time the same way
- * against the catalogue item's completion promise; orders whose item makes
- * none are not due. A rate is on_time / due (null when nothing was due),
- * rounded to 4 decimals; the mean rating to 2.
+ * cancelled orders nobody took are not due. It is on time when taken by
+ * the deadline the timers keep (promise_respond_by: promised_minutes
+ * counted in the community's business hours). Completion is due and on
+ * time the same way against the catalogue item's complete_hours
+ * (promise_complete_by); orders whose item makes none are not due. A rate
+ * or share is part / whole (null when the whole is 0), rounded to 4
+ * decimals; the mean rating to 2. Follow-ups are those of the period's
+ * orders, whenever they were sampled or answered.
  */
 json_t *report_build(struct store *s, const struct cfg *cfg, const struct report_query *q,
                      char *err, size_t errlen);

@@ -105,6 +105,7 @@ struct server {
 	struct inbound *batch, *batch_tail;
 	int nbatch;
 	lws_sorted_usec_list_t sul_batch, sul_tick, sul_deliver;
+	int64_t tick_at; /* the program's clock (clock_now) when the timers are due next */
 
 	pthread_mutex_t lock; /* guards polled */
 	struct polled *polled;

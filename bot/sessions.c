@@ -11,7 +11,9 @@
 int core_session_expired(struct core *c, const struct dlg_state *st, int64_t updated, int64_t now)
 {
 	int64_t limit = strcmp(st->flow, "accept") == 0 ? (int64_t)c->cfg->acceptance_days * 86400
-	                                                : (int64_t)c->cfg->session_minutes * 60;
+	                : strcmp(st->flow, "followup") == 0
+	                        ? (int64_t)c->cfg->followup.answer_days * 86400
+	                        : (int64_t)c->cfg->session_minutes * 60;
 
 	return now - updated > limit;
 }

@@ -1,8 +1,11 @@
 /*
- * tick.c - time-driven work: orders left awaiting acceptance are closed,
- * pending orders past their promised response time are escalated, low
- * ratings whose comment never came are alerted (rating.c), and old
- * de-duplication keys are pruned.
+ * tick.c - time-driven work, in one transaction: orders left awaiting
+ * acceptance are closed; promises missed are told to the resident and the
+ * supervisors, and orders about to close are reminded (promises.c); the
+ * daily follow-up visits are sampled and asked (followup.c); low ratings
+ * whose comment never came are alerted (rating.c); old de-duplication keys
+ * are pruned. Every step reads what it needs from the store, so a restart
+ * (or another process ticking) picks up where the last tick left off.
  */
 #include "bot/core_internal.h"
 
@@ -54,23 +57,12 @@ int core_orders_collect(struct core *c, const struct store_order_filter *f,
 	return 0;
 }
 
-static int escalated_already(const struct store_event *e, void *ud)
-{
-	int *seen = ud;
-
-	if (strcmp(e->action, "escalated") == 0)
-		*seen = 1;
-	return 0;
-}
-
 int core_tick(struct core *c, int64_t now)
 {
 	struct store_order_filter f;
 	struct store_order *due = NULL;
 	size_t i, n = 0;
-	int lang = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
-	char minutes[16];
-	const char *args[4];
+	const char *args[1];
 	struct buf b;
 	int rc;
 
@@ -98,34 +90,11 @@ int core_tick(struct core *c, int64_t now)
 			rc = core_end_accept(c, o);
 	}
 	free(due);
-	due = NULL;
-	n = 0;
-	f.status = "pending";
+	/* Promises missed and reminders (promises.c), follow-up visits (followup.c). */
 	if (rc == 0)
-		rc = core_orders_collect(c, &f, &due, &n);
-	for (i = 0; rc == 0 && i < n; i++) {
-		struct store_order *o = &due[i];
-		int seen = 0;
-
-		if (now - o->created_at < (int64_t)o->promised_minutes * 60)
-			continue;
-		rc = store_events_list(c->store, o->id, escalated_already, &seen);
-		if (rc < 0 || seen)
-			continue;
-		snprintf(minutes, sizeof(minutes), "%d", o->promised_minutes);
-		args[0] = o->number;
-		args[1] = minutes;
-		args[2] = o->room;
-		args[3] = o->description;
-		buf_init(&b);
-		buf_tpl(&b, dlg_msg(lang, M_ESCALATED), args, 4);
-		rc = store_event_add(c->store, o->id, now, "system", "system", "escalated",
-		                     o->status, o->status, "promised response time passed");
-		if (rc == 0)
-			rc = core_notify_supervisors(c, buf_str(&b), now);
-		buf_release(&b);
-	}
-	free(due);
+		rc = core_promises_due(c, now);
+	if (rc == 0)
+		rc = core_followups_due(c, now);
 	if (rc == 0)
 		rc = core_low_ratings_due(c, now);
 	/* Platforms redeliver for a day at most; a month of keys is plenty. */

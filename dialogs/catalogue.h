@@ -20,6 +20,7 @@ struct dlg_item {
 	char **keywords;
 	size_t nkeywords;
 	int response_minutes; /* promised response time */
+	int complete_hours;   /* promised completion time, 0 when none is promised */
 	char *price;          /* price text shown to residents, e.g. "50 元起" (zh-CN) */
 	char *price_en;       /* the same in English; "price" may be {"zh-CN", "en"} */
 	double estimate;      /* estimate in yuan, or 0 when unknown */
@@ -74,6 +75,10 @@ struct dlg_policy {
 	const struct dlg_emergency *emergencies;
 	size_t nemergencies;
 	int complaint_hours; /* a complaint is answered within */
+	/* the follow-up visit's questions (flow "followup"), in the order asked */
+	char *const *followup_questions;
+	size_t nfollowup_questions;
+	int followup_reopen; /* "not solved" at a follow-up sends the order back to rework */
 };
 
 /* The item with ID, or NULL. */

@@ -35,6 +35,9 @@ static const struct {
         {"accept", dlg_v_accept},
         {"rating", dlg_v_rating},
         {"comment", dlg_v_comment},
+        {"fu_resolved", dlg_v_fu_resolved},
+        {"fu_satisfied", dlg_v_fu_satisfied},
+        {"fu_comment", dlg_v_fu_comment},
 };
 
 static dlg_validator validator_find(const char *name)
@@ -193,7 +196,8 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 		 */
 		dlg_start_intake(ctx, st, text, category, res);
 		return 0;
-	} else if (dlg_accept_words(ctx, st, step, text, res)) {
+	} else if (strcmp(st->flow, "followup") == 0 ? dlg_followup_words(ctx, st, step, text, res)
+	                                             : dlg_accept_words(ctx, st, step, text, res)) {
 		return 0;
 	}
 
@@ -226,6 +230,10 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 		return 0;
 	}
 
+	if (strcmp(st->flow, "followup") == 0) {
+		dlg_followup_next(ctx, st, res);
+		return 0;
+	}
 	/* Acceptance. */
 	if (res->end) {
 		dlg_end_flow(ctx, st, res);

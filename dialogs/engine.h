@@ -26,7 +26,7 @@ enum dlg_lang { DLG_ZH = 0, DLG_EN = 1 };
 
 /* The conversation state kept between messages (stored as JSON). */
 struct dlg_state {
-	char flow[12]; /* "" (none), "intake" or "accept" */
+	char flow[12]; /* "" (none), "intake", "accept" or "followup" */
 	char step[16];
 	int lang;
 	int tries; /* failed answers at this step */
@@ -86,6 +86,8 @@ enum dlg_action {
 	                    * the supervisors and staff chats at once */
 	DLG_ACT_COMPLAINT, /* record a complaint (category "complaint") from the state, owned by
 	                    * a supervisor; the core tells the resident who and by when */
+	DLG_ACT_FOLLOWUP,  /* a follow-up visit's answer about state.order: result.question
+	                    * with result.answer (1 yes, 0 no) or result.comment */
 };
 
 #define DLG_MAX_REPLIES 4
@@ -109,6 +111,10 @@ struct dlg_result {
 	int human;        /* the resident asked for, or was offered, a person */
 	struct dlg_reply replies[DLG_MAX_REPLIES];
 	int nreplies;
+
+	/* DLG_ACT_FOLLOWUP: "resolved", "satisfied" or "comment" (static), and the yes (1) or no */
+	const char *question;
+	int answer;
 };
 
 void dlg_state_init(struct dlg_state *st, int lang);
@@ -164,6 +170,14 @@ int dlg_desk_fill(const struct dlg_ctx *ctx, struct dlg_state *st, const char *r
 /* Does the request ST describes end in a declined order (out of scope, and not an emergency taken
  * down at the desk)? */
 int dlg_declines(const struct dlg_ctx *ctx, const struct dlg_state *st);
+
+/*
+ * Starts a follow-up visit (回访) about closed order NUMBER (DESCRIPTION, the
+ * work of STAFF_NAME): a greeting and the first of the policy's questions.
+ * Meant for a resident with no conversation open; replaces ST.
+ */
+int dlg_begin_followup(const struct dlg_ctx *ctx, struct dlg_state *st, const char *number,
+                       const char *description, const char *staff_name, struct dlg_result *res);
 
 /* Re-asks the current step (used when a conversation resumes). */
 int dlg_prompt(const struct dlg_ctx *ctx, const struct dlg_state *st, struct dlg_result *res);

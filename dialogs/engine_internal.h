@@ -1,6 +1,6 @@
 /*
  * engine_internal.h - what the files of the dialog engine share (engine.c,
- * prompts.c, intake.c, first_message.c, acceptance.c). Not for other
+ * prompts.c, intake.c, first_message.c, acceptance.c, followup.c). Not for other
  * modules: they use engine.h. Every function here works on the caller's
  * state and result only, like the engine itself.
  */
@@ -68,6 +68,19 @@ int dlg_v_comment(const struct dlg_ctx *ctx, struct dlg_state *st, const char *t
 void dlg_end_flow(const struct dlg_ctx *ctx, struct dlg_state *st, struct dlg_result *res);
 int dlg_accept_words(const struct dlg_ctx *ctx, struct dlg_state *st,
                      const struct dlg_step_def *step, const char *text, struct dlg_result *res);
+
+/* followup.c */
+int dlg_v_fu_resolved(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+                      struct dlg_result *res);
+int dlg_v_fu_satisfied(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+                       struct dlg_result *res);
+int dlg_v_fu_comment(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
+                     struct dlg_result *res);
+/* Help, cancel and skip during a follow-up visit; 1 when TEXT was one of them. */
+int dlg_followup_words(const struct dlg_ctx *ctx, struct dlg_state *st,
+                       const struct dlg_step_def *step, const char *text, struct dlg_result *res);
+/* After an answer: the policy's next question, or thanks and the end. */
+void dlg_followup_next(const struct dlg_ctx *ctx, struct dlg_state *st, struct dlg_result *res);
 
 /* engine.c */
 void dlg_offer_person(const struct dlg_ctx *ctx, const struct dlg_state *st,

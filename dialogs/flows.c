@@ -1,7 +1,9 @@
 /*
  * flows.c - intake and acceptance, as the service standard orders them:
  * what is needed, where, who, how to reach them, when; then a summary to
- * confirm. Acceptance: fixed or not, a rating, an optional comment.
+ * confirm. Acceptance: fixed or not, a rating, an optional comment. A
+ * follow-up visit: solved or not, the staff on time and polite or not, any
+ * other remarks.
  */
 #include "dialogs/flows.h"
 
@@ -23,9 +25,17 @@ static const struct dlg_step_def accept_steps[] = {
         {"comment", "comment", M_ASK_COMMENT, M_ASK_COMMENT, DLG_BTN_SKIP, 0},
 };
 
+/* A follow-up visit (回访): the policy says which of these are asked, in its order. */
+static const struct dlg_step_def followup_steps[] = {
+        {"resolved", "fu_resolved", M_FU_ASK_RESOLVED, M_BAD_YESNO, DLG_BTN_YESNO, 0},
+        {"satisfied", "fu_satisfied", M_FU_ASK_SATISFIED, M_BAD_YESNO, DLG_BTN_YESNO, 0},
+        {"comment", "fu_comment", M_FU_ASK_COMMENT, M_FU_ASK_COMMENT, DLG_BTN_SKIP, 0},
+};
+
 const struct dlg_flow_def dlg_flows[] = {
         {"intake", intake_steps, (int)(sizeof(intake_steps) / sizeof(intake_steps[0]))},
         {"accept", accept_steps, (int)(sizeof(accept_steps) / sizeof(accept_steps[0]))},
+        {"followup", followup_steps, (int)(sizeof(followup_steps) / sizeof(followup_steps[0]))},
 };
 const int dlg_nflows = (int)(sizeof(dlg_flows) / sizeof(dlg_flows[0]));
 

@@ -260,7 +260,7 @@ static const struct msg_pair msgs[M_COUNT] = {
                  "/assign 工单号 合作单位 派给合作单位（进度由您代为登记）\n"
                  "/new 代业主登记（电话或现场报修）\n"
                  "/off [员工] 下班 /on [员工] 上班 /staff 在岗情况与合作单位\n"
-                 "/note 工单号 内容 内部备注",
+                 "/note 工单号 内容 内部备注\n/followups 回访结果",
                  "Staff commands (dispatch, supervision):\n/orders open orders\n"
                  "/assign N STAFF assign (add ! to confirm someone without the skill)\n"
                  "/accept N take order N\n/eta N TIME agree the visit time\n"
@@ -273,7 +273,7 @@ static const struct msg_pair msgs[M_COUNT] = {
                  "/assign N PARTNER give it to a partner company (you record its progress)\n"
                  "/new register a request for a resident who phoned or came in\n"
                  "/off [STAFF], /on [STAFF] off or on duty; /staff duty and partners\n"
-                 "/note N TEXT a note for the centre"},
+                 "/note N TEXT a note for the centre\n/followups follow-up results"},
         [M_TALK_TO_RESIDENT] = {"【工单 {0}】{1}：{2}\n（直接回复即可，或发 /reply {0} 您的话）",
                                 "[Order {0}] {1}: {2}\n(Just answer here, or send /reply {0} "
                                 "YOUR MESSAGE.)"},
@@ -567,6 +567,86 @@ static const struct msg_pair msgs[M_COUNT] = {
                                  "Order {0} has no resident to ask for a photo."},
         [M_OUT_NOTED] = {"已在工单 {0} 中记下备注（业主看不到）。",
                          "Note added to order {0} (the resident does not see it)."},
+        /* timers */
+        [M_AFTER_HOURS] = {"现在是下班时间（服务时间 {0}），响应时间从{1}起计算。"
+                           "如有紧急情况请直接拨打 {2}。",
+                           "We are closed now (open {0}); the response time counts from {1}. "
+                           "In an emergency call {2}."},
+        [M_AT_TODAY] = {"今天 {0} ", "{0} today"},
+        [M_AT_TOMORROW] = {"明天 {0} ", "{0} tomorrow"},
+        [M_LATE_RESPONSE] = {"很抱歉，您的工单 {0} 未能在承诺的 {1} 分钟内安排师傅。"
+                             "已升级给{2}，{2}会尽快安排并与您联系。",
+                             "We are sorry: nobody took order {0} within the promised {1} "
+                             "minutes. It has gone to {2}, who will arrange it and contact you "
+                             "soon."},
+        [M_LATE_COMPLETE] = {"很抱歉，您的工单 {0} 未能在承诺的 {1} 小时内完成。"
+                             "已升级给{2}，{2}会跟进处理并与您联系。",
+                             "We are sorry: order {0} was not finished within the promised {1} "
+                             "hours. It has gone to {2}, who will follow it up and contact you."},
+        [M_OVERDUE_COMPLETE] = {"【超时未完成】工单 {0} 已超过承诺的 {1} 小时仍未完成"
+                                "（负责人 {2}）：{3} {4}",
+                                "[Overdue] Order {0} is not finished within the promised {1} "
+                                "hours (handled by {2}): {3} {4}"},
+        [M_ACCEPT_REMINDER] = {"提醒：工单 {0} 还在等您验收，{1}前未答复将自动完成。",
+                               "Reminder: order {0} is waiting for your check. Without an "
+                               "answer it closes by itself at {1}."},
+        [M_SUPERVISOR_ANY] = {"主管", "the supervisor"},
+        /* follow-up visits */
+        [M_FU_INTRO] = {"【回访】您好！您的工单 {0}（{1}）已经完成，想请您回答几个小问题，"
+                        "帮助我们改进服务。",
+                        "[Follow-up] Hello! Your order {0} ({1}) was finished recently. "
+                        "May we ask a few short questions to improve our service?"},
+        [M_FU_ASK_RESOLVED] = {"问题是否已经解决？请回复“是”或“否”。",
+                               "Is the problem solved? Please answer yes or no."},
+        [M_FU_ASK_SATISFIED] = {"{1}是否准时、礼貌？请回复“是”或“否”。",
+                                "Was {1} on time and polite? Please answer yes or no."},
+        [M_FU_ASK_COMMENT] = {"还有其他意见或建议吗？直接回复即可，没有请回复“跳过”。",
+                              "Anything else you would like to tell us? Just write it, or "
+                              "\"skip\"."},
+        [M_FU_SORRY_UNRESOLVED] = {"很抱歉问题还没有解决，我们已转告主管跟进。",
+                                   "We are sorry it is not solved; the supervisor has been "
+                                   "told and will follow it up."},
+        [M_FU_SORRY_REOPENED] = {"很抱歉问题还没有解决。工单已重新打开，师傅会再与您联系，"
+                                 "主管也会跟进。",
+                                 "We are sorry it is not solved. The order is open again: the "
+                                 "technician will contact you, and the supervisor follows it "
+                                 "up."},
+        [M_FU_STAFF_ANY] = {"工作人员", "our staff"},
+        [M_FU_SORRY_UNSATISFIED] = {"抱歉给您带来不好的体验，我们已转告主管。",
+                                    "We are sorry about that; the supervisor has been told."},
+        [M_FU_THANKS] = {"感谢您的反馈！祝您生活愉快。", "Thank you for your feedback!"},
+        [M_FU_LATER] = {"好的，不打扰您了。有需要随时找我们。",
+                        "All right, we won't bother you. We are here whenever you need us."},
+        [M_FU_ALERT_UNRESOLVED] =
+                {"【回访】工单 {0}（{2}，负责人 {1}）业主表示问题未解决：{3}。{4}",
+                 "[Follow-up] Order {0} ({2}, handled by {1}): the resident "
+                 "says it is not solved: {3}. {4}"},
+        [M_FU_REOPENED_PART] = {"工单已重新打开，转返工，请跟进。",
+                                "The order is open again for rework; please follow it up."},
+        [M_FU_NOT_REOPENED_PART] = {"请联系业主了解情况。", "Please contact the resident."},
+        [M_FU_ALERT_UNSATISFIED] =
+                {"【回访】工单 {0} 业主对{1}的准时、礼貌不满意，请联系业主了解情况。",
+                 "[Follow-up] Order {0}: the resident was not happy with how "
+                 "on time or polite {1} was. Please contact them."},
+        [M_FU_ALERT_COMMENT] = {"【回访】工单 {0} 业主意见：{1}",
+                                "[Follow-up] Order {0}, the resident says: {1}"},
+        [M_FU_REOPEN_WHAT] = {"回访时业主表示问题未解决", "not solved, said at the follow-up"},
+        [M_FU_LIST_HEAD] = {"回访结果（近 {0} 天）：", "Follow-ups (last {0} days):"},
+        [M_FU_LIST_NONE] = {"近 {0} 天没有回访记录。", "No follow-ups in the last {0} days."},
+        [M_FU_SUMMARY] = {"合计：抽样 {0} 单，已回复 {1}，未回复 {2}；已解决 {3}/{4}，"
+                          "准时礼貌 {5}/{6}；重新打开 {7} 单。",
+                          "In all: {0} sampled, {1} answered, {2} unanswered; solved {3} of "
+                          "{4}, on time and polite {5} of {6}; {7} reopened."},
+        [M_FU_ST_SAMPLED] = {"待回访", "to ask"},
+        [M_FU_ST_ASKED] = {"已询问", "asked"},
+        [M_FU_ST_ANSWERED] = {"已回复", "answered"},
+        [M_FU_ST_UNANSWERED] = {"未回复", "no answer"},
+        [M_FU_ST_DROPPED] = {"未回访（工单已重新打开）", "not asked (order reopened)"},
+        [M_FU_RESOLVED_YES] = {"已解决", "solved"},
+        [M_FU_RESOLVED_NO] = {"未解决", "not solved"},
+        [M_FU_SATISFIED_YES] = {"准时礼貌", "on time and polite"},
+        [M_FU_SATISFIED_NO] = {"不满意", "not happy"},
+        [M_FU_REOPENED_TAG] = {"已重新打开", "reopened"},
 };
 
 const char *dlg_msg(int lang, enum dlg_msg id)

@@ -234,6 +234,46 @@ enum dlg_msg {
 	M_FLAG_COMPLAINT,
 	/* notes for the centre */
 	M_OUT_NOTED, /* {0} number */
+	/* timers: business hours, promises missed, reminders */
+	M_AFTER_HOURS,      /* {0} business hours {1} when the centre opens {2} centre phone */
+	M_AT_TODAY,         /* {0} HH:MM */
+	M_AT_TOMORROW,      /* {0} HH:MM */
+	M_LATE_RESPONSE,    /* {0} number {1} minutes {2} supervisor (to the resident) */
+	M_LATE_COMPLETE,    /* {0} number {1} hours {2} supervisor (to the resident) */
+	M_OVERDUE_COMPLETE, /* {0} number {1} hours {2} assignee {3} room {4} description */
+	M_ACCEPT_REMINDER,  /* {0} number {1} when it closes by itself */
+	M_SUPERVISOR_ANY,   /* "the supervisor", when none is configured */
+	/* follow-up visits (回访) */
+	M_FU_INTRO,         /* {0} number {1} the work in a few words */
+	M_FU_ASK_RESOLVED,  /* {0} number {1} staff name */
+	M_FU_ASK_SATISFIED, /* {0} number {1} staff name */
+	M_FU_ASK_COMMENT,   /* {0} number {1} staff name */
+	M_FU_SORRY_UNRESOLVED,
+	M_FU_SORRY_REOPENED,
+	M_FU_STAFF_ANY, /* who did the work, when the order names nobody */
+	M_FU_SORRY_UNSATISFIED,
+	M_FU_THANKS, /* {0} number */
+	M_FU_LATER,
+	M_FU_ALERT_UNRESOLVED,  /* {0} number {1} assignee {2} room {3} description {4} what next */
+	M_FU_REOPENED_PART,     /* the order went back to rework */
+	M_FU_NOT_REOPENED_PART, /* it did not (closed long ago, or reopening is off) */
+	M_FU_ALERT_UNSATISFIED, /* {0} number {1} assignee */
+	M_FU_ALERT_COMMENT,     /* {0} number {1} comment */
+	M_FU_REOPEN_WHAT,       /* what the assignee's reopen ping says the resident said */
+	M_FU_LIST_HEAD,         /* {0} days */
+	M_FU_LIST_NONE,         /* {0} days */
+	M_FU_SUMMARY, /* {0} sampled {1} answered {2} unanswered {3} resolved {4} of {5} satisfied
+	                 {6} of {7} reopened */
+	M_FU_ST_SAMPLED,
+	M_FU_ST_ASKED,
+	M_FU_ST_ANSWERED,
+	M_FU_ST_UNANSWERED,
+	M_FU_ST_DROPPED,
+	M_FU_RESOLVED_YES,
+	M_FU_RESOLVED_NO,
+	M_FU_SATISFIED_YES,
+	M_FU_SATISFIED_NO,
+	M_FU_REOPENED_TAG,
 	M_COUNT
 };
 

@@ -219,6 +219,10 @@ void dlg_prompt_step(const struct dlg_ctx *ctx, const struct dlg_state *st, stru
 		nargs = 10;
 	} else if (strcmp(step->name, "accept") == 0) {
 		return; /* asked by dlg_begin_accept, which knows the staff and fee */
+	} else if (strcmp(st->flow, "followup") == 0) {
+		args[0] = st->order;
+		args[1] = st->name; /* the staff member who did the work */
+		nargs = 2;
 	}
 	prompt = st->desk[0] ? desk_prompt(step->prompt) : step->prompt;
 	if (append && res->nreplies) {

@@ -249,6 +249,63 @@ struct store_duty {
 int store_duty_get(struct store *s, const char *staff_id, struct store_duty *out);
 int store_duty_set(struct store *s, const char *staff_id, const struct store_duty *d);
 
+/* ---- follow-up visits, 回访 (store_followups.c) ------------------------------- */
+
+/*
+ * A closed order sampled for a follow-up visit. STATUS: "sampled" (not asked
+ * yet), "asked", "answered" (at least one answer), "unanswered" (none in
+ * time), "dropped" (the order was no longer closed when its turn came).
+ */
+struct store_followup {
+	int64_t id;
+	int64_t order_id;
+	int64_t sampled_at, asked_at, answered_at; /* 0 = not yet */
+	int resolved;                              /* 1 yes, 0 no, -1 not answered */
+	int satisfied;                             /* likewise */
+	char comment[1024];                        /* "" when none */
+	int reopened;
+	char status[12];
+	/* from the order, for lists: */
+	char number[24];
+	char category[16];
+	char assignee[64];
+};
+typedef int (*store_followup_cb)(const struct store_followup *f, void *ud); /* nonzero stops */
+
+/* A closed order that may be sampled: what the sampling spreads over. */
+struct store_fu_candidate {
+	int64_t order_id;
+	char number[24];
+	char category[16];
+	char assignee[64]; /* "" when nobody held it */
+};
+typedef int (*store_fu_candidate_cb)(const struct store_fu_candidate *c, void *ud);
+/*
+ * Orders closed in (FROM, TO], not complaints, with a chat to ask in and not
+ * sampled before, oldest first.
+ */
+int store_fu_candidates(struct store *s, int64_t from, int64_t to, store_fu_candidate_cb cb,
+                        void *ud);
+/* Samples ORDER_ID at NOW: 1 added, 0 it was sampled before. */
+int store_followup_add(struct store *s, int64_t order_id, int64_t now);
+/* ORDER_ID's follow-up: 1 found, 0 none, <0 error. */
+int store_followup_of(struct store *s, int64_t order_id, struct store_followup *out);
+/* Follow-ups in STATUS, oldest sampled first. */
+int store_followups_in(struct store *s, const char *status, store_followup_cb cb, void *ud);
+/* Follow-ups sampled at SINCE or later, newest first, at most LIMIT (0: all). */
+int store_followups_recent(struct store *s, int64_t since, int limit, store_followup_cb cb,
+                           void *ud);
+/* Status changes: asked at NOW; unanswered; dropped. */
+int store_followup_asked(struct store *s, int64_t id, int64_t now);
+int store_followup_set_status(struct store *s, int64_t id, const char *status);
+/*
+ * Records one answer at NOW (status "answered"): QUESTION "resolved" or
+ * "satisfied" with VALUE 1 or 0, or "comment" with TEXT.
+ */
+int store_followup_answer(struct store *s, int64_t id, const char *question, int value,
+                          const char *text, int64_t now);
+int store_followup_reopened(struct store *s, int64_t id);
+
 /* ---- feedback, fees and payments ---------------------------------------- */
 
 /* ACCEPTED -1 and RATING 0 clear the answer. The latest fee recorded counts. */
@@ -291,6 +348,14 @@ typedef int (*store_outbox_cb)(const struct store_outbox *m, void *ud); /* nonze
 
 int store_outbox_add(struct store *s, const char *channel, const char *chat, const char *payload,
                      int64_t now, int64_t *id);
+/* Like store_outbox_add, but the row waits until NEXT_AT (quiet hours). */
+int store_outbox_add_at(struct store *s, const char *channel, const char *chat, const char *payload,
+                        int64_t now, int64_t next_at, int64_t *id);
+/*
+ * Rows of one chat waiting for a later time without having failed (held for
+ * quiet hours) become due at NOW: the person is awake and writing. The count.
+ */
+int store_outbox_release(struct store *s, const char *channel, const char *chat, int64_t now);
 /*
  * Pending rows with next_at <= NOW, oldest first, at most LIMIT (0: all). The
  * rows are read before the first callback, so a callback may mark them.
@@ -308,6 +373,9 @@ int store_outbox_pending_on(struct store *s, const char *channel, int limit, sto
 /* Pending rows for one chat, oldest first (whatever their next_at). */
 int store_outbox_for_chat(struct store *s, const char *channel, const char *chat,
                           store_outbox_cb cb, void *ud);
+/* Pending rows for one chat due at NOW (not held for later), oldest first. */
+int store_outbox_due_for_chat(struct store *s, const char *channel, const char *chat, int64_t now,
+                              store_outbox_cb cb, void *ud);
 /* Each of these fails when there is no row ID; retry_later and dead count an attempt. */
 int store_outbox_sent(struct store *s, int64_t id, int64_t now);
 int store_outbox_retry_later(struct store *s, int64_t id, int64_t next_at, const char *error);

@@ -19,7 +19,7 @@
 	" sent_at FROM outbox"
 
 static const char sql_outbox_add[] = "INSERT INTO outbox (channel, chat, payload, next_at, "
-                                     "created_at) VALUES (?1, ?2, ?3, ?4, ?4)";
+                                     "created_at) VALUES (?1, ?2, ?3, ?5, ?4)";
 static const char sql_outbox_due[] =
         OUTBOX_SELECT " WHERE status = 'pending' AND next_at <= ?1 ORDER BY id LIMIT ?2";
 /*
@@ -35,6 +35,13 @@ static const char sql_outbox_pending_on[] =
                       " ORDER BY id LIMIT ?2";
 static const char sql_outbox_for_chat[] =
         OUTBOX_SELECT " WHERE channel = ?1 AND chat = ?2 AND status = 'pending' ORDER BY id";
+static const char sql_outbox_due_for_chat[] =
+        OUTBOX_SELECT " WHERE channel = ?1 AND chat = ?2 AND status = 'pending' AND next_at <= ?3"
+                      " ORDER BY id";
+/* Held, not failed: no attempt made yet and due later than it was written. */
+static const char sql_outbox_release[] =
+        "UPDATE outbox SET next_at = ?3 WHERE channel = ?1 AND chat = ?2 AND status = 'pending'"
+        " AND attempts = 0 AND next_at > ?3";
 static const char sql_outbox_list[] =
         OUTBOX_SELECT " WHERE ?1 = 0 OR status = 'dead' ORDER BY id DESC";
 static const char sql_outbox_sent[] =
@@ -136,16 +143,35 @@ static int collect_rows(struct store *s, sqlite3_stmt *st, store_outbox_cb cb, v
 	return rc;
 }
 
-int store_outbox_add(struct store *s, const char *channel, const char *chat, const char *payload,
-                     int64_t now, int64_t *id)
+int store_outbox_add_at(struct store *s, const char *channel, const char *chat, const char *payload,
+                        int64_t now, int64_t next_at, int64_t *id)
 {
 	if (!channel || !*channel || !chat || !*chat || !payload)
 		return store_failf(s, "store_outbox_add: channel, chat and payload are required");
-	if (store_run(s, sql_outbox_add, "ttti", channel, chat, payload, now) < 0)
+	if (store_run(s, sql_outbox_add, "tttii", channel, chat, payload, now,
+	              next_at > now ? next_at : now) < 0)
 		return -1;
 	if (id)
 		*id = sqlite3_last_insert_rowid(s->db);
 	return 0;
+}
+
+int store_outbox_add(struct store *s, const char *channel, const char *chat, const char *payload,
+                     int64_t now, int64_t *id)
+{
+	return store_outbox_add_at(s, channel, chat, payload, now, now, id);
+}
+
+int store_outbox_release(struct store *s, const char *channel, const char *chat, int64_t now)
+{
+	return store_run(s, sql_outbox_release, "tti", channel, chat, now);
+}
+
+int store_outbox_due_for_chat(struct store *s, const char *channel, const char *chat, int64_t now,
+                              store_outbox_cb cb, void *ud)
+{
+	return collect_rows(s, store_query(s, sql_outbox_due_for_chat, "tti", channel, chat, now),
+	                    cb, ud);
 }
 
 int store_outbox_due(struct store *s, int64_t now, int limit, store_outbox_cb cb, void *ud)

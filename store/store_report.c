@@ -3,9 +3,10 @@
  * online backups; see store_report.h.
  *
  * The report rows come from one query that joins the latest fee, the latest
- * payment and the feedback as store_orders.c does, and asks the history
- * once per order whether it went back to rework, so a month of figures is
- * one pass over the orders of that month (orders_created index).
+ * payment and the feedback as store_orders.c does, and the follow-up visit
+ * (at most one per order), and asks the history once per order whether it
+ * went back to rework, so a month of figures is one pass over the orders of
+ * that month (orders_created index).
  */
 #include "store/store_report.h"
 
@@ -30,11 +31,14 @@ static const char sql_report_rows[] =
         " COALESCE(fe.fen, -1), COALESCE(p.fen, -1), COALESCE(f.accepted, -1),"
         " COALESCE(f.rating, 0),"
         " EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id"
-        "  AND e.action IN ('rework', 'reopened'))"
+        "  AND e.action IN ('rework', 'reopened')),"
+        " COALESCE(fu.status, ''), COALESCE(fu.asked_at, 0), COALESCE(fu.resolved, -1),"
+        " COALESCE(fu.satisfied, -1), COALESCE(fu.reopened, 0)"
         " FROM orders o"
         " LEFT JOIN fees fe ON fe.id = (SELECT max(id) FROM fees WHERE order_id = o.id)"
         " LEFT JOIN payments p ON p.id = (SELECT max(id) FROM payments WHERE order_id = o.id)"
-        " LEFT JOIN feedback f ON f.order_id = o.id" PERIOD_WHERE " ORDER BY o.created_at, o.id";
+        " LEFT JOIN feedback f ON f.order_id = o.id"
+        " LEFT JOIN followups fu ON fu.order_id = o.id" PERIOD_WHERE " ORDER BY o.created_at, o.id";
 static const char sql_report_count[] = "SELECT count(*) FROM orders o" PERIOD_WHERE;
 static const char sql_fees_list[] =
         "SELECT id, fen, '', \"by\", at FROM fees WHERE order_id = ?1 ORDER BY id";
@@ -71,6 +75,11 @@ static int walk_row(struct store *s, sqlite3_stmt *st, void *ud)
 	r.accepted = sqlite3_column_int(st, 15);
 	r.rating = sqlite3_column_int(st, 16);
 	r.reworked = sqlite3_column_int(st, 17);
+	store_col(st, 18, r.followup, sizeof(r.followup));
+	r.fu_asked_at = sqlite3_column_int64(st, 19);
+	r.fu_resolved = sqlite3_column_int(st, 20);
+	r.fu_satisfied = sqlite3_column_int(st, 21);
+	r.fu_reopened = sqlite3_column_int(st, 22);
 	return w->cb(&r, w->ud) ? 1 : 0;
 }
 

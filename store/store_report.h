@@ -4,7 +4,8 @@
  *
  * Reports read one light row per order (no descriptions or personal
  * details), with what the figures need joined in: the latest fee and
- * payment, the feedback, and whether the order ever went back to rework.
+ * payment, the feedback, whether the order ever went back to rework, and
+ * its follow-up visit.
  * An export reads the orders themselves (store_orders_list with a period)
  * plus every fee and payment recorded against each. A snapshot makes all
  * the reads of one report or export see the same moment while the gateway
@@ -38,6 +39,12 @@ struct store_report_row {
 	int accepted; /* -1 no answer, 0 not fixed (last answer), 1 accepted */
 	int rating;   /* 1-5, 0 none */
 	int reworked; /* 1 when its history has "rework" or "reopened" */
+	/* Its follow-up visit (回访), when it was sampled for one: */
+	char followup[12];   /* status: "" not sampled, "sampled", "asked", "answered", ... */
+	int64_t fu_asked_at; /* 0 = not asked */
+	int fu_resolved;     /* 1 yes, 0 no, -1 no answer */
+	int fu_satisfied;    /* likewise */
+	int fu_reopened;     /* 1 when "not solved" sent it back to rework */
 };
 typedef int (*store_report_cb)(const struct store_report_row *r, void *ud);
 

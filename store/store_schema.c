@@ -241,6 +241,27 @@ static const char *const migrations[] = {
         " at INTEGER NOT NULL,"
         " until INTEGER NOT NULL DEFAULT 0,"
         " \"by\" TEXT NOT NULL DEFAULT '') WITHOUT ROWID;",
+        /*
+         * 6: follow-up visits (回访): closed orders sampled for questions to their
+         * resident. STATUS: sampled (not asked yet), asked, answered (at least
+         * one answer), unanswered (none within the configured days), dropped
+         * (the order was no longer closed when its turn came). RESOLVED and
+         * SATISFIED are 1 yes, 0 no, NULL not answered.
+         */
+        "CREATE TABLE followups ("
+        " id INTEGER PRIMARY KEY,"
+        " order_id INTEGER NOT NULL UNIQUE REFERENCES orders(id),"
+        " sampled_at INTEGER NOT NULL,"
+        " asked_at INTEGER,"
+        " answered_at INTEGER,"
+        " resolved INTEGER CHECK (resolved IN (0, 1)),"
+        " satisfied INTEGER CHECK (satisfied IN (0, 1)),"
+        " comment TEXT,"
+        " reopened INTEGER NOT NULL DEFAULT 0 CHECK (reopened IN (0, 1)),"
+        " status TEXT NOT NULL DEFAULT 'sampled' CHECK (status IN ('sampled', 'asked',"
+        "  'answered', 'unanswered', 'dropped')));"
+        "CREATE INDEX followups_status ON followups(status, sampled_at);"
+        "CREATE INDEX followups_sampled ON followups(sampled_at);",
 };
 
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

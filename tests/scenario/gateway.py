@@ -6,7 +6,8 @@ waits for its "listening on" line and offers HTTP helpers, a minimal
 RFC 6455 websocket client for the web chat, and the store's CLI views.
 
 Gateway(..., clock=True) gives the gateway (and every `cli` process) a clock
-the test moves: the time is kept in the file <workdir>/clock, read through
+the test moves, starting at the real time or at NOW (Unix seconds) when
+given: the time is kept in the file <workdir>/clock, read through
 CONCIERGE_NOW=@FILE (see lib/clock.h). gw.now() is the gateway's time and
 gw.advance(seconds) moves it forward at once - wall clock and monotonic
 clock together, so waits, windows and backoffs end without sleeping (it
@@ -87,7 +88,7 @@ def merge(base, changes):
 
 
 class Gateway:
-    def __init__(self, changes=None, workdir=None, env=None, clock=False):
+    def __init__(self, changes=None, workdir=None, env=None, clock=False, now=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="concierge-it-")
         self.own_dir = workdir is None
         self.config = merge(example_config(), changes or {})
@@ -101,7 +102,7 @@ class Gateway:
         self._clock_mtime_ns = 0
         if clock:
             self.clock_path = os.path.join(self.dir, "clock")
-            self._write_clock(time.time())
+            self._write_clock(time.time() if now is None else now)
             self.env["CONCIERGE_NOW"] = "@" + self.clock_path
         self.proc = None
         self.log = []

@@ -20,6 +20,12 @@ Times are Asia/Shanghai; T0 is 2026-11-27 09:00.
   (*) 261127-002 was reported done at 15:00, the resident said "not fixed"
       (rework), and it was done again at 16:00: the completion time runs to
       the last report of done.
+
+The timers run as each process starts, with the example configuration's
+follow-up visits (回访, daily at 10:00, orders closed 24 hours before): the
+first run, at 11:30 on the 28th (wang's /done of the door lock), samples
+261127-001 (closed 27 11:10, the only one closed 24 hours before) and asks
+li, who never answers (the door's acceptance questions come at once).
 """
 from concierge import KNOWN_INTAKE, README_INTAKE, T0, number
 
@@ -73,3 +79,39 @@ def seed(c):
             number(1, DEC01): ("pending", "repair")}
     c.test.assertEqual(got, want, "the seeded month is not as the table says")
     return want
+
+
+# The follow-up visits' morning: 2026-12-01, after seed(), up to 12:00.
+FU_NOW = T0 + 4 * D + 3 * H
+FU_COMMENT = "门锁还是打不开"
+
+
+def seed_followups(c):
+    """The month's follow-up visits (回访), after seed(), on the morning of 1 December:
+
+      10:00  the daily run samples what closed from 27 11:30 to 30 10:00: the
+             cleaning (liu's, closed 27 16:30) and the door lock (wang's, closed
+             28 12:00) - one of each category and staff member, so both - and
+             asks chen and li.
+      10:05  li about the door: not solved (it goes back to rework, reopened), on
+             time and polite, and a comment.
+      10:10  chen about the cleaning: solved, on time and polite, nothing to add.
+      10:20  wang takes 261201-001, done 10:40; li accepts at 10:50: closed, and too
+             recent to be sampled.
+      12:00  the water leak's question (asked 28 11:30) has waited answer_days (3):
+             unanswered. zhao's /followups sees it all.
+
+    Returns zhao's last /followups (a Chat)."""
+    door, dec = number(1, NOV28), number(1, DEC01)
+    first = c.staff("zhao", "/followups", now=T0 + 4 * D + H)
+    c.test.assertTrue(first.has("回访结果"), "no follow-ups listed:\n%s" % first)
+    c.chat("li", "否", "是", FU_COMMENT, now=T0 + 4 * D + H + 5 * M)
+    c.chat("chen", "是", "是", "跳过", now=T0 + 4 * D + H + 10 * M)
+    c.staff("wang", "/accept " + dec, now=T0 + 4 * D + H + 20 * M)
+    c.staff("wang", "/done " + dec, now=T0 + 4 * D + H + 40 * M)
+    c.chat("li", "yes", "5", "skip", now=T0 + 4 * D + H + 50 * M)
+    last = c.staff("zhao", "/followups", now=FU_NOW)
+    got = {o["number"]: o["status"] for o in c.orders()}
+    c.test.assertEqual((got[door], got[number(2)], got[dec]), ("rework", "closed", "closed"),
+                       "the follow-up morning is not as seed_followups says")
+    return last

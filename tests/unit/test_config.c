@@ -447,7 +447,9 @@ static void test_duty_problems(void **state)
 	        "mon-fri)",
 	        "staff[2].hours.sat: expected \"HH:MM-HH:MM\" or \"off\"",
 	        "staff[3].hours: expected \"HH:MM-HH:MM\" or an object of days",
-	        "staff[4].hours.sun: \"10:00-10:00\": a range must not be empty",
+	        "staff[4].hours.sun: \"10:00-10:00\": start and end are the same time (the whole "
+	        "day "
+	        "is 00:00-24:00)",
 	        "partners[0]: needs a contact or a phone",
 	        "partners[1].id: \"p1\" already used by partners[0]",
 	        "partners[2].id: \"a\" already used by a staff member",
