@@ -181,7 +181,7 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 	struct buf b;
 	int rc = 0, complaint;
 
-	if (store_order_get(r->c->store, st->order, &o) != 1)
+	if (store_order_get(r->c->store, res->order[0] ? res->order : st->order, &o) != 1)
 		return 0;
 	assignee = cfg_staff_find(r->c->cfg, o.assignee);
 	complaint = strcmp(o.category, "complaint") == 0;

@@ -113,7 +113,7 @@ int core_run_dialog(struct core_req *r, const char *text, struct dlg_state *st, 
 		/* Answered (not put off), and not back in a paused request: anything else? */
 		if (rc == 0 && accepting && res.end &&
 		    (res.action == DLG_ACT_COMMENTED || res.action == DLG_ACT_REWORK))
-			rc = core_ask_next_acceptance(r, st->order);
+			rc = core_ask_next_acceptance(r, res.order[0] ? res.order : st->order);
 		/* A request taken while an acceptance question was open: ask it again. */
 		else if (rc == 0 && intake && res.end)
 			rc = core_ask_next_acceptance(r, "");

@@ -104,14 +104,16 @@ void dlg_end_flow(const struct dlg_ctx *ctx, struct dlg_state *st, struct dlg_re
 	res->end = 1;
 	if (!st->suspended)
 		return;
-	/* An intake was paused by the acceptance questions: pick it up again. */
+	/* An intake or a follow-up was paused by the acceptance questions: pick it up again. */
 	if (dlg_state_from_json(st->suspended, &resumed) == 0 && resumed.flow[0]) {
-		/* The caller applies this answer's action to state.order: keep it. */
-		buf_copy(resumed.order, sizeof(resumed.order), st->order);
+		/* The caller applies this answer's action to the question's order. */
+		buf_copy(res->order, sizeof(res->order), st->order);
 		dlg_state_release(st);
 		*st = resumed;
 		res->end = 0;
-		dlg_say(res, st->lang, M_RESUMED, NULL, 0);
+		dlg_say(res, st->lang,
+		        strcmp(st->flow, "followup") == 0 ? M_RESUMED_FOLLOWUP : M_RESUMED, NULL,
+		        0);
 		dlg_prompt_step(ctx, st, res, 1);
 		return;
 	}
@@ -160,7 +162,8 @@ static int open_accept(const struct dlg_ctx *ctx, struct dlg_state *st, const ch
 	char *paused = NULL;
 	int lang = st->flow[0] ? st->lang : ctx->lang;
 
-	if (strcmp(st->flow, "intake") == 0) {
+	/* An intake or a follow-up visit under way waits for the question and resumes after it. */
+	if (strcmp(st->flow, "intake") == 0 || strcmp(st->flow, "followup") == 0) {
 		paused = dlg_state_to_json(st);
 	} else if (st->suspended) {
 		paused = st->suspended; /* keep the intake paused under an earlier question */

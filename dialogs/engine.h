@@ -41,12 +41,12 @@ struct dlg_state {
 	int64_t time_at;
 	int64_t time_end;            /* end of the window the time words name, or 0 */
 	int saved_used;              /* the resident accepted the saved details */
-	char order[24];              /* acceptance: the order being accepted; kept in an intake
-	                              * resumed when acceptance ends, so the caller can still
-	                              * apply the last answer's action to it */
+	char order[24];              /* acceptance: the order being accepted; a follow-up: the
+	                              * order asked about */
 	char back[DLG_MAX_BACK][16]; /* steps answered, newest last, for "back" */
 	int nback;
-	char *suspended; /* owned: JSON of an intake paused by an acceptance question */
+	char *suspended; /* owned: JSON of an intake or follow-up paused by an acceptance question
+	                  */
 	/* understanding a first message */
 	char more[DLG_MAX_MORE][600]; /* further requests said in the same message: each
 	                               * becomes its own order on confirmation */
@@ -115,6 +115,10 @@ struct dlg_result {
 	/* DLG_ACT_FOLLOWUP: "resolved", "satisfied" or "comment" (static), and the yes (1) or no */
 	const char *question;
 	int answer;
+
+	/* The order this answer's action is about, when the conversation went back to a
+	 * flow the question had paused (whose state names its own order); else empty. */
+	char order[24];
 };
 
 void dlg_state_init(struct dlg_state *st, int lang);

@@ -77,6 +77,7 @@ static const struct msg_pair msgs[M_COUNT] = {
                         "Sorry, \"{0}\" is outside the services the centre provides, so we can't "
                         "take it on. {1}"},
         [M_RESUMED] = {"我们接着刚才的登记：", "Let's continue where we left off:"},
+        [M_RESUMED_FOLLOWUP] = {"我们接着刚才的回访：", "Back to the follow-up questions:"},
         [M_EXPIRED] = {"上次的登记太久没有回复，已作废。我们重新开始。",
                        "Your previous request timed out, so let's start again."},
         [M_FIRST_STEP] = {"已经是第一步了。", "This is already the first question."},

@@ -33,6 +33,7 @@ enum dlg_msg {
 	M_HELP_FOOT,
 	M_DECLINED, /* {0} description {1} referral */
 	M_RESUMED,
+	M_RESUMED_FOLLOWUP,
 	M_EXPIRED,
 	M_FIRST_STEP,
 	M_ASK_ACCEPT, /* {0} number {1} staff name {2} fee sentence */

@@ -119,5 +119,30 @@ class FollowUps(TimersCase):
         self.assertSeen(self.chat(gw, "staff:wang", "/followups"), "这个操作需要主管或调度员权限")
 
 
+    def test_an_acceptance_question_pauses_a_follow_up(self):
+        # Every closed order sampled, so the one closed order is asked about.
+        gw = self.gateway(local(0, 9, 0), {"followup": dict(FOLLOWUP["followup"], rate=1.0)})
+        first = self.close(gw, CLEANING, "liu", [
+            "/clean", "家里打扫卫生", "5-1-302", "李伟", "13800138000", "明天上午", "yes"])
+        second, _ = self.file(gw, CLEANING, [
+            "/repair", "厨房水管漏水", "是", "明天上午", "yes"])  # "是": the saved details
+        self.chat(gw, "staff:wang", "/accept " + second, "/start " + second)
+        gw.advance(local(1, 10, 5) - gw.now())
+        self.wait_event(gw, first, "followup_asked")
+        self.assertSeen(self.chat(gw, CLEANING), "问题是否已经解决？")
+        # The repair is done while the follow-up waits: its question comes first...
+        self.chat(gw, "staff:wang", "/done " + second)
+        li = self.chat(gw, CLEANING, "满意", "5", "跳过")
+        self.assertEqual(gw.order(second)["status"], "closed")
+        self.assertEqual(gw.order(second)["rating"], 5)
+        # ...then the follow-up picks up where it was, about the first order.
+        self.assertSeen(li, "我们接着刚才的回访")
+        self.assertSeen(li, "问题是否已经解决？")
+        self.chat(gw, CLEANING, "解决了")
+        answers = [e["detail"] for e in gw.order(first)["events"] if e["action"] == "followup_answer"]
+        self.assertEqual(answers, ["resolved: yes"])
+        self.assertNotIn("followup_answer", self.events(gw, second))
+
+
 if __name__ == "__main__":
     unittest.main()
