@@ -1,7 +1,8 @@
 /*
  * console.c - the staff console at /console: its page, logging in and out,
  * the sessions, the live order board's websocket, and the gate in front of
- * the API under /api (console_api.c), which the page itself uses.
+ * the API under /api (console_api.c), which the page itself uses, and of an
+ * order's printable forms and photos (console_files.c).
  *
  * Logging in trades a staff member's personal token (staff[].token in the
  * configuration) for a session: a random 32-byte ID from OpenSSL's RNG in
@@ -143,7 +144,8 @@ int console_may_see(const struct cfg_staff *s, const struct store_order *o)
 
 void console_json(struct http_pss *p, int status, json_t *o)
 {
-	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	/* Numbers as the command line writes them (0.6667, not 0.66669999999999996). */
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
 
 	json_decref(o);
 	if (s)
@@ -269,19 +271,26 @@ static const struct cfg_staff *staff_by_token(const struct cfg *cfg, const char 
 	return found;
 }
 
-/* The language of the page by default: the browser's first of zh and en, else the centre's. */
-static const char *page_lang(struct console *con, struct lws *wsi)
+const char *console_lang(struct http_pss *p)
 {
 	char al[256] = "";
 	const char *zh, *en;
 
-	lws_hdr_copy(wsi, al, sizeof(al), WSI_TOKEN_HTTP_ACCEPT_LANGUAGE);
+	lws_hdr_copy(p->wsi, al, sizeof(al), WSI_TOKEN_HTTP_ACCEPT_LANGUAGE);
 	zh = strstr(al, "zh");
 	en = strstr(al, "en");
 	if (zh && (!en || zh < en))
 		return "zh";
-	if (en)
-		return "en";
+	return en ? "en" : NULL;
+}
+
+/* The language of the page by default: the browser's first of zh and en, else the centre's. */
+static const char *page_lang(struct console *con, struct http_pss *p)
+{
+	const char *lang = console_lang(p);
+
+	if (lang)
+		return lang;
 	return strncmp(con->srv->cfg->locale, "en", 2) == 0 ? "en" : "zh";
 }
 
@@ -441,7 +450,7 @@ static void login(struct console *con, struct http_pss *p)
 	set_cookie(p, s->id, SESSION_IDLE, con->srv->tls);
 	console_json(p, 200,
 	             json_pack("{s:b,s:o,s:s,s:s}", "ok", 1, "staff", who_json(staff), "csrf",
-	                       s->csrf, "lang", page_lang(con, p->wsi)));
+	                       s->csrf, "lang", page_lang(con, p)));
 }
 
 static void logout(struct console *con, struct http_pss *p)
@@ -464,7 +473,7 @@ static void logout(struct console *con, struct http_pss *p)
 static void session_info(struct console *con, struct http_pss *p)
 {
 	struct session *s = session_of(con, p->wsi, clock_now());
-	const char *lang = page_lang(con, p->wsi);
+	const char *lang = page_lang(con, p);
 
 	if (!s) {
 		console_json(p, 401,
@@ -525,7 +534,11 @@ static int authenticate(struct console *con, struct http_pss *p, const char *met
 
 /* ---- routes --------------------------------------------------------------------------------- */
 
-static int is_form_path(const char *path, char *number, size_t len)
+/*
+ * PATH as /console/orders/NUMBER/REST: NUMBER into NUMBER (LEN bytes) and
+ * *REST pointing at "/REST" in PATH. 1, or 0 for another path.
+ */
+static int order_path(const char *path, char *number, size_t len, const char **rest)
 {
 	const char *n = path + strlen("/console/orders/");
 	size_t k;
@@ -533,9 +546,10 @@ static int is_form_path(const char *path, char *number, size_t len)
 	if (strncmp(path, "/console/orders/", 16) != 0)
 		return 0;
 	k = strcspn(n, "/");
-	if (!k || k >= len || strcmp(n + k, "/form") != 0)
+	if (!k || k >= len || !n[k])
 		return 0;
 	snprintf(number, len, "%.*s", (int)k, n);
+	*rest = n + k;
 	return 1;
 }
 
@@ -563,6 +577,7 @@ void console_http(struct console *con, struct http_pss *p, const char *path)
 	const char *method = method_of(p->wsi);
 	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	int post = strcmp(method, "POST") == 0;
+	const char *rest;
 	char number[32];
 
 	p->console = 1;
@@ -600,10 +615,10 @@ void console_http(struct console *con, struct http_pss *p, const char *path)
 		session_info(con, p);
 	else if (strcmp(path, WS_PATH) == 0)
 		console_error(p, 400, "a websocket: connect with Upgrade: websocket");
-	else if (!is_form_path(path, number, sizeof(number)))
+	else if (!order_path(path, number, sizeof(number), &rest))
 		console_error(p, 404, "not found");
 	else if (authenticate(con, p, method) == 0)
-		console_form(con, p, number);
+		console_order_file(con, p, number, rest);
 }
 
 void console_body(struct console *con, struct http_pss *p)

@@ -5,7 +5,9 @@
  * An action is turned into the chat command it stands for ({"action":
  * "assign", "staff": "wang"} is "/assign N wang") and run by
  * core_staff_command() as the staff member, in a transaction of its own:
- * the same checks, history and notices as in chat. The role rules here come
+ * the same checks, history and notices as in chat. Its answer is in the
+ * language the request asks for (Accept-Language: the console sends the
+ * one its user chose), else the centre's. The role rules here come
  * first (console_internal.h); the command's own rules then apply as in chat.
  * Whether it did anything is read from the order's history: an action that
  * changed nothing (the order was closed, say) answers 409 with what the
@@ -228,7 +230,8 @@ static void run_action(struct console *con, struct http_pss *p, struct store_ord
 	}
 	rc = store_order_last_event(st, o->id, &before);
 	if (rc == 0)
-		rc = core_staff_command(srv->core, p->staff->id, text, now, reply, sizeof(reply));
+		rc = core_staff_command(srv->core, p->staff->id, console_lang(p), text, now, reply,
+		                        sizeof(reply));
 	if (rc >= 0 && store_order_last_event(st, o->id, &after) < 0)
 		rc = -1;
 	if (rc < 0 || store_commit(st) < 0) {

@@ -17,6 +17,7 @@
 #include "bot/config.h"
 #include "bot/core.h"
 #include "bot/report.h"
+#include "bot/report_figures.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 
@@ -387,8 +388,18 @@ static json_t *order_chat(struct server *srv, const struct store_order *o)
 json_t *console_order_json(struct server *srv, const struct cfg_staff *s,
                            const struct store_order *o)
 {
-	json_t *j = report_order_json(srv->store, o, 1);
+	json_t *j = report_order_json(srv->store, o, 1), *photo;
+	char url[160];
+	size_t i;
 
+	/* Where the console shows a photo, rather than where the server keeps it. */
+	json_array_foreach(json_object_get(j, "photos"), i, photo)
+	{
+		snprintf(url, sizeof(url), "/console/orders/%s/photos/%s", o->number,
+		         json_string_value(json_object_get(photo, "hash")));
+		json_object_del(photo, "path");
+		json_object_set_new(photo, "url", json_string(url));
+	}
 	json_object_set_new(j, "actions", console_actions_json(s, o));
 	return j;
 }
@@ -512,22 +523,48 @@ static void desk_intake(struct console *con, struct http_pss *p)
 
 /* ---- GET /api/report --------------------------------------------------------------------- */
 
+/* The words of a report's query, as the command line's options take them. */
+struct report_args {
+	char from[16], to[16], community[64], by[16];
+	char err[200];
+};
+
 static int report_arg(const char *name, const char *value, void *ud)
 {
-	struct list_args *a = ud;
+	struct report_args *a = ud;
+	char *dst = a->from;
+	size_t len = sizeof(a->from); /* from, to and by alike */
 
-	if (strcmp(name, "from") && strcmp(name, "to") && strcmp(name, "community")) {
-		snprintf(a->err, sizeof(a->err), "unknown parameter %.40s (from, to, community)",
-		         name);
+	if (strcmp(name, "to") == 0) {
+		dst = a->to;
+	} else if (strcmp(name, "by") == 0) {
+		dst = a->by;
+	} else if (strcmp(name, "community") == 0) {
+		dst = a->community;
+		len = sizeof(a->community);
+	} else if (strcmp(name, "from") != 0) {
+		snprintf(a->err, sizeof(a->err),
+		         "unknown parameter %.40s (from, to, community, by)", name);
 		return 1;
 	}
-	return list_arg(name, value, ud);
+	if (strlen(value) >= len) {
+		snprintf(a->err, sizeof(a->err), "%s: too long", name);
+		return 1;
+	}
+	snprintf(dst, len, "%s", value);
+	return 0;
 }
 
+/*
+ * The figures of `concierge report --json` for the same words: report_build()
+ * itself, so the console, the API and the command line never disagree.
+ */
 static void report(struct console *con, struct http_pss *p)
 {
 	struct server *srv = console_server(con);
-	struct list_args a;
+	struct report_query q;
+	struct report_args a;
+	char err[300];
 	json_t *r;
 
 	if (console_level(p->staff) < LVL_SUPERVISOR) {
@@ -535,7 +572,6 @@ static void report(struct console *con, struct http_pss *p)
 		return;
 	}
 	memset(&a, 0, sizeof(a));
-	a.cfg = srv->cfg;
 	if (console_query(p, report_arg, &a) < 0) {
 		console_error(p, 400, "a query parameter is too long");
 		return;
@@ -544,10 +580,14 @@ static void report(struct console *con, struct http_pss *p)
 		console_error(p, 400, "%s", a.err);
 		return;
 	}
-	r = console_report_build(srv->store, a.q.community, a.q.from, a.q.to,
-	                         a.from[0] ? a.from : NULL, a.to[0] ? a.to : NULL);
+	if (report_query_parse(srv->cfg, &q, a.from, a.to, a.community, a.by, err, sizeof(err)) <
+	    0) {
+		console_error(p, 400, "%s", err);
+		return;
+	}
+	r = report_build(srv->store, srv->cfg, &q, err, sizeof(err));
 	if (!r) {
-		console_error(p, 500, "the report could not be made: %s", store_errmsg(srv->store));
+		console_error(p, 500, "the report could not be made: %s", err);
 		return;
 	}
 	console_json(p, 200, json_pack("{s:b,s:o}", "ok", 1, "report", r));

@@ -7,8 +7,8 @@
  * status, which role), the same history events and the same notices to the
  * resident and to other staff, queued in the outbox. Only the answer the
  * staff member would have read in chat is kept apart and handed back, so it
- * can be shown where the action was taken. Such changes are recorded as made
- * "via" the console.
+ * can be shown where the action was taken, in the language of the console
+ * or tool that asked. Such changes are recorded as made "via" the console.
  */
 #include "bot/cmd.h"
 
@@ -38,8 +38,8 @@ static int console_command(const char *text)
 	return 0;
 }
 
-int core_staff_command(struct core *c, const char *staff_id, const char *text, int64_t now,
-                       char *reply, size_t replylen)
+int core_staff_command(struct core *c, const char *staff_id, const char *lang, const char *text,
+                       int64_t now, char *reply, size_t replylen)
 {
 	const struct cfg_staff *s = cfg_staff_find(c->cfg, staff_id);
 	struct core_req r;
@@ -68,7 +68,7 @@ int core_staff_command(struct core *c, const char *staff_id, const char *text, i
 	r.in = &in;
 	r.now = now;
 	r.staff = s;
-	r.lang = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
+	r.lang = dlg_lang_from_hint(lang, dlg_lang_from_hint(c->cfg->locale, DLG_ZH));
 	buf_copy(r.actor, sizeof(r.actor), who);
 	buf_copy(r.reply_channel, sizeof(r.reply_channel), CONSOLE_VIA);
 	buf_copy(r.reply_chat, sizeof(r.reply_chat), who);

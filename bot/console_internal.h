@@ -2,8 +2,9 @@
  * console_internal.h - what the files of the staff console and the API
  * share: console.c (routes, login and sessions, the page, the live board),
  * console_api.c (the API under /api, which the page uses too),
- * console_report.c (the report's figures) and console_form.c (the
- * printable 派工单). Other modules use the console_* functions of server.h.
+ * console_actions.c (actions on an order) and console_files.c (an order's
+ * printable forms and photos). Other modules use the console_* functions
+ * of server.h.
  *
  * Who may do what is decided here, on the server, by role:
  *   technician  their own orders (assignee), read and act on them
@@ -45,6 +46,11 @@ void console_error(struct http_pss *p, int status, const char *fmt, ...)
  */
 int console_query(struct http_pss *p, int (*fn)(const char *name, const char *value, void *ud),
                   void *ud);
+/*
+ * The language P asks for in its Accept-Language header: "zh" or "en",
+ * whichever comes first there, or NULL when it names neither (static).
+ */
+const char *console_lang(struct http_pss *p);
 /* The server: the store, the core, the configuration. */
 struct server *console_server(struct console *con);
 /* After a commit that changed orders: delivers, wakes the sender, tells the boards. */
@@ -70,16 +76,8 @@ json_t *console_actions_json(const struct cfg_staff *s, const struct store_order
 /* POST /api/orders/N/actions. */
 void console_order_action(struct console *con, struct http_pss *p, const char *number);
 
-/* console_report.c */
-/*
- * The report's figures over orders of COMMUNITY (NULL: all) created in
- * [FROM, TO) (0: unbounded), as a new JSON object, or NULL on a store
- * failure. FROM_TEXT and TO_TEXT (or NULL) are echoed.
- */
-json_t *console_report_build(struct store *s, const char *community, int64_t from, int64_t to,
-                             const char *from_text, const char *to_text);
-
-/* console_form.c: the printable 派工单 of order NUMBER, for P->staff. */
-void console_form(struct console *con, struct http_pss *p, const char *number);
+/* console_files.c: GET /console/orders/NUMBER REST ("/form", "/photos/HASH") for P->staff. */
+void console_order_file(struct console *con, struct http_pss *p, const char *number,
+                        const char *rest);
 
 #endif

@@ -50,13 +50,16 @@ int core_send(struct core *c, const char *channel, const char *chat, const char 
  * "/note N TEXT", ...) as staff member STAFF_ID, inside a transaction the
  * caller opened, through the same checks and functions as in chat (the
  * console and the API use it). What the staff member would have been told
- * in chat goes into REPLY instead; notices to residents and other staff go
- * to the outbox as usual. Returns 0 when the command ran (REPLY says how it
- * went, refusals included), 1 when it was not run (unknown staff member,
- * not a staff command; REPLY says why), <0 on a store failure (roll back).
+ * in chat goes into REPLY instead, in LANG ("zh", "en" or a hint such as
+ * "en-US"; NULL or another language: the centre's locale), the language the
+ * command speaks to its actor in, as a chat's language does; notices to
+ * residents and other staff go to the outbox as usual. Returns 0 when the
+ * command ran (REPLY says how it went, refusals included), 1 when it was
+ * not run (unknown staff member, not a staff command; REPLY says why), <0
+ * on a store failure (roll back).
  */
-int core_staff_command(struct core *c, const char *staff_id, const char *text, int64_t now,
-                       char *reply, size_t replylen);
+int core_staff_command(struct core *c, const char *staff_id, const char *lang, const char *text,
+                       int64_t now, char *reply, size_t replylen);
 
 /*
  * Desk intake (前台, 服务热线, 现场报修): staff register a request for a

@@ -7,7 +7,7 @@
  *   host.c    the host table the adapters call (also used by the CLI)
  *   fetch.c   attachments fetched off the loop, by a worker thread
  *   console.c the staff console at /console and the API under /api (with
- *             console_api.c, console_report.c, console_form.c; their own
+ *             console_api.c, console_actions.c, console_files.c; their own
  *             header is console_internal.h)
  * Other modules do not include it.
  *

@@ -462,12 +462,6 @@ int store_events_after(struct store *s, int64_t after, int limit, store_change_c
 int store_events_last(struct store *s, int64_t *id);
 int store_order_last_event(struct store *s, int64_t order_id, int64_t *id);
 
-/* How many orders have each STATUS and CATEGORY (only pairs that occur). Nonzero stops. */
-typedef int (*store_pair_cb)(const char *status, const char *category, int64_t n, void *ud);
-/* Orders of COMMUNITY (NULL: all) created in [FROM, TO) (0: unbounded). */
-int store_orders_tally(struct store *s, const char *community, int64_t from, int64_t to,
-                       store_pair_cb cb, void *ud);
-
 /* The last LIMIT rows queued for CHANNEL/CHAT since SINCE, whatever their status, oldest first. */
 int store_outbox_to_chat(struct store *s, const char *channel, const char *chat, int64_t since,
                          int limit, store_outbox_cb cb, void *ud);

@@ -2,8 +2,7 @@
  * store_query.c - the register as the staff console and the API read it:
  * orders by any mix of status, category, community, assignee and creation
  * date, a page at a time with the total; what changed since a given event
- * (for the live board); the counts behind the report; and the messages
- * that went to a resident's chat.
+ * (for the live board); and the messages that went to a resident's chat.
  */
 #include "store/store_internal.h"
 
@@ -26,10 +25,6 @@ static const char sql_events_after[] =
 static const char sql_events_last[] = "SELECT COALESCE(max(id), 0) FROM order_events";
 static const char sql_order_last_event[] =
         "SELECT COALESCE(max(id), 0) FROM order_events WHERE order_id = ?1";
-static const char sql_tally[] =
-        "SELECT status, category, count(*) FROM orders"
-        " WHERE (?1 IS NULL OR community = ?1) AND (?2 = 0 OR created_at >= ?2)"
-        " AND (?3 = 0 OR created_at < ?3) GROUP BY status, category ORDER BY status, category";
 static const char sql_to_chat[] =
         "SELECT id, channel, chat, payload, attempts, next_at, status, last_error, created_at,"
         " sent_at FROM (SELECT * FROM outbox WHERE channel = ?1 AND chat = ?2 AND created_at >= ?3"
@@ -135,30 +130,6 @@ int store_order_last_event(struct store *s, int64_t order_id, int64_t *id)
 	                       0
 	               ? -1
 	               : 0;
-}
-
-struct tally_walk {
-	store_pair_cb cb;
-	void *ud;
-};
-
-static int walk_tally(struct store *s, sqlite3_stmt *st, void *ud)
-{
-	const struct tally_walk *w = ud;
-	char status[24], category[16];
-
-	(void)s;
-	store_col(st, 0, status, sizeof(status));
-	store_col(st, 1, category, sizeof(category));
-	return w->cb(status, category, sqlite3_column_int64(st, 2), w->ud) ? 1 : 0;
-}
-
-int store_orders_tally(struct store *s, const char *community, int64_t from, int64_t to,
-                       store_pair_cb cb, void *ud)
-{
-	struct tally_walk w = {cb, ud};
-
-	return store_each(s, store_query(s, sql_tally, "Tii", community, from, to), walk_tally, &w);
 }
 
 struct chat_walk {

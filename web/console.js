@@ -4,7 +4,10 @@
 // Everything goes through the API under /api with the session cookie; every
 // request that changes something carries the session's CSRF token. The
 // server decides who may see and do what; this page only hides what the
-// API said is not allowed. Also wires the print button of the 派工单 page.
+// API said is not allowed. Every request says the language chosen here
+// (Accept-Language), so the server answers actions in it. The report's
+// figures are `concierge report --json`'s; its charts are drawn here as
+// inline SVG.
 'use strict';
 
 (() => {
@@ -20,7 +23,18 @@
 			src_phone: '服务热线', src_walk_in: '前台到访', src_on_site: '现场报修',
 			d_text: '需求描述', d_room: '房号', d_name: '姓名', d_phone: '电话', d_when: '期望时间',
 			d_submit: '登记', d_done: '已登记，工单号 {0}', r_show: '查看', r_by_status: '按状态',
-			r_by_category: '按类别', r_total: '共 {0} 单', form_link: '打印派工单',
+			r_by_category: '按类别', r_total: '共 {0} 单', r_by: '分组', by_none: '不分组',
+			by_category: '按类别', by_staff: '按人员', by_day: '按日', r_by_day: '每日工单',
+			r_by_staff: '各人员工单', r_groups_category: '各类别工单', r_period: '{0} 至 {1}',
+			r_all_time: '全部时间', r_group: '分组', r_orders: '工单',
+			f_response: '响应时间（中位数）', f_completion: '完成时间（中位数）', f_p90: '90%分位 {0}',
+			f_on_time: '按时响应率', f_on_time_completion: '按时完成率', f_due: '{0} / {1} 单按时',
+			f_none_due: '无应计工单', f_satisfaction: '满意度', f_share: '4–5 分占 {0} · {1} 人评价',
+			f_no_rating: '暂无评价', f_rework: '返工', f_complaints: '投诉', f_emergencies: '紧急',
+			f_declined: '不予受理', f_billed: '应收费用', f_fees: '已收 {0} · 未收 {1}', f_measured: '{0} 单计入',
+			yuan: '{0} 元', u_day: '{0}天', u_hour: '{0}小时', u_min: '{0}分', u_min_only: '{0}分钟', u_sec: '{0}秒',
+			forms: '打印', form_register: '需求登记表', form_dispatch: '派工单', form_feedback: '质量反馈单',
+			photos: '照片', photo_alt: '业主发来的照片 {0}',
 			timeline: '处理记录', chat: '与业主的对话', actions: '操作', no_chat: '（没有对话记录）',
 			resident: '业主', bot: '服务助手', system: '系统', urgent: '紧急',
 			k_resident: '业主', k_room: '房号', k_phone: '电话', k_preferred: '期望时间',
@@ -55,7 +69,18 @@
 			d_source: 'Source', src_phone: 'Hotline', src_walk_in: 'Walk-in', src_on_site: 'On site',
 			d_text: 'Request', d_room: 'Room', d_name: 'Name', d_phone: 'Phone', d_when: 'Preferred time',
 			d_submit: 'Register', d_done: 'Registered as order {0}', r_show: 'Show', r_by_status: 'By status',
-			r_by_category: 'By category', r_total: '{0} orders', r_total_one: '1 order', form_link: 'Print work order',
+			r_by_category: 'By category', r_total: '{0} orders', r_total_one: '1 order', r_by: 'Group by',
+			by_none: 'No groups', by_category: 'Category', by_staff: 'Staff', by_day: 'Day', r_by_day: 'Orders by day',
+			r_by_staff: 'Orders by staff member', r_groups_category: 'Orders by category', r_period: '{0} to {1}',
+			r_all_time: 'All time', r_group: 'Group', r_orders: 'Orders',
+			f_response: 'Response time (median)', f_completion: 'Completion time (median)', f_p90: '90th percentile {0}',
+			f_on_time: 'On-time response', f_on_time_completion: 'On-time completion', f_due: '{0} of {1} on time',
+			f_none_due: 'nothing due', f_satisfaction: 'Satisfaction', f_share: '{0} rated 4–5 · {1} ratings',
+			f_no_rating: 'no ratings yet', f_rework: 'Rework', f_complaints: 'Complaints', f_emergencies: 'Emergencies',
+			f_declined: 'Declined', f_billed: 'Fees billed', f_fees: 'paid {0} · unpaid {1}', f_measured: '{0} orders measured',
+			yuan: '¥{0}', u_day: '{0} d', u_hour: '{0} h', u_min: '{0} min', u_min_only: '{0} min', u_sec: '{0} s',
+			forms: 'Print', form_register: 'Request form', form_dispatch: 'Work order', form_feedback: 'Feedback form',
+			photos: 'Photos', photo_alt: 'Photo from the resident {0}',
 			timeline: 'History', chat: 'Chat with the resident', actions: 'Actions', no_chat: '(no messages)',
 			resident: 'Resident', bot: 'Assistant', system: 'System', urgent: 'Urgent',
 			k_resident: 'Resident', k_room: 'Room', k_phone: 'Phone', k_preferred: 'Preferred time',
@@ -117,7 +142,8 @@
 			if (v === undefined || v === null || v === false) continue;
 			if (k === 'text') n.textContent = v;
 			else if (k.startsWith('data-') || k === 'type' || k === 'name' || k === 'href' || k === 'target' ||
-				k === 'rel' || k === 'placeholder' || k === 'value' || k === 'rows' || k === 'for' || k === 'id') n.setAttribute(k, v);
+				k === 'rel' || k === 'placeholder' || k === 'value' || k === 'rows' || k === 'for' || k === 'id' ||
+				k === 'src' || k === 'alt' || k === 'loading') n.setAttribute(k, v);
 			else if (k === 'class') n.className = v;
 			else n[k] = v;
 		}
@@ -135,7 +161,10 @@
 	}
 
 	async function api(method, path, body) {
+		// The language chosen on this page, for the server's answers (an action's reply);
+		// the browser's own until the page has settled on one.
 		const headers = { Accept: 'application/json' };
+		if (state.langSet) headers['Accept-Language'] = state.lang === 'en' ? 'en' : 'zh-CN';
 		if (method !== 'GET') {
 			headers['Content-Type'] = 'application/json';
 			headers['X-CSRF-Token'] = state.csrf;
@@ -210,6 +239,7 @@
 		const communities = state.me.communities.map((c) => [c.id, c.name]);
 		fillSelect(f.community, [['', t('all')], ...communities], true);
 		fillSelect($('report-form').community, [['', t('all')], ...communities], true);
+		fillSelect($('report-form').by, [['', t('by_none')], ...['category', 'staff', 'day'].map((b) => [b, t(`by_${b}`)])], true);
 		fillSelect($('desk-form').community, communities, true);
 		const team = state.me.team.map((s) => [s.id, s.name]);
 		fillSelect(f.assignee, state.me.rights.all_orders ? [['', t('all')], ['none', t('nobody')], ...team]
@@ -356,7 +386,12 @@
 			el('span', { class: `badge s-${o.status}`, 'data-testid': 'detail-status', text: t(`s_${o.status}`) }),
 			o.urgent ? el('span', { class: 'badge urgent', text: t('urgent') }) : null,
 			el('span', { class: 'cat', text: t(`c_${o.category}`) }),
-			el('a', { class: 'print-link', href: `/console/orders/${encodeURIComponent(o.number)}/form`, target: '_blank', rel: 'noopener', 'data-testid': 'form-link', text: t('form_link') }));
+			// The standard's three forms, each a printable page of its own.
+			el('span', { class: 'print-links' }, `${t('forms')}: `,
+				...['register', 'dispatch', 'feedback'].map((f) => el('a', {
+					href: `/console/orders/${encodeURIComponent(o.number)}/form?form=${f}`, target: '_blank', rel: 'noopener',
+					'data-testid': `form-${f}`, text: t(`form_${f}`),
+				}))));
 		const facts = el('div', { class: 'facts' },
 			el('p', { class: 'desc', 'data-testid': 'detail-description', text: o.description }),
 			field(t('k_resident'), o.contact_name, 'detail-name'), field(t('k_room'), o.room, 'detail-room'),
@@ -389,7 +424,11 @@
 				el('strong', { text: T[state.lang][`e_${e.action}`] || e.action }), ' ',
 				el('span', { text: actorName(e.actor) }),
 				e.detail ? el('div', { class: 'detail-text', text: e.action === 'assigned' ? staffName(e.detail) : e.detail }) : null))));
-		const parts = [head, facts, acts, timeline];
+		// The photos, from the console's own route (it checks the reader may see the order).
+		const photos = (o.photos || []).length ? el('section', { class: 'photos' }, el('h3', { text: t('photos') }),
+			el('div', { class: 'thumbs', 'data-testid': 'photos' }, ...o.photos.map((ph, i) => el('a', { href: ph.url, target: '_blank', rel: 'noopener' },
+				el('img', { src: ph.url, alt: t('photo_alt', i + 1), loading: 'lazy', 'data-testid': 'photo', 'data-hash': ph.hash }))))) : null;
+		const parts = [head, facts, photos, acts, timeline].filter(Boolean);
 		let chatBox = body.querySelector('.chat');
 		if (chat) {
 			chatBox = el('section', { class: 'chat' }, el('h3', { text: t('chat') }),
@@ -442,7 +481,7 @@
 		return n;
 	}
 
-	// A horizontal bar chart of ROWS [[label, value]], drawn here: no library, nothing fetched.
+	// A horizontal bar chart of ROWS [[label, value, key]], drawn here: no library, nothing fetched.
 	function barChart(rows, kind) {
 		const max = Math.max(1, ...rows.map(([, v]) => v));
 		const rowH = 28, labelW = 120, barW = 220, w = labelW + barW + 50, h = rows.length * rowH + 8;
@@ -461,17 +500,126 @@
 		return root;
 	}
 
+	// Columns over time, one per day of ROWS [[day, value]], with the first, last and
+	// every few days named under them.
+	function dayChart(rows) {
+		const max = Math.max(1, ...rows.map(([, v]) => v));
+		// A fixed drawing width, so a week and a year read at the same size.
+		const W = 640, left = 8, top = 18, plotH = 150, h = top + plotH + 26;
+		const colW = Math.min(40, (W - 2 * left) / Math.max(1, rows.length));
+		const every = Math.max(1, Math.ceil(rows.length / Math.floor((W - 2 * left) / 44)));
+		const root = svg('svg', { viewBox: `0 0 ${W} ${h}`, width: '100%', role: 'img', class: 'chart days', 'data-kind': 'day' });
+		root.append(svg('title', {}, document.createTextNode(rows.map(([d, v]) => `${d} ${v}`).join(', '))));
+		root.append(svg('line', { x1: left, y1: top + plotH, x2: left + rows.length * colW, y2: top + plotH, class: 'axis' }));
+		rows.forEach(([day, value], i) => {
+			const hgt = Math.round((value / max) * plotH);
+			const x = left + i * colW;
+			root.append(svg('rect', { x: x + colW * 0.1, y: top + plotH - hgt, width: colW * 0.8, height: Math.max(hgt, value ? 2 : 0), rx: 2, class: 'bar', 'data-testid': 'col', 'data-key': day, 'data-value': value }));
+			if (value && colW >= 14) {
+				const num = svg('text', { x: x + colW / 2, y: top + plotH - hgt - 4, 'text-anchor': 'middle', class: 'value' });
+				num.textContent = String(value);
+				root.append(num);
+			}
+			if (i % every === 0 || i === rows.length - 1) {
+				const label = svg('text', { x: x + colW / 2, y: top + plotH + 16, 'text-anchor': 'middle', class: 'label small' });
+				label.textContent = day.slice(5);
+				root.append(label);
+			}
+		});
+		return root;
+	}
+
+	// Seconds as people read them: "2小时30分", "2 h 30 min"; '—' when nothing was measured.
+	function duration(sec) {
+		if (sec === null || sec === undefined) return '—';
+		sec = Math.round(sec);
+		if (sec < 60) return t('u_sec', sec);
+		const d = Math.floor(sec / 86400), hr = Math.floor((sec % 86400) / 3600), mi = Math.floor((sec % 3600) / 60);
+		const sep = state.lang === 'en' ? ' ' : '';
+		if (d) return [t('u_day', d), hr ? t('u_hour', hr) : ''].filter(Boolean).join(sep);
+		if (hr) return [t('u_hour', hr), mi ? t('u_min', mi) : ''].filter(Boolean).join(sep);
+		return t('u_min_only', mi);
+	}
+
+	function percent(rate) {
+		return rate === null || rate === undefined ? '—' : `${Math.round(rate * 1000) / 10}%`;
+	}
+
+	function money(v) {
+		return t('yuan', Number(v).toLocaleString(state.lang === 'en' ? 'en-US' : 'zh-CN', { maximumFractionDigits: 2 }));
+	}
+
+	// A figure card: KEY names it for tests, VALUE is the raw figure, TEXT how it reads.
+	function card(key, label, value, text, sub) {
+		return el('div', { class: 'fig card', 'data-testid': `fig-${key}`, 'data-value': value === null || value === undefined ? '' : String(value) },
+			el('div', { class: 'fig-label', text: label }),
+			el('div', { class: 'fig-value', 'data-testid': `fig-${key}-text`, text }),
+			sub ? el('div', { class: 'fig-sub muted', text: sub }) : null);
+	}
+
+	function figureCards(f) {
+		const rt = f.response_time, ct = f.completion_time, r = f.on_time.response, c = f.on_time.completion, s = f.satisfaction;
+		return [
+			card('response', t('f_response'), rt.median_seconds, duration(rt.median_seconds),
+				`${t('f_p90', duration(rt.p90_seconds))} · ${t('f_measured', rt.count)}`),
+			card('completion', t('f_completion'), ct.median_seconds, duration(ct.median_seconds),
+				`${t('f_p90', duration(ct.p90_seconds))} · ${t('f_measured', ct.count)}`),
+			card('on-time', t('f_on_time'), r.rate, percent(r.rate), r.due ? t('f_due', r.on_time, r.due) : t('f_none_due')),
+			card('on-time-completion', t('f_on_time_completion'), c.rate, percent(c.rate), c.due ? t('f_due', c.on_time, c.due) : t('f_none_due')),
+			card('satisfaction', t('f_satisfaction'), s.mean, s.mean === null ? '—' : `${s.mean} / 5`,
+				s.rated ? t('f_share', percent(s.share_4_5), s.rated) : t('f_no_rating')),
+			card('fees', t('f_billed'), f.fees.billed, money(f.fees.billed), t('f_fees', money(f.fees.paid), money(f.fees.unpaid))),
+			card('rework', t('f_rework'), f.rework, String(f.rework)),
+			card('complaints', t('f_complaints'), f.complaints, String(f.complaints)),
+			card('emergencies', t('f_emergencies'), f.emergencies, String(f.emergencies)),
+			card('declined', t('f_declined'), f.declined, String(f.declined)),
+		];
+	}
+
+	// The name of a group of the report, in the page's language.
+	function groupName(by, g) {
+		if (by === 'category') return t(`c_${g.key}`);
+		if (by === 'staff') return g.key === null ? t('nobody') : staffName(g.key);
+		return g.key || g.name;
+	}
+
+	// The groups side by side: orders and the main figures of each.
+	function groupTable(rep) {
+		const head = el('tr', {}, ...[t('r_group'), t('r_orders'), t('f_response'), t('f_completion'), t('f_on_time'), t('f_satisfaction'), t('f_billed')]
+			.map((h) => el('th', { text: h })));
+		const rows = rep.groups.map((g) => el('tr', { 'data-testid': 'r-group', 'data-key': g.key === null ? '' : g.key },
+			el('th', { text: groupName(rep.by, g) }), el('td', { text: String(g.orders) }),
+			el('td', { text: duration(g.response_time.median_seconds) }), el('td', { text: duration(g.completion_time.median_seconds) }),
+			el('td', { text: percent(g.on_time.response.rate) }), el('td', { text: g.satisfaction.mean === null ? '—' : String(g.satisfaction.mean) }),
+			el('td', { text: money(g.fees.billed) })));
+		return el('table', { class: 'groups' }, el('thead', {}, head), el('tbody', {}, ...rows));
+	}
+
+	function renderReport(rep) {
+		const f = rep.totals;
+		$('r-total').textContent = count('r_total', f.orders);
+		$('r-period').textContent = rep.period.from || rep.period.to
+			? t('r_period', rep.period.from || '…', rep.period.to || '…') : t('r_all_time');
+		$('r-figures').replaceChildren(...figureCards(f));
+		$('chart-status').replaceChildren(barChart(STATUSES.map((s) => [t(`s_${s}`), f.by_status[s] || 0, s]), 'status'));
+		$('chart-category').replaceChildren(barChart(CATEGORIES.map((c) => [t(`c_${c}`), f.by_category[c] || 0, c]), 'category'));
+		const fig = $('r-groups-fig');
+		fig.hidden = !rep.by || !rep.groups.length;
+		if (fig.hidden) { $('chart-groups').replaceChildren(); $('r-groups').replaceChildren(); return; }
+		$('r-groups-title').textContent = t(rep.by === 'day' ? 'r_by_day' : rep.by === 'staff' ? 'r_by_staff' : 'r_groups_category');
+		$('chart-groups').replaceChildren(rep.by === 'day' ? dayChart(rep.groups.map((g) => [g.key, g.orders]))
+			: barChart(rep.groups.map((g) => [groupName(rep.by, g), g.orders, g.key === null ? 'none' : g.key]), rep.by));
+		$('r-groups').replaceChildren(groupTable(rep));
+	}
+
 	async function loadReport(e) {
 		if (e) e.preventDefault();
 		const q = new URLSearchParams();
 		for (const [k, v] of new FormData($('report-form')).entries()) if (v) q.set(k, v);
 		const r = await api('GET', `/api/report${q.toString() ? `?${q}` : ''}`);
 		if (r.status !== 200) { toast(r.data.error || t('failed', r.status), true); return; }
-		const rep = r.data.report;
-		state.report = rep;
-		$('r-total').textContent = count('r_total', rep.total);
-		$('chart-status').replaceChildren(barChart(STATUSES.map((s) => [t(`s_${s}`), rep.by_status[s] || 0, s]), 'status'));
-		$('chart-category').replaceChildren(barChart(CATEGORIES.map((c) => [t(`c_${c}`), rep.by_category[c] || 0, c]), 'category'));
+		state.report = r.data.report;
+		renderReport(state.report);
 	}
 
 	// ---- wiring -------------------------------------------------------------------------------------
@@ -510,17 +658,11 @@
 			fillFilters();
 			loadBoard();
 			if (state.open && !$('detail').hidden) openOrder(state.open, true);
-			if (document.body.dataset.view === 'report') loadReport();
+			if (document.body.dataset.view === 'report' && state.report) renderReport(state.report);
 		}
 	}
 
 	async function main() {
-		// The printable form only needs its print button.
-		if (document.body.dataset.page === 'form') {
-			const b = $('print');
-			if (b) b.addEventListener('click', () => window.print());
-			return;
-		}
 		$('login-form').addEventListener('submit', login);
 		$('logout').addEventListener('click', logout);
 		$('lang').addEventListener('click', () => setLang(state.lang === 'en' ? 'zh' : 'en'));
@@ -537,11 +679,13 @@
 		});
 		$('desk-form').addEventListener('submit', desk);
 		$('report-form').addEventListener('submit', loadReport);
+		$('report-form').addEventListener('change', () => loadReport());
 
 		let saved = null;
 		try { saved = localStorage.getItem('console-lang'); } catch (e) { /* private mode */ }
 		const r = await api('GET', '/console/session');
 		state.lang = saved || r.data.lang || 'zh';
+		state.langSet = true;
 		applyI18n();
 		if (r.status === 200) {
 			state.csrf = r.data.csrf;

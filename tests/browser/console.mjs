@@ -1,11 +1,13 @@
 // Browser test of the staff console: a supervisor logs in, a resident files a
 // repair request through the generic signed webhook (as an app would) and
 // the order appears on the board without a reload; the supervisor assigns it
-// to 王师傅 from the order's detail, opens the report and its charts, and
-// opens (and prints to PDF) the 派工单. Then the same on a phone, and in
-// English. Screenshots go to OUT_DIR.
+// to 王师傅 from the order's detail, opens the report (its figures and charts
+// must be the API's, which are `concierge report --json`'s), and opens (and
+// prints to PDF) the 派工单. With PHOTO_ORDER, the number of an order that has
+// a photo, it opens that order and sees the picture. Then in English (an
+// action answers in English) and on a phone. Screenshots go to OUT_DIR.
 //
-//   BASE_URL=http://127.0.0.1:PORT GENERIC_SECRET=s3cret OUT_DIR=/tmp/shots node tests/browser/console.mjs
+//   BASE_URL=http://127.0.0.1:PORT GENERIC_SECRET=s3cret OUT_DIR=/tmp/shots [PHOTO_ORDER=N] node tests/browser/console.mjs
 //
 // Uses the system Chromium through playwright-core (no browser download).
 import crypto from 'node:crypto';
@@ -21,6 +23,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const STEP_MS = Number(process.env.STEP_TIMEOUT_MS || 15000);
 const TOKEN = process.env.CONSOLE_TOKEN || 'demo-zhao-token';
 const INTAKE = ['/repair', '厨房水管漏水', '3-2-501', '李伟', '13800138000', '今天下午3点', 'yes'];
+const PHOTO_ORDER = process.env.PHOTO_ORDER || '';
 
 let stepNo = 0;
 let failPage = null;
@@ -117,37 +120,106 @@ async function run(browser) {
 	await page.locator(`[data-testid="order"][data-number="${number}"]`).waitFor();
 	await page.screenshot({ path: path.join(OUT_DIR, 'console-board.png') });
 
-	step('the report and its charts');
+	step('the report: figures and charts, the same as the API\'s');
+	// What the page fetched itself, asked again with the page's session.
+	const apiReport = (query) => page.evaluate(async (q) => {
+		const res = await fetch(`/api/report${q}`, { credentials: 'same-origin' });
+		return (await res.json()).report;
+	}, query);
 	await page.getByTestId('tab-report').click();
 	const bar = page.locator('[data-testid="chart-category"] [data-testid="bar"][data-key="repair"]');
 	await bar.waitFor();
-	if ((await bar.getAttribute('data-value')) !== '1') throw new Error('the chart does not count the repair order');
+	const rep = await apiReport('');
+	const totals = rep.totals;
+	if (totals.by_category.repair < 1 || totals.by_status.assigned < 1) throw new Error(`the API's report misses the order: ${JSON.stringify(totals)}`);
+	for (const c of Object.keys(totals.by_category)) {
+		const v = await page.locator(`[data-testid="chart-category"] [data-testid="bar"][data-key="${c}"]`).getAttribute('data-value');
+		if (Number(v) !== totals.by_category[c]) throw new Error(`the category chart shows ${c} ${v}, the API ${totals.by_category[c]}`);
+	}
+	for (const st of Object.keys(totals.by_status)) {
+		const v = await page.locator(`[data-testid="chart-status"] [data-testid="bar"][data-key="${st}"]`).getAttribute('data-value');
+		if (Number(v) !== totals.by_status[st]) throw new Error(`the status chart shows ${st} ${v}, the API ${totals.by_status[st]}`);
+	}
 	if (Number(await bar.getAttribute('width')) <= 0) throw new Error('the repair bar is not drawn');
-	const assigned = page.locator('[data-testid="chart-status"] [data-testid="bar"][data-key="assigned"]');
-	if ((await assigned.getAttribute('data-value')) !== '1') throw new Error('the status chart does not count the assigned order');
-	await page.getByTestId('r-total').filter({ hasText: '共 1 单' }).waitFor();
+	await page.getByTestId('r-total').filter({ hasText: `共 ${totals.orders} 单` }).waitFor();
+	// The figure cards: the response time of the assignment just made, the on-time rate.
+	const median = await page.getByTestId('fig-response').getAttribute('data-value');
+	if (Number(median) !== totals.response_time.median_seconds) throw new Error(`the response card says ${median}, the API ${totals.response_time.median_seconds}`);
+	const responseText = (await page.getByTestId('fig-response-text').textContent()) || '';
+	if (!/^\d+(秒|分钟)$|小时/.test(responseText)) throw new Error(`the response time reads "${responseText}"`);
+	const onTime = await page.getByTestId('fig-on-time').getAttribute('data-value');
+	if (String(onTime) !== String(totals.on_time.response.rate ?? '')) throw new Error(`the on-time card says ${onTime}, the API ${totals.on_time.response.rate}`);
+	for (const key of ['completion', 'satisfaction', 'fees', 'rework', 'complaints', 'emergencies', 'declined']) await page.getByTestId(`fig-${key}`).waitFor();
 	await shot(page, 'console-report.png');
+
+	step('the report by day: a column for today');
+	await page.getByTestId('r-by').selectOption('day');
+	const col = page.locator('[data-testid="chart-groups"] [data-testid="col"]').last();
+	await col.waitFor();
+	const byDay = await apiReport('?by=day');
+	const last = byDay.groups[byDay.groups.length - 1];
+	if ((await col.getAttribute('data-key')) !== last.key || Number(await col.getAttribute('data-value')) !== last.orders) {
+		throw new Error(`the day chart ends with ${await col.getAttribute('data-key')} ${await col.getAttribute('data-value')}, the API with ${last.key} ${last.orders}`);
+	}
+	if (last.orders < 1 || Number(await col.getAttribute('height')) <= 0) throw new Error('today has no column');
+	await page.locator('[data-testid="r-group"]').first().waitFor();
+	await shot(page, 'console-report-day.png');
 
 	step('open and print the 派工单');
 	await page.getByTestId('tab-board').click();
 	await page.locator(`[data-testid="order"][data-number="${number}"]`).click();
-	const [form] = await Promise.all([context.waitForEvent('page'), page.getByTestId('form-link').click()]);
-	await form.waitForLoadState('domcontentloaded');
-	await form.getByTestId('form-title').waitFor();
-	const title = await form.getByTestId('form-title').textContent();
-	if (title !== '便民服务派工单') throw new Error(`the form's title is "${title}"`);
-	for (const [id, want] of [['form-number', number], ['form-room', '3-2-501'], ['form-assignee', '王师傅'], ['form-phone', '13800138000']]) {
-		const got = await form.getByTestId(id).textContent();
-		if (got !== want) throw new Error(`the form's ${id} is "${got}", expected "${want}"`);
+	for (const f of ['register', 'dispatch', 'feedback']) await page.getByTestId(`form-${f}`).waitFor();
+	const [form] = await Promise.all([context.waitForEvent('page'), page.getByTestId('form-dispatch').click()]);
+	const elsewhere = [];
+	form.on('request', (r) => { if (!r.url().startsWith(BASE_URL)) elsewhere.push(r.url()); });
+	await form.waitForLoadState('load');
+	const titles = await form.locator('section.form h1').allTextContents();
+	if (titles.join() !== '便民服务派工单') throw new Error(`the page has the forms "${titles.join()}", expected the 派工单 alone`);
+	const fields = await form.evaluate(() => Object.fromEntries([...document.querySelectorAll('section.form tr')]
+		.map((tr) => [tr.querySelector('th').textContent, tr.querySelector('td').textContent])));
+	for (const [label, want] of [['服务人员', '王师傅'], ['房号', '3-2-501'], ['业主姓名', '李伟'], ['联系电话', '13800138000'],
+		['服务内容', '厨房水管漏水'], ['派工方式', '赵主管']]) {
+		if (!(label in fields)) throw new Error(`the 派工单 has no field ${label}: ${Object.keys(fields).join(', ')}`);
+		if (!fields[label].includes(want)) throw new Error(`the 派工单's ${label} is "${fields[label]}", expected "${want}"`);
 	}
+	if (!/^\d{4}-\d\d-\d\d \d\d:\d\d/.test(fields['派工时间'] || '')) throw new Error(`the 派工单's 派工时间 is "${fields['派工时间']}"`);
+	const no = (await form.locator('section.form .no').textContent()) || '';
+	if (!no.includes(number)) throw new Error(`the 派工单 is numbered "${no}"`);
+	// Its own style sheet applies (allowed by the page's policy): a sheet of A4, 210 mm wide.
+	const width = await form.locator('section.form').evaluate((e) => e.getBoundingClientRect().width);
+	if (Math.abs(width - 793.7) > 2) throw new Error(`the 派工单 is ${width}px wide, not A4: its style sheet did not apply`);
+	if (elsewhere.length) throw new Error(`the form fetched from elsewhere: ${elsewhere.join(' ')}`);
 	await form.screenshot({ path: path.join(OUT_DIR, 'console-form.png'), fullPage: true });
-	await form.pdf({ path: path.join(OUT_DIR, 'console-form.pdf'), format: 'A4' });
+	await form.emulateMedia({ media: 'print' });
+	await form.pdf({ path: path.join(OUT_DIR, 'console-form.pdf'), preferCSSPageSize: true, printBackground: true });
 	await form.close();
 
-	step('switch to English');
+	if (PHOTO_ORDER) {
+		step(`the photo of ${PHOTO_ORDER}, shown in its detail`);
+		await page.getByTestId('f-status').selectOption('');
+		await page.locator(`[data-testid="order"][data-number="${PHOTO_ORDER}"]`).click();
+		await page.getByTestId('detail-number').filter({ hasText: PHOTO_ORDER }).waitFor();
+		const img = page.locator('[data-testid="photos"] [data-testid="photo"]').first();
+		await img.waitFor();
+		await page.waitForFunction((n) => n.complete, await img.elementHandle());
+		const size = await img.evaluate((n) => [n.naturalWidth, n.naturalHeight]);
+		if (size[0] !== 1 || size[1] !== 1) throw new Error(`the photo did not load (${size})`);
+		await page.screenshot({ path: path.join(OUT_DIR, 'console-photo.png') });
+		await page.locator(`[data-testid="order"][data-number="${number}"]`).click();
+		await page.getByTestId('detail-number').filter({ hasText: number }).waitFor();
+	}
+
+	step('switch to English: the page, and the answer to an action');
 	await page.getByTestId('lang').click();
 	await page.getByTestId('tab-board').filter({ hasText: 'Orders' }).waitFor();
 	await page.getByTestId('detail-status').filter({ hasText: 'assigned' }).waitFor();
+	await page.getByTestId('act-note').click();
+	await page.getByTestId('action-note-text').fill('resident called back');
+	await page.getByTestId('action-note-submit').click();
+	await page.getByTestId('toast').filter({ hasText: `Note added to order ${number}` }).waitFor();
+	await page.getByTestId('tab-report').click();
+	await page.getByTestId('fig-response').filter({ hasText: 'Response time (median)' }).waitFor();
+	await page.getByTestId('tab-board').click();
 
 	if (pageErrors.length) throw new Error(`script error on the page: ${pageErrors[0].message}`);
 	await context.close();

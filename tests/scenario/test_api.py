@@ -8,13 +8,18 @@ console's session cookie and CSRF token. Every role rule is checked from the
 outside: what each role may list, read and do, and that a refusal is a JSON
 error with the right status.
 """
+import base64
+import hashlib
 import json
+import os
 import re
 import socket
 import time
 import unittest
 
-from gateway import ORDER_RE, Gateway, WebSocket
+from concierge import Concierge
+from gateway import INTAKE, ORDER_RE, Gateway, WebSocket, tiny_png
+from seeded import NOW, seed
 
 TOKENS = {"wang": "demo-wang-token", "liu": "demo-liu-token", "zhao": "demo-zhao-token",
           "sun": "demo-sun-token-0451", "qian": "demo-qian-token-7731"}
@@ -266,7 +271,7 @@ class Roles(ApiCase):
         self.assertEqual(answer["order"]["status"], "awaiting_acceptance")
         status, answer = self.call("GET", "/api/report", "zhao")
         self.assertEqual(status, 200, answer)
-        self.assertEqual(answer["report"]["total"], 3)
+        self.assertEqual(answer["report"]["totals"]["orders"], 3)
         # Someone else's work is still theirs.
         self.assertEqual(self.act("zhao", self.repair, action="start")[0], 403)
         # The resident heard the resolution and is asked about it.
@@ -387,6 +392,31 @@ class Orders(ApiCase):
         self.assertIn("已取消", answer["error"])
         self.assertEqual(answer["order"]["status"], "cancelled")
 
+    def test_actions_answer_in_the_language_asked_for(self):
+        number = self.file("li", REPAIR)
+        en = {"Accept-Language": "en-US,en;q=0.9,zh;q=0.5"}
+        status, answer = self.call("POST", "/api/orders/%s/actions" % number, "zhao",
+                                   {"action": "assign", "staff": "wang"}, headers=en)
+        self.assertEqual(status, 200, answer)
+        self.assertIn("%s is assigned to 王师傅" % number, answer["reply"])
+        # The resident hears it in their own language, whatever the staff member reads.
+        self.assertIn("王师傅", self.resident_reads("li"))
+        status, answer = self.call("POST", "/api/orders/%s/actions" % number, "zhao",
+                                   {"action": "note", "text": "业主下午在家"},
+                                   headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
+        self.assertIn("记下备注", answer["reply"])
+        # Without a language, the centre's (zh-CN), as before.
+        self.assertIn("记下备注", self.act("zhao", number, action="note", text="再次确认")[1]["reply"])
+        self.act("zhao", number, action="cancel", reason="住户已自行修好")
+        status, answer = self.call("POST", "/api/orders/%s/actions" % number, "zhao",
+                                   {"action": "visit_time", "time": "明天上午9点"}, headers=en)
+        self.assertEqual(status, 409, answer)
+        self.assertIn("Order %s is cancelled" % number, answer["error"])
+        # Chat is as it was: the same command typed by the same person answers in Chinese.
+        rc, out, _ = self.gw.cli("chat", "--as", "staff:zhao", stdin="/note %s 已退单\n" % number)
+        self.assertEqual(rc, 0)
+        self.assertIn("记下备注", out)
+
     def test_bad_actions_are_refused_before_anything_runs(self):
         number = self.file("li", REPAIR)
         path = "/api/orders/%s/actions" % number
@@ -442,24 +472,107 @@ class Orders(ApiCase):
             status, answer = self.call(method, path, "zhao", b"{}" if method != "GET" else None)
             self.assertEqual(status, 405, (method, path, answer))
 
-    def test_report_counts(self):
+    def cli_report(self, *args):
+        rc, out, err = self.gw.cli("report", "--json", *args)
+        self.assertEqual(rc, 0, err)
+        return json.loads(out)
+
+    def assertSameReport(self, api, cli):
+        """The API's document is the command line's, but for the moment each was made."""
+        for doc in (api, cli):
+            self.assertRegex(doc.pop("generated_at"), r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
+        self.assertEqual(api, cli)
+
+    def test_report_is_the_command_lines(self):
         self.file("a", REPAIR)
-        self.file("b", REPAIR)
+        taken = self.file("b", REPAIR)
         cleaning = self.file("c", CLEANING)
         self.file("d", COMPLAINT)
         self.act("zhao", cleaning, action="cancel", reason="重复登记")
+        self.act("zhao", taken, action="assign", staff="wang")
+        for action in ({"action": "start"}, {"action": "done", "fee": "35.5"}):
+            self.assertEqual(self.act("wang", taken, **action)[0], 200)
         status, answer = self.call("GET", "/api/report", "zhao")
         self.assertEqual(status, 200, answer)
         r = answer["report"]
-        self.assertEqual(r["total"], 4)
-        self.assertEqual(r["by_category"], {"repair": 2, "cleaning": 1, "errand": 0, "inquiry": 0,
+        t = r["totals"]
+        # What a supervisor counts by hand: four orders, one of each state they are in.
+        self.assertEqual(t["orders"], 4)
+        self.assertEqual(t["by_category"], {"repair": 2, "cleaning": 1, "errand": 0, "inquiry": 0,
                                             "complaint": 1})
-        self.assertEqual((r["by_status"]["pending"], r["by_status"]["cancelled"],
-                          r["by_status"]["assigned"]), (2, 1, 1))
-        self.assertEqual(sum(r["by_status"].values()), 4)
+        self.assertEqual((t["by_status"]["pending"], t["by_status"]["cancelled"],
+                          t["by_status"]["assigned"], t["by_status"]["awaiting_acceptance"]),
+                         (1, 1, 1, 1))
+        self.assertEqual((t["response_time"]["count"], t["completion_time"]["count"]), (1, 1))
+        self.assertEqual((t["complaints"], t["fees"]["billed"], t["fees"]["unpaid"]), (1, 35.5, 35.5))
+        # ... and exactly the figures of `concierge report --json`, for every query.
+        self.assertSameReport(r, self.cli_report())
+        today = self.gw.order(taken)["created_at"][:10]
+        for query, args in ((("from", today), ("to", today), ("by", "category")),
+                            ("--from", today, "--to", today, "--by", "category")), \
+                           ((("community", "demo"), ("by", "staff")), ("--community", "demo", "--by", "staff")), \
+                           ((("by", "day"), ("from", today)), ("--by", "day", "--from", today)), \
+                           ((("from", "2099-01-01"),), ("--from", "2099-01-01")):
+            path = "/api/report?" + "&".join("%s=%s" % kv for kv in query)
+            status, answer = self.call("GET", path, "qian")
+            self.assertEqual(status, 200, (path, answer))
+            self.assertSameReport(answer["report"], self.cli_report(*args))
         _, empty = self.call("GET", "/api/report?from=2099-01-01&community=demo", "zhao")
-        self.assertEqual((empty["report"]["total"], empty["report"]["from"]), (0, "2099-01-01"))
-        self.assertEqual(self.call("GET", "/api/report?status=open", "zhao")[0], 400)
+        self.assertEqual((empty["report"]["totals"]["orders"], empty["report"]["period"]["from"]),
+                         (0, "2099-01-01"))
+
+    def test_bad_report_queries_are_refused_with_the_reason(self):
+        for query, word in (("status=open", "unknown parameter status"), ("by=week", "by"),
+                            ("from=2026-13-01", "from"), ("to=yesterday", "to"),
+                            ("community=mars", "community"),
+                            ("from=2026-11-02&to=2026-11-01", "before from")):
+            status, answer = self.call("GET", "/api/report?" + query, "zhao")
+            self.assertEqual(status, 400, (query, answer))
+            self.assertIn(word, answer["error"], query)
+
+
+class SeededReport(ApiCase):
+    """The seeded month (seeded.py) served by the gateway: the API's report of it is the
+    command line's, figure for figure, and only supervisors and the manager read it."""
+    clock = True
+
+    def setUp(self):
+        self.c = Concierge(self)
+        seed(self.c)
+        self.gw = Gateway({"staff": STAFF}, workdir=self.c.dir, clock=True)
+        self.addCleanup(self.gw.close)
+        # The report's moment in the seeded month: 2026-12-01 10:00, after every promise.
+        self.gw._write_clock(NOW)
+        self.gw.start()
+
+    def test_the_months_figures_are_the_command_lines(self):
+        for query in ("", "?from=2026-11-27&to=2026-11-30", "?from=2026-11-27&to=2026-11-30&by=staff",
+                      "?from=2026-11-27&to=2026-11-30&by=category", "?from=2026-11-27&to=2026-11-30&by=day",
+                      "?community=demo&by=day"):
+            status, answer = self.call("GET", "/api/report" + query, "zhao")
+            self.assertEqual(status, 200, (query, answer))
+            args = []
+            for kv in filter(None, query.lstrip("?").split("&")):
+                k, v = kv.split("=")
+                args += ["--" + k, v]
+            rc, out, err = self.gw.cli("report", "--json", *args)
+            self.assertEqual(rc, 0, err)
+            cli = json.loads(out)
+            api = answer["report"]
+            api.pop("generated_at")
+            cli.pop("generated_at")
+            self.assertEqual(api, cli, query)
+        # The figures themselves (worked out by hand in test_report.py).
+        _, answer = self.call("GET", "/api/report?from=2026-11-27&to=2026-11-30", "qian")
+        t = answer["report"]["totals"]
+        self.assertEqual((t["orders"], t["response_time"]["median_seconds"],
+                          t["response_time"]["p90_seconds"], t["completion_time"]["median_seconds"],
+                          t["on_time"]["response"]["rate"], t["satisfaction"]["share_4_5"],
+                          t["rework"], t["emergencies"], t["declined"], t["fees"]["unpaid"]),
+                         (8, 1500, 9000, 9000, 0.6, 0.6667, 1, 1, 1, 80))
+        for who in ("wang", "liu", "sun"):
+            status, answer = self.call("GET", "/api/report?from=2026-11-27", who)
+            self.assertEqual(status, 403, (who, answer))
 
 
 class Board(ApiCase):
@@ -502,8 +615,80 @@ class Board(ApiCase):
         self.assertEqual(status, 400)
 
 
+class Photos(ApiCase):
+    def web_order_with_photo(self):
+        """A resident files the README's request in the web chat and sends a photo with it:
+        (order number, the photo's bytes)."""
+        v = self.gw.web()
+        self.addCleanup(v.close)
+        v.connect()
+        replies = []
+        for text in INTAKE:
+            replies += v.say(text)
+        yes = [b for b in replies[-1]["buttons"] if b["data"] == "yes"][0]
+        done = v.say(yes["label"], data="yes")
+        m = ORDER_RE.search(" ".join(m["text"] for m in done))
+        self.assertTrue(m, done)
+        png = tiny_png()
+        got = v.photo(png, mime="image/png")
+        self.assertTrue(any(m.group(0) in x["text"] for x in got), got)
+        return m.group(0), png
+
+    def get(self, path, who=None, cookie=None):
+        headers = {}
+        if who:
+            headers["Authorization"] = "Bearer " + TOKENS[who]
+        if cookie:
+            headers["Cookie"] = cookie
+        return self.gw.request("GET", path, headers=headers)
+
+    def test_staff_who_may_see_the_order_see_its_photos(self):
+        number, png = self.web_order_with_photo()
+        other = self.file("zhang", CLEANING)
+        self.act("zhao", number, action="assign", staff="wang")
+        digest = hashlib.sha256(png).hexdigest()
+        _, answer = self.call("GET", "/api/orders/" + number, "zhao")
+        photos = answer["order"]["photos"]
+        url = "/console/orders/%s/photos/%s" % (number, digest)
+        self.assertEqual([(p["hash"], p["type"], p["url"]) for p in photos], [(digest, "png", url)])
+        # Where the server keeps it is not the console's business.
+        self.assertNotIn("path", photos[0])
+        # Not without logging in.
+        self.assertEqual(self.get(url)[0], 401)
+        # The technician who holds the order, by token or by session; a supervisor.
+        jar, _ = self.login("wang")
+        for how in ({"who": "wang"}, {"cookie": jar}, {"who": "zhao"}, {"who": "sun"}):
+            status, hdrs, body = self.get(url, **how)
+            self.assertEqual(status, 200, how)
+            self.assertEqual(body, png, how)
+            self.assertEqual(hdrs["content-type"], "image/png")
+            self.assertEqual(hdrs["x-content-type-options"], "nosniff")
+            self.assertIn("no-store", hdrs["cache-control"])
+            self.assertIn("private", hdrs["cache-control"])
+            self.assertNotIn("public", hdrs["cache-control"])
+        # A technician who does not hold the order gets nothing, by token or session.
+        jar, _ = self.login("liu")
+        for how in ({"who": "liu"}, {"cookie": jar}):
+            status, _, body = self.get(url, **how)
+            self.assertEqual(status, 403, how)
+            self.assertNotIn(png, body)
+        # The picture is reached only through an order that has it.
+        self.assertEqual(self.get("/console/orders/%s/photos/%s" % (other, digest), "zhao")[0], 404)
+        self.assertEqual(self.get("/console/orders/%s/photos/%s" % (other, digest), "wang")[0], 403)
+        for bad in (digest[:-1] + ("0" if digest[-1] != "0" else "1"), digest.upper(), "..%2F..%2Fconcierge.db",
+                    digest + ".png", ""):
+            status, _, _ = self.get("/console/orders/%s/photos/%s" % (number, bad), "zhao")
+            self.assertEqual(status, 404, bad)
+        self.assertEqual(self.get("/console/orders/000000-999/photos/" + digest, "zhao")[0], 404)
+        # A file gone from the disk is missing, said plainly.
+        os.unlink(self.gw.order(number)["photos"][0]["path"])
+        status, _, body = self.get(url, "zhao")
+        self.assertEqual(status, 404)
+        self.assertIn(b"missing", body)
+
+
 class Pages(ApiCase):
-    def test_the_page_and_the_printable_form(self):
+    def test_the_page_and_the_printable_forms(self):
         status, hdrs, body = self.gw.request("GET", "/console")
         self.assertEqual(status, 200)
         self.assertTrue(hdrs["content-type"].startswith("text/html"))
@@ -518,14 +703,44 @@ class Pages(ApiCase):
         self.assertEqual(self.gw.request("GET", form)[0], 401)
         jar, _ = self.login("liu")
         self.assertEqual(self.gw.request("GET", form, headers={"Cookie": jar})[0], 403)
+        # The technician who holds it, a dispatcher, a supervisor, the manager.
+        for who in ("wang", "sun", "zhao", "qian"):
+            status, hdrs, body = self.gw.request("GET", form, headers={"Authorization": "Bearer " + TOKENS[who]})
+            self.assertEqual(status, 200, who)
         jar, _ = self.login("wang")
         status, hdrs, body = self.gw.request("GET", form, headers={"Cookie": jar})
         self.assertEqual(status, 200)
+        self.assertTrue(hdrs["content-type"].startswith("text/html"))
         page = body.decode()
-        self.assertIn("便民服务派工单", page)
+        # `concierge orders form N --html`'s page, all three forms by default.
+        rc, out, err = self.gw.cli("orders", "form", number, "--html")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(page, out)
+        self.assertEqual(re.findall(r"<h1>(.*?)</h1>", page),
+                         ["便民服务需求登记表", "便民服务派工单", "便民服务质量反馈单"])
         for want in (number, "3-2-501", "李伟", "13800138000", "厨房水管漏水", "王师傅"):
             self.assertIn(want, page)
+        # Its own style sheet, allowed by its hash, and nothing else: no script, no fetch.
+        csp = hdrs["content-security-policy"]
+        style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+        digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+        self.assertIn("style-src 'sha256-%s'" % digest, csp)
+        self.assertIn("default-src 'none'", csp)
+        self.assertNotIn("unsafe-inline", csp)
+        self.assertNotIn("<script", page)
+        for which, titles in (("register", ["便民服务需求登记表"]), ("dispatch", ["便民服务派工单"]),
+                              ("feedback", ["便民服务质量反馈单"]), ("all", ["便民服务需求登记表", "便民服务派工单",
+                                                                       "便民服务质量反馈单"])):
+            status, _, body = self.gw.request("GET", form + "?form=" + which, headers={"Cookie": jar})
+            self.assertEqual(status, 200, which)
+            self.assertEqual(re.findall(r"<h1>(.*?)</h1>", body.decode()), titles, which)
+        for query in ("?form=invoice", "?print=1"):
+            status, _, body = self.gw.request("GET", form + query, headers={"Cookie": jar})
+            self.assertEqual(status, 400, query)
+            self.assertIn(b"form", body)
         self.assertEqual(self.gw.request("GET", "/console/orders/000000-999/form",
+                                         headers={"Cookie": jar})[0], 404)
+        self.assertEqual(self.gw.request("GET", "/console/orders/%s/other" % number,
                                          headers={"Cookie": jar})[0], 404)
 
     def test_the_form_escapes_what_residents_wrote(self):

@@ -5,9 +5,10 @@ Starts a fake app server for the generic channel's replies
 channel on, runs the browser script against them - a supervisor logs in, a
 resident's request comes in through the signed webhook and shows on the
 board live, the supervisor assigns it, opens the report and prints the
-派工单 - and then checks from the outside what the page did: the order is
-王师傅's, the resident's app was told so, and the screenshots and the PDF are
-there. Skipped, with the reason, only when node or Chromium is not
+派工单, sees the photo a web chat resident sent with another order, and
+switches to English - and then checks from the outside what the page did:
+the order is 王师傅's, the resident's app was told so, and the screenshots
+and the PDF are there. Skipped, with the reason, only when node or Chromium is not
 installed.
 """
 import os
@@ -21,15 +22,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_callback import FakeCallback  # noqa: E402
-from gateway import ROOT, Gateway  # noqa: E402
+from gateway import INTAKE, ORDER_RE, ROOT, Gateway, tiny_png  # noqa: E402
 
 BROWSER_DIR = os.path.join(ROOT, "tests", "browser")
 OUT_DIR = os.path.join(ROOT, "build", "test-output")
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 NODE = shutil.which("node")
 SECRET = "console-s3cret"
-SHOTS = ("console-board.png", "console-report.png", "console-form.png", "console-phone-board.png",
-         "console-phone-order.png")
+SHOTS = ("console-board.png", "console-report.png", "console-report-day.png", "console-form.png",
+         "console-photo.png", "console-phone-board.png", "console-phone-order.png")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -62,9 +63,24 @@ class ConsoleBrowser(unittest.TestCase):
             except FileNotFoundError:
                 pass
 
+    def web_order_with_photo(self):
+        """A resident of the web chat files a request and sends a photo with it."""
+        v = self.gw.web()
+        self.addCleanup(v.close)
+        v.connect()
+        replies = []
+        for text in INTAKE:
+            replies += v.say(text)
+        yes = [b for b in replies[-1]["buttons"] if b["data"] == "yes"][0]
+        m = ORDER_RE.search(" ".join(x["text"] for x in v.say(yes["label"], data="yes")))
+        self.assertTrue(m)
+        v.photo(tiny_png(), mime="image/png")
+        self.assertEqual(len(self.gw.order(m.group(0))["photos"]), 1)
+        return m.group(0)
+
     def test_console_in_chromium(self):
         env = dict(os.environ, BASE_URL=self.gw.url, OUT_DIR=OUT_DIR, CHROMIUM=CHROMIUM,
-                   GENERIC_SECRET=SECRET)
+                   GENERIC_SECRET=SECRET, PHOTO_ORDER=self.web_order_with_photo())
         p = subprocess.run([NODE, os.path.join(BROWSER_DIR, "console.mjs")], cwd=BROWSER_DIR,
                            env=env, capture_output=True, timeout=240)
         out = p.stdout.decode() + p.stderr.decode()
@@ -91,6 +107,8 @@ class ConsoleBrowser(unittest.TestCase):
         assigned = [e for e in order["events"] if e["action"] == "assigned"]
         self.assertEqual([(e["actor"], e["via"], e["detail"]) for e in assigned],
                          [("staff:zhao", "console", "wang")])
+        notes = [e["detail"] for e in order["events"] if e["action"] == "note"]
+        self.assertEqual(notes, ["已电话确认在家", "resident called back"])
         # ... and the resident's app was told, signed, through the generic channel.
         self.gw.wait(lambda: [t for t in self.cb.texts("app-user-7") if "王师傅" in t],
                      what="the assignment notice at the resident's app")

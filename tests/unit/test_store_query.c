@@ -229,45 +229,6 @@ static void test_events_after(void **state)
 	assert_int_equal(mine, last);
 }
 
-struct tally {
-	char lines[8][64];
-	int n;
-	int64_t total;
-};
-
-static int on_tally(const char *status, const char *category, int64_t n, void *ud)
-{
-	struct tally *t = ud;
-
-	snprintf(t->lines[t->n++], sizeof(t->lines[0]), "%s %s %lld", status, category,
-	         (long long)n);
-	t->total += n;
-	return 0;
-}
-
-static void test_tally(void **state)
-{
-	struct fx *fx = *state;
-	struct tally t;
-
-	add(fx->s, "repair", "demo", T_1127_1000, "pending", "", NULL);
-	add(fx->s, "repair", "demo", T_1127_1000 + 1, "pending", "", NULL);
-	add(fx->s, "repair", "east", T_1127_1000 + 2, "closed", "wang", NULL);
-	add(fx->s, "cleaning", "demo", T_1128_0900, "pending", "", NULL);
-
-	memset(&t, 0, sizeof(t));
-	assert_int_equal(store_orders_tally(fx->s, NULL, 0, 0, on_tally, &t), 0);
-	assert_int_equal(t.n, 3);
-	assert_int_equal(t.total, 4);
-	assert_string_equal(t.lines[0], "closed repair 1");
-	assert_string_equal(t.lines[1], "pending cleaning 1");
-	assert_string_equal(t.lines[2], "pending repair 2");
-	memset(&t, 0, sizeof(t));
-	assert_int_equal(store_orders_tally(fx->s, "demo", 0, T_1128_0000, on_tally, &t), 0);
-	assert_int_equal(t.n, 1);
-	assert_string_equal(t.lines[0], "pending repair 2");
-}
-
 struct rows {
 	char text[8][64];
 	int n;
@@ -311,7 +272,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_query, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_events_after, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_tally, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_to_chat, setup, teardown),
 	};
 
