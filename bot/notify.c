@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/link.h"
 #include "lib/log.h"
 
 /*
@@ -129,8 +130,17 @@ int core_reply_msg(struct core_req *r, enum dlg_msg id, const char *const *args,
 int core_notify_resident(struct core *c, const struct store_order *o, const char *text,
                          const struct msg_button *b, int nb, int64_t now)
 {
+	char channel[16], chat[96];
+	int rc;
+
 	if (!o->channel[0] || !o->chat[0])
 		return 0;
+	/* A resident with several channels is told on another when this one is off. */
+	if (!cfg_chan_on(c->cfg, o->channel)) {
+		rc = core_link_elsewhere(c, o, channel, sizeof(channel), chat, sizeof(chat));
+		if (rc != 0)
+			return rc < 0 ? rc : core_send(c, channel, chat, text, b, nb, now);
+	}
 	return core_send(c, o->channel, o->chat, text, b, nb, now);
 }
 
