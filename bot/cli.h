@@ -24,6 +24,8 @@ struct cli_env {
 
 int cli_orders(struct cli_env *env);
 int cli_outbox(struct cli_env *env);
+/* cli_residents.c: `residents show|merge`. */
+int cli_residents(struct cli_env *env);
 int cli_serve(struct cli_env *env);
 /* cli_report.c: `report`, `export FILE`, `backup FILE`. */
 int cli_report(struct cli_env *env);

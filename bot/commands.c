@@ -11,6 +11,7 @@
  */
 #include "bot/cmd.h"
 
+#include "bot/link.h"
 #include "lib/utf8.h"
 
 #include <stdio.h>
@@ -550,11 +551,15 @@ static int in_staff_chat(const struct core_req *r)
 	return 0;
 }
 
+static int c_my(struct core_req *r, struct cmd_args *a);
+
 static int c_orders(struct core_req *r, struct cmd_args *a)
 {
 	struct store_order_filter f;
 
-	(void)a;
+	/* A resident's orders are their own, from whichever channel they ask. */
+	if (!r->staff)
+		return c_my(r, a);
 	/* Rooms and what is wrong there are not for the neighbours in an owners' group. */
 	if (r->group && !in_staff_chat(r) && core_go_private(r, 0) < 0)
 		return -1;
@@ -637,7 +642,7 @@ static const struct cmd_entry commands[] = {
         {"done", "完工", "/done N [FEE]", 1, 2, STAFF, 1, c_done},
         {"paid", "收款", "/paid N RECEIPT", 2, 2, STAFF, 1, c_paid},
         {"cancel", "撤单", "/cancel N [REASON]", 1, 2, ANYONE, 1, c_cancel},
-        {"orders", "工单", "/orders", 0, 0, STAFF, 0, c_orders},
+        {"orders", "工单", "/orders", 0, 0, ANYONE, 0, c_orders},
         {"my", "我的工单", "/my", 0, 0, ANYONE, 0, c_my},
         {"prices", "价格", "/prices", 0, 0, ANYONE, 0, c_prices},
         {"help", "帮助", "/help", 0, 0, ANYONE, 0, c_help},
@@ -657,6 +662,10 @@ static const struct cmd_entry commands[] = {
         {"on", "上班", "/on [STAFF] [UNTIL]", 0, 1, ANYONE, 0, cmd_on_exec},
         {"staff", "值班", "/staff", 0, 0, STAFF, 0, cmd_staff_exec},
         {"note", "备注", "/note N TEXT", 2, 2, STAFF, 1, cmd_note_exec},
+        /* one resident across channels (link.c) */
+        {"link", "绑定手机", "/link PHONE|CODE", 0, 1, ANYONE, 0, cmd_link_exec},
+        {"unlink", "解绑", "/unlink", 0, 0, ANYONE, 0, cmd_unlink_exec},
+        {"notify", "通知渠道", "/notify [CHANNEL|auto]", 0, 1, ANYONE, 0, cmd_notify_exec},
 };
 
 /*

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/link.h"
 #include "lib/utf8.h"
 
 struct core *core_new(const struct cfg *cfg, struct store *store)
@@ -95,6 +96,9 @@ int core_req_init(struct core_req *r, struct core *c, const struct msg_in *in, i
 			r->lang = dlg_lang_from_hint(r->resident.lang, fallback);
 		else
 			r->lang = dlg_lang_of_text(text, dlg_lang_from_hint(in->lang, fallback));
+		/* Where they write now is where their notices go (link.c). */
+		if (core_link_seen(r) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -131,6 +135,10 @@ static int handle_text(struct core *c, const struct msg_in *in, int64_t now)
 		if (!core_is_emergency(&r, text) && core_go_private(&r, 1) < 0)
 			return -1;
 	}
+	/* The confirmation code of a resident linking this chat to another. */
+	rc = core_link_typed(&r, text);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
 	if (core_load_session(&r, &st, &active, &expired) < 0)
 		return -1;
 	if (active)

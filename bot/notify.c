@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/link.h"
 #include "lib/log.h"
 
 /*
@@ -131,12 +132,24 @@ int core_reply_msg(struct core_req *r, enum dlg_msg id, const char *const *args,
 int core_notify_resident(struct core *c, const struct store_order *o, const char *text,
                          const struct msg_button *b, int nb, int64_t now)
 {
+	char channel[16], chat[96];
+	const char *to_channel = o->channel, *to_chat = o->chat;
 	int64_t until;
 	char *payload;
 	int rc;
 
 	if (!o->channel[0] || !o->chat[0])
 		return 0;
+	/* A resident with several channels is told on another when this one is off. */
+	if (!cfg_chan_on(c->cfg, o->channel)) {
+		rc = core_link_elsewhere(c, o, channel, sizeof(channel), chat, sizeof(chat));
+		if (rc < 0)
+			return rc;
+		if (rc > 0) {
+			to_channel = channel;
+			to_chat = chat;
+		}
+	}
 	/* In the resident's quiet hours a notice waits in the outbox until morning. */
 	until = core_hold_until(c, o, now);
 	if (until < 0)
@@ -144,14 +157,14 @@ int core_notify_resident(struct core *c, const struct store_order *o, const char
 	if (!until) {
 		/* Going at night after all: what waited for this chat goes with it, in order. */
 		if (hours_inside(&c->cfg->quiet_hours, now) &&
-		    store_outbox_release(c->store, o->channel, o->chat, now) < 0)
+		    store_outbox_release(c->store, to_channel, to_chat, now) < 0)
 			return -1;
-		return core_send(c, o->channel, o->chat, text, b, nb, now);
+		return core_send(c, to_channel, to_chat, text, b, nb, now);
 	}
 	payload = payload_json(text, b, nb, NULL, NULL);
 	if (!payload)
 		return -1;
-	rc = store_outbox_add_at(c->store, o->channel, o->chat, payload, now, until, NULL);
+	rc = store_outbox_add_at(c->store, to_channel, to_chat, payload, now, until, NULL);
 	free(payload);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/link.h"
 #include "lib/log.h"
 
 const char *core_staff_name(struct core *c, const char *id)
@@ -267,13 +268,19 @@ int core_apply_result(struct core_req *r, const struct dlg_state *st, const stru
 	/* Staff took it down for a resident: the order is the resident's (cmd_desk.c). */
 	if (st->desk[0] && (res->action == DLG_ACT_CREATE || res->action == DLG_ACT_DECLINE))
 		return core_desk_from_dialog(r, st, res->action == DLG_ACT_DECLINE);
+	char old_phone[32];
+
 	switch (res->action) {
 	case DLG_ACT_CREATE:
+		buf_copy(old_phone, sizeof(old_phone), r->resident.phone);
 		if (save_profile(r, st) < 0)
 			return -1;
 		if (act_create(r, st, "pending") < 0)
 			return -1;
-		return core_create_more(r, st);
+		if (core_create_more(r, st) < 0)
+			return -1;
+		/* A number another resident saved: maybe the same person on another channel. */
+		return core_link_offer(r, old_phone);
 	case DLG_ACT_EMERGENCY:
 		return core_act_emergency(r, st);
 	case DLG_ACT_COMPLAINT:

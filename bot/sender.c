@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "bot/config.h"
+#include "bot/link.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/ratelimit.h"
@@ -61,6 +62,9 @@ static void row_dead(struct sender *s, struct sender_chan *sc, int64_t id, const
 	log_warn("%s: message %lld to %s given up: %s", sc->ch->name, (long long)id, mchat, merr);
 	if (store_outbox_dead(s->store, id, error) < 0)
 		store_trouble(s, "dead", id);
+	/* A resident's notice may reach them on another of their channels. */
+	else if (link_fallback(s->store, s->cfg, id, clock_now()) < 0)
+		store_trouble(s, "for another channel", id);
 	sender_count(s, &sc->stats.failed);
 }
 

@@ -170,14 +170,16 @@ static const struct msg_pair msgs[M_COUNT] = {
                              "取消工单 /cancel 工单号：撤销尚未开工的工单\n"
                              "改时间 /reschedule 工单号 时间：请师傅换个上门时间\n"
                              "回复 /reply 工单号 内容：给负责的师傅留言\n"
-                             "重新打开 /reopen 工单号 情况：修好后问题又出现",
+                             "重新打开 /reopen 工单号 情况：修好后问题又出现\n"
+                             "绑定手机 /link 手机号：把其他渠道的聊天合并为同一位业主",
                              "Hello! I'm the service centre assistant.\n"
                              "/repair, /clean, /errand, /ask: file a request\n"
                              "/my: your orders and their status\n/prices: the price list\n"
                              "/cancel NUMBER: withdraw an order before work starts\n"
                              "/reschedule NUMBER TIME: ask for another visit time\n"
                              "/reply NUMBER TEXT: write to whoever handles it\n"
-                             "/reopen NUMBER WHAT: the problem came back after the work"},
+                             "/reopen NUMBER WHAT: the problem came back after the work\n"
+                             "/link PHONE: join your chats on other channels as one resident"},
         [M_HELP_STAFF] = {"员工命令：\n/orders 待处理工单\n/accept 工单号 接单\n"
                           "/eta 工单号 时间 约定上门时间\n/start 工单号 开始处理\n"
                           "/done 工单号 [费用] 完工\n/quote 工单号 费用 原因 额外费用请业主同意\n"
@@ -648,6 +650,70 @@ static const struct msg_pair msgs[M_COUNT] = {
         [M_FU_SATISFIED_YES] = {"准时礼貌", "on time and polite"},
         [M_FU_SATISFIED_NO] = {"不满意", "not happy"},
         [M_FU_REOPENED_TAG] = {"已重新打开", "reopened"},
+        /* one resident across channels */
+        [M_LINK_USAGE] =
+                {"绑定手机：如果您也在其他渠道（网页、App 等）用同一个手机号找过我们，"
+                 "发送“/link 手机号”（或“绑定手机 手机号”），再输入发到那边的 6 位验证码，"
+                 "两边就是同一位业主：工单和通知都会跟着您。",
+                 "Link your chats: if you also talk to us on another channel with the same "
+                 "phone number, send \"/link PHONE\", then type the 6-digit code sent "
+                 "there. Both chats then belong to one resident: your orders and notices "
+                 "follow you."},
+        [M_LINK_SENT] = {"如果这个号码已在我们这里登记，您会在另一个渠道的聊天里收到一个 6 位验证码"
+                         "（10 分钟内有效），请在这里输入。\n如果收不到：该号码可能只在前台登记过，"
+                         "或那个渠道已停用，无法通过聊天绑定，请联系服务台{0}。",
+                         "If this number is registered with us you will get a 6-digit code on your "
+                         "other chat (valid for 10 minutes): type it here.\nIf no code comes, "
+                         "linking by chat is not possible for it (the number was only given at "
+                         "the desk, or that chat is no longer in use): please ask the service "
+                         "desk{0}."},
+        [M_LINK_CODE] =
+                {"有人在“{0}”上留了您的手机号 {1}。如果是您本人，在“{0}”上输入验证码：{2}，"
+                 "那边的聊天就与这里合并为同一位业主，工单和通知会跟着您（10 分钟内有效）。\n"
+                 "如果不是您，请忽略本消息，不要把验证码告诉任何人。",
+                 "Someone on \"{0}\" gave your phone number {1}. If it was you, type "
+                 "this code there: {2} - that chat and this one then become one "
+                 "resident, and your orders and notices follow you (valid for 10 "
+                 "minutes).\nIf it was not you, ignore this message and tell nobody the "
+                 "code."},
+        [M_LINK_WRONG] = {"验证码不对，还可以再试 {0} 次。",
+                          "That code is not right; {0} tries left."},
+        [M_LINK_LOCKED] = {"尝试次数太多，绑定已暂停到 {0}。需要帮助请联系服务台。",
+                           "Too many tries: linking is paused until {0}. The service desk can "
+                           "help."},
+        [M_LINK_EXPIRED] = {"验证码已过期，请重新发送“/link 手机号”。",
+                            "The code has expired: send \"/link PHONE\" again."},
+        [M_LINK_NONE] = {"目前没有等待输入的验证码，请先发送“/link 手机号”。",
+                         "No code is waiting: send \"/link PHONE\" first."},
+        [M_LINK_DONE] = {"绑定成功：{0} 上的聊天现在是同一位业主。工单在任一边都能查看（/my），"
+                         "通知发到您最后发消息的渠道；“/notify 渠道”可指定渠道，"
+                         "“/unlink”可解除这里的绑定。",
+                         "Linked: your chats on {0} are now one resident. Your orders show on "
+                         "either (/my) and notices go where you last wrote; \"/notify CHANNEL\" "
+                         "picks one, \"/unlink\" detaches this chat."},
+        [M_LINK_DONE_OTHER] = {"您在“{0}”上的聊天已与这里合并为同一位业主。如果不是您本人操作，"
+                               "请联系服务台。",
+                               "Your chat on \"{0}\" is now linked with this one as one "
+                               "resident. If that was not you, please contact the service desk."},
+        [M_LINK_FAILED] = {"绑定没有完成，请重新发送“/link 手机号”。",
+                           "Linking did not go through: send \"/link PHONE\" again."},
+        [M_LINK_RESIDENTS] = {"绑定手机是给业主用的：员工的身份在员工名单里配置。",
+                              "Linking chats is for residents: staff identities are set in the "
+                              "staff list."},
+        [M_UNLINK_DONE] = {"已解除绑定：这里的聊天不再与 {0} 共用工单和通知。",
+                           "Detached: this chat no longer shares orders and notices with {0}."},
+        [M_UNLINK_NONE] = {"这里的聊天没有与其他渠道绑定。",
+                           "This chat is not linked with another channel."},
+        [M_NOTIFY_STATE] = {"已绑定的渠道：{0}。通知发到：{1}。\n“/notify 渠道”指定渠道，"
+                            "“/notify auto”恢复为最后发消息的渠道。",
+                            "Linked channels: {0}. Notices go to: {1}.\n\"/notify CHANNEL\" "
+                            "picks one, \"/notify auto\" sends them where you last wrote."},
+        [M_NOTIFY_SET] = {"好的，以后的通知发到“{0}”。", "OK: notices go to \"{0}\" from now on."},
+        [M_NOTIFY_AUTO] = {"好的，以后的通知发到您最后发消息的渠道。",
+                           "OK: notices go where you last wrote from now on."},
+        [M_NOTIFY_LAST] = {"最后发消息的渠道", "where you last wrote"},
+        [M_NOTIFY_UNKNOWN] = {"您没有在“{0}”上与我们聊过。已绑定的渠道：{1}。",
+                              "You have not talked to us on \"{0}\". Linked channels: {1}."},
 };
 
 const char *dlg_msg(int lang, enum dlg_msg id)

@@ -275,6 +275,25 @@ enum dlg_msg {
 	M_FU_SATISFIED_YES,
 	M_FU_SATISFIED_NO,
 	M_FU_REOPENED_TAG,
+	/* one resident across channels (bot/link.c) */
+	M_LINK_USAGE,      /* how to link */
+	M_LINK_SENT,       /* {0} the centre's phone: a code may be on its way */
+	M_LINK_CODE,       /* {0} the channel asking {1} masked phone {2} the code */
+	M_LINK_WRONG,      /* {0} tries left */
+	M_LINK_LOCKED,     /* {0} when the lock ends */
+	M_LINK_EXPIRED,    /* the code ran out */
+	M_LINK_NONE,       /* no code was asked for */
+	M_LINK_DONE,       /* {0} the channels now linked */
+	M_LINK_DONE_OTHER, /* {0} the channel just linked */
+	M_LINK_FAILED,     /* the other resident is gone: ask again */
+	M_LINK_RESIDENTS,  /* staff have nothing to link */
+	M_UNLINK_DONE,     /* {0} the channels left linked */
+	M_UNLINK_NONE,     /* this chat is linked to nothing */
+	M_NOTIFY_STATE,    /* {0} linked channels {1} where notices go */
+	M_NOTIFY_SET,      /* {0} channel */
+	M_NOTIFY_AUTO,     /* notices follow the last channel written from */
+	M_NOTIFY_LAST,     /* "where you last wrote", for M_NOTIFY_STATE */
+	M_NOTIFY_UNKNOWN,  /* {0} the word given {1} linked channels */
 	M_COUNT
 };
 

@@ -262,6 +262,49 @@ static const char *const migrations[] = {
         "  'answered', 'unanswered', 'dropped')));"
         "CREATE INDEX followups_status ON followups(status, sampled_at);"
         "CREATE INDEX followups_sampled ON followups(sampled_at);",
+        /*
+         * 7: one resident across channels. An identity remembers its private
+         * chat and when the resident last wrote there; a resident may prefer a
+         * channel for notices, and one merged into another points at it.
+         * LINK_CODES holds the confirmation code a resident asked for (hashed),
+         * RESIDENT_EVENTS what was linked, merged and detached, and
+         * LINK_REROUTES the notices sent again on another channel after the
+         * first one was given up on.
+         */
+        "ALTER TABLE identities ADD COLUMN chat TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE identities ADD COLUMN last_at INTEGER NOT NULL DEFAULT 0;"
+        "UPDATE identities SET chat = COALESCE((SELECT o.chat FROM orders o"
+        " WHERE o.channel = identities.channel AND o.user = identities.user"
+        " ORDER BY o.id DESC LIMIT 1), '');"
+        "CREATE INDEX identities_chat ON identities(channel, chat);"
+        "ALTER TABLE residents ADD COLUMN notify_channel TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE residents ADD COLUMN merged_into INTEGER NOT NULL DEFAULT 0;"
+        "CREATE TABLE link_codes ("
+        " resident_id INTEGER PRIMARY KEY REFERENCES residents(id),"
+        " target_id INTEGER NOT NULL DEFAULT 0,"
+        " salt TEXT NOT NULL,"
+        " hash TEXT NOT NULL,"
+        " created_at INTEGER NOT NULL,"
+        " expires_at INTEGER NOT NULL,"
+        " tries INTEGER NOT NULL DEFAULT 0,"
+        " locked_until INTEGER NOT NULL DEFAULT 0,"
+        " requests INTEGER NOT NULL DEFAULT 0,"
+        " window_at INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE resident_events ("
+        " id INTEGER PRIMARY KEY,"
+        " resident_id INTEGER NOT NULL REFERENCES residents(id),"
+        " other_id INTEGER NOT NULL DEFAULT 0,"
+        " at INTEGER NOT NULL,"
+        " actor TEXT NOT NULL DEFAULT '',"
+        " via TEXT NOT NULL DEFAULT '',"
+        " action TEXT NOT NULL,"
+        " detail TEXT NOT NULL DEFAULT '');"
+        "CREATE INDEX resident_events_resident ON resident_events(resident_id, id);"
+        "CREATE TABLE link_reroutes ("
+        " dead_id INTEGER PRIMARY KEY,"
+        " new_id INTEGER NOT NULL DEFAULT 0,"
+        " tried TEXT NOT NULL DEFAULT '');"
+        "CREATE INDEX link_reroutes_new ON link_reroutes(new_id);",
 };
 
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

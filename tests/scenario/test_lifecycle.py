@@ -500,11 +500,16 @@ class Lifecycle(ConciergeCase):
     def test_staff_only_commands(self):
         c = self.c
         _, num = c.file_repair()
-        for cmd in ("/accept " + num, "/done %s 50" % num, "/orders", "/assign %s wang" % num,
+        for cmd in ("/accept " + num, "/done %s 50" % num, "/assign %s wang" % num,
                     "/paid %s R-1" % num, "/eta %s 15:00" % num, "接单 " + num):
             with self.subTest(cmd=cmd):
                 out = c.chat("li", cmd)
                 self.assertEqual(out.texts, [STAFF_ONLY + "。"])
+        # "/orders" from a resident lists their own orders, as "/my" does: nobody else's.
+        out = c.chat("li", "/orders")
+        self.assertEqual(len(out.texts), 1)
+        self.assertIn(num, out.texts[0])
+        self.assertIn("您还没有工单", c.chat("zhang", "/orders").texts[0])
         # "/start" from a resident is how Telegram opens a private chat: never work started.
         c.chat("li", "/start " + num)
         o = c.show(num)
