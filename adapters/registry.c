@@ -13,6 +13,7 @@ extern const struct adapter adapter_generic;
 extern const struct adapter adapter_wecom_robot;
 extern const struct adapter adapter_dingtalk;
 extern const struct adapter adapter_feishu;
+extern const struct adapter adapter_qq;
 
 /* clang-format off */
 const struct adapter *const adapter_registry[] = {
@@ -23,6 +24,7 @@ const struct adapter *const adapter_registry[] = {
 	&adapter_wecom_robot,
 	&adapter_dingtalk,
 	&adapter_feishu,
+	&adapter_qq,
 	NULL,
 };
 /* clang-format on */

@@ -188,6 +188,15 @@ static int h_tick(struct chan *ch)
 	return 0;
 }
 
+static void h_relay_done(struct chan *ch, uint64_t ticket, long status, const char *body,
+                         size_t len, const char *neterr)
+{
+	struct host_ctx *x = ctx_of(ch);
+
+	if (x->srv && x->srv->sender)
+		sender_relay_done(x->srv->sender, ticket, status, body, len, neterr);
+}
+
 static const struct host host_table = {
         .submit = h_submit,
         .ws_send = h_ws_send,
@@ -201,6 +210,7 @@ static const struct host host_table = {
         .take_waiting = h_take_waiting,
         .tick = h_tick,
         .config_path = h_config_path,
+        .relay_done = h_relay_done,
 };
 
 void host_init(struct host_ctx *ctx, const struct cfg *cfg)
