@@ -11,12 +11,13 @@
  * struct host (in each struct chan), so a test can hand it a fake.
  *
  * Threads: config, start, routes, websockets (served and client), local
- * delivery, poll_parse, private_link and health run on the service thread
- * (or in a command-line process); can_send, chatless, limits, build,
+ * delivery, poll_parse, private_link, relay and health run on the service
+ * thread (or in a command-line process); can_send, chatless, limits, build,
  * classify, poll_build, poll_result, setup_build and setup_result run on the
  * sender thread, fetch_attachment on the host's fetching thread, and
  * wsc.locate and wsc.located on a worker thread of the host: these may only
- * read the channel's configuration (never its runtime state).
+ * read the channel's configuration, and runtime state only where the adapter
+ * guards it with a lock of its own (who last wrote to the bot from where).
  *
  * Adding a channel: see adapters/README.md.
  */
@@ -71,6 +72,13 @@ struct adapter_call {
 	long timeout_s;    /* 0: the sender's default */
 	size_t resp_max;   /* 0: the sender's default */
 	int chatless;      /* not a message to the chat: the chat's pace does not apply */
+	/*
+	 * Not HTTP: the call goes over a connection the adapter holds (a
+	 * websocket the platform opened to us). The sender hands it to the
+	 * adapter's relay() on the service thread and waits TIMEOUT_S (its
+	 * default when 0) for the answer; URL may be NULL.
+	 */
+	int relay;
 };
 
 /* Adds header LINE ("Name: value", copied). 0, or -1 when full or out of memory. */
@@ -160,6 +168,14 @@ struct host {
 	void (*ws_renew)(struct chan *ch);
 	/* Closes websocket HC (served or client); a client connects again after a backoff. */
 	void (*ws_close)(struct host_conn *hc);
+	/*
+	 * The answer to relayed call TICKET (see the adapter's relay), once:
+	 * STATUS 200 and the platform's answer (BODY, LEN bytes, copied), or
+	 * STATUS 0 and NETERR saying why none will come (no connection, the
+	 * connection closed). Service thread.
+	 */
+	void (*relay_done)(struct chan *ch, uint64_t ticket, long status, const char *body,
+	                   size_t len, const char *neterr);
 };
 
 /* ---- the table ---------------------------------------------------------------------- */
@@ -327,6 +343,14 @@ struct adapter {
 	void (*classify)(const struct chan *ch, const struct adapter_call *call, long status,
 	                 const char *resp, size_t len, long retry_after, const char *neterr,
 	                 struct adapter_verdict *v);
+	/*
+	 * Service thread: makes CALL (a build()'s call with relay set; borrowed
+	 * for the call) over a connection the adapter holds, and answers it
+	 * later with host->relay_done(ch, TICKET, ...), exactly once, also when
+	 * it cannot be made (status 0). The sender stops waiting after the
+	 * call's timeout (the row is tried again) and drops a later answer.
+	 */
+	void (*relay)(struct chan *ch, const struct adapter_call *call, uint64_t ticket);
 
 	/* -- a polling receiver (sender thread, parsed on the service thread) -- */
 	/* 1 when the channel receives by polling in this configuration. */

@@ -14,6 +14,7 @@ extern const struct adapter adapter_wecom_robot;
 extern const struct adapter adapter_dingtalk;
 extern const struct adapter adapter_feishu;
 extern const struct adapter adapter_slack;
+extern const struct adapter adapter_qq;
 
 /* clang-format off */
 const struct adapter *const adapter_registry[] = {
@@ -25,6 +26,7 @@ const struct adapter *const adapter_registry[] = {
 	&adapter_dingtalk,
 	&adapter_feishu,
 	&adapter_slack,
+	&adapter_qq,
 	NULL,
 };
 /* clang-format on */

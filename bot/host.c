@@ -213,6 +213,15 @@ static void h_ws_close(struct host_conn *hc)
 	server_wsc_close((struct http_pss *)(void *)hc);
 }
 
+static void h_relay_done(struct chan *ch, uint64_t ticket, long status, const char *body,
+                         size_t len, const char *neterr)
+{
+	struct host_ctx *x = ctx_of(ch);
+
+	if (x->srv && x->srv->sender)
+		sender_relay_done(x->srv->sender, ticket, status, body, len, neterr);
+}
+
 static const struct host host_table = {
         .submit = h_submit,
         .ws_send = h_ws_send,
@@ -229,6 +238,7 @@ static const struct host host_table = {
         .conversing = h_conversing,
         .ws_renew = h_ws_renew,
         .ws_close = h_ws_close,
+        .relay_done = h_relay_done,
 };
 
 void host_init(struct host_ctx *ctx, const struct cfg *cfg)

@@ -103,6 +103,37 @@ static int req_cookie(const struct http_req *r, const char *name, char *out, siz
 	return (int)strlen(out);
 }
 
+static int req_query(const struct http_req *r, const char *name, char *out, size_t len)
+{
+	struct lws *wsi = r->impl;
+	size_t nlen = strlen(name), vlen;
+	char *frag;
+	int i, n, rc;
+
+	if (out && len)
+		out[0] = '\0';
+	/* Each argument is a fragment of its own, already percent-decoded: "name=value". */
+	for (i = 0; (n = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i)) > 0; i++) {
+		if ((size_t)n <= nlen || !(frag = malloc((size_t)n + 1)))
+			continue;
+		if (lws_hdr_copy_fragment(wsi, frag, n + 1, WSI_TOKEN_HTTP_URI_ARGS, i) < 0 ||
+		    strncmp(frag, name, nlen) != 0 || frag[nlen] != '=') {
+			free(frag);
+			continue;
+		}
+		vlen = strlen(frag + nlen + 1);
+		if (!out || vlen + 1 > len) {
+			rc = -2;
+		} else {
+			memcpy(out, frag + nlen + 1, vlen + 1);
+			rc = clean_value(out, (int)vlen);
+		}
+		free(frag);
+		return rc;
+	}
+	return -1;
+}
+
 static int is_post(struct lws *wsi)
 {
 	char m[16] = "";
@@ -128,6 +159,7 @@ static void req_init(struct http_req *r, struct server *srv, struct lws *wsi, co
 	r->len = body ? body->len : 0;
 	r->header = req_header;
 	r->cookie = req_cookie;
+	r->query = req_query;
 	r->tls = srv->tls;
 	r->impl = wsi;
 }
@@ -559,6 +591,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		if (srv) {
 			server_take_polled(srv);
+			server_take_relayed(srv);
 			server_take_fetched(srv);
 		}
 		return 0;

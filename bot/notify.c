@@ -21,10 +21,11 @@
 
 /*
  * The outbox payload of a message; see lib/msg.h. MENTION (or NULL) is a user
- * to mention, NAME (or NULL) what the staff list calls them.
+ * to mention, NAME (or NULL) what the staff list calls them, QUOTE (or NULL)
+ * the message said in a group that this answers there.
  */
-static char *payload_json(const char *text, const struct msg_button *b, int nb, const char *mention,
-                          const char *name)
+static char *payload_quoting(const char *text, const struct msg_button *b, int nb,
+                             const char *mention, const char *name, const struct msg_in *quote)
 {
 	json_t *o = json_object(), *arr;
 	char *s;
@@ -46,9 +47,19 @@ static char *payload_json(const char *text, const struct msg_button *b, int nb, 
 		json_object_set_new(o, "mention", json_pack("[s]", mention));
 	if (mention && name)
 		json_object_set_new(o, "names", json_pack("{s:s}", mention, name));
+	if (quote)
+		json_object_set_new(
+		        o, "reply_to",
+		        json_pack("{s:s,s:s}", "user", quote->user, "ref", quote->reply_ref));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return s;
+}
+
+static char *payload_json(const char *text, const struct msg_button *b, int nb, const char *mention,
+                          const char *name)
+{
+	return payload_quoting(text, b, nb, mention, name, NULL);
 }
 
 /*
@@ -105,6 +116,18 @@ int core_send(struct core *c, const char *channel, const char *chat, const char 
 	return send_for(c, channel, chat, NULL, 0, text, buttons, nbuttons, NULL, NULL, now);
 }
 
+static int reply_quoting(struct core_req *r, const char *text, const struct msg_button *b, int nb)
+{
+	char *payload = payload_quoting(text, b, nb, NULL, NULL, r->in);
+	int rc;
+
+	if (!payload)
+		return -1;
+	rc = store_outbox_add(r->c->store, r->reply_channel, r->reply_chat, payload, r->now, NULL);
+	free(payload);
+	return rc;
+}
+
 int core_reply(struct core_req *r, const char *text, const struct msg_button *b, int nb)
 {
 	/* A command run from the console: its answer is the HTTP answer, not a message. */
@@ -114,6 +137,11 @@ int core_reply(struct core_req *r, const char *text, const struct msg_button *b,
 		buf_add(r->capture, text);
 		return r->capture->failed ? -1 : 0;
 	}
+	/* An answer in the group it was asked in quotes the question where the platform can. */
+	if (r->group && r->in && r->in->reply_ref && r->in->user &&
+	    strcmp(r->reply_channel, r->in->channel) == 0 &&
+	    strcmp(r->reply_chat, r->in->chat) == 0)
+		return reply_quoting(r, text, b, nb);
 	return core_send(r->c, r->reply_channel, r->reply_chat, text, b, nb, r->now);
 }
 

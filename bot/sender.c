@@ -223,6 +223,101 @@ static void send_done(struct sender *s, struct sender_xfer *x, long status, long
 	}
 }
 
+/* ---- relayed calls ---------------------------------------------------------------- */
+
+static struct sender_xfer *relayed(struct sender *s, uint64_t ticket)
+{
+	struct sender_xfer *x;
+
+	for (x = s->xfers; x; x = x->next)
+		if (x->ticket == ticket)
+			return x;
+	return NULL;
+}
+
+/* A relayed call answered (or given up on): what it means for its row. */
+static void relay_finish(struct sender *s, struct sender_xfer *x, long status, const char *neterr)
+{
+	if (x->kind == SENDER_X_SEND) {
+		send_done(s, x, status, 0, status ? NULL : neterr);
+		s->scan_now = 1; /* the chat is free for its next row */
+	}
+	sender_xfer_free(s, x);
+}
+
+/* The answers that came for relayed calls, and the calls that waited too long. */
+static void relay_round(struct sender *s, int64_t now)
+{
+	struct sender_answer *list, *a;
+	struct sender_xfer *x, *next;
+	char why[64];
+
+	pthread_mutex_lock(&s->mu);
+	list = s->answers;
+	s->answers = NULL;
+	pthread_mutex_unlock(&s->mu);
+	while ((a = list)) {
+		list = a->next;
+		if ((x = relayed(s, a->ticket)) != NULL) {
+			x->resp = a->body; /* the transfer's now */
+			x->resp_len = a->len;
+			a->body = NULL;
+			relay_finish(s, x, a->status, a->neterr);
+		}
+		free(a->body);
+		free(a);
+	}
+	for (x = s->xfers; x; x = next) {
+		next = x->next;
+		if (x->ticket && now >= x->deadline) {
+			snprintf(why, sizeof(why), "no answer within %lds",
+			         x->call.timeout_s > 0 ? x->call.timeout_s
+			                               : (long)SENDER_SEND_TIMEOUT);
+			relay_finish(s, x, 0, why);
+		}
+	}
+}
+
+/* Stopping: the service thread no longer answers; the rows stay queued. */
+static int relay_drop(struct sender *s)
+{
+	struct sender_xfer *x, *next;
+	int n = 0;
+
+	for (x = s->xfers; x; x = next) {
+		next = x->next;
+		if (x->ticket) {
+			n += x->kind == SENDER_X_SEND;
+			sender_xfer_free(s, x);
+		}
+	}
+	return n;
+}
+
+void sender_relay_done(struct sender *s, uint64_t ticket, long status, const char *body, size_t len,
+                       const char *neterr)
+{
+	struct sender_answer *a, **tail;
+
+	if (!s || !(a = calloc(1, sizeof(*a))))
+		return; /* the call times out instead */
+	a->ticket = ticket;
+	a->status = status;
+	if (body && (a->body = malloc(len + 1)) != NULL) {
+		memcpy(a->body, body, len);
+		a->body[len] = '\0';
+		a->len = len;
+	}
+	snprintf(a->neterr, sizeof(a->neterr), "%s", neterr ? neterr : "");
+	pthread_mutex_lock(&s->mu);
+	for (tail = &s->answers; *tail; tail = &(*tail)->next)
+		;
+	*tail = a;
+	if (s->multi_alive)
+		curl_multi_wakeup(s->multi);
+	pthread_mutex_unlock(&s->mu);
+}
+
 /* ---- the scan ----------------------------------------------------------------- */
 
 static int chat_busy(struct sender *s, const struct sender_chan *sc, const char *chat)
@@ -460,11 +555,13 @@ static void *run(void *arg)
 			draining = 1;
 			deadline = now + (grace > 0 ? grace : 0);
 			sender_recv_drop(s);
+			abandoned += relay_drop(s);
 		}
 		if (draining && (!s->xfers || now >= deadline))
 			break;
 		if (!draining) {
 			take_confirmations(s);
+			relay_round(s, now);
 			if (kicked || s->scan_now || now >= s->scan_at)
 				scan(s, now);
 			sender_recv_round(s, now);
@@ -500,6 +597,13 @@ static void sender_free(struct sender *s)
 		return;
 	if (s->multi)
 		curl_multi_cleanup(s->multi);
+	while (s->answers) {
+		struct sender_answer *a = s->answers;
+
+		s->answers = a->next;
+		free(a->body);
+		free(a);
+	}
 	for (i = 0; i < s->nchans; i++)
 		ratelimit_free(s->chans[i].rl);
 	free(s->chans);
@@ -567,6 +671,7 @@ struct sender *sender_start(const struct sender_opts *o, char *err, size_t errle
 	pthread_mutex_init(&s->mu, NULL);
 	s->cfg = o->cfg;
 	s->polled = o->polled;
+	s->relay = o->relay;
 	s->ud = o->ud;
 	s->poll_ms = o->poll_ms > 0 ? o->poll_ms : 1000;
 	s->rnd = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^ (uint32_t)clock_mono_ms();

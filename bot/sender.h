@@ -38,10 +38,21 @@ struct sender;
  */
 typedef void (*sender_polled_fn)(void *ud, struct chan *ch, char *batch);
 
+/*
+ * Called on the sender thread with a call of CH that goes over a connection
+ * the adapter holds (adapter_call.relay; CALL is the callee's, released with
+ * adapter_call_release()): the receiver hands it to CH's relay() on the
+ * service thread with TICKET, and the answer comes back through
+ * sender_relay_done().
+ */
+typedef void (*sender_relay_fn)(void *ud, struct chan *ch, struct adapter_call *call,
+                                uint64_t ticket);
+
 struct sender_opts {
 	const struct cfg *cfg;   /* borrowed; outlives the sender */
 	const char *db_path;     /* the store file */
 	sender_polled_fn polled; /* NULL: no polling */
+	sender_relay_fn relay;   /* NULL: relayed calls fail (and are tried again) */
 	void *ud;
 	int poll_ms; /* how often to look at the table; default 1000 */
 };
@@ -55,6 +66,13 @@ void sender_kick(struct sender *s);
  * 0 means it was not: poll again from the old offset. Thread-safe.
  */
 void sender_poll_done(struct sender *s, const char *channel, int64_t next_offset);
+/*
+ * The answer to relayed call TICKET: STATUS 200 and BODY (LEN bytes, copied),
+ * or STATUS 0 and NETERR. An answer to a call the sender no longer waits for
+ * (timed out, stopping) is dropped. Thread-safe.
+ */
+void sender_relay_done(struct sender *s, uint64_t ticket, long status, const char *body, size_t len,
+                       const char *neterr);
 /*
  * Stops taking new rows, lets the calls in flight finish (at most GRACE_MS),
  * joins the thread and frees everything.

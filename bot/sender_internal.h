@@ -100,6 +100,19 @@ struct sender_xfer {
 	int attempts; /* the row's attempts before this call */
 	int part, nparts;
 	int chatless; /* not a message to the chat */
+	/* A relayed call (adapter_call.relay): no easy handle, answered through TICKET. */
+	uint64_t ticket;
+	int64_t deadline; /* clock_mono_ms() when the sender stops waiting */
+};
+
+/* An answer to a relayed call, waiting for the sender thread. */
+struct sender_answer {
+	struct sender_answer *next;
+	uint64_t ticket;
+	long status;
+	char *body;
+	size_t len;
+	char neterr[200];
 };
 
 /* What the thread remembers about a row between its calls (lost on restart). */
@@ -112,6 +125,7 @@ struct sender_memo {
 struct sender {
 	const struct cfg *cfg;
 	sender_polled_fn polled;
+	sender_relay_fn relay;
 	void *ud;
 	int poll_ms;
 	struct store *store;
@@ -124,6 +138,7 @@ struct sender {
 	pthread_mutex_t mu;
 	/* guarded by mu (with each channel's stats and done_*): */
 	int kicked, stopping, grace_ms, multi_alive;
+	struct sender_answer *answers; /* to relayed calls, oldest first */
 
 	/* the thread's own: */
 	struct sender_xfer *xfers;
@@ -135,11 +150,13 @@ struct sender {
 	int scan_now;
 	int store_failing;
 	uint32_t rnd;
+	uint64_t tickets; /* the last relayed call's */
 };
 
 /* sender_xfer.c: transfers, randomness, states, the memo */
 uint32_t sender_random(struct sender *s);
-/* A transfer of CALL (taken, even on failure); NULL when out of memory. */
+/* A transfer of CALL (taken, even on failure); NULL when out of memory. A relayed
+ * call (CALL->relay) has no easy handle: sender_xfer_start() hands it over. */
 struct sender_xfer *sender_xfer_new(enum sender_xkind kind, struct sender_chan *sc,
                                     struct adapter_call *call);
 /* Takes X: on failure it is freed. */

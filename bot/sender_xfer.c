@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/clock.h"
 #include "lib/utf8.h"
 
 uint32_t sender_random(struct sender *s)
@@ -184,6 +185,8 @@ static int xfer_setup(struct sender_xfer *x)
 	int i;
 
 	x->resp_max = x->call.resp_max ? x->call.resp_max : SENDER_RESP_MAX;
+	if (x->call.relay)
+		return x->call.body ? 0 : -1; /* no HTTP: the adapter's connection carries it */
 	if (!x->call.url || (!x->call.get && !x->call.body) || !(x->easy = curl_easy_init()))
 		return -1;
 	e = x->easy;
@@ -261,7 +264,7 @@ int sender_call_now(const struct adapter_call *call, long *status, char **body, 
 	*status = 0;
 	*body = NULL;
 	*len = 0;
-	if (atomic_load(&call_now_abort))
+	if (atomic_load(&call_now_abort) || call->relay)
 		return -1;
 	memset(&x, 0, sizeof(x));
 	x.call = *call; /* borrowed: the caller releases it */
@@ -285,8 +288,51 @@ int sender_call_now(const struct adapter_call *call, long *status, char **body, 
 	return 0;
 }
 
+/* A copy of C for the receiver of a relayed call; 0, or -1 when out of memory. */
+static int call_copy(struct adapter_call *dst, const struct adapter_call *c)
+{
+	int i;
+
+	*dst = *c;
+	dst->url = c->url ? strdup(c->url) : NULL;
+	dst->body = c->body ? strdup(c->body) : NULL;
+	dst->nheaders = 0;
+	for (i = 0; i < c->nheaders; i++)
+		if ((dst->headers[dst->nheaders] = strdup(c->headers[i])) != NULL)
+			dst->nheaders++;
+	if ((c->url && !dst->url) || (c->body && !dst->body) || dst->nheaders < c->nheaders) {
+		adapter_call_release(dst);
+		return -1;
+	}
+	return 0;
+}
+
+/* Hands relayed call X to the receiver; it is answered through its ticket. */
+static void relay_start(struct sender *s, struct sender_xfer *x)
+{
+	struct adapter_call copy;
+	long timeout = x->call.timeout_s > 0 ? x->call.timeout_s : (long)SENDER_SEND_TIMEOUT;
+
+	x->ticket = ++s->tickets;
+	x->deadline = clock_mono_ms() + (int64_t)timeout * 1000;
+	sender_wake_at(s, x->deadline);
+	if (!s->relay)
+		sender_relay_done(s, x->ticket, 0, NULL, 0, "nothing relays this channel's calls");
+	else if (call_copy(&copy, &x->call) < 0)
+		sender_relay_done(s, x->ticket, 0, NULL, 0, "out of memory");
+	else
+		s->relay(s->ud, x->sc->ch, &copy, x->ticket);
+}
+
 int sender_xfer_start(struct sender *s, struct sender_xfer *x)
 {
+	if (x->call.relay) {
+		x->next = s->xfers;
+		s->xfers = x;
+		x->sc->inflight += x->kind == SENDER_X_SEND;
+		relay_start(s, x);
+		return 0;
+	}
 	if (curl_multi_add_handle(s->multi, x->easy) != CURLM_OK) {
 		log_error("sender: cannot start a call on the multi handle");
 		xfer_release(x);
@@ -306,7 +352,8 @@ void sender_xfer_free(struct sender *s, struct sender_xfer *x)
 	for (pp = &s->xfers; *pp; pp = &(*pp)->next) {
 		if (*pp == x) {
 			*pp = x->next;
-			curl_multi_remove_handle(s->multi, x->easy);
+			if (x->easy)
+				curl_multi_remove_handle(s->multi, x->easy);
 			if (x->kind == SENDER_X_SEND)
 				x->sc->inflight--;
 			break;

@@ -92,6 +92,58 @@ static void on_polled(void *ud, struct chan *ch, char *batch)
 	lws_cancel_service(srv->ctx);
 }
 
+/* Called on the sender thread with a call for CH's connection (CALL is ours now). */
+static void on_relay(void *ud, struct chan *ch, struct adapter_call *call, uint64_t ticket)
+{
+	struct server *srv = ud;
+	struct relayed *r = calloc(1, sizeof(*r)), **tail;
+
+	if (!r) {
+		adapter_call_release(call);
+		sender_relay_done(srv->sender, ticket, 0, NULL, 0, "out of memory");
+		return;
+	}
+	r->ch = ch;
+	r->call = *call;
+	r->ticket = ticket;
+	pthread_mutex_lock(&srv->lock);
+	for (tail = &srv->relayed; *tail; tail = &(*tail)->next)
+		;
+	*tail = r;
+	pthread_mutex_unlock(&srv->lock);
+	lws_cancel_service(srv->ctx);
+}
+
+void server_take_relayed(struct server *srv)
+{
+	struct relayed *list, *r;
+
+	pthread_mutex_lock(&srv->lock);
+	list = srv->relayed;
+	srv->relayed = NULL;
+	pthread_mutex_unlock(&srv->lock);
+	while ((r = list)) {
+		list = r->next;
+		if (r->ch->a->relay)
+			r->ch->a->relay(r->ch, &r->call, r->ticket);
+		else
+			sender_relay_done(srv->sender, r->ticket, 0, NULL, 0, "no relay");
+		adapter_call_release(&r->call);
+		free(r);
+	}
+}
+
+static void free_relayed(struct server *srv)
+{
+	struct relayed *r;
+
+	while ((r = srv->relayed)) {
+		srv->relayed = r->next;
+		adapter_call_release(&r->call);
+		free(r);
+	}
+}
+
 /* Only sets a flag: the loop wakes at least once a second (the delivery poll). */
 static void on_signal(int sig)
 {
@@ -337,6 +389,7 @@ int cli_serve(struct cli_env *env)
 	so.cfg = env->cfg;
 	so.db_path = env->db_path;
 	so.polled = on_polled;
+	so.relay = on_relay;
 	so.ud = &srv;
 	srv.sender = sender_start(&so, err, sizeof(err));
 	if (!srv.sender) {
@@ -377,6 +430,7 @@ out:
 	}
 	server_wsc_free(&srv);
 	inbound_free_list(srv.batch);
+	free_relayed(&srv);
 	while (srv.polled) {
 		struct polled *next = srv.polled->next;
 

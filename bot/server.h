@@ -12,8 +12,8 @@
  * Other modules do not include it.
  *
  * Everything here lives on the libwebsockets service thread, except the
- * queue of polled batches, which the sender thread fills under its mutex,
- * and the fetcher's queue (fetch.c).
+ * queues of polled batches and relayed calls, which the sender thread fills
+ * under its mutex, and the fetcher's queue (fetch.c).
  */
 #ifndef CONCIERGE_SERVER_H
 #define CONCIERGE_SERVER_H
@@ -91,6 +91,14 @@ struct polled {
 	char *batch;
 };
 
+/* A call the sender relays through an adapter's connection (adapter_call.relay). */
+struct relayed {
+	struct relayed *next;
+	struct chan *ch;
+	struct adapter_call call;
+	uint64_t ticket;
+};
+
 struct server {
 	const struct cfg *cfg;
 	struct store *store;
@@ -107,8 +115,9 @@ struct server {
 	lws_sorted_usec_list_t sul_batch, sul_tick, sul_deliver;
 	int64_t tick_at; /* the program's clock (clock_now) when the timers are due next */
 
-	pthread_mutex_t lock; /* guards polled */
+	pthread_mutex_t lock; /* guards polled and relayed */
 	struct polled *polled;
+	struct relayed *relayed;
 	struct fetcher *fetcher; /* fetch.c, started on first need; NULL before */
 
 	int64_t handled, batches;
@@ -139,6 +148,9 @@ void server_run_batch(struct server *srv);
 void server_deliver(struct server *srv, struct chan *ch);
 /* The sender's polled batches, moved to the service thread and parsed. */
 void server_take_polled(struct server *srv);
+
+/* serve.c: hands the calls the sender relays to their adapters */
+void server_take_relayed(struct server *srv);
 
 /* fetch.c: attachments fetched off the loop */
 struct fetcher;

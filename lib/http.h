@@ -25,6 +25,12 @@ struct http_req {
 	int (*header)(const struct http_req *r, const char *name, char *out, size_t len);
 	/* Copies cookie NAME into OUT; its length, or -1. */
 	int (*cookie)(const struct http_req *r, const char *name, char *out, size_t len);
+	/*
+	 * Copies query argument NAME ("access_token", percent-decoded) into OUT;
+	 * its length, -1 when absent, -2 when it does not fit (OUT is then "").
+	 * NULL in requests made by hand (tests): no query.
+	 */
+	int (*query)(const struct http_req *r, const char *name, char *out, size_t len);
 	int tls;    /* it came over HTTPS */
 	void *impl; /* the server's */
 };

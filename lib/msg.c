@@ -37,6 +37,7 @@ void inbound_free(struct inbound *in)
 	free(in->lang);
 	free(in->text);
 	free(in->callback);
+	free(in->reply_ref);
 	free(in->side_payload);
 	free(in->moved_from);
 	free(in->moved_to);
@@ -71,6 +72,7 @@ void inbound_view(const struct inbound *in, struct msg_in *out)
 	out->is_group = in->is_group;
 	out->addressed = in->addressed;
 	out->from_link = in->from_link;
+	out->reply_ref = in->reply_ref;
 	out->att_kind = in->att_kind;
 	out->att_data = in->att_data;
 	out->att_len = in->att_len;

@@ -12,7 +12,10 @@
  * channel (a group robot that cannot write to anyone privately mentions them
  * in its group instead), or as "tel:NUMBER" where the channel mentions people
  * by their mobile number; "names" gives the staff list's name of each, for
- * platforms whose mention shows one.
+ * platforms whose mention shows one. An answer to a message said in a group
+ * carries "reply_to": {"user", "ref"}: who said it and the platform's
+ * reference to it (struct msg_in's reply_ref), so that a platform that can
+ * quote a message and mention its author does.
  */
 #ifndef CONCIERGE_MSG_H
 #define CONCIERGE_MSG_H
@@ -42,6 +45,12 @@ struct msg_in {
 	 */
 	int from_link;
 	/*
+	 * In a group: the platform's reference to this message for quoting it in
+	 * an answer (a message ID), or NULL. Answers given in the group carry it
+	 * as the payload's "reply_to".
+	 */
+	const char *reply_ref;
+	/*
 	 * An attachment (a photo) came with the message: ATT_KIND ("photo") is
 	 * set, ATT_DATA/ATT_LEN hold its bytes once fetched (NULL when it could
 	 * not be, or was not, fetched), ATT_TOO_BIG says it was over the size
@@ -70,6 +79,7 @@ struct inbound {
 	struct inbound *next;
 	char *channel, *id, *chat, *user, *user_name, *lang, *text, *callback;
 	int is_group, addressed, from_link;
+	char *reply_ref; /* struct msg_in's */
 	/* An outbox payload queued for CHAT on this channel before the message is
 	 * handled, even when TEXT is empty (the answer to a button press). */
 	char *side_payload;

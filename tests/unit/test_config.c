@@ -198,6 +198,7 @@ static void test_example(void **state)
 		assert_false(c->others[i].enabled);
 		assert_non_null(c->others[i].json);
 	}
+	assert_false(cfg_chan_on(c, "qq"));
 	cfg_free(c);
 }
 
