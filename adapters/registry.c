@@ -13,6 +13,8 @@ extern const struct adapter adapter_generic;
 extern const struct adapter adapter_wecom_robot;
 extern const struct adapter adapter_dingtalk;
 extern const struct adapter adapter_feishu;
+extern const struct adapter adapter_wechat;
+extern const struct adapter adapter_wecom;
 
 /* clang-format off */
 const struct adapter *const adapter_registry[] = {
@@ -23,6 +25,8 @@ const struct adapter *const adapter_registry[] = {
 	&adapter_wecom_robot,
 	&adapter_dingtalk,
 	&adapter_feishu,
+	&adapter_wechat,
+	&adapter_wecom,
 	NULL,
 };
 /* clang-format on */

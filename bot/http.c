@@ -103,6 +103,31 @@ static int req_cookie(const struct http_req *r, const char *name, char *out, siz
 	return (int)strlen(out);
 }
 
+/* Query argument NAME, URL-decoded (libwebsockets keeps each "name=value" as a fragment). */
+static int req_arg(const struct http_req *r, const char *name, char *out, size_t len)
+{
+	struct lws *wsi = r->impl;
+	size_t nl = strlen(name);
+	char frag[4096];
+	int i, n;
+
+	if (len)
+		out[0] = '\0';
+	for (i = 0; (n = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i)) > 0; i++) {
+		if ((size_t)n < nl + 1 || (size_t)n >= sizeof(frag) ||
+		    lws_hdr_copy_fragment(wsi, frag, (int)sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS,
+		                          i) < 0 ||
+		    strncmp(frag, name, nl) != 0 || frag[nl] != '=')
+			continue;
+		if ((size_t)n - nl - 1 + 1 > len)
+			return -2;
+		memcpy(out, frag + nl + 1, (size_t)n - nl - 1);
+		out[n - nl - 1] = '\0';
+		return clean_value(out, n - (int)nl - 1);
+	}
+	return -1;
+}
+
 static int is_post(struct lws *wsi)
 {
 	char m[16] = "";
@@ -128,6 +153,7 @@ static void req_init(struct http_req *r, struct server *srv, struct lws *wsi, co
 	r->len = body ? body->len : 0;
 	r->header = req_header;
 	r->cookie = req_cookie;
+	r->arg = req_arg;
 	r->tls = srv->tls;
 	r->impl = wsi;
 }
@@ -280,7 +306,9 @@ static void complete(struct server *srv, struct http_pss *p, const char *path)
 		server_queue(srv, p->ch, out, p);
 		return;
 	}
-	if (!p->ans.status)
+	if (!p->ans.status && p->ans.after_commit)
+		http_answer_text(&p->ans, 200, "text/plain", p->ans.after_commit);
+	else if (!p->ans.status)
 		http_answer_text(&p->ans, 200, "application/json", "{\"ok\":true}");
 	server_respond(p);
 }

@@ -25,6 +25,12 @@ struct http_req {
 	int (*header)(const struct http_req *r, const char *name, char *out, size_t len);
 	/* Copies cookie NAME into OUT; its length, or -1. */
 	int (*cookie)(const struct http_req *r, const char *name, char *out, size_t len);
+	/*
+	 * Copies query argument NAME ("signature", without '='), URL-decoded,
+	 * into OUT; its length, -1 when absent, -2 when it does not fit. NULL
+	 * where a request has no query (a hand-made one).
+	 */
+	int (*arg)(const struct http_req *r, const char *name, char *out, size_t len);
 	int tls;    /* it came over HTTPS */
 	void *impl; /* the server's */
 };
@@ -32,7 +38,8 @@ struct http_req {
 /*
  * The answer. An adapter either answers at once (status set) or queues
  * messages and leaves status 0: the server then answers 200 {"ok":true}
- * once they are committed, or 500 when they could not be.
+ * (or AFTER_COMMIT as text/plain, when the adapter set it) once they are
+ * committed, or 500 when they could not be.
  */
 struct http_answer {
 	int status;
@@ -44,6 +51,9 @@ struct http_answer {
 	char cache[48];        /* Cache-Control; "" means no-store */
 	const char *csp;       /* Content-Security-Policy, or NULL */
 	const char *challenge; /* WWW-Authenticate (of a 401), static text, or NULL */
+
+	/* Static text answered once committed (a platform's "success"), or NULL. */
+	const char *after_commit;
 };
 
 /* Answers STATUS with a copy of TEXT (may be NULL for no body). */
