@@ -7,7 +7,7 @@
 #   make install  the program, the example configuration and the systemd unit
 #                 (PREFIX=/usr/local, DESTDIR= for a staging directory)
 
-PKGS    := libwebsockets libcurl jansson sqlite3 libcrypto
+PKGS    := libwebsockets libcurl jansson sqlite3 libcrypto expat
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual -Wundef
 STD     := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I.

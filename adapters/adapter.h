@@ -92,6 +92,10 @@ enum adapter_outcome {
 	ADAPTER_DEAD,         /* refused for good: keep it as a dead letter */
 	ADAPTER_MOVED,        /* the chat has a new ID (MOVED_TO): send it there */
 	ADAPTER_REFUSED,      /* our credentials were refused: hold the channel, keep the row */
+
+	/* The chat takes nothing until it writes again (a closed service window):
+	 * keep the row, due again at the chat's next message. */
+	ADAPTER_HELD,
 };
 
 enum adapter_scope {

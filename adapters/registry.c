@@ -15,6 +15,8 @@ extern const struct adapter adapter_dingtalk;
 extern const struct adapter adapter_feishu;
 extern const struct adapter adapter_slack;
 extern const struct adapter adapter_qq;
+extern const struct adapter adapter_wechat;
+extern const struct adapter adapter_wecom;
 
 /* clang-format off */
 const struct adapter *const adapter_registry[] = {
@@ -27,6 +29,8 @@ const struct adapter *const adapter_registry[] = {
 	&adapter_feishu,
 	&adapter_slack,
 	&adapter_qq,
+	&adapter_wechat,
+	&adapter_wecom,
 	NULL,
 };
 /* clang-format on */

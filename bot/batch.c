@@ -86,6 +86,10 @@ static int apply(struct server *srv, struct inbound *in, int64_t now)
 		log_info("%s: group %s moved to %s", in->channel, in->moved_from, in->moved_to);
 		rc = store_chat_migrate(srv->store, in->channel, in->moved_from, in->moved_to);
 	}
+	/* The chat wrote: what waited for it to write again (a closed window) is due. */
+	if (rc == 0 && in->chat && in->user &&
+	    store_outbox_wake(srv->store, in->channel, in->chat, now) < 0)
+		rc = -1;
 	if (rc == 0 && in->side_payload)
 		rc = store_outbox_add(srv->store, in->channel, in->chat ? in->chat : "-",
 		                      in->side_payload, now, NULL);
@@ -120,6 +124,9 @@ static void finish(struct server *srv, struct inbound *in)
 		if (in->failed) {
 			http_answer_error(&p->ans, 500,
 			                  "could not store the message; please retry");
+		} else if (p->ans.after_commit) {
+			/* the platform's own word for "received" ("success") */
+			http_answer_text(&p->ans, 200, "text/plain", p->ans.after_commit);
 		} else {
 			http_answer_text(&p->ans, 200, "application/json", "{\"ok\":true}");
 		}

@@ -312,7 +312,9 @@ static void complete(struct server *srv, struct http_pss *p, const char *path)
 		server_queue(srv, p->ch, out, p);
 		return;
 	}
-	if (!p->ans.status)
+	if (!p->ans.status && p->ans.after_commit)
+		http_answer_text(&p->ans, 200, "text/plain", p->ans.after_commit);
+	else if (!p->ans.status)
 		http_answer_text(&p->ans, 200, "application/json", "{\"ok\":true}");
 	server_respond(p);
 }

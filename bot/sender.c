@@ -99,6 +99,21 @@ static void row_retry(struct sender *s, struct sender_xfer *x, const char *error
 	retry_at(s, x, (ms + 999) / 1000, error, "failed", &x->sc->stats.retried);
 }
 
+/* Kept for its chat's next message (a closed service window): no failure, no timer. */
+static void row_held(struct sender *s, struct sender_xfer *x, const char *error)
+{
+	char mchat[SENDER_CHAT_LEN], merr[320];
+
+	/* the memo stays: parts already delivered are not sent twice */
+	log_mask(x->chat, mchat, sizeof(mchat));
+	log_mask(error, merr, sizeof(merr));
+	log_info("%s: message %lld to %s kept until the chat writes again: %s", x->sc->ch->name,
+	         (long long)x->row_id, mchat, merr);
+	if (store_outbox_hold(s->store, x->row_id, error) < 0)
+		store_trouble(s, "held", x->row_id);
+	sender_count(s, &x->sc->stats.held);
+}
+
 /* How long row X waits after a 429: what the platform asked for, else a backoff. */
 static int64_t rate_limit_ms(struct sender *s, const struct sender_xfer *x, int retry_after)
 {
@@ -215,6 +230,9 @@ static void send_done(struct sender *s, struct sender_xfer *x, long status, long
 		break;
 	case ADAPTER_RETRY:
 		row_retry(s, x, v.error);
+		break;
+	case ADAPTER_HELD:
+		row_held(s, x, v.error);
 		break;
 	case ADAPTER_DEAD:
 	case ADAPTER_REFUSED:

@@ -38,7 +38,8 @@ struct http_req {
 /*
  * The answer. An adapter either answers at once (status set) or queues
  * messages and leaves status 0: the server then answers 200 {"ok":true}
- * once they are committed, or 500 when they could not be.
+ * (or AFTER_COMMIT as text/plain, when the adapter set it) once they are
+ * committed, or 500 when they could not be.
  */
 struct http_answer {
 	int status;
@@ -50,6 +51,9 @@ struct http_answer {
 	char cache[48];        /* Cache-Control; "" means no-store */
 	const char *csp;       /* Content-Security-Policy, or NULL */
 	const char *challenge; /* WWW-Authenticate (of a 401), static text, or NULL */
+
+	/* Static text answered once committed (a platform's "success"), or NULL. */
+	const char *after_commit;
 };
 
 /* Answers STATUS with a copy of TEXT (may be NULL for no body). */

@@ -6,10 +6,10 @@ set -euo pipefail
 
 set_name=${1:-build}
 pkgs=(gcc make pkg-config libwebsockets-dev libcurl4-openssl-dev libjansson-dev
-      libsqlite3-dev libssl-dev)
+      libsqlite3-dev libssl-dev libexpat1-dev)
 case "$set_name" in
   build) ;;
-  test)  pkgs+=(libcmocka-dev python3 sqlite3 chromium fonts-noto-cjk nodejs npm) ;;
+  test)  pkgs+=(libcmocka-dev python3 python3-cryptography sqlite3 chromium fonts-noto-cjk nodejs npm) ;;
   check) pkgs+=(libcmocka-dev clang-format clang-tidy cppcheck) ;;
   *) echo "deps.sh: unknown set '$set_name' (build, test or check)" >&2; exit 2 ;;
 esac

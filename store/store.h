@@ -380,6 +380,15 @@ int store_outbox_due_for_chat(struct store *s, const char *channel, const char *
 int store_outbox_sent(struct store *s, int64_t id, int64_t now);
 int store_outbox_retry_later(struct store *s, int64_t id, int64_t next_at, const char *error);
 int store_outbox_dead(struct store *s, int64_t id, const char *error);
+/*
+ * Row ID waits for its chat to write again (a platform that only answers
+ * people who wrote lately): pending, not due until store_outbox_wake(), no
+ * attempt counted. Fails when there is no row ID.
+ */
+#define STORE_OUTBOX_HELD INT64_C(253402300799) /* its next_at: 9999-12-31 */
+int store_outbox_hold(struct store *s, int64_t id, const char *error);
+/* CHAT on CHANNEL wrote: its held rows are due at NOW. Returns the count, or -1. */
+int store_outbox_wake(struct store *s, const char *channel, const char *chat, int64_t now);
 /* All rows newest first, or only dead ones. */
 int store_outbox_list(struct store *s, int dead_only, store_outbox_cb cb, void *ud);
 /*

@@ -48,6 +48,11 @@ static const char sql_outbox_sent[] =
         "UPDATE outbox SET status = 'sent', sent_at = ?2 WHERE id = ?1";
 static const char sql_outbox_retry[] = "UPDATE outbox SET attempts = attempts + 1, next_at = ?2,"
                                        " last_error = ?3 WHERE id = ?1";
+static const char sql_outbox_hold[] =
+        "UPDATE outbox SET next_at = ?2, last_error = ?3 WHERE id = ?1 AND status = 'pending'";
+static const char sql_outbox_wake[] =
+        "UPDATE outbox SET next_at = ?3 WHERE channel = ?1 AND chat = ?2 AND status = 'pending'"
+        " AND next_at >= ?4";
 static const char sql_outbox_dead[] = "UPDATE outbox SET attempts = attempts + 1,"
                                       " status = 'dead', last_error = ?2 WHERE id = ?1";
 /* A revived row gets a fresh set of attempts, or it would die at its next failure. */
@@ -219,6 +224,17 @@ int store_outbox_sent(struct store *s, int64_t id, int64_t now)
 int store_outbox_retry_later(struct store *s, int64_t id, int64_t next_at, const char *error)
 {
 	return update_one(s, id, store_run(s, sql_outbox_retry, "iit", id, next_at, error));
+}
+
+int store_outbox_hold(struct store *s, int64_t id, const char *error)
+{
+	return update_one(s, id,
+	                  store_run(s, sql_outbox_hold, "iit", id, STORE_OUTBOX_HELD, error));
+}
+
+int store_outbox_wake(struct store *s, const char *channel, const char *chat, int64_t now)
+{
+	return store_run(s, sql_outbox_wake, "ttii", channel, chat, now, STORE_OUTBOX_HELD);
 }
 
 int store_outbox_dead(struct store *s, int64_t id, const char *error)

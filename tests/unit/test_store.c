@@ -1042,6 +1042,41 @@ static void test_outbox(void **state)
 	assert_true(store_outbox_add(fx->s, "web", "", "{}", 1, NULL) < 0);
 }
 
+/* A row kept for its chat's next message: not due, no attempt, woken by the chat alone. */
+static void test_outbox_held(void **state)
+{
+	struct fx *fx = *state;
+	struct ob_ctx c;
+	int64_t a, b, o, n;
+
+	assert_int_equal(store_outbox_add(fx->s, "wechat", "oRes1", "{\"t\":\"a\"}", 100, &a), 0);
+	assert_int_equal(store_outbox_add(fx->s, "wechat", "oRes1", "{\"t\":\"b\"}", 100, &b), 0);
+	assert_int_equal(store_outbox_add(fx->s, "wechat", "oRes2", "{\"t\":\"o\"}", 100, &o), 0);
+	assert_int_equal(store_outbox_retry_later(fx->s, o, 500, "500 busy"), 0);
+	assert_int_equal(store_outbox_hold(fx->s, a, "45015 out of the window"), 0);
+	assert_true(store_outbox_hold(fx->s, 9999, "x") < 0);
+	/* pending still (it is not lost), never due by itself, no attempt counted */
+	assert_int_equal(store_outbox_depth(fx->s, &n), 0);
+	assert_int_equal(n, 3);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_due(fx->s, INT64_C(4102444800), 0, ob_cb, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.ids[0], b);
+	assert_int_equal(raw_int(fx, "SELECT attempts FROM outbox WHERE last_error LIKE '45015%'"),
+	                 0);
+	/* another chat writing wakes nothing; a backoff is not cut short */
+	assert_int_equal(store_outbox_wake(fx->s, "wechat", "oRes2", 200), 0);
+	assert_int_equal(store_outbox_wake(fx->s, "web", "oRes1", 200), 0);
+	assert_int_equal(raw_int(fx, "SELECT next_at FROM outbox WHERE chat = 'oRes2'"), 500);
+	/* the chat writes: due now, in its place in line */
+	assert_int_equal(store_outbox_wake(fx->s, "wechat", "oRes1", 200), 1);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_due(fx->s, 200, 0, ob_cb, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.ids[0], a);
+	assert_int_equal(c.ids[1], b);
+}
+
 /* Each chat's first pending row, and every pressed button's answer, whatever their next_at. */
 static void test_outbox_pending_on(void **state)
 {
@@ -1371,6 +1406,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_tx_files, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_staff_sync, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_outbox_held, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_pending_on, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_counts, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_transcript, setup, teardown),
