@@ -139,7 +139,7 @@ struct robot_platform {
 	const char *url_example; /* "https://oapi.dingtalk.com/robot/send?access_token=..." */
 	int per_minute;          /* the platform's limit per robot, and the most allowed */
 	int per_second;          /* per robot, or 0 */
-	int margin_ms;            /* added to the windows: the platform counts arrivals */
+	int margin_ms;           /* added to the windows: the platform counts arrivals */
 	const struct robot_answers *answers;
 };
 

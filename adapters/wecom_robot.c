@@ -38,7 +38,7 @@
 #define WR_DEFAULT_BASE "https://qyapi.weixin.qq.com"
 #define WR_SEND_PATH    "/cgi-bin/webhook/send?key="
 #define WR_PER_MINUTE   20   /* the platform's limit, and the most we allow */
-#define WR_MARGIN_MS     1000 /* the platform counts arrivals, which wander */
+#define WR_MARGIN_MS    1000 /* the platform counts arrivals, which wander */
 #define WR_WAIT_S       60   /* a full window, when a rate limit says no more */
 
 /* channels.wecom_robot. Owned strings. */

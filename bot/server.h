@@ -82,7 +82,7 @@ struct http_pss {
 	int console;                   /* a request or websocket of theirs */
 	const struct cfg_staff *staff; /* who it is authenticated as, or NULL */
 	int by_session;                /* by the console's cookie (not a bearer token) */
-	struct wsc *client; /* a link we opened (wsclient.c), or NULL */
+	struct wsc *client;            /* a link we opened (wsclient.c), or NULL */
 };
 
 struct polled {

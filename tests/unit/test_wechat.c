@@ -317,15 +317,15 @@ static void test_xml_limits(void **state)
  */
 
 #define CFG_SAFE                                                                                   \
-	"{\"enabled\":true,\"app_id\":\"" VEC_APPID "\",\"app_secret\":\"s3cr3t\","                  \
+	"{\"enabled\":true,\"app_id\":\"" VEC_APPID "\",\"app_secret\":\"s3cr3t\","                \
 	"\"token\":\"" VEC_TOKEN "\",\"encoding_aes_key\":\"" VEC_AES "\",\"mode\":\"safe\","      \
 	"\"api_base\":\"http://127.0.0.1:9\"}"
 #define CFG_PLAIN                                                                                  \
-	"{\"enabled\":true,\"app_id\":\"" VEC_APPID "\",\"app_secret\":\"s3cr3t\","                  \
+	"{\"enabled\":true,\"app_id\":\"" VEC_APPID "\",\"app_secret\":\"s3cr3t\","                \
 	"\"token\":\"" VEC_TOKEN "\",\"mode\":\"plain\",\"api_base\":\"http://127.0.0.1:9\","      \
 	"\"menu\":{\"V1001_FIX\":\"/repair\"}}"
 #define CFG_TPL                                                                                    \
-	"{\"enabled\":true,\"app_id\":\"" VEC_APPID "\",\"app_secret\":\"s3cr3t\","                  \
+	"{\"enabled\":true,\"app_id\":\"" VEC_APPID "\",\"app_secret\":\"s3cr3t\","                \
 	"\"token\":\"" VEC_TOKEN "\",\"encoding_aes_key\":\"" VEC_AES "\","                        \
 	"\"api_base\":\"http://127.0.0.1:9\",\"templates\":{\"progress\":\"TPL-1\"}}"
 #define QUERY_PLAIN                                                                                \
