@@ -57,15 +57,21 @@ static int blank(char c)
 	return c == '\n' || c == '\r' || c == ' ' || c == '\t';
 }
 
-/* The text, then the commands of the buttons it does not spell out. 0, or -1 with ERR. */
+/*
+ * The text, then the commands of the buttons it does not spell out, then the
+ * other buttons - answers the dialog takes by what they say ("确认提交", "5")
+ * - by their labels in brackets on one line, as WeChat shows them. A choice
+ * is never left out for appearing in the text: "1 到 5 分" is no list of the
+ * five. 0, or -1 with ERR.
+ */
 static int read_text(json_t *root, struct buf *b, char *err, size_t errlen)
 {
 	json_t *text = json_object_get(root, "text");       /* borrowed */
 	json_t *buttons = json_object_get(root, "buttons"); /* borrowed */
 	json_t *btn;                                        /* borrowed */
-	const char *s, *d;
+	const char *s, *d, *label;
 	size_t len, i;
-	int first = 1;
+	int first = 1, choices = 0;
 
 	if (!json_is_string(text))
 		return robot_fail(err, errlen, "payload: no text");
@@ -83,12 +89,26 @@ static int read_text(json_t *root, struct buf *b, char *err, size_t errlen)
 	json_array_foreach(buttons, i, btn)
 	{
 		d = json_string_value(json_object_get(btn, "data"));
-		if (!d || !*d || has_word(buf_str(b), d))
+		if (d && *d && d[0] != '/')
+			choices++;
+		if (!d || d[0] != '/' || has_word(buf_str(b), d))
 			continue;
 		if (b->len)
 			buf_add(b, first ? "\n\n" : "\n");
 		buf_add(b, d);
 		first = 0;
+	}
+	if (choices && b->len)
+		buf_add(b, first ? "\n\n" : "\n");
+	json_array_foreach(buttons, i, btn)
+	{
+		d = json_string_value(json_object_get(btn, "data"));
+		label = json_string_value(json_object_get(btn, "label"));
+		if (!d || !*d || d[0] == '/')
+			continue;
+		buf_add(b, "\xe3\x80\x90"); /* 【 */
+		buf_add(b, label && *label ? label : d);
+		buf_add(b, "\xe3\x80\x91"); /* 】 */
 	}
 	if (b->failed)
 		return robot_fail(err, errlen, "payload: text too long");

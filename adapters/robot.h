@@ -57,15 +57,17 @@ typedef int (*robot_mobile_fn)(const char *who);
 /* An outbox payload read for a robot. */
 struct robot_msg {
 	json_t *root;    /* owned: the payload, which the strings below borrow */
-	struct buf text; /* owned: the text, then each button's command on a line of its own */
+	struct buf text; /* owned: the text, each button's command, the choices (see below) */
 	struct robot_mention mentions[ROBOT_MAX_MENTIONS];
 	int nmentions;
 };
 
 /*
  * Reads PAYLOAD: its text without blank lines around it, a blank line and
- * the data of each button (the command to type) unless the text already
- * spells that command out; its mentions, a bare one being a mobile number
+ * the data of each button that is a command ("/accept N", to type) unless
+ * the text already spells that command out, one a line, then the labels of
+ * the other buttons (the replies a dialog takes: 【确认提交】【取消】) on one
+ * line; its mentions, a bare one being a mobile number
  * when MOBILE says so (NULL: never). 0, or -1 with ERR when the row can
  * never be sent (not JSON, no text, a mention that is no user). M is
  * released by robot_msg_release() either way.

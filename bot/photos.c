@@ -9,7 +9,8 @@
  * file named by its SHA-256 in a folder beside the database
  * ("<db>.photos/"), recorded in the store and, on an order, as the event
  * "photo_added". Photos are personal: one said in a group is never fetched
- * nor kept; the resident is asked to send it privately.
+ * nor kept; the resident is asked to send it privately. Staff's photos are
+ * not kept: they are told to ask the resident (`/photo N`).
  *
  * The file is written before the transaction commits, and given to the
  * store (store_tx_file) when this transaction created it: a rollback removes
@@ -202,6 +203,15 @@ int core_photo(struct core *c, const struct msg_in *in, int64_t now)
 
 	if (core_req_init(&r, c, in, now, "") < 0)
 		return -1;
+	/*
+	 * Staff have no orders of their own to add a photo to (in the middle of a
+	 * desk intake it would join none): they hear so, and how to ask the
+	 * resident for one. Their pictures among themselves in a group are theirs.
+	 */
+	if (r.staff)
+		return in->is_group && !in->addressed
+		               ? 0
+		               : core_reply_msg(&r, M_PHOTO_FROM_STAFF, NULL, 0);
 	if (in->is_group)
 		return group_photo(&r);
 	if (in->att_too_big || in->att_len > core_photo_max(c))

@@ -568,6 +568,10 @@ static const struct msg_pair msgs[M_COUNT] = {
         [M_FLAG_COMPLAINT] = {"【投诉】", "[COMPLAINT] "},
         [M_PHOTO_NO_RESIDENT] = {"工单 {0} 没有可以联系的业主，无法索要照片。",
                                  "Order {0} has no resident to ask for a photo."},
+        [M_PHOTO_FROM_STAFF] = {"收到照片，但工单只保存业主发来的照片。如需业主拍照，请发 /photo "
+                                "工单号。",
+                                "Photo received, but orders keep only the photos residents send. "
+                                "To ask a resident for one, send /photo N."},
         [M_OUT_NOTED] = {"已在工单 {0} 中记下备注（业主看不到）。",
                          "Note added to order {0} (the resident does not see it)."},
         /* timers */

@@ -230,6 +230,7 @@ enum dlg_msg {
 	M_PHOTO_ASKED,       /* {0} number */
 	M_PING_PHOTOS,       /* {0} how many {1} number */
 	M_PHOTO_NO_RESIDENT, /* {0} number */
+	M_PHOTO_FROM_STAFF,  /* staff sent one: not kept, /photo N asks the resident */
 	/* marks in order lists */
 	M_FLAG_URGENT,
 	M_FLAG_COMPLAINT,

@@ -386,8 +386,9 @@ class WechatServiceWindow(WechatCase):
     def filed(self):
         n = self.intake()
         self.settle()
-        # two days later the resident has not written since
-        self.gw.advance(49 * 3600)
+        # the resident's 48 hours are over (WeChat answers 45015, the gateway learns it
+        # so); the clock stays, or the order's promises would run out too and their
+        # late notices wait as well
         self.wx.close_window(RES)
         return n
 

@@ -495,6 +495,27 @@ static void test_build_buttons(void **state)
 	                    "工单 261127-001 已派给您。\n\n/start 261127-001\n/done 261127-001");
 	built_release(&b);
 
+	/* the replies a dialog takes show by their labels, all of them, on one line - even
+	   where the text names some ("1 到 5 分") - and after the commands */
+	assert_int_equal(build(&l, "group",
+	                       "{\"text\":\"请打分：1 到 5 分。\",\"buttons\":["
+	                       "{\"label\":\"1\",\"data\":\"1\"},{\"label\":\"3\",\"data\":\"3\"},"
+	                       "{\"label\":\"5\",\"data\":\"5\"},{\"data\":\"skip\"},"
+	                       "{\"label\":\"x\",\"data\":\"\"},"
+	                       "{\"label\":\"我的工单\",\"data\":\"/my\"}]}",
+	                       0, &b),
+	                 1);
+	assert_string_equal(content(&b), "请打分：1 到 5 分。\n\n/my\n【1】【3】【5】【skip】");
+	built_release(&b);
+	assert_int_equal(build(&l, "group",
+	                       "{\"text\":\"请核对\",\"buttons\":["
+	                       "{\"label\":\"确认提交\",\"data\":\"yes\"},"
+	                       "{\"label\":\"取消\",\"data\":\"cancel\"}]}",
+	                       0, &b),
+	                 1);
+	assert_string_equal(content(&b), "请核对\n\n【确认提交】【取消】");
+	built_release(&b);
+
 	/* a command the text already spells out is not repeated (the dispatch ping) */
 	assert_int_equal(
 	        build(&l, "group",
