@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_wechat import FakeWechat, signature  # noqa: E402
 from gateway import (ASK_DESCRIPTION, ASK_NAME, ASK_ROOM, CREATED, PING,  # noqa: E402
-                     SUMMARY, Gateway, example_config, tiny_jpeg)
+                     SUMMARY, Gateway, tiny_jpeg)
 
 APPID = "wx5823bf96d3bd56c7"
 SECRET = "3f1e2d4c5b6a79880123456789abcdef"
@@ -77,17 +77,12 @@ class WechatCase(unittest.TestCase):
 
     def start(self, mode="safe", **extra):
         self.wx.mode = mode
-        changes = {"channels": {"wechat": wechat_config(self.wx.url, mode, **extra)}}
-        changes.update(self.more_config())
-        self.gw = Gateway(changes, clock=True)
+        self.gw = Gateway({"channels": {"wechat": wechat_config(self.wx.url, mode, **extra)}},
+                          clock=True)
         self.addCleanup(self.gw.close)
         self.gw.start()
         self.wx.target = self.gw.url + "/hooks/wechat"
         return self.gw
-
-    def more_config(self):
-        """What a test class changes in the example configuration besides the channel."""
-        return {}
 
     # ---- residents --------------------------------------------------------------------------
     def say(self, who, text, **kw):
@@ -374,15 +369,6 @@ class WechatToken(WechatCase):
 # ---- the 48-hour customer-service window ------------------------------------------------------------
 
 class WechatServiceWindow(WechatCase):
-    def more_config(self):
-        """Promises long enough that two quiet days set off no timer: the notice these
-        tests follow is staff's, not the centre's own reminders."""
-        catalogue = example_config()["catalogue"]
-        for item in catalogue:
-            item["response_minutes"] = 7 * 24 * 60
-            item.pop("complete_hours", None)
-        return {"catalogue": catalogue, "acceptance_days": 10}
-
     def filed(self):
         n = self.intake()
         self.settle()
