@@ -165,13 +165,28 @@ struct host {
 	 */
 	int (*conversing)(struct chan *ch, const char *chat, const char *user);
 	/*
-	 * The channel's client websocket (wsc): open a fresh connection (locate
+	 * The channel's client websockets (wsc): open fresh connections (locate
 	 * again). The one in use, if any, keeps working until the new one is up
 	 * and is closed then. Service thread.
 	 */
 	void (*ws_renew)(struct chan *ch);
 	/* Closes websocket HC (served or client); a client connects again after a backoff. */
 	void (*ws_close)(struct host_conn *hc);
+	/*
+	 * Client link HC is dead when no message comes over it for MS
+	 * milliseconds (0: never; pongs do not count): the host then closes it
+	 * and connects again, as for a lost link. For a platform whose
+	 * heartbeats say how often they come (a OneBot heartbeat's interval).
+	 * Served websockets ignore it. Service thread.
+	 */
+	void (*ws_silence)(struct host_conn *hc, int64_t ms);
+	/*
+	 * The state of the channel's client link LINK (0 .. wsc.wanted() - 1):
+	 * "connected", "connecting", "error: ..." into STATE and how often it
+	 * connected into *CONNECTS; 0, or -1 when there is no such link. For
+	 * health, where a channel with several links shows each. Service thread.
+	 */
+	int (*ws_state)(struct chan *ch, int link, char *state, size_t len, long long *connects);
 	/*
 	 * The answer to relayed call TICKET (see the adapter's relay), once:
 	 * STATUS 200 and the platform's answer (BODY, LEN bytes, copied), or
@@ -227,17 +242,19 @@ struct adapter_wsc_target {
 };
 
 /*
- * A websocket the host connects out to for the channel (a platform's
- * gateway: Slack's Socket Mode, a OneBot forward websocket). The host owns
- * the connection and the loop: it finds the URL through locate (and, when
- * that needs an HTTP call, through the host's call machinery and located),
- * connects (TLS for wss://; plain ws:// only to a loopback address), pings
- * an idle link, and connects again after a backoff whenever the link is
- * lost. Frames go out with host->ws_send(hc, text); host->ws_renew asks for
- * a fresh link, host->ws_close drops one.
+ * Websockets the host connects out to for the channel (a platform's
+ * gateway: Slack's Socket Mode, a OneBot forward websocket per bot account).
+ * The host owns the connections and the loop: for each link it finds the
+ * URL through locate (and, when that needs an HTTP call, through the host's
+ * call machinery and located), connects (TLS for wss://; plain ws:// only to
+ * a loopback address), pings an idle link, and connects again after a
+ * backoff whenever the link is lost or silent longer than host->ws_silence
+ * allows. Frames go out with host->ws_send(hc, text); host->ws_renew asks
+ * for fresh links, host->ws_close drops one. LINK numbers the channel's
+ * links from 0.
  */
 struct adapter_wsc {
-	/* 1 when the channel connects out in this configuration. NULL: never. */
+	/* How many links the channel keeps in this configuration (0: none). NULL: never. */
 	int (*wanted)(const struct chan *ch);
 	size_t max_message; /* a longer message closes the link (it is not the platform's) */
 	/*
@@ -245,18 +262,18 @@ struct adapter_wsc {
 	 * from the configuration), 1 with CALL filled (an HTTP call whose answer
 	 * says where, handed to located), -1 when it cannot (not configured).
 	 */
-	int (*locate)(const struct chan *ch, struct adapter_call *call,
+	int (*locate)(const struct chan *ch, int link, struct adapter_call *call,
 	              struct adapter_wsc_target *t);
 	/*
 	 * The answer to locate's call (worker thread): 0 with T filled, or -1
 	 * with P->again_ms (< 0: after a backoff) and P->state (the channel's
 	 * state for /healthz, e.g. "error: invalid_auth").
 	 */
-	int (*located)(const struct chan *ch, long status, const char *resp, size_t len,
+	int (*located)(const struct chan *ch, int link, long status, const char *resp, size_t len,
 	               long retry_after, const char *neterr, struct adapter_wsc_target *t,
 	               struct adapter_poll *p);
 	/* Service thread. The link is up (handshake done): *CONN is the adapter's state for it. */
-	void (*connected)(struct chan *ch, struct host_conn *hc, void **conn);
+	void (*connected)(struct chan *ch, struct host_conn *hc, int link, void **conn);
 	/* One whole text message (reassembled). */
 	void (*message)(struct chan *ch, struct host_conn *hc, void *conn, const char *data,
 	                size_t len);

@@ -311,7 +311,7 @@ static int parse_message(json_t *o, struct ob_event *ev, char *err, size_t errle
 
 int ob_parse_event(const char *json, size_t len, struct ob_event *ev, char *err, size_t errlen)
 {
-	json_t *o = json_loadb(json, len, 0, NULL), *echo;
+	json_t *o = json_loadb(json, len, 0, NULL), *echo, *v;
 	const char *post;
 	char *s;
 	int rc = 0;
@@ -342,6 +342,9 @@ int ob_parse_event(const char *json, size_t len, struct ob_event *ev, char *err,
 		ev->kind = OB_META;
 		copy_word(ev->meta, sizeof(ev->meta), json_object_get(o, "meta_event_type"));
 		copy_word(ev->sub_type, sizeof(ev->sub_type), json_object_get(o, "sub_type"));
+		v = json_object_get(o, "interval");
+		if (json_is_integer(v) && json_integer_value(v) > 0)
+			ev->interval = (int64_t)json_integer_value(v);
 	}
 	json_decref(o);
 	if (rc < 0)

@@ -38,6 +38,8 @@
 struct ob_bot {
 	char *self_id; /* its QQ number */
 	char *api_url; /* its HTTP API (no trailing '/'), or NULL: actions over its websocket */
+	char *ws_url;  /* its forward websocket (ws:// to this machine, or wss://) we connect
+	                  to, or NULL */
 };
 
 struct ob_conf {
@@ -113,6 +115,7 @@ struct ob_event {
 	/* OB_META */
 	char meta[16]; /* "heartbeat", "lifecycle" */
 	char sub_type[16];
+	int64_t interval; /* a heartbeat's: milliseconds to the next one; 0 when not said */
 	/* OB_RESPONSE */
 	char echo[64];
 };

@@ -3,8 +3,13 @@
  * OneBot v11 implementation (NapCat, Lagrange, go-cqhttp) that logs in as
  * one or more bot accounts.
  *
- * Events come two ways, and the same event from both is handled once (the
- * store claims "SELF_ID:MESSAGE_ID"):
+ * Events come three ways, and the same event from several is handled once
+ * (the store claims "SELF_ID:MESSAGE_ID"):
+ *   - the forward websocket: a bot with a ws_url is connected to by the host
+ *     (wsc, one link per such bot) with Authorization: Bearer; events come
+ *     and actions go over it as over a reverse one. Its heartbeats say how
+ *     often they come: a link silent for 2.5 of their intervals is dead
+ *     (host->ws_silence), closed and connected again;
  *   - the reverse websocket: the implementation connects to /onebot/v11/ws
  *     with its access token (Authorization: Bearer, go-cqhttp's "Token", or
  *     ?access_token=) and X-Self-ID, one connection per bot account
@@ -13,11 +18,11 @@
  *   - HTTP POST to /hooks/onebot, signed with X-Signature: sha1=HMAC-SHA1
  *     (secret, body), checked before anything is parsed, answered 204.
  * Actions (send_group_msg, send_private_msg) are outbox rows: a bot with an
- * api_url gets them through its HTTP API; the others over their websocket
- * as {"action","params","echo"}, the sender relaying them through relay()
- * and the answer {"status","retcode","data","echo"} matched by its echo
- * (no answer in time, a closed connection: tried again). Forward websockets
- * (we connect to the implementation) are not here yet.
+ * api_url gets them through its HTTP API; the others over their newest
+ * websocket (forward or reverse) as {"action","params","echo"}, the sender
+ * relaying them through relay() and the answer
+ * {"status","retcode","data","echo"} matched by its echo (no answer in
+ * time, a closed connection: tried again).
  *
  * Who wrote to which bot from which group is remembered (routes, under the
  * adapter's own lock, read by build() on the sender thread): an answer goes
@@ -49,6 +54,8 @@
 #define PENDING_MAX_S 600 /* an answer this late is nobody's: the sender gave up long ago */
 #define HTTP_SLACK_S  5   /* the HTTP API's call may take a little longer than the action */
 #define CHAT_MAX      (OB_ID_MAX + 8)
+#define BEAT_MIN_MS   1000
+#define BEAT_MAX_MS   (3600 * 1000)
 
 /* Where a chat was last heard: the bot, and for a person the group they wrote in. */
 struct qq_route {
@@ -58,15 +65,17 @@ struct qq_route {
 	uint64_t seq; /* 0: free; the oldest is reused */
 };
 
-/* One websocket an implementation opened for a bot account. */
+/* One websocket of a bot account: one the implementation opened, or a forward link. */
 struct qq_conn {
 	struct qq_conn *next;
 	struct host_conn *hc;
 	char self_id[OB_ID_MAX];
-	char role[12];   /* "Universal", "API" or "Event" */
+	char role[12];   /* "Universal", "API" or "Event"; "forward" for ours */
 	int api;         /* actions may go over it */
+	int forward;     /* we opened it (wsc) */
 	int64_t since;   /* clock_now() at the handshake */
 	int64_t last_at; /* of its last frame */
+	int64_t beat_ms; /* its heartbeats' interval, 0 before the first */
 };
 
 /* An action sent over a websocket, waiting for its answer. */
@@ -97,9 +106,49 @@ static const struct ob_conf *conf_of(const struct chan *ch)
 
 /* ---- configuration ---------------------------------------------------------------------- */
 
+/* 1 when the host of a URL (after "ws://", up to ':', '/' or the end) is this machine. */
+static int loopback_url(const char *host)
+{
+	size_t n = strcspn(host, "/?#"), i;
+
+	if (strncmp(host, "[::1]", 5) == 0)
+		return n == 5 || host[5] == ':';
+	if (strncmp(host, "localhost", 9) == 0)
+		return n == 9 || host[9] == ':';
+	if (strncmp(host, "127.", 4) != 0)
+		return 0;
+	for (i = 4; i < n && host[i] != ':'; i++) /* an IPv4 address, not a name */
+		if (host[i] != '.' && (host[i] < '0' || host[i] > '9'))
+			return 0;
+	return 1;
+}
+
+/* A bot's forward websocket: wss://, or ws:// to this machine (the token crosses it). */
+static void read_ws_url(struct cfg_ld *ld, json_t *o, const char *path, int lax, char **out)
+{
+	char p[CFG_PATHLEN];
+	const char *u;
+
+	if (cfg_get_str(ld, o, path, "ws_url", NULL, lax, out) < 0 || !(u = *out))
+		return;
+	cfg_path_key(p, path, "ws_url");
+	if (strlen(u) >= sizeof(((struct adapter_wsc_target *)0)->url))
+		cfg_problem(ld, p, "too long");
+	else if (strncmp(u, "wss://", 6) == 0 && u[6])
+		return;
+	else if (strncmp(u, "ws://", 5) != 0 || !u[5])
+		cfg_problem(ld, p,
+		            "expected a ws:// or wss:// URL (the implementation's "
+		            "websocket server)");
+	else if (!loopback_url(u + 5))
+		cfg_problem(ld, p,
+		            "plain ws:// only to this machine (127.0.0.1, localhost): the "
+		            "access token crosses it; use wss://");
+}
+
 static void read_bot(struct cfg_ld *ld, json_t *o, const char *path, void *elem, void *ud)
 {
-	static const char *const keys[] = {"self_id", "api_url", NULL};
+	static const char *const keys[] = {"self_id", "api_url", "ws_url", NULL};
 	struct ob_bot *b = elem;
 	const int *lax = ud;
 	char p[CFG_PATHLEN];
@@ -112,6 +161,7 @@ static void read_bot(struct cfg_ld *ld, json_t *o, const char *path, void *elem,
 		cfg_problem(ld, p, "expected a QQ number");
 	}
 	cfg_get_base_url(ld, o, path, "api_url", *lax, &b->api_url);
+	read_ws_url(ld, o, path, *lax, &b->ws_url);
 }
 
 /* A group number at PATH (V borrowed) as "group:N" into *OUT; problems recorded. */
@@ -249,6 +299,7 @@ static void qq_config_free(void *conf)
 	for (i = 0; i < c->nbots; i++) {
 		free(c->bots[i].self_id);
 		free(c->bots[i].api_url);
+		free(c->bots[i].ws_url);
 	}
 	free(c->bots);
 	free(c->staff_group);
@@ -581,7 +632,8 @@ static void qq_ws_message(struct chan *ch, struct host_conn *hc, void *conn, con
 	struct ob_event ev;
 	char err[128];
 
-	(void)hc;
+	if (!c)
+		return;
 	c->last_at = clock_now();
 	if (ob_parse_event(data, len, &ev, err, sizeof(err)) < 0) {
 		log_warn("%s: a frame from bot %s not understood: %s", ch->name, c->self_id, err);
@@ -595,6 +647,14 @@ static void qq_ws_message(struct chan *ch, struct host_conn *hc, void *conn, con
 		         ev.self_id, c->self_id);
 	} else if (ev.kind == OB_META && strcmp(ev.meta, "lifecycle") == 0) {
 		log_info("%s: bot %s: lifecycle %s", ch->name, c->self_id, ev.sub_type);
+	} else if (ev.kind == OB_META && strcmp(ev.meta, "heartbeat") == 0 && ev.interval > 0) {
+		/* a link that misses two heartbeats and a half is dead (ours are closed and
+		 * connected again; the implementation reconnects its reverse ones) */
+		c->beat_ms = ev.interval < BEAT_MIN_MS   ? BEAT_MIN_MS
+		             : ev.interval > BEAT_MAX_MS ? BEAT_MAX_MS
+		                                         : ev.interval;
+		if (c->forward)
+			ch->host->ws_silence(hc, c->beat_ms * 5 / 2);
 	} else if (ev.kind == OB_MESSAGE) {
 		rt->events++;
 		if ((in = from_event(ch, &ev, "websocket")) != NULL)
@@ -622,6 +682,91 @@ static void qq_ws_closed(struct chan *ch, struct host_conn *hc, void *conn)
 		return;
 	log_info("%s: bot %s disconnected (websocket, %s)", ch->name, c->self_id, c->role);
 	conn_free(ch->rt, ch, c, "the websocket closed before the answer came");
+}
+
+/* ---- the forward websocket (we connect to the implementation) ------------------------------ */
+
+/* The bot of forward link LINK: the LINK-th bot with a ws_url. */
+static const struct ob_bot *forward_bot(const struct ob_conf *c, int link)
+{
+	size_t i;
+
+	for (i = 0; i < c->nbots; i++)
+		if (c->bots[i].ws_url && link-- == 0)
+			return &c->bots[i];
+	return NULL;
+}
+
+static int qq_wsc_wanted(const struct chan *ch)
+{
+	const struct ob_conf *c = conf_of(ch);
+	size_t i;
+	int n = 0;
+
+	if (!ch->enabled || !c->access_token || !*c->access_token)
+		return 0;
+	for (i = 0; i < c->nbots; i++)
+		n += c->bots[i].ws_url != NULL;
+	return n;
+}
+
+static int qq_locate(const struct chan *ch, int link, struct adapter_call *call,
+                     struct adapter_wsc_target *t)
+{
+	const struct ob_conf *c = conf_of(ch);
+	const struct ob_bot *b = forward_bot(c, link);
+	int n;
+
+	(void)call;
+	if (!b || !c->access_token)
+		return -1;
+	n = snprintf(t->headers[0], sizeof(t->headers[0]), "Authorization: Bearer %s",
+	             c->access_token);
+	if (n < 0 || (size_t)n >= sizeof(t->headers[0]) ||
+	    snprintf(t->url, sizeof(t->url), "%s", b->ws_url) >= (int)sizeof(t->url))
+		return -1;
+	t->nheaders = 1;
+	return 0;
+}
+
+/* Never called: locate gives the URL from the configuration. */
+static int qq_located(const struct chan *ch, int link, long status, const char *resp, size_t len,
+                      long retry_after, const char *neterr, struct adapter_wsc_target *t,
+                      struct adapter_poll *p)
+{
+	(void)ch;
+	(void)link;
+	(void)status;
+	(void)resp;
+	(void)len;
+	(void)retry_after;
+	(void)neterr;
+	(void)t;
+	snprintf(p->state, sizeof(p->state), "error: no websocket URL");
+	p->again_ms = -1;
+	return -1;
+}
+
+static void qq_wsc_connected(struct chan *ch, struct host_conn *hc, int link, void **conn)
+{
+	const struct ob_bot *b = forward_bot(conf_of(ch), link);
+	struct qq_rt *rt = ch->rt;
+	struct qq_conn *n = NULL;
+
+	*conn = NULL;
+	if (rt && b && b->self_id && (n = calloc(1, sizeof(*n))) != NULL) {
+		n->hc = hc;
+		memcpy(n->self_id, b->self_id, strlen(b->self_id) + 1); /* a QQ number: it fits */
+		snprintf(n->role, sizeof(n->role), "forward");
+		n->api = n->forward = 1;
+		n->since = n->last_at = clock_now();
+		n->next = rt->conns; /* the newest serves the bot's actions */
+		rt->conns = n;
+		*conn = n;
+		log_info("%s: bot %s connected (forward websocket)", ch->name, n->self_id);
+		return;
+	}
+	ch->host->ws_close(hc); /* cannot be kept track of: try again later */
 }
 
 /* ---- actions over the websocket (the sender's relayed calls) --------------------------------- */
@@ -917,8 +1062,34 @@ static int qq_banner(struct chan *ch, const char *base_url, char *out, size_t le
 	                 strncmp(base_url, "https", 5) == 0 ? "wss" : "ws", rest ? rest : "");
 
 	if (conf_of(ch)->secret && n >= 0 && (size_t)n < len)
-		snprintf(out + n, len - (size_t)n, ", HTTP POST events at %s" HOOK_PATH, base_url);
+		n += snprintf(out + n, len - (size_t)n, ", HTTP POST events at %s" HOOK_PATH,
+		              base_url);
+	if (qq_wsc_wanted(ch) > 0 && n >= 0 && (size_t)n < len)
+		snprintf(out + n, len - (size_t)n, ", forward websockets to %d bot(s)",
+		         qq_wsc_wanted(ch));
 	return 1;
+}
+
+/* Forward link LINK of bot B: the host's state of it, and what came over it. */
+static json_t *forward_health(struct chan *ch, int link, const struct ob_bot *b)
+{
+	struct qq_rt *rt = ch->rt;
+	const struct qq_conn *k;
+	char state[200] = "off";
+	long long connects = 0;
+	json_t *o;
+
+	if (ch->host && ch->host->ws_state)
+		ch->host->ws_state(ch, link, state, sizeof(state), &connects);
+	o = json_pack("{s:s,s:I}", "state", state, "connects", (json_int_t)connects);
+	for (k = rt ? rt->conns : NULL; k && o; k = k->next)
+		if (k->forward && b->self_id && strcmp(k->self_id, b->self_id) == 0) {
+			json_object_set_new(o, "since", json_integer(k->since));
+			json_object_set_new(o, "last_frame", json_integer(k->last_at));
+			json_object_set_new(o, "heartbeat_ms", json_integer(k->beat_ms));
+			break;
+		}
+	return o;
 }
 
 static void qq_health(struct chan *ch, json_t *obj)
@@ -928,18 +1099,22 @@ static void qq_health(struct chan *ch, json_t *obj)
 	const struct qq_conn *k;
 	json_t *bots = json_array(), *b;
 	size_t i, waiting = 0;
+	int link = 0;
 	const struct qq_pending *p;
 
 	for (i = 0; i < c->nbots; i++) {
 		b = json_pack("{s:s,s:s}", "self_id", c->bots[i].self_id ? c->bots[i].self_id : "",
 		              "actions", c->bots[i].api_url ? "http" : "websocket");
 		for (k = rt ? rt->conns : NULL; k && b; k = k->next)
-			if (c->bots[i].self_id && strcmp(k->self_id, c->bots[i].self_id) == 0) {
+			if (!k->forward && c->bots[i].self_id &&
+			    strcmp(k->self_id, c->bots[i].self_id) == 0) {
 				json_object_set_new(b, "websocket", json_string(k->role));
 				json_object_set_new(b, "since", json_integer(k->since));
 				json_object_set_new(b, "last_frame", json_integer(k->last_at));
 				break; /* the newest */
 			}
+		if (b && c->bots[i].ws_url)
+			json_object_set_new(b, "forward", forward_health(ch, link++, &c->bots[i]));
 		json_array_append_new(bots, b);
 	}
 	for (p = rt ? rt->pending : NULL; p; p = p->next)
@@ -968,6 +1143,16 @@ const struct adapter adapter_qq = {
                         .open = qq_ws_open,
                         .message = qq_ws_message,
                         .too_big = qq_ws_too_big,
+                        .closed = qq_ws_closed,
+                },
+        .wsc =
+                {
+                        .wanted = qq_wsc_wanted,
+                        .max_message = WS_MAX,
+                        .locate = qq_locate,
+                        .located = qq_located,
+                        .connected = qq_wsc_connected,
+                        .message = qq_ws_message,
                         .closed = qq_ws_closed,
                 },
         .can_send = qq_can_send,

@@ -608,10 +608,12 @@ static int sl_socket_wanted(const struct chan *ch)
 	return ch->enabled && is_socket(c) && c->app_token && *c->app_token;
 }
 
-static int sl_locate(const struct chan *ch, struct adapter_call *call, struct adapter_wsc_target *t)
+static int sl_locate(const struct chan *ch, int link, struct adapter_call *call,
+                     struct adapter_wsc_target *t)
 {
 	const struct slack_conf *c = conf_of(ch);
 
+	(void)link;
 	(void)t;
 	call->url = url_of(c, "apps.connections.open");
 	call->body = strdup("");
@@ -622,7 +624,7 @@ static int sl_locate(const struct chan *ch, struct adapter_call *call, struct ad
 	return 1;
 }
 
-static int sl_located(const struct chan *ch, long status, const char *resp, size_t len,
+static int sl_located(const struct chan *ch, int link, long status, const char *resp, size_t len,
                       long retry_after, const char *neterr, struct adapter_wsc_target *t,
                       struct adapter_poll *p)
 {
@@ -632,6 +634,7 @@ static int sl_located(const struct chan *ch, long status, const char *resp, size
 	const char *url;
 
 	(void)ch;
+	(void)link;
 	p->again_ms = -1;
 	if (v == SLACK_OK) {
 		o = json_loadb(resp, len, 0, NULL);
@@ -655,10 +658,11 @@ static int sl_located(const struct chan *ch, long status, const char *resp, size
 	return -1;
 }
 
-static void sl_connected(struct chan *ch, struct host_conn *hc, void **conn)
+static void sl_connected(struct chan *ch, struct host_conn *hc, int link, void **conn)
 {
 	(void)ch;
 	(void)hc;
+	(void)link;
 	*conn = NULL;
 }
 

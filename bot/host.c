@@ -213,6 +213,18 @@ static void h_ws_close(struct host_conn *hc)
 	server_wsc_close((struct http_pss *)(void *)hc);
 }
 
+static void h_ws_silence(struct host_conn *hc, int64_t ms)
+{
+	server_wsc_silence((struct http_pss *)(void *)hc, ms);
+}
+
+static int h_ws_state(struct chan *ch, int link, char *state, size_t len, long long *connects)
+{
+	struct host_ctx *x = ctx_of(ch);
+
+	return x->srv ? server_wsc_state(x->srv, ch, link, state, len, connects) : -1;
+}
+
 static void h_relay_done(struct chan *ch, uint64_t ticket, long status, const char *body,
                          size_t len, const char *neterr)
 {
@@ -238,6 +250,8 @@ static const struct host host_table = {
         .conversing = h_conversing,
         .ws_renew = h_ws_renew,
         .ws_close = h_ws_close,
+        .ws_silence = h_ws_silence,
+        .ws_state = h_ws_state,
         .relay_done = h_relay_done,
 };
 

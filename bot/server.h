@@ -190,6 +190,11 @@ void server_wsc_renew(struct server *srv, struct chan *ch);
 void server_wsc_close(struct http_pss *p);
 /* The link's state for /healthz, into the channel's object OBJ. */
 void server_wsc_health(struct server *srv, const struct chan *ch, json_t *obj);
+/* host->ws_silence: client link P is dead after MS without a message (0: never). */
+void server_wsc_silence(struct http_pss *p, int64_t ms);
+/* host->ws_state: link LINK of CH's state and connects; 0, or -1 when there is none. */
+int server_wsc_state(struct server *srv, const struct chan *ch, int link, char *state, size_t len,
+                     long long *connects);
 int server_wsc_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                         size_t len);
 

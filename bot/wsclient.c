@@ -3,16 +3,19 @@
  * platform's gateway for the channels that have one (adapter.h, struct
  * adapter_wsc), on the server's libwebsockets context.
  *
- * One link per channel. It is found through the adapter: a URL straight
+ * A channel keeps the links its adapter wants (wsc.wanted: Slack one, OneBot
+ * one per bot account). Each is found through the adapter: a URL straight
  * from the configuration, or an HTTP call (made on a short-lived worker
  * thread through the sender's call machinery, so the loop never waits for
  * it) whose answer says where. Then the link is opened on a vhost of its own
  * that listens nowhere: TLS for wss://, plain ws:// only to a loopback
  * address. While it is up, idle links are pinged and hung up on when the
- * pongs stop. When it is lost the host connects again after a backoff (at
- * once after a link that lived a while); host->ws_renew opens a fresh link
- * and closes the old one only once the new one is up, so nothing said in
- * between is lost.
+ * pongs stop, and a link whose adapter said how often messages come
+ * (host->ws_silence) is closed when none came for that long: the far end's
+ * application may be dead while its TCP still answers. When it is lost the
+ * host connects again after a backoff (at once after a link that lived a
+ * while); host->ws_renew opens a fresh link and closes the old one only once
+ * the new one is up, so nothing said in between is lost.
  *
  * The waits are on lib/clock's monotonic clock, looked at twice a second,
  * so tests that move the clock move them too.
@@ -38,6 +41,7 @@
 #define WSC_STEADY_MS   10000        /* a link that lived this long ends no failure streak */
 #define WSC_CALL_S      10           /* the locating call, at most */
 #define WSC_STATE_LEN   200
+#define WSC_CLOSE_S     5 /* a silent link's close, at most (the library's own seconds) */
 
 enum wsc_phase {
 	WSC_IDLE,       /* a link is up, or nothing is due */
@@ -46,16 +50,21 @@ enum wsc_phase {
 	WSC_CONNECTING, /* the handshake runs */
 };
 
-/* One channel's client link. */
+/* One client link of a channel. */
 struct wsc {
 	struct server *srv;
 	struct chan *ch;
+	int link;   /* the channel's link number, for the adapter */
+	int nlinks; /* how many the channel has */
 	enum wsc_phase phase;
 	int64_t due_ms;
 	int errors;           /* failures in a row: the backoff */
 	struct http_pss *cur; /* the link in use */
 	struct lws *fresh;    /* a link being opened */
 	int64_t up_since;
+	int64_t silence_ms; /* the link in use is dead after this long silent; 0: never */
+	int64_t last_rx_ms; /* when its last message (or the handshake) came */
+	int silenced;       /* it was closed for its silence */
 	long long connects;
 	char state[WSC_STATE_LEN];
 	struct adapter_wsc_target target; /* where the fresh link goes */
@@ -69,25 +78,40 @@ struct wsc {
 	struct adapter_poll poll;
 };
 
-static struct wsc *wsc_of_chan(struct server *srv, const struct chan *ch)
+static struct wsc *wsc_of(struct server *srv, const struct chan *ch, int link)
 {
 	size_t i;
 
 	for (i = 0; i < srv->nwsc; i++)
-		if (srv->wsc[i].ch == ch)
+		if (srv->wsc[i].ch == ch && srv->wsc[i].link == link)
 			return &srv->wsc[i];
 	return NULL;
 }
 
+/* How many links CH wants (0 when switched off or it has none). */
+static int links_of(const struct chan *ch)
+{
+	int n;
+
+	if (!ch->enabled || !ch->a->wsc.wanted)
+		return 0;
+	n = ch->a->wsc.wanted(ch);
+	return n > 0 ? n : 0;
+}
+
 static void set_state(struct wsc *w, const char *state)
 {
+	char name[32] = "websocket";
+
 	if (strcmp(w->state, state) == 0)
 		return;
 	buf_copy(w->state, sizeof(w->state), state);
+	if (w->nlinks > 1)
+		snprintf(name, sizeof(name), "websocket %d", w->link + 1);
 	if (strncmp(state, "error", 5) == 0)
-		log_warn("%s: websocket: %s", w->ch->name, state);
+		log_warn("%s: %s: %s", w->ch->name, name, state);
 	else
-		log_info("%s: websocket: %s", w->ch->name, state);
+		log_info("%s: %s: %s", w->ch->name, name, state);
 }
 
 /* Next try after MS (< 0: after the backoff of the failures so far). */
@@ -119,15 +143,15 @@ static void *locate_run(void *arg)
 	memset(&p, 0, sizeof(p));
 	memset(&call, 0, sizeof(call));
 	p.again_ms = -1;
-	rc = a->locate(w->ch, &call, &t);
+	rc = a->locate(w->ch, w->link, &call, &t);
 	if (rc == 1) {
 		if (!call.timeout_s)
 			call.timeout_s = WSC_CALL_S;
 		call.chatless = 1;
 		if (sender_call_now(&call, &status, &body, &len) < 0)
 			status = 0;
-		rc = a->located(w->ch, status, body, len, 0, status ? NULL : "no answer (network)",
-		                &t, &p);
+		rc = a->located(w->ch, w->link, status, body, len, 0,
+		                status ? NULL : "no answer (network)", &t, &p);
 		free(body);
 	} else if (rc < 0) {
 		snprintf(p.state, sizeof(p.state), "error: nowhere to connect to");
@@ -159,8 +183,17 @@ static void locate(struct wsc *w)
 
 static int loopback(const char *host)
 {
-	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
-	       strcmp(host, "[::1]") == 0 || strcmp(host, "localhost") == 0;
+	size_t i;
+
+	if (strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0 ||
+	    strcmp(host, "localhost") == 0)
+		return 1;
+	if (strncmp(host, "127.", 4) != 0)
+		return 0;
+	for (i = 4; host[i]; i++) /* an IPv4 address, not a name like 127.example.com */
+		if (host[i] != '.' && (host[i] < '0' || host[i] > '9'))
+			return 0;
+	return 1;
 }
 
 /* Pings an idle link; hangs up when nothing answers for a while. */
@@ -246,6 +279,21 @@ static void take_result(struct wsc *w)
 		retry_later(w, -1);
 }
 
+/* Closes W's link, silent longer than its adapter allows; on_closed connects again. */
+static void hang_up_silent(struct wsc *w, int64_t now)
+{
+	char state[WSC_STATE_LEN];
+
+	snprintf(state, sizeof(state), "error: silent for %llds; connecting again",
+	         (long long)((now - w->last_rx_ms) / 1000));
+	set_state(w, state);
+	w->silence_ms = 0;
+	w->silenced = 1;
+	server_wsc_close(w->cur);
+	/* a peer that reads nothing may never let the close frame out: then at once */
+	lws_set_timeout(w->cur->wsi, PENDING_TIMEOUT_USER_OK, WSC_CLOSE_S);
+}
+
 /* ---- the timer --------------------------------------------------------------------------------
  */
 
@@ -261,6 +309,9 @@ static void check_due(lws_sorted_usec_list_t *sul)
 
 		if (!srv->stopping && w->phase == WSC_WAITING && now >= w->due_ms)
 			locate(w);
+		if (!srv->stopping && w->cur && !w->cur->closing && w->silence_ms > 0 &&
+		    now - w->last_rx_ms > w->silence_ms)
+			hang_up_silent(w, now);
 	}
 	lws_sul_schedule(srv->ctx, 0, &srv->sul_wsc, check_due, WSC_CHECK_US);
 }
@@ -293,12 +344,14 @@ static void on_established(struct wsc *w, struct lws *wsi, struct http_pss *p)
 	w->fresh = NULL;
 	w->cur = p;
 	w->phase = WSC_IDLE;
-	w->up_since = clock_mono_ms();
+	w->up_since = w->last_rx_ms = clock_mono_ms();
+	w->silence_ms = 0; /* until the adapter says again */
+	w->silenced = 0;
 	w->connects++;
 	set_state(w, "connected");
 	if (old) /* replaced: the old link is closed now that the new one is up */
 		server_wsc_close(old);
-	w->ch->a->wsc.connected(w->ch, (struct host_conn *)p, &p->conn);
+	w->ch->a->wsc.connected(w->ch, (struct host_conn *)p, w->link, &p->conn);
 }
 
 static void on_receive(struct http_pss *p, const void *in, size_t len)
@@ -307,6 +360,8 @@ static void on_receive(struct http_pss *p, const void *in, size_t len)
 
 	if (p->rx_skip)
 		return;
+	if (p == p->client->cur)
+		p->client->last_rx_ms = clock_mono_ms();
 	if (p->rx.len + len > a->max_message) {
 		log_warn("%s: websocket: a message over %zu bytes; closing the link", p->ch->name,
 		         a->max_message);
@@ -352,9 +407,11 @@ static void on_closed(struct wsc *w, struct http_pss *p)
 	if (p != w->cur)
 		return; /* a replaced link */
 	w->cur = NULL;
+	w->silence_ms = 0;
 	if (w->srv->stopping)
 		return;
-	set_state(w, "error: link lost; connecting again");
+	if (!w->silenced)
+		set_state(w, "error: link lost; connecting again");
 	if (w->phase != WSC_IDLE)
 		return; /* a fresh link is on its way already */
 	if (lived >= WSC_STEADY_MS) {
@@ -444,23 +501,23 @@ int server_wsc_wanted(const struct cfg *cfg)
 {
 	size_t i;
 
-	for (i = 0; i < cfg->nchans; i++) {
-		const struct chan *ch = &cfg->chans[i];
-
-		if (ch->enabled && ch->a->wsc.wanted && ch->a->wsc.wanted(ch))
+	for (i = 0; i < cfg->nchans; i++)
+		if (links_of(&cfg->chans[i]) > 0)
 			return 1;
-	}
 	return 0;
 }
 
 int server_wsc_start(struct server *srv)
 {
 	struct lws_context_creation_info info;
-	size_t i, n = 0;
+	size_t i, n = 0, total = 0;
+	int k, links;
 
-	if (!server_wsc_wanted(srv->cfg))
+	for (i = 0; i < srv->cfg->nchans; i++)
+		total += (size_t)links_of(&srv->cfg->chans[i]);
+	if (total == 0)
 		return 0;
-	srv->wsc = calloc(srv->cfg->nchans, sizeof(*srv->wsc));
+	srv->wsc = calloc(total, sizeof(*srv->wsc));
 	if (!srv->wsc)
 		return -1;
 	memset(&info, 0, sizeof(info));
@@ -474,16 +531,19 @@ int server_wsc_start(struct server *srv)
 		return -1;
 	for (i = 0; i < srv->cfg->nchans; i++) {
 		struct chan *ch = &srv->cfg->chans[i];
-		struct wsc *w;
 
-		if (!ch->enabled || !ch->a->wsc.wanted || !ch->a->wsc.wanted(ch))
-			continue;
-		w = &srv->wsc[n++];
-		w->srv = srv;
-		w->ch = ch;
-		buf_copy(w->state, sizeof(w->state), "connecting");
-		w->phase = WSC_WAITING;
-		w->due_ms = 0;
+		links = links_of(ch);
+		for (k = 0; k < links && n < total; k++) {
+			struct wsc *w = &srv->wsc[n++];
+
+			w->srv = srv;
+			w->ch = ch;
+			w->link = k;
+			w->nlinks = links;
+			buf_copy(w->state, sizeof(w->state), "connecting");
+			w->phase = WSC_WAITING;
+			w->due_ms = 0;
+		}
 	}
 	srv->nwsc = n;
 	lws_sul_schedule(srv->ctx, 0, &srv->sul_wsc, check_due, 1);
@@ -517,12 +577,17 @@ void server_wsc_free(struct server *srv)
 
 void server_wsc_renew(struct server *srv, struct chan *ch)
 {
-	struct wsc *w = wsc_of_chan(srv, ch);
+	size_t i;
 
-	if (!w || srv->stopping || w->phase == WSC_LOCATING || w->phase == WSC_CONNECTING)
-		return;
-	log_info("%s: websocket: opening a fresh link", ch->name);
-	locate(w);
+	for (i = 0; i < srv->nwsc; i++) {
+		struct wsc *w = &srv->wsc[i];
+
+		if (w->ch != ch || srv->stopping || w->phase == WSC_LOCATING ||
+		    w->phase == WSC_CONNECTING)
+			continue;
+		log_info("%s: websocket: opening a fresh link", ch->name);
+		locate(w);
+	}
 }
 
 void server_wsc_close(struct http_pss *p)
@@ -531,11 +596,33 @@ void server_wsc_close(struct http_pss *p)
 	lws_callback_on_writable(p->wsi);
 }
 
+void server_wsc_silence(struct http_pss *p, int64_t ms)
+{
+	struct wsc *w = p->client;
+
+	if (!w || p != w->cur || p->closing)
+		return; /* a served websocket, or a link on its way out */
+	w->silence_ms = ms > 0 ? ms : 0;
+}
+
+int server_wsc_state(struct server *srv, const struct chan *ch, int link, char *state, size_t len,
+                     long long *connects)
+{
+	struct wsc *w = wsc_of(srv, ch, link);
+
+	if (!w)
+		return -1;
+	buf_copy(state, len, w->state);
+	*connects = w->connects;
+	return 0;
+}
+
 void server_wsc_health(struct server *srv, const struct chan *ch, json_t *obj)
 {
-	struct wsc *w = wsc_of_chan(srv, ch);
+	struct wsc *w = wsc_of(srv, ch, 0);
 
-	if (w)
+	/* a channel with several links shows each in its own health (host->ws_state) */
+	if (w && !wsc_of(srv, ch, 1))
 		json_object_set_new(obj, "websocket",
 		                    json_pack("{s:s,s:I}", "state", w->state, "connects",
 		                              (json_int_t)w->connects));

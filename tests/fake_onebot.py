@@ -2,6 +2,12 @@
 for the QQ channel's tests.
 
 What a real implementation does towards the gateway, and checks of it:
+  - its forward websocket SERVER (forward()), one per bot account as each
+    implementation instance has its own: checks Authorization: Bearer at the
+    handshake (401 on a missing or wrong token), says lifecycle "connect",
+    sends heartbeats (meta_event "heartbeat" with its interval), events and
+    the answers to actions; it can go silent (no heartbeats, no answers, the
+    connection left open) or drop the connection;
   - its reverse websocket CLIENT: connects to the gateway's /onebot/v11/ws with
     X-Self-ID, X-Client-Role and the access token (Authorization: Bearer, as
     NapCat and Lagrange send it; "Token", as go-cqhttp does; or
@@ -12,7 +18,7 @@ What a real implementation does towards the gateway, and checks of it:
   - its HTTP API (POST /send_group_msg, /send_private_msg with
     Authorization: Bearer), on the same server as the images it serves
     (GET /img/NAME, what an image segment's url points to).
-Every action is recorded (via "ws" or "http") with the checks a careful
+Every action is recorded (via "fwd", "ws" or "http") with the checks a careful
 implementation would make of a message: segments only (never a CQ string),
 each a known type, IDs as integers, no @all. Scripted answers make an action
 fail (retcode, HTTP status), go unanswered, or close the websocket.
@@ -33,6 +39,8 @@ import time
 import urllib.parse
 
 from fakehttp import Handler, Server
+
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 _ids = [70000]
 _ids_lock = threading.Lock()
@@ -109,10 +117,16 @@ def private_event(self_id, user_id, text="", fmt="array", images=(), sub_type="f
             "sender": {"user_id": int(user_id), "nickname": nickname}}
 
 
-def heartbeat(self_id):
+def heartbeat(self_id, interval=5000):
     return {"time": int(time.time()), "self_id": int(self_id), "post_type": "meta_event",
             "meta_event_type": "heartbeat", "status": {"online": True, "good": True},
-            "interval": 5000}
+            "interval": interval}
+
+
+def lifecycle(self_id):
+    """What go-cqhttp, NapCat and Lagrange say first on a websocket."""
+    return {"time": int(time.time()), "self_id": int(self_id), "post_type": "meta_event",
+            "meta_event_type": "lifecycle", "sub_type": "connect"}
 
 
 def sign(secret, body):
@@ -174,6 +188,8 @@ class FakeOneBot:
         self.plan = []        # scripted answers: [match, behaviour, times]
         self.images = {}      # name -> bytes served at /img/NAME
         self.clients = []
+        self.forwards = []
+        self.verbose = verbose
         self.http = Server(("127.0.0.1", 0), _ApiHandler, verbose=verbose, fake=self)
         self._thread = None
 
@@ -185,6 +201,8 @@ class FakeOneBot:
     def stop(self):
         for c in list(self.clients):
             c.close()
+        for f in list(self.forwards):
+            f.stop()
         self.http.shutdown()
         self.http.server_close()
 
@@ -217,9 +235,10 @@ class FakeOneBot:
                 return behaviour
         return ("ok",)
 
-    def take(self, via, bot, action, params, echo=None):
-        """Records one action and decides its answer: (behaviour, answer dict or None)."""
-        behaviour = self._behaviour(action, params)
+    def take(self, via, bot, action, params, echo=None, behaviour=None):
+        """Records one action and decides its answer: (behaviour, answer dict or None).
+        BEHAVIOUR: this one, not the script's (("lost",): a silent link's)."""
+        behaviour = behaviour or self._behaviour(action, params)
         answer = None
         if behaviour[0] == "ok":
             answer = {"status": "ok", "retcode": 0, "data": {"message_id": next_message_id()},
@@ -311,6 +330,17 @@ class FakeOneBot:
             self.clients.append(c)
         return c
 
+    # ---- the forward websocket ---------------------------------------------------------------
+
+    def forward(self, self_id, interval=5000, every=0.3):
+        """Bot SELF_ID's forward websocket server, started (its url: ws://127.0.0.1:PORT).
+        Heartbeats say INTERVAL ms and come every EVERY real seconds, so a test that
+        moves the gateway's clock decides when one is missed."""
+        f = ForwardServer(self, self_id, interval, every).start()
+        with self.cond:
+            self.forwards.append(f)
+        return f
+
     # ---- HTTP POST events -----------------------------------------------------------------------
 
     def post_event(self, base_url, event, secret=None, signature=None, self_id=None,
@@ -332,16 +362,129 @@ class FakeOneBot:
         return out
 
 
-class ReverseClient:
-    """One reverse websocket: RFC 6455 client framing, a reader thread that answers
-    pings and actions."""
+class _Peer:
+    """One end of a websocket (RFC 6455 framing, text frames), either side: a client
+    masks what it sends; what comes masked is unmasked. A reader thread answers
+    pings, reassembles messages and answers actions; SILENT leaves them unanswered."""
+    via = "ws"
 
-    def __init__(self, fake, port, path, headers, self_id):
+    def __init__(self, fake, self_id, sock, recv, mask):
         self.fake = fake
         self.self_id = self_id
+        self.sock = sock
+        self._recv_some = recv
+        self.mask = mask
+        self.buf = b""
         self.wlock = threading.Lock()
         self.closed = threading.Event()
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.silent = False
+
+    def _frame(self, op, data):
+        n = len(data)
+        bit = 0x80 if self.mask else 0
+        if n < 126:
+            hdr = struct.pack("!BB", 0x80 | op, bit | n)
+        elif n < 65536:
+            hdr = struct.pack("!BBH", 0x80 | op, bit | 126, n)
+        else:
+            hdr = struct.pack("!BBQ", 0x80 | op, bit | 127, n)
+        if self.mask:
+            key = os.urandom(4)
+            hdr += key
+            data = bytes(b ^ key[i % 4] for i, b in enumerate(data))
+        with self.wlock:
+            self.sock.sendall(hdr + data)
+
+    def send(self, obj):
+        """One event (a dict, or raw text) as a text frame."""
+        data = obj if isinstance(obj, (bytes, str)) else json.dumps(obj, ensure_ascii=False)
+        self._frame(0x1, data.encode() if isinstance(data, str) else data)
+
+    def _recv_exact(self, n):
+        while len(self.buf) < n:
+            chunk = self._recv_some(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def _read(self):
+        message = b""
+        try:
+            while True:
+                b1, b2 = self._recv_exact(2)
+                op, n = b1 & 0x0F, b2 & 0x7F
+                if n == 126:
+                    n = struct.unpack("!H", self._recv_exact(2))[0]
+                elif n == 127:
+                    n = struct.unpack("!Q", self._recv_exact(8))[0]
+                key = self._recv_exact(4) if b2 & 0x80 else None
+                payload = self._recv_exact(n)
+                if key:
+                    payload = bytes(c ^ key[i % 4] for i, c in enumerate(payload))
+                if op == 0x9:
+                    self._frame(0xA, payload)
+                elif op == 0x8:
+                    try:
+                        self._frame(0x8, payload[:2])
+                    except OSError:
+                        pass
+                    break
+                elif op in (0x0, 0x1):
+                    message += payload
+                    if b1 & 0x80:
+                        self._action(json.loads(message.decode()))
+                        message = b""
+        except (OSError, ConnectionError, ValueError):
+            pass
+        self._gone()
+
+    def _gone(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self.closed.set()
+        with self.fake.cond:
+            self.fake.cond.notify_all()
+
+    def _action(self, frame):
+        if not isinstance(frame, dict) or "action" not in frame or "echo" not in frame:
+            with self.fake.cond:
+                self.fake.violations.append(("frame", "not an action with an echo: %r" % frame))
+            return
+        behaviour, answer = self.fake.take(self.via, self.self_id, frame["action"],
+                                           frame.get("params") or {}, frame["echo"],
+                                           ("lost",) if self.silent else None)
+        if behaviour[0] == "close":
+            self.close()
+        elif answer is not None:
+            self.send(answer)
+
+    def close(self):
+        """Closes with a close frame (1000)."""
+        try:
+            self._frame(0x8, b"\x03\xe8")
+        except OSError:
+            pass
+        self.drop()
+
+    def drop(self):
+        """Hangs up without a close frame (the implementation's process died)."""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.closed.set()
+
+
+class ReverseClient(_Peer):
+    """One reverse websocket: the client's handshake, then the lifecycle event."""
+
+    def __init__(self, fake, port, path, headers, self_id):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        super().__init__(fake, self_id, sock, sock.recv, mask=True)
         key = base64.b64encode(os.urandom(16)).decode()
         lines = ["GET %s HTTP/1.1" % path, "Host: 127.0.0.1:%d" % port,
                  "Upgrade: websocket", "Connection: Upgrade",
@@ -359,87 +502,147 @@ class ReverseClient:
         if b" 101 " not in head.split(b"\r\n")[0]:
             self.sock.close()
             raise ConnectionError("handshake refused: %r" % head.split(b"\r\n")[0])
-        accept = base64.b64encode(hashlib.sha1(
-            (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+        accept = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest())
         if accept not in head:
             raise ConnectionError("bad Sec-WebSocket-Accept")
         self.sock.settimeout(None)
-        # what go-cqhttp, NapCat and Lagrange say first
-        self.send({"time": int(time.time()), "self_id": int(self_id), "post_type": "meta_event",
-                   "meta_event_type": "lifecycle", "sub_type": "connect"})
+        self.send(lifecycle(self_id))
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
-    def _frame(self, op, data):
-        mask = os.urandom(4)
-        n = len(data)
-        if n < 126:
-            hdr = struct.pack("!BB", 0x80 | op, 0x80 | n)
-        elif n < 65536:
-            hdr = struct.pack("!BBH", 0x80 | op, 0x80 | 126, n)
-        else:
-            hdr = struct.pack("!BBQ", 0x80 | op, 0x80 | 127, n)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
-        with self.wlock:
-            self.sock.sendall(hdr + mask + masked)
 
-    def send(self, obj):
-        """One event (a dict, or raw text) as a text frame."""
-        data = obj if isinstance(obj, (bytes, str)) else json.dumps(obj, ensure_ascii=False)
-        self._frame(0x1, data.encode() if isinstance(data, str) else data)
+class ForwardLink(_Peer):
+    """One connection the gateway opened to a forward websocket server."""
+    via = "fwd"
 
-    def _recv_exact(self, n):
-        while len(self.buf) < n:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed")
-            self.buf += chunk
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
+    def __init__(self, server, handler):
+        super().__init__(server.fake, server.self_id, handler.connection,
+                         handler.rfile.read1, mask=False)
+        self.server = server
+        self.beats = 0
 
-    def _read(self):
-        try:
-            while True:
-                b1, b2 = self._recv_exact(2)
-                op, n = b1 & 0x0F, b2 & 0x7F
-                if n == 126:
-                    n = struct.unpack("!H", self._recv_exact(2))[0]
-                elif n == 127:
-                    n = struct.unpack("!Q", self._recv_exact(8))[0]
-                payload = self._recv_exact(n)
-                if op == 0x9:
-                    self._frame(0xA, payload)
-                elif op == 0x8:
-                    break
-                elif op == 0x1:
-                    self._action(json.loads(payload.decode()))
-        except (OSError, ConnectionError, ValueError):
-            pass
-        self.closed.set()
+    def serve(self, interval, every):
+        """Lifecycle, then heartbeats on a thread of their own; reads until closed."""
+        self.send(lifecycle(self.self_id))
+        threading.Thread(target=self._beat, args=(interval, every), daemon=True).start()
+        self._read()
 
-    def _action(self, frame):
-        if not isinstance(frame, dict) or "action" not in frame or "echo" not in frame:
-            with self.fake.cond:
-                self.fake.violations.append(("frame", "not an action with an echo: %r" % frame))
-            return
-        behaviour, answer = self.fake.take("ws", self.self_id, frame["action"],
-                                           frame.get("params") or {}, frame["echo"])
-        if behaviour[0] == "close":
-            self.close()
-        elif answer is not None:
-            self.send(answer)
+    def _beat(self, interval, every):
+        while not self.closed.wait(every):
+            if self.silent:
+                continue
+            try:
+                self.send(heartbeat(self.self_id, interval))
+                self.beats += 1
+            except OSError:
+                break
 
-    def close(self):
-        try:
-            self._frame(0x8, b"\x03\xe8")
-        except OSError:
-            pass
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
-        self.closed.set()
+    def go_silent(self):
+        """No more heartbeats, answers or anything, the connection left open."""
+        self.silent = True
+
+
+class ForwardServer:
+    """Bot SELF_ID's forward websocket server (what NapCat's or go-cqhttp's `ws` server
+    is): attempts records every handshake ({"at", "real", "ok"}), links every
+    connection accepted. TOKEN (None: the fake's) is what the handshake must carry."""
+
+    def __init__(self, fake, self_id, interval, every):
+        self.fake = fake
+        self.self_id = self_id
+        self.interval = interval
+        self.every = every
+        self.token = None
+        self.attempts = []
+        self.links = []
+        self.http = Server(("127.0.0.1", 0), _ForwardHandler, verbose=fake.verbose, fwd=self)
+
+    def start(self):
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        for link in list(self.links):
+            link.drop()
+        self.http.shutdown()
+        self.http.server_close()
+
+    @property
+    def url(self):
+        return "ws://127.0.0.1:%d" % self.http.server_address[1]
+
+    def open_links(self):
+        with self.fake.cond:
+            return [k for k in self.links if not k.closed.is_set()]
+
+    def wait_link(self, n=1, timeout=15):
+        """The newest link once N were accepted in all and it is open."""
+        deadline = time.time() + timeout
+        with self.fake.cond:
+            while len(self.links) < n or self.links[-1].closed.is_set():
+                left = deadline - time.time()
+                if left <= 0:
+                    raise TimeoutError("%d forward links expected, %d came"
+                                       % (n, len(self.links)))
+                self.fake.cond.wait(min(left, 0.2))
+            return self.links[-1]
+
+    def wait_attempts(self, n, timeout=15):
+        deadline = time.time() + timeout
+        with self.fake.cond:
+            while len(self.attempts) < n:
+                left = deadline - time.time()
+                if left <= 0:
+                    raise TimeoutError("%d handshakes expected, %d came"
+                                       % (n, len(self.attempts)))
+                self.fake.cond.wait(min(left, 0.2))
+            return list(self.attempts)
+
+    def send(self, event):
+        """EVENT over the newest open link."""
+        links = self.open_links()
+        if not links:
+            raise ConnectionError("no forward link open")
+        links[-1].send(event)
+
+
+class _ForwardHandler(Handler):
+    """The forward websocket server's handshake: GET / with the bearer token."""
+
+    def log_message(self, fmt, *args):
+        if self.server.verbose:
+            super().log_message(fmt, *args)
+
+    def do_GET(self):
+        fwd = self.server.fwd
+        fake = fwd.fake
+        token = fwd.token if fwd.token is not None else fake.token
+        key = self.headers.get("Sec-WebSocket-Key")
+        auth = self.headers.get("Authorization", "")
+        ok = auth == "Bearer " + token
+        with fake.cond:
+            fwd.attempts.append({"at": fake.clock(), "real": time.time(), "ok": ok})
+            fake.cond.notify_all()
+        if urllib.parse.urlparse(self.path).path != "/":
+            return self.send_json(404, {"status": "failed", "retcode": 1404})
+        if not key or "websocket" not in self.headers.get("Upgrade", "").lower():
+            return self.send_json(400, {"status": "failed", "retcode": 1400})
+        if not ok:
+            # go-cqhttp and NapCat: 401 for a missing or wrong access token
+            return self.send_json(401, {"status": "failed", "retcode": 1401})
+        accept = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept)
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        link = ForwardLink(fwd, self)
+        with fake.cond:
+            fwd.links.append(link)
+            fake.cond.notify_all()
+        link.serve(fwd.interval, fwd.every)
 
 
 class _ApiHandler(Handler):

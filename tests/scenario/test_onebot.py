@@ -2,7 +2,8 @@
 implementation (tests/fake_onebot.py).
 
 The fake connects to the gateway's /onebot/v11/ws as the bot account (its reverse
-websocket), sends events there or as signed HTTP POSTs to /hooks/onebot, and
+websocket), or serves the forward websocket the gateway connects to (a bot with a
+ws_url), sends events there or as signed HTTP POSTs to /hooks/onebot, and
 answers the actions that come back - or, scripted, fails them, leaves them
 unanswered or drops the connection. What is asserted is what people see: the
 texts of the actions the fake took (send_group_msg to the owners' and the staff
@@ -508,6 +509,203 @@ class QQPhotos(QQCase):
         self.assertEqual(photos[0]["hash"], hashlib.sha256(jpeg).hexdigest())
         with open(photos[0]["path"], "rb") as f:
             self.assertEqual(f.read(), jpeg)
+
+
+# ---- the forward websocket: the gateway connects to the implementation -----------------------
+
+class QQForward(QQCase):
+    """Bot accounts with a ws_url: the gateway connects to the fake's forward
+    websocket server with the access token, events come and actions go over it;
+    a refused token is tried again with a backoff, a link whose heartbeats stop
+    is closed and opened again."""
+
+    def start_forward(self, token=None, **changes):
+        """The gateway with bot BOT on a forward websocket (the fake's server FWD)."""
+        self.fwd = self.ob.forward(BOT, interval=5000, every=0.3)
+        self.fwd.token = token
+        self.start(qq_config(bots=[{"self_id": str(BOT), "ws_url": self.fwd.url}], **changes),
+                   connect=False)
+        self.ws = self.fwd  # group() and private() send over it
+        return self.fwd
+
+    def forward_health(self):
+        return self.bot_health(BOT).get("forward") or {}
+
+    def wait_forward(self, n=1):
+        """The Nth link up, the gateway calling it connected, a heartbeat read."""
+        link = self.fwd.wait_link(n)
+        self.gw.wait(lambda: self.forward_health().get("state") == "connected"
+                     and self.forward_health().get("connects") == n
+                     and self.forward_health().get("heartbeat_ms") == 5000,
+                     what="forward link %d up" % n)
+        return link
+
+    def deliver(self, chat, needle, since, tries=6):
+        """Moves the clock past the sender's backoff until a message with NEEDLE to CHAT
+        is delivered (each move in steps the heartbeats keep up with)."""
+        for _ in range(tries):
+            if any(needle in t for _, t, _, _ in self.ob.sent(since, str(chat))):
+                break
+            self.gw.advance(3)
+            try:
+                self.ob.wait_sent(str(chat), needle, since=since, timeout=1.5)
+            except TimeoutError:
+                continue
+        return self.expect(str(chat), needle, since)
+
+    def test_qq_forward_order_in_group_finished_in_private(self):
+        self.start_forward()
+        self.wait_forward()
+        self.assertNotIn("websocket", self.bot_health(BOT))  # no reverse link
+        self.assertIn("forward websockets to 1 bot", self.gw.stderr())
+        m = self.mark()
+        ask = self.group("/repair 厨房水管漏水", card="3-2-501 李伟")
+        _, params, rec = self.expect("group:%d" % OWNERS, HINT, m)
+        self.assertEqual(rec["via"], "fwd")
+        self.assertEqual(segments_of(params, "reply"), [{"id": str(ask["message_id"])}])
+        self.assertEqual(segments_of(params, "at"), [{"qq": str(RES)}])
+        _, params, rec = self.expect(str(RES), ASK_ROOM, m)
+        self.assertEqual((params["user_id"], params.get("group_id"), rec["via"]),
+                         (RES, OWNERS, "fwd"))
+        self.step(RES, "3-2-501", ASK_NAME, sub_type="group")
+        self.step(RES, "李伟", ASK_PHONE, sub_type="group")
+        self.step(RES, PHONE, ASK_TIME, sub_type="group")
+        self.step(RES, "今天下午3点", SUMMARY, sub_type="group")
+        m = self.mark()
+        self.private(RES, "确认", sub_type="group")
+        created, _, _ = self.expect(str(RES), CREATED, m)
+        n = re.search(r"工单号 (\d{6}-\d{3})", created).group(1)
+        ping, _, _ = self.expect("group:%d" % STAFF_GROUP, PING + n, m)
+        self.assertIn(MASKED, ping)
+        o = self.gw.order(n)
+        self.assertEqual((o["description"], o["room"], o["phone"], o["resident"]),
+                         ("厨房水管漏水", "3-2-501", PHONE, "qq:%d" % RES))
+        # every action went over the forward link, each answered once
+        self.assertEqual({a["via"] for a in self.ob.actions}, {"fwd"})
+        for t in self.texts("group:%d" % OWNERS):
+            self.assertNotIn(PHONE, t)
+        self.assertEqual(len(self.fwd.links), 1)
+        self.assertEqual(self.qq_outbox(), [])
+
+    def test_qq_forward_wrong_token_backs_off(self):
+        """The implementation refuses the token (401): tried again, further and further
+        apart, never in a busy loop; /healthz says why; once the token fits it connects."""
+        self.start_forward(token="the-implementations-own-token")
+        self.fwd.wait_attempts(1)
+        time.sleep(3)
+        attempts = self.fwd.attempts
+        # a busy loop would be hundreds; the backoff allows one a second at first
+        self.assertLessEqual(len(attempts), 5, attempts)
+        self.assertFalse(any(a["ok"] for a in attempts))
+        self.assertEqual(self.fwd.links, [])
+        state = self.forward_health()["state"]
+        self.assertTrue(state.startswith("error: connect"), state)
+        self.assertEqual(self.forward_health()["connects"], 0)
+        # the gaps grow: after several failures the next try is seconds away
+        n = len(self.fwd.attempts)
+        time.sleep(1)
+        self.assertLessEqual(len(self.fwd.attempts), n + 1)
+        # the implementation is given the gateway's token: the next try connects
+        self.fwd.token = None
+        self.gw.advance(91)  # the longest backoff (60 s with its jitter)
+        self.wait_forward(1)
+        self.assertTrue(self.fwd.attempts[-1]["ok"])
+        m = self.mark()
+        self.private(NEIGHBOUR, "/help")
+        self.expect(str(NEIGHBOUR), HELP, m)
+
+    def test_qq_forward_silent_link_reconnected(self):
+        """Heartbeats stop but the connection stays open (a hung implementation): after
+        2.5 heartbeat intervals without a frame the link is closed and opened again, and
+        an answer sent into the silent link is delivered over the new one."""
+        self.start_forward()
+        first = self.wait_forward(1)
+        first.go_silent()
+        m = self.mark()
+        # the resident writes by HTTP POST; the answer goes into the silent link
+        status, _ = self.ob.post_event(self.gw.url, private_event(BOT, NEIGHBOUR, "/help"))
+        self.assertEqual(status, 204)
+        acts = self.ob.wait_actions(1, since=m)
+        self.assertEqual(acts[0]["behaviour"], "lost")
+        # two intervals without a frame: not yet dead
+        self.gw.advance(10)
+        time.sleep(1.2)
+        self.assertFalse(first.closed.is_set())
+        self.assertEqual(self.forward_health()["state"], "connected")
+        # past 2.5 intervals (12.5 s): closed by the gateway, connected again
+        self.gw.advance(3)
+        self.assertTrue(first.closed.wait(5), "the silent link was not closed")
+        self.wait_forward(2)
+        self.assertIn("silent for", self.gw.stderr())
+        _, _, rec = self.deliver(NEIGHBOUR, HELP, m)
+        self.assertEqual(rec["via"], "fwd")
+        self.assertEqual([a["behaviour"] for a in self.ob.actions[m:]][-1], "ok")
+        self.assertEqual(len(self.texts(NEIGHBOUR, m)), 1)
+        self.assertEqual(self.qq_outbox(), [])
+
+        # the connection dropped without a close frame: connected again after a backoff
+        self.fwd.links[-1].drop()
+        self.gw.wait(lambda: self.forward_health().get("state", "").startswith("error"),
+                     what="the link lost")
+        self.gw.advance(2)
+        self.wait_forward(3)
+        m = self.mark()
+        self.private(NEIGHBOUR, "/my")
+        _, _, rec = self.expect(str(NEIGHBOUR), "您还没有工单", m)
+        self.assertEqual(rec["via"], "fwd")
+
+    def test_qq_forward_two_bots(self):
+        """Two bot accounts, a forward link each (two implementation instances): each
+        bot's answers go over its own link; /healthz shows both links."""
+        fwd2 = self.ob.forward(BOT2, interval=5000, every=0.3)
+        self.fwd = self.ob.forward(BOT, interval=5000, every=0.3)
+        self.start(qq_config(bots=[{"self_id": str(BOT), "ws_url": self.fwd.url},
+                                   {"self_id": str(BOT2), "ws_url": fwd2.url + "/"}]),
+                   connect=False)
+        self.ws = self.fwd
+        self.fwd.wait_link(1)
+        fwd2.wait_link(1)
+        self.gw.wait(lambda: [b["forward"]["state"] for b in
+                              self.health()["channels"]["qq"]["bots"]] == ["connected"] * 2,
+                     what="both links up")
+        self.assertNotIn("websocket", self.health()["channels"]["qq"])  # shown per bot
+        m = self.mark()
+        fwd2.send(private_event(BOT2, NEIGHBOUR, "/help"))
+        _, _, rec = self.expect(str(NEIGHBOUR), HELP, m)
+        self.assertEqual((rec["via"], rec["bot"]), ("fwd", str(BOT2)))
+        self.private(RES, "/help")
+        _, _, rec = self.expect(str(RES), HELP, m)
+        self.assertEqual((rec["via"], rec["bot"]), ("fwd", str(BOT)))
+        # one bot's link cannot speak for the other
+        m = self.mark()
+        fwd2.send(private_event(BOT, RES, "/my"))
+        self.barrier()
+        self.assertEqual(self.texts(RES, m), [])
+
+    def test_qq_forward_same_event_other_transports_once(self):
+        """The forward link with HTTP POST events, and with a reverse websocket too: an
+        event that comes two ways is handled once."""
+        self.start_forward()
+        self.wait_forward(1)
+        ev = private_event(BOT, NEIGHBOUR, "/help")
+        m = self.mark()
+        self.fwd.send(ev)
+        self.assertEqual(self.ob.post_event(self.gw.url, ev)[0], 204)
+        self.expect(str(NEIGHBOUR), HELP, m)
+        # a reverse websocket of the same bot as well
+        rev = self.connect(BOT)
+        ev2 = private_event(BOT, NEIGHBOUR, "/my")
+        rev.send(ev2)
+        self.fwd.send(ev2)
+        self.expect(str(NEIGHBOUR), "您还没有工单", m)
+        self.barrier()
+        self.assertEqual(len(self.texts(NEIGHBOUR, m)), 2, self.texts(NEIGHBOUR, m))
+        for e in (ev, ev2):
+            self.assertEqual(self.db_count("dedup", "channel = 'qq' AND key = '%d:%d'"
+                                           % (BOT, e["message_id"])), 1)
+        health = self.bot_health(BOT)
+        self.assertEqual((health["websocket"], health["forward"]["state"]),
+                         ("Universal", "connected"))
 
 
 if __name__ == "__main__":

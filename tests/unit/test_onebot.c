@@ -3,9 +3,10 @@
  * (adapters/onebot.c): channels.qq, CQ codes and their escapes, events from
  * fixture files (tests/fixtures/onebot/), outbox payloads into segments and
  * action calls, the HTTP POST signature, access tokens, and every answer an
- * implementation gives into a verdict. The websocket, the relay and the
- * sender are exercised against tests/fake_onebot.py by
- * tests/scenario/test_onebot.py.
+ * implementation gives into a verdict; a forward link against a host that
+ * records what it is asked (heartbeats into a silence limit, actions and
+ * their answers). The websockets, the relay and the sender are exercised
+ * against tests/fake_onebot.py by tests/scenario/test_onebot.py.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -207,6 +208,206 @@ static void test_config_problems(void **state)
 	unload(&l);
 }
 
+/* ---- the forward websocket ---- */
+
+#define FORWARD(bots) "{\"enabled\":true,\"access_token\":\"tok-123456\",\"bots\":[" bots "]}"
+
+static void test_config_forward(void **state)
+{
+	static const char *const want[] = {
+	        "channels.qq.bots[0].ws_url: expected a ws:// or wss:// URL",
+	        "channels.qq.bots[1].ws_url: plain ws:// only to this machine",
+	        "channels.qq.bots[2].ws_url: plain ws:// only to this machine",
+	        "channels.qq.bots[3].ws_url: plain ws:// only to this machine",
+	        "channels.qq.bots[4].ws_url: expected a string",
+	};
+	struct adapter_wsc_target t;
+	struct adapter_call call;
+	struct loaded l;
+
+	(void)state;
+	load(&l, FORWARD("{\"self_id\":1,\"ws_url\":\"ws://127.0.0.1:3001\"},"
+	                 "{\"self_id\":2},"
+	                 "{\"self_id\":3,\"ws_url\":\"wss://bot.example.com/onebot\"},"
+	                 "{\"self_id\":4,\"ws_url\":\"ws://localhost:6700/\"},"
+	                 "{\"self_id\":5,\"ws_url\":\"ws://[::1]:6700\"}"));
+	expect_problems(&l, NULL, 0);
+	assert_int_equal(A->wsc.wanted(&l.ch), 4); /* one link per bot with a ws_url */
+	memset(&t, 0, sizeof(t));
+	memset(&call, 0, sizeof(call));
+	assert_int_equal(A->wsc.locate(&l.ch, 1, &call, &t), 0); /* the second with one: bot 3 */
+	assert_string_equal(t.url, "wss://bot.example.com/onebot");
+	assert_int_equal(t.nheaders, 1);
+	assert_string_equal(t.headers[0], "Authorization: Bearer tok-123456");
+	assert_null(call.url); /* the URL is known: no call to make */
+	assert_int_equal(A->wsc.locate(&l.ch, 3, &call, &t), 0);
+	assert_string_equal(t.url, "ws://[::1]:6700");
+	assert_int_equal(A->wsc.locate(&l.ch, 4, &call, &t), -1);
+	l.ch.enabled = 0;
+	assert_int_equal(A->wsc.wanted(&l.ch), 0);
+	unload(&l);
+
+	/* the token crosses the link: in the clear only on this machine */
+	load(&l, FORWARD("{\"self_id\":1,\"ws_url\":\"http://127.0.0.1:3001\"},"
+	                 "{\"self_id\":2,\"ws_url\":\"ws://192.168.1.5:3001\"},"
+	                 "{\"self_id\":3,\"ws_url\":\"ws://127.example.com:3001\"},"
+	                 "{\"self_id\":4,\"ws_url\":\"ws://localhost.example.com\"},"
+	                 "{\"self_id\":5,\"ws_url\":3001}"));
+	expect_problems(&l, want, sizeof(want) / sizeof(want[0]));
+	unload(&l);
+
+	/* without any: no link */
+	load(&l, GOOD);
+	assert_int_equal(A->wsc.wanted(&l.ch), 0);
+	unload(&l);
+}
+
+/* A host that records what the adapter asks of it. */
+static struct {
+	int64_t silence_ms;
+	int silences, closes, sent, done;
+	long done_status;
+	char frame[1024], done_body[256], done_err[128];
+	uint64_t done_ticket;
+} rec;
+
+static void f_ws_send(struct host_conn *hc, const char *text)
+{
+	(void)hc;
+	rec.sent++;
+	snprintf(rec.frame, sizeof(rec.frame), "%s", text);
+}
+
+static void f_ws_silence(struct host_conn *hc, int64_t ms)
+{
+	(void)hc;
+	rec.silences++;
+	rec.silence_ms = ms;
+}
+
+static void f_ws_close(struct host_conn *hc)
+{
+	(void)hc;
+	rec.closes++;
+}
+
+static void f_relay_done(struct chan *ch, uint64_t ticket, long status, const char *body,
+                         size_t len, const char *neterr)
+{
+	(void)ch;
+	rec.done++;
+	rec.done_ticket = ticket;
+	rec.done_status = status;
+	snprintf(rec.done_body, sizeof(rec.done_body), "%.*s", (int)len, body ? body : "");
+	snprintf(rec.done_err, sizeof(rec.done_err), "%s", neterr ? neterr : "");
+}
+
+static int f_ws_state(struct chan *ch, int link, char *state, size_t len, long long *connects)
+{
+	(void)ch;
+	snprintf(state, len, "%s", link == 0 ? "connected" : "error: connect: refused");
+	*connects = link == 0 ? 2 : 0;
+	return 0;
+}
+
+static const struct host fake_host = {
+        .ws_send = f_ws_send,
+        .ws_close = f_ws_close,
+        .ws_silence = f_ws_silence,
+        .ws_state = f_ws_state,
+        .relay_done = f_relay_done,
+};
+
+static void frame(struct loaded *l, struct host_conn *hc, void *conn, const char *text)
+{
+	A->wsc.message(&l->ch, hc, conn, text, strlen(text));
+}
+
+static void test_forward_link(void **state)
+{
+	struct host_conn *hc = (struct host_conn *)(uintptr_t)0x1234;
+	struct adapter_call call;
+	struct loaded l;
+	void *conn = NULL;
+	json_t *h, *bots;
+	char answer[128], err[200];
+
+	(void)state;
+	memset(&rec, 0, sizeof(rec));
+	load(&l, FORWARD("{\"self_id\":10001000,\"ws_url\":\"ws://127.0.0.1:3001\"},"
+	                 "{\"self_id\":10001001,\"ws_url\":\"ws://127.0.0.1:3002\"}"));
+	l.ch.host = &fake_host;
+	assert_int_equal(A->start(&l.ch), 0);
+
+	/* no link yet: an action has nowhere to go, and says so at once */
+	memset(&call, 0, sizeof(call));
+	assert_int_equal(
+	        A->build(&l.ch, 1, "10", "{\"text\":\"好的\"}", 0, &call, err, sizeof(err)), 1);
+	assert_true(call.relay);
+	A->relay(&l.ch, &call, 7);
+	assert_int_equal(rec.done, 1);
+	assert_int_equal(rec.done_status, 0);
+	assert_string_equal(rec.done_err, "bot 10001000 has no websocket open");
+
+	A->wsc.connected(&l.ch, hc, 0, &conn);
+	assert_non_null(conn);
+	/* heartbeats say how long silence may last: two intervals and a half */
+	frame(&l, hc, conn,
+	      "{\"post_type\":\"meta_event\",\"self_id\":10001000,"
+	      "\"meta_event_type\":\"heartbeat\",\"interval\":5000}");
+	assert_int_equal(rec.silences, 1);
+	assert_int_equal(rec.silence_ms, 12500);
+	frame(&l, hc, conn,
+	      "{\"post_type\":\"meta_event\",\"self_id\":10001000,"
+	      "\"meta_event_type\":\"heartbeat\",\"interval\":10}");
+	assert_int_equal(rec.silence_ms, 2500); /* at least a second between heartbeats */
+	/* another bot's heartbeat on this link changes nothing */
+	frame(&l, hc, conn,
+	      "{\"post_type\":\"meta_event\",\"self_id\":10001001,"
+	      "\"meta_event_type\":\"heartbeat\",\"interval\":60000}");
+	assert_int_equal(rec.silences, 2);
+
+	/* an action goes over the link with an echo; its answer is matched by it */
+	A->relay(&l.ch, &call, 8);
+	assert_int_equal(rec.sent, 1);
+	assert_non_null(strstr(rec.frame, "\"action\":\"send_private_msg\""));
+	assert_non_null(strstr(rec.frame, "\"echo\":\"cc-8\""));
+	snprintf(answer, sizeof(answer),
+	         "{\"status\":\"ok\",\"retcode\":0,\"data\":{\"message_id\":5},\"echo\":\"cc-8\"}");
+	frame(&l, hc, conn, answer);
+	assert_int_equal(rec.done, 2);
+	assert_int_equal(rec.done_ticket, 8);
+	assert_int_equal(rec.done_status, 200);
+	assert_string_equal(rec.done_body, answer);
+
+	/* /healthz: each bot's forward link as the host sees it, and its heartbeat */
+	h = json_object();
+	A->health(&l.ch, h);
+	bots = json_object_get(h, "bots");
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_object_get(json_array_get(bots, 0), "forward"), "state")),
+	                    "connected");
+	assert_int_equal(
+	        json_integer_value(json_object_get(
+	                json_object_get(json_array_get(bots, 0), "forward"), "heartbeat_ms")),
+	        1000);
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_object_get(json_array_get(bots, 1), "forward"), "state")),
+	                    "error: connect: refused");
+	assert_null(json_object_get(json_array_get(bots, 0), "websocket")); /* no reverse one */
+	json_decref(h);
+
+	/* the link goes with an action unanswered: it is given up at once, to be tried again */
+	A->relay(&l.ch, &call, 9);
+	A->wsc.closed(&l.ch, hc, conn);
+	assert_int_equal(rec.done, 3);
+	assert_int_equal(rec.done_ticket, 9);
+	assert_int_equal(rec.done_status, 0);
+	adapter_call_release(&call);
+	A->stop(&l.ch);
+	unload(&l);
+}
+
 /* ---- CQ codes ---- */
 
 static void assert_seg(json_t *arr, size_t i, const char *type, const char *key, const char *value)
@@ -325,7 +526,18 @@ static void test_event_others(void **state)
 	parse_fixture("heartbeat.json", &ev);
 	assert_int_equal(ev.kind, OB_META);
 	assert_string_equal(ev.meta, "heartbeat");
+	assert_int_equal(ev.interval, 5000);
 	ob_event_release(&ev);
+	{
+		const char *j = "{\"post_type\":\"meta_event\",\"self_id\":1,"
+		                "\"meta_event_type\":\"lifecycle\",\"sub_type\":\"connect\","
+		                "\"interval\":-5}";
+
+		assert_int_equal(ob_parse_event(j, strlen(j), &ev, err, sizeof(err)), 0);
+		assert_string_equal(ev.sub_type, "connect");
+		assert_int_equal(ev.interval, 0); /* not a usable interval */
+		ob_event_release(&ev);
+	}
 
 	parse_fixture("notice.json", &ev);
 	assert_int_equal(ev.kind, OB_OTHER);
@@ -635,6 +847,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_config_good),
 	        cmocka_unit_test(test_config_problems),
+	        cmocka_unit_test(test_config_forward),
+	        cmocka_unit_test(test_forward_link),
 	        cmocka_unit_test(test_cq_parse),
 	        cmocka_unit_test(test_event_group_segments),
 	        cmocka_unit_test(test_event_group_cq_string),

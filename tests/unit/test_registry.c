@@ -91,6 +91,9 @@ static void test_rows_complete(void **state)
 			assert_non_null(a->wsc.message);
 			assert_non_null(a->wsc.closed);
 			assert_true(a->wsc.max_message > 0);
+			/* the host shows one link; several are shown (per bot, per
+			 * account) by the channel's health through host->ws_state */
+			assert_non_null(a->health);
 		}
 		if (a->deliver || a->open_chats) {
 			assert_non_null(a->deliver);
@@ -134,6 +137,7 @@ static struct cfg *load(const char *json)
 static void test_enabled_follows_the_configuration(void **state)
 {
 	struct cfg *c;
+	size_t i;
 
 	(void)state;
 	c = load("{" BASE "}");
@@ -144,6 +148,10 @@ static void test_enabled_follows_the_configuration(void **state)
 	assert_false(cfg_chan_on(c, "generic"));
 	assert_false(cfg_chan_on(c, "nonsense"));
 	assert_null(cfg_chan(c, "nonsense"));
+	/* a channel left at its defaults (switched off) connects out nowhere */
+	for (i = 0; i < c->nchans; i++)
+		if (c->chans[i].a->wsc.wanted)
+			assert_int_equal(c->chans[i].a->wsc.wanted(&c->chans[i]), 0);
 	cfg_free(c);
 
 	c = load("{" BASE ",\"channels\":{\"web\":{\"enabled\":false},"

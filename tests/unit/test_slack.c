@@ -817,7 +817,7 @@ static void test_socket_mode_acks(void **state)
 	l.ch.host = &fake_host;
 	assert_int_equal(A->start(&l.ch), 0);
 	nsent = 0;
-	A->wsc.connected(&l.ch, hc, &conn);
+	A->wsc.connected(&l.ch, hc, 0, &conn);
 	A->wsc.message(&l.ch, hc, conn, "{\"type\":\"hello\"}", 16);
 	assert_int_equal(nsent, 0);
 	/* an envelope: acknowledged once its message is committed, not before */
@@ -875,19 +875,19 @@ static void test_locate(void **state)
 	         "\"app_token\":\"xapp-1-A\",\"api_base\":\"http://127.0.0.1:9/api\"}");
 	memset(&call, 0, sizeof(call));
 	memset(&t, 0, sizeof(t));
-	assert_int_equal(A->wsc.locate(&l.ch, &call, &t), 1);
+	assert_int_equal(A->wsc.locate(&l.ch, 0, &call, &t), 1);
 	assert_string_equal(call.url, "http://127.0.0.1:9/api/apps.connections.open");
 	assert_string_equal(call.headers[0], "Authorization: Bearer xapp-1-A");
 	adapter_call_release(&call);
 	memset(&p, 0, sizeof(p));
-	assert_int_equal(A->wsc.located(&l.ch, 200, ok, strlen(ok), 0, NULL, &t, &p), 0);
+	assert_int_equal(A->wsc.located(&l.ch, 0, 200, ok, strlen(ok), 0, NULL, &t, &p), 0);
 	assert_string_equal(t.url, "wss://wss-primary.slack.com/link/?ticket=1");
 	memset(&p, 0, sizeof(p));
-	assert_int_equal(A->wsc.located(&l.ch, 200, bad, strlen(bad), 0, NULL, &t, &p), -1);
+	assert_int_equal(A->wsc.located(&l.ch, 0, 200, bad, strlen(bad), 0, NULL, &t, &p), -1);
 	assert_true(strstr(p.state, "invalid_auth") != NULL);
 	assert_true(p.again_ms >= 60000);
 	memset(&p, 0, sizeof(p));
-	assert_int_equal(A->wsc.located(&l.ch, 0, NULL, 0, 0, "timed out", &t, &p), -1);
+	assert_int_equal(A->wsc.located(&l.ch, 0, 0, NULL, 0, 0, "timed out", &t, &p), -1);
 	assert_true(p.again_ms < 0);
 	unload(&l);
 }
