@@ -128,6 +128,7 @@ class Wecom(WecomCase):
         self.assertLess(took, 2.0)
         contact = self.expect(WANG, CONTACT, m)
         self.assertIn(PHONE, contact)  # his own private chat
+        self.expect(WANG, "已由王师傅接单", m)  # the outcome comes after the contact card
         self.assertEqual(self.gw.order(n)["assignee"], "wang")
         for c in self.wc.sent(since=m):
             self.assertEqual(c["json"]["touser"], WANG)
@@ -138,7 +139,7 @@ class Wecom(WecomCase):
             self.assertEqual(self.wc.post(xml)[:2], (200, ""))
         self.expect(WANG, n, m)
         self.gw.wait(lambda: not self.rows(), what="the wecom outbox drained")
-        self.assertEqual(len(self.wc.sent(since=m)), 1)
+        self.assertEqual(len(self.wc.sent(since=m)), 1, [c["json"] for c in self.wc.sent(since=m)])
         self.assertEqual(self.wc.token_fetches, 1)
 
     def test_wecom_bad_signature_stores_nothing(self):
