@@ -82,7 +82,7 @@ struct http_pss {
 	int console;                   /* a request or websocket of theirs */
 	const struct cfg_staff *staff; /* who it is authenticated as, or NULL */
 	int by_session;                /* by the console's cookie (not a bearer token) */
-	struct wsc *client; /* a link we opened (wsclient.c), or NULL */
+	struct wsc *client;            /* a link we opened (wsclient.c), or NULL */
 };
 
 struct polled {
@@ -195,6 +195,11 @@ int server_wsc_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 
 /* health.c */
 void server_health(struct server *srv, struct http_answer *ans);
+/*
+ * Says in the log, once at start, what /healthz lists under "warnings": who
+ * hears complaints with no private place to read them (core_private_gap).
+ */
+void server_warn_start(struct server *srv);
 /*
  * /metrics for REQ, whose client is on a loopback address (LOOPBACK) and came
  * through no proxy: the page, or 404 (switched off), 403 or 401 (see the
