@@ -42,10 +42,13 @@ int cmd_notice(struct core_req *r, const struct store_order *o, enum dlg_msg id,
  * on, 0 the speaker was told why not, <0 on error.
  */
 int cmd_checked(struct core_req *r, const struct store_order *o, const char *const *ok);
-/* Tells staff member TO message ID in LANG, privately; the supervisors when TO is NULL. */
-int cmd_tell_staff(struct core_req *r, const struct cfg_staff *to, int lang, enum dlg_msg id,
+/*
+ * Tells staff member TO message ID in their language, as far as REACH lets
+ * it go (core_reach_of); the supervisors, each in theirs, when TO is NULL.
+ */
+int cmd_tell_staff(struct core_req *r, const struct cfg_staff *to, int reach, enum dlg_msg id,
                    const char *const *args, int nargs);
-/* The centre's language, for what staff hear about orders they did not just touch. */
+/* The centre's language: for partners, and words shared by several readers. */
 int cmd_staff_lang(struct core_req *r);
 /* AT as people read it ("11月28日 08:00", "Sat 28 Nov 08:00"); TEXT when AT is 0. */
 void cmd_format_when(int lang, int64_t at, const char *text, char *out, size_t len);

@@ -68,7 +68,33 @@ struct desk_made {
 	struct store_order o;
 	int reached;                   /* the resident hears of it by chat */
 	const struct dlg_emergency *e; /* it is urgent: this emergency */
+	const struct cfg_staff *owner; /* a complaint: who handles it (or NULL) */
 };
+
+/* Complaint O was taken down: its owner hears, and its resident when they have a chat. */
+static int desk_complaint_told(struct core *c, const struct store_order *o,
+                               const struct desk_made *m, int64_t now)
+{
+	char hours[16];
+	const char *args[3];
+	struct buf b;
+	int lang, rc;
+
+	if (core_complaint_ping(c, o, m->owner, now) < 0)
+		return -1;
+	if (!m->reached)
+		return 0;
+	lang = core_order_lang(c, o);
+	snprintf(hours, sizeof(hours), "%d", c->cfg->complaint_hours);
+	args[0] = o->number;
+	args[1] = m->owner ? m->owner->name : dlg_msg(lang, M_CAT_COMPLAINT);
+	args[2] = hours;
+	buf_init(&b);
+	buf_tpl(&b, dlg_msg(lang, M_COMPLAINT_TAKEN), args, 3);
+	rc = b.failed ? -1 : core_notify_resident(c, o, buf_str(&b), NULL, 0, now);
+	buf_release(&b);
+	return rc;
+}
 
 /*
  * Records the request ST describes, taken down by BY in COMMUNITY (NULL:
@@ -82,7 +108,7 @@ static int desk_create(struct core *c, const struct cfg_staff *by, const char *c
 {
 	struct store_order *o = &m->o;
 	struct reach reach;
-	char actor[96], detail[160], minutes[16];
+	char actor[96], detail[160], minutes[16], known[64];
 	const char *args[4];
 	struct buf b;
 	int lang, rc;
@@ -91,7 +117,9 @@ static int desk_create(struct core *c, const struct cfg_staff *by, const char *c
 	core_order_fill(c, st, o);
 	if (community)
 		buf_copy(o->community, sizeof(o->community), community);
-	if (declined) {
+	if (strcmp(st->category, "complaint") == 0) {
+		declined = 0; /* a complaint is the centre's to handle, whatever it is about */
+	} else if (declined) {
 		buf_copy(o->status, sizeof(o->status), "declined");
 		buf_copy(o->reason, sizeof(o->reason), "out of scope");
 	} else if ((m->e = dlg_emergency_in(&c->cfg->policy, o->description)) != NULL) {
@@ -108,6 +136,10 @@ static int desk_create(struct core *c, const struct cfg_staff *by, const char *c
 	if (store_residents_by_phone(c->store, o->phone, pick_reach, &reach) < 0)
 		return -1;
 	if (reach.resident_id) {
+		/* Not said at the desk: the community the resident is known to belong to. */
+		if (!community && (community = core_resident_community(c, reach.resident_id, known,
+		                                                       sizeof(known))) != NULL)
+			buf_copy(o->community, sizeof(o->community), community);
 		m->reached = 1;
 		o->resident_id = reach.resident_id;
 		buf_copy(o->channel, sizeof(o->channel), reach.channel);
@@ -115,8 +147,13 @@ static int desk_create(struct core *c, const struct cfg_staff *by, const char *c
 		buf_copy(o->user, sizeof(o->user), reach.user);
 	}
 	snprintf(actor, sizeof(actor), "staff:%s", by->id);
-	if (store_order_create(c->store, o, now, actor, "desk") < 0)
+	if (strcmp(st->category, "complaint") == 0) {
+		/* As a resident's complaint: a supervisor owns it, no technician hears of it. */
+		if (core_complaint_create(c, o, actor, "desk", now, &m->owner) < 0)
+			return -1;
+	} else if (store_order_create(c->store, o, now, actor, "desk") < 0) {
 		return -1;
+	}
 	snprintf(detail, sizeof(detail), "%s by %s; notices: %s", source, by->id,
 	         m->reached ? o->channel : "none (phone the resident)");
 	if (store_event_add(c->store, o->id, now, actor, "desk", "desk_intake", "", o->status,
@@ -128,6 +165,8 @@ static int desk_create(struct core *c, const struct cfg_staff *by, const char *c
 	if (declined)
 		return store_event_add(c->store, o->id, now, actor, "desk", "declined", "",
 		                       "declined", "out of scope");
+	if (strcmp(o->category, "complaint") == 0)
+		return desk_complaint_told(c, o, m, now);
 	if (m->e) {
 		if (store_event_add(c->store, o->id, now, actor, "desk", "emergency", o->status,
 		                    o->status, m->e->id) < 0 ||
@@ -157,7 +196,7 @@ static int desk_said(struct core_req *r, const struct desk_made *m)
 	const struct store_order *o = &m->o;
 	const struct dlg_out_of_scope *oos = &r->c->cfg->out_of_scope;
 	char minutes[16], reach[512], call[256] = "", masked[32];
-	const char *args[4];
+	const char *args[5];
 	struct buf b;
 
 	if (strcmp(o->status, "declined") == 0) {
@@ -172,6 +211,15 @@ static int desk_said(struct core_req *r, const struct desk_made *m)
 	buf_tpl(&b, dlg_msg(r->lang, m->reached ? M_DESK_REACH_CHAT : M_DESK_REACH_PHONE), args, 2);
 	buf_copy(reach, sizeof(reach), buf_str(&b));
 	buf_release(&b);
+	if (strcmp(o->category, "complaint") == 0) {
+		snprintf(minutes, sizeof(minutes), "%d", r->c->cfg->complaint_hours);
+		args[0] = o->number;
+		args[1] = dlg_source_name(r->lang, o->source);
+		args[2] = m->owner ? m->owner->name : core_supervisor_name(r->c, r->lang);
+		args[3] = minutes;
+		args[4] = reach;
+		return core_reply_msg(r, M_DESK_COMPLAINT, args, 5);
+	}
 	snprintf(minutes, sizeof(minutes), "%d", o->promised_minutes);
 	args[0] = o->number;
 	args[1] = dlg_source_name(r->lang, o->source);

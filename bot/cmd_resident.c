@@ -107,8 +107,8 @@ static int resident_start(struct core_req *r, struct cmd_args *a, const char *co
 static int tell_assignee(struct core_req *r, const struct store_order *o, enum dlg_msg id,
                          const char *const *args, int nargs)
 {
-	return cmd_tell_staff(r, cfg_staff_find(r->c->cfg, o->assignee), cmd_staff_lang(r), id,
-	                      args, nargs);
+	return cmd_tell_staff(r, cfg_staff_find(r->c->cfg, o->assignee), core_reach_of(o), id, args,
+	                      nargs);
 }
 
 /*

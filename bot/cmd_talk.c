@@ -110,24 +110,14 @@ static const struct cfg_staff *talk_target(struct core *c, const struct store_or
 	return s;
 }
 
-static const char *supervisor_name(struct core *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->cfg->nstaff; i++)
-		if (strcmp(c->cfg->staff[i].role, "supervisor") == 0)
-			return c->cfg->staff[i].name;
-	return "";
-}
-
 /* Tells whoever handles O message ID (in the centre's language); NAME gets their name. */
 static int tell_handler(struct core_req *r, const struct store_order *o, const struct talk_log *l,
                         enum dlg_msg id, const char *const *args, int nargs, const char **name)
 {
 	const struct cfg_staff *to = talk_target(r->c, o, l);
 
-	*name = to ? to->name : supervisor_name(r->c);
-	return cmd_tell_staff(r, to, cmd_staff_lang(r), id, args, nargs);
+	*name = to ? to->name : core_supervisor_name(r->c, r->lang);
+	return cmd_tell_staff(r, to, core_reach_of(o), id, args, nargs);
 }
 
 /*

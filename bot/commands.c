@@ -98,7 +98,7 @@ int cmd_staff_lang(struct core_req *r)
 	return dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH);
 }
 
-/* Sends the assignee the resident's full contact details, privately. */
+/* Sends the assignee the resident's full contact details, privately, in their language. */
 static int send_contact(struct core_req *r, const struct store_order *o, const struct cfg_staff *to)
 {
 	const char *args[6] = {o->number, o->contact_name, o->room,
@@ -106,38 +106,28 @@ static int send_contact(struct core_req *r, const struct store_order *o, const s
 	char start[48], done[48];
 	struct msg_button btn[2];
 	struct buf b;
-	int rc;
+	int rc, lang = core_staff_lang(r->c, to);
 
 	/* The next steps as buttons where the platform has them. */
 	snprintf(start, sizeof(start), "/start %s", o->number);
 	snprintf(done, sizeof(done), "/done %s", o->number);
-	btn[0].label = dlg_msg(r->lang, M_BTN_START_WORK);
+	btn[0].label = dlg_msg(lang, M_BTN_START_WORK);
 	btn[0].data = start;
-	btn[1].label = dlg_msg(r->lang, M_BTN_DONE_WORK);
+	btn[1].label = dlg_msg(lang, M_BTN_DONE_WORK);
 	btn[1].data = done;
 	buf_init(&b);
-	buf_tpl(&b, dlg_msg(r->lang, M_CONTACT), args, 6);
-	rc = b.failed ? -1 : core_notify_staff(r->c, to, buf_str(&b), btn, 2, r->now);
+	buf_tpl(&b, dlg_msg(lang, M_CONTACT), args, 6);
+	rc = b.failed ? -1
+	              : core_notify_staff_at(r->c, to, core_reach_of(o), buf_str(&b), btn, 2,
+	                                     r->now);
 	buf_release(&b);
 	return rc;
 }
 
-int cmd_tell_staff(struct core_req *r, const struct cfg_staff *to, int lang, enum dlg_msg id,
+int cmd_tell_staff(struct core_req *r, const struct cfg_staff *to, int reach, enum dlg_msg id,
                    const char *const *args, int nargs)
 {
-	struct buf b;
-	int rc;
-
-	buf_init(&b);
-	buf_tpl(&b, dlg_msg(lang, id), args, nargs);
-	if (b.failed)
-		rc = -1;
-	else if (to)
-		rc = core_notify_staff(r->c, to, buf_str(&b), NULL, 0, r->now);
-	else
-		rc = core_notify_supervisors(r->c, buf_str(&b), r->now);
-	buf_release(&b);
-	return rc;
+	return core_tell_staff(r->c, to, reach, id, args, nargs, r->now);
 }
 
 int cmd_checked(struct core_req *r, const struct store_order *o, const char *const *ok)
@@ -178,13 +168,13 @@ static int take(struct core_req *r, struct store_order *o, const struct cfg_staf
 		return -1;
 	/* The one taken off the job must not turn up at the door anyway. */
 	if (previous && previous != r->staff &&
-	    cmd_tell_staff(r, previous, dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH), M_NOT_YOURS,
-	                   args, 2) < 0)
+	    cmd_tell_staff(r, previous, core_reach_of(o), M_NOT_YOURS, args, 2) < 0)
 		return -1;
 	if (partner && core_tell_partner(r->c, partner, M_PARTNER_TAKEN_OFF, args, 1, r->now) < 0)
 		return -1;
 	/* Given the job by someone else: say so before the details. */
-	if (to != r->staff && cmd_tell_staff(r, to, r->lang, M_ASSIGNED_TO_YOU, args, 1) < 0)
+	if (to != r->staff &&
+	    cmd_tell_staff(r, to, core_reach_of(o), M_ASSIGNED_TO_YOU, args, 1) < 0)
 		return -1;
 	return send_contact(r, o, to);
 }
@@ -398,8 +388,6 @@ static int cancel_order(struct core_req *r, struct store_order *o, const char *r
 	const char *args[2] = {o->number, r->staff ? reason : o->room};
 	const struct cfg_staff *assignee = cfg_staff_find(r->c->cfg, o->assignee);
 	const struct cfg_partner *partner = cfg_partner_find(r->c->cfg, o->assignee);
-	struct buf b;
-	int rc;
 
 	buf_copy(o->reason, sizeof(o->reason), reason);
 	if (core_transition(r->c, o, "cancelled", "cancelled", r->actor, r->in->channel, reason,
@@ -415,12 +403,8 @@ static int cancel_order(struct core_req *r, struct store_order *o, const char *r
 	}
 	if (!assignee || (r->staff && r->staff == assignee))
 		return 0;
-	buf_init(&b);
-	buf_tpl(&b, dlg_msg(cmd_staff_lang(r), r->staff ? M_CANCEL_PING : M_WITHDRAWN_PING), args,
-	        2);
-	rc = core_notify_staff(r->c, assignee, buf_str(&b), NULL, 0, r->now);
-	buf_release(&b);
-	return rc;
+	return cmd_tell_staff(r, assignee, core_reach_of(o),
+	                      r->staff ? M_CANCEL_PING : M_WITHDRAWN_PING, args, 2);
 }
 
 static int c_cancel(struct core_req *r, struct cmd_args *a)
@@ -628,6 +612,12 @@ static int c_lang(struct core_req *r, struct cmd_args *a)
 	if (lang < 0)
 		return cmd_tpl(r, M_USAGE, "/lang zh|en", NULL);
 	r->lang = lang;
+	/* Staff are one person on every channel: their language is theirs, not a chat's. */
+	if (r->staff) {
+		if (core_staff_lang_set(r->c, r->staff, lang) < 0)
+			return -1;
+		return core_reply_msg(r, M_LANG_SET, NULL, 0);
+	}
 	buf_copy(r->resident.lang, sizeof(r->resident.lang), dlg_lang_code(lang));
 	if (store_resident_save(r->c->store, &r->resident, r->now) < 0)
 		return -1;

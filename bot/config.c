@@ -307,8 +307,8 @@ static void parse_window(struct cfg_ld *ld, json_t *o, const char *path, const c
 
 static void parse_community(struct cfg_ld *ld, json_t *o, const char *path, void *elem, void *ud)
 {
-	static const char *const keys[] = {"id",          "name",           "phone",
-	                                   "staff_chats", "business_hours", NULL};
+	static const char *const keys[] = {
+	        "id", "name", "phone", "staff_chats", "business_hours", "groups", NULL};
 	struct cfg_community *m = elem;
 
 	(void)ud;
@@ -320,6 +320,39 @@ static void parse_community(struct cfg_ld *ld, json_t *o, const char *path, void
 	cfg_get_str(ld, o, path, "phone", NULL, 0, &m->phone);
 	m->staff_chats = cfg_get_objv(ld, o, path, "staff_chats", NULL, sizeof(*m->staff_chats),
 	                              &m->nstaff_chats, parse_staff_chat, NULL);
+	m->groups = cfg_get_objv(ld, o, path, "groups", NULL, sizeof(*m->groups), &m->ngroups,
+	                         parse_staff_chat, NULL);
+}
+
+/* A residents' group belongs to one community: its requests are that community's. */
+static void check_groups(struct cfg_ld *ld, const struct cfg *c)
+{
+	char p[CFG_PATHLEN];
+	size_t i, j, k, l;
+
+	for (i = 0; i < c->ncommunities; i++)
+		for (j = 0; j < c->communities[i].ngroups; j++) {
+			const struct cfg_chat *a = &c->communities[i].groups[j];
+
+			if (!a->channel || !a->chat)
+				continue;
+			snprintf(p, sizeof(p), "communities[%zu].groups[%zu]", i, j);
+			if (!adapter_find(a->channel))
+				cfg_problem(ld, p, "no channel \"%s\" in this build", a->channel);
+			for (k = 0; k <= i; k++)
+				for (l = 0; l < (k == i ? j : c->communities[k].ngroups); l++) {
+					const struct cfg_chat *b = &c->communities[k].groups[l];
+
+					if (b->channel && b->chat &&
+					    !strcmp(a->channel, b->channel) &&
+					    !strcmp(a->chat, b->chat))
+						cfg_problem(
+						        ld, p,
+						        "%s chat \"%s\" is already communities[%zu]"
+						        ".groups[%zu]",
+						        a->channel, a->chat, k, l);
+				}
+		}
 }
 
 static void parse_communities(struct cfg_ld *ld, json_t *root, struct cfg *c)
@@ -329,6 +362,7 @@ static void parse_communities(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	                     &c->ncommunities, parse_community, NULL);
 	check_unique_ids(ld, "communities", c->communities, c->ncommunities,
 	                 sizeof(*c->communities), offsetof(struct cfg_community, id));
+	check_groups(ld, c);
 }
 
 static void parse_partner(struct cfg_ld *ld, json_t *o, const char *path, void *elem, void *ud)
@@ -950,6 +984,11 @@ void cfg_free(struct cfg *c)
 			free(m->staff_chats[j].chat);
 		}
 		free(m->staff_chats);
+		for (j = 0; j < m->ngroups; j++) {
+			free(m->groups[j].channel);
+			free(m->groups[j].chat);
+		}
+		free(m->groups);
 	}
 	free(c->communities);
 	for (i = 0; i < c->nitems; i++) {
@@ -1068,6 +1107,19 @@ void cfg_person(const struct cfg_staff *s, struct adapter_person *p)
 	p->name = s->name;
 	p->role = s->role;
 	p->token = s->token;
+}
+
+const struct cfg_community *cfg_community_of_chat(const struct cfg *c, const char *channel,
+                                                  const char *chat)
+{
+	size_t i, j;
+
+	for (i = 0; channel && chat && i < c->ncommunities; i++)
+		for (j = 0; j < c->communities[i].ngroups; j++)
+			if (!strcmp(c->communities[i].groups[j].channel, channel) &&
+			    !strcmp(c->communities[i].groups[j].chat, chat))
+				return &c->communities[i];
+	return NULL;
 }
 
 const struct cfg_community *cfg_community_of(const struct cfg *c, const char *id)

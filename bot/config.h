@@ -71,6 +71,10 @@ struct cfg_community {
 	char *name;
 	struct cfg_chat *staff_chats; /* where dispatch pings go */
 	size_t nstaff_chats;
+	/* "groups": the residents' group chats of this community (业主群): a request
+	 * made there, or later by someone who wrote there, is this community's */
+	struct cfg_chat *groups;
+	size_t ngroups;
 	char *phone; /* the service centre's desk phone, shown when help is asked */
 	/* "business_hours": response promises count only this time (not set: around the clock) */
 	struct hours_window business_hours;
@@ -198,5 +202,8 @@ int cfg_chan_on(const struct cfg *c, const char *name);
 void cfg_person(const struct cfg_staff *s, struct adapter_person *p);
 /* The community with ID, else the first one (an order of an unknown community). */
 const struct cfg_community *cfg_community_of(const struct cfg *c, const char *id);
+/* The community whose "groups" list CHAT on CHANNEL, or NULL. */
+const struct cfg_community *cfg_community_of_chat(const struct cfg *c, const char *channel,
+                                                  const char *chat);
 
 #endif

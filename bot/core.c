@@ -85,8 +85,10 @@ int core_req_init(struct core_req *r, struct core *c, const struct msg_in *in, i
 	r->text = text;
 	fallback = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
 	if (r->staff) {
+		/* Their /lang, whatever the channel; else what the platform says they read. */
 		snprintf(r->actor, sizeof(r->actor), "staff:%s", r->staff->id);
-		r->lang = dlg_lang_from_hint(in->lang, fallback);
+		r->lang =
+		        core_staff_lang_saved(c, r->staff, dlg_lang_from_hint(in->lang, fallback));
 	}
 	if (store_resident_ensure(c->store, in->channel, in->user, now, &r->resident) < 0)
 		return -1;
@@ -97,7 +99,7 @@ int core_req_init(struct core_req *r, struct core *c, const struct msg_in *in, i
 		else
 			r->lang = dlg_lang_of_text(text, dlg_lang_from_hint(in->lang, fallback));
 		/* Where they write now is where their notices go (link.c). */
-		if (core_link_seen(r) < 0)
+		if (core_link_seen(r) < 0 || core_community_seen(r) < 0)
 			return -1;
 	}
 	return 0;

@@ -16,6 +16,7 @@
 #include "lib/msg.h"
 
 struct cfg;
+struct cfg_staff;
 struct store;
 struct core;
 
@@ -85,6 +86,14 @@ struct desk_request {
  * refused with the reason in words in ERR (e.g. which field is wrong). */
 int core_desk_order(struct core *c, const char *staff_id, const struct desk_request *r, int64_t now,
                     char *number, size_t numlen, char *err, size_t errlen);
+
+/*
+ * Is S someone who hears complaints (a supervisor, or the manager of a centre
+ * without one) with no private place to read them: no private chat on a
+ * channel that is on and no personal web link, only the queue at the desk
+ * (`concierge chat --as staff:ID`)? Complaints never go into group chats.
+ */
+int core_private_gap(const struct cfg *cfg, const struct cfg_staff *s);
 
 /* Money in fen as text: 5000 -> "50", 3550 -> "35.5". */
 void core_money(int64_t fen, char *out, size_t outlen);

@@ -54,20 +54,72 @@ int core_go_private(struct core_req *r, int offer_link);
 /* Private notices. */
 int core_notify_resident(struct core *c, const struct store_order *o, const char *text,
                          const struct msg_button *b, int nb, int64_t now);
+/*
+ * Where a notice to a staff member may go. CORE_ANYWHERE: their personal
+ * queues and private chats, and where a channel has neither, a mention in its
+ * staff group (read by colleagues; the resident's phone masked there).
+ * CORE_PRIVATE: never a group: a complaint, which names the person it is
+ * about; with nowhere private to go it waits in their personal queue at the
+ * desk (the terminal), and /healthz says so (core_private_gap).
+ */
+enum { CORE_ANYWHERE = 0, CORE_PRIVATE = 1 };
+/* The reach notices about O need: CORE_PRIVATE for a complaint. */
+int core_reach_of(const struct store_order *o);
+/* TEXT to S, CORE_ANYWHERE; core_notify_staff_at() with a REACH. */
 int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *text,
                       const struct msg_button *b, int nb, int64_t now);
-int core_notify_supervisors(struct core *c, const char *text, int64_t now);
+int core_notify_staff_at(struct core *c, const struct cfg_staff *s, int reach, const char *text,
+                         const struct msg_button *b, int nb, int64_t now);
+/*
+ * A staff member's language: what they chose with /lang (kept per person,
+ * whatever the channel), else FALLBACK; core_staff_lang() falls back to the
+ * centre's locale. Notices to staff are written in their reader's language.
+ */
+int core_staff_lang_saved(struct core *c, const struct cfg_staff *s, int fallback);
+int core_staff_lang(struct core *c, const struct cfg_staff *s);
+int core_staff_lang_set(struct core *c, const struct cfg_staff *s, int lang);
+/* Writes a notice in LANG into OUT; 0 or <0. UD is the caller's. */
+typedef int (*core_write_fn)(struct core *c, int lang, struct buf *out, const void *ud);
+/*
+ * A message template and its arguments (core_write_msg's UD). Arguments read
+ * the same in every language, except the NWORDS ones at WORD_ARG[i], which
+ * are message WORD[i] in the reader's language ("(none)", "reopened").
+ */
+#define CORE_MSG_ARGS 10
+struct core_msg {
+	enum dlg_msg id;
+	const char *const *args; /* NARGS of them, at most CORE_MSG_ARGS */
+	int nargs;
+	int nwords;
+	int word_arg[3];
+	enum dlg_msg word[3];
+};
+int core_write_msg(struct core *c, int lang, struct buf *out, const void *ud);
+/* Message ID with ARGS to S in S's language; S NULL: to the supervisors, each in theirs. */
+int core_tell_staff(struct core *c, const struct cfg_staff *s, int reach, enum dlg_msg id,
+                    const char *const *args, int nargs, int64_t now);
+/*
+ * Those who supervise: the supervisors, or in a centre without one the
+ * managers, who then hear (and own) what a supervisor would.
+ */
+int core_supervises(struct core *c, const struct cfg_staff *s);
+/* What FN writes, to each of them in their language. */
+int core_notify_supervisors(struct core *c, int reach, core_write_fn fn, const void *ud,
+                            int64_t now);
+int core_tell_supervisors(struct core *c, int reach, enum dlg_msg id, const char *const *args,
+                          int nargs, int64_t now);
 /* The ID a configured CHAT has now, after any group migration (BUF or CHAT). */
 const char *core_current_chat(struct core *c, const char *channel, const char *chat, char *buf,
                               size_t len);
 /*
- * The community's staff chats and each channel's own staff group. Where a
+ * The staff chats of COMMUNITY (an order's; unknown or NULL: the first
+ * community) and each channel's own staff group. Where a
  * chat stands for each staff member (adapter staff_reachable), technicians
  * without SKILL are left out (NULL: nobody is; "": every technician is), and
  * so is everyone off duty (duty.c).
  */
-int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
-                            const struct msg_button *b, int nb, int64_t now);
+int core_notify_staff_chats(struct core *c, const char *community, const char *skill,
+                            const char *text, const struct msg_button *b, int nb, int64_t now);
 /* The skill O's item needs, for core_notify_staff_chats(): "" when none. */
 const char *core_order_skill(struct core *c, const struct store_order *o);
 /* The resident's language for notices about O. */
@@ -132,6 +184,13 @@ int core_low_ratings_due(struct core *c, int64_t now);
 /* understanding a first message (urgent.c; orders.c shares order creation with it) */
 /* An order from a finished intake's state, not yet stored. */
 void core_order_from_state(struct core_req *r, const struct dlg_state *st, struct store_order *o);
+/*
+ * A resident writing in a community's residents' group ("groups") belongs to
+ * that community from then on (kept per resident): R's sender. 0 or <0.
+ */
+int core_community_seen(struct core_req *r);
+/* The community RESIDENT_ID belongs to (in BUF), or NULL: not known, the first one. */
+const char *core_resident_community(struct core *c, int64_t resident_id, char *buf, size_t len);
 /* The same without the resident: what ST says, in the default community, not yet stored. */
 void core_order_fill(struct core *c, const struct dlg_state *st, struct store_order *o);
 /* An emergency is answered at once, whatever its catalogue item promises. */
@@ -147,6 +206,22 @@ int core_create_more(struct core_req *r, const struct dlg_state *st);
 int core_act_emergency(struct core_req *r, const struct dlg_state *st);
 /* A complaint from ST, owned by a supervisor it is not about. */
 int core_act_complaint(struct core_req *r, const struct dlg_state *st);
+/*
+ * Who owns a complaint saying TEXT: a supervisor it does not name (managers
+ * count as supervisors, supervisors first), else a dispatcher; one on duty
+ * first. NULL when there is nobody.
+ */
+const struct cfg_staff *core_complaint_owner(struct core *c, const char *text, int64_t now);
+/*
+ * Stores O (filled as any new order) as a complaint by ACTOR via VIA: its
+ * category, promise and owner (*OWNER, or NULL: pending) set here, with the
+ * "complaint" event. 0 or <0.
+ */
+int core_complaint_create(struct core *c, struct store_order *o, const char *actor, const char *via,
+                          int64_t now, const struct cfg_staff **owner);
+/* Tells complaint O's OWNER and the supervisors it does not name, privately. */
+int core_complaint_ping(struct core *c, const struct store_order *o, const struct cfg_staff *owner,
+                        int64_t now);
 /* Is TEXT an emergency (answered in a group rather than moved to a private chat)? */
 int core_is_emergency(struct core_req *r, const char *text);
 
@@ -205,7 +280,7 @@ int64_t core_complete_by(struct core *c, const struct store_order *o);
 int core_after_hours_note(struct core_req *r, const struct store_order *o);
 /* Timers: promises missed (the resident and the supervisors told once), reminders. */
 int core_promises_due(struct core *c, int64_t now);
-/* The name of the supervisor residents are told about, in LANG. */
+/* The name of the supervisor residents are told about (core_supervises), in LANG. */
 const char *core_supervisor_name(struct core *c, int lang);
 
 /* followup.c: follow-up visits (回访) */

@@ -44,11 +44,47 @@ int core_on_duty(struct core *c, const struct cfg_staff *s, int64_t now)
 	return w >= 0 ? w : hours_open(&s->hours, now);
 }
 
-/* Dispatchers and supervisors (on duty ones, or all when none is) hear TEXT. */
-static int tell_dispatch(struct core *c, const char *text, int64_t now)
+/* The notice that nobody on duty can take an order (struct unstaffed), in a reader's language. */
+struct unstaffed {
+	const struct store_order *o;
+	const char *skill;
+};
+
+static int write_unstaffed(struct core *c, int lang, struct buf *out, const void *ud)
+{
+	const struct unstaffed *u = ud;
+	const char *args[4];
+	struct buf names, part;
+	size_t i;
+	int rc;
+
+	buf_init(&names);
+	buf_init(&part);
+	for (i = 0; *u->skill && i < c->cfg->npartners; i++)
+		if (cfg_partner_has_skill(&c->cfg->partners[i], u->skill))
+			buf_printf(&names, "%s%s (%s)", names.len ? ", " : "",
+			           c->cfg->partners[i].name, c->cfg->partners[i].id);
+	if (names.len) {
+		args[0] = buf_str(&names);
+		buf_tpl(&part, dlg_msg(lang, M_PARTNERS_CAN), args, 1);
+	}
+	args[0] = u->o->number;
+	args[1] = dlg_category_name(lang, u->o->category);
+	args[2] = u->skill;
+	args[3] = buf_str(&part);
+	buf_tpl(out, dlg_msg(lang, *u->skill ? M_NOBODY_ON_DUTY : M_NOBODY_TO_DISPATCH), args, 4);
+	rc = out->failed || names.failed || part.failed ? -1 : 0;
+	buf_release(&names);
+	buf_release(&part);
+	return rc;
+}
+
+/* Dispatchers and supervisors (on duty ones, or all when none is) hear about U. */
+static int tell_dispatch(struct core *c, const struct unstaffed *u, int64_t now)
 {
 	size_t i;
 	int pass, told = 0, rc = 0;
+	struct buf t;
 
 	for (pass = 0; pass < 2 && !told && rc == 0; pass++)
 		for (i = 0; i < c->cfg->nstaff && rc == 0; i++) {
@@ -56,7 +92,11 @@ static int tell_dispatch(struct core *c, const char *text, int64_t now)
 
 			if (!cmd_is_supervisor(s) || (pass == 0 && !core_on_duty(c, s, now)))
 				continue;
-			rc = core_notify_staff(c, s, text, NULL, 0, now);
+			buf_init(&t);
+			rc = write_unstaffed(c, core_staff_lang(c, s), &t, u);
+			if (rc == 0)
+				rc = core_notify_staff(c, s, buf_str(&t), NULL, 0, now);
+			buf_release(&t);
 			told = 1;
 		}
 	return rc;
@@ -64,43 +104,21 @@ static int tell_dispatch(struct core *c, const char *text, int64_t now)
 
 int core_duty_check(struct core *c, const struct store_order *o, int64_t now)
 {
-	const char *skill = core_order_skill(c, o);
-	int lang = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
-	const char *args[4];
-	struct buf names, part, t;
+	struct unstaffed u = {o, core_order_skill(c, o)};
 	size_t i;
 	int rc;
 
 	for (i = 0; i < c->cfg->nstaff; i++) {
 		const struct cfg_staff *s = &c->cfg->staff[i];
 
-		if ((*skill ? cfg_staff_has_skill(s, skill) : cmd_is_supervisor(s)) &&
+		if ((*u.skill ? cfg_staff_has_skill(s, u.skill) : cmd_is_supervisor(s)) &&
 		    core_on_duty(c, s, now))
 			return 0;
 	}
-	buf_init(&names);
-	buf_init(&part);
-	buf_init(&t);
-	for (i = 0; *skill && i < c->cfg->npartners; i++)
-		if (cfg_partner_has_skill(&c->cfg->partners[i], skill))
-			buf_printf(&names, "%s%s (%s)", names.len ? ", " : "",
-			           c->cfg->partners[i].name, c->cfg->partners[i].id);
-	if (names.len) {
-		args[0] = buf_str(&names);
-		buf_tpl(&part, dlg_msg(lang, M_PARTNERS_CAN), args, 1);
-	}
-	args[0] = o->number;
-	args[1] = dlg_category_name(lang, o->category);
-	args[2] = skill;
-	args[3] = buf_str(&part);
-	buf_tpl(&t, dlg_msg(lang, *skill ? M_NOBODY_ON_DUTY : M_NOBODY_TO_DISPATCH), args, 4);
-	rc = t.failed || names.failed || part.failed ? -1 : tell_dispatch(c, buf_str(&t), now);
+	rc = tell_dispatch(c, &u, now);
 	if (rc == 0)
 		rc = store_event_add(c->store, o->id, now, "system", "system", "nobody_on_duty",
-		                     o->status, o->status, skill);
-	buf_release(&names);
-	buf_release(&part);
-	buf_release(&t);
+		                     o->status, o->status, u.skill);
 	return rc;
 }
 

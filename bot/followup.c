@@ -377,19 +377,30 @@ static void detail_of(const char *prefix, const char *text, char *out, size_t le
 	snprintf(out, len, "%s%.*s", prefix, (int)p, text);
 }
 
-/* Tells the supervisors message ID with ARGS, in the centre's language. */
-static int tell_supervisors(struct core_req *r, enum dlg_msg id, const char *const *args, int nargs)
+/* Tells the supervisors (NULL) or TO message M, each in their language. */
+static int tell(struct core_req *r, const struct cfg_staff *to, const struct core_msg *m)
 {
-	return cmd_tell_staff(r, NULL, cmd_staff_lang(r), id, args, nargs);
+	if (to) {
+		struct buf b;
+		int rc;
+
+		buf_init(&b);
+		rc = core_write_msg(r->c, core_staff_lang(r->c, to), &b, m);
+		if (rc == 0)
+			rc = core_notify_staff(r->c, to, buf_str(&b), NULL, 0, r->now);
+		buf_release(&b);
+		return rc;
+	}
+	return core_notify_supervisors(r->c, CORE_ANYWHERE, core_write_msg, m, r->now);
 }
 
 /* "Not solved": back to rework (when configured and still closed); everyone concerned hears. */
 static int not_solved(struct core_req *r, struct store_order *o, const struct store_followup *f)
 {
 	const struct cfg_staff *assignee = cfg_staff_find(r->c->cfg, o->assignee);
-	int lang = cmd_staff_lang(r),
-	    reopen = r->c->cfg->followup.reopen && strcmp(o->status, "closed") == 0;
+	int reopen = r->c->cfg->followup.reopen && strcmp(o->status, "closed") == 0;
 	const char *args[5];
+	struct core_msg m = {M_REOPEN_PING, args, 3, 1, {2}, {M_FU_REOPEN_WHAT}};
 
 	if (reopen) {
 		o->closed_at = 0;
@@ -399,16 +410,25 @@ static int not_solved(struct core_req *r, struct store_order *o, const struct st
 			return -1;
 		args[0] = o->number;
 		args[1] = o->room;
-		args[2] = dlg_msg(lang, M_FU_REOPEN_WHAT);
-		if (assignee && cmd_tell_staff(r, assignee, lang, M_REOPEN_PING, args, 3) < 0)
+		args[2] = "";
+		if (assignee && tell(r, assignee, &m) < 0)
 			return -1;
 	}
 	args[0] = o->number;
-	args[1] = assignee ? assignee->name : dlg_msg(lang, M_NONE_GIVEN);
+	args[1] = assignee ? assignee->name : "";
 	args[2] = o->room;
 	args[3] = o->description;
-	args[4] = dlg_msg(lang, reopen ? M_FU_REOPENED_PART : M_FU_NOT_REOPENED_PART);
-	return tell_supervisors(r, M_FU_ALERT_UNRESOLVED, args, 5);
+	args[4] = "";
+	m.id = M_FU_ALERT_UNRESOLVED;
+	m.nargs = 5;
+	m.nwords = 0;
+	m.word_arg[m.nwords] = 4;
+	m.word[m.nwords++] = reopen ? M_FU_REOPENED_PART : M_FU_NOT_REOPENED_PART;
+	if (!assignee) {
+		m.word_arg[m.nwords] = 1;
+		m.word[m.nwords++] = M_NONE_GIVEN;
+	}
+	return tell(r, NULL, &m);
 }
 
 int core_followup_answer(struct core_req *r, const struct dlg_state *st,
@@ -419,8 +439,9 @@ int core_followup_answer(struct core_req *r, const struct dlg_state *st,
 	const struct cfg_staff *assignee;
 	const char *comment = res->comment && *res->comment ? res->comment : NULL;
 	const char *args[2];
+	struct core_msg m = {M_FU_ALERT_UNSATISFIED, args, 2, 0, {0}, {0}};
 	char detail[400];
-	int rc, lang = cmd_staff_lang(r);
+	int rc;
 
 	if (!res->question || store_order_get(r->c->store, st->order, &o) != 1)
 		return 0;
@@ -442,13 +463,19 @@ int core_followup_answer(struct core_req *r, const struct dlg_state *st,
 	assignee = cfg_staff_find(r->c->cfg, o.assignee);
 	args[0] = o.number;
 	if (strcmp(res->question, "satisfied") == 0 && !res->answer) {
-		args[1] = assignee ? assignee->name : dlg_msg(lang, M_FU_STAFF_ANY);
-		return tell_supervisors(r, M_FU_ALERT_UNSATISFIED, args, 2);
+		args[1] = assignee ? assignee->name : "";
+		if (!assignee) {
+			m.nwords = 1;
+			m.word_arg[0] = 1;
+			m.word[0] = M_FU_STAFF_ANY;
+		}
+		return tell(r, NULL, &m);
 	}
 	/* A remark is passed on when something went wrong; /followups shows them all. */
 	if (comment && (f.resolved == 0 || f.satisfied == 0)) {
 		args[1] = comment;
-		return tell_supervisors(r, M_FU_ALERT_COMMENT, args, 2);
+		m.id = M_FU_ALERT_COMMENT;
+		return tell(r, NULL, &m);
 	}
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * health.c - GET /healthz: the database, each channel's state and figures,
- * the outbox depth in all and per channel, and the group commit counters.
- * And GET /metrics: who may read it (metrics.c writes the page).
+ * the outbox depth in all and per channel, the group commit counters, and
+ * warnings about the configuration an operator should act on. And GET
+ * /metrics: who may read it (metrics.c writes the page).
  *
  * /metrics shows the centre's traffic and workload, so it is not for
  * everyone: clients on a loopback address may read it (a Prometheus on the
@@ -12,6 +13,7 @@
  */
 #include "bot/server.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,9 +23,11 @@
 #include <openssl/evp.h>
 
 #include "bot/config.h"
+#include "bot/core.h"
 #include "bot/metrics.h"
 #include "bot/sender.h"
 #include "lib/clock.h"
+#include "lib/log.h"
 #include "store/store.h"
 
 #define AUTH_MAX 512
@@ -84,6 +88,38 @@ static json_t *channels(struct server *srv)
 	return all;
 }
 
+/* What an operator should fix, in words. */
+static json_t *warnings(const struct cfg *cfg)
+{
+	json_t *all = json_array();
+	char line[384];
+	size_t i;
+
+	for (i = 0; i < cfg->nstaff; i++) {
+		const struct cfg_staff *s = &cfg->staff[i];
+
+		if (!core_private_gap(cfg, s))
+			continue;
+		snprintf(line, sizeof(line),
+		         "staff %.64s (%s) has no private chat or personal page link: complaints, "
+		         "which never go to group chats, wait at the desk (concierge chat --as "
+		         "staff:%.64s)",
+		         s->id, s->role, s->id);
+		json_array_append_new(all, json_string(line));
+	}
+	return all;
+}
+
+void server_warn_start(struct server *srv)
+{
+	json_t *w = warnings(srv->cfg);
+	size_t i;
+
+	for (i = 0; i < json_array_size(w); i++)
+		log_warn("%s", json_string_value(json_array_get(w, i)));
+	json_decref(w);
+}
+
 void server_health(struct server *srv, struct http_answer *ans)
 {
 	json_t *o = json_object(), *outbox;
@@ -97,6 +133,7 @@ void server_health(struct server *srv, struct http_answer *ans)
 	json_object_set_new(o, "outbox", outbox);
 	json_object_set_new(o, "handled", json_integer(srv->handled));
 	json_object_set_new(o, "commits", json_integer(srv->batches));
+	json_object_set_new(o, "warnings", warnings(srv->cfg));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	http_answer_text(ans, db_ok ? 200 : 503, "application/json", s ? s : "{}");

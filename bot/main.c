@@ -30,9 +30,12 @@ static void usage(FILE *f)
 	size_t i;
 
 	fputs("usage: concierge [--config FILE] [--db PATH] COMMAND [ARGS]\n"
+	      "       concierge --help | --version\n"
 	      "\n"
 	      "commands:\n"
-	      "  serve [--listen HOST:PORT]       run the gateway\n",
+	      "  serve [--listen HOST:PORT]       run the gateway: webhooks, the chat page, the\n"
+	      "                                   staff console (/console), the API (/api),\n"
+	      "                                   /healthz, /metrics\n",
 	      f);
 	for (i = 0; adapter_registry[i]; i++)
 		if (adapter_registry[i]->command)
@@ -52,7 +55,8 @@ static void usage(FILE *f)
 	      "  backup FILE [--force]            a consistent copy of the database, while it "
 	      "runs\n"
 	      "  check-config                     report every problem in the configuration\n"
-	      "  version\n"
+	      "  version                          the program's version (also --version)\n"
+	      "  help                             this text (also --help, -h)\n"
 	      "\n"
 	      "--config defaults to config.json, then config.example.json, then the\n"
 	      "embedded demo configuration.\n"

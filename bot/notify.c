@@ -4,8 +4,10 @@
  * A message to a person goes where that person reads: a resident's order
  * chat, a staff member's personal queue on the channels that have one and
  * their private chat on the platforms that can open one, or a mention in the
- * staff chat of a channel that cannot. Dispatch pings go to the community's
- * staff chats and to each channel's own staff group. Notices to residents
+ * staff chat of a channel that cannot (never for a complaint, which names the
+ * person it is about). Notices to a staff member are written in their
+ * language (/lang). Dispatch pings go to the staff chats of the order's
+ * community and to each channel's own staff group. Notices to residents
  * written in their quiet hours wait in the outbox until the hours end
  * (core_hold_until, promises.c).
  */
@@ -241,22 +243,31 @@ static int has_identity(const struct cfg_staff *s, const char *channel)
 	return 0;
 }
 
-int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *text,
-                      const struct msg_button *b, int nb, int64_t now)
+/*
+ * Queues TEXT for S where they read alone: the personal queues of the
+ * channels that have them and their private chats; with REACH CORE_ANYWHERE
+ * also a mention in the staff group of a channel that cannot write to them
+ * privately (the resident's phone masked there). A private notice that found
+ * no place at all waits in their queue at the terminal (the desk).
+ */
+static int notify_staff(struct core *c, const struct cfg_staff *s, int reach, const char *text,
+                        const struct msg_button *b, int nb, int64_t now)
 {
 	const struct chan *ch;
 	struct adapter_person p;
 	char who[96];
 	size_t i;
-	int rc = 0;
+	int rc = 0, placed = 0;
 
 	/* Where staff read their own queue (the desk, their personal link). */
 	snprintf(who, sizeof(who), "staff:%s", s->id);
 	cfg_person(s, &p);
 	for (i = 0; rc == 0 && i < c->cfg->nchans; i++) {
 		ch = &c->cfg->chans[i];
-		if (ch->enabled && ch->a->staff_reachable && ch->a->staff_reachable(ch, &p))
+		if (ch->enabled && ch->a->staff_reachable && ch->a->staff_reachable(ch, &p)) {
 			rc = core_send(c, ch->name, who, text, b, nb, now);
+			placed = 1;
+		}
 	}
 	for (i = 0; rc == 0 && i < s->nidentities; i++) {
 		const struct cfg_identity *id = &s->identities[i];
@@ -264,32 +275,186 @@ int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *tex
 		ch = cfg_chan(c->cfg, id->channel);
 		if (!ch || !ch->enabled || ch->a->staff_reachable)
 			continue;
-		if (ch->a->private_chats)
+		if (ch->a->private_chats) {
 			/* On chat platforms a person's private chat has the person's ID. */
 			rc = send_for(c, ch->name, id->user, NULL, 0, text, b, nb, NULL, NULL, now);
-		else
+			placed = 1;
+		} else if (reach == CORE_ANYWHERE) {
 			rc = mention_in_group(c, ch, s, id->user, text, b, nb, now);
+		}
 	}
 	/* A robot that mentions people by their mobile number reaches the rest that way. */
 	snprintf(who, sizeof(who), "tel:%s", s->phone ? s->phone : "");
-	for (i = 0; rc == 0 && s->phone && i < c->cfg->nchans; i++) {
+	for (i = 0; rc == 0 && reach == CORE_ANYWHERE && s->phone && i < c->cfg->nchans; i++) {
 		ch = &c->cfg->chans[i];
 		if (ch->enabled && ch->a->mention_phone && !ch->a->private_chats &&
 		    !ch->a->staff_reachable && !has_identity(s, ch->name))
 			rc = mention_in_group(c, ch, s, who, text, b, nb, now);
 	}
+	/* Switched off everywhere it could go: it waits in a personal queue all the same. */
+	for (i = 0; rc == 0 && !placed && reach == CORE_PRIVATE && i < c->cfg->nchans; i++) {
+		ch = &c->cfg->chans[i];
+		if (ch->a->staff_reachable && ch->a->staff_reachable(ch, &p)) {
+			snprintf(who, sizeof(who), "staff:%s", s->id);
+			rc = core_send(c, ch->name, who, text, b, nb, now);
+			placed = 1;
+		}
+	}
 	return rc;
 }
 
-int core_notify_supervisors(struct core *c, const char *text, int64_t now)
+int core_notify_staff(struct core *c, const struct cfg_staff *s, const char *text,
+                      const struct msg_button *b, int nb, int64_t now)
+{
+	return notify_staff(c, s, CORE_ANYWHERE, text, b, nb, now);
+}
+
+int core_notify_staff_at(struct core *c, const struct cfg_staff *s, int reach, const char *text,
+                         const struct msg_button *b, int nb, int64_t now)
+{
+	return notify_staff(c, s, reach, text, b, nb, now);
+}
+
+int core_reach_of(const struct store_order *o)
+{
+	return o && strcmp(o->category, "complaint") == 0 ? CORE_PRIVATE : CORE_ANYWHERE;
+}
+
+/* ---- a staff member's language ------------------------------------------------------ */
+
+/* The settings key of S's language: staff are one person on every channel. */
+static void lang_key(const struct cfg_staff *s, char *key, size_t len)
+{
+	snprintf(key, len, "lang.staff:%s", s->id);
+}
+
+int core_staff_lang_saved(struct core *c, const struct cfg_staff *s, int fallback)
+{
+	char key[96], code[8];
+
+	lang_key(s, key, sizeof(key));
+	if (store_kv_get(c->store, key, code, sizeof(code)) != 1)
+		return fallback;
+	return dlg_lang_from_hint(code, fallback);
+}
+
+int core_staff_lang(struct core *c, const struct cfg_staff *s)
+{
+	return core_staff_lang_saved(c, s, dlg_lang_from_hint(c->cfg->locale, DLG_ZH));
+}
+
+int core_staff_lang_set(struct core *c, const struct cfg_staff *s, int lang)
+{
+	char key[96];
+
+	lang_key(s, key, sizeof(key));
+	return store_kv_set(c->store, key, dlg_lang_code(lang));
+}
+
+int core_write_msg(struct core *c, int lang, struct buf *out, const void *ud)
+{
+	const struct core_msg *m = ud;
+	const char *args[CORE_MSG_ARGS];
+	int i, n = m->nargs < CORE_MSG_ARGS ? m->nargs : CORE_MSG_ARGS;
+
+	(void)c;
+	for (i = 0; i < n; i++)
+		args[i] = m->args[i];
+	for (i = 0; i < m->nwords && i < 3; i++)
+		if (m->word_arg[i] >= 0 && m->word_arg[i] < n)
+			args[m->word_arg[i]] = dlg_msg(lang, m->word[i]);
+	buf_tpl(out, dlg_msg(lang, m->id), args, n);
+	return out->failed ? -1 : 0;
+}
+
+/* What FN writes with UD, in S's language, to S. */
+static int write_to(struct core *c, const struct cfg_staff *s, int reach, core_write_fn fn,
+                    const void *ud, int64_t now)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b);
+	rc = fn(c, core_staff_lang(c, s), &b, ud);
+	if (rc == 0)
+		rc = b.failed ? -1 : notify_staff(c, s, reach, buf_str(&b), NULL, 0, now);
+	buf_release(&b);
+	return rc;
+}
+
+int core_tell_staff(struct core *c, const struct cfg_staff *s, int reach, enum dlg_msg id,
+                    const char *const *args, int nargs, int64_t now)
+{
+	struct core_msg m = {id, args, nargs, 0, {0}, {0}};
+
+	return s ? write_to(c, s, reach, core_write_msg, &m, now)
+	         : core_notify_supervisors(c, reach, core_write_msg, &m, now);
+}
+
+/* ---- supervisors ---------------------------------------------------------------------- */
+
+/*
+ * The role that supervises: "supervisor", or in a centre without one the
+ * manager, who then hears what a supervisor would.
+ */
+static const char *supervising_role(const struct cfg *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nstaff; i++)
+		if (strcmp(cfg->staff[i].role, "supervisor") == 0)
+			return "supervisor";
+	return "manager";
+}
+
+int core_supervises(struct core *c, const struct cfg_staff *s)
+{
+	return s && strcmp(s->role, supervising_role(c->cfg)) == 0;
+}
+
+int core_notify_supervisors(struct core *c, int reach, core_write_fn fn, const void *ud,
+                            int64_t now)
 {
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < c->cfg->nstaff; i++)
-		if (strcmp(c->cfg->staff[i].role, "supervisor") == 0)
-			rc = core_notify_staff(c, &c->cfg->staff[i], text, NULL, 0, now);
+		if (core_supervises(c, &c->cfg->staff[i]))
+			rc = write_to(c, &c->cfg->staff[i], reach, fn, ud, now);
 	return rc;
+}
+
+int core_tell_supervisors(struct core *c, int reach, enum dlg_msg id, const char *const *args,
+                          int nargs, int64_t now)
+{
+	return core_tell_staff(c, NULL, reach, id, args, nargs, now);
+}
+
+int core_private_gap(const struct cfg *cfg, const struct cfg_staff *s)
+{
+	const struct chan *ch;
+	struct adapter_person p;
+	size_t i;
+
+	if (strcmp(s->role, supervising_role(cfg)) != 0)
+		return 0;
+	cfg_person(s, &p);
+	/*
+	 * A personal queue they open in a browser (not one only read by running a
+	 * command at the desk), or a private chat on a platform.
+	 */
+	for (i = 0; i < cfg->nchans; i++) {
+		ch = &cfg->chans[i];
+		if (ch->enabled && ch->a->staff_reachable && !ch->a->command &&
+		    ch->a->staff_reachable(ch, &p))
+			return 0;
+	}
+	for (i = 0; i < s->nidentities; i++) {
+		ch = cfg_chan(cfg, s->identities[i].channel);
+		if (ch && ch->enabled && ch->a->private_chats && !ch->a->staff_reachable)
+			return 0;
+	}
+	return 1;
 }
 
 /*
@@ -311,10 +476,10 @@ const char *core_order_skill(struct core *c, const struct store_order *o)
 	return it && it->skill ? it->skill : "";
 }
 
-int core_notify_staff_chats(struct core *c, const char *skill, const char *text,
-                            const struct msg_button *b, int nb, int64_t now)
+int core_notify_staff_chats(struct core *c, const char *community, const char *skill,
+                            const char *text, const struct msg_button *b, int nb, int64_t now)
 {
-	const struct cfg_community *com = &c->cfg->communities[0];
+	const struct cfg_community *com = cfg_community_of(c->cfg, community);
 	const struct chan *ch;
 	const char *group;
 	char moved[96];

@@ -84,9 +84,74 @@ void core_order_fill(struct core *c, const struct dlg_state *st, struct store_or
 	o->fee = -1;
 }
 
+/* ---- the community a resident belongs to ------------------------------------------------- */
+
+static void community_key(int64_t resident_id, char *key, size_t len)
+{
+	snprintf(key, len, "community.resident:%lld", (long long)resident_id);
+}
+
+/* The community whose residents' group CHAT on CHANNEL is (after any move of the group). */
+static const struct cfg_community *group_community(struct core *c, const char *channel,
+                                                   const char *chat)
+{
+	const struct cfg_community *com;
+	char moved[96];
+	size_t i, j;
+
+	for (i = 0; i < c->cfg->ncommunities; i++) {
+		com = &c->cfg->communities[i];
+		for (j = 0; j < com->ngroups; j++)
+			if (strcmp(com->groups[j].channel, channel) == 0 &&
+			    strcmp(core_current_chat(c, channel, com->groups[j].chat, moved,
+			                             sizeof(moved)),
+			           chat) == 0)
+				return com;
+	}
+	return NULL;
+}
+
+int core_community_seen(struct core_req *r)
+{
+	const struct cfg_community *com;
+	char key[64], was[64];
+	int rc;
+
+	if (!r->in->is_group || !r->resident.id ||
+	    !(com = group_community(r->c, r->in->channel, r->in->chat)))
+		return 0;
+	community_key(r->resident.id, key, sizeof(key));
+	rc = store_kv_get(r->c->store, key, was, sizeof(was));
+	if (rc < 0)
+		return -1;
+	return rc == 1 && strcmp(was, com->id) == 0 ? 0 : store_kv_set(r->c->store, key, com->id);
+}
+
+const char *core_resident_community(struct core *c, int64_t resident_id, char *buf, size_t len)
+{
+	const struct cfg_community *com;
+	char key[64];
+
+	if (!resident_id)
+		return NULL;
+	community_key(resident_id, key, sizeof(key));
+	if (store_kv_get(c->store, key, buf, len) != 1)
+		return NULL;
+	com = cfg_community_of(c->cfg, buf);
+	/* A community since taken out of the configuration: the first one. */
+	return com && strcmp(com->id, buf) == 0 ? com->id : NULL;
+}
+
 static void order_from_state(struct core_req *r, const struct dlg_state *st, struct store_order *o)
 {
+	char community[64];
+	const char *com;
+
 	core_order_fill(r->c, st, o);
+	/* The community of the residents' group they wrote in; else the first one. */
+	com = core_resident_community(r->c, r->resident.id, community, sizeof(community));
+	if (com)
+		buf_copy(o->community, sizeof(o->community), com);
 	o->resident_id = r->resident.id;
 	buf_copy(o->channel, sizeof(o->channel), r->in->channel);
 	private_target(r->in, o->chat, sizeof(o->chat));
@@ -127,8 +192,8 @@ static int dispatch_ping(struct core *c, const struct store_order *o, int64_t no
 	b[0].data = data;
 	if (rc == 0)
 		rc = t.failed ? -1
-		              : core_notify_staff_chats(c, core_order_skill(c, o), buf_str(&t), b,
-		                                        1, now);
+		              : core_notify_staff_chats(c, o->community, core_order_skill(c, o),
+		                                        buf_str(&t), b, 1, now);
 	buf_release(&t);
 	/* Nobody on duty to take it: the dispatchers hear so. */
 	return rc < 0 ? rc : core_duty_check(c, o, now);
@@ -179,14 +244,12 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 	const struct cfg_staff *assignee;
 	char detail[64];
 	const char *args[3];
-	struct buf b;
 	int rc = 0, complaint;
 
 	if (store_order_get(r->c->store, res->order[0] ? res->order : st->order, &o) != 1)
 		return 0;
 	assignee = cfg_staff_find(r->c->cfg, o.assignee);
 	complaint = strcmp(o.category, "complaint") == 0;
-	buf_init(&b);
 	switch (res->action) {
 	case DLG_ACT_ACCEPTED:
 		if (strcmp(o.status, "awaiting_acceptance") != 0)
@@ -201,11 +264,9 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 		if (rc == 0 && assignee) {
 			args[0] = o.number;
 			args[1] = "";
-			buf_tpl(&b,
-			        dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH),
-			                complaint ? M_RESOLVED_STAFF : M_ACCEPTED_STAFF),
-			        args, 2);
-			rc = core_notify_staff(r->c, assignee, buf_str(&b), NULL, 0, r->now);
+			rc = core_tell_staff(r->c, assignee, core_reach_of(&o),
+			                     complaint ? M_RESOLVED_STAFF : M_ACCEPTED_STAFF, args,
+			                     2, r->now);
 		}
 		break;
 	case DLG_ACT_REWORK:
@@ -222,11 +283,9 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 			args[0] = o.number;
 			args[1] = complaint ? o.description : o.room;
 			args[2] = o.description;
-			buf_tpl(&b,
-			        dlg_msg(dlg_lang_from_hint(r->c->cfg->locale, DLG_ZH),
-			                complaint ? M_UNRESOLVED_PING : M_REWORK_PING),
-			        args, 3);
-			rc = core_notify_staff(r->c, assignee, buf_str(&b), NULL, 0, r->now);
+			rc = core_tell_staff(r->c, assignee, core_reach_of(&o),
+			                     complaint ? M_UNRESOLVED_PING : M_REWORK_PING, args, 3,
+			                     r->now);
 		} else if (rc == 0) {
 			/* A partner's job: the partner and the dispatch desk hear of it. */
 			rc = core_partner_rework(r->c, &o, r->now);
@@ -254,7 +313,6 @@ static int act_acceptance(struct core_req *r, const struct dlg_state *st,
 	default:
 		break;
 	}
-	buf_release(&b);
 	return rc;
 }
 

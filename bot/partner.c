@@ -45,19 +45,13 @@ int core_partner_rework(struct core *c, const struct store_order *o, int64_t now
 {
 	const struct cfg_partner *p = cfg_partner_find(c->cfg, o->assignee);
 	const char *args[3] = {o->number, o->room, o->description};
-	struct buf b;
-	int rc;
 
 	if (!p)
 		return 0;
 	if (core_tell_partner(c, p, M_PARTNER_REWORK, args, 3, now) < 0)
 		return -1;
 	/* The desk records the partner's progress, so it must know too. */
-	buf_init(&b);
-	buf_tpl(&b, dlg_msg(dlg_lang_from_hint(c->cfg->locale, DLG_ZH), M_REWORK_PING), args, 3);
-	rc = b.failed ? -1 : core_notify_supervisors(c, buf_str(&b), now);
-	buf_release(&b);
-	return rc;
+	return core_tell_supervisors(c, core_reach_of(o), M_REWORK_PING, args, 3, now);
 }
 
 /* The work order: everything the partner needs to call the resident and go. */
@@ -66,7 +60,7 @@ static int send_work_order(struct core_req *r, const struct store_order *o,
 {
 	const struct dlg_item *it = cfg_item_find(r->c->cfg, o->item);
 	int lang = cmd_staff_lang(r);
-	const char *phone = r->c->cfg->communities[0].phone;
+	const char *phone = cfg_community_of(r->c->cfg, o->community)->phone;
 	char category[192];
 	const char *args[8];
 
@@ -124,7 +118,7 @@ int cmd_assign_partner(struct core_req *r, struct cmd_args *a, const struct cfg_
 	args[0] = o->number;
 	args[1] = p->name;
 	if (reassign && before && before != r->staff &&
-	    cmd_tell_staff(r, before, cmd_staff_lang(r), M_NOT_YOURS, args, 2) < 0)
+	    cmd_tell_staff(r, before, core_reach_of(o), M_NOT_YOURS, args, 2) < 0)
 		return -1;
 	if (reassign && was &&
 	    core_tell_partner(r->c, was, M_PARTNER_TAKEN_OFF, args, 1, r->now) < 0)

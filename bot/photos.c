@@ -132,14 +132,13 @@ static int tell_staff(struct core *c, const struct store_order *o, const struct 
 	struct buf b;
 	int rc;
 
+	if (to)
+		return core_tell_staff(c, to, core_reach_of(o), M_PHOTO_STAFF, args, 3, now);
 	buf_init(&b);
 	buf_tpl(&b, dlg_msg(dlg_lang_from_hint(c->cfg->locale, DLG_ZH), M_PHOTO_STAFF), args, 3);
-	if (b.failed)
-		rc = -1;
-	else if (to)
-		rc = core_notify_staff(c, to, buf_str(&b), NULL, 0, now);
-	else
-		rc = core_notify_staff_chats(c, core_order_skill(c, o), buf_str(&b), NULL, 0, now);
+	rc = b.failed ? -1
+	              : core_notify_staff_chats(c, o->community, core_order_skill(c, o),
+	                                        buf_str(&b), NULL, 0, now);
 	buf_release(&b);
 	return rc;
 }

@@ -115,7 +115,7 @@ const char *core_supervisor_name(struct core *c, int lang)
 	size_t i;
 
 	for (i = 0; i < c->cfg->nstaff; i++)
-		if (strcmp(c->cfg->staff[i].role, "supervisor") == 0)
+		if (core_supervises(c, &c->cfg->staff[i]))
 			return c->cfg->staff[i].name;
 	return dlg_msg(lang, M_SUPERVISOR_ANY);
 }
@@ -220,10 +220,9 @@ static int tell_resident(struct core *c, const struct store_order *o, enum dlg_m
 /* Nobody took O within the promised response time: the supervisors and the resident hear. */
 static int escalate(struct core *c, const struct store_order *o, int64_t now)
 {
-	int lang = dlg_lang_from_hint(c->cfg->locale, DLG_ZH), rlang = core_order_lang(c, o);
+	int rlang = core_order_lang(c, o);
 	char minutes[16];
 	const char *args[4];
-	struct buf b;
 	int rc;
 
 	snprintf(minutes, sizeof(minutes), "%d", o->promised_minutes);
@@ -231,17 +230,36 @@ static int escalate(struct core *c, const struct store_order *o, int64_t now)
 	args[1] = minutes;
 	args[2] = o->room;
 	args[3] = o->description;
-	buf_init(&b);
-	buf_tpl(&b, dlg_msg(lang, M_ESCALATED), args, 4);
 	rc = store_event_add(c->store, o->id, now, "system", "system", "escalated", o->status,
 	                     o->status, "promised response time passed");
 	if (rc == 0)
-		rc = b.failed ? -1 : core_notify_supervisors(c, buf_str(&b), now);
-	buf_release(&b);
+		rc = core_tell_supervisors(c, core_reach_of(o), M_ESCALATED, args, 4, now);
 	if (rc < 0)
 		return -1;
 	args[2] = core_supervisor_name(c, rlang);
 	return tell_resident(c, o, M_LATE_RESPONSE, args, 3, now);
+}
+
+/* The completion notice about an order (struct late), in a reader's language. */
+struct late {
+	const struct store_order *o;
+	const struct cfg_staff *assignee;
+	const char *hours;
+};
+
+static int write_overdue(struct core *c, int lang, struct buf *out, const void *ud)
+{
+	const struct late *l = ud;
+	const char *args[5];
+
+	(void)c;
+	args[0] = l->o->number;
+	args[1] = l->hours;
+	args[2] = l->assignee ? l->assignee->name : dlg_msg(lang, M_NONE_GIVEN);
+	args[3] = l->o->room;
+	args[4] = l->o->description;
+	buf_tpl(out, dlg_msg(lang, M_OVERDUE_COMPLETE), args, 5);
+	return out->failed ? -1 : 0;
 }
 
 /* O is not finished within its item's complete_hours. */
@@ -249,32 +267,30 @@ static int overdue(struct core *c, const struct store_order *o, int64_t now)
 {
 	const struct dlg_item *it = cfg_item_find(c->cfg, o->item);
 	const struct cfg_staff *assignee = cfg_staff_find(c->cfg, o->assignee);
-	int lang = dlg_lang_from_hint(c->cfg->locale, DLG_ZH), rlang = core_order_lang(c, o);
+	int rlang = core_order_lang(c, o), reach = core_reach_of(o);
 	char hours[16];
-	const char *args[5];
+	const char *args[3];
+	struct late l = {o, assignee, hours};
 	struct buf b;
 	int rc;
 
 	snprintf(hours, sizeof(hours), "%d", it ? it->complete_hours : 0);
-	args[0] = o->number;
-	args[1] = hours;
-	args[2] = assignee ? assignee->name : dlg_msg(lang, M_NONE_GIVEN);
-	args[3] = o->room;
-	args[4] = o->description;
-	buf_init(&b);
-	buf_tpl(&b, dlg_msg(lang, M_OVERDUE_COMPLETE), args, 5);
-	rc = b.failed ? -1
-	              : store_event_add(c->store, o->id, now, "system", "system",
-	                                "completion_overdue", o->status, o->status,
-	                                "promised completion time passed");
+	rc = store_event_add(c->store, o->id, now, "system", "system", "completion_overdue",
+	                     o->status, o->status, "promised completion time passed");
 	if (rc == 0)
-		rc = core_notify_supervisors(c, buf_str(&b), now);
+		rc = core_notify_supervisors(c, reach, write_overdue, &l, now);
 	/* The one holding it hears too, unless the supervisors' notice reached them. */
-	if (rc == 0 && assignee && strcmp(assignee->role, "supervisor") != 0)
-		rc = core_notify_staff(c, assignee, buf_str(&b), NULL, 0, now);
-	buf_release(&b);
+	if (rc == 0 && assignee && !core_supervises(c, assignee)) {
+		buf_init(&b);
+		rc = write_overdue(c, core_staff_lang(c, assignee), &b, &l);
+		if (rc == 0)
+			rc = core_notify_staff_at(c, assignee, reach, buf_str(&b), NULL, 0, now);
+		buf_release(&b);
+	}
 	if (rc < 0)
 		return -1;
+	args[0] = o->number;
+	args[1] = hours;
 	args[2] = core_supervisor_name(c, rlang);
 	return tell_resident(c, o, M_LATE_COMPLETE, args, 3, now);
 }

@@ -35,29 +35,39 @@ static int is_low(struct core *c, const struct store_order *o)
 	return o->rating > 0 && o->rating <= c->cfg->low_rating;
 }
 
+/* The alert about a low rating (struct low), in a reader's language. */
+struct low {
+	const struct store_order *o;
+	const char *comment;
+};
+
+static int write_alert(struct core *c, int lang, struct buf *out, const void *ud)
+{
+	const struct low *l = ud;
+	const struct cfg_staff *assignee = cfg_staff_find(c->cfg, l->o->assignee);
+	char score[16];
+	const char *args[4];
+
+	snprintf(score, sizeof(score), "%d", l->o->rating);
+	args[0] = l->o->number;
+	args[1] = score;
+	args[2] = assignee ? assignee->name : l->o->assignee;
+	args[3] = l->comment && *l->comment ? l->comment : dlg_msg(lang, M_NONE_GIVEN);
+	buf_tpl(out, dlg_msg(lang, M_LOW_RATING), args, 4);
+	return out->failed ? -1 : 0;
+}
+
 /* Alerts the supervisors about O's low rating, whose history L was read already. */
 static int alert(struct core *c, const struct store_order *o, const struct rating_log *l,
                  const char *comment, int64_t now)
 {
-	const struct cfg_staff *assignee = cfg_staff_find(c->cfg, o->assignee);
-	int lang = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
+	struct low w = {o, comment};
 	char score[16];
-	const char *args[4];
-	struct buf b;
-	int rc;
 
 	if (l->alerted)
 		return 0;
 	snprintf(score, sizeof(score), "%d", o->rating);
-	args[0] = o->number;
-	args[1] = score;
-	args[2] = assignee ? assignee->name : o->assignee;
-	args[3] = comment && *comment ? comment : dlg_msg(lang, M_NONE_GIVEN);
-	buf_init(&b);
-	buf_tpl(&b, dlg_msg(lang, M_LOW_RATING), args, 4);
-	rc = b.failed ? -1 : core_notify_supervisors(c, buf_str(&b), now);
-	buf_release(&b);
-	if (rc < 0)
+	if (core_notify_supervisors(c, core_reach_of(o), write_alert, &w, now) < 0)
 		return -1;
 	return store_event_add(c->store, o->id, now, "system", "system", "low_rating_alert",
 	                       o->status, o->status, score);

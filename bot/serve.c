@@ -402,6 +402,7 @@ int cli_serve(struct cli_env *env)
 	signal(SIGPIPE, SIG_IGN);
 	lws_sul_schedule(srv.ctx, 0, &srv.sul_tick, tick_due, 1);
 	lws_sul_schedule(srv.ctx, 0, &srv.sul_deliver, deliver_due, DELIVER_US);
+	server_warn_start(&srv);
 	announce(&srv, host_name);
 
 	while (!srv.stopping) {

@@ -201,6 +201,11 @@ int server_wsc_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 /* health.c */
 void server_health(struct server *srv, struct http_answer *ans);
 /*
+ * Says in the log, once at start, what /healthz lists under "warnings": who
+ * hears complaints with no private place to read them (core_private_gap).
+ */
+void server_warn_start(struct server *srv);
+/*
  * /metrics for REQ, whose client is on a loopback address (LOOPBACK) and came
  * through no proxy: the page, or 404 (switched off), 403 or 401 (see the
  * configuration's "metrics").

@@ -39,33 +39,50 @@ static const struct dlg_emergency *emergency_find(const struct cfg *c, const cha
 	return NULL;
 }
 
+/* The alarm about an urgent order (struct alarm), in a reader's language. */
+struct alarm {
+	const struct store_order *o;
+	const struct dlg_emergency *e;
+};
+
+static int write_alarm(struct core *c, int lang, struct buf *out, const void *ud)
+{
+	const struct alarm *a = ud;
+	char contact[192];
+	const char *args[5];
+
+	contact_of(a->o, lang, contact, sizeof(contact));
+	args[0] = a->o->number;
+	args[1] = a->o->description;
+	args[2] = a->o->room[0] ? a->o->room : dlg_msg(lang, M_NONE_GIVEN);
+	args[3] = contact;
+	args[4] = a->e ? (lang == DLG_EN ? a->e->advice_en : a->e->advice_zh) : "";
+	buf_tpl(out, dlg_msg(lang, M_EMERGENCY_PING), args, 5);
+	if (core_photos_line(c, a->o, lang, out) < 0)
+		return -1;
+	return out->failed ? -1 : 0;
+}
+
 int core_alert_emergency(struct core *c, const struct store_order *o, const struct dlg_emergency *e,
                          int64_t now)
 {
 	int lang = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
-	char contact[192], data[48];
-	const char *args[5];
+	struct alarm a = {o, e};
+	char data[48];
 	struct msg_button b[1];
 	struct buf t;
 	int rc;
 
-	contact_of(o, lang, contact, sizeof(contact));
-	args[0] = o->number;
-	args[1] = o->description;
-	args[2] = o->room[0] ? o->room : dlg_msg(lang, M_NONE_GIVEN);
-	args[3] = contact;
-	args[4] = e ? (lang == DLG_EN ? e->advice_en : e->advice_zh) : "";
+	rc = core_notify_supervisors(c, CORE_ANYWHERE, write_alarm, &a, now);
+	/* Every technician too: in an emergency whoever is nearest goes. */
 	buf_init(&t);
-	buf_tpl(&t, dlg_msg(lang, M_EMERGENCY_PING), args, 5);
-	rc = core_photos_line(c, o, lang, &t);
+	if (rc == 0)
+		rc = write_alarm(c, lang, &t, &a);
 	snprintf(data, sizeof(data), "/accept %s", o->number);
 	b[0].label = dlg_msg(lang, M_BTN_ACCEPT_ORDER);
 	b[0].data = data;
 	if (rc == 0)
-		rc = t.failed ? -1 : core_notify_supervisors(c, buf_str(&t), now);
-	/* Every technician too: in an emergency whoever is nearest goes. */
-	if (rc == 0)
-		rc = core_notify_staff_chats(c, NULL, buf_str(&t), b, 1, now);
+		rc = core_notify_staff_chats(c, o->community, NULL, buf_str(&t), b, 1, now);
 	buf_release(&t);
 	return rc;
 }
@@ -120,82 +137,126 @@ static int names_staff(const char *text, const struct cfg_staff *s)
 	return 0;
 }
 
+const struct cfg_staff *core_complaint_owner(struct core *c, const char *text, int64_t now)
+{
+	/* Managers count as supervisors; with both, supervisors first; then dispatchers. */
+	static const char *const roles[] = {"supervisor", "manager", "dispatcher"};
+	int pass;
+	size_t i;
+
+	/* One on duty first (passes 0-2), anyone of them otherwise. */
+	for (pass = 0; pass < 6; pass++)
+		for (i = 0; i < c->cfg->nstaff; i++) {
+			const struct cfg_staff *s = &c->cfg->staff[i];
+
+			if (strcmp(s->role, roles[pass % 3]) == 0 && !names_staff(text, s) &&
+			    (pass >= 3 || core_on_duty(c, s, now)))
+				return s;
+		}
+	return NULL;
+}
+
+int core_complaint_create(struct core *c, struct store_order *o, const char *actor, const char *via,
+                          int64_t now, const struct cfg_staff **owner)
+{
+	char detail[256] = "", *d = detail;
+	size_t i;
+
+	*owner = core_complaint_owner(c, o->description, now);
+	for (i = 0; i < c->cfg->nstaff; i++)
+		if (names_staff(o->description, &c->cfg->staff[i]) &&
+		    (size_t)(d - detail) + strlen(c->cfg->staff[i].id) + 8 < sizeof(detail))
+			d += sprintf(d, "%sabout %s", d == detail ? "" : "; ", c->cfg->staff[i].id);
+	buf_copy(o->category, sizeof(o->category), "complaint");
+	o->item[0] = '\0';
+	o->estimate[0] = '\0';
+	o->preferred_time[0] = '\0';
+	o->preferred_at = 0;
+	o->preferred_end = 0;
+	o->promised_minutes = c->cfg->complaint_hours * 60;
+	if (*owner) {
+		buf_copy(o->status, sizeof(o->status), "assigned");
+		buf_copy(o->assignee, sizeof(o->assignee), (*owner)->id);
+		o->assigned_at = now;
+	}
+	if (store_order_create(c->store, o, now, actor, via) < 0 ||
+	    store_event_add(c->store, o->id, now, actor, via, "complaint", "", o->status, detail) <
+	            0)
+		return -1;
+	log_info("order %s: complaint (owner %s, by %s via %s)", o->number,
+	         *owner ? (*owner)->id : "-", actor, via);
+	return 0;
+}
+
+/* The complaint's notice (struct grievance), in a reader's language. */
+struct grievance {
+	const struct store_order *o;
+	const char *hours;
+};
+
+static int write_grievance(struct core *c, int lang, struct buf *out, const void *ud)
+{
+	const struct grievance *g = ud;
+	char contact[192];
+	const char *args[4];
+
+	contact_of(g->o, lang, contact, sizeof(contact));
+	args[0] = g->o->number;
+	args[1] = g->o->description;
+	args[2] = contact;
+	args[3] = g->hours;
+	buf_tpl(out, dlg_msg(lang, M_COMPLAINT_PING), args, 4);
+	if (core_photos_line(c, g->o, lang, out) < 0)
+		return -1;
+	return out->failed ? -1 : 0;
+}
+
+int core_complaint_ping(struct core *c, const struct store_order *o, const struct cfg_staff *owner,
+                        int64_t now)
+{
+	char hours[16];
+	struct grievance g = {o, hours};
+	struct buf t;
+	size_t i;
+	int rc = 0;
+
+	snprintf(hours, sizeof(hours), "%d", c->cfg->complaint_hours);
+	/* Privately, to the supervisors it is not about: never to a staff group. */
+	for (i = 0; rc == 0 && i < c->cfg->nstaff; i++) {
+		const struct cfg_staff *s = &c->cfg->staff[i];
+
+		if ((s != owner && !core_supervises(c, s)) || names_staff(o->description, s))
+			continue;
+		buf_init(&t);
+		rc = write_grievance(c, core_staff_lang(c, s), &t, &g);
+		if (rc == 0)
+			rc = core_notify_staff_at(c, s, CORE_PRIVATE, buf_str(&t), NULL, 0, now);
+		buf_release(&t);
+	}
+	return rc;
+}
+
 int core_act_complaint(struct core_req *r, const struct dlg_state *st)
 {
 	struct core *c = r->c;
 	const struct cfg_staff *owner = NULL;
-	int lang = dlg_lang_from_hint(c->cfg->locale, DLG_ZH);
 	struct store_order o;
-	char hours[16], contact[192], detail[256] = "", *d = detail;
-	const char *args[4];
-	struct buf t;
-	size_t i;
-	int pass, rc = 0;
-
-	/*
-	 * A supervisor (else a dispatcher) the complaint is not about owns it:
-	 * one on duty first (passes 0 and 1), anyone of them otherwise.
-	 */
-	for (pass = 0; pass < 4 && !owner; pass++)
-		for (i = 0; i < c->cfg->nstaff && !owner; i++) {
-			const struct cfg_staff *s = &c->cfg->staff[i];
-
-			if (strcmp(s->role, pass % 2 ? "dispatcher" : "supervisor") == 0 &&
-			    !names_staff(st->description, s) &&
-			    (pass >= 2 || core_on_duty(c, s, r->now)))
-				owner = s;
-		}
-	for (i = 0; i < c->cfg->nstaff; i++)
-		if (names_staff(st->description, &c->cfg->staff[i]) &&
-		    (size_t)(d - detail) + strlen(c->cfg->staff[i].id) + 8 < sizeof(detail))
-			d += sprintf(d, "%sabout %s", d == detail ? "" : "; ", c->cfg->staff[i].id);
+	char hours[16];
+	const char *args[3];
 
 	core_order_from_state(r, st, &o);
-	buf_copy(o.category, sizeof(o.category), "complaint");
-	o.item[0] = '\0';
-	o.estimate[0] = '\0';
-	o.promised_minutes = c->cfg->complaint_hours * 60;
-	if (owner) {
-		buf_copy(o.status, sizeof(o.status), "assigned");
-		buf_copy(o.assignee, sizeof(o.assignee), owner->id);
-		o.assigned_at = r->now;
-	}
-	if (store_order_create(c->store, &o, r->now, r->actor, r->in->channel) < 0 ||
-	    store_event_add(c->store, o.id, r->now, r->actor, r->in->channel, "complaint", "",
-	                    o.status, detail) < 0)
+	if (core_complaint_create(c, &o, r->actor, r->in->channel, r->now, &owner) < 0)
 		return -1;
-	log_info("order %s: complaint (owner %s, by %s via %s)", o.number, owner ? owner->id : "-",
-	         r->actor, r->in->channel);
 	/* Photos sent while the complaint was being told belong to it. */
 	if (!r->aside && core_photos_adopt(c, &o, r->actor, r->in->channel, r->now) < 0)
 		return -1;
-
 	snprintf(hours, sizeof(hours), "%d", c->cfg->complaint_hours);
 	args[0] = o.number;
 	args[1] = owner ? owner->name : dlg_msg(r->lang, M_CAT_COMPLAINT);
 	args[2] = hours;
 	if (core_reply_msg(r, M_COMPLAINT_TAKEN, args, 3) < 0)
 		return -1;
-
-	contact_of(&o, lang, contact, sizeof(contact));
-	args[1] = o.description;
-	args[2] = contact;
-	args[3] = hours;
-	buf_init(&t);
-	buf_tpl(&t, dlg_msg(lang, M_COMPLAINT_PING), args, 4);
-	rc = core_photos_line(c, &o, lang, &t);
-	if (t.failed)
-		rc = -1;
-	/* Privately, to the supervisors it is not about: never to a staff group. */
-	for (i = 0; rc == 0 && i < c->cfg->nstaff; i++) {
-		const struct cfg_staff *s = &c->cfg->staff[i];
-
-		if ((s == owner || strcmp(s->role, "supervisor") == 0) &&
-		    !names_staff(st->description, s))
-			rc = core_notify_staff(c, s, buf_str(&t), NULL, 0, r->now);
-	}
-	buf_release(&t);
-	return rc;
+	return core_complaint_ping(c, &o, owner, r->now);
 }
 
 int core_create_more(struct core_req *r, const struct dlg_state *st)

@@ -177,7 +177,7 @@ int dlg_handle(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text
 		if (!st->desk[0] && dlg_emergency_said(ctx, st, text, res))
 			return 0;
 		/* "/ask" then "投诉…": the request is a complaint. */
-		if (strcmp(step->name, "description") == 0 &&
+		if (strcmp(step->name, "description") == 0 && !st->desk[0] &&
 		    dlg_complaint_said(ctx, st, text, res))
 			return 0;
 		if (dlg_is_help(text) || dlg_wants_person(text)) {

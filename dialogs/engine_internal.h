@@ -11,6 +11,8 @@
 #include "dialogs/flows.h"
 #include "dialogs/messages.h"
 
+struct dlg_understood;
+
 /* A step's validator: 0 when TEXT answers it, else the message to re-ask with. */
 typedef int (*dlg_validator)(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
                              struct dlg_result *res);
@@ -31,6 +33,12 @@ void dlg_push_back(struct dlg_state *st, const char *step);
 void dlg_advance(const struct dlg_ctx *ctx, struct dlg_state *st);
 void dlg_clear_field(struct dlg_state *st, const char *step);
 int dlg_set_description(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text);
+/*
+ * At the desk (ST->desk set) a description that U reads as a complaint makes
+ * the request a complaint: no visit time asked, never declined, and the core
+ * gives it to a supervisor. Anything else leaves ST as it is.
+ */
+void dlg_desk_complaint(struct dlg_state *st, const struct dlg_understood *u);
 int dlg_v_description(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
                       struct dlg_result *res);
 int dlg_v_saved(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,

@@ -71,11 +71,16 @@ static void start_intake_u(const struct dlg_ctx *ctx, struct dlg_state *st,
 		if (rc) { /* drop it and ask, saying why when it was too long */
 			st->description[0] = '\0';
 			st->item[0] = '\0';
-		} else if (dlg_declines(ctx, st)) {
-			dlg_decline(ctx, st, res);
-			return;
+		} else {
+			dlg_desk_complaint(st, u); /* phoned in at the desk: still a complaint */
+			if (dlg_declines(ctx, st)) {
+				dlg_decline(ctx, st, res);
+				return;
+			}
 		}
-		for (i = 1; !rc && i < u->nparts && st->nmore < DLG_MAX_MORE; i++)
+		for (i = 1; !rc && strcmp(st->category, "complaint") != 0 && i < u->nparts &&
+		            st->nmore < DLG_MAX_MORE;
+		     i++)
 			buf_copy(st->more[st->nmore++], sizeof(st->more[0]), u->parts[i]);
 	}
 	if (st->desk[0]) {

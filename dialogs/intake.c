@@ -28,8 +28,8 @@ static int step_satisfied(const struct dlg_ctx *ctx, const struct dlg_state *st,
 		return st->name[0] != '\0';
 	if (strcmp(step, "phone") == 0)
 		return st->phone[0] != '\0';
-	if (strcmp(step, "time") == 0)
-		return st->time[0] != '\0';
+	if (strcmp(step, "time") == 0) /* a complaint taken down at the desk has none */
+		return st->time[0] != '\0' || strcmp(st->category, "complaint") == 0;
 	return 0;
 }
 
@@ -63,7 +63,7 @@ static int prefilled(const struct dlg_state *st, const char *step)
 	/* Only asked of steps step_satisfied() passed, so their field is set. */
 	if (strcmp(step, "room") == 0 || strcmp(step, "name") == 0 || strcmp(step, "phone") == 0)
 		return st->saved_used <= 0;
-	return strcmp(step, "description") == 0 || strcmp(step, "time") == 0;
+	return strcmp(step, "description") == 0 || (strcmp(step, "time") == 0 && st->time[0]);
 }
 
 /* Moves to the first step still needing an answer. */
@@ -158,6 +158,20 @@ int dlg_set_description(const struct dlg_ctx *ctx, struct dlg_state *st, const c
 	return 0;
 }
 
+void dlg_desk_complaint(struct dlg_state *st, const struct dlg_understood *u)
+{
+	if (!st->desk[0] || u->kind != DLG_K_COMPLAINT)
+		return;
+	buf_copy(st->category, sizeof(st->category), "complaint");
+	st->category_fixed = 1;
+	st->item[0] = '\0';
+	st->nmore = 0;
+	/* A complaint has no visit time: "晚上" and "上次" are part of what happened. */
+	st->time[0] = '\0';
+	st->time_at = 0;
+	st->time_end = 0;
+}
+
 /* The description answer, with a room or phone number in it picked up as in a first message. */
 int dlg_v_description(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
                       struct dlg_result *res)
@@ -166,10 +180,16 @@ int dlg_v_description(const struct dlg_ctx *ctx, struct dlg_state *st, const cha
 	int rc;
 
 	(void)res;
+	/* Taken down again at the desk ("back"): what it is now decides. */
+	if (st->desk[0] && strcmp(st->category, "complaint") == 0) {
+		st->category[0] = '\0';
+		st->category_fixed = 0;
+	}
 	rc = dlg_set_description(ctx, st, text); /* length is judged on what was typed */
 	if (rc)
 		return rc;
 	dlg_understand(ctx->pol, text, ctx->now, &u);
+	dlg_desk_complaint(st, &u);
 	if (!u.phone[0] && (!u.room[0] || u.shared_place))
 		return 0;
 	if (!u.description[0]) { /* only a room or a number: still no description */
@@ -180,6 +200,7 @@ int dlg_v_description(const struct dlg_ctx *ctx, struct dlg_state *st, const cha
 	rc = dlg_set_description(ctx, st, u.description);
 	if (rc)
 		return rc;
+	dlg_desk_complaint(st, &u);
 	if (!st->room[0] && !u.shared_place)
 		buf_copy(st->room, sizeof(st->room), u.room);
 	if (!st->phone[0])
@@ -311,6 +332,9 @@ void dlg_decline(const struct dlg_ctx *ctx, struct dlg_state *st, struct dlg_res
 
 int dlg_declines(const struct dlg_ctx *ctx, const struct dlg_state *st)
 {
+	/* A complaint about renovation noise is the centre's to handle, not a referral. */
+	if (strcmp(st->category, "complaint") == 0)
+		return 0;
 	/* A caller's gas leak is an emergency to send someone to, not a referral. */
 	if (st->desk[0] && dlg_emergency_in(ctx->pol, st->description))
 		return 0;
@@ -357,7 +381,7 @@ int dlg_desk_fill(const struct dlg_ctx *ctx, struct dlg_state *st, const char *r
 		*field = "phone";
 		rc = desk_field(ctx, st, dlg_v_phone, phone, st->phone, M_BAD_PHONE);
 	}
-	if (rc == 0) {
+	if (rc == 0 && strcmp(st->category, "complaint") != 0) {
 		*field = "when";
 		rc = dlg_v_time(ctx, st, when && *when ? when : "asap", &res);
 	}

@@ -384,6 +384,16 @@ static const struct msg_pair msgs[M_COUNT] = {
                                 "The service centre registered your request as order {0} ({3}): "
                                 "{1}. We will respond within {2} minutes and keep you posted "
                                 "here."},
+        [M_DESK_COMPLAINT_SUMMARY] =
+                {"请核对代登记的投诉（{9}）：\n内容：{1}\n房号：{2}\n联系人：{3}\n电话：{4}\n"
+                 "由主管负责，{7} 小时内答复。\n"
+                 "回复“确认”提交，“上一步”修改，“取消”放弃。",
+                 "Please check the complaint taken down ({9}):\nDetails: {1}\nFlat: {2}\n"
+                 "Name: {3}\nPhone: {4}\nA supervisor answers within {7} hours.\n"
+                 "Reply \"yes\" to submit, \"back\" to change, \"cancel\" to drop it."},
+        [M_DESK_COMPLAINT] = {"已代业主登记投诉，工单号 {0}（{1}），由{2}负责，{3} 小时内答复。{4}",
+                              "Registered the resident's complaint as order {0} ({1}); {2} "
+                              "handles it and answers within {3} hours. {4}"},
         [M_DESK_NO_CHAT] = {"提示：工单 {0} 的业主没有聊天渠道，以上情况请电话告知 {1} {2}。",
                             "Note: the resident of order {0} has no chat; please call {1} on {2} "
                             "with this news."},

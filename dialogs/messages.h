@@ -158,6 +158,9 @@ enum dlg_msg {
 	M_DESK_CALL,        /* {0} numbers to call */
 	M_DESK_TO_RESIDENT, /* {0} number {1} description {2} minutes {3} how it came in */
 	M_DESK_NO_CHAT,     /* {0} number {1} name {2} phone */
+	/* a complaint phoned in: as M_DESK_SUMMARY ({7} the hours to answer within) */
+	M_DESK_COMPLAINT_SUMMARY,
+	M_DESK_COMPLAINT, /* {0} number {1} how it came in {2} who handles it {3} hours {4} reach */
 	M_SOURCE_PHONE,
 	M_SOURCE_WALKIN,
 	M_SOURCE_DESK,

@@ -186,7 +186,7 @@ void dlg_prompt_step(const struct dlg_ctx *ctx, const struct dlg_state *st, stru
 	char masked[32], minutes_s[16];
 	const char *args[10] = {0};
 	enum dlg_msg prompt;
-	int nargs = 0, minutes;
+	int nargs = 0, minutes, complaint = strcmp(st->category, "complaint") == 0;
 	const char *price, *item_name;
 	char item_part[160] = "";
 	struct buf all;
@@ -204,6 +204,9 @@ void dlg_prompt_step(const struct dlg_ctx *ctx, const struct dlg_state *st, stru
 	} else if (strcmp(step->name, "confirm") == 0) {
 		promise_of(ctx->pol, st, &minutes, &price, &item_name);
 		snprintf(minutes_s, sizeof(minutes_s), "%d", minutes);
+		if (complaint) /* answered within hours, by a supervisor */
+			snprintf(minutes_s, sizeof(minutes_s), "%d",
+			         ctx->pol ? ctx->pol->complaint_hours : 24);
 		if (item_name)
 			snprintf(item_part, sizeof(item_part), " · %s", item_name);
 		args[0] = dlg_category_name(st->lang, st->category);
@@ -225,6 +228,8 @@ void dlg_prompt_step(const struct dlg_ctx *ctx, const struct dlg_state *st, stru
 		nargs = 2;
 	}
 	prompt = st->desk[0] ? desk_prompt(step->prompt) : step->prompt;
+	if (prompt == M_DESK_SUMMARY && complaint)
+		prompt = M_DESK_COMPLAINT_SUMMARY;
 	if (append && res->nreplies) {
 		dlg_say_more(res, st->lang, prompt, args, nargs);
 		rep = &res->replies[res->nreplies - 1];

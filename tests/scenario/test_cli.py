@@ -6,6 +6,7 @@ clear and exit non-zero, and every --json output is JSON.
 """
 import json
 import os
+import re
 import shutil
 import unittest
 
@@ -199,6 +200,74 @@ class Commands(unittest.TestCase):
         self.assertIn("Order %s" % num, text)
         self.assertIn("35.5 yuan", text)
         self.assertIn("History:", text)
+
+
+class HelpAndDefaults(unittest.TestCase):
+    """`concierge --help` lists every command with its options, as each command's own
+    usage line and the README's table say them; --config falls back as DESIGN says."""
+
+    def setUp(self):
+        self.c = Concierge(self)
+
+    def help_lines(self):
+        res = self.c.run("--help", config=False, db=False)
+        self.assertEqual(res.stdout, self.c.run("help", config=False, db=False).stdout)
+        body = res.stdout.split("commands:\n", 1)[1].split("\n\n", 1)[0]
+        # "  orders list [--status S] ...   what it does": the command and its options
+        return [re.split(r"\s{2,}", line.strip())[0] for line in body.split("\n")
+                if line.startswith("  ") and not line.startswith("   ")]
+
+    def test_help_names_every_command_with_its_options(self):
+        lines = self.help_lines()
+        for cmd in ("serve", "chat", "orders list", "orders show", "orders form", "outbox list",
+                    "outbox retry", "residents show", "residents merge", "report", "export",
+                    "backup", "check-config", "version", "help"):
+            with self.subTest(command=cmd):
+                found = [l for l in lines if l == cmd or l.startswith(cmd + " ")]
+                self.assertEqual(len(found), 1, lines)
+                if cmd in ("check-config", "version", "help"):
+                    continue
+                # The command's own usage, shown when it is misused, says the same.
+                res = self.c.run(*cmd.split(), "--no-such-option", rc=2)
+                usage = re.search(r"usage: concierge (.*)", res.stderr).group(1)
+                self.assertEqual(usage, found[0])
+        # Each line is a command the program knows.
+        for line in lines:
+            res = self.c.run(*line.split()[:1], "--no-such-option", rc=None)
+            self.assertNotIn("unknown command", res.stderr, line)
+        self.assertIn("--version", self.c.run("--help", config=False, db=False).stdout)
+
+    def test_readme_table_matches_help(self):
+        with open(os.path.join(os.path.dirname(EXAMPLE_CONFIG), "README.md"),
+                  encoding="utf-8") as f:
+            readme = f.read()
+        table = readme.split("## Command line", 1)[1].split("\n\n|", 1)[1].split("\n\n", 1)[0]
+        documented = {re.match(r"\| `([a-z-]+(?: [a-z]+)?)", row).group(1)
+                      for row in table.split("\n")[1:] if row.startswith("| `")}
+        listed = set()
+        for line in self.help_lines():
+            words = line.split()
+            listed.add(" ".join(words[:2]) if len(words) > 1 and re.match(r"^[a-z]+$", words[1])
+                       else words[0])
+        self.assertEqual(documented, listed)
+
+    def test_config_json_then_example_then_embedded(self):
+        d = os.path.join(self.c.dir, "cwd")
+        os.mkdir(d)
+        example = example_config()
+        with open(os.path.join(d, "config.example.json"), "w", encoding="utf-8") as f:
+            json.dump(example, f)
+        res = self.c.run("check-config", config=False, db=False, cwd=d)
+        self.assertEqual(res.stdout, "config.example.json: OK\n")
+        broken = dict(example, session_minutes="thirty")
+        with open(os.path.join(d, "config.json"), "w", encoding="utf-8") as f:
+            json.dump(broken, f)
+        res = self.c.run("check-config", config=False, db=False, cwd=d, rc=2)
+        self.assertIn("config.json: session_minutes:", res.stderr)
+        os.remove(os.path.join(d, "config.json"))
+        os.remove(os.path.join(d, "config.example.json"))
+        res = self.c.run("check-config", config=False, db=False, cwd=d)
+        self.assertEqual(res.stdout, "config.example.json (embedded): OK\n")
 
 
 if __name__ == "__main__":

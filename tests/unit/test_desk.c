@@ -414,6 +414,37 @@ static void test_declined_and_urgent(void **state)
 	assert_int_equal(queued(fx, "staff:zhao", "紧急"), 2);
 }
 
+/* A complaint phoned in ("装修" is otherwise out of scope): a supervisor owns it, no technician. */
+static void test_complaint(void **state)
+{
+	struct fx *fx = *state;
+	struct desk_request r = {.room = "3-2-501",
+	                         .name = "李伟",
+	                         .phone = "13800138000",
+	                         .text = "投诉 楼上装修太吵",
+	                         .when = "明天上午",
+	                         .source = "phone"};
+	struct store_order o;
+	char number[24], err[256];
+
+	assert_int_equal(
+	        core_desk_order(fx->c, "wang", &r, T0, number, sizeof(number), err, sizeof(err)),
+	        0);
+	assert_int_equal(store_order_get(fx->s, number, &o), 1);
+	assert_string_equal(o.category, "complaint");
+	assert_string_equal(o.status, "assigned");
+	assert_string_equal(o.assignee, "zhao");
+	assert_string_equal(o.preferred_time, ""); /* a complaint has no visit time */
+	assert_int_equal(o.promised_minutes, 24 * 60);
+	assert_string_equal(o.intake, "desk");
+	assert_string_equal(o.taken_by, "wang");
+	assert_true(event(fx, &o, "complaint", ""));
+	assert_true(event(fx, &o, "desk_intake", "phone by wang"));
+	assert_int_equal(queued(fx, "staff:zhao", "【投诉】工单 261127-001"), 1);
+	assert_int_equal(queued(fx, "staff:wang", number), 0);
+	assert_int_equal(queued(fx, "staff:liu", number), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +456,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_details_in_text, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_known_resident, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_declined_and_urgent, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_complaint, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
