@@ -73,6 +73,18 @@ void cfg_problem(struct cfg_ld *ld, const char *path, const char *fmt, ...)
 		cfg_line(ld, "%s: %s", ld->file, msg);
 }
 
+void cfg_problem_at(struct cfg_ld *ld, const char *path, const char *key, const char *fmt, ...)
+{
+	char p[CFG_PATHLEN], msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfg_path_key(p, path, key);
+	cfg_problem(ld, p, "%s", msg);
+}
+
 void cfg_report(struct cfg_ld *ld, char *err, size_t errlen)
 {
 	char tail[CFG_PATHLEN + 64];

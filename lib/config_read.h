@@ -32,6 +32,9 @@ void cfg_line(struct cfg_ld *ld, const char *fmt, ...) __attribute__((format(pri
 /* Records "FILE: PATH: message"; an empty or NULL PATH means the file as a whole. */
 void cfg_problem(struct cfg_ld *ld, const char *path, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* Records "FILE: PATH.KEY: message". */
+void cfg_problem_at(struct cfg_ld *ld, const char *path, const char *key, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 /*
  * Copies the problems into ERR. When they do not fit, whole lines are kept
  * and a last line says that more were left out, so no line is cut in half.
