@@ -53,6 +53,19 @@ static char *read_fixture(const char *name)
 	return slurp_in("tests/fixtures/wechat", name, NULL);
 }
 
+/* Builds the call of PAYLOAD to CHAT; the token is fetched first when there is none. */
+static int build(struct chan *ch, const char *chat, const char *payload, struct adapter_call *call)
+{
+	char err[200] = "";
+	int n;
+
+	memset(call, 0, sizeof(*call));
+	n = ch->a->build(ch, 1, chat, payload, 0, call, err, sizeof(err));
+	if (n < 0)
+		print_message("build: %s\n", err);
+	return n;
+}
+
 /* Builds a call for a row and classifies the answer ANSWER (HTTP 200). */
 static void answer_call(struct chan *ch, const struct adapter_call *call, long status,
                         const char *answer, struct adapter_verdict *v)
