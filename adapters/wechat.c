@@ -157,14 +157,8 @@ static void mp_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabl
 		wx_token_init(&c->sh->tok);
 		pthread_mutex_init(&c->sh->mu, NULL);
 	}
-	if (o && !json_is_object(o)) {
-		cfg_problem(ld, path, "expected an object");
-		o = NULL;
-	}
+	o = adapter_config_open(ld, o, path, keys, enabled, &lax);
 	if (o) {
-		cfg_check_keys(ld, o, path, keys);
-		cfg_get_bool(ld, o, path, "enabled", 0, enabled);
-		lax = !*enabled; /* a switched-off channel may name variables nobody set */
 		need = *enabled ? "missing (required when enabled)" : NULL;
 		if (cfg_get_str(ld, o, path, "mode", NULL, lax, &mode) == 0 && mode) {
 			if (!cfg_one_of(mode, modes))

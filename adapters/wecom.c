@@ -109,14 +109,8 @@ static void wc_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabl
 	c->tok = cfg_calloc(ld, 1, sizeof(*c->tok));
 	if (c->tok)
 		wx_token_init(c->tok);
-	if (o && !json_is_object(o)) {
-		cfg_problem(ld, path, "expected an object");
-		o = NULL;
-	}
+	o = adapter_config_open(ld, o, path, keys, enabled, &lax);
 	if (o) {
-		cfg_check_keys(ld, o, path, keys);
-		cfg_get_bool(ld, o, path, "enabled", 0, enabled);
-		lax = !*enabled; /* a switched-off channel may name variables nobody set */
 		need = *enabled ? "missing (required when enabled)" : NULL;
 		if (cfg_get_str(ld, o, path, "corp_id", need, lax, &c->corp_id) == 0 &&
 		    c->corp_id && (!wx_query_safe(c->corp_id) || strlen(c->corp_id) > 64))

@@ -522,3 +522,19 @@ void cfg_default(struct cfg_ld *ld, char **field, const char *def)
 	if (!*field)
 		*field = cfg_strdup(ld, def);
 }
+
+json_t *cfg_get_object(struct cfg_ld *ld, json_t *obj, const char *path, const char *key,
+                       const char *const *allowed, char *p)
+{
+	json_t *v = json_object_get(obj, key); /* borrowed */
+
+	cfg_path_key(p, path, key);
+	if (!v || json_is_null(v))
+		return NULL;
+	if (!json_is_object(v)) {
+		cfg_problem(ld, p, "expected an object");
+		return NULL;
+	}
+	cfg_check_keys(ld, v, p, allowed);
+	return v;
+}

@@ -49,6 +49,14 @@ void *cfg_calloc(struct cfg_ld *ld, size_t n, size_t size);
 void cfg_path_key(char *buf, const char *parent, const char *key);
 void cfg_path_idx(char *buf, const char *parent, size_t i);
 
+/*
+ * Object KEY of OBJ, its keys checked against ALLOWED, its path into P
+ * (CFG_PATHLEN bytes): NULL when it is absent or null, or not an object
+ * (a problem).
+ */
+json_t *cfg_get_object(struct cfg_ld *ld, json_t *obj, const char *path, const char *key,
+                       const char *const *allowed, char *p);
+
 /* 1 when S is one of the NULL-terminated SET. */
 int cfg_one_of(const char *s, const char *const *set);
 /*
