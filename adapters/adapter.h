@@ -85,6 +85,15 @@ struct adapter_call {
 int adapter_call_header(struct adapter_call *c, const char *line);
 void adapter_call_release(struct adapter_call *c);
 
+/*
+ * config()'s first step for channels.NAME O (or NULL): O must be an object
+ * (else a problem); its keys are checked against KEYS and "enabled" is read
+ * into *ENABLED, and *LAX set when the channel is off (a switched-off channel
+ * may name variables nobody set). O, or NULL when there is nothing to read.
+ */
+json_t *adapter_config_open(struct cfg_ld *ld, json_t *o, const char *path, const char *const *keys,
+                            int *enabled, int *lax);
+
 enum adapter_outcome {
 	ADAPTER_SENT = 0,
 	ADAPTER_RETRY,        /* network trouble or a server error: back off and try again */

@@ -206,17 +206,11 @@ static void read_rate_limits(struct cfg_ld *ld, json_t *o, const char *path, str
 {
 	static const char *const keys[] = {"per_chat_per_sec", "per_chat_per_min", "global_per_sec",
 	                                   NULL};
-	json_t *rl = json_object_get(o, "rate_limits"); /* borrowed */
 	char p[CFG_PATHLEN];
+	json_t *rl = cfg_get_object(ld, o, path, "rate_limits", keys, p); /* borrowed */
 
-	cfg_path_key(p, path, "rate_limits");
-	if (!rl || json_is_null(rl))
+	if (!rl)
 		return;
-	if (!json_is_object(rl)) {
-		cfg_problem(ld, p, "expected an object");
-		return;
-	}
-	cfg_check_keys(ld, rl, p, keys);
 	cfg_get_int(ld, rl, p, "per_chat_per_sec", 1, 1, 1000, &c->per_chat_per_sec);
 	cfg_get_int(ld, rl, p, "per_chat_per_min", 20, 1, 1000, &c->per_chat_per_min);
 	cfg_get_int(ld, rl, p, "global_per_sec", 5, 1, 1000, &c->global_per_sec);

@@ -584,14 +584,8 @@ void robot_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabled, 
 		return;
 	c->pf = pf;
 	c->per_minute = pf->per_minute;
-	if (o && !json_is_object(o)) {
-		cfg_problem(ld, path, "expected an object");
-		o = NULL;
-	}
+	o = adapter_config_open(ld, o, path, keys, enabled, &ud.lax);
 	if (o) {
-		cfg_check_keys(ld, o, path, keys);
-		cfg_get_bool(ld, o, path, "enabled", 0, enabled);
-		ud.lax = !*enabled; /* a switched-off channel may name variables nobody set */
 		c->hooks = cfg_get_objv(ld, o, path, "robots", NULL, sizeof(*c->hooks), &c->nhooks,
 		                        read_hook, &ud);
 		check_hooks(ld, path, c, *enabled);

@@ -113,17 +113,11 @@ static void check_id(struct cfg_ld *ld, const char *path, const char *key, const
 static void read_rate_limits(struct cfg_ld *ld, json_t *o, const char *path, struct slack_conf *c)
 {
 	static const char *const rkeys[] = {"per_chat_per_sec", "global_per_min", NULL};
-	json_t *rl = json_object_get(o, "rate_limits"); /* borrowed */
 	char p[CFG_PATHLEN];
+	json_t *rl = cfg_get_object(ld, o, path, "rate_limits", rkeys, p); /* borrowed */
 
-	cfg_path_key(p, path, "rate_limits");
-	if (!rl || json_is_null(rl))
+	if (!rl)
 		return;
-	if (!json_is_object(rl)) {
-		cfg_problem(ld, p, "expected an object");
-		return;
-	}
-	cfg_check_keys(ld, rl, p, rkeys);
 	cfg_get_int(ld, rl, p, "per_chat_per_sec", 1, 1, 1000, &c->per_chat_per_sec);
 	cfg_get_int(ld, rl, p, "global_per_min", 0, 0, 100000, &c->global_per_min);
 }
@@ -160,14 +154,8 @@ static void sl_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabl
 		return;
 	c->threads = 1;
 	c->per_chat_per_sec = 1;
-	if (o && !json_is_object(o)) {
-		cfg_problem(ld, path, "expected an object");
-		o = NULL;
-	}
+	o = adapter_config_open(ld, o, path, keys, enabled, &lax);
 	if (o) {
-		cfg_check_keys(ld, o, path, keys);
-		cfg_get_bool(ld, o, path, "enabled", 0, enabled);
-		lax = !*enabled; /* a switched-off channel may name variables nobody set */
 		if (cfg_get_str(ld, o, path, "mode", NULL, lax, &c->mode) == 0 && c->mode &&
 		    strcmp(c->mode, "events") && strcmp(c->mode, "socket")) {
 			cfg_path_key(p, path, "mode");

@@ -65,17 +65,11 @@ static void read_rate_limits(struct cfg_ld *ld, json_t *o, const char *path, str
 {
 	static const char *const rkeys[] = {"per_chat_per_sec", "per_group_per_min",
 	                                    "global_per_sec", NULL};
-	json_t *rl = json_object_get(o, "rate_limits"); /* borrowed */
 	char p[CFG_PATHLEN];
+	json_t *rl = cfg_get_object(ld, o, path, "rate_limits", rkeys, p); /* borrowed */
 
-	cfg_path_key(p, path, "rate_limits");
-	if (!rl || json_is_null(rl))
+	if (!rl)
 		return;
-	if (!json_is_object(rl)) {
-		cfg_problem(ld, p, "expected an object");
-		return;
-	}
-	cfg_check_keys(ld, rl, p, rkeys);
 	cfg_get_int(ld, rl, p, "per_chat_per_sec", 1, 1, INT_MAX, &t->per_chat_per_sec);
 	cfg_get_int(ld, rl, p, "per_group_per_min", 20, 1, INT_MAX, &t->per_group_per_min);
 	cfg_get_int(ld, rl, p, "global_per_sec", 30, 1, INT_MAX, &t->global_per_sec);

@@ -81,31 +81,10 @@ static struct mp_conf *conf_of(const struct chan *ch)
 
 /* ---- configuration ------------------------------------------------------------------ */
 
-static int token_ok(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n < 3 || n > 32)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9')))
-			return 0;
-	return 1;
-}
-
 static int appid_ok(const char *s)
 {
 	return strlen(s) == 18 && strncmp(s, "wx", 2) == 0 && wx_query_safe(s) && !strchr(s, '_') &&
 	       !strchr(s, '-');
-}
-
-static void problem_at(struct cfg_ld *ld, const char *path, const char *key, const char *why)
-{
-	char p[CFG_PATHLEN];
-
-	cfg_path_key(p, path, key);
-	cfg_problem(ld, p, "%s", why);
 }
 
 static void read_templates(struct cfg_ld *ld, json_t *o, const char *path, struct mp_conf *c)
@@ -124,10 +103,11 @@ static void read_templates(struct cfg_ld *ld, json_t *o, const char *path, struc
 	cfg_check_keys(ld, t, p, keys);
 	if (cfg_get_str(ld, t, p, "progress", NULL, 1, &c->tpl_progress) == 0 && c->tpl_progress &&
 	    (!wx_query_safe(c->tpl_progress) || strlen(c->tpl_progress) > 128))
-		problem_at(ld, p, "progress", "expected a template ID (letters, digits, '_', '-')");
+		cfg_problem_at(ld, p, "progress",
+		               "expected a template ID (letters, digits, '_', '-')");
 	if (cfg_get_str(ld, t, p, "field", NULL, 0, &c->tpl_field) == 0 && c->tpl_field &&
 	    (!wx_query_safe(c->tpl_field) || strlen(c->tpl_field) > 32))
-		problem_at(ld, p, "field", "expected a template field name such as \"thing1\"");
+		cfg_problem_at(ld, p, "field", "expected a template field name such as \"thing1\"");
 }
 
 static void read_menu(struct cfg_ld *ld, json_t *o, const char *path, struct mp_conf *c)
@@ -177,19 +157,13 @@ static void mp_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabl
 		wx_token_init(&c->sh->tok);
 		pthread_mutex_init(&c->sh->mu, NULL);
 	}
-	if (o && !json_is_object(o)) {
-		cfg_problem(ld, path, "expected an object");
-		o = NULL;
-	}
+	o = adapter_config_open(ld, o, path, keys, enabled, &lax);
 	if (o) {
-		cfg_check_keys(ld, o, path, keys);
-		cfg_get_bool(ld, o, path, "enabled", 0, enabled);
-		lax = !*enabled; /* a switched-off channel may name variables nobody set */
 		need = *enabled ? "missing (required when enabled)" : NULL;
 		if (cfg_get_str(ld, o, path, "mode", NULL, lax, &mode) == 0 && mode) {
 			if (!cfg_one_of(mode, modes))
-				problem_at(ld, path, "mode",
-				           "expected \"plain\", \"safe\" or \"compat\"");
+				cfg_problem_at(ld, path, "mode",
+				               "expected \"plain\", \"safe\" or \"compat\"");
 			c->mode = strcmp(mode, "plain") == 0    ? MP_PLAIN
 			          : strcmp(mode, "compat") == 0 ? MP_COMPAT
 			                                        : MP_SAFE;
@@ -203,28 +177,18 @@ static void mp_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabl
 		free(mode);
 		if (cfg_get_str(ld, o, path, "app_id", need, lax, &c->appid) == 0 && c->appid &&
 		    !appid_ok(c->appid))
-			problem_at(ld, path, "app_id",
-			           "expected the AppID: \"wx\" and 16 letters or digits");
+			cfg_problem_at(ld, path, "app_id",
+			               "expected the AppID: \"wx\" and 16 letters or digits");
 		if (cfg_get_str(ld, o, path, "app_secret", need, lax, &c->appsecret) == 0 &&
 		    c->appsecret && (!wx_query_safe(c->appsecret) || strlen(c->appsecret) > 128))
-			problem_at(ld, path, "app_secret",
-			           "expected the AppSecret: letters and digits");
-		if (cfg_get_str(ld, o, path, "token", need, lax, &c->token) == 0 && c->token &&
-		    !token_ok(c->token))
-			problem_at(ld, path, "token", "expected 3 to 32 letters or digits");
-		if (cfg_get_str(ld, o, path, "encoding_aes_key",
-		                *enabled && c->mode != MP_PLAIN
-		                        ? "missing (required in safe and compat mode)"
-		                        : NULL,
-		                lax, &c->encoding_aes_key) == 0 &&
-		    c->encoding_aes_key) {
-			if (wx_aes_key(c->encoding_aes_key, c->key) == 0)
-				c->has_key = 1;
-			else
-				problem_at(ld, path, "encoding_aes_key",
-				           "expected 43 characters of base64 (A-Z, a-z, 0-9, + and "
-				           "/)");
-		}
+			cfg_problem_at(ld, path, "app_secret",
+			               "expected the AppSecret: letters and digits");
+		wx_config_token(ld, o, path, need, lax, &c->token);
+		wx_config_aes_key(ld, o, path,
+		                  *enabled && c->mode != MP_PLAIN
+		                          ? "missing (required in safe and compat mode)"
+		                          : NULL,
+		                  lax, &c->encoding_aes_key, c->key, &c->has_key);
 		cfg_get_base_url(ld, o, path, "api_base", lax, &c->api_base);
 		read_templates(ld, o, path, c);
 		read_menu(ld, o, path, c);
@@ -340,17 +304,12 @@ static int mp_start(struct chan *ch)
 {
 	struct mp_conf *c = conf_of(ch);
 	struct adapter_call call;
-	char tok[WX_TOKEN_MAX];
 
 	if (!mp_can_send(ch))
 		return 0;
 	/* The first replies need not wait for it. */
 	token_call(c, &call);
-	/* a failure is in the log, and the sender tries again */
-	if (call.url)
-		wx_token_now(&c->sh->tok, ch, &call, mp_refused, tok, sizeof(tok));
-	adapter_call_release(&call);
-	memset(tok, 0, sizeof(tok));
+	wx_token_first(&c->sh->tok, ch, &call, mp_refused);
 	return 0;
 }
 
@@ -400,14 +359,11 @@ static int check_args(const struct http_req *req, char *ts, char *nonce, size_t 
 static int mp_check(struct chan *ch, const struct http_req *req, struct http_answer *ans)
 {
 	const struct mp_conf *c = conf_of(ch);
-	char sig[WX_ARG_MAX], ts[WX_ARG_MAX], nonce[WX_ARG_MAX], cl[32];
+	char sig[WX_ARG_MAX], ts[WX_ARG_MAX], nonce[WX_ARG_MAX];
 	const char *parts[3];
 
-	if (req->header(req, "content-length:", cl, sizeof(cl)) > 0 &&
-	    strtoul(cl, NULL, 10) > WX_BODY_MAX) {
-		http_answer_error(ans, 413, "body too large");
+	if (wx_body_too_large(req, ans))
 		return -1;
-	}
 	if (!c->token || check_args(req, ts, nonce, sizeof(ts)) < 0) {
 		log_warn("%s: a call without timestamp and nonce refused", ch->name);
 		http_answer_error(ans, 401, "signature missing");
@@ -436,10 +392,7 @@ static int mp_check(struct chan *ch, const struct http_req *req, struct http_ans
 static void url_check(struct chan *ch, const struct http_req *req, struct http_answer *ans)
 {
 	const struct mp_conf *c = conf_of(ch);
-	char echo[WX_ARG_MAX], msig[WX_ARG_MAX], ts[WX_ARG_MAX], nonce[WX_ARG_MAX], err[200];
-	const char *parts[4];
-	char *plain = NULL;
-	size_t plen = 0;
+	char echo[WX_ARG_MAX], msig[WX_ARG_MAX], ts[WX_ARG_MAX], nonce[WX_ARG_MAX];
 
 	if (wx_req_arg(req, "echostr", echo, sizeof(echo)) < 0) {
 		http_answer_error(ans, 400, "echostr missing");
@@ -451,23 +404,7 @@ static void url_check(struct chan *ch, const struct http_req *req, struct http_a
 		return;
 	}
 	check_args(req, ts, nonce, sizeof(ts));
-	parts[0] = c->token;
-	parts[1] = ts;
-	parts[2] = nonce;
-	parts[3] = echo;
-	if (!wx_signature_ok(msig, parts, 4)) {
-		log_warn("%s: a URL check with a wrong msg_signature refused", ch->name);
-		http_answer_error(ans, 401, "wrong signature");
-		return;
-	}
-	if (!c->has_key ||
-	    wx_decrypt(c->key, echo, strlen(echo), c->appid, &plain, &plen, err, sizeof(err)) < 0) {
-		log_warn("%s: URL check: %s", ch->name, c->has_key ? err : "no encoding_aes_key");
-		http_answer_error(ans, 400, "echostr cannot be decrypted");
-		return;
-	}
-	http_answer_text(ans, 200, "text/plain", plain);
-	free(plain);
+	wx_url_echo(ch, c->token, ts, nonce, msig, echo, c->has_key ? c->key : NULL, c->appid, ans);
 }
 
 static int openid_ok(const char *s)
@@ -494,16 +431,6 @@ static const char *menu_command(const struct mp_conf *c, const char *key)
 	return NULL;
 }
 
-/* A fixed answer through the outbox, for a message the core cannot read. */
-static char *plain_payload(const char *text)
-{
-	json_t *o = json_pack("{s:s}", "text", text);
-	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-
-	json_decref(o);
-	return s;
-}
-
 /*
  * The inbound message of callback X, or NULL when there is nothing to do
  * (*WHY says what it was). FromUserName is the resident's openid: their
@@ -514,8 +441,7 @@ static struct inbound *from_xml(struct chan *ch, const struct wx_xml *x, const c
 	const struct mp_conf *c = conf_of(ch);
 	const char *from = wx_xml_get(x, "FromUserName"), *type = wx_xml_get(x, "MsgType");
 	const char *created = wx_xml_get(x, "CreateTime"), *msgid = wx_xml_get(x, "MsgId");
-	const char *text = NULL, *side = NULL, *v, *ev, *cmd;
-	struct inbound *in;
+	const char *text = NULL, *side = NULL, *media = NULL, *v, *ev, *cmd;
 	char key[160];
 
 	*why = NULL;
@@ -548,8 +474,8 @@ static struct inbound *from_xml(struct chan *ch, const struct wx_xml *x, const c
 		if (!text || !*text)
 			return NULL;
 	} else if (strcmp(type, "image") == 0) {
-		v = wx_xml_get(x, "MediaId");
-		if (!v || !wx_query_safe(v) || strlen(v) > 256) {
+		media = wx_xml_get(x, "MediaId");
+		if (!media || !wx_query_safe(media) || strlen(media) > 256) {
 			*why = "an image without a MediaId";
 			return NULL;
 		}
@@ -564,22 +490,7 @@ static struct inbound *from_xml(struct chan *ch, const struct wx_xml *x, const c
 	} else {
 		side = MP_UNSUPPORTED; /* video, location, link, file */
 	}
-	in = inbound_new(ch->name);
-	if (!in)
-		return NULL;
-	in->id = msg_strdup(msgid);
-	in->chat = msg_strdup(from);
-	in->user = msg_strdup(from);
-	in->addressed = 1;
-	if (text)
-		in->text = msg_strdup(text);
-	if (side)
-		in->side_payload = plain_payload(side);
-	if (strcmp(type, "image") == 0) {
-		in->att_kind = msg_strdup("photo");
-		in->att_ref = msg_strdup(wx_xml_get(x, "MediaId"));
-	}
-	return in;
+	return wx_inbound(ch->name, msgid, from, text, side, media);
 }
 
 static void mp_hook(struct chan *ch, const struct http_req *req, struct http_answer *ans,
@@ -612,19 +523,9 @@ static void mp_hook(struct chan *ch, const struct http_req *req, struct http_ans
 		check_args(req, ts, nonce, sizeof(ts));
 		if (wx_req_arg(req, "msg_signature", msig, sizeof(msig)) < 0)
 			msig[0] = '\0';
-		switch (wx_open(req->body, req->len, c->token, ts, nonce, msig, c->key, c->appid,
-		                &x, err, sizeof(err))) {
-		case WX_OPEN_OK:
-			break;
-		case WX_OPEN_SIGNATURE:
-			log_warn("%s: a message with a wrong msg_signature refused", ch->name);
-			http_answer_error(ans, 401, "wrong msg_signature");
+		if (wx_open_answer(ch, req, c->token, ts, nonce, msig, c->key, c->appid, &x, ans) <
+		    0)
 			return;
-		default:
-			log_warn("%s: a message refused: %s", ch->name, err);
-			http_answer_error(ans, 400, err);
-			return;
-		}
 	} else if (wx_xml_parse(req->body, req->len, WX_VALUE_MAX, &x, err, sizeof(err)) < 0) {
 		log_warn("%s: a message refused: %s", ch->name, err);
 		http_answer_error(ans, 400, err);
@@ -632,18 +533,9 @@ static void mp_hook(struct chan *ch, const struct http_req *req, struct http_ans
 	}
 	*out = from_xml(ch, &x, &why);
 	wx_xml_release(&x);
-	if (why) {
-		log_warn("%s: a message refused: %s", ch->name, why);
-		http_answer_error(ans, 400, why);
-		return;
-	}
-	if (!*out) {
-		http_answer_text(ans, 200, "text/plain", "success");
-		return;
-	}
-	/* They wrote: the customer-service window is open again. */
-	window_set(c->sh, (*out)->chat, 0);
-	ans->after_commit = "success"; /* "received; the replies follow" */
+	/* "success": "received; the replies follow" */
+	if (wx_hook_answer(ch, why, *out, "success", ans))
+		window_set(c->sh, (*out)->chat, 0); /* they wrote: the window is open again */
 }
 
 static int mp_fetch_attachment(struct chan *ch, const char *ref, size_t max, unsigned char **data,
@@ -651,21 +543,17 @@ static int mp_fetch_attachment(struct chan *ch, const char *ref, size_t max, uns
 {
 	struct mp_conf *c = conf_of(ch);
 	struct adapter_call call;
-	struct buf url;
 	int rc;
 
 	*data = NULL;
 	*len = 0;
 	if (!mp_can_send(ch))
 		return -1;
-	buf_init(&url);
-	buf_printf(&url, "%s/cgi-bin/media/get?access_token=", c->api_base);
 	token_call(c, &call);
-	rc = url.failed || !call.url ? -1
-	                             : wx_fetch_media(ch, &c->sh->tok, &call, mp_refused,
-	                                              buf_str(&url), ref, max, data, len);
+	rc = !call.url ? -1
+	               : wx_fetch_media(ch, &c->sh->tok, &call, mp_refused, c->api_base, ref, max,
+	                                data, len);
 	adapter_call_release(&call);
-	buf_release(&url);
 	return rc;
 }
 
@@ -684,19 +572,6 @@ static void mp_limits(const struct chan *ch, struct ratelimit_limits *l)
 	memset(l, 0, sizeof(*l));
 	l->per_chat_per_sec = 5;
 	l->global_per_sec = 50;
-}
-
-static char *api_url(const struct mp_conf *c, const char *path, const char *token)
-{
-	struct buf b;
-
-	buf_init(&b);
-	buf_printf(&b, "%s%s?access_token=%s", c->api_base, path, token);
-	if (b.failed) {
-		buf_release(&b);
-		return NULL;
-	}
-	return buf_detach(&b);
 }
 
 static char *custom_body(const char *chat, const char *text, size_t from, size_t to)
@@ -765,12 +640,12 @@ static int mp_build(const struct chan *ch, int64_t row_id, const char *chat, con
 		return call->url ? n : -1;
 	}
 	if (tpl) {
-		call->url = api_url(c, "/cgi-bin/message/template/send", token);
+		call->url = wx_api_url(c->api_base, "/cgi-bin/message/template/send", token);
 		call->body = template_body(c, chat, buf_str(&text));
 	} else {
 		if (part >= n)
 			wx_text_part(buf_str(&text), n - 1, &from, &to);
-		call->url = api_url(c, "/cgi-bin/message/custom/send", token);
+		call->url = wx_api_url(c->api_base, "/cgi-bin/message/custom/send", token);
 		call->body = custom_body(chat, buf_str(&text), from, to);
 	}
 	buf_release(&text);
@@ -787,42 +662,23 @@ static void mp_classify(const struct chan *ch, const struct adapter_call *call, 
                         struct adapter_verdict *v)
 {
 	const struct mp_conf *c = conf_of(ch);
-	char used[WX_TOKEN_MAX], touser[MP_OPENID_MAX + 1] = "";
+	char touser[MP_OPENID_MAX + 1] = "";
 	struct wx_answer a;
 	json_t *body;
 
-	if (wx_classify_token(&c->sh->tok, call, MP_TOKEN_PATH, mp_refused, status, resp, len,
-	                      neterr, v))
+	if (wx_classify_begin(&c->sh->tok, call, MP_TOKEN_PATH, mp_refused, status, resp, len,
+	                      retry_after, neterr, &a, v))
 		return;
-	wx_answer_read(resp, len, &a);
-	if (wx_classify_http(status, &a, retry_after, neterr, v)) {
-		wx_answer_release(&a);
-		return;
-	}
-	snprintf(v->error, sizeof(v->error), "%ld %s", a.errcode, a.errmsg);
 	body = call->body ? json_loads(call->body, 0, NULL) : NULL;
 	if (body && json_string_value(json_object_get(body, "touser")))
 		snprintf(touser, sizeof(touser), "%s",
 		         json_string_value(json_object_get(body, "touser")));
 	json_decref(body);
+	if (wx_classify_common(&c->sh->tok, call, &a, v)) {
+		wx_answer_release(&a);
+		return;
+	}
 	switch (a.errcode) {
-	case 0:
-		v->outcome = ADAPTER_SENT;
-		v->error[0] = '\0';
-		wx_url_arg(call->url, "access_token", used, sizeof(used));
-		wx_token_worked(&c->sh->tok, used);
-		break;
-	case -1: /* system busy */
-		v->outcome = ADAPTER_RETRY;
-		break;
-	case 40001:
-	case 40014:
-	case 42001:
-		wx_classify_stale(&c->sh->tok, call, &a, v);
-		break;
-	case 41001: /* no token: its fetch failed */
-		wx_classify_missing(&c->sh->tok, &a, v);
-		break;
 	case 45015: /* more than 48 hours since they wrote, or they unsubscribed */
 	case 45047: /* too many messages since they wrote */
 		if (touser[0])

@@ -55,14 +55,6 @@ static const struct wc_conf *conf_of(const struct chan *ch)
 
 /* ---- configuration ------------------------------------------------------------------ */
 
-static void problem_at(struct cfg_ld *ld, const char *path, const char *key, const char *why)
-{
-	char p[CFG_PATHLEN];
-
-	cfg_path_key(p, path, key);
-	cfg_problem(ld, p, "%s", why);
-}
-
 /* A WeCom user ID as touser takes it: letters, digits and . _ - @ (no '|'). */
 static int user_ok(const char *s)
 {
@@ -101,19 +93,6 @@ static int to_ok(const char *s)
 	}
 }
 
-static int token_ok(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n < 3 || n > 32)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9')))
-			return 0;
-	return 1;
-}
-
 static void wc_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabled, void **conf)
 {
 	static const char *const keys[] = {"enabled",  "corp_id",    "agent_id",
@@ -130,47 +109,33 @@ static void wc_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabl
 	c->tok = cfg_calloc(ld, 1, sizeof(*c->tok));
 	if (c->tok)
 		wx_token_init(c->tok);
-	if (o && !json_is_object(o)) {
-		cfg_problem(ld, path, "expected an object");
-		o = NULL;
-	}
+	o = adapter_config_open(ld, o, path, keys, enabled, &lax);
 	if (o) {
-		cfg_check_keys(ld, o, path, keys);
-		cfg_get_bool(ld, o, path, "enabled", 0, enabled);
-		lax = !*enabled; /* a switched-off channel may name variables nobody set */
 		need = *enabled ? "missing (required when enabled)" : NULL;
 		if (cfg_get_str(ld, o, path, "corp_id", need, lax, &c->corp_id) == 0 &&
 		    c->corp_id && (!wx_query_safe(c->corp_id) || strlen(c->corp_id) > 64))
-			problem_at(ld, path, "corp_id",
-			           "expected the corp ID (ww... letters and digits)");
+			cfg_problem_at(ld, path, "corp_id",
+			               "expected the corp ID (ww... letters and digits)");
 		if (cfg_get_id(ld, o, path, "agent_id", need, lax, &c->agent_id) == 0 &&
 		    c->agent_id &&
 		    (strspn(c->agent_id, "0123456789") != strlen(c->agent_id) ||
 		     strlen(c->agent_id) > 10))
-			problem_at(ld, path, "agent_id", "expected the app's AgentId, a number");
+			cfg_problem_at(ld, path, "agent_id",
+			               "expected the app's AgentId, a number");
 		if (cfg_get_str(ld, o, path, "secret", need, lax, &c->secret) == 0 && c->secret &&
 		    (!wx_query_safe(c->secret) || strlen(c->secret) > 128))
-			problem_at(ld, path, "secret",
-			           "expected the app's Secret: letters, digits, '_' and '-'");
-		if (cfg_get_str(ld, o, path, "token", need, lax, &c->token) == 0 && c->token &&
-		    !token_ok(c->token))
-			problem_at(ld, path, "token", "expected 3 to 32 letters or digits");
-		if (cfg_get_str(ld, o, path, "encoding_aes_key", need, lax, &c->encoding_aes_key) ==
-		            0 &&
-		    c->encoding_aes_key) {
-			if (wx_aes_key(c->encoding_aes_key, c->key) == 0)
-				c->has_key = 1;
-			else
-				problem_at(ld, path, "encoding_aes_key",
-				           "expected 43 characters of base64 (A-Z, a-z, 0-9, + and "
-				           "/)");
-		}
+			cfg_problem_at(ld, path, "secret",
+			               "expected the app's Secret: letters, digits, '_' and '-'");
+		wx_config_token(ld, o, path, need, lax, &c->token);
+		wx_config_aes_key(ld, o, path, need, lax, &c->encoding_aes_key, c->key,
+		                  &c->has_key);
 		cfg_get_base_url(ld, o, path, "api_base", lax, &c->api_base);
 		if (cfg_get_str(ld, o, path, "staff_chat", NULL, lax, &c->staff_chat) == 0 &&
 		    c->staff_chat && !to_ok(c->staff_chat))
-			problem_at(ld, path, "staff_chat",
-			           "expected WeCom user IDs joined by '|' (\"zhangsan|lisi\") or "
-			           "\"@all\"");
+			cfg_problem_at(
+			        ld, path, "staff_chat",
+			        "expected WeCom user IDs joined by '|' (\"zhangsan|lisi\") or "
+			        "\"@all\"");
 	}
 	cfg_default(ld, &c->api_base, WC_DEFAULT_BASE);
 }
@@ -229,16 +194,11 @@ static int wc_start(struct chan *ch)
 {
 	const struct wc_conf *c = conf_of(ch);
 	struct adapter_call call;
-	char tok[WX_TOKEN_MAX];
 
 	if (!wc_can_send(ch))
 		return 0;
 	token_call(c, &call);
-	/* a failure is in the log, and the sender tries again */
-	if (call.url)
-		wx_token_now(c->tok, ch, &call, wc_refused, tok, sizeof(tok));
-	adapter_call_release(&call);
-	memset(tok, 0, sizeof(tok));
+	wx_token_first(c->tok, ch, &call, wc_refused);
 	return 0;
 }
 
@@ -275,13 +235,10 @@ static int signed_args(const struct http_req *req, char *sig, char *ts, char *no
 static int wc_check(struct chan *ch, const struct http_req *req, struct http_answer *ans)
 {
 	const struct wc_conf *c = conf_of(ch);
-	char sig[WX_ARG_MAX], ts[WX_ARG_MAX], nonce[WX_ARG_MAX], cl[32];
+	char sig[WX_ARG_MAX], ts[WX_ARG_MAX], nonce[WX_ARG_MAX];
 
-	if (req->header(req, "content-length:", cl, sizeof(cl)) > 0 &&
-	    strtoul(cl, NULL, 10) > WX_BODY_MAX) {
-		http_answer_error(ans, 413, "body too large");
+	if (wx_body_too_large(req, ans))
 		return -1;
-	}
 	if (!c->token || !c->has_key || signed_args(req, sig, ts, nonce, sizeof(sig)) < 0) {
 		log_warn("%s: a call without msg_signature, timestamp and nonce refused", ch->name);
 		http_answer_error(ans, 401, "signature missing");
@@ -293,10 +250,7 @@ static int wc_check(struct chan *ch, const struct http_req *req, struct http_ans
 static void url_check(struct chan *ch, const struct http_req *req, struct http_answer *ans)
 {
 	const struct wc_conf *c = conf_of(ch);
-	char sig[WX_ARG_MAX], ts[WX_ARG_MAX], nonce[WX_ARG_MAX], echo[WX_ARG_MAX], err[200];
-	const char *parts[4];
-	char *plain = NULL;
-	size_t plen = 0;
+	char sig[WX_ARG_MAX], ts[WX_ARG_MAX], nonce[WX_ARG_MAX], echo[WX_ARG_MAX];
 
 	if (signed_args(req, sig, ts, nonce, sizeof(sig)) < 0 ||
 	    wx_req_arg(req, "echostr", echo, sizeof(echo)) < 0) {
@@ -304,32 +258,7 @@ static void url_check(struct chan *ch, const struct http_req *req, struct http_a
 		                  "msg_signature, timestamp, nonce and echostr are required");
 		return;
 	}
-	parts[0] = c->token;
-	parts[1] = ts;
-	parts[2] = nonce;
-	parts[3] = echo;
-	if (!wx_signature_ok(sig, parts, 4)) {
-		log_warn("%s: a URL check with a wrong msg_signature refused", ch->name);
-		http_answer_error(ans, 401, "wrong signature");
-		return;
-	}
-	if (wx_decrypt(c->key, echo, strlen(echo), c->corp_id, &plain, &plen, err, sizeof(err)) <
-	    0) {
-		log_warn("%s: URL check: %s", ch->name, err);
-		http_answer_error(ans, 400, "echostr cannot be decrypted");
-		return;
-	}
-	http_answer_text(ans, 200, "text/plain", plain);
-	free(plain);
-}
-
-static char *plain_payload(const char *text)
-{
-	json_t *o = json_pack("{s:s}", "text", text);
-	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-
-	json_decref(o);
-	return s;
+	wx_url_echo(ch, c->token, ts, nonce, sig, echo, c->key, c->corp_id, ans);
 }
 
 /* The inbound message of X, or NULL (*WHY set when X is no message of this app). */
@@ -339,7 +268,6 @@ static struct inbound *from_xml(struct chan *ch, const struct wx_xml *x, const c
 	const char *from = wx_xml_get(x, "FromUserName"), *type = wx_xml_get(x, "MsgType");
 	const char *to = wx_xml_get(x, "ToUserName"), *agent = wx_xml_get(x, "AgentID");
 	const char *msgid = wx_xml_get(x, "MsgId"), *text = NULL, *side = NULL, *media = NULL;
-	struct inbound *in;
 
 	*why = NULL;
 	if (!to || !c->corp_id || strcmp(to, c->corp_id) != 0) {
@@ -374,29 +302,14 @@ static struct inbound *from_xml(struct chan *ch, const struct wx_xml *x, const c
 	} else {
 		side = WC_PLEASE_TYPE; /* voice, video, location, link, file */
 	}
-	in = inbound_new(ch->name);
-	if (!in)
-		return NULL;
-	in->id = msg_strdup(msgid);
-	in->chat = msg_strdup(from);
-	in->user = msg_strdup(from);
-	in->addressed = 1;
-	if (text)
-		in->text = msg_strdup(text);
-	if (side)
-		in->side_payload = plain_payload(side);
-	if (media) {
-		in->att_kind = msg_strdup("photo");
-		in->att_ref = msg_strdup(media);
-	}
-	return in;
+	return wx_inbound(ch->name, msgid, from, text, side, media);
 }
 
 static void wc_hook(struct chan *ch, const struct http_req *req, struct http_answer *ans,
                     struct inbound **out)
 {
 	const struct wc_conf *c = conf_of(ch);
-	char sig[WX_ARG_MAX], ts[WX_ARG_MAX], nonce[WX_ARG_MAX], err[256];
+	char sig[WX_ARG_MAX], ts[WX_ARG_MAX], nonce[WX_ARG_MAX];
 	const char *why = NULL;
 	struct wx_xml x;
 
@@ -409,31 +322,12 @@ static void wc_hook(struct chan *ch, const struct http_req *req, struct http_ans
 		return;
 	}
 	signed_args(req, sig, ts, nonce, sizeof(sig)); /* wc_check saw them */
-	switch (wx_open(req->body, req->len, c->token, ts, nonce, sig, c->key, c->corp_id, &x, err,
-	                sizeof(err))) {
-	case WX_OPEN_OK:
-		break;
-	case WX_OPEN_SIGNATURE:
-		log_warn("%s: a message with a wrong msg_signature refused", ch->name);
-		http_answer_error(ans, 401, "wrong msg_signature");
+	if (wx_open_answer(ch, req, c->token, ts, nonce, sig, c->key, c->corp_id, &x, ans) < 0)
 		return;
-	default:
-		log_warn("%s: a message refused: %s", ch->name, err);
-		http_answer_error(ans, 400, err);
-		return;
-	}
 	*out = from_xml(ch, &x, &why);
 	wx_xml_release(&x);
-	if (why) {
-		log_warn("%s: a message refused: %s", ch->name, why);
-		http_answer_error(ans, 400, why);
-		return;
-	}
-	if (!*out) {
-		http_answer_text(ans, 200, "text/plain", "");
-		return;
-	}
-	ans->after_commit = ""; /* received; an empty answer is no reply */
+	/* received; an empty answer is no reply */
+	wx_hook_answer(ch, why, *out, "", ans);
 }
 
 static int wc_fetch_attachment(struct chan *ch, const char *ref, size_t max, unsigned char **data,
@@ -441,21 +335,17 @@ static int wc_fetch_attachment(struct chan *ch, const char *ref, size_t max, uns
 {
 	const struct wc_conf *c = conf_of(ch);
 	struct adapter_call call;
-	struct buf url;
 	int rc;
 
 	*data = NULL;
 	*len = 0;
 	if (!wc_can_send(ch))
 		return -1;
-	buf_init(&url);
-	buf_printf(&url, "%s/cgi-bin/media/get?access_token=", c->api_base);
 	token_call(c, &call);
-	rc = url.failed || !call.url ? -1
-	                             : wx_fetch_media(ch, c->tok, &call, wc_refused, buf_str(&url),
-	                                              ref, max, data, len);
+	rc = !call.url ? -1
+	               : wx_fetch_media(ch, c->tok, &call, wc_refused, c->api_base, ref, max, data,
+	                                len);
 	adapter_call_release(&call);
-	buf_release(&url);
 	return rc;
 }
 
@@ -495,7 +385,7 @@ static int wc_build(const struct chan *ch, int64_t row_id, const char *chat, con
 {
 	const struct wc_conf *c = conf_of(ch);
 	char token[WX_TOKEN_MAX];
-	struct buf text, url;
+	struct buf text;
 	size_t from, to;
 	int n;
 
@@ -523,10 +413,7 @@ static int wc_build(const struct chan *ch, int64_t row_id, const char *chat, con
 		token_call(c, call);
 		return call->url ? n : -1;
 	}
-	buf_init(&url);
-	buf_printf(&url, "%s/cgi-bin/message/send?access_token=%s", c->api_base, token);
-	call->url = url.failed ? NULL : buf_detach(&url);
-	buf_release(&url);
+	call->url = wx_api_url(c->api_base, "/cgi-bin/message/send", token);
 	call->body = send_body(c, chat, buf_str(&text), from, to);
 	buf_release(&text);
 	memset(token, 0, sizeof(token));
@@ -553,43 +440,24 @@ static void wc_classify(const struct chan *ch, const struct adapter_call *call, 
                         struct adapter_verdict *v)
 {
 	const struct wc_conf *c = conf_of(ch);
-	char used[WX_TOKEN_MAX];
 	struct wx_answer a;
 	const char *invalid;
 
-	if (wx_classify_token(c->tok, call, WC_TOKEN_PATH, wc_refused, status, resp, len, neterr,
-	                      v))
+	if (wx_classify_begin(c->tok, call, WC_TOKEN_PATH, wc_refused, status, resp, len,
+	                      retry_after, neterr, &a, v))
 		return;
-	wx_answer_read(resp, len, &a);
-	if (wx_classify_http(status, &a, retry_after, neterr, v)) {
+	invalid = a.errcode == 0 ? json_string_value(json_object_get(a.root, "invaliduser")) : NULL;
+	if (invalid && *invalid && all_invalid(call, invalid)) {
+		v->outcome = ADAPTER_DEAD;
+		snprintf(v->error, sizeof(v->error), "no such WeCom user (invaliduser)");
 		wx_answer_release(&a);
 		return;
 	}
-	snprintf(v->error, sizeof(v->error), "%ld %s", a.errcode, a.errmsg);
+	if (wx_classify_common(c->tok, call, &a, v)) {
+		wx_answer_release(&a);
+		return;
+	}
 	switch (a.errcode) {
-	case 0:
-		invalid = json_string_value(json_object_get(a.root, "invaliduser"));
-		if (invalid && *invalid && all_invalid(call, invalid)) {
-			v->outcome = ADAPTER_DEAD;
-			snprintf(v->error, sizeof(v->error), "no such WeCom user (invaliduser)");
-			break;
-		}
-		v->outcome = ADAPTER_SENT;
-		v->error[0] = '\0';
-		wx_url_arg(call->url, "access_token", used, sizeof(used));
-		wx_token_worked(c->tok, used);
-		break;
-	case -1: /* system busy */
-		v->outcome = ADAPTER_RETRY;
-		break;
-	case 40001: /* invalid credential: once more with a new token, then the secret is wrong */
-	case 40014: /* invalid access_token */
-	case 42001: /* access_token expired */
-		wx_classify_stale(c->tok, call, &a, v);
-		break;
-	case 41001: /* no token: its fetch failed */
-		wx_classify_missing(c->tok, &a, v);
-		break;
 	case 45009: /* the API's frequency */
 	case 45033: /* calls at once */
 		v->outcome = ADAPTER_RATE_LIMITED;

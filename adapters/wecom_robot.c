@@ -85,14 +85,8 @@ static void wr_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabl
 	if (!c)
 		return;
 	c->per_minute = WR_PER_MINUTE;
-	if (o && !json_is_object(o)) {
-		cfg_problem(ld, path, "expected an object");
-		o = NULL;
-	}
+	o = adapter_config_open(ld, o, path, keys, enabled, &lax);
 	if (o) {
-		cfg_check_keys(ld, o, path, keys);
-		cfg_get_bool(ld, o, path, "enabled", 0, enabled);
-		lax = !*enabled; /* a switched-off channel may name variables nobody set */
 		if (cfg_get_str(ld, o, path, "key",
 		                *enabled ? "missing (required when enabled)" : NULL, lax,
 		                &c->key) == 0 &&

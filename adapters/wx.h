@@ -29,6 +29,7 @@
 #include "lib/buf.h"
 
 struct wx_answer;
+struct cfg_ld;
 
 /* ---- signatures and encryption (wxcrypt.c) ------------------------------------------ */
 
@@ -90,6 +91,15 @@ int wx_xml_parse(const char *data, size_t len, size_t max_value, struct wx_xml *
 const char *wx_xml_get(const struct wx_xml *x, const char *name);
 void wx_xml_release(struct wx_xml *x);
 
+/* ---- configuration (wxapi.c) ------------------------------------------------------- */
+
+/* Reads "token" of O (the callback's Token: 3 to 32 letters or digits) into *TOKEN. */
+void wx_config_token(struct cfg_ld *ld, json_t *o, const char *path, const char *need, int lax,
+                     char **token);
+/* Reads "encoding_aes_key" of O into *S, and its AES key into KEY with *HAS_KEY set. */
+void wx_config_aes_key(struct cfg_ld *ld, json_t *o, const char *path, const char *need, int lax,
+                       char **s, unsigned char key[32], int *has_key);
+
 /* ---- the APIs (wxapi.c) ------------------------------------------------------------- */
 
 #define WX_TOKEN_MAX    600 /* an access token, and its NUL */
@@ -148,6 +158,12 @@ void wx_token_worked(struct wx_token *t, const char *used);
  */
 int wx_token_now(struct wx_token *t, struct chan *ch, const struct adapter_call *call,
                  const long *refused_codes, char *out, size_t len);
+/*
+ * start(): fetches the first token with CALL (then released), unless CALL
+ * has no URL; a failure is in the log, and the sender tries again.
+ */
+void wx_token_first(struct wx_token *t, struct chan *ch, struct adapter_call *call,
+                    const long *refused_codes);
 /* "token": "ok"|"none"|"refused", "token_fetches" into OBJ (/healthz). */
 void wx_token_health(struct wx_token *t, json_t *obj);
 
@@ -165,6 +181,18 @@ void wx_token_health(struct wx_token *t, json_t *obj);
  * without percent-encoding its '+').
  */
 int wx_req_arg(const struct http_req *req, const char *name, char *out, size_t len);
+
+/* check(): 1 with 413 in ANS when REQ announces a body over WX_BODY_MAX, else 0. */
+int wx_body_too_large(const struct http_req *req, struct http_answer *ans);
+
+/*
+ * The encrypted URL check: msg_signature SIG over TOKEN, TS, NONCE and
+ * ECHO is checked, then ECHO decrypted with KEY (NULL when the channel has
+ * none) for RECEIVER is the answer.
+ */
+void wx_url_echo(struct chan *ch, const char *token, const char *ts, const char *nonce,
+                 const char *sig, const char *echo, const unsigned char *key, const char *receiver,
+                 struct http_answer *ans);
 
 /* Why an envelope could not be opened. */
 enum wx_open_fail {
@@ -184,7 +212,31 @@ enum wx_open_fail wx_open(const char *body, size_t len, const char *token, const
                           const char *nonce, const char *msg_sig, const unsigned char key[32],
                           const char *receiver, struct wx_xml *inner, char *err, size_t errlen);
 
+/*
+ * wx_open() of REQ's body for CH: 0 with *INNER, or -1 with the refusal in
+ * ANS (and the log).
+ */
+int wx_open_answer(struct chan *ch, const struct http_req *req, const char *token, const char *ts,
+                   const char *nonce, const char *msg_sig, const unsigned char key[32],
+                   const char *receiver, struct wx_xml *inner, struct http_answer *ans);
+/*
+ * A callback's answer once its message was read: WHY (refused, 400), no
+ * message IN (ACK at once), or ACK after the commit. 1 when there is IN.
+ */
+int wx_hook_answer(struct chan *ch, const char *why, const struct inbound *in, const char *ack,
+                   struct http_answer *ans);
+/*
+ * The inbound message ID of channel CHAN from FROM (their private chat and
+ * user): TEXT, or NULL; the fixed answer SIDE, or NULL; the photo MEDIA, or
+ * NULL. NULL when out of memory.
+ */
+struct inbound *wx_inbound(const char *chan, const char *id, const char *from, const char *text,
+                           const char *side, const char *media);
+
 /* ---- the sender's side ---- */
+
+/* API_BASE PATH ?access_token=TOKEN (malloc'd), or NULL. */
+char *wx_api_url(const char *api_base, const char *path, const char *token);
 
 /*
  * classify() for a call that fetched a token (its URL has TOKEN_PATH): 1 with
@@ -206,6 +258,22 @@ void wx_classify_stale(struct wx_token *t, const struct adapter_call *call,
  */
 void wx_classify_missing(struct wx_token *t, const struct wx_answer *a, struct adapter_verdict *v);
 /*
+ * classify()'s beginning: a token fetch (wx_classify_token), then
+ * wx_classify_http(): 1 with V filled; else 0 with *A read (released by
+ * the caller) and V's error "ERRCODE ERRMSG".
+ */
+int wx_classify_begin(struct wx_token *t, const struct adapter_call *call, const char *token_path,
+                      const long *refused_codes, long status, const char *resp, size_t len,
+                      long retry_after, const char *neterr, struct wx_answer *a,
+                      struct adapter_verdict *v);
+/*
+ * classify() for the errcodes both APIs give alike: 0 sent (and the token
+ * worked), -1 busy, 40001/40014/42001 a stale token, 41001 no token. 1
+ * with V filled when A was one of them, else 0.
+ */
+int wx_classify_common(struct wx_token *t, const struct adapter_call *call,
+                       const struct wx_answer *a, struct adapter_verdict *v);
+/*
  * classify()'s common part: no answer, a server error, HTTP 429 or a body
  * that is not the API's JSON. 1 with V filled when it was one of those.
  */
@@ -215,11 +283,11 @@ int wx_classify_http(long status, const struct wx_answer *a, long retry_after, c
 /*
  * Downloads media MEDIA_ID (an image a person sent) through CH's host on the
  * fetching thread: the token (fetched with TOKEN_CALL when there is none),
- * then GET MEDIA_URL (the API's media/get up to "access_token=") with the
- * token and "&media_id=". fetch_attachment()'s return values.
+ * then GET API_BASE/cgi-bin/media/get with the token and the media_id.
+ * fetch_attachment()'s return values.
  */
 int wx_fetch_media(struct chan *ch, struct wx_token *t, const struct adapter_call *token_call,
-                   const long *refused_codes, const char *media_url, const char *media_id,
+                   const long *refused_codes, const char *api_base, const char *media_id,
                    size_t max, unsigned char **data, size_t *len);
 
 /* The value of query argument NAME ("access_token") in URL, into OUT ("" when absent). */

@@ -24,6 +24,7 @@
 
 #include "adapters/robot.h"
 #include "lib/clock.h"
+#include "lib/config_read.h"
 #include "lib/log.h"
 
 #define FETCH_TIMEOUT_MS 15000 /* a fetch in flight longer than this is given up */
@@ -165,6 +166,17 @@ int wx_token_now(struct wx_token *t, struct chan *ch, const struct adapter_call 
 	snprintf(out, len, "%s", t->value);
 	pthread_mutex_unlock(&t->mu);
 	return 0;
+}
+
+void wx_token_first(struct wx_token *t, struct chan *ch, struct adapter_call *call,
+                    const long *refused_codes)
+{
+	char tok[WX_TOKEN_MAX];
+
+	if (call->url)
+		wx_token_now(t, ch, call, refused_codes, tok, sizeof(tok));
+	adapter_call_release(call);
+	memset(tok, 0, sizeof(tok));
 }
 
 void wx_token_health(struct wx_token *t, json_t *obj)
@@ -491,7 +503,7 @@ static int json_answer(const char *body, size_t len)
 }
 
 int wx_fetch_media(struct chan *ch, struct wx_token *t, const struct adapter_call *token_call,
-                   const long *refused_codes, const char *media_url, const char *media_id,
+                   const long *refused_codes, const char *api_base, const char *media_id,
                    size_t max, unsigned char **data, size_t *len)
 {
 	char token[WX_TOKEN_MAX];
@@ -511,7 +523,8 @@ int wx_fetch_media(struct chan *ch, struct wx_token *t, const struct adapter_cal
 		if (wx_token_now(t, ch, token_call, refused_codes, token, sizeof(token)) < 0)
 			return -1;
 		buf_init(&url);
-		buf_printf(&url, "%s%s&media_id=%s", media_url, token, media_id);
+		buf_printf(&url, "%s/cgi-bin/media/get?access_token=%s&media_id=%s", api_base,
+		           token, media_id);
 		memset(&call, 0, sizeof(call));
 		call.url = url.failed ? NULL : buf_detach(&url);
 		buf_release(&url);
@@ -548,4 +561,207 @@ int wx_fetch_media(struct chan *ch, struct wx_token *t, const struct adapter_cal
 	}
 	free(body);
 	return -1;
+}
+
+/* ---- configuration ------------------------------------------------------------------ */
+
+static int token_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 3 || n > 32)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+void wx_config_token(struct cfg_ld *ld, json_t *o, const char *path, const char *need, int lax,
+                     char **token)
+{
+	if (cfg_get_str(ld, o, path, "token", need, lax, token) == 0 && *token && !token_ok(*token))
+		cfg_problem_at(ld, path, "token", "expected 3 to 32 letters or digits");
+}
+
+void wx_config_aes_key(struct cfg_ld *ld, json_t *o, const char *path, const char *need, int lax,
+                       char **s, unsigned char key[32], int *has_key)
+{
+	if (cfg_get_str(ld, o, path, "encoding_aes_key", need, lax, s) != 0 || !*s)
+		return;
+	if (wx_aes_key(*s, key) == 0)
+		*has_key = 1;
+	else
+		cfg_problem_at(ld, path, "encoding_aes_key",
+		               "expected 43 characters of base64 (A-Z, a-z, 0-9, + and /)");
+}
+
+/* ---- callbacks ---------------------------------------------------------------------- */
+
+int wx_body_too_large(const struct http_req *req, struct http_answer *ans)
+{
+	char cl[32];
+
+	if (req->header(req, "content-length:", cl, sizeof(cl)) > 0 &&
+	    strtoul(cl, NULL, 10) > WX_BODY_MAX) {
+		http_answer_error(ans, 413, "body too large");
+		return 1;
+	}
+	return 0;
+}
+
+void wx_url_echo(struct chan *ch, const char *token, const char *ts, const char *nonce,
+                 const char *sig, const char *echo, const unsigned char *key, const char *receiver,
+                 struct http_answer *ans)
+{
+	const char *parts[4];
+	char *plain = NULL, err[200];
+	size_t plen = 0;
+
+	parts[0] = token;
+	parts[1] = ts;
+	parts[2] = nonce;
+	parts[3] = echo;
+	if (!wx_signature_ok(sig, parts, 4)) {
+		log_warn("%s: a URL check with a wrong msg_signature refused", ch->name);
+		http_answer_error(ans, 401, "wrong signature");
+		return;
+	}
+	if (!key ||
+	    wx_decrypt(key, echo, strlen(echo), receiver, &plain, &plen, err, sizeof(err)) < 0) {
+		log_warn("%s: URL check: %s", ch->name, key ? err : "no encoding_aes_key");
+		http_answer_error(ans, 400, "echostr cannot be decrypted");
+		return;
+	}
+	http_answer_text(ans, 200, "text/plain", plain);
+	free(plain);
+}
+
+int wx_open_answer(struct chan *ch, const struct http_req *req, const char *token, const char *ts,
+                   const char *nonce, const char *msg_sig, const unsigned char key[32],
+                   const char *receiver, struct wx_xml *inner, struct http_answer *ans)
+{
+	char err[256];
+
+	switch (wx_open(req->body, req->len, token, ts, nonce, msg_sig, key, receiver, inner, err,
+	                sizeof(err))) {
+	case WX_OPEN_OK:
+		return 0;
+	case WX_OPEN_SIGNATURE:
+		log_warn("%s: a message with a wrong msg_signature refused", ch->name);
+		http_answer_error(ans, 401, "wrong msg_signature");
+		return -1;
+	default:
+		log_warn("%s: a message refused: %s", ch->name, err);
+		http_answer_error(ans, 400, err);
+		return -1;
+	}
+}
+
+int wx_hook_answer(struct chan *ch, const char *why, const struct inbound *in, const char *ack,
+                   struct http_answer *ans)
+{
+	if (why) {
+		log_warn("%s: a message refused: %s", ch->name, why);
+		http_answer_error(ans, 400, why);
+		return 0;
+	}
+	if (!in) {
+		http_answer_text(ans, 200, "text/plain", ack);
+		return 0;
+	}
+	ans->after_commit = ack;
+	return 1;
+}
+
+/* A fixed answer through the outbox, for a message the core cannot read. */
+static char *plain_payload(const char *text)
+{
+	json_t *o = json_pack("{s:s}", "text", text);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	return s;
+}
+
+struct inbound *wx_inbound(const char *chan, const char *id, const char *from, const char *text,
+                           const char *side, const char *media)
+{
+	struct inbound *in = inbound_new(chan);
+
+	if (!in)
+		return NULL;
+	in->id = msg_strdup(id);
+	in->chat = msg_strdup(from);
+	in->user = msg_strdup(from);
+	in->addressed = 1;
+	if (text)
+		in->text = msg_strdup(text);
+	if (side)
+		in->side_payload = plain_payload(side);
+	if (media) {
+		in->att_kind = msg_strdup("photo");
+		in->att_ref = msg_strdup(media);
+	}
+	return in;
+}
+
+/* ---- the sender's side ---------------------------------------------------------------- */
+
+char *wx_api_url(const char *api_base, const char *path, const char *token)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "%s%s?access_token=%s", api_base, path, token);
+	if (b.failed) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+int wx_classify_begin(struct wx_token *t, const struct adapter_call *call, const char *token_path,
+                      const long *refused_codes, long status, const char *resp, size_t len,
+                      long retry_after, const char *neterr, struct wx_answer *a,
+                      struct adapter_verdict *v)
+{
+	if (wx_classify_token(t, call, token_path, refused_codes, status, resp, len, neterr, v))
+		return 1;
+	wx_answer_read(resp, len, a);
+	if (wx_classify_http(status, a, retry_after, neterr, v)) {
+		wx_answer_release(a);
+		return 1;
+	}
+	snprintf(v->error, sizeof(v->error), "%ld %s", a->errcode, a->errmsg);
+	return 0;
+}
+
+int wx_classify_common(struct wx_token *t, const struct adapter_call *call,
+                       const struct wx_answer *a, struct adapter_verdict *v)
+{
+	char used[WX_TOKEN_MAX];
+
+	switch (a->errcode) {
+	case 0:
+		v->outcome = ADAPTER_SENT;
+		v->error[0] = '\0';
+		wx_url_arg(call->url, "access_token", used, sizeof(used));
+		wx_token_worked(t, used);
+		return 1;
+	case -1: /* system busy */
+		v->outcome = ADAPTER_RETRY;
+		return 1;
+	case 40001: /* invalid credential: once more with a new token, then the secret is wrong */
+	case 40014: /* invalid access_token */
+	case 42001: /* access_token expired */
+		wx_classify_stale(t, call, a, v);
+		return 1;
+	case 41001: /* no token: its fetch failed */
+		wx_classify_missing(t, a, v);
+		return 1;
+	default:
+		return 0;
+	}
 }

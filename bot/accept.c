@@ -65,15 +65,38 @@ static int last_resolution(const struct store_event *e, void *ud)
 	return 0;
 }
 
+int core_resident_dialog(struct core *c, const struct store_order *o, const struct dlg_result *res,
+                         const struct dlg_state *st, int64_t now)
+{
+	struct msg_button b[MSG_MAX_BUTTONS];
+	char *json;
+	int rc = 0, i, j;
+
+	for (i = 0; rc == 0 && i < res->nreplies; i++) {
+		for (j = 0; j < res->replies[i].nbuttons; j++) {
+			b[j].label = res->replies[i].buttons[j].label;
+			b[j].data = res->replies[i].buttons[j].data;
+		}
+		rc = core_notify_resident(c, o, res->replies[i].text, b, res->replies[i].nbuttons,
+		                          now);
+	}
+	if (rc == 0) {
+		json = dlg_state_to_json(st);
+		rc = json ? store_session_put(c->store, o->channel, o->chat, o->user, json, now)
+		          : -1;
+		free(json);
+	}
+	return rc;
+}
+
 int core_begin_accept(struct core *c, struct store_order *o, int64_t now)
 {
 	struct dlg_state st;
 	struct dlg_result res;
 	struct dlg_ctx ctx;
 	char *json = NULL, fee[32] = "", resolution[RESOLUTION_MAX] = "";
-	struct msg_button b[MSG_MAX_BUTTONS];
 	int64_t updated = 0;
-	int rc, i, j;
+	int rc;
 
 	/* A resident taken down at the desk with no chat is asked by phone. */
 	if (!o->channel[0] || !o->chat[0])
@@ -105,20 +128,8 @@ int core_begin_accept(struct core *c, struct store_order *o, int64_t now)
 		rc = dlg_begin_accept(&ctx, &st, o->number, core_staff_name(c, o->assignee),
 		                      fee[0] ? fee : NULL, &res);
 	}
-	for (i = 0; rc == 0 && i < res.nreplies; i++) {
-		for (j = 0; j < res.replies[i].nbuttons; j++) {
-			b[j].label = res.replies[i].buttons[j].label;
-			b[j].data = res.replies[i].buttons[j].data;
-		}
-		rc = core_notify_resident(c, o, res.replies[i].text, b, res.replies[i].nbuttons,
-		                          now);
-	}
-	if (rc == 0) {
-		json = dlg_state_to_json(&st);
-		rc = json ? store_session_put(c->store, o->channel, o->chat, o->user, json, now)
-		          : -1;
-		free(json);
-	}
+	if (rc == 0)
+		rc = core_resident_dialog(c, o, &res, &st, now);
 	dlg_result_release(&res);
 	dlg_state_release(&st);
 	return rc;

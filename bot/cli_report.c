@@ -176,25 +176,10 @@ static const char *const csv_cols[] = {"number",      "created_at",
                                        "comment",     "events",
                                        "history",     NULL};
 
-static void csv_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static void csv_scalar(FILE *f, const json_t *v)
 {
 	if (json_is_string(v))
-		csv_field(f, json_string_value(v));
+		report_csv_text(f, json_string_value(v));
 	else if (json_is_integer(v))
 		fprintf(f, "%lld", (long long)json_integer_value(v));
 	else if (json_is_real(v))
@@ -229,7 +214,7 @@ static void csv_money(FILE *f, const json_t *arr)
 		        json_string_value(json_object_get(m, "at")));
 	}
 	fclose(mem);
-	csv_field(f, text ? text : "");
+	report_csv_text(f, text ? text : "");
 	free(text);
 }
 
@@ -257,7 +242,7 @@ static void csv_history(FILE *f, const json_t *events)
 		        new_ ? new_ : "-", detail ? " " : "", detail ? detail : "");
 	}
 	fclose(m);
-	csv_field(f, text ? text : "");
+	report_csv_text(f, text ? text : "");
 	free(text);
 }
 

@@ -55,6 +55,12 @@ int core_go_private(struct core_req *r, int offer_link);
 int core_notify_resident(struct core *c, const struct store_order *o, const char *text,
                          const struct msg_button *b, int nb, int64_t now);
 /*
+ * Sends the replies of RES to the resident of O and keeps ST as their
+ * conversation (accept.c). 0, or -1.
+ */
+int core_resident_dialog(struct core *c, const struct store_order *o, const struct dlg_result *res,
+                         const struct dlg_state *st, int64_t now);
+/*
  * Where a notice to a staff member may go. CORE_ANYWHERE: their personal
  * queues and private chats, and where a channel has neither, a mention in its
  * staff group (read by colleagues; the resident's phone masked there).

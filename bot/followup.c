@@ -245,13 +245,11 @@ static int busy(struct core *c, const struct store_order *o, int64_t now)
 static int ask_one(struct core *c, const struct store_followup *f, const struct store_order *o,
                    int64_t now)
 {
-	struct msg_button b[MSG_MAX_BUTTONS];
 	struct dlg_state st;
 	struct dlg_result res;
 	struct dlg_ctx ctx;
 	const char *staff;
-	char *json;
-	int rc, i, j;
+	int rc;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.pol = &c->cfg->policy;
@@ -262,20 +260,8 @@ static int ask_one(struct core *c, const struct store_followup *f, const struct 
 	dlg_state_init(&st, ctx.lang);
 	dlg_result_init(&res);
 	rc = dlg_begin_followup(&ctx, &st, o->number, o->description, staff, &res);
-	for (i = 0; rc == 0 && i < res.nreplies; i++) {
-		for (j = 0; j < res.replies[i].nbuttons; j++) {
-			b[j].label = res.replies[i].buttons[j].label;
-			b[j].data = res.replies[i].buttons[j].data;
-		}
-		rc = core_notify_resident(c, o, res.replies[i].text, b, res.replies[i].nbuttons,
-		                          now);
-	}
-	if (rc == 0) {
-		json = dlg_state_to_json(&st);
-		rc = json ? store_session_put(c->store, o->channel, o->chat, o->user, json, now)
-		          : -1;
-		free(json);
-	}
+	if (rc == 0)
+		rc = core_resident_dialog(c, o, &res, &st, now);
 	if (rc == 0)
 		rc = store_followup_asked(c->store, f->id, now);
 	if (rc == 0)

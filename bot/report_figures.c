@@ -926,7 +926,7 @@ void report_render_text(FILE *f, const json_t *report)
 
 /* ---- the document as CSV ------------------------------------------------------------- */
 
-static void csv_text(FILE *f, const char *s)
+void report_csv_text(FILE *f, const char *s)
 {
 	if (!strpbrk(s, ",\"\r\n")) {
 		fputs(s, f);
@@ -948,7 +948,7 @@ static void csv_value(FILE *f, const json_t *v)
 	else if (json_is_real(v))
 		fprintf(f, "%.10g", json_real_value(v));
 	else if (json_is_string(v))
-		csv_text(f, json_string_value(v));
+		report_csv_text(f, json_string_value(v));
 	else if (json_is_true(v) || json_is_false(v))
 		fputs(json_is_true(v) ? "true" : "false", f);
 }
@@ -971,7 +971,7 @@ static void csv_flat(FILE *f, json_t *o, const char *prefix, int head, int top)
 		}
 		fputc(',', f);
 		if (head)
-			csv_text(f, name);
+			report_csv_text(f, name);
 		else
 			csv_value(f, v);
 	}
@@ -985,7 +985,7 @@ void report_render_csv(FILE *f, json_t *report)
 	fputs("group,name", f);
 	csv_flat(f, totals, "", 1, 1);
 	fputs("\r\nall,", f);
-	csv_text(f, "全部");
+	report_csv_text(f, "全部");
 	csv_flat(f, totals, "", 0, 1);
 	fputs("\r\n", f);
 	json_array_foreach(json_object_get(report, "groups"), i, g)

@@ -117,6 +117,8 @@ void report_render_text(FILE *f, const json_t *report);
  * FIGURES keys flattened with '.' ("by_status.pending", "fees.paid").
  */
 void report_render_csv(FILE *f, json_t *report);
+/* S as one CSV field: quoted, its quotes doubled, when it holds a comma, quote or line break. */
+void report_csv_text(FILE *f, const char *s);
 
 /* ---- the standard's forms (report_forms.c) ---------------------------------------- */
 

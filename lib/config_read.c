@@ -73,6 +73,18 @@ void cfg_problem(struct cfg_ld *ld, const char *path, const char *fmt, ...)
 		cfg_line(ld, "%s: %s", ld->file, msg);
 }
 
+void cfg_problem_at(struct cfg_ld *ld, const char *path, const char *key, const char *fmt, ...)
+{
+	char p[CFG_PATHLEN], msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfg_path_key(p, path, key);
+	cfg_problem(ld, p, "%s", msg);
+}
+
 void cfg_report(struct cfg_ld *ld, char *err, size_t errlen)
 {
 	char tail[CFG_PATHLEN + 64];
@@ -509,4 +521,20 @@ void cfg_default(struct cfg_ld *ld, char **field, const char *def)
 {
 	if (!*field)
 		*field = cfg_strdup(ld, def);
+}
+
+json_t *cfg_get_object(struct cfg_ld *ld, json_t *obj, const char *path, const char *key,
+                       const char *const *allowed, char *p)
+{
+	json_t *v = json_object_get(obj, key); /* borrowed */
+
+	cfg_path_key(p, path, key);
+	if (!v || json_is_null(v))
+		return NULL;
+	if (!json_is_object(v)) {
+		cfg_problem(ld, p, "expected an object");
+		return NULL;
+	}
+	cfg_check_keys(ld, v, p, allowed);
+	return v;
 }

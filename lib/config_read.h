@@ -32,6 +32,9 @@ void cfg_line(struct cfg_ld *ld, const char *fmt, ...) __attribute__((format(pri
 /* Records "FILE: PATH: message"; an empty or NULL PATH means the file as a whole. */
 void cfg_problem(struct cfg_ld *ld, const char *path, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* Records "FILE: PATH.KEY: message". */
+void cfg_problem_at(struct cfg_ld *ld, const char *path, const char *key, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 /*
  * Copies the problems into ERR. When they do not fit, whole lines are kept
  * and a last line says that more were left out, so no line is cut in half.
@@ -45,6 +48,14 @@ void *cfg_calloc(struct cfg_ld *ld, size_t n, size_t size);
 /* PARENT.KEY (or KEY at the top level) and PARENT[I] into BUF of CFG_PATHLEN bytes. */
 void cfg_path_key(char *buf, const char *parent, const char *key);
 void cfg_path_idx(char *buf, const char *parent, size_t i);
+
+/*
+ * Object KEY of OBJ, its keys checked against ALLOWED, its path into P
+ * (CFG_PATHLEN bytes): NULL when it is absent or null, or not an object
+ * (a problem).
+ */
+json_t *cfg_get_object(struct cfg_ld *ld, json_t *obj, const char *path, const char *key,
+                       const char *const *allowed, char *p);
 
 /* 1 when S is one of the NULL-terminated SET. */
 int cfg_one_of(const char *s, const char *const *set);

@@ -13,11 +13,10 @@ import subprocess
 import threading
 import unittest
 
+from browsercase import BROWSER_DIR, CHROMIUM, NODE, OUT_DIR, BrowserCase
 from concierge import Concierge, number
 from gateway import INTAKE, Gateway
 from seeded import COMMENT, NOV28, seed
-import test_browser  # the browser test's set-up (a module import: its tests do not run twice)
-from test_browser import BROWSER_DIR, CHROMIUM, NODE, OUT_DIR
 
 WATER = number(1)     # closed, fee 50 paid with R-1, rated 5
 CLEANING = number(2)  # reworked once, rated 3, fee 80 unpaid
@@ -115,7 +114,7 @@ class PrintedForms(unittest.TestCase):
     """The page as Chromium shows and prints it: tests/browser/forms.mjs."""
 
     def test_a4_one_form_a_page(self):
-        test_browser.Browser.setUpClass()  # installs playwright-core when it is missing
+        BrowserCase.setUpClass()  # installs playwright-core when it is missing
         c = Concierge(self)
         seed(c)
         os.makedirs(OUT_DIR, exist_ok=True)

@@ -13,41 +13,24 @@ installed.
 """
 import os
 import re
-import shutil
-import subprocess
 import sys
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
+from browsercase import OUT_DIR, BrowserCase  # noqa: E402
 from fake_callback import FakeCallback  # noqa: E402
-from gateway import INTAKE, ORDER_RE, ROOT, Gateway, tiny_png  # noqa: E402
+from gateway import INTAKE, ORDER_RE, Gateway, tiny_png  # noqa: E402
 
-BROWSER_DIR = os.path.join(ROOT, "tests", "browser")
-OUT_DIR = os.path.join(ROOT, "build", "test-output")
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-NODE = shutil.which("node")
 SECRET = "console-s3cret"
-SHOTS = ("console-board.png", "console-report.png", "console-report-day.png", "console-form.png",
-         "console-photo.png", "console-phone-board.png", "console-phone-order.png")
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-@unittest.skipUnless(NODE, "node is not installed (apt-get install nodejs npm)")
-@unittest.skipUnless(CHROMIUM, "chromium is not installed (apt-get install chromium)")
-class ConsoleBrowser(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        if not os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", "playwright-core")):
-            npm = shutil.which("npm")
-            if not npm:
-                raise unittest.SkipTest("npm is not installed, and tests/browser/node_modules is missing")
-            p = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=BROWSER_DIR,
-                               capture_output=True, timeout=300)
-            if p.returncode != 0:
-                raise AssertionError("npm ci failed in tests/browser:\n%s%s"
-                                     % (p.stdout.decode()[-2000:], p.stderr.decode()[-2000:]))
+class ConsoleBrowser(BrowserCase):
+    SHOTS = ("console-board.png", "console-report.png", "console-report-day.png",
+             "console-form.png", "console-photo.png", "console-phone-board.png",
+             "console-phone-order.png")
+    OTHER = ("console-form.pdf", "console-failure.png")
 
     def setUp(self):
         self.cb = FakeCallback(SECRET).start()
@@ -56,12 +39,7 @@ class ConsoleBrowser(unittest.TestCase):
                                                     "callback_url": self.cb.url}}})
         self.addCleanup(self.gw.close)
         self.gw.start()
-        os.makedirs(OUT_DIR, exist_ok=True)
-        for name in SHOTS + ("console-form.pdf", "console-failure.png"):
-            try:
-                os.unlink(os.path.join(OUT_DIR, name))
-            except FileNotFoundError:
-                pass
+        self.clear_output()
 
     def web_order_with_photo(self):
         """A resident of the web chat files a request and sends a photo with it."""
@@ -79,21 +57,8 @@ class ConsoleBrowser(unittest.TestCase):
         return m.group(0)
 
     def test_console_in_chromium(self):
-        env = dict(os.environ, BASE_URL=self.gw.url, OUT_DIR=OUT_DIR, CHROMIUM=CHROMIUM,
-                   GENERIC_SECRET=SECRET, PHOTO_ORDER=self.web_order_with_photo())
-        p = subprocess.run([NODE, os.path.join(BROWSER_DIR, "console.mjs")], cwd=BROWSER_DIR,
-                           env=env, capture_output=True, timeout=240)
-        out = p.stdout.decode() + p.stderr.decode()
-        self.assertEqual(p.returncode, 0, "console.mjs failed (see %s):\n%s\n--- server ---\n%s"
-                         % (OUT_DIR, out[-4000:], self.gw.stderr()[-3000:]))
-        self.assertIn("1 passed, 0 failed", out)
-        for name in SHOTS:
-            path = os.path.join(OUT_DIR, name)
-            self.assertTrue(os.path.isfile(path), "no screenshot %s" % path)
-            with open(path, "rb") as f:
-                data = f.read()
-            self.assertTrue(data.startswith(PNG_MAGIC), name)
-            self.assertGreater(len(data), 10000, "%s looks empty" % name)
+        out = self.run_script("console.mjs", 240, GENERIC_SECRET=SECRET,
+                              PHOTO_ORDER=self.web_order_with_photo())
         with open(os.path.join(OUT_DIR, "console-form.pdf"), "rb") as f:
             self.assertTrue(f.read(5) == b"%PDF-", "the printed 派工单 is not a PDF")
 

@@ -20,14 +20,11 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_wecom_robot import FakeWecomRobot  # noqa: E402
-from gateway import INTAKE, PING, Gateway, example_config  # noqa: E402
+from gateway import PING, Gateway, example_config  # noqa: E402
+from robotcase import AGAIN, FILE, PHONE, RobotCase  # noqa: E402
 
 KEY = "0b5e7c1d-4a2f-4c8e-9d3a-6f1e2b7c8d90"
 WANG_MOBILE = "13800138000"  # wang's user on the robot: the mobile it mentions him by
-PHONE = "13800138000"  # the resident's, in INTAKE: never in the group
-FILE = INTAKE + ["yes"]
-# The same request again from the same resident, whose details are now saved.
-AGAIN = ["/repair", "厨房水管漏水", "yes", "今天下午3点", "yes"]
 CHANNEL = "wecom_robot"
 
 
@@ -44,9 +41,11 @@ def staff():
     return out
 
 
-class WecomRobot(unittest.TestCase):
+class WecomRobot(RobotCase):
+    CHANNEL = CHANNEL
+
     def setUp(self):
-        self.gw = None
+        super().setUp()
         # The fake measures its 20-a-minute window on the gateway's clock.
         self.robot = FakeWecomRobot(KEY, clock=lambda: self.gw.now()).start()
         self.addCleanup(self.robot.stop)
@@ -68,24 +67,6 @@ class WecomRobot(unittest.TestCase):
         self.addCleanup(self.gw.close)
         self.gw.start()
         return self.gw
-
-    def chat(self, who, lines):
-        rc, out, err = self.gw.cli("chat", "--as", who, stdin="".join(l + "\n" for l in lines))
-        self.assertEqual(rc, 0, err)
-        return out
-
-    def file(self, lines=FILE, orders=1):
-        """A resident files requests at the terminal; returns the new order numbers."""
-        before = {o["number"] for o in self.gw.orders()}
-        out = self.chat("resident:li", lines)
-        new = [o["number"] for o in self.gw.orders() if o["number"] not in before]
-        self.assertEqual(len(new), orders, "expected %d new orders:\n%s" % (orders, out))
-        return sorted(new)
-
-    def health(self):
-        status, h = self.gw.get_json("/healthz")
-        self.assertEqual(status, 200, h)
-        return h["channels"][CHANNEL]
 
     def dump(self):
         return json.dumps([(c["status"], c["errcode"], c["json"]) for c in self.robot.calls],
@@ -114,9 +95,6 @@ class WecomRobot(unittest.TestCase):
         return [c for c in self.robot.sent()
                 if number in c["json"]["text"]["content"] and PING in c["json"]["text"]["content"]]
 
-    def robot_rows(self, dead=False):
-        return [r for r in self.gw.outbox(dead) if r["channel"] == CHANNEL]
-
     def wait_retried(self, n=1):
         """Waits until the sender has put off N deliveries (/healthz "retried"): it has
         then read the answer and set the row's next try on its clock."""
@@ -137,7 +115,7 @@ class WecomRobot(unittest.TestCase):
         # the way to take it is in the text, once, as a command to type
         self.assertIn("/accept " + number, text["content"])
         self.assertEqual(text["content"].count("/accept " + number), 1, text["content"])
-        self.gw.wait(lambda: not self.robot_rows(), timeout=10, what="the robot's outbox to drain")
+        self.gw.wait(lambda: not self.rows(), timeout=10, what="the robot's outbox to drain")
         self.assertEqual(self.health()["state"], "on")
         self.assertEqual(len(self.pings(number)), 1)
         # staff read the group, and still: no full phone number anywhere in it
@@ -158,7 +136,7 @@ class WecomRobot(unittest.TestCase):
         self.assertNotIn("mentioned_list", text)  # a mobile number is not a user ID
         # Everything meant for wang alone went to the group instead, where
         # every colleague reads it: no resident's phone number in any of it.
-        self.gw.wait(lambda: not self.robot_rows(), timeout=10, what="the robot's outbox to drain")
+        self.gw.wait(lambda: not self.rows(), timeout=10, what="the robot's outbox to drain")
         for c in self.robot.calls[mark:]:
             self.assertNotIn(PHONE, c["json"]["text"]["content"],
                              "a notice for wang went to the group with the resident's phone")
@@ -175,8 +153,8 @@ class WecomRobot(unittest.TestCase):
         first = self.robot.calls[0]
         self.assertEqual(first["status"], 500)
         self.assertEqual(first["json"], sent["json"])  # the same message again
-        self.gw.wait(lambda: not self.robot_rows(), timeout=10, what="the robot's outbox to drain")
-        self.assertEqual(self.robot_rows(dead=True), [])
+        self.gw.wait(lambda: not self.rows(), timeout=10, what="the robot's outbox to drain")
+        self.assertEqual(self.rows(dead=True), [])
         self.assertEqual(len(self.pings(number)), 1, "delivered more than once")
         self.assertEqual(self.health()["state"], "on")
 
@@ -188,8 +166,8 @@ class WecomRobot(unittest.TestCase):
         self.gw.advance(2)  # the first retry's backoff, as above
         self.ping_for(number)
         self.assertEqual(self.robot.calls[0]["status"], 0)
-        self.gw.wait(lambda: not self.robot_rows(), timeout=10, what="the robot's outbox to drain")
-        self.assertEqual(self.robot_rows(dead=True), [])
+        self.gw.wait(lambda: not self.rows(), timeout=10, what="the robot's outbox to drain")
+        self.assertEqual(self.rows(dead=True), [])
         self.assertEqual(len(self.pings(number)), 1)
 
     def test_frequency_limit_holds_then_delivers(self):
@@ -200,8 +178,8 @@ class WecomRobot(unittest.TestCase):
         self.assertEqual(self.robot.calls[0]["errcode"], 45009)
         # held for the minute the robot asked for: the row waits, nothing is dropped
         self.wait_retried()
-        self.assertEqual(len(self.robot_rows()), 1)
-        self.assertEqual(self.robot_rows(dead=True), [])
+        self.assertEqual(len(self.rows()), 1)
+        self.assertEqual(self.rows(dead=True), [])
         self.gw.advance(60)
         sent = self.ping_for(number)
         self.assertEqual(sent["json"], self.robot.calls[0]["json"])
@@ -210,8 +188,8 @@ class WecomRobot(unittest.TestCase):
         self.assertEqual([(c["status"], c["errcode"]) for c in self.robot.calls],
                          [(200, 45009), (200, 0)], self.dump())
         self.assertGreaterEqual(sent["time"] - self.robot.calls[0]["time"], 60)
-        self.gw.wait(lambda: not self.robot_rows(), timeout=10, what="the robot's outbox to drain")
-        self.assertEqual(self.robot_rows(dead=True), [])
+        self.gw.wait(lambda: not self.rows(), timeout=10, what="the robot's outbox to drain")
+        self.assertEqual(self.rows(dead=True), [])
         self.assertEqual(len(self.pings(number)), 1)
 
     def test_wrong_key_holds_the_channel(self):
@@ -225,8 +203,8 @@ class WecomRobot(unittest.TestCase):
         self.assertIn("93000", state)
         self.assertNotIn(self.key, state)
         # the ping is kept for when the key is fixed, not dead-lettered
-        self.assertEqual(self.robot_rows(dead=True), [])
-        rows = self.robot_rows()
+        self.assertEqual(self.rows(dead=True), [])
+        rows = self.rows()
         self.assertEqual(len(rows), 1)
         self.assertIn(number, rows[0]["payload"]["text"])
         self.assertEqual(self.robot.sent(), [])
@@ -240,7 +218,7 @@ class WecomRobot(unittest.TestCase):
         # clock moved would also show in most_in_window below)
         self.robot.wait_sent(20, timeout=30)
         self.assertEqual(len(self.robot.sent()), 20, self.dump())
-        self.assertTrue(self.robot_rows(), "nothing left waiting")
+        self.assertTrue(self.rows(), "nothing left waiting")
         for _ in range(3):  # a minute per 20 messages, whatever else the robot posts
             self.gw.advance(60)
             try:
@@ -254,8 +232,8 @@ class WecomRobot(unittest.TestCase):
         # the robot never had to say "too fast", and never saw more than 20 in its minute
         self.assertEqual([c for c in self.robot.calls if c["errcode"] == 45009], [])
         self.assertLessEqual(self.robot.most_in_window(60), 20)
-        self.gw.wait(lambda: not self.robot_rows(), timeout=10, what="the robot's outbox to drain")
-        self.assertEqual(self.robot_rows(dead=True), [])
+        self.gw.wait(lambda: not self.rows(), timeout=10, what="the robot's outbox to drain")
+        self.assertEqual(self.rows(dead=True), [])
 
 
 if __name__ == "__main__":

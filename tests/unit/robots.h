@@ -5,8 +5,9 @@
  * calls and verdicts. Included by one test file each, after defining
  * ROBOT_ADAPTER (the adapter), ROBOT_PATH ("channels.NAME") and, when its
  * calls name one, ROBOT_CTYPE (their Content-Type): the definitions are
- * static on purpose. Needs <cmocka.h>, "adapters/adapter.h"
- * and "lib/clock.h" included first.
+ * static on purpose. Loading the channel comes from fakehost.h. Needs
+ * <cmocka.h>, "adapters/adapter.h", "lib/config_read.h" and "lib/clock.h"
+ * included first.
  */
 #ifndef CONCIERGE_TEST_ROBOTS_H
 #define CONCIERGE_TEST_ROBOTS_H
@@ -15,73 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define A (&ROBOT_ADAPTER)
-
-/* A channel read from the JSON text CFG, with the problems in LD. */
-struct loaded {
-	struct cfg_ld ld;
-	struct chan ch;
-	int enabled;
-};
-
-static void load(struct loaded *l, const char *cfg)
-{
-	json_error_t jerr;
-	json_t *o = cfg ? json_loads(cfg, 0, &jerr) : NULL;
-	void *conf = NULL;
-
-	if (cfg && !o)
-		fail_msg("bad test JSON %s: %s", cfg, jerr.text);
-	memset(l, 0, sizeof(*l));
-	l->ld.file = "config.json";
-	A->config(&l->ld, o, ROBOT_PATH, &l->enabled, &conf);
-	json_decref(o);
-	assert_false(l->ld.oom);
-	l->ch.a = A;
-	l->ch.name = A->name;
-	l->ch.enabled = l->enabled;
-	l->ch.conf = conf;
-}
-
-static void unload(struct loaded *l)
-{
-	A->config_free(l->ch.conf);
-	free(l->ld.buf);
-	memset(l, 0, sizeof(*l));
-}
-
-static const char *problems(const struct loaded *l)
-{
-	return l->ld.buf ? l->ld.buf : "";
-}
-
-/* Asserts that CFG is refused with a line containing WANT and none containing SECRET. */
-static void assert_problem_hiding(const char *cfg, const char *want, const char *secret)
-{
-	struct loaded l;
-
-	load(&l, cfg);
-	if (l.ld.n == 0 || !strstr(problems(&l), want))
-		fail_msg("%s: expected a problem with \"%s\", got \"%s\"", cfg, want, problems(&l));
-	if (secret && strstr(problems(&l), secret))
-		fail_msg("%s: the problem quotes \"%s\": %s", cfg, secret, problems(&l));
-	unload(&l);
-}
-
-static void assert_problem(const char *cfg, const char *want)
-{
-	assert_problem_hiding(cfg, want, NULL);
-}
-
-static void assert_clean(const char *cfg)
-{
-	struct loaded l;
-
-	load(&l, cfg);
-	if (l.ld.n != 0)
-		fail_msg("%s: unexpected problems: %s", cfg, problems(&l));
-	unload(&l);
-}
+#define A    (&ROBOT_ADAPTER)
+#define PATH ROBOT_PATH
+#include "fakehost.h"
 
 /* One built call: its parsed body and the number of parts. */
 struct built {

@@ -19,14 +19,15 @@
 #include "bot/core.h"
 #include "dialogs/engine.h"
 #include "store/store.h"
+#include "storefx.h"
 
 #include "helpers.h"
 
 #define T0 1795741200 /* 2026-11-27 09:00 Asia/Shanghai, a Friday */
 
 struct fx {
-	char dir[64];
-	char path[128];
+	char dir[STOREFX_DIRLEN];
+	char path[STOREFX_PATHLEN];
 	struct store *s;
 	struct core *c;
 };
@@ -34,14 +35,9 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	char err[256];
 
 	assert_non_null(fx);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_desk.XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(fx->path, sizeof(fx->path), "%s/c.db", fx->dir);
-	if (store_open(fx->path, &fx->s, err, sizeof(err)) < 0)
-		fail_msg("store_open: %s", err);
+	fx->s = storefx_open("test_desk", fx->dir, fx->path);
 	fx->c = core_new(demo, fx->s);
 	assert_non_null(fx->c);
 	assert_int_equal(store_begin(fx->s), 0);
@@ -52,18 +48,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *fx = *state;
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-	char p[160];
-	size_t i;
 
 	store_commit(fx->s);
 	core_free(fx->c);
-	store_close(fx->s);
-	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", fx->path, suffix[i]);
-		unlink(p);
-	}
-	rmdir(fx->dir);
+	storefx_remove(fx->s, fx->dir, fx->path);
 	free(fx);
 	return 0;
 }

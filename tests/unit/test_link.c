@@ -26,6 +26,7 @@
 #include "bot/link.h"
 #include "lib/clock.h"
 #include "store/store.h"
+#include "storefx.h"
 #include "store/store_internal.h"
 #include "store/store_link.h"
 
@@ -47,8 +48,8 @@ static void later(int64_t seconds)
 }
 
 struct fx {
-	char dir[64];
-	char path[128];
+	char dir[STOREFX_DIRLEN];
+	char path[STOREFX_PATHLEN];
 	struct store *s;
 	struct core *c;
 	int seq;
@@ -57,16 +58,11 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	char err[256];
 
 	assert_non_null(fx);
 	clock_ms = (int64_t)T0 * 1000;
 	clock_set_source(test_clock);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_link.XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(fx->path, sizeof(fx->path), "%s/c.db", fx->dir);
-	if (store_open(fx->path, &fx->s, err, sizeof(err)) < 0)
-		fail_msg("store_open: %s", err);
+	fx->s = storefx_open("test_link", fx->dir, fx->path);
 	fx->c = core_new(demo, fx->s);
 	assert_non_null(fx->c);
 	*state = fx;
@@ -76,17 +72,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *fx = *state;
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-	char p[160];
-	size_t i;
 
 	core_free(fx->c);
-	store_close(fx->s);
-	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", fx->path, suffix[i]);
-		unlink(p);
-	}
-	rmdir(fx->dir);
+	storefx_remove(fx->s, fx->dir, fx->path);
 	free(fx);
 	clock_set_source(NULL);
 	return 0;

@@ -30,38 +30,9 @@ extern const struct adapter adapter_qq;
 #define FIX  "tests/fixtures/onebot/"
 #define SELF "10001000"
 
+#include "fakehost.h"
+
 /* ---- helpers ---- */
-
-struct loaded {
-	struct cfg_ld ld;
-	struct chan ch;
-	int enabled;
-};
-
-static void load(struct loaded *l, const char *cfg)
-{
-	json_error_t jerr;
-	json_t *o = cfg ? json_loads(cfg, 0, &jerr) : NULL;
-	void *conf = NULL;
-
-	if (cfg && !o)
-		fail_msg("bad test JSON %s: %s", cfg, jerr.text);
-	memset(l, 0, sizeof(*l));
-	l->ld.file = "config.json";
-	A->config(&l->ld, o, PATH, &l->enabled, &conf);
-	json_decref(o);
-	assert_false(l->ld.oom);
-	l->ch.a = A;
-	l->ch.name = A->name;
-	l->ch.enabled = l->enabled;
-	l->ch.conf = conf;
-}
-
-static void unload(struct loaded *l)
-{
-	A->config_free(l->ch.conf);
-	free(l->ld.buf);
-}
 
 static const struct ob_conf *conf(const struct loaded *l)
 {
@@ -80,25 +51,6 @@ static void expect_problems(const struct loaded *l, const char *const *want, int
 		fail_msg("%d problems, expected %d:\n%s", l->ld.n, n, l->ld.buf ? l->ld.buf : "");
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static void parse_fixture(const char *name, struct ob_event *ev)
 {
 	char path[256], err[128] = "";
@@ -106,7 +58,7 @@ static void parse_fixture(const char *name, struct ob_event *ev)
 	char *json;
 
 	snprintf(path, sizeof(path), FIX "%s", name);
-	json = slurp(path, &len);
+	json = slurp_path(path, &len);
 	if (ob_parse_event(json, len, ev, err, sizeof(err)) < 0)
 		fail_msg("%s: %s", name, err);
 	free(json);
@@ -712,7 +664,7 @@ static void test_build_calls(void **state)
 static void test_signature(void **state)
 {
 	size_t len;
-	char *body = slurp(FIX "private.json", &len);
+	char *body = slurp_path(FIX "private.json", &len);
 	/* hmac.new(b"onebot-secret", body, "sha1").hexdigest(), body without its newline */
 	const char *sig = "sha1=10af2aca545bce9032f69b25d2bd9e2da4afa0e1";
 

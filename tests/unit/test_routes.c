@@ -1,6 +1,6 @@
 /*
  * test_routes.c - the channels' inbound routes as the server calls them,
- * driven here with hand-made requests and a fake host: a request is
+ * driven here with hand-made requests and a fake host (fakehost.h): a request is
  * authenticated the platform's way before anything is parsed, a refusal
  * gets a 4xx and hands over nothing, and an accepted one becomes plain
  * inbound messages with the platform's syntax removed.
@@ -20,98 +20,13 @@
 #include "adapters/generic.h"
 #include "adapters/registry.h"
 
-/* ---- a hand-made request ---- */
-
-struct fake_req {
-	const char *names[4];
-	const char *values[4];
-};
-
-static int fake_header(const struct http_req *r, const char *name, char *out, size_t len)
-{
-	const struct fake_req *f = r->impl;
-	size_t i;
-
-	if (out && len)
-		out[0] = '\0';
-	for (i = 0; i < 4 && f->names[i]; i++) {
-		if (strcmp(f->names[i], name) != 0)
-			continue;
-		if (!out || strlen(f->values[i]) + 1 > len)
-			return -2;
-		snprintf(out, len, "%s", f->values[i]);
-		return (int)strlen(out);
-	}
-	return -1;
-}
-
-static int fake_none(const struct http_req *r, const char *name, char *out, size_t len)
-{
-	(void)r;
-	(void)name;
-	if (len)
-		out[0] = '\0';
-	return -1;
-}
-
-static void req_init(struct http_req *r, struct fake_req *f, const char *path, const char *body)
-{
-	memset(r, 0, sizeof(*r));
-	r->method = "POST";
-	r->path = path;
-	r->body = body;
-	r->len = strlen(body);
-	r->header = fake_header;
-	r->cookie = fake_none;
-	r->impl = f;
-}
-
-/* ---- a channel read from JSON, with a fake host ---- */
-
-static int calls_made;
-
-/* The platform is out of reach: every call made now gets no answer. */
-static int fake_call_now(struct chan *ch, const struct adapter_call *call, long *status,
-                         char **body, size_t *len)
-{
-	(void)ch;
-	(void)call;
-	calls_made++;
-	*status = 0;
-	*body = NULL;
-	*len = 0;
-	return -1;
-}
-
-static const struct host fake_host = {.call_now = fake_call_now};
-
-static struct chan load(const char *name, const char *json)
-{
-	struct cfg_ld ld = {.file = "config.json"};
-	const struct adapter *a = adapter_find(name);
-	json_t *o = json_loads(json, 0, NULL);
-	struct chan ch;
-
-	assert_non_null(a);
-	assert_non_null(o);
-	memset(&ch, 0, sizeof(ch));
-	ch.a = a;
-	ch.name = a->name;
-	ch.host = &fake_host;
-	a->config(&ld, o, name, &ch.enabled, &ch.conf);
-	json_decref(o);
-	if (ld.n)
-		fail_msg("%s", ld.buf);
-	free(ld.buf);
-	return ch;
-}
+#include "fakehost.h"
 
 /* Runs the route at PATH of CH as the server does: check, then handle. */
 static struct inbound *run(struct chan *ch, const char *path, struct fake_req *f, const char *body,
                            struct http_answer *ans)
 {
 	const struct adapter_route *route = NULL;
-	struct inbound *out = NULL;
 	struct http_req req;
 	int i;
 
@@ -119,16 +34,8 @@ static struct inbound *run(struct chan *ch, const char *path, struct fake_req *f
 		if (strcmp(ch->a->routes[i].path, path) == 0)
 			route = &ch->a->routes[i];
 	assert_non_null(route);
-	memset(ans, 0, sizeof(*ans));
-	req_init(&req, f, path, body);
-	if (route->check && route->check(ch, &req, ans) < 0) {
-		assert_true(ans->status >= 400 && ans->status < 500);
-		return NULL;
-	}
-	route->handle(ch, &req, ans, &out);
-	if (out)
-		assert_int_equal(ans->status, 0); /* answered after the commit */
-	return out;
+	req_init(&req, f, "POST", path, body);
+	return run_req(ch, route, &req, ans);
 }
 
 /* ---- the generic webhook ---- */
@@ -138,8 +45,8 @@ static struct inbound *run(struct chan *ch, const char *path, struct fake_req *f
 static void test_generic_signature_first(void **state)
 {
 	const char *body = "{\"id\":\"m1\",\"user\":\"u1\",\"chat\":\"c1\",\"text\":\"/repair\"}";
-	struct chan ch = load("generic", GENERIC_CFG);
-	struct fake_req f = {{"x-concierge-signature:"}, {NULL}};
+	struct chan ch = load_chan("generic", GENERIC_CFG);
+	struct fake_req f = {{"x-concierge-signature:"}, {NULL}, NULL};
 	struct http_answer ans;
 	struct inbound *in;
 	char sig[72];
@@ -197,16 +104,16 @@ static const char group_command[] =
 
 static void test_telegram_secret_then_syntax_removed(void **state)
 {
-	struct chan ch = load("telegram", TG_CFG);
-	struct fake_req f = {{"x-telegram-bot-api-secret-token:"}, {"wrong"}};
+	struct chan ch = load_chan("telegram", TG_CFG);
+	struct fake_req f = {{"x-telegram-bot-api-secret-token:"}, {"wrong"}, NULL};
 	struct http_answer ans;
 	struct inbound *in;
 
 	(void)state;
 	/* getMe gets no answer: the configured bot_username still serves for mentions */
-	calls_made = 0;
+	now_calls = 0;
 	assert_int_equal(ch.a->start(&ch), 0);
-	assert_int_equal(calls_made, 1);
+	assert_int_equal(now_calls, 1);
 	assert_null(run(&ch, "/hooks/telegram", &f, group_command, &ans));
 	assert_int_equal(ans.status, 401);
 	http_answer_release(&ans);
@@ -237,8 +144,8 @@ static void test_telegram_start_link_becomes_the_command(void **state)
 	        "\"from\":{\"id\":42,\"is_bot\":false,\"first_name\":\"伟\"},"
 	        "\"text\":\"/start repair\","
 	        "\"entities\":[{\"type\":\"bot_command\",\"offset\":0,\"length\":6}]}}";
-	struct chan ch = load("telegram", TG_CFG);
-	struct fake_req f = {{"x-telegram-bot-api-secret-token:"}, {"Secret_1"}};
+	struct chan ch = load_chan("telegram", TG_CFG);
+	struct fake_req f = {{"x-telegram-bot-api-secret-token:"}, {"Secret_1"}, NULL};
 	struct http_answer ans;
 	struct inbound *in;
 	char *link;

@@ -30,6 +30,8 @@ extern const struct adapter adapter_slack;
 #define A    (&adapter_slack)
 #define PATH "channels.slack"
 
+#include "fakehost.h"
+
 /* The vector of shared/channels.md (from Slack's own documentation). */
 #define V_SECRET "8f742231b10e8888abcd99yyyzzz85a5"
 #define V_TS     "1531420618"
@@ -45,26 +47,7 @@ extern const struct adapter adapter_slack;
 
 static char *slurp(const char *name, size_t *len)
 {
-	char path[256];
-	FILE *f;
-	long n;
-	char *s;
-
-	snprintf(path, sizeof(path), "tests/fixtures/slack/%s", name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	s = malloc((size_t)n + 1);
-	assert_non_null(s);
-	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-	s[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return s;
+	return slurp_in("tests/fixtures/slack", name, len);
 }
 
 static json_t *fixture(const char *name)
@@ -75,39 +58,6 @@ static json_t *fixture(const char *name)
 	free(s);
 	assert_non_null(o);
 	return o;
-}
-
-struct loaded {
-	struct cfg_ld ld;
-	struct chan ch;
-	int enabled;
-};
-
-static void load(struct loaded *l, const char *cfg)
-{
-	json_error_t jerr;
-	json_t *o = cfg ? json_loads(cfg, 0, &jerr) : NULL;
-	void *conf = NULL;
-
-	if (cfg && !o)
-		fail_msg("bad test JSON %s: %s", cfg, jerr.text);
-	memset(l, 0, sizeof(*l));
-	l->ld.file = "config.json";
-	A->config(&l->ld, o, PATH, &l->enabled, &conf);
-	json_decref(o);
-	assert_false(l->ld.oom);
-	l->ch.a = A;
-	l->ch.name = A->name;
-	l->ch.enabled = l->enabled;
-	l->ch.conf = conf;
-}
-
-static void unload(struct loaded *l)
-{
-	if (l->ch.a->stop)
-		l->ch.a->stop(&l->ch);
-	A->config_free(l->ch.conf);
-	free(l->ld.buf);
 }
 
 static int problems_mention(const struct loaded *l, const char *needle)
@@ -621,7 +571,7 @@ static void f_renew(struct chan *ch)
 	renewed++;
 }
 
-static const struct host fake_host = {
+static const struct host slack_host = {
         .submit = f_submit,
         .ws_send = f_ws_send,
         .conversing = f_conversing,
@@ -629,14 +579,14 @@ static const struct host fake_host = {
 };
 
 /* A request with the headers of Slack, signed with SECRET at TS. */
-struct fake_req {
+struct slack_req {
 	char ts[24];
 	char sig[SLACK_SIG_LEN + 1];
 };
 
 static int fr_header(const struct http_req *r, const char *name, char *out, size_t len)
 {
-	const struct fake_req *f = r->impl;
+	const struct slack_req *f = r->impl;
 	const char *v = NULL;
 
 	if (strcmp(name, "x-slack-request-timestamp:") == 0)
@@ -653,7 +603,7 @@ static int fr_header(const struct http_req *r, const char *name, char *out, size
 	return (int)strlen(v);
 }
 
-static void signed_req(struct http_req *r, struct fake_req *f, const char *body)
+static void signed_req(struct http_req *r, struct slack_req *f, const char *body)
 {
 	memset(r, 0, sizeof(*r));
 	snprintf(f->ts, sizeof(f->ts), "%lld", (long long)clock_now());
@@ -670,7 +620,7 @@ static struct inbound *event_in(struct loaded *l, const char *fixture_name, int 
 {
 	struct http_answer ans;
 	struct http_req req;
-	struct fake_req f;
+	struct slack_req f;
 	struct inbound *out = NULL;
 	char *body = slurp(fixture_name, NULL);
 
@@ -694,7 +644,7 @@ static void table_load(struct loaded *l, const char *extra)
 	         extra);
 	load(l, cfg);
 	assert_int_equal(l->ld.n, 0);
-	l->ch.host = &fake_host;
+	l->ch.host = &slack_host;
 	assert_int_equal(A->start(&l->ch), 0);
 }
 
@@ -761,7 +711,7 @@ static void test_staff_channel_is_a_group(void **state)
 	struct loaded l;
 	struct http_answer ans;
 	struct http_req req;
-	struct fake_req f;
+	struct slack_req f;
 	struct inbound *out = NULL;
 	char *payload = slurp("block_actions.json", NULL), *body;
 	json_t *form;
@@ -814,7 +764,7 @@ static void test_socket_mode_acks(void **state)
 	(void)state;
 	load(&l, "{\"enabled\":true,\"mode\":\"socket\",\"bot_token\":\"xoxb-1\","
 	         "\"app_token\":\"xapp-1\",\"bot_user\":\"U0BOT\"}");
-	l.ch.host = &fake_host;
+	l.ch.host = &slack_host;
 	assert_int_equal(A->start(&l.ch), 0);
 	nsent = 0;
 	A->wsc.connected(&l.ch, hc, 0, &conn);

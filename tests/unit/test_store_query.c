@@ -16,29 +16,25 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "storefx.h"
 
 #define T_1127_1000 1795744800 /* 2026-11-27 10:00 Asia/Shanghai */
 #define T_1128_0000 1795795200 /* 2026-11-28 00:00 */
 #define T_1128_0900 1795827600 /* 2026-11-28 09:00 */
 
 struct fx {
-	char dir[64];
-	char path[128];
+	char dir[STOREFX_DIRLEN];
+	char path[STOREFX_PATHLEN];
 	struct store *s;
 };
 
 static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	char err[256];
 
 	assert_non_null(fx);
 	setenv("TZ", "Asia/Shanghai", 1);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_store_query.XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(fx->path, sizeof(fx->path), "%s/c.db", fx->dir);
-	if (store_open(fx->path, &fx->s, err, sizeof(err)) < 0)
-		fail_msg("store_open: %s", err);
+	fx->s = storefx_open("test_store_query", fx->dir, fx->path);
 	*state = fx;
 	return 0;
 }
@@ -46,16 +42,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *fx = *state;
-	static const char *const suffix[] = {"", "-wal", "-shm"};
-	char p[160];
-	size_t i;
 
-	store_close(fx->s);
-	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", fx->path, suffix[i]);
-		unlink(p);
-	}
-	rmdir(fx->dir);
+	storefx_remove(fx->s, fx->dir, fx->path);
 	free(fx);
 	return 0;
 }

@@ -19,27 +19,11 @@
 #define BOT_NAME "ConciergeBot"
 #define BOT_ID   "777"
 
+#include "fakehost.h"
+
 static char *load_fixture(const char *name, size_t *len)
 {
-	char path[256];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "tests/fixtures/telegram/%s", name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s (run from the repository root)", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	return slurp_in("tests/fixtures/telegram", name, len);
 }
 
 static void parse_fixture(const char *name, struct tg_update *u)

@@ -544,19 +544,6 @@ static void test_route_messages(void **state)
 
 #define TOKEN_ANSWER "{\"access_token\":\"T1_abc\",\"expires_in\":7200}"
 
-/* Builds the call of PAYLOAD to CHAT; the token is fetched first when there is none. */
-static int build(struct chan *ch, const char *chat, const char *payload, struct adapter_call *call)
-{
-	char err[200] = "";
-	int n;
-
-	memset(call, 0, sizeof(*call));
-	n = ch->a->build(ch, 1, chat, payload, 0, call, err, sizeof(err));
-	if (n < 0)
-		print_message("build: %s\n", err);
-	return n;
-}
-
 static void fetch_token(struct chan *ch)
 {
 	struct adapter_call call;

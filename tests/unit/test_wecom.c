@@ -201,18 +201,6 @@ static void test_messages(void **state)
 	ch.a->config_free(ch.conf);
 }
 
-static int build(struct chan *ch, const char *chat, const char *payload, struct adapter_call *call)
-{
-	char err[200] = "";
-	int n;
-
-	memset(call, 0, sizeof(*call));
-	n = ch->a->build(ch, 1, chat, payload, 0, call, err, sizeof(err));
-	if (n < 0)
-		print_message("build: %s\n", err);
-	return n;
-}
-
 static void fetch_token(struct chan *ch)
 {
 	struct adapter_call call;

@@ -29,66 +29,9 @@ extern const struct adapter adapter_wecom_robot;
 #define BASE "http://127.0.0.1:9"
 #define URL  BASE "/cgi-bin/webhook/send?key=" KEY
 
+#include "fakehost.h"
+
 /* ---- helpers ---- */
-
-/* A channel read from the JSON text CFG, with the problems in LD. */
-struct loaded {
-	struct cfg_ld ld;
-	struct chan ch;
-	int enabled;
-};
-
-static void load(struct loaded *l, const char *cfg)
-{
-	json_error_t jerr;
-	json_t *o = cfg ? json_loads(cfg, 0, &jerr) : NULL;
-	void *conf = NULL;
-
-	if (cfg && !o)
-		fail_msg("bad test JSON %s: %s", cfg, jerr.text);
-	memset(l, 0, sizeof(*l));
-	l->ld.file = "config.json";
-	A->config(&l->ld, o, PATH, &l->enabled, &conf);
-	json_decref(o);
-	assert_false(l->ld.oom);
-	l->ch.a = A;
-	l->ch.name = A->name;
-	l->ch.enabled = l->enabled;
-	l->ch.conf = conf;
-}
-
-static void unload(struct loaded *l)
-{
-	A->config_free(l->ch.conf);
-	free(l->ld.buf);
-	memset(l, 0, sizeof(*l));
-}
-
-static const char *problems(const struct loaded *l)
-{
-	return l->ld.buf ? l->ld.buf : "";
-}
-
-/* Asserts that CFG is refused with a line containing WANT. */
-static void assert_problem(const char *cfg, const char *want)
-{
-	struct loaded l;
-
-	load(&l, cfg);
-	if (l.ld.n == 0 || !strstr(problems(&l), want))
-		fail_msg("%s: expected a problem with \"%s\", got \"%s\"", cfg, want, problems(&l));
-	unload(&l);
-}
-
-static void assert_clean(const char *cfg)
-{
-	struct loaded l;
-
-	load(&l, cfg);
-	if (l.ld.n != 0)
-		fail_msg("%s: unexpected problems: %s", cfg, problems(&l));
-	unload(&l);
-}
 
 /* The enabled channel used by the body and answer tests. */
 static void robot(struct loaded *l)
