@@ -43,57 +43,6 @@ static int one_of(const char *s, const char *const *list)
 
 /* ---- small parsers ----------------------------------------------------------------------- */
 
-/* The number of N digits at S, or -1. */
-static int digits(const char *s, int n)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/* "2026-11-27" as local midnight; -1 when not such a date. */
-static int64_t parse_date(const char *s)
-{
-	struct tm tm;
-	int y, m, d;
-	time_t t;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return -1;
-	y = digits(s, 4);
-	m = digits(s + 5, 2);
-	d = digits(s + 8, 2);
-	if (y < 1970 || m < 1 || d < 1)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	tm.tm_isdst = -1;
-	t = mktime(&tm);
-	if (t == (time_t)-1 || tm.tm_year != y - 1900 || tm.tm_mon != m - 1 || tm.tm_mday != d)
-		return -1;
-	return (int64_t)t;
-}
-
-/* The day after local midnight DAY, as local midnight (23 or 25 hours on a DST change). */
-static int64_t next_day(int64_t day)
-{
-	struct tm tm;
-	time_t t = (time_t)day;
-
-	localtime_r(&t, &tm);
-	tm.tm_mday++;
-	tm.tm_hour = 0;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm);
-}
-
 static int parse_int(const char *s, long lo, long hi, long *out)
 {
 	char *end;
@@ -161,14 +110,15 @@ static int list_arg(const char *name, const char *value, void *ud)
 		         strcmp(value, "none") ? value : "");
 		a->q.assignee = a->assignee;
 	} else if (strcmp(name, "from") == 0 || strcmp(name, "to") == 0) {
-		int64_t t = parse_date(value);
+		int64_t t;
 
-		if (t < 0)
+		/* Days as the report reads them (local midnight; "to" takes the whole day). */
+		if (report_parse_day(value, &t) < 0)
 			snprintf(a->err, sizeof(a->err), "%s: expected a date YYYY-MM-DD", name);
 		else if (name[0] == 'f')
 			a->q.from = t;
 		else
-			a->q.to = next_day(t); /* the whole day */
+			a->q.to = report_next_day(t);
 		snprintf(name[0] == 'f' ? a->from : a->to, sizeof(a->from), "%s", value);
 	} else if (strcmp(name, "limit") == 0) {
 		if (parse_int(value, 1, STORE_QUERY_MAX, &v) < 0)
