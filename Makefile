@@ -24,8 +24,11 @@ UNIT    := $(sort $(wildcard tests/unit/test_*.c))
 OBJ      := $(LIB_SRC:%.c=build/obj/%.o) build/obj/web_assets.o build/obj/config_example.o
 ASAN_OBJ := $(LIB_SRC:%.c=build/asan/%.o) build/asan/web_assets.o build/asan/config_example.o
 UNIT_BIN := $(UNIT:tests/unit/%.c=build/asan/tests/%)
+# The benchmark's own programs (bench/README.md), optimised and without sanitizers.
+BENCH_BIN := build/bench/loadgen build/bench/fakebot build/bench/floor
+BENCH_CFLAGS := -O2 -g
 
-.PHONY: all run test check bench deps clean unit install uninstall
+.PHONY: all run test check bench bench-bin deps clean unit install uninstall
 all: build/concierge
 
 build/obj/%.o: %.c $(wildcard */*.h)
@@ -74,6 +77,18 @@ build/asan/tests/%: tests/unit/%.c $(ASAN_OBJ) $(wildcard tests/unit/*.h)
 	@$(CC) $(STD) $(WARN) -Wno-missing-prototypes $(SANFLAGS) $(PKGCFLAGS) -o $@ $< $(ASAN_OBJ) \
 	    $(PKGLIBS) -lcmocka
 
+build/bench/loadgen: bench/loadgen.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(STD) $(WARN) $(BENCH_CFLAGS) $(PKGCFLAGS) -o $@ $^ $(PKGLIBS)
+
+build/bench/fakebot build/bench/floor: build/bench/%: bench/%.c bench/lwsd.c bench/lwsd.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(STD) $(WARN) $(BENCH_CFLAGS) $(PKGCFLAGS) -o $@ $(filter %.c,$^) $(PKGLIBS)
+
+bench-bin: $(BENCH_BIN)
+
 deps:
 	@scripts/deps.sh build
 
@@ -95,9 +110,9 @@ check:
 	@scripts/check.sh
 
 bench:
-	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory build/concierge
-	@tests/bench.sh
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory build/concierge $(BENCH_BIN)
+	@python3 bench/run.py
 
 # The unit file names the program where this installs it.
 PREFIX     ?= /usr/local

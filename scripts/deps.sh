@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Concierge needs, and only those missing.
-# Usage: scripts/deps.sh [build|test|check]   (each set includes the ones before)
+# Usage: scripts/deps.sh [build|test|check|bench]   (test and check include build;
+# bench is build and python3 for bench/run.py)
 # Idempotent: when everything is present it prints nothing and exits 0.
 set -euo pipefail
 
@@ -11,7 +12,8 @@ case "$set_name" in
   build) ;;
   test)  pkgs+=(libcmocka-dev python3 python3-cryptography sqlite3 chromium fonts-noto-cjk nodejs npm) ;;
   check) pkgs+=(libcmocka-dev clang-format clang-tidy cppcheck) ;;
-  *) echo "deps.sh: unknown set '$set_name' (build, test or check)" >&2; exit 2 ;;
+  bench) pkgs+=(python3) ;;
+  *) echo "deps.sh: unknown set '$set_name' (build, test, check or bench)" >&2; exit 2 ;;
 esac
 
 missing=()
