@@ -464,6 +464,41 @@ static int visit_head(struct sender *s, struct sender_chan *sc, struct sender_he
 	return visit(s, sc, h->id, chat, h->next_at, 0, now, wall);
 }
 
+static int by_id(const void *a, const void *b)
+{
+	int64_t x = ((const struct sender_fresh *)a)->id, y = ((const struct sender_fresh *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The chats whose head changed, oldest row first; 0 when the round stops there. */
+static int visit_fresh(struct sender *s, struct sender_chan *sc, int64_t now, int64_t wall)
+{
+	struct sender_queue *q = &sc->q;
+	struct sender_fresh f[SENDER_FRESH];
+	struct sender_head *h;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < q->nfresh; i++) {
+		if (!(h = sender_queue_find(q, q->fresh[i])))
+			continue;
+		memcpy(f[n].chat, h->chat, sizeof(f[n].chat));
+		f[n++].id = h->id;
+	}
+	q->nfresh = 0;
+	qsort(f, n, sizeof(f[0]), by_id);
+	for (i = 0; i < n; i++) {
+		if (!(h = sender_queue_find(q, f[i].chat)))
+			continue; /* gone with an earlier visit */
+		if (!visit_head(s, sc, h, now, wall)) {
+			for (j = i; j < n; j++) /* first in the next round */
+				sender_queue_fresh(q, f[j].chat);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 /*
  * One channel's round: the answers to pressed buttons (they wait in no
  * line: until answered the button spins, and the press expires), then the
@@ -475,7 +510,6 @@ static void scan_chan(struct sender *s, struct sender_chan *sc, int timer, int64
                       int64_t wall)
 {
 	struct sender_queue *q = &sc->q;
-	struct sender_head *h;
 	size_t i;
 
 	if (timer)
@@ -486,16 +520,8 @@ static void scan_chan(struct sender *s, struct sender_chan *sc, int timer, int64
 		if (!visit(s, sc, b.id, b.chat, b.next_at, 1, now, wall))
 			return;
 	}
-	while (q->nfresh) {
-		char chat[SENDER_CHAT_LEN];
-
-		memcpy(chat, q->fresh[--q->nfresh], sizeof(chat));
-		h = sender_queue_find(q, chat);
-		if (h && !visit_head(s, sc, h, now, wall)) {
-			sender_queue_fresh(q, chat); /* first in the next round */
-			return;
-		}
-	}
+	if (q->nfresh && !visit_fresh(s, sc, now, wall))
+		return;
 	if (q->fresh_lost) {
 		q->fresh_lost = 0;
 		q->pass = q->n;

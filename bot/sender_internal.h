@@ -23,7 +23,7 @@
 #include "bot/sender.h"
 #include "lib/log.h"
 
-#define SENDER_RESYNC_MS       10000      /* every head read again (other processes' changes) */
+#define SENDER_RESYNC_MS       1000       /* every head read again, at least this far apart */
 #define SENDER_FRESH           64         /* heads changed since the last round, visited first */
 #define SENDER_MAX_INFLIGHT    8          /* deliveries in flight per channel */
 #define SENDER_MAX_ATTEMPTS    12         /* network/5xx failures before a row is dead */
@@ -78,6 +78,12 @@ struct sender_head {
 /* An answer to a pressed button: it waits in no chat's line. */
 struct sender_button {
 	int64_t id, next_at;
+	char chat[SENDER_CHAT_LEN];
+};
+
+/* A chat whose head changed, and that head's row. */
+struct sender_fresh {
+	int64_t id;
 	char chat[SENDER_CHAT_LEN];
 };
 

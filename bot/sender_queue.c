@@ -8,8 +8,9 @@
  * answers to pressed buttons, which wait in no line. It learns of rows from
  * three reads that do not walk the history: rows added since the last one
  * it read (every round), the chat's next head when a row's call ended, and
- * now and then (SENDER_RESYNC_MS, and after a chat moved) every head again,
- * for what other processes changed (a revived row, a released one).
+ * every second or so (SENDER_RESYNC_MS, longer when the backlog makes it
+ * costly, and after a chat moved) every head again, for what changed under
+ * it (a row revived from the command line, rows released for a chat).
  */
 #include "bot/sender_internal.h"
 
@@ -253,9 +254,13 @@ int sender_queue_read(struct sender *s, struct sender_chan *sc, int64_t now)
 	struct reading r = {.sc = sc};
 
 	if (!q->synced || q->resync || now >= q->resync_at) {
-		q->resync_at = now + SENDER_RESYNC_MS;
+		int64_t took, t0 = clock_mono_us();
+
 		if (resync(s, sc, !q->synced) < 0)
 			return -1;
+		/* at most about 2% of the thread's time, however long the backlog */
+		took = (clock_mono_us() - t0) / 1000;
+		q->resync_at = now + (took * 50 > SENDER_RESYNC_MS ? took * 50 : SENDER_RESYNC_MS);
 		q->synced = 1;
 		q->resync = 0;
 		return 0;
