@@ -362,6 +362,8 @@ struct adapter {
 	void (*limits)(const struct chan *ch, struct ratelimit_limits *l);
 	/* The row is not a message to its chat (it need not wait for the chat's turn). */
 	int (*chatless)(const char *payload);
+	/* classify may answer ADAPTER_HELD: a message from the chat makes its held rows due. */
+	int holds_rows;
 	/*
 	 * The call for part PART of row ROW_ID (PAYLOAD to CHAT). Returns the
 	 * number of parts (>= 1; long texts are split), or -1 with ERR when the

@@ -727,5 +727,6 @@ const struct adapter adapter_wechat = {
         .limits = mp_limits,
         .build = mp_build,
         .classify = mp_classify,
+        .holds_rows = 1,
         .fetch_attachment = mp_fetch_attachment,
 };

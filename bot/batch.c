@@ -66,6 +66,14 @@ void server_queue(struct server *srv, struct chan *ch, struct inbound *in, struc
 	server_queue_now(srv, in);
 }
 
+/* Rows of CHANNEL may wait for their chat to write (adapter.h: holds_rows). */
+static int holds_rows(struct server *srv, const char *channel)
+{
+	const struct chan *ch = cfg_chan(srv->cfg, channel);
+
+	return ch && ch->a->holds_rows;
+}
+
 /* Applies one message inside the open transaction. */
 static int apply(struct server *srv, struct inbound *in, int64_t now)
 {
@@ -87,7 +95,7 @@ static int apply(struct server *srv, struct inbound *in, int64_t now)
 		rc = store_chat_migrate(srv->store, in->channel, in->moved_from, in->moved_to);
 	}
 	/* The chat wrote: what waited for it to write again (a closed window) is due. */
-	if (rc == 0 && in->chat && in->user &&
+	if (rc == 0 && in->chat && in->user && holds_rows(srv, in->channel) &&
 	    store_outbox_wake(srv->store, in->channel, in->chat, now) < 0)
 		rc = -1;
 	if (rc == 0 && in->side_payload)

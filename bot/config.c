@@ -708,6 +708,19 @@ static void parse_channels(struct cfg_ld *ld, json_t *root, struct cfg *c)
 /* A token shorter than this is guessed too easily to guard anything. */
 #define METRICS_TOKEN_MIN 16
 
+/* Every keyword folded once, so that matching a message does not fold them again. */
+static int fold_all_keywords(struct cfg *c)
+{
+	size_t i;
+	int rc = dlg_fold_keywords(c->out_of_scope.keywords, c->out_of_scope.nkeywords);
+
+	for (i = 0; i < c->nitems; i++)
+		rc |= dlg_fold_keywords(c->items[i].keywords, c->items[i].nkeywords);
+	for (i = 0; i < c->nemergencies; i++)
+		rc |= dlg_fold_keywords(c->emergencies[i].keywords, c->emergencies[i].nkeywords);
+	return rc;
+}
+
 static void parse_metrics(struct cfg_ld *ld, json_t *root, struct cfg *c)
 {
 	static const char *const keys[] = {"enabled", "token", "allow_loopback", NULL};
@@ -843,6 +856,8 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	c->policy.out_of_scope = &c->out_of_scope;
 	c->policy.phone = c->ncommunities ? c->communities[0].phone : NULL;
 	c->policy.acceptance_days = c->acceptance_days;
+	(void)dlg_answers_prepare(c->answers, c->nanswers); /* else matched the slow way */
+	c->policy.keywords_folded = fold_all_keywords(c) == 0;
 	c->policy.answers = c->answers;
 	c->policy.nanswers = c->nanswers;
 	c->policy.emergencies = c->emergencies;
@@ -1007,6 +1022,7 @@ void cfg_free(struct cfg *c)
 	free_strv(c->out_of_scope.keywords, c->out_of_scope.nkeywords);
 	free(c->out_of_scope.referral_zh);
 	free(c->out_of_scope.referral_en);
+	dlg_answers_release(c->answers, c->nanswers);
 	for (i = 0; i < c->nanswers; i++) {
 		free(c->answers[i].id);
 		free_strv(c->answers[i].examples, c->answers[i].nexamples);

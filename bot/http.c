@@ -179,6 +179,15 @@ static void respond_error(struct http_pss *p, int status, const char *message)
 	server_respond(p);
 }
 
+static void forget(struct http_pss *p)
+{
+	if (p->waiting)
+		p->waiting->waiter = NULL; /* the batch still commits; nobody to answer */
+	p->waiting = NULL;
+	http_answer_release(&p->ans);
+	buf_release(&p->body);
+}
+
 /* The answer is written: close once it is flushed, or wait for the next request. */
 static int finish_response(struct lws *wsi, struct http_pss *p, int close_after)
 {
@@ -189,8 +198,10 @@ static int finish_response(struct lws *wsi, struct http_pss *p, int close_after)
 		             clock_mono_us() - p->t0_us);
 		p->timed = 0;
 	}
-	if (!close_after)
+	if (!close_after) {
+		forget(p); /* the next request on the connection starts afresh */
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
 	p->closing = 1;
 	lws_callback_on_writable(wsi); /* called back once lws has sent what it buffered */
 	return 0;
@@ -236,11 +247,11 @@ static int write_response(struct lws *wsi, struct http_pss *p)
 	const struct http_answer *a = &p->ans;
 	const unsigned char *data = a->static_body ? a->static_body : (unsigned char *)a->body;
 	/*
-	 * HTTP/1 connections close after each answer: libwebsockets 4.1 spins on a
-	 * pipelined request with a body behind an answered one. (An HTTP/2 stream
-	 * has its own network connection, which stays.)
+	 * Connections are kept for the next request (a platform's webhook calls
+	 * come one after another on one), except after a 411: an unread chunked
+	 * body follows. A pipelined request hangs up (LWS_CALLBACK_HTTP_BODY_COMPLETION).
 	 */
-	int close_after = a->status == 411 || lws_get_network_wsi(wsi) == wsi;
+	int close_after = a->status == 411;
 	size_t n;
 	int final;
 
@@ -419,15 +430,6 @@ static int on_http(struct server *srv, struct lws *wsi, struct http_pss *p, cons
 	return 0;
 }
 
-static void forget(struct http_pss *p)
-{
-	if (p->waiting)
-		p->waiting->waiter = NULL; /* the batch still commits; nobody to answer */
-	p->waiting = NULL;
-	http_answer_release(&p->ans);
-	buf_release(&p->body);
-}
-
 /* ---- websockets ------------------------------------------------------------------------ */
 
 void server_ws_send(struct http_pss *p, const char *text)
@@ -569,6 +571,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		buf_addn(&p->body, in, len);
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		/*
+		 * Again for the same body: another request was pipelined behind
+		 * it, which libwebsockets 4.1 would spin on. Hang up; the client
+		 * asks again, and a message it sent twice is stored once.
+		 */
+		if (p->body_done)
+			return -1;
+		p->body_done = 1;
 		if (p->responding || (!p->route && !p->console))
 			return 0; /* already answered (404, 405, a refusal): the body was only
 			             drained */

@@ -183,6 +183,7 @@ static void moved(struct sender *s, struct sender_xfer *x, const struct adapter_
 	log_mask(x->chat, from, sizeof(from));
 	log_mask(v->moved_to, to, sizeof(to));
 	log_info("%s: group %s became %s; its messages follow it", x->sc->ch->name, from, to);
+	x->sc->q.resync = 1; /* the rows have another chat now */
 	/* the row is pending and due under its new chat: the next round sends it */
 }
 
@@ -258,6 +259,7 @@ static void relay_finish(struct sender *s, struct sender_xfer *x, long status, c
 {
 	if (x->kind == SENDER_X_SEND) {
 		send_done(s, x, status, 0, status ? NULL : neterr);
+		sender_queue_done(s, x->sc, x->chat, x->row_id);
 		s->scan_now = 1; /* the chat is free for its next row */
 	}
 	sender_xfer_free(s, x);
@@ -382,6 +384,7 @@ static void start_send(struct sender *s, struct sender_chan *sc, const struct st
 	if (n < 0) {
 		adapter_call_release(&call);
 		row_dead(s, sc, m->id, m->chat, err[0] ? err : "cannot be sent");
+		sender_queue_done(s, sc, m->chat, m->id);
 		return;
 	}
 	chatless = chatless || call.chatless;
@@ -403,63 +406,152 @@ static void start_send(struct sender *s, struct sender_chan *sc, const struct st
 	ratelimit_take(sc->rl, chatless ? NULL : m->chat, now);
 }
 
-struct scan {
+/* Starts row ID (read again: another process may have changed it) when it is still waiting. */
+struct visit {
 	struct sender *s;
 	struct sender_chan *sc;
-	int64_t now, wall;
+	int64_t now;
+	int found;
 };
 
-/*
- * Rows come oldest first: the first one met of each chat is its head. A row
- * that is no message to its chat (the answer to a button press) does not
- * queue behind the chat's messages (a 429 may hold those for long): until it
- * is answered the button spins, and the press expires.
- */
-static int scan_row(const struct store_outbox *m, void *ud)
+static int visit_row(const struct store_outbox *m, void *ud)
 {
-	struct scan *sc = ud;
-	struct sender *s = sc->s;
-	int chatless = sc->sc->ch->a->chatless && m->payload && sc->sc->ch->a->chatless(m->payload);
-	size_t i;
+	struct visit *v = ud;
+	const struct adapter *a = v->sc->ch->a;
 
-	if (chatless) {
-		if (row_in_flight(s, m->id))
-			return 0;
-	} else {
-		for (i = 0; i < s->nseen; i++)
-			if (strcmp(s->seen[i], m->chat) == 0)
-				return 0;
-		if (s->nseen < SENDER_SCAN_LIMIT)
-			snprintf(s->seen[s->nseen++], SENDER_CHAT_LEN, "%s", m->chat);
-		if (chat_busy(s, sc->sc, m->chat))
-			return 0;
+	if (strcmp(m->status, "pending") != 0)
+		return 1;
+	v->found = 1;
+	start_send(v->s, v->sc, m, a->chatless && m->payload && a->chatless(m->payload), v->now);
+	return 1;
+}
+
+/*
+ * Whether the loop may go on to the next row: 0 when the channel has no
+ * room for another call, or its own rate limit holds every chat.
+ */
+static int visit(struct sender *s, struct sender_chan *sc, int64_t id, const char *chat,
+                 int64_t next_at, int button, int64_t now, int64_t wall)
+{
+	struct visit v = {.s = s, .sc = sc, .now = now};
+	int64_t wait;
+
+	if (row_in_flight(s, id) || (!button && chat_busy(s, sc, chat)))
+		return 1;
+	if (next_at > wall) {
+		sender_wake_at(s, now + (next_at - wall) * 1000);
+		return 1;
 	}
-	if (m->next_at > sc->wall) {
-		sender_wake_at(s, sc->now + (m->next_at - sc->wall) * 1000);
+	if (sc->inflight >= SENDER_MAX_INFLIGHT)
+		return 0; /* a call that ends starts the next round */
+	if ((wait = ratelimit_wait(sc->rl, NULL, now)) > 0) {
+		sender_wake_at(s, now + wait);
 		return 0;
 	}
-	if (sc->sc->inflight >= SENDER_MAX_INFLIGHT)
-		return 1; /* a call that ends starts the next round */
-	start_send(s, sc->sc, m, chatless, sc->now);
-	return 0;
+	if (store_outbox_get(s->store, id, visit_row, &v) < 0)
+		return 1;
+	if (!v.found) /* sent or given up by someone else: the chat's next row */
+		sender_queue_done(s, sc, chat, id);
+	return 1;
+}
+
+static int visit_head(struct sender *s, struct sender_chan *sc, struct sender_head *h,
+                      int64_t now, int64_t wall)
+{
+	char chat[SENDER_CHAT_LEN];
+
+	memcpy(chat, h->chat, sizeof(chat)); /* the visit may drop H */
+	return visit(s, sc, h->id, chat, h->next_at, 0, now, wall);
+}
+
+static int by_id(const void *a, const void *b)
+{
+	int64_t x = ((const struct sender_fresh *)a)->id, y = ((const struct sender_fresh *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The chats whose head changed, oldest row first; 0 when the round stops there. */
+static int visit_fresh(struct sender *s, struct sender_chan *sc, int64_t now, int64_t wall)
+{
+	struct sender_queue *q = &sc->q;
+	struct sender_fresh f[SENDER_FRESH];
+	struct sender_head *h;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < q->nfresh; i++) {
+		if (!(h = sender_queue_find(q, q->fresh[i])))
+			continue;
+		memcpy(f[n].chat, h->chat, sizeof(f[n].chat));
+		f[n++].id = h->id;
+	}
+	q->nfresh = 0;
+	qsort(f, n, sizeof(f[0]), by_id);
+	for (i = 0; i < n; i++) {
+		if (!(h = sender_queue_find(q, f[i].chat)))
+			continue; /* gone with an earlier visit */
+		if (!visit_head(s, sc, h, now, wall)) {
+			for (j = i; j < n; j++) /* first in the next round */
+				sender_queue_fresh(q, f[j].chat);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * One channel's round: the answers to pressed buttons (they wait in no
+ * line: until answered the button spins, and the press expires), then the
+ * chats whose head changed, then the pass over every head goes on where it
+ * stopped. A pass starts when the timer runs out, so a round after a call
+ * ends costs what changed, not the backlog.
+ */
+static void scan_chan(struct sender *s, struct sender_chan *sc, int timer, int64_t now,
+                      int64_t wall)
+{
+	struct sender_queue *q = &sc->q;
+	size_t i;
+
+	if (timer)
+		q->pass = q->n;
+	for (i = 0; i < q->nbtn; i++) {
+		struct sender_button b = q->btn[i];
+
+		if (!visit(s, sc, b.id, b.chat, b.next_at, 1, now, wall))
+			return;
+	}
+	if (q->nfresh && !visit_fresh(s, sc, now, wall))
+		return;
+	if (q->fresh_lost) {
+		q->fresh_lost = 0;
+		q->pass = q->n;
+	}
+	while (q->pass && q->n) {
+		if (q->cursor >= q->n)
+			q->cursor = 0;
+		if (!visit_head(s, sc, q->v[q->cursor], now, wall))
+			return;
+		q->cursor++;
+		q->pass--;
+	}
 }
 
 static void scan(struct sender *s, int64_t now)
 {
-	struct scan sc = {.s = s, .now = now, .wall = clock_now()};
-	int failed = 0;
+	int64_t wall = clock_now();
+	int failed = 0, timer = now >= s->scan_at;
 	size_t i;
 
 	s->scan_now = 0;
-	s->scan_at = now + s->poll_ms;
+	if (timer)
+		s->scan_at = now + s->poll_ms; /* the pass sets an earlier wake when one is due */
 	for (i = 0; i < s->nchans; i++) {
 		if (!s->chans[i].on)
 			continue;
-		sc.sc = &s->chans[i];
-		s->nseen = 0;
-		if (store_outbox_pending_on(s->store, sc.sc->ch->name, SENDER_SCAN_LIMIT, scan_row,
-		                            &sc) < 0)
+		if (sender_queue_read(s, &s->chans[i], now) < 0)
 			failed = 1;
+		else
+			scan_chan(s, &s->chans[i], timer, now, wall);
 	}
 	if (failed && !s->store_failing)
 		log_error("sender: cannot read the outbox: %s", store_errmsg(s->store));
@@ -494,6 +586,7 @@ static void finish(struct sender *s, struct sender_xfer *x, CURLcode rc)
 		retry_after = retry_after < 0 ? 0 : 86400;
 	if (x->kind == SENDER_X_SEND) {
 		send_done(s, x, status, (long)retry_after, neterr);
+		sender_queue_done(s, x->sc, x->chat, x->row_id);
 		s->scan_now = 1; /* the chat is free for its next row */
 	} else {
 		sender_recv_done(s, x, status, (long)retry_after, neterr);
@@ -622,8 +715,10 @@ static void sender_free(struct sender *s)
 		free(a->body);
 		free(a);
 	}
-	for (i = 0; i < s->nchans; i++)
+	for (i = 0; i < s->nchans; i++) {
 		ratelimit_free(s->chans[i].rl);
+		sender_queue_free(&s->chans[i].q);
+	}
 	free(s->chans);
 	store_close(s->store);
 	pthread_mutex_destroy(&s->mu);

@@ -5,6 +5,7 @@
  *   sender.c       the loop, scanning the outbox, what each answer does to a row
  *   sender_xfer.c  HTTP calls on the multi handle, the row memo, channel states
  *   sender_recv.c  long polls and start-up calls
+ *   sender_queue.c the chats with messages waiting, in memory
  *
  * Everything outside the mutex-guarded fields belongs to the sender thread
  * alone (from sender_start() handing it over until the join).
@@ -22,7 +23,8 @@
 #include "bot/sender.h"
 #include "lib/log.h"
 
-#define SENDER_SCAN_LIMIT      200        /* pending rows read per channel and round */
+#define SENDER_RESYNC_MS       1000       /* every head read again, at least this far apart */
+#define SENDER_FRESH           64         /* heads changed since the last round, visited first */
 #define SENDER_MAX_INFLIGHT    8          /* deliveries in flight per channel */
 #define SENDER_MAX_ATTEMPTS    12         /* network/5xx failures before a row is dead */
 #define SENDER_MAX_RATE_LIMIT  48         /* answers of 429 (or refused credentials) before dead */
@@ -65,6 +67,44 @@ struct sender_stats {
 	long long held;    /* held back by the platform's rate limit: tried again */
 };
 
+/* A chat's first pending row: the only one of the chat that may go. */
+struct sender_head {
+	struct sender_head *hnext; /* in its hash bucket */
+	size_t at;                 /* its place in the queue's list */
+	int64_t id, next_at;
+	char chat[SENDER_CHAT_LEN];
+};
+
+/* An answer to a pressed button: it waits in no chat's line. */
+struct sender_button {
+	int64_t id, next_at;
+	char chat[SENDER_CHAT_LEN];
+};
+
+/* A chat whose head changed, and that head's row. */
+struct sender_fresh {
+	int64_t id;
+	char chat[SENDER_CHAT_LEN];
+};
+
+/* A channel's waiting messages as the sender knows them (sender_queue.c). */
+struct sender_queue {
+	struct sender_head **v; /* every head, walked in turn from CURSOR */
+	size_t n, cap;
+	struct sender_head **buckets; /* by chat */
+	size_t nb;
+	struct sender_button *btn;
+	size_t nbtn, capbtn;
+	char fresh[SENDER_FRESH][SENDER_CHAT_LEN]; /* chats whose head changed */
+	size_t nfresh;
+	int fresh_lost; /* more changed than FRESH holds */
+	size_t cursor;
+	size_t pass;       /* heads still to visit in this pass */
+	int64_t hw;        /* the last row read */
+	int64_t resync_at; /* clock_mono_ms() of the next reading of every head */
+	int synced, resync;
+};
+
 /* One channel that sends through the sender. */
 struct sender_chan {
 	struct chan *ch;
@@ -76,6 +116,7 @@ struct sender_chan {
 	int64_t last429_until;
 	struct sender_recv_state poll, setup;
 	int64_t offset;
+	struct sender_queue q;
 	/* guarded by the sender's mu: */
 	struct sender_stats stats;
 	int done_pending;
@@ -144,8 +185,6 @@ struct sender {
 	struct sender_xfer *xfers;
 	struct sender_memo memo[SENDER_MEMO];
 	unsigned memo_next;
-	char seen[SENDER_SCAN_LIMIT][SENDER_CHAT_LEN]; /* chats met in this scan */
-	size_t nseen;
 	int64_t scan_at, last_prune;
 	int scan_now;
 	int store_failing;
@@ -170,6 +209,16 @@ struct sender_memo *sender_memo_find(struct sender *s, int64_t row_id);
 struct sender_memo *sender_memo_get(struct sender *s, int64_t row_id);
 void sender_memo_forget(struct sender *s, int64_t row_id);
 void sender_count(struct sender *s, long long *field);
+
+/* sender_queue.c: the rows waiting, in memory */
+/* New rows since the last read, or every head again when due. 0, or -1 (store error). */
+int sender_queue_read(struct sender *s, struct sender_chan *sc, int64_t now);
+/* Row ID of CHAT had its call (whatever came of it): CHAT's head read again. */
+int sender_queue_done(struct sender *s, struct sender_chan *sc, const char *chat, int64_t id);
+struct sender_head *sender_queue_find(struct sender_queue *q, const char *chat);
+/* CHAT's head is visited first in the next round. */
+void sender_queue_fresh(struct sender_queue *q, const char *chat);
+void sender_queue_free(struct sender_queue *q);
 
 /* sender_recv.c: long polls and start-up calls */
 void sender_recv_init(struct sender *s, struct sender_chan *sc);

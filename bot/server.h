@@ -63,6 +63,7 @@ struct http_pss {
 	struct buf body;                   /* request body, capped */
 	size_t body_max;                   /* the cap; 0: the server's */
 	int body_too_big;
+	int body_done; /* the whole body came: reading waits until it is answered */
 	struct http_answer ans;
 	size_t resp_sent;
 	int headers_sent;

@@ -40,13 +40,24 @@ struct dlg_out_of_scope {
  * questions as residents ask them; a message that means the same (matched
  * tolerantly, see understand.h) gets ANSWER and opens nothing.
  */
+struct dlg_toks;
+
 struct dlg_answer {
 	char *id;
 	char **examples;
 	size_t nexamples;
 	char *answer_zh; /* like dlg_item.name: a string or {"zh-CN", "en"} */
 	char *answer_en;
+	struct dlg_toks *toks; /* each example cut into words once, or NULL */
 };
+
+/*
+ * Cuts the examples of the N answers at A into words once, so that matching a
+ * question does not cut them again for every message; -1 when out of memory
+ * (matching then cuts them each time). dlg_answers_release() frees them.
+ */
+int dlg_answers_prepare(struct dlg_answer *a, size_t n);
+void dlg_answers_release(struct dlg_answer *a, size_t n);
 
 /*
  * An emergency: any of KEYWORDS in a message gets ADVICE and the numbers to
@@ -79,7 +90,14 @@ struct dlg_policy {
 	char *const *followup_questions;
 	size_t nfollowup_questions;
 	int followup_reopen; /* "not solved" at a follow-up sends the order back to rework */
+	int keywords_folded; /* every keyword above is folded already (dlg_fold_keywords) */
 };
+
+/*
+ * Folds the N keywords at KW in place, as matching reads messages (case, full
+ * width); -1 when one could not be (it is left as written).
+ */
+int dlg_fold_keywords(char **kw, size_t n);
 
 /* The item with ID, or NULL. */
 const struct dlg_item *dlg_item_find(const struct dlg_policy *p, const char *id);

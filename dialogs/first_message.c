@@ -209,6 +209,8 @@ int dlg_complaint_said(const struct dlg_ctx *ctx, struct dlg_state *st, const ch
 {
 	struct dlg_understood u;
 
+	if (!dlg_complaint_in(ctx->pol, text))
+		return 0;
 	dlg_understand(ctx->pol, text, ctx->now, &u);
 	if (u.kind != DLG_K_COMPLAINT)
 		return 0;

@@ -15,6 +15,15 @@
 #include "lib/buf.h"
 #include "dialogs/validate_internal.h"
 
+/* Keyword KW as matching needs it (folded) in OUT: folded once at start when P says so. */
+static void fold_kw(const struct dlg_policy *p, const char *kw, char *out, size_t outlen)
+{
+	if (p && p->keywords_folded)
+		buf_copy(out, outlen, kw);
+	else
+		dlg_fold_word(kw, out, outlen);
+}
+
 /*
  * The item whose keyword in S[A..B) is longest; *WEAK (when given) says that
  * keyword is one Chinese character, which may be part of another word.
@@ -36,7 +45,7 @@ static const struct dlg_item *match_item_in(const struct dlg_policy *pol, const 
 		for (k = 0; k < it->nkeywords; k++) {
 			size_t n;
 
-			dlg_fold_word(it->keywords[k], w, sizeof(w));
+			fold_kw(pol, it->keywords[k], w, sizeof(w));
 			n = strlen(w);
 			if (!n)
 				continue;
@@ -80,7 +89,7 @@ static const struct dlg_emergency *find_emergency(const struct dlg_policy *p, co
 
 	for (i = 0; p && i < p->nemergencies; i++)
 		for (k = 0; k < p->emergencies[i].nkeywords; k++) {
-			dlg_fold_word(p->emergencies[i].keywords[k], w, sizeof(w));
+			fold_kw(p, p->emergencies[i].keywords[k], w, sizeof(w));
 			if (dlg_find_word(s, 0, n, w, 1) >= 0)
 				return &p->emergencies[i];
 		}
@@ -228,7 +237,7 @@ static int out_of_scope_in(const struct dlg_policy *p, const char *s)
 	if (!p || !p->out_of_scope)
 		return 0;
 	for (k = 0; k < p->out_of_scope->nkeywords; k++) {
-		dlg_fold_word(p->out_of_scope->keywords[k], w, sizeof(w));
+		fold_kw(p, p->out_of_scope->keywords[k], w, sizeof(w));
 		if (dlg_find_word(s, 0, n, w, 0) >= 0)
 			return 1;
 	}
@@ -253,6 +262,14 @@ const struct dlg_emergency *dlg_emergency_in(const struct dlg_policy *p, const c
 		return NULL;
 	dlg_ftext_init(&f, text);
 	return find_emergency(p, f.s);
+}
+
+int dlg_complaint_in(const struct dlg_policy *p, const char *text)
+{
+	struct ftext f;
+
+	dlg_ftext_init(&f, text);
+	return is_complaint(f.s) && !find_emergency(p, f.s);
 }
 
 /* ---- requests ---------------------------------------------------------------------- */

@@ -87,6 +87,9 @@ int dlg_out_of_scope(const struct dlg_policy *p, const char *text);
 /* The emergency TEXT names, not negated, or NULL: what makes dlg_understand() say EMERGENCY. */
 const struct dlg_emergency *dlg_emergency_in(const struct dlg_policy *p, const char *text);
 
+/* Would dlg_understand() call TEXT a complaint? The cheap test, without the slots. */
+int dlg_complaint_in(const struct dlg_policy *p, const char *text);
+
 /* "request", "emergency", "complaint", "answer", "question", "greeting", "out_of_scope". */
 const char *dlg_kind_name(enum dlg_kind k);
 

@@ -6,13 +6,14 @@
  */
 #include "dialogs/understand_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "dialogs/validate_internal.h"
 
 #define TOK_MAX 96
 
-struct toks {
+struct dlg_toks {
 	uint32_t t[TOK_MAX]; /* a CJK character, or a hash of an ASCII word */
 	int n;
 };
@@ -27,7 +28,7 @@ static uint32_t word_hash(const char *s, size_t n)
 	return h | 0x80000000u;
 }
 
-static void tokenize(const char *text, struct toks *tk)
+static void tokenize(const char *text, struct dlg_toks *tk)
 {
 	static const char *const fill[] = {
 	        "请问",   "想问一下", "想问下", "问一下", "问下",     "一下", "你们",
@@ -114,42 +115,87 @@ static double dice(const uint64_t *a, int na, const uint64_t *b, int nb)
 	return ua + ub ? 2.0 * both / (ua + ub) : 0;
 }
 
-double dlg_similarity(const char *query, const char *example)
+/* The closeness of two texts cut into words: X and Y. */
+static double similarity(const struct dlg_toks *x, const struct dlg_toks *y)
 {
-	struct toks x, y;
 	uint64_t ux[TOK_MAX], uy[TOK_MAX], bx[TOK_MAX], by[TOK_MAX];
 	int i, nbx = 0, nby = 0;
 
-	tokenize(query, &x);
-	tokenize(example, &y);
-	if (!x.n || !y.n)
+	if (!x->n || !y->n)
 		return 0;
-	for (i = 0; i < x.n; i++) {
-		ux[i] = x.t[i];
-		if (i + 1 < x.n)
-			bx[nbx++] = ((uint64_t)x.t[i] << 32) | x.t[i + 1];
+	for (i = 0; i < x->n; i++) {
+		ux[i] = x->t[i];
+		if (i + 1 < x->n)
+			bx[nbx++] = ((uint64_t)x->t[i] << 32) | x->t[i + 1];
 	}
-	for (i = 0; i < y.n; i++) {
-		uy[i] = y.t[i];
-		if (i + 1 < y.n)
-			by[nby++] = ((uint64_t)y.t[i] << 32) | y.t[i + 1];
+	for (i = 0; i < y->n; i++) {
+		uy[i] = y->t[i];
+		if (i + 1 < y->n)
+			by[nby++] = ((uint64_t)y->t[i] << 32) | y->t[i + 1];
 	}
 	if (!nbx || !nby)
-		return dice(ux, x.n, uy, y.n);
-	return 0.5 * dice(ux, x.n, uy, y.n) + 0.5 * dice(bx, nbx, by, nby);
+		return dice(ux, x->n, uy, y->n);
+	return 0.5 * dice(ux, x->n, uy, y->n) + 0.5 * dice(bx, nbx, by, nby);
+}
+
+double dlg_similarity(const char *query, const char *example)
+{
+	struct dlg_toks x, y;
+
+	tokenize(query, &x);
+	tokenize(example, &y);
+	return similarity(&x, &y);
+}
+
+int dlg_answers_prepare(struct dlg_answer *a, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		if (!a[i].nexamples)
+			continue;
+		a[i].toks = calloc(a[i].nexamples, sizeof(*a[i].toks));
+		if (!a[i].toks)
+			return -1; /* matching cuts the examples each time instead */
+		for (k = 0; k < a[i].nexamples; k++)
+			tokenize(a[i].examples[k], &a[i].toks[k]);
+	}
+	return 0;
+}
+
+void dlg_answers_release(struct dlg_answer *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(a[i].toks);
+		a[i].toks = NULL;
+	}
 }
 
 const struct dlg_answer *dlg_best_answer(const struct dlg_policy *p, const char *text,
                                          double *score)
 {
 	const struct dlg_answer *best = NULL;
+	struct dlg_toks q, ex;
 	size_t i, k;
 
 	*score = 0;
-	for (i = 0; p && i < p->nanswers; i++)
+	if (!p || !p->nanswers)
+		return NULL;
+	tokenize(text, &q);
+	for (i = 0; i < p->nanswers; i++)
 		for (k = 0; k < p->answers[i].nexamples; k++) {
-			double s = dlg_similarity(text, p->answers[i].examples[k]);
+			const struct dlg_toks *e = p->answers[i].toks;
+			double s;
 
+			if (e) {
+				e += k;
+			} else {
+				tokenize(p->answers[i].examples[k], &ex);
+				e = &ex;
+			}
+			s = similarity(&q, e);
 			if (s > *score) {
 				*score = s;
 				best = &p->answers[i];

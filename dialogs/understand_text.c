@@ -65,9 +65,13 @@ size_t dlg_orig_at(const struct ftext *f, size_t p)
 
 int dlg_starts(const char *s, size_t n, size_t p, const char *w)
 {
-	size_t k = strlen(w);
+	size_t k;
 
-	return k && p + k <= n && memcmp(s + p, w, k) == 0;
+	/* most words differ at once: their first byte decides before any length */
+	if (p >= n || s[p] != w[0] || !w[0])
+		return 0;
+	k = strlen(w);
+	return p + k <= n && memcmp(s + p, w, k) == 0;
 }
 
 int dlg_is_cjk_at(const char *s, size_t n, size_t p)
@@ -96,6 +100,22 @@ void dlg_fold_word(const char *w, char *out, size_t outlen)
 
 	dlg_ftext_init(&f, w);
 	buf_copy(out, outlen, f.s);
+}
+
+int dlg_fold_keywords(char **kw, size_t n)
+{
+	struct ftext f;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		dlg_ftext_init(&f, kw[i]);
+		if (f.n <= strlen(kw[i])) /* folding shortens or keeps: it fits where it was */
+			memcpy(kw[i], f.s, f.n + 1);
+		else
+			rc = -1;
+	}
+	return rc;
 }
 
 /* ---- negation ---------------------------------------------------------------------- */

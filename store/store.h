@@ -362,14 +362,22 @@ int store_outbox_release(struct store *s, const char *channel, const char *chat,
  */
 int store_outbox_due(struct store *s, int64_t now, int limit, store_outbox_cb cb, void *ud);
 /*
- * The first pending row of each chat on CHANNEL (and every pending answer to
- * a pressed button, which waits in no line), oldest first, whatever their
- * next_at, at most LIMIT (0 = all). The sender keeps each chat's messages in
- * order by sending only a chat's first row; a long backlog in one chat cannot
- * hide the others.
+ * The sender's reads, none of which walks the history: pending rows of
+ * CHANNEL after row AFTER, oldest first, at most LIMIT (0: all); row ID
+ * whatever its state; the highest row ID there is (0 when none); and, as
+ * (id, chat, next_at), each chat's first pending row (heads), one chat's
+ * (head), and the pending answers to pressed buttons (buttons).
  */
-int store_outbox_pending_on(struct store *s, const char *channel, int limit, store_outbox_cb cb,
-                            void *ud);
+int store_outbox_after(struct store *s, const char *channel, int64_t after, int limit,
+                       store_outbox_cb cb, void *ud);
+int store_outbox_get(struct store *s, int64_t id, store_outbox_cb cb, void *ud);
+int store_outbox_last(struct store *s, int64_t *id);
+typedef int (*store_head_cb)(int64_t id, const char *chat, int64_t next_at,
+                             void *ud); /* nonzero stops */
+int store_outbox_heads(struct store *s, const char *channel, store_head_cb cb, void *ud);
+int store_outbox_head(struct store *s, const char *channel, const char *chat, store_head_cb cb,
+                      void *ud);
+int store_outbox_buttons(struct store *s, const char *channel, store_head_cb cb, void *ud);
 /* Pending rows for one chat, oldest first (whatever their next_at). */
 int store_outbox_for_chat(struct store *s, const char *channel, const char *chat,
                           store_outbox_cb cb, void *ud);

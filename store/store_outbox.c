@@ -22,17 +22,19 @@ static const char sql_outbox_add[] = "INSERT INTO outbox (channel, chat, payload
                                      "created_at) VALUES (?1, ?2, ?3, ?5, ?4)";
 static const char sql_outbox_due[] =
         OUTBOX_SELECT " WHERE status = 'pending' AND next_at <= ?1 ORDER BY id LIMIT ?2";
-/*
- * Only each chat's first pending row (the others wait behind it anyway), so a
- * chat with a long backlog cannot hide every other chat from the sender; and
- * every answer to a pressed button, which does not wait in its chat's line.
- */
-static const char sql_outbox_pending_on[] =
-        OUTBOX_SELECT " WHERE status = 'pending' AND channel = ?1 AND ("
-                      " id IN (SELECT min(id) FROM outbox WHERE status = 'pending'"
-                      " AND channel = ?1 GROUP BY chat)"
-                      " OR payload LIKE '{\"answer_callback\"%')"
-                      " ORDER BY id LIMIT ?2";
+/* The sender's reads (bot/sender_queue.c): new rows, each chat's first, one row. */
+static const char sql_outbox_after[] = OUTBOX_SELECT
+        " WHERE id > ?2 AND channel = ?1 AND status = 'pending' ORDER BY id LIMIT ?3";
+static const char sql_outbox_heads[] = "SELECT min(id), chat, next_at FROM outbox"
+                                       " WHERE status = 'pending' AND channel = ?1 GROUP BY chat";
+static const char sql_outbox_head[] =
+        "SELECT id, chat, next_at FROM outbox WHERE status = 'pending' AND channel = ?1"
+        " AND chat = ?2 ORDER BY id LIMIT 1";
+static const char sql_outbox_buttons[] =
+        "SELECT id, chat, next_at FROM outbox WHERE status = 'pending' AND channel = ?1"
+        " AND payload LIKE '{\"answer_callback\"%'";
+static const char sql_outbox_get[] = OUTBOX_SELECT " WHERE id = ?1";
+static const char sql_outbox_last[] = "SELECT coalesce(max(id), 0) FROM outbox";
 static const char sql_outbox_for_chat[] =
         OUTBOX_SELECT " WHERE channel = ?1 AND chat = ?2 AND status = 'pending' ORDER BY id";
 static const char sql_outbox_due_for_chat[] =
@@ -185,12 +187,78 @@ int store_outbox_due(struct store *s, int64_t now, int limit, store_outbox_cb cb
 	                    cb, ud);
 }
 
-int store_outbox_pending_on(struct store *s, const char *channel, int limit, store_outbox_cb cb,
-                            void *ud)
+int store_outbox_after(struct store *s, const char *channel, int64_t after, int limit,
+                       store_outbox_cb cb, void *ud)
 {
-	return collect_rows(
-	        s, store_query(s, sql_outbox_pending_on, "td", channel, limit > 0 ? limit : -1), cb,
-	        ud);
+	return collect_rows(s,
+	                    store_query(s, sql_outbox_after, "tii", channel, after,
+	                                (int64_t)(limit > 0 ? limit : -1)),
+	                    cb, ud);
+}
+
+int store_outbox_get(struct store *s, int64_t id, store_outbox_cb cb, void *ud)
+{
+	return collect_rows(s, store_query(s, sql_outbox_get, "i", id), cb, ud);
+}
+
+static int one_int64(struct store *s, const char *sql, int64_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc = 0;
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		rc = store_fail(s);
+	store_stmt_done(s, st);
+	return rc;
+}
+
+int store_outbox_last(struct store *s, int64_t *id)
+{
+	return one_int64(s, sql_outbox_last, id);
+}
+
+/* Hands each (id, chat, next_at) row of ST to CB. */
+struct head_walk {
+	store_head_cb cb;
+	void *ud;
+};
+
+static int head_row(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	const struct head_walk *w = ud;
+	const char *chat = (const char *)sqlite3_column_text(st, 1);
+
+	(void)s;
+	return w->cb(sqlite3_column_int64(st, 0), chat ? chat : "", sqlite3_column_int64(st, 2),
+	             w->ud)
+	               ? 1
+	               : 0;
+}
+
+int store_outbox_heads(struct store *s, const char *channel, store_head_cb cb, void *ud)
+{
+	struct head_walk w = {cb, ud};
+
+	return store_each(s, store_query(s, sql_outbox_heads, "t", channel), head_row, &w);
+}
+
+int store_outbox_buttons(struct store *s, const char *channel, store_head_cb cb, void *ud)
+{
+	struct head_walk w = {cb, ud};
+
+	return store_each(s, store_query(s, sql_outbox_buttons, "t", channel), head_row, &w);
+}
+
+int store_outbox_head(struct store *s, const char *channel, const char *chat, store_head_cb cb,
+                      void *ud)
+{
+	struct head_walk w = {cb, ud};
+
+	return store_each(s, store_query(s, sql_outbox_head, "tt", channel, chat), head_row, &w);
 }
 
 int store_outbox_for_chat(struct store *s, const char *channel, const char *chat,
@@ -277,17 +345,7 @@ int store_outbox_counts(struct store *s, store_count_cb cb, void *ud)
 
 int store_outbox_depth(struct store *s, int64_t *n)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_outbox_depth);
-	int rc = 0;
-
-	if (!st)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	else
-		rc = store_fail(s);
-	store_stmt_done(s, st);
-	return rc;
+	return one_int64(s, sql_outbox_depth, n);
 }
 
 /* Where a migration is remembered: "<channel>.moved:<old>". */

@@ -305,6 +305,9 @@ static const char *const migrations[] = {
         " new_id INTEGER NOT NULL DEFAULT 0,"
         " tried TEXT NOT NULL DEFAULT '');"
         "CREATE INDEX link_reroutes_new ON link_reroutes(new_id);",
+        /* 8: the sender finds each chat's first waiting message without reading history. */
+        "CREATE INDEX outbox_pending ON outbox(channel, chat, id, next_at)"
+        " WHERE status = 'pending';",
 };
 
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -267,6 +267,8 @@ class QQGroup(QQCase):
         self.group("大家好", mention=False)
         self.group("报修 厨房水管漏水", user=NEIGHBOUR, mention=False)
         self.expect(str(NEIGHBOUR), ASK_ROOM, m)
+        # the group hears where the request goes on: one message (its own chat's line)
+        self.gw.wait(lambda: self.texts("group:%d" % OWNERS, m), what="the note in the group")
         self.assertEqual(len(self.texts("group:%d" % OWNERS, m)), 1)
 
 

@@ -1065,13 +1065,38 @@ static void test_outbox_held(void **state)
 	assert_int_equal(c.ids[1], b);
 }
 
-/* Each chat's first pending row, and every pressed button's answer, whatever their next_at. */
-static void test_outbox_pending_on(void **state)
+struct head_ctx {
+	int n;
+	int64_t ids[8], next_at[8];
+	char chat[8][16];
+};
+
+static int head_cb(int64_t id, const char *chat, int64_t next_at, void *ud)
+{
+	struct head_ctx *c = ud;
+
+	if (c->n < 8) {
+		c->ids[c->n] = id;
+		c->next_at[c->n] = next_at;
+		snprintf(c->chat[c->n], sizeof(c->chat[0]), "%s", chat);
+	}
+	c->n++;
+	return 0;
+}
+
+/*
+ * The sender's reads: each chat's first pending row whatever its next_at,
+ * one chat's, the rows after the last one read, the pressed buttons' answers.
+ */
+static void test_outbox_heads(void **state)
 {
 	struct fx *fx = *state;
+	struct head_ctx h;
 	struct ob_ctx c;
-	int64_t a1, a2, ans, b1, w;
+	int64_t a1, a2, ans, b1, w, last;
 
+	assert_int_equal(store_outbox_last(fx->s, &last), 0);
+	assert_int_equal(last, 0);
 	assert_int_equal(store_outbox_add(fx->s, "telegram", "-1", "{\"t\":\"a1\"}", 100, &a1), 0);
 	assert_int_equal(store_outbox_add(fx->s, "telegram", "-1", "{\"t\":\"a2\"}", 100, &a2), 0);
 	assert_int_equal(
@@ -1079,39 +1104,54 @@ static void test_outbox_pending_on(void **state)
 	        0);
 	assert_int_equal(store_outbox_add(fx->s, "telegram", "-2", "{\"t\":\"b1\"}", 100, &b1), 0);
 	assert_int_equal(store_outbox_add(fx->s, "web", "w1", "{\"t\":\"w\"}", 100, &w), 0);
+	assert_int_equal(store_outbox_last(fx->s, &last), 0);
+	assert_int_equal(last, w);
 	/* Waiting for a retry does not take a row out of its chat's line. */
 	assert_int_equal(store_outbox_retry_later(fx->s, a1, 9999, "429"), 0);
 
-	memset(&c, 0, sizeof(c));
-	assert_int_equal(store_outbox_pending_on(fx->s, "telegram", 0, ob_cb, &c), 0);
-	assert_int_equal(c.n, 3);
-	assert_int_equal(c.ids[0], a1);
-	assert_int_equal(c.ids[1], ans);
-	assert_int_equal(c.ids[2], b1);
-	assert_string_equal(c.payload[2], "{\"t\":\"b1\"}");
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(store_outbox_heads(fx->s, "telegram", head_cb, &h), 0);
+	assert_int_equal(h.n, 2);
+	assert_int_equal(h.ids[0], a1);
+	assert_string_equal(h.chat[0], "-1");
+	assert_int_equal(h.next_at[0], 9999);
+	assert_int_equal(h.ids[1], b1);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(store_outbox_buttons(fx->s, "telegram", head_cb, &h), 0);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.ids[0], ans);
 
-	memset(&c, 0, sizeof(c));
-	assert_int_equal(store_outbox_pending_on(fx->s, "telegram", 2, ob_cb, &c), 0);
-	assert_int_equal(c.n, 2);
-	assert_int_equal(c.ids[1], ans);
+	/* Once the first is sent, the next in its chat's line is the head. */
+	assert_int_equal(store_outbox_sent(fx->s, a1, 500), 0);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(store_outbox_head(fx->s, "telegram", "-1", head_cb, &h), 0);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.ids[0], a2);
+	assert_int_equal(h.next_at[0], 100);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(store_outbox_head(fx->s, "telegram", "-3", head_cb, &h), 0);
+	assert_int_equal(h.n, 0);
 
-	/* Once the first is sent, the next in its chat's line is offered. */
+	/* Rows after one read: only the channel's, only pending, oldest first, LIMIT at most. */
 	memset(&c, 0, sizeof(c));
-	c.s = fx->s;
-	c.mark_sent = 1;
-	assert_int_equal(store_outbox_pending_on(fx->s, "telegram", 1, ob_cb, &c), 0);
-	assert_int_equal(c.ids[0], a1);
-	memset(&c, 0, sizeof(c));
-	assert_int_equal(store_outbox_pending_on(fx->s, "telegram", 0, ob_cb, &c), 0);
+	assert_int_equal(store_outbox_after(fx->s, "telegram", a1, 0, ob_cb, &c), 0);
 	assert_int_equal(c.n, 3);
 	assert_int_equal(c.ids[0], a2);
-	assert_int_equal(c.ids[1], ans);
 	assert_int_equal(c.ids[2], b1);
-
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(store_outbox_pending_on(fx->s, "web", 0, ob_cb, &c), 0);
+	assert_int_equal(store_outbox_after(fx->s, "telegram", 0, 2, ob_cb, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.ids[0], a2);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_after(fx->s, "web", b1, 0, ob_cb, &c), 0);
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.ids[0], w);
+
+	/* One row by its ID, whatever its state. */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_get(fx->s, a1, ob_cb, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.payload[0], "{\"t\":\"a1\"}");
 }
 
 struct chan_count_ctx {
@@ -1395,7 +1435,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_staff_sync, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_held, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_outbox_pending_on, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_outbox_heads, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_counts, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_transcript, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_chat_migrate, setup, teardown),
