@@ -499,12 +499,33 @@ static int visit_fresh(struct sender *s, struct sender_chan *sc, int64_t now, in
 	return 1;
 }
 
+/* The pass over every head goes on where it stopped; 0 when the round stops there. */
+static int visit_pass(struct sender *s, struct sender_chan *sc, int64_t now, int64_t wall)
+{
+	struct sender_queue *q = &sc->q;
+
+	if (q->fresh_lost) {
+		q->fresh_lost = 0;
+		q->pass = q->n;
+	}
+	while (q->pass && q->n) {
+		if (q->cursor >= q->n)
+			q->cursor = 0;
+		if (!visit_head(s, sc, q->v[q->cursor], now, wall))
+			return 0;
+		q->cursor++;
+		q->pass--;
+	}
+	return 1;
+}
+
 /*
  * One channel's round: the answers to pressed buttons (they wait in no
  * line: until answered the button spins, and the press expires), then the
- * chats whose head changed, then the pass over every head goes on where it
- * stopped. A pass starts when the timer runs out, so a round after a call
- * ends costs what changed, not the backlog.
+ * chats whose head changed and the pass over every head, taking turns at
+ * going first: a busy hour does not hold an old backlog back, nor the
+ * backlog the conversations going on. A pass starts when the timer runs
+ * out, so a round after a call ends costs what changed, not the backlog.
  */
 static void scan_chan(struct sender *s, struct sender_chan *sc, int timer, int64_t now,
                       int64_t wall)
@@ -520,20 +541,13 @@ static void scan_chan(struct sender *s, struct sender_chan *sc, int timer, int64
 		if (!visit(s, sc, b.id, b.chat, b.next_at, 1, now, wall))
 			return;
 	}
+	q->turn = !q->turn;
+	if (q->turn && !visit_pass(s, sc, now, wall))
+		return;
 	if (q->nfresh && !visit_fresh(s, sc, now, wall))
 		return;
-	if (q->fresh_lost) {
-		q->fresh_lost = 0;
-		q->pass = q->n;
-	}
-	while (q->pass && q->n) {
-		if (q->cursor >= q->n)
-			q->cursor = 0;
-		if (!visit_head(s, sc, q->v[q->cursor], now, wall))
-			return;
-		q->cursor++;
-		q->pass--;
-	}
+	if (!q->turn)
+		visit_pass(s, sc, now, wall);
 }
 
 static void scan(struct sender *s, int64_t now)
@@ -594,19 +608,30 @@ static void finish(struct sender *s, struct sender_xfer *x, CURLcode rc)
 	sender_xfer_free(s, x);
 }
 
+/* The marks of calls that ended in one round are one transaction: none waits for the disk alone. */
 static void collect(struct sender *s)
 {
 	CURLMsg *msg;
 	char *priv;
-	int left;
+	int left, tx = 0;
+	size_t i;
 
 	while ((msg = curl_multi_info_read(s->multi, &left))) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
+		if (!tx)
+			tx = store_begin(s->store) == 0 ? 1 : -1; /* else each mark on its own */
 		priv = NULL;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
 		if (priv)
 			finish(s, (struct sender_xfer *)(void *)priv, msg->data.result);
+	}
+	if (tx == 1 && store_commit(s->store) < 0) {
+		log_error("sender: cannot record what was delivered: %s (it goes again)",
+		          store_errmsg(s->store));
+		store_rollback(s->store);
+		for (i = 0; i < s->nchans; i++)
+			s->chans[i].q.resync = 1; /* the heads read inside it were not kept */
 	}
 }
 
@@ -791,6 +816,11 @@ struct sender *sender_start(const struct sender_opts *o, char *err, size_t errle
 	sender_random(s);
 	if (store_open(o->db_path, &s->store, err, errlen) < 0)
 		goto fail;
+	/* what a crash loses of the sender's marks goes again, which delivery allows */
+	if (store_lazy_sync(s->store) < 0) {
+		snprintf(err, errlen, "sender: %s", store_errmsg(s->store));
+		goto fail;
+	}
 	s->multi = curl_multi_init();
 	if (!s->multi || init_channels(s) < 0) {
 		snprintf(err, errlen, "sender: out of memory");

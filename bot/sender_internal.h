@@ -100,6 +100,7 @@ struct sender_queue {
 	int fresh_lost; /* more changed than FRESH holds */
 	size_t cursor;
 	size_t pass;       /* heads still to visit in this pass */
+	int turn;          /* the pass goes first in this round */
 	int64_t hw;        /* the last row read */
 	int64_t resync_at; /* clock_mono_ms() of the next reading of every head */
 	int synced, resync;

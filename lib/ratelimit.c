@@ -4,9 +4,12 @@
  * Each window is a ring of the start times of the last N calls, so a limit of
  * N calls per W ms is exact: a call may start when the N-th most recent one
  * is at least W old. A per-second and a per-minute limit over the same calls
- * share one ring, sized for the larger. Chats are kept in a small chained
- * hash table and dropped by ratelimit_prune() once idle, so memory follows
- * the chats recently used.
+ * share one ring. A ring grows with the calls inside its longest window, up
+ * to the larger limit, and reuses the places of calls older than that: a
+ * chat that writes now and then holds a few entries whatever its limit, and
+ * a lifted limit (a million a second) costs what the traffic does. Chats are
+ * kept in a small chained hash table and dropped by ratelimit_prune() once
+ * idle, so memory follows the chats recently used.
  */
 #include "lib/ratelimit.h"
 
@@ -14,16 +17,19 @@
 #include <string.h>
 
 #define RL_BUCKETS   512
-#define RL_MAX_LIMIT 1000
+#define RL_MAX_LIMIT 1000000
+#define RL_FIRST_CAP 4
 #define SEC_MS       1000
 #define MIN_MS       60000
 
-/* The start times of the last CAP calls, oldest at HEAD once full. */
+/* The start times of the last N calls, oldest at HEAD once full. */
 struct rl_ring {
 	int64_t *t;
 	int cap;
 	int n;
-	int head; /* index of the oldest entry */
+	int head;     /* index of the oldest entry */
+	int limit;    /* the most it ever holds: the larger limit */
+	int64_t keep; /* ms: an entry older than this (the longest window) says nothing */
 };
 
 struct rl_chat {
@@ -48,20 +54,40 @@ static int clamp_limit(int v)
 	return v > RL_MAX_LIMIT ? RL_MAX_LIMIT : v;
 }
 
-static int ring_init(struct rl_ring *r, int cap)
+static void ring_init(struct rl_ring *r, int limit, int64_t keep)
 {
 	memset(r, 0, sizeof(*r));
-	if (cap <= 0)
-		return 0;
-	r->t = calloc((size_t)cap, sizeof(*r->t));
-	if (!r->t)
+	r->limit = limit > 0 ? limit : 0;
+	r->keep = keep;
+}
+
+/* Room for more calls: twice as many places, the oldest first. 0, or -1 when out of memory. */
+static int ring_grow(struct rl_ring *r)
+{
+	int cap = r->cap ? r->cap * 2 : RL_FIRST_CAP, i;
+	int64_t *t;
+
+	if (cap > r->limit)
+		cap = r->limit;
+	t = malloc((size_t)cap * sizeof(*t));
+	if (!t)
 		return -1;
+	for (i = 0; i < r->n; i++)
+		t[i] = r->t[(r->head + i) % r->cap];
+	free(r->t);
+	r->t = t;
 	r->cap = cap;
+	r->head = 0;
 	return 0;
 }
 
 static void ring_push(struct rl_ring *r, int64_t now)
 {
+	if (!r->limit)
+		return;
+	/* full: grow while the oldest call still counts, else take its place */
+	if (r->n == r->cap && r->cap < r->limit && (!r->n || r->t[r->head] + r->keep > now))
+		(void)ring_grow(r); /* out of memory: the oldest place is taken */
 	if (!r->cap)
 		return;
 	if (r->n < r->cap) {
@@ -118,6 +144,12 @@ static struct rl_chat *chat_find(struct ratelimit *rl, const char *id)
 	return NULL;
 }
 
+/* How long a ring's entries count: its longest window. */
+static int64_t keep_ms(const struct ratelimit *rl, int per_min)
+{
+	return (per_min ? MIN_MS : SEC_MS) + rl->lim.margin_ms;
+}
+
 static struct rl_chat *chat_get(struct ratelimit *rl, const char *id)
 {
 	struct rl_chat *c = chat_find(rl, id);
@@ -135,11 +167,13 @@ static struct rl_chat *chat_get(struct ratelimit *rl, const char *id)
 	if (rl->lim.per_chat_per_min > cap)
 		cap = rl->lim.per_chat_per_min;
 	c->id = strdup(id);
-	if (!c->id || ring_init(&c->ring, cap) < 0) {
-		free(c->id);
+	if (!c->id) {
 		free(c);
 		return NULL;
 	}
+	ring_init(&c->ring, cap,
+	          keep_ms(rl, (is_group(id) && rl->lim.per_group_per_min) ||
+	                              rl->lim.per_chat_per_min));
 	h = hash(id);
 	c->next = rl->buckets[h];
 	rl->buckets[h] = c;
@@ -170,10 +204,7 @@ struct ratelimit *ratelimit_new(const struct ratelimit_limits *l)
 	cap = rl->lim.global_per_sec;
 	if (rl->lim.global_per_min > cap)
 		cap = rl->lim.global_per_min;
-	if (ring_init(&rl->global, cap) < 0) {
-		free(rl);
-		return NULL;
-	}
+	ring_init(&rl->global, cap, keep_ms(rl, rl->lim.global_per_min));
 	return rl;
 }
 

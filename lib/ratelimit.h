@@ -31,7 +31,7 @@ struct ratelimit_limits {
 
 struct ratelimit;
 
-/* NULL when out of memory. Limits above 1000 are taken as 1000. */
+/* NULL when out of memory. Limits above 1,000,000 are taken as 1,000,000. */
 struct ratelimit *ratelimit_new(const struct ratelimit_limits *l);
 void ratelimit_free(struct ratelimit *rl);
 

@@ -222,6 +222,13 @@ out:
 	return rc;
 }
 
+int store_lazy_sync(struct store *s)
+{
+	return sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) == SQLITE_OK
+	               ? 0
+	               : store_fail(s);
+}
+
 int store_open(const char *path, struct store **out, char *err, size_t errlen)
 {
 	struct store *s;

@@ -31,6 +31,13 @@ struct store;
 
 /* Opens (creating if needed) and migrates. On failure err says why. */
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
+/*
+ * This connection's commits return before they reach the disk (they do at
+ * the next full commit of any connection, or a checkpoint): for changes a
+ * crash may lose without harm, as the sender marking a row sent (it goes
+ * again: delivery is at least once). Every other commit waits for the disk.
+ */
+int store_lazy_sync(struct store *s);
 void store_close(struct store *s);
 const char *store_errmsg(struct store *s); /* why the last failing call failed */
 /* The database file's full path ("" for an in-memory one); borrowed from S. */

@@ -23,8 +23,9 @@ static const char sql_outbox_add[] = "INSERT INTO outbox (channel, chat, payload
 static const char sql_outbox_due[] =
         OUTBOX_SELECT " WHERE status = 'pending' AND next_at <= ?1 ORDER BY id LIMIT ?2";
 /* The sender's reads (bot/sender_queue.c): new rows, each chat's first, one row. */
+/* NOT INDEXED: by the row IDs after ?2, never a walk of every pending row of the channel */
 static const char sql_outbox_after[] = OUTBOX_SELECT
-        " WHERE id > ?2 AND channel = ?1 AND status = 'pending' ORDER BY id LIMIT ?3";
+        " NOT INDEXED WHERE id > ?2 AND channel = ?1 AND status = 'pending' ORDER BY id LIMIT ?3";
 static const char sql_outbox_heads[] = "SELECT min(id), chat, next_at FROM outbox"
                                        " WHERE status = 'pending' AND channel = ?1 GROUP BY chat";
 static const char sql_outbox_head[] =

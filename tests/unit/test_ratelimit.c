@@ -201,13 +201,17 @@ static void test_per_min_off_and_clamped(void **state)
 	assert_int_equal(ratelimit_wait(rl, "group", 0), 0);
 	ratelimit_free(rl);
 
-	/* limits above 1000 are taken as 1000 */
+	/* a large limit is exact too (the ring grows with the calls in its window) */
 	rl = limiter(&huge);
-	for (i = 0; i < 999; i++)
+	for (i = 0; i < 4999; i++)
 		ratelimit_take(rl, "group", 0);
 	assert_int_equal(ratelimit_wait(rl, "group", 0), 0);
 	ratelimit_take(rl, "group", 0);
 	assert_int_equal(ratelimit_wait(rl, "group", 0), MIN_MS);
+	/* calls older than the window make room for new ones: never a wait for them */
+	for (i = 0; i < 4000; i++)
+		ratelimit_take(rl, "group", MIN_MS + 10 * i);
+	assert_int_equal(ratelimit_wait(rl, "group", MIN_MS + 40000), 0);
 	ratelimit_free(rl);
 
 	/* Telegram's limits with no per-minute one: 25 private chats in a minute go */
