@@ -20,6 +20,7 @@
 
 #include "bot/config.h"
 #include "bot/core.h"
+#include "bot/flush.h"
 #include "bot/metrics.h"
 #include "bot/sender.h"
 #include "lib/clock.h"
@@ -27,6 +28,8 @@
 #include "store/store.h"
 
 static void batch_due(lws_sorted_usec_list_t *sul);
+static void batch_done(struct server *srv, struct inbound *list, int n);
+static int flushing_add(struct server *srv, struct inbound *list, int n);
 
 void server_queue_now(struct server *srv, struct inbound *in)
 {
@@ -155,7 +158,7 @@ static int is_message(const struct inbound *in)
 
 void server_run_batch(struct server *srv)
 {
-	struct inbound *list = srv->batch, *in, *next;
+	struct inbound *list = srv->batch, *in;
 	int64_t now = clock_now();
 	int ok = 1, n = srv->nbatch, poll_lost = 0;
 
@@ -163,6 +166,9 @@ void server_run_batch(struct server *srv)
 	srv->nbatch = 0;
 	if (!list)
 		return;
+	/* The flusher syncs it (flush.c): this thread goes on to the next batch meanwhile. */
+	if (srv->flusher && store_set_sync(srv->store, 0) < 0)
+		log_warn("store: cannot commit without a sync: %s", store_errmsg(srv->store));
 	if (store_begin(srv->store) < 0) {
 		ok = 0;
 	} else {
@@ -203,6 +209,23 @@ void server_run_batch(struct server *srv)
 			}
 		}
 	}
+	if (srv->flusher) {
+		if (store_set_sync(srv->store, 1) < 0)
+			log_warn("store: cannot go back to syncing each commit: %s",
+			         store_errmsg(srv->store));
+		if (flushing_add(srv, list, n) == 0)
+			return;
+		/* out of memory: answered once a sync of its own is through */
+		store_sync_now(srv->store);
+	}
+	batch_done(srv, list, n);
+}
+
+/* Answers and counts the messages of a batch that is on the disk, and tells who waits. */
+static void batch_done(struct server *srv, struct inbound *list, int n)
+{
+	struct inbound *in, *next;
+
 	srv->batches++;
 	metrics_commit(srv->metrics, n);
 	for (in = list; in; in = next) {
@@ -218,6 +241,67 @@ void server_run_batch(struct server *srv)
 	if (srv->sender)
 		sender_kick(srv->sender);
 	console_changed(srv->console); /* a new order shows on the boards at once */
+}
+
+/* A committed batch waiting for the flusher (flush.h), in commit order. */
+struct flushing {
+	struct flushing *next;
+	uint64_t seq;
+	struct inbound *list;
+	int n;
+};
+
+static int flushing_add(struct server *srv, struct inbound *list, int n)
+{
+	struct flushing *b = calloc(1, sizeof(*b)), **tail;
+
+	if (!b)
+		return -1;
+	b->seq = ++srv->flush_seq;
+	b->list = list;
+	b->n = n;
+	for (tail = &srv->flushing; *tail; tail = &(*tail)->next)
+		;
+	*tail = b;
+	flusher_ask(srv->flusher, b->seq);
+	return 0;
+}
+
+/* Answers the batches up to DONE; those after GOOD did not reach the disk: sent again. */
+static void flushed(struct server *srv, uint64_t done, uint64_t good)
+{
+	struct flushing *b;
+	struct inbound *in;
+
+	while ((b = srv->flushing) && b->seq <= done) {
+		srv->flushing = b->next;
+		if (b->seq > good)
+			for (in = b->list; in; in = in->next)
+				in->failed = 1;
+		batch_done(srv, b->list, b->n);
+		free(b);
+	}
+}
+
+void server_take_flushed(struct server *srv)
+{
+	uint64_t good, done;
+
+	if (srv->flusher && srv->flushing) {
+		done = flusher_done(srv->flusher, &good);
+		flushed(srv, done, good);
+	}
+}
+
+void server_flush_stop(struct server *srv)
+{
+	uint64_t good, done;
+
+	if (!srv->flusher)
+		return;
+	done = flusher_stop(srv->flusher, &good);
+	srv->flusher = NULL;
+	flushed(srv, done, good);
 }
 
 static void batch_due(lws_sorted_usec_list_t *sul)

@@ -602,6 +602,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		if (srv) {
+			server_take_flushed(srv);
 			server_take_polled(srv);
 			server_take_relayed(srv);
 			server_take_fetched(srv);

@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "bot/cli.h"
 #include "bot/config.h"
 #include "bot/core.h"
+#include "bot/flush.h"
 #include "bot/metrics.h"
 #include "bot/sender.h"
 #include "lib/clock.h"
@@ -290,16 +292,25 @@ static int parse_args(struct cli_env *env, const char **listen)
 
 /* Drain: commit what arrived, give the answers a moment to go out (longer while
  * messages read meanwhile still wait for their commit). */
+/* The flusher synced a batch: the loop answers it (LWS_CALLBACK_EVENT_WAIT_CANCELLED). */
+static void wake_loop(void *ud)
+{
+	struct server *srv = ud;
+
+	lws_cancel_service(srv->ctx);
+}
+
 static void drain(struct server *srv)
 {
 	int i;
 
 	server_fetch_stop(srv);
 	server_run_batch(srv);
-	for (i = 0; i < 200 && (srv->nbatch > 0 || i < 20); i++) {
+	for (i = 0; i < 200 && (srv->nbatch > 0 || srv->flushing || i < 20); i++) {
 		lws_service(srv->ctx, -1); /* -1: do not wait, just move what is ready */
 		usleep(5000);
 	}
+	server_flush_stop(srv); /* nothing acknowledged stays off the disk */
 }
 
 int cli_serve(struct cli_env *env)
@@ -310,6 +321,7 @@ int cli_serve(struct cli_env *env)
 	struct host_ctx hctx;
 	const char *listen;
 	char host_name[256], err[512];
+	struct in_addr v4;
 	int port, rc = 1;
 
 	if (parse_args(env, &listen) < 0)
@@ -350,6 +362,12 @@ int cli_serve(struct cli_env *env)
 	info.user = &srv;
 	info.vhost_name = "concierge";
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	/*
+	 * An IPv4 address means that address only: with IPv6 on, libwebsockets
+	 * would listen on every interface of both families instead.
+	 */
+	if (inet_pton(AF_INET, host_name, &v4) == 1)
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.retry_and_idle_policy = &retry;
 	info.timeout_secs = 20;
 	info.keepalive_timeout = 30;
@@ -391,6 +409,9 @@ int cli_serve(struct cli_env *env)
 	so.polled = on_polled;
 	so.relay = on_relay;
 	so.ud = &srv;
+	srv.flusher = flusher_start(env->db_path, wake_loop, &srv);
+	if (!srv.flusher)
+		log_warn("server: no flusher thread: each commit waits for the disk itself");
 	srv.sender = sender_start(&so, err, sizeof(err));
 	if (!srv.sender) {
 		fprintf(stderr, "concierge: %s\n", err);
@@ -420,6 +441,7 @@ int cli_serve(struct cli_env *env)
 	           "server: stopped after %lld messages", (long long)srv.handled);
 	rc = 0;
 out:
+	server_flush_stop(&srv);
 	if (srv.sender)
 		sender_stop(srv.sender, 1000);
 	if (srv.ctx) {

@@ -124,6 +124,11 @@ struct server {
 	int64_t handled, batches;
 	int stopping;
 
+	/* batches committed, waiting for the flusher to put them on the disk (flush.c) */
+	struct flusher *flusher; /* NULL: each commit waits for the disk itself */
+	struct flushing *flushing;
+	uint64_t flush_seq;
+
 	/* client websockets (wsclient.c) */
 	struct lws_vhost *client_vhost;
 	struct wsc *wsc;
@@ -145,6 +150,10 @@ void server_queue(struct server *srv, struct chan *ch, struct inbound *in, struc
 void server_queue_now(struct server *srv, struct inbound *in);
 /* Commits what is queued now. */
 void server_run_batch(struct server *srv);
+/* Answers the batches the flusher put on the disk (or could not). */
+void server_take_flushed(struct server *srv);
+/* Stops the flusher once it synced what is committed, and answers those batches. */
+void server_flush_stop(struct server *srv);
 /* Pushes waiting outbox rows to the readers that are present (all channels, or CH). */
 void server_deliver(struct server *srv, struct chan *ch);
 /* The sender's polled batches, moved to the service thread and parsed. */

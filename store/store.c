@@ -222,6 +222,22 @@ out:
 	return rc;
 }
 
+static const char sql_sync_full[] = "PRAGMA synchronous = FULL";
+static const char sql_sync_normal[] = "PRAGMA synchronous = NORMAL";
+
+int store_set_sync(struct store *s, int full)
+{
+	return store_run(s, full ? sql_sync_full : sql_sync_normal, "") < 0 ? -1 : 0;
+}
+
+int store_sync_now(struct store *s)
+{
+	/* a checkpoint syncs the WAL before it copies it */
+	return sqlite3_exec(s->db, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL) == SQLITE_OK
+	               ? 0
+	               : store_fail(s);
+}
+
 int store_lazy_sync(struct store *s)
 {
 	return sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) == SQLITE_OK

@@ -38,6 +38,14 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen);
  * again: delivery is at least once). Every other commit waits for the disk.
  */
 int store_lazy_sync(struct store *s);
+/*
+ * The same for a while: FULL 0 until store_set_sync(S, 1), for commits that
+ * another thread puts on the disk (bot/flush.c) before they are acknowledged.
+ * Outside a transaction only. store_sync_now() puts every commit so far on
+ * the disk at once.
+ */
+int store_set_sync(struct store *s, int full);
+int store_sync_now(struct store *s);
 void store_close(struct store *s);
 const char *store_errmsg(struct store *s); /* why the last failing call failed */
 /* The database file's full path ("" for an in-memory one); borrowed from S. */

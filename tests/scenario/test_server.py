@@ -248,6 +248,21 @@ class Server(unittest.TestCase):
         self.assertEqual(gw.stop(), 0)
         gw.assert_clean(self)
 
+    def test_listen_loopback_only(self):
+        """--listen 127.0.0.1:PORT listens on the loopback address and nowhere else
+        (not on every interface of both families)."""
+        gw = self.start()
+        mine = []
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with open(table) as f:
+                for line in f.readlines()[1:]:
+                    local, state = line.split()[1], line.split()[3]
+                    addr, port = local.split(":")
+                    if state == "0A" and int(port, 16) == gw.port:  # 0A: LISTEN
+                        mine.append((table, addr))
+        self.assertEqual(mine, [("/proc/net/tcp", "0100007F")])  # 127.0.0.1, little-endian
+        self.assertEqual(gw.stop(), 0)
+
     def test_listen_ipv6(self):
         import socket
         try:
