@@ -46,8 +46,7 @@ static void store_trouble(struct sender *s, const char *what, int64_t id)
 static void row_sent(struct sender *s, struct sender_xfer *x)
 {
 	sender_memo_forget(s, x->row_id);
-	if (store_outbox_sent(s->store, x->row_id, clock_now()) < 0)
-		store_trouble(s, "sent", x->row_id); /* it goes again: at least once */
+	sender_mark_sent(s, x->row_id); /* written with others; a crash before: it goes again */
 	sender_count(s, &x->sc->stats.sent);
 }
 
@@ -438,6 +437,10 @@ static int visit(struct sender *s, struct sender_chan *sc, int64_t id, const cha
 
 	if (row_in_flight(s, id) || (!button && chat_busy(s, sc, chat)))
 		return 1;
+	if (sender_marked(s, id)) { /* sent: its mark is not written yet */
+		sender_queue_done(s, sc, chat, id);
+		return 1;
+	}
 	if (next_at > wall) {
 		sender_wake_at(s, now + (next_at - wall) * 1000);
 		return 1;
@@ -608,30 +611,19 @@ static void finish(struct sender *s, struct sender_xfer *x, CURLcode rc)
 	sender_xfer_free(s, x);
 }
 
-/* The marks of calls that ended in one round are one transaction: none waits for the disk alone. */
 static void collect(struct sender *s)
 {
 	CURLMsg *msg;
 	char *priv;
-	int left, tx = 0;
-	size_t i;
+	int left;
 
 	while ((msg = curl_multi_info_read(s->multi, &left))) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		if (!tx)
-			tx = store_begin(s->store) == 0 ? 1 : -1; /* else each mark on its own */
 		priv = NULL;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
 		if (priv)
 			finish(s, (struct sender_xfer *)(void *)priv, msg->data.result);
-	}
-	if (tx == 1 && store_commit(s->store) < 0) {
-		log_error("sender: cannot record what was delivered: %s (it goes again)",
-		          store_errmsg(s->store));
-		store_rollback(s->store);
-		for (i = 0; i < s->nchans; i++)
-			s->chans[i].q.resync = 1; /* the heads read inside it were not kept */
 	}
 }
 
@@ -646,6 +638,8 @@ static int wait_ms(struct sender *s, int64_t now, int draining, int64_t deadline
 			return 0;
 		t = sender_recv_wait(s, now, t);
 	}
+	if (s->nmarks && s->marks_due - now < t)
+		t = s->marks_due - now;
 	if (t < 0)
 		t = 0;
 	if (t > s->poll_ms)
@@ -704,6 +698,7 @@ static void *run(void *arg)
 		}
 		curl_multi_perform(s->multi, &running);
 		collect(s);
+		sender_marks_write(s, !draining, clock_mono_ms());
 		curl_multi_poll(s->multi, NULL, 0, wait_ms(s, clock_mono_ms(), draining, deadline),
 		                NULL);
 	}
@@ -712,6 +707,7 @@ static void *run(void *arg)
 		abandoned += x->kind == SENDER_X_SEND;
 		sender_xfer_free(s, x);
 	}
+	sender_marks_write(s, 0, 0);
 	if (abandoned)
 		log_warn("sender: stopped with %d deliveries unfinished; they stay queued",
 		         abandoned);

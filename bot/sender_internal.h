@@ -25,6 +25,8 @@
 
 #define SENDER_RESYNC_MS       1000       /* every head read again, at least this far apart */
 #define SENDER_FRESH           64         /* heads changed since the last round, visited first */
+#define SENDER_MARKS           256        /* rows sent, written as such together */
+#define SENDER_MARK_MS         20         /* at most this long after the first of them */
 #define SENDER_MAX_INFLIGHT    8          /* deliveries in flight per channel */
 #define SENDER_MAX_ATTEMPTS    12         /* network/5xx failures before a row is dead */
 #define SENDER_MAX_RATE_LIMIT  48         /* answers of 429 (or refused credentials) before dead */
@@ -184,6 +186,9 @@ struct sender {
 
 	/* the thread's own: */
 	struct sender_xfer *xfers;
+	int64_t marks[SENDER_MARKS]; /* rows sent, not yet written so (sender_queue.c) */
+	size_t nmarks;
+	int64_t marks_due; /* clock_mono_ms() by when they are written */
 	struct sender_memo memo[SENDER_MEMO];
 	unsigned memo_next;
 	int64_t scan_at, last_prune;
@@ -216,6 +221,16 @@ void sender_count(struct sender *s, long long *field);
 int sender_queue_read(struct sender *s, struct sender_chan *sc, int64_t now);
 /* Row ID of CHAT had its call (whatever came of it): CHAT's head read again. */
 int sender_queue_done(struct sender *s, struct sender_chan *sc, const char *chat, int64_t id);
+/*
+ * Row ID was sent: written so with others within SENDER_MARK_MS (one
+ * transaction, and the service thread seldom waits for the sender's lock).
+ * Until then the queue skips it. sender_marks_write() writes them now (when
+ * DUE_ONLY, only once their time came); it is done before every head is read
+ * again and when the thread stops.
+ */
+void sender_mark_sent(struct sender *s, int64_t id);
+int sender_marked(const struct sender *s, int64_t id);
+void sender_marks_write(struct sender *s, int due_only, int64_t now);
 struct sender_head *sender_queue_find(struct sender_queue *q, const char *chat);
 /* CHAT's head is visited first in the next round. */
 void sender_queue_fresh(struct sender_queue *q, const char *chat);

@@ -19,6 +19,7 @@
 
 #include "lib/buf.h"
 #include "lib/clock.h"
+#include "lib/log.h"
 #include "store/store.h"
 
 #define NEW_ROWS_PAGE 512 /* rows read per page of new rows */
@@ -234,6 +235,7 @@ static int resync(struct sender *s, struct sender_chan *sc, int first)
 	struct reading r = {.sc = sc};
 	int64_t last = 0;
 
+	sender_marks_write(s, 0, 0); /* every head as the file has it */
 	if (store_outbox_last(s->store, &last) < 0)
 		return -1;
 	clear(q);
@@ -283,17 +285,54 @@ int sender_queue_done(struct sender *s, struct sender_chan *sc, const char *chat
 	struct sender_queue *q = &sc->q;
 	struct reading r = {.sc = sc};
 	struct sender_head *h;
+	int64_t after = 0;
 
 	drop_button(q, id);
-	if ((h = find(q, chat)) != NULL)
-		h->id = 0; /* found again below, or gone */
-	if (store_outbox_head(s->store, sc->ch->name, chat, head_row, &r) < 0) {
-		q->resync = 1;
-		return -1;
-	}
-	if ((h = find(q, chat)) != NULL && h->id == 0)
+	/* the first pending row that is not sent already (its mark not yet written) */
+	do {
+		if ((h = find(q, chat)) != NULL)
+			h->id = 0; /* found again below, or gone */
+		if (store_outbox_head(s->store, sc->ch->name, chat, after, head_row, &r) < 0) {
+			q->resync = 1;
+			return -1;
+		}
+		h = find(q, chat);
+		after = h && h->id && sender_marked(s, h->id) ? h->id : 0;
+	} while (after);
+	if (h && h->id == 0)
 		drop_head(q, chat);
 	if (r.oom)
 		q->resync = 1;
 	return 0;
+}
+
+/* ---- rows sent, written together ----------------------------------------------- */
+
+int sender_marked(const struct sender *s, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nmarks; i++)
+		if (s->marks[i] == id)
+			return 1;
+	return 0;
+}
+
+void sender_marks_write(struct sender *s, int due_only, int64_t now)
+{
+	if (!s->nmarks || (due_only && now < s->marks_due && s->nmarks < SENDER_MARKS))
+		return;
+	if (store_outbox_sent_many(s->store, s->marks, clock_now(), s->nmarks) < 0)
+		log_error("sender: cannot record %zu messages as delivered: %s (they go again)",
+		          s->nmarks, store_errmsg(s->store));
+	s->nmarks = 0;
+}
+
+void sender_mark_sent(struct sender *s, int64_t id)
+{
+	if (s->nmarks == SENDER_MARKS)
+		sender_marks_write(s, 0, 0);
+	if (!s->nmarks)
+		s->marks_due = clock_mono_ms() + SENDER_MARK_MS;
+	s->marks[s->nmarks++] = id;
 }

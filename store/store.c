@@ -2,7 +2,7 @@
  * store.c - the SQLite connection and the small tables.
  *
  * Opening sets the pragmas every connection needs (WAL so readers never block
- * the writer, foreign keys, a busy timeout so several processes can share the
+ * the writer, foreign keys, a busy wait so several processes can share the
  * file) and lets store_schema.c bring the schema up to date. Also here: the
  * prepared statement cache and helpers the other store files use,
  * transactions, settings (kv), inbound de-duplication, residents, staff and
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -188,13 +189,45 @@ int store_tx_leave(struct store *s, int outer, int ok)
 
 /* ---- opening ------------------------------------------------------------ */
 
+/*
+ * Another connection holds the write lock (the sender marking rows, a
+ * command-line process): wait for it in short steps at first, since most
+ * holders let go within a millisecond (SQLite's own handler sleeps 1, 2, 5,
+ * 10 ms ... between tries, which shows in every answer waiting behind the
+ * lock), then in longer ones, for BUSY_WAIT_MS in all. The sender writes
+ * seldom (sender_marks.c), so waits are rare and short.
+ */
+#define BUSY_WAIT_MS 5000
+
+/* Real time, whatever the program's clock says (tests move that one). */
+static int64_t real_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int busy_wait(void *ud, int tries)
+{
+	struct store *s = ud;
+	int64_t now = real_ms();
+
+	if (tries == 0)
+		s->busy_since_ms = now;
+	if (now - s->busy_since_ms >= BUSY_WAIT_MS)
+		return 0;
+	usleep(tries < 5 ? 200 : tries < 20 ? 1000 : 5000);
+	return 1;
+}
+
 static int set_pragmas(struct store *s)
 {
 	sqlite3_stmt *st = NULL;
 	const char *mode;
 	int rc = -1;
 
-	if (sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK)
+	if (sqlite3_busy_handler(s->db, busy_wait, s) != SQLITE_OK)
 		return store_fail(s);
 	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {

@@ -390,8 +390,9 @@ int store_outbox_last(struct store *s, int64_t *id);
 typedef int (*store_head_cb)(int64_t id, const char *chat, int64_t next_at,
                              void *ud); /* nonzero stops */
 int store_outbox_heads(struct store *s, const char *channel, store_head_cb cb, void *ud);
-int store_outbox_head(struct store *s, const char *channel, const char *chat, store_head_cb cb,
-                      void *ud);
+/* (head: the first after row AFTER, 0 for the first of all) */
+int store_outbox_head(struct store *s, const char *channel, const char *chat, int64_t after,
+                      store_head_cb cb, void *ud);
 int store_outbox_buttons(struct store *s, const char *channel, store_head_cb cb, void *ud);
 /* Pending rows for one chat, oldest first (whatever their next_at). */
 int store_outbox_for_chat(struct store *s, const char *channel, const char *chat,
@@ -399,6 +400,8 @@ int store_outbox_for_chat(struct store *s, const char *channel, const char *chat
 /* Pending rows for one chat due at NOW (not held for later), oldest first. */
 int store_outbox_due_for_chat(struct store *s, const char *channel, const char *chat, int64_t now,
                               store_outbox_cb cb, void *ud);
+/* The N rows IDS were sent at NOW: one transaction. Rows no longer there are left alone. */
+int store_outbox_sent_many(struct store *s, const int64_t *ids, int64_t now, size_t n);
 /* Each of these fails when there is no row ID; retry_later and dead count an attempt. */
 int store_outbox_sent(struct store *s, int64_t id, int64_t now);
 int store_outbox_retry_later(struct store *s, int64_t id, int64_t next_at, const char *error);

@@ -42,6 +42,7 @@ struct store {
 	char err[512];   /* the last failure, kept because cleanup may overwrite sqlite3_errmsg */
 	char **tx_files; /* created for the open transaction (store_tx_file), owned */
 	size_t ntx_files, captx_files;
+	int64_t busy_since_ms; /* when the wait for another connection's lock began */
 };
 
 /* Forgets the open transaction's files (committed), or removes them too (UNLINK). */

@@ -30,7 +30,7 @@ static const char sql_outbox_heads[] = "SELECT min(id), chat, next_at FROM outbo
                                        " WHERE status = 'pending' AND channel = ?1 GROUP BY chat";
 static const char sql_outbox_head[] =
         "SELECT id, chat, next_at FROM outbox WHERE status = 'pending' AND channel = ?1"
-        " AND chat = ?2 ORDER BY id LIMIT 1";
+        " AND chat = ?2 AND id > ?3 ORDER BY id LIMIT 1";
 static const char sql_outbox_buttons[] =
         "SELECT id, chat, next_at FROM outbox WHERE status = 'pending' AND channel = ?1"
         " AND payload LIKE '{\"answer_callback\"%'";
@@ -254,12 +254,25 @@ int store_outbox_buttons(struct store *s, const char *channel, store_head_cb cb,
 	return store_each(s, store_query(s, sql_outbox_buttons, "t", channel), head_row, &w);
 }
 
-int store_outbox_head(struct store *s, const char *channel, const char *chat, store_head_cb cb,
-                      void *ud)
+int store_outbox_head(struct store *s, const char *channel, const char *chat, int64_t after,
+                      store_head_cb cb, void *ud)
 {
 	struct head_walk w = {cb, ud};
 
-	return store_each(s, store_query(s, sql_outbox_head, "tt", channel, chat), head_row, &w);
+	return store_each(s, store_query(s, sql_outbox_head, "tti", channel, chat, after), head_row,
+	                  &w);
+}
+
+int store_outbox_sent_many(struct store *s, const int64_t *ids, int64_t now, size_t n)
+{
+	size_t i;
+	int outer, rc = 0;
+
+	if (store_tx_enter(s, &outer) < 0)
+		return -1;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = store_run(s, sql_outbox_sent, "ii", ids[i], now) < 0 ? -1 : 0;
+	return store_tx_leave(s, outer, rc == 0) < 0 ? -1 : rc;
 }
 
 int store_outbox_for_chat(struct store *s, const char *channel, const char *chat,

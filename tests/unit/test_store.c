@@ -1124,12 +1124,16 @@ static void test_outbox_heads(void **state)
 	/* Once the first is sent, the next in its chat's line is the head. */
 	assert_int_equal(store_outbox_sent(fx->s, a1, 500), 0);
 	memset(&h, 0, sizeof(h));
-	assert_int_equal(store_outbox_head(fx->s, "telegram", "-1", head_cb, &h), 0);
+	assert_int_equal(store_outbox_head(fx->s, "telegram", "-1", 0, head_cb, &h), 0);
 	assert_int_equal(h.n, 1);
 	assert_int_equal(h.ids[0], a2);
 	assert_int_equal(h.next_at[0], 100);
 	memset(&h, 0, sizeof(h));
-	assert_int_equal(store_outbox_head(fx->s, "telegram", "-3", head_cb, &h), 0);
+	assert_int_equal(store_outbox_head(fx->s, "telegram", "-1", a2, head_cb, &h), 0);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.ids[0], ans); /* the first after A2 */
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(store_outbox_head(fx->s, "telegram", "-3", 0, head_cb, &h), 0);
 	assert_int_equal(h.n, 0);
 
 	/* Rows after one read: only the channel's, only pending, oldest first, LIMIT at most. */
@@ -1152,6 +1156,17 @@ static void test_outbox_heads(void **state)
 	assert_int_equal(store_outbox_get(fx->s, a1, ob_cb, &c), 0);
 	assert_int_equal(c.n, 1);
 	assert_string_equal(c.payload[0], "{\"t\":\"a1\"}");
+
+	/* Several marked sent at once; a row no longer there is no error. */
+	{
+		int64_t ids[3] = {a2, b1, 999999};
+
+		assert_int_equal(store_outbox_sent_many(fx->s, ids, 700, 3), 0);
+		memset(&h, 0, sizeof(h));
+		assert_int_equal(store_outbox_heads(fx->s, "telegram", head_cb, &h), 0);
+		assert_int_equal(h.n, 1);
+		assert_int_equal(h.ids[0], ans);
+	}
 }
 
 struct chan_count_ctx {
