@@ -25,7 +25,7 @@ OBJ      := $(LIB_SRC:%.c=build/obj/%.o) build/obj/web_assets.o build/obj/config
 ASAN_OBJ := $(LIB_SRC:%.c=build/asan/%.o) build/asan/web_assets.o build/asan/config_example.o
 UNIT_BIN := $(UNIT:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all run test check bench deps clean unit install uninstall
+.PHONY: all run test check bench bench-bigdb deps clean unit install uninstall
 all: build/concierge
 
 build/obj/%.o: %.c $(wildcard */*.h)
@@ -98,6 +98,20 @@ bench:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory build/concierge
 	@tests/bench.sh
+
+# The large-database benchmark (bench/README.md): a generator of a 1,000,000-order history,
+# and the timings of a month's report, the pending list, `orders show` and start-up on it.
+# BIGDB="--fresh" makes the file again; BIGDB="--copy PATH" copies it for a server to run on.
+build/bench/gendb: bench/gendb.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(STD) $(WARN) -O2 $(shell pkg-config --cflags sqlite3) -o $@ $< \
+	    $(shell pkg-config --libs sqlite3) -lm
+
+bench-bigdb:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory build/concierge build/bench/gendb
+	@python3 bench/bigdb.py $(BIGDB)
 
 # The unit file names the program where this installs it.
 PREFIX     ?= /usr/local
