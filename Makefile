@@ -28,7 +28,7 @@ UNIT_BIN := $(UNIT:tests/unit/%.c=build/asan/tests/%)
 BENCH_BIN := build/bench/loadgen build/bench/fakebot build/bench/floor
 BENCH_CFLAGS := -O2 -g
 
-.PHONY: all run test check bench bench-bin deps clean unit install uninstall
+.PHONY: all run test check bench bench-bin bench-bigdb deps clean unit install uninstall
 all: build/concierge
 
 build/obj/%.o: %.c $(wildcard */*.h)
@@ -113,6 +113,20 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory build/concierge $(BENCH_BIN)
 	@python3 bench/run.py
+
+# The large-database benchmark (bench/README.md): a generator of a 1,000,000-order history,
+# and the timings of a month's report, the pending list, `orders show` and start-up on it.
+# BIGDB="--fresh" makes the file again; BIGDB="--copy PATH" copies it for a server to run on.
+build/bench/gendb: bench/gendb.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(STD) $(WARN) -O2 $(shell pkg-config --cflags sqlite3) -o $@ $< \
+	    $(shell pkg-config --libs sqlite3) -lm
+
+bench-bigdb:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory build/concierge build/bench/gendb
+	@python3 bench/bigdb.py $(BIGDB)
 
 # The unit file names the program where this installs it.
 PREFIX     ?= /usr/local

@@ -36,9 +36,8 @@ struct list_ctx {
 	json_t *arr;
 	int lang;
 	int n;
-	int waiting_only; /* outbox: skip rows already sent (the store lists them all) */
-	int complaints;   /* orders: complaints are counted apart from service work */
-	int urgent;       /* orders: emergencies */
+	int complaints; /* orders: complaints are counted apart from service work */
+	int urgent;     /* orders: emergencies */
 };
 
 /* Prints what a list callback gathered: JSON, or EMPTY when a table had no rows. */
@@ -333,8 +332,6 @@ static int outbox_one(const struct store_outbox *m, void *ud)
 	const char *text;
 	char created[40];
 
-	if (l->waiting_only && strcmp(m->status, "pending") != 0)
-		return 0;
 	if (l->arr) {
 		json_array_append_new(l->arr, report_outbox_json(m));
 		return 0;
@@ -370,14 +367,19 @@ static int outbox_list(struct cli_env *env)
 		return 2;
 	memset(&l, 0, sizeof(l));
 	l.env = env;
-	/* "Waiting to go out": what was delivered is history, shown with --all. */
-	l.waiting_only = !dead && !all;
 	if (json)
 		l.arr = json_array();
 	else
 		printf("%-6s %-8s %-9s %-22s %3s  %-19s  %s\n", "ID", "STATUS", "CHANNEL", "CHAT",
 		       "TRY", "CREATED", "TEXT");
-	return finish_list(env, store_outbox_list(env->store, dead, outbox_one, &l), &l, "(empty)");
+	/* "Waiting to go out" by default: what was delivered is history, shown with --all. */
+	return finish_list(env,
+	                   store_outbox_list(env->store,
+	                                     dead  ? STORE_OUTBOX_DEAD
+	                                     : all ? STORE_OUTBOX_ALL
+	                                           : STORE_OUTBOX_PENDING,
+	                                     outbox_one, &l),
+	                   &l, "(empty)");
 }
 
 static int outbox_retry(struct cli_env *env)

@@ -93,18 +93,23 @@ int core_alert_low_rating(struct core *c, const struct store_order *o, const cha
 
 int core_low_ratings_due(struct core *c, int64_t now)
 {
-	static const char *const rated[] = {"rated", NULL};
 	struct store_order_filter f;
 	struct store_order *due = NULL;
 	struct rating_log l;
 	size_t i, n = 0;
 	int rc;
 
+	if (c->cfg->low_rating <= 0) /* no rating is low */
+		return 0;
 	memset(&f, 0, sizeof(f));
 	f.status = "closed";
-	/* Rated a while ago (not a day: older ones were alerted by earlier versions). */
-	f.actions = rated;
-	f.since = now - 86400;
+	/*
+	 * Rated a while ago (not a day: older ones were alerted by earlier
+	 * versions); a rating changes the feedback, so those are among the
+	 * feedback changed since, which an index finds in a big register.
+	 */
+	f.rated_max = c->cfg->low_rating;
+	f.feedback_since = now - 86400;
 	rc = core_orders_collect(c, &f, &due, &n);
 	for (i = 0; rc == 0 && i < n; i++) {
 		const struct store_order *o = &due[i];

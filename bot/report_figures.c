@@ -284,11 +284,43 @@ static void figs_add(struct figs *f, const struct cfg *cfg, const struct store_r
 	}
 }
 
-static int cmp_i64(const void *a, const void *b)
+/*
+ * The K-th smallest of V[0..N) (0-based), V rearranged so that nothing before
+ * K is larger and nothing after it smaller: a median of a month's durations
+ * without sorting them all (Hoare's selection, a middle-of-three pivot).
+ */
+static int64_t kth_smallest(int64_t *v, long n, long k)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	long lo = 0, hi = n - 1, i, j;
+	int64_t a, b, c, pivot, t;
 
-	return (x > y) - (x < y);
+	while (lo < hi) {
+		a = v[lo];
+		b = v[lo + (hi - lo) / 2];
+		c = v[hi];
+		pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+		i = lo;
+		j = hi;
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				t = v[i];
+				v[i++] = v[j];
+				v[j--] = t;
+			}
+		}
+		/* [lo, j] <= pivot <= [i, hi]; what lies between equals the pivot. */
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
 }
 
 static json_t *number(double v)
@@ -308,12 +340,12 @@ static json_t *yuan(int64_t fen)
 	return fen % 100 == 0 ? json_integer(fen / 100) : json_real((double)fen / 100.0);
 }
 
-/* {"count", "median_seconds", "p90_seconds"} of N durations V (sorted here). */
+/* {"count", "median_seconds", "p90_seconds"} of N durations V (rearranged here). */
 static json_t *durations_json(int64_t *v, size_t n)
 {
 	json_t *o = json_object();
-	size_t rank, mid;
-	double lo;
+	size_t rank, mid, i;
+	double lo, hi;
 
 	json_object_set_new(o, "count", json_integer((json_int_t)n));
 	if (!n) {
@@ -321,12 +353,17 @@ static json_t *durations_json(int64_t *v, size_t n)
 		json_object_set_new(o, "p90_seconds", json_null());
 		return o;
 	}
-	qsort(v, n, sizeof(*v), cmp_i64);
 	mid = n / 2;
-	lo = (double)v[n % 2 ? mid : mid - 1];
-	json_object_set_new(o, "median_seconds", number((lo + (double)v[mid]) / 2.0));
-	rank = (n * 9 + 9) / 10; /* ceil(0.9 n), in whole numbers */
-	json_object_set_new(o, "p90_seconds", json_integer(v[rank - 1]));
+	hi = (double)kth_smallest(v, (long)n, (long)mid);
+	lo = hi;
+	for (i = 0; n % 2 == 0 && i < mid; i++) /* the largest below: the lower middle */
+		if (i == 0 || (double)v[i] > lo)
+			lo = (double)v[i];
+	json_object_set_new(o, "median_seconds", number((lo + hi) / 2.0));
+	rank = (n * 9 + 9) / 10; /* ceil(0.9 n), in whole numbers: at MID or after */
+	json_object_set_new(
+	        o, "p90_seconds",
+	        json_integer(kth_smallest(v + mid, (long)(n - mid), (long)(rank - 1 - mid))));
 	return o;
 }
 
@@ -428,19 +465,21 @@ struct ctx {
 	int64_t *scratch; /* 2 * rows->n durations */
 };
 
-/* Does row R belong to the group KEY (NULL: the unassigned / every row for totals)? */
-static int in_group(enum report_by by, const struct store_report_row *r, const char *key)
+/*
+ * Does row R belong to the group KEY (NULL: the unassigned / every row for
+ * totals)? A day is the local day [DAY[0], DAY[1]), found once per group
+ * rather than a calendar lookup per row.
+ */
+static int in_group(enum report_by by, const struct store_report_row *r, const char *key,
+                    const int64_t day[2])
 {
-	char day[40];
-
 	switch (by) {
 	case REPORT_BY_CATEGORY:
 		return strcmp(r->category, key) == 0;
 	case REPORT_BY_STAFF:
 		return key ? strcmp(r->assignee, key) == 0 : r->assignee[0] == '\0';
 	case REPORT_BY_DAY:
-		day_of(r->created_at, day, sizeof(day), NULL);
-		return strcmp(day, key) == 0;
+		return r->created_at >= day[0] && r->created_at < day[1];
 	case REPORT_BY_NONE:
 		break;
 	}
@@ -451,13 +490,16 @@ static int in_group(enum report_by by, const struct store_report_row *r, const c
 static void figures_of(struct ctx *c, enum report_by by, const char *key, json_t *o)
 {
 	struct figs f;
+	int64_t day[2] = {0, 0};
 	size_t i;
 
 	memset(&f, 0, sizeof(f));
 	f.resp = c->scratch;
 	f.comp = c->scratch + c->rows->n;
+	if (by == REPORT_BY_DAY && report_parse_day(key, &day[0]) == 0)
+		day[1] = report_next_day(day[0]);
 	for (i = 0; i < c->rows->n; i++)
-		if (in_group(by, &c->rows->v[i], key))
+		if (in_group(by, &c->rows->v[i], key, day))
 			figs_add(&f, c->cfg, &c->rows->v[i], c->now);
 	figs_json(&f, o);
 }

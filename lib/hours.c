@@ -224,6 +224,12 @@ static int64_t next_minute(int64_t t, int minute)
 	return t + 86400;
 }
 
+/* "00:00-24:00": every moment is inside, no calendar to read (reports ask of each order). */
+static int whole_day(const struct hours_window *w)
+{
+	return w->r.start == 0 && w->r.end == 1440;
+}
+
 int hours_inside(const struct hours_window *w, int64_t t)
 {
 	struct tm tm;
@@ -231,6 +237,8 @@ int hours_inside(const struct hours_window *w, int64_t t)
 
 	if (!w || !w->set)
 		return 0;
+	if (whole_day(w))
+		return 1;
 	m = minute_of(t, &tm);
 	if (m < 0)
 		return 0;
@@ -254,7 +262,7 @@ int64_t hours_add(const struct hours_window *w, int64_t t, int64_t seconds)
 	int64_t end;
 	int i;
 
-	if (!w || !w->set)
+	if (!w || !w->set || whole_day(w))
 		return t + seconds;
 	for (i = 0; seconds > 0 && i < HOURS_MAX_STEPS; i++) {
 		t = hours_next_open(w, t);

@@ -98,6 +98,41 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql)
 	return st;
 }
 
+const char *store_variant(struct store *s, const char *family, unsigned mask,
+                          void (*build)(struct buf *b, unsigned mask))
+{
+	struct store_variant *v;
+	struct buf b;
+	size_t i;
+
+	for (i = 0; i < s->nvariants; i++)
+		if (s->variants[i].family == family && s->variants[i].mask == mask)
+			return s->variants[i].sql;
+	if (s->nvariants == s->capvariants) {
+		size_t cap = s->capvariants ? s->capvariants * 2 : 16;
+
+		v = realloc(s->variants, cap * sizeof(*v));
+		if (!v) {
+			store_failf(s, "out of memory");
+			return NULL;
+		}
+		s->variants = v;
+		s->capvariants = cap;
+	}
+	buf_init(&b);
+	build(&b, mask);
+	if (b.failed || !b.s) {
+		buf_release(&b);
+		store_failf(s, "out of memory");
+		return NULL;
+	}
+	v = &s->variants[s->nvariants++];
+	v->family = family;
+	v->mask = mask;
+	v->sql = buf_detach(&b);
+	return v->sql;
+}
+
 void store_stmt_done(struct store *s, sqlite3_stmt *st)
 {
 	size_t i;
@@ -316,6 +351,9 @@ void store_close(struct store *s)
 	for (i = 0; i < s->nstmts; i++)
 		sqlite3_finalize(s->stmts[i].st);
 	free(s->stmts);
+	for (i = 0; i < s->nvariants; i++)
+		free(s->variants[i].sql);
+	free(s->variants);
 	/* Rolls back a transaction a caller left open, and with it its files. */
 	store_tx_files_end(s, !sqlite3_get_autocommit(s->db));
 	free(s->tx_files);
@@ -567,11 +605,59 @@ out:
 	return text;
 }
 
+static const char sql_staff_all[] = "SELECT id, name, role, skills, active FROM staff";
+
+/* Whether the staff table holds ROWS already (SAME set 0 at the first difference). */
+struct staff_cmp {
+	const struct store_staff_row *rows;
+	size_t n, found;
+	int same;
+};
+
+static int staff_row_same(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	struct staff_cmp *c = ud;
+	const char *id = (const char *)sqlite3_column_text(st, 0);
+	const char *skills = (const char *)sqlite3_column_text(st, 3);
+	int active = sqlite3_column_int(st, 4);
+	char *want;
+	size_t i;
+
+	for (i = 0; id && i < c->n; i++) {
+		const struct store_staff_row *r = &c->rows[i];
+
+		if (!r->id || strcmp(r->id, id) != 0)
+			continue;
+		want = skills_json(r);
+		if (!want)
+			return store_failf(s, "staff %s: cannot encode skills", id);
+		c->same = active == 1 && strcmp(want, skills ? skills : "") == 0 &&
+		          strcmp(r->name ? r->name : "",
+		                 (const char *)sqlite3_column_text(st, 1)) == 0 &&
+		          strcmp(r->role ? r->role : "",
+		                 (const char *)sqlite3_column_text(st, 2)) == 0;
+		free(want);
+		c->found++;
+		return !c->same;
+	}
+	c->same = active == 0; /* not in the list: must be retired */
+	return !c->same;
+}
+
 int store_staff_sync(struct store *s, const struct store_staff_row *rows, size_t n)
 {
+	struct staff_cmp cmp = {rows, n, 0, 1};
 	int outer, rc;
 	size_t i;
 
+	/*
+	 * Every command syncs at start: when nothing changed, no write (a
+	 * committed transaction waits for the disk), so reading stays a read.
+	 */
+	if (store_each(s, store_query(s, sql_staff_all, ""), staff_row_same, &cmp) < 0)
+		return -1;
+	if (cmp.same && cmp.found == n)
+		return 0;
 	if (store_tx_enter(s, &outer) < 0)
 		return -1;
 	rc = store_run(s, sql_staff_retire, "");

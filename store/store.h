@@ -190,6 +190,12 @@ struct store_order_filter {
 	int64_t from, to;      /* created at FROM or later and before TO; 0: unbounded */
 	const char *community; /* or NULL: every community */
 	int oldest_first;      /* oldest first instead of newest first */
+	/*
+	 * Or 0: only orders rated 1..RATED_MAX whose feedback (its rating or
+	 * comment) changed at FEEDBACK_SINCE or later.
+	 */
+	int rated_max;
+	int64_t feedback_since;
 };
 #define STORE_FILTER_ACTIONS 3
 typedef int (*store_order_cb)(const struct store_order *o, void *ud); /* nonzero stops */
@@ -415,8 +421,9 @@ int store_outbox_dead(struct store *s, int64_t id, const char *error);
 int store_outbox_hold(struct store *s, int64_t id, const char *error);
 /* CHAT on CHANNEL wrote: its held rows are due at NOW. Returns the count, or -1. */
 int store_outbox_wake(struct store *s, const char *channel, const char *chat, int64_t now);
-/* All rows newest first, or only dead ones. */
-int store_outbox_list(struct store *s, int dead_only, store_outbox_cb cb, void *ud);
+/* Rows newest first: all of them (STORE_OUTBOX_ALL), the dead or the pending ones. */
+enum { STORE_OUTBOX_ALL, STORE_OUTBOX_DEAD, STORE_OUTBOX_PENDING };
+int store_outbox_list(struct store *s, int which, store_outbox_cb cb, void *ud);
 /*
  * Makes dead row ID (or every dead row when ID < 0) pending again, due NOW,
  * with its attempts reset. Returns the count.

@@ -35,10 +35,19 @@ struct store_stmt {
 	int busy;
 };
 
+/* A statement's text assembled at run time (store_variant), kept for the store's life. */
+struct store_variant {
+	const char *family;
+	unsigned mask;
+	char *sql;
+};
+
 struct store {
 	sqlite3 *db;
 	struct store_stmt *stmts;
 	size_t nstmts, capstmts;
+	struct store_variant *variants;
+	size_t nvariants, capvariants;
 	char err[512];   /* the last failure, kept because cleanup may overwrite sqlite3_errmsg */
 	char **tx_files; /* created for the open transaction (store_tx_file), owned */
 	size_t ntx_files, captx_files;
@@ -55,6 +64,21 @@ void store_tx_files_end(struct store *s, int unlink_them);
  */
 sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 void store_stmt_done(struct store *s, sqlite3_stmt *st);
+
+/*
+ * A query whose filters are optional is written with only the conditions a
+ * call has, so that SQLite's planner sees plain "column = ?" terms it can
+ * answer from an index ("?1 IS NULL OR column = ?1" makes it read the whole
+ * table). store_variant() returns the text of variant MASK of the query
+ * FAMILY (the address of a static string of the file, naming it), written by
+ * BUILD(B, MASK) the first time it is asked for and kept until the store
+ * closes, so its address is stable and store_stmt() caches it like a static
+ * one. Variants keep their parameter numbers, and a call binds them all with
+ * store_query_some(). NULL when out of memory (recorded).
+ */
+struct buf;
+const char *store_variant(struct store *s, const char *family, unsigned mask,
+                          void (*build)(struct buf *b, unsigned mask));
 
 /*
  * Binds parameters 1.. from a format: 't' text (NULL binds ""), 'T' text
@@ -82,6 +106,12 @@ int store_run(struct store *s, const char *sql, const char *fmt, ...);
  * and the statement already given back.
  */
 sqlite3_stmt *store_query(struct store *s, const char *sql, const char *fmt, ...);
+/*
+ * store_query() for a variant (store_variant) that may leave out conditions:
+ * parameters numbered past the highest one SQL names are not bound (one it
+ * skips below that is bound and unused, which SQLite allows).
+ */
+sqlite3_stmt *store_query_some(struct store *s, const char *sql, const char *fmt, ...);
 
 /*
  * Reads the current row of ST. Returns 0 to go on, nonzero to stop
@@ -120,6 +150,10 @@ int store_tx_leave(struct store *s, int outer, int ok);
 int store_migrate(struct store *s);
 /* Runs a PRAGMA (constant text) that returns one integer. */
 int store_pragma_int(struct store *s, const char *sql, int *out);
+
+/* The statuses of an order still being worked on (not closed, cancelled or declined). */
+#define STORE_OPEN_STATUSES                                                                        \
+	"('pending', 'assigned', 'scheduled', 'in_progress', 'awaiting_acceptance', 'rework')"
 
 /* Bounded copy that never splits a UTF-8 sequence; DST is always terminated. */
 void store_copy(char *dst, size_t dstlen, const char *src);

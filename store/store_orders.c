@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/buf.h"
+
 /* Columns in the order read_order() expects them. */
 #define ORDER_SELECT                                                                               \
 	"SELECT o.id, o.number, o.community, o.status, o.category, o.item, o.description,"         \
@@ -31,16 +33,57 @@
 
 static const char sql_order_by_number[] = ORDER_SELECT " WHERE o.number = ?1";
 static const char sql_order_by_id[] = ORDER_SELECT " WHERE o.id = ?1";
-static const char sql_orders_list[] =
-        ORDER_SELECT " WHERE (?1 IS NULL OR o.status = ?1) AND (?2 IS NULL OR o.assignee = ?2)"
-                     " AND (?3 IS NULL OR o.resident_id = ?3)"
-                     " AND (?4 = 0 OR o.status NOT IN ('closed', 'cancelled', 'declined'))"
-                     " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM order_events e"
-                     "  WHERE e.order_id = o.id AND e.action IN (?6, ?7, ?8) AND e.at >= ?9))"
-                     " AND (?10 IS NULL OR o.created_at >= ?10)"
-                     " AND (?11 IS NULL OR o.created_at < ?11)"
-                     " AND (?12 IS NULL OR o.community = ?12)"
-                     " ORDER BY ?13 * o.created_at DESC, ?13 * o.id DESC LIMIT ?5";
+/*
+ * The register by any mix of filters (store_orders_list): only the
+ * conditions a call has are written (store_variant), so each is answered from
+ * the index that fits - orders_status, orders_resident, orders_assignee or
+ * orders_created - in the index's order, instead of a pass over every order.
+ * Parameters: ?1 status, ?2 assignee, ?3 resident, ?6-?8 actions since ?9,
+ * ?10 from, ?11 to, ?12 community, ?13 rated at most, feedback since ?14, ?5 the
+ * limit (-1: none).
+ */
+static const char sql_orders_list[] = "orders list";
+enum {
+	LIST_STATUS = 1 << 0,
+	LIST_ASSIGNEE = 1 << 1,
+	LIST_RESIDENT = 1 << 2,
+	LIST_OPEN = 1 << 3,
+	LIST_ACTIONS = 1 << 4,
+	LIST_FROM = 1 << 5,
+	LIST_TO = 1 << 6,
+	LIST_COMMUNITY = 1 << 7,
+	LIST_OLDEST = 1 << 8,
+	LIST_RATED = 1 << 9,
+};
+
+static void build_orders_list(struct buf *b, unsigned m)
+{
+	buf_add(b, ORDER_SELECT " WHERE 1");
+	/* With feedback lately, those few orders are read, not every order of the status. */
+	if (m & LIST_STATUS)
+		buf_add(b, m & LIST_RATED ? " AND +o.status = ?1" : " AND o.status = ?1");
+	if (m & LIST_ASSIGNEE)
+		buf_add(b, " AND o.assignee = ?2");
+	if (m & LIST_RESIDENT)
+		buf_add(b, " AND o.resident_id = ?3");
+	if (m & LIST_OPEN)
+		buf_add(b, " AND o.status IN " STORE_OPEN_STATUSES);
+	if (m & LIST_ACTIONS)
+		buf_add(b, " AND EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id"
+		           " AND e.action IN (?6, ?7, ?8) AND e.at >= ?9)");
+	/* The few feedback rows changed lately (feedback_updated) name the orders. */
+	if (m & LIST_RATED)
+		buf_add(b, " AND o.id IN (SELECT order_id FROM feedback WHERE updated_at >= ?14"
+		           " AND rating BETWEEN 1 AND ?13)");
+	if (m & LIST_FROM)
+		buf_add(b, " AND o.created_at >= ?10");
+	if (m & LIST_TO)
+		buf_add(b, " AND o.created_at < ?11");
+	if (m & LIST_COMMUNITY)
+		buf_add(b, " AND o.community = ?12");
+	buf_add(b, m & LIST_OLDEST ? " ORDER BY o.created_at, o.id LIMIT ?5"
+	                           : " ORDER BY o.created_at DESC, o.id DESC LIMIT ?5");
+}
 
 static const char sql_counter_next[] =
         "INSERT INTO order_counters (day, last) VALUES (?1, 1)"
@@ -250,6 +293,8 @@ int store_orders_list(struct store *s, const struct store_order_filter *f, store
 	static const struct store_order_filter all;
 	struct order_walk w = {cb, ud};
 	const char *act[STORE_FILTER_ACTIONS] = {NULL, NULL, NULL};
+	const char *sql;
+	unsigned m = 0;
 	int i;
 
 	if (!f)
@@ -260,12 +305,24 @@ int store_orders_list(struct store *s, const struct store_order_filter *f, store
 			                   STORE_FILTER_ACTIONS);
 		act[i] = f->actions[i];
 	}
+	m |= f->status ? LIST_STATUS : 0;
+	m |= f->assignee ? LIST_ASSIGNEE : 0;
+	m |= f->resident_id ? LIST_RESIDENT : 0;
+	m |= f->open_only ? LIST_OPEN : 0;
+	m |= act[0] ? LIST_ACTIONS : 0;
+	m |= f->from ? LIST_FROM : 0;
+	m |= f->to ? LIST_TO : 0;
+	m |= f->community ? LIST_COMMUNITY : 0;
+	m |= f->oldest_first ? LIST_OLDEST : 0;
+	m |= f->rated_max > 0 ? LIST_RATED : 0;
+	sql = store_variant(s, sql_orders_list, m, build_orders_list);
+	if (!sql)
+		return -1;
 	return store_each(s,
-	                  store_query(s, sql_orders_list, "TTnddTTTinnTd", f->status, f->assignee,
-	                              f->resident_id, f->open_only ? 1 : 0,
-	                              f->limit > 0 ? f->limit : -1, act[0], act[1], act[2],
-	                              f->since, f->from, f->to, f->community,
-	                              f->oldest_first ? -1 : 1),
+	                  store_query_some(s, sql, "TTiddTTTiiiTdi", f->status, f->assignee,
+	                                   f->resident_id, 0, f->limit > 0 ? f->limit : -1, act[0],
+	                                   act[1], act[2], f->since, f->from, f->to, f->community,
+	                                   f->rated_max, f->feedback_since),
 	                  walk_order, &w);
 }
 

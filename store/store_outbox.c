@@ -45,8 +45,9 @@ static const char sql_outbox_due_for_chat[] =
 static const char sql_outbox_release[] =
         "UPDATE outbox SET next_at = ?3 WHERE channel = ?1 AND chat = ?2 AND status = 'pending'"
         " AND attempts = 0 AND next_at > ?3";
-static const char sql_outbox_list[] =
-        OUTBOX_SELECT " WHERE ?1 = 0 OR status = 'dead' ORDER BY id DESC";
+/* The dead and the pending rows are few beside the sent history: read from outbox_due. */
+static const char sql_outbox_list[] = OUTBOX_SELECT " ORDER BY id DESC";
+static const char sql_outbox_list_status[] = OUTBOX_SELECT " WHERE status = ?1 ORDER BY id DESC";
 static const char sql_outbox_sent[] =
         "UPDATE outbox SET status = 'sent', sent_at = ?2 WHERE id = ?1";
 static const char sql_outbox_retry[] = "UPDATE outbox SET attempts = attempts + 1, next_at = ?2,"
@@ -281,11 +282,16 @@ int store_outbox_for_chat(struct store *s, const char *channel, const char *chat
 	return collect_rows(s, store_query(s, sql_outbox_for_chat, "tt", channel, chat), cb, ud);
 }
 
-int store_outbox_list(struct store *s, int dead_only, store_outbox_cb cb, void *ud)
+int store_outbox_list(struct store *s, int which, store_outbox_cb cb, void *ud)
 {
 	struct outbox_walk w = {cb, ud};
 
-	return store_each(s, store_query(s, sql_outbox_list, "d", dead_only ? 1 : 0), walk_row, &w);
+	if (which == STORE_OUTBOX_ALL)
+		return store_each(s, store_query(s, sql_outbox_list, ""), walk_row, &w);
+	return store_each(s,
+	                  store_query(s, sql_outbox_list_status, "t",
+	                              which == STORE_OUTBOX_DEAD ? "dead" : "pending"),
+	                  walk_row, &w);
 }
 
 /* Runs an UPDATE of one row by id; no such row is an error. */
@@ -331,7 +337,7 @@ int store_outbox_revive(struct store *s, int64_t id, int64_t now)
 
 static const char sql_outbox_counts[] =
         "SELECT channel, sum(status = 'pending'), sum(status = 'dead') FROM outbox"
-        " WHERE status <> 'sent' GROUP BY channel ORDER BY channel";
+        " WHERE status IN ('pending', 'dead') GROUP BY channel ORDER BY channel";
 
 struct counts_ctx {
 	store_count_cb cb;

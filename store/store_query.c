@@ -9,16 +9,57 @@
 #include <stdint.h>
 #include <string.h>
 
-#define QUERY_WHERE                                                                                \
-	" WHERE (?1 IS NULL OR status = ?1)"                                                       \
-	" AND (?2 = 0 OR status NOT IN ('closed', 'cancelled', 'declined'))"                       \
-	" AND (?3 IS NULL OR category = ?3) AND (?4 IS NULL OR community = ?4)"                    \
-	" AND (?5 IS NULL OR assignee = ?5)"                                                       \
-	" AND (?6 = 0 OR created_at >= ?6) AND (?7 = 0 OR created_at < ?7)"
+#include "lib/buf.h"
 
-static const char sql_query_ids[] =
-        "SELECT id FROM orders" QUERY_WHERE " ORDER BY created_at DESC, id DESC LIMIT ?8 OFFSET ?9";
-static const char sql_query_count[] = "SELECT count(*) FROM orders" QUERY_WHERE;
+/*
+ * Only the conditions a query has are written (store_variant), so the
+ * planner answers each from the index that fits; ?1 status, ?3 category,
+ * ?4 community, ?5 assignee, ?6 from, ?7 to, ?8 LIMIT, ?9 OFFSET.
+ */
+static const char sql_query_ids[] = "orders query ids";
+static const char sql_query_count[] = "orders query count";
+enum {
+	Q_STATUS = 1 << 0,
+	Q_OPEN = 1 << 1,
+	Q_CATEGORY = 1 << 2,
+	Q_COMMUNITY = 1 << 3,
+	Q_ASSIGNEE = 1 << 4,
+	Q_FROM = 1 << 5,
+	Q_TO = 1 << 6,
+};
+
+static void query_where(struct buf *b, unsigned m)
+{
+	buf_add(b, " WHERE 1");
+	if (m & Q_STATUS)
+		buf_add(b, " AND status = ?1");
+	if (m & Q_OPEN)
+		buf_add(b, " AND status IN " STORE_OPEN_STATUSES);
+	if (m & Q_CATEGORY)
+		buf_add(b, " AND category = ?3");
+	if (m & Q_COMMUNITY)
+		buf_add(b, " AND community = ?4");
+	if (m & Q_ASSIGNEE)
+		buf_add(b, " AND assignee = ?5");
+	if (m & Q_FROM)
+		buf_add(b, " AND created_at >= ?6");
+	if (m & Q_TO)
+		buf_add(b, " AND created_at < ?7");
+}
+
+static void build_ids(struct buf *b, unsigned m)
+{
+	buf_add(b, "SELECT id FROM orders");
+	query_where(b, m);
+	buf_add(b, " ORDER BY created_at DESC, id DESC LIMIT ?8 OFFSET ?9");
+}
+
+static void build_count(struct buf *b, unsigned m)
+{
+	buf_add(b, "SELECT count(*) FROM orders");
+	query_where(b, m);
+}
+
 static const char sql_events_after[] =
         "SELECT e.id, o.number, o.assignee FROM order_events e JOIN orders o ON o.id = e.order_id"
         " WHERE e.id > ?1 ORDER BY e.id LIMIT ?2";
@@ -52,19 +93,27 @@ static int read_count(struct store *s, sqlite3_stmt *st, void *ud)
 	return 0;
 }
 
-/* Binds Q's conditions (?1..?7) and then LIMIT and OFFSET when WITH_PAGE. */
-static sqlite3_stmt *bind_query(struct store *s, const char *sql, const struct store_order_query *q,
-                                int with_page)
+/* Statement FAMILY (ids or count) for Q, its parameters bound; NULL on failure (recorded). */
+static sqlite3_stmt *bind_query(struct store *s, const char *family,
+                                const struct store_order_query *q)
 {
 	int open = q->status && strcmp(q->status, "open") == 0;
-	const char *status = open ? NULL : q->status;
+	const char *status = open ? NULL : q->status, *sql;
+	unsigned m = 0;
 
-	if (with_page)
-		return store_query(s, sql, "TdTTTiidd", status, open, q->category, q->community,
-		                   q->assignee, q->from, q->to, q->limit > 0 ? q->limit : -1,
-		                   q->offset > 0 ? q->offset : 0);
-	return store_query(s, sql, "TdTTTii", status, open, q->category, q->community, q->assignee,
-	                   q->from, q->to);
+	m |= status ? Q_STATUS : 0;
+	m |= open ? Q_OPEN : 0;
+	m |= q->category ? Q_CATEGORY : 0;
+	m |= q->community ? Q_COMMUNITY : 0;
+	m |= q->assignee ? Q_ASSIGNEE : 0;
+	m |= q->from ? Q_FROM : 0;
+	m |= q->to ? Q_TO : 0;
+	sql = store_variant(s, family, m, family == sql_query_ids ? build_ids : build_count);
+	if (!sql)
+		return NULL;
+	return store_query_some(s, sql, "TdTTTiidd", status, open, q->category, q->community,
+	                        q->assignee, q->from, q->to, q->limit > 0 ? q->limit : -1,
+	                        q->offset > 0 ? q->offset : 0);
 }
 
 int store_orders_query(struct store *s, const struct store_order_query *q, store_order_cb cb,
@@ -78,10 +127,10 @@ int store_orders_query(struct store *s, const struct store_order_query *q, store
 	if (q->limit <= 0 || q->limit > STORE_QUERY_MAX)
 		return store_failf(s, "store_orders_query: limit must be 1-%d", STORE_QUERY_MAX);
 	*total = 0;
-	if (store_first(s, bind_query(s, sql_query_count, q, 0), read_count, total) < 0)
+	if (store_first(s, bind_query(s, sql_query_count, q), read_count, total) < 0)
 		return -1;
 	/* The page's IDs first: the callback may use the store while nothing is being read. */
-	if (store_each(s, bind_query(s, sql_query_ids, q, 1), read_id, &x) < 0)
+	if (store_each(s, bind_query(s, sql_query_ids, q), read_id, &x) < 0)
 		return -1;
 	for (i = 0; i < x.n; i++) {
 		rc = store_order_get_id(s, ids[i], &o);

@@ -2,11 +2,12 @@
  * store_report.c - the register read for reports and the archive, and
  * online backups; see store_report.h.
  *
- * The report rows come from one query that joins the latest fee, the latest
- * payment and the feedback as store_orders.c does, and the follow-up visit
- * (at most one per order), and asks the history once per order whether it
- * went back to rework, so a month of figures is one pass over the orders of
- * that month (orders_created index).
+ * The report rows are the orders of the period (orders_created index) with
+ * the latest fee, the latest payment, the feedback, the follow-up visit (at
+ * most one per order) and whether the order ever went back to rework, each
+ * read by a cursor over its table that moves along with the orders (they are
+ * numbered in the order they were filed), so a month of figures is one pass
+ * over that month's rows of each table rather than a lookup per order.
  */
 #include "store/store_report.h"
 
@@ -21,75 +22,259 @@
 
 #include "store/store_internal.h"
 
+/*
+ * Bounds the planner can answer from orders_created (an absent one is the
+ * widest): a month reads that month's orders, not every order.
+ */
 #define PERIOD_WHERE                                                                               \
-	" WHERE (?1 IS NULL OR o.created_at >= ?1) AND (?2 IS NULL OR o.created_at < ?2)"          \
-	" AND (?3 IS NULL OR o.community = ?3)"
+	" WHERE o.created_at >= COALESCE(?1, 0)"                                                   \
+	" AND o.created_at < COALESCE(?2, 9223372036854775807) AND (?3 IS NULL OR o.community = "  \
+	"?3)"
 
-static const char sql_report_rows[] =
+static const char sql_report_orders[] =
         "SELECT o.id, o.number, o.community, o.status, o.category, o.item, o.assignee,"
-        " o.urgent, o.promised_minutes, o.created_at, o.assigned_at, o.done_at, o.closed_at,"
-        " COALESCE(fe.fen, -1), COALESCE(p.fen, -1), COALESCE(f.accepted, -1),"
-        " COALESCE(f.rating, 0),"
-        " EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id"
-        "  AND e.action IN ('rework', 'reopened')),"
-        " COALESCE(fu.status, ''), COALESCE(fu.asked_at, 0), COALESCE(fu.resolved, -1),"
-        " COALESCE(fu.satisfied, -1), COALESCE(fu.reopened, 0)"
-        " FROM orders o"
-        " LEFT JOIN fees fe ON fe.id = (SELECT max(id) FROM fees WHERE order_id = o.id)"
-        " LEFT JOIN payments p ON p.id = (SELECT max(id) FROM payments WHERE order_id = o.id)"
-        " LEFT JOIN feedback f ON f.order_id = o.id"
-        " LEFT JOIN followups fu ON fu.order_id = o.id" PERIOD_WHERE " ORDER BY o.created_at, o.id";
+        " o.urgent, o.promised_minutes, o.created_at, o.assigned_at, o.done_at, o.closed_at"
+        " FROM orders o" PERIOD_WHERE " ORDER BY o.created_at, o.id";
+/* The ids of the first and the last order of the period, where the other tables are read. */
+static const char sql_report_first[] =
+        "SELECT o.id FROM orders o" PERIOD_WHERE " ORDER BY o.created_at, o.id LIMIT 1";
+static const char sql_report_last[] =
+        "SELECT o.id FROM orders o" PERIOD_WHERE " ORDER BY o.created_at DESC, o.id DESC LIMIT 1";
+/*
+ * What the figures want from the other tables, for the orders with ids in
+ * ?1..?2, each in order_id order so that they are read side by side with the
+ * orders (a merge: one pass over each, no lookup per order). The partial index
+ * order_events_rework holds the few events that sent an order back to work.
+ */
+static const char sql_side_fees[] =
+        "SELECT order_id, fen FROM fees WHERE order_id BETWEEN ?1 AND ?2 ORDER BY order_id, id";
+static const char sql_side_payments[] = "SELECT order_id, fen FROM payments"
+                                        " WHERE order_id BETWEEN ?1 AND ?2 ORDER BY order_id, id";
+static const char sql_side_feedback[] =
+        "SELECT order_id, COALESCE(accepted, -1), COALESCE(rating, 0) FROM feedback"
+        " WHERE order_id BETWEEN ?1 AND ?2 ORDER BY order_id";
+static const char sql_side_followups[] =
+        "SELECT order_id, status, COALESCE(asked_at, 0), COALESCE(resolved, -1),"
+        " COALESCE(satisfied, -1), reopened FROM followups"
+        " WHERE order_id BETWEEN ?1 AND ?2 ORDER BY order_id";
+static const char sql_side_rework[] =
+        "SELECT DISTINCT order_id FROM order_events"
+        " WHERE action IN ('rework', 'reopened') AND order_id BETWEEN ?1 AND ?2 ORDER BY order_id";
+/* The same for one order out of id order (a clock set back): looked up on its own. */
+static const char sql_report_extras[] =
+        "SELECT COALESCE((SELECT fen FROM fees WHERE order_id = ?1 ORDER BY id DESC LIMIT 1), -1),"
+        " COALESCE((SELECT fen FROM payments WHERE order_id = ?1 ORDER BY id DESC LIMIT 1), -1),"
+        " COALESCE((SELECT accepted FROM feedback WHERE order_id = ?1), -1),"
+        " COALESCE((SELECT rating FROM feedback WHERE order_id = ?1), 0),"
+        " EXISTS (SELECT 1 FROM order_events WHERE order_id = ?1"
+        "  AND action IN ('rework', 'reopened')),"
+        " COALESCE((SELECT status FROM followups WHERE order_id = ?1), ''),"
+        " COALESCE((SELECT asked_at FROM followups WHERE order_id = ?1), 0),"
+        " COALESCE((SELECT resolved FROM followups WHERE order_id = ?1), -1),"
+        " COALESCE((SELECT satisfied FROM followups WHERE order_id = ?1), -1),"
+        " COALESCE((SELECT reopened FROM followups WHERE order_id = ?1), 0)";
 static const char sql_report_count[] = "SELECT count(*) FROM orders o" PERIOD_WHERE;
 static const char sql_fees_list[] =
         "SELECT id, fen, '', \"by\", at FROM fees WHERE order_id = ?1 ORDER BY id";
 static const char sql_payments_list[] =
         "SELECT id, fen, receipt, \"by\", at FROM payments WHERE order_id = ?1 ORDER BY id";
 
-struct row_walk {
-	store_report_cb cb;
-	void *ud;
+enum { SIDE_FEES, SIDE_PAYMENTS, SIDE_FEEDBACK, SIDE_FOLLOWUPS, SIDE_REWORK, NSIDES };
+static const char *const side_sql[NSIDES] = {sql_side_fees, sql_side_payments, sql_side_feedback,
+                                             sql_side_followups, sql_side_rework};
+
+/* A table read beside the orders: its statement, on a row of order AT (INT64_MAX: done). */
+struct side {
+	sqlite3_stmt *st;
+	int64_t at;
 };
 
-static int walk_row(struct store *s, sqlite3_stmt *st, void *ud)
+/* Steps SIDE to its next row; -1 on error (recorded). */
+static int side_step(struct store *s, struct side *d)
 {
-	const struct row_walk *w = ud;
-	struct store_report_row r;
+	int rc = sqlite3_step(d->st);
+
+	if (rc == SQLITE_ROW) {
+		d->at = sqlite3_column_int64(d->st, 0);
+		return 0;
+	}
+	d->at = INT64_MAX;
+	return rc == SQLITE_DONE ? 0 : store_fail(s);
+}
+
+/*
+ * Moves D past the rows of orders before ID; 1 when it is then on a row of
+ * ID (whose columns the caller reads), 0 when ID has none, -1 on error.
+ */
+static int side_seek(struct store *s, struct side *d, int64_t id)
+{
+	while (d->at < id)
+		if (side_step(s, d) < 0)
+			return -1;
+	return d->at == id;
+}
+
+/* The latest of several rows of ID (fees, payments: oldest first): its column 1 into *V. */
+static int side_last(struct store *s, struct side *d, int64_t id, int64_t *v)
+{
+	int rc = side_seek(s, d, id);
+
+	while (rc == 1) {
+		*v = sqlite3_column_int64(d->st, 1);
+		if (side_step(s, d) < 0)
+			return -1;
+		rc = d->at == id;
+	}
+	return rc;
+}
+
+/* Fills R's figures from the other tables, read in step with the orders. */
+static int extras_merged(struct store *s, struct side *d, struct store_report_row *r)
+{
+	int rc;
+
+	if (side_last(s, &d[SIDE_FEES], r->id, &r->fee) < 0 ||
+	    side_last(s, &d[SIDE_PAYMENTS], r->id, &r->paid) < 0)
+		return -1;
+	rc = side_seek(s, &d[SIDE_FEEDBACK], r->id);
+	if (rc == 1) {
+		r->accepted = sqlite3_column_int(d[SIDE_FEEDBACK].st, 1);
+		r->rating = sqlite3_column_int(d[SIDE_FEEDBACK].st, 2);
+	}
+	if (rc >= 0)
+		rc = side_seek(s, &d[SIDE_FOLLOWUPS], r->id);
+	if (rc == 1) {
+		sqlite3_stmt *st = d[SIDE_FOLLOWUPS].st;
+
+		store_col(st, 1, r->followup, sizeof(r->followup));
+		r->fu_asked_at = sqlite3_column_int64(st, 2);
+		r->fu_resolved = sqlite3_column_int(st, 3);
+		r->fu_satisfied = sqlite3_column_int(st, 4);
+		r->fu_reopened = sqlite3_column_int(st, 5);
+	}
+	if (rc >= 0)
+		rc = side_seek(s, &d[SIDE_REWORK], r->id);
+	if (rc == 1)
+		r->reworked = 1;
+	return rc < 0 ? -1 : 0;
+}
+
+static int read_extras(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	struct store_report_row *r = ud;
 
 	(void)s;
-	memset(&r, 0, sizeof(r));
-	r.id = sqlite3_column_int64(st, 0);
-	store_col(st, 1, r.number, sizeof(r.number));
-	store_col(st, 2, r.community, sizeof(r.community));
-	store_col(st, 3, r.status, sizeof(r.status));
-	store_col(st, 4, r.category, sizeof(r.category));
-	store_col(st, 5, r.item, sizeof(r.item));
-	store_col(st, 6, r.assignee, sizeof(r.assignee));
-	r.urgent = sqlite3_column_int(st, 7);
-	r.promised_minutes = sqlite3_column_int(st, 8);
-	r.created_at = sqlite3_column_int64(st, 9);
-	r.assigned_at = sqlite3_column_int64(st, 10);
-	r.done_at = sqlite3_column_int64(st, 11);
-	r.closed_at = sqlite3_column_int64(st, 12);
-	r.fee = sqlite3_column_int64(st, 13);
-	r.paid = sqlite3_column_int64(st, 14);
-	r.accepted = sqlite3_column_int(st, 15);
-	r.rating = sqlite3_column_int(st, 16);
-	r.reworked = sqlite3_column_int(st, 17);
-	store_col(st, 18, r.followup, sizeof(r.followup));
-	r.fu_asked_at = sqlite3_column_int64(st, 19);
-	r.fu_resolved = sqlite3_column_int(st, 20);
-	r.fu_satisfied = sqlite3_column_int(st, 21);
-	r.fu_reopened = sqlite3_column_int(st, 22);
-	return w->cb(&r, w->ud) ? 1 : 0;
+	r->fee = sqlite3_column_int64(st, 0);
+	r->paid = sqlite3_column_int64(st, 1);
+	r->accepted = sqlite3_column_int(st, 2);
+	r->rating = sqlite3_column_int(st, 3);
+	r->reworked = sqlite3_column_int(st, 4);
+	store_col(st, 5, r->followup, sizeof(r->followup));
+	r->fu_asked_at = sqlite3_column_int64(st, 6);
+	r->fu_resolved = sqlite3_column_int(st, 7);
+	r->fu_satisfied = sqlite3_column_int(st, 8);
+	r->fu_reopened = sqlite3_column_int(st, 9);
+	return 0;
+}
+
+static int read_id(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	(void)s;
+	*(int64_t *)ud = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+/* The order of the current row of ST (sql_report_orders), its own columns. */
+static void read_order(sqlite3_stmt *st, struct store_report_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	store_col(st, 1, r->number, sizeof(r->number));
+	store_col(st, 2, r->community, sizeof(r->community));
+	store_col(st, 3, r->status, sizeof(r->status));
+	store_col(st, 4, r->category, sizeof(r->category));
+	store_col(st, 5, r->item, sizeof(r->item));
+	store_col(st, 6, r->assignee, sizeof(r->assignee));
+	r->urgent = sqlite3_column_int(st, 7);
+	r->promised_minutes = sqlite3_column_int(st, 8);
+	r->created_at = sqlite3_column_int64(st, 9);
+	r->assigned_at = sqlite3_column_int64(st, 10);
+	r->done_at = sqlite3_column_int64(st, 11);
+	r->closed_at = sqlite3_column_int64(st, 12);
+	r->fee = r->paid = -1;
+	r->accepted = r->fu_resolved = r->fu_satisfied = -1;
+}
+
+/*
+ * The orders of the period in creation order; each order's figures from the
+ * other tables come from cursors that move forward with it, since orders are
+ * numbered in the order they are filed. One filed out of that order is looked
+ * up on its own.
+ */
+static int report_rows(struct store *s, int64_t from, int64_t to, const char *community,
+                       store_report_cb cb, void *ud)
+{
+	struct side d[NSIDES];
+	struct store_report_row r;
+	sqlite3_stmt *st = NULL;
+	int64_t first = 0, last = 0, merged = 0;
+	int i, rc, ret = -1;
+
+	memset(d, 0, sizeof(d));
+	rc = store_first(s, store_query(s, sql_report_first, "nnT", from, to, community), read_id,
+	                 &first);
+	if (rc > 0)
+		rc = store_first(s, store_query(s, sql_report_last, "nnT", from, to, community),
+		                 read_id, &last);
+	if (rc <= 0)
+		return rc; /* no orders, or an error */
+	for (i = 0; i < NSIDES; i++) {
+		d[i].st = store_query(s, side_sql[i], "ii", first, last);
+		if (!d[i].st || side_step(s, &d[i]) < 0)
+			goto out;
+	}
+	st = store_query(s, sql_report_orders, "nnT", from, to, community);
+	if (!st)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_order(st, &r);
+		if (r.id >= first && r.id <= last && r.id > merged) {
+			if (extras_merged(s, d, &r) < 0)
+				goto out;
+			merged = r.id;
+		} else if (store_first(s, store_query(s, sql_report_extras, "i", r.id), read_extras,
+		                       &r) < 0) {
+			goto out;
+		}
+		if (cb(&r, ud)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(s);
+		goto out;
+	}
+	ret = 0;
+out:
+	store_stmt_done(s, st);
+	for (i = 0; i < NSIDES; i++)
+		store_stmt_done(s, d[i].st);
+	return ret;
 }
 
 int store_report_rows(struct store *s, int64_t from, int64_t to, const char *community,
                       store_report_cb cb, void *ud)
 {
-	struct row_walk w = {cb, ud};
+	/* The reads are several statements: one snapshot makes them agree. */
+	int snap = store_snapshot_begin(s), rc;
 
-	return store_each(s, store_query(s, sql_report_rows, "nnT", from, to, community), walk_row,
-	                  &w);
+	if (snap < 0)
+		return -1;
+	rc = report_rows(s, from, to, community, cb, ud);
+	if (snap > 0 && store_snapshot_end(s) < 0)
+		rc = -1;
+	return rc;
 }
 
 static int read_count(struct store *s, sqlite3_stmt *st, void *ud)

@@ -8,7 +8,8 @@
  */
 #include "store/store_internal.h"
 
-int store_vbind(sqlite3_stmt *st, const char *fmt, va_list ap)
+/* Binds as store_vbind(); parameters past LAST (-1: none skipped) are read and left out. */
+static int vbind(sqlite3_stmt *st, int last, const char *fmt, va_list ap)
 {
 	int i, rc = SQLITE_OK;
 
@@ -16,6 +17,15 @@ int store_vbind(sqlite3_stmt *st, const char *fmt, va_list ap)
 		const char *t;
 		int64_t v;
 
+		if (last >= 0 && i + 1 > last) {
+			if (fmt[i] == 't' || fmt[i] == 'T')
+				(void)va_arg(ap, const char *);
+			else if (fmt[i] == 'd')
+				(void)va_arg(ap, int);
+			else
+				(void)va_arg(ap, int64_t);
+			continue;
+		}
 		switch (fmt[i]) {
 		case 't':
 			t = va_arg(ap, const char *);
@@ -43,22 +53,47 @@ int store_vbind(sqlite3_stmt *st, const char *fmt, va_list ap)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
-sqlite3_stmt *store_query(struct store *s, const char *sql, const char *fmt, ...)
+int store_vbind(sqlite3_stmt *st, const char *fmt, va_list ap)
+{
+	return vbind(st, -1, fmt, ap);
+}
+
+/* store_query(), or with SOME the parameters past the last the text names left out. */
+static sqlite3_stmt *vquery(struct store *s, int some, const char *sql, const char *fmt, va_list ap)
 {
 	sqlite3_stmt *st = store_stmt(s, sql);
-	va_list ap;
 	int rc;
 
 	if (!st)
 		return NULL;
-	va_start(ap, fmt);
-	rc = store_vbind(st, fmt, ap);
-	va_end(ap);
+	rc = vbind(st, some ? sqlite3_bind_parameter_count(st) : -1, fmt, ap);
 	if (rc < 0) {
 		store_fail(s);
 		store_stmt_done(s, st);
 		return NULL;
 	}
+	return st;
+}
+
+sqlite3_stmt *store_query(struct store *s, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+
+	va_start(ap, fmt);
+	st = vquery(s, 0, sql, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+sqlite3_stmt *store_query_some(struct store *s, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+
+	va_start(ap, fmt);
+	st = vquery(s, 1, sql, fmt, ap);
+	va_end(ap);
 	return st;
 }
 

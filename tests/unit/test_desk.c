@@ -205,7 +205,7 @@ static int queued(struct fx *fx, const char *chat, const char *needle)
 {
 	struct found f = {chat, needle, 0};
 
-	assert_int_equal(store_outbox_list(fx->s, 0, find_row, &f), 0);
+	assert_int_equal(store_outbox_list(fx->s, STORE_OUTBOX_ALL, find_row, &f), 0);
 	return f.n;
 }
 

@@ -997,11 +997,16 @@ static void test_outbox(void **state)
 	assert_int_equal(c.ids[0], b);
 
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(store_outbox_list(fx->s, 1, ob_cb, &c), 0);
+	assert_int_equal(store_outbox_list(fx->s, STORE_OUTBOX_DEAD, ob_cb, &c), 0);
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.ids[0], d);
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(store_outbox_list(fx->s, 0, ob_cb, &c), 0);
+	assert_int_equal(store_outbox_list(fx->s, STORE_OUTBOX_PENDING, ob_cb, &c), 0);
+	assert_int_equal(c.n, 2); /* a was sent, d died */
+	assert_int_equal(c.ids[0], e);
+	assert_int_equal(c.ids[1], b);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_list(fx->s, STORE_OUTBOX_ALL, ob_cb, &c), 0);
 	assert_int_equal(c.n, 4);
 	assert_int_equal(c.ids[0], e); /* newest first */
 	assert_int_equal(raw_int(fx, "SELECT attempts FROM outbox WHERE status = 'dead'"), 1);
