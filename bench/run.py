@@ -509,7 +509,7 @@ def put_backlog(db, n, now):
         con.close()
 
 
-@section("backlog", "intake while the sender drains N undelivered rows; the drain rate")
+@section("backlog", "intake with N undelivered rows (their platform down); the drain once it is back")
 def section_backlog(b):
     R, C, N = b.args.residents, b.args.inflight, b.args.backlog
     if N <= 0:
@@ -522,18 +522,18 @@ def section_backlog(b):
     b.stop(srv)
     put_backlog(db, N, int(time.time()))
     lo, hi = BACKLOG_BASE, BACKLOG_BASE + N
+    # The platform is down for the backlog's chats: each first message is tried and
+    # fails (502), then waits for its retry, as after an hour of an outage.
+    fake.control("down", {"from": lo, "to": hi, "status": 502})
     orders0 = count_orders(db)
     srv = b.concierge(fake, db=db)
     b.figure("backlog", N, "backlog (outbox rows at start)", fmt="%d")
     r = b.loadgen(srv.hook, R, C)
     b.say("intake with backlog: %s" % json.dumps(r))
     b.results["backlog_intake"] = r
-    after = fake.stats(lo, hi)
     b.figure("updates_per_s", r["updates_per_s"], "throughput with the backlog", "updates/s",
              fmt="%.0f")
     b.figure("p99_ms", r["p99_ms"], "latency p99 with the backlog", "ms", fmt="%.2f")
-    b.figure("delivered_during_intake", after["range"]["sent"],
-             "backlog delivered during the intake", fmt="%d")
     base = b.results.get("intake", {}).get("updates_per_s")
     if base:
         ratio = r["updates_per_s"] / base
@@ -542,15 +542,27 @@ def section_backlog(b):
     orders = count_orders(db) - orders0
     if orders != R:
         b.fail("%d orders filed for %d residents" % (orders, R))
-
+    # The intake's replies go out first (their chats are up).
+    per = b.results.get("intake", {}).get("replies_per_intake") or 7
+    wait_delivered(b, fake, r["first_id"], r["first_id"] + R - 1, R * per,
+                   cap=b.args.drain_wait)
+    # The platform is back, and every retry is due (what the backoff would reach).
+    fake.control("up")
+    con = sqlite3.connect(db, timeout=60)
+    with con:
+        con.execute("UPDATE outbox SET next_at = ? WHERE status = 'pending'",
+                    (int(time.time()) - 1,))
+    con.close()
+    after = fake.stats(lo, hi)
+    after["now_ms"] = fake.stats()["now_ms"]
     # The drain: every delivery from the end of the intake on (backlog and replies),
     # until the backlog is through or the time given to it is up.
     per = b.results.get("intake", {}).get("replies_per_intake") or 7
     st = wait_delivered(b, fake, lo, hi, N, cap=b.args.drain_wait)
-    end = fake.stats()
-    t = (end["last_ms"] - after["now_ms"]) / 1000.0
-    rate = (end["sendMessage"] - after["sendMessage"]) / t if t > 0 else 0
-    b.figure("drain_rate", rate, "drain rate after the intake (all sends)", "msg/s",
+    end = fake.stats(lo, hi)
+    t = (end["range"]["last_ms"] - after["now_ms"]) / 1000.0
+    rate = (end["range"]["sent"] - after["range"]["sent"]) / t if t > 0 else 0
+    b.figure("drain_rate", rate, "drain rate once the platform is back", "msg/s",
              target=">= 2000", ok=rate >= 2000, fmt="%.0f")
     b.figure("drained", st["sent"], "backlog delivered in %.0f s" % st["waited_s"],
              "of %d" % N, fmt="%d")

@@ -186,6 +186,42 @@ static void moved(struct sender *s, struct sender_xfer *x, const struct adapter_
 	/* the row is pending and due under its new chat: the next round sends it */
 }
 
+/*
+ * Calls failing one after another, on whatever chat, mean the platform is
+ * down, not the messages bad: rather than every row spending its attempts
+ * (and turning dead within the hour), the channel is held and one call at a
+ * time probes it, SENDER_DOWN_FIRST_MS apart and then twice as far each time.
+ * Its rows wait without an attempt counted. 1 when the platform is down.
+ */
+static int platform_down(struct sender *s, struct sender_chan *sc, const char *error)
+{
+	char state[SENDER_STATE_LEN], merr[120];
+
+	if (++sc->failures < SENDER_DOWN_AFTER)
+		return 0;
+	if (!sc->down_ms) {
+		sc->down_ms = SENDER_DOWN_FIRST_MS;
+		log_mask(error, merr, sizeof(merr));
+		snprintf(state, sizeof(state), "error: the platform fails every call (%s); trying again",
+		         merr);
+		sender_set_state(s, sc, LOG_WARN, state);
+	} else if (sc->down_ms < SENDER_DOWN_CAP_MS) {
+		sc->down_ms = sc->down_ms * 2 > SENDER_DOWN_CAP_MS ? SENDER_DOWN_CAP_MS : sc->down_ms * 2;
+	}
+	ratelimit_hold(sc->rl, NULL, clock_mono_ms() + sc->down_ms);
+	return 1;
+}
+
+static void platform_up(struct sender *s, struct sender_chan *sc)
+{
+	sc->failures = 0;
+	if (!sc->down_ms)
+		return;
+	sc->down_ms = 0;
+	sender_set_state(s, sc, LOG_INFO,
+	                 sc->ch->a->base_state ? sc->ch->a->base_state(sc->ch) : "on");
+}
+
 static void send_done(struct sender *s, struct sender_xfer *x, long status, long retry_after,
                       const char *neterr)
 {
@@ -211,6 +247,7 @@ static void send_done(struct sender *s, struct sender_xfer *x, long status, long
 		                 v.state);
 	switch (v.outcome) {
 	case ADAPTER_SENT:
+		platform_up(s, sc);
 		if (x->part + 1 < x->nparts)
 			sender_memo_get(s, x->row_id)->parts_done = x->part + 1;
 		else
@@ -229,7 +266,10 @@ static void send_done(struct sender *s, struct sender_xfer *x, long status, long
 		row_wait(s, x, (int)((ms + 999) / 1000), v.error);
 		break;
 	case ADAPTER_RETRY:
-		row_retry(s, x, v.error);
+		if (platform_down(s, sc, v.error))
+			row_wait(s, x, (int)(sc->down_ms / 1000), v.error);
+		else
+			row_retry(s, x, v.error);
 		break;
 	case ADAPTER_HELD:
 		row_held(s, x, v.error);
@@ -445,7 +485,7 @@ static int visit(struct sender *s, struct sender_chan *sc, int64_t id, const cha
 		sender_wake_at(s, now + (next_at - wall) * 1000);
 		return 1;
 	}
-	if (sc->inflight >= SENDER_MAX_INFLIGHT)
+	if (sc->inflight >= (sc->down_ms ? 1 : SENDER_MAX_INFLIGHT))
 		return 0; /* a call that ends starts the next round */
 	if ((wait = ratelimit_wait(sc->rl, NULL, now)) > 0) {
 		sender_wake_at(s, now + wait);

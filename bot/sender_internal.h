@@ -33,6 +33,9 @@
 #define SENDER_BACKOFF_CAP_MS  300000     /* 5 min */
 #define SENDER_POLL_CAP_MS     60000      /* long poll backoff cap */
 #define SENDER_REFUSED_MS      60000      /* wait after refused credentials */
+#define SENDER_DOWN_AFTER      8          /* failures in a row that mean the platform is down */
+#define SENDER_DOWN_FIRST_MS   5000       /* then one call after this, doubling up to */
+#define SENDER_DOWN_CAP_MS     60000
 #define SENDER_HANDED_MS       60000      /* a batch not confirmed by then is asked for again */
 #define SENDER_SEND_TIMEOUT    30         /* seconds, whole call */
 #define SENDER_CONNECT_TIMEOUT 10         /* seconds */
@@ -115,6 +118,8 @@ struct sender_chan {
 	struct ratelimit *rl;
 	int inflight;
 	int refused;                        /* the state is refused credentials */
+	int failures;  /* calls failed in a row (network, 5xx), none delivered since */
+	int64_t down_ms; /* > 0: the platform is down; one call at a time, this far apart */
 	char last429_chat[SENDER_CHAT_LEN]; /* tells a channel-wide 429 from a chat's */
 	int64_t last429_until;
 	struct sender_recv_state poll, setup;

@@ -838,6 +838,42 @@ class TelegramDelivery(TelegramCase):
         self.settle()
         self.assertEqual(len(self.chat_texts(RES)), 1)
 
+    def test_telegram_platform_down_then_back(self):
+        """Every call failing, on every chat (the platform down): after a few the
+        channel is held and probed one call at a time, /healthz says so, nothing
+        turns dead; once the platform answers again every message goes, once."""
+        self.start("polling")
+        self.tg.fail("sendMessage", 502, count=100000)
+        m = self.mark()
+        people = [7101 + i for i in range(10)]
+        for p in people:
+            self.say(p, "/help")
+        self.gw.wait(lambda: len(self.tg.calls("sendMessage", since=m)) >= 8,
+                     what="eight failed calls")
+        state = lambda: self.health()["channels"]["telegram"]["state"]  # noqa: E731
+        self.gw.wait(lambda: "fails every call" in state(), what="the channel said down")
+        # held: a moment later no more than one call at a time goes (a probe)
+        n = len(self.tg.calls("sendMessage", since=m))
+        self.gw.advance(3)
+        time.sleep(0.5)
+        self.assertLessEqual(len(self.tg.calls("sendMessage", since=m)), n + 1)
+        self.assertEqual(self.gw.outbox(dead=True), [])
+        # back: the failures stop; the next probe gets through and everything goes
+        with self.tg.state.cond:
+            self.tg.state.failures.clear()
+        for _ in range(6):
+            self.gw.advance(15)
+            if all(self.chat_texts(p, since=m) for p in people):
+                break
+            time.sleep(0.5)
+        for p in people:
+            self.expect(p, "物业服务助手", m, timeout=20)
+        self.gw.wait(lambda: "fails every call" not in state(), what="the channel back")
+        self.settle()
+        for p in people:
+            self.assertEqual(len(self.chat_texts(p, since=m)), 1, p)
+        self.assertEqual(self.gw.outbox(dead=True), [])
+
     def test_telegram_chat_not_found_dead_letter(self):
         self.start("polling")
         self.tg.fail("sendMessage", 400, count=1, description="Bad Request: chat not found")
