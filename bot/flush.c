@@ -30,9 +30,9 @@ struct flusher {
 	flush_wake_fn wake;
 	void *ud;
 	/* guarded by mu: */
-	uint64_t want;    /* the last batch committed */
-	uint64_t done;    /* the last batch a sync was tried for */
-	uint64_t good;    /* the last batch on the disk */
+	uint64_t want; /* the last batch committed */
+	uint64_t done; /* the last batch a sync was tried for */
+	uint64_t good; /* the last batch on the disk */
 	int stop;
 };
 

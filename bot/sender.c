@@ -202,11 +202,12 @@ static int platform_down(struct sender *s, struct sender_chan *sc, const char *e
 	if (!sc->down_ms) {
 		sc->down_ms = SENDER_DOWN_FIRST_MS;
 		log_mask(error, merr, sizeof(merr));
-		snprintf(state, sizeof(state), "error: the platform fails every call (%s); trying again",
-		         merr);
+		snprintf(state, sizeof(state),
+		         "error: the platform fails every call (%s); trying again", merr);
 		sender_set_state(s, sc, LOG_WARN, state);
 	} else if (sc->down_ms < SENDER_DOWN_CAP_MS) {
-		sc->down_ms = sc->down_ms * 2 > SENDER_DOWN_CAP_MS ? SENDER_DOWN_CAP_MS : sc->down_ms * 2;
+		sc->down_ms =
+		        sc->down_ms * 2 > SENDER_DOWN_CAP_MS ? SENDER_DOWN_CAP_MS : sc->down_ms * 2;
 	}
 	ratelimit_hold(sc->rl, NULL, clock_mono_ms() + sc->down_ms);
 	return 1;
@@ -498,8 +499,8 @@ static int visit(struct sender *s, struct sender_chan *sc, int64_t id, const cha
 	return 1;
 }
 
-static int visit_head(struct sender *s, struct sender_chan *sc, struct sender_head *h,
-                      int64_t now, int64_t wall)
+static int visit_head(struct sender *s, struct sender_chan *sc, struct sender_head *h, int64_t now,
+                      int64_t wall)
 {
 	char chat[SENDER_CHAT_LEN];
 
@@ -529,7 +530,8 @@ static int visit_fresh(struct sender *s, struct sender_chan *sc, int64_t now, in
 		f[n++].id = h->id;
 	}
 	q->nfresh = 0;
-	qsort(f, n, sizeof(f[0]), by_id);
+	if (n > 1)
+		qsort(f, n, sizeof(f[0]), by_id);
 	for (i = 0; i < n; i++) {
 		if (!(h = sender_queue_find(q, f[i].chat)))
 			continue; /* gone with an earlier visit */

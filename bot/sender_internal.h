@@ -23,18 +23,18 @@
 #include "bot/sender.h"
 #include "lib/log.h"
 
-#define SENDER_RESYNC_MS       1000       /* every head read again, at least this far apart */
-#define SENDER_FRESH           64         /* heads changed since the last round, visited first */
-#define SENDER_MARKS           256        /* rows sent, written as such together */
-#define SENDER_MARK_MS         20         /* at most this long after the first of them */
-#define SENDER_MAX_INFLIGHT    8          /* deliveries in flight per channel */
-#define SENDER_MAX_ATTEMPTS    12         /* network/5xx failures before a row is dead */
-#define SENDER_MAX_RATE_LIMIT  48         /* answers of 429 (or refused credentials) before dead */
-#define SENDER_BACKOFF_CAP_MS  300000     /* 5 min */
-#define SENDER_POLL_CAP_MS     60000      /* long poll backoff cap */
-#define SENDER_REFUSED_MS      60000      /* wait after refused credentials */
-#define SENDER_DOWN_AFTER      8          /* failures in a row that mean the platform is down */
-#define SENDER_DOWN_FIRST_MS   5000       /* then one call after this, doubling up to */
+#define SENDER_RESYNC_MS       1000   /* every head read again, at least this far apart */
+#define SENDER_FRESH           64     /* heads changed since the last round, visited first */
+#define SENDER_MARKS           256    /* rows sent, written as such together */
+#define SENDER_MARK_MS         20     /* at most this long after the first of them */
+#define SENDER_MAX_INFLIGHT    8      /* deliveries in flight per channel */
+#define SENDER_MAX_ATTEMPTS    12     /* network/5xx failures before a row is dead */
+#define SENDER_MAX_RATE_LIMIT  48     /* answers of 429 (or refused credentials) before dead */
+#define SENDER_BACKOFF_CAP_MS  300000 /* 5 min */
+#define SENDER_POLL_CAP_MS     60000  /* long poll backoff cap */
+#define SENDER_REFUSED_MS      60000  /* wait after refused credentials */
+#define SENDER_DOWN_AFTER      8      /* failures in a row that mean the platform is down */
+#define SENDER_DOWN_FIRST_MS   5000   /* then one call after this, doubling up to */
 #define SENDER_DOWN_CAP_MS     60000
 #define SENDER_HANDED_MS       60000      /* a batch not confirmed by then is asked for again */
 #define SENDER_SEND_TIMEOUT    30         /* seconds, whole call */
@@ -117,8 +117,8 @@ struct sender_chan {
 	int on; /* can deliver */
 	struct ratelimit *rl;
 	int inflight;
-	int refused;                        /* the state is refused credentials */
-	int failures;  /* calls failed in a row (network, 5xx), none delivered since */
+	int refused;     /* the state is refused credentials */
+	int failures;    /* calls failed in a row (network, 5xx), none delivered since */
 	int64_t down_ms; /* > 0: the platform is down; one call at a time, this far apart */
 	char last429_chat[SENDER_CHAT_LEN]; /* tells a channel-wide 429 from a chat's */
 	int64_t last429_until;

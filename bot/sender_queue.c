@@ -49,7 +49,7 @@ static struct sender_head *find(const struct sender_queue *q, const char *chat)
 static int grow(struct sender_queue *q)
 {
 	size_t nb = q->nb ? q->nb * 2 : 256, i;
-	struct sender_head **b = calloc(nb, sizeof(*b)), *h;
+	struct sender_head **b = calloc(nb, sizeof(struct sender_head *)), *h;
 
 	if (!b)
 		return -1;
@@ -84,7 +84,7 @@ static int set_head(struct sender_queue *q, const char *chat, int64_t id, int64_
 		if (q->n == q->cap) {
 			size_t cap = q->cap ? q->cap * 2 : 64;
 
-			if (!(v = realloc(q->v, cap * sizeof(*v)))) {
+			if (!(v = realloc(q->v, cap * sizeof(struct sender_head *)))) {
 				free(h);
 				return -1;
 			}
@@ -128,7 +128,7 @@ static void clear(struct sender_queue *q)
 		free(q->v[i]);
 	q->n = q->nbtn = q->nfresh = q->cursor = q->pass = 0;
 	if (q->nb)
-		memset(q->buckets, 0, q->nb * sizeof(*q->buckets));
+		memset(q->buckets, 0, q->nb * sizeof(struct sender_head *));
 }
 
 void sender_queue_free(struct sender_queue *q)

@@ -172,8 +172,8 @@ static struct rl_chat *chat_get(struct ratelimit *rl, const char *id)
 		return NULL;
 	}
 	ring_init(&c->ring, cap,
-	          keep_ms(rl, (is_group(id) && rl->lim.per_group_per_min) ||
-	                              rl->lim.per_chat_per_min));
+	          keep_ms(rl,
+	                  (is_group(id) && rl->lim.per_group_per_min) || rl->lim.per_chat_per_min));
 	h = hash(id);
 	c->next = rl->buckets[h];
 	rl->buckets[h] = c;

@@ -579,9 +579,9 @@ static int64_t scalar(sqlite3 *db, const char *sql)
 /* A file of version 7 gets its indexes and keeps its orders. */
 static void test_migration_8(void **state)
 {
-	static const char idx[] =
-	        "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name"
-	        " IN ('orders_closed', 'feedback_updated', 'order_events_rework', 'outbox_pending')";
+	static const char idx[] = "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name"
+	                          " IN ('orders_closed', 'feedback_updated', "
+	                          "'order_events_rework', 'outbox_pending')";
 	struct fx *fx = *state;
 	char err[256];
 	sqlite3 *db;
