@@ -12,7 +12,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
            -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual -Wundef
 STD     := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I.
 PKGCFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKGLIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+PKGLIBS   = $(shell pkg-config --libs $(PKGS)) -lev -lpthread -lm
 
 CFLAGS  ?= -O2 -g
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -25,7 +25,7 @@ OBJ      := $(LIB_SRC:%.c=build/obj/%.o) build/obj/web_assets.o build/obj/config
 ASAN_OBJ := $(LIB_SRC:%.c=build/asan/%.o) build/asan/web_assets.o build/asan/config_example.o
 UNIT_BIN := $(UNIT:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all run test check bench deps clean unit install uninstall
+.PHONY: all run test check bench bench-ws bench-dialogs deps clean unit install uninstall
 all: build/concierge
 
 build/obj/%.o: %.c $(wildcard */*.h)
@@ -73,6 +73,23 @@ build/asan/tests/%: tests/unit/%.c $(ASAN_OBJ) $(wildcard tests/unit/*.h)
 	@echo "  LD test $@"
 	@$(CC) $(STD) $(WARN) -Wno-missing-prototypes $(SANFLAGS) $(PKGCFLAGS) -o $@ $< $(ASAN_OBJ) \
 	    $(PKGLIBS) -lcmocka
+
+# Bench programs: optimised, no sanitizers, outside the server's layers.
+build/bench/wsload: bench/wsload.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(STD) $(WARN) -O2 -g $(PKGCFLAGS) -o $@ $< $(PKGLIBS)
+
+# Web chat: 2,000 open websockets talking; open dialogs: memory with 1,000,000 (bench/ws.py).
+bench-ws:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory build/concierge build/bench/wsload
+	@python3 bench/ws.py sockets
+
+bench-dialogs:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory build/concierge
+	@python3 bench/ws.py dialogs
 
 deps:
 	@scripts/deps.sh build

@@ -129,6 +129,9 @@ struct server {
 	size_t nwsc;
 	lws_sorted_usec_list_t sul_wsc;
 
+	/* delivery to present readers (batch.c): the last round's newest outbox row, time */
+	int64_t deliver_id, deliver_at;
+
 	struct metrics *metrics; /* counters and histograms for /metrics, or NULL */
 	int64_t start_ms;        /* when serving started, Unix milliseconds */
 };
@@ -144,8 +147,10 @@ void server_queue(struct server *srv, struct chan *ch, struct inbound *in, struc
 void server_queue_now(struct server *srv, struct inbound *in);
 /* Commits what is queued now. */
 void server_run_batch(struct server *srv);
-/* Pushes waiting outbox rows to the readers that are present (all channels, or CH). */
-void server_deliver(struct server *srv, struct chan *ch);
+/* Pushes fresh outbox rows to the readers that are present (a page open). */
+void server_deliver(struct server *srv);
+/* Pushes CH's waiting rows for CHAT, whose reader just came. */
+void server_deliver_chat(struct server *srv, struct chan *ch, const char *chat);
 /* The sender's polled batches, moved to the service thread and parsed. */
 void server_take_polled(struct server *srv);
 

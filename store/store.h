@@ -376,6 +376,18 @@ int store_outbox_for_chat(struct store *s, const char *channel, const char *chat
 /* Pending rows for one chat due at NOW (not held for later), oldest first. */
 int store_outbox_due_for_chat(struct store *s, const char *channel, const char *chat, int64_t now,
                               store_outbox_cb cb, void *ud);
+/*
+ * The chats of CHANNEL with a pending row due at NOW that is newer than row
+ * AFTER_ID or came due at SINCE or later, each once, read before the first
+ * callback (nonzero stops). *LAST_ID: the newest row's ID, read first, to
+ * pass as AFTER_ID next time. For readers that are present (a chat page):
+ * what to push to them after a commit, without asking about every reader.
+ */
+typedef int (*store_chat_cb)(const char *chat, void *ud);
+/* The newest outbox row's ID (0: none). */
+int store_outbox_last_id(struct store *s, int64_t *id);
+int store_outbox_fresh_chats(struct store *s, const char *channel, int64_t after_id, int64_t since,
+                             int64_t now, int64_t *last_id, store_chat_cb cb, void *ud);
 /* Each of these fails when there is no row ID; retry_later and dead count an attempt. */
 int store_outbox_sent(struct store *s, int64_t id, int64_t now);
 int store_outbox_retry_later(struct store *s, int64_t id, int64_t next_at, const char *error);

@@ -1065,6 +1065,69 @@ static void test_outbox_held(void **state)
 	assert_int_equal(c.ids[1], b);
 }
 
+/* Chat names a callback was given, in order. */
+struct chats_seen {
+	int n;
+	char names[8][16];
+};
+
+static int chat_cb(const char *chat, void *ud)
+{
+	struct chats_seen *c = ud;
+
+	if (c->n < 8)
+		snprintf(c->names[c->n], sizeof(c->names[0]), "%s", chat);
+	c->n++;
+	return 0;
+}
+
+/* What a page that is open may have to hear: rows new since the last look, or come due since. */
+static void test_outbox_fresh_chats(void **state)
+{
+	struct fx *fx = *state;
+	struct chats_seen c;
+	int64_t last, first, a, later, sent;
+
+	assert_int_equal(store_outbox_last_id(fx->s, &last), 0);
+	assert_int_equal(last, 0);
+	assert_int_equal(store_outbox_add(fx->s, "web", "v1", "{}", 100, &first), 0);
+	assert_int_equal(store_outbox_last_id(fx->s, &last), 0);
+	assert_int_equal(last, first);
+	/* then, after a look at FIRST: two rows for v2, one for v3 held until 500, one sent */
+	assert_int_equal(store_outbox_add(fx->s, "web", "v2", "{}", 110, &a), 0);
+	assert_int_equal(store_outbox_add(fx->s, "web", "v2", "{}", 110, NULL), 0);
+	assert_int_equal(store_outbox_add_at(fx->s, "web", "v3", "{}", 110, 500, &later), 0);
+	assert_int_equal(store_outbox_add(fx->s, "web", "v4", "{}", 110, &sent), 0);
+	assert_int_equal(store_outbox_sent(fx->s, sent, 111), 0);
+	assert_int_equal(store_outbox_add(fx->s, "telegram", "-1", "{}", 110, NULL), 0);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(
+	        store_outbox_fresh_chats(fx->s, "web", first, 101, 120, &last, chat_cb, &c), 0);
+	assert_int_equal(c.n, 1); /* v2 once; not v1 (seen), v3 (not due), v4 (sent), telegram */
+	assert_string_equal(c.names[0], "v2");
+	assert_true(last > sent);
+	/* nothing new, nothing come due: nothing */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_fresh_chats(fx->s, "web", last, 120, 130, &last, chat_cb, &c),
+	                 0);
+	assert_int_equal(c.n, 0);
+	/* v3's row comes due at 500, though it is no newer */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_fresh_chats(fx->s, "web", last, 130, 600, &last, chat_cb, &c),
+	                 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.names[0], "v3");
+	/* a row made due again (revived, released) is fresh once more */
+	assert_int_equal(store_outbox_dead(fx->s, a, "x"), 0);
+	assert_int_equal(store_outbox_revive(fx->s, a, 700), 1);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_fresh_chats(fx->s, "web", last, 600, 700, &last, chat_cb, &c),
+	                 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.names[0], "v2");
+}
+
 /* Each chat's first pending row, and every pressed button's answer, whatever their next_at. */
 static void test_outbox_pending_on(void **state)
 {
@@ -1396,6 +1459,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_held, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_pending_on, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_outbox_fresh_chats, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_counts, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_transcript, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_chat_migrate, setup, teardown),
