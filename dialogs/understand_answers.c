@@ -53,8 +53,9 @@ static void tokenize(const char *text, struct toks *tk)
 		uint32_t c = dlg_cp_at(f.s, f.n, p, &len);
 		int skip = 0;
 
+		/* The first byte first: this runs for every character of every example. */
 		for (i = 0; fill[i] && !skip; i++)
-			if (dlg_starts(f.s, f.n, p, fill[i])) {
+			if (fill[i][0] == f.s[p] && dlg_starts(f.s, f.n, p, fill[i])) {
 				p += strlen(fill[i]);
 				skip = 1;
 			}
@@ -80,7 +81,7 @@ static void tokenize(const char *text, struct toks *tk)
 		}
 		if (c >= 0x3400 && c <= 0x9fff) {
 			for (i = 0; fill1[i]; i++)
-				if (dlg_starts(f.s, f.n, p, fill1[i]))
+				if (fill1[i][0] == f.s[p] && dlg_starts(f.s, f.n, p, fill1[i]))
 					break;
 			if (!fill1[i])
 				tk->t[tk->n++] = c;
@@ -114,41 +115,53 @@ static double dice(const uint64_t *a, int na, const uint64_t *b, int nb)
 	return ua + ub ? 2.0 * both / (ua + ub) : 0;
 }
 
-double dlg_similarity(const char *query, const char *example)
+/* The similarity of two texts cut into tokens. */
+static double similarity(const struct toks *x, const struct toks *y)
 {
-	struct toks x, y;
 	uint64_t ux[TOK_MAX], uy[TOK_MAX], bx[TOK_MAX], by[TOK_MAX];
 	int i, nbx = 0, nby = 0;
 
-	tokenize(query, &x);
-	tokenize(example, &y);
-	if (!x.n || !y.n)
+	if (!x->n || !y->n)
 		return 0;
-	for (i = 0; i < x.n; i++) {
-		ux[i] = x.t[i];
-		if (i + 1 < x.n)
-			bx[nbx++] = ((uint64_t)x.t[i] << 32) | x.t[i + 1];
+	for (i = 0; i < x->n; i++) {
+		ux[i] = x->t[i];
+		if (i + 1 < x->n)
+			bx[nbx++] = ((uint64_t)x->t[i] << 32) | x->t[i + 1];
 	}
-	for (i = 0; i < y.n; i++) {
-		uy[i] = y.t[i];
-		if (i + 1 < y.n)
-			by[nby++] = ((uint64_t)y.t[i] << 32) | y.t[i + 1];
+	for (i = 0; i < y->n; i++) {
+		uy[i] = y->t[i];
+		if (i + 1 < y->n)
+			by[nby++] = ((uint64_t)y->t[i] << 32) | y->t[i + 1];
 	}
 	if (!nbx || !nby)
-		return dice(ux, x.n, uy, y.n);
-	return 0.5 * dice(ux, x.n, uy, y.n) + 0.5 * dice(bx, nbx, by, nby);
+		return dice(ux, x->n, uy, y->n);
+	return 0.5 * dice(ux, x->n, uy, y->n) + 0.5 * dice(bx, nbx, by, nby);
+}
+
+double dlg_similarity(const char *query, const char *example)
+{
+	struct toks x, y;
+
+	tokenize(query, &x);
+	tokenize(example, &y);
+	return similarity(&x, &y);
 }
 
 const struct dlg_answer *dlg_best_answer(const struct dlg_policy *p, const char *text,
                                          double *score)
 {
 	const struct dlg_answer *best = NULL;
+	struct toks x, y;
 	size_t i, k;
 
 	*score = 0;
+	tokenize(text, &x); /* once, not once an example */
 	for (i = 0; p && i < p->nanswers; i++)
 		for (k = 0; k < p->answers[i].nexamples; k++) {
-			double s = dlg_similarity(text, p->answers[i].examples[k]);
+			double s;
+
+			tokenize(p->answers[i].examples[k], &y);
+			s = similarity(&x, &y);
 
 			if (s > *score) {
 				*score = s;
