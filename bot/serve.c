@@ -448,6 +448,8 @@ int cli_serve(struct cli_env *env)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	if (store_checkpoint_apart(env->store) < 0)
+		log_warn("store: checkpoints stay in the commits: %s", store_errmsg(env->store));
 	/* No page is open yet: delivery to readers starts with the rows that come next. */
 	if (store_outbox_last_id(env->store, &srv.deliver_id) == 0)
 		srv.deliver_at = clock_now();

@@ -267,6 +267,7 @@ void store_close(struct store *s)
 
 	if (!s)
 		return;
+	store_ckpt_stop(s);
 	for (i = 0; i < s->nstmts; i++)
 		sqlite3_finalize(s->stmts[i].st);
 	free(s->stmts);

@@ -37,6 +37,16 @@ const char *store_errmsg(struct store *s); /* why the last failing call failed *
 const char *store_path(struct store *s);
 int store_schema_version(struct store *s); /* PRAGMA user_version */
 
+/*
+ * The write-ahead log is copied into the database file by a thread of the
+ * store's own, with its own connection, instead of inside the commit that
+ * makes the log long (the server: its commits are on the event loop).
+ * Stopped by store_close(). 0, or -1 (then commits checkpoint as before).
+ */
+int store_checkpoint_apart(struct store *s);
+/* How many times that thread has checkpointed. */
+long store_checkpoint_runs(struct store *s);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Not nestable. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);

@@ -42,7 +42,11 @@ struct store {
 	char err[512];   /* the last failure, kept because cleanup may overwrite sqlite3_errmsg */
 	char **tx_files; /* created for the open transaction (store_tx_file), owned */
 	size_t ntx_files, captx_files;
+	struct store_ckpt *ckpt; /* the checkpointer's thread (store_ckpt.c), or NULL */
 };
+
+/* Stops the checkpointer's thread, if any (store_close). */
+void store_ckpt_stop(struct store *s);
 
 /* Forgets the open transaction's files (committed), or removes them too (UNLINK). */
 void store_tx_files_end(struct store *s, int unlink_them);

@@ -1065,6 +1065,49 @@ static void test_outbox_held(void **state)
 	assert_int_equal(c.ids[1], b);
 }
 
+/* Frames in the write-ahead log now (a checkpoint from a connection of its own says). */
+static int64_t wal_pages(const struct fx *fx)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v;
+
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA wal_checkpoint(PASSIVE)", -1, &st, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* A long write-ahead log is copied by the checkpointer's thread, not in the commit. */
+static void test_checkpoint_apart(void **state)
+{
+	struct fx *fx = *state;
+	char key[32], value[2048];
+	int i, tries;
+
+	memset(value, 'x', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	assert_int_equal(store_checkpoint_apart(fx->s), 0);
+	assert_int_equal(store_checkpoint_apart(fx->s), 0); /* once is enough */
+	assert_int_equal(store_checkpoint_runs(fx->s), 0);
+	/* some 3,000 pages of log, in commits of a few pages each */
+	for (i = 0; i < 1500; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_int_equal(store_kv_set(fx->s, key, value), 0);
+	}
+	for (tries = 0; tries < 500 && store_checkpoint_runs(fx->s) == 0; tries++)
+		usleep(10000);
+	assert_true(store_checkpoint_runs(fx->s) > 0);
+	/* the log started over: it is nowhere near the 3,000 pages written */
+	assert_true(raw_int(fx, "SELECT count(*) FROM kv") == 1500);
+	assert_true(wal_pages(fx) < 1500);
+	/* store_close (teardown) stops the thread */
+}
+
 /* Chat names a callback was given, in order. */
 struct chats_seen {
 	int n;
@@ -1460,6 +1503,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_outbox_held, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_pending_on, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_fresh_chats, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_checkpoint_apart, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_counts, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_transcript, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_chat_migrate, setup, teardown),
