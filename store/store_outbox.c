@@ -35,8 +35,13 @@ static const char sql_outbox_pending_on[] =
                       " ORDER BY id LIMIT ?2";
 static const char sql_outbox_for_chat[] =
         OUTBOX_SELECT " WHERE channel = ?1 AND chat = ?2 AND status = 'pending' ORDER BY id";
+/*
+ * The queries of one chat's rows go by outbox_chat: "+next_at" keeps the
+ * planner off outbox_due, whose range would be every pending row of every
+ * chat (rows for pages and desks that are away wait there by thousands).
+ */
 static const char sql_outbox_due_for_chat[] =
-        OUTBOX_SELECT " WHERE channel = ?1 AND chat = ?2 AND status = 'pending' AND next_at <= ?3"
+        OUTBOX_SELECT " WHERE channel = ?1 AND chat = ?2 AND status = 'pending' AND +next_at <= ?3"
                       " ORDER BY id";
 /*
  * Chats with a row due now that is new (its ID past ?2: the primary key's
@@ -52,7 +57,7 @@ static const char sql_outbox_last_id[] = "SELECT coalesce(max(id), 0) FROM outbo
 /* Held, not failed: no attempt made yet and due later than it was written. */
 static const char sql_outbox_release[] =
         "UPDATE outbox SET next_at = ?3 WHERE channel = ?1 AND chat = ?2 AND status = 'pending'"
-        " AND attempts = 0 AND next_at > ?3";
+        " AND attempts = 0 AND +next_at > ?3";
 static const char sql_outbox_list[] =
         OUTBOX_SELECT " WHERE ?1 = 0 OR status = 'dead' ORDER BY id DESC";
 static const char sql_outbox_sent[] =
@@ -63,7 +68,7 @@ static const char sql_outbox_hold[] =
         "UPDATE outbox SET next_at = ?2, last_error = ?3 WHERE id = ?1 AND status = 'pending'";
 static const char sql_outbox_wake[] =
         "UPDATE outbox SET next_at = ?3 WHERE channel = ?1 AND chat = ?2 AND status = 'pending'"
-        " AND next_at >= ?4";
+        " AND +next_at >= ?4";
 static const char sql_outbox_dead[] = "UPDATE outbox SET attempts = attempts + 1,"
                                       " status = 'dead', last_error = ?2 WHERE id = ?1";
 /* A revived row gets a fresh set of attempts, or it would die at its next failure. */
