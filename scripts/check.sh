@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 # The bench programs (bench/*.c) are checked too.
 bench=$(ls bench/*.c 2>/dev/null)
-src=$(ls lib/*.c lib/*.h bot/*.c bot/*.h adapters/*.c adapters/*.h dialogs/*.c dialogs/*.h store/*.c store/*.h tests/unit/*.c) $bench
+src="$(ls lib/*.c lib/*.h bot/*.c bot/*.h adapters/*.c adapters/*.h dialogs/*.c dialogs/*.h store/*.c store/*.h tests/unit/*.c) $bench"
 csrc="$(ls lib/*.c bot/*.c adapters/*.c dialogs/*.c store/*.c) $bench"
 flags="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I. $(pkg-config --cflags libwebsockets libcurl jansson sqlite3 libcrypto)"
 fail=0
