@@ -12,7 +12,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
            -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual -Wundef
 STD     := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I.
 PKGCFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKGLIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+PKGLIBS   = $(shell pkg-config --libs $(PKGS)) -lev -lpthread -lm
 
 CFLAGS  ?= -O2 -g
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -28,7 +28,7 @@ UNIT_BIN := $(UNIT:tests/unit/%.c=build/asan/tests/%)
 BENCH_BIN := build/bench/loadgen build/bench/fakebot build/bench/floor
 BENCH_CFLAGS := -O2 -g
 
-.PHONY: all run test check bench bench-bin bench-bigdb deps clean unit install uninstall
+.PHONY: all run test check bench bench-bin bench-bigdb bench-ws bench-dialogs deps clean unit install uninstall
 all: build/concierge
 
 build/obj/%.o: %.c $(wildcard */*.h)
@@ -88,6 +88,23 @@ build/bench/fakebot build/bench/floor: build/bench/%: bench/%.c bench/lwsd.c ben
 	@$(CC) $(STD) $(WARN) $(BENCH_CFLAGS) $(PKGCFLAGS) -o $@ $(filter %.c,$^) $(PKGLIBS)
 
 bench-bin: $(BENCH_BIN)
+
+# Bench programs: optimised, no sanitizers, outside the server's layers.
+build/bench/wsload: bench/wsload.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(STD) $(WARN) -O2 -g $(PKGCFLAGS) -o $@ $< $(PKGLIBS)
+
+# Web chat: 2,000 open websockets talking; open dialogs: memory with 1,000,000 (bench/ws.py).
+bench-ws:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory build/concierge build/bench/wsload
+	@python3 bench/ws.py sockets
+
+bench-dialogs:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory build/concierge
+	@python3 bench/ws.py dialogs
 
 deps:
 	@scripts/deps.sh build

@@ -136,7 +136,6 @@ struct adapter_poll {
 /* A line of a chat's transcript, for history. */
 typedef int (*host_line_fn)(const char *from, const char *text, const char *buttons_json,
                             const char *line_id, int64_t at, void *ud);
-typedef int (*host_chat_fn)(const char *chat, void *ud);
 typedef int (*host_payload_fn)(const char *payload, void *ud);
 
 struct host {
@@ -144,8 +143,8 @@ struct host {
 	void (*submit)(struct chan *ch, struct inbound *list);
 	/* A websocket connection of the adapter's: send one text frame. */
 	void (*ws_send)(struct host_conn *hc, const char *text);
-	/* Delivers now what waits for the chats open_chats() names. */
-	void (*deliver_now)(struct chan *ch);
+	/* Delivers now what waits for CHAT, a reader who just came (a page opened). */
+	void (*deliver_now)(struct chan *ch, const char *chat);
 	/* The last MAX lines of CHAT's transcript on this channel, oldest first. */
 	int (*history)(struct chan *ch, const char *chat, int max, host_line_fn each, void *ud);
 	/* The staff member whose personal token is TOKEN (constant time), or 0. */
@@ -350,8 +349,12 @@ struct adapter {
 	void (*committed)(struct chan *ch, const struct inbound *in);
 	int transcript; /* keep a transcript: inbound lines with a record ID, delivered rows */
 
-	/* -- delivery to readers that are present (web page) instead of the sender -- */
-	int (*open_chats)(struct chan *ch, host_chat_fn each, void *ud);
+	/*
+	 * -- delivery to readers that are present (web page) instead of the sender --
+	 * chat_open: CHAT has a reader now (cheap: asked for every chat with a
+	 * fresh outbox row after each commit). Rows wait while it is 0.
+	 */
+	int (*chat_open)(struct chan *ch, const char *chat);
 	void (*deliver)(struct chan *ch, const char *chat, const char *payload, int64_t at);
 
 	/* -- the sender: outbox rows as platform calls (sender thread) -- */

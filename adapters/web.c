@@ -45,29 +45,48 @@
 static const char csp[] = "default-src 'self'; connect-src 'self' ws: wss:; "
                           "img-src 'self' data:; frame-ancestors 'none'";
 
+struct web_person;
+
 /* One open page. */
 struct web_conn {
-	struct web_conn *next;
+	struct web_conn *next;  /* every open page */
+	struct web_conn *vnext; /* the other greeted pages of the same person */
 	struct chan *ch;
 	struct host_conn *hc;
-	char visitor[64]; /* hashed cookie: "v…", or "anonymous" */
-	char user[96];    /* "v…" or "staff:ID" */
-	char lang[8];     /* the page's language ("zh", "en"), a hint for the bot's */
+	struct web_person *who; /* once greeted */
+	char visitor[64];       /* hashed cookie: "v…", or "anonymous" */
+	char user[96];          /* "v…" or "staff:ID" */
+	char lang[8];           /* the page's language ("zh", "en"), a hint for the bot's */
 	int greeted;
 };
 
-/* How fast one visitor (all their pages together) is writing. */
-struct web_pace {
-	char user[96];
-	int64_t window; /* start of the current window */
+/*
+ * A person with pages open (or closed a moment ago): their greeted pages and
+ * how fast they are writing (all their pages together). Found by user in a
+ * hash table, so a commit's ack, a delivery and "is this chat open" cost the
+ * same with two thousand pages open as with two.
+ */
+struct web_person {
+	struct web_person *hnext;
+	struct web_conn *pages;
+	int64_t window; /* start of the current pace window */
 	int count;
+	char user[96];
 };
 
-#define PACE_SLOTS 256
+/* A chain of the hash table. */
+struct web_bucket {
+	struct web_person *head;
+};
+
+/* People remembered beyond those with a page open: the pace of a page just closed. */
+#define PERSONS_SPARE 256
 
 struct web_rt {
 	struct web_conn *conns;
-	struct web_pace pace[PACE_SLOTS]; /* by visitor; an old window's slot is reused */
+	int nconns;
+	struct web_bucket *table; /* by user */
+	size_t nbuckets, npersons;
 };
 
 /* ---- configuration ---------------------------------------------------------------- */
@@ -116,7 +135,19 @@ static int web_start(struct chan *ch)
 
 static void web_stop(struct chan *ch)
 {
-	free(ch->rt); /* connections are gone by now: the server closed them */
+	struct web_rt *rt = ch->rt;
+	struct web_person *p;
+	size_t i;
+
+	/* Connections are gone by now: the server closed them. */
+	for (i = 0; rt && i < rt->nbuckets; i++)
+		while ((p = rt->table[i].head)) {
+			rt->table[i].head = p->hnext;
+			free(p);
+		}
+	if (rt)
+		free(rt->table);
+	free(rt);
 	ch->rt = NULL;
 }
 
@@ -129,13 +160,101 @@ static int web_banner(struct chan *ch, const char *base_url, char *out, size_t l
 
 static void web_health(struct chan *ch, json_t *obj)
 {
-	struct web_rt *rt = ch->rt;
-	const struct web_conn *c;
-	int n = 0;
+	const struct web_rt *rt = ch->rt;
 
-	for (c = rt ? rt->conns : NULL; c; c = c->next)
-		n++;
-	json_object_set_new(obj, "clients", json_integer(n));
+	json_object_set_new(obj, "clients", json_integer(rt ? rt->nconns : 0));
+}
+
+/* ---- people with pages open ------------------------------------------------------ */
+
+static size_t user_hash(const char *user)
+{
+	size_t h = 2166136261u; /* FNV-1a */
+
+	for (; *user; user++)
+		h = (h ^ (unsigned char)*user) * 16777619u;
+	return h;
+}
+
+static struct web_person *person_find(const struct web_rt *rt, const char *user)
+{
+	struct web_person *p;
+
+	if (!rt || !rt->nbuckets)
+		return NULL;
+	for (p = rt->table[user_hash(user) & (rt->nbuckets - 1)].head; p; p = p->hnext)
+		if (strcmp(p->user, user) == 0)
+			return p;
+	return NULL;
+}
+
+/* Rehashes into NBUCKETS (a power of two); -1 when out of memory (the old table stays). */
+static int persons_resize(struct web_rt *rt, size_t nbuckets)
+{
+	struct web_bucket *table = calloc(nbuckets, sizeof(*table));
+	struct web_person *p;
+	size_t i, h;
+
+	if (!table)
+		return -1;
+	for (i = 0; i < rt->nbuckets; i++)
+		while ((p = rt->table[i].head)) {
+			rt->table[i].head = p->hnext;
+			h = user_hash(p->user) & (nbuckets - 1);
+			p->hnext = table[h].head;
+			table[h].head = p;
+		}
+	free(rt->table);
+	rt->table = table;
+	rt->nbuckets = nbuckets;
+	return 0;
+}
+
+/*
+ * Forgets people with no page open: first those whose pace window is over,
+ * then, if that is not enough (pages opened and closed in a flood), all.
+ */
+static void persons_sweep(struct web_rt *rt, int64_t now, size_t keep)
+{
+	struct web_person **pp, *p;
+	size_t i;
+	int pass;
+
+	for (pass = 0; pass < 2 && rt->npersons > keep; pass++)
+		for (i = 0; i < rt->nbuckets; i++)
+			for (pp = &rt->table[i].head; (p = *pp);) {
+				if (!p->pages && (pass || now - p->window >= SAY_WINDOW)) {
+					*pp = p->hnext;
+					free(p);
+					rt->npersons--;
+				} else {
+					pp = &p->hnext;
+				}
+			}
+}
+
+/* The person USER, remembered from now on; NULL when out of memory. */
+static struct web_person *person_get(struct web_rt *rt, const char *user)
+{
+	struct web_person *p = person_find(rt, user);
+	size_t h, keep = 2 * (size_t)rt->nconns + PERSONS_SPARE;
+
+	if (p)
+		return p;
+	if (rt->npersons >= keep)
+		persons_sweep(rt, clock_now(), keep / 2);
+	if (rt->npersons >= rt->nbuckets &&
+	    persons_resize(rt, rt->nbuckets ? rt->nbuckets * 2 : 256) < 0 && !rt->nbuckets)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	snprintf(p->user, sizeof(p->user), "%s", user);
+	h = user_hash(user) & (rt->nbuckets - 1);
+	p->hnext = rt->table[h].head;
+	rt->table[h].head = p;
+	rt->npersons++;
+	return p;
 }
 
 /* ---- identity ------------------------------------------------------------------- */
@@ -263,35 +382,26 @@ static int history_line(const char *from, const char *text, const char *buttons,
 	return 0;
 }
 
-static int web_open_chats(struct chan *ch, host_chat_fn each, void *ud)
+static int web_chat_open(struct chan *ch, const char *chat)
 {
-	struct web_rt *rt = ch->rt;
-	struct web_conn *c, *seen;
-	int rc = 0;
+	const struct web_person *p = person_find(ch->rt, chat);
 
-	for (c = rt ? rt->conns : NULL; c && rc == 0; c = c->next) {
-		if (!c->greeted)
-			continue;
-		for (seen = rt->conns; seen != c; seen = seen->next)
-			if (seen->greeted && strcmp(seen->user, c->user) == 0)
-				break;
-		if (seen == c)
-			rc = each(c->user, ud);
-	}
-	return rc;
+	return p && p->pages;
 }
 
 static void web_deliver(struct chan *ch, const char *chat, const char *payload, int64_t at)
 {
-	struct web_rt *rt = ch->rt;
-	json_t *p = json_loads(payload, 0, NULL), *msg, *buttons;
-	const char *text = json_string_value(json_object_get(p, "text"));
+	const struct web_person *who = person_find(ch->rt, chat);
+	json_t *p, *msg, *buttons;
+	const char *text;
 	struct web_conn *c;
 
+	if (!who || !who->pages)
+		return;
+	p = json_loads(payload, 0, NULL);
+	text = json_string_value(json_object_get(p, "text"));
 	buttons = json_object_get(p, "buttons"); /* borrowed */
-	for (c = rt ? rt->conns : NULL; c; c = c->next) {
-		if (!c->greeted || strcmp(c->user, chat) != 0)
-			continue;
+	for (c = who->pages; c; c = c->vnext) {
 		msg = json_pack("{s:s,s:s,s:I}", "type", "message", "text", text ? text : "", "at",
 		                (json_int_t)at);
 		json_object_set_new(msg, "buttons", buttons ? json_incref(buttons) : json_array());
@@ -316,8 +426,10 @@ static void welcome(struct web_conn *c, const struct adapter_person *staff)
 	              title ? title : "", "history", history);
 	send_json(c, o);
 	c->greeted = 1;
+	c->vnext = c->who->pages;
+	c->who->pages = c;
 	/* Notices that waited for this visitor arrive now, after the history. */
-	ch->host->deliver_now(ch);
+	ch->host->deliver_now(ch, c->user);
 }
 
 /* ---- messages from the page ----------------------------------------------------------------- */
@@ -352,32 +464,20 @@ static void on_hello(struct web_conn *c, json_t *o)
 	/* The browser's language: the bot answers in it until the visitor says otherwise. */
 	if (lang && (strncmp(lang, "zh", 2) == 0 || strncmp(lang, "en", 2) == 0))
 		snprintf(c->lang, sizeof(c->lang), "%.2s", lang);
+	c->who = person_get(c->ch->rt, c->user);
+	if (!c->who) {
+		send_error(c, NULL, "out of memory");
+		return;
+	}
 	welcome(c, is_staff ? &s : NULL);
 }
 
 /*
- * Counts one line of USER at NOW; 0 when they wrote more than SAY_MAX in
+ * Counts one line of person P at NOW; 0 when they wrote more than SAY_MAX in
  * SAY_WINDOW seconds, however many pages they have open.
  */
-static int pace_ok(struct web_rt *rt, const char *user, int64_t now)
+static int pace_ok(struct web_person *p, int64_t now)
 {
-	struct web_pace *p = NULL, *stale = NULL;
-	size_t i;
-
-	for (i = 0; i < PACE_SLOTS && !p; i++) {
-		if (strcmp(rt->pace[i].user, user) == 0)
-			p = &rt->pace[i];
-		else if (!stale && now - rt->pace[i].window >= SAY_WINDOW)
-			stale = &rt->pace[i];
-	}
-	if (!p) {
-		if (!stale)
-			return 0; /* every slot busy this very window: a flood */
-		p = stale;
-		snprintf(p->user, sizeof(p->user), "%s", user);
-		p->window = now;
-		p->count = 0;
-	}
 	if (now - p->window >= SAY_WINDOW) {
 		p->window = now;
 		p->count = 0;
@@ -401,7 +501,7 @@ static struct inbound *line_new(struct web_conn *c, const char *id, int fields_o
 		return NULL;
 	}
 	/* A person types a few lines a minute; a script typing faster is slowed down. */
-	if (!pace_ok(c->ch->rt, c->user, clock_now())) {
+	if (!pace_ok(c->who, clock_now())) {
 		send_error(c, id, "too many messages, please wait a moment");
 		return NULL;
 	}
@@ -520,14 +620,12 @@ static void on_photo(struct web_conn *c, json_t *o)
 /* After a commit: tell each open page of the sender whether its line is stored. */
 static void web_committed(struct chan *ch, const struct inbound *in)
 {
-	struct web_rt *rt = ch->rt;
+	const struct web_person *who;
 	struct web_conn *c;
 
-	if (!in->record)
+	if (!in->record || !in->user || !(who = person_find(ch->rt, in->user)))
 		return;
-	for (c = rt ? rt->conns : NULL; c; c = c->next) {
-		if (strcmp(c->user, in->user) != 0)
-			continue;
+	for (c = who->pages; c; c = c->vnext) {
 		if (in->failed)
 			send_error(c, in->record, "not saved, please try again");
 		else
@@ -579,6 +677,7 @@ static int web_ws_open(struct chan *ch, struct host_conn *hc, const struct http_
 		snprintf(c->visitor, sizeof(c->visitor), "anonymous");
 	c->next = rt->conns;
 	rt->conns = c;
+	rt->nconns++;
 	*conn = c;
 	return 0;
 }
@@ -617,15 +716,24 @@ static void web_ws_too_big(struct chan *ch, struct host_conn *hc, void *conn)
 static void web_ws_closed(struct chan *ch, struct host_conn *hc, void *conn)
 {
 	struct web_rt *rt = ch->rt;
-	struct web_conn **pp;
+	struct web_conn *c = conn, **pp;
 
 	(void)hc;
+	if (!c)
+		return; /* refused at the handshake */
 	for (pp = rt ? &rt->conns : NULL; pp && *pp; pp = &(*pp)->next)
-		if (*pp == conn) {
-			*pp = ((struct web_conn *)conn)->next;
+		if (*pp == c) {
+			*pp = c->next;
+			rt->nconns--;
 			break;
 		}
-	free(conn);
+	/* The person stays a while: their pace outlives the page. */
+	for (pp = c->who ? &c->who->pages : NULL; pp && *pp; pp = &(*pp)->vnext)
+		if (*pp == c) {
+			*pp = c->vnext;
+			break;
+		}
+	free(c);
 }
 
 const struct adapter adapter_web = {
@@ -649,6 +757,6 @@ const struct adapter adapter_web = {
                 },
         .committed = web_committed,
         .transcript = 1,
-        .open_chats = web_open_chats,
+        .chat_open = web_chat_open,
         .deliver = web_deliver,
 };

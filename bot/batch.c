@@ -28,8 +28,31 @@
 #include "store/store.h"
 
 static void batch_due(lws_sorted_usec_list_t *sul);
-static void batch_done(struct server *srv, struct inbound *list, int n);
-static int flushing_add(struct server *srv, struct inbound *list, int n);
+
+/* A committed batch: its messages, and the answers held for the pages open (web chat). */
+struct flushing {
+	struct flushing *next;
+	uint64_t seq; /* in commit order, for the flusher (flush.h) */
+	struct inbound *list;
+	int n;
+	int ok; /* committed whole: FRAMES are its pages' answers */
+	struct held_frame *frames;
+};
+
+static void batch_done(struct server *srv, struct flushing *b);
+static void flushing_add(struct server *srv, struct flushing *b);
+
+/* A frame for a present reader, written in the batch's transaction: sent once it commits. */
+struct held_frame {
+	struct held_frame *next;
+	struct chan *ch;
+	int64_t at;
+	char *payload;
+	char chat[];
+};
+
+static int deliver_fresh(struct server *srv, int64_t now, struct held_frame ***held, int64_t *last);
+static void held_send(struct held_frame *list, int send);
 
 void server_queue_now(struct server *srv, struct inbound *in)
 {
@@ -159,7 +182,9 @@ static int is_message(const struct inbound *in)
 void server_run_batch(struct server *srv)
 {
 	struct inbound *list = srv->batch, *in;
-	int64_t now = clock_now();
+	struct held_frame *frames = NULL, **tail = &frames;
+	struct flushing *f, one;
+	int64_t now = clock_now(), last = 0;
 	int ok = 1, n = srv->nbatch, poll_lost = 0;
 
 	srv->batch = srv->batch_tail = NULL;
@@ -175,12 +200,20 @@ void server_run_batch(struct server *srv)
 		for (in = list; in && ok; in = in->next)
 			if (apply(srv, in, now) < 0)
 				ok = 0;
+		/*
+		 * The answers for pages that are open are marked delivered in the
+		 * same transaction: one sync to the disk for both, not two.
+		 */
+		if (ok && deliver_fresh(srv, now, &tail, &last) < 0)
+			ok = 0;
 		if (ok && store_commit(srv->store) < 0)
 			ok = 0;
 		if (!ok)
 			store_rollback(srv->store);
 	}
 	if (!ok) {
+		held_send(frames, 0); /* rolled back: they wait, still pending */
+		frames = NULL;
 		/* Find the culprit: each message alone, so the others still land. */
 		log_fields(LOG_WARN, (struct log_field[]){LOG_NUM("messages", n)}, 1,
 		           "store: batch of %d failed (%s); retrying one by one", n,
@@ -209,26 +242,34 @@ void server_run_batch(struct server *srv)
 			}
 		}
 	}
+	if (ok) { /* where the next look for fresh rows starts; the answers wait with the batch */
+		srv->deliver_id = last;
+		srv->deliver_at = now;
+	}
 	if (srv->flusher) {
 		if (store_set_sync(srv->store, 1) < 0)
 			log_warn("store: cannot go back to syncing each commit: %s",
 			         store_errmsg(srv->store));
-		if (flushing_add(srv, list, n) == 0)
+		if ((f = calloc(1, sizeof(*f))) != NULL) {
+			*f = (struct flushing){.list = list, .n = n, .ok = ok, .frames = frames};
+			flushing_add(srv, f);
 			return;
+		}
 		/* out of memory: answered once a sync of its own is through */
 		store_sync_now(srv->store);
 	}
-	batch_done(srv, list, n);
+	one = (struct flushing){.list = list, .n = n, .ok = ok, .frames = frames};
+	batch_done(srv, &one);
 }
 
-/* Answers and counts the messages of a batch that is on the disk, and tells who waits. */
-static void batch_done(struct server *srv, struct inbound *list, int n)
+/* Answers and counts the messages of batch B, which is on the disk, and tells who waits. */
+static void batch_done(struct server *srv, struct flushing *b)
 {
 	struct inbound *in, *next;
 
 	srv->batches++;
-	metrics_commit(srv->metrics, n);
-	for (in = list; in; in = next) {
+	metrics_commit(srv->metrics, b->n);
+	for (in = b->list; in; in = next) {
 		next = in->next;
 		if (!in->failed)
 			srv->handled++;
@@ -237,34 +278,25 @@ static void batch_done(struct server *srv, struct inbound *list, int n)
 		finish(srv, in);
 		inbound_free(in);
 	}
-	server_deliver(srv, NULL);
+	/* After the acks, as the page expects them: the answers. */
+	if (b->ok)
+		held_send(b->frames, 1);
+	else
+		server_deliver(srv);
 	if (srv->sender)
 		sender_kick(srv->sender);
 	console_changed(srv->console); /* a new order shows on the boards at once */
 }
 
-/* A committed batch waiting for the flusher (flush.h), in commit order. */
-struct flushing {
-	struct flushing *next;
-	uint64_t seq;
-	struct inbound *list;
-	int n;
-};
-
-static int flushing_add(struct server *srv, struct inbound *list, int n)
+static void flushing_add(struct server *srv, struct flushing *b)
 {
-	struct flushing *b = calloc(1, sizeof(*b)), **tail;
+	struct flushing **tail;
 
-	if (!b)
-		return -1;
 	b->seq = ++srv->flush_seq;
-	b->list = list;
-	b->n = n;
 	for (tail = &srv->flushing; *tail; tail = &(*tail)->next)
 		;
 	*tail = b;
 	flusher_ask(srv->flusher, b->seq);
-	return 0;
 }
 
 /* Answers the batches up to DONE; those after GOOD did not reach the disk: sent again. */
@@ -278,7 +310,7 @@ static void flushed(struct server *srv, uint64_t done, uint64_t good)
 		if (b->seq > good)
 			for (in = b->list; in; in = in->next)
 				in->failed = 1;
-		batch_done(srv, b->list, b->n);
+		batch_done(srv, b);
 		free(b);
 	}
 }
@@ -318,6 +350,7 @@ struct deliver_ctx {
 	int64_t now;
 	int begun; /* the transaction is open: only once a chat is open */
 	int failed;
+	struct held_frame **held; /* in the batch's transaction: frames wait for its commit */
 };
 
 /* The transcript line of a row delivered: its text and buttons. */
@@ -338,6 +371,41 @@ static int record_row(struct deliver_ctx *d, const struct store_outbox *m)
 	return rc;
 }
 
+/* Keeps M's frame until the batch commits; -1 when out of memory. */
+static int hold_row(struct deliver_ctx *d, const struct store_outbox *m)
+{
+	size_t n = strlen(m->chat) + 1;
+	struct held_frame *f = malloc(sizeof(*f) + n);
+
+	if (!f)
+		return -1;
+	f->payload = strdup(m->payload);
+	if (!f->payload) {
+		free(f);
+		return -1;
+	}
+	f->next = NULL;
+	f->ch = d->ch;
+	f->at = d->now;
+	memcpy(f->chat, m->chat, n);
+	*d->held = f;
+	d->held = &f->next;
+	return 0;
+}
+
+static void held_send(struct held_frame *list, int send)
+{
+	struct held_frame *f;
+
+	while ((f = list)) {
+		list = f->next;
+		if (send)
+			f->ch->a->deliver(f->ch, f->chat, f->payload, f->at);
+		free(f->payload);
+		free(f);
+	}
+}
+
 static int deliver_row(const struct store_outbox *m, void *ud)
 {
 	struct deliver_ctx *d = ud;
@@ -345,15 +413,20 @@ static int deliver_row(const struct store_outbox *m, void *ud)
 	if ((d->ch->a->transcript && record_row(d, m) < 0) ||
 	    store_outbox_sent(d->srv->store, m->id, d->now) < 0)
 		d->failed = 1;
+	else if (d->held)
+		d->failed = hold_row(d, m) < 0;
 	else
 		d->ch->a->deliver(d->ch, m->chat, m->payload, d->now);
 	return d->failed;
 }
 
+/* CHAT's due rows, if it has a reader. */
 static int deliver_chat(const char *chat, void *ud)
 {
 	struct deliver_ctx *d = ud;
 
+	if (!d->ch->a->chat_open(d->ch, chat))
+		return 0;
 	if (!d->begun) {
 		if (store_begin(d->srv->store) < 0) {
 			d->failed = 1;
@@ -366,32 +439,89 @@ static int deliver_chat(const char *chat, void *ud)
 	return d->failed;
 }
 
-void server_deliver(struct server *srv, struct chan *only)
+/*
+ * Only the chats with fresh rows are looked at: rows added since the last
+ * round (by us or by another process: IDs only grow, nothing deletes outbox
+ * rows) or come due since then (quiet hours over, held rows woken, a dead
+ * row revived). A reader who comes later gets theirs from deliver_now. So a
+ * round costs what is new, not the number of pages open.
+ *
+ * HELD NULL: each channel's round in a transaction of its own, the frames
+ * sent once it commits. Else inside the caller's transaction, the frames
+ * kept at *HELD for the caller to send once that commits. *LAST: the newest
+ * row seen, where the next round starts.
+ */
+static int deliver_fresh(struct server *srv, int64_t now, struct held_frame ***held, int64_t *last)
 {
 	struct deliver_ctx d;
 	size_t i;
+	int rc = 0;
 
-	for (i = 0; i < srv->cfg->nchans; i++) {
+	*last = srv->deliver_id;
+	for (i = 0; rc == 0 && i < srv->cfg->nchans; i++) {
 		struct chan *ch = &srv->cfg->chans[i];
 
-		if ((only && ch != only) || !ch->enabled || !ch->a->deliver || !ch->a->open_chats)
+		if (!ch->enabled || !ch->a->deliver || !ch->a->chat_open)
 			continue;
 		memset(&d, 0, sizeof(d));
 		d.srv = srv;
 		d.ch = ch;
-		d.now = clock_now();
-		/* No open chat, no transaction: this runs every second. */
-		ch->a->open_chats(ch, deliver_chat, &d);
-		if (!d.begun) {
-			/* The store could not begin: it will not for the next channel either. */
+		d.now = now;
+		d.begun = held != NULL;
+		d.held = held ? *held : NULL;
+		/*
+		 * A second back: a row another process stamped a moment before our
+		 * last round but committed after it is not missed.
+		 */
+		if (store_outbox_fresh_chats(srv->store, ch->name, srv->deliver_id,
+		                             srv->deliver_at - 1, now, last, deliver_chat, &d) < 0)
+			d.failed = 1;
+		if (held) {
+			*held = d.held;
 			if (d.failed)
-				return;
+				rc = -1;
 			continue;
 		}
-		if (d.failed || store_commit(srv->store) < 0) {
+		if (d.begun && !d.failed && store_commit(srv->store) < 0)
+			d.failed = 1;
+		if (d.failed) {
 			log_warn("%s: delivery failed: %s", ch->name, store_errmsg(srv->store));
-			store_rollback(srv->store);
+			if (d.begun)
+				store_rollback(srv->store);
+			rc = -1;
 		}
+	}
+	return rc;
+}
+
+void server_deliver(struct server *srv)
+{
+	int64_t now = clock_now(), last;
+
+	/* A failed round is tried again from the same place. */
+	if (deliver_fresh(srv, now, NULL, &last) == 0) {
+		srv->deliver_id = last;
+		srv->deliver_at = now;
+	}
+}
+
+void server_deliver_chat(struct server *srv, struct chan *ch, const char *chat)
+{
+	struct deliver_ctx d;
+
+	if (!ch->enabled || !ch->a->deliver || !ch->a->chat_open)
+		return;
+	memset(&d, 0, sizeof(d));
+	d.srv = srv;
+	d.ch = ch;
+	d.now = clock_now();
+	deliver_chat(chat, &d);
+	if (d.begun && !d.failed && store_commit(srv->store) < 0)
+		d.failed = 1;
+	if (d.failed) {
+		log_warn("%s: delivery failed: %s", ch->name, store_errmsg(srv->store));
+		if (d.begun)
+			store_rollback(srv->store);
 	}
 }
 

@@ -633,7 +633,7 @@ void console_body(struct console *con, struct http_pss *p)
 
 void console_after_change(struct console *con)
 {
-	server_deliver(con->srv, NULL);
+	server_deliver(con->srv);
 	if (con->srv->sender)
 		sender_kick(con->srv->sender);
 	console_changed(con);

@@ -40,12 +40,12 @@ static void h_ws_send(struct host_conn *hc, const char *text)
 	server_ws_send((struct http_pss *)(void *)hc, text);
 }
 
-static void h_deliver_now(struct chan *ch)
+static void h_deliver_now(struct chan *ch, const char *chat)
 {
 	struct host_ctx *x = ctx_of(ch);
 
 	if (x->srv)
-		server_deliver(x->srv, ch);
+		server_deliver_chat(x->srv, ch, chat);
 }
 
 struct history_ctx {

@@ -135,6 +135,9 @@ struct server {
 	size_t nwsc;
 	lws_sorted_usec_list_t sul_wsc;
 
+	/* delivery to present readers (batch.c): the last round's newest outbox row, time */
+	int64_t deliver_id, deliver_at;
+
 	struct metrics *metrics; /* counters and histograms for /metrics, or NULL */
 	int64_t start_ms;        /* when serving started, Unix milliseconds */
 };
@@ -154,8 +157,10 @@ void server_run_batch(struct server *srv);
 void server_take_flushed(struct server *srv);
 /* Stops the flusher once it synced what is committed, and answers those batches. */
 void server_flush_stop(struct server *srv);
-/* Pushes waiting outbox rows to the readers that are present (all channels, or CH). */
-void server_deliver(struct server *srv, struct chan *ch);
+/* Pushes fresh outbox rows to the readers that are present (a page open). */
+void server_deliver(struct server *srv);
+/* Pushes CH's waiting rows for CHAT, whose reader just came. */
+void server_deliver_chat(struct server *srv, struct chan *ch, const char *chat);
 /* The sender's polled batches, moved to the service thread and parsed. */
 void server_take_polled(struct server *srv);
 

@@ -54,8 +54,9 @@ static void tokenize(const char *text, struct dlg_toks *tk)
 		uint32_t c = dlg_cp_at(f.s, f.n, p, &len);
 		int skip = 0;
 
+		/* The first byte first: this runs for every character of every example. */
 		for (i = 0; fill[i] && !skip; i++)
-			if (dlg_starts(f.s, f.n, p, fill[i])) {
+			if (fill[i][0] == f.s[p] && dlg_starts(f.s, f.n, p, fill[i])) {
 				p += strlen(fill[i]);
 				skip = 1;
 			}
@@ -81,7 +82,7 @@ static void tokenize(const char *text, struct dlg_toks *tk)
 		}
 		if (c >= 0x3400 && c <= 0x9fff) {
 			for (i = 0; fill1[i]; i++)
-				if (dlg_starts(f.s, f.n, p, fill1[i]))
+				if (fill1[i][0] == f.s[p] && dlg_starts(f.s, f.n, p, fill1[i]))
 					break;
 			if (!fill1[i])
 				tk->t[tk->n++] = c;

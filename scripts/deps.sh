@@ -6,7 +6,7 @@
 set -euo pipefail
 
 set_name=${1:-build}
-pkgs=(gcc make pkg-config libwebsockets-dev libcurl4-openssl-dev libjansson-dev
+pkgs=(gcc make pkg-config libwebsockets-dev libev-dev libcurl4-openssl-dev libjansson-dev
       libsqlite3-dev libssl-dev libexpat1-dev)
 case "$set_name" in
   build) ;;

@@ -52,6 +52,16 @@ const char *store_errmsg(struct store *s); /* why the last failing call failed *
 const char *store_path(struct store *s);
 int store_schema_version(struct store *s); /* PRAGMA user_version */
 
+/*
+ * The write-ahead log is copied into the database file by a thread of the
+ * store's own, with its own connection, instead of inside the commit that
+ * makes the log long (the server: its commits are on the event loop).
+ * Stopped by store_close(). 0, or -1 (then commits checkpoint as before).
+ */
+int store_checkpoint_apart(struct store *s);
+/* How many times that thread has checkpointed. */
+long store_checkpoint_runs(struct store *s);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Not nestable. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
@@ -408,6 +418,16 @@ int store_outbox_due_for_chat(struct store *s, const char *channel, const char *
                               store_outbox_cb cb, void *ud);
 /* The N rows IDS were sent at NOW: one transaction. Rows no longer there are left alone. */
 int store_outbox_sent_many(struct store *s, const int64_t *ids, int64_t now, size_t n);
+/*
+ * The chats of CHANNEL with a pending row due at NOW that is newer than row
+ * AFTER_ID or came due at SINCE or later, each once, read before the first
+ * callback (nonzero stops). *LAST_ID: the newest row's ID, read first, to
+ * pass as AFTER_ID next time. For readers that are present (a chat page):
+ * what to push to them after a commit, without asking about every reader.
+ */
+typedef int (*store_chat_cb)(const char *chat, void *ud);
+int store_outbox_fresh_chats(struct store *s, const char *channel, int64_t after_id, int64_t since,
+                             int64_t now, int64_t *last_id, store_chat_cb cb, void *ud);
 /* Each of these fails when there is no row ID; retry_later and dead count an attempt. */
 int store_outbox_sent(struct store *s, int64_t id, int64_t now);
 int store_outbox_retry_later(struct store *s, int64_t id, int64_t next_at, const char *error);

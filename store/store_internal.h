@@ -52,7 +52,11 @@ struct store {
 	char **tx_files; /* created for the open transaction (store_tx_file), owned */
 	size_t ntx_files, captx_files;
 	int64_t busy_since_ms; /* when the wait for another connection's lock began */
+	struct store_ckpt *ckpt; /* the checkpointer's thread (store_ckpt.c), or NULL */
 };
+
+/* Stops the checkpointer's thread, if any (store_close). */
+void store_ckpt_stop(struct store *s);
 
 /* Forgets the open transaction's files (committed), or removes them too (UNLINK). */
 void store_tx_files_end(struct store *s, int unlink_them);

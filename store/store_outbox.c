@@ -38,13 +38,28 @@ static const char sql_outbox_get[] = OUTBOX_SELECT " WHERE id = ?1";
 static const char sql_outbox_last[] = "SELECT coalesce(max(id), 0) FROM outbox";
 static const char sql_outbox_for_chat[] =
         OUTBOX_SELECT " WHERE channel = ?1 AND chat = ?2 AND status = 'pending' ORDER BY id";
+/*
+ * The queries of one chat's rows go by outbox_chat: "+next_at" keeps the
+ * planner off outbox_due, whose range would be every pending row of every
+ * chat (rows for pages and desks that are away wait there by thousands).
+ */
 static const char sql_outbox_due_for_chat[] =
-        OUTBOX_SELECT " WHERE channel = ?1 AND chat = ?2 AND status = 'pending' AND next_at <= ?3"
+        OUTBOX_SELECT " WHERE channel = ?1 AND chat = ?2 AND status = 'pending' AND +next_at <= ?3"
                       " ORDER BY id";
+/*
+ * Chats with a row due now that is new (its ID past ?2: the primary key's
+ * range, the other terms kept off the indexes) or came due at ?3 or later
+ * (outbox_due's range).
+ */
+static const char sql_outbox_fresh_chats[] =
+        "SELECT chat FROM outbox WHERE id > ?2 AND +channel = ?1 AND +status = 'pending'"
+        " AND +next_at <= ?4"
+        " UNION SELECT chat FROM outbox WHERE status = 'pending' AND next_at >= ?3"
+        " AND next_at <= ?4 AND channel = ?1";
 /* Held, not failed: no attempt made yet and due later than it was written. */
 static const char sql_outbox_release[] =
         "UPDATE outbox SET next_at = ?3 WHERE channel = ?1 AND chat = ?2 AND status = 'pending'"
-        " AND attempts = 0 AND next_at > ?3";
+        " AND attempts = 0 AND +next_at > ?3";
 /* The dead and the pending rows are few beside the sent history: read from outbox_due. */
 static const char sql_outbox_list[] = OUTBOX_SELECT " ORDER BY id DESC";
 static const char sql_outbox_list_status[] = OUTBOX_SELECT " WHERE status = ?1 ORDER BY id DESC";
@@ -56,7 +71,7 @@ static const char sql_outbox_hold[] =
         "UPDATE outbox SET next_at = ?2, last_error = ?3 WHERE id = ?1 AND status = 'pending'";
 static const char sql_outbox_wake[] =
         "UPDATE outbox SET next_at = ?3 WHERE channel = ?1 AND chat = ?2 AND status = 'pending'"
-        " AND next_at >= ?4";
+        " AND +next_at >= ?4";
 static const char sql_outbox_dead[] = "UPDATE outbox SET attempts = attempts + 1,"
                                       " status = 'dead', last_error = ?2 WHERE id = ?1";
 /* A revived row gets a fresh set of attempts, or it would die at its next failure. */
@@ -181,6 +196,55 @@ int store_outbox_due_for_chat(struct store *s, const char *channel, const char *
 {
 	return collect_rows(s, store_query(s, sql_outbox_due_for_chat, "tti", channel, chat, now),
 	                    cb, ud);
+}
+
+/* Chat names read so far. */
+struct chat_names {
+	char **v;
+	size_t n, cap;
+};
+
+static int collect_chat(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	struct chat_names *c = ud;
+	const char *chat = (const char *)sqlite3_column_text(st, 0);
+
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 16;
+		char **grown = realloc(c->v, ncap * sizeof(*grown));
+
+		if (!grown)
+			return store_failf(s, "out of memory");
+		c->v = grown;
+		c->cap = ncap;
+	}
+	c->v[c->n] = strdup(chat ? chat : "");
+	if (!c->v[c->n])
+		return store_failf(s, "out of memory");
+	c->n++;
+	return 0;
+}
+
+int store_outbox_fresh_chats(struct store *s, const char *channel, int64_t after_id, int64_t since,
+                             int64_t now, int64_t *last_id, store_chat_cb cb, void *ud)
+{
+	struct chat_names c = {NULL, 0, 0};
+	size_t i;
+	int rc;
+
+	/* First the newest ID: a row added meanwhile is also seen next time, never missed. */
+	if (store_outbox_last(s, last_id) < 0)
+		return -1;
+	rc = store_each(
+	        s, store_query(s, sql_outbox_fresh_chats, "tiii", channel, after_id, since, now),
+	        collect_chat, &c);
+	for (i = 0; rc == 0 && i < c.n; i++)
+		if (cb(c.v[i], ud))
+			break;
+	for (i = 0; i < c.n; i++)
+		free(c.v[i]);
+	free(c.v);
+	return rc;
 }
 
 int store_outbox_due(struct store *s, int64_t now, int limit, store_outbox_cb cb, void *ud)

@@ -249,6 +249,28 @@ class WebChatTest(unittest.TestCase):
         got = other.say("/repair")
         self.assertTrue(any(ASK_DESCRIPTION in t for t in texts(got)), texts(got))
 
+    def test_many_visitors_write_at_once(self):
+        """More visitors than a fixed table of paces would hold write in the same
+        ten seconds: every line is stored and answered, each on its own page."""
+        pages = [self.visitor() for _ in range(300)]
+        for v in pages:
+            v.connect()
+        for i, v in enumerate(pages):
+            v.ws.send({"type": "say", "id": "m%d" % i, "text": "物业费在哪交"})
+        for i, v in enumerate(pages):
+            ack, _ = recv_until(v.ws, lambda m: m.get("id") == "m%d" % i, timeout=30,
+                                what="the answer to visitor %d's line" % i)
+            self.assertEqual(ack["type"], "ack", ack)
+            answer, _ = recv_until(v.ws, lambda m: m.get("type") == "message", timeout=30,
+                                   what="the bot's answer to visitor %d" % i)
+            self.assertIn("物业费 2.2 元", answer["text"])
+        _, h = self.gw.get_json("/healthz")
+        self.assertEqual(h["channels"]["web"]["clients"], 300)
+        # nobody heard another visitor's answer
+        for v in pages[:20]:
+            with self.assertRaises(socket.timeout):
+                v.ws.recv(timeout=0.05)
+
     def test_other_origin_refused(self):
         cookie = WebChat(self.gw).cookie
         with self.assertRaises(ConnectionError):

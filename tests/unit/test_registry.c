@@ -95,9 +95,9 @@ static void test_rows_complete(void **state)
 			 * account) by the channel's health through host->ws_state */
 			assert_non_null(a->health);
 		}
-		if (a->deliver || a->open_chats) {
+		if (a->deliver || a->chat_open) {
 			assert_non_null(a->deliver);
-			assert_non_null(a->open_chats);
+			assert_non_null(a->chat_open);
 			assert_null(a->build); /* delivered to readers, or sent: not both */
 		}
 		if (a->command) {

@@ -1089,6 +1089,112 @@ static int head_cb(int64_t id, const char *chat, int64_t next_at, void *ud)
 	return 0;
 }
 
+/* Frames in the write-ahead log now (a checkpoint from a connection of its own says). */
+static int64_t wal_pages(const struct fx *fx)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v;
+
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA wal_checkpoint(PASSIVE)", -1, &st, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* A long write-ahead log is copied by the checkpointer's thread, not in the commit. */
+static void test_checkpoint_apart(void **state)
+{
+	struct fx *fx = *state;
+	char key[32], value[2048];
+	int i, tries;
+
+	memset(value, 'x', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	assert_int_equal(store_checkpoint_apart(fx->s), 0);
+	assert_int_equal(store_checkpoint_apart(fx->s), 0); /* once is enough */
+	assert_int_equal(store_checkpoint_runs(fx->s), 0);
+	/* some 3,000 pages of log, in commits of a few pages each */
+	for (i = 0; i < 1500; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_int_equal(store_kv_set(fx->s, key, value), 0);
+	}
+	for (tries = 0; tries < 500 && store_checkpoint_runs(fx->s) == 0; tries++)
+		usleep(10000);
+	assert_true(store_checkpoint_runs(fx->s) > 0);
+	/* the log started over: it is nowhere near the 3,000 pages written */
+	assert_true(raw_int(fx, "SELECT count(*) FROM kv") == 1500);
+	assert_true(wal_pages(fx) < 1500);
+	/* store_close (teardown) stops the thread */
+}
+
+/* Chat names a callback was given, in order. */
+struct chats_seen {
+	int n;
+	char names[8][16];
+};
+
+static int chat_cb(const char *chat, void *ud)
+{
+	struct chats_seen *c = ud;
+
+	if (c->n < 8)
+		snprintf(c->names[c->n], sizeof(c->names[0]), "%s", chat);
+	c->n++;
+	return 0;
+}
+
+/* What a page that is open may have to hear: rows new since the last look, or come due since. */
+static void test_outbox_fresh_chats(void **state)
+{
+	struct fx *fx = *state;
+	struct chats_seen c;
+	int64_t last, first, a, later, sent;
+
+	assert_int_equal(store_outbox_last(fx->s, &last), 0);
+	assert_int_equal(last, 0);
+	assert_int_equal(store_outbox_add(fx->s, "web", "v1", "{}", 100, &first), 0);
+	assert_int_equal(store_outbox_last(fx->s, &last), 0);
+	assert_int_equal(last, first);
+	/* then, after a look at FIRST: two rows for v2, one for v3 held until 500, one sent */
+	assert_int_equal(store_outbox_add(fx->s, "web", "v2", "{}", 110, &a), 0);
+	assert_int_equal(store_outbox_add(fx->s, "web", "v2", "{}", 110, NULL), 0);
+	assert_int_equal(store_outbox_add_at(fx->s, "web", "v3", "{}", 110, 500, &later), 0);
+	assert_int_equal(store_outbox_add(fx->s, "web", "v4", "{}", 110, &sent), 0);
+	assert_int_equal(store_outbox_sent(fx->s, sent, 111), 0);
+	assert_int_equal(store_outbox_add(fx->s, "telegram", "-1", "{}", 110, NULL), 0);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(
+	        store_outbox_fresh_chats(fx->s, "web", first, 101, 120, &last, chat_cb, &c), 0);
+	assert_int_equal(c.n, 1); /* v2 once; not v1 (seen), v3 (not due), v4 (sent), telegram */
+	assert_string_equal(c.names[0], "v2");
+	assert_true(last > sent);
+	/* nothing new, nothing come due: nothing */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_fresh_chats(fx->s, "web", last, 120, 130, &last, chat_cb, &c),
+	                 0);
+	assert_int_equal(c.n, 0);
+	/* v3's row comes due at 500, though it is no newer */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_fresh_chats(fx->s, "web", last, 130, 600, &last, chat_cb, &c),
+	                 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.names[0], "v3");
+	/* a row made due again (revived, released) is fresh once more */
+	assert_int_equal(store_outbox_dead(fx->s, a, "x"), 0);
+	assert_int_equal(store_outbox_revive(fx->s, a, 700), 1);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_outbox_fresh_chats(fx->s, "web", last, 600, 700, &last, chat_cb, &c),
+	                 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.names[0], "v2");
+}
+
 /*
  * The sender's reads: each chat's first pending row whatever its next_at,
  * one chat's, the rows after the last one read, the pressed buttons' answers.
@@ -1456,6 +1562,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_held, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_heads, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_outbox_fresh_chats, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_checkpoint_apart, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_counts, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_transcript, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_chat_migrate, setup, teardown),
