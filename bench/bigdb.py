@@ -41,6 +41,9 @@ import sys
 import time
 from datetime import date, datetime, timedelta
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run  # noqa: E402  (bench/run.py: its machine())
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build", "bench")
 CONFIG = os.path.join(ROOT, "config.example.json")
@@ -178,16 +181,8 @@ def summary(name, values, target=None, cpus=None):
 
 
 def machine():
-    model = "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return "%d cores, %s" % (os.cpu_count() or 0, model)
+    m = run.machine()  # the same words as make bench's table
+    return "%d cores, %s" % (m["nproc"] or 0, m["cpu"] or "?")
 
 
 def main():

@@ -550,6 +550,12 @@ def section_backlog(b):
         con.execute("UPDATE outbox SET next_at = ? WHERE status = 'pending'",
                     (int(time.time()) - 1,))
     con.close()
+    # The sender probes a platform that failed every call, at most 30 s apart: the
+    # drain is timed from its first delivery after the platform came back.
+    t_up = time.monotonic()
+    wait_for(lambda: fake.stats(lo, hi)["range"]["sent"] > 0, 45)
+    b.figure("first_after_up_s", time.monotonic() - t_up,
+             "first delivery after the platform is back", "s", fmt="%.1f")
     after = fake.stats()
     # The drain: every delivery from the end of the intake on (backlog and replies),
     # until the backlog is through or the time given to it is up.

@@ -451,6 +451,20 @@ static int deliver_chat(const char *chat, void *ud)
  * kept at *HELD for the caller to send once that commits. *LAST: the newest
  * row seen, where the next round starts.
  */
+/* Commits a channel's delivery of its own (outside a batch), or takes it back; -1 when it failed.
+ */
+static int deliver_end(struct deliver_ctx *d)
+{
+	if (d->begun && !d->failed && store_commit(d->srv->store) < 0)
+		d->failed = 1;
+	if (!d->failed)
+		return 0;
+	log_warn("%s: delivery failed: %s", d->ch->name, store_errmsg(d->srv->store));
+	if (d->begun)
+		store_rollback(d->srv->store);
+	return -1;
+}
+
 static int deliver_fresh(struct server *srv, int64_t now, struct held_frame ***held, int64_t *last)
 {
 	struct deliver_ctx d;
@@ -482,14 +496,8 @@ static int deliver_fresh(struct server *srv, int64_t now, struct held_frame ***h
 				rc = -1;
 			continue;
 		}
-		if (d.begun && !d.failed && store_commit(srv->store) < 0)
-			d.failed = 1;
-		if (d.failed) {
-			log_warn("%s: delivery failed: %s", ch->name, store_errmsg(srv->store));
-			if (d.begun)
-				store_rollback(srv->store);
+		if (deliver_end(&d) < 0)
 			rc = -1;
-		}
 	}
 	return rc;
 }
@@ -516,13 +524,7 @@ void server_deliver_chat(struct server *srv, struct chan *ch, const char *chat)
 	d.ch = ch;
 	d.now = clock_now();
 	deliver_chat(chat, &d);
-	if (d.begun && !d.failed && store_commit(srv->store) < 0)
-		d.failed = 1;
-	if (d.failed) {
-		log_warn("%s: delivery failed: %s", ch->name, store_errmsg(srv->store));
-		if (d.begun)
-			store_rollback(srv->store);
-	}
+	(void)deliver_end(&d);
 }
 
 /* ---- the sender's polled batches ------------------------------------------------------------ */

@@ -190,7 +190,8 @@ static void moved(struct sender *s, struct sender_xfer *x, const struct adapter_
  * Calls failing one after another, on whatever chat, mean the platform is
  * down, not the messages bad: rather than every row spending its attempts
  * (and turning dead within the hour), the channel is held and one call at a
- * time probes it, SENDER_DOWN_FIRST_MS apart and then twice as far each time.
+ * time probes it, SENDER_DOWN_FIRST_MS apart and then twice as far each time,
+ * up to SENDER_DOWN_CAP_MS.
  * Its rows wait without an attempt counted. 1 when the platform is down.
  */
 static int platform_down(struct sender *s, struct sender_chan *sc, const char *error)

@@ -35,7 +35,7 @@
 #define SENDER_REFUSED_MS      60000  /* wait after refused credentials */
 #define SENDER_DOWN_AFTER      8      /* failures in a row that mean the platform is down */
 #define SENDER_DOWN_FIRST_MS   5000   /* then one call after this, doubling up to */
-#define SENDER_DOWN_CAP_MS     60000
+#define SENDER_DOWN_CAP_MS     30000
 #define SENDER_HANDED_MS       60000      /* a batch not confirmed by then is asked for again */
 #define SENDER_SEND_TIMEOUT    30         /* seconds, whole call */
 #define SENDER_CONNECT_TIMEOUT 10         /* seconds */
