@@ -51,7 +51,7 @@ struct store {
 	char err[512];   /* the last failure, kept because cleanup may overwrite sqlite3_errmsg */
 	char **tx_files; /* created for the open transaction (store_tx_file), owned */
 	size_t ntx_files, captx_files;
-	int64_t busy_since_ms; /* when the wait for another connection's lock began */
+	int64_t busy_since_ms;   /* when the wait for another connection's lock began */
 	struct store_ckpt *ckpt; /* the checkpointer's thread (store_ckpt.c), or NULL */
 };
 
