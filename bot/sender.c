@@ -64,6 +64,8 @@ static void row_dead(struct sender *s, struct sender_chan *sc, int64_t id, const
 	/* A resident's notice may reach them on another of their channels. */
 	else if (link_fallback(s->store, s->cfg, id, clock_now()) < 0)
 		store_trouble(s, "for another channel", id);
+	else
+		s->new_rows = 1; /* a row for another channel may have come of it */
 	sender_count(s, &sc->stats.failed);
 }
 
@@ -479,10 +481,6 @@ static int visit(struct sender *s, struct sender_chan *sc, int64_t id, const cha
 
 	if (row_in_flight(s, id) || (!button && chat_busy(s, sc, chat)))
 		return 1;
-	if (sender_marked(s, id)) { /* sent: its mark is not written yet */
-		sender_queue_done(s, sc, chat, id);
-		return 1;
-	}
 	if (next_at > wall) {
 		sender_wake_at(s, now + (next_at - wall) * 1000);
 		return 1;
@@ -492,6 +490,10 @@ static int visit(struct sender *s, struct sender_chan *sc, int64_t id, const cha
 	if ((wait = ratelimit_wait(sc->rl, NULL, now)) > 0) {
 		sender_wake_at(s, now + wait);
 		return 0;
+	}
+	if (sender_marked(s, id)) { /* sent: its mark is not written yet */
+		sender_queue_done(s, sc, chat, id);
+		return 1;
 	}
 	if (store_outbox_get(s->store, id, visit_row, &v) < 0)
 		return 1;
@@ -600,15 +602,18 @@ static void scan(struct sender *s, int64_t now)
 {
 	int64_t wall = clock_now();
 	int failed = 0, timer = now >= s->scan_at;
+	/* rows come from a commit (a kick), this thread's fallback, another process (the timer) */
+	int news = s->new_rows || timer || s->store_failing;
 	size_t i;
 
 	s->scan_now = 0;
+	s->new_rows = 0;
 	if (timer)
 		s->scan_at = now + s->poll_ms; /* the pass sets an earlier wake when one is due */
 	for (i = 0; i < s->nchans; i++) {
 		if (!s->chans[i].on)
 			continue;
-		if (sender_queue_read(s, &s->chans[i], now) < 0)
+		if (sender_queue_read(s, &s->chans[i], now, news) < 0)
 			failed = 1;
 		else
 			scan_chan(s, &s->chans[i], timer, now, wall);
@@ -735,6 +740,7 @@ static void *run(void *arg)
 		if (!draining) {
 			take_confirmations(s);
 			relay_round(s, now);
+			s->new_rows |= kicked;
 			if (kicked || s->scan_now || now >= s->scan_at)
 				scan(s, now);
 			sender_recv_round(s, now);

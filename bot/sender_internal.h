@@ -198,6 +198,7 @@ struct sender {
 	unsigned memo_next;
 	int64_t scan_at, last_prune;
 	int scan_now;
+	int new_rows; /* rows may have come since the last read: a kick, a fallback */
 	int store_failing;
 	uint32_t rnd;
 	uint64_t tickets; /* the last relayed call's */
@@ -222,8 +223,11 @@ void sender_memo_forget(struct sender *s, int64_t row_id);
 void sender_count(struct sender *s, long long *field);
 
 /* sender_queue.c: the rows waiting, in memory */
-/* New rows since the last read, or every head again when due. 0, or -1 (store error). */
-int sender_queue_read(struct sender *s, struct sender_chan *sc, int64_t now);
+/*
+ * Every head again when due, else the rows added since the last read when
+ * NEWS says some may have come. 0, or -1 (store error).
+ */
+int sender_queue_read(struct sender *s, struct sender_chan *sc, int64_t now, int news);
 /* Row ID of CHAT had its call (whatever came of it): CHAT's head read again. */
 int sender_queue_done(struct sender *s, struct sender_chan *sc, const char *chat, int64_t id);
 /*

@@ -7,7 +7,8 @@
  * chat through a hash table and walked in turn from a cursor, and the
  * answers to pressed buttons, which wait in no line. It learns of rows from
  * three reads that do not walk the history: rows added since the last one
- * it read (every round), the chat's next head when a row's call ended, and
+ * it read (when a commit, its own fallback or the timer may have added
+ * some), the chat's next head when a row's call ended, and
  * every second or so (SENDER_RESYNC_MS, longer when the backlog makes it
  * costly, and after a chat moved) every head again, for what changed under
  * it (a row revived from the command line, rows released for a chat).
@@ -250,7 +251,7 @@ static int resync(struct sender *s, struct sender_chan *sc, int first)
 	return r.oom ? -1 : 0;
 }
 
-int sender_queue_read(struct sender *s, struct sender_chan *sc, int64_t now)
+int sender_queue_read(struct sender *s, struct sender_chan *sc, int64_t now, int news)
 {
 	struct sender_queue *q = &sc->q;
 	struct reading r = {.sc = sc};
@@ -267,6 +268,8 @@ int sender_queue_read(struct sender *s, struct sender_chan *sc, int64_t now)
 		q->resync = 0;
 		return 0;
 	}
+	if (!news)
+		return 0;
 	do {
 		r.rows = 0;
 		r.last = q->hw;

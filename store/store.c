@@ -516,17 +516,11 @@ static const char sql_resident_get[] =
 static const char sql_resident_save[] = "UPDATE residents SET name = ?1, room = ?2, phone = ?3,"
                                         " lang = ?4, updated_at = ?5 WHERE id = ?6";
 
-static int read_id(struct store *s, sqlite3_stmt *st, void *ud)
-{
-	(void)s;
-	*(int64_t *)ud = sqlite3_column_int64(st, 0);
-	return 0;
-}
-
 /* 1 and *ID set when (channel, user) is known, 0 when not, <0 on error. */
 static int identity_find(struct store *s, const char *channel, const char *user, int64_t *id)
 {
-	return store_first(s, store_query(s, sql_identity_find, "tt", channel, user), read_id, id);
+	return store_first(s, store_query(s, sql_identity_find, "tt", channel, user),
+	                   store_row_int64, id);
 }
 
 int store_resident_ensure(struct store *s, const char *channel, const char *user, int64_t now,

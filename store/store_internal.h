@@ -129,6 +129,8 @@ typedef int (*store_row_fn)(struct store *s, sqlite3_stmt *st, void *ud);
  * there was none, -1 on error.
  */
 int store_first(struct store *s, sqlite3_stmt *st, store_row_fn row, void *ud);
+/* A store_row_fn: the row's first column into the int64_t at UD. */
+int store_row_int64(struct store *s, sqlite3_stmt *st, void *ud);
 
 /*
  * Steps ST (as for store_first()) through its rows, handing each to ROW

@@ -66,20 +66,13 @@ int store_identity_seen(struct store *s, const char *channel, const char *user, 
 	               : 0;
 }
 
-static int read_id(struct store *s, sqlite3_stmt *st, void *ud)
-{
-	(void)s;
-	*(int64_t *)ud = sqlite3_column_int64(st, 0);
-	return 0;
-}
-
 int store_identity_by_chat(struct store *s, const char *channel, const char *chat, int64_t *id)
 {
 	*id = 0;
 	if (!chat || !*chat)
 		return 0;
-	return store_first(s, store_query(s, sql_identity_by_chat, "tt", channel, chat), read_id,
-	                   id);
+	return store_first(s, store_query(s, sql_identity_by_chat, "tt", channel, chat),
+	                   store_row_int64, id);
 }
 
 int store_identity_detach(struct store *s, const char *channel, const char *user, int64_t now,
@@ -91,7 +84,8 @@ int store_identity_detach(struct store *s, const char *channel, const char *user
 	*new_id = 0;
 	if (store_tx_enter(s, &outer) < 0)
 		return -1;
-	rc = store_first(s, store_query(s, sql_identity_owner, "tt", channel, user), read_id, &old);
+	rc = store_first(s, store_query(s, sql_identity_owner, "tt", channel, user),
+	                 store_row_int64, &old);
 	if (rc == 1) {
 		if (store_run(s, sql_resident_new_like, "ii", old, now) != 1) {
 			rc = rc < 0 ? rc : store_failf(s, "resident %lld vanished", (long long)old);

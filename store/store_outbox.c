@@ -267,19 +267,10 @@ int store_outbox_get(struct store *s, int64_t id, store_outbox_cb cb, void *ud)
 	return collect_rows(s, store_query(s, sql_outbox_get, "i", id), cb, ud);
 }
 
+/* The one figure SQL (no parameters) answers into *N. */
 static int one_int64(struct store *s, const char *sql, int64_t *n)
 {
-	sqlite3_stmt *st = store_stmt(s, sql);
-	int rc = 0;
-
-	if (!st)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	else
-		rc = store_fail(s);
-	store_stmt_done(s, st);
-	return rc;
+	return store_first(s, store_query(s, sql, ""), store_row_int64, n) == 1 ? 0 : -1;
 }
 
 int store_outbox_last(struct store *s, int64_t *id)

@@ -23,13 +23,6 @@ static const char sql_photos_pending[] =
         "SELECT id, order_id, resident_id, hash, type, size, path, channel, at FROM photos"
         " WHERE resident_id = ? AND order_id IS NULL AND at >= ? ORDER BY id";
 
-static int read_id(struct store *s, sqlite3_stmt *st, void *ud)
-{
-	(void)s;
-	*(int64_t *)ud = sqlite3_column_int64(st, 0);
-	return 0;
-}
-
 int store_photo_add(struct store *s, struct store_photo *p)
 {
 	int n = store_run(s, sql_photo_add, "nittitti", p->order_id, p->resident_id, p->hash,
@@ -40,7 +33,7 @@ int store_photo_add(struct store *s, struct store_photo *p)
 	if (n == 0) {
 		/* The order has this picture already: point at that row. */
 		if (store_first(s, store_query(s, sql_photo_id, "nt", p->order_id, p->hash),
-		                read_id, &p->id) < 0)
+		                store_row_int64, &p->id) < 0)
 			return -1;
 		return 0;
 	}

@@ -177,13 +177,6 @@ static int read_extras(struct store *s, sqlite3_stmt *st, void *ud)
 	return 0;
 }
 
-static int read_id(struct store *s, sqlite3_stmt *st, void *ud)
-{
-	(void)s;
-	*(int64_t *)ud = sqlite3_column_int64(st, 0);
-	return 0;
-}
-
 /* The order of the current row of ST (sql_report_orders), its own columns. */
 static void read_order(sqlite3_stmt *st, struct store_report_row *r)
 {
@@ -221,11 +214,11 @@ static int report_rows(struct store *s, int64_t from, int64_t to, const char *co
 	int i, rc, ret = -1;
 
 	memset(d, 0, sizeof(d));
-	rc = store_first(s, store_query(s, sql_report_first, "nnT", from, to, community), read_id,
-	                 &first);
+	rc = store_first(s, store_query(s, sql_report_first, "nnT", from, to, community),
+	                 store_row_int64, &first);
 	if (rc > 0)
 		rc = store_first(s, store_query(s, sql_report_last, "nnT", from, to, community),
-		                 read_id, &last);
+		                 store_row_int64, &last);
 	if (rc <= 0)
 		return rc; /* no orders, or an error */
 	for (i = 0; i < NSIDES; i++) {

@@ -97,6 +97,13 @@ sqlite3_stmt *store_query_some(struct store *s, const char *sql, const char *fmt
 	return st;
 }
 
+int store_row_int64(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	(void)s;
+	*(int64_t *)ud = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
 int store_first(struct store *s, sqlite3_stmt *st, store_row_fn row, void *ud)
 {
 	int rc;

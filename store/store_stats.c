@@ -34,17 +34,11 @@ int store_orders_by_status(struct store *s, store_tally_cb cb, void *ud)
 	return store_each(s, store_query(s, sql_orders_by_status, ""), tally_row, &t);
 }
 
-static int count_row(struct store *s, sqlite3_stmt *st, void *ud)
-{
-	(void)s;
-	*(int64_t *)ud = sqlite3_column_int64(st, 0);
-	return 0;
-}
-
 int store_sessions_active(struct store *s, int64_t since, int64_t *n)
 {
 	*n = 0;
-	return store_first(s, store_query(s, sql_sessions_active, "i", since), count_row, n) < 0
+	return store_first(s, store_query(s, sql_sessions_active, "i", since), store_row_int64, n) <
+	                       0
 	               ? -1
 	               : 0;
 }
