@@ -13,7 +13,7 @@
  * same URL and bodies it sends to Concierge.
  *
  * usage: floor --db PATH [--sync normal|full] [--port P] [--secret S] [--close]
- * --close hangs up after each answer, as Concierge does over HTTP/1.
+ * --close hangs up after each answer: what a connection per call costs.
  * It prints "floor listening on http://127.0.0.1:PORT" once ready.
  */
 #include <stdio.h>

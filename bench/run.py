@@ -19,20 +19,23 @@ script builds nothing. Sections, run in this order (--only picks some):
   floor    build/bench/floor (parse each update with jansson, one SQLite row per
            request, WAL) with synchronous=NORMAL and then FULL, driven by the same
            generator; Concierge's throughput as ratios of both. The floor keeps
-           connections alive; a third run closes each one after its answer, as
-           Concierge does, to show what that costs.
-  backlog  N undelivered outbox rows (--backlog, default 10000) put in the
-           database before Concierge starts, two each for N/2 other chats; the
-           intake runs while the sender works through them. Figures: intake
-           throughput with the backlog (and as a ratio of the intake section's), the
-           drain rate (sendMessage/s at the fake from the end of the intake until
-           the backlog is through, or --drain-wait seconds pass).
+           connections alive; a third run closes each one after its answer, to
+           show what a connection per call costs.
+  backlog  an outage: N undelivered outbox rows (--backlog, default 100000) put
+           in the database before Concierge starts, two each for N/2 other chats,
+           and the fake answering 502 to every call while the intake runs. Figures:
+           intake throughput meanwhile (and as a ratio of the intake section's),
+           then, the platform back and the retries due, the drain rate
+           (sendMessage/s from the first delivery after it came back until the
+           backlog is through, or --drain-wait seconds pass).
+  bigdb    the intake on a copy of bench/bigdb.py's million-order register, as a
+           ratio of the intake section's throughput.
 
 Exit status 1 on a correctness failure (lost or refused update, missing order or
 message); targets missed are marked in the table but do not fail the run.
 
 Environment (or the matching option): BENCH_RESIDENTS (2000), BENCH_INFLIGHT (32),
-BENCH_BACKLOG (10000), BENCH_DRAIN_WAIT (45), BENCH_ONLY, BENCH_DB. Options:
+BENCH_BACKLOG (100000), BENCH_DRAIN_WAIT (90), BENCH_ONLY, BENCH_DB. Options:
 --only SECTION[,SECTION], --db PATH (run Concierge on that database: it is written
 to), --backlog N, --drain-wait S, --json FILE (every figure), --keep (keep the work
 directory with the servers' logs).
@@ -465,7 +468,7 @@ def section_floor(b):
         b.figure(sync + "_p99_ms", r["p99_ms"], "floor %s latency p99" % name, "ms",
                  fmt="%.2f")
         b.stop(srv)
-    # What hanging up after each answer (as Concierge does over HTTP/1) costs the floor.
+    # What hanging up after each answer (a connection per call) costs the floor.
     srv = b.floor("normal", close=True)
     r = b.loadgen(srv.url + "/hooks/telegram", R, C, mode="floor")
     b.results["floor_normal_close"] = r

@@ -159,7 +159,7 @@ def bench_sockets():
 # ---- open dialogs ----------------------------------------------------------------------
 
 class Hook:
-    """Signed POSTs to /hooks/generic, one connection each (the server closes HTTP/1)."""
+    """Signed POSTs to /hooks/generic, one connection each (as many webhook senders do)."""
 
     def __init__(self, port):
         self.port = port
