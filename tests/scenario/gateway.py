@@ -46,6 +46,12 @@ CREATED = "已为您登记，工单号"
 PING = "【新工单】"
 
 
+# A mainland mobile number whole (logs show them masked, 138****8000).
+FULL_PHONE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+# Configuration keys whose values are credentials.
+SECRET_KEY = re.compile(r"token|secret|password|aes_key|^key$", re.I)
+
+
 # The gateway looks at its clock file at most every 20 ms (FILE_RECHECK_MS in
 # lib/clock.c); advance() lets a little more than that pass, so the move is seen.
 CLOCK_RECHECK = 0.03
@@ -163,11 +169,34 @@ class Gateway:
         if self.own_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
 
+    def secrets(self):
+        """Every token, secret and key of the configuration (long enough to be one)."""
+        found = []
+
+        def walk(v, key=""):
+            if isinstance(v, dict):
+                for k, x in v.items():
+                    walk(x, k)
+            elif isinstance(v, list):
+                for x in v:
+                    walk(x, key)
+            elif (isinstance(v, str) and SECRET_KEY.search(key) and len(v) >= 6
+                  and not v.startswith("${")):
+                found.append(v)
+        walk(self.config)
+        return found
+
     def assert_clean(self, testcase):
-        """No sanitizer report, no leak report in the server's output."""
+        """No sanitizer report, no leak report in the server's output, and no
+        full phone number or configured secret in its log."""
         text = self.stderr()
         for bad in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
             testcase.assertNotIn(bad, text, text[-4000:])
+        for line in text.splitlines():
+            m = FULL_PHONE.search(line)
+            testcase.assertIsNone(m, "a full phone number in the log: %s" % line)
+            for secret in self.secrets():
+                testcase.assertNotIn(secret, line, "a secret in the log: %s" % line)
 
     def finish(self, testcase):
         """A test's end: the server, if it still runs, stops and exits 0, and its

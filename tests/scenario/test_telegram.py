@@ -30,7 +30,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_telegram import FakeTelegram, callback_update, text_update  # noqa: E402
-from gateway import (ASK_DESCRIPTION, ASK_NAME, ASK_ROOM, CREATED, PING,  # noqa: E402
+from gateway import (ASK_DESCRIPTION, ASK_NAME, ASK_ROOM, CREATED, FULL_PHONE, PING,  # noqa: E402
                      SUMMARY, Gateway, tiny_jpeg, tiny_png)
 
 TOKEN = "123:TEST"
@@ -98,6 +98,20 @@ class TelegramCase(unittest.TestCase):
     def tearDown(self):
         if self.gw:
             self.gw.finish(self)
+        self.assert_groups_private()
+
+    def assert_groups_private(self):
+        """No full phone number and no secret in anything the bot said in a group."""
+        secrets = self.gw.secrets() if self.gw else []
+        for c in self.tg.calls():
+            p = c["params"]
+            if c["method"] not in ("sendMessage", "editMessageText") or \
+                    not str(p.get("chat_id", "")).startswith("-"):
+                continue
+            text = str(p.get("text", ""))
+            self.assertIsNone(FULL_PHONE.search(text), "a full phone number in a group: " + text)
+            for s in secrets:
+                self.assertNotIn(s, text, "a secret in a group: " + text)
 
     # ---- the gateway ---------------------------------------------------------------------
 
