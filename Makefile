@@ -4,6 +4,7 @@
 #   make test     install what is missing, build under ASan+UBSan, run every test
 #   make check    clang-format, clang-tidy and cppcheck; fails on findings
 #   make bench    benchmark figures
+#   make soak     thirty minutes of mixed load under the sanitizers, memory sampled
 #   make install  the program, the example configuration and the systemd unit
 #                 (PREFIX=/usr/local, DESTDIR= for a staging directory)
 
@@ -29,7 +30,7 @@ BENCH_BIN := build/bench/loadgen build/bench/fakebot build/bench/floor build/ben
              build/bench/gendb
 BENCH_CFLAGS := -O2 -g
 
-.PHONY: all run test check bench bench-bin bench-bigdb bench-ws bench-dialogs deps clean unit install uninstall
+.PHONY: all run test check bench bench-bin bench-bigdb bench-ws bench-dialogs soak deps clean unit install uninstall
 all: build/concierge
 
 build/obj/%.o: %.c $(wildcard */*.h)
@@ -106,6 +107,14 @@ bench-dialogs:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory build/concierge
 	@python3 bench/ws.py dialogs
+
+# Thirty minutes of mixed load on the sanitizer build, memory sampled (bench/soak.py;
+# SOAK_MINUTES, SOAK_RATE, SOAK_SOCKETS).
+soak:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory build/asan/concierge build/bench/loadgen build/bench/fakebot \
+	    build/bench/wsload
+	@python3 bench/soak.py
 
 deps:
 	@scripts/deps.sh build
