@@ -307,6 +307,7 @@
 		$('page').textContent = r.data.total ? t('page', state.offset + 1, state.offset + r.data.orders.length) : '';
 		$('prev').disabled = state.offset === 0;
 		$('next').disabled = state.offset + r.data.orders.length >= r.data.total;
+		list.dataset.loaded = 'yes'; /* the list on screen is the server's, not the empty page's */
 	}
 
 	function connect() {

@@ -60,6 +60,7 @@ async function logIn(page) {
 	await page.getByTestId('login-submit').click();
 	await page.locator('body[data-view="board"]').waitFor({ state: 'attached' });
 	await page.locator('body[data-live="on"]').waitFor({ state: 'attached' });
+	await page.locator('#orders[data-loaded="yes"]').waitFor({ state: 'attached' });
 }
 
 async function run(browser) {
