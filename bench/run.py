@@ -467,6 +467,15 @@ def section_floor(b):
                  "updates/s", fmt="%.0f")
         b.figure(sync + "_p99_ms", r["p99_ms"], "floor %s latency p99" % name, "ms",
                  fmt="%.2f")
+        half = b.results.get("intake_half")
+        if sync == "full" and half:
+            # The p99 target's own floor: one flush per update at Concierge's half-load rate.
+            h = b.loadgen(srv.url + "/hooks/telegram", max(1, half["updates"] // 7), C,
+                          rate=half["rate"], mode="floor")
+            b.results["floor_full_half"] = h
+            b.figure("full_half_p99_ms", h["p99_ms"],
+                     "floor FULL p99 at %.0f updates/s (Concierge's half load)" % half["rate"],
+                     "ms", fmt="%.2f")
         b.stop(srv)
     # What hanging up after each answer (a connection per call) costs the floor.
     srv = b.floor("normal", close=True)
