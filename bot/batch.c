@@ -357,8 +357,8 @@ static struct inbound *one_by_one(struct server *srv, struct inbound *list, int6
 			}
 			if (in->polled)
 				poll_lost = 1;
-			log_fields(LOG_ERROR, (struct log_field[]){LOG_STR("channel", in->channel)}, 1,
-			           "store: message on %s not stored: %s", in->channel,
+			log_fields(LOG_ERROR, (struct log_field[]){LOG_STR("channel", in->channel)},
+			           1, "store: message on %s not stored: %s", in->channel,
 			           store_errmsg(srv->store));
 			store_rollback(srv->store);
 			in->failed = 1;
@@ -415,7 +415,8 @@ void server_run_batch(struct server *srv)
 		rest = list;
 		list = NULL;
 	} else if (!ok && locked) {
-		/* Stopping, still locked: not stored, so not acknowledged; their senders send again. */
+		/* Stopping, still locked: not stored, so not acknowledged; their senders send
+		 * again. */
 		held_send(frames, 0);
 		frames = NULL;
 		log_fields(LOG_ERROR, (struct log_field[]){LOG_NUM("messages", n)}, 1,
@@ -440,7 +441,8 @@ void server_run_batch(struct server *srv)
 		srv->deliver_at = now;
 	}
 	if (srv->flusher && store_set_sync(srv->store, 1) < 0)
-		log_warn("store: cannot go back to syncing each commit: %s", store_errmsg(srv->store));
+		log_warn("store: cannot go back to syncing each commit: %s",
+		         store_errmsg(srv->store));
 	if (rest) {
 		hold(srv, rest);
 		refuse_late(srv);

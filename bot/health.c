@@ -151,9 +151,10 @@ void server_health(struct server *srv, struct http_answer *ans)
 		json_object_set_new(o, "database_locked", db_locked(srv, line, sizeof(line)));
 	}
 	json_object_set_new(o, "status", json_string(db_ok ? "ok" : "degraded"));
-	json_object_set_new(o, "database", json_string(db_ok    ? "ok"
-	                                               : locked ? line
-	                                                        : store_errmsg(srv->store)));
+	json_object_set_new(o, "database",
+	                    json_string(db_ok    ? "ok"
+	                                : locked ? line
+	                                         : store_errmsg(srv->store)));
 	json_object_set_new(o, "channels", channels(srv));
 	json_object_set_new(o, "outbox", outbox);
 	json_object_set_new(o, "handled", json_integer(srv->handled));

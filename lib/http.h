@@ -51,10 +51,11 @@ struct http_answer {
 	char cache[48];        /* Cache-Control; "" means no-store */
 	const char *csp;       /* Content-Security-Policy, or NULL */
 	const char *challenge; /* WWW-Authenticate (of a 401), static text, or NULL */
-	const char *retry_after; /* Retry-After (of a 503), seconds as static text, or NULL */
 
 	/* Static text answered once committed (a platform's "success"), or NULL. */
 	const char *after_commit;
+	/* Retry-After (of a 503): seconds, static text, or NULL. */
+	const char *retry_after;
 };
 
 /* Answers STATUS with a copy of TEXT (may be NULL for no body). */

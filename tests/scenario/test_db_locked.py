@@ -206,6 +206,32 @@ class DatabaseLocked(unittest.TestCase):
         web.close()
         page.close()
 
+    def test_lock_seen_without_traffic(self):
+        """Nothing comes in: /healthz itself finds the lock (a write tried without waiting),
+        and the log says when it started and when it cleared."""
+        self.locker = Locker(self.gw.config["database"])
+        seen = None
+        while time.time() - self.locker.at < 4:
+            t0 = time.time()
+            status, h = self.gw.get_json("/healthz")
+            self.assertLess(time.time() - t0, 0.8)
+            if status == 503 and seen is None:
+                seen = time.time() - self.locker.at
+                self.assertIn("locked by another process since", h["database"], h)
+            time.sleep(0.1)
+        self.assertIsNotNone(seen, "/healthz never said the database is locked")
+        self.assertLess(seen, 2.5)
+        self.assertEqual(self.count_log(LOCKED_LINE), 1, self.gw.stderr()[-3000:])
+        self.locker.release()
+        self.gw.wait(lambda: self.count_log(FREE_LINE) == 1, what="the log line of the release")
+        status, h = self.gw.get_json("/healthz")
+        self.assertEqual((status, h["database"]), (200, "ok"), h)
+        # and the next message is taken at once
+        status, _, _, took = self.post("u1", "/repair", "after-1")
+        self.assertEqual(status, 200)
+        self.assertLess(took, 1.0)
+        self.assertEqual(self.count_log(LOCKED_LINE), 1)
+
 
 if __name__ == "__main__":
     unittest.main()
