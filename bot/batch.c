@@ -28,6 +28,15 @@
 #include "store/store.h"
 
 static void batch_due(lws_sorted_usec_list_t *sul);
+static void refuse(struct server *srv, struct http_pss *p);
+
+/* The database locked by another process: see "the database locked" below. */
+#define DB_TELL_MS      1000
+#define DB_HOLD_MS      2000
+#define DB_HOLD_MAX     10000 /* messages held at most: later webhooks get 503 at once */
+#define DB_RETRY_MIN_MS 10
+#define DB_RETRY_MAX_MS 200
+#define DB_RETRY_AFTER  "5" /* seconds, for the platforms that read it */
 
 /* A committed batch: its messages, and the answers held for the pages open (web chat). */
 struct flushing {
@@ -79,6 +88,12 @@ void server_queue(struct server *srv, struct chan *ch, struct inbound *in, struc
 
 	if (!in)
 		return;
+	/* The database locked long, the queue full: the platform sends it again later. */
+	if (p && srv->db_locked_ms && srv->nbatch >= DB_HOLD_MAX) {
+		inbound_free_list(in);
+		refuse(srv, p);
+		return;
+	}
 	/* Attachments the platform holds are fetched off the loop first (fetch.c). */
 	if (server_fetch_queue(srv, ch, in, p))
 		return;
@@ -179,23 +194,203 @@ static int is_message(const struct inbound *in)
 	return in->id || in->text || in->callback || in->att_kind || in->moved_from;
 }
 
+/* ---- the database locked by another process -------------------------------------------------
+ *
+ * A desk's `concierge chat`, an admin's sqlite3 shell or a VACUUM may hold
+ * the write lock for seconds. The event loop's connection waits a few
+ * milliseconds for it at most (SERVER_BUSY_MS, enough for the sender
+ * thread's short writes), then nothing at all while it is known locked, so
+ * /healthz, websockets and the pages keep answering. A batch that finds the
+ * database locked is rolled back and put back at the head of the queue,
+ * whole and in order (nothing is lost, nothing acknowledged), and tried
+ * again from a timer; messages that come meanwhile join it. A webhook whose
+ * message waits longer than DB_HOLD_MS is answered 503 with Retry-After:
+ * its message stays queued and is stored once the lock is gone, and the
+ * platform's retry is then a repeat the de-duplication drops. Websocket and
+ * polled messages wait for the lock to clear (their pages and pollers wait
+ * for the acknowledgement). One log line when the lock has lasted
+ * DB_TELL_MS, one when it clears; /healthz says so meanwhile.
+ */
+
+static void refuse(struct server *srv, struct http_pss *p)
+{
+	http_answer_error(&p->ans, 503, "the database is busy; please retry");
+	p->ans.retry_after = DB_RETRY_AFTER;
+	server_respond(p);
+	srv->db_refused++;
+}
+
+/* Puts LIST back at the head of the queue, in its order. */
+static void hold(struct server *srv, struct inbound *list)
+{
+	struct inbound *last;
+	int n = 1;
+
+	for (last = list; last->next; last = last->next)
+		n++;
+	last->next = srv->batch;
+	if (!srv->batch)
+		srv->batch_tail = last;
+	srv->batch = list;
+	srv->nbatch += n;
+}
+
+/* Answers 503 to the webhooks that waited DB_HOLD_MS; their messages stay queued. */
+static void refuse_late(struct server *srv)
+{
+	int64_t now = clock_mono_us();
+	struct inbound *in, **pp, *prev = NULL;
+	struct http_pss *p;
+
+	for (pp = &srv->batch; (in = *pp) != NULL;) {
+		p = in->waiter;
+		if (p && now - p->t0_us >= (int64_t)DB_HOLD_MS * 1000) {
+			in->waiter = NULL;
+			p->waiting = NULL;
+			refuse(srv, p);
+			/* No ID to recognise the platform's retry by: that retry brings it. */
+			if (!in->id) {
+				*pp = in->next;
+				if (srv->batch_tail == in)
+					srv->batch_tail = prev;
+				srv->nbatch--;
+				inbound_free(in);
+				continue;
+			}
+		}
+		prev = in;
+		pp = &in->next;
+	}
+}
+
+/* A write found the database locked: the next try from the timer, and the log line once. */
+static void db_locked(struct server *srv)
+{
+	int64_t now = clock_mono_ms(), delay;
+
+	if (!srv->db_locked_ms) {
+		srv->db_locked_ms = now;
+		srv->db_locked_at = clock_now();
+		srv->db_retries = 0;
+		srv->db_refused = 0;
+		store_set_busy_ms(srv->store, 0); /* tried from the timer only, without waiting */
+	}
+	if (!srv->db_locked_told && now - srv->db_locked_ms >= DB_TELL_MS) {
+		srv->db_locked_told = 1;
+		log_fields(LOG_ERROR, (struct log_field[]){LOG_NUM("messages", srv->nbatch)}, 1,
+		           "store: the database is locked by another process (%s); %d messages "
+		           "wait for it, webhooks are answered 503 after %d s",
+		           store_errmsg(srv->store), srv->nbatch, DB_HOLD_MS / 1000);
+	}
+	delay = (int64_t)DB_RETRY_MIN_MS << (srv->db_retries < 5 ? srv->db_retries : 5);
+	if (delay > DB_RETRY_MAX_MS)
+		delay = DB_RETRY_MAX_MS;
+	srv->db_retries++;
+	lws_sul_schedule(srv->ctx, 0, &srv->sul_batch, batch_due, delay * LWS_US_PER_MS);
+}
+
+/* A write went through: the lock is gone. */
+static void db_free(struct server *srv)
+{
+	if (!srv->db_locked_ms)
+		return;
+	if (srv->db_locked_told)
+		log_fields(LOG_INFO,
+		           (struct log_field[]){LOG_NUM("ms", clock_mono_ms() - srv->db_locked_ms),
+		                                LOG_NUM("refused", srv->db_refused)},
+		           2,
+		           "store: the database is free again after %.1f s; the messages held are "
+		           "stored (%lld webhooks were answered 503 and come again)",
+		           (double)(clock_mono_ms() - srv->db_locked_ms) / 1000.0,
+		           (long long)srv->db_refused);
+	srv->db_locked_ms = 0;
+	srv->db_locked_told = 0;
+	store_set_busy_ms(srv->store, SERVER_BUSY_MS);
+}
+
+/* Whether the database takes a write now: a transaction begun and taken back. */
+static void db_probe(struct server *srv)
+{
+	if (store_begin(srv->store) == 0) {
+		store_rollback(srv->store);
+		db_free(srv);
+	} else if (store_locked(srv->store)) {
+		db_locked(srv);
+	}
+}
+
+int server_db_locked(struct server *srv)
+{
+	/* Nothing queued shows a lock: a look costs a begin and a rollback. */
+	if (!srv->db_locked_ms && !srv->nbatch && !srv->stopping)
+		db_probe(srv);
+	return srv->db_locked_told;
+}
+
+/* ---- group commit ------------------------------------------------------------------------- */
+
+/* Runs LIST's messages each in a transaction of its own; the rest from the first that finds the
+ * database locked are returned (not run), else NULL. */
+static struct inbound *one_by_one(struct server *srv, struct inbound *list, int64_t now)
+{
+	struct inbound *in, *prev = NULL;
+	int poll_lost = 0;
+
+	for (in = list; in; prev = in, in = in->next) {
+		/*
+		 * A polled message that failed must come again: its batch is
+		 * not confirmed, so the platform redelivers it (and the others,
+		 * which the de-duplication drops).
+		 */
+		if (in->poll_offset > 0 && poll_lost) {
+			in->failed = 1;
+			poll_lost = 0;
+			continue;
+		}
+		if (store_begin(srv->store) < 0 || apply(srv, in, now) < 0 ||
+		    store_commit(srv->store) < 0) {
+			if (store_locked(srv->store) && !srv->stopping) {
+				store_rollback(srv->store);
+				if (prev)
+					prev->next = NULL;
+				return in;
+			}
+			if (in->polled)
+				poll_lost = 1;
+			log_fields(LOG_ERROR, (struct log_field[]){LOG_STR("channel", in->channel)},
+			           1, "store: message on %s not stored: %s", in->channel,
+			           store_errmsg(srv->store));
+			store_rollback(srv->store);
+			in->failed = 1;
+		}
+	}
+	return NULL;
+}
+
 void server_run_batch(struct server *srv)
 {
-	struct inbound *list = srv->batch, *in;
+	struct inbound *list = srv->batch, *in, *rest = NULL;
 	struct held_frame *frames = NULL, **tail = &frames;
 	struct flushing *f, one;
 	int64_t now = clock_now(), last = 0;
-	int ok = 1, n = srv->nbatch, poll_lost = 0;
+	int ok = 1, n = srv->nbatch, locked = 0;
 
 	srv->batch = srv->batch_tail = NULL;
 	srv->nbatch = 0;
-	if (!list)
+	if (!list) {
+		if (srv->db_locked_ms)
+			db_probe(srv); /* nothing waits: is the lock still there? */
 		return;
+	}
+	/* Stopping: one last try, with the whole wait, for what is still held. */
+	if (srv->stopping && srv->db_locked_ms)
+		store_set_busy_ms(srv->store, -1);
 	/* The flusher syncs it (flush.c): this thread goes on to the next batch meanwhile. */
 	if (srv->flusher && store_set_sync(srv->store, 0) < 0)
 		log_warn("store: cannot commit without a sync: %s", store_errmsg(srv->store));
 	if (store_begin(srv->store) < 0) {
 		ok = 0;
+		locked = store_locked(srv->store);
 	} else {
 		for (in = list; in && ok; in = in->next)
 			if (apply(srv, in, now) < 0)
@@ -208,48 +403,58 @@ void server_run_batch(struct server *srv)
 			ok = 0;
 		if (ok && store_commit(srv->store) < 0)
 			ok = 0;
-		if (!ok)
+		if (!ok) {
+			locked = store_locked(srv->store);
 			store_rollback(srv->store);
+		}
 	}
-	if (!ok) {
+	if (!ok && locked && !srv->stopping) {
+		/* Another process holds the lock: the whole batch waits for it, in order. */
+		held_send(frames, 0);
+		frames = NULL;
+		rest = list;
+		list = NULL;
+	} else if (!ok && locked) {
+		/* Stopping, still locked: not stored, so not acknowledged; their senders send
+		 * again. */
+		held_send(frames, 0);
+		frames = NULL;
+		log_fields(LOG_ERROR, (struct log_field[]){LOG_NUM("messages", n)}, 1,
+		           "store: stopping with the database locked by another process: %d "
+		           "messages not stored (not acknowledged: they come again)",
+		           n);
+		for (in = list; in; in = in->next)
+			in->failed = 1;
+	} else if (!ok) {
 		held_send(frames, 0); /* rolled back: they wait, still pending */
 		frames = NULL;
 		/* Find the culprit: each message alone, so the others still land. */
 		log_fields(LOG_WARN, (struct log_field[]){LOG_NUM("messages", n)}, 1,
 		           "store: batch of %d failed (%s); retrying one by one", n,
 		           store_errmsg(srv->store));
-		for (in = list; in; in = in->next) {
-			/*
-			 * A polled message that failed must come again: its batch is
-			 * not confirmed, so the platform redelivers it (and the others,
-			 * which the de-duplication drops).
-			 */
-			if (in->poll_offset > 0 && poll_lost) {
-				in->failed = 1;
-				poll_lost = 0;
-				continue;
-			}
-			if (store_begin(srv->store) < 0 || apply(srv, in, now) < 0 ||
-			    store_commit(srv->store) < 0) {
-				if (in->polled)
-					poll_lost = 1;
-				log_fields(LOG_ERROR,
-				           (struct log_field[]){LOG_STR("channel", in->channel)}, 1,
-				           "store: message on %s not stored: %s", in->channel,
-				           store_errmsg(srv->store));
-				store_rollback(srv->store);
-				in->failed = 1;
-			}
-		}
+		rest = one_by_one(srv, list, now);
+		if (rest == list)
+			list = NULL;
 	}
 	if (ok) { /* where the next look for fresh rows starts; the answers wait with the batch */
 		srv->deliver_id = last;
 		srv->deliver_at = now;
 	}
+	if (srv->flusher && store_set_sync(srv->store, 1) < 0)
+		log_warn("store: cannot go back to syncing each commit: %s",
+		         store_errmsg(srv->store));
+	if (rest) {
+		hold(srv, rest);
+		refuse_late(srv);
+		db_locked(srv);
+	} else {
+		db_free(srv);
+	}
+	if (!list)
+		return;
+	for (n = 0, in = list; in; in = in->next)
+		n++;
 	if (srv->flusher) {
-		if (store_set_sync(srv->store, 1) < 0)
-			log_warn("store: cannot go back to syncing each commit: %s",
-			         store_errmsg(srv->store));
 		if ((f = calloc(1, sizeof(*f))) != NULL) {
 			*f = (struct flushing){.list = list, .n = n, .ok = ok, .frames = frames};
 			flushing_add(srv, f);
@@ -506,6 +711,9 @@ void server_deliver(struct server *srv)
 {
 	int64_t now = clock_now(), last;
 
+	/* Locked by another process: the round waits for the lock to clear (batch.c's timer). */
+	if (srv->db_locked_ms)
+		return;
 	/* A failed round is tried again from the same place. */
 	if (deliver_fresh(srv, now, NULL, &last) == 0) {
 		srv->deliver_id = last;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -120,15 +121,40 @@ void server_warn_start(struct server *srv)
 	json_decref(w);
 }
 
+/*
+ * The database locked by another process for a second or more (batch.c): the
+ * messages wait for it, so /healthz says since when and how many, from memory.
+ */
+static json_t *db_locked(struct server *srv, char *line, size_t len)
+{
+	int64_t secs = (clock_mono_ms() - srv->db_locked_ms) / 1000;
+	time_t at = (time_t)srv->db_locked_at;
+	char since[32] = "";
+	struct tm tm;
+
+	if (gmtime_r(&at, &tm))
+		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(line, len, "locked by another process since %s (%lld s)", since, (long long)secs);
+	return json_pack("{s:s,s:I,s:I}", "since", since, "seconds", (json_int_t)secs, "waiting",
+	                 (json_int_t)srv->nbatch);
+}
+
 void server_health(struct server *srv, struct http_answer *ans)
 {
 	json_t *o = json_object(), *outbox;
-	int db_ok;
-	char *s;
+	int db_ok, locked = server_db_locked(srv);
+	char *s, line[128];
 
 	outbox = outbox_counts(srv, &db_ok);
+	if (locked) {
+		db_ok = 0;
+		json_object_set_new(o, "database_locked", db_locked(srv, line, sizeof(line)));
+	}
 	json_object_set_new(o, "status", json_string(db_ok ? "ok" : "degraded"));
-	json_object_set_new(o, "database", json_string(db_ok ? "ok" : store_errmsg(srv->store)));
+	json_object_set_new(o, "database",
+	                    json_string(db_ok    ? "ok"
+	                                : locked ? line
+	                                         : store_errmsg(srv->store)));
 	json_object_set_new(o, "channels", channels(srv));
 	json_object_set_new(o, "outbox", outbox);
 	json_object_set_new(o, "handled", json_integer(srv->handled));

@@ -233,6 +233,8 @@ static int write_headers(struct lws *wsi, struct http_pss *p, int close_after)
 		return -1;
 	if (a->challenge && add_header(wsi, "www-authenticate:", a->challenge, &ptr, end))
 		return -1;
+	if (a->retry_after && add_header(wsi, "retry-after:", a->retry_after, &ptr, end))
+		return -1;
 	if (add_header(wsi, "cache-control:", a->cache[0] ? a->cache : "no-store", &ptr, end))
 		return -1;
 	/* 411: an unread chunked body follows; it must not be taken for a request. */

@@ -365,6 +365,7 @@ int cli_serve(struct cli_env *env)
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = env->cfg;
 	srv.store = env->store;
+	store_set_busy_ms(srv.store, SERVER_BUSY_MS); /* the loop never waits long for a lock */
 	srv.tls = env->cfg->tls_cert != NULL;
 	srv.start_ms = clock_now_ms();
 	pthread_mutex_init(&srv.lock, NULL);

@@ -138,11 +138,28 @@ struct server {
 	/* delivery to present readers (batch.c): the last round's newest outbox row, time */
 	int64_t deliver_id, deliver_at;
 
+	/*
+	 * The database locked by another process (batch.c): the batch waits in the
+	 * queue and is tried again from a timer, the loop never waits for the lock.
+	 */
+	int64_t db_locked_ms; /* clock_mono_ms() when a write first found it locked; 0: free */
+	int64_t db_locked_at; /* clock_now() then */
+	int db_locked_told;   /* logged, and shown in /healthz: it lasted a second */
+	int db_retries;       /* tries since, for the backoff */
+	int64_t db_refused;   /* webhooks answered 503 meanwhile */
+
 	struct metrics *metrics; /* counters and histograms for /metrics, or NULL */
 	int64_t start_ms;        /* when serving started, Unix milliseconds */
 };
 
 /* batch.c */
+/* How long the event loop's connection waits for another's write lock, in ms (store.h). */
+#define SERVER_BUSY_MS 5
+/*
+ * /healthz: whether the database takes writes now (without waiting); 1 when
+ * it has been locked by another process for a second or more.
+ */
+int server_db_locked(struct server *srv);
 /*
  * Queues IN (a list of CH's messages) for the next group commit; P is the HTTP
  * request waiting, or NULL. A list with an attachment to fetch (and any later

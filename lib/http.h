@@ -54,6 +54,8 @@ struct http_answer {
 
 	/* Static text answered once committed (a platform's "success"), or NULL. */
 	const char *after_commit;
+	/* Retry-After (of a 503): seconds, static text, or NULL. */
+	const char *retry_after;
 };
 
 /* Answers STATUS with a copy of TEXT (may be NULL for no body). */

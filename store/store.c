@@ -29,6 +29,7 @@
 int store_fail(struct store *s)
 {
 	snprintf(s->err, sizeof(s->err), "%s", sqlite3_errmsg(s->db));
+	s->errcode = sqlite3_errcode(s->db) & 0xff;
 	return -1;
 }
 
@@ -39,6 +40,7 @@ int store_failf(struct store *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->err, sizeof(s->err), fmt, ap);
 	va_end(ap);
+	s->errcode = SQLITE_ERROR;
 	return -1;
 }
 
@@ -202,6 +204,7 @@ int store_tx_enter(struct store *s, int *outer)
 int store_tx_leave(struct store *s, int outer, int ok)
 {
 	char saved[sizeof(s->err)];
+	int code;
 
 	if (ok && store_run(s, outer ? sql_commit : sql_release, "") >= 0) {
 		if (outer)
@@ -210,6 +213,7 @@ int store_tx_leave(struct store *s, int outer, int ok)
 	}
 	/* Keep the error that made us roll back, not the rollback's. */
 	memcpy(saved, s->err, sizeof(saved));
+	code = s->errcode;
 	if (outer) {
 		/* Some errors (SQLITE_FULL, IOERR, ...) already rolled back. */
 		if (!sqlite3_get_autocommit(s->db))
@@ -219,6 +223,7 @@ int store_tx_leave(struct store *s, int outer, int ok)
 		store_run(s, sql_release, "");
 	}
 	memcpy(s->err, saved, sizeof(saved));
+	s->errcode = code;
 	return -1;
 }
 
@@ -229,8 +234,10 @@ int store_tx_leave(struct store *s, int outer, int ok)
  * command-line process): wait for it in short steps at first, since most
  * holders let go within a millisecond (SQLite's own handler sleeps 1, 2, 5,
  * 10 ms ... between tries, which shows in every answer waiting behind the
- * lock), then in longer ones, for BUSY_WAIT_MS in all. The sender writes
- * seldom (sender_marks.c), so waits are rare and short.
+ * lock), then in longer ones, for BUSY_WAIT_MS in all (or what
+ * store_set_busy_ms() set: the server's event loop waits a few milliseconds
+ * at most). The sender writes seldom (sender_marks.c), so waits are rare and
+ * short.
  */
 #define BUSY_WAIT_MS 5000
 
@@ -250,7 +257,7 @@ static int busy_wait(void *ud, int tries)
 
 	if (tries == 0)
 		s->busy_since_ms = now;
-	if (now - s->busy_since_ms >= BUSY_WAIT_MS)
+	if (now - s->busy_since_ms >= s->busy_ms)
 		return 0;
 	usleep(tries < 5 ? 200 : tries < 20 ? 1000 : 5000);
 	return 1;
@@ -300,6 +307,16 @@ out:
 	return rc;
 }
 
+void store_set_busy_ms(struct store *s, int ms)
+{
+	s->busy_ms = ms < 0 ? BUSY_WAIT_MS : ms;
+}
+
+int store_locked(const struct store *s)
+{
+	return s->errcode == SQLITE_BUSY || s->errcode == SQLITE_LOCKED;
+}
+
 static const char sql_sync_full[] = "PRAGMA synchronous = FULL";
 static const char sql_sync_normal[] = "PRAGMA synchronous = NORMAL";
 
@@ -333,6 +350,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
+	s->busy_ms = BUSY_WAIT_MS;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
 		if (s->db)

@@ -46,6 +46,16 @@ int store_lazy_sync(struct store *s);
  */
 int store_set_sync(struct store *s, int full);
 int store_sync_now(struct store *s);
+/*
+ * How long this connection waits for another's write lock before a call
+ * fails: MS milliseconds (0: not at all), or the default few seconds when
+ * negative. The server's event loop waits a few milliseconds only, so a
+ * lock held long (a desk's `concierge chat`, an admin's shell, a VACUUM)
+ * never stops it.
+ */
+void store_set_busy_ms(struct store *s, int ms);
+/* The last failing call failed because another connection held a lock: try later. */
+int store_locked(const struct store *s);
 void store_close(struct store *s);
 const char *store_errmsg(struct store *s); /* why the last failing call failed */
 /* The database file's full path ("" for an in-memory one); borrowed from S. */

@@ -51,7 +51,9 @@ struct store {
 	char err[512];   /* the last failure, kept because cleanup may overwrite sqlite3_errmsg */
 	char **tx_files; /* created for the open transaction (store_tx_file), owned */
 	size_t ntx_files, captx_files;
+	int errcode;             /* the primary SQLite result code of the last failure */
 	int64_t busy_since_ms;   /* when the wait for another connection's lock began */
+	int busy_ms;             /* how long to wait for it (store_set_busy_ms) */
 	struct store_ckpt *ckpt; /* the checkpointer's thread (store_ckpt.c), or NULL */
 };
 
