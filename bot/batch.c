@@ -263,6 +263,23 @@ static void refuse_late(struct server *srv)
 	}
 }
 
+/*
+ * Whether the write that failed can wait: another process held the lock, or
+ * the disk is full (an operator makes room; meanwhile the messages wait as
+ * they do for a lock). Notes which, for the log and /healthz.
+ */
+static int waits(struct server *srv)
+{
+	if (store_full(srv->store)) {
+		srv->db_full = 1;
+		return 1;
+	}
+	if (!store_locked(srv->store))
+		return 0;
+	srv->db_full = 0;
+	return 1;
+}
+
 /* A write found the database locked: the next try from the timer, and the log line once. */
 static void db_locked(struct server *srv)
 {
@@ -278,8 +295,10 @@ static void db_locked(struct server *srv)
 	if (!srv->db_locked_told && now - srv->db_locked_ms >= DB_TELL_MS) {
 		srv->db_locked_told = 1;
 		log_fields(LOG_ERROR, (struct log_field[]){LOG_NUM("messages", srv->nbatch)}, 1,
-		           "store: the database is locked by another process (%s); %d messages "
-		           "wait for it, webhooks are answered 503 after %d s",
+		           "store: %s (%s); %d messages wait for it, webhooks are answered 503 "
+		           "after %d s",
+		           srv->db_full ? "the disk of the database is full: make room"
+		                        : "the database is locked by another process",
 		           store_errmsg(srv->store), srv->nbatch, DB_HOLD_MS / 1000);
 	}
 	delay = (int64_t)DB_RETRY_MIN_MS << (srv->db_retries < 5 ? srv->db_retries : 5);
@@ -299,18 +318,23 @@ static void db_free(struct server *srv)
 		           (struct log_field[]){LOG_NUM("ms", clock_mono_ms() - srv->db_locked_ms),
 		                                LOG_NUM("refused", srv->db_refused)},
 		           2,
-		           "store: the database is free again after %.1f s; the messages held are "
+		           "store: the database %s again after %.1f s; the messages held are "
 		           "stored (%lld webhooks were answered 503 and come again)",
+		           srv->db_full ? "has room" : "is free",
 		           (double)(clock_mono_ms() - srv->db_locked_ms) / 1000.0,
 		           (long long)srv->db_refused);
 	srv->db_locked_ms = 0;
 	srv->db_locked_told = 0;
+	srv->db_full = 0;
 	store_set_busy_ms(srv->store, SERVER_BUSY_MS);
 }
 
 /* Whether the database takes a write now: a transaction begun and taken back. */
 static void db_probe(struct server *srv)
 {
+	/* A full disk shows only in a write that is kept: the next message's tells. */
+	if (srv->db_full)
+		return;
 	if (store_begin(srv->store) == 0) {
 		store_rollback(srv->store);
 		db_free(srv);
@@ -349,7 +373,7 @@ static struct inbound *one_by_one(struct server *srv, struct inbound *list, int6
 		}
 		if (store_begin(srv->store) < 0 || apply(srv, in, now) < 0 ||
 		    store_commit(srv->store) < 0) {
-			if (store_locked(srv->store) && !srv->stopping) {
+			if (waits(srv) && !srv->stopping) {
 				store_rollback(srv->store);
 				if (prev)
 					prev->next = NULL;
@@ -390,7 +414,7 @@ void server_run_batch(struct server *srv)
 		log_warn("store: cannot commit without a sync: %s", store_errmsg(srv->store));
 	if (store_begin(srv->store) < 0) {
 		ok = 0;
-		locked = store_locked(srv->store);
+		locked = waits(srv);
 	} else {
 		for (in = list; in && ok; in = in->next)
 			if (apply(srv, in, now) < 0)
@@ -404,7 +428,7 @@ void server_run_batch(struct server *srv)
 		if (ok && store_commit(srv->store) < 0)
 			ok = 0;
 		if (!ok) {
-			locked = store_locked(srv->store);
+			locked = waits(srv);
 			store_rollback(srv->store);
 		}
 	}

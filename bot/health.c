@@ -134,7 +134,9 @@ static json_t *db_locked(struct server *srv, char *line, size_t len)
 
 	if (gmtime_r(&at, &tm))
 		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	snprintf(line, len, "locked by another process since %s (%lld s)", since, (long long)secs);
+	snprintf(line, len, "%s since %s (%lld s)",
+	         srv->db_full ? "the disk is full" : "locked by another process", since,
+	         (long long)secs);
 	return json_pack("{s:s,s:I,s:I}", "since", since, "seconds", (json_int_t)secs, "waiting",
 	                 (json_int_t)srv->nbatch);
 }

@@ -325,9 +325,19 @@ void sender_marks_write(struct sender *s, int due_only, int64_t now)
 {
 	if (!s->nmarks || (due_only && now < s->marks_due && s->nmarks < SENDER_MARKS))
 		return;
-	if (store_outbox_sent_many(s->store, s->marks, clock_now(), s->nmarks) < 0)
+	if (store_outbox_sent_many(s->store, s->marks, clock_now(), s->nmarks) < 0) {
+		/*
+		 * Another process holds the database, or its disk is full: the marks are kept
+		 * (their rows stay skipped) and written once it lets go, so no resident gets a
+		 * message twice. Only a full list gives them up.
+		 */
+		if ((store_locked(s->store) || store_full(s->store)) && s->nmarks < SENDER_MARKS) {
+			s->marks_due = clock_mono_ms() + SENDER_MARK_MS;
+			return;
+		}
 		log_error("sender: cannot record %zu messages as delivered: %s (they go again)",
 		          s->nmarks, store_errmsg(s->store));
+	}
 	s->nmarks = 0;
 }
 

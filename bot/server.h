@@ -145,6 +145,7 @@ struct server {
 	int64_t db_locked_ms; /* clock_mono_ms() when a write first found it locked; 0: free */
 	int64_t db_locked_at; /* clock_now() then */
 	int db_locked_told;   /* logged, and shown in /healthz: it lasted a second */
+	int db_full;          /* not a lock: the disk is full */
 	int db_retries;       /* tries since, for the backoff */
 	int64_t db_refused;   /* webhooks answered 503 meanwhile */
 

@@ -317,6 +317,11 @@ int store_locked(const struct store *s)
 	return s->errcode == SQLITE_BUSY || s->errcode == SQLITE_LOCKED;
 }
 
+int store_full(const struct store *s)
+{
+	return s->errcode == SQLITE_FULL;
+}
+
 static const char sql_sync_full[] = "PRAGMA synchronous = FULL";
 static const char sql_sync_normal[] = "PRAGMA synchronous = NORMAL";
 

@@ -56,6 +56,8 @@ int store_sync_now(struct store *s);
 void store_set_busy_ms(struct store *s, int ms);
 /* The last failing call failed because another connection held a lock: try later. */
 int store_locked(const struct store *s);
+/* The last failing call failed because the disk is full: try once there is room. */
+int store_full(const struct store *s);
 void store_close(struct store *s);
 const char *store_errmsg(struct store *s); /* why the last failing call failed */
 /* The database file's full path ("" for an in-memory one); borrowed from S. */
