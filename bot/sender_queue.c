@@ -237,6 +237,8 @@ static int resync(struct sender *s, struct sender_chan *sc, int first)
 	int64_t last = 0;
 
 	sender_marks_write(s, 0, 0); /* every head as the file has it */
+	if (s->nmarks)
+		return 0; /* not written (the database locked or full): the file is behind */
 	if (store_outbox_last(s->store, &last) < 0)
 		return -1;
 	clear(q);

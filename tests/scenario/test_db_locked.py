@@ -232,6 +232,31 @@ class DatabaseLocked(unittest.TestCase):
         self.assertLess(took, 1.0)
         self.assertEqual(self.count_log(LOCKED_LINE), 1)
 
+    def test_delivered_while_locked_goes_once(self):
+        """A reply delivered while another process holds the lock longer than the sender
+        waits for it: the sender cannot write that it was delivered, keeps the note, and
+        writes it once the lock is gone. The resident gets the reply once, not again
+        after every re-read of the queue."""
+        self.cb.answer(503)  # the first try fails: the reply waits for its retry
+        status, _, _, _ = self.post("m1", "/repair", "m1-1")
+        self.assertEqual(status, 200)
+        self.cb.wait_calls(1)
+        self.locker = Locker(self.gw.config["database"])
+        # the retry goes through while the lock is held
+        deadline = time.time() + 15
+        while not self.cb.texts("c-m1") and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(len(self.cb.texts("c-m1")), 1, "the retry did not come during the lock")
+        time.sleep(max(0, self.locker.at + 9 - time.time()))  # past the sender's 5 s wait
+        self.locker.release()
+        self.gw.wait(lambda: not [r for r in self.gw.outbox() if r["channel"] == "generic"],
+                     what="the outbox recorded as delivered")
+        status, _, _, _ = self.post("m2", "/help", "m2-1")  # a barrier: later work done
+        self.assertEqual(status, 200)
+        self.cb.wait_calls(3)
+        delivered = self.cb.texts("c-m1")  # answered 2xx
+        self.assertEqual(sum(ASK_DESCRIPTION in t for t in delivered), 1, delivered)
+
 
 if __name__ == "__main__":
     unittest.main()
