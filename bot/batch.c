@@ -20,6 +20,7 @@
 
 #include "bot/config.h"
 #include "bot/core.h"
+#include "bot/dead.h"
 #include "bot/flush.h"
 #include "bot/metrics.h"
 #include "bot/sender.h"
@@ -186,6 +187,7 @@ void server_run_batch(struct server *srv)
 	struct flushing *f, one;
 	int64_t now = clock_now(), last = 0;
 	int ok = 1, n = srv->nbatch, poll_lost = 0;
+	char why[512];
 
 	srv->batch = srv->batch_tail = NULL;
 	srv->nbatch = 0;
@@ -231,14 +233,19 @@ void server_run_batch(struct server *srv)
 			}
 			if (store_begin(srv->store) < 0 || apply(srv, in, now) < 0 ||
 			    store_commit(srv->store) < 0) {
+				snprintf(why, sizeof(why), "%s", store_errmsg(srv->store));
+				store_rollback(srv->store);
+				/* Failed DEAD_ATTEMPTS times: set aside, answered as stored. */
+				if (is_message(in) && dead_fail(srv->store, in, why, now) == 1)
+					continue;
 				if (in->polled)
 					poll_lost = 1;
 				log_fields(LOG_ERROR,
 				           (struct log_field[]){LOG_STR("channel", in->channel)}, 1,
-				           "store: message on %s not stored: %s", in->channel,
-				           store_errmsg(srv->store));
-				store_rollback(srv->store);
+				           "store: message on %s not stored: %s", in->channel, why);
 				in->failed = 1;
+			} else if (is_message(in)) {
+				dead_forget(srv->store, in); /* it may have failed before */
 			}
 		}
 	}
@@ -273,8 +280,8 @@ static void batch_done(struct server *srv, struct flushing *b)
 		next = in->next;
 		if (!in->failed)
 			srv->handled++;
-		if (is_message(in))
-			metrics_inbound(srv->metrics, in->channel, !in->failed);
+		if (is_message(in)) /* a dead letter was not stored, though it is acknowledged */
+			metrics_inbound(srv->metrics, in->channel, !in->failed && !in->dead);
 		finish(srv, in);
 		inbound_free(in);
 	}
