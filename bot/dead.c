@@ -209,6 +209,7 @@ int dead_replay(struct store *s, struct core *core, int64_t id, int64_t now, cha
 	int rc;
 
 	err[0] = '\0';
+	memset(&d, 0, sizeof(d));
 	rc = store_dead_get(s, id, &d);
 	if (rc <= 0) {
 		snprintf(err, errlen, "%s", rc < 0 ? store_errmsg(s) : "no such dead letter");

@@ -81,54 +81,52 @@ int store_dead_forget(struct store *s, const char *channel, const char *key)
 }
 
 struct dead_read {
-	struct store_dead *out;
-	int with_raw;
-	store_dead_cb cb;
+	struct store_dead *out; /* store_dead_get: filled, RAW handed over */
+	store_dead_cb cb;       /* store_dead_list: each row, RAW borrowed */
 	void *ud;
 };
 
 static int read_dead(struct store *s, sqlite3_stmt *st, void *ud)
 {
 	struct dead_read *r = ud;
-	struct store_dead d, *o = r->out ? r->out : &d;
+	struct store_dead d;
 	const unsigned char *raw;
-	int rc;
+	int rc = 0;
 
-	memset(o, 0, sizeof(*o));
-	o->id = sqlite3_column_int64(st, 0);
-	store_col(st, 1, o->channel, sizeof(o->channel));
-	store_col(st, 2, o->msg_key, sizeof(o->msg_key));
-	store_col(st, 3, o->chat, sizeof(o->chat));
-	store_col(st, 4, o->reason, sizeof(o->reason));
-	o->attempts = sqlite3_column_int(st, 5);
-	o->first_at = sqlite3_column_int64(st, 6);
-	o->last_at = sqlite3_column_int64(st, 7);
-	o->dead_at = sqlite3_column_int64(st, 8);
-	o->replayed_at = sqlite3_column_int64(st, 9);
-	if (r->with_raw) {
-		raw = sqlite3_column_text(st, 10);
-		o->raw = strdup(raw ? (const char *)raw : "");
-		if (!o->raw)
-			return store_failf(s, "out of memory");
+	memset(&d, 0, sizeof(d));
+	d.id = sqlite3_column_int64(st, 0);
+	store_col(st, 1, d.channel, sizeof(d.channel));
+	store_col(st, 2, d.msg_key, sizeof(d.msg_key));
+	store_col(st, 3, d.chat, sizeof(d.chat));
+	store_col(st, 4, d.reason, sizeof(d.reason));
+	d.attempts = sqlite3_column_int(st, 5);
+	d.first_at = sqlite3_column_int64(st, 6);
+	d.last_at = sqlite3_column_int64(st, 7);
+	d.dead_at = sqlite3_column_int64(st, 8);
+	d.replayed_at = sqlite3_column_int64(st, 9);
+	raw = sqlite3_column_text(st, 10);
+	d.raw = strdup(raw ? (const char *)raw : "");
+	if (!d.raw)
+		return store_failf(s, "out of memory");
+	if (r->cb) {
+		rc = r->cb(&d, r->ud);
+		free(d.raw);
+	} else {
+		*r->out = d; /* the caller owns RAW now */
 	}
-	if (!r->cb)
-		return 0;
-	rc = r->cb(o, r->ud);
-	free(o->raw);
-	o->raw = NULL;
 	return rc;
 }
 
 int store_dead_list(struct store *s, int all, store_dead_cb cb, void *ud)
 {
-	struct dead_read r = {NULL, 1, cb, ud};
+	struct dead_read r = {NULL, cb, ud};
 
 	return store_each(s, store_query(s, all ? sql_dead_all : sql_dead_list, ""), read_dead, &r);
 }
 
 int store_dead_get(struct store *s, int64_t id, struct store_dead *out)
 {
-	struct dead_read r = {out, 1, NULL, NULL};
+	struct dead_read r = {out, NULL, NULL};
 
 	memset(out, 0, sizeof(*out));
 	return store_first(s, store_query(s, sql_dead_get, "i", id), read_dead, &r);

@@ -17,7 +17,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-from gateway import ASK_DESCRIPTION, ASK_NAME, ASK_ROOM, CREATED, SUMMARY  # noqa: E402
+from gateway import (ASK_DESCRIPTION, ASK_NAME, ASK_ROOM, CREATED, ORDER_RE,  # noqa: E402
+                     SUMMARY)
 from test_telegram import ASK_PHONE, ASK_TIME, PHONE, TelegramCase  # noqa: E402
 
 FAMILY = "\U0001F468\u200D\U0001F469\u200D\U0001F467"
@@ -35,12 +36,10 @@ class Hostile(TelegramCase):
         self.step(chat, PHONE, ASK_TIME)
         summary = self.step(chat, "明天上午", SUMMARY)
         created = self.step(chat, "yes", CREATED)
-        number = self.ORDER_RE.search(created["text"]).group(0)
+        number = ORDER_RE.search(created["text"]).group(0)
         return self.gw.order(number), summary
 
     def test_hostile_content_is_stored_exactly_and_sent_as_plain_text(self):
-        import re
-        self.ORDER_RE = re.compile(r"\d{6}-\d{3,}")
         self.start("polling")
         cases = [
             (7101, "水管漏水'); DROP TABLE orders; -- \" OR 1=1; SELECT * FROM residents",
@@ -63,8 +62,6 @@ class Hostile(TelegramCase):
         self.assertEqual(len(self.gw.orders()), len(cases))
 
     def test_control_characters_and_a_10000_character_description(self):
-        import re
-        self.ORDER_RE = re.compile(r"\d{6}-\d{3,}")
         self.start("polling")
         chat = 7105
         self.step(chat, "/repair", ASK_DESCRIPTION)
@@ -79,7 +76,7 @@ class Hostile(TelegramCase):
         self.step(chat, PHONE, ASK_TIME)
         self.step(chat, "明天上午", SUMMARY)
         created = self.step(chat, "yes", CREATED)
-        number = self.ORDER_RE.search(created["text"]).group(0)
+        number = ORDER_RE.search(created["text"]).group(0)
         self.assertEqual(self.gw.order(number)["description"], "漏水[31m红色[0m 很急 第二行")
 
 
