@@ -46,7 +46,7 @@ static void usage(FILE *f)
 	      "  orders form NUMBER [--form register|dispatch|feedback|all] [--html]\n"
 	      "  outbox list [--dead|--all] [--json]\n"
 	      "  outbox retry ID|--all-dead\n"
-	      "  dead-letters list [--all] [--json]  inbound messages set aside\n"
+	      "  dead-letters list [--all] [--json]\n"
 	      "  dead-letters replay ID\n"
 	      "  residents show ID|PHONE [--full] [--json]\n"
 	      "  residents merge A B [--by STAFF]\n"
