@@ -20,6 +20,7 @@
 
 #include "bot/config.h"
 #include "bot/core.h"
+#include "bot/dead.h"
 #include "bot/flush.h"
 #include "bot/metrics.h"
 #include "bot/sender.h"
@@ -359,6 +360,7 @@ static struct inbound *one_by_one(struct server *srv, struct inbound *list, int6
 {
 	struct inbound *in, *prev = NULL;
 	int poll_lost = 0;
+	char why[512];
 
 	for (in = list; in; prev = in, in = in->next) {
 		/*
@@ -379,13 +381,18 @@ static struct inbound *one_by_one(struct server *srv, struct inbound *list, int6
 					prev->next = NULL;
 				return in;
 			}
+			snprintf(why, sizeof(why), "%s", store_errmsg(srv->store));
+			store_rollback(srv->store);
+			/* Failed DEAD_ATTEMPTS times: set aside, answered as stored. */
+			if (is_message(in) && dead_fail(srv->store, in, why, now) == 1)
+				continue;
 			if (in->polled)
 				poll_lost = 1;
 			log_fields(LOG_ERROR, (struct log_field[]){LOG_STR("channel", in->channel)},
-			           1, "store: message on %s not stored: %s", in->channel,
-			           store_errmsg(srv->store));
-			store_rollback(srv->store);
+			           1, "store: message on %s not stored: %s", in->channel, why);
 			in->failed = 1;
+		} else if (is_message(in)) {
+			dead_forget(srv->store, in); /* it may have failed before */
 		}
 	}
 	return NULL;
@@ -502,8 +509,8 @@ static void batch_done(struct server *srv, struct flushing *b)
 		next = in->next;
 		if (!in->failed)
 			srv->handled++;
-		if (is_message(in))
-			metrics_inbound(srv->metrics, in->channel, !in->failed);
+		if (is_message(in)) /* a dead letter was not stored, though it is acknowledged */
+			metrics_inbound(srv->metrics, in->channel, !in->failed && !in->dead);
 		finish(srv, in);
 		inbound_free(in);
 	}

@@ -24,6 +24,8 @@ struct cli_env {
 
 int cli_orders(struct cli_env *env);
 int cli_outbox(struct cli_env *env);
+/* cli_dead.c: `dead-letters list|replay`. */
+int cli_dead_letters(struct cli_env *env);
 /* cli_residents.c: `residents show|merge`. */
 int cli_residents(struct cli_env *env);
 int cli_serve(struct cli_env *env);

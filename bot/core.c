@@ -47,7 +47,8 @@ static void trim(const char *in, char *out, size_t len)
 	while (end > in &&
 	       (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
 		end--;
-	snprintf(out, len, "%.*s", (int)(end - in), in);
+	/* A longer text is read up to LEN - 1 bytes, cut between two characters. */
+	snprintf(out, len, "%.*s", (int)dlg_cut(in, (size_t)(end - in), 0, len - 1), in);
 }
 
 /*

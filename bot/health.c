@@ -30,6 +30,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "store/store.h"
+#include "store/store_dead.h"
 
 #define AUTH_MAX 512
 
@@ -144,6 +145,7 @@ static json_t *db_locked(struct server *srv, char *line, size_t len)
 void server_health(struct server *srv, struct http_answer *ans)
 {
 	json_t *o = json_object(), *outbox;
+	int64_t dead;
 	int db_ok, locked = server_db_locked(srv);
 	char *s, line[128];
 
@@ -161,6 +163,9 @@ void server_health(struct server *srv, struct http_answer *ans)
 	json_object_set_new(o, "outbox", outbox);
 	json_object_set_new(o, "handled", json_integer(srv->handled));
 	json_object_set_new(o, "commits", json_integer(srv->batches));
+	/* Inbound messages set aside after failing every time (concierge dead-letters). */
+	if (store_dead_waiting(srv->store, &dead) == 0)
+		json_object_set_new(o, "dead_letters", json_integer(dead));
 	json_object_set_new(o, "warnings", warnings(srv->cfg));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);

@@ -46,6 +46,8 @@ static void usage(FILE *f)
 	      "  orders form NUMBER [--form register|dispatch|feedback|all] [--html]\n"
 	      "  outbox list [--dead|--all] [--json]\n"
 	      "  outbox retry ID|--all-dead\n"
+	      "  dead-letters list [--all] [--json]\n"
+	      "  dead-letters replay ID\n"
 	      "  residents show ID|PHONE [--full] [--json]\n"
 	      "  residents merge A B [--by STAFF]\n"
 	      "  report [--from D] [--to D] [--community C] [--by category|staff|day] "
@@ -220,8 +222,8 @@ int main(int argc, char **argv)
 		env.db_path = env.cfg->database;
 	chan = command_chan(env.cfg, cmd);
 	if (!chan && strcmp(cmd, "orders") != 0 && strcmp(cmd, "outbox") != 0 &&
-	    strcmp(cmd, "residents") != 0 && strcmp(cmd, "serve") != 0 &&
-	    strcmp(cmd, "report") != 0 && strcmp(cmd, "export") != 0 &&
+	    strcmp(cmd, "dead-letters") != 0 && strcmp(cmd, "residents") != 0 &&
+	    strcmp(cmd, "serve") != 0 && strcmp(cmd, "report") != 0 && strcmp(cmd, "export") != 0 &&
 	    strcmp(cmd, "backup") != 0) {
 		fprintf(stderr, "concierge: unknown command '%s'\n", cmd);
 		usage(stderr);
@@ -248,6 +250,8 @@ int main(int argc, char **argv)
 		rc = cli_orders(&env);
 	else if (strcmp(cmd, "outbox") == 0)
 		rc = cli_outbox(&env);
+	else if (strcmp(cmd, "dead-letters") == 0)
+		rc = cli_dead_letters(&env);
 	else if (strcmp(cmd, "residents") == 0)
 		rc = cli_residents(&env);
 	else if (strcmp(cmd, "report") == 0)

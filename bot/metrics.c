@@ -26,6 +26,7 @@
 #include "bot/version.h"
 #include "lib/buf.h"
 #include "store/store.h"
+#include "store/store_dead.h"
 
 #define HIST_MAX  16 /* buckets at most, +Inf not counted */
 #define TALLY_MAX 64 /* rows of a gauge read from the store */
@@ -324,6 +325,13 @@ static int write_store(struct buf *b, const struct metrics *m, const struct metr
 	       "Dialogs in progress: a person answered a step within session_minutes.");
 	if (!bad)
 		sample(b, "concierge_dialogs_open", NULL, NULL, NULL, NULL, open);
+
+	if (store_dead_waiting(src->store, &open) < 0)
+		bad = 1;
+	family(b, "concierge_inbound_dead_letters", "gauge",
+	       "Inbound messages set aside after failing every time, not replayed yet.");
+	if (!bad)
+		sample(b, "concierge_inbound_dead_letters", NULL, NULL, NULL, NULL, open);
 	return bad ? -1 : 0;
 }
 

@@ -67,20 +67,15 @@ static int no_comment(const char *text)
 
 /*
  * Any comment is kept as typed, even one character ("好"); a very long one is
- * cut at a character boundary rather than lost.
+ * cut at DLG_DESC_MAX characters, between two (dlg_cut), rather than lost.
  */
 static char *comment_of(const char *text)
 {
-	size_t chars = 0, i;
-
 	while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')
 		text++;
 	if (!*text)
 		return NULL;
-	for (i = 0; text[i]; i++)
-		if (((unsigned char)text[i] & 0xc0) != 0x80 && chars++ == DLG_DESC_MAX)
-			break;
-	return strndup(text, i);
+	return strndup(text, dlg_cut(text, strlen(text), DLG_DESC_MAX, 0));
 }
 
 int dlg_v_comment(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,

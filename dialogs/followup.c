@@ -86,8 +86,6 @@ static int nothing_to_add(const char *text)
 int dlg_v_fu_comment(const struct dlg_ctx *ctx, struct dlg_state *st, const char *text,
                      struct dlg_result *res)
 {
-	size_t chars = 0, i;
-
 	(void)ctx;
 	(void)st;
 	res->action = DLG_ACT_FOLLOWUP;
@@ -95,10 +93,7 @@ int dlg_v_fu_comment(const struct dlg_ctx *ctx, struct dlg_state *st, const char
 	if (nothing_to_add(text))
 		return 0;
 	/* Kept as typed; a very long one is cut at a character boundary. */
-	for (i = 0; text[i]; i++)
-		if (((unsigned char)text[i] & 0xc0) != 0x80 && chars++ == DLG_DESC_MAX)
-			break;
-	res->comment = strndup(text, i);
+	res->comment = strndup(text, dlg_cut(text, strlen(text), DLG_DESC_MAX, 0));
 	return 0;
 }
 
@@ -168,7 +163,7 @@ int dlg_begin_followup(const struct dlg_ctx *ctx, struct dlg_state *st, const ch
 	const char *const *q;
 	const char *args[2];
 	char what[160];
-	size_t chars = 0, i;
+	size_t n;
 	int lang = ctx->lang;
 
 	questions(ctx, &q);
@@ -179,10 +174,9 @@ int dlg_begin_followup(const struct dlg_ctx *ctx, struct dlg_state *st, const ch
 	buf_copy(st->order, sizeof(st->order), number);
 	buf_copy(st->name, sizeof(st->name), staff_name);
 	/* The work in a few words, so the resident knows which visit is meant. */
-	for (i = 0; description[i]; i++)
-		if (((unsigned char)description[i] & 0xc0) != 0x80 && chars++ == 30)
-			break;
-	buf_copy(what, sizeof(what) < i + 1 ? sizeof(what) : i + 1, description);
+	n = dlg_cut(description, strlen(description), 30, sizeof(what) - 1);
+	memcpy(what, description, n);
+	what[n] = '\0';
 	args[0] = number;
 	args[1] = what;
 	dlg_say(res, lang, M_FU_INTRO, args, 2);

@@ -36,6 +36,45 @@ size_t dlg_utf8_len(const char *s)
 	return count;
 }
 
+/* Joins the character before it: combining marks, selectors, skin tones, tags, ZWJ. */
+static int is_extend(uint32_t c)
+{
+	return (c >= 0x0300 && c <= 0x036F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
+	       (c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) || c == 0x200C ||
+	       c == 0x200D || (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0xFE20 && c <= 0xFE2F) ||
+	       (c >= 0x3099 && c <= 0x309A) || (c >= 0x1F3FB && c <= 0x1F3FF) ||
+	       (c >= 0xE0020 && c <= 0xE007F) || (c >= 0xE0100 && c <= 0xE01EF);
+}
+
+static int is_regional(uint32_t c)
+{
+	return c >= 0x1F1E6 && c <= 0x1F1FF;
+}
+
+size_t dlg_cut(const char *s, size_t n, size_t maxcp, size_t maxbytes)
+{
+	size_t p = 0, k, count = 0, last = 0, hard = 0;
+	uint32_t c, prev = 0;
+	int regionals = 0;
+
+	while (p < n) {
+		k = utf8_next(s + p, n - p, &c);
+		/* A boundary before C? Not inside a cluster (see the header). */
+		if (p > 0 && !is_extend(c) && prev != 0x200D &&
+		    !(is_regional(c) && is_regional(prev) && regionals % 2 == 1))
+			last = p;
+		if ((maxcp && count == maxcp) || (maxbytes && p + k > maxbytes))
+			return last ? last : hard;
+		regionals = is_regional(c) ? regionals + 1 : 0;
+		prev = c;
+		p += k;
+		count++;
+		if (c != 0x200D)
+			hard = p; /* the fallback, at least not on a dangling joiner */
+	}
+	return n;
+}
+
 void dlg_sb_init(struct dlg_sbuf *b, char *p, size_t cap)
 {
 	b->p = p;
@@ -768,9 +807,8 @@ static void build_description(const char *w, size_t n, const unsigned char *gone
 {
 	char tmp[EX_MAX];
 	struct dlg_sbuf b;
-	size_t i = 0, a, e, cps = 0, p = 0;
+	size_t i = 0, a, e, p;
 	int cut = 0;
-	uint32_t c;
 
 	dlg_sb_init(&b, tmp, sizeof(tmp));
 	while (i < n) {
@@ -798,16 +836,12 @@ static void build_description(const char *w, size_t n, const unsigned char *gone
 	e = a < b.len ? trim_punct(tmp, b.len, b.len, 1) : a;
 	dlg_sb_init(&b, out, outlen);
 	fold_n(tmp + a, e - a, &b, NULL);
-	/* The description validator takes DLG_DESC_MAX characters; cut there. */
-	while (p < b.len) {
-		if (cps == DLG_DESC_MAX) {
-			while (p > 0 && out[p - 1] == ' ')
-				p--;
-			out[p] = '\0';
-			break;
-		}
-		p += utf8_next(out + p, b.len - p, &c);
-		cps++;
+	/* The description validator takes DLG_DESC_MAX characters; cut there, between two. */
+	p = dlg_cut(out, b.len, DLG_DESC_MAX, 0);
+	if (p < b.len) {
+		while (p > 0 && out[p - 1] == ' ')
+			p--;
+		out[p] = '\0';
 	}
 }
 

@@ -97,6 +97,19 @@ void dlg_mask_phone(const char *phone, char *out, size_t outlen);
  */
 int dlg_parse_time(const char *in, time_t now, char *out, size_t outlen, time_t *at);
 
+/*
+ * Where to cut S (N bytes) so that at most MAXCP code points (0: any number)
+ * and at most MAXBYTES bytes (0: any number) are kept: the length in bytes
+ * of the longest such prefix that ends between two characters as people
+ * see them (grapheme clusters, approximately): never inside a UTF-8
+ * sequence, before a combining mark, variation selector, skin tone, tag or
+ * zero-width joiner, right after a joiner (so an emoji ZWJ sequence such as
+ * a family is kept whole or left out whole), or between the two halves of a
+ * flag. A single cluster longer than the limit itself is cut between code
+ * points (not after a joiner). S itself (N) when it fits.
+ */
+size_t dlg_cut(const char *s, size_t n, size_t maxcp, size_t maxbytes);
+
 /* Description: folded, not empty, at least 2 characters, at most DLG_DESC_MAX. */
 int dlg_check_description(const char *in, char *out, size_t outlen);
 

@@ -102,6 +102,7 @@ struct inbound {
 	/* The host's: who waits for the outcome, and the outcome. */
 	void *waiter;
 	int failed;
+	int dead; /* failed every time: set aside as a dead letter, acknowledged as stored */
 };
 
 /* A zeroed struct inbound for CHANNEL, or NULL when out of memory. */

@@ -6,6 +6,7 @@
  * store_outbox.c: the outbox; store_transcript.c: the chat pages' transcript;
  * store_photos.c: photos sent with a request; store_stats.c: figures for /metrics;
  * store_desk.c: residents found by phone for desk intake, and staff duty;
+ * store_dead.c: inbound messages that failed, and dead letters;
  * store_report.c: reading for reports and the archive, snapshots, backups).
  * They share the connection, the prepared statement cache, error reporting,
  * transactions that nest, the copying of text into fixed-size fields, and

@@ -321,6 +321,27 @@ static const char *const migrations[] = {
         " WHERE action IN ('rework', 'reopened');"
         "CREATE INDEX outbox_pending ON outbox(channel, chat, id, next_at)"
         " WHERE status = 'pending';",
+        /*
+         * 9: inbound messages that failed (store_dead.c). A row counts the
+         * failed tries of one message (CHANNEL, MSG_KEY: the platform's ID or
+         * a digest of it) while it is retried; DEAD_AT is set when it was set
+         * aside as a dead letter, REPLAYED_AT when an operator replayed it. RAW
+         * is the message as JSON, for the replay.
+         */
+        "CREATE TABLE inbound_dead ("
+        " id INTEGER PRIMARY KEY,"
+        " channel TEXT NOT NULL,"
+        " msg_key TEXT NOT NULL,"
+        " chat TEXT NOT NULL DEFAULT '',"
+        " raw TEXT NOT NULL,"
+        " reason TEXT NOT NULL DEFAULT '',"
+        " attempts INTEGER NOT NULL DEFAULT 0,"
+        " first_at INTEGER NOT NULL,"
+        " last_at INTEGER NOT NULL,"
+        " dead_at INTEGER,"
+        " replayed_at INTEGER,"
+        " UNIQUE (channel, msg_key));"
+        "CREATE INDEX inbound_dead_dead ON inbound_dead(dead_at) WHERE dead_at IS NOT NULL;",
 };
 
 /* The last migration that rebuilt a table, after which foreign keys are checked. */

@@ -1366,6 +1366,29 @@ static void test_long_comment_is_cut_not_lost(void **state)
 	assert_int_equal(strlen(f->res.comment), DLG_DESC_MAX * 3);
 }
 
+/* A long comment of emoji ZWJ sequences is cut between two of them, never inside one. */
+static void test_long_comment_keeps_zwj_sequences_whole(void **state)
+{
+	static const char family[] = "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9"
+	                             "\xe2\x80\x8d\xf0\x9f\x91\xa7"; /* 5 code points */
+	struct fx *f = *state;
+	char text[2 + 120 * sizeof(family)];
+	size_t i;
+
+	strcpy(text, "好");
+	for (i = 0; i < 120; i++) /* 601 code points */
+		strcat(text, family);
+	begin_accept(f, "261127-001", "王师傅", NULL);
+	say_all(f, "yes", "5");
+	say(f, text);
+	assert_int_equal(f->res.action, DLG_ACT_COMMENTED);
+	assert_non_null(f->res.comment);
+	/* 1 + 99 families: the 100th would end at 501 */
+	assert_int_equal(dlg_utf8_len(f->res.comment), 1 + 99 * 5);
+	assert_int_equal(strlen(f->res.comment), 3 + 99 * (sizeof(family) - 1));
+	assert_memory_equal(f->res.comment, text, strlen(f->res.comment));
+}
+
 static void test_accept_later_and_no_rating(void **state)
 {
 	struct fx *f = *state;
@@ -1698,6 +1721,7 @@ int main(void)
 	        T(test_accept_rework),
 	        T(test_accept_in_residents_words),
 	        T(test_long_comment_is_cut_not_lost),
+	        T(test_long_comment_keeps_zwj_sequences_whole),
 	        T(test_accept_later_and_no_rating),
 	        T(test_accept_suspends_intake),
 	        T(test_rework_resumes_intake),

@@ -745,6 +745,106 @@ static void test_extract_long(void **state)
 	free(text);
 }
 
+/* ---- cutting between characters ---- */
+
+#define FAMILY     "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7"
+#define FAMILY_CPS 5 /* man ZWJ woman ZWJ girl */
+
+/* N ASCII 'x' and then TAIL, in a malloc'd string. */
+static char *xs(size_t n, const char *tail)
+{
+	char *s = malloc(n + strlen(tail) + 1);
+
+	assert_non_null(s);
+	memset(s, 'x', n);
+	strcpy(s + n, tail);
+	return s;
+}
+
+static void test_cut(void **state)
+{
+	char *s;
+	const char *flags = "\xf0\x9f\x87\xa8\xf0\x9f\x87\xb3\xf0\x9f\x87\xaf\xf0\x9f\x87\xb5";
+	const char *thumbs = "\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd";
+	const char *acute = "e\xcc\x81"
+	                    "e\xcc\x81";
+	size_t i, n;
+
+	(void)state;
+	assert_int_equal(dlg_cut("ab", 2, 2, 0), 2);
+	assert_int_equal(dlg_cut("ab", 2, 0, 0), 2);
+	assert_int_equal(dlg_cut("abc", 3, 2, 0), 2);
+	/* A family emoji ending exactly at the limit is kept whole... */
+	s = xs(DLG_DESC_MAX - FAMILY_CPS, FAMILY);
+	assert_int_equal(dlg_cut(s, strlen(s), DLG_DESC_MAX, 0), strlen(s));
+	free(s);
+	/* ...and one across it is left out whole, never cut after a joiner. */
+	for (i = 1; i < FAMILY_CPS; i++) {
+		s = xs(DLG_DESC_MAX - FAMILY_CPS + i, FAMILY);
+		assert_int_equal(dlg_cut(s, strlen(s), DLG_DESC_MAX, 0),
+		                 DLG_DESC_MAX - FAMILY_CPS + i);
+		free(s);
+	}
+	/* Flags are pairs; skin tones and combining accents stay with their character. */
+	assert_int_equal(dlg_cut(flags, strlen(flags), 3, 0), 8);
+	assert_int_equal(dlg_cut(flags, strlen(flags), 4, 0), 16);
+	assert_int_equal(dlg_cut(thumbs, strlen(thumbs), 3, 0), 8);
+	assert_int_equal(dlg_cut(acute, strlen(acute), 3, 0), 3);
+	/* A limit in bytes cuts between characters too. */
+	assert_int_equal(dlg_cut("漏漏", 6, 0, 4), 3);
+	assert_int_equal(dlg_cut("漏漏", 6, 0, 2), 0);
+	/* (an emoji sequence longer than the limit keeps what fits, not a dangling joiner) */
+	assert_int_equal(dlg_cut(FAMILY, strlen(FAMILY), 0, 17), 11);
+	/* One "character" longer than the limit itself is cut between code points. */
+	s = malloc(1 + 600 * 2 + 1);
+	assert_non_null(s);
+	s[0] = 'a';
+	for (i = 0; i < 600; i++)
+		memcpy(s + 1 + i * 2, "\xcc\x81", 2);
+	s[1 + 600 * 2] = '\0';
+	n = dlg_cut(s, strlen(s), DLG_DESC_MAX, 0);
+	assert_int_equal(n, 1 + (DLG_DESC_MAX - 1) * 2);
+	free(s);
+}
+
+/* A description of exactly DLG_DESC_MAX characters ending in a ZWJ sequence is kept as sent. */
+static void test_description_zwj(void **state)
+{
+	char out[DLG_DESC_MAX * 4 + 1];
+	char *s = xs(DLG_DESC_MAX - FAMILY_CPS, FAMILY);
+
+	(void)state;
+	memcpy(s, "kitchen ", 8);
+	assert_int_equal(dlg_utf8_len(s), DLG_DESC_MAX);
+	assert_int_equal(dlg_check_description(s, out, sizeof(out)), 0);
+	assert_string_equal(out, s);
+	free(s);
+	s = xs(DLG_DESC_MAX - FAMILY_CPS + 1, FAMILY);
+	assert_int_equal(dlg_check_description(s, out, sizeof(out)), DLG_E_TOOLONG);
+	free(s);
+}
+
+/* A 10,000-character first message: its description is cut between two characters. */
+static void test_extract_cut_zwj(void **state)
+{
+	struct dlg_extract x;
+	char *text, *p;
+	size_t i, n = 10000 / FAMILY_CPS;
+
+	(void)state;
+	text = malloc(8 + 2 + n * strlen(FAMILY) + 1);
+	assert_non_null(text);
+	strcpy(text, "/repair xx");
+	for (p = text + 10, i = 0; i < n; i++, p += strlen(FAMILY))
+		memcpy(p, FAMILY, strlen(FAMILY));
+	*p = '\0';
+	dlg_extract_details(text, &x);
+	/* 2 + 99 families are 497 characters; a 100th would be cut in two. */
+	assert_int_equal(dlg_utf8_len(x.description), 2 + 99 * FAMILY_CPS);
+	assert_memory_equal(x.description, text + 8, strlen(x.description));
+	free(text);
+}
+
 /* ---- robustness ---- */
 
 /* A NULL OUT with a length must be refused, not written. */
@@ -858,13 +958,22 @@ static void test_random(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_fold),         cmocka_unit_test(test_utf8_len),
-	        cmocka_unit_test(test_room),         cmocka_unit_test(test_phone),
-	        cmocka_unit_test(test_mask),         cmocka_unit_test(test_time),
-	        cmocka_unit_test(test_time_text),    cmocka_unit_test(test_description),
-	        cmocka_unit_test(test_name),         cmocka_unit_test(test_extract),
-	        cmocka_unit_test(test_extract_long), cmocka_unit_test(test_null_out),
+	        cmocka_unit_test(test_fold),
+	        cmocka_unit_test(test_utf8_len),
+	        cmocka_unit_test(test_room),
+	        cmocka_unit_test(test_phone),
+	        cmocka_unit_test(test_mask),
+	        cmocka_unit_test(test_time),
+	        cmocka_unit_test(test_time_text),
+	        cmocka_unit_test(test_description),
+	        cmocka_unit_test(test_name),
+	        cmocka_unit_test(test_extract),
+	        cmocka_unit_test(test_extract_long),
+	        cmocka_unit_test(test_null_out),
 	        cmocka_unit_test(test_random),
+	        cmocka_unit_test(test_cut),
+	        cmocka_unit_test(test_description_zwj),
+	        cmocka_unit_test(test_extract_cut_zwj),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

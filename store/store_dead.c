@@ -1,0 +1,147 @@
+/*
+ * store_dead.c - the tries of inbound messages that failed, and the dead
+ * letters among them (store_dead.h).
+ */
+#include "store/store_dead.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+
+#define FORGET_AFTER (7 * 86400) /* a count of tries nobody added to for a week */
+
+static const char sql_dead_count[] =
+        "INSERT INTO inbound_dead (channel, msg_key, chat, raw, reason, attempts, first_at,"
+        " last_at) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6)"
+        " ON CONFLICT (channel, msg_key) DO UPDATE SET attempts = attempts + 1,"
+        " last_at = excluded.last_at, reason = excluded.reason, raw = excluded.raw,"
+        " chat = excluded.chat WHERE dead_at IS NULL";
+static const char sql_dead_mark[] =
+        "UPDATE inbound_dead SET dead_at = ?3 WHERE channel = ?1 AND msg_key = ?2"
+        " AND dead_at IS NULL AND attempts >= ?4";
+static const char sql_dead_state[] = "SELECT id, dead_at IS NOT NULL FROM inbound_dead"
+                                     " WHERE channel = ?1 AND msg_key = ?2";
+static const char sql_dead_prune[] =
+        "DELETE FROM inbound_dead WHERE dead_at IS NULL AND last_at < ?1";
+static const char sql_dead_forget[] =
+        "DELETE FROM inbound_dead WHERE channel = ?1 AND msg_key = ?2 AND dead_at IS NULL";
+#define DEAD_SELECT                                                                                \
+	"SELECT id, channel, msg_key, chat, reason, attempts, first_at, last_at, dead_at,"         \
+	" COALESCE(replayed_at, 0), raw FROM inbound_dead"
+static const char sql_dead_list[] =
+        DEAD_SELECT " WHERE dead_at IS NOT NULL AND replayed_at IS NULL ORDER BY id";
+static const char sql_dead_all[] = DEAD_SELECT " WHERE dead_at IS NOT NULL ORDER BY id";
+static const char sql_dead_get[] = DEAD_SELECT " WHERE id = ?1 AND dead_at IS NOT NULL";
+static const char sql_dead_replayed[] =
+        "UPDATE inbound_dead SET replayed_at = ?2 WHERE id = ?1 AND dead_at IS NOT NULL";
+static const char sql_dead_waiting[] =
+        "SELECT count(*) FROM inbound_dead WHERE dead_at IS NOT NULL AND replayed_at IS NULL";
+
+struct dead_state {
+	int64_t id;
+	int dead;
+};
+
+static int read_state(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	struct dead_state *d = ud;
+
+	(void)s;
+	d->id = sqlite3_column_int64(st, 0);
+	d->dead = sqlite3_column_int(st, 1);
+	return 0;
+}
+
+int store_dead_fail(struct store *s, const char *channel, const char *key, const char *chat,
+                    const char *raw, const char *reason, int max_attempts, int64_t now, int64_t *id)
+{
+	struct dead_state d = {0, 0};
+	int outer, ok = 0;
+
+	*id = 0;
+	if (store_tx_enter(s, &outer) < 0)
+		return -1;
+	if (store_run(s, sql_dead_prune, "i", now - FORGET_AFTER) < 0 ||
+	    store_run(s, sql_dead_count, "ttttti", channel, key, chat, raw, reason, now) < 0 ||
+	    store_run(s, sql_dead_mark, "ttid", channel, key, now, max_attempts) < 0 ||
+	    store_first(s, store_query(s, sql_dead_state, "tt", channel, key), read_state, &d) < 1)
+		goto out;
+	ok = 1;
+out:
+	if (store_tx_leave(s, outer, ok) < 0 || !ok)
+		return -1;
+	*id = d.id;
+	return d.dead;
+}
+
+int store_dead_forget(struct store *s, const char *channel, const char *key)
+{
+	return store_run(s, sql_dead_forget, "tt", channel, key) < 0 ? -1 : 0;
+}
+
+struct dead_read {
+	struct store_dead *out; /* store_dead_get: filled, RAW handed over */
+	store_dead_cb cb;       /* store_dead_list: each row, RAW borrowed */
+	void *ud;
+};
+
+static int read_dead(struct store *s, sqlite3_stmt *st, void *ud)
+{
+	struct dead_read *r = ud;
+	struct store_dead d;
+	const unsigned char *raw;
+	int rc = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.id = sqlite3_column_int64(st, 0);
+	store_col(st, 1, d.channel, sizeof(d.channel));
+	store_col(st, 2, d.msg_key, sizeof(d.msg_key));
+	store_col(st, 3, d.chat, sizeof(d.chat));
+	store_col(st, 4, d.reason, sizeof(d.reason));
+	d.attempts = sqlite3_column_int(st, 5);
+	d.first_at = sqlite3_column_int64(st, 6);
+	d.last_at = sqlite3_column_int64(st, 7);
+	d.dead_at = sqlite3_column_int64(st, 8);
+	d.replayed_at = sqlite3_column_int64(st, 9);
+	raw = sqlite3_column_text(st, 10);
+	d.raw = strdup(raw ? (const char *)raw : "");
+	if (!d.raw)
+		return store_failf(s, "out of memory");
+	if (r->cb) {
+		rc = r->cb(&d, r->ud);
+		free(d.raw);
+	} else {
+		*r->out = d; /* the caller owns RAW now */
+	}
+	return rc;
+}
+
+int store_dead_list(struct store *s, int all, store_dead_cb cb, void *ud)
+{
+	struct dead_read r = {NULL, cb, ud};
+
+	return store_each(s, store_query(s, all ? sql_dead_all : sql_dead_list, ""), read_dead, &r);
+}
+
+int store_dead_get(struct store *s, int64_t id, struct store_dead *out)
+{
+	struct dead_read r = {out, NULL, NULL};
+
+	memset(out, 0, sizeof(*out));
+	return store_first(s, store_query(s, sql_dead_get, "i", id), read_dead, &r);
+}
+
+int store_dead_replayed(struct store *s, int64_t id, int64_t now)
+{
+	int n = store_run(s, sql_dead_replayed, "ii", id, now);
+
+	return n < 0 ? -1 : n > 0;
+}
+
+int store_dead_waiting(struct store *s, int64_t *n)
+{
+	*n = 0;
+	return store_first(s, store_query(s, sql_dead_waiting, ""), store_row_int64, n) < 0 ? -1
+	                                                                                    : 0;
+}
