@@ -203,6 +203,21 @@ struct host {
 	 */
 	void (*relay_done)(struct chan *ch, uint64_t ticket, long status, const char *body,
 	                   size_t len, const char *neterr);
+	/*
+	 * Served websockets (ws), service thread. ws_queued: the bytes of
+	 * HC's frames not yet written (a reader that does not read lets them
+	 * pile up). ws_refuse: closes HC with close CODE (RFC 6455: 1003 data
+	 * it cannot take, 1008 policy, 1009 too big); what waits to be written
+	 * is dropped and freed at once, and a peer that does not take the close
+	 * frame is cut off a few seconds later (a frame that still comes before
+	 * the end is the adapter's to ignore). ws_binary: the message being
+	 * handed to ws.message came in binary frames. ws_peer: HC's client
+	 * address as the socket says ("203.0.113.7", "2001:db8::1"); 0, or -1.
+	 */
+	size_t (*ws_queued)(struct host_conn *hc);
+	void (*ws_refuse)(struct host_conn *hc, int code);
+	int (*ws_binary)(struct host_conn *hc);
+	int (*ws_peer)(struct host_conn *hc, char *out, size_t len);
 };
 
 /* ---- the table ---------------------------------------------------------------------- */

@@ -18,7 +18,18 @@
  *                                                      in the transcript as "[照片]"
  *   us   -> {"type":"ack","id"} once stored, or {"type":"error","id","message"}
  *   us   -> {"type":"message","text","buttons":[{"label","data"}],"at"}
+ *
+ * Hostile pages. Every frame a page sends costs one unit of its visitor's
+ * pace (SAY_MAX a window, over all their pages) and of its client address's
+ * (address_pace, over all its visitors): the first frame over either gets a
+ * polite notice, the next ones are dropped unanswered and counted ("dropped"
+ * in /healthz), and a page that goes on (FLOOD_CLOSE dropped in a window) is
+ * closed with 1008. A page is closed too, its waiting frames freed, when
+ * more than TX_MAX bytes wait for it (it does not read); for binary frames
+ * (1003) and for a frame over the endpoint's limit (1009). The welcome
+ * carries the history once per page, at most HISTORY lines and HISTORY_BYTES.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +49,18 @@
 /* A photo frame: the largest photo in base64, with room to say a bit over is too big. */
 #define PHOTO_B64_MAX (((PHOTO_MAX_BYTES + (1u << 20)) / 3 + 1) * 4)
 #define WS_MAX        (PHOTO_B64_MAX + RX_MAX)
-#define HISTORY       200
-#define SAY_WINDOW    10 /* seconds */
-#define SAY_MAX       20 /* messages per window and visitor, over all their pages */
+#define HISTORY       100          /* lines of the transcript a welcome carries at most */
+#define HISTORY_BYTES (192 * 1024) /* and at most this much of them (JSON): the oldest go */
+#define TX_MAX        (512 * 1024) /* bytes waiting for a page that does not read: it is closed */
+#define SAY_WINDOW    10           /* seconds */
+#define SAY_MAX       20           /* frames per window and visitor, over all their pages */
+#define ADDRESS_PACE  60           /* frames per window and client address: the default */
+#define FLOOD_CLOSE   100          /* frames dropped on one page in a window: it is closed */
+
+/* Close codes (RFC 6455). */
+#define WS_UNSUPPORTED 1003
+#define WS_POLICY      1008
+#define WS_TOO_BIG     1009
 
 static const char csp[] = "default-src 'self'; connect-src 'self' ws: wss:; "
                           "img-src 'self' data:; frame-ancestors 'none'";
@@ -57,7 +77,11 @@ struct web_conn {
 	char visitor[64];       /* hashed cookie: "v…", or "anonymous" */
 	char user[96];          /* "v…" or "staff:ID" */
 	char lang[8];           /* the page's language ("zh", "en"), a hint for the bot's */
+	char addr[72];          /* "@" and the client's address (an IPv6 one by its /64) */
 	int greeted;
+	int refused;      /* closed by us: nothing more goes out or is handled */
+	int64_t flood_at; /* when this page was last told it writes too fast */
+	int flood_drops;  /* frames dropped since */
 };
 
 /*
@@ -85,24 +109,29 @@ struct web_bucket {
 struct web_rt {
 	struct web_conn *conns;
 	int nconns;
-	struct web_bucket *table; /* by user */
+	struct web_bucket *table; /* by user, and by "@address" for the pace of an address */
 	size_t nbuckets, npersons;
+	long long dropped; /* frames dropped for their pace */
+	long long refused; /* pages closed: flooding, not reading, binary, too large */
 };
 
 /* ---- configuration ---------------------------------------------------------------- */
 
 static void web_config(struct cfg_ld *ld, json_t *o, const char *path, int *enabled, void **conf)
 {
-	static const char *const keys[] = {"enabled", "title", NULL};
+	static const char *const keys[] = {"enabled", "title", "address_pace", NULL};
 	struct web_conf *w = cfg_calloc(ld, 1, sizeof(*w));
 
 	*conf = w;
 	*enabled = 1; /* the web chat is on unless switched off */
+	if (w)
+		w->address_pace = ADDRESS_PACE;
 	if (!o || !w)
 		return;
 	cfg_check_keys(ld, o, path, keys);
 	cfg_get_bool(ld, o, path, "enabled", 1, enabled);
 	cfg_get_str(ld, o, path, "title", NULL, !*enabled, &w->title);
+	cfg_get_int(ld, o, path, "address_pace", ADDRESS_PACE, 0, 1000000, &w->address_pace);
 }
 
 static void web_config_free(void *conf)
@@ -163,6 +192,8 @@ static void web_health(struct chan *ch, json_t *obj)
 	const struct web_rt *rt = ch->rt;
 
 	json_object_set_new(obj, "clients", json_integer(rt ? rt->nconns : 0));
+	json_object_set_new(obj, "dropped", json_integer(rt ? rt->dropped : 0));
+	json_object_set_new(obj, "refused", json_integer(rt ? rt->refused : 0));
 }
 
 /* ---- people with pages open ------------------------------------------------------ */
@@ -347,14 +378,46 @@ static void web_page(struct chan *ch, const struct http_req *req, struct http_an
 
 /* ---- frames ------------------------------------------------------------------------ */
 
+/* The client address of page C, for the log. */
+static const char *addr_of(const struct web_conn *c)
+{
+	return c->addr[0] ? c->addr + 1 : "an unknown address";
+}
+
+/* Closes page C with close CODE: what waits for it is freed, nothing more is handled. */
+static void refuse(struct web_conn *c, int code)
+{
+	struct web_rt *rt = c->ch->rt;
+
+	if (c->refused)
+		return;
+	c->refused = 1;
+	if (rt)
+		rt->refused++;
+	c->ch->host->ws_refuse(c->hc, code);
+}
+
+/*
+ * Sends O (taken) to page C, unless more than TX_MAX bytes would wait for
+ * it: a page that does not read is closed and what waits for it freed.
+ */
 static void send_json(struct web_conn *c, json_t *o)
 {
-	char *s = json_dumps(o, JSON_COMPACT);
+	char *s = c->refused ? NULL : json_dumps(o, JSON_COMPACT);
+	size_t queued;
 
-	if (s)
-		c->ch->host->ws_send(c->hc, s);
-	free(s);
 	json_decref(o);
+	if (!s)
+		return;
+	queued = c->ch->host->ws_queued(c->hc);
+	if (queued + strlen(s) > TX_MAX) {
+		log_warn("%s: a page of %s does not read (%zu bytes waiting); closing it",
+		         c->ch->name, addr_of(c), queued);
+		refuse(c, WS_POLICY);
+	} else {
+		c->ch->host->ws_send(c->hc, s);
+	}
+	free(s);
 }
 
 static void send_error(struct web_conn *c, const char *id, const char *message)
@@ -410,6 +473,25 @@ static void web_deliver(struct chan *ch, const char *chat, const char *payload, 
 	json_decref(p);
 }
 
+/* Keeps the newest lines of HISTORY that fit in HISTORY_BYTES (as sent); the oldest go. */
+static void history_cap(json_t *history)
+{
+	size_t i = json_array_size(history), total = 0, n;
+	char *s;
+
+	while (i > 0) {
+		s = json_dumps(json_array_get(history, i - 1), JSON_COMPACT);
+		n = s ? strlen(s) + 1 : 0;
+		free(s);
+		if (!n || total + n > HISTORY_BYTES)
+			break;
+		total += n;
+		i--;
+	}
+	while (i-- > 0)
+		json_array_remove(history, 0);
+}
+
 static void welcome(struct web_conn *c, const struct adapter_person *staff)
 {
 	struct chan *ch = c->ch;
@@ -419,6 +501,7 @@ static void welcome(struct web_conn *c, const struct adapter_person *staff)
 
 	if (ch->host->history(ch, c->user, HISTORY, history_line, history) < 0)
 		log_warn("%s: history unavailable", ch->name);
+	history_cap(history);
 	/* The configured page title names the centre; the community's name otherwise. */
 	title = w && w->title && *w->title ? w->title : ch->host->centre_name(ch);
 	o = json_pack("{s:s,s:{s:s,s:s},s:s,s:o}", "type", "welcome", "who", "kind",
@@ -473,16 +556,67 @@ static void on_hello(struct web_conn *c, json_t *o)
 }
 
 /*
- * Counts one line of person P at NOW; 0 when they wrote more than SAY_MAX in
- * SAY_WINDOW seconds, however many pages they have open.
+ * Counts one frame of P (a person, or an address) at NOW; 0 when more than
+ * MAX came in SAY_WINDOW seconds, however many pages they have open.
  */
-static int pace_ok(struct web_person *p, int64_t now)
+static int pace_ok(struct web_person *p, int64_t now, int max)
 {
 	if (now - p->window >= SAY_WINDOW) {
 		p->window = now;
 		p->count = 0;
 	}
-	return ++p->count <= SAY_MAX;
+	if (p->count <= max)
+		p->count++;
+	return p->count <= max;
+}
+
+/* The "id" of frame DATA (LEN bytes) into OUT, or "" (for the notice of a dropped frame). */
+static void frame_id(const char *data, size_t len, char *out, size_t outlen)
+{
+	json_t *o = json_loadb(data, len, 0, NULL);
+	const char *id = json_string_value(json_object_get(o, "id"));
+
+	snprintf(out, outlen, "%s", id && strlen(id) <= 64 ? id : "");
+	json_decref(o);
+}
+
+/*
+ * Counts frame DATA of page C against its visitor's pace and its address's.
+ * 1: it may be handled. 0: it is dropped; the first of a flood on this page
+ * is answered with a notice, and a page that goes on is closed.
+ */
+static int frame_paced(struct web_conn *c, const char *data, size_t len)
+{
+	struct web_rt *rt = c->ch->rt;
+	const struct web_conf *w = c->ch->conf;
+	const char *visitor = c->greeted                             ? c->user
+	                      : strcmp(c->visitor, "anonymous") != 0 ? c->visitor
+	                                                             : NULL;
+	int pace = w ? w->address_pace : ADDRESS_PACE;
+	struct web_person *p;
+	int64_t now = clock_now();
+	char id[72];
+
+	/* The visitor's budget first: one visitor's flood does not spend their neighbours'. */
+	p = visitor ? person_get(rt, visitor) : NULL;
+	if ((!p || pace_ok(p, now, SAY_MAX)) &&
+	    (pace <= 0 || !c->addr[0] || !(p = person_get(rt, c->addr)) || pace_ok(p, now, pace)))
+		return 1;
+	rt->dropped++;
+	if (now - c->flood_at >= SAY_WINDOW) {
+		/* A person types a few lines a minute; a script typing faster is told once. */
+		c->flood_at = now;
+		c->flood_drops = 0;
+		log_warn("%s: %s (%s) writes too fast; its messages are dropped for a while",
+		         c->ch->name, visitor ? visitor : "a page", addr_of(c));
+		frame_id(data, len, id, sizeof(id));
+		send_error(c, id[0] ? id : NULL, "too many messages, please wait a moment");
+	} else if (++c->flood_drops >= FLOOD_CLOSE) {
+		log_warn("%s: %s (%s) goes on flooding; closing the page", c->ch->name,
+		         visitor ? visitor : "a page", addr_of(c));
+		refuse(c, WS_POLICY);
+	}
+	return 0;
 }
 
 /*
@@ -498,11 +632,6 @@ static struct inbound *line_new(struct web_conn *c, const char *id, int fields_o
 
 	if (!c->greeted) {
 		send_error(c, id, "say hello first");
-		return NULL;
-	}
-	/* A person types a few lines a minute; a script typing faster is slowed down. */
-	if (!pace_ok(c->who, clock_now())) {
-		send_error(c, id, "too many messages, please wait a moment");
 		return NULL;
 	}
 	if (!id || !*id || strlen(id) > 64 || !fields_ok) {
@@ -653,6 +782,62 @@ static int origin_ok(const struct http_req *req)
 	return o && strcmp(o + 3, host) == 0;
 }
 
+/*
+ * ADDR (an address as text) as the key of its pace into OUT: "@" and an
+ * IPv4 address, or an IPv6 one's /64 (one subscriber's whole network). 0, or
+ * -1 when ADDR is not an address.
+ */
+static int address_key(const char *addr, char *out, size_t len)
+{
+	unsigned char a[16];
+	char text[INET6_ADDRSTRLEN];
+
+	if (inet_pton(AF_INET, addr, a) == 1 && inet_ntop(AF_INET, a, text, sizeof(text))) {
+		snprintf(out, len, "@%s", text);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, a) == 1) {
+		memset(a + 8, 0, 8);
+		if (inet_ntop(AF_INET6, a, text, sizeof(text))) {
+			snprintf(out, len, "@%s/64", text);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * The client's address for its pace: the socket's peer, or, when that is on
+ * loopback (a reverse proxy on this machine), the address the proxy says it
+ * forwards (X-Real-IP, else the last of X-Forwarded-For). "" when none.
+ */
+static void client_address(struct chan *ch, struct host_conn *hc, const struct http_req *req,
+                           char *out, size_t len)
+{
+	char peer[INET6_ADDRSTRLEN + 8], fwd[512];
+	const char *last;
+	size_t n;
+
+	out[0] = '\0';
+	if (ch->host->ws_peer(hc, peer, sizeof(peer)) < 0 || address_key(peer, out, len) < 0)
+		return;
+	if (strncmp(peer, "127.", 4) != 0 && strcmp(peer, "::1") != 0)
+		return;
+	if (req->header(req, "x-real-ip:", fwd, sizeof(fwd)) <= 0 &&
+	    req->header(req, "x-forwarded-for:", fwd, sizeof(fwd)) <= 0)
+		return;
+	last = strrchr(fwd, ',');
+	last = last ? last + 1 : fwd;
+	while (*last == ' ' || *last == '\t')
+		last++;
+	n = strcspn(last, " \t");
+	if (n < sizeof(peer)) {
+		memcpy(peer, last, n);
+		peer[n] = '\0';
+		(void)address_key(peer, out, len); /* not an address: the peer's stays */
+	}
+}
+
 static int web_ws_open(struct chan *ch, struct host_conn *hc, const struct http_req *req,
                        void **conn)
 {
@@ -675,6 +860,7 @@ static int web_ws_open(struct chan *ch, struct host_conn *hc, const struct http_
 		visitor_id(token, c->visitor, sizeof(c->visitor));
 	else
 		snprintf(c->visitor, sizeof(c->visitor), "anonymous");
+	client_address(ch, hc, req, c->addr, sizeof(c->addr));
 	c->next = rt->conns;
 	rt->conns = c;
 	rt->nconns++;
@@ -686,11 +872,20 @@ static void web_ws_message(struct chan *ch, struct host_conn *hc, void *conn, co
                            size_t len)
 {
 	struct web_conn *c = conn;
-	json_t *o = json_loadb(data, len, 0, NULL);
-	const char *type = json_string_value(json_object_get(o, "type"));
+	json_t *o;
+	const char *type;
 
-	(void)ch;
-	(void)hc;
+	if (c->refused)
+		return; /* on its way out */
+	if (ch->host->ws_binary(hc)) {
+		log_warn("%s: a binary frame from %s; closing the page", ch->name, addr_of(c));
+		refuse(c, WS_UNSUPPORTED);
+		return;
+	}
+	if (!frame_paced(c, data, len))
+		return;
+	o = json_loadb(data, len, 0, NULL);
+	type = json_string_value(json_object_get(o, "type"));
 	if (!type)
 		send_error(c, NULL, "expected a JSON object with a type");
 	else if (len > RX_MAX && strcmp(type, "photo") != 0)
@@ -708,9 +903,14 @@ static void web_ws_message(struct chan *ch, struct host_conn *hc, void *conn, co
 
 static void web_ws_too_big(struct chan *ch, struct host_conn *hc, void *conn)
 {
-	(void)ch;
+	struct web_conn *c = conn;
+
 	(void)hc;
-	send_error(conn, NULL, "message too large");
+	if (c->refused)
+		return;
+	log_warn("%s: a frame over %u bytes from %s; closing the page", ch->name, (unsigned)WS_MAX,
+	         addr_of(c));
+	refuse(c, WS_TOO_BIG);
 }
 
 static void web_ws_closed(struct chan *ch, struct host_conn *hc, void *conn)

@@ -17,7 +17,8 @@ struct web_asset {
 
 /* channels.web as read by the adapter (web.c). */
 struct web_conf {
-	char *title; /* page title, or NULL: the centre's name */
+	char *title;      /* page title, or NULL: the centre's name */
+	int address_pace; /* frames per pace window from one client address; 0: no limit */
 };
 
 /* Ends with an entry whose path is NULL. */

@@ -234,6 +234,57 @@ static void h_relay_done(struct chan *ch, uint64_t ticket, long status, const ch
 		sender_relay_done(x->srv->sender, ticket, status, body, len, neterr);
 }
 
+#define WS_REFUSE_S 3 /* seconds a refused websocket has to take its close frame */
+
+static struct http_pss *pss_of(struct host_conn *hc)
+{
+	return (struct http_pss *)(void *)hc;
+}
+
+static size_t h_ws_queued(struct host_conn *hc)
+{
+	const struct ws_frame *f;
+	size_t n = 0;
+
+	for (f = pss_of(hc)->tx_head; f; f = f->next)
+		n += f->len;
+	return n;
+}
+
+static void h_ws_refuse(struct host_conn *hc, int code)
+{
+	struct http_pss *p = pss_of(hc);
+	struct ws_frame *f;
+
+	while ((f = p->tx_head)) {
+		p->tx_head = f->next;
+		free(f);
+	}
+	p->tx_tail = NULL;
+	p->close_code = code;
+	p->closing = 1;
+	lws_callback_on_writable(p->wsi);
+	/* A peer that reads nothing never lets the close frame out: then without it. */
+	lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, WS_REFUSE_S);
+}
+
+static int h_ws_binary(struct host_conn *hc)
+{
+	return lws_frame_is_binary(pss_of(hc)->wsi);
+}
+
+static int h_ws_peer(struct host_conn *hc, char *out, size_t len)
+{
+	if (!len || !lws_get_peer_simple(lws_get_network_wsi(pss_of(hc)->wsi), out, len)) {
+		if (len)
+			out[0] = '\0';
+		return -1;
+	}
+	if (strncmp(out, "::ffff:", 7) == 0)
+		memmove(out, out + 7, strlen(out + 7) + 1);
+	return 0;
+}
+
 static const struct host host_table = {
         .submit = h_submit,
         .ws_send = h_ws_send,
@@ -253,6 +304,10 @@ static const struct host host_table = {
         .ws_silence = h_ws_silence,
         .ws_state = h_ws_state,
         .relay_done = h_relay_done,
+        .ws_queued = h_ws_queued,
+        .ws_refuse = h_ws_refuse,
+        .ws_binary = h_ws_binary,
+        .ws_peer = h_ws_peer,
 };
 
 void host_init(struct host_ctx *ctx, const struct cfg *cfg)

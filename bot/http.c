@@ -517,8 +517,11 @@ static int ws_event(struct server *srv, struct lws *wsi, enum lws_callback_reaso
 		buf_reset(&p->rx);
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		if (p->closing) { /* host->ws_close */
-			lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+		if (p->closing) { /* host->ws_close, ws_refuse */
+			lws_close_reason(wsi,
+			                 p->close_code ? (enum lws_close_status)p->close_code
+			                               : LWS_CLOSE_STATUS_NORMAL,
+			                 NULL, 0);
 			return -1;
 		}
 		f = p->tx_head;

@@ -67,7 +67,8 @@ struct http_pss {
 	struct http_answer ans;
 	size_t resp_sent;
 	int headers_sent;
-	int closing; /* answered; hang up at the next writeable callback */
+	int closing;    /* answered; hang up at the next writeable callback */
+	int close_code; /* the websocket's close code then (host->ws_refuse); 0: normal */
 	int responding;
 	struct inbound *waiting; /* our message in the batch, so it can forget us */
 	int64_t t0_us;           /* when the request came (clock_mono_us), for its latency */
