@@ -192,6 +192,8 @@ class Concierge(Server):
             "enabled": True, "token": TOKEN, "api_base": fake_url, "mode": "webhook",
             "webhook_secret": SECRET, "bot_username": "ConciergeBot", "rate_limits": LIFTED}
         cfg["metrics"] = {"enabled": True}
+        # load generators talk from one loopback address: the per-address pace is off
+        cfg["channels"]["web"]["address_pace"] = 0
         cfg.update(changes or {})
         self.db = cfg["database"]
         self.config_path = os.path.join(workdir, "config.json")
