@@ -336,7 +336,7 @@ static const char *const migrations[] = {
          */
         "ALTER TABLE orders ADD COLUMN anonymised_at INTEGER NOT NULL DEFAULT 0;"
         "CREATE INDEX orders_kept ON orders(closed_at) WHERE anonymised_at = 0;"
-        "DROP TRIGGER order_events_no_update;"
+        "DROP TRIGGER IF EXISTS order_events_no_update;"
         "CREATE TRIGGER order_events_no_update BEFORE UPDATE ON order_events"
         " WHEN NEW.id IS NOT OLD.id OR NEW.order_id IS NOT OLD.order_id"
         "  OR NEW.at IS NOT OLD.at OR NEW.actor IS NOT OLD.actor OR NEW.via IS NOT OLD.via"

@@ -595,6 +595,11 @@ static void test_migration_8(void **state)
 	assert_int_equal(sqlite3_exec(db,
 	                              "DROP INDEX orders_closed; DROP INDEX feedback_updated;"
 	                              " DROP INDEX order_events_rework; DROP INDEX outbox_pending;"
+	                              /* and what migration 10 (privacy) made */
+	                              " DROP INDEX orders_kept; DROP INDEX outbox_aged;"
+	                              " DROP INDEX transcript_at; DROP TABLE detail_views;"
+	                              " DROP TRIGGER order_events_no_update;"
+	                              " ALTER TABLE orders DROP COLUMN anonymised_at;"
 	                              " PRAGMA user_version = 7",
 	                              NULL, NULL, NULL),
 	                 SQLITE_OK);
