@@ -187,13 +187,15 @@ static int forget(struct cli_env *env)
 	if (cli_parse(env->argc, env->argv, opts, &extra, 0, &nextra, "forget", USAGE_FORGET) < 0)
 		return 2;
 	if (!resident == !phone_arg) {
-		fprintf(stderr, "concierge: forget: name the person with --resident ID or --phone P "
-		                "(one of them)\nusage: " USAGE_FORGET "\n");
+		fprintf(stderr,
+		        "concierge: forget: name the person with --resident ID or --phone P "
+		        "(one of them)\nusage: " USAGE_FORGET "\n");
 		return 2;
 	}
 	if (resident && parse_id(resident, &id) < 0) {
-		fprintf(stderr, "concierge: forget: --resident %s: expected a resident id (a number, "
-		                "as `residents show` gives it)\n",
+		fprintf(stderr,
+		        "concierge: forget: --resident %s: expected a resident id (a number, "
+		        "as `residents show` gives it)\n",
 		        resident);
 		return 2;
 	}
@@ -226,8 +228,9 @@ static int forget(struct cli_env *env)
 		goto failed;
 	if (r->too_many) {
 		store_rollback(s);
-		fprintf(stderr, "concierge: forget: %s names too many records at once; forget them "
-		                "one resident id at a time\n",
+		fprintf(stderr,
+		        "concierge: forget: %s names too many records at once; forget them "
+		        "one resident id at a time\n",
 		        what);
 		goto out;
 	}
@@ -241,15 +244,16 @@ static int forget(struct cli_env *env)
 			goto failed;
 	if (r->too_many) {
 		store_rollback(s);
-		fprintf(stderr, "concierge: forget: %s names too many orders at once; forget the "
-		                "residents who filed them first\n",
+		fprintf(stderr,
+		        "concierge: forget: %s names too many orders at once; forget the "
+		        "residents who filed them first\n",
 		        what);
 		goto out;
 	}
 	if (!found && !r->norders) {
 		store_rollback(s);
-		fprintf(stderr, "concierge: forget: no resident or order with %s; nothing changed\n",
-		        what);
+		fprintf(stderr,
+		        "concierge: forget: no resident or order with %s; nothing changed\n", what);
 		rc = 3;
 		goto out;
 	}
@@ -262,9 +266,9 @@ static int forget(struct cli_env *env)
 	remove_files(r, 1);
 	/* The old text may still be in the write-ahead log: copied over and cut off now. */
 	if (store_privacy_checkpoint(s) < 0)
-		fprintf(stderr,
-		        "concierge: forget: the write-ahead log is in use (the gateway is running): "
-		        "its old copies go at its next checkpoint\n");
+		fprintf(stderr, "concierge: forget: the write-ahead log is in use (the gateway is "
+		                "running): "
+		                "its old copies go at its next checkpoint\n");
 	printf("%s forgotten by %s: %d resident record%s, %d order%s, %d identit%s, %d history "
 	       "entr%s, %d message%s, %d dialog%s, %d photo%s anonymised or removed\n",
 	       what, actor, n.residents, plural(n.residents, "", "s"), n.orders,
@@ -295,10 +299,10 @@ static int audit_one(const struct store_view *v, void *ud)
 
 	a->n++;
 	if (a->arr) {
-		json_array_append_new(a->arr, json_pack("{s:I, s:s, s:s, s:s, s:s}", "at",
-		                                        (json_int_t)v->at, "staff", v->staff, "via",
-		                                        v->via, "what", v->what, "subject",
-		                                        v->subject));
+		json_array_append_new(a->arr,
+		                      json_pack("{s:I, s:s, s:s, s:s, s:s}", "at",
+		                                (json_int_t)v->at, "staff", v->staff, "via", v->via,
+		                                "what", v->what, "subject", v->subject));
 		return 0;
 	}
 	report_time(v->at, at, sizeof(at));

@@ -225,8 +225,7 @@ int main(int argc, char **argv)
 	if (!chan && strcmp(cmd, "orders") != 0 && strcmp(cmd, "outbox") != 0 &&
 	    strcmp(cmd, "residents") != 0 && strcmp(cmd, "serve") != 0 &&
 	    strcmp(cmd, "report") != 0 && strcmp(cmd, "export") != 0 &&
-	    strcmp(cmd, "backup") != 0 && strcmp(cmd, "forget") != 0 &&
-	    strcmp(cmd, "audit") != 0) {
+	    strcmp(cmd, "backup") != 0 && strcmp(cmd, "forget") != 0 && strcmp(cmd, "audit") != 0) {
 		fprintf(stderr, "concierge: unknown command '%s'\n", cmd);
 		usage(stderr);
 		rc = 2;

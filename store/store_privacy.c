@@ -25,13 +25,14 @@
 
 /* Replaces ?2..?7 (the needles; "" matches nothing) in COL. */
 #define SCRUB(col)                                                                                 \
-	"replace(replace(replace(replace(replace(replace(" col ", ?2, '" STORE_ANON "'), ?3, '"    \
-	STORE_ANON "'), ?4, '" STORE_ANON "'), ?5, '" STORE_ANON "'), ?6, '" STORE_ANON            \
-	"'), ?7, '" STORE_ANON "')"
+	"replace(replace(replace(replace(replace(replace(" col ", ?2, '" STORE_ANON                \
+	"'), ?3, '" STORE_ANON "'), ?4, '" STORE_ANON "'), ?5, '" STORE_ANON                       \
+	"'), ?6, '" STORE_ANON "'), ?7, '" STORE_ANON "')"
 #define ANON_IF_SET(col) col " = CASE WHEN " col " = '' THEN '' ELSE '" STORE_ANON "' END"
 
 /* Resident-written history details that are not their words: a rating, a yes or no. */
-#define KEPT_ACTIONS "('rated', 'accepted_by_resident', 'rework', 'emergency', 'complaint', 'declined')"
+#define KEPT_ACTIONS                                                                               \
+	"('rated', 'accepted_by_resident', 'rework', 'emergency', 'complaint', 'declined')"
 
 static const char sql_order_needles[] =
         "SELECT o.contact_name, o.phone, o.room, o.description, r.name, r.phone, r.room"
@@ -43,11 +44,18 @@ static const char sql_order_words[] =
         " UNION ALL SELECT comment FROM feedback WHERE order_id = ?1 AND comment <> ''"
         " UNION ALL SELECT comment FROM followups WHERE order_id = ?1 AND comment <> ''";
 static const char sql_order_mark[] = "UPDATE orders SET anonymised_at = ?2 WHERE id = ?1";
+/* clang-format off */
 static const char sql_order_anon[] =
-        "UPDATE orders SET " ANON_IF_SET("description") ", " ANON_IF_SET("room") ", "
-        ANON_IF_SET("contact_name") ", " ANON_IF_SET("preferred_time") ","
-        " phone = '', chat = '', user = '', eta = " SCRUB("eta") ", reason = " SCRUB("reason")
+        "UPDATE orders SET "
+        ANON_IF_SET("description") ", "
+        ANON_IF_SET("room") ", "
+        ANON_IF_SET("contact_name") ", "
+        ANON_IF_SET("preferred_time") ", "
+        "phone = '', chat = '', user = '', "
+        "eta = " SCRUB("eta") ", "
+        "reason = " SCRUB("reason")
         " WHERE id = ?1";
+/* clang-format on */
 static const char sql_events_words[] =
         "UPDATE order_events SET detail = '" STORE_ANON "' WHERE order_id = ?1"
         " AND actor LIKE 'resident:%' AND detail <> '' AND detail <> '" STORE_ANON "'"
@@ -55,7 +63,7 @@ static const char sql_events_words[] =
         "  AND (detail LIKE 'resolved: %' OR detail LIKE 'satisfied: %'))";
 static const char sql_events_scrub[] =
         "UPDATE order_events SET detail = " SCRUB("detail") " WHERE order_id = ?1"
-        " AND detail <> " SCRUB("detail");
+                                                            " AND detail <> " SCRUB("detail");
 static const char sql_feedback_anon[] = "UPDATE feedback SET comment = '" STORE_ANON "'"
                                         " WHERE order_id = ?1 AND comment <> ''"
                                         " AND comment <> '" STORE_ANON "'";
@@ -102,9 +110,13 @@ static const char sql_resident_events_anon[] =
         "UPDATE resident_events SET detail = '" STORE_ANON "'"
         " WHERE (resident_id = ?1 OR other_id = ?1) AND detail <> ''"
         " AND detail <> '" STORE_ANON "'";
+/* clang-format off */
 static const char sql_resident_anon[] =
-        "UPDATE residents SET " ANON_IF_SET("name") ", " ANON_IF_SET(
-                "room") ", phone = '', notify_channel = '', updated_at = ?2 WHERE id = ?1";
+        "UPDATE residents SET "
+        ANON_IF_SET("name") ", "
+        ANON_IF_SET("room") ", "
+        "phone = '', notify_channel = '', updated_at = ?2 WHERE id = ?1";
+/* clang-format on */
 static const char sql_resident_event_add[] =
         "INSERT INTO resident_events (resident_id, at, actor, via, action, detail)"
         " VALUES (?1, ?2, ?3, ?4, 'forgotten', ?5)";
@@ -112,9 +124,8 @@ static const char sql_with_phone[] = "SELECT id FROM residents WHERE phone = ?1"
 static const char sql_orders_phone[] = "SELECT id FROM orders WHERE phone = ?1";
 
 static const char sql_outbox_all[] = "SELECT id, payload FROM outbox";
-static const char sql_outbox_set[] =
-        "UPDATE outbox SET payload = CASE WHEN json_valid(?2) THEN ?2"
-        " ELSE '" ANON_PAYLOAD "' END WHERE id = ?1";
+static const char sql_outbox_set[] = "UPDATE outbox SET payload = CASE WHEN json_valid(?2) THEN ?2"
+                                     " ELSE '" ANON_PAYLOAD "' END WHERE id = ?1";
 
 static const char sql_expire_closed[] =
         "SELECT id FROM orders WHERE anonymised_at = 0 AND closed_at > 0 AND closed_at < ?1"
@@ -125,12 +136,14 @@ static const char sql_expire_ended[] =
         " AND (SELECT max(at) FROM order_events e WHERE e.order_id = o.id) < ?1"
         " ORDER BY created_at LIMIT ?2";
 static const char sql_kv_get[] = "SELECT CAST(value AS INTEGER) FROM kv WHERE key = ?1";
-static const char sql_kv_set[] =
-        "INSERT INTO kv (key, value) VALUES (?1, ?2)"
-        " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+static const char sql_kv_set[] = "INSERT INTO kv (key, value) VALUES (?1, ?2)"
+                                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 static const char sql_outbox_expire[] =
         "UPDATE outbox SET payload = '" ANON_PAYLOAD "' WHERE status <> 'pending'"
         " AND created_at >= ?1 AND created_at < ?2 AND payload <> '" ANON_PAYLOAD "'";
+static const char sql_outbox_oldest[] =
+        "SELECT min(created_at) FROM outbox WHERE status <> 'pending' AND created_at >= ?1";
+static const char sql_transcript_oldest[] = "SELECT min(at) FROM transcript WHERE at >= ?1";
 static const char sql_transcript_expire[] =
         "UPDATE transcript SET text = '" STORE_ANON "', buttons = '', client_id = ''"
         " WHERE at >= ?1 AND at < ?2 AND text <> '" STORE_ANON "'";
@@ -677,11 +690,17 @@ out:
 
 /* ---- the retention period ---------------------------------------------------------- */
 
-/* Replaces the text of SQL's rows from the mark KEY up to BEFORE; moves the mark. */
-static int expire_since_mark(struct store *s, const char *sql, const char *key, int64_t before,
-                             int *count)
+/* Messages aged out in one call at most: a day's worth (the first run has years to go). */
+#define EXPIRE_SPAN 86400
+
+/*
+ * Replaces the text of SQL's rows from the mark KEY up to BEFORE, a day at a
+ * time from the oldest row there (OLDEST finds it), and moves the mark.
+ */
+static int expire_since_mark(struct store *s, const char *sql, const char *oldest, const char *key,
+                             int64_t before, int *count)
 {
-	int64_t mark = 0;
+	int64_t mark = 0, first = 0, upto;
 	char v[24];
 	int k;
 
@@ -689,16 +708,20 @@ static int expire_since_mark(struct store *s, const char *sql, const char *key, 
 		return -1;
 	if (mark >= before)
 		return 0;
-	k = store_run(s, sql, "ii", mark, before);
+	if (store_first(s, store_query(s, oldest, "i", mark), store_row_int64, &first) < 0)
+		return -1;
+	upto = first && first < before && before - first > EXPIRE_SPAN ? first + EXPIRE_SPAN
+	                                                               : before;
+	k = store_run(s, sql, "ii", mark, upto);
 	if (k < 0)
 		return -1;
 	*count += k;
-	snprintf(v, sizeof(v), "%lld", (long long)before);
+	snprintf(v, sizeof(v), "%lld", (long long)upto);
 	return store_run(s, sql_kv_set, "tt", key, v) < 0 ? -1 : 0;
 }
 
-int store_privacy_expire(struct store *s, int64_t before, int64_t now, int limit,
-                         const char *actor, const char *detail, store_path_cb photo_cb, void *ud,
+int store_privacy_expire(struct store *s, int64_t before, int64_t now, int limit, const char *actor,
+                         const char *detail, store_path_cb photo_cb, void *ud,
                          struct store_anon_counts *n)
 {
 	struct ids l;
@@ -715,10 +738,10 @@ int store_privacy_expire(struct store *s, int64_t before, int64_t now, int limit
 		if (anonymise_one(s, l.v[i], now, actor, "system", detail, photo_cb, ud, n, NULL) <
 		    0)
 			goto out;
-	if (expire_since_mark(s, sql_outbox_expire, "privacy.outbox_before", before,
-	                      &n->messages) < 0 ||
-	    expire_since_mark(s, sql_transcript_expire, "privacy.transcript_before", before,
-	                      &n->messages) < 0)
+	if (expire_since_mark(s, sql_outbox_expire, sql_outbox_oldest, "privacy.outbox_before",
+	                      before, &n->messages) < 0 ||
+	    expire_since_mark(s, sql_transcript_expire, sql_transcript_oldest,
+	                      "privacy.transcript_before", before, &n->messages) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -80,11 +80,12 @@ int store_anonymise_order(struct store *s, int64_t order_id, int64_t now, const 
  * The retention period: orders closed (or cancelled, declined: their last
  * event) before BEFORE and not anonymised yet, at most LIMIT of them, oldest
  * first, are anonymised by ACTOR with DETAIL; and outbox rows delivered or
- * given up on, and chat page lines, from before BEFORE lose their text (a
- * mark in kv remembers how far that went). Counts in N.
+ * given up on, and chat page lines, from before BEFORE lose their text, a
+ * day's worth per call (a mark in kv remembers how far that went). Counts
+ * in N.
  */
-int store_privacy_expire(struct store *s, int64_t before, int64_t now, int limit,
-                         const char *actor, const char *detail, store_path_cb photo_cb, void *ud,
+int store_privacy_expire(struct store *s, int64_t before, int64_t now, int limit, const char *actor,
+                         const char *detail, store_path_cb photo_cb, void *ud,
                          struct store_anon_counts *n);
 
 /*

@@ -262,6 +262,12 @@ class Gateway_(unittest.TestCase):
         self.assertEqual((o["contact_name"], o["phone"], o["status"], o["rating"]),
                          (ANON, None, "closed", 5))
         self.assertEqual(o["events"][-1]["action"], "anonymised")
+        # The messages delivered then lost their text too; none waiting was touched.
+        rc, out, err = self.gw.cli("outbox", "list", "--all", "--json")
+        self.assertEqual(rc, 0, err)
+        done = [m for m in json.loads(out) if m["status"] != "pending"]
+        self.assertTrue(done)
+        self.assertEqual({m["payload"]["text"] for m in done}, {ANON})
 
 
 if __name__ == "__main__":
