@@ -12,6 +12,8 @@
 #include "store/store_internal.h"
 #include "store/store_privacy.h"
 
+#include "lib/buf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,35 +381,33 @@ struct rewrite {
 /* PAYLOAD with every needle replaced, or NULL when none is in it (or out of memory). */
 static char *scrubbed(const char *payload, const struct needles *nd, int *oom)
 {
-	char *cur = NULL, *next;
-	const char *from = payload, *hit;
-	size_t i, alen = strlen(STORE_ANON);
+	struct buf b;
+	char *cur = NULL;
+	const char *from, *hit;
+	size_t i;
+	int rc;
 
 	for (i = 0; i < nd->n; i++) {
-		size_t nlen = strlen(nd->v[i]), len, hits = 0, pos = 0;
-
-		for (hit = strstr(from, nd->v[i]); hit; hit = strstr(hit + nlen, nd->v[i]))
-			hits++;
-		if (!hits)
+		from = cur ? cur : payload;
+		if (!strstr(from, nd->v[i]))
 			continue;
-		len = strlen(from) + hits * alen + 1;
-		next = malloc(len);
-		if (!next) {
+		buf_init(&b);
+		rc = 0;
+		while (rc == 0 && (hit = strstr(from, nd->v[i]))) {
+			rc = buf_addn(&b, from, (size_t)(hit - from));
+			if (rc == 0)
+				rc = buf_add(&b, STORE_ANON);
+			from = hit + strlen(nd->v[i]);
+		}
+		if (rc == 0)
+			rc = buf_add(&b, from);
+		free(cur);
+		cur = rc == 0 ? buf_detach(&b) : NULL;
+		buf_release(&b);
+		if (!cur) {
 			*oom = 1;
-			free(cur);
 			return NULL;
 		}
-		while ((hit = strstr(from, nd->v[i]))) {
-			memcpy(next + pos, from, (size_t)(hit - from));
-			pos += (size_t)(hit - from);
-			memcpy(next + pos, STORE_ANON, alen);
-			pos += alen;
-			from = hit + nlen;
-		}
-		memcpy(next + pos, from, strlen(from) + 1);
-		free(cur);
-		cur = next;
-		from = cur;
 	}
 	return cur;
 }
