@@ -33,6 +33,9 @@ int cli_serve(struct cli_env *env);
 int cli_report(struct cli_env *env);
 int cli_export(struct cli_env *env);
 int cli_backup(struct cli_env *env);
+/* cli_privacy.c: `forget --resident ID|--phone P`, `audit`. */
+int cli_forget(struct cli_env *env);
+int cli_audit(struct cli_env *env);
 
 /*
  * The options of a command (cli_opts.c). An option is "--name" (a flag) or

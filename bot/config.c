@@ -780,6 +780,30 @@ static void parse_log(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	free(level);
 }
 
+/* "privacy": the retention period of closed orders' personal details. */
+static void parse_privacy(struct cfg_ld *ld, json_t *root, struct cfg *c)
+{
+	static const char *const keys[] = {"retention_days", NULL};
+	json_t *o = json_object_get(root, "privacy"); /* borrowed */
+	int days = 0;
+
+	if (!o || json_is_null(o))
+		return;
+	if (!json_is_object(o)) {
+		cfg_problem(ld, "privacy", "expected an object");
+		return;
+	}
+	cfg_check_keys(ld, o, "privacy", keys);
+	cfg_get_int(ld, o, "privacy", "retention_days", 0, 0, 36500, &days);
+	if (days > 0 && days <= c->reopen_days)
+		cfg_problem(ld, "privacy.retention_days",
+		            "must be 0 (keep) or more than reopen_days (%d): a closed order may "
+		            "still be reopened",
+		            c->reopen_days);
+	else
+		c->privacy.retention_days = days;
+}
+
 static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 {
 	static const char *const keys[] = {
@@ -809,6 +833,7 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	        "quiet_hours",
 	        "followup",
 	        "acceptance_reminder_hours",
+	        "privacy",
 	        NULL,
 	};
 
@@ -851,6 +876,7 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	parse_channels(ld, root, c);
 	parse_metrics(ld, root, c);
 	parse_log(ld, root, c);
+	parse_privacy(ld, root, c);
 	c->policy.items = c->items;
 	c->policy.nitems = c->nitems;
 	c->policy.out_of_scope = &c->out_of_scope;

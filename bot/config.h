@@ -110,6 +110,15 @@ struct cfg_metrics {
 	int allow_loopback; /* default 1: clients on 127.0.0.0/8 or ::1 need no token */
 };
 
+/*
+ * "privacy": residents' personal details (PIPL). RETENTION_DAYS after an
+ * order is closed, its personal details are anonymised by the periodic
+ * work (bot/privacy.c); 0 (the default) keeps them.
+ */
+struct cfg_privacy {
+	int retention_days;
+};
+
 /* "log": how lines are written (lib/log.h). */
 struct cfg_log {
 	int json;  /* "format": "json" (1) or "text" (0, the default) */
@@ -155,6 +164,7 @@ struct cfg {
 	size_t nothers;
 	struct cfg_metrics metrics;
 	struct cfg_log log;
+	struct cfg_privacy privacy;
 };
 
 /*

@@ -20,6 +20,7 @@
 #include "bot/report_figures.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "store/store_privacy.h"
 
 #define PAGE_DEFAULT 50
 #define DESK_MAX     2000
@@ -354,12 +355,27 @@ json_t *console_order_json(struct server *srv, const struct cfg_staff *s,
 	return j;
 }
 
+int console_view_record(struct console *con, struct http_pss *p, const char *what,
+                        const char *subject)
+{
+	struct store *st = console_server(con)->store;
+
+	if (store_view_add(st, clock_now(), p->staff->id, p->by_session ? "console" : "api", what,
+	                   subject) == 0)
+		return 0;
+	log_warn("console: the view of %s %s by %s could not be recorded: %s", what, subject,
+	         p->staff->id, store_errmsg(st));
+	console_error(p, 503, "the view could not be recorded; try again");
+	return -1;
+}
+
 static void show_order(struct console *con, struct http_pss *p, const char *number)
 {
 	struct server *srv = console_server(con);
 	struct store_order o;
 
-	if (console_load_order(con, p, number, &o) <= 0)
+	if (console_load_order(con, p, number, &o) <= 0 ||
+	    console_view_record(con, p, "order", o.number) < 0)
 		return;
 	console_json(p, 200,
 	             json_pack("{s:b,s:o,s:o}", "ok", 1, "order",

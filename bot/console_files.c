@@ -102,7 +102,8 @@ static void form(struct console *con, struct http_pss *p, const char *number)
 		                       : "form: expected register, dispatch, feedback or all");
 		return;
 	}
-	if (console_load_order(con, p, number, &o) <= 0)
+	if (console_load_order(con, p, number, &o) <= 0 ||
+	    console_view_record(con, p, "form", o.number) < 0)
 		return;
 	buf_init(&b);
 	rc = report_form_html(srv->store, srv->cfg, o.number, which, &b);

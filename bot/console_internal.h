@@ -67,6 +67,13 @@ int console_load_order(struct console *con, struct http_pss *p, const char *numb
 /* O as JSON for S: with its history, photos and the actions S may take (new reference). */
 json_t *console_order_json(struct server *srv, const struct cfg_staff *s,
                            const struct store_order *o);
+/*
+ * P->staff is shown a person's details (WHAT "order" or "form", SUBJECT its
+ * number): recorded for `concierge audit` (store_privacy.h). 0, or -1 when
+ * it could not be, and P was answered (503): nothing is shown unrecorded.
+ */
+int console_view_record(struct console *con, struct http_pss *p, const char *what,
+                        const char *subject);
 /* P's body as a JSON object (new reference), or NULL when P was answered (400). */
 json_t *console_body_json(struct http_pss *p);
 

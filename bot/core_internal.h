@@ -292,6 +292,8 @@ const char *core_supervisor_name(struct core *c, int lang);
 /* followup.c: follow-up visits (回访) */
 /* Timers: the daily sampling, asking the sampled, and marking the unanswered. */
 int core_followups_due(struct core *c, int64_t now);
+/* privacy.c: orders past privacy.retention_days anonymised, in a transaction of its own. */
+int core_privacy_due(struct core *c, int64_t now);
 /* A follow-up answer (DLG_ACT_FOLLOWUP) about ST.order: recorded, and acted on when negative. */
 int core_followup_answer(struct core_req *r, const struct dlg_state *st,
                          const struct dlg_result *res);

@@ -50,6 +50,9 @@ static void usage(FILE *f)
 	      "  dead-letters replay ID\n"
 	      "  residents show ID|PHONE [--full] [--json]\n"
 	      "  residents merge A B [--by STAFF]\n"
+	      "  forget --resident ID|--phone P [--by STAFF]\n"
+	      "                                   anonymise a person, keeping the figures\n"
+	      "  audit [--staff ID] [--json]      who viewed a person's details, and when\n"
 	      "  report [--from D] [--to D] [--community C] [--by category|staff|day] "
 	      "[--json|--csv]\n"
 	      "  export [--from D] [--to D] [--community C] --format csv|jsonl "
@@ -224,7 +227,7 @@ int main(int argc, char **argv)
 	if (!chan && strcmp(cmd, "orders") != 0 && strcmp(cmd, "outbox") != 0 &&
 	    strcmp(cmd, "dead-letters") != 0 && strcmp(cmd, "residents") != 0 &&
 	    strcmp(cmd, "serve") != 0 && strcmp(cmd, "report") != 0 && strcmp(cmd, "export") != 0 &&
-	    strcmp(cmd, "backup") != 0) {
+	    strcmp(cmd, "backup") != 0 && strcmp(cmd, "forget") != 0 && strcmp(cmd, "audit") != 0) {
 		fprintf(stderr, "concierge: unknown command '%s'\n", cmd);
 		usage(stderr);
 		rc = 2;
@@ -260,6 +263,10 @@ int main(int argc, char **argv)
 		rc = cli_export(&env);
 	else if (strcmp(cmd, "backup") == 0)
 		rc = cli_backup(&env);
+	else if (strcmp(cmd, "forget") == 0)
+		rc = cli_forget(&env);
+	else if (strcmp(cmd, "audit") == 0)
+		rc = cli_audit(&env);
 	else
 		rc = cli_serve(&env);
 out:

@@ -4,7 +4,8 @@
  * supervisors, and orders about to close are reminded (promises.c); the
  * daily follow-up visits are sampled and asked (followup.c); low ratings
  * whose comment never came are alerted (rating.c); old de-duplication keys
- * are pruned. Every step reads what it needs from the store, so a restart
+ * are pruned; then, apart, orders past the retention period are anonymised
+ * (privacy.c). Every step reads what it needs from the store, so a restart
  * (or another process ticking) picks up where the last tick left off.
  */
 #include "bot/core_internal.h"
@@ -104,5 +105,6 @@ int core_tick(struct core *c, int64_t now)
 		store_rollback(c->store); /* a busy commit leaves the transaction open */
 		return -1;
 	}
-	return 0;
+	/* The retention period (privacy.c): its own transaction, photo files removed after. */
+	return core_privacy_due(c, now);
 }

@@ -342,6 +342,37 @@ static const char *const migrations[] = {
         " replayed_at INTEGER,"
         " UNIQUE (channel, msg_key));"
         "CREATE INDEX inbound_dead_dead ON inbound_dead(dead_at) WHERE dead_at IS NOT NULL;",
+        /*
+         * 10: residents' privacy (PIPL). An order whose personal details were
+         * replaced (`concierge forget`, or the retention period ran out) says
+         * when (ANONYMISED_AT); ORDERS_KEPT finds the closed ones not done
+         * yet. The history stays append-only, except that anonymising may
+         * replace the text of an event's DETAIL, and nothing else of it.
+         * DETAIL_VIEWS records who looked at a person's details (the order's
+         * contact, a resident) in the console or the API, and when.
+         * OUTBOX_AGED and TRANSCRIPT_AT find messages past the retention
+         * period.
+         */
+        "ALTER TABLE orders ADD COLUMN anonymised_at INTEGER NOT NULL DEFAULT 0;"
+        "CREATE INDEX orders_kept ON orders(closed_at) WHERE anonymised_at = 0;"
+        "DROP TRIGGER IF EXISTS order_events_no_update;"
+        "CREATE TRIGGER order_events_no_update BEFORE UPDATE ON order_events"
+        " WHEN NEW.id IS NOT OLD.id OR NEW.order_id IS NOT OLD.order_id"
+        "  OR NEW.at IS NOT OLD.at OR NEW.actor IS NOT OLD.actor OR NEW.via IS NOT OLD.via"
+        "  OR NEW.action IS NOT OLD.action OR NEW.old_status IS NOT OLD.old_status"
+        "  OR NEW.new_status IS NOT OLD.new_status"
+        "  OR (SELECT anonymised_at FROM orders WHERE id = OLD.order_id) = 0"
+        " BEGIN SELECT RAISE(ABORT, 'order_events is append-only'); END;"
+        "CREATE TABLE detail_views ("
+        " id INTEGER PRIMARY KEY,"
+        " at INTEGER NOT NULL,"
+        " staff TEXT NOT NULL,"
+        " via TEXT NOT NULL,"
+        " what TEXT NOT NULL,"
+        " subject TEXT NOT NULL);"
+        "CREATE INDEX detail_views_at ON detail_views(at);"
+        "CREATE INDEX outbox_aged ON outbox(created_at) WHERE status <> 'pending';"
+        "CREATE INDEX transcript_at ON transcript(at);",
 };
 
 /* The last migration that rebuilt a table, after which foreign keys are checked. */

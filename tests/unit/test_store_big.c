@@ -592,12 +592,19 @@ static void test_migration_8(void **state)
 	store_close(fx->s);
 	fx->s = NULL;
 	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-	                              "DROP INDEX orders_closed; DROP INDEX feedback_updated;"
-	                              " DROP INDEX order_events_rework; DROP INDEX outbox_pending;"
-	                              " PRAGMA user_version = 7",
-	                              NULL, NULL, NULL),
-	                 SQLITE_OK);
+	assert_int_equal(
+	        sqlite3_exec(db,
+	                     "DROP INDEX orders_closed; DROP INDEX feedback_updated;"
+	                     " DROP INDEX order_events_rework; DROP INDEX outbox_pending;"
+	                     /* and what migrations 9 (dead letters) and 10 (privacy) made */
+	                     " DROP TABLE inbound_dead;"
+	                     " DROP INDEX orders_kept; DROP INDEX outbox_aged;"
+	                     " DROP INDEX transcript_at; DROP TABLE detail_views;"
+	                     " DROP TRIGGER order_events_no_update;"
+	                     " ALTER TABLE orders DROP COLUMN anonymised_at;"
+	                     " PRAGMA user_version = 7",
+	                     NULL, NULL, NULL),
+	        SQLITE_OK);
 	sqlite3_close(db);
 	if (store_open(fx->path, &fx->s, err, sizeof(err)) < 0)
 		fail_msg("store_open: %s", err);
