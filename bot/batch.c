@@ -21,6 +21,7 @@
 #include "bot/config.h"
 #include "bot/core.h"
 #include "bot/dead.h"
+#include "bot/flood.h"
 #include "bot/flush.h"
 #include "bot/metrics.h"
 #include "bot/sender.h"
@@ -30,6 +31,7 @@
 
 static void batch_due(lws_sorted_usec_list_t *sul);
 static void refuse(struct server *srv, struct http_pss *p);
+static int is_message(const struct inbound *in);
 
 /* The database locked by another process: see "the database locked" below. */
 #define DB_TELL_MS      1000
@@ -83,12 +85,43 @@ void server_queue_now(struct server *srv, struct inbound *in)
 			lws_sul_schedule(srv->ctx, 0, &srv->sul_batch, batch_due, 1);
 }
 
+/* Marks LIST's messages over their sender's pace (flood.c); none of them is fetched. */
+static void pace(struct server *srv, struct inbound *list)
+{
+	struct inbound *in;
+	char who[64];
+
+	if (!srv->flood && (srv->flood = flood_new()) == NULL)
+		return;
+	for (in = list; in; in = in->next) {
+		if (!in->user || !is_message(in) || strcmp(in->channel, "terminal") == 0)
+			continue;
+		in->flood =
+		        flood_check(srv->flood, in->channel, in->chat, in->user, clock_mono_ms());
+		if (in->flood == FLOOD_PASS)
+			continue;
+		srv->flooded++;
+		metrics_inbound(srv->metrics, in->channel, METRICS_FLOODED);
+		free(in->att_ref); /* not fetched */
+		in->att_ref = NULL;
+		if (in->flood == FLOOD_TELL) {
+			log_mask(in->user, who, sizeof(who));
+			log_fields(
+			        LOG_WARN, (struct log_field[]){LOG_STR("channel", in->channel)}, 1,
+			        "inbound: %s user %s sends faster than %d a second or %d a minute: "
+			        "told once, the rest dropped for a while",
+			        in->channel, who, FLOOD_USER_PER_SEC, FLOOD_USER_PER_MIN);
+		}
+	}
+}
+
 void server_queue(struct server *srv, struct chan *ch, struct inbound *in, struct http_pss *p)
 {
 	struct inbound *last = in;
 
 	if (!in)
 		return;
+	pace(srv, in);
 	/* The database locked long, the queue full: the platform sends it again later. */
 	if (p && srv->db_locked_ms && srv->nbatch >= DB_HOLD_MAX) {
 		inbound_free_list(in);
@@ -131,6 +164,14 @@ static int apply(struct server *srv, struct inbound *in, int64_t now)
 		if (rc == 0)
 			goto offset;
 		rc = 0;
+	}
+	/* Over its sender's pace: one notice, else nothing (pace() above). */
+	if (in->flood) {
+		if (in->flood == FLOOD_TELL && in->chat &&
+		    core_send(srv->core, in->channel, in->chat, flood_notice(in->lang), NULL, 0,
+		              now) < 0)
+			return -1;
+		goto offset;
 	}
 	if (in->moved_from && in->moved_to) {
 		log_info("%s: group %s moved to %s", in->channel, in->moved_from, in->moved_to);
@@ -509,7 +550,9 @@ static void batch_done(struct server *srv, struct flushing *b)
 		next = in->next;
 		if (!in->failed)
 			srv->handled++;
-		if (is_message(in)) /* a dead letter was not stored, though it is acknowledged */
+		/* a dead letter was not stored, though it is acknowledged; a flood is counted apart
+		 */
+		if (is_message(in) && !in->flood)
 			metrics_inbound(srv->metrics, in->channel, !in->failed && !in->dead);
 		finish(srv, in);
 		inbound_free(in);

@@ -162,6 +162,8 @@ void server_health(struct server *srv, struct http_answer *ans)
 	json_object_set_new(o, "channels", channels(srv));
 	json_object_set_new(o, "outbox", outbox);
 	json_object_set_new(o, "handled", json_integer(srv->handled));
+	/* Messages over their sender's pace (flood.c): one notice, the rest dropped. */
+	json_object_set_new(o, "flood_dropped", json_integer(srv->flooded));
 	json_object_set_new(o, "commits", json_integer(srv->batches));
 	/* Inbound messages set aside after failing every time (concierge dead-letters). */
 	if (store_dead_waiting(srv->store, &dead) == 0)

@@ -53,7 +53,7 @@ struct hist {
 };
 
 struct chan_counts {
-	unsigned long long stored, failed;
+	unsigned long long stored, failed, flooded;
 };
 
 struct metrics {
@@ -121,7 +121,9 @@ void metrics_inbound(struct metrics *m, const char *channel, int stored)
 		if (strcmp(m->cfg->chans[i].name, channel) != 0)
 			continue;
 		pthread_mutex_lock(&m->mu);
-		if (stored)
+		if (stored == METRICS_FLOODED)
+			m->chans[i].flooded++;
+		else if (stored)
 			m->chans[i].stored++;
 		else
 			m->chans[i].failed++;
@@ -472,6 +474,11 @@ int metrics_render(struct metrics *m, const struct metrics_sources *src, struct 
 	for (i = 0; i < m->cfg->nchans; i++)
 		sample(b, "concierge_inbound_failures_total", "channel", m->cfg->chans[i].name,
 		       NULL, NULL, (long long)chans[i].failed);
+	family(b, "concierge_inbound_flood_dropped_total", "counter",
+	       "Inbound messages over their sender's pace: answered with one notice, or dropped.");
+	for (i = 0; i < m->cfg->nchans; i++)
+		sample(b, "concierge_inbound_flood_dropped_total", "channel", m->cfg->chans[i].name,
+		       NULL, NULL, (long long)chans[i].flooded);
 	family(b, "concierge_group_commit_messages", "histogram",
 	       "Inbound messages stored per transaction (group commit).");
 	hist_write(b, "concierge_group_commit_messages", NULL, NULL, &hs[METRICS_NROUTES], 1.0);

@@ -36,7 +36,9 @@ enum metrics_route {
 struct metrics *metrics_new(const struct cfg *cfg);
 void metrics_free(struct metrics *m);
 
-/* One inbound message of CHANNEL, stored (STORED) or not. M may be NULL. */
+/* What became of an inbound message: not stored (retried), stored, over its sender's pace. */
+enum { METRICS_FAILED, METRICS_STORED, METRICS_FLOODED };
+/* One inbound message of CHANNEL and what became of it (above). M may be NULL. */
 void metrics_inbound(struct metrics *m, const char *channel, int stored);
 /* One group commit of MESSAGES messages. */
 void metrics_commit(struct metrics *m, int messages);

@@ -24,6 +24,7 @@
 #include "bot/cli.h"
 #include "bot/config.h"
 #include "bot/core.h"
+#include "bot/flood.h"
 #include "bot/flush.h"
 #include "bot/metrics.h"
 #include "bot/sender.h"
@@ -528,6 +529,7 @@ out:
 	console_free(srv.console);
 	core_free(srv.core);
 	metrics_free(srv.metrics);
+	flood_free(srv.flood);
 	pthread_mutex_destroy(&srv.lock);
 	curl_global_cleanup();
 	return rc;

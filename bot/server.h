@@ -150,6 +150,10 @@ struct server {
 	int db_retries;       /* tries since, for the backoff */
 	int64_t db_refused;   /* webhooks answered 503 meanwhile */
 
+	struct flood
+	        *flood;  /* inbound pace per person and chat (flood.c), made when first needed */
+	int64_t flooded; /* messages over it, answered with a notice or dropped */
+
 	struct metrics *metrics; /* counters and histograms for /metrics, or NULL */
 	int64_t start_ms;        /* when serving started, Unix milliseconds */
 };

@@ -102,7 +102,8 @@ struct inbound {
 	/* The host's: who waits for the outcome, and the outcome. */
 	void *waiter;
 	int failed;
-	int dead; /* failed every time: set aside as a dead letter, acknowledged as stored */
+	int dead;  /* failed every time: set aside as a dead letter, acknowledged as stored */
+	int flood; /* over its sender's pace (flood.h): answered with a notice, or dropped */
 };
 
 /* A zeroed struct inbound for CHANNEL, or NULL when out of memory. */
