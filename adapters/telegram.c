@@ -17,7 +17,6 @@
 #include <string.h>
 #include <strings.h>
 
-
 #include "lib/photo.h"
 #include "lib/secret.h"
 #include "lib/utf8.h"

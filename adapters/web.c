@@ -449,11 +449,13 @@ static void on_hello(struct web_conn *c, json_t *o)
 	}
 	if (staff && *staff) {
 		/* Every byte of the token counts; the host slows an address that guesses. */
-		int rc = c->ch->host->staff_by_token(c->ch, c->hc, staff, json_string_length(jstaff), &s);
+		int rc = c->ch->host->staff_by_token(c->ch, c->hc, staff,
+		                                     json_string_length(jstaff), &s);
 
 		if (rc != 1) {
-			send_error(c, NULL, rc < 0 ? "too many wrong staff links from here; wait"
-			                           : "this staff link is not valid");
+			send_error(c, NULL,
+			           rc < 0 ? "too many wrong staff links from here; wait"
+			                  : "this staff link is not valid");
 			return;
 		}
 		is_staff = 1;

@@ -254,7 +254,7 @@ int console_token(struct console *con, struct lws *wsi, const char *token, size_
 	wait = guard_wait(con->fails, addr, now);
 	if (wait > 0) {
 		*wait_ms = wait;
-		log_warn("login: %s token from %s refused unread: too many wrong ones, %lld s to wait",
+		log_warn("login: %s token from %s refused unread: too many wrong, %lld s to wait",
 		         via, addr, (long long)((wait + 999) / 1000));
 		return -1;
 	}
@@ -266,6 +266,9 @@ int console_token(struct console *con, struct lws *wsi, const char *token, size_
 			found = &cfg->staff[i];
 	}
 	if (found) {
+		/* A login is logged; a bearer token comes with every API call, and is not. */
+		if (strcmp(via, "API") != 0)
+			log_info("login: %s logged in by %s from %s", found->id, via, addr);
 		*out = found;
 		return 1;
 	}
@@ -463,12 +466,6 @@ static void login(struct console *con, struct http_pss *p)
 	if (!s) {
 		console_error(p, 500, "no random numbers for a session");
 		return;
-	}
-	{
-		char addr[64];
-
-		client_addr(p->wsi, addr, sizeof(addr));
-		log_info("login: %s logged in to the console from %s", staff->id, addr);
 	}
 	set_cookie(p, s->id, SESSION_IDLE, con->srv->tls);
 	console_json(p, 200,

@@ -142,7 +142,8 @@ static int req_query(const struct http_req *r, const char *name, char *out, size
 			out[vlen] = '\0';
 			rc = clean_value(out, (int)vlen);
 			if (rc == -3) {
-				log_warn("http: a query argument %s with a control byte refused", name);
+				log_warn("http: a query argument %s with a control byte refused",
+				         name);
 				rc = -2;
 			}
 		}

@@ -53,8 +53,10 @@ const char *secret_weak(const char *t, size_t len)
 			distinct++;
 	}
 	if (len < SECRET_TOKEN_MIN)
-		return "too short: at least " STR(SECRET_TOKEN_MIN) " characters (`openssl rand -hex 16`)";
+		return "too short: at least " STR(
+		        SECRET_TOKEN_MIN) " characters (`openssl rand -hex 16`)";
 	if (distinct < SECRET_TOKEN_DISTINCT)
-		return "too easy to guess: at least " STR(SECRET_TOKEN_DISTINCT) " different characters";
+		return "too easy to guess: at least " STR(
+		        SECRET_TOKEN_DISTINCT) " different characters";
 	return NULL;
 }

@@ -188,7 +188,8 @@ class Guessing(SecretsCase):
         self.assertEqual(status, 200, body)
         log = self.gw.stderr()
         self.assertIn("login: wrong web token from 127.0.0.1", log)
-        self.assertIn("login: zhao logged in to the console from 127.0.0.2", log)
+        self.assertIn("login: zhao logged in by console from 127.0.0.2", log)
+        self.assertIn("login: wang logged in by web from 127.0.0.2", log)
         self.assertIn("refused unread", log)
 
     def test_the_wait_grows_and_ends(self):
