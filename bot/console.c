@@ -253,9 +253,13 @@ int console_token(struct console *con, struct lws *wsi, const char *token, size_
 	client_addr(wsi, addr, sizeof(addr));
 	wait = guard_wait(con->fails, addr, now);
 	if (wait > 0) {
+		long n = guard_refused(con->fails, addr, now);
+
 		*wait_ms = wait;
-		log_warn("login: %s token from %s refused unread: too many wrong, %lld s to wait",
-		         via, addr, (long long)((wait + 999) / 1000));
+		/* The first refusal of each wait is logged, then one in a thousand: no flood. */
+		if (n == 1 || n % 1000 == 0)
+			log_warn("login: %s token from %s refused unread (%ld): wait %lld s", via,
+			         addr, n, (long long)((wait + 999) / 1000));
 		return -1;
 	}
 	/* Every token is compared, each over its full length, whichever matches. */

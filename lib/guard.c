@@ -15,6 +15,7 @@
 struct guard_key {
 	struct guard_key *next;
 	int fails;
+	long refused;  /* since the last failure */
 	int64_t last;  /* the last failure */
 	int64_t until; /* no try before this */
 	char id[];
@@ -136,6 +137,7 @@ int guard_fail(struct guard *g, const char *key, int64_t now)
 	if (now - k->last >= GUARD_FORGET_MS && k->until <= now)
 		k->fails = 0;
 	k->fails++;
+	k->refused = 0;
 	k->last = now;
 	if (k->fails >= GUARD_FREE) {
 		int shift = k->fails - GUARD_FREE;
@@ -146,6 +148,15 @@ int guard_fail(struct guard *g, const char *key, int64_t now)
 		k->until = now + wait;
 	}
 	return k->fails;
+}
+
+long guard_refused(struct guard *g, const char *key, int64_t now)
+{
+	struct guard_key *k = entry(g, key);
+
+	if (!k || now - k->last >= GUARD_FORGET_MS)
+		return 0;
+	return ++k->refused;
 }
 
 size_t guard_keys(const struct guard *g)

@@ -41,6 +41,13 @@ int64_t guard_wait(struct guard *g, const char *key, int64_t now);
  */
 int guard_fail(struct guard *g, const char *key, int64_t now);
 
+/*
+ * KEY was refused at NOW (guard_wait() said wait): counts it. Returns how
+ * many times it was refused since its last failure, so a caller can log the
+ * first refusal and not a flood of them.
+ */
+long guard_refused(struct guard *g, const char *key, int64_t now);
+
 /* How many addresses are remembered (for tests). */
 size_t guard_keys(const struct guard *g);
 

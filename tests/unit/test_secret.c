@@ -107,11 +107,15 @@ static void test_guard_slows_one_address(void **state)
 	assert_int_equal(guard_fail(g, "10.0.0.9", t), GUARD_FREE);
 	/* ...then a wait that doubles with each further one */
 	assert_int_equal(guard_wait(g, "10.0.0.9", t), 1000);
+	assert_int_equal(guard_refused(g, "10.0.0.9", t), 1);
+	assert_int_equal(guard_refused(g, "10.0.0.9", t), 2);
+	assert_int_equal(guard_refused(g, "10.0.0.8", t), 0);
 	assert_int_equal(guard_wait(g, "10.0.0.9", t + 999), 1);
 	assert_int_equal(guard_wait(g, "10.0.0.9", t + 1000), 0);
 	t += 1000;
 	guard_fail(g, "10.0.0.9", t);
 	assert_int_equal(guard_wait(g, "10.0.0.9", t), 2000);
+	assert_int_equal(guard_refused(g, "10.0.0.9", t), 1); /* counted afresh */
 	t += 2000;
 	guard_fail(g, "10.0.0.9", t);
 	assert_int_equal(guard_wait(g, "10.0.0.9", t), 4000);
