@@ -24,6 +24,7 @@
  */
 #include "bot/console_internal.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,14 +229,28 @@ static long content_length(struct lws *wsi)
 	return strtol(v, NULL, 10);
 }
 
-/* The client's address, the key of its wrong tokens. */
+/*
+ * The client's address, the key of its wrong tokens: an IPv4 address, or an
+ * IPv6 client's /64 (one subscriber has a whole /64 to pick addresses from).
+ */
 static void client_addr(struct lws *wsi, char *out, size_t len)
 {
-	out[0] = '\0';
+	char peer[64] = "", net[INET6_ADDRSTRLEN];
+	unsigned char a6[16];
+
+	/* An HTTP/2 stream's peer is its connection's. */
 	if (wsi)
-		lws_get_peer_simple(wsi, out, len);
-	if (!out[0])
-		snprintf(out, len, "-");
+		lws_get_peer_simple(lws_get_network_wsi(wsi), peer, sizeof(peer));
+	if (strncmp(peer, "::ffff:", 7) == 0 && strchr(peer, '.')) {
+		snprintf(out, len, "%s", peer + 7);
+	} else if (strchr(peer, ':') && inet_pton(AF_INET6, peer, a6) == 1) {
+		memset(a6 + 8, 0, 8);
+		if (!inet_ntop(AF_INET6, a6, net, sizeof(net)))
+			snprintf(net, sizeof(net), "-");
+		snprintf(out, len, "%s/64", net);
+	} else {
+		snprintf(out, len, "%s", peer[0] ? peer : "-");
+	}
 }
 
 int console_token(struct console *con, struct lws *wsi, const char *token, size_t len,
