@@ -147,8 +147,14 @@ struct host {
 	void (*deliver_now)(struct chan *ch, const char *chat);
 	/* The last MAX lines of CHAT's transcript on this channel, oldest first. */
 	int (*history)(struct chan *ch, const char *chat, int max, host_line_fn each, void *ud);
-	/* The staff member whose personal token is TOKEN (constant time), or 0. */
-	int (*staff_by_token)(struct chan *ch, const char *token, struct adapter_person *out);
+	/*
+	 * The staff member whose personal token is TOKEN (LEN bytes, all
+	 * compared, in constant time), typed over HC (or NULL): 1 and *OUT, 0
+	 * for a wrong token, -1 when HC's address gave too many wrong ones and
+	 * must wait (nothing compared). The host counts and logs failures.
+	 */
+	int (*staff_by_token)(struct chan *ch, struct host_conn *hc, const char *token, size_t len,
+	                      struct adapter_person *out);
 	/* The staff member with ID, or 0. */
 	int (*staff_by_id)(struct chan *ch, const char *id, struct adapter_person *out);
 	/* The service centre's name, for a page's title. */

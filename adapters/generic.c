@@ -1,16 +1,18 @@
 /*
  * generic.c - signatures and outbound bodies of the generic webhook channel;
  * see generic.h. The MAC is OpenSSL's one-shot HMAC() and every comparison
- * of digests is CRYPTO_memcmp(), so a forger learns nothing from timing.
+ * of digests is secret_equal() (lib/secret.h), so a forger learns nothing
+ * from timing.
  */
 #include "adapters/generic.h"
 
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+
+#include "lib/secret.h"
 
 #define PREFIX     "sha256="
 #define PREFIX_LEN 7
@@ -75,7 +77,7 @@ int generic_verify(const char *secret, const void *body, size_t len, const char 
 	}
 	if (mac(secret, body, len, want) < 0)
 		return 0;
-	return CRYPTO_memcmp(want, got, sizeof(want)) == 0 && !bad;
+	return secret_equal(want, sizeof(want), got, sizeof(got)) && !bad;
 }
 
 char *generic_build_body(int64_t id, const char *chat, const char *payload)

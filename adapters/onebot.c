@@ -9,12 +9,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "adapters/robot.h"
 #include "lib/buf.h"
+#include "lib/secret.h"
 
 static int fail(char *err, size_t errlen, const char *what)
 {
@@ -455,7 +455,7 @@ int ob_signature_ok(const char *secret, const char *body, size_t len, const char
 	          &wlen) ||
 	    wlen != 20)
 		return 0;
-	return CRYPTO_memcmp(want, got, 20) == 0;
+	return secret_equal(want, wlen, got, sizeof(got));
 }
 
 const char *ob_bearer(const char *authorization)
@@ -473,12 +473,7 @@ const char *ob_bearer(const char *authorization)
 
 int ob_token_ok(const char *expected, const char *given)
 {
-	size_t n;
-
-	if (!expected || !given || !*expected)
-		return 0;
-	n = strlen(expected);
-	return strlen(given) == n && CRYPTO_memcmp(expected, given, n) == 0;
+	return secret_equal_str(expected, given);
 }
 
 /* ---- answers ----------------------------------------------------------------------------- */

@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "lib/buf.h"
 #include "lib/msg.h"
 #include "lib/photo.h"
+#include "lib/secret.h"
 #include "lib/utf8.h"
 
 /* ---- the request signature ---------------------------------------------------------- */
@@ -84,7 +84,7 @@ enum slack_sig slack_verify(const char *secret, const char *ts, const char *sig,
 		return r;
 	if (slack_signature(secret, ts, body, len, want) < 0)
 		return SLACK_SIG_BAD;
-	if (strlen(sig) != SLACK_SIG_LEN || CRYPTO_memcmp(want, sig, SLACK_SIG_LEN) != 0)
+	if (!secret_equal(want, SLACK_SIG_LEN, sig, strlen(sig)))
 		return SLACK_SIG_BAD;
 	return SLACK_SIG_OK;
 }

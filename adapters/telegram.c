@@ -17,9 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
-
 #include "lib/photo.h"
+#include "lib/secret.h"
 #include "lib/utf8.h"
 
 /* ---- small helpers ---- */
@@ -798,14 +797,7 @@ char *tg_start_link(const char *bot_username, const char *payload)
 
 int tg_secret_ok(const char *expected, const char *header_value)
 {
-	size_t n;
-
-	if (!expected || !header_value || !*expected)
-		return 0;
-	n = strlen(expected);
-	if (strlen(header_value) != n)
-		return 0;
-	return CRYPTO_memcmp(expected, header_value, n) == 0;
+	return secret_equal_str(expected, header_value);
 }
 
 int tg_secret_valid(const char *secret)

@@ -11,6 +11,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "lib/secret.h"
+
 #define WX_BLOCK      32         /* PKCS#7 pads to this, not to AES's 16 */
 #define WX_CIPHER_MAX (1u << 20) /* bytes of ciphertext taken at most */
 #define WX_SIG_PARTS  8
@@ -61,10 +63,10 @@ int wx_signature_ok(const char *given, const char *const *parts, size_t n)
 {
 	char want[WX_SIG_LEN];
 
-	if (!given || strlen(given) != 40 || wx_signature(parts, n, want) < 0)
+	if (!given || wx_signature(parts, n, want) < 0)
 		return 0;
 	/* The platform sends lower-case hex, as computed here. */
-	return CRYPTO_memcmp(want, given, 40) == 0;
+	return secret_equal(want, 40, given, strlen(given));
 }
 
 /* ---- base64 ------------------------------------------------------------------------- */
@@ -218,8 +220,7 @@ int wx_decrypt(const unsigned char key[32], const char *b64, size_t len, const c
 		goto out;
 	}
 	rlen = n - 20 - body;
-	if (!receiver || rlen != strlen(receiver) ||
-	    CRYPTO_memcmp(pt + 20 + body, receiver, rlen) != 0) {
+	if (!receiver || !secret_equal(pt + 20 + body, rlen, receiver, strlen(receiver))) {
 		fail(err, errlen, "Encrypt: for another receiver (AppID or corp ID)");
 		goto out;
 	}

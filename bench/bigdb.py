@@ -47,7 +47,7 @@ import run  # noqa: E402  (bench/run.py: its machine())
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build", "bench")
 CONFIG = os.path.join(ROOT, "config.example.json")
-TOKEN = "demo-zhao-token"  # the example's supervisor: sees every order
+TOKEN = "demo-zhao-token-8265"  # the example's supervisor: sees every order
 TZ = "Asia/Shanghai"  # the example configuration's time zone
 TARGETS = {"report": 200, "pending": 50, "show": 5, "start-up": 200}
 

@@ -30,6 +30,7 @@
 #include "lib/config_read.h"
 #include "lib/log.h"
 #include "lib/photo.h"
+#include "lib/secret.h"
 
 static const char *const roles[] = {"technician", "dispatcher", "supervisor", "manager", NULL};
 static const char *const categories[] = {"repair", "cleaning", "errand", "inquiry", NULL};
@@ -208,6 +209,22 @@ static void parse_hours(struct cfg_ld *ld, json_t *o, const char *path, struct h
 	}
 }
 
+/*
+ * Token KEY at PATH, once read (and ${VARIABLE}s resolved) into T, must
+ * resist guessing: long, varied and printable (lib/secret.h). The problem
+ * says why, never the token. An empty token is none (read as NULL).
+ */
+static void check_token(struct cfg_ld *ld, const char *path, const char *key, const char *t)
+{
+	const char *why = t ? secret_weak(t, strlen(t)) : NULL;
+	char p[CFG_PATHLEN];
+
+	if (why) {
+		cfg_path_key(p, path, key);
+		cfg_problem(ld, p, "%s", why);
+	}
+}
+
 static void parse_one_staff(struct cfg_ld *ld, json_t *o, const char *path, void *elem, void *ud)
 {
 	static const char *const keys[] = {"id",    "name",  "role",  "skills", "identities",
@@ -226,7 +243,8 @@ static void parse_one_staff(struct cfg_ld *ld, json_t *o, const char *path, void
 		cfg_problem(ld, p, "must be one of technician, dispatcher, supervisor, manager");
 	}
 	cfg_get_strv(ld, o, path, "skills", &s->skills, &s->nskills);
-	cfg_get_str(ld, o, path, "token", NULL, 0, &s->token);
+	if (cfg_get_str(ld, o, path, "token", NULL, 0, &s->token) == 0 && s->token)
+		check_token(ld, path, "token", s->token);
 	/* the number itself is personal: the problem does not repeat it */
 	if (cfg_get_id(ld, o, path, "phone", NULL, 0, &s->phone) == 0 && s->phone &&
 	    !phone_ok(s->phone)) {
@@ -705,9 +723,6 @@ static void parse_channels(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	}
 }
 
-/* A token shorter than this is guessed too easily to guard anything. */
-#define METRICS_TOKEN_MIN 16
-
 /* Every keyword folded once, so that matching a message does not fold them again. */
 static int fold_all_keywords(struct cfg *c)
 {
@@ -738,10 +753,8 @@ static void parse_metrics(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	cfg_check_keys(ld, o, "metrics", keys);
 	cfg_get_bool(ld, o, "metrics", "enabled", 1, &m->enabled);
 	cfg_get_bool(ld, o, "metrics", "allow_loopback", 1, &m->allow_loopback);
-	if (cfg_get_str(ld, o, "metrics", "token", NULL, 0, &m->token) == 0 && m->token &&
-	    strlen(m->token) < METRICS_TOKEN_MIN)
-		cfg_problem(ld, "metrics.token", "too short: at least %d characters",
-		            METRICS_TOKEN_MIN);
+	if (cfg_get_str(ld, o, "metrics", "token", NULL, 0, &m->token) == 0 && m->token)
+		check_token(ld, "metrics", "token", m->token);
 	if (m->enabled && !m->allow_loopback && !m->token)
 		cfg_problem(ld, "metrics.allow_loopback",
 		            "false with no metrics.token lets nobody read /metrics; set a token, "

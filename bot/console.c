@@ -11,9 +11,10 @@
  * must send back in X-CSRF-Token with every state-changing request. Tools
  * use the API with the same personal tokens as bearer tokens
  * (Authorization: Bearer TOKEN), without cookies and so without CSRF. Every
- * token and session ID is compared in constant time; failed logins (and
- * wrong bearer tokens) are counted per client address and refused for a
- * while after LOGIN_FAILS in a minute.
+ * token and session ID is compared over its full length in constant time
+ * (lib/secret.h); wrong tokens - at the login, as bearer tokens and on the
+ * web chat's staff links - are counted per client address, and after a few
+ * the address waits longer and longer before it may try again (lib/guard.h).
  *
  * The board: after each commit that created or changed orders (a batch of
  * inbound messages, an action from a console, the timers, a desk at a
@@ -23,6 +24,7 @@
  */
 #include "bot/console_internal.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,14 +38,14 @@
 #include "bot/sender.h"
 #include "lib/clock.h"
 #include "lib/log.h"
-#include "lib/ratelimit.h"
+#include "lib/guard.h"
+#include "lib/secret.h"
 
 #define COOKIE          "cc_console"
 #define CSRF_HEADER     "x-csrf-token:"
 #define SESSIONS        128
 #define SESSION_IDLE    (8 * 3600)  /* seconds without a request */
 #define SESSION_MAX_AGE (12 * 3600) /* a working day, whatever happens */
-#define LOGIN_FAILS     10          /* per client address and minute */
 #define LOGIN_BODY_MAX  4096
 #define TOKEN_MAX       256
 #define WS_PATH         "/console/ws"
@@ -70,20 +72,19 @@ struct board {
 struct console {
 	struct server *srv;
 	struct session sessions[SESSIONS];
-	struct ratelimit *fails; /* failed logins, by client address */
+	struct guard *fails; /* wrong tokens, by client address */
 	struct board *boards;
 	int64_t seen; /* the last order event the boards were told about */
 };
 
 struct console *console_new(struct server *srv)
 {
-	static const struct ratelimit_limits fails = {.per_group_per_min = LOGIN_FAILS};
 	struct console *con = calloc(1, sizeof(*con));
 
 	if (!con)
 		return NULL;
 	con->srv = srv;
-	con->fails = ratelimit_new(&fails);
+	con->fails = guard_new();
 	if (!con->fails) {
 		free(con);
 		return NULL;
@@ -101,7 +102,7 @@ void console_free(struct console *con)
 		next = b->next;
 		free(b);
 	}
-	ratelimit_free(con->fails);
+	guard_free(con->fails);
 	OPENSSL_cleanse(con->sessions, sizeof(con->sessions));
 	free(con);
 }
@@ -228,47 +229,84 @@ static long content_length(struct lws *wsi)
 	return strtol(v, NULL, 10);
 }
 
-/* The client's address, as the key of its failed logins ("-" + address: a window per minute). */
-static void fail_key(struct lws *wsi, char *out, size_t len)
+/*
+ * The client's address, the key of its wrong tokens: an IPv4 address, or an
+ * IPv6 client's /64 (one subscriber has a whole /64 to pick addresses from).
+ */
+static void client_addr(struct lws *wsi, char *out, size_t len)
 {
-	char addr[64] = "";
+	char peer[64] = "", net[INET6_ADDRSTRLEN];
+	unsigned char a6[16];
 
-	lws_get_peer_simple(wsi, addr, sizeof(addr));
-	snprintf(out, len, "-%s", addr);
+	/* An HTTP/2 stream's peer is its connection's. */
+	if (wsi)
+		lws_get_peer_simple(lws_get_network_wsi(wsi), peer, sizeof(peer));
+	if (strncmp(peer, "::ffff:", 7) == 0 && strchr(peer, '.')) {
+		snprintf(out, len, "%s", peer + 7);
+	} else if (strchr(peer, ':') && inet_pton(AF_INET6, peer, a6) == 1) {
+		memset(a6 + 8, 0, 8);
+		if (!inet_ntop(AF_INET6, a6, net, sizeof(net)))
+			snprintf(net, sizeof(net), "-");
+		snprintf(out, len, "%s/64", net);
+	} else {
+		snprintf(out, len, "%s", peer[0] ? peer : "-");
+	}
 }
 
-static int too_many_fails(struct console *con, struct lws *wsi)
+int console_token(struct console *con, struct lws *wsi, const char *token, size_t len,
+                  const char *via, const struct cfg_staff **out, int64_t *wait_ms)
 {
-	char key[72];
-
-	fail_key(wsi, key, sizeof(key));
-	return ratelimit_wait(con->fails, key, clock_mono_ms()) > 0;
-}
-
-static void count_fail(struct console *con, struct lws *wsi, const char *what)
-{
-	char key[72];
-	int64_t now = clock_mono_ms();
-
-	fail_key(wsi, key, sizeof(key));
-	ratelimit_prune(con->fails, now);
-	ratelimit_take(con->fails, key, now);
-	log_warn("console: %s from %s", what, key + 1);
-}
-
-/* The staff member whose token is TOKEN, comparing with every token in constant time. */
-static const struct cfg_staff *staff_by_token(const struct cfg *cfg, const char *token)
-{
+	const struct cfg *cfg = con->srv->cfg;
 	const struct cfg_staff *found = NULL;
-	size_t i, n = strlen(token);
+	int64_t now = clock_mono_ms(), wait;
+	char addr[64];
+	size_t i;
+	int fails;
 
+	*out = NULL;
+	*wait_ms = 0;
+	client_addr(wsi, addr, sizeof(addr));
+	wait = guard_wait(con->fails, addr, now);
+	if (wait > 0) {
+		long n = guard_refused(con->fails, addr, now);
+
+		*wait_ms = wait;
+		/* The first refusal of each wait is logged, then one in a thousand: no flood. */
+		if (n == 1 || n % 1000 == 0)
+			log_warn("login: %s token from %s refused unread (%ld): wait %lld s", via,
+			         addr, n, (long long)((wait + 999) / 1000));
+		return -1;
+	}
+	/* Every token is compared, each over its full length, whichever matches. */
 	for (i = 0; i < cfg->nstaff; i++) {
 		const char *t = cfg->staff[i].token;
 
-		if (t && n > 0 && strlen(t) == n && CRYPTO_memcmp(t, token, n) == 0)
+		if (t && secret_equal(t, strlen(t), token, len))
 			found = &cfg->staff[i];
 	}
-	return found;
+	if (found) {
+		/* A login is logged; a bearer token comes with every API call, and is not. */
+		if (strcmp(via, "API") != 0)
+			log_info("login: %s logged in by %s from %s", found->id, via, addr);
+		*out = found;
+		return 1;
+	}
+	fails = guard_fail(con->fails, addr, now);
+	*wait_ms = guard_wait(con->fails, addr, now);
+	log_warn("login: wrong %s token%s from %s (%d wrong from there%s)", via,
+	         secret_clean(token, len) ? "" : " with a control byte", addr, fails,
+	         *wait_ms ? ", now shut out for a while" : "");
+	return 0;
+}
+
+/* Answers a refused token: 401, or 429 with how long to wait. */
+static void token_refused(struct http_pss *p, int rc, int64_t wait_ms)
+{
+	if (rc < 0)
+		console_error(p, 429, "too many wrong tokens from here; wait %lld s",
+		              (long long)((wait_ms + 999) / 1000));
+	else
+		console_error(p, 401, "unknown token");
 }
 
 const char *console_lang(struct http_pss *p)
@@ -350,7 +388,7 @@ static struct session *session_of(struct console *con, struct lws *wsi, int64_t 
 	for (i = 0; i < SESSIONS; i++) {
 		struct session *s = &con->sessions[i];
 
-		if (s->id[0] && CRYPTO_memcmp(s->id, id, 64) == 0)
+		if (s->id[0] && secret_equal(s->id, 64, id, max))
 			found = s;
 	}
 	if (!found || found->expires <= now) {
@@ -375,9 +413,14 @@ static void set_cookie(struct http_pss *p, const char *value, long max_age, int 
 static int csrf_ok(struct lws *wsi, const struct session *s)
 {
 	char got[80] = "";
-	int n = lws_hdr_custom_copy(wsi, got, sizeof(got), CSRF_HEADER, (int)strlen(CSRF_HEADER));
+	int total = lws_hdr_custom_length(wsi, CSRF_HEADER, (int)strlen(CSRF_HEADER));
+	int n;
 
-	return n == 64 && CRYPTO_memcmp(got, s->csrf, 64) == 0;
+	/* The header's real length: a value cut short at a NUL is not the token. */
+	if (total != 64)
+		return 0;
+	n = lws_hdr_custom_copy(wsi, got, sizeof(got), CSRF_HEADER, (int)strlen(CSRF_HEADER));
+	return n == total && secret_equal(got, (size_t)n, s->csrf, 64);
 }
 
 static json_t *who_json(const struct cfg_staff *s)
@@ -420,12 +463,9 @@ static void login(struct console *con, struct http_pss *p)
 	json_t *body, *token;
 	const struct cfg_staff *staff;
 	struct session *s;
-	int64_t now = clock_now();
+	int64_t now = clock_now(), wait;
+	int rc;
 
-	if (too_many_fails(con, p->wsi)) {
-		console_error(p, 429, "too many failed logins from here; wait a minute");
-		return;
-	}
 	body = json_loadb(buf_str(&p->body), p->body.len, 0, &jerr);
 	token = json_object_get(body, "token"); /* borrowed */
 	if (!body || !json_is_string(token) || !json_string_length(token) ||
@@ -434,11 +474,11 @@ static void login(struct console *con, struct http_pss *p)
 		console_error(p, 400, "expected {\"token\": \"your personal token\"}");
 		return;
 	}
-	staff = staff_by_token(con->srv->cfg, json_string_value(token));
+	rc = console_token(con, p->wsi, json_string_value(token), json_string_length(token),
+	                   "console", &staff, &wait);
 	json_decref(body);
-	if (!staff) {
-		count_fail(con, p->wsi, "failed login");
-		console_error(p, 401, "unknown token");
+	if (rc != 1) {
+		token_refused(p, rc, wait);
 		return;
 	}
 	s = session_new(con, staff, now);
@@ -446,7 +486,6 @@ static void login(struct console *con, struct http_pss *p)
 		console_error(p, 500, "no random numbers for a session");
 		return;
 	}
-	log_info("console: %s logged in", staff->id);
 	set_cookie(p, s->id, SESSION_IDLE, con->srv->tls);
 	console_json(p, 200,
 	             json_pack("{s:b,s:o,s:s,s:s}", "ok", 1, "staff", who_json(staff), "csrf",
@@ -495,23 +534,30 @@ static int authenticate(struct console *con, struct http_pss *p, const char *met
 {
 	char auth[TOKEN_MAX + 16];
 	struct session *s;
-	int n;
+	int64_t wait;
+	int n, total, rc;
 
-	if (too_many_fails(con, p->wsi)) {
-		console_error(p, 429, "too many failed logins from here; wait a minute");
-		return -1;
-	}
-	n = lws_hdr_copy(p->wsi, auth, sizeof(auth), WSI_TOKEN_HTTP_AUTHORIZATION);
-	if (n > 0 || lws_hdr_total_length(p->wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0) {
+	total = lws_hdr_total_length(p->wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+	if (total > 0) {
+		n = total < (int)sizeof(auth)
+		            ? lws_hdr_copy(p->wsi, auth, sizeof(auth), WSI_TOKEN_HTTP_AUTHORIZATION)
+		            : -1;
+		/* The value's real length, every byte printable: nothing cut at a NUL. */
+		if (n != total || !secret_clean(auth, (size_t)n)) {
+			OPENSSL_cleanse(auth, sizeof(auth));
+			log_warn("console: an Authorization header too long or with a control byte "
+			         "refused");
+			console_error(p, 400, "bad Authorization header");
+			return -1;
+		}
 		if (n <= 7 || strncasecmp(auth, "Bearer ", 7) != 0) {
 			console_error(p, 401, "expected Authorization: Bearer TOKEN");
 			return -1;
 		}
-		p->staff = staff_by_token(con->srv->cfg, auth + 7);
+		rc = console_token(con, p->wsi, auth + 7, (size_t)n - 7, "API", &p->staff, &wait);
 		OPENSSL_cleanse(auth, sizeof(auth));
-		if (!p->staff) {
-			count_fail(con, p->wsi, "unknown bearer token");
-			console_error(p, 401, "unknown token");
+		if (rc != 1) {
+			token_refused(p, rc, wait);
 			return -1;
 		}
 		return 0;

@@ -8,7 +8,7 @@
  * everyone: clients on a loopback address may read it (a Prometheus on the
  * same machine) unless "metrics": {"allow_loopback": false}, and anyone may
  * with the configured bearer token. The token is compared by its SHA-256
- * digest with CRYPTO_memcmp(), so neither its bytes nor its length leak
+ * digest with secret_equal(), so neither its bytes nor its length leak
  * through timing.
  */
 #include "bot/server.h"
@@ -20,7 +20,6 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "bot/config.h"
@@ -29,6 +28,7 @@
 #include "bot/sender.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/secret.h"
 #include "store/store.h"
 #include "store/store_dead.h"
 
@@ -189,7 +189,7 @@ static int bearer_ok(const char *auth, const char *token)
 	if (!EVP_Digest(token, strlen(token), want, &nw, EVP_sha256(), NULL) ||
 	    !EVP_Digest(given, strlen(given), got, &ng, EVP_sha256(), NULL) || nw != ng)
 		return 0;
-	return CRYPTO_memcmp(want, got, nw) == 0;
+	return secret_equal(want, nw, got, ng);
 }
 
 void server_metrics(struct server *srv, const struct http_req *req, int loopback,

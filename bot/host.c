@@ -11,13 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "bot/config.h"
 #include "bot/core.h"
 #include "bot/sender.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/secret.h"
 #include "store/store.h"
 
 static struct host_ctx *ctx_of(struct chan *ch)
@@ -67,22 +66,32 @@ static int h_history(struct chan *ch, const char *chat, int max, host_line_fn ea
 	return store_transcript_list(ctx_of(ch)->store, ch->name, chat, max, history_line, &h);
 }
 
-static int h_staff_by_token(struct chan *ch, const char *token, struct adapter_person *out)
+static int h_staff_by_token(struct chan *ch, struct host_conn *hc, const char *token, size_t len,
+                            struct adapter_person *out)
 {
-	const struct cfg *c = ctx_of(ch)->cfg;
+	struct host_ctx *x = ctx_of(ch);
+	const struct cfg *c = x->cfg;
 	const struct cfg_staff *found = NULL;
-	size_t i, n = strlen(token);
+	struct lws *wsi = hc ? ((struct http_pss *)(void *)hc)->wsi : NULL;
+	int64_t wait;
+	size_t i;
+	int rc;
 
-	/* Compare against every token, each in constant time. */
-	for (i = 0; i < c->nstaff; i++) {
-		const char *t = c->staff[i].token;
+	/* A server counts wrong tokens by address (console.c); a command line has no clients. */
+	if (x->srv && x->srv->console) {
+		rc = console_token(x->srv->console, wsi, token, len, ch->name, &found, &wait);
+	} else {
+		for (i = 0; i < c->nstaff; i++) {
+			const char *t = c->staff[i].token;
 
-		if (t && strlen(t) == n && n > 0 && CRYPTO_memcmp(t, token, n) == 0)
-			found = &c->staff[i];
+			if (t && secret_equal(t, strlen(t), token, len))
+				found = &c->staff[i];
+		}
+		rc = found != NULL;
 	}
 	if (found)
 		cfg_person(found, out);
-	return found != NULL;
+	return rc;
 }
 
 static int h_staff_by_id(struct chan *ch, const char *id, struct adapter_person *out)

@@ -44,7 +44,10 @@ static const struct {
 #endif
 };
 
-/* A header value with a NUL or another control byte is refused, never cut short. */
+/*
+ * A header value with a NUL or another control byte is refused, never cut
+ * short: -3 (its callers answer -2, "does not fit", and log it).
+ */
 static int clean_value(char *out, int n)
 {
 	int i;
@@ -52,7 +55,7 @@ static int clean_value(char *out, int n)
 	for (i = 0; i < n; i++) {
 		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f) {
 			out[0] = '\0';
-			return -2;
+			return -3;
 		}
 	}
 	return n;
@@ -75,7 +78,8 @@ static int req_header(const struct http_req *r, const char *name, char *out, siz
 		if (!out || (size_t)total + 1 > len)
 			return -2;
 		n = lws_hdr_copy(wsi, out, (int)len, known[i].tok);
-		return n < 0 ? -2 : clean_value(out, n);
+		n = n < 0 ? -2 : clean_value(out, n);
+		goto checked;
 	}
 	total = lws_hdr_custom_length(wsi, name, (int)strlen(name));
 	if (total < 0)
@@ -87,7 +91,15 @@ static int req_header(const struct http_req *r, const char *name, char *out, siz
 		out[0] = '\0';
 		return -2;
 	}
-	return clean_value(out, n);
+	n = clean_value(out, n);
+checked:
+	/* The value is not logged: it may be a secret. */
+	if (n == -3) {
+		log_warn("http: a %.*s header with a control byte refused", (int)strlen(name) - 1,
+		         name);
+		n = -2;
+	}
+	return n;
 }
 
 static int req_cookie(const struct http_req *r, const char *name, char *out, size_t len)
@@ -108,7 +120,7 @@ static int req_query(const struct http_req *r, const char *name, char *out, size
 	struct lws *wsi = r->impl;
 	size_t nlen = strlen(name), vlen;
 	char *frag;
-	int i, n, rc;
+	int i, n, got, rc;
 
 	if (out && len)
 		out[0] = '\0';
@@ -116,17 +128,24 @@ static int req_query(const struct http_req *r, const char *name, char *out, size
 	for (i = 0; (n = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i)) > 0; i++) {
 		if ((size_t)n <= nlen || !(frag = malloc((size_t)n + 1)))
 			continue;
-		if (lws_hdr_copy_fragment(wsi, frag, n + 1, WSI_TOKEN_HTTP_URI_ARGS, i) < 0 ||
-		    strncmp(frag, name, nlen) != 0 || frag[nlen] != '=') {
+		got = lws_hdr_copy_fragment(wsi, frag, n + 1, WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (got <= (int)nlen || strncmp(frag, name, nlen) != 0 || frag[nlen] != '=') {
 			free(frag);
 			continue;
 		}
-		vlen = strlen(frag + nlen + 1);
+		/* The value's real length: a %00 inside does not end it. */
+		vlen = (size_t)got - nlen - 1;
 		if (!out || vlen + 1 > len) {
 			rc = -2;
 		} else {
-			memcpy(out, frag + nlen + 1, vlen + 1);
+			memcpy(out, frag + nlen + 1, vlen);
+			out[vlen] = '\0';
 			rc = clean_value(out, (int)vlen);
+			if (rc == -3) {
+				log_warn("http: a query argument %s with a control byte refused",
+				         name);
+				rc = -2;
+			}
 		}
 		free(frag);
 		return rc;

@@ -30,6 +30,7 @@
 
 #include "bot/cmd.h"
 #include "lib/log.h"
+#include "lib/secret.h"
 #include "dialogs/validate.h"
 #include "store/store_link.h"
 
@@ -587,8 +588,7 @@ static int link_check(struct core_req *r, const char *typed)
 		return core_reply_msg(r, M_LINK_EXPIRED, NULL, 0);
 	if (code_hash(code.salt, typed, hash) < 0)
 		return -1;
-	match = strlen(code.hash) == 64 && CRYPTO_memcmp(hash, code.hash, 64) == 0 &&
-	        code.target_id != 0;
+	match = secret_equal(hash, 64, code.hash, strlen(code.hash)) && code.target_id != 0;
 	if (match) {
 		if (store_link_forget(r->c->store, r->resident.id) < 0)
 			return -1;

@@ -268,5 +268,16 @@ int console_ws_open(struct console *con, struct http_pss *p);
 void console_ws_closed(struct console *con, struct http_pss *p);
 /* After a commit: tells the open boards which orders changed. */
 void console_changed(struct console *con);
+/*
+ * The staff member whose personal token is TOKEN (LEN bytes, every byte
+ * counted), tried from WSI's client address (WSI may be NULL) by VIA
+ * ("console", "API", "web chat": for the log). 1 and *OUT; 0 for a wrong
+ * token, counted against the address; -1 when the address has to wait
+ * *WAIT_MS first and nothing was compared. Logins (but not each API call),
+ * failures and refusals are logged with the address, never the token.
+ * Service thread.
+ */
+int console_token(struct console *con, struct lws *wsi, const char *token, size_t len,
+                  const char *via, const struct cfg_staff **out, int64_t *wait_ms);
 
 #endif

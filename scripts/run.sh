@@ -8,5 +8,5 @@ config=config.json
 [ -f "$config" ] || config=config.example.json
 echo "Concierge: configuration $config"
 echo "Open the web chat address below in a browser (a phone works too when listening beyond 127.0.0.1)."
-echo "Staff: build/concierge chat --as staff:wang   (or the page with ?staff=demo-wang-token)"
+echo "Staff: build/concierge chat --as staff:wang   (or the page with ?staff=demo-wang-token-4417)"
 exec build/concierge --config "$config" serve

@@ -21,7 +21,7 @@ const SECRET = process.env.GENERIC_SECRET || 's3cret';
 const OUT_DIR = process.env.OUT_DIR || '.';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const STEP_MS = Number(process.env.STEP_TIMEOUT_MS || 15000);
-const TOKEN = process.env.CONSOLE_TOKEN || 'demo-zhao-token';
+const TOKEN = process.env.CONSOLE_TOKEN || 'demo-zhao-token-8265';
 const INTAKE = ['/repair', '厨房水管漏水', '3-2-501', '李伟', '13800138000', '今天下午3点', 'yes'];
 const PHOTO_ORDER = process.env.PHOTO_ORDER || '';
 

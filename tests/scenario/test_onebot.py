@@ -52,9 +52,9 @@ PHOTO_KEPT = "提交后会附在"
 STAFF = [
     {"id": "wang", "name": "王师傅", "role": "technician",
      "skills": ["plumbing", "electrical", "carpentry"],
-     "identities": [{"channel": "qq", "user": str(WANG)}], "token": "demo-wang-token"},
+     "identities": [{"channel": "qq", "user": str(WANG)}], "token": "demo-wang-token-4417"},
     {"id": "zhao", "name": "赵主管", "role": "supervisor", "skills": [], "identities": [],
-     "token": "demo-zhao-token"},
+     "token": "demo-zhao-token-8265"},
 ]
 FAST = {"per_chat_per_sec": 50, "per_chat_per_min": 1000, "global_per_sec": 100}
 

@@ -168,7 +168,7 @@ class ManagerOnly(ConciergeCase):
     def test_with_both_the_supervisor_first(self):
         cfg = example_config()
         cfg["staff"].append({"id": "qian", "name": "钱经理", "role": "manager", "skills": [],
-                             "token": "demo-qian-token"})
+                             "token": "demo-qian-token-7731"})
         c = Concierge(self, cfg)
         c.chat("li", "投诉 楼上装修太吵")
         self.assertEqual(c.show(number(1))["assignee"], "zhao")
@@ -185,7 +185,7 @@ def robot_config(zhao_token=True):
         "robots": [{"chat": "staff", "webhook": "http://127.0.0.1:9/robot/send?access_token=t",
                     "secret": "SEC0123456789abcdef"}]}
     with_staff(cfg, "zhao", identities=[{"channel": "dingtalk", "user": "zhao-ding"}],
-               token=None if not zhao_token else "demo-zhao-token")
+               token=None if not zhao_token else "demo-zhao-token-8265")
     with_staff(cfg, "wang", phone="13912345678")
     return cfg
 

@@ -48,9 +48,9 @@ PHOTO_KEPT = "提交后会附在"
 STAFF_LIST = [
     {"id": "wang", "name": "王师傅", "role": "technician",
      "skills": ["plumbing", "electrical", "carpentry"],
-     "identities": [{"channel": "slack", "user": WANG}], "token": "demo-wang-token"},
+     "identities": [{"channel": "slack", "user": WANG}], "token": "demo-wang-token-4417"},
     {"id": "zhao", "name": "赵主管", "role": "supervisor", "skills": [],
-     "identities": [{"channel": "slack", "user": ZHAO}], "token": "demo-zhao-token"},
+     "identities": [{"channel": "slack", "user": ZHAO}], "token": "demo-zhao-token-8265"},
 ]
 
 

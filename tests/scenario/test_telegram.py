@@ -60,11 +60,11 @@ GROUP_MOVED = "为保护您的隐私，请点这里私聊我继续登记"
 STAFF = [
     {"id": "wang", "name": "王师傅", "role": "technician",
      "skills": ["plumbing", "electrical", "carpentry"],
-     "identities": [{"channel": "telegram", "user": str(WANG)}], "token": "demo-wang-token"},
+     "identities": [{"channel": "telegram", "user": str(WANG)}], "token": "demo-wang-token-4417"},
     {"id": "liu", "name": "刘阿姨", "role": "technician", "skills": ["cleaning"],
-     "identities": [], "token": "demo-liu-token"},
+     "identities": [], "token": "demo-liu-token-2093"},
     {"id": "zhao", "name": "赵主管", "role": "supervisor", "skills": [],
-     "identities": [{"channel": "telegram", "user": str(ZHAO)}], "token": "demo-zhao-token"},
+     "identities": [{"channel": "telegram", "user": str(ZHAO)}], "token": "demo-zhao-token-8265"},
 ]
 
 

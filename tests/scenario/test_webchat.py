@@ -18,7 +18,7 @@ import unittest
 
 from gateway import (ASK_DESCRIPTION, ASK_NAME, ASK_ROOM, CREATED, INTAKE, ORDER_RE, PING,
                      SUMMARY, Gateway, WebChat, WebSocket, tiny_jpeg, tiny_png)
-WANG_TOKEN = "demo-wang-token"
+WANG_TOKEN = "demo-wang-token-4417"
 
 
 def texts(messages):
@@ -425,7 +425,7 @@ class WebChatTest(unittest.TestCase):
         got = " ".join(texts(v.say("我要投诉 楼下装修噪音太大 保安也不管")))
         self.assertIn("投诉已登记", got)
         num = ORDER_RE.search(got).group(0)
-        zhao = WebChat(self.gw, staff_token="demo-zhao-token")
+        zhao = WebChat(self.gw, staff_token="demo-zhao-token-8265")
         self.addCleanup(zhao.close)
         zhao.connect()
         got = zhao.say("/resolve %s 已约谈装修户，限定施工时间" % num)

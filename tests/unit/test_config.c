@@ -118,7 +118,7 @@ static void test_example(void **state)
 	assert_true(cfg_staff_has_skill(wang, "carpentry"));
 	assert_false(cfg_staff_has_skill(wang, "cleaning"));
 	assert_true(cfg_staff_has_skill(wang, NULL));
-	assert_string_equal(wang->token, "demo-wang-token");
+	assert_string_equal(wang->token, "demo-wang-token-4417");
 	assert_int_equal(wang->nidentities, 1);
 	assert_string_equal(wang->identities[0].channel, "telegram");
 
@@ -128,7 +128,7 @@ static void test_example(void **state)
 	assert_string_equal(zhao->role, "supervisor");
 	assert_int_equal(zhao->nskills, 0);
 	assert_false(cfg_staff_has_skill(zhao, "plumbing"));
-	assert_string_equal(zhao->token, "demo-zhao-token");
+	assert_string_equal(zhao->token, "demo-zhao-token-8265");
 	assert_null(cfg_staff_find(c, "nobody"));
 
 	/* Explicit identities, and the implicit staff:ID on terminal and web. */
@@ -335,9 +335,10 @@ static void test_duplicate_token(void **state)
 	        "{\"communities\": [{\"id\": \"c1\", \"name\": \"Court\"}],"
 	        " \"catalogue\": [{\"id\": \"ask\", \"category\": \"inquiry\","
 	        " \"name\": \"Q\", \"response_minutes\": 15}],"
-	        " \"staff\": [{\"id\": \"wang\", \"role\": \"technician\", \"token\": \"s3cret\"},"
-	        " {\"id\": \"li\", \"role\": \"technician\", \"token\": \"other\"},"
-	        " {\"id\": \"wang\", \"role\": \"dispatcher\", \"token\": \"s3cret\"}]}";
+	        " \"staff\": [{\"id\": \"wang\", \"role\": \"technician\","
+	        " \"token\": \"s3cret-0917-wang\"},"
+	        " {\"id\": \"li\", \"role\": \"technician\", \"token\": \"other-4821-li-tok\"},"
+	        " {\"id\": \"wang\", \"role\": \"dispatcher\", \"token\": \"s3cret-0917-wang\"}]}";
 	static const char *const lines[] = {
 	        "staff[2].id: \"wang\" already used by staff[0]",
 	        "staff[2].token: same as staff[0].token",
@@ -351,6 +352,43 @@ static void test_duplicate_token(void **state)
 	close(fd);
 	expect_problems(path, lines, sizeof(lines) / sizeof(lines[0]));
 	assert_null(strstr(err, "s3cret")); /* the secret is not echoed */
+	unlink(path);
+}
+
+/*
+ * A staff token guards a console login, the API and a personal chat link:
+ * one that is short, or one character over and over, is refused with the
+ * path and the reason, and never echoed. So is a weak metrics token.
+ */
+static void test_weak_tokens(void **state)
+{
+	static const char body[] =
+	        "{\"communities\": [{\"id\": \"c1\", \"name\": \"Court\"}],"
+	        " \"catalogue\": [{\"id\": \"ask\", \"category\": \"inquiry\","
+	        " \"name\": \"Q\", \"response_minutes\": 15}],"
+	        " \"staff\": [{\"id\": \"wang\", \"role\": \"technician\", \"token\": \"Q\"},"
+	        " {\"id\": \"li\", \"role\": \"technician\", \"token\": "
+	        "\"zzzzzzzzzzzzzzzzzzzzzzzz\"},"
+	        " {\"id\": \"zhao\", \"role\": \"supervisor\", \"token\": \"0123456789 abcdef\"},"
+	        " {\"id\": \"sun\", \"role\": \"dispatcher\", \"token\": \"7f3c9a21e05b4d68\"},"
+	        " {\"id\": \"qian\", \"role\": \"manager\"}],"
+	        " \"metrics\": {\"token\": \"abababababababababab\"}}";
+	static const char *const lines[] = {
+	        "staff[0].token: too short: at least 16 characters (`openssl rand -hex 16`)",
+	        "staff[1].token: too easy to guess: at least 6 different characters",
+	        "staff[2].token: holds a space or a control character",
+	        "metrics.token: too easy to guess: at least 6 different characters",
+	};
+	char path[] = "/tmp/test_config.XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, body, sizeof(body) - 1), (ssize_t)(sizeof(body) - 1));
+	close(fd);
+	expect_problems(path, lines, sizeof(lines) / sizeof(lines[0]));
+	assert_null(strstr(err, "zzzz")); /* no token is echoed */
+	assert_null(strstr(err, "abab"));
 	unlink(path);
 }
 
@@ -648,6 +686,7 @@ int main(void)
 	        cmocka_unit_test(test_variants),
 	        cmocka_unit_test(test_many_problems),
 	        cmocka_unit_test(test_duplicate_token),
+	        cmocka_unit_test(test_weak_tokens),
 	        cmocka_unit_test(test_staff_phone),
 	        cmocka_unit_test(test_lists_required),
 	        cmocka_unit_test(test_file_level_errors),
