@@ -6,9 +6,9 @@
 
 #include <stdint.h>
 
-#define FLOOD_USER_PER_SEC 5   /* messages of one person on one channel, in any second */
-#define FLOOD_USER_PER_MIN 30  /* ... in any minute */
-#define FLOOD_CHAT_PER_MIN 120 /* of one chat (a group: everyone in it), in any minute */
+#define FLOOD_USER_PER_SEC 10  /* messages of one person on one channel, in any second */
+#define FLOOD_USER_PER_MIN 60  /* ... in any minute */
+#define FLOOD_CHAT_PER_MIN 200 /* of one chat (a group: everyone in it), in any minute */
 
 enum { FLOOD_PASS, FLOOD_TELL, FLOOD_DROP };
 

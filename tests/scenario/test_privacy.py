@@ -192,9 +192,9 @@ class Retention(unittest.TestCase):
 
 STAFF = [
     {"id": "wang", "name": "王师傅", "role": "technician", "skills": ["plumbing"],
-     "identities": [], "token": "demo-wang-token"},
+     "identities": [], "token": "demo-wang-token-4417"},
     {"id": "zhao", "name": "赵主管", "role": "supervisor", "skills": [],
-     "token": "demo-zhao-token"},
+     "token": "demo-zhao-token-4417"},
 ]
 REPAIR = ["/repair", "厨房水管漏水", "3-2-501", "李伟", "13800138000", "今天下午3点", "yes"]
 
@@ -209,7 +209,7 @@ class Gateway_(unittest.TestCase):
         self.assertEqual(self.gw.stop(), 0)
         self.gw.assert_clean(self)
         log = self.gw.stderr()
-        for secret in ("13800138000", "demo-wang-token", "demo-zhao-token"):
+        for secret in ("13800138000", "demo-wang-token-4417", "demo-zhao-token-4417"):
             self.assertNotIn(secret, log)
 
     def chat(self, who, *lines):
@@ -235,16 +235,16 @@ class Gateway_(unittest.TestCase):
         num = ORDER_RE.search(self.chat("resident:li", *REPAIR)).group(0)
         self.assertEqual(self.audit(), [])
         # zhao by token (the API), then in the console (its cookie); wang may not see it.
-        status, answer = self.get("/api/orders/" + num, token="demo-zhao-token")
+        status, answer = self.get("/api/orders/" + num, token="demo-zhao-token-4417")
         self.assertEqual(status, 200)
         self.assertEqual(answer["order"]["phone"], "13800138000")
         status, hdrs, data = self.gw.request("POST", "/console/login",
-                                             json.dumps({"token": "demo-zhao-token"}).encode(),
+                                             json.dumps({"token": "demo-zhao-token-4417"}).encode(),
                                              {"Content-Type": "application/json"})
         self.assertEqual(status, 200, data)
         self.assertEqual(self.get("/api/orders/" + num,
                                   cookie=hdrs["set-cookie"].split(";")[0])[0], 200)
-        self.assertEqual(self.get("/api/orders/" + num, token="demo-wang-token")[0], 403)
+        self.assertEqual(self.get("/api/orders/" + num, token="demo-wang-token-4417")[0], 403)
         views = self.audit()
         self.assertEqual([(v["staff"], v["via"], v["what"], v["subject"]) for v in views],
                          [("zhao", "console", "order", num), ("zhao", "api", "order", num)])
