@@ -83,10 +83,13 @@ static int f_history(struct chan *ch, const char *c, int max, host_line_fn each,
 	return 0;
 }
 
-static int f_staff(struct chan *ch, const char *token, struct adapter_person *out)
+static int f_staff(struct chan *ch, struct host_conn *hc, const char *token, size_t len,
+                   struct adapter_person *out)
 {
 	(void)ch;
+	(void)hc;
 	(void)token;
+	(void)len;
 	(void)out;
 	return 0;
 }
