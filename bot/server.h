@@ -63,7 +63,8 @@ struct http_pss {
 	struct buf body;                   /* request body, capped */
 	size_t body_max;                   /* the cap; 0: the server's */
 	int body_too_big;
-	int body_done; /* the whole body came: reading waits until it is answered */
+	int body_done;  /* the whole body came: reading waits until it is answered */
+	int body_timed; /* a body is coming, within limits.body_seconds (http.c) */
 	struct http_answer ans;
 	size_t resp_sent;
 	int headers_sent;
@@ -140,6 +141,15 @@ struct server {
 
 	struct metrics *metrics; /* counters and histograms for /metrics, or NULL */
 	int64_t start_ms;        /* when serving started, Unix milliseconds */
+
+	/* connection limits (http.c): the connections counted against the caps (NULL:
+	 * none), the one just accepted and not yet counted, and what the caps and
+	 * time limits turned away since the last line about it in the log */
+	struct conns *conns;
+	int conn_pending, conn_evicting;
+	unsigned char conn_pending_addr[16];
+	int64_t limits_logged_ms;
+	long long limits_refused[5]; /* by enum server_limit (http.c) */
 };
 
 /* batch.c */
@@ -189,6 +199,8 @@ extern const struct lws_protocols server_protocols[];
 void server_respond(struct http_pss *p);
 /* Queues one text frame on a websocket. */
 void server_ws_send(struct http_pss *p, const char *text);
+/* Logs what the connection limits turned away lately, at most every 10 s. FORCE: now. */
+void server_limits_report(struct server *srv, int force);
 
 /* wsclient.c: the links the gateway opens to platforms (adapter.h, struct adapter_wsc) */
 /* 1 when a channel of CFG connects out (the context then needs TLS set up). */
