@@ -278,6 +278,27 @@ class Limits(LimitsCase):
         self.assertTrue(any("limits.body_seconds" in line for line in self.limit_lines()))
         gw.finish(self)
 
+    def test_silent_websocket_is_closed(self):
+        """A chat page that stops answering pings is hung up on after
+        limits.websocket_idle_seconds; one that answers stays."""
+        gw = self.start({"limits": {"websocket_idle_seconds": 2}})
+        cookie = gw.web().cookie
+        live = WebSocket("127.0.0.1", gw.port, "/ws/chat", {"Cookie": cookie})
+        silent = WebSocket("127.0.0.1", gw.port, "/ws/chat", {"Cookie": cookie})
+        self.addCleanup(live.close)
+        self.addCleanup(silent.close)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 4.5:
+            try:
+                live.recv(timeout=0.3)  # answers the pings on the way
+            except socket.timeout:
+                pass
+        with self.assertRaises(ConnectionError):
+            silent.recv(timeout=1)
+        live.send({"type": "hello", "lang": "zh"})
+        self.assertEqual(live.recv().get("type"), "welcome")
+        gw.finish(self)
+
     def test_bad_limits_are_refused_at_start(self):
         gw = Gateway(dict(GENERIC, limits={"connections": 10, "connections_per_address": 20,
                                            "header_seconds": 0, "body": 3}))
