@@ -106,9 +106,15 @@ void conns_free(struct conns *c)
 
 int conns_addr_from(const struct sockaddr *sa, socklen_t len, unsigned char out[CONNS_ADDR_LEN])
 {
+	static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff},
+	                           lo[CONNS_ADDR_LEN] = {[15] = 1};
+
 	if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
 		memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
 		       CONNS_ADDR_LEN);
+		/* One IPv6 client holds a whole /64 (IPv4 inside IPv6 and ::1 stay whole). */
+		if (memcmp(out, mapped, sizeof(mapped)) != 0 && memcmp(out, lo, sizeof(lo)) != 0)
+			memset(out + 8, 0, 8);
 		return 0;
 	}
 	if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {

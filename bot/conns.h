@@ -32,7 +32,11 @@ struct conns;
 struct conns *conns_new(size_t max, size_t max_per_addr);
 void conns_free(struct conns *c);
 
-/* SA (LEN bytes) as 16 bytes in OUT: 0, or -1 for a family other than IPv4/IPv6. */
+/*
+ * The client address of SA (LEN bytes) as 16 bytes in OUT: 0, or -1 for a
+ * family other than IPv4/IPv6. An IPv6 address stands for its /64 (what one
+ * subscriber is given); IPv4 (mapped or not) and ::1 stand for themselves.
+ */
 int conns_addr_from(const struct sockaddr *sa, socklen_t len, unsigned char out[CONNS_ADDR_LEN]);
 
 /* Whether one more connection from ADDR may be taken now. */

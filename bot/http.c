@@ -304,6 +304,8 @@ enum { CONN_HEADERS = 0, CONN_TALKING = 1, CONN_EVICTED = 2 };
 
 /* At most this many connections are being closed to make room at once. */
 #define EVICTING_MAX 16
+/* Descriptors always left free by connections, whatever else the program holds. */
+#define FD_HEADROOM 16
 
 #define LIMITS_LOG_MS 10000
 
@@ -409,6 +411,13 @@ static int limits_filter(struct server *srv, const struct lws_filter_network_con
 	    conns_addr_from((const struct sockaddr *)&a->cli_addr, a->clilen, addr) < 0)
 		return 0;
 	v = limits_check(srv, addr);
+	/*
+	 * Descriptors are handed out lowest first: one this high means fewer than
+	 * FD_HEADROOM are left for the rest of the program (the reserve was not
+	 * enough), and the next accept() could fail. Taken as full.
+	 */
+	if (fd >= srv->fd_limit - FD_HEADROOM)
+		v = CONNS_FULL;
 	if (v == CONNS_FULL && srv->conn_evicting < EVICTING_MAX &&
 	    (oldest = conns_oldest_waiting(srv->conns)) != NULL) {
 		/*

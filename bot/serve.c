@@ -255,8 +255,29 @@ static void lws_emit(int level, const char *line)
 {
 	size_t n = strlen(line);
 
+	static int64_t accept_ms;
+	static long accept_quiet;
+
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
+	/*
+	 * A failing accept() is retried at once, as long as it fails (out of
+	 * descriptors despite the caps: something else holds them): one line a
+	 * second, not thousands.
+	 */
+	if (strncmp(line, "accept:", 7) == 0) {
+		if (accept_ms && clock_mono_ms() - accept_ms < 1000) {
+			accept_quiet++;
+			return;
+		}
+		accept_ms = clock_mono_ms();
+		if (accept_quiet) {
+			log_msg(LOG_ERROR, "libwebsockets: %.*s (and %ld more in the last second)",
+			        (int)n, line, accept_quiet);
+			accept_quiet = 0;
+			return;
+		}
+	}
 	log_msg(level & LLL_ERR ? LOG_ERROR : LOG_WARN, "libwebsockets: %.*s", (int)n, line);
 }
 
@@ -417,6 +438,7 @@ int cli_serve(struct cli_env *env)
 	srv.metrics = metrics_new(env->cfg);
 	if (!srv.metrics)
 		goto out;
+	srv.fd_limit = (int)fds;
 	srv.conns = plan_connections(&env->cfg->limits, fds);
 	if (!srv.conns) {
 		fprintf(stderr, "concierge: cannot start the server: out of memory\n");

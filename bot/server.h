@@ -146,6 +146,7 @@ struct server {
 	 * none), the one just accepted and not yet counted, and what the caps and
 	 * time limits turned away since the last line about it in the log */
 	struct conns *conns;
+	int fd_limit; /* the open-file limit in force */
 	int conn_pending, conn_evicting;
 	unsigned char conn_pending_addr[16];
 	int64_t limits_logged_ms;

@@ -19,7 +19,7 @@
 #include "bot/conns.h"
 
 /* A distinct key for connection N (never dereferenced). */
-#define KEY(n) ((const void *)(uintptr_t)(0x1000 + (n) * 8))
+#define KEY(n) ((const void *)(uintptr_t)(0x1000 + (n)*8))
 
 static void addr4(const char *ip, unsigned char out[CONNS_ADDR_LEN])
 {
@@ -73,7 +73,8 @@ static void test_caps(void **state)
 
 static void test_addresses(void **state)
 {
-	unsigned char v4[CONNS_ADDR_LEN], mapped[CONNS_ADDR_LEN], v6[CONNS_ADDR_LEN];
+	unsigned char v4[CONNS_ADDR_LEN], mapped[CONNS_ADDR_LEN], v6[CONNS_ADDR_LEN],
+	        other[CONNS_ADDR_LEN];
 	struct sockaddr_in6 sin6;
 	struct sockaddr sa;
 	struct conns *c = conns_new(10, 1);
@@ -91,6 +92,20 @@ static void test_addresses(void **state)
 	assert_int_equal(conns_add(c, KEY(1), v4), 0);
 	assert_int_equal(conns_check(c, mapped), CONNS_ADDR_FULL);
 	assert_int_equal(conns_check(c, v6), CONNS_OK);
+	/* one IPv6 client is its /64: another address in it is the same client */
+	assert_int_equal(conns_add(c, KEY(2), v6), 0);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::8:1", &sin6.sin6_addr), 1);
+	assert_int_equal(conns_addr_from((struct sockaddr *)&sin6, sizeof(sin6), other), 0);
+	assert_int_equal(conns_check(c, other), CONNS_ADDR_FULL);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:0:1::7", &sin6.sin6_addr), 1);
+	assert_int_equal(conns_addr_from((struct sockaddr *)&sin6, sizeof(sin6), other), 0);
+	assert_int_equal(conns_check(c, other), CONNS_OK);
+	/* ::1 and IPv4 addresses are not folded together */
+	assert_int_equal(inet_pton(AF_INET6, "::1", &sin6.sin6_addr), 1);
+	assert_int_equal(conns_addr_from((struct sockaddr *)&sin6, sizeof(sin6), other), 0);
+	assert_int_equal(other[15], 1);
+	addr4("192.0.2.8", other);
+	assert_int_equal(conns_check(c, other), CONNS_OK);
 	/* a family that is neither, or a short address */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_family = AF_UNIX;
