@@ -20,7 +20,7 @@ struct conns_addr {
 struct conns_conn {
 	struct conns_conn *next;
 	struct conns_conn *wprev, *wnext; /* the waiting list, while state is 0 */
-	const void *key;
+	void *key;
 	struct conns_addr *from;
 	int state;
 };
@@ -68,8 +68,8 @@ struct conns *conns_new(size_t max, size_t max_per_addr)
 	c->max = max;
 	c->max_per_addr = max_per_addr;
 	c->nbuckets = nb;
-	c->conn = calloc(nb, sizeof(*c->conn));
-	c->addr = calloc(nb, sizeof(*c->addr));
+	c->conn = calloc(nb, sizeof(struct conns_conn *));
+	c->addr = calloc(nb, sizeof(struct conns_addr *));
 	if (!c->conn || !c->addr) {
 		conns_free(c);
 		return NULL;
@@ -169,7 +169,7 @@ static void wait_unlink(struct conns *c, struct conns_conn *conn)
 	conn->wprev = conn->wnext = NULL;
 }
 
-int conns_add(struct conns *c, const void *key, const unsigned char addr[CONNS_ADDR_LEN])
+int conns_add(struct conns *c, void *key, const unsigned char addr[CONNS_ADDR_LEN])
 {
 	struct conns_conn **k = conn_slot(c, key), *conn;
 	struct conns_addr **a = addr_slot(c, addr);
@@ -248,7 +248,7 @@ void conns_set_state(struct conns *c, const void *key, int state)
 	conn->state = state;
 }
 
-const void *conns_oldest_waiting(const struct conns *c)
+void *conns_oldest_waiting(const struct conns *c)
 {
 	return c->whead ? c->whead->key : NULL;
 }

@@ -46,15 +46,15 @@ enum conns_verdict conns_check(const struct conns *c, const unsigned char addr[C
  * conns_check() first; this does not refuse). 0, or -1 out of memory or KEY
  * already counted.
  */
-int conns_add(struct conns *c, const void *key, const unsigned char addr[CONNS_ADDR_LEN]);
+int conns_add(struct conns *c, void *key, const unsigned char addr[CONNS_ADDR_LEN]);
 /* Forgets KEY: 1, or 0 when it was not counted. */
 int conns_remove(struct conns *c, const void *key);
 /* KEY's state, or -1 when it is not counted. */
 int conns_state(const struct conns *c, const void *key);
 /* Sets KEY's state (>= 0); a connection that leaves state 0 is no longer waiting. */
 void conns_set_state(struct conns *c, const void *key, int state);
-/* The key of the connection waiting longest in state 0, or NULL. */
-const void *conns_oldest_waiting(const struct conns *c);
+/* The key of the connection waiting longest in state 0 (as conns_add() was given it), or NULL. */
+void *conns_oldest_waiting(const struct conns *c);
 
 size_t conns_count(const struct conns *c);
 /* How many connections ADDR holds. */

@@ -403,7 +403,7 @@ static int limits_filter(struct server *srv, const struct lws_filter_network_con
 	                           "server busy\n";
 	unsigned char addr[CONNS_ADDR_LEN];
 	char drain[2048];
-	const void *oldest;
+	struct lws *oldest;
 	enum conns_verdict v;
 
 	srv->conn_pending = 0;
@@ -427,8 +427,7 @@ static int limits_filter(struct server *srv, const struct lws_filter_network_con
 		 */
 		conns_set_state(srv->conns, oldest, CONN_EVICTED);
 		srv->conn_evicting++;
-		lws_set_timeout((struct lws *)(uintptr_t)oldest, PENDING_TIMEOUT_USER_OK,
-		                LWS_TO_KILL_ASYNC);
+		lws_set_timeout(oldest, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 		limits_note(srv, LIMIT_EVICTED);
 		v = limits_check_address(srv, addr);
 	}

@@ -19,7 +19,7 @@
 #include "bot/conns.h"
 
 /* A distinct key for connection N (never dereferenced). */
-#define KEY(n) ((const void *)(uintptr_t)(0x1000 + (n)*8))
+#define KEY(n) ((void *)(uintptr_t)(0x1000 + (n)*8))
 
 static void addr4(const char *ip, unsigned char out[CONNS_ADDR_LEN])
 {
