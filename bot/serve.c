@@ -570,6 +570,7 @@ int cli_serve(struct cli_env *env)
 		}
 	}
 	drain(&srv, loop);
+	server_limits_report(&srv, 1); /* what the last line did not say yet */
 	if (loop)
 		ev_timer_stop(loop, &nudger);
 	sender_stop(srv.sender, 5000);

@@ -299,6 +299,20 @@ class Limits(LimitsCase):
         self.assertEqual(live.recv().get("type"), "welcome")
         gw.finish(self)
 
+    def test_cap_beyond_the_open_files_is_lowered(self):
+        """limits.connections more than the open files allow is lowered, and said."""
+        gw = self.start({"limits": {"connections": 1000}}, nofile=256)
+        self.assertTrue(any("limits.connections 1000 is more than 256 open files allow; "
+                            "taking 184" in line for line in gw.log), gw.stderr())
+        socks = [self.connect("127.0.0.%d" % (2 + i % 2)) for i in range(190)]
+        time.sleep(0.5)
+        # the crowd of idle sockets made room for this one and no more were taken
+        self.assertEqual(self.get("/healthz")[0], 200)
+        self.assertLess(len(os.listdir("/proc/%d/fd" % gw.proc.pid)), 240)
+        for s in socks:
+            s.close()
+        gw.finish(self)
+
     def test_bad_limits_are_refused_at_start(self):
         gw = Gateway(dict(GENERIC, limits={"connections": 10, "connections_per_address": 20,
                                            "header_seconds": 0, "body": 3}))
