@@ -250,35 +250,37 @@ static struct conns *plan_connections(const struct cfg_limits *l, size_t fds)
 	return conns_new(max, per);
 }
 
-/* libwebsockets' own complaints, as lines of our log (JSON lines stay JSON). */
+/*
+ * libwebsockets' own complaints, as lines of our log (JSON lines stay JSON).
+ * Some come once per hostile connection ("Ran out of header data space" for
+ * each header flood) or as fast as a failing accept() is retried: a line
+ * like the one before it within a second is counted, not written, and the
+ * count goes with the next line written.
+ */
 static void lws_emit(int level, const char *line)
 {
+	static char last[96];
+	static int64_t last_ms;
+	static long quiet;
 	size_t n = strlen(line);
-
-	static int64_t accept_ms;
-	static long accept_quiet;
+	int64_t now = clock_mono_ms();
 
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
-	/*
-	 * A failing accept() is retried at once, as long as it fails (out of
-	 * descriptors despite the caps: something else holds them): one line a
-	 * second, not thousands.
-	 */
-	if (strncmp(line, "accept:", 7) == 0) {
-		if (accept_ms && clock_mono_ms() - accept_ms < 1000) {
-			accept_quiet++;
-			return;
-		}
-		accept_ms = clock_mono_ms();
-		if (accept_quiet) {
-			log_msg(LOG_ERROR, "libwebsockets: %.*s (and %ld more in the last second)",
-			        (int)n, line, accept_quiet);
-			accept_quiet = 0;
-			return;
-		}
+	if (last_ms && now - last_ms < 1000 && strncmp(line, last, sizeof(last) - 1) == 0) {
+		quiet++;
+		return;
 	}
-	log_msg(level & LLL_ERR ? LOG_ERROR : LOG_WARN, "libwebsockets: %.*s", (int)n, line);
+	snprintf(last, sizeof(last), "%s", line);
+	last_ms = now;
+	if (quiet)
+		log_msg(level & LLL_ERR ? LOG_ERROR : LOG_WARN,
+		        "libwebsockets: %.*s (after %ld lines like the one before)", (int)n, line,
+		        quiet);
+	else
+		log_msg(level & LLL_ERR ? LOG_ERROR : LOG_WARN, "libwebsockets: %.*s", (int)n,
+		        line);
+	quiet = 0;
 }
 
 /*

@@ -278,6 +278,41 @@ class Limits(LimitsCase):
         self.assertTrue(any("limits.body_seconds" in line for line in self.limit_lines()))
         gw.finish(self)
 
+    def test_header_floods_are_closed_at_once(self):
+        """Headers larger than the server takes - one huge value, thousands of lines,
+        a huge path - are answered 4xx or closed at once, fifty times over, with a
+        few lines in the log, not fifty; nothing is stored, and the next good
+        request is answered at once."""
+        gw = self.start()
+        head, body = hook_request("m1")
+        floods = [
+            head.replace(b"Host: x\r\n", b"Host: x\r\nX-Big: " + b"a" * 70000 + b"\r\n") + body,
+            head.replace(b"Host: x\r\n", b"Host: x\r\n" + b"".join(
+                b"X-H%d: v\r\n" % i for i in range(3000))) + body,
+            b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        ]
+        for i in range(50):
+            s = self.connect()
+            t0 = time.monotonic()
+            try:
+                s.sendall(floods[i % len(floods)])
+            except OSError:
+                pass  # closed while it was still sending
+            out = self.read_all(s)
+            self.assertLess(time.monotonic() - t0, 2.0)
+            self.assertRegex(out, rb"^(HTTP/1\.1 4\d\d |$)", out[:100])
+            s.close()
+        self.assert_quiet()
+        status, _, took = self.get("/healthz")
+        self.assertEqual(status, 200)
+        self.assertLess(took, 1.0)
+        self.assertEqual(self.handled(), 0)
+        self.assertRegex(self.post_hook("m2"), rb"^HTTP/1\.1 200 ")
+        self.assertEqual(self.handled(), 1)
+        complaints = [line for line in gw.log if "libwebsockets:" in line]
+        self.assertLessEqual(len(complaints), 6, complaints)
+        gw.finish(self)
+
     def test_silent_websocket_is_closed(self):
         """A chat page that stops answering pings is hung up on after
         limits.websocket_idle_seconds; one that answers stays."""
