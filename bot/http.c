@@ -166,125 +166,6 @@ static void req_init(struct http_req *r, struct server *srv, struct lws *wsi, co
 	r->impl = wsi;
 }
 
-/* ---- answers ---------------------------------------------------------------------- */
-
-void server_respond(struct http_pss *p)
-{
-	p->resp_sent = 0;
-	p->responding = 1;
-	lws_callback_on_writable(p->wsi);
-}
-
-static void respond_error(struct http_pss *p, int status, const char *message)
-{
-	http_answer_error(&p->ans, status, message);
-	server_respond(p);
-}
-
-static void forget(struct http_pss *p)
-{
-	if (p->waiting)
-		p->waiting->waiter = NULL; /* the batch still commits; nobody to answer */
-	p->waiting = NULL;
-	http_answer_release(&p->ans);
-	buf_release(&p->body);
-}
-
-/* The answer is written: close once it is flushed, or wait for the next request. */
-static int finish_response(struct lws *wsi, struct http_pss *p, int close_after)
-{
-	struct server *srv = lws_context_user(lws_get_context(wsi));
-
-	if (p->timed && srv) {
-		metrics_http(srv->metrics, (enum metrics_route)p->rclass,
-		             clock_mono_us() - p->t0_us);
-		p->timed = 0;
-	}
-	if (!close_after) {
-		forget(p); /* the next request on the connection starts afresh */
-		return lws_http_transaction_completed(wsi) ? -1 : 0;
-	}
-	p->closing = 1;
-	lws_callback_on_writable(wsi); /* called back once lws has sent what it buffered */
-	return 0;
-}
-
-static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **ptr,
-                      unsigned char *end)
-{
-	return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
-	                                   (const unsigned char *)value, (int)strlen(value), ptr,
-	                                   end);
-}
-
-static int write_headers(struct lws *wsi, struct http_pss *p, int close_after)
-{
-	unsigned char hb[LWS_PRE + 2048], *start = hb + LWS_PRE, *ptr = start,
-	                                  *end = hb + sizeof(hb) - 1;
-	const struct http_answer *a = &p->ans;
-
-	if (lws_add_http_common_headers(wsi, (unsigned int)a->status,
-	                                a->ctype ? a->ctype : "text/plain", (lws_filepos_t)a->len,
-	                                &ptr, end))
-		return -1;
-	if (add_header(wsi, "x-content-type-options:", "nosniff", &ptr, end))
-		return -1;
-	if (a->csp && add_header(wsi, "content-security-policy:", a->csp, &ptr, end))
-		return -1;
-	if (a->set_cookie[0] && add_header(wsi, "set-cookie:", a->set_cookie, &ptr, end))
-		return -1;
-	if (a->challenge && add_header(wsi, "www-authenticate:", a->challenge, &ptr, end))
-		return -1;
-	if (add_header(wsi, "cache-control:", a->cache[0] ? a->cache : "no-store", &ptr, end))
-		return -1;
-	/* 411: an unread chunked body follows; it must not be taken for a request. */
-	if (close_after && add_header(wsi, "connection:", "close", &ptr, end))
-		return -1;
-	return lws_finalize_write_http_header(wsi, start, &ptr, end) ? -1 : 0;
-}
-
-static int write_response(struct lws *wsi, struct http_pss *p)
-{
-	unsigned char chunk[LWS_PRE + 16384];
-	const struct http_answer *a = &p->ans;
-	const unsigned char *data = a->static_body ? a->static_body : (unsigned char *)a->body;
-	/*
-	 * Connections are kept for the next request (a platform's webhook calls
-	 * come one after another on one), except after a 411: an unread chunked
-	 * body follows. A pipelined request hangs up (LWS_CALLBACK_HTTP_BODY_COMPLETION).
-	 */
-	int close_after = a->status == 411;
-	size_t n;
-	int final;
-
-	if (p->closing)
-		return -1; /* the answer is flushed: hang up */
-	if (!p->headers_sent) {
-		if (write_headers(wsi, p, close_after) < 0)
-			return -1;
-		p->headers_sent = 1;
-		/* HEAD: the length of the body, but never the body (keep-alive clients would
-		 * read it as the next answer). */
-		if (!a->len || lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0)
-			return finish_response(wsi, p, close_after);
-		lws_callback_on_writable(wsi);
-		return 0;
-	}
-	n = a->len - p->resp_sent;
-	if (n > sizeof(chunk) - LWS_PRE)
-		n = sizeof(chunk) - LWS_PRE;
-	final = p->resp_sent + n == a->len;
-	memcpy(chunk + LWS_PRE, data + p->resp_sent, n);
-	if (lws_write(wsi, chunk + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
-	    (int)n)
-		return -1;
-	p->resp_sent += n;
-	if (final)
-		return finish_response(wsi, p, close_after);
-	lws_callback_on_writable(wsi);
-	return 0;
-}
-
 /* ---- connection limits -------------------------------------------------------------------- */
 
 /*
@@ -300,10 +181,7 @@ static int write_response(struct lws *wsi, struct http_pss *p)
 enum server_limit { LIMIT_FULL, LIMIT_ADDRESS, LIMIT_HEADERS, LIMIT_BODY, LIMIT_EVICTED };
 
 /* The state kept with a counted connection (conns.h: 0 is waiting). */
-enum { CONN_HEADERS = 0, CONN_TALKING = 1, CONN_EVICTED = 2 };
-
-/* At most this many connections are being closed to make room at once. */
-#define EVICTING_MAX 16
+enum { CONN_HEADERS = 0, CONN_TALKING = 1 };
 /* Descriptors always left free by connections, whatever else the program holds. */
 #define FD_HEADROOM 16
 
@@ -418,15 +296,16 @@ static int limits_filter(struct server *srv, const struct lws_filter_network_con
 	 */
 	if (fd >= srv->fd_limit - FD_HEADROOM)
 		v = CONNS_FULL;
-	if (v == CONNS_FULL && srv->conn_evicting < EVICTING_MAX &&
+	if (v == CONNS_FULL && srv->conn_evicting < SERVER_EVICTING_MAX &&
 	    (oldest = conns_oldest_waiting(srv->conns)) != NULL) {
 		/*
-		 * Full, and someone is still to send a request: the one waiting
-		 * longest makes room, so slow clients holding every connection do not
-		 * keep the next good request (a health check, a webhook) out.
+		 * Full, and a connection has no request in progress (none whole
+		 * yet, or none since its last answer): the one waiting longest makes
+		 * room, so slow or idle clients holding every connection do not keep
+		 * the next good request (a health check, a webhook) out.
 		 */
-		conns_set_state(srv->conns, oldest, CONN_EVICTED);
-		srv->conn_evicting++;
+		conns_remove(srv->conns, oldest); /* its place (and its address's) is free now */
+		srv->conn_evicted[srv->conn_evicting++] = oldest;
 		lws_set_timeout(oldest, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 		limits_note(srv, LIMIT_EVICTED);
 		v = limits_check_address(srv, addr);
@@ -469,14 +348,38 @@ static void limits_headers_in(struct server *srv, struct lws *wsi)
 		conns_set_state(srv->conns, nwsi, CONN_TALKING);
 }
 
+/*
+ * A request on WSI is answered and the connection kept for the next: until
+ * that one's headers are in, it may make room at the cap like a newcomer
+ * that has sent nothing yet. libwebsockets closes it when idle
+ * (keepalive_timeout) or slow with those headers (timeout_secs_ah_idle);
+ * the timer here only backs that up.
+ */
+static void limits_kept(struct server *srv, struct lws *wsi)
+{
+	if (!srv || !srv->conns || lws_get_network_wsi(wsi) != wsi ||
+	    conns_state(srv->conns, wsi) != CONN_TALKING)
+		return;
+	conns_set_state(srv->conns, wsi, CONN_HEADERS);
+	lws_set_timer_usecs(wsi, (lws_usec_t)(KEEPALIVE_S + srv->cfg->limits.header_seconds) *
+	                                 LWS_US_PER_SEC);
+}
+
 /* LWS_CALLBACK_WSI_DESTROY: WSI is gone. */
 static void limits_gone(struct server *srv, struct lws *wsi)
 {
+	int i;
+
 	if (!srv->conns)
 		return;
-	if (conns_state(srv->conns, wsi) == CONN_EVICTED)
-		srv->conn_evicting--;
-	conns_remove(srv->conns, wsi);
+	if (conns_remove(srv->conns, wsi))
+		return;
+	for (i = 0; i < srv->conn_evicting; i++) {
+		if (srv->conn_evicted[i] == wsi) {
+			srv->conn_evicted[i] = srv->conn_evicted[--srv->conn_evicting];
+			return;
+		}
+	}
 }
 
 /* A body is announced: it has limits.body_seconds to come whole. */
@@ -497,6 +400,126 @@ static int limits_timer(struct server *srv, struct lws *wsi, struct http_pss *p)
 		limits_note(srv, LIMIT_HEADERS);
 		return -1;
 	}
+	return 0;
+}
+
+/* ---- answers ---------------------------------------------------------------------- */
+
+void server_respond(struct http_pss *p)
+{
+	p->resp_sent = 0;
+	p->responding = 1;
+	lws_callback_on_writable(p->wsi);
+}
+
+static void respond_error(struct http_pss *p, int status, const char *message)
+{
+	http_answer_error(&p->ans, status, message);
+	server_respond(p);
+}
+
+static void forget(struct http_pss *p)
+{
+	if (p->waiting)
+		p->waiting->waiter = NULL; /* the batch still commits; nobody to answer */
+	p->waiting = NULL;
+	http_answer_release(&p->ans);
+	buf_release(&p->body);
+}
+
+/* The answer is written: close once it is flushed, or wait for the next request. */
+static int finish_response(struct lws *wsi, struct http_pss *p, int close_after)
+{
+	struct server *srv = lws_context_user(lws_get_context(wsi));
+
+	if (p->timed && srv) {
+		metrics_http(srv->metrics, (enum metrics_route)p->rclass,
+		             clock_mono_us() - p->t0_us);
+		p->timed = 0;
+	}
+	if (!close_after) {
+		limits_kept(srv, wsi);
+		forget(p); /* the next request on the connection starts afresh */
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
+	p->closing = 1;
+	lws_callback_on_writable(wsi); /* called back once lws has sent what it buffered */
+	return 0;
+}
+
+static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **ptr,
+                      unsigned char *end)
+{
+	return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+	                                   (const unsigned char *)value, (int)strlen(value), ptr,
+	                                   end);
+}
+
+static int write_headers(struct lws *wsi, struct http_pss *p, int close_after)
+{
+	unsigned char hb[LWS_PRE + 2048], *start = hb + LWS_PRE, *ptr = start,
+	                                  *end = hb + sizeof(hb) - 1;
+	const struct http_answer *a = &p->ans;
+
+	if (lws_add_http_common_headers(wsi, (unsigned int)a->status,
+	                                a->ctype ? a->ctype : "text/plain", (lws_filepos_t)a->len,
+	                                &ptr, end))
+		return -1;
+	if (add_header(wsi, "x-content-type-options:", "nosniff", &ptr, end))
+		return -1;
+	if (a->csp && add_header(wsi, "content-security-policy:", a->csp, &ptr, end))
+		return -1;
+	if (a->set_cookie[0] && add_header(wsi, "set-cookie:", a->set_cookie, &ptr, end))
+		return -1;
+	if (a->challenge && add_header(wsi, "www-authenticate:", a->challenge, &ptr, end))
+		return -1;
+	if (add_header(wsi, "cache-control:", a->cache[0] ? a->cache : "no-store", &ptr, end))
+		return -1;
+	/* 411: an unread chunked body follows; it must not be taken for a request. */
+	if (close_after && add_header(wsi, "connection:", "close", &ptr, end))
+		return -1;
+	return lws_finalize_write_http_header(wsi, start, &ptr, end) ? -1 : 0;
+}
+
+static int write_response(struct lws *wsi, struct http_pss *p)
+{
+	unsigned char chunk[LWS_PRE + 16384];
+	const struct http_answer *a = &p->ans;
+	const unsigned char *data = a->static_body ? a->static_body : (unsigned char *)a->body;
+	/*
+	 * Connections are kept for the next request (a platform's webhook calls
+	 * come one after another on one), except after a 411: an unread chunked
+	 * body follows. A pipelined request hangs up (LWS_CALLBACK_HTTP_BODY_COMPLETION).
+	 */
+	int close_after = a->status == 411;
+	size_t n;
+	int final;
+
+	if (p->closing)
+		return -1; /* the answer is flushed: hang up */
+	if (!p->headers_sent) {
+		if (write_headers(wsi, p, close_after) < 0)
+			return -1;
+		p->headers_sent = 1;
+		/* HEAD: the length of the body, but never the body (keep-alive clients would
+		 * read it as the next answer). */
+		if (!a->len || lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0)
+			return finish_response(wsi, p, close_after);
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	n = a->len - p->resp_sent;
+	if (n > sizeof(chunk) - LWS_PRE)
+		n = sizeof(chunk) - LWS_PRE;
+	final = p->resp_sent + n == a->len;
+	memcpy(chunk + LWS_PRE, data + p->resp_sent, n);
+	if (lws_write(wsi, chunk + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+	    (int)n)
+		return -1;
+	p->resp_sent += n;
+	if (final)
+		return finish_response(wsi, p, close_after);
+	lws_callback_on_writable(wsi);
 	return 0;
 }
 

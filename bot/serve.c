@@ -487,7 +487,7 @@ int cli_serve(struct cli_env *env)
 	info.timeout_secs = 20;
 	/* The headers of a request after the first on a kept connection (the first's: http.c). */
 	info.timeout_secs_ah_idle = (unsigned int)env->cfg->limits.header_seconds;
-	info.keepalive_timeout = 30;
+	info.keepalive_timeout = KEEPALIVE_S;
 	info.pt_serv_buf_size = 32 * 1024;
 	info.max_http_header_data = 8192;
 	if (env->cfg->tls_cert) {

@@ -101,6 +101,8 @@ struct relayed {
 	uint64_t ticket;
 };
 
+#define SERVER_EVICTING_MAX 16
+
 struct server {
 	const struct cfg *cfg;
 	struct store *store;
@@ -147,7 +149,11 @@ struct server {
 	 * time limits turned away since the last line about it in the log */
 	struct conns *conns;
 	int fd_limit; /* the open-file limit in force */
-	int conn_pending, conn_evicting;
+	int conn_pending;
+	/* closed to make room at the cap, not yet gone (no longer counted); at most
+	 * SERVER_EVICTING_MAX at once, so the descriptors they still hold stay few */
+	struct lws *conn_evicted[SERVER_EVICTING_MAX];
+	int conn_evicting;
 	unsigned char conn_pending_addr[16];
 	int64_t limits_logged_ms;
 	long long limits_refused[5]; /* by enum server_limit (http.c) */
@@ -196,6 +202,8 @@ void server_fetch_stop(struct server *srv);
 
 /* http.c */
 extern const struct lws_protocols server_protocols[];
+/* How long a kept connection waits for its next request (serve.c sets it). */
+#define KEEPALIVE_S 30
 /* Sets the answer of an HTTP request and asks to write it. */
 void server_respond(struct http_pss *p);
 /* Queues one text frame on a websocket. */

@@ -207,6 +207,32 @@ class Limits(LimitsCase):
         self.assertTrue(any("limits.connections)" in line for line in self.limit_lines()))
         gw.finish(self)
 
+    def test_idle_kept_connections_make_room(self):
+        """At the cap, a connection kept open after its answer (waiting for a next
+        request that does not come) makes room for a newcomer; one in the middle of
+        a request does not."""
+        gw = self.start({"limits": {"connections": 4, "connections_per_address": 4}})
+        kept = []
+        for _ in range(3):
+            s = self.connect()
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertTrue(s.recv(65536).startswith(b"HTTP/1.1 200 "))
+            kept.append(s)
+        head, body = hook_request("m1")
+        busy = self.connect()
+        busy.sendall(head + body[:5])  # its body still coming
+        time.sleep(0.3)
+        for i in range(3):
+            status, b, took = self.get("/healthz")
+            self.assertEqual(status, 200, (i, b, gw.stderr()[-800:]))
+            self.assertLess(took, 1.0)
+        # the kept ones made room; the request in the middle of its body is whole
+        busy.sendall(body[5:])
+        out = busy.recv(65536)
+        self.assertTrue(out.startswith(b"HTTP/1.1 200 "), out[:200])
+        self.assertEqual(self.handled(), 1)
+        gw.finish(self)
+
     def test_slow_headers_are_closed_in_time(self):
         """Headers trickled a byte at a time are cut off after limits.header_seconds;
         the next good request is answered at once."""
