@@ -211,7 +211,7 @@ void server_limits_report(struct server *srv, int force)
 		           n[LIMIT_ADDRESS], conns_max_per_addr(srv->conns));
 	if (n[LIMIT_EVICTED])
 		buf_printf(&line,
-		           "; closed %lld still without a request to make room at the cap of %zu "
+		           "; closed %lld waiting for a request to make room at the cap of %zu "
 		           "(limits.connections)",
 		           n[LIMIT_EVICTED], conns_max(srv->conns));
 	if (n[LIMIT_HEADERS])
