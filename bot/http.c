@@ -10,7 +10,8 @@
  * sees the whole body. Messages it hands back join the next group commit and
  * the request is answered once they are stored (batch.c). The staff console
  * and the API (/console, /api) are the server's own, not a channel's:
- * console.c answers them.
+ * console.c answers them. Every connection is counted against the caps and
+ * time limits of the configuration's "limits" (connection limits, below).
  */
 #include "bot/server.h"
 
@@ -270,9 +271,10 @@ static enum conns_verdict limits_check(struct server *srv, const unsigned char a
 	return v == CONNS_ADDR_FULL ? limits_check_address(srv, addr) : v;
 }
 
-/* LWS_CALLBACK_FILTER_NETWORK_CONNECTION: a connection accepted on FD; nonzero refuses it. */
-static int limits_filter(struct server *srv, const struct lws_filter_network_conn_args *a, int fd)
+/* LWS_CALLBACK_FILTER_NETWORK_CONNECTION: connection A was accepted; nonzero refuses it. */
+static int limits_filter(struct server *srv, const struct lws_filter_network_conn_args *a)
 {
+	int fd = (int)a->accept_fd;
 	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
 	                           "Content-Type: text/plain\r\n"
 	                           "Content-Length: 12\r\n"
@@ -285,7 +287,7 @@ static int limits_filter(struct server *srv, const struct lws_filter_network_con
 	enum conns_verdict v;
 
 	srv->conn_pending = 0;
-	if (!srv->conns || !a ||
+	if (!srv->conns ||
 	    conns_addr_from((const struct sockaddr *)&a->cli_addr, a->clilen, addr) < 0)
 		return 0;
 	v = limits_check(srv, addr);
@@ -845,7 +847,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			forget(p);
 		return 0;
 	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-		return srv ? limits_filter(srv, user, (int)(lws_intptr_t)in) : 0;
+		return srv && user ? limits_filter(srv, user) : 0;
 	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
 		if (srv)
 			limits_count(srv, wsi);

@@ -245,7 +245,7 @@ static struct conns *plan_connections(const struct cfg_limits *l, size_t fds)
 	           "server: up to %zu open files: at most %zu connections, %zu from one "
 	           "address%s; requests get %d s for their headers and %d s for a body, "
 	           "websockets are closed after %d s of silence",
-	           fds, max, per, l->connections_per_address ? "" : " (loopback: no share)",
+	           fds, max, per, l->connections_per_address ? "" : " (loopback not counted)",
 	           l->header_seconds, l->body_seconds, l->websocket_idle_seconds);
 	return conns_new(max, per);
 }
