@@ -150,11 +150,11 @@ struct server {
 	struct conns *conns;
 	int fd_limit; /* the open-file limit in force */
 	int conn_pending;
+	unsigned char conn_pending_addr[16];
 	/* closed to make room at the cap, not yet gone (no longer counted); at most
 	 * SERVER_EVICTING_MAX at once, so the descriptors they still hold stay few */
 	struct lws *conn_evicted[SERVER_EVICTING_MAX];
 	int conn_evicting;
-	unsigned char conn_pending_addr[16];
 	int64_t limits_logged_ms;
 	long long limits_refused[5]; /* by enum server_limit (http.c) */
 };
