@@ -817,6 +817,37 @@ static void parse_privacy(struct cfg_ld *ld, json_t *root, struct cfg *c)
 		c->privacy.retention_days = days;
 }
 
+/* "limits": caps and time limits on connections; see struct cfg_limits. */
+static void parse_limits(struct cfg_ld *ld, json_t *root, struct cfg *c)
+{
+	static const char *const keys[] = {
+	        "connections",  "connections_per_address", "header_seconds",
+	        "body_seconds", "websocket_idle_seconds",  NULL};
+	json_t *o = json_object_get(root, "limits"); /* borrowed */
+	struct cfg_limits *l = &c->limits;
+
+	l->header_seconds = 10;
+	l->body_seconds = 60;
+	l->websocket_idle_seconds = 70;
+	if (!o || json_is_null(o))
+		return;
+	if (!json_is_object(o)) {
+		cfg_problem(ld, "limits", "expected an object");
+		return;
+	}
+	cfg_check_keys(ld, o, "limits", keys);
+	cfg_get_int(ld, o, "limits", "connections", 0, 0, 1000000, &l->connections);
+	cfg_get_int(ld, o, "limits", "connections_per_address", 0, 0, 1000000,
+	            &l->connections_per_address);
+	cfg_get_int(ld, o, "limits", "header_seconds", 10, 1, 3600, &l->header_seconds);
+	cfg_get_int(ld, o, "limits", "body_seconds", 60, 1, 3600, &l->body_seconds);
+	cfg_get_int(ld, o, "limits", "websocket_idle_seconds", 70, 2, 36000,
+	            &l->websocket_idle_seconds);
+	if (l->connections && l->connections_per_address > l->connections)
+		cfg_problem(ld, "limits.connections_per_address",
+		            "must not be more than limits.connections (%d)", l->connections);
+}
+
 static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 {
 	static const char *const keys[] = {
@@ -847,6 +878,7 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	        "followup",
 	        "acceptance_reminder_hours",
 	        "privacy",
+	        "limits",
 	        NULL,
 	};
 
@@ -890,6 +922,7 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	parse_metrics(ld, root, c);
 	parse_log(ld, root, c);
 	parse_privacy(ld, root, c);
+	parse_limits(ld, root, c);
 	c->policy.items = c->items;
 	c->policy.nitems = c->nitems;
 	c->policy.out_of_scope = &c->out_of_scope;

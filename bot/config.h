@@ -125,6 +125,19 @@ struct cfg_log {
 	int level; /* an enum log_level, from "level"; default info */
 };
 
+/*
+ * "limits": what one connection may hold of the server (bot/serve.c, bot/http.c).
+ * A connection cap of 0 is derived at start from the open-file limit.
+ */
+struct cfg_limits {
+	int connections; /* open at once, in all; 0: the open-file limit less a reserve */
+	int connections_per_address; /* from one client address; 0: half of connections,
+	                              * loopback (a local proxy) left out */
+	int header_seconds;          /* connect to the end of the request headers, default 10 */
+	int body_seconds;            /* headers to the end of the body, default 60 */
+	int websocket_idle_seconds;  /* a websocket silent this long (no pong) is closed, 70 */
+};
+
 struct cfg {
 	char *path;     /* the file it was read from */
 	char *database; /* SQLite file, default "concierge.db" */
@@ -165,6 +178,7 @@ struct cfg {
 	struct cfg_metrics metrics;
 	struct cfg_log log;
 	struct cfg_privacy privacy;
+	struct cfg_limits limits;
 };
 
 /*

@@ -10,15 +10,18 @@
  * sees the whole body. Messages it hands back join the next group commit and
  * the request is answered once they are stored (batch.c). The staff console
  * and the API (/console, /api) are the server's own, not a channel's:
- * console.c answers them.
+ * console.c answers them. Every connection is counted against the caps and
+ * time limits of the configuration's "limits" (connection limits, below).
  */
 #include "bot/server.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "bot/config.h"
+#include "bot/conns.h"
 #include "bot/metrics.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -183,6 +186,244 @@ static void req_init(struct http_req *r, struct server *srv, struct lws *wsi, co
 	r->impl = wsi;
 }
 
+/* ---- connection limits -------------------------------------------------------------------- */
+
+/*
+ * A connection is counted from its accept to its end against limits.connections
+ * and limits.connections_per_address: one over a cap is answered 503 (over
+ * plain HTTP) and closed at once, so the server never holds more sockets than
+ * its open-file limit allows and accept() never fails for want of one. Each
+ * connection has limits.header_seconds from its accept to the end of its
+ * request's headers, and a request limits.body_seconds for its body, however
+ * slowly the bytes trickle in; later requests on a kept connection get their
+ * header time from libwebsockets (timeout_secs_ah_idle, set in serve.c).
+ */
+enum server_limit { LIMIT_FULL, LIMIT_ADDRESS, LIMIT_HEADERS, LIMIT_BODY, LIMIT_EVICTED };
+
+/* The state kept with a counted connection (conns.h: 0 is waiting). */
+enum { CONN_HEADERS = 0, CONN_TALKING = 1 };
+/* Descriptors always left free by connections, whatever else the program holds. */
+#define FD_HEADROOM 16
+
+#define LIMITS_LOG_MS 10000
+
+void server_limits_report(struct server *srv, int force)
+{
+	const long long *n = srv->limits_refused;
+	const struct cfg_limits *l = &srv->cfg->limits;
+	int64_t now = clock_mono_ms();
+	struct buf line;
+
+	if (!n[LIMIT_FULL] && !n[LIMIT_ADDRESS] && !n[LIMIT_HEADERS] && !n[LIMIT_BODY] &&
+	    !n[LIMIT_EVICTED])
+		return;
+	if (!force && srv->limits_logged_ms && now - srv->limits_logged_ms < LIMITS_LOG_MS)
+		return;
+	buf_init(&line);
+	if (n[LIMIT_FULL])
+		buf_printf(&line,
+		           "; refused %lld at the cap of %zu connections (limits.connections)",
+		           n[LIMIT_FULL], conns_max(srv->conns));
+	if (n[LIMIT_ADDRESS])
+		buf_printf(&line,
+		           "; refused %lld from an address holding %zu "
+		           "(limits.connections_per_address)",
+		           n[LIMIT_ADDRESS], conns_max_per_addr(srv->conns));
+	if (n[LIMIT_EVICTED])
+		buf_printf(&line,
+		           "; closed %lld waiting for a request to make room at the cap of %zu "
+		           "(limits.connections)",
+		           n[LIMIT_EVICTED], conns_max(srv->conns));
+	if (n[LIMIT_HEADERS])
+		buf_printf(&line,
+		           "; closed %lld without their headers in %d s (limits.header_seconds)",
+		           n[LIMIT_HEADERS], l->header_seconds);
+	if (n[LIMIT_BODY])
+		buf_printf(&line, "; closed %lld without their body in %d s (limits.body_seconds)",
+		           n[LIMIT_BODY], l->body_seconds);
+	log_fields(LOG_WARN,
+	           (struct log_field[]){LOG_NUM("refused", n[LIMIT_FULL] + n[LIMIT_ADDRESS]),
+	                                LOG_NUM("timed_out", n[LIMIT_HEADERS] + n[LIMIT_BODY] +
+	                                                             n[LIMIT_EVICTED]),
+	                                LOG_NUM("open", (long long)conns_count(srv->conns))},
+	           3, "server: connection limits: %zu open%s", conns_count(srv->conns),
+	           buf_str(&line));
+	buf_release(&line);
+	memset(srv->limits_refused, 0, sizeof(srv->limits_refused));
+	srv->limits_logged_ms = now;
+}
+
+static void limits_note(struct server *srv, enum server_limit what)
+{
+	srv->limits_refused[what]++;
+	server_limits_report(srv, 0);
+}
+
+static int loopback(const unsigned char addr[CONNS_ADDR_LEN])
+{
+	static const unsigned char v6[CONNS_ADDR_LEN] = {[15] = 1},
+	                           v4[12] = {[10] = 0xff, [11] = 0xff};
+
+	return memcmp(addr, v6, sizeof(v6)) == 0 ||
+	       (memcmp(addr, v4, sizeof(v4)) == 0 && addr[12] == 127);
+}
+
+/*
+ * Whether ADDR's share is taken. The derived share (no
+ * limits.connections_per_address) leaves loopback alone: a reverse proxy on
+ * the same machine brings every client from there.
+ */
+static enum conns_verdict limits_check_address(struct server *srv,
+                                               const unsigned char addr[CONNS_ADDR_LEN])
+{
+	if (!srv->cfg->limits.connections_per_address && loopback(addr))
+		return CONNS_OK;
+	return conns_count_addr(srv->conns, addr) >= conns_max_per_addr(srv->conns)
+	               ? CONNS_ADDR_FULL
+	               : CONNS_OK;
+}
+
+static enum conns_verdict limits_check(struct server *srv, const unsigned char addr[CONNS_ADDR_LEN])
+{
+	enum conns_verdict v = conns_check(srv->conns, addr);
+
+	return v == CONNS_ADDR_FULL ? limits_check_address(srv, addr) : v;
+}
+
+/* LWS_CALLBACK_FILTER_NETWORK_CONNECTION: connection A was accepted; nonzero refuses it. */
+static int limits_filter(struct server *srv, const struct lws_filter_network_conn_args *a)
+{
+	int fd = (int)a->accept_fd;
+	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+	                           "Content-Type: text/plain\r\n"
+	                           "Content-Length: 12\r\n"
+	                           "Retry-After: 5\r\n"
+	                           "Connection: close\r\n\r\n"
+	                           "server busy\n";
+	unsigned char addr[CONNS_ADDR_LEN];
+	char drain[2048];
+	struct lws *oldest;
+	enum conns_verdict v;
+
+	srv->conn_pending = 0;
+	if (!srv->conns ||
+	    conns_addr_from((const struct sockaddr *)&a->cli_addr, a->clilen, addr) < 0)
+		return 0;
+	v = limits_check(srv, addr);
+	/*
+	 * Descriptors are handed out lowest first: one this high means fewer than
+	 * FD_HEADROOM are left for the rest of the program (the reserve was not
+	 * enough), and the next accept() could fail. Taken as full.
+	 */
+	if (fd >= srv->fd_limit - FD_HEADROOM)
+		v = CONNS_FULL;
+	if (v == CONNS_FULL && srv->conn_evicting < SERVER_EVICTING_MAX &&
+	    (oldest = conns_oldest_waiting(srv->conns)) != NULL) {
+		/*
+		 * Full, and a connection has no request in progress (none whole
+		 * yet, or none since its last answer): the one waiting longest makes
+		 * room, so slow or idle clients holding every connection do not keep
+		 * the next good request (a health check, a webhook) out.
+		 */
+		conns_remove(srv->conns, oldest); /* its place (and its address's) is free now */
+		srv->conn_evicted[srv->conn_evicting++] = oldest;
+		lws_set_timeout(oldest, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		limits_note(srv, LIMIT_EVICTED);
+		v = limits_check_address(srv, addr);
+	}
+	if (v == CONNS_OK) {
+		memcpy(srv->conn_pending_addr, addr, sizeof(addr));
+		srv->conn_pending = 1;
+		return 0;
+	}
+	/*
+	 * Answered and hung up on before it costs more than this descriptor: what
+	 * the client sent already is read off first, or closing would reset the
+	 * connection and the client might never see the answer.
+	 */
+	if (!srv->tls && send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) > 0) {
+		shutdown(fd, SHUT_WR);
+		(void)recv(fd, drain, sizeof(drain), MSG_DONTWAIT);
+	}
+	limits_note(srv, v == CONNS_FULL ? LIMIT_FULL : LIMIT_ADDRESS);
+	return 1;
+}
+
+/* LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: the connection just let in is WSI. */
+static void limits_count(struct server *srv, struct lws *wsi)
+{
+	if (!srv->conn_pending)
+		return;
+	srv->conn_pending = 0;
+	if (conns_add(srv->conns, wsi, srv->conn_pending_addr) < 0)
+		return;
+	lws_set_timer_usecs(wsi, (lws_usec_t)srv->cfg->limits.header_seconds * LWS_US_PER_SEC);
+}
+
+/* The headers of a request (or a websocket's handshake) on WSI are in. */
+static void limits_headers_in(struct server *srv, struct lws *wsi)
+{
+	struct lws *nwsi = lws_get_network_wsi(wsi);
+
+	if (srv->conns && conns_state(srv->conns, nwsi) == CONN_HEADERS)
+		conns_set_state(srv->conns, nwsi, CONN_TALKING);
+}
+
+/*
+ * A request on WSI is answered and the connection kept for the next: until
+ * that one's headers are in, it may make room at the cap like a newcomer
+ * that has sent nothing yet. libwebsockets closes it when idle
+ * (keepalive_timeout) or slow with those headers (timeout_secs_ah_idle);
+ * the timer here only backs that up.
+ */
+static void limits_kept(struct server *srv, struct lws *wsi)
+{
+	if (!srv || !srv->conns || lws_get_network_wsi(wsi) != wsi ||
+	    conns_state(srv->conns, wsi) != CONN_TALKING)
+		return;
+	conns_set_state(srv->conns, wsi, CONN_HEADERS);
+	lws_set_timer_usecs(wsi, (lws_usec_t)(KEEPALIVE_S + srv->cfg->limits.header_seconds) *
+	                                 LWS_US_PER_SEC);
+}
+
+/* LWS_CALLBACK_WSI_DESTROY: WSI is gone. */
+static void limits_gone(struct server *srv, struct lws *wsi)
+{
+	int i;
+
+	if (!srv->conns)
+		return;
+	if (conns_remove(srv->conns, wsi))
+		return;
+	for (i = 0; i < srv->conn_evicting; i++) {
+		if (srv->conn_evicted[i] == wsi) {
+			srv->conn_evicted[i] = srv->conn_evicted[--srv->conn_evicting];
+			return;
+		}
+	}
+}
+
+/* A body is announced: it has limits.body_seconds to come whole. */
+static void limits_body_start(struct server *srv, struct lws *wsi, struct http_pss *p)
+{
+	p->body_timed = 1;
+	lws_set_timer_usecs(wsi, (lws_usec_t)srv->cfg->limits.body_seconds * LWS_US_PER_SEC);
+}
+
+/* LWS_CALLBACK_TIMER: nonzero closes WSI (its headers or its body did not come in time). */
+static int limits_timer(struct server *srv, struct lws *wsi, struct http_pss *p)
+{
+	if (p && p->body_timed && !p->body_done) {
+		limits_note(srv, LIMIT_BODY);
+		return -1;
+	}
+	if (srv->conns && conns_state(srv->conns, wsi) == CONN_HEADERS) {
+		limits_note(srv, LIMIT_HEADERS);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- answers ---------------------------------------------------------------------- */
 
 void server_respond(struct http_pss *p)
@@ -218,6 +459,7 @@ static int finish_response(struct lws *wsi, struct http_pss *p, int close_after)
 		p->timed = 0;
 	}
 	if (!close_after) {
+		limits_kept(srv, wsi);
 		forget(p); /* the next request on the connection starts afresh */
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
@@ -393,11 +635,14 @@ static int on_http(struct server *srv, struct lws *wsi, struct http_pss *p, cons
 	p->rclass = METRICS_ROUTE_OTHER;
 	p->timed = 1;
 	snprintf(p->path, sizeof(p->path), "%s", path);
+	limits_headers_in(srv, wsi);
+	post = is_post(wsi);
+	if (post && has_body(wsi))
+		limits_body_start(srv, wsi, p);
 	if (srv->stopping) {
 		respond_error(p, 503, "shutting down");
 		return 0;
 	}
-	post = is_post(wsi);
 	if (strcmp(path, "/healthz") == 0 && !post) {
 		p->rclass = METRICS_ROUTE_HEALTH;
 		server_health(srv, &p->ans);
@@ -494,6 +739,7 @@ static int ws_event(struct server *srv, struct lws *wsi, enum lws_callback_reaso
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		memset(p, 0, sizeof(*p));
+		limits_headers_in(srv, wsi);
 		if (srv->stopping || lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
 			return -1;
 		if (console_claims(uri)) {
@@ -624,6 +870,18 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		if (p && !p->is_ws)
 			forget(p);
 		return 0;
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		return srv && user ? limits_filter(srv, user) : 0;
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		if (srv)
+			limits_count(srv, wsi);
+		break;
+	case LWS_CALLBACK_WSI_DESTROY:
+		if (srv)
+			limits_gone(srv, wsi);
+		break;
+	case LWS_CALLBACK_TIMER:
+		return srv ? limits_timer(srv, wsi, p) : 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		if (srv) {
 			server_take_flushed(srv);

@@ -23,6 +23,7 @@
 
 #include "bot/cli.h"
 #include "bot/config.h"
+#include "bot/conns.h"
 #include "bot/core.h"
 #include "bot/flood.h"
 #include "bot/flush.h"
@@ -73,6 +74,7 @@ static void deliver_due(lws_sorted_usec_list_t *sul)
 		/* and their changes to orders the consoles' boards. */
 		console_changed(srv->console);
 	}
+	server_limits_report(srv, 0);
 	lws_sul_schedule(srv->ctx, 0, &srv->sul_deliver, deliver_due, DELIVER_US);
 }
 
@@ -192,35 +194,101 @@ static int parse_listen(const char *listen, char *host, size_t hostlen, int *por
  * Room for many open connections: the soft limit (often 1024) is raised
  * towards the hard one, up to FD_WANTED (libwebsockets keeps a table as
  * long as the limit), so a crowd of slow clients does not run the server out
- * of descriptors at a thousand.
+ * of descriptors at a thousand. Returns the limit in force.
  */
-static void raise_fd_limit(void)
+static size_t raise_fd_limit(void)
 {
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return;
+		return 1024;
 	if (rl.rlim_cur < FD_WANTED && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max < FD_WANTED ? rl.rlim_max : FD_WANTED;
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 			log_warn("server: cannot raise the open-file limit: %s", strerror(errno));
 	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
-		log_info("server: up to %llu open files", (unsigned long long)rl.rlim_cur);
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1024;
+	return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > FD_WANTED ? FD_WANTED
+	                                                               : (size_t)rl.rlim_cur;
 }
 
-/* libwebsockets' own complaints, as lines of our log (JSON lines stay JSON). */
+/*
+ * The connection caps for FDS open files. Descriptors are kept back for what
+ * is not a client's connection - the database and its journal (opened by
+ * several threads), the deliveries' and downloads' HTTP connections, the
+ * links to platforms, the photos read - so that accept() never meets the
+ * limit: a connection over the cap is taken and closed at once, not left to
+ * make accept() fail again and again.
+ */
+static struct conns *plan_connections(const struct cfg_limits *l, size_t fds)
+{
+	size_t reserve = 64 + fds / 32, allowed, max, per;
+
+	allowed = fds > 2 * reserve ? fds - reserve : fds / 2;
+	max = l->connections ? (size_t)l->connections : allowed;
+	if (max > allowed) {
+		log_warn("server: limits.connections %d is more than %zu open files allow; "
+		         "taking %zu",
+		         l->connections, fds, allowed);
+		max = allowed;
+	}
+	if (!max)
+		max = 1;
+	per = l->connections_per_address ? (size_t)l->connections_per_address : (max + 1) / 2;
+	if (per > max)
+		per = max;
+	log_fields(LOG_INFO,
+	           (struct log_field[]){LOG_NUM("open_files", (long long)fds),
+	                                LOG_NUM("connections", (long long)max),
+	                                LOG_NUM("per_address", (long long)per)},
+	           3,
+	           "server: up to %zu open files: at most %zu connections, %zu from one "
+	           "address%s; requests get %d s for their headers and %d s for a body, "
+	           "websockets are closed after %d s of silence",
+	           fds, max, per, l->connections_per_address ? "" : " (loopback not counted)",
+	           l->header_seconds, l->body_seconds, l->websocket_idle_seconds);
+	return conns_new(max, per);
+}
+
+/*
+ * libwebsockets' own complaints, as lines of our log (JSON lines stay JSON).
+ * Some come once per hostile connection ("Ran out of header data space" for
+ * each header flood) or as fast as a failing accept() is retried: a line
+ * like the one before it within a second is counted, not written, and the
+ * count goes with the next line written.
+ */
 static void lws_emit(int level, const char *line)
 {
+	static char last[96];
+	static int64_t last_ms;
+	static long quiet;
 	size_t n = strlen(line);
+	int64_t now = clock_mono_ms();
 
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
-	log_msg(level & LLL_ERR ? LOG_ERROR : LOG_WARN, "libwebsockets: %.*s", (int)n, line);
+	if (last_ms && now - last_ms < 1000 && strncmp(line, last, sizeof(last) - 1) == 0) {
+		quiet++;
+		return;
+	}
+	snprintf(last, sizeof(last), "%s", line);
+	last_ms = now;
+	if (quiet)
+		log_msg(level & LLL_ERR ? LOG_ERROR : LOG_WARN,
+		        "libwebsockets: %.*s (after %ld lines like the one before)", (int)n, line,
+		        quiet);
+	else
+		log_msg(level & LLL_ERR ? LOG_ERROR : LOG_WARN, "libwebsockets: %.*s", (int)n,
+		        line);
+	quiet = 0;
 }
 
-/* Pings idle websockets so dead phones are noticed; hangs up after a minute of silence. */
-static const lws_retry_bo_t retry = {
+/*
+ * Pings idle websockets so dead phones are noticed; hangs up after
+ * limits.websocket_idle_seconds without a frame or a pong (set at start).
+ */
+static lws_retry_bo_t retry = {
         .secs_since_valid_ping = 30,
         .secs_since_valid_hangup = 70,
 };
@@ -351,6 +419,7 @@ int cli_serve(struct cli_env *env)
 	char host_name[256], err[512];
 	struct in_addr v4;
 	int port, rc = 1;
+	size_t fds;
 
 	if (parse_args(env, &listen) < 0)
 		return 2;
@@ -359,7 +428,7 @@ int cli_serve(struct cli_env *env)
 		return 2;
 	}
 	log_init_from_env();
-	raise_fd_limit();
+	fds = raise_fd_limit();
 	lws_set_log_level(LLL_ERR, lws_emit);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
@@ -373,6 +442,12 @@ int cli_serve(struct cli_env *env)
 	srv.metrics = metrics_new(env->cfg);
 	if (!srv.metrics)
 		goto out;
+	srv.fd_limit = (int)fds;
+	srv.conns = plan_connections(&env->cfg->limits, fds);
+	if (!srv.conns) {
+		fprintf(stderr, "concierge: cannot start the server: out of memory\n");
+		goto out;
+	}
 	srv.core = core_new(env->cfg, env->store);
 	if (!srv.core)
 		goto out;
@@ -408,9 +483,13 @@ int cli_serve(struct cli_env *env)
 	 */
 	if (inet_pton(AF_INET, host_name, &v4) == 1)
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	retry.secs_since_valid_hangup = (uint16_t)env->cfg->limits.websocket_idle_seconds;
+	retry.secs_since_valid_ping = (uint16_t)(env->cfg->limits.websocket_idle_seconds / 2);
 	info.retry_and_idle_policy = &retry;
 	info.timeout_secs = 20;
-	info.keepalive_timeout = 30;
+	/* The headers of a request after the first on a kept connection (the first's: http.c). */
+	info.timeout_secs_ah_idle = (unsigned int)env->cfg->limits.header_seconds;
+	info.keepalive_timeout = KEEPALIVE_S;
 	info.pt_serv_buf_size = 32 * 1024;
 	info.max_http_header_data = 8192;
 	if (env->cfg->tls_cert) {
@@ -495,6 +574,7 @@ int cli_serve(struct cli_env *env)
 		}
 	}
 	drain(&srv, loop);
+	server_limits_report(&srv, 1); /* what the last line did not say yet */
 	if (loop)
 		ev_timer_stop(loop, &nudger);
 	sender_stop(srv.sender, 5000);
@@ -530,6 +610,7 @@ out:
 	core_free(srv.core);
 	metrics_free(srv.metrics);
 	flood_free(srv.flood);
+	conns_free(srv.conns); /* after the context: its connections are gone */
 	pthread_mutex_destroy(&srv.lock);
 	curl_global_cleanup();
 	return rc;

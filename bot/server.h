@@ -63,7 +63,8 @@ struct http_pss {
 	struct buf body;                   /* request body, capped */
 	size_t body_max;                   /* the cap; 0: the server's */
 	int body_too_big;
-	int body_done; /* the whole body came: reading waits until it is answered */
+	int body_done;  /* the whole body came: reading waits until it is answered */
+	int body_timed; /* a body is coming, within limits.body_seconds (http.c) */
 	struct http_answer ans;
 	size_t resp_sent;
 	int headers_sent;
@@ -100,6 +101,8 @@ struct relayed {
 	struct adapter_call call;
 	uint64_t ticket;
 };
+
+#define SERVER_EVICTING_MAX 16
 
 struct server {
 	const struct cfg *cfg;
@@ -156,6 +159,20 @@ struct server {
 
 	struct metrics *metrics; /* counters and histograms for /metrics, or NULL */
 	int64_t start_ms;        /* when serving started, Unix milliseconds */
+
+	/* connection limits (http.c): the connections counted against the caps (NULL:
+	 * none), the one just accepted and not yet counted, and what the caps and
+	 * time limits turned away since the last line about it in the log */
+	struct conns *conns;
+	int fd_limit; /* the open-file limit in force */
+	int conn_pending;
+	unsigned char conn_pending_addr[16];
+	/* closed to make room at the cap, not yet gone (no longer counted); at most
+	 * SERVER_EVICTING_MAX at once, so the descriptors they still hold stay few */
+	struct lws *conn_evicted[SERVER_EVICTING_MAX];
+	int conn_evicting;
+	int64_t limits_logged_ms;
+	long long limits_refused[5]; /* by enum server_limit (http.c) */
 };
 
 /* batch.c */
@@ -208,10 +225,14 @@ void server_fetch_stop(struct server *srv);
 
 /* http.c */
 extern const struct lws_protocols server_protocols[];
+/* How long a kept connection waits for its next request (serve.c sets it). */
+#define KEEPALIVE_S 30
 /* Sets the answer of an HTTP request and asks to write it. */
 void server_respond(struct http_pss *p);
 /* Queues one text frame on a websocket. */
 void server_ws_send(struct http_pss *p, const char *text);
+/* Logs what the connection limits turned away lately, at most every 10 s. FORCE: now. */
+void server_limits_report(struct server *srv, int force);
 
 /* wsclient.c: the links the gateway opens to platforms (adapter.h, struct adapter_wsc) */
 /* 1 when a channel of CFG connects out (the context then needs TLS set up). */
