@@ -525,6 +525,13 @@ static void test_file_level_errors(void **state)
 	assert_null(c);
 	assert_string_equal(err, FIX "syntax-error.json:4:10: '}' expected near '\"locale\"'");
 
+	/* the text quoted near the error stays on the line (a newline in it, found by fuzzing) */
+	assert_int_equal(cfg_load_text("config.json", "{\"staff\": [], \"a\\\n}", &c, err,
+	                               sizeof(err)),
+	                 -1);
+	assert_null(strchr(err, '\n'));
+	assert_int_equal(strncmp(err, "config.json:2:0: invalid escape", 31), 0);
+
 	assert_int_equal(cfg_load(FIX "duplicate-key.json", &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, FIX "duplicate-key.json:3:"));
 	assert_non_null(strstr(err, "duplicate object key"));
