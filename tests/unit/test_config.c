@@ -532,6 +532,16 @@ static void test_file_level_errors(void **state)
 	assert_null(strchr(err, '\n'));
 	assert_int_equal(strncmp(err, "config.json:2:0: invalid escape", 31), 0);
 
+	/* a keyword that is not a string is refused, not folded (a crash, found by fuzzing) */
+	assert_int_equal(cfg_load_text("config.json",
+	                               "{\"communities\": [{\"id\": \"c1\", \"name\": \"C\"}],"
+	                               "\"catalogue\": [{\"id\": \"ask\", \"category\": "
+	                               "\"inquiry\", \"name\": \"Q\", \"response_minutes\": 15, "
+	                               "\"keywords\": [0, \"问\"]}]}",
+	                               &c, err, sizeof(err)),
+	                 -1);
+	assert_string_equal(err, "config.json: catalogue[0].keywords[0]: expected a string");
+
 	assert_int_equal(cfg_load(FIX "duplicate-key.json", &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, FIX "duplicate-key.json:3:"));
 	assert_non_null(strstr(err, "duplicate object key"));
