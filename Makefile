@@ -2,6 +2,8 @@
 #   make          build/concierge (optimised)
 #   make run      install what is missing, then start the gateway
 #   make test     install what is missing, build under ASan+UBSan, run every test
+#                 (and each fuzz target briefly)
+#   make fuzz     each fuzz target for FUZZ_SECONDS (60)
 #   make check    clang-format, clang-tidy and cppcheck; fails on findings
 #   make bench    benchmark figures
 #   make install  the program, the example configuration and the systemd unit
@@ -117,7 +119,7 @@ run:
 
 test:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory build/asan/concierge build/concierge $(UNIT_BIN)
+	@$(MAKE) --no-print-directory build/asan/concierge build/concierge $(UNIT_BIN) fuzz-bin
 	@tests/run.sh
 
 unit: build/asan/concierge $(UNIT_BIN)

@@ -30,7 +30,6 @@
 #include "lib/config_read.h"
 #include "lib/log.h"
 #include "lib/photo.h"
-#include "lib/utf8.h"
 
 static const char *const roles[] = {"technician", "dispatcher", "supervisor", "manager", NULL};
 static const char *const categories[] = {"repair", "cleaning", "errand", "inquiry", NULL};
@@ -894,14 +893,10 @@ static int load_root(struct cfg_ld *ld, const char *path, json_t *root, struct c
 /* A JSON syntax error of PATH: with its line and column when the parser knows them. */
 static void syntax_problem(struct cfg_ld *ld, const char *path, const json_error_t *jerr)
 {
-	char text[sizeof(jerr->text)];
-
-	/* The parser quotes the text near the error: a newline there would split the line. */
-	utf8_clean(text, sizeof(text), jerr->text, sizeof(jerr->text));
 	if (jerr->line > 0)
-		cfg_line(ld, "%s:%d:%d: %s", path, jerr->line, jerr->column, text);
+		cfg_line(ld, "%s:%d:%d: %s", path, jerr->line, jerr->column, jerr->text);
 	else
-		cfg_problem(ld, NULL, "%s", text);
+		cfg_problem(ld, NULL, "%s", jerr->text);
 }
 
 int cfg_load(const char *path, struct cfg **out, char *err, size_t errlen)
