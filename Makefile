@@ -198,7 +198,8 @@ FUZZ_OWN_fuzz_http := build/fuzz/obj/bot/http.o
 build/fuzz/obj/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC fuzz $<"
-	@$(FUZZ_CC) $(STD) $(WARN) -Wno-error $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKGCFLAGS) \
+	@$(FUZZ_CC) $(STD) $(WARN) -Wno-error -Wno-format-nonliteral $(FUZZ_SAN) \
+	    -fsanitize=fuzzer-no-link $(PKGCFLAGS) \
 	    -c $< -o $@
 
 build/fuzz/obj/web_assets.o: build/web_assets.c

@@ -32,7 +32,7 @@ static void ld_vline(struct cfg_ld *ld, const char *fmt, va_list ap)
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
 			line[i] = ' ';
-	need = n + 2;     /* separator and NUL */
+	need = n + 2; /* separator and NUL */
 	if (ld->len + need > ld->cap) {
 		size_t cap = ld->cap ? ld->cap * 2 : 512;
 		char *p;

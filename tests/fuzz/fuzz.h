@@ -33,7 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* An invariant broken: says which, and aborts (libFuzzer keeps the input). */
 FZ_UNUSED __attribute__((format(printf, 1, 2), noreturn)) static void fuzz_fail(const char *fmt,
-                                                                               ...)
+                                                                                ...)
 {
 	va_list ap;
 

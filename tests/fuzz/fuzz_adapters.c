@@ -76,15 +76,16 @@ static const struct {
                                       "\",\"app_secret\":\"s3cr3t\",\"token\":\"" WX_TOKEN
                                       "\",\"encoding_aes_key\":\"" WX_AES
                                       "\",\"mode\":\"safe\",\"api_base\":\"http://127.0.0.1:9\"}"},
-        [CH_WECOM] = {"wecom", "{\"enabled\":true,\"corp_id\":\"" WC_CORP
-                               "\",\"agent_id\":1000002,\"secret\":\"sEcReT-1\",\"token\":\"" WC_TOKEN
-                               "\",\"encoding_aes_key\":\"" WC_AES
-                               "\",\"api_base\":\"http://127.0.0.1:9\","
-                               "\"staff_chat\":\"WangShiFu|zhao.zhuguan\"}"},
+        [CH_WECOM] = {"wecom",
+                      "{\"enabled\":true,\"corp_id\":\"" WC_CORP
+                      "\",\"agent_id\":1000002,\"secret\":\"sEcReT-1\",\"token\":\"" WC_TOKEN
+                      "\",\"encoding_aes_key\":\"" WC_AES "\",\"api_base\":\"http://127.0.0.1:9\","
+                      "\"staff_chat\":\"WangShiFu|zhao.zhuguan\"}"},
         [CH_WEB] = {"web", "{\"enabled\":true,\"title\":\"幸福里\"}"},
 };
 
 static struct chan chans[NCHANS];
+static int verbose; /* FUZZ_VERBOSE set: what each input came to, on stderr */
 
 static int64_t fixed_clock(enum clock_kind kind)
 {
@@ -99,6 +100,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	log_set_level(LOG_ERROR + 1);
 	clock_set_source(fixed_clock);
+	verbose = getenv("FUZZ_VERBOSE") != NULL;
 	for (i = 0; i < NCHANS; i++)
 		fz_chan_load(&chans[i], confs[i].name, confs[i].cfg, 1);
 	return 0;
@@ -133,6 +135,14 @@ static void run_route(struct chan *ch, const struct adapter_route *route, struct
 	if (ans.status && (ans.status < 200 || ans.status > 599))
 		fuzz_fail("%s: answered HTTP %d", ch->name, ans.status);
 	fz_check_inbound(out, ch->name);
+	if (verbose) {
+		int n = 0;
+
+		for (struct inbound *in = out; in; in = in->next)
+			n++;
+		fprintf(stderr, "%s %s: HTTP %d, %d message(s)\n", ch->name, route->path,
+		        ans.status, n);
+	}
 	inbound_free_list(out);
 	http_answer_release(&ans);
 }
@@ -161,6 +171,9 @@ static void ws_lines(struct chan *ch, int wsc, const struct http_req *open_req, 
 			ch->a->ws.message(ch, hc, conn, body + p, n);
 		p += n + 1;
 	}
+	if (verbose)
+		fprintf(stderr, "%s websocket: %ld message(s) handed over so far\n", ch->name,
+		        fz_submitted);
 	if (wsc)
 		ch->a->wsc.closed(ch, hc, conn);
 	else
@@ -203,7 +216,9 @@ static char *envelope(const char *aes, const char *token, const char *receiver, 
 	body = malloc(n);
 	if (!body)
 		abort();
-	snprintf(body, n, "<xml><ToUserName><![CDATA[%s]]></ToUserName><Encrypt><![CDATA[%s]]></Encrypt></xml>",
+	snprintf(body, n,
+	         "<xml><ToUserName><![CDATA[%s]]></ToUserName><Encrypt><![CDATA[%s]]></Encrypt></"
+	         "xml>",
 	         receiver, enc);
 	free(enc);
 	return body;
@@ -323,8 +338,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_req_init(&req, &f, flags & 2 ? "GET" : "POST", "/hooks/wechat", body, len);
 		if (flags & 2) { /* the URL check: the body as echostr */
 			snprintf(query, sizeof(query),
-			         "signature=%s&timestamp=" TS "&nonce=" NONCE "&echostr=%.400s", sig,
-			         body);
+			         "signature=%s&timestamp=" TS "&nonce=" NONCE "&echostr=%.400s",
+			         sig, body);
 			req.body = "";
 			req.len = 0;
 		}
@@ -343,8 +358,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			env = NULL;
 		} else {
 			env = envelope(wecom ? WC_AES : WX_AES, wecom ? WC_TOKEN : WX_TOKEN,
-			               wecom ? WC_CORP : WX_APPID, body, len, !own_sig, given, query,
-			               sizeof(query));
+			               wecom ? WC_CORP : WX_APPID, body, len, !own_sig, given,
+			               query, sizeof(query));
+		}
+		if (!wecom) { /* WeChat signs the query too, as in plain mode */
+			size_t q = strlen(query);
+
+			parts[0] = WX_TOKEN;
+			parts[1] = TS;
+			parts[2] = NONCE;
+			if (wx_signature(parts, 3, sig) < 0)
+				abort();
+			snprintf(query + q, sizeof(query) - q, "&signature=%s", sig);
 		}
 		f.query = query;
 		fz_req_header(&f, "content-length:", "100");

@@ -69,9 +69,11 @@ static void load(const char *text, size_t errlen)
 		if (errlen >= 4096) {
 			if (!err[0])
 				fuzz_fail("refused without a word");
-			for (line = err; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+			for (line = err; line;
+			     line = strchr(line, '\n'), line = line ? line + 1 : NULL)
 				if (strncmp(line, "config.json", 11) != 0 && !strstr(line, "more"))
-					fuzz_fail("a problem that does not name the file: [%.200s] in [%s]",
+					fuzz_fail("a problem that does not name the file: [%.200s] "
+					          "in [%s]",
 					          line, err);
 		}
 	}

@@ -47,7 +47,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	tzset();
 	log_set_level(LOG_ERROR + 1);
 	if (cfg_load("config.example.json", &demo, err, sizeof(err)) < 0) {
-		fprintf(stderr, "fuzz_dialog: config.example.json (run from the repository root): %s\n",
+		fprintf(stderr,
+		        "fuzz_dialog: config.example.json (run from the repository root): %s\n",
 		        err);
 		abort();
 	}
@@ -166,6 +167,9 @@ static void step(const struct dlg_ctx *ctx, struct dlg_state *st, const char *te
 	if (dlg_handle(ctx, st, text, &res) != 0)
 		fuzz_fail("dlg_handle failed on \"%s\"", text);
 	check_result(&res, text);
+	if (getenv("FUZZ_VERBOSE"))
+		fprintf(stderr, "%s/%s \"%s\" -> %s/%s, action %d%s\n", flow, at, text, st->flow,
+		        st->step, (int)res.action, res.end ? ", end" : "");
 	if (res.action == DLG_ACT_CREATE) {
 		if (strcmp(flow, "intake") != 0 || strcmp(at, "confirm") != 0)
 			fuzz_fail("an order created at %s/%s by \"%s\"", flow, at, text);
@@ -186,7 +190,8 @@ static void begin(const struct dlg_ctx *ctx, struct dlg_state *st, int how)
 
 	dlg_result_init(&res);
 	if (how == 5)
-		rc = dlg_begin_accept(ctx, st, "261126-001", "王师傅", how & 8 ? "50元" : NULL, &res);
+		rc = dlg_begin_accept(ctx, st, "261126-001", "王师傅", how & 8 ? "50元" : NULL,
+		                      &res);
 	else if (how == 6)
 		rc = dlg_begin_resolved(ctx, st, "261126-002", "已约谈装修户", &res);
 	else

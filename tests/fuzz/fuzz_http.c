@@ -31,8 +31,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	log_set_level(LOG_ERROR + 1);
 	if (cfg_load("config.example.json", &demo, err, sizeof(err)) < 0) {
-		fprintf(stderr, "fuzz_http: config.example.json (run from the repository root): %s\n",
-		        err);
+		fprintf(stderr,
+		        "fuzz_http: config.example.json (run from the repository root): %s\n", err);
 		abort();
 	}
 	for (i = 0; i < demo->nchans; i++) {
@@ -86,7 +86,8 @@ static void run(struct chan *ch, const struct adapter_route *route, const char *
 	struct http_answer ans;
 	struct inbound *out = NULL;
 
-	if (!ch->enabled || !(route->methods & (strcmp(method, "POST") == 0 ? ROUTE_POST : ROUTE_GET)))
+	if (!ch->enabled ||
+	    !(route->methods & (strcmp(method, "POST") == 0 ? ROUTE_POST : ROUTE_GET)))
 		return;
 	memset(&f, 0, sizeof(f));
 	fz_req_header(&f, "x-concierge-signature:", value);

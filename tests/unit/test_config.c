@@ -526,9 +526,8 @@ static void test_file_level_errors(void **state)
 	assert_string_equal(err, FIX "syntax-error.json:4:10: '}' expected near '\"locale\"'");
 
 	/* what a problem quotes stays on its line (a newline in it, found by fuzzing) */
-	assert_int_equal(cfg_load_text("config.json", "{\"staff\": [], \"a\\\n}", &c, err,
-	                               sizeof(err)),
-	                 -1);
+	assert_int_equal(
+	        cfg_load_text("config.json", "{\"staff\": [], \"a\\\n}", &c, err, sizeof(err)), -1);
 	assert_null(strchr(err, '\n'));
 	assert_int_equal(strncmp(err, "config.json:2:0: invalid escape", 31), 0);
 	/* so does an unknown key with a newline in it: it cannot forge a line of its own */
