@@ -121,6 +121,13 @@ for n in files("config", ".json"):
 with open(os.path.join(ROOT, "config.example.json"), "rb") as f:
     seed(C, "example", b"\x10" + f.read())
 seed(C, "empty-object", b"\x00{}")
+# inputs that once failed, replayed by every `make test`
+seed(C, "regress-keyword-not-string", b"\x50" + json.dumps(
+    {"communities": [{"id": "c1", "name": "C"}], "catalogue": [
+        {"id": "ask", "category": "inquiry", "name": "Q", "response_minutes": 15,
+         "keywords": [0, "问"]}]}).encode())
+seed(C, "regress-newline-in-key", b"\x50{\"x\\nconfig.json: fine\": 1}")
+seed(C, "regress-newline-near-error", b"\x50{\n  \"staff\": [],\n  \"commun\\\n}\n")
 
 # ---- fuzz_validate: byte 0 a small buffer's size, byte 1 "now" ----
 V = "fuzz_validate"
@@ -131,7 +138,7 @@ for i, text in enumerate([
         "今天下午3点", "明天上午", "后天晚上7点半", "周六上午", "下周一", "tomorrow 9am",
         "2026-11-28 15:00", "11月28日下午3点", "三点半", "下午3-5点", "3天后", "in 30 minutes",
         "尽快", "明天或者后天", "2月30日", "李伟", "@bot", "报修 3-2-501 电话13800138000 厨房漏水",
-        "  kitchen\u3000tap  leaking ", "\u200b\ufeff"]):
+        "  kitchen\u3000tap  leaking ", "\u200b\ufeff", "0133-3-8", "9999-11-28 15:00"]):
     seed(V, "text-%02d" % i, bytes([(i * 7) % 48, i % 24]) + text.encode())
 
 # ---- fuzz_dialog: byte 0 how it begins, byte 1 "now"; one message a line ----
