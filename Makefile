@@ -195,6 +195,7 @@ FUZZ_OBJ     := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/web_assets.o \
 FUZZ_OWN_fuzz_http := build/fuzz/obj/bot/http.o
 
 .PHONY: fuzz fuzz-bin
+.SECONDARY: $(FUZZ_OBJ)
 build/fuzz/obj/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC fuzz $<"
