@@ -2,6 +2,8 @@
 #   make          build/concierge (optimised)
 #   make run      install what is missing, then start the gateway
 #   make test     install what is missing, build under ASan+UBSan, run every test
+#                 (and each fuzz target briefly)
+#   make fuzz     each fuzz target for FUZZ_SECONDS (60)
 #   make check    clang-format, clang-tidy and cppcheck; fails on findings
 #   make bench    benchmark figures
 #   make soak     thirty minutes of mixed load under the sanitizers, memory sampled
@@ -126,7 +128,7 @@ run:
 
 test:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory build/asan/concierge build/concierge $(UNIT_BIN)
+	@$(MAKE) --no-print-directory build/asan/concierge build/concierge $(UNIT_BIN) fuzz-bin
 	@tests/run.sh
 
 unit: build/asan/concierge $(UNIT_BIN)
@@ -184,3 +186,48 @@ uninstall:
 clean:
 	rm -rf build
 
+
+# ---- fuzzing (tests/fuzz/, README.md "Testing") ---------------------------------------
+# libFuzzer targets built with clang: the library compiled once more into build/fuzz/obj
+# with coverage for the fuzzer, ASan and UBSan. `make fuzz` runs each target for
+# FUZZ_SECONDS (FUZZ=fuzz_config,... for some only); `make test` runs each briefly.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=all
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJ     := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/web_assets.o \
+                build/fuzz/obj/config_example.o
+# A target that includes a source file itself (to reach its static functions) links
+# without that file's object.
+FUZZ_OWN_fuzz_http := build/fuzz/obj/bot/http.o
+
+.PHONY: fuzz fuzz-bin
+.SECONDARY: $(FUZZ_OBJ)
+build/fuzz/obj/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC fuzz $<"
+	@$(FUZZ_CC) $(STD) $(WARN) -Wno-error -Wno-format-nonliteral $(FUZZ_SAN) \
+	    -fsanitize=fuzzer-no-link $(PKGCFLAGS) \
+	    -c $< -o $@
+
+build/fuzz/obj/web_assets.o: build/web_assets.c
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) $(STD) -O1 -c $< -o $@
+build/fuzz/obj/config_example.o: build/config_example.c
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) $(STD) -O1 -c $< -o $@
+
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OBJ) $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	@echo "  LD fuzz $@"
+	@$(FUZZ_CC) $(STD) $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer $(PKGCFLAGS) -o $@ $< \
+	    $(filter-out $(FUZZ_OWN_$*),$(FUZZ_OBJ)) $(PKGLIBS)
+
+fuzz-bin: $(FUZZ_BIN)
+
+fuzz:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory fuzz-bin
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)

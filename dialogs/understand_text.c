@@ -109,6 +109,8 @@ int dlg_fold_keywords(char **kw, size_t n)
 	int rc = 0;
 
 	for (i = 0; i < n; i++) {
+		if (!kw[i])
+			continue; /* not a string: the configuration is refused for it */
 		dlg_ftext_init(&f, kw[i]);
 		if (f.n <= strlen(kw[i])) /* folding shortens or keeps: it fits where it was */
 			memcpy(kw[i], f.s, f.n + 1);

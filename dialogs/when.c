@@ -442,6 +442,8 @@ static time_t time_resolve(const struct tparse *t, time_t now)
 	} else if (t->mon >= 0) {
 		if (t->mon < 1 || t->mon > 12 || t->mday < 1 || t->mday > 31)
 			return 0;
+		if (t->year >= 0 && (t->year < tm.tm_year + 1900 || t->year > tm.tm_year + 1901))
+			return 0; /* not this year or the next: a slip (0133-3-8), not a visit */
 		if (t->year >= 0)
 			tm.tm_year = t->year - 1900;
 		else if (t->mon - 1 < tm.tm_mon ||

@@ -27,7 +27,12 @@ static void ld_vline(struct cfg_ld *ld, const char *fmt, va_list ap)
 	if (vsnprintf(line, sizeof(line), fmt, ap) < 0)
 		return;
 	n = strlen(line); /* what fit, not what vsnprintf wanted */
-	need = n + 2;     /* separator and NUL */
+	/* A problem quotes what the file said (a key, the text near a syntax error):
+	 * a newline or another control byte in it must not split or forge a line. */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = ' ';
+	need = n + 2; /* separator and NUL */
 	if (ld->len + need > ld->cap) {
 		size_t cap = ld->cap ? ld->cap * 2 : 512;
 		char *p;

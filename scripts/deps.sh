@@ -10,7 +10,7 @@ pkgs=(gcc make pkg-config libwebsockets-dev libev-dev libcurl4-openssl-dev libja
       libsqlite3-dev libssl-dev libexpat1-dev)
 case "$set_name" in
   build) ;;
-  test)  pkgs+=(libcmocka-dev python3 python3-cryptography sqlite3 chromium fonts-noto-cjk nodejs npm) ;;
+  test)  pkgs+=(libcmocka-dev clang libclang-rt-14-dev python3 python3-cryptography sqlite3 chromium fonts-noto-cjk nodejs npm) ;;
   check) pkgs+=(libcmocka-dev clang-format clang-tidy cppcheck) ;;
   bench) pkgs+=(python3) ;;
   *) echo "deps.sh: unknown set '$set_name' (build, test, check or bench)" >&2; exit 2 ;;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: the cmocka unit tests, then the scenario and integration
-# tests that drive the real program (built with AddressSanitizer and
-# UndefinedBehaviorSanitizer). Ends with one line "N passed, M failed".
+# Runs every test: the cmocka unit tests, the fuzz targets' smoke runs
+# (tests/fuzz/), then the scenario and integration tests that drive the real
+# program (built with AddressSanitizer and UndefinedBehaviorSanitizer). Ends with one line "N passed, M failed".
 #   tests/run.sh            everything
 #   tests/run.sh --unit     unit tests only
 #   tests/run.sh PATTERN    only Python tests whose name contains PATTERN
@@ -33,6 +33,17 @@ for src in tests/unit/test_*.c; do
     sed 's/^/    /' "$logs/$name.log" | tail -40
   fi
 done
+
+# Each fuzz target over its seeds and a few seconds (tests/fuzz/run.sh), in a full run.
+if [ $# -eq 0 ]; then
+  out=$(mktemp)
+  tests/fuzz/run.sh --smoke | tee "$out"
+  p=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$out" | tail -1)
+  f=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out" | tail -1)
+  [ -z "$p" ] && { p=0; f=1; echo "fuzz runner did not finish"; }
+  pass=$((pass + p)); fail=$((fail + f))
+  rm -f "$out"
+fi
 
 if [ "${1:-}" != "--unit" ]; then
   out=$(mktemp)

@@ -563,6 +563,28 @@ static void test_file_level_errors(void **state)
 	assert_null(c);
 	assert_string_equal(err, FIX "syntax-error.json:4:10: '}' expected near '\"locale\"'");
 
+	/* what a problem quotes stays on its line (a newline in it, found by fuzzing) */
+	assert_int_equal(
+	        cfg_load_text("config.json", "{\"staff\": [], \"a\\\n}", &c, err, sizeof(err)), -1);
+	assert_null(strchr(err, '\n'));
+	assert_int_equal(strncmp(err, "config.json:2:0: invalid escape", 31), 0);
+	/* so does an unknown key with a newline in it: it cannot forge a line of its own */
+	assert_int_equal(cfg_load_text("config.json", "{\"x\\nconfig.json: fine\": 1}", &c, err,
+	                               sizeof(err)),
+	                 -1);
+	assert_non_null(strstr(err, "config.json: x config.json: fine: unknown key\n"));
+	assert_null(strstr(err, "\nconfig.json: fine"));
+
+	/* a keyword that is not a string is refused, not folded (a crash, found by fuzzing) */
+	assert_int_equal(cfg_load_text("config.json",
+	                               "{\"communities\": [{\"id\": \"c1\", \"name\": \"C\"}],"
+	                               "\"catalogue\": [{\"id\": \"ask\", \"category\": "
+	                               "\"inquiry\", \"name\": \"Q\", \"response_minutes\": 15, "
+	                               "\"keywords\": [0, \"问\"]}]}",
+	                               &c, err, sizeof(err)),
+	                 -1);
+	assert_string_equal(err, "config.json: catalogue[0].keywords[0]: expected a string");
+
 	assert_int_equal(cfg_load(FIX "duplicate-key.json", &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, FIX "duplicate-key.json:3:"));
 	assert_non_null(strstr(err, "duplicate object key"));

@@ -455,6 +455,10 @@ static const struct time_case {
         {"上午或下午", NONE, 0, 0, 0, 0},
         {"明天3点或者5点", NONE, 0, 0, 0, 0},
         {"2月30日", NONE, 0, 0, 0, 0},
+        /* a year other than this one or the next is a slip, not a visit (found by fuzzing) */
+        {"0133-3-8", NONE, 0, 0, 0, 0},
+        {"9999-11-28 15:00", NONE, 0, 0, 0, 0},
+        {"2027-01-05", 2027, 1, 5, 9, 0},
         {"13月1日", NONE, 0, 0, 0, 0},
         {"25:00", NONE, 0, 0, 0, 0},
         {"13pm", NONE, 0, 0, 0, 0},
