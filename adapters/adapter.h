@@ -389,6 +389,12 @@ struct adapter {
 	/* classify may answer ADAPTER_HELD: a message from the chat makes its held rows due. */
 	int holds_rows;
 	/*
+	 * Its senders are paced by the adapter itself (the web chat's pages) or
+	 * trusted (the desk's terminal): the host's inbound pace (bot/flood.c)
+	 * leaves them alone.
+	 */
+	int paces_itself;
+	/*
 	 * The call for part PART of row ROW_ID (PAYLOAD to CHAT). Returns the
 	 * number of parts (>= 1; long texts are split), or -1 with ERR when the
 	 * row can never be sent.

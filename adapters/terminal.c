@@ -149,6 +149,7 @@ static int terminal_run(struct chan *ch, int argc, char **argv)
 
 const struct adapter adapter_terminal = {
         .name = "terminal",
+        .paces_itself = 1,
         .config = terminal_config,
         .config_free = terminal_config_free,
         .staff_reachable = terminal_staff_reachable,

@@ -945,6 +945,7 @@ static void web_ws_closed(struct chan *ch, struct host_conn *hc, void *conn)
 
 const struct adapter adapter_web = {
         .name = "web",
+        .paces_itself = 1,
         .config = web_config,
         .config_free = web_config_free,
         .staff_reachable = web_staff_reachable,

@@ -86,15 +86,15 @@ void server_queue_now(struct server *srv, struct inbound *in)
 }
 
 /* Marks LIST's messages over their sender's pace (flood.c); none of them is fetched. */
-static void pace(struct server *srv, struct inbound *list)
+static void pace(struct server *srv, const struct chan *ch, struct inbound *list)
 {
 	struct inbound *in;
 	char who[64];
 
-	if (!srv->flood && (srv->flood = flood_new()) == NULL)
+	if ((ch && ch->a->paces_itself) || (!srv->flood && (srv->flood = flood_new()) == NULL))
 		return;
 	for (in = list; in; in = in->next) {
-		if (!in->user || !is_message(in) || strcmp(in->channel, "terminal") == 0)
+		if (!in->user || !is_message(in))
 			continue;
 		in->flood =
 		        flood_check(srv->flood, in->channel, in->chat, in->user, clock_mono_ms());
@@ -121,7 +121,7 @@ void server_queue(struct server *srv, struct chan *ch, struct inbound *in, struc
 
 	if (!in)
 		return;
-	pace(srv, in);
+	pace(srv, ch, in);
 	/* The database locked long, the queue full: the platform sends it again later. */
 	if (p && srv->db_locked_ms && srv->nbatch >= DB_HOLD_MAX) {
 		inbound_free_list(in);

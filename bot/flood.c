@@ -9,7 +9,8 @@
  * first message over a budget is answered with one polite notice; the rest
  * are acknowledged to the platform (so it does not send them again) but
  * neither stored nor answered, and counted. One notice per person a minute,
- * one log line per flood. The web chat paces its pages itself (web.c) on top.
+ * one log line per flood. The web chat paces its pages itself (web.c), and the
+ * desk terminal is trusted: both say so (adapter.h: paces_itself).
  */
 #include "bot/flood.h"
 

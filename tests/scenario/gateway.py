@@ -170,7 +170,8 @@ class Gateway:
             shutil.rmtree(self.dir, ignore_errors=True)
 
     def secrets(self):
-        """Every token, secret and key of the configuration (long enough to be one)."""
+        """Every token, secret and key of the configuration (long enough to be one, and
+        not a plain word such as a WeChat token "concierge" that the log says anyway)."""
         found = []
 
         def walk(v, key=""):
@@ -181,7 +182,7 @@ class Gateway:
                 for x in v:
                     walk(x, key)
             elif (isinstance(v, str) and SECRET_KEY.search(key) and len(v) >= 6
-                  and not v.startswith("${")):
+                  and not v.startswith("${") and not v.isalpha()):
                 found.append(v)
         walk(self.config)
         return found
