@@ -154,6 +154,18 @@ enum conns_verdict conns_check(const struct conns *c, const unsigned char addr[C
 	return a && a->n >= c->max_per_addr ? CONNS_ADDR_FULL : CONNS_OK;
 }
 
+/* CONN waits for a request: the newest in the list (the oldest is closed first). */
+static void wait_append(struct conns *c, struct conns_conn *conn)
+{
+	conn->wnext = NULL;
+	conn->wprev = c->wtail;
+	if (c->wtail)
+		c->wtail->wnext = conn;
+	else
+		c->whead = conn;
+	c->wtail = conn;
+}
+
 static void wait_unlink(struct conns *c, struct conns_conn *conn)
 {
 	if (conn->state != 0)
@@ -190,12 +202,7 @@ int conns_add(struct conns *c, void *key, const unsigned char addr[CONNS_ADDR_LE
 	(*a)->n++;
 	conn->key = key;
 	conn->from = *a;
-	conn->wprev = c->wtail;
-	if (c->wtail)
-		c->wtail->wnext = conn;
-	else
-		c->whead = conn;
-	c->wtail = conn;
+	wait_append(c, conn);
 	*k = conn;
 	c->n++;
 	return 0;
@@ -235,13 +242,7 @@ void conns_set_state(struct conns *c, const void *key, int state)
 		return;
 	if (state == 0) { /* waiting again: the newest */
 		conn->state = 0;
-		conn->wnext = NULL;
-		conn->wprev = c->wtail;
-		if (c->wtail)
-			c->wtail->wnext = conn;
-		else
-			c->whead = conn;
-		c->wtail = conn;
+		wait_append(c, conn);
 		return;
 	}
 	wait_unlink(c, conn);

@@ -586,15 +586,15 @@ out:
 	return rc;
 }
 
-int store_residents_of_phone(struct store *s, const char *phone, store_person_cb cb, void *ud)
+/* CB for each ID statement ST answers (read whole first: CB may write), until it returns non-zero.
+ */
+static int each_id(struct store *s, sqlite3_stmt *st, store_person_cb cb, void *ud)
 {
 	struct ids l;
 	size_t i;
 
-	if (!phone || !*phone)
-		return 0;
 	memset(&l, 0, sizeof(l));
-	if (collect_ids(s, store_query(s, sql_with_phone, "t", phone), &l) < 0) {
+	if (collect_ids(s, st, &l) < 0) {
 		free(l.v);
 		return -1;
 	}
@@ -605,23 +605,18 @@ int store_residents_of_phone(struct store *s, const char *phone, store_person_cb
 	return 0;
 }
 
-int store_orders_of_phone(struct store *s, const char *phone, store_person_cb cb, void *ud)
+int store_residents_of_phone(struct store *s, const char *phone, store_person_cb cb, void *ud)
 {
-	struct ids l;
-	size_t i;
-
 	if (!phone || !*phone)
 		return 0;
-	memset(&l, 0, sizeof(l));
-	if (collect_ids(s, store_query(s, sql_orders_phone, "t", phone), &l) < 0) {
-		free(l.v);
-		return -1;
-	}
-	for (i = 0; i < l.n; i++)
-		if (cb(l.v[i], ud))
-			break;
-	free(l.v);
-	return 0;
+	return each_id(s, store_query(s, sql_with_phone, "t", phone), cb, ud);
+}
+
+int store_orders_of_phone(struct store *s, const char *phone, store_person_cb cb, void *ud)
+{
+	if (!phone || !*phone)
+		return 0;
+	return each_id(s, store_query(s, sql_orders_phone, "t", phone), cb, ud);
 }
 
 int store_forget_resident(struct store *s, int64_t resident_id, int64_t now, const char *actor,
