@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -56,10 +57,17 @@ static void generic_config_free(void *conf)
 static int generic_check(struct chan *ch, const struct http_req *req, struct http_answer *ans)
 {
 	const struct generic_conf *g = ch->conf;
+	char type[128];
+	int n;
 
-	(void)req;
 	if (!g->secret) {
 		http_answer_error(ans, 404, "no such hook");
+		return -1;
+	}
+	/* A body the app says is something else is not read (no type said: JSON is taken). */
+	n = req->header(req, "content-type:", type, sizeof(type));
+	if (n == -2 || (n > 0 && strncasecmp(type, "application/json", 16) != 0)) {
+		http_answer_error(ans, 415, "expected Content-Type: application/json");
 		return -1;
 	}
 	return 0;

@@ -679,8 +679,10 @@ static void on_say(struct web_conn *c, json_t *o)
 	struct inbound *in;
 
 	in = line_new(c, id, text && strlen(text) <= 4000 && (!data || strlen(data) <= 256));
-	if (!in)
+	if (!in || !text) { /* (no text: refused by line_new) */
+		inbound_free(in);
 		return;
+	}
 	in->text = strdup(text);
 	in->callback = data && *data ? strdup(data) : NULL;
 	line_submit(c, id, in, 1);
@@ -739,8 +741,10 @@ static void on_photo(struct web_conn *c, json_t *o)
 	int rc;
 
 	in = line_new(c, id, data && (!mime || strlen(mime) <= 100));
-	if (!in)
+	if (!in || !data) { /* (no data: refused by line_new) */
+		inbound_free(in);
 		return;
+	}
 	rc = decode_photo(data, PHOTO_MAX_BYTES, &in->att_data, &in->att_len);
 	if (rc < 0) {
 		inbound_free(in);
