@@ -22,7 +22,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 from concierge import parse_chat  # noqa: E402
-from fake_callback import FakeCallback  # noqa: E402
+from fake_callback import FakeCallback, sign  # noqa: E402
 from fake_telegram import FakeTelegram, text_update  # noqa: E402
 from gateway import ORDER_RE, Gateway, WebChat  # noqa: E402
 
@@ -176,7 +176,6 @@ class AuthzCase(unittest.TestCase):
         return texts
 
     def signed(self, msg):
-        from fake_callback import sign
         body = json.dumps(msg, ensure_ascii=False).encode()
         return body, {"Content-Type": "application/json",
                       "X-Concierge-Signature": sign(SECRET, body)}
