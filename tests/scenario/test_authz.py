@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from concierge import parse_chat  # noqa: E402
 from fake_callback import FakeCallback, sign  # noqa: E402
-from fake_telegram import FakeTelegram, text_update  # noqa: E402
+from fake_telegram import FakeTelegram, callback_update, text_update  # noqa: E402
 from gateway import ORDER_RE, Gateway, WebChat  # noqa: E402
 
 TOKEN = "123:TEST"
@@ -282,6 +282,39 @@ class ChatRules(AuthzCase):
         self.assertNotIn("不在岗", "\n".join(t for t in texts if "王师傅 (wang)" in t))
         # A supervisor may (the same words work).
         self.say("terminal", "staff", "zhao", "/assign %s liu!" % self.number, "已派给刘阿姨")
+
+    def tg_answer(self, update, needles, chats):
+        """Pushes UPDATE; the first message to one of CHATS holding one of NEEDLES."""
+        mark = len(self.tg.calls())
+        self.tg.push_update(update)
+        return self.tg.wait_for_call(
+            "sendMessage", lambda p: str(p.get("chat_id")) in [str(c) for c in chats] and
+            has(p.get("text"), needles), timeout=15, since=mark, status=200)["params"]
+
+    def test_the_staff_group_and_buttons_do_not_make_a_resident_staff(self):
+        """Sitting in the staff group, or pressing a dispatch ping's button (or a forged
+        one), gives a resident no staff rights."""
+        stranger = 7002
+        before = self.snapshot()
+        bot = self.tg.state.bot_user()
+        for cmd in ("/accept N", "/done N", "/assign N liu!", "/cancel N 不要了", "/note N x"):
+            text = cmd.replace("N", self.number)
+            with self.subTest(said_in="staff group", command=text):
+                got = self.tg_answer(text_update(STAFF_CHAT, text, user_id=stranger, bot=bot),
+                                     STAFF_ONLY + NO_ORDER, (STAFF_CHAT, stranger))
+                self.assertLearnsNothing([got["text"]], text)
+            for chat in (STAFF_CHAT, stranger):
+                with self.subTest(pressed_in=chat, data=text):
+                    got = self.tg_answer(callback_update(chat, text, 1001, user_id=stranger, bot=bot),
+                                         STAFF_ONLY + NO_ORDER, (STAFF_CHAT, stranger))
+                    self.assertLearnsNothing([got["text"]], text)
+        self.assertUnchanged(before)
+        # Nor does claiming a staff ID at the terminal that is not on the staff list.
+        rc, out, err = self.gw.cli("chat", "--as", "staff:nobody",
+                                   stdin="/cancel %s 不要了\n" % self.number)
+        self.assertEqual((rc, out), (2, ""), err)
+        self.assertIn("no staff member", err)
+        self.assertUnchanged(before)
 
     def test_a_complaint_is_listed_only_to_supervisors(self):
         complaint = self.file("wu", COMPLAINT)
