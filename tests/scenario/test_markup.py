@@ -11,6 +11,7 @@ show as it is.)
 """
 import json
 import os
+import re
 import sys
 import unittest
 
@@ -18,15 +19,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
+from fake_dingtalk import FakeDingTalk  # noqa: E402
+from fake_feishu import FakeFeishu  # noqa: E402
 from fake_slack import FakeSlack  # noqa: E402
 from fake_telegram import FakeTelegram  # noqa: E402
+from fake_wecom_robot import FakeWecomRobot  # noqa: E402
 from gateway import ORDER_RE, Gateway  # noqa: E402
+from robotcase import RobotCase, staff  # noqa: E402
 
 TOKEN = "123:TEST"
 STAFF_CHAT = -100200300
 SLACK_STAFF = "C0STAFF"
 BOT_TOKEN = "xoxb-17-fake-bot"
-HOSTILE = "<b>x</b> *y* [a](http://evil) _z_ <!channel> a&amp;b 水管漏水"
+HOSTILE = ('<b>x</b> *y* [a](http://evil) _z_ <!channel> <at user_id="all">所有人</at> '
+           'a&amp;b 水管漏水')
 FAST = {"per_chat_per_sec": 50, "per_group_per_min": 1000, "global_per_sec": 100}
 
 
@@ -80,7 +86,61 @@ class Markup(unittest.TestCase):
             self.assertNotIn(raw, post["text"])
             for block in post.get("blocks") or []:
                 self.assertNotIn(raw, json.dumps(block, ensure_ascii=False), whole)
-        self.assertIn(escaped, whole)
+        sections = [b["text"]["text"] for b in post.get("blocks") or []
+                    if (b.get("text") or {}).get("type") == "mrkdwn"]
+        self.assertTrue(sections, whole)
+        for text in sections:
+            self.assertIn(escaped, text)
+        # A resident's link is not unfurled into the staff channel either.
+        self.assertIs(post.get("unfurl_links"), False, whole)
+
+
+DING_TOKEN = "3d9f0c1be27a4c56a8f1e0d2c3b4a59687f6e5d4c3b2a1908f7e6d5c4b3a2910"
+DING_SECRET = "SEC5f1c9e3a7b2d4f6e8a0c1b3d5e7f9a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b1d3f5"
+FEISHU_HOOK = "6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b"
+FEISHU_SECRET = "Fs9kQ2vX7mN4pL8wR3tY6uI1oE5aZ0cB"
+WECOM_KEY = "0b5e7c1d-4a2f-4c8e-9d3a-6f1e2b7c8d90"
+
+
+class RobotMarkup(RobotCase):
+    """The group robots post msgtype "text" (no markdown): the words arrive as typed."""
+
+    CHANNEL = "dingtalk"
+
+    def test_robot_pings_are_plain_text(self):
+        ding = FakeDingTalk({DING_TOKEN: DING_SECRET}, clock=self.now).start()
+        self.addCleanup(ding.stop)
+        feishu = FakeFeishu({FEISHU_HOOK: FEISHU_SECRET}, clock=self.now).start()
+        self.addCleanup(feishu.stop)
+        wecom = FakeWecomRobot(WECOM_KEY, clock=self.now).start()
+        self.addCleanup(wecom.stop)
+        self.start({"staff": staff(), "channels": {
+            "dingtalk": {"enabled": True, "robots": [
+                {"chat": "staff", "webhook": ding.webhook(DING_TOKEN), "secret": DING_SECRET}]},
+            "feishu": {"enabled": True, "robots": [
+                {"chat": "staff", "webhook": feishu.webhook(FEISHU_HOOK),
+                 "secret": FEISHU_SECRET}]},
+            "wecom_robot": {"enabled": True, "key": WECOM_KEY, "api_base": wecom.url,
+                            "per_minute": 20}}})
+        [number] = self.file(["/repair", HOSTILE, "7-3-1204", "李伟", "13912345678", "今天下午3点",
+                              "yes"])
+        # Feishu's text reads <at user_id="..."> as a mention: a "<" that could open a
+        # tag is shown as "＜", so nobody is mentioned (or everyone) by a resident.
+        feishu_shown = re.sub(r"<(?=[A-Za-z/])", "＜", HOSTILE)
+        for fake, kind_key, text, shown in (
+                (ding, "msgtype", lambda j: j["text"]["content"], HOSTILE),
+                (feishu, "msg_type", lambda j: j["content"]["text"], feishu_shown),
+                (wecom, "msgtype", lambda j: j["text"]["content"], HOSTILE)):
+            with self.subTest(robot=type(fake).__name__):
+                call = self.wait_post(fake, lambda c: number in json.dumps(c["json"],
+                                                                           ensure_ascii=False),
+                                      what="the ping for %s" % number)
+                self.assertEqual(call["json"][kind_key], "text")
+                self.assertIn(shown, text(call["json"]))
+                if fake is feishu:
+                    self.assertNotIn("<at", text(call["json"]))
+                    self.assertNotIn("mentions", call) if "mentions" not in call else \
+                        self.assertEqual(call["mentions"], [])
 
 
 if __name__ == "__main__":
