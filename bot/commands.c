@@ -449,6 +449,17 @@ struct list_ctx {
 };
 
 /*
+ * A complaint names the person complained about: a staff list shows it to
+ * its owner and to supervisors only, and never where a group reads along.
+ */
+static int complaint_hidden(const struct core_req *r, const struct store_order *o)
+{
+	return strcmp(o->category, "complaint") == 0 && r->staff &&
+	       (r->group ||
+	        (!cmd_is_supervisor(r->staff) && strcmp(o->assignee, r->staff->id) != 0));
+}
+
+/*
  * The first MAX characters of S: cut on a character boundary, since a
  * message with half a character in it is not valid UTF-8 and cannot be sent.
  */
@@ -467,6 +478,8 @@ static int list_line(const struct store_order *o, void *ud)
 	struct list_ctx *l = ud;
 	const char *who = o->assignee[0] ? core_staff_name(l->r->c, o->assignee) : "";
 
+	if (l->staff_view && complaint_hidden(l->r, o))
+		return 0;
 	/* What needs attention first stands first on the line. */
 	buf_printf(&l->b, "\n%s%s  %s  %s",
 	           o->urgent                               ? dlg_msg(l->r->lang, M_FLAG_URGENT)

@@ -331,6 +331,9 @@ int cmd_photo_exec(struct core_req *r, struct cmd_args *a)
 	struct store_order *o = &a->order;
 	int rc;
 
+	/* Asking the resident is for whoever works on the order, as /reply is. */
+	if (!cmd_may_act(r, o))
+		return 0;
 	if (!o->resident_id || !o->chat[0])
 		return cmd_tpl(r, M_PHOTO_NO_RESIDENT, o->number, NULL);
 	if (cmd_status_in(o->status,
