@@ -91,7 +91,13 @@ static void pace(struct server *srv, const struct chan *ch, struct inbound *list
 	struct inbound *in;
 	char who[64];
 
-	if ((ch && ch->a->paces_itself) || (!srv->flood && (srv->flood = flood_new()) == NULL))
+	const struct cfg_limits *l = &srv->cfg->limits;
+
+	if ((ch && ch->a->paces_itself) ||
+	    (!l->inbound_per_second && !l->inbound_per_minute && !l->inbound_chat_per_minute))
+		return;
+	if (!srv->flood && (srv->flood = flood_new(l->inbound_per_second, l->inbound_per_minute,
+	                                           l->inbound_chat_per_minute)) == NULL)
 		return;
 	for (in = list; in; in = in->next) {
 		if (!in->user || !is_message(in))
@@ -108,9 +114,9 @@ static void pace(struct server *srv, const struct chan *ch, struct inbound *list
 			log_mask(in->user, who, sizeof(who));
 			log_fields(
 			        LOG_WARN, (struct log_field[]){LOG_STR("channel", in->channel)}, 1,
-			        "inbound: %s user %s sends faster than %d a second or %d a minute: "
-			        "told once, the rest dropped for a while",
-			        in->channel, who, FLOOD_USER_PER_SEC, FLOOD_USER_PER_MIN);
+			        "inbound: %s user %s sends faster than %d a second or %d a minute "
+			        "(limits): told once, the rest dropped for a while",
+			        in->channel, who, l->inbound_per_second, l->inbound_per_minute);
 		}
 	}
 }

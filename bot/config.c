@@ -821,14 +821,18 @@ static void parse_privacy(struct cfg_ld *ld, json_t *root, struct cfg *c)
 static void parse_limits(struct cfg_ld *ld, json_t *root, struct cfg *c)
 {
 	static const char *const keys[] = {
-	        "connections",  "connections_per_address", "header_seconds",
-	        "body_seconds", "websocket_idle_seconds",  NULL};
+	        "connections",        "connections_per_address", "header_seconds",
+	        "body_seconds",       "websocket_idle_seconds",  "inbound_per_second",
+	        "inbound_per_minute", "inbound_chat_per_minute", NULL};
 	json_t *o = json_object_get(root, "limits"); /* borrowed */
 	struct cfg_limits *l = &c->limits;
 
 	l->header_seconds = 10;
 	l->body_seconds = 60;
 	l->websocket_idle_seconds = 70;
+	l->inbound_per_second = 10;
+	l->inbound_per_minute = 60;
+	l->inbound_chat_per_minute = 200;
 	if (!o || json_is_null(o))
 		return;
 	if (!json_is_object(o)) {
@@ -843,6 +847,10 @@ static void parse_limits(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	cfg_get_int(ld, o, "limits", "body_seconds", 60, 1, 3600, &l->body_seconds);
 	cfg_get_int(ld, o, "limits", "websocket_idle_seconds", 70, 2, 36000,
 	            &l->websocket_idle_seconds);
+	cfg_get_int(ld, o, "limits", "inbound_per_second", 10, 0, 100000, &l->inbound_per_second);
+	cfg_get_int(ld, o, "limits", "inbound_per_minute", 60, 0, 1000000, &l->inbound_per_minute);
+	cfg_get_int(ld, o, "limits", "inbound_chat_per_minute", 200, 0, 1000000,
+	            &l->inbound_chat_per_minute);
 	if (l->connections && l->connections_per_address > l->connections)
 		cfg_problem(ld, "limits.connections_per_address",
 		            "must not be more than limits.connections (%d)", l->connections);

@@ -136,6 +136,10 @@ struct cfg_limits {
 	int header_seconds;          /* connect to the end of the request headers, default 10 */
 	int body_seconds;            /* headers to the end of the body, default 60 */
 	int websocket_idle_seconds;  /* a websocket silent this long (no pong) is closed, 70 */
+	/* inbound pace (bot/flood.c); 0 switches one off */
+	int inbound_per_second;      /* messages of one sender on one channel, default 10 */
+	int inbound_per_minute;      /* ... in any minute, default 60 */
+	int inbound_chat_per_minute; /* of one chat, all its members, default 200 */
 };
 
 struct cfg {

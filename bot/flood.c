@@ -3,9 +3,9 @@
  *
  * A resident (or a script behind an account) sending message after message
  * would have each one stored, understood and answered. Here every message
- * with a sender counts against that person's budget on its channel
- * (FLOOD_USER_PER_SEC in any second, FLOOD_USER_PER_MIN in any minute) and
- * against its chat's (FLOOD_CHAT_PER_MIN: a busy group shares one). The
+ * with a sender counts against that person's budget on its channel (so many
+ * in any second, so many in any minute: configuration "limits") and against
+ * its chat's (a busy group shares one). The
  * first message over a budget is answered with one polite notice; the rest
  * are acknowledged to the platform (so it does not send them again) but
  * neither stored nor answered, and counted. One notice per person a minute,
@@ -26,11 +26,11 @@ struct flood {
 	int64_t pruned;
 };
 
-struct flood *flood_new(void)
+struct flood *flood_new(int per_sec, int per_min, int chat_per_min)
 {
-	static const struct ratelimit_limits users = {.per_chat_per_sec = FLOOD_USER_PER_SEC,
-	                                              .per_chat_per_min = FLOOD_USER_PER_MIN};
-	static const struct ratelimit_limits chats = {.per_chat_per_min = FLOOD_CHAT_PER_MIN};
+	const struct ratelimit_limits users = {.per_chat_per_sec = per_sec,
+	                                       .per_chat_per_min = per_min};
+	const struct ratelimit_limits chats = {.per_chat_per_min = chat_per_min};
 	static const struct ratelimit_limits told = {.per_chat_per_min = 1};
 	struct flood *f = calloc(1, sizeof(*f));
 

@@ -6,16 +6,16 @@
 
 #include <stdint.h>
 
-#define FLOOD_USER_PER_SEC 10  /* messages of one person on one channel, in any second */
-#define FLOOD_USER_PER_MIN 60  /* ... in any minute */
-#define FLOOD_CHAT_PER_MIN 200 /* of one chat (a group: everyone in it), in any minute */
-
 enum { FLOOD_PASS, FLOOD_TELL, FLOOD_DROP };
 
 struct flood;
 
-/* NULL when out of memory. */
-struct flood *flood_new(void);
+/*
+ * PER_SEC and PER_MIN messages of one sender on one channel in any second and
+ * any minute, CHAT_PER_MIN of one chat (a group: everyone in it) in any
+ * minute; 0 leaves that one out. NULL when out of memory.
+ */
+struct flood *flood_new(int per_sec, int per_min, int chat_per_min);
 void flood_free(struct flood *f);
 
 /*
