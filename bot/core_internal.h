@@ -184,6 +184,21 @@ int core_alert_low_rating(struct core *c, const struct store_order *o, const cha
 /* tick.c: the orders F lists, in an array (*OUT, *N) the caller frees. 0 or <0. */
 int core_orders_collect(struct core *c, const struct store_order_filter *f,
                         struct store_order **out, size_t *n);
+/*
+ * The orders F selects, oldest first, a page of CORE_PAGE at a time, so the
+ * memory stays bounded however many there are: set P->f, then call
+ * core_orders_page() until it returns 0 (done) or -1 (a store error); each 1
+ * leaves the next page in P->o[0..P->n). core_pages_free() at the end.
+ */
+#define CORE_PAGE 256
+struct core_pages {
+	struct store_order_filter f;
+	struct store_order *o;
+	size_t n;
+	int done;
+};
+int core_orders_page(struct core *c, struct core_pages *p);
+void core_pages_free(struct core_pages *p);
 /* Timers: low ratings whose comment never came are alerted without it. */
 int core_low_ratings_due(struct core *c, int64_t now);
 

@@ -313,46 +313,50 @@ static int remind(struct core *c, struct store_order *o, int64_t closes, int64_t
 
 int core_promises_due(struct core *c, int64_t now)
 {
-	struct store_order_filter f;
-	struct store_order *due = NULL;
+	struct core_pages pg;
 	int64_t at, closes, ahead = (int64_t)c->cfg->acceptance_reminder_hours * 3600;
 	int64_t period = (int64_t)c->cfg->acceptance_days * 86400;
-	size_t i, n = 0;
+	size_t i;
 	int rc;
 
-	/* Open orders: a response or a completion promised and not kept. */
-	memset(&f, 0, sizeof(f));
-	f.open_only = 1;
-	rc = core_orders_collect(c, &f, &due, &n);
-	for (i = 0; rc == 0 && i < n; i++) {
-		struct store_order *o = &due[i];
+	/* Open orders: a response or a completion promised and not kept (a page at a time). */
+	memset(&pg, 0, sizeof(pg));
+	pg.f.open_only = 1;
+	while ((rc = core_orders_page(c, &pg)) > 0) {
+		for (i = 0, rc = 0; rc == 0 && i < pg.n; i++) {
+			struct store_order *o = &pg.o[i];
 
-		if (strcmp(o->status, "pending") == 0 && now >= core_respond_by(c, o)) {
-			rc = said_already(c, o, "escalated", 0);
-			if (rc == 0)
-				rc = escalate(c, o, now);
-		}
-		at = o->done_at ? 0 : core_complete_by(c, o);
-		if (rc >= 0 && at && now >= at && strcmp(o->status, "awaiting_acceptance") != 0) {
-			rc = said_already(c, o, "completion_overdue", 0);
-			if (rc == 0)
-				rc = overdue(c, o, now);
-		}
-		if (rc > 0)
-			rc = 0;
-		/* Work reported done: reminded once (each time it is done) before it closes. */
-		if (rc == 0 && strcmp(o->status, "awaiting_acceptance") == 0 && ahead > 0 &&
-		    ahead < period) {
-			closes = o->done_at + period;
-			if (now < closes - ahead || now >= closes)
-				continue;
-			rc = said_already(c, o, "acceptance_reminded", o->done_at);
-			if (rc == 0)
-				rc = remind(c, o, closes, now);
+			if (strcmp(o->status, "pending") == 0 && now >= core_respond_by(c, o)) {
+				rc = said_already(c, o, "escalated", 0);
+				if (rc == 0)
+					rc = escalate(c, o, now);
+			}
+			at = o->done_at ? 0 : core_complete_by(c, o);
+			if (rc >= 0 && at && now >= at &&
+			    strcmp(o->status, "awaiting_acceptance") != 0) {
+				rc = said_already(c, o, "completion_overdue", 0);
+				if (rc == 0)
+					rc = overdue(c, o, now);
+			}
 			if (rc > 0)
 				rc = 0;
+			/* Work reported done: reminded once (each time it is done) before it
+			 * closes. */
+			if (rc == 0 && strcmp(o->status, "awaiting_acceptance") == 0 && ahead > 0 &&
+			    ahead < period) {
+				closes = o->done_at + period;
+				if (now < closes - ahead || now >= closes)
+					continue;
+				rc = said_already(c, o, "acceptance_reminded", o->done_at);
+				if (rc == 0)
+					rc = remind(c, o, closes, now);
+				if (rc > 0)
+					rc = 0;
+			}
 		}
+		if (rc < 0)
+			break;
 	}
-	free(due);
+	core_pages_free(&pg);
 	return rc < 0 ? -1 : 0;
 }

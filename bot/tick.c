@@ -58,39 +58,67 @@ int core_orders_collect(struct core *c, const struct store_order_filter *f,
 	return 0;
 }
 
+int core_orders_page(struct core *c, struct core_pages *p)
+{
+	if (p->n) { /* the next page starts after the last order read */
+		p->f.after_created = p->o[p->n - 1].created_at;
+		p->f.after_id = p->o[p->n - 1].id;
+	}
+	free(p->o);
+	p->o = NULL;
+	p->n = 0;
+	if (p->done)
+		return 0;
+	p->f.oldest_first = 1;
+	p->f.limit = CORE_PAGE;
+	if (core_orders_collect(c, &p->f, &p->o, &p->n) < 0)
+		return -1;
+	p->done = p->n < CORE_PAGE;
+	return p->n > 0;
+}
+
+void core_pages_free(struct core_pages *p)
+{
+	free(p->o);
+	p->o = NULL;
+	p->n = 0;
+}
+
 int core_tick(struct core *c, int64_t now)
 {
-	struct store_order_filter f;
-	struct store_order *due = NULL;
-	size_t i, n = 0;
+	struct core_pages pg;
+	size_t i;
 	const char *args[1];
 	struct buf b;
 	int rc;
 
 	if (store_begin(c->store) < 0)
 		return -1;
-	memset(&f, 0, sizeof(f));
-	f.status = "awaiting_acceptance";
-	rc = core_orders_collect(c, &f, &due, &n);
-	for (i = 0; rc == 0 && i < n; i++) {
-		struct store_order *o = &due[i];
+	memset(&pg, 0, sizeof(pg));
+	pg.f.status = "awaiting_acceptance";
+	while ((rc = core_orders_page(c, &pg)) > 0) {
+		for (i = 0, rc = 0; rc == 0 && i < pg.n; i++) {
+			struct store_order *o = &pg.o[i];
 
-		if (now - o->done_at < (int64_t)c->cfg->acceptance_days * 86400)
-			continue;
-		o->closed_at = now;
-		rc = core_transition(c, o, "closed", "auto_closed", "system", "system",
-		                     "no answer within the acceptance period", now);
-		if (rc == 0) {
-			args[0] = o->number;
-			buf_init(&b);
-			buf_tpl(&b, dlg_msg(core_order_lang(c, o), M_AUTO_CLOSED), args, 1);
-			rc = core_notify_resident(c, o, buf_str(&b), NULL, 0, now);
-			buf_release(&b);
+			if (now - o->done_at < (int64_t)c->cfg->acceptance_days * 86400)
+				continue;
+			o->closed_at = now;
+			rc = core_transition(c, o, "closed", "auto_closed", "system", "system",
+			                     "no answer within the acceptance period", now);
+			if (rc == 0) {
+				args[0] = o->number;
+				buf_init(&b);
+				buf_tpl(&b, dlg_msg(core_order_lang(c, o), M_AUTO_CLOSED), args, 1);
+				rc = core_notify_resident(c, o, buf_str(&b), NULL, 0, now);
+				buf_release(&b);
+			}
+			if (rc == 0)
+				rc = core_end_accept(c, o);
 		}
-		if (rc == 0)
-			rc = core_end_accept(c, o);
+		if (rc < 0)
+			break;
 	}
-	free(due);
+	core_pages_free(&pg);
 	/* Promises missed and reminders (promises.c), follow-up visits (followup.c). */
 	if (rc == 0)
 		rc = core_promises_due(c, now);

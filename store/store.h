@@ -218,6 +218,8 @@ struct store_order_filter {
 	 */
 	int rated_max;
 	int64_t feedback_since;
+	/* With oldest_first and AFTER_ID: only orders after that one (created AFTER_CREATED). */
+	int64_t after_created, after_id;
 };
 #define STORE_FILTER_ACTIONS 3
 typedef int (*store_order_cb)(const struct store_order *o, void *ud); /* nonzero stops */

@@ -40,7 +40,8 @@ static const char sql_order_by_id[] = ORDER_SELECT " WHERE o.id = ?1";
  * orders_created - in the index's order, instead of a pass over every order.
  * Parameters: ?1 status, ?2 assignee, ?3 resident, ?6-?8 actions since ?9,
  * ?10 from, ?11 to, ?12 community, ?13 rated at most, feedback since ?14, ?5 the
- * limit (-1: none).
+ * limit (-1: none), ?15 and ?16 the created_at and id of the order the page
+ * starts after.
  */
 static const char sql_orders_list[] = "orders list";
 enum {
@@ -54,6 +55,7 @@ enum {
 	LIST_COMMUNITY = 1 << 7,
 	LIST_OLDEST = 1 << 8,
 	LIST_RATED = 1 << 9,
+	LIST_AFTER = 1 << 10,
 };
 
 static void build_orders_list(struct buf *b, unsigned m)
@@ -81,6 +83,9 @@ static void build_orders_list(struct buf *b, unsigned m)
 		buf_add(b, " AND o.created_at < ?11");
 	if (m & LIST_COMMUNITY)
 		buf_add(b, " AND o.community = ?12");
+	/* A page after the last one read: in the order the list goes */
+	if (m & LIST_AFTER)
+		buf_add(b, " AND (o.created_at, o.id) > (?15, ?16)");
 	buf_add(b, m & LIST_OLDEST ? " ORDER BY o.created_at, o.id LIMIT ?5"
 	                           : " ORDER BY o.created_at DESC, o.id DESC LIMIT ?5");
 }
@@ -315,14 +320,16 @@ int store_orders_list(struct store *s, const struct store_order_filter *f, store
 	m |= f->community ? LIST_COMMUNITY : 0;
 	m |= f->oldest_first ? LIST_OLDEST : 0;
 	m |= f->rated_max > 0 ? LIST_RATED : 0;
+	m |= f->oldest_first && f->after_id ? LIST_AFTER : 0;
 	sql = store_variant(s, sql_orders_list, m, build_orders_list);
 	if (!sql)
 		return -1;
 	return store_each(s,
-	                  store_query_some(s, sql, "TTiddTTTiiiTdi", f->status, f->assignee,
+	                  store_query_some(s, sql, "TTiddTTTiiiTdiii", f->status, f->assignee,
 	                                   f->resident_id, 0, f->limit > 0 ? f->limit : -1, act[0],
 	                                   act[1], act[2], f->since, f->from, f->to, f->community,
-	                                   f->rated_max, f->feedback_since),
+	                                   f->rated_max, f->feedback_since, f->after_created,
+	                                   f->after_id),
 	                  walk_order, &w);
 }
 

@@ -217,10 +217,12 @@ static int fz_history(struct chan *ch, const char *chat, int max, host_line_fn e
 	return 0;
 }
 
-static int fz_staff_by_token(struct chan *ch, const char *token, struct adapter_person *out)
+static int fz_staff_by_token(struct chan *ch, struct host_conn *hc, const char *token, size_t len,
+                             struct adapter_person *out)
 {
 	(void)ch;
-	if (strcmp(token, "staff-token-0123456789") != 0)
+	(void)hc;
+	if (len != strlen("staff-token-0123456789") || memcmp(token, "staff-token-0123456789", len))
 		return 0;
 	out->id = "s1";
 	out->name = "王师傅";
@@ -332,7 +334,37 @@ static void fz_relay_done(struct chan *ch, uint64_t ticket, long status, const c
 	(void)neterr;
 }
 
+/* The web chat's socket: nothing waits to be sent, text frames, a documentation address. */
+static size_t fz_ws_queued(struct host_conn *hc)
+{
+	(void)hc;
+	return 0;
+}
+
+static void fz_ws_refuse(struct host_conn *hc, int code)
+{
+	(void)hc;
+	(void)code;
+}
+
+static int fz_ws_binary(struct host_conn *hc)
+{
+	(void)hc;
+	return 0;
+}
+
+static int fz_ws_peer(struct host_conn *hc, char *out, size_t len)
+{
+	(void)hc;
+	snprintf(out, len, "203.0.113.7");
+	return 0;
+}
+
 FZ_UNUSED static const struct host fz_host = {
+        .ws_queued = fz_ws_queued,
+        .ws_refuse = fz_ws_refuse,
+        .ws_binary = fz_ws_binary,
+        .ws_peer = fz_ws_peer,
         .submit = fz_submit,
         .ws_send = fz_ws_send,
         .deliver_now = fz_deliver_now,

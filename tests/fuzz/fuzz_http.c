@@ -145,7 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < vlen; i++)
 			ctl |= (unsigned char)value[i] < 0x20 || value[i] == 0x7f;
 		rc = clean_value(buf, (int)vlen);
-		if (ctl ? rc != -2 || buf[0] : rc != (int)vlen || strcmp(buf, value) != 0)
+		if (ctl ? rc != -3 || buf[0] : rc != (int)vlen || strcmp(buf, value) != 0)
 			fuzz_fail("clean_value(\"%s\") = %d", value, rc);
 	}
 	free(input);

@@ -395,6 +395,32 @@ static void test_orders_list(void **state)
 	assert_int_equal(c.n, 1);
 	assert_string_equal(c.numbers[0], "261127-006");
 
+	/* Pages oldest first, each after the last one read (orders 005 and 006 share a second). */
+	memset(&f, 0, sizeof(f));
+	f.open_only = 1;
+	f.oldest_first = 1;
+	f.limit = 2;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_orders_list(fx->s, &f, list_cb, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.numbers[0], "261127-001");
+	assert_string_equal(c.numbers[1], "261127-003");
+	assert_int_equal(store_order_get(fx->s, "261127-003", &o), 1);
+	f.after_created = o.created_at;
+	f.after_id = o.id;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_orders_list(fx->s, &f, list_cb, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.numbers[0], "261127-004");
+	assert_string_equal(c.numbers[1], "261127-005");
+	assert_int_equal(store_order_get(fx->s, "261127-005", &o), 1);
+	f.after_created = o.created_at;
+	f.after_id = o.id;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_orders_list(fx->s, &f, list_cb, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.numbers[0], "261127-006");
+
 	memset(&c, 0, sizeof(c));
 	c.stop_after = 3;
 	assert_int_equal(store_orders_list(fx->s, NULL, list_cb, &c), 0);
