@@ -128,7 +128,7 @@ run:
 
 test:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory build/asan/concierge build/concierge $(UNIT_BIN) fuzz-bin
+	@$(MAKE) --no-print-directory -j$(shell nproc) build/asan/concierge build/concierge $(UNIT_BIN) fuzz-bin
 	@tests/run.sh
 
 unit: build/asan/concierge $(UNIT_BIN)
