@@ -505,6 +505,28 @@ BACKLOG_TEXTS = [
 ]
 
 
+def intake_against_empty(b, srv, db, orders0, key, where, ratio_label, target):
+    """The intake's R residents on SRV (database DB, ORDERS0 orders before): its
+    throughput and p99 (WHERE says on what), its throughput as a ratio of the intake
+    section's against TARGET, and one order per resident."""
+    R, C = b.args.residents, b.args.inflight
+    r = b.loadgen(srv.hook, R, C)
+    b.say("intake %s: %s" % (where, json.dumps(r)))
+    b.results[key] = r
+    b.figure("updates_per_s", r["updates_per_s"], "throughput %s (R=%d, C=%d)" % (where, R, C),
+             "updates/s", fmt="%.0f")
+    b.figure("p99_ms", r["p99_ms"], "latency p99 %s" % where, "ms", fmt="%.2f")
+    base = b.results.get("intake", {}).get("updates_per_s")
+    if base:
+        ratio = r["updates_per_s"] / base
+        b.figure("ratio", ratio, ratio_label, "x", target=">= %.1f" % target,
+                 ok=ratio >= target, fmt="%.2f")
+    orders = count_orders(db) - orders0
+    if orders != R:
+        b.fail("%d orders filed for %d residents" % (orders, R))
+    return r
+
+
 def put_backlog(db, n, now):
     """N pending outbox rows for the Telegram channel, two per chat, due now."""
     con = sqlite3.connect(db, timeout=60)
@@ -542,20 +564,8 @@ def section_backlog(b):
     orders0 = count_orders(db)
     srv = b.concierge(fake, db=db)
     b.figure("backlog", N, "backlog (outbox rows at start)", fmt="%d")
-    r = b.loadgen(srv.hook, R, C)
-    b.say("intake with backlog: %s" % json.dumps(r))
-    b.results["backlog_intake"] = r
-    b.figure("updates_per_s", r["updates_per_s"], "throughput with the backlog", "updates/s",
-             fmt="%.0f")
-    b.figure("p99_ms", r["p99_ms"], "latency p99 with the backlog", "ms", fmt="%.2f")
-    base = b.results.get("intake", {}).get("updates_per_s")
-    if base:
-        ratio = r["updates_per_s"] / base
-        b.figure("ratio", ratio, "throughput with / without backlog", "x", target=">= 0.9",
-                 ok=ratio >= 0.9, fmt="%.2f")
-    orders = count_orders(db) - orders0
-    if orders != R:
-        b.fail("%d orders filed for %d residents" % (orders, R))
+    r = intake_against_empty(b, srv, db, orders0, "backlog_intake", "with the backlog",
+                             "throughput with / without backlog", 0.9)
     per = b.results.get("intake", {}).get("replies_per_intake") or 7
     # The platform is back, and every retry is due (what the backoff would reach).
     fake.control("up")
@@ -617,20 +627,8 @@ def section_bigdb(b):
     srv = b.concierge(fake, db=db)
     b.figure("orders_before", orders0, "orders in the register", fmt="%d")
     b.figure("start_ms", srv.start_s * 1000, "start-up to listening", "ms", fmt="%.0f")
-    r = b.loadgen(srv.hook, R, C)
-    b.say("intake on the big register: %s" % json.dumps(r))
-    b.results["bigdb_intake"] = r
-    b.figure("updates_per_s", r["updates_per_s"], "throughput (R=%d, C=%d)" % (R, C),
-             "updates/s", fmt="%.0f")
-    b.figure("p99_ms", r["p99_ms"], "latency p99", "ms", fmt="%.2f")
-    base = b.results.get("intake", {}).get("updates_per_s")
-    if base:
-        ratio = r["updates_per_s"] / base
-        b.figure("ratio", ratio, "throughput / on an empty register", "x", target=">= 0.8",
-                 ok=ratio >= 0.8, fmt="%.2f")
-    orders = count_orders(db) - orders0
-    if orders != R:
-        b.fail("%d orders filed for %d residents" % (orders, R))
+    intake_against_empty(b, srv, db, orders0, "bigdb_intake", "on the big register",
+                         "throughput / on an empty register", 0.8)
     b.stop(srv)
     b.stop(fake)
     for suffix in ("", "-wal", "-shm"):

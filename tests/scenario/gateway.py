@@ -193,10 +193,11 @@ class Gateway:
         text = self.stderr()
         for bad in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
             testcase.assertNotIn(bad, text, text[-4000:])
+        secrets = self.secrets()
         for line in text.splitlines():
             m = FULL_PHONE.search(line)
             testcase.assertIsNone(m, "a full phone number in the log: %s" % line)
-            for secret in self.secrets():
+            for secret in secrets:
                 testcase.assertNotIn(secret, line, "a secret in the log: %s" % line)
 
     def finish(self, testcase):

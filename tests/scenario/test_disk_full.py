@@ -37,12 +37,13 @@ class DiskFull(TelegramCase):
     mode = "webhook"
 
     def small_disk(self, size="6m"):
-        d = tempfile.mkdtemp(prefix="concierge-full-")
         if os.geteuid() != 0:
             self.skipTest("mounting a small tmpfs needs root")
+        d = tempfile.mkdtemp(prefix="concierge-full-")
         p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", d],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if p.returncode != 0:
+            os.rmdir(d)
             self.skipTest("cannot mount a tmpfs here: " + p.stdout.strip())
         self.addCleanup(lambda: (subprocess.call(["umount", "-l", d]), os.rmdir(d)))
         return d

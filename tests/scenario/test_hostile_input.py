@@ -22,8 +22,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
+from fake_callback import sign  # noqa: E402
 from gateway import ASK_DESCRIPTION  # noqa: E402
-from test_generic import GenericCase  # noqa: E402
+from test_generic import SECRET, GenericCase  # noqa: E402
 
 
 class HostileInput(GenericCase):
@@ -38,8 +39,6 @@ class HostileInput(GenericCase):
             self.assertIn("error", json.loads(answer))
 
     def sign(self, body):
-        from fake_callback import sign
-        from test_generic import SECRET
         return sign(SECRET, body)
 
     def then_good(self):
