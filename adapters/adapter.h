@@ -374,6 +374,8 @@ struct adapter {
 	 * -- delivery to readers that are present (web page) instead of the sender --
 	 * chat_open: CHAT has a reader now (cheap: asked for every chat with a
 	 * fresh outbox row after each commit). Rows wait while it is 0.
+	 * CHAT NULL: any reader at all; while none is, the fresh rows are not
+	 * even looked for (a reader who comes later gets theirs as it comes).
 	 */
 	int (*chat_open)(struct chan *ch, const char *chat);
 	void (*deliver)(struct chan *ch, const char *chat, const char *payload, int64_t at);

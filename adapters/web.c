@@ -447,7 +447,12 @@ static int history_line(const char *from, const char *text, const char *buttons,
 
 static int web_chat_open(struct chan *ch, const char *chat)
 {
-	const struct web_person *p = person_find(ch->rt, chat);
+	const struct web_rt *rt = ch->rt;
+	const struct web_person *p;
+
+	if (!chat)
+		return rt && rt->nconns > 0;
+	p = person_find(rt, chat);
 
 	return p && p->pages;
 }

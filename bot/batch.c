@@ -762,6 +762,11 @@ static int deliver_fresh(struct server *srv, int64_t now, struct held_frame ***h
 
 		if (!ch->enabled || !ch->a->deliver || !ch->a->chat_open)
 			continue;
+		if (!ch->a->chat_open(ch, NULL)) {
+			if (store_outbox_last(srv->store, last) < 0)
+				rc = -1;
+			continue;
+		}
 		memset(&d, 0, sizeof(d));
 		d.srv = srv;
 		d.ch = ch;
