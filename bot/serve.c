@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <arpa/inet.h>
 #include <ev.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -406,6 +407,19 @@ static void drain(struct server *srv, struct ev_loop *loop)
 	server_flush_stop(srv); /* nothing acknowledged stays off the disk */
 }
 
+/*
+ * glibc hands freed memory at the top of the heap back to the kernel once
+ * 128 KB are free, and takes it again page by page: SQLite's page cache and
+ * the batches free and allocate that much all the time, so the service
+ * thread took about two page faults a message (16,000 in a 7,000-message
+ * run, 440 with this). A few megabytes kept is cheaper.
+ */
+static void keep_heap(void)
+{
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
+	mallopt(M_TOP_PAD, 1 << 20);
+}
+
 int cli_serve(struct cli_env *env)
 {
 	struct lws_context_creation_info info;
@@ -428,6 +442,7 @@ int cli_serve(struct cli_env *env)
 		return 2;
 	}
 	log_init_from_env();
+	keep_heap();
 	fds = raise_fd_limit();
 	lws_set_log_level(LLL_ERR, lws_emit);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
