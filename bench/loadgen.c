@@ -18,6 +18,14 @@
  * server that falls behind cannot hide it by slowing the generator
  * (coordinated omission). Slots still cap the calls in flight.
  *
+ * With --order arrivals (open loop only) residents do not all start at once:
+ * one comes every 7/N seconds and sends its seven updates one after the
+ * other, each as soon as the last was answered, the way requests reach a
+ * service centre over a morning. The steps are then mixed at every moment,
+ * where the round robin puts every resident on the same step (the last
+ * seventh of a run is all confirmations, the costliest step). Latency counts
+ * from a resident's arrival for its first update.
+ *
  * One libcurl multi handle, one easy handle per slot, reused: connections are
  * kept alive unless the server closes them (the count of new connections is
  * printed). The result is one JSON line on stdout.
@@ -60,6 +68,7 @@ struct opts {
 	int residents;
 	int inflight;
 	double rate;
+	int arrivals; /* --order arrivals: residents come one after another at rate/7 */
 	int64_t first_id;
 	double timeout;
 };
@@ -76,6 +85,8 @@ struct gen {
 	double *lat;     /* ms, from the start of each call */
 	double *lat_due; /* ms, from when it was due (differs in rate mode) */
 	size_t nlat, cap;
+	double *by_step[NMSG]; /* ms, from the start of each call, by the message's step */
+	size_t nstep[NMSG], capstep[NMSG];
 	long errors[NSTATUS + 1]; /* by HTTP status; 0: no answer */
 	long nerrors;
 	long done_residents, failed_residents;
@@ -83,6 +94,7 @@ struct gen {
 	long late;        /* rate mode: starts later than due by over LATE_NS */
 	int64_t late_max; /* ns */
 	int64_t started, finished;
+	int arrived; /* --order arrivals: the residents come so far */
 };
 
 static const char *const DESCRIPTIONS[] = {"厨房水管漏水", "卫生间水管漏水", "厨房水龙头漏水",
@@ -197,6 +209,25 @@ static int start_call(struct gen *g, struct resident *r, int64_t due)
 	return 0;
 }
 
+/* The latency of a call at step K (0 .. NMSG-1): which message of the intake is slow. */
+static void record_step(struct gen *g, int k, double ms)
+{
+	double *p;
+	size_t cap;
+
+	if (k < 0 || k >= NMSG)
+		return;
+	if (g->nstep[k] == g->capstep[k]) {
+		cap = g->capstep[k] * 2 + 256;
+		p = realloc(g->by_step[k], cap * sizeof(*p));
+		if (!p)
+			return;
+		g->by_step[k] = p;
+		g->capstep[k] = cap;
+	}
+	g->by_step[k][g->nstep[k]++] = ms;
+}
+
 static void record(struct gen *g, const struct slot *s)
 {
 	int64_t t = now_ns();
@@ -216,6 +247,7 @@ static void record(struct gen *g, const struct slot *s)
 	}
 	g->lat[g->nlat] = (double)(t - s->t0) / 1e6;
 	g->lat_due[g->nlat++] = (double)(t - s->due) / 1e6;
+	record_step(g, s->r->step, (double)(t - s->t0) / 1e6);
 }
 
 static void enqueue(struct gen *g, int idx)
@@ -317,7 +349,7 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: loadgen --url URL [--residents R] [--inflight C] [--rate N]\n"
 	        "               [--secret S] [--first-id ID] [--mode telegram|floor]\n"
-	        "               [--timeout SECONDS]\n"
+	        "               [--timeout SECONDS] [--order lockstep|arrivals]\n"
 	        "  R residents (2000) each send the seven updates of an intake to URL,\n"
 	        "  C calls in flight (32); --rate paces starts at N updates/s (open loop).\n"
 	        "  Prints one JSON line: updates, seconds, updates_per_s, latency, errors.\n");
@@ -369,13 +401,17 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->first_id = strtoll(v, NULL, 10);
 		else if (!strcmp(a, "--timeout"))
 			o->timeout = strtod(v, NULL);
+		else if (!strcmp(a, "--order") &&
+		         (!strcmp(v, "lockstep") || !strcmp(v, "arrivals")))
+			o->arrivals = !strcmp(v, "arrivals");
 		else {
 			fprintf(stderr, "loadgen: unknown option %s\n", a);
 			return -1;
 		}
 	}
 	if (!o->url || o->residents < 1 || o->inflight < 1 || o->rate < 0 || o->first_id < 1 ||
-	    o->timeout <= 0 || (strcmp(o->mode, "telegram") && strcmp(o->mode, "floor"))) {
+	    (o->arrivals && o->rate <= 0) || o->timeout <= 0 ||
+	    (strcmp(o->mode, "telegram") && strcmp(o->mode, "floor"))) {
 		usage();
 		return -1;
 	}
@@ -409,7 +445,8 @@ static int setup(struct gen *g)
 	curl_multi_setopt(g->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
 	for (i = 0; i < g->o.residents; i++) {
 		g->res[i].user = g->o.first_id + i;
-		enqueue(g, i);
+		if (!g->o.arrivals)
+			enqueue(g, i);
 	}
 	for (i = 0; i < g->o.inflight; i++) {
 		g->slots[i].easy = new_easy(g, &g->slots[i]);
@@ -421,10 +458,36 @@ static int setup(struct gen *g)
 }
 
 /* Start what may start now; returns how long to wait for the next paced start (ms), or -1. */
+/* --order arrivals: residents come every 7/rate s; each update starts once the last is answered. */
+static int start_arrived(struct gen *g, int64_t t_begin)
+{
+	int64_t now = now_ns(), gap = (int64_t)((double)NMSG * 1e9 / g->o.rate);
+	struct resident *r;
+
+	while (g->arrived < g->o.residents && t_begin + g->arrived * gap <= now)
+		enqueue(g, g->arrived++);
+	while (g->nfree > 0 && g->qlen > 0) {
+		r = &g->res[dequeue(g)];
+		if (start_call(g, r, r->step ? now : t_begin + (r - g->res) * gap) < 0)
+			return -2;
+	}
+	if (g->arrived < g->o.residents)
+		return (int)((t_begin + g->arrived * gap - now) / 1000000) + 1;
+	return -1;
+}
+
+/* Every resident has come (always so without --order arrivals). */
+static int all_arrived(const struct gen *g)
+{
+	return !g->o.arrivals || g->arrived == g->o.residents;
+}
+
 static int start_ready(struct gen *g, int64_t t_begin, int64_t *next_due)
 {
 	int64_t now = now_ns();
 
+	if (g->o.arrivals)
+		return start_arrived(g, t_begin);
 	while (g->nfree > 0 && g->qlen > 0) {
 		int64_t due = now;
 
@@ -446,14 +509,15 @@ static void report(struct gen *g, double secs)
 
 	qsort(g->lat, g->nlat, sizeof(*g->lat), cmp_double);
 	qsort(g->lat_due, g->nlat, sizeof(*g->lat_due), cmp_double);
-	printf("{\"mode\":\"%s\",\"residents\":%d,\"inflight\":%d,\"rate\":%.1f,"
+	printf("{\"mode\":\"%s\",\"order\":\"%s\",\"residents\":%d,\"inflight\":%d,"
+	       "\"rate\":%.1f,"
 	       "\"first_id\":%" PRId64 ",\"updates\":%ld,\"ok\":%ld,\"seconds\":%.3f,"
 	       "\"updates_per_s\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
 	       "\"p999_ms\":%.3f,\"max_ms\":%.3f,\"p99_due_ms\":%.3f,\"p999_due_ms\":%.3f,"
 	       "\"connects\":%ld,\"late_starts\":%ld,\"late_max_ms\":%.3f,"
 	       "\"residents_done\":%ld,\"residents_failed\":%ld,\"errors\":{\"total\":%ld",
-	       g->o.mode, g->o.residents, g->o.inflight, g->o.rate, g->o.first_id,
-	       (long)g->finished, (long)g->finished - g->nerrors, secs,
+	       g->o.mode, g->o.arrivals ? "arrivals" : "lockstep", g->o.residents, g->o.inflight,
+	       g->o.rate, g->o.first_id, (long)g->finished, (long)g->finished - g->nerrors, secs,
 	       secs > 0 ? (double)(g->finished - g->nerrors) / secs : 0.0,
 	       quantile(g->lat, g->nlat, 0.50), quantile(g->lat, g->nlat, 0.90),
 	       quantile(g->lat, g->nlat, 0.99), quantile(g->lat, g->nlat, 0.999),
@@ -466,7 +530,14 @@ static void report(struct gen *g, double secs)
 			printf("%s\"%d\":%ld", first ? "" : ",", i, g->errors[i]);
 			first = 0;
 		}
-	printf("}}}\n");
+	printf("}},\"by_step\":[");
+	for (i = 0; i < NMSG; i++) {
+		qsort(g->by_step[i], g->nstep[i], sizeof(double), cmp_double);
+		printf("%s{\"calls\":%zu,\"p50_ms\":%.3f,\"p99_ms\":%.3f}", i ? "," : "",
+		       g->nstep[i], quantile(g->by_step[i], g->nstep[i], 0.50),
+		       quantile(g->by_step[i], g->nstep[i], 0.99));
+	}
+	printf("]}\n");
 	fflush(stdout);
 }
 
@@ -491,7 +562,7 @@ int main(int argc, char **argv)
 		wait = start_ready(&g, t_begin, &next_due);
 		if (wait == -2)
 			goto out;
-		if (g.nfree == g.o.inflight && g.qlen == 0)
+		if (g.nfree == g.o.inflight && g.qlen == 0 && all_arrived(&g))
 			break; /* every resident done or given up */
 		if (curl_multi_perform(g.multi, &running) != CURLM_OK) {
 			fprintf(stderr, "loadgen: curl_multi_perform failed\n");
@@ -500,7 +571,7 @@ int main(int argc, char **argv)
 		while ((m = curl_multi_info_read(g.multi, &left)))
 			if (m->msg == CURLMSG_DONE)
 				end_call(&g, m);
-		if (g.nfree == g.o.inflight && g.qlen == 0)
+		if (g.nfree == g.o.inflight && g.qlen == 0 && all_arrived(&g))
 			break;
 		if (g.nfree > 0 && g.qlen > 0 && wait < 0)
 			continue; /* a slot freed: start at once */
@@ -525,6 +596,8 @@ out:
 	free(g.free_slots);
 	free(g.lat);
 	free(g.lat_due);
+	for (i = 0; i < NMSG; i++)
+		free(g.by_step[i]);
 	curl_global_cleanup();
 	return rc;
 }
