@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include "bot/config.h"
+#include "bot/conns.h"
 #include "bot/core.h"
 #include "bot/metrics.h"
 #include "bot/sender.h"
@@ -222,6 +223,11 @@ void server_metrics(struct server *srv, const struct http_req *req, int loopback
 	src.now = clock_now();
 	src.start_ms = srv->start_ms;
 	src.session_minutes = srv->cfg->session_minutes;
+	if (srv->conns) {
+		src.conns_open = (long long)conns_count(srv->conns);
+		src.conns_max = (long long)conns_max(srv->conns);
+		src.conns_turned_away = srv->limits_total;
+	}
 	buf_init(&page);
 	if (metrics_render(srv->metrics, &src, &page) < 0) {
 		http_answer_error(ans, 500, "the metrics could not be written");

@@ -199,6 +199,7 @@ static void req_init(struct http_req *r, struct server *srv, struct lws *wsi, co
  * header time from libwebsockets (timeout_secs_ah_idle, set in serve.c).
  */
 enum server_limit { LIMIT_FULL, LIMIT_ADDRESS, LIMIT_HEADERS, LIMIT_BODY, LIMIT_EVICTED };
+_Static_assert(LIMIT_EVICTED + 1 == METRICS_NLIMITS, "metrics.c names each limit");
 
 /* The state kept with a counted connection (conns.h: 0 is waiting). */
 enum { CONN_HEADERS = 0, CONN_TALKING = 1 };
@@ -256,6 +257,7 @@ void server_limits_report(struct server *srv, int force)
 static void limits_note(struct server *srv, enum server_limit what)
 {
 	srv->limits_refused[what]++;
+	srv->limits_total[what]++;
 	server_limits_report(srv, 0);
 }
 

@@ -420,6 +420,29 @@ static void write_process(struct buf *b, int64_t start_ms)
 	}
 }
 
+/* enum server_limit's order (http.c) */
+static const char *const limit_reasons[METRICS_NLIMITS] = {"cap", "address", "headers", "body",
+                                                           "evicted"};
+
+static void write_conns(struct buf *b, const struct metrics_sources *src)
+{
+	size_t i;
+
+	family(b, "concierge_connections", "gauge", "Client connections open now.");
+	sample(b, "concierge_connections", NULL, NULL, NULL, NULL, src->conns_open);
+	family(b, "concierge_connections_limit", "gauge",
+	       "The most client connections held at once (limits.connections).");
+	sample(b, "concierge_connections_limit", NULL, NULL, NULL, NULL, src->conns_max);
+	if (!src->conns_turned_away)
+		return;
+	family(b, "concierge_connections_turned_away_total", "counter",
+	       "Connections refused or closed by the limits: at the cap, over the address's "
+	       "share, headers or body too slow, closed to make room.");
+	for (i = 0; i < METRICS_NLIMITS; i++)
+		sample(b, "concierge_connections_turned_away_total", "reason", limit_reasons[i],
+		       NULL, NULL, src->conns_turned_away[i]);
+}
+
 static void write_build(struct buf *b)
 {
 	const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
@@ -464,6 +487,7 @@ int metrics_render(struct metrics *m, const struct metrics_sources *src, struct 
 
 	write_build(b);
 	write_process(b, src->start_ms);
+	write_conns(b, src);
 	family(b, "concierge_inbound_messages_total", "counter",
 	       "Inbound messages stored (and then acknowledged), by channel.");
 	for (i = 0; i < m->cfg->nchans; i++)

@@ -52,7 +52,13 @@ struct metrics_sources {
 	int64_t now;         /* clock_now(), for the dialogs in progress */
 	int64_t start_ms;    /* when the process started, Unix milliseconds */
 	int session_minutes; /* a dialog idle longer is over */
+	/* connections (http.c): open now, the cap, and those turned away since the start,
+	 * by reason (METRICS_NLIMITS, in the order of metrics.c's limit_reasons) */
+	long long conns_open, conns_max;
+	const long long *conns_turned_away;
 };
+
+#define METRICS_NLIMITS 5
 
 /* Appends the whole page to OUT. 0, or -1 when OUT failed (too large, out of memory). */
 int metrics_render(struct metrics *m, const struct metrics_sources *src, struct buf *out);

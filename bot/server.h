@@ -173,6 +173,7 @@ struct server {
 	int conn_evicting;
 	int64_t limits_logged_ms;
 	long long limits_refused[5]; /* by enum server_limit (http.c) */
+	long long limits_total[5];   /* the same since the start, for /metrics */
 };
 
 /* batch.c */

@@ -178,7 +178,8 @@ class Limits(LimitsCase):
         """An address holding limits.connections_per_address connections gets 503 (or
         a closed connection) for the next one; others are served; once it closes one,
         it gets in again."""
-        gw = self.start({"limits": {"connections": 40, "connections_per_address": 10}})
+        gw = self.start({"limits": {"connections": 40, "connections_per_address": 10},
+                         "metrics": {"enabled": True}})
         held = [self.connect("127.0.0.2") for _ in range(10)]
         for s in held:
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
@@ -194,6 +195,14 @@ class Limits(LimitsCase):
         self.assertEqual(self.get("/healthz", source="127.0.0.2")[0], 200)
         self.assertTrue(any("limits.connections_per_address" in line
                             for line in self.limit_lines()), gw.stderr()[-2000:])
+        # The operator's graph sees it too: the refusal by reason, and what is open.
+        status, body, _ = self.get("/metrics")
+        self.assertEqual(status, 200)
+        page = body.decode()
+        self.assertIn('concierge_connections_turned_away_total{reason="address"} 1\n', page)
+        self.assertIn('concierge_connections_turned_away_total{reason="cap"} 0\n', page)
+        self.assertIn("concierge_connections_limit 40\n", page)
+        self.assertRegex(page, r"\nconcierge_connections (9|10|11)\n")
         self.assert_quiet()
         gw.finish(self)
 
