@@ -399,9 +399,9 @@ def section_intake(b):
     b.figure("replies_per_intake", per_resident, "replies per intake (sendMessage)", fmt="%d")
 
     # Full load.
-    m0, cpu0 = srv.metrics(), srv.cpu_s()
+    m0, cpu0, fcpu0 = srv.metrics(), srv.cpu_s(), fake.cpu_s()
     full = b.loadgen(srv.hook, R, C)
-    cpu1, m1 = srv.cpu_s(), srv.metrics()
+    cpu1, m1, fcpu1 = srv.cpu_s(), srv.metrics(), fake.cpu_s()
     b.say("full load: %s" % json.dumps(full))
     ups = full["updates_per_s"]
     b.results["intake_full"] = full
@@ -418,6 +418,14 @@ def section_intake(b):
              "us", fmt="%.0f")
     b.figure("loadgen_cpu_s", full["loadgen_cpu_s"], "load generator CPU time", "s",
              fmt="%.2f")
+    # What the machine can give at these costs: every process of the run shares its cores.
+    per = (cpu + (fcpu1 - fcpu0) + full["loadgen_cpu_s"]) / max(1, full["ok"]) * 1e6
+    b.figure("fake_cpu_us_per_update", (fcpu1 - fcpu0) / max(1, full["ok"]) * 1e6,
+             "fake Bot API CPU per update (the replies it takes)", "us", fmt="%.0f")
+    b.figure("run_cpu_us_per_update", per, "server + fake + generator CPU per update", "us",
+             fmt="%.0f")
+    b.figure("cpu_ceiling", (os.cpu_count() or 1) * 1e6 / per if per else 0,
+             "  updates/s all cores would allow at that cost", "updates/s", fmt="%.0f")
     s_key, c_key = "concierge_group_commit_messages_sum", "concierge_group_commit_messages_count"
     commits = m1.get(c_key, 0) - m0.get(c_key, 0)
     stored = m1.get(s_key, 0) - m0.get(s_key, 0)
