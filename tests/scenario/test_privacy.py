@@ -245,6 +245,11 @@ class Gateway_(unittest.TestCase):
         self.assertEqual(self.get("/api/orders/" + num,
                                   cookie=hdrs["set-cookie"].split(";")[0])[0], 200)
         self.assertEqual(self.get("/api/orders/" + num, token="demo-wang-token-4417")[0], 403)
+        # A list shows the number masked, and records nothing.
+        status, page = self.get("/api/orders?status=open", token="demo-zhao-token-4417")
+        self.assertEqual(status, 200)
+        self.assertEqual([(o["number"], o["phone"]) for o in page["orders"]],
+                         [(num, "138****8000")])
         views = self.audit()
         self.assertEqual([(v["staff"], v["via"], v["what"], v["subject"]) for v in views],
                          [("zhao", "console", "order", num), ("zhao", "api", "order", num)])
