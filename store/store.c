@@ -362,7 +362,7 @@ static int staff_row_same(struct store *s, const struct store_q *st, void *ud)
 		want = skills_json(r);
 		if (!want)
 			return store_failf(s, "staff %s: cannot encode skills", id);
-		c->same = active == 1 && strcmp(want, skills ? skills : "") == 0 &&
+		c->same = active == 1 && strcmp(want, skills) == 0 &&
 		          strcmp(r->name ? r->name : "", store_text(st, 1)) == 0 &&
 		          strcmp(r->role ? r->role : "", store_text(st, 2)) == 0;
 		free(want);
@@ -428,9 +428,7 @@ struct session_out {
 static int read_session(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct session_out *o = ud;
-	const char *t = store_text(st, 0);
-
-	*o->state = strdup(t ? t : "");
+	*o->state = strdup(store_text(st, 0));
 	if (!*o->state)
 		return store_failf(s, "out of memory");
 	if (o->updated_at)

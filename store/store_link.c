@@ -506,7 +506,7 @@ static int read_row(struct store *s, const struct store_q *st, void *ud)
 
 	store_col(st, 0, o->channel, o->chlen);
 	store_col(st, 1, o->chat, o->chatlen);
-	*o->payload = strdup(p ? p : "");
+	*o->payload = strdup(p);
 	return *o->payload ? 0 : store_failf(s, "out of memory");
 }
 

@@ -97,8 +97,7 @@ static void read_row(const struct store_q *st, struct store_outbox *m)
 	m->id = store_int64(st, 0);
 	store_col(st, 1, m->channel, sizeof(m->channel));
 	store_col(st, 2, m->chat, sizeof(m->chat));
-	m->payload =
-	        (char *)(uintptr_t)(payload ? payload : ""); /* NOLINT(performance-no-int-to-ptr) */
+	m->payload = (char *)(uintptr_t)payload; /* NOLINT(performance-no-int-to-ptr) */
 	m->attempts = store_int(st, 4);
 	m->next_at = store_int64(st, 5);
 	store_col(st, 6, m->status, sizeof(m->status));
@@ -220,7 +219,7 @@ static int collect_chat(struct store *s, const struct store_q *st, void *ud)
 		c->v = grown;
 		c->cap = ncap;
 	}
-	c->v[c->n] = strdup(chat ? chat : "");
+	c->v[c->n] = strdup(chat);
 	if (!c->v[c->n])
 		return store_failf(s, "out of memory");
 	c->n++;
@@ -292,7 +291,7 @@ static int head_row(struct store *s, const struct store_q *st, void *ud)
 	const char *chat = store_text(st, 1);
 
 	(void)s;
-	return w->cb(store_int64(st, 0), chat ? chat : "", store_int64(st, 2), w->ud) ? 1 : 0;
+	return w->cb(store_int64(st, 0), chat, store_int64(st, 2), w->ud) ? 1 : 0;
 }
 
 int store_outbox_heads(struct store *s, const char *channel, store_head_cb cb, void *ud)
@@ -405,7 +404,7 @@ static int count_row(struct store *s, const struct store_q *st, void *ud)
 	int stop;
 
 	(void)s;
-	stop = c->cb(channel ? channel : "", store_int64(st, 1), store_int64(st, 2), c->ud);
+	stop = c->cb(channel, store_int64(st, 1), store_int64(st, 2), c->ud);
 	return stop ? 1 : 0; /* a callback's -1 is no error the store recorded */
 }
 

@@ -198,8 +198,7 @@ static int walk_row(struct store *s, const struct store_q *st, void *ud)
 	store_col(st, 1, m.channel, sizeof(m.channel));
 	store_col(st, 2, m.chat, sizeof(m.chat));
 	/* The struct's payload is not const; nobody writes through it. */
-	m.payload =
-	        (char *)(uintptr_t)(payload ? payload : ""); /* NOLINT(performance-no-int-to-ptr) */
+	m.payload = (char *)(uintptr_t)payload; /* NOLINT(performance-no-int-to-ptr) */
 	m.attempts = store_int(st, 4);
 	m.next_at = store_int64(st, 5);
 	store_col(st, 6, m.status, sizeof(m.status));

@@ -24,7 +24,7 @@ static int tally_row(struct store *s, const struct store_q *st, void *ud)
 	const char *key = store_text(st, 0);
 
 	(void)s;
-	return t->cb(key ? key : "", store_int64(st, 1), t->ud) ? 1 : 0;
+	return t->cb(key, store_int64(st, 1), t->ud) ? 1 : 0;
 }
 
 int store_orders_by_status(struct store *s, store_tally_cb cb, void *ud)

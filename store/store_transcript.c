@@ -27,11 +27,6 @@ struct line_walk {
 	void *ud;
 };
 
-static const char *text_or_empty(const struct store_q *st, int col)
-{
-	return store_text(st, col); /* "" for NULL */
-}
-
 static int walk_line(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct line_walk *w = ud;
@@ -40,9 +35,9 @@ static int walk_line(struct store *s, const struct store_q *st, void *ud)
 	(void)s;
 	l.id = store_int64(st, 0);
 	store_col(st, 1, l.sender, sizeof(l.sender));
-	l.text = text_or_empty(st, 2);
-	l.buttons = text_or_empty(st, 3);
-	l.client_id = text_or_empty(st, 4);
+	l.text = store_text(st, 2);
+	l.buttons = store_text(st, 3);
+	l.client_id = store_text(st, 4);
 	l.at = store_int64(st, 5);
 	return w->cb(&l, w->ud) ? 1 : 0;
 }
