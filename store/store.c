@@ -1,22 +1,19 @@
 /*
- * store.c - the SQLite connection and the small tables.
+ * store.c - what every backend shares, and the small tables.
  *
- * Opening sets the pragmas every connection needs (WAL so readers never block
- * the writer, foreign keys, a busy wait so several processes can share the
- * file) and lets store_schema.c bring the schema up to date. Also here: the
- * prepared statement cache and helpers the other store files use,
- * transactions, settings (kv), inbound de-duplication, residents, staff and
- * dialog sessions. Orders live in store_orders.c, the outbox in
+ * The connection itself (opening, pragmas, the prepared statement cache,
+ * binding) is the backend's: sqlite_db.c. Here: helpers the other store
+ * files use, statement variants, transactions that nest, files created
+ * within a transaction, settings (kv), inbound de-duplication, residents,
+ * staff and dialog sessions. Orders live in store_orders.c, the outbox in
  * store_outbox.c.
  */
 #include "store/store_internal.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -26,78 +23,9 @@
 
 /* ---- helpers shared by the store files ----------------------------------- */
 
-int store_fail(struct store *s)
-{
-	snprintf(s->err, sizeof(s->err), "%s", sqlite3_errmsg(s->db));
-	s->errcode = sqlite3_errcode(s->db) & 0xff;
-	return -1;
-}
-
-int store_failf(struct store *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof(s->err), fmt, ap);
-	va_end(ap);
-	s->errcode = SQLITE_ERROR;
-	return -1;
-}
-
 void store_copy(char *dst, size_t dstlen, const char *src)
 {
 	buf_copy(dst, dstlen, src); /* one rule for cutting text to a field, store or not */
-}
-
-void store_col(sqlite3_stmt *st, int col, char *dst, size_t dstlen)
-{
-	store_copy(dst, dstlen, (const char *)sqlite3_column_text(st, col));
-}
-
-sqlite3_stmt *store_stmt(struct store *s, const char *sql)
-{
-	struct store_stmt *e = NULL;
-	sqlite3_stmt *st = NULL;
-	size_t i;
-
-	for (i = 0; i < s->nstmts; i++) {
-		if (s->stmts[i].sql == sql) {
-			e = &s->stmts[i];
-			break;
-		}
-	}
-	if (e && !e->busy) {
-		e->busy = 1;
-		return e->st;
-	}
-	if (e) {
-		/* Re-entered from a callback: a private statement, finalized when done. */
-		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-			store_fail(s);
-			return NULL;
-		}
-		return st;
-	}
-	if (s->nstmts == s->capstmts) {
-		size_t cap = s->capstmts ? s->capstmts * 2 : 64;
-		struct store_stmt *n = realloc(s->stmts, cap * sizeof(*n));
-
-		if (!n) {
-			store_failf(s, "out of memory");
-			return NULL;
-		}
-		s->stmts = n;
-		s->capstmts = cap;
-	}
-	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		store_fail(s);
-		return NULL;
-	}
-	s->stmts[s->nstmts].sql = sql;
-	s->stmts[s->nstmts].st = st;
-	s->stmts[s->nstmts].busy = 1;
-	s->nstmts++;
-	return st;
 }
 
 const char *store_variant(struct store *s, const char *family, unsigned mask,
@@ -135,59 +63,6 @@ const char *store_variant(struct store *s, const char *family, unsigned mask,
 	return v->sql;
 }
 
-void store_stmt_done(struct store *s, sqlite3_stmt *st)
-{
-	size_t i;
-
-	if (!st)
-		return;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	for (i = 0; i < s->nstmts; i++) {
-		if (s->stmts[i].st == st) {
-			s->stmts[i].busy = 0;
-			return;
-		}
-	}
-	sqlite3_finalize(st);
-}
-
-int store_bind(sqlite3_stmt *st, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = store_vbind(st, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-int store_run(struct store *s, const char *sql, const char *fmt, ...)
-{
-	sqlite3_stmt *st = store_stmt(s, sql);
-	va_list ap;
-	int rc;
-
-	if (!st)
-		return -1;
-	va_start(ap, fmt);
-	rc = store_vbind(st, fmt, ap);
-	va_end(ap);
-	if (rc < 0) {
-		rc = store_fail(s);
-		goto out;
-	}
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = store_fail(s);
-		goto out;
-	}
-	rc = sqlite3_changes(s->db);
-out:
-	store_stmt_done(s, st);
-	return rc;
-}
-
 static const char sql_begin[] = "BEGIN IMMEDIATE";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
@@ -197,14 +72,14 @@ static const char sql_rollback_to[] = "ROLLBACK TO store_sp";
 
 int store_tx_enter(struct store *s, int *outer)
 {
-	*outer = sqlite3_get_autocommit(s->db);
+	*outer = !store_in_tx(s);
 	return store_run(s, *outer ? sql_begin : sql_savepoint, "") < 0 ? -1 : 0;
 }
 
 int store_tx_leave(struct store *s, int outer, int ok)
 {
 	char saved[sizeof(s->err)];
-	int code;
+	enum store_err code;
 
 	if (ok && store_run(s, outer ? sql_commit : sql_release, "") >= 0) {
 		if (outer)
@@ -213,205 +88,23 @@ int store_tx_leave(struct store *s, int outer, int ok)
 	}
 	/* Keep the error that made us roll back, not the rollback's. */
 	memcpy(saved, s->err, sizeof(saved));
-	code = s->errcode;
+	code = s->errclass;
 	if (outer) {
 		/* Some errors (SQLITE_FULL, IOERR, ...) already rolled back. */
-		if (!sqlite3_get_autocommit(s->db))
+		if (store_in_tx(s))
 			store_run(s, sql_rollback, "");
 		store_tx_files_end(s, 1);
 	} else if (store_run(s, sql_rollback_to, "") >= 0) {
 		store_run(s, sql_release, "");
 	}
 	memcpy(s->err, saved, sizeof(saved));
-	s->errcode = code;
+	s->errclass = code;
 	return -1;
-}
-
-/* ---- opening ------------------------------------------------------------ */
-
-/*
- * Another connection holds the write lock (the sender marking rows, a
- * command-line process): wait for it in short steps at first, since most
- * holders let go within a millisecond (SQLite's own handler sleeps 1, 2, 5,
- * 10 ms ... between tries, which shows in every answer waiting behind the
- * lock), then in longer ones, for BUSY_WAIT_MS in all (or what
- * store_set_busy_ms() set: the server's event loop waits a few milliseconds
- * at most). The sender writes seldom (sender_marks.c), so waits are rare and
- * short.
- */
-#define BUSY_WAIT_MS 5000
-
-/* Real time, whatever the program's clock says (tests move that one). */
-static int64_t real_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static int busy_wait(void *ud, int tries)
-{
-	struct store *s = ud;
-	int64_t now = real_ms();
-
-	if (tries == 0)
-		s->busy_since_ms = now;
-	if (now - s->busy_since_ms >= s->busy_ms)
-		return 0;
-	usleep(tries < 5 ? 200 : tries < 20 ? 1000 : 5000);
-	return 1;
-}
-
-static int set_pragmas(struct store *s)
-{
-	sqlite3_stmt *st = NULL;
-	const char *mode;
-	int rc = -1;
-
-	if (sqlite3_busy_handler(s->db, busy_wait, s) != SQLITE_OK)
-		return store_fail(s);
-	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW) {
-		store_fail(s);
-		goto out;
-	}
-	mode = (const char *)sqlite3_column_text(st, 0);
-	/* An in-memory database (tests) cannot use WAL and needs no sharing. */
-	if (!mode || (strcmp(mode, "wal") != 0 && strcmp(mode, "memory") != 0)) {
-		store_failf(s, "cannot switch to WAL (journal mode is %s)", mode ? mode : "?");
-		goto out;
-	}
-	/*
-	 * FULL: a commit is on disk before the platform hears 2xx, so a power cut
-	 * loses nothing it was told we have. Group commit pays for the sync.
-	 */
-	/*
-	 * No memory-mapped reads, whatever the SQLite build's default: a mapped
-	 * page counts towards the resident set once touched, and the kernel maps
-	 * its neighbours with it, so ten thousand lookups among a million dialogs
-	 * kept 266 MB resident with a 256 MB map (bench/README.md). The page
-	 * cache stays SQLite's default (2 MB a connection): 16 MB made the same
-	 * work no faster.
-	 */
-	if (sqlite3_exec(
-	            s->db,
-	            "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA mmap_size = 0",
-	            NULL, NULL, NULL) != SQLITE_OK) {
-		store_fail(s);
-		goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	return rc;
-}
-
-void store_set_busy_ms(struct store *s, int ms)
-{
-	s->busy_ms = ms < 0 ? BUSY_WAIT_MS : ms;
-}
-
-int store_locked(const struct store *s)
-{
-	return s->errcode == SQLITE_BUSY || s->errcode == SQLITE_LOCKED;
-}
-
-int store_full(const struct store *s)
-{
-	return s->errcode == SQLITE_FULL;
-}
-
-static const char sql_sync_full[] = "PRAGMA synchronous = FULL";
-static const char sql_sync_normal[] = "PRAGMA synchronous = NORMAL";
-
-int store_set_sync(struct store *s, int full)
-{
-	return store_run(s, full ? sql_sync_full : sql_sync_normal, "") < 0 ? -1 : 0;
-}
-
-int store_sync_now(struct store *s)
-{
-	/* a checkpoint syncs the WAL before it copies it */
-	return sqlite3_exec(s->db, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL) == SQLITE_OK
-	               ? 0
-	               : store_fail(s);
-}
-
-int store_lazy_sync(struct store *s)
-{
-	return sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) == SQLITE_OK
-	               ? 0
-	               : store_fail(s);
-}
-
-int store_open(const char *path, struct store **out, char *err, size_t errlen)
-{
-	struct store *s;
-
-	*out = NULL;
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	s->busy_ms = BUSY_WAIT_MS;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		if (s->db)
-			store_fail(s);
-		else
-			store_failf(s, "out of memory");
-		goto fail;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	if (set_pragmas(s) < 0 || store_migrate(s) < 0)
-		goto fail;
-	*out = s;
-	return 0;
-fail:
-	snprintf(err, errlen, "%s: %s", path, s->err);
-	store_close(s);
-	return -1;
-}
-
-void store_close(struct store *s)
-{
-	size_t i;
-
-	if (!s)
-		return;
-	store_ckpt_stop(s);
-	for (i = 0; i < s->nstmts; i++)
-		sqlite3_finalize(s->stmts[i].st);
-	free(s->stmts);
-	for (i = 0; i < s->nvariants; i++)
-		free(s->variants[i].sql);
-	free(s->variants);
-	/* Rolls back a transaction a caller left open, and with it its files. */
-	store_tx_files_end(s, !sqlite3_get_autocommit(s->db));
-	free(s->tx_files);
-	sqlite3_close(s->db);
-	free(s);
-}
-
-const char *store_path(struct store *s)
-{
-	const char *p = sqlite3_db_filename(s->db, "main");
-
-	return p ? p : "";
-}
-
-const char *store_errmsg(struct store *s)
-{
-	if (!s)
-		return "no store";
-	return s->err[0] ? s->err : sqlite3_errmsg(s->db);
 }
 
 int store_begin(struct store *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
+	if (store_in_tx(s))
 		return store_failf(s, "store_begin: a transaction is already open");
 	return store_run(s, sql_begin, "") < 0 ? -1 : 0;
 }
@@ -420,7 +113,7 @@ int store_commit(struct store *s)
 {
 	if (store_run(s, sql_commit, "") < 0) {
 		/* Still open (busy): the caller rolls back. Gone: its files go with it. */
-		if (sqlite3_get_autocommit(s->db))
+		if (!store_in_tx(s))
 			store_tx_files_end(s, 1);
 		return -1;
 	}
@@ -432,7 +125,7 @@ int store_rollback(struct store *s)
 {
 	store_tx_files_end(s, 1);
 	/* Nothing to undo when SQLite already rolled back after an error. */
-	if (sqlite3_get_autocommit(s->db))
+	if (!store_in_tx(s))
 		return 0;
 	return store_run(s, sql_rollback, "") < 0 ? -1 : 0;
 }
@@ -461,6 +154,17 @@ int store_tx_file(struct store *s, const char *path)
 	return 0;
 }
 
+void store_common_free(struct store *s, int in_tx)
+{
+	size_t i;
+
+	for (i = 0; i < s->nvariants; i++)
+		free(s->variants[i].sql);
+	free(s->variants);
+	store_tx_files_end(s, in_tx);
+	free(s->tx_files);
+}
+
 void store_tx_files_end(struct store *s, int unlink_them)
 {
 	size_t i;
@@ -485,7 +189,7 @@ struct text_out {
 	size_t len;
 };
 
-static int read_text(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_text(struct store *s, const struct store_q *st, void *ud)
 {
 	struct text_out *t = ud;
 
@@ -558,9 +262,8 @@ int store_resident_ensure(struct store *s, const char *channel, const char *user
 		return -1;
 	rc = identity_find(s, channel, user, &id);
 	if (rc == 0) {
-		rc = store_run(s, sql_resident_new, "i", now);
+		rc = store_run_id(s, sql_resident_new, &id, "i", now);
 		if (rc >= 0) {
-			id = sqlite3_last_insert_rowid(s->db);
 			rc = store_run(s, sql_identity_new, "tti", channel, user, id);
 		}
 	}
@@ -574,13 +277,13 @@ int store_resident_ensure(struct store *s, const char *channel, const char *user
 	return 0;
 }
 
-static int read_resident(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_resident(struct store *s, const struct store_q *st, void *ud)
 {
 	struct store_resident *out = ud;
 
 	(void)s;
 	memset(out, 0, sizeof(*out));
-	out->id = sqlite3_column_int64(st, 0);
+	out->id = store_int64(st, 0);
 	store_col(st, 1, out->name, sizeof(out->name));
 	store_col(st, 2, out->room, sizeof(out->room));
 	store_col(st, 3, out->phone, sizeof(out->phone));
@@ -642,12 +345,12 @@ struct staff_cmp {
 	int same;
 };
 
-static int staff_row_same(struct store *s, sqlite3_stmt *st, void *ud)
+static int staff_row_same(struct store *s, const struct store_q *st, void *ud)
 {
 	struct staff_cmp *c = ud;
-	const char *id = (const char *)sqlite3_column_text(st, 0);
-	const char *skills = (const char *)sqlite3_column_text(st, 3);
-	int active = sqlite3_column_int(st, 4);
+	const char *id = store_text(st, 0);
+	const char *skills = store_text(st, 3);
+	int active = store_int(st, 4);
 	char *want;
 	size_t i;
 
@@ -659,11 +362,9 @@ static int staff_row_same(struct store *s, sqlite3_stmt *st, void *ud)
 		want = skills_json(r);
 		if (!want)
 			return store_failf(s, "staff %s: cannot encode skills", id);
-		c->same = active == 1 && strcmp(want, skills ? skills : "") == 0 &&
-		          strcmp(r->name ? r->name : "",
-		                 (const char *)sqlite3_column_text(st, 1)) == 0 &&
-		          strcmp(r->role ? r->role : "",
-		                 (const char *)sqlite3_column_text(st, 2)) == 0;
+		c->same = active == 1 && strcmp(want, skills) == 0 &&
+		          strcmp(r->name ? r->name : "", store_text(st, 1)) == 0 &&
+		          strcmp(r->role ? r->role : "", store_text(st, 2)) == 0;
 		free(want);
 		c->found++;
 		return !c->same;
@@ -724,16 +425,14 @@ struct session_out {
 	int64_t *updated_at;
 };
 
-static int read_session(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_session(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct session_out *o = ud;
-	const char *t = (const char *)sqlite3_column_text(st, 0);
-
-	*o->state = strdup(t ? t : "");
+	*o->state = strdup(store_text(st, 0));
 	if (!*o->state)
 		return store_failf(s, "out of memory");
 	if (o->updated_at)
-		*o->updated_at = sqlite3_column_int64(st, 1);
+		*o->updated_at = store_int64(st, 1);
 	return 0;
 }
 

@@ -43,13 +43,13 @@ struct dead_state {
 	int dead;
 };
 
-static int read_state(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_state(struct store *s, const struct store_q *st, void *ud)
 {
 	struct dead_state *d = ud;
 
 	(void)s;
-	d->id = sqlite3_column_int64(st, 0);
-	d->dead = sqlite3_column_int(st, 1);
+	d->id = store_int64(st, 0);
+	d->dead = store_int(st, 1);
 	return 0;
 }
 
@@ -86,26 +86,26 @@ struct dead_read {
 	void *ud;
 };
 
-static int read_dead(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_dead(struct store *s, const struct store_q *st, void *ud)
 {
 	struct dead_read *r = ud;
 	struct store_dead d;
-	const unsigned char *raw;
+	const char *raw;
 	int rc = 0;
 
 	memset(&d, 0, sizeof(d));
-	d.id = sqlite3_column_int64(st, 0);
+	d.id = store_int64(st, 0);
 	store_col(st, 1, d.channel, sizeof(d.channel));
 	store_col(st, 2, d.msg_key, sizeof(d.msg_key));
 	store_col(st, 3, d.chat, sizeof(d.chat));
 	store_col(st, 4, d.reason, sizeof(d.reason));
-	d.attempts = sqlite3_column_int(st, 5);
-	d.first_at = sqlite3_column_int64(st, 6);
-	d.last_at = sqlite3_column_int64(st, 7);
-	d.dead_at = sqlite3_column_int64(st, 8);
-	d.replayed_at = sqlite3_column_int64(st, 9);
-	raw = sqlite3_column_text(st, 10);
-	d.raw = strdup(raw ? (const char *)raw : "");
+	d.attempts = store_int(st, 5);
+	d.first_at = store_int64(st, 6);
+	d.last_at = store_int64(st, 7);
+	d.dead_at = store_int64(st, 8);
+	d.replayed_at = store_int64(st, 9);
+	raw = store_text(st, 10);
+	d.raw = strdup(raw);
 	if (!d.raw)
 		return store_failf(s, "out of memory");
 	if (r->cb) {

@@ -24,7 +24,7 @@ struct reach_walk {
 	void *ud;
 };
 
-static int walk_reach(struct store *s, sqlite3_stmt *st, void *ud)
+static int walk_reach(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct reach_walk *w = ud;
 	char channel[16], chat[96], user[96];
@@ -33,7 +33,7 @@ static int walk_reach(struct store *s, sqlite3_stmt *st, void *ud)
 	store_col(st, 1, channel, sizeof(channel));
 	store_col(st, 2, chat, sizeof(chat));
 	store_col(st, 3, user, sizeof(user));
-	return w->cb(sqlite3_column_int64(st, 0), channel, chat, user, w->ud) ? 1 : 0;
+	return w->cb(store_int64(st, 0), channel, chat, user, w->ud) ? 1 : 0;
 }
 
 int store_residents_by_phone(struct store *s, const char *phone, store_reach_cb cb, void *ud)
@@ -45,15 +45,15 @@ int store_residents_by_phone(struct store *s, const char *phone, store_reach_cb 
 	return store_each(s, store_query(s, sql_by_phone, "t", phone), walk_reach, &w);
 }
 
-static int read_duty(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_duty(struct store *s, const struct store_q *st, void *ud)
 {
 	struct store_duty *d = ud;
 
 	(void)s;
 	memset(d, 0, sizeof(*d));
-	d->on = sqlite3_column_int(st, 0) != 0;
-	d->at = sqlite3_column_int64(st, 1);
-	d->until = sqlite3_column_int64(st, 2);
+	d->on = store_int(st, 0) != 0;
+	d->at = store_int64(st, 1);
+	d->until = store_int64(st, 2);
 	store_col(st, 3, d->by, sizeof(d->by));
 	return 0;
 }

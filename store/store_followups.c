@@ -48,14 +48,14 @@ struct candidate_walk {
 	void *ud;
 };
 
-static int read_candidate(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_candidate(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct candidate_walk *w = ud;
 	struct store_fu_candidate c;
 
 	(void)s;
 	memset(&c, 0, sizeof(c));
-	c.order_id = sqlite3_column_int64(st, 0);
+	c.order_id = store_int64(st, 0);
 	store_col(st, 1, c.number, sizeof(c.number));
 	store_col(st, 2, c.category, sizeof(c.category));
 	store_col(st, 3, c.assignee, sizeof(c.assignee));
@@ -75,25 +75,25 @@ int store_followup_add(struct store *s, int64_t order_id, int64_t now)
 	return store_run(s, sql_fu_add, "ii", order_id, now);
 }
 
-static void read_row(sqlite3_stmt *st, struct store_followup *f)
+static void read_row(const struct store_q *st, struct store_followup *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->id = sqlite3_column_int64(st, 0);
-	f->order_id = sqlite3_column_int64(st, 1);
-	f->sampled_at = sqlite3_column_int64(st, 2);
-	f->asked_at = sqlite3_column_int64(st, 3);
-	f->answered_at = sqlite3_column_int64(st, 4);
-	f->resolved = sqlite3_column_int(st, 5);
-	f->satisfied = sqlite3_column_int(st, 6);
+	f->id = store_int64(st, 0);
+	f->order_id = store_int64(st, 1);
+	f->sampled_at = store_int64(st, 2);
+	f->asked_at = store_int64(st, 3);
+	f->answered_at = store_int64(st, 4);
+	f->resolved = store_int(st, 5);
+	f->satisfied = store_int(st, 6);
 	store_col(st, 7, f->comment, sizeof(f->comment));
-	f->reopened = sqlite3_column_int(st, 8);
+	f->reopened = store_int(st, 8);
 	store_col(st, 9, f->status, sizeof(f->status));
 	store_col(st, 10, f->number, sizeof(f->number));
 	store_col(st, 11, f->category, sizeof(f->category));
 	store_col(st, 12, f->assignee, sizeof(f->assignee));
 }
 
-static int read_one(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_one(struct store *s, const struct store_q *st, void *ud)
 {
 	(void)s;
 	read_row(st, ud);
@@ -111,7 +111,7 @@ struct fu_rows {
 	size_t n, cap;
 };
 
-static int collect(struct store *s, sqlite3_stmt *st, void *ud)
+static int collect(struct store *s, const struct store_q *st, void *ud)
 {
 	struct fu_rows *r = ud;
 
@@ -128,7 +128,7 @@ static int collect(struct store *s, sqlite3_stmt *st, void *ud)
 	return 0;
 }
 
-static int each_collected(struct store *s, sqlite3_stmt *st, store_followup_cb cb, void *ud)
+static int each_collected(struct store *s, struct store_q *st, store_followup_cb cb, void *ud)
 {
 	struct fu_rows r = {NULL, 0, 0};
 	size_t i;

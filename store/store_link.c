@@ -37,7 +37,7 @@ struct identity_walk {
 	void *ud;
 };
 
-static int walk_identity(struct store *s, sqlite3_stmt *st, void *ud)
+static int walk_identity(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct identity_walk *w = ud;
 	struct store_identity id;
@@ -47,7 +47,7 @@ static int walk_identity(struct store *s, sqlite3_stmt *st, void *ud)
 	store_col(st, 0, id.channel, sizeof(id.channel));
 	store_col(st, 1, id.user, sizeof(id.user));
 	store_col(st, 2, id.chat, sizeof(id.chat));
-	id.last_at = sqlite3_column_int64(st, 3);
+	id.last_at = store_int64(st, 3);
 	return w->cb(&id, w->ud) ? 1 : 0;
 }
 
@@ -87,10 +87,9 @@ int store_identity_detach(struct store *s, const char *channel, const char *user
 	rc = store_first(s, store_query(s, sql_identity_owner, "tt", channel, user),
 	                 store_row_int64, &old);
 	if (rc == 1) {
-		if (store_run(s, sql_resident_new_like, "ii", old, now) != 1) {
+		if (store_run_id(s, sql_resident_new_like, new_id, "ii", old, now) != 1) {
 			rc = rc < 0 ? rc : store_failf(s, "resident %lld vanished", (long long)old);
 		} else {
-			*new_id = sqlite3_last_insert_rowid(s->db);
 			if (store_run(s, sql_identity_move, "tti", channel, user, *new_id) < 0 ||
 			    store_run(s, sql_notify_clear_if, "it", old, channel) < 0)
 				rc = -1;
@@ -118,16 +117,16 @@ static const char sql_repoint_from[] =
         "UPDATE orders SET channel = ?4, chat = ?5, user = ?6 WHERE resident_id = ?1"
         " AND channel = ?2 AND chat = ?3";
 
-static int read_link(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_link(struct store *s, const struct store_q *st, void *ud)
 {
 	struct store_resident_link *l = ud;
 
 	(void)s;
 	memset(l, 0, sizeof(*l));
 	store_col(st, 0, l->notify_channel, sizeof(l->notify_channel));
-	l->merged_into = sqlite3_column_int64(st, 1);
-	l->created_at = sqlite3_column_int64(st, 2);
-	l->updated_at = sqlite3_column_int64(st, 3);
+	l->merged_into = store_int64(st, 1);
+	l->created_at = store_int64(st, 2);
+	l->updated_at = store_int64(st, 3);
 	return 0;
 }
 
@@ -150,12 +149,12 @@ struct id_walk {
 	void *ud;
 };
 
-static int walk_id(struct store *s, sqlite3_stmt *st, void *ud)
+static int walk_id(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct id_walk *w = ud;
 
 	(void)s;
-	return w->cb(sqlite3_column_int64(st, 0), w->ud) ? 1 : 0;
+	return w->cb(store_int64(st, 0), w->ud) ? 1 : 0;
 }
 
 int store_residents_with_phone(struct store *s, const char *phone, store_id_cb cb, void *ud)
@@ -216,14 +215,14 @@ struct open_walk {
 	const char *actor, *via, *action, *detail;
 };
 
-static int event_on_open(struct store *s, sqlite3_stmt *st, void *ud)
+static int event_on_open(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct open_walk *w = ud;
 	char status[24];
 
 	store_col(st, 1, status, sizeof(status));
-	return store_event_add(s, sqlite3_column_int64(st, 0), w->at, w->actor, w->via, w->action,
-	                       status, status, w->detail) < 0
+	return store_event_add(s, store_int64(st, 0), w->at, w->actor, w->via, w->action, status,
+	                       status, w->detail) < 0
 	               ? -1
 	               : 0;
 }
@@ -305,16 +304,16 @@ struct revent_walk {
 	void *ud;
 };
 
-static int walk_revent(struct store *s, sqlite3_stmt *st, void *ud)
+static int walk_revent(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct revent_walk *w = ud;
 	struct store_resident_event e;
 
 	(void)s;
 	memset(&e, 0, sizeof(e));
-	e.id = sqlite3_column_int64(st, 0);
-	e.at = sqlite3_column_int64(st, 1);
-	e.other_id = sqlite3_column_int64(st, 2);
+	e.id = store_int64(st, 0);
+	e.at = store_int64(st, 1);
+	e.other_id = store_int64(st, 2);
 	store_col(st, 3, e.actor, sizeof(e.actor));
 	store_col(st, 4, e.via, sizeof(e.via));
 	store_col(st, 5, e.action, sizeof(e.action));
@@ -345,22 +344,22 @@ static const char sql_code_put[] =
         " window_at = excluded.window_at";
 static const char sql_code_delete[] = "DELETE FROM link_codes WHERE resident_id = ?1";
 
-static int read_code(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_code(struct store *s, const struct store_q *st, void *ud)
 {
 	struct store_link_code *c = ud;
 
 	(void)s;
 	memset(c, 0, sizeof(*c));
-	c->resident_id = sqlite3_column_int64(st, 0);
-	c->target_id = sqlite3_column_int64(st, 1);
+	c->resident_id = store_int64(st, 0);
+	c->target_id = store_int64(st, 1);
 	store_col(st, 2, c->salt, sizeof(c->salt));
 	store_col(st, 3, c->hash, sizeof(c->hash));
-	c->created_at = sqlite3_column_int64(st, 4);
-	c->expires_at = sqlite3_column_int64(st, 5);
-	c->tries = sqlite3_column_int(st, 6);
-	c->locked_until = sqlite3_column_int64(st, 7);
-	c->requests = sqlite3_column_int(st, 8);
-	c->window_at = sqlite3_column_int64(st, 9);
+	c->created_at = store_int64(st, 4);
+	c->expires_at = store_int64(st, 5);
+	c->tries = store_int(st, 6);
+	c->locked_until = store_int64(st, 7);
+	c->requests = store_int(st, 8);
+	c->window_at = store_int64(st, 9);
 	return 0;
 }
 
@@ -500,14 +499,14 @@ struct row_out {
 	char **payload;
 };
 
-static int read_row(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_row(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct row_out *o = ud;
-	const char *p = (const char *)sqlite3_column_text(st, 2);
+	const char *p = store_text(st, 2);
 
 	store_col(st, 0, o->channel, o->chlen);
 	store_col(st, 1, o->chat, o->chatlen);
-	*o->payload = strdup(p ? p : "");
+	*o->payload = strdup(p);
 	return *o->payload ? 0 : store_failf(s, "out of memory");
 }
 
@@ -525,7 +524,7 @@ int store_link_rerouted(struct store *s, int64_t dead_id, int64_t new_id, const 
 	return store_run(s, sql_reroute_add, "iit", dead_id, new_id, tried) < 0 ? -1 : 0;
 }
 
-static int read_one(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_one(struct store *s, const struct store_q *st, void *ud)
 {
 	(void)s;
 	(void)st;
@@ -543,7 +542,7 @@ struct text_into {
 	size_t len;
 };
 
-static int read_tried(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_tried(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct text_into *t = ud;
 

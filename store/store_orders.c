@@ -133,13 +133,13 @@ static const char sql_payment_record[] =
         "INSERT INTO payments (order_id, fen, receipt, \"by\", at) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 /* A row reader (store_row_fn) filling the struct store_order at UD. */
-static int read_order(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_order(struct store *s, const struct store_q *st, void *ud)
 {
 	struct store_order *o = ud;
 
 	(void)s;
 	memset(o, 0, sizeof(*o));
-	o->id = sqlite3_column_int64(st, 0);
+	o->id = store_int64(st, 0);
 	store_col(st, 1, o->number, sizeof(o->number));
 	store_col(st, 2, o->community, sizeof(o->community));
 	store_col(st, 3, o->status, sizeof(o->status));
@@ -150,30 +150,30 @@ static int read_order(struct store *s, sqlite3_stmt *st, void *ud)
 	store_col(st, 8, o->contact_name, sizeof(o->contact_name));
 	store_col(st, 9, o->phone, sizeof(o->phone));
 	store_col(st, 10, o->preferred_time, sizeof(o->preferred_time));
-	o->preferred_at = sqlite3_column_int64(st, 11);
-	o->resident_id = sqlite3_column_int64(st, 12);
+	o->preferred_at = store_int64(st, 11);
+	o->resident_id = store_int64(st, 12);
 	store_col(st, 13, o->channel, sizeof(o->channel));
 	store_col(st, 14, o->chat, sizeof(o->chat));
 	store_col(st, 15, o->user, sizeof(o->user));
 	store_col(st, 16, o->assignee, sizeof(o->assignee));
 	store_col(st, 17, o->eta, sizeof(o->eta));
-	o->eta_at = sqlite3_column_int64(st, 18);
-	o->promised_minutes = sqlite3_column_int(st, 19);
+	o->eta_at = store_int64(st, 18);
+	o->promised_minutes = store_int(st, 19);
 	store_col(st, 20, o->estimate, sizeof(o->estimate));
 	store_col(st, 21, o->reason, sizeof(o->reason));
-	o->created_at = sqlite3_column_int64(st, 22);
-	o->assigned_at = sqlite3_column_int64(st, 23);
-	o->started_at = sqlite3_column_int64(st, 24);
-	o->done_at = sqlite3_column_int64(st, 25);
-	o->closed_at = sqlite3_column_int64(st, 26);
-	o->fee = sqlite3_column_int64(st, 27);
+	o->created_at = store_int64(st, 22);
+	o->assigned_at = store_int64(st, 23);
+	o->started_at = store_int64(st, 24);
+	o->done_at = store_int64(st, 25);
+	o->closed_at = store_int64(st, 26);
+	o->fee = store_int64(st, 27);
 	store_col(st, 28, o->receipt, sizeof(o->receipt));
-	o->paid_at = sqlite3_column_int64(st, 29);
-	o->accepted = sqlite3_column_int(st, 30);
-	o->rating = sqlite3_column_int(st, 31);
+	o->paid_at = store_int64(st, 29);
+	o->accepted = store_int(st, 30);
+	o->rating = store_int(st, 31);
 	store_col(st, 32, o->comment, sizeof(o->comment));
-	o->urgent = sqlite3_column_int(st, 33);
-	o->preferred_end = sqlite3_column_int64(st, 34);
+	o->urgent = store_int(st, 33);
+	o->preferred_end = store_int64(st, 34);
 	store_col(st, 35, o->intake, sizeof(o->intake));
 	store_col(st, 36, o->source, sizeof(o->source));
 	store_col(st, 37, o->taken_by, sizeof(o->taken_by));
@@ -183,33 +183,24 @@ static int read_order(struct store *s, sqlite3_stmt *st, void *ud)
 /* Takes the next number of NOW's local day; must run inside a transaction. */
 static int next_number(struct store *s, int64_t now, char *out, size_t outlen)
 {
-	sqlite3_stmt *st = NULL;
+	int64_t next = 0;
 	char day[40];
 	time_t t = (time_t)now;
 	struct tm tm;
-	int n, rc = -1;
+	int n, rc;
 
 	if (!localtime_r(&t, &tm))
 		return store_failf(s, "cannot convert time %lld to a date", (long long)now);
 	snprintf(day, sizeof(day), "%02d%02d%02d", (tm.tm_year + 1900) % 100, tm.tm_mon + 1,
 	         tm.tm_mday);
-	st = store_stmt(s, sql_counter_next);
-	if (!st)
-		return -1;
-	if (store_bind(st, "t", day) < 0 || sqlite3_step(st) != SQLITE_ROW) {
-		store_fail(s);
-		goto out;
-	}
+	rc = store_first(s, store_query(s, sql_counter_next, "t", day), store_row_int64, &next);
+	if (rc <= 0)
+		return rc < 0 ? -1 : store_failf(s, "no order number for %s", day);
 	/* 3 digits, more after the 999th order of a day. */
-	n = snprintf(out, outlen, "%s-%03lld", day, (long long)sqlite3_column_int64(st, 0));
-	if (n < 0 || (size_t)n >= outlen) {
-		store_failf(s, "order number too long");
-		goto out;
-	}
-	rc = 0;
-out:
-	store_stmt_done(s, st);
-	return rc;
+	n = snprintf(out, outlen, "%s-%03lld", day, (long long)next);
+	if (n < 0 || (size_t)n >= outlen)
+		return store_failf(s, "order number too long");
+	return 0;
 }
 
 int store_order_create(struct store *s, struct store_order *o, int64_t now, const char *actor,
@@ -224,21 +215,19 @@ int store_order_create(struct store *s, struct store_order *o, int64_t now, cons
 		return -1;
 	rc = next_number(s, now, number, sizeof(number));
 	if (rc >= 0)
-		rc = store_run(s, sql_order_insert,
-		               "ttttttttttinttttti"
-		               "dttiiiiidi"
-		               "ttt",
-		               number, o->community, status, o->category, o->item, o->description,
-		               o->room, o->contact_name, o->phone, o->preferred_time,
-		               o->preferred_at, o->resident_id, o->channel, o->chat, o->user,
-		               o->assignee, o->eta, o->eta_at, o->promised_minutes, o->estimate,
-		               o->reason, now, o->assigned_at, o->started_at, o->done_at,
-		               o->closed_at, o->urgent != 0, o->preferred_end,
-		               o->intake[0] ? o->intake : o->channel, o->source, o->taken_by);
-	if (rc >= 0) {
-		id = sqlite3_last_insert_rowid(s->db);
+		rc = store_run_id(
+		        s, sql_order_insert, &id,
+		        "ttttttttttinttttti"
+		        "dttiiiiidi"
+		        "ttt",
+		        number, o->community, status, o->category, o->item, o->description, o->room,
+		        o->contact_name, o->phone, o->preferred_time, o->preferred_at,
+		        o->resident_id, o->channel, o->chat, o->user, o->assignee, o->eta,
+		        o->eta_at, o->promised_minutes, o->estimate, o->reason, now, o->assigned_at,
+		        o->started_at, o->done_at, o->closed_at, o->urgent != 0, o->preferred_end,
+		        o->intake[0] ? o->intake : o->channel, o->source, o->taken_by);
+	if (rc >= 0)
 		rc = store_event_add(s, id, now, actor, via, "created", "", status, "");
-	}
 	if (store_tx_leave(s, outer, rc >= 0) < 0)
 		return -1;
 	o->id = id;
@@ -283,7 +272,7 @@ struct order_walk {
 	void *ud;
 };
 
-static int walk_order(struct store *s, sqlite3_stmt *st, void *ud)
+static int walk_order(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct order_walk *w = ud;
 	struct store_order o;
@@ -350,15 +339,15 @@ struct event_walk {
 	void *ud;
 };
 
-static int walk_event(struct store *s, sqlite3_stmt *st, void *ud)
+static int walk_event(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct event_walk *w = ud;
 	struct store_event e;
 
 	(void)s;
 	memset(&e, 0, sizeof(e));
-	e.id = sqlite3_column_int64(st, 0);
-	e.at = sqlite3_column_int64(st, 1);
+	e.id = store_int64(st, 0);
+	e.at = store_int64(st, 1);
 	store_col(st, 2, e.actor, sizeof(e.actor));
 	store_col(st, 3, e.via, sizeof(e.via));
 	store_col(st, 4, e.action, sizeof(e.action));

@@ -89,22 +89,21 @@ static const char sql_migrate_sessions[] =
         "UPDATE OR REPLACE sessions SET chat = ?3 WHERE channel = ?1 AND chat = ?2";
 
 /* Fills M from the current row; M->payload points into ST until it steps again. */
-static void read_row(sqlite3_stmt *st, struct store_outbox *m)
+static void read_row(const struct store_q *st, struct store_outbox *m)
 {
-	const char *payload = (const char *)sqlite3_column_text(st, 3);
+	const char *payload = store_text(st, 3);
 
 	memset(m, 0, sizeof(*m));
-	m->id = sqlite3_column_int64(st, 0);
+	m->id = store_int64(st, 0);
 	store_col(st, 1, m->channel, sizeof(m->channel));
 	store_col(st, 2, m->chat, sizeof(m->chat));
-	m->payload =
-	        (char *)(uintptr_t)(payload ? payload : ""); /* NOLINT(performance-no-int-to-ptr) */
-	m->attempts = sqlite3_column_int(st, 4);
-	m->next_at = sqlite3_column_int64(st, 5);
+	m->payload = (char *)(uintptr_t)payload; /* NOLINT(performance-no-int-to-ptr) */
+	m->attempts = store_int(st, 4);
+	m->next_at = store_int64(st, 5);
 	store_col(st, 6, m->status, sizeof(m->status));
 	store_col(st, 7, m->last_error, sizeof(m->last_error));
-	m->created_at = sqlite3_column_int64(st, 8);
-	m->sent_at = sqlite3_column_int64(st, 9);
+	m->created_at = store_int64(st, 8);
+	m->sent_at = store_int64(st, 9);
 }
 
 /* A caller's callback for each row, and its argument. */
@@ -113,7 +112,7 @@ struct outbox_walk {
 	void *ud;
 };
 
-static int walk_row(struct store *s, sqlite3_stmt *st, void *ud)
+static int walk_row(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct outbox_walk *w = ud;
 	struct store_outbox m;
@@ -129,7 +128,7 @@ struct outbox_rows {
 	size_t n, cap;
 };
 
-static int collect_row(struct store *s, sqlite3_stmt *st, void *ud)
+static int collect_row(struct store *s, const struct store_q *st, void *ud)
 {
 	struct outbox_rows *r = ud;
 
@@ -151,7 +150,7 @@ static int collect_row(struct store *s, sqlite3_stmt *st, void *ud)
 }
 
 /* Reads every row of ST (from store_query), gives ST back, then calls CB for each. */
-static int collect_rows(struct store *s, sqlite3_stmt *st, store_outbox_cb cb, void *ud)
+static int collect_rows(struct store *s, struct store_q *st, store_outbox_cb cb, void *ud)
 {
 	struct outbox_rows r = {NULL, 0, 0};
 	size_t i;
@@ -172,11 +171,13 @@ int store_outbox_add_at(struct store *s, const char *channel, const char *chat, 
 {
 	if (!channel || !*channel || !chat || !*chat || !payload)
 		return store_failf(s, "store_outbox_add: channel, chat and payload are required");
-	if (store_run(s, sql_outbox_add, "tttii", channel, chat, payload, now,
-	              next_at > now ? next_at : now) < 0)
+	int64_t new_id = 0;
+
+	if (store_run_id(s, sql_outbox_add, &new_id, "tttii", channel, chat, payload, now,
+	                 next_at > now ? next_at : now) < 0)
 		return -1;
 	if (id)
-		*id = sqlite3_last_insert_rowid(s->db);
+		*id = new_id;
 	return 0;
 }
 
@@ -204,10 +205,10 @@ struct chat_names {
 	size_t n, cap;
 };
 
-static int collect_chat(struct store *s, sqlite3_stmt *st, void *ud)
+static int collect_chat(struct store *s, const struct store_q *st, void *ud)
 {
 	struct chat_names *c = ud;
-	const char *chat = (const char *)sqlite3_column_text(st, 0);
+	const char *chat = store_text(st, 0);
 
 	if (c->n == c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : 16;
@@ -218,7 +219,7 @@ static int collect_chat(struct store *s, sqlite3_stmt *st, void *ud)
 		c->v = grown;
 		c->cap = ncap;
 	}
-	c->v[c->n] = strdup(chat ? chat : "");
+	c->v[c->n] = strdup(chat);
 	if (!c->v[c->n])
 		return store_failf(s, "out of memory");
 	c->n++;
@@ -284,16 +285,13 @@ struct head_walk {
 	void *ud;
 };
 
-static int head_row(struct store *s, sqlite3_stmt *st, void *ud)
+static int head_row(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct head_walk *w = ud;
-	const char *chat = (const char *)sqlite3_column_text(st, 1);
+	const char *chat = store_text(st, 1);
 
 	(void)s;
-	return w->cb(sqlite3_column_int64(st, 0), chat ? chat : "", sqlite3_column_int64(st, 2),
-	             w->ud)
-	               ? 1
-	               : 0;
+	return w->cb(store_int64(st, 0), chat, store_int64(st, 2), w->ud) ? 1 : 0;
 }
 
 int store_outbox_heads(struct store *s, const char *channel, store_head_cb cb, void *ud)
@@ -399,15 +397,14 @@ struct counts_ctx {
 	void *ud;
 };
 
-static int count_row(struct store *s, sqlite3_stmt *st, void *ud)
+static int count_row(struct store *s, const struct store_q *st, void *ud)
 {
 	struct counts_ctx *c = ud;
-	const char *channel = (const char *)sqlite3_column_text(st, 0);
+	const char *channel = store_text(st, 0);
 	int stop;
 
 	(void)s;
-	stop = c->cb(channel ? channel : "", sqlite3_column_int64(st, 1),
-	             sqlite3_column_int64(st, 2), c->ud);
+	stop = c->cb(channel, store_int64(st, 1), store_int64(st, 2), c->ud);
 	return stop ? 1 : 0; /* a callback's -1 is no error the store recorded */
 }
 

@@ -25,8 +25,9 @@ static const char sql_photos_pending[] =
 
 int store_photo_add(struct store *s, struct store_photo *p)
 {
-	int n = store_run(s, sql_photo_add, "nittitti", p->order_id, p->resident_id, p->hash,
-	                  p->type, p->size, p->path, p->channel, p->at);
+	int64_t id = 0;
+	int n = store_run_id(s, sql_photo_add, &id, "nittitti", p->order_id, p->resident_id,
+	                     p->hash, p->type, p->size, p->path, p->channel, p->at);
 
 	if (n < 0)
 		return -1;
@@ -37,7 +38,7 @@ int store_photo_add(struct store *s, struct store_photo *p)
 			return -1;
 		return 0;
 	}
-	p->id = sqlite3_last_insert_rowid(s->db);
+	p->id = id;
 	return 1;
 }
 
@@ -53,22 +54,22 @@ struct photo_walk {
 	void *ud;
 };
 
-static int walk_photo(struct store *s, sqlite3_stmt *st, void *ud)
+static int walk_photo(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct photo_walk *w = ud;
 	struct store_photo p;
 
 	(void)s;
 	memset(&p, 0, sizeof(p));
-	p.id = sqlite3_column_int64(st, 0);
-	p.order_id = sqlite3_column_int64(st, 1);
-	p.resident_id = sqlite3_column_int64(st, 2);
+	p.id = store_int64(st, 0);
+	p.order_id = store_int64(st, 1);
+	p.resident_id = store_int64(st, 2);
 	store_col(st, 3, p.hash, sizeof(p.hash));
 	store_col(st, 4, p.type, sizeof(p.type));
-	p.size = sqlite3_column_int64(st, 5);
+	p.size = store_int64(st, 5);
 	store_col(st, 6, p.path, sizeof(p.path));
 	store_col(st, 7, p.channel, sizeof(p.channel));
-	p.at = sqlite3_column_int64(st, 8);
+	p.at = store_int64(st, 8);
 	return w->cb(&p, w->ud) ? 1 : 0;
 }
 

@@ -183,14 +183,14 @@ static int ids_add(int64_t id, void *ud)
 	return 0;
 }
 
-static int read_id(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_id(struct store *s, const struct store_q *st, void *ud)
 {
 	(void)s;
-	return ids_add(sqlite3_column_int64(st, 0), ud);
+	return ids_add(store_int64(st, 0), ud);
 }
 
 /* The ids ST returns into L: 0, or -1 (recorded). */
-static int collect_ids(struct store *s, sqlite3_stmt *st, struct ids *l)
+static int collect_ids(struct store *s, struct store_q *st, struct ids *l)
 {
 	if (store_each(s, st, read_id, l) < 0)
 		return -1;
@@ -232,25 +232,25 @@ static const char *needle(const struct needles *nd, size_t i)
 	return i < nd->n ? nd->v[i] : "";
 }
 
-static int read_order_needles(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_order_needles(struct store *s, const struct store_q *st, void *ud)
 {
 	struct needles *nd = ud;
 
 	(void)s;
 	/* The longest first, so a name inside a description is not cut out of it first. */
-	needle_add(nd, (const char *)sqlite3_column_text(st, 3), NEEDLE_MIN_WORDS);
-	needle_add(nd, (const char *)sqlite3_column_text(st, 1), NEEDLE_MIN_WORDS);
-	needle_add(nd, (const char *)sqlite3_column_text(st, 5), NEEDLE_MIN_WORDS);
-	needle_add(nd, (const char *)sqlite3_column_text(st, 0), NEEDLE_MIN_NAME);
-	needle_add(nd, (const char *)sqlite3_column_text(st, 4), NEEDLE_MIN_NAME);
-	needle_add(nd, (const char *)sqlite3_column_text(st, 2), NEEDLE_MIN_NAME);
-	needle_add(nd, (const char *)sqlite3_column_text(st, 6), NEEDLE_MIN_NAME);
+	needle_add(nd, store_text(st, 3), NEEDLE_MIN_WORDS);
+	needle_add(nd, store_text(st, 1), NEEDLE_MIN_WORDS);
+	needle_add(nd, store_text(st, 5), NEEDLE_MIN_WORDS);
+	needle_add(nd, store_text(st, 0), NEEDLE_MIN_NAME);
+	needle_add(nd, store_text(st, 4), NEEDLE_MIN_NAME);
+	needle_add(nd, store_text(st, 2), NEEDLE_MIN_NAME);
+	needle_add(nd, store_text(st, 6), NEEDLE_MIN_NAME);
 	return 0;
 }
 
-static int read_words(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_words(struct store *s, const struct store_q *st, void *ud)
 {
-	const char *t = (const char *)sqlite3_column_text(st, 0);
+	const char *t = store_text(st, 0);
 
 	(void)s;
 	if (t && strncmp(t, "comment: ", 9) == 0)
@@ -282,22 +282,6 @@ static int add_changes(int rc, int *count)
 	return 0;
 }
 
-/* ---- secure delete ---------------------------------------------------------------- */
-
-/* Turns SQLite's secure_delete on; *WAS its setting, for secure_restore. */
-static int secure_on(struct store *s, int *was)
-{
-	if (store_pragma_int(s, "PRAGMA secure_delete", was) < 0)
-		return -1;
-	return store_pragma_int(s, "PRAGMA secure_delete = 1", &(int){0});
-}
-
-static void secure_restore(struct store *s, int was)
-{
-	if (!was)
-		(void)store_pragma_int(s, "PRAGMA secure_delete = 0", &(int){0});
-}
-
 /* ---- photos ------------------------------------------------------------------------ */
 
 struct paths {
@@ -306,7 +290,7 @@ struct paths {
 	int oom;
 };
 
-static int read_path(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_path(struct store *s, const struct store_q *st, void *ud)
 {
 	struct paths *p = ud;
 	char **grown;
@@ -321,7 +305,7 @@ static int read_path(struct store *s, sqlite3_stmt *st, void *ud)
 		}
 		p->v = grown;
 	}
-	p->v[p->n] = strdup((const char *)sqlite3_column_text(st, 0));
+	p->v[p->n] = strdup(store_text(st, 0));
 	if (!p->v[p->n]) {
 		p->oom = 1;
 		return 1;
@@ -412,20 +396,20 @@ static char *scrubbed(const char *payload, const struct needles *nd, int *oom)
 	return cur;
 }
 
-static int read_outbox(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_outbox(struct store *s, const struct store_q *st, void *ud)
 {
 	struct rewrite *w = ud;
-	const char *payload = (const char *)sqlite3_column_text(st, 1);
+	const char *payload = store_text(st, 1);
 	char *out, **grown;
 
 	(void)s;
-	if (!payload)
+	if (store_null(st, 1))
 		return 0;
 	out = scrubbed(payload, w->nd, &w->oom);
 	if (!out)
 		return w->oom;
 	grown = realloc(w->payloads, (w->ids.n + 1) * sizeof(*grown));
-	if (!grown || ids_add(sqlite3_column_int64(st, 0), &w->ids)) {
+	if (!grown || ids_add(store_int64(st, 0), &w->ids)) {
 		free(out);
 		if (grown)
 			w->payloads = grown;
@@ -523,13 +507,13 @@ int store_anonymise_order(struct store *s, int64_t order_id, int64_t now, const 
 	int was = 1, rc;
 
 	memset(&all, 0, sizeof(all));
-	if (secure_on(s, &was) < 0)
+	if (store_db_secure_on(s, &was) < 0)
 		return -1;
 	rc = anonymise_one(s, order_id, now, actor, via, detail, photo_cb, ud, n, &all);
 	if (rc == 0)
 		rc = scrub_outbox(s, &all, n);
 	needles_release(&all);
-	secure_restore(s, was);
+	store_db_secure_restore(s, was);
 	return rc;
 }
 
@@ -540,7 +524,7 @@ struct resident_row {
 	int64_t merged_into;
 };
 
-static int read_resident(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_resident(struct store *s, const struct store_q *st, void *ud)
 {
 	struct resident_row *r = ud;
 
@@ -548,7 +532,7 @@ static int read_resident(struct store *s, sqlite3_stmt *st, void *ud)
 	store_col(st, 0, r->name, sizeof(r->name));
 	store_col(st, 1, r->phone, sizeof(r->phone));
 	store_col(st, 2, r->room, sizeof(r->room));
-	r->merged_into = sqlite3_column_int64(st, 3);
+	r->merged_into = store_int64(st, 3);
 	return 0;
 }
 
@@ -588,7 +572,7 @@ out:
 
 /* CB for each ID statement ST answers (read whole first: CB may write), until it returns non-zero.
  */
-static int each_id(struct store *s, sqlite3_stmt *st, store_person_cb cb, void *ud)
+static int each_id(struct store *s, struct store_q *st, store_person_cb cb, void *ud)
 {
 	struct ids l;
 	size_t i;
@@ -635,7 +619,7 @@ int store_forget_resident(struct store *s, int64_t resident_id, int64_t now, con
 	                    &r);
 	if (found <= 0)
 		return found < 0 ? -1 : store_failf(s, "no resident %lld", (long long)resident_id);
-	if (secure_on(s, &was) < 0)
+	if (store_db_secure_on(s, &was) < 0)
 		return -1;
 	needle_add(&all, r.phone, NEEDLE_MIN_WORDS);
 	needle_add(&all, r.name, NEEDLE_MIN_NAME);
@@ -679,7 +663,7 @@ int store_forget_resident(struct store *s, int64_t resident_id, int64_t now, con
 out:
 	needles_release(&all);
 	free(orders.v);
-	secure_restore(s, was);
+	store_db_secure_restore(s, was);
 	return rc;
 }
 
@@ -724,7 +708,7 @@ int store_privacy_expire(struct store *s, int64_t before, int64_t now, int limit
 	size_t i;
 
 	memset(&l, 0, sizeof(l));
-	if (secure_on(s, &was) < 0)
+	if (store_db_secure_on(s, &was) < 0)
 		return -1;
 	if (collect_ids(s, store_query(s, sql_expire_closed, "id", before, limit), &l) < 0 ||
 	    collect_ids(s, store_query(s, sql_expire_ended, "id", before, limit), &l) < 0)
@@ -741,18 +725,13 @@ int store_privacy_expire(struct store *s, int64_t before, int64_t now, int limit
 	rc = 0;
 out:
 	free(l.v);
-	secure_restore(s, was);
+	store_db_secure_restore(s, was);
 	return rc;
 }
 
 int store_privacy_checkpoint(struct store *s)
 {
-	int log = 0, done = 0;
-
-	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) !=
-	    SQLITE_OK)
-		return store_fail(s);
-	return log == done ? 0 : store_failf(s, "checkpoint: %d of %d frames copied", done, log);
+	return store_db_log_truncate(s);
 }
 
 /* ---- who looked ------------------------------------------------------------------- */
@@ -768,15 +747,15 @@ struct view_walk {
 	void *ud;
 };
 
-static int read_view(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_view(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct view_walk *w = ud;
 	struct store_view v;
 
 	(void)s;
 	memset(&v, 0, sizeof(v));
-	v.id = sqlite3_column_int64(st, 0);
-	v.at = sqlite3_column_int64(st, 1);
+	v.id = store_int64(st, 0);
+	v.at = store_int64(st, 1);
 	store_col(st, 2, v.staff, sizeof(v.staff));
 	store_col(st, 3, v.via, sizeof(v.via));
 	store_col(st, 4, v.what, sizeof(v.what));

@@ -76,26 +76,26 @@ struct ids {
 	int n, max;
 };
 
-static int read_id(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_id(struct store *s, const struct store_q *st, void *ud)
 {
 	struct ids *x = ud;
 
 	(void)s;
 	if (x->n < x->max)
-		x->ids[x->n++] = sqlite3_column_int64(st, 0);
+		x->ids[x->n++] = store_int64(st, 0);
 	return 0;
 }
 
-static int read_count(struct store *s, sqlite3_stmt *st, void *ud)
+static int read_count(struct store *s, const struct store_q *st, void *ud)
 {
 	(void)s;
-	*(int64_t *)ud = sqlite3_column_int64(st, 0);
+	*(int64_t *)ud = store_int64(st, 0);
 	return 0;
 }
 
 /* Statement FAMILY (ids or count) for Q, its parameters bound; NULL on failure (recorded). */
-static sqlite3_stmt *bind_query(struct store *s, const char *family,
-                                const struct store_order_query *q)
+static struct store_q *bind_query(struct store *s, const char *family,
+                                  const struct store_order_query *q)
 {
 	int open = q->status && strcmp(q->status, "open") == 0;
 	const char *status = open ? NULL : q->status, *sql;
@@ -147,7 +147,7 @@ struct change_walk {
 	void *ud;
 };
 
-static int walk_change(struct store *s, sqlite3_stmt *st, void *ud)
+static int walk_change(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct change_walk *w = ud;
 	char number[24], assignee[64];
@@ -155,7 +155,7 @@ static int walk_change(struct store *s, sqlite3_stmt *st, void *ud)
 	(void)s;
 	store_col(st, 1, number, sizeof(number));
 	store_col(st, 2, assignee, sizeof(assignee));
-	return w->cb(sqlite3_column_int64(st, 0), number, assignee, w->ud) ? 1 : 0;
+	return w->cb(store_int64(st, 0), number, assignee, w->ud) ? 1 : 0;
 }
 
 int store_events_after(struct store *s, int64_t after, int limit, store_change_cb cb, void *ud)
@@ -186,26 +186,25 @@ struct chat_walk {
 	void *ud;
 };
 
-static int walk_row(struct store *s, sqlite3_stmt *st, void *ud)
+static int walk_row(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct chat_walk *w = ud;
-	const char *payload = (const char *)sqlite3_column_text(st, 3);
+	const char *payload = store_text(st, 3);
 	struct store_outbox m;
 
 	(void)s;
 	memset(&m, 0, sizeof(m));
-	m.id = sqlite3_column_int64(st, 0);
+	m.id = store_int64(st, 0);
 	store_col(st, 1, m.channel, sizeof(m.channel));
 	store_col(st, 2, m.chat, sizeof(m.chat));
 	/* The struct's payload is not const; nobody writes through it. */
-	m.payload =
-	        (char *)(uintptr_t)(payload ? payload : ""); /* NOLINT(performance-no-int-to-ptr) */
-	m.attempts = sqlite3_column_int(st, 4);
-	m.next_at = sqlite3_column_int64(st, 5);
+	m.payload = (char *)(uintptr_t)payload; /* NOLINT(performance-no-int-to-ptr) */
+	m.attempts = store_int(st, 4);
+	m.next_at = store_int64(st, 5);
 	store_col(st, 6, m.status, sizeof(m.status));
 	store_col(st, 7, m.last_error, sizeof(m.last_error));
-	m.created_at = sqlite3_column_int64(st, 8);
-	m.sent_at = sqlite3_column_int64(st, 9);
+	m.created_at = store_int64(st, 8);
+	m.sent_at = store_int64(st, 9);
 	return w->cb(&m, w->ud) ? 1 : 0;
 }
 

@@ -18,13 +18,13 @@ struct tally_ctx {
 	void *ud;
 };
 
-static int tally_row(struct store *s, sqlite3_stmt *st, void *ud)
+static int tally_row(struct store *s, const struct store_q *st, void *ud)
 {
 	struct tally_ctx *t = ud;
-	const char *key = (const char *)sqlite3_column_text(st, 0);
+	const char *key = store_text(st, 0);
 
 	(void)s;
-	return t->cb(key ? key : "", sqlite3_column_int64(st, 1), t->ud) ? 1 : 0;
+	return t->cb(key, store_int64(st, 1), t->ud) ? 1 : 0;
 }
 
 int store_orders_by_status(struct store *s, store_tally_cb cb, void *ud)

@@ -27,25 +27,18 @@ struct line_walk {
 	void *ud;
 };
 
-static const char *text_or_empty(sqlite3_stmt *st, int col)
-{
-	const char *t = (const char *)sqlite3_column_text(st, col);
-
-	return t ? t : "";
-}
-
-static int walk_line(struct store *s, sqlite3_stmt *st, void *ud)
+static int walk_line(struct store *s, const struct store_q *st, void *ud)
 {
 	const struct line_walk *w = ud;
 	struct store_line l;
 
 	(void)s;
-	l.id = sqlite3_column_int64(st, 0);
+	l.id = store_int64(st, 0);
 	store_col(st, 1, l.sender, sizeof(l.sender));
-	l.text = text_or_empty(st, 2);
-	l.buttons = text_or_empty(st, 3);
-	l.client_id = text_or_empty(st, 4);
-	l.at = sqlite3_column_int64(st, 5);
+	l.text = store_text(st, 2);
+	l.buttons = store_text(st, 3);
+	l.client_id = store_text(st, 4);
+	l.at = store_int64(st, 5);
 	return w->cb(&l, w->ud) ? 1 : 0;
 }
 

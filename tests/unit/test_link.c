@@ -27,7 +27,7 @@
 #include "lib/clock.h"
 #include "store/store.h"
 #include "storefx.h"
-#include "store/store_internal.h"
+#include "store/sqlite_db.h"
 #include "store/store_link.h"
 
 #include "helpers.h"
@@ -135,7 +135,7 @@ static int64_t raw_count(struct fx *fx, const char *sql, long long arg)
 	sqlite3_stmt *st = NULL;
 	int64_t n = 0;
 
-	assert_int_equal(sqlite3_prepare_v2(fx->s->db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(store_sqlite_db(fx->s), sql, -1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_int64(st, 1, arg);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
@@ -242,7 +242,7 @@ static void test_merge_rolls_back(void **state)
 	order_for(fx, a, "web", "v1", "pending", n1);
 	order_for(fx, b, "terminal", "resident:li", "pending", n2);
 	/* The history refuses the merge's event: everything before it must be undone. */
-	assert_int_equal(sqlite3_exec(fx->s->db,
+	assert_int_equal(sqlite3_exec(store_sqlite_db(fx->s),
 	                              "CREATE TEMP TRIGGER refuse BEFORE INSERT ON order_events"
 	                              " WHEN NEW.action = 'linked'"
 	                              " BEGIN SELECT RAISE(ABORT, 'injected'); END",
@@ -261,8 +261,9 @@ static void test_merge_rolls_back(void **state)
 	/* On its own (no outer transaction) it rolls back the same way. */
 	assert_true(store_residents_merge(fx->s, a, b, T0, "x", "terminal", "linked", "") < 0);
 	assert_int_equal(owner_of(fx, "terminal", "resident:li"), b);
-	assert_int_equal(sqlite3_exec(fx->s->db, "DROP TRIGGER refuse", NULL, NULL, NULL),
-	                 SQLITE_OK);
+	assert_int_equal(
+	        sqlite3_exec(store_sqlite_db(fx->s), "DROP TRIGGER refuse", NULL, NULL, NULL),
+	        SQLITE_OK);
 	assert_int_equal(store_residents_merge(fx->s, a, b, T0, "x", "terminal", "linked", ""), 0);
 	assert_int_equal(owner_of(fx, "terminal", "resident:li"), a);
 }

@@ -22,7 +22,7 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
-#include "store/store_internal.h" /* the connection, to read SQLite's counters */
+#include "store/sqlite_db.h" /* the connection, to read SQLite's counters */
 #include "store/store_report.h"
 #include "storefx.h"
 
@@ -139,7 +139,7 @@ static void scans_reset(struct store *s)
 {
 	sqlite3_stmt *st = NULL;
 
-	while ((st = sqlite3_next_stmt(s->db, st)))
+	while ((st = sqlite3_next_stmt(store_sqlite_db(s), st)))
 		sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
 }
 
@@ -148,7 +148,7 @@ static void assert_no_scan(struct store *s, const char *what)
 {
 	sqlite3_stmt *st = NULL;
 
-	while ((st = sqlite3_next_stmt(s->db, st)))
+	while ((st = sqlite3_next_stmt(store_sqlite_db(s), st)))
 		if (sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0) > 0)
 			fail_msg("%s: a full scan in %s", what, sqlite3_sql(st));
 	scans_reset(s);
@@ -456,7 +456,8 @@ static int check_rows(struct fx *fx, int64_t from, int64_t to)
 
 	assert_non_null(rs);
 	assert_int_equal(store_report_rows(fx->s, from, to, NULL, collect_row, rs), 0);
-	assert_int_equal(sqlite3_prepare_v2(fx->s->db, reference, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(store_sqlite_db(fx->s), reference, -1, &st, NULL),
+	                 SQLITE_OK);
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -588,7 +589,7 @@ static void test_migration_8(void **state)
 	int n = 0;
 
 	assert_true(store_schema_version(fx->s) >= 8);
-	assert_int_equal(scalar(fx->s->db, idx), 4);
+	assert_int_equal(scalar(store_sqlite_db(fx->s), idx), 4);
 	store_close(fx->s);
 	fx->s = NULL;
 	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
@@ -608,7 +609,7 @@ static void test_migration_8(void **state)
 	sqlite3_close(db);
 	if (store_open(fx->path, &fx->s, err, sizeof(err)) < 0)
 		fail_msg("store_open: %s", err);
-	assert_int_equal(scalar(fx->s->db, idx), 4);
+	assert_int_equal(scalar(store_sqlite_db(fx->s), idx), 4);
 	assert_int_equal(store_orders_list(fx->s, NULL, count_order, &n), 0);
 	assert_int_equal(n, NORD + 1);
 }

@@ -1,5 +1,5 @@
 /*
- * store_schema.c - the schema, as numbered migrations, and bringing a file
+ * sqlite_schema.c - the schema, as numbered migrations, and bringing a file
  * up to date when it opens.
  *
  * PRAGMA user_version holds the number of migrations applied. Opening applies
@@ -8,7 +8,7 @@
  * same moment do not both create it. A file from a newer program is refused
  * rather than guessed at.
  */
-#include "store/store_internal.h"
+#include "store/sqlite_db.h"
 
 #include <stdio.h>
 
@@ -385,7 +385,7 @@ int store_pragma_int(struct store *s, const char *sql, int *out)
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(sqlite_of(s)->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		store_fail(s);
 		goto out;
 	}
@@ -406,7 +406,8 @@ static int foreign_keys_broken(struct store *s)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(sqlite_of(s)->db, "PRAGMA foreign_key_check", -1, &st, NULL) !=
+	    SQLITE_OK) {
 		store_fail(s);
 		return 1;
 	}
@@ -444,11 +445,12 @@ int store_migrate(struct store *s)
 	 * off meanwhile (they cannot change inside a transaction) and checked
 	 * before the commit, as SQLite's ALTER TABLE documentation prescribes.
 	 */
-	if (sqlite3_exec(s->db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(sqlite_of(s)->db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) !=
+	    SQLITE_OK)
 		return store_fail(s);
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(sqlite_of(s)->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		store_fail(s);
-		sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+		sqlite3_exec(sqlite_of(s)->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 		return -1;
 	}
 	/* Another process may have migrated while we waited for the lock. */
@@ -462,7 +464,7 @@ int store_migrate(struct store *s)
 	for (i = version; i < STORE_SCHEMA_VERSION; i++) {
 		char *msg = NULL;
 
-		if (sqlite3_exec(s->db, migrations[i], NULL, NULL, &msg) != SQLITE_OK) {
+		if (sqlite3_exec(sqlite_of(s)->db, migrations[i], NULL, NULL, &msg) != SQLITE_OK) {
 			store_failf(s, "migration %d: %s", i + 1, msg ? msg : "failed");
 			sqlite3_free(msg);
 			goto out;
@@ -471,22 +473,23 @@ int store_migrate(struct store *s)
 	/* PRAGMAs take no parameters; the numbers are ours, not data. */
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d",
 	         STORE_SCHEMA_VERSION, STORE_APPLICATION_ID);
-	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(sqlite_of(s)->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 		store_fail(s);
 		goto out;
 	}
 	/* Checking reads every row: only after a rebuild, not for a new index on a big file. */
 	if (version < LAST_REBUILD && foreign_keys_broken(s))
 		goto out;
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(sqlite_of(s)->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		store_fail(s);
 		goto out;
 	}
 	rc = 0;
 out:
-	if (rc < 0 && !sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	if (sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
+	if (rc < 0 && !sqlite3_get_autocommit(sqlite_of(s)->db))
+		sqlite3_exec(sqlite_of(s)->db, "ROLLBACK", NULL, NULL, NULL);
+	if (sqlite3_exec(sqlite_of(s)->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) !=
+	    SQLITE_OK)
 		rc = store_fail(s);
 	return rc;
 }

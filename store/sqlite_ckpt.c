@@ -1,5 +1,5 @@
 /*
- * store_ckpt.c - WAL checkpoints on a thread of their own, for the server.
+ * sqlite_ckpt.c - WAL checkpoints on a thread of their own, for the server.
  *
  * SQLite copies the write-ahead log into the database file when a commit
  * leaves it over a thousand pages, inside that commit: a few milliseconds
@@ -11,7 +11,7 @@
  * commits never leave all of it copied, so past four thousand pages a
  * commit copies the last few frames itself: the log file stays bounded.
  */
-#include "store/store_internal.h"
+#include "store/sqlite_db.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -94,7 +94,7 @@ int store_checkpoint_apart(struct store *s)
 {
 	struct store_ckpt *c;
 
-	if (s->ckpt || !*store_path(s))
+	if (sqlite_of(s)->ckpt || !*store_path(s))
 		return 0; /* running, or a database in memory (no log) */
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -118,8 +118,8 @@ int store_checkpoint_apart(struct store *s)
 		return store_failf(s, "checkpointer: cannot start its thread");
 	}
 	/* Replaces the automatic checkpoint of this connection. */
-	sqlite3_wal_hook(s->db, on_commit, c);
-	s->ckpt = c;
+	sqlite3_wal_hook(sqlite_of(s)->db, on_commit, c);
+	sqlite_of(s)->ckpt = c;
 	return 0;
 }
 
@@ -127,22 +127,22 @@ long store_checkpoint_runs(struct store *s)
 {
 	long n;
 
-	if (!s->ckpt)
+	if (!sqlite_of(s)->ckpt)
 		return 0;
-	pthread_mutex_lock(&s->ckpt->lock);
-	n = s->ckpt->runs;
-	pthread_mutex_unlock(&s->ckpt->lock);
+	pthread_mutex_lock(&sqlite_of(s)->ckpt->lock);
+	n = sqlite_of(s)->ckpt->runs;
+	pthread_mutex_unlock(&sqlite_of(s)->ckpt->lock);
 	return n;
 }
 
 void store_ckpt_stop(struct store *s)
 {
-	struct store_ckpt *c = s->ckpt;
+	struct store_ckpt *c = sqlite_of(s)->ckpt;
 
 	if (!c)
 		return;
-	sqlite3_wal_hook(s->db, NULL, NULL);
-	sqlite3_wal_autocheckpoint(s->db, CKPT_PAGES);
+	sqlite3_wal_hook(sqlite_of(s)->db, NULL, NULL);
+	sqlite3_wal_autocheckpoint(sqlite_of(s)->db, CKPT_PAGES);
 	pthread_mutex_lock(&c->lock);
 	c->stop = 1;
 	pthread_cond_signal(&c->wake);
@@ -152,5 +152,5 @@ void store_ckpt_stop(struct store *s)
 	pthread_mutex_destroy(&c->lock);
 	sqlite3_close(c->db);
 	free(c);
-	s->ckpt = NULL;
+	sqlite_of(s)->ckpt = NULL;
 }
