@@ -43,7 +43,7 @@
 
 #include <sqlite3.h>
 
-#define APPLICATION_ID 0x436e6367 /* "Cncg", as store_schema.c marks the file */
+#define APPLICATION_ID 0x436e6367 /* "Cncg", as sqlite_schema.c marks the file */
 #define MIN_SCHEMA     7          /* the migration whose columns this writes */
 
 /* ---- the random generator: xoshiro256** seeded by splitmix64 ----------------------------- */
