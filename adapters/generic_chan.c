@@ -66,7 +66,8 @@ static int generic_check(struct chan *ch, const struct http_req *req, struct htt
 	}
 	/* A body the app says is something else is not read (no type said: JSON is taken). */
 	n = req->header(req, "content-type:", type, sizeof(type));
-	if (n == -2 || (n > 0 && strncasecmp(type, "application/json", 16) != 0)) {
+	if (n == -2 || (n > 0 && (strncasecmp(type, "application/json", 16) != 0 ||
+	                          (type[16] && type[16] != ';' && type[16] != ' ')))) {
 		http_answer_error(ans, 415, "expected Content-Type: application/json");
 		return -1;
 	}

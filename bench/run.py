@@ -413,14 +413,14 @@ def section_intake(b):
     b.figure("connects", full["connects"], "new connections (of %d calls)" % full["updates"],
              fmt="%d")
     cpu = cpu1 - cpu0
+    per_update = 1e6 / max(1, full["ok"])  # seconds of the run -> us per update
     b.figure("cpu_s", cpu, "server CPU time (utime+stime)", "s", fmt="%.2f")
-    b.figure("cpu_us_per_update", cpu / max(1, full["ok"]) * 1e6, "server CPU per update",
-             "us", fmt="%.0f")
+    b.figure("cpu_us_per_update", cpu * per_update, "server CPU per update", "us", fmt="%.0f")
     b.figure("loadgen_cpu_s", full["loadgen_cpu_s"], "load generator CPU time", "s",
              fmt="%.2f")
     # What the machine can give at these costs: every process of the run shares its cores.
-    per = (cpu + (fcpu1 - fcpu0) + full["loadgen_cpu_s"]) / max(1, full["ok"]) * 1e6
-    b.figure("fake_cpu_us_per_update", (fcpu1 - fcpu0) / max(1, full["ok"]) * 1e6,
+    per = (cpu + (fcpu1 - fcpu0) + full["loadgen_cpu_s"]) * per_update
+    b.figure("fake_cpu_us_per_update", (fcpu1 - fcpu0) * per_update,
              "fake Bot API CPU per update (the replies it takes)", "us", fmt="%.0f")
     b.figure("run_cpu_us_per_update", per, "server + fake + generator CPU per update", "us",
              fmt="%.0f")

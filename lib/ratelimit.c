@@ -255,7 +255,9 @@ int ratelimit_take(struct ratelimit *rl, const char *chat, int64_t now)
 	struct rl_chat *c;
 
 	ring_push(&rl->global, now);
-	if (!chat)
+	/* Without a limit of its own a chat needs no entry: nothing would read it. */
+	if (!chat || (rl->lim.per_chat_per_sec <= 0 && rl->lim.per_chat_per_min <= 0 &&
+	              rl->lim.per_group_per_min <= 0))
 		return 0;
 	c = chat_get(rl, chat);
 	if (!c)

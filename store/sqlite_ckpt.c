@@ -27,7 +27,8 @@ struct store_ckpt {
 	pthread_cond_t wake;
 	sqlite3 *db; /* the thread's connection */
 	int due, stop;
-	int copied; /* the log's length when the last copy began; 0 after a restart */
+	int copied; /* the log's length when the last copy was asked for (the committing thread's
+	               own) */
 	long runs;
 };
 
@@ -52,19 +53,17 @@ static int on_commit(void *ud, sqlite3 *db, const char *name, int pages)
 		 * every answer waits for. A copy once the log grew by another
 		 * CKPT_STEP pages keeps it as short, with a tenth of the syncs.
 		 */
-		pthread_mutex_lock(&c->lock);
 		if (pages < c->copied)
 			c->copied = 0; /* started over */
 		if (pages - c->copied >= CKPT_STEP) {
 			c->copied = pages;
+			pthread_mutex_lock(&c->lock);
 			c->due = 1;
 			pthread_cond_signal(&c->wake);
+			pthread_mutex_unlock(&c->lock);
 		}
-		pthread_mutex_unlock(&c->lock);
-	} else if (c->copied) {
-		pthread_mutex_lock(&c->lock);
+	} else {
 		c->copied = 0;
-		pthread_mutex_unlock(&c->lock);
 	}
 	return SQLITE_OK;
 }

@@ -30,27 +30,6 @@ int store_fail(struct store *s)
 	return -1;
 }
 
-int store_failf(struct store *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof(s->err), fmt, ap);
-	va_end(ap);
-	s->errclass = STORE_E_OTHER;
-	return -1;
-}
-
-int store_locked(const struct store *s)
-{
-	return s->errclass == STORE_E_LOCKED;
-}
-
-int store_full(const struct store *s)
-{
-	return s->errclass == STORE_E_FULL;
-}
-
 const char *store_errmsg(struct store *s)
 {
 	if (!s)
@@ -67,7 +46,7 @@ static inline struct sqlite_stmt *stmt_of(const struct store_q *q)
 
 static inline sqlite3_stmt *st_of(const struct store_q *q)
 {
-	return ((const struct sqlite_stmt *)(const void *)q)->st;
+	return stmt_of(q)->st;
 }
 
 static size_t slot_of(const char *sql, size_t nslots)
@@ -178,13 +157,13 @@ void store_q_done(struct store *s, struct store_q *q)
 	(void)s;
 	if (!e)
 		return;
-	sqlite3_reset(e->st);
-	sqlite3_clear_bindings(e->st);
-	if (e->private) {
+	if (e->private) { /* a re-entered statement's own copy: nothing to keep */
 		sqlite3_finalize(e->st);
 		free(e);
 		return;
 	}
+	sqlite3_reset(e->st);
+	sqlite3_clear_bindings(e->st);
 	e->busy = 0;
 }
 
@@ -294,7 +273,7 @@ static int vrun(struct store *s, const char *sql, int64_t *id, const char *fmt, 
 		rc = store_fail(s);
 	} else {
 		rc = sqlite3_changes(sqlite_of(s)->db);
-		if (id)
+		if (id && rc > 0)
 			*id = sqlite3_last_insert_rowid(sqlite_of(s)->db);
 	}
 	store_q_done(s, (struct store_q *)(void *)e);
@@ -462,10 +441,7 @@ int store_sync_now(struct store *s)
 
 int store_lazy_sync(struct store *s)
 {
-	return sqlite3_exec(sqlite_of(s)->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) ==
-	                       SQLITE_OK
-	               ? 0
-	               : store_fail(s);
+	return store_set_sync(s, 0);
 }
 
 int store_open(const char *path, struct store **out, char *err, size_t errlen)

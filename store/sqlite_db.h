@@ -53,5 +53,7 @@ void store_ckpt_stop(struct store *s);
 
 /* Runs a PRAGMA (constant text) that returns one integer. */
 int store_pragma_int(struct store *s, const char *sql, int *out);
+/* Applies missing migrations or refuses a newer file (sqlite_schema.c). */
+int store_migrate(struct store *s);
 
 #endif

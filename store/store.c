@@ -11,6 +11,7 @@
 #include "store/store_internal.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,29 @@
 
 #include "lib/buf.h"
 #include "lib/log.h"
+
+/* ---- errors (the backend records its own with store_fail) --------------- */
+
+int store_failf(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+	s->errclass = STORE_E_OTHER;
+	return -1;
+}
+
+int store_locked(const struct store *s)
+{
+	return s->errclass == STORE_E_LOCKED;
+}
+
+int store_full(const struct store *s)
+{
+	return s->errclass == STORE_E_FULL;
+}
 
 /* ---- helpers shared by the store files ----------------------------------- */
 

@@ -106,7 +106,4 @@ void store_db_secure_restore(struct store *s, int was);
 /* Copies the write-ahead log into the database and empties it; 0 or -1. */
 int store_db_log_truncate(struct store *s);
 
-/* Applies missing migrations or refuses a newer file (sqlite_schema.c). */
-int store_migrate(struct store *s);
-
 #endif

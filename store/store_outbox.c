@@ -171,14 +171,10 @@ int store_outbox_add_at(struct store *s, const char *channel, const char *chat, 
 {
 	if (!channel || !*channel || !chat || !*chat || !payload)
 		return store_failf(s, "store_outbox_add: channel, chat and payload are required");
-	int64_t new_id = 0;
-
-	if (store_run_id(s, sql_outbox_add, &new_id, "tttii", channel, chat, payload, now,
-	                 next_at > now ? next_at : now) < 0)
-		return -1;
-	if (id)
-		*id = new_id;
-	return 0;
+	return store_run_id(s, sql_outbox_add, id, "tttii", channel, chat, payload, now,
+	                    next_at > now ? next_at : now) < 0
+	               ? -1
+	               : 0;
 }
 
 int store_outbox_add(struct store *s, const char *channel, const char *chat, const char *payload,

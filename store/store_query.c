@@ -86,13 +86,6 @@ static int read_id(struct store *s, const struct store_q *st, void *ud)
 	return 0;
 }
 
-static int read_count(struct store *s, const struct store_q *st, void *ud)
-{
-	(void)s;
-	*(int64_t *)ud = store_int64(st, 0);
-	return 0;
-}
-
 /* Statement FAMILY (ids or count) for Q, its parameters bound; NULL on failure (recorded). */
 static struct store_q *bind_query(struct store *s, const char *family,
                                   const struct store_order_query *q)
@@ -127,7 +120,7 @@ int store_orders_query(struct store *s, const struct store_order_query *q, store
 	if (q->limit <= 0 || q->limit > STORE_QUERY_MAX)
 		return store_failf(s, "store_orders_query: limit must be 1-%d", STORE_QUERY_MAX);
 	*total = 0;
-	if (store_first(s, bind_query(s, sql_query_count, q), read_count, total) < 0)
+	if (store_first(s, bind_query(s, sql_query_count, q), store_row_int64, total) < 0)
 		return -1;
 	/* The page's IDs first: the callback may use the store while nothing is being read. */
 	if (store_each(s, bind_query(s, sql_query_ids, q), read_id, &x) < 0)
@@ -169,14 +162,15 @@ int store_events_after(struct store *s, int64_t after, int limit, store_change_c
 int store_events_last(struct store *s, int64_t *id)
 {
 	*id = 0;
-	return store_first(s, store_query(s, sql_events_last, ""), read_count, id) < 0 ? -1 : 0;
+	return store_first(s, store_query(s, sql_events_last, ""), store_row_int64, id) < 0 ? -1
+	                                                                                    : 0;
 }
 
 int store_order_last_event(struct store *s, int64_t order_id, int64_t *id)
 {
 	*id = 0;
-	return store_first(s, store_query(s, sql_order_last_event, "i", order_id), read_count, id) <
-	                       0
+	return store_first(s, store_query(s, sql_order_last_event, "i", order_id), store_row_int64,
+	                   id) < 0
 	               ? -1
 	               : 0;
 }

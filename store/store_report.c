@@ -262,18 +262,11 @@ int store_report_rows(struct store *s, int64_t from, int64_t to, const char *com
 	return rc;
 }
 
-static int read_count(struct store *s, const struct store_q *st, void *ud)
-{
-	(void)s;
-	*(int64_t *)ud = store_int64(st, 0);
-	return 0;
-}
-
 int store_report_count(struct store *s, int64_t from, int64_t to, const char *community, int64_t *n)
 {
 	*n = 0;
 	return store_first(s, store_query(s, sql_report_count, "nnT", from, to, community),
-	                   read_count, n) < 0
+	                   store_row_int64, n) < 0
 	               ? -1
 	               : 0;
 }

@@ -40,8 +40,8 @@ class GenericCase(unittest.TestCase):
 
     # ---- helpers ---------------------------------------------------------------------------
 
-    def post_raw(self, body, signature="good", secret=SECRET):
-        headers = {"Content-Type": "application/json"}
+    def post_raw(self, body, signature="good", secret=SECRET, content_type="application/json"):
+        headers = {"Content-Type": content_type}
         if signature == "good":
             headers["X-Concierge-Signature"] = sign(secret, body)
         elif signature is not None:

@@ -125,6 +125,7 @@ static void test_holds(void **state)
 	for (int i = 0; i < 100; i++)
 		ratelimit_take(free_rl, "x", 0);
 	assert_int_equal(ratelimit_wait(free_rl, "x", 0), 0);
+	assert_int_equal(ratelimit_chats(free_rl), 0); /* no limit of its own: nothing kept */
 	ratelimit_hold(free_rl, NULL, 3000);
 	assert_int_equal(ratelimit_wait(free_rl, "y", 1000), 2000);
 	ratelimit_free(free_rl);
