@@ -9,6 +9,8 @@
  */
 #include "store/sqlite_db.h"
 
+#include <pthread.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,13 +232,13 @@ static struct store_q *vquery(struct store *s, int some, const char *sql, const 
 	return (struct store_q *)(void *)e;
 }
 
-struct store_q *store_query(struct store *s, const char *sql, const char *fmt, ...)
+struct store_q *store_query(struct store *s, enum store_sql sql, const char *fmt, ...)
 {
 	struct store_q *q;
 	va_list ap;
 
 	va_start(ap, fmt);
-	q = vquery(s, 0, sql, fmt, ap);
+	q = vquery(s, 0, s->sql[sql], fmt, ap);
 	va_end(ap);
 	return q;
 }
@@ -280,24 +282,24 @@ static int vrun(struct store *s, const char *sql, int64_t *id, const char *fmt, 
 	return rc;
 }
 
-int store_run(struct store *s, const char *sql, const char *fmt, ...)
+int store_run(struct store *s, enum store_sql sql, const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vrun(s, sql, NULL, fmt, ap);
+	rc = vrun(s, s->sql[sql], NULL, fmt, ap);
 	va_end(ap);
 	return rc;
 }
 
-int store_run_id(struct store *s, const char *sql, int64_t *id, const char *fmt, ...)
+int store_run_id(struct store *s, enum store_sql sql, int64_t *id, const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vrun(s, sql, id, fmt, ap);
+	rc = vrun(s, s->sql[sql], id, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -422,12 +424,9 @@ void store_set_busy_ms(struct store *s, int ms)
 	sqlite_of(s)->busy_ms = ms < 0 ? BUSY_WAIT_MS : ms;
 }
 
-static const char sql_sync_full[] = "PRAGMA synchronous = FULL";
-static const char sql_sync_normal[] = "PRAGMA synchronous = NORMAL";
-
 int store_set_sync(struct store *s, int full)
 {
-	return store_run(s, full ? sql_sync_full : sql_sync_normal, "") < 0 ? -1 : 0;
+	return store_run(s, full ? SQL_SYNC_FULL : SQL_SYNC_NORMAL, "") < 0 ? -1 : 0;
 }
 
 int store_sync_now(struct store *s)
@@ -444,6 +443,17 @@ int store_lazy_sync(struct store *s)
 	return store_set_sync(s, 0);
 }
 
+/* The texts of the statements, indexed by enum store_sql, filled once. */
+static const char *sqlite_sql[SQL__N];
+static pthread_once_t sqlite_sql_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_sql_fill(void)
+{
+	store_sqlite_sql_core(sqlite_sql);
+	store_sqlite_sql_orders(sqlite_sql);
+	store_sqlite_sql_outbox(sqlite_sql);
+}
+
 int store_open(const char *path, struct store **out, char *err, size_t errlen)
 {
 	struct sqlite_store *q;
@@ -456,6 +466,9 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		return -1;
 	}
 	s = &q->s;
+	pthread_once(&sqlite_sql_once, sqlite_sql_fill);
+	s->sql = sqlite_sql;
+	s->build = store_sqlite_build;
 	q->busy_ms = BUSY_WAIT_MS;
 	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {

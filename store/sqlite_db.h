@@ -48,6 +48,13 @@ static inline sqlite3 *store_sqlite_db(struct store *s)
 	return sqlite_of(s)->db;
 }
 
+/* The texts of the statements (sqlite_sql_*.c), each file's part of the table T. */
+void store_sqlite_sql_core(const char **t);
+void store_sqlite_sql_orders(const char **t);
+void store_sqlite_sql_outbox(const char **t);
+/* Writes variant MASK of the statement family FAMILY (store_variant). */
+void store_sqlite_build(enum store_sql family, unsigned mask, struct buf *b);
+
 /* Stops the checkpointer's thread, if any (store_close). */
 void store_ckpt_stop(struct store *s);
 

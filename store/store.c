@@ -52,8 +52,7 @@ void store_copy(char *dst, size_t dstlen, const char *src)
 	buf_copy(dst, dstlen, src); /* one rule for cutting text to a field, store or not */
 }
 
-const char *store_variant(struct store *s, const char *family, unsigned mask,
-                          void (*build)(struct buf *b, unsigned mask))
+const char *store_variant(struct store *s, enum store_sql family, unsigned mask)
 {
 	struct store_variant *v;
 	struct buf b;
@@ -74,7 +73,7 @@ const char *store_variant(struct store *s, const char *family, unsigned mask,
 		s->capvariants = cap;
 	}
 	buf_init(&b);
-	build(&b, mask);
+	s->build(family, mask, &b);
 	if (b.failed || !b.s) {
 		buf_release(&b);
 		store_failf(s, "out of memory");
@@ -87,17 +86,10 @@ const char *store_variant(struct store *s, const char *family, unsigned mask,
 	return v->sql;
 }
 
-static const char sql_begin[] = "BEGIN IMMEDIATE";
-static const char sql_commit[] = "COMMIT";
-static const char sql_rollback[] = "ROLLBACK";
-static const char sql_savepoint[] = "SAVEPOINT store_sp";
-static const char sql_release[] = "RELEASE store_sp";
-static const char sql_rollback_to[] = "ROLLBACK TO store_sp";
-
 int store_tx_enter(struct store *s, int *outer)
 {
 	*outer = !store_in_tx(s);
-	return store_run(s, *outer ? sql_begin : sql_savepoint, "") < 0 ? -1 : 0;
+	return store_run(s, *outer ? SQL_BEGIN : SQL_SAVEPOINT, "") < 0 ? -1 : 0;
 }
 
 int store_tx_leave(struct store *s, int outer, int ok)
@@ -105,7 +97,7 @@ int store_tx_leave(struct store *s, int outer, int ok)
 	char saved[sizeof(s->err)];
 	enum store_err code;
 
-	if (ok && store_run(s, outer ? sql_commit : sql_release, "") >= 0) {
+	if (ok && store_run(s, outer ? SQL_COMMIT : SQL_RELEASE, "") >= 0) {
 		if (outer)
 			store_tx_files_end(s, 0);
 		return 0;
@@ -116,10 +108,10 @@ int store_tx_leave(struct store *s, int outer, int ok)
 	if (outer) {
 		/* Some errors (SQLITE_FULL, IOERR, ...) already rolled back. */
 		if (store_in_tx(s))
-			store_run(s, sql_rollback, "");
+			store_run(s, SQL_ROLLBACK, "");
 		store_tx_files_end(s, 1);
-	} else if (store_run(s, sql_rollback_to, "") >= 0) {
-		store_run(s, sql_release, "");
+	} else if (store_run(s, SQL_ROLLBACK_TO, "") >= 0) {
+		store_run(s, SQL_RELEASE, "");
 	}
 	memcpy(s->err, saved, sizeof(saved));
 	s->errclass = code;
@@ -130,12 +122,12 @@ int store_begin(struct store *s)
 {
 	if (store_in_tx(s))
 		return store_failf(s, "store_begin: a transaction is already open");
-	return store_run(s, sql_begin, "") < 0 ? -1 : 0;
+	return store_run(s, SQL_BEGIN, "") < 0 ? -1 : 0;
 }
 
 int store_commit(struct store *s)
 {
-	if (store_run(s, sql_commit, "") < 0) {
+	if (store_run(s, SQL_COMMIT, "") < 0) {
 		/* Still open (busy): the caller rolls back. Gone: its files go with it. */
 		if (!store_in_tx(s))
 			store_tx_files_end(s, 1);
@@ -151,7 +143,7 @@ int store_rollback(struct store *s)
 	/* Nothing to undo when SQLite already rolled back after an error. */
 	if (!store_in_tx(s))
 		return 0;
-	return store_run(s, sql_rollback, "") < 0 ? -1 : 0;
+	return store_run(s, SQL_ROLLBACK, "") < 0 ? -1 : 0;
 }
 
 int store_tx_file(struct store *s, const char *path)
@@ -203,10 +195,6 @@ void store_tx_files_end(struct store *s, int unlink_them)
 
 /* ---- settings ------------------------------------------------------------- */
 
-static const char sql_kv_get[] = "SELECT value FROM kv WHERE key = ?1";
-static const char sql_kv_set[] = "INSERT INTO kv (key, value) VALUES (?1, ?2)"
-                                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-
 /* A caller's fixed-size text field, for a row reader to fill. */
 struct text_out {
 	char *p;
@@ -226,23 +214,19 @@ int store_kv_get(struct store *s, const char *key, char *out, size_t outlen)
 {
 	struct text_out t = {out, outlen};
 
-	return store_first(s, store_query(s, sql_kv_get, "t", key), read_text, &t);
+	return store_first(s, store_query(s, SQL_KV_GET, "t", key), read_text, &t);
 }
 
 int store_kv_set(struct store *s, const char *key, const char *value)
 {
-	return store_run(s, sql_kv_set, "tt", key, value) < 0 ? -1 : 0;
+	return store_run(s, SQL_KV_SET, "tt", key, value) < 0 ? -1 : 0;
 }
 
 /* ---- inbound de-duplication ---------------------------------------------- */
 
-static const char sql_dedup_claim[] =
-        "INSERT OR IGNORE INTO dedup (channel, key, at) VALUES (?1, ?2, ?3)";
-static const char sql_dedup_prune[] = "DELETE FROM dedup WHERE at < ?1";
-
 int store_dedup_claim(struct store *s, const char *channel, const char *key, int64_t now)
 {
-	int n = store_run(s, sql_dedup_claim, "tti", channel, key, now);
+	int n = store_run(s, SQL_DEDUP_CLAIM, "tti", channel, key, now);
 
 	if (n < 0)
 		return -1;
@@ -251,26 +235,15 @@ int store_dedup_claim(struct store *s, const char *channel, const char *key, int
 
 int store_dedup_prune(struct store *s, int64_t before)
 {
-	return store_run(s, sql_dedup_prune, "i", before) < 0 ? -1 : 0;
+	return store_run(s, SQL_DEDUP_PRUNE, "i", before) < 0 ? -1 : 0;
 }
 
 /* ---- residents ------------------------------------------------------------ */
 
-static const char sql_identity_find[] =
-        "SELECT resident_id FROM identities WHERE channel = ?1 AND user = ?2";
-static const char sql_resident_new[] =
-        "INSERT INTO residents (created_at, updated_at) VALUES (?1, ?1)";
-static const char sql_identity_new[] =
-        "INSERT INTO identities (channel, user, resident_id) VALUES (?1, ?2, ?3)";
-static const char sql_resident_get[] =
-        "SELECT id, name, room, phone, lang FROM residents WHERE id = ?1";
-static const char sql_resident_save[] = "UPDATE residents SET name = ?1, room = ?2, phone = ?3,"
-                                        " lang = ?4, updated_at = ?5 WHERE id = ?6";
-
 /* 1 and *ID set when (channel, user) is known, 0 when not, <0 on error. */
 static int identity_find(struct store *s, const char *channel, const char *user, int64_t *id)
 {
-	return store_first(s, store_query(s, sql_identity_find, "tt", channel, user),
+	return store_first(s, store_query(s, SQL_IDENTITY_FIND, "tt", channel, user),
 	                   store_row_int64, id);
 }
 
@@ -286,9 +259,9 @@ int store_resident_ensure(struct store *s, const char *channel, const char *user
 		return -1;
 	rc = identity_find(s, channel, user, &id);
 	if (rc == 0) {
-		rc = store_run_id(s, sql_resident_new, &id, "i", now);
+		rc = store_run_id(s, SQL_RESIDENT_NEW, &id, "i", now);
 		if (rc >= 0) {
-			rc = store_run(s, sql_identity_new, "tti", channel, user, id);
+			rc = store_run(s, SQL_IDENTITY_NEW, "tti", channel, user, id);
 		}
 	}
 	if (rc >= 0) {
@@ -317,12 +290,12 @@ static int read_resident(struct store *s, const struct store_q *st, void *ud)
 
 int store_resident_get(struct store *s, int64_t id, struct store_resident *out)
 {
-	return store_first(s, store_query(s, sql_resident_get, "i", id), read_resident, out);
+	return store_first(s, store_query(s, SQL_RESIDENT_GET, "i", id), read_resident, out);
 }
 
 int store_resident_save(struct store *s, const struct store_resident *r, int64_t now)
 {
-	int n = store_run(s, sql_resident_save, "ttttii", r->name, r->room, r->phone, r->lang, now,
+	int n = store_run(s, SQL_RESIDENT_SAVE, "ttttii", r->name, r->room, r->phone, r->lang, now,
 	                  r->id);
 
 	if (n < 0)
@@ -333,12 +306,6 @@ int store_resident_save(struct store *s, const struct store_resident *r, int64_t
 }
 
 /* ---- staff ------------------------------------------------------------------ */
-
-static const char sql_staff_retire[] = "UPDATE staff SET active = 0";
-static const char sql_staff_upsert[] =
-        "INSERT INTO staff (id, name, role, skills, active) VALUES (?1, ?2, ?3, ?4, 1)"
-        " ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role,"
-        " skills = excluded.skills, active = 1";
 
 /* The skills as a JSON array; free() the result. NULL when out of memory or not UTF-8. */
 static char *skills_json(const struct store_staff_row *st)
@@ -359,8 +326,6 @@ out:
 	json_decref(a);
 	return text;
 }
-
-static const char sql_staff_all[] = "SELECT id, name, role, skills, active FROM staff";
 
 /* Whether the staff table holds ROWS already (SAME set 0 at the first difference). */
 struct staff_cmp {
@@ -407,13 +372,13 @@ int store_staff_sync(struct store *s, const struct store_staff_row *rows, size_t
 	 * Every command syncs at start: when nothing changed, no write (a
 	 * committed transaction waits for the disk), so reading stays a read.
 	 */
-	if (store_each(s, store_query(s, sql_staff_all, ""), staff_row_same, &cmp) < 0)
+	if (store_each(s, store_query(s, SQL_STAFF_ALL, ""), staff_row_same, &cmp) < 0)
 		return -1;
 	if (cmp.same && cmp.found == n)
 		return 0;
 	if (store_tx_enter(s, &outer) < 0)
 		return -1;
-	rc = store_run(s, sql_staff_retire, "");
+	rc = store_run(s, SQL_STAFF_RETIRE, "");
 	for (i = 0; rc >= 0 && i < n; i++) {
 		const struct store_staff_row *st = &rows[i];
 		char *skills;
@@ -427,22 +392,13 @@ int store_staff_sync(struct store *s, const struct store_staff_row *rows, size_t
 			rc = store_failf(s, "staff %s: cannot encode skills", st->id);
 			break;
 		}
-		rc = store_run(s, sql_staff_upsert, "tttt", st->id, st->name, st->role, skills);
+		rc = store_run(s, SQL_STAFF_UPSERT, "tttt", st->id, st->name, st->role, skills);
 		free(skills);
 	}
 	return store_tx_leave(s, outer, rc >= 0);
 }
 
 /* ---- dialog sessions ------------------------------------------------------ */
-
-static const char sql_session_get[] = "SELECT state, updated_at FROM sessions"
-                                      " WHERE channel = ?1 AND chat = ?2 AND person = ?3";
-static const char sql_session_put[] =
-        "INSERT INTO sessions (channel, chat, person, state, updated_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (channel, chat, person)"
-        " DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at";
-static const char sql_session_delete[] =
-        "DELETE FROM sessions WHERE channel = ?1 AND chat = ?2 AND person = ?3";
 
 struct session_out {
 	char **state;
@@ -466,19 +422,19 @@ int store_session_get(struct store *s, const char *channel, const char *chat, co
 	struct session_out o = {state, updated_at};
 
 	*state = NULL;
-	return store_first(s, store_query(s, sql_session_get, "ttt", channel, chat, person),
+	return store_first(s, store_query(s, SQL_SESSION_GET, "ttt", channel, chat, person),
 	                   read_session, &o);
 }
 
 int store_session_put(struct store *s, const char *channel, const char *chat, const char *person,
                       const char *state, int64_t now)
 {
-	if (store_run(s, sql_session_put, "tttti", channel, chat, person, state, now) < 0)
+	if (store_run(s, SQL_SESSION_PUT, "tttti", channel, chat, person, state, now) < 0)
 		return -1;
 	return 0;
 }
 
 int store_session_delete(struct store *s, const char *channel, const char *chat, const char *person)
 {
-	return store_run(s, sql_session_delete, "ttt", channel, chat, person) < 0 ? -1 : 0;
+	return store_run(s, SQL_SESSION_DELETE, "ttt", channel, chat, person) < 0 ? -1 : 0;
 }

@@ -17,6 +17,19 @@
 
 struct store;
 
+/*
+ * Every statement of the store, named (sql_list.h). Each backend gives each
+ * name its text in its own files (sqlite_sql_*.c), so the store files hold
+ * no SQL. Names of statements written at run time (store_variant) name the
+ * family; the backend's builder writes them.
+ */
+enum store_sql {
+#define X(name) SQL_##name,
+#include "store/sql_list.h"
+#undef X
+	SQL__N
+};
+
 /* A statement being run: bound, stepped, its current row. Opaque. */
 struct store_q;
 
@@ -40,9 +53,9 @@ enum store_err {
  * stays open. A statement re-entered from a row callback (a list inside a
  * list) is a private one, so the outer iteration is not reset.
  */
-struct store_q *store_query(struct store *s, const char *sql, const char *fmt, ...);
+struct store_q *store_query(struct store *s, enum store_sql sql, const char *fmt, ...);
 /*
- * store_query() for a variant (store_variant) that may leave out conditions:
+ * store_query() for the text of a variant (store_variant) that may leave out conditions:
  * parameters numbered past the highest one SQL names are not bound (one it
  * skips below that is bound and unused, which SQLite allows).
  */
@@ -56,9 +69,9 @@ void store_q_done(struct store *s, struct store_q *q);
  * Runs a statement that returns no rows (INSERT, UPDATE, DELETE): prepares,
  * binds, steps once. Returns the number of rows changed (>= 0) or -1.
  */
-int store_run(struct store *s, const char *sql, const char *fmt, ...);
+int store_run(struct store *s, enum store_sql sql, const char *fmt, ...);
 /* store_run() of an INSERT; *ID the new row's id when it inserted one (n > 0). */
-int store_run_id(struct store *s, const char *sql, int64_t *id, const char *fmt, ...);
+int store_run_id(struct store *s, enum store_sql sql, int64_t *id, const char *fmt, ...);
 
 /*
  * Reads the current row of Q. Returns 0 to go on, nonzero to stop

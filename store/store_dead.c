@@ -11,33 +11,6 @@
 
 #define FORGET_AFTER (7 * 86400) /* a count of tries nobody added to for a week */
 
-static const char sql_dead_count[] =
-        "INSERT INTO inbound_dead (channel, msg_key, chat, raw, reason, attempts, first_at,"
-        " last_at) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6)"
-        " ON CONFLICT (channel, msg_key) DO UPDATE SET attempts = attempts + 1,"
-        " last_at = excluded.last_at, reason = excluded.reason, raw = excluded.raw,"
-        " chat = excluded.chat WHERE dead_at IS NULL";
-static const char sql_dead_mark[] =
-        "UPDATE inbound_dead SET dead_at = ?3 WHERE channel = ?1 AND msg_key = ?2"
-        " AND dead_at IS NULL AND attempts >= ?4";
-static const char sql_dead_state[] = "SELECT id, dead_at IS NOT NULL FROM inbound_dead"
-                                     " WHERE channel = ?1 AND msg_key = ?2";
-static const char sql_dead_prune[] =
-        "DELETE FROM inbound_dead WHERE dead_at IS NULL AND last_at < ?1";
-static const char sql_dead_forget[] =
-        "DELETE FROM inbound_dead WHERE channel = ?1 AND msg_key = ?2 AND dead_at IS NULL";
-#define DEAD_SELECT                                                                                \
-	"SELECT id, channel, msg_key, chat, reason, attempts, first_at, last_at, dead_at,"         \
-	" COALESCE(replayed_at, 0), raw FROM inbound_dead"
-static const char sql_dead_list[] =
-        DEAD_SELECT " WHERE dead_at IS NOT NULL AND replayed_at IS NULL ORDER BY id";
-static const char sql_dead_all[] = DEAD_SELECT " WHERE dead_at IS NOT NULL ORDER BY id";
-static const char sql_dead_get[] = DEAD_SELECT " WHERE id = ?1 AND dead_at IS NOT NULL";
-static const char sql_dead_replayed[] =
-        "UPDATE inbound_dead SET replayed_at = ?2 WHERE id = ?1 AND dead_at IS NOT NULL";
-static const char sql_dead_waiting[] =
-        "SELECT count(*) FROM inbound_dead WHERE dead_at IS NOT NULL AND replayed_at IS NULL";
-
 struct dead_state {
 	int64_t id;
 	int dead;
@@ -62,10 +35,10 @@ int store_dead_fail(struct store *s, const char *channel, const char *key, const
 	*id = 0;
 	if (store_tx_enter(s, &outer) < 0)
 		return -1;
-	if (store_run(s, sql_dead_prune, "i", now - FORGET_AFTER) < 0 ||
-	    store_run(s, sql_dead_count, "ttttti", channel, key, chat, raw, reason, now) < 0 ||
-	    store_run(s, sql_dead_mark, "ttid", channel, key, now, max_attempts) < 0 ||
-	    store_first(s, store_query(s, sql_dead_state, "tt", channel, key), read_state, &d) < 1)
+	if (store_run(s, SQL_DEAD_PRUNE, "i", now - FORGET_AFTER) < 0 ||
+	    store_run(s, SQL_DEAD_COUNT, "ttttti", channel, key, chat, raw, reason, now) < 0 ||
+	    store_run(s, SQL_DEAD_MARK, "ttid", channel, key, now, max_attempts) < 0 ||
+	    store_first(s, store_query(s, SQL_DEAD_STATE, "tt", channel, key), read_state, &d) < 1)
 		goto out;
 	ok = 1;
 out:
@@ -77,7 +50,7 @@ out:
 
 int store_dead_forget(struct store *s, const char *channel, const char *key)
 {
-	return store_run(s, sql_dead_forget, "tt", channel, key) < 0 ? -1 : 0;
+	return store_run(s, SQL_DEAD_FORGET, "tt", channel, key) < 0 ? -1 : 0;
 }
 
 struct dead_read {
@@ -121,7 +94,7 @@ int store_dead_list(struct store *s, int all, store_dead_cb cb, void *ud)
 {
 	struct dead_read r = {NULL, cb, ud};
 
-	return store_each(s, store_query(s, all ? sql_dead_all : sql_dead_list, ""), read_dead, &r);
+	return store_each(s, store_query(s, all ? SQL_DEAD_ALL : SQL_DEAD_LIST, ""), read_dead, &r);
 }
 
 int store_dead_get(struct store *s, int64_t id, struct store_dead *out)
@@ -129,12 +102,12 @@ int store_dead_get(struct store *s, int64_t id, struct store_dead *out)
 	struct dead_read r = {out, NULL, NULL};
 
 	memset(out, 0, sizeof(*out));
-	return store_first(s, store_query(s, sql_dead_get, "i", id), read_dead, &r);
+	return store_first(s, store_query(s, SQL_DEAD_GET, "i", id), read_dead, &r);
 }
 
 int store_dead_replayed(struct store *s, int64_t id, int64_t now)
 {
-	int n = store_run(s, sql_dead_replayed, "ii", id, now);
+	int n = store_run(s, SQL_DEAD_REPLAYED, "ii", id, now);
 
 	return n < 0 ? -1 : n > 0;
 }
@@ -142,6 +115,6 @@ int store_dead_replayed(struct store *s, int64_t id, int64_t now)
 int store_dead_waiting(struct store *s, int64_t *n)
 {
 	*n = 0;
-	return store_first(s, store_query(s, sql_dead_waiting, ""), store_row_int64, n) < 0 ? -1
+	return store_first(s, store_query(s, SQL_DEAD_WAITING, ""), store_row_int64, n) < 0 ? -1
 	                                                                                    : 0;
 }

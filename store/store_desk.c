@@ -7,18 +7,6 @@
 
 #include <string.h>
 
-/* Each resident with the phone, newest first, and the chat of their latest order with one. */
-static const char sql_by_phone[] = "SELECT r.id, o.channel, o.chat, o.user FROM residents r"
-                                   " JOIN orders o ON o.id = (SELECT max(id) FROM orders"
-                                   "  WHERE resident_id = r.id AND channel <> '' AND chat <> '')"
-                                   " WHERE r.phone = ?1 ORDER BY r.updated_at DESC, r.id DESC";
-static const char sql_duty_get[] =
-        "SELECT on_duty, at, until, \"by\" FROM duty WHERE staff_id = ?1";
-static const char sql_duty_set[] =
-        "INSERT INTO duty (staff_id, on_duty, at, until, \"by\") VALUES (?1, ?2, ?3, ?4, ?5)"
-        " ON CONFLICT (staff_id) DO UPDATE SET on_duty = excluded.on_duty, at = excluded.at,"
-        " until = excluded.until, \"by\" = excluded.\"by\"";
-
 struct reach_walk {
 	store_reach_cb cb;
 	void *ud;
@@ -42,7 +30,7 @@ int store_residents_by_phone(struct store *s, const char *phone, store_reach_cb 
 
 	if (!phone || !*phone)
 		return 0;
-	return store_each(s, store_query(s, sql_by_phone, "t", phone), walk_reach, &w);
+	return store_each(s, store_query(s, SQL_BY_PHONE, "t", phone), walk_reach, &w);
 }
 
 static int read_duty(struct store *s, const struct store_q *st, void *ud)
@@ -60,14 +48,14 @@ static int read_duty(struct store *s, const struct store_q *st, void *ud)
 
 int store_duty_get(struct store *s, const char *staff_id, struct store_duty *out)
 {
-	return store_first(s, store_query(s, sql_duty_get, "t", staff_id), read_duty, out);
+	return store_first(s, store_query(s, SQL_DUTY_GET, "t", staff_id), read_duty, out);
 }
 
 int store_duty_set(struct store *s, const char *staff_id, const struct store_duty *d)
 {
 	if (!staff_id || !*staff_id)
 		return store_failf(s, "store_duty_set: no staff id");
-	return store_run(s, sql_duty_set, "tdiit", staff_id, d->on ? 1 : 0, d->at, d->until,
+	return store_run(s, SQL_DUTY_SET, "tdiit", staff_id, d->on ? 1 : 0, d->at, d->until,
 	                 d->by) < 0
 	               ? -1
 	               : 0;

@@ -27,7 +27,7 @@
 
 /* A statement's text assembled at run time (store_variant), kept for the store's life. */
 struct store_variant {
-	const char *family;
+	enum store_sql family;
 	unsigned mask;
 	char *sql;
 };
@@ -36,7 +36,11 @@ struct store_variant {
  * What every backend shares. A backend's connection (struct sqlite_store in
  * sqlite_db.h) begins with it, so the store files see only this part.
  */
+struct buf;
 struct store {
+	const char *const *sql; /* the backend's texts, indexed by enum store_sql */
+	/* Writes variant MASK of the statement family FAMILY (store_variant). */
+	void (*build)(enum store_sql family, unsigned mask, struct buf *b);
 	struct store_variant *variants;
 	size_t nvariants, capvariants;
 	char err[512];   /* the last failure, kept because cleanup may overwrite the library's */
@@ -53,18 +57,42 @@ void store_tx_files_end(struct store *s, int unlink_them);
 
 /*
  * A query whose filters are optional is written with only the conditions a
- * call has, so that SQLite's planner sees plain "column = ?" terms it can
- * answer from an index ("?1 IS NULL OR column = ?1" makes it read the whole
- * table). store_variant() returns the text of variant MASK of the query
- * FAMILY (the address of a static string of the file, naming it), written by
- * BUILD(B, MASK) the first time it is asked for and kept until the store
- * closes, so its address is stable and the statement cache keeps it like a static
- * one. Variants keep their parameter numbers, and a call binds them all with
+ * call has, so that the planner sees plain "column = ?" terms it can answer
+ * from an index ("?1 IS NULL OR column = ?1" makes SQLite read the whole
+ * table). store_variant() returns the text of variant MASK (the LIST_ or Q_
+ * bits below) of the statement FAMILY, written by the backend's builder the
+ * first time it is asked for and kept until the store closes, so its address
+ * is stable and the statement cache keeps it like a fixed one. Variants keep
+ * their parameter numbers, and a call binds them all with
  * store_query_some(). NULL when out of memory (recorded).
  */
-struct buf;
-const char *store_variant(struct store *s, const char *family, unsigned mask,
-                          void (*build)(struct buf *b, unsigned mask));
+const char *store_variant(struct store *s, enum store_sql family, unsigned mask);
+
+/* The conditions of the orders list (SQL_ORDERS_LIST). */
+enum {
+	LIST_STATUS = 1 << 0,
+	LIST_ASSIGNEE = 1 << 1,
+	LIST_RESIDENT = 1 << 2,
+	LIST_OPEN = 1 << 3,
+	LIST_ACTIONS = 1 << 4,
+	LIST_FROM = 1 << 5,
+	LIST_TO = 1 << 6,
+	LIST_COMMUNITY = 1 << 7,
+	LIST_OLDEST = 1 << 8,
+	LIST_RATED = 1 << 9,
+	LIST_AFTER = 1 << 10,
+};
+
+/* The conditions of the console's query (SQL_QUERY_IDS, SQL_QUERY_COUNT). */
+enum {
+	Q_STATUS = 1 << 0,
+	Q_OPEN = 1 << 1,
+	Q_CATEGORY = 1 << 2,
+	Q_COMMUNITY = 1 << 3,
+	Q_ASSIGNEE = 1 << 4,
+	Q_FROM = 1 << 5,
+	Q_TO = 1 << 6,
+};
 
 /*
  * Multi-statement changes: opens BEGIN IMMEDIATE when no transaction is open

@@ -14,24 +14,6 @@
 
 /* ---- identities ------------------------------------------------------------------ */
 
-static const char sql_identities[] =
-        "SELECT channel, user, chat, last_at FROM identities WHERE resident_id = ?1"
-        " ORDER BY last_at DESC, channel, user";
-static const char sql_identity_seen[] =
-        "UPDATE identities SET last_at = ?3, chat = CASE WHEN ?4 <> '' THEN ?4 ELSE chat END"
-        " WHERE channel = ?1 AND user = ?2";
-static const char sql_identity_by_chat[] =
-        "SELECT resident_id FROM identities WHERE channel = ?1 AND chat = ?2"
-        " ORDER BY last_at DESC LIMIT 1";
-static const char sql_identity_owner[] =
-        "SELECT resident_id FROM identities WHERE channel = ?1 AND user = ?2";
-static const char sql_resident_new_like[] = "INSERT INTO residents (lang, created_at, updated_at)"
-                                            " SELECT lang, ?2, ?2 FROM residents WHERE id = ?1";
-static const char sql_identity_move[] =
-        "UPDATE identities SET resident_id = ?3 WHERE channel = ?1 AND user = ?2";
-static const char sql_notify_clear_if[] =
-        "UPDATE residents SET notify_channel = '' WHERE id = ?1 AND notify_channel = ?2";
-
 struct identity_walk {
 	store_identity_cb cb;
 	void *ud;
@@ -55,13 +37,13 @@ int store_identities_list(struct store *s, int64_t resident_id, store_identity_c
 {
 	struct identity_walk w = {cb, ud};
 
-	return store_each(s, store_query(s, sql_identities, "i", resident_id), walk_identity, &w);
+	return store_each(s, store_query(s, SQL_IDENTITIES, "i", resident_id), walk_identity, &w);
 }
 
 int store_identity_seen(struct store *s, const char *channel, const char *user, const char *chat,
                         int64_t now)
 {
-	return store_run(s, sql_identity_seen, "ttit", channel, user, now, chat ? chat : "") < 0
+	return store_run(s, SQL_IDENTITY_SEEN, "ttit", channel, user, now, chat ? chat : "") < 0
 	               ? -1
 	               : 0;
 }
@@ -71,7 +53,7 @@ int store_identity_by_chat(struct store *s, const char *channel, const char *cha
 	*id = 0;
 	if (!chat || !*chat)
 		return 0;
-	return store_first(s, store_query(s, sql_identity_by_chat, "tt", channel, chat),
+	return store_first(s, store_query(s, SQL_IDENTITY_BY_CHAT, "tt", channel, chat),
 	                   store_row_int64, id);
 }
 
@@ -84,14 +66,14 @@ int store_identity_detach(struct store *s, const char *channel, const char *user
 	*new_id = 0;
 	if (store_tx_enter(s, &outer) < 0)
 		return -1;
-	rc = store_first(s, store_query(s, sql_identity_owner, "tt", channel, user),
+	rc = store_first(s, store_query(s, SQL_IDENTITY_OWNER, "tt", channel, user),
 	                 store_row_int64, &old);
 	if (rc == 1) {
-		if (store_run_id(s, sql_resident_new_like, new_id, "ii", old, now) != 1) {
+		if (store_run_id(s, SQL_RESIDENT_NEW_LIKE, new_id, "ii", old, now) != 1) {
 			rc = rc < 0 ? rc : store_failf(s, "resident %lld vanished", (long long)old);
 		} else {
-			if (store_run(s, sql_identity_move, "tti", channel, user, *new_id) < 0 ||
-			    store_run(s, sql_notify_clear_if, "it", old, channel) < 0)
+			if (store_run(s, SQL_IDENTITY_MOVE, "tti", channel, user, *new_id) < 0 ||
+			    store_run(s, SQL_NOTIFY_CLEAR_IF, "it", old, channel) < 0)
 				rc = -1;
 		}
 	}
@@ -103,19 +85,6 @@ int store_identity_detach(struct store *s, const char *channel, const char *user
 }
 
 /* ---- residents as one person ------------------------------------------------------- */
-
-static const char sql_resident_link[] =
-        "SELECT notify_channel, merged_into, created_at, updated_at FROM residents WHERE id = ?1";
-static const char sql_notify_set[] =
-        "UPDATE residents SET notify_channel = ?2, updated_at = ?3 WHERE id = ?1";
-static const char sql_with_phone[] = "SELECT id FROM residents WHERE phone = ?1 AND merged_into = 0"
-                                     " ORDER BY updated_at DESC, id DESC";
-static const char sql_repoint[] =
-        "UPDATE orders SET channel = ?2, chat = ?3, user = ?4 WHERE resident_id = ?1"
-        " AND (channel <> ?2 OR chat <> ?3 OR user <> ?4)";
-static const char sql_repoint_from[] =
-        "UPDATE orders SET channel = ?4, chat = ?5, user = ?6 WHERE resident_id = ?1"
-        " AND channel = ?2 AND chat = ?3";
 
 static int read_link(struct store *s, const struct store_q *st, void *ud)
 {
@@ -132,12 +101,12 @@ static int read_link(struct store *s, const struct store_q *st, void *ud)
 
 int store_resident_link_get(struct store *s, int64_t id, struct store_resident_link *out)
 {
-	return store_first(s, store_query(s, sql_resident_link, "i", id), read_link, out);
+	return store_first(s, store_query(s, SQL_RESIDENT_LINK, "i", id), read_link, out);
 }
 
 int store_resident_notify_set(struct store *s, int64_t id, const char *channel, int64_t now)
 {
-	int n = store_run(s, sql_notify_set, "iti", id, channel ? channel : "", now);
+	int n = store_run(s, SQL_NOTIFY_SET, "iti", id, channel ? channel : "", now);
 
 	if (n < 0)
 		return -1;
@@ -163,7 +132,7 @@ int store_residents_with_phone(struct store *s, const char *phone, store_id_cb c
 
 	if (!phone || !*phone)
 		return 0;
-	return store_each(s, store_query(s, sql_with_phone, "t", phone), walk_id, &w);
+	return store_each(s, store_query(s, SQL_WITH_PHONE, "t", phone), walk_id, &w);
 }
 
 int store_orders_repoint(struct store *s, int64_t resident_id, const char *channel,
@@ -172,7 +141,7 @@ int store_orders_repoint(struct store *s, int64_t resident_id, const char *chann
 	if (!resident_id || !channel || !*channel || !chat || !*chat)
 		return store_failf(s,
 		                   "store_orders_repoint: resident, channel and chat are needed");
-	return store_run(s, sql_repoint, "ittt", resident_id, channel, chat, user ? user : "");
+	return store_run(s, SQL_REPOINT, "ittt", resident_id, channel, chat, user ? user : "");
 }
 
 int store_orders_repoint_from(struct store *s, int64_t resident_id, const char *old_channel,
@@ -182,33 +151,11 @@ int store_orders_repoint_from(struct store *s, int64_t resident_id, const char *
 	if (!resident_id || !channel || !*channel || !chat || !*chat)
 		return store_failf(s,
 		                   "store_orders_repoint: resident, channel and chat are needed");
-	return store_run(s, sql_repoint_from, "ittttt", resident_id, old_channel, old_chat, channel,
+	return store_run(s, SQL_REPOINT_FROM, "ittttt", resident_id, old_channel, old_chat, channel,
 	                 chat, user ? user : "");
 }
 
 /* ---- merging ------------------------------------------------------------------------ */
-
-static const char sql_merge_identities[] =
-        "UPDATE identities SET resident_id = ?1 WHERE resident_id = ?2";
-static const char sql_merge_orders[] = "UPDATE orders SET resident_id = ?1 WHERE resident_id = ?2";
-static const char sql_merge_photos[] = "UPDATE photos SET resident_id = ?1 WHERE resident_id = ?2";
-static const char sql_merge_details[] =
-        "UPDATE residents SET"
-        " name = CASE WHEN name = '' THEN (SELECT name FROM residents WHERE id = ?2) ELSE name END,"
-        " room = CASE WHEN room = '' THEN (SELECT room FROM residents WHERE id = ?2) ELSE room END,"
-        " phone = CASE WHEN phone = '' THEN (SELECT phone FROM residents WHERE id = ?2)"
-        "  ELSE phone END,"
-        " lang = CASE WHEN lang = '' THEN (SELECT lang FROM residents WHERE id = ?2) ELSE lang END,"
-        " notify_channel = CASE WHEN notify_channel = ''"
-        "  THEN (SELECT notify_channel FROM residents WHERE id = ?2) ELSE notify_channel END,"
-        " updated_at = ?3 WHERE id = ?1";
-static const char sql_merge_away[] =
-        "UPDATE residents SET merged_into = ?1, phone = '', notify_channel = '', updated_at = ?3"
-        " WHERE id = ?2";
-static const char sql_merge_code[] = "DELETE FROM link_codes WHERE resident_id = ?1";
-static const char sql_open_orders[] =
-        "SELECT id, status FROM orders WHERE resident_id = ?1"
-        " AND status NOT IN ('closed', 'cancelled', 'declined') ORDER BY id";
 
 struct open_walk {
 	int64_t at;
@@ -265,13 +212,13 @@ int store_residents_merge(struct store *s, int64_t into, int64_t from, int64_t n
 		rc = standing(s, from);
 	ok = rc == 1;
 	if (ok &&
-	    (store_run(s, sql_merge_identities, "ii", into, from) < 0 ||
-	     store_run(s, sql_merge_orders, "ii", into, from) < 0 ||
-	     store_run(s, sql_merge_photos, "ii", into, from) < 0 ||
-	     store_run(s, sql_merge_details, "iii", into, from, now) < 0 ||
-	     store_run(s, sql_merge_away, "iii", into, from, now) < 0 ||
-	     store_run(s, sql_merge_code, "i", from) < 0 ||
-	     store_each(s, store_query(s, sql_open_orders, "i", into), event_on_open, &w) < 0 ||
+	    (store_run(s, SQL_MERGE_IDENTITIES, "ii", into, from) < 0 ||
+	     store_run(s, SQL_MERGE_ORDERS, "ii", into, from) < 0 ||
+	     store_run(s, SQL_MERGE_PHOTOS, "ii", into, from) < 0 ||
+	     store_run(s, SQL_MERGE_DETAILS, "iii", into, from, now) < 0 ||
+	     store_run(s, SQL_MERGE_AWAY, "iii", into, from, now) < 0 ||
+	     store_run(s, SQL_MERGE_CODE, "i", from) < 0 ||
+	     store_each(s, store_query(s, SQL_OPEN_ORDERS, "i", into), event_on_open, &w) < 0 ||
 	     store_resident_event_add(s, into, from, now, actor, via, action, detail) < 0 ||
 	     store_resident_event_add(s, from, into, now, actor, via, "merged_into", detail) < 0))
 		rc = -1;
@@ -283,17 +230,11 @@ int store_residents_merge(struct store *s, int64_t into, int64_t from, int64_t n
 
 /* ---- what happened to a resident ---------------------------------------------------- */
 
-static const char sql_revent_add[] =
-        "INSERT INTO resident_events (resident_id, other_id, at, actor, via, action, detail)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-static const char sql_revents[] = "SELECT id, at, other_id, actor, via, action, detail"
-                                  " FROM resident_events WHERE resident_id = ?1 ORDER BY id";
-
 int store_resident_event_add(struct store *s, int64_t resident_id, int64_t other_id, int64_t at,
                              const char *actor, const char *via, const char *action,
                              const char *detail)
 {
-	return store_run(s, sql_revent_add, "iiitttt", resident_id, other_id, at, actor, via,
+	return store_run(s, SQL_REVENT_ADD, "iiitttt", resident_id, other_id, at, actor, via,
 	                 action, detail) < 0
 	               ? -1
 	               : 0;
@@ -326,23 +267,10 @@ int store_resident_events(struct store *s, int64_t resident_id, store_resident_e
 {
 	struct revent_walk w = {cb, ud};
 
-	return store_each(s, store_query(s, sql_revents, "i", resident_id), walk_revent, &w);
+	return store_each(s, store_query(s, SQL_REVENTS, "i", resident_id), walk_revent, &w);
 }
 
 /* ---- confirmation codes ------------------------------------------------------------- */
-
-static const char sql_code_get[] =
-        "SELECT resident_id, target_id, salt, hash, created_at, expires_at, tries, locked_until,"
-        " requests, window_at FROM link_codes WHERE resident_id = ?1";
-static const char sql_code_put[] =
-        "INSERT INTO link_codes (resident_id, target_id, salt, hash, created_at, expires_at,"
-        " tries, locked_until, requests, window_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-        " ?10) ON CONFLICT (resident_id) DO UPDATE SET target_id = excluded.target_id,"
-        " salt = excluded.salt, hash = excluded.hash, created_at = excluded.created_at,"
-        " expires_at = excluded.expires_at, tries = excluded.tries,"
-        " locked_until = excluded.locked_until, requests = excluded.requests,"
-        " window_at = excluded.window_at";
-static const char sql_code_delete[] = "DELETE FROM link_codes WHERE resident_id = ?1";
 
 static int read_code(struct store *s, const struct store_q *st, void *ud)
 {
@@ -365,7 +293,7 @@ static int read_code(struct store *s, const struct store_q *st, void *ud)
 
 static int code_put(struct store *s, const struct store_link_code *c)
 {
-	return store_run(s, sql_code_put, "iittiididi", c->resident_id, c->target_id, c->salt,
+	return store_run(s, SQL_CODE_PUT, "iittiididi", c->resident_id, c->target_id, c->salt,
 	                 c->hash, c->created_at, c->expires_at, c->tries, c->locked_until,
 	                 c->requests, c->window_at) < 0
 	               ? -1
@@ -376,7 +304,7 @@ static int code_put(struct store *s, const struct store_link_code *c)
  * forgotten. 1 there is one, 0 none, <0. */
 static int code_now(struct store *s, int64_t resident_id, int64_t now, struct store_link_code *c)
 {
-	int rc = store_first(s, store_query(s, sql_code_get, "i", resident_id), read_code, c);
+	int rc = store_first(s, store_query(s, SQL_CODE_GET, "i", resident_id), read_code, c);
 
 	if (rc <= 0) {
 		memset(c, 0, sizeof(*c));
@@ -481,17 +409,10 @@ int store_link_wrong(struct store *s, int64_t resident_id, int64_t now, int64_t 
 
 int store_link_forget(struct store *s, int64_t resident_id)
 {
-	return store_run(s, sql_code_delete, "i", resident_id) < 0 ? -1 : 0;
+	return store_run(s, SQL_CODE_DELETE, "i", resident_id) < 0 ? -1 : 0;
 }
 
 /* ---- notices sent again elsewhere ---------------------------------------------------- */
-
-static const char sql_outbox_row[] = "SELECT channel, chat, payload FROM outbox WHERE id = ?1";
-static const char sql_reroute_add[] =
-        "INSERT OR REPLACE INTO link_reroutes (dead_id, new_id, tried) VALUES (?1, ?2, ?3)";
-static const char sql_reroute_done[] = "SELECT 1 FROM link_reroutes WHERE dead_id = ?1";
-static const char sql_reroute_tried[] =
-        "SELECT tried FROM link_reroutes WHERE new_id = ?1 AND new_id <> 0";
 
 struct row_out {
 	char *channel, *chat;
@@ -516,12 +437,12 @@ int store_outbox_row(struct store *s, int64_t id, char *channel, size_t chlen, c
 	struct row_out o = {channel, chat, chlen, chatlen, payload};
 
 	*payload = NULL;
-	return store_first(s, store_query(s, sql_outbox_row, "i", id), read_row, &o);
+	return store_first(s, store_query(s, SQL_OUTBOX_ROW, "i", id), read_row, &o);
 }
 
 int store_link_rerouted(struct store *s, int64_t dead_id, int64_t new_id, const char *tried)
 {
-	return store_run(s, sql_reroute_add, "iit", dead_id, new_id, tried) < 0 ? -1 : 0;
+	return store_run(s, SQL_REROUTE_ADD, "iit", dead_id, new_id, tried) < 0 ? -1 : 0;
 }
 
 static int read_one(struct store *s, const struct store_q *st, void *ud)
@@ -534,7 +455,7 @@ static int read_one(struct store *s, const struct store_q *st, void *ud)
 
 int store_link_reroute_done(struct store *s, int64_t dead_id)
 {
-	return store_first(s, store_query(s, sql_reroute_done, "i", dead_id), read_one, NULL);
+	return store_first(s, store_query(s, SQL_REROUTE_DONE, "i", dead_id), read_one, NULL);
 }
 
 struct text_into {
@@ -557,6 +478,6 @@ int store_link_reroute_tried(struct store *s, int64_t new_id, char *out, size_t 
 	int rc;
 
 	out[0] = '\0';
-	rc = store_first(s, store_query(s, sql_reroute_tried, "i", new_id), read_tried, &t);
+	rc = store_first(s, store_query(s, SQL_REROUTE_TRIED, "i", new_id), read_tried, &t);
 	return rc < 0 ? -1 : 0;
 }

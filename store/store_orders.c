@@ -16,122 +16,6 @@
 
 #include "lib/buf.h"
 
-/* Columns in the order read_order() expects them. */
-#define ORDER_SELECT                                                                               \
-	"SELECT o.id, o.number, o.community, o.status, o.category, o.item, o.description,"         \
-	" o.room, o.contact_name, o.phone, o.preferred_time, o.preferred_at,"                      \
-	" COALESCE(o.resident_id, 0), o.channel, o.chat, o.user, o.assignee, o.eta,"               \
-	" o.eta_at, o.promised_minutes, o.estimate, o.reason, o.created_at, o.assigned_at,"        \
-	" o.started_at, o.done_at, o.closed_at, COALESCE(fe.fen, -1),"                             \
-	" COALESCE(p.receipt, ''), COALESCE(p.at, 0), COALESCE(f.accepted, -1),"                   \
-	" COALESCE(f.rating, 0), COALESCE(f.comment, ''), o.urgent, o.preferred_end,"              \
-	" o.intake, o.source, o.taken_by"                                                          \
-	" FROM orders o"                                                                           \
-	" LEFT JOIN fees fe ON fe.id = (SELECT max(id) FROM fees WHERE order_id = o.id)"           \
-	" LEFT JOIN payments p ON p.id = (SELECT max(id) FROM payments WHERE order_id = o.id)"     \
-	" LEFT JOIN feedback f ON f.order_id = o.id"
-
-static const char sql_order_by_number[] = ORDER_SELECT " WHERE o.number = ?1";
-static const char sql_order_by_id[] = ORDER_SELECT " WHERE o.id = ?1";
-/*
- * The register by any mix of filters (store_orders_list): only the
- * conditions a call has are written (store_variant), so each is answered from
- * the index that fits - orders_status, orders_resident, orders_assignee or
- * orders_created - in the index's order, instead of a pass over every order.
- * Parameters: ?1 status, ?2 assignee, ?3 resident, ?6-?8 actions since ?9,
- * ?10 from, ?11 to, ?12 community, ?13 rated at most, feedback since ?14, ?5 the
- * limit (-1: none), ?15 and ?16 the created_at and id of the order the page
- * starts after.
- */
-static const char sql_orders_list[] = "orders list";
-enum {
-	LIST_STATUS = 1 << 0,
-	LIST_ASSIGNEE = 1 << 1,
-	LIST_RESIDENT = 1 << 2,
-	LIST_OPEN = 1 << 3,
-	LIST_ACTIONS = 1 << 4,
-	LIST_FROM = 1 << 5,
-	LIST_TO = 1 << 6,
-	LIST_COMMUNITY = 1 << 7,
-	LIST_OLDEST = 1 << 8,
-	LIST_RATED = 1 << 9,
-	LIST_AFTER = 1 << 10,
-};
-
-static void build_orders_list(struct buf *b, unsigned m)
-{
-	buf_add(b, ORDER_SELECT " WHERE 1");
-	/* With feedback lately, those few orders are read, not every order of the status. */
-	if (m & LIST_STATUS)
-		buf_add(b, m & LIST_RATED ? " AND +o.status = ?1" : " AND o.status = ?1");
-	if (m & LIST_ASSIGNEE)
-		buf_add(b, " AND o.assignee = ?2");
-	if (m & LIST_RESIDENT)
-		buf_add(b, " AND o.resident_id = ?3");
-	if (m & LIST_OPEN)
-		buf_add(b, " AND o.status IN " STORE_OPEN_STATUSES);
-	if (m & LIST_ACTIONS)
-		buf_add(b, " AND EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id"
-		           " AND e.action IN (?6, ?7, ?8) AND e.at >= ?9)");
-	/* The few feedback rows changed lately (feedback_updated) name the orders. */
-	if (m & LIST_RATED)
-		buf_add(b, " AND o.id IN (SELECT order_id FROM feedback WHERE updated_at >= ?14"
-		           " AND rating BETWEEN 1 AND ?13)");
-	if (m & LIST_FROM)
-		buf_add(b, " AND o.created_at >= ?10");
-	if (m & LIST_TO)
-		buf_add(b, " AND o.created_at < ?11");
-	if (m & LIST_COMMUNITY)
-		buf_add(b, " AND o.community = ?12");
-	/* A page after the last one read: in the order the list goes */
-	if (m & LIST_AFTER)
-		buf_add(b, " AND (o.created_at, o.id) > (?15, ?16)");
-	buf_add(b, m & LIST_OLDEST ? " ORDER BY o.created_at, o.id LIMIT ?5"
-	                           : " ORDER BY o.created_at DESC, o.id DESC LIMIT ?5");
-}
-
-static const char sql_counter_next[] =
-        "INSERT INTO order_counters (day, last) VALUES (?1, 1)"
-        " ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last";
-static const char sql_order_insert[] =
-        "INSERT INTO orders (number, community, status, category, item, description, room,"
-        " contact_name, phone, preferred_time, preferred_at, resident_id, channel, chat, user,"
-        " assignee, eta, eta_at, promised_minutes, estimate, reason, created_at, assigned_at,"
-        " started_at, done_at, closed_at, urgent, preferred_end, intake, source, taken_by) VALUES "
-        "(?1,"
-        " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-        " ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)";
-static const char sql_order_update[] =
-        "UPDATE orders SET status = ?1, assignee = ?2, eta = ?3, eta_at = ?4, item = ?5,"
-        " category = ?6, promised_minutes = ?7, estimate = ?8, reason = ?9, preferred_at = ?10,"
-        " assigned_at = ?11, started_at = ?12, done_at = ?13, closed_at = ?14, channel = ?15,"
-        " chat = ?16, user = ?17, preferred_end = ?19 WHERE id = ?18";
-
-static const char sql_event_add[] =
-        "INSERT INTO order_events (order_id, at, actor, via, action, old_status, new_status,"
-        " detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-static const char sql_events_list[] =
-        "SELECT id, at, actor, via, action, old_status, new_status, detail FROM order_events"
-        " WHERE order_id = ?1 ORDER BY id";
-
-/* -1 means "not answered" in the struct and NULL in the table; 0 rating likewise. */
-static const char sql_feedback_accept[] =
-        "INSERT INTO feedback (order_id, accepted, updated_at) VALUES (?1, NULLIF(?2, -1), ?3)"
-        " ON CONFLICT (order_id) DO UPDATE SET accepted = excluded.accepted,"
-        " updated_at = excluded.updated_at";
-static const char sql_feedback_rate[] =
-        "INSERT INTO feedback (order_id, rating, updated_at) VALUES (?1, NULLIF(?2, 0), ?3)"
-        " ON CONFLICT (order_id) DO UPDATE SET rating = excluded.rating,"
-        " updated_at = excluded.updated_at";
-static const char sql_feedback_comment[] =
-        "INSERT INTO feedback (order_id, comment, updated_at) VALUES (?1, ?2, ?3)"
-        " ON CONFLICT (order_id) DO UPDATE SET comment = excluded.comment,"
-        " updated_at = excluded.updated_at";
-static const char sql_fee_record[] =
-        "INSERT INTO fees (order_id, fen, \"by\", at) VALUES (?1, ?2, ?3, ?4)";
-static const char sql_payment_record[] =
-        "INSERT INTO payments (order_id, fen, receipt, \"by\", at) VALUES (?1, ?2, ?3, ?4, ?5)";
-
 /* A row reader (store_row_fn) filling the struct store_order at UD. */
 static int read_order(struct store *s, const struct store_q *st, void *ud)
 {
@@ -193,7 +77,7 @@ static int next_number(struct store *s, int64_t now, char *out, size_t outlen)
 		return store_failf(s, "cannot convert time %lld to a date", (long long)now);
 	snprintf(day, sizeof(day), "%02d%02d%02d", (tm.tm_year + 1900) % 100, tm.tm_mon + 1,
 	         tm.tm_mday);
-	rc = store_first(s, store_query(s, sql_counter_next, "t", day), store_row_int64, &next);
+	rc = store_first(s, store_query(s, SQL_COUNTER_NEXT, "t", day), store_row_int64, &next);
 	if (rc <= 0)
 		return rc < 0 ? -1 : store_failf(s, "no order number for %s", day);
 	/* 3 digits, more after the 999th order of a day. */
@@ -216,7 +100,7 @@ int store_order_create(struct store *s, struct store_order *o, int64_t now, cons
 	rc = next_number(s, now, number, sizeof(number));
 	if (rc >= 0)
 		rc = store_run_id(
-		        s, sql_order_insert, &id,
+		        s, SQL_ORDER_INSERT, &id,
 		        "ttttttttttinttttti"
 		        "dttiiiiidi"
 		        "ttt",
@@ -240,17 +124,17 @@ int store_order_create(struct store *s, struct store_order *o, int64_t now, cons
 
 int store_order_get(struct store *s, const char *number, struct store_order *out)
 {
-	return store_first(s, store_query(s, sql_order_by_number, "t", number), read_order, out);
+	return store_first(s, store_query(s, SQL_ORDER_BY_NUMBER, "t", number), read_order, out);
 }
 
 int store_order_get_id(struct store *s, int64_t id, struct store_order *out)
 {
-	return store_first(s, store_query(s, sql_order_by_id, "i", id), read_order, out);
+	return store_first(s, store_query(s, SQL_ORDER_BY_ID, "i", id), read_order, out);
 }
 
 int store_order_update(struct store *s, const struct store_order *o)
 {
-	int n = store_run(s, sql_order_update,
+	int n = store_run(s, SQL_ORDER_UPDATE,
 	                  "tttittdtt"
 	                  "iiiii"
 	                  "tttii",
@@ -310,7 +194,7 @@ int store_orders_list(struct store *s, const struct store_order_filter *f, store
 	m |= f->oldest_first ? LIST_OLDEST : 0;
 	m |= f->rated_max > 0 ? LIST_RATED : 0;
 	m |= f->oldest_first && f->after_id ? LIST_AFTER : 0;
-	sql = store_variant(s, sql_orders_list, m, build_orders_list);
+	sql = store_variant(s, SQL_ORDERS_LIST, m);
 	if (!sql)
 		return -1;
 	return store_each(s,
@@ -328,7 +212,7 @@ int store_event_add(struct store *s, int64_t order_id, int64_t at, const char *a
 {
 	if (!action || !*action)
 		return store_failf(s, "store_event_add: no action");
-	return store_run(s, sql_event_add, "iitttttt", order_id, at, actor, via, action, old_status,
+	return store_run(s, SQL_EVENT_ADD, "iitttttt", order_id, at, actor, via, action, old_status,
 	                 new_status, detail) < 0
 	               ? -1
 	               : 0;
@@ -361,12 +245,12 @@ int store_events_list(struct store *s, int64_t order_id, store_event_cb cb, void
 {
 	struct event_walk w = {cb, ud};
 
-	return store_each(s, store_query(s, sql_events_list, "i", order_id), walk_event, &w);
+	return store_each(s, store_query(s, SQL_EVENTS_LIST, "i", order_id), walk_event, &w);
 }
 
 int store_feedback_accept(struct store *s, int64_t order_id, int accepted, int64_t now)
 {
-	return store_run(s, sql_feedback_accept, "idi", order_id, accepted < 0 ? -1 : accepted,
+	return store_run(s, SQL_FEEDBACK_ACCEPT, "idi", order_id, accepted < 0 ? -1 : accepted,
 	                 now) < 0
 	               ? -1
 	               : 0;
@@ -374,22 +258,22 @@ int store_feedback_accept(struct store *s, int64_t order_id, int accepted, int64
 
 int store_feedback_rate(struct store *s, int64_t order_id, int rating, int64_t now)
 {
-	return store_run(s, sql_feedback_rate, "idi", order_id, rating, now) < 0 ? -1 : 0;
+	return store_run(s, SQL_FEEDBACK_RATE, "idi", order_id, rating, now) < 0 ? -1 : 0;
 }
 
 int store_feedback_comment(struct store *s, int64_t order_id, const char *comment, int64_t now)
 {
-	return store_run(s, sql_feedback_comment, "iti", order_id, comment, now) < 0 ? -1 : 0;
+	return store_run(s, SQL_FEEDBACK_COMMENT, "iti", order_id, comment, now) < 0 ? -1 : 0;
 }
 
 int store_fee_record(struct store *s, int64_t order_id, int64_t fen, const char *by, int64_t now)
 {
-	return store_run(s, sql_fee_record, "iiti", order_id, fen, by, now) < 0 ? -1 : 0;
+	return store_run(s, SQL_FEE_RECORD, "iiti", order_id, fen, by, now) < 0 ? -1 : 0;
 }
 
 int store_payment_record(struct store *s, int64_t order_id, int64_t fen, const char *receipt,
                          const char *by, int64_t now)
 {
-	return store_run(s, sql_payment_record, "iitti", order_id, fen, receipt, by, now) < 0 ? -1
+	return store_run(s, SQL_PAYMENT_RECORD, "iitti", order_id, fen, receipt, by, now) < 0 ? -1
 	                                                                                      : 0;
 }

@@ -14,80 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OUTBOX_SELECT                                                                              \
-	"SELECT id, channel, chat, payload, attempts, next_at, status, last_error, created_at,"    \
-	" sent_at FROM outbox"
-
-static const char sql_outbox_add[] = "INSERT INTO outbox (channel, chat, payload, next_at, "
-                                     "created_at) VALUES (?1, ?2, ?3, ?5, ?4)";
-static const char sql_outbox_due[] =
-        OUTBOX_SELECT " WHERE status = 'pending' AND next_at <= ?1 ORDER BY id LIMIT ?2";
-/* The sender's reads (bot/sender_queue.c): new rows, each chat's first, one row. */
-/* NOT INDEXED: by the row IDs after ?2, never a walk of every pending row of the channel */
-static const char sql_outbox_after[] = OUTBOX_SELECT
-        " NOT INDEXED WHERE id > ?2 AND channel = ?1 AND status = 'pending' ORDER BY id LIMIT ?3";
-static const char sql_outbox_heads[] = "SELECT min(id), chat, next_at FROM outbox"
-                                       " WHERE status = 'pending' AND channel = ?1 GROUP BY chat";
-static const char sql_outbox_head[] =
-        "SELECT id, chat, next_at FROM outbox WHERE status = 'pending' AND channel = ?1"
-        " AND chat = ?2 AND id > ?3 ORDER BY id LIMIT 1";
-static const char sql_outbox_buttons[] =
-        "SELECT id, chat, next_at FROM outbox WHERE status = 'pending' AND channel = ?1"
-        " AND payload LIKE '{\"answer_callback\"%'";
-static const char sql_outbox_get[] = OUTBOX_SELECT " WHERE id = ?1";
-static const char sql_outbox_last[] = "SELECT coalesce(max(id), 0) FROM outbox";
-static const char sql_outbox_for_chat[] =
-        OUTBOX_SELECT " WHERE channel = ?1 AND chat = ?2 AND status = 'pending' ORDER BY id";
-/*
- * The queries of one chat's rows go by outbox_chat: "+next_at" keeps the
- * planner off outbox_due, whose range would be every pending row of every
- * chat (rows for pages and desks that are away wait there by thousands).
- */
-static const char sql_outbox_due_for_chat[] =
-        OUTBOX_SELECT " WHERE channel = ?1 AND chat = ?2 AND status = 'pending' AND +next_at <= ?3"
-                      " ORDER BY id";
-/*
- * Chats with a row due now that is new (its ID past ?2: the primary key's
- * range, the other terms kept off the indexes) or came due at ?3 or later
- * (outbox_due's range).
- */
-static const char sql_outbox_fresh_chats[] =
-        "SELECT chat FROM outbox WHERE id > ?2 AND +channel = ?1 AND +status = 'pending'"
-        " AND +next_at <= ?4"
-        " UNION SELECT chat FROM outbox WHERE status = 'pending' AND next_at >= ?3"
-        " AND next_at <= ?4 AND channel = ?1";
-/* Held, not failed: no attempt made yet and due later than it was written. */
-static const char sql_outbox_release[] =
-        "UPDATE outbox SET next_at = ?3 WHERE channel = ?1 AND chat = ?2 AND status = 'pending'"
-        " AND attempts = 0 AND +next_at > ?3";
-/* The dead and the pending rows are few beside the sent history: read from outbox_due. */
-static const char sql_outbox_list[] = OUTBOX_SELECT " ORDER BY id DESC";
-static const char sql_outbox_list_status[] = OUTBOX_SELECT " WHERE status = ?1 ORDER BY id DESC";
-static const char sql_outbox_sent[] =
-        "UPDATE outbox SET status = 'sent', sent_at = ?2 WHERE id = ?1";
-static const char sql_outbox_retry[] = "UPDATE outbox SET attempts = attempts + 1, next_at = ?2,"
-                                       " last_error = ?3 WHERE id = ?1";
-static const char sql_outbox_hold[] =
-        "UPDATE outbox SET next_at = ?2, last_error = ?3 WHERE id = ?1 AND status = 'pending'";
-static const char sql_outbox_wake[] =
-        "UPDATE outbox SET next_at = ?3 WHERE channel = ?1 AND chat = ?2 AND status = 'pending'"
-        " AND +next_at >= ?4";
-static const char sql_outbox_dead[] = "UPDATE outbox SET attempts = attempts + 1,"
-                                      " status = 'dead', last_error = ?2 WHERE id = ?1";
-/* A revived row gets a fresh set of attempts, or it would die at its next failure. */
-static const char sql_outbox_revive[] =
-        "UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?2"
-        " WHERE status = 'dead' AND (?1 < 0 OR id = ?1)";
-static const char sql_outbox_depth[] = "SELECT count(*) FROM outbox WHERE status = 'pending'";
-
-static const char sql_migrate_outbox[] = "UPDATE outbox SET chat = ?3"
-                                         " WHERE channel = ?1 AND chat = ?2 AND status = 'pending'";
-static const char sql_migrate_orders[] =
-        "UPDATE orders SET chat = ?3 WHERE channel = ?1 AND chat = ?2";
-/* A session already under the new ID loses to the one that moves there. */
-static const char sql_migrate_sessions[] =
-        "UPDATE OR REPLACE sessions SET chat = ?3 WHERE channel = ?1 AND chat = ?2";
-
 /* Fills M from the current row; M->payload points into ST until it steps again. */
 static void read_row(const struct store_q *st, struct store_outbox *m)
 {
@@ -171,7 +97,7 @@ int store_outbox_add_at(struct store *s, const char *channel, const char *chat, 
 {
 	if (!channel || !*channel || !chat || !*chat || !payload)
 		return store_failf(s, "store_outbox_add: channel, chat and payload are required");
-	return store_run_id(s, sql_outbox_add, id, "tttii", channel, chat, payload, now,
+	return store_run_id(s, SQL_OUTBOX_ADD, id, "tttii", channel, chat, payload, now,
 	                    next_at > now ? next_at : now) < 0
 	               ? -1
 	               : 0;
@@ -185,13 +111,13 @@ int store_outbox_add(struct store *s, const char *channel, const char *chat, con
 
 int store_outbox_release(struct store *s, const char *channel, const char *chat, int64_t now)
 {
-	return store_run(s, sql_outbox_release, "tti", channel, chat, now);
+	return store_run(s, SQL_OUTBOX_RELEASE, "tti", channel, chat, now);
 }
 
 int store_outbox_due_for_chat(struct store *s, const char *channel, const char *chat, int64_t now,
                               store_outbox_cb cb, void *ud)
 {
-	return collect_rows(s, store_query(s, sql_outbox_due_for_chat, "tti", channel, chat, now),
+	return collect_rows(s, store_query(s, SQL_OUTBOX_DUE_FOR_CHAT, "tti", channel, chat, now),
 	                    cb, ud);
 }
 
@@ -233,7 +159,7 @@ int store_outbox_fresh_chats(struct store *s, const char *channel, int64_t after
 	if (store_outbox_last(s, last_id) < 0)
 		return -1;
 	rc = store_each(
-	        s, store_query(s, sql_outbox_fresh_chats, "tiii", channel, after_id, since, now),
+	        s, store_query(s, SQL_OUTBOX_FRESH_CHATS, "tiii", channel, after_id, since, now),
 	        collect_chat, &c);
 	for (i = 0; rc == 0 && i < c.n; i++)
 		if (cb(c.v[i], ud))
@@ -246,7 +172,7 @@ int store_outbox_fresh_chats(struct store *s, const char *channel, int64_t after
 
 int store_outbox_due(struct store *s, int64_t now, int limit, store_outbox_cb cb, void *ud)
 {
-	return collect_rows(s, store_query(s, sql_outbox_due, "id", now, limit > 0 ? limit : -1),
+	return collect_rows(s, store_query(s, SQL_OUTBOX_DUE, "id", now, limit > 0 ? limit : -1),
 	                    cb, ud);
 }
 
@@ -254,25 +180,25 @@ int store_outbox_after(struct store *s, const char *channel, int64_t after, int 
                        store_outbox_cb cb, void *ud)
 {
 	return collect_rows(s,
-	                    store_query(s, sql_outbox_after, "tii", channel, after,
+	                    store_query(s, SQL_OUTBOX_AFTER, "tii", channel, after,
 	                                (int64_t)(limit > 0 ? limit : -1)),
 	                    cb, ud);
 }
 
 int store_outbox_get(struct store *s, int64_t id, store_outbox_cb cb, void *ud)
 {
-	return collect_rows(s, store_query(s, sql_outbox_get, "i", id), cb, ud);
+	return collect_rows(s, store_query(s, SQL_OUTBOX_GET, "i", id), cb, ud);
 }
 
 /* The one figure SQL (no parameters) answers into *N. */
-static int one_int64(struct store *s, const char *sql, int64_t *n)
+static int one_int64(struct store *s, enum store_sql sql, int64_t *n)
 {
 	return store_first(s, store_query(s, sql, ""), store_row_int64, n) == 1 ? 0 : -1;
 }
 
 int store_outbox_last(struct store *s, int64_t *id)
 {
-	return one_int64(s, sql_outbox_last, id);
+	return one_int64(s, SQL_OUTBOX_LAST, id);
 }
 
 /* Hands each (id, chat, next_at) row of ST to CB. */
@@ -294,14 +220,14 @@ int store_outbox_heads(struct store *s, const char *channel, store_head_cb cb, v
 {
 	struct head_walk w = {cb, ud};
 
-	return store_each(s, store_query(s, sql_outbox_heads, "t", channel), head_row, &w);
+	return store_each(s, store_query(s, SQL_OUTBOX_HEADS, "t", channel), head_row, &w);
 }
 
 int store_outbox_buttons(struct store *s, const char *channel, store_head_cb cb, void *ud)
 {
 	struct head_walk w = {cb, ud};
 
-	return store_each(s, store_query(s, sql_outbox_buttons, "t", channel), head_row, &w);
+	return store_each(s, store_query(s, SQL_OUTBOX_BUTTONS, "t", channel), head_row, &w);
 }
 
 int store_outbox_head(struct store *s, const char *channel, const char *chat, int64_t after,
@@ -309,7 +235,7 @@ int store_outbox_head(struct store *s, const char *channel, const char *chat, in
 {
 	struct head_walk w = {cb, ud};
 
-	return store_each(s, store_query(s, sql_outbox_head, "tti", channel, chat, after), head_row,
+	return store_each(s, store_query(s, SQL_OUTBOX_HEAD, "tti", channel, chat, after), head_row,
 	                  &w);
 }
 
@@ -321,14 +247,14 @@ int store_outbox_sent_many(struct store *s, const int64_t *ids, int64_t now, siz
 	if (store_tx_enter(s, &outer) < 0)
 		return -1;
 	for (i = 0; i < n && rc == 0; i++)
-		rc = store_run(s, sql_outbox_sent, "ii", ids[i], now) < 0 ? -1 : 0;
+		rc = store_run(s, SQL_OUTBOX_SENT, "ii", ids[i], now) < 0 ? -1 : 0;
 	return store_tx_leave(s, outer, rc == 0) < 0 ? -1 : rc;
 }
 
 int store_outbox_for_chat(struct store *s, const char *channel, const char *chat,
                           store_outbox_cb cb, void *ud)
 {
-	return collect_rows(s, store_query(s, sql_outbox_for_chat, "tt", channel, chat), cb, ud);
+	return collect_rows(s, store_query(s, SQL_OUTBOX_FOR_CHAT, "tt", channel, chat), cb, ud);
 }
 
 int store_outbox_list(struct store *s, int which, store_outbox_cb cb, void *ud)
@@ -336,9 +262,9 @@ int store_outbox_list(struct store *s, int which, store_outbox_cb cb, void *ud)
 	struct outbox_walk w = {cb, ud};
 
 	if (which == STORE_OUTBOX_ALL)
-		return store_each(s, store_query(s, sql_outbox_list, ""), walk_row, &w);
+		return store_each(s, store_query(s, SQL_OUTBOX_LIST, ""), walk_row, &w);
 	return store_each(s,
-	                  store_query(s, sql_outbox_list_status, "t",
+	                  store_query(s, SQL_OUTBOX_LIST_STATUS, "t",
 	                              which == STORE_OUTBOX_DEAD ? "dead" : "pending"),
 	                  walk_row, &w);
 }
@@ -355,38 +281,34 @@ static int update_one(struct store *s, int64_t id, int n)
 
 int store_outbox_sent(struct store *s, int64_t id, int64_t now)
 {
-	return update_one(s, id, store_run(s, sql_outbox_sent, "ii", id, now));
+	return update_one(s, id, store_run(s, SQL_OUTBOX_SENT, "ii", id, now));
 }
 
 int store_outbox_retry_later(struct store *s, int64_t id, int64_t next_at, const char *error)
 {
-	return update_one(s, id, store_run(s, sql_outbox_retry, "iit", id, next_at, error));
+	return update_one(s, id, store_run(s, SQL_OUTBOX_RETRY, "iit", id, next_at, error));
 }
 
 int store_outbox_hold(struct store *s, int64_t id, const char *error)
 {
 	return update_one(s, id,
-	                  store_run(s, sql_outbox_hold, "iit", id, STORE_OUTBOX_HELD, error));
+	                  store_run(s, SQL_OUTBOX_HOLD, "iit", id, STORE_OUTBOX_HELD, error));
 }
 
 int store_outbox_wake(struct store *s, const char *channel, const char *chat, int64_t now)
 {
-	return store_run(s, sql_outbox_wake, "ttii", channel, chat, now, STORE_OUTBOX_HELD);
+	return store_run(s, SQL_OUTBOX_WAKE, "ttii", channel, chat, now, STORE_OUTBOX_HELD);
 }
 
 int store_outbox_dead(struct store *s, int64_t id, const char *error)
 {
-	return update_one(s, id, store_run(s, sql_outbox_dead, "it", id, error));
+	return update_one(s, id, store_run(s, SQL_OUTBOX_DEAD, "it", id, error));
 }
 
 int store_outbox_revive(struct store *s, int64_t id, int64_t now)
 {
-	return store_run(s, sql_outbox_revive, "ii", id < 0 ? (int64_t)-1 : id, now);
+	return store_run(s, SQL_OUTBOX_REVIVE, "ii", id < 0 ? (int64_t)-1 : id, now);
 }
-
-static const char sql_outbox_counts[] =
-        "SELECT channel, sum(status = 'pending'), sum(status = 'dead') FROM outbox"
-        " WHERE status IN ('pending', 'dead') GROUP BY channel ORDER BY channel";
 
 struct counts_ctx {
 	store_count_cb cb;
@@ -408,12 +330,12 @@ int store_outbox_counts(struct store *s, store_count_cb cb, void *ud)
 {
 	struct counts_ctx c = {cb, ud};
 
-	return store_each(s, store_query(s, sql_outbox_counts, ""), count_row, &c);
+	return store_each(s, store_query(s, SQL_OUTBOX_COUNTS, ""), count_row, &c);
 }
 
 int store_outbox_depth(struct store *s, int64_t *n)
 {
-	return one_int64(s, sql_outbox_depth, n);
+	return one_int64(s, SQL_OUTBOX_DEPTH, n);
 }
 
 /* Where a migration is remembered: "<channel>.moved:<old>". */
@@ -445,11 +367,11 @@ int store_chat_migrate(struct store *s, const char *channel, const char *old_cha
 		return store_failf(s, "store_chat_migrate: channel and both chats are required");
 	if (store_tx_enter(s, &outer) < 0)
 		return -1;
-	rc = store_run(s, sql_migrate_outbox, "ttt", channel, old_chat, new_chat);
+	rc = store_run(s, SQL_MIGRATE_OUTBOX, "ttt", channel, old_chat, new_chat);
 	if (rc >= 0)
-		rc = store_run(s, sql_migrate_orders, "ttt", channel, old_chat, new_chat);
+		rc = store_run(s, SQL_MIGRATE_ORDERS, "ttt", channel, old_chat, new_chat);
 	if (rc >= 0)
-		rc = store_run(s, sql_migrate_sessions, "ttt", channel, old_chat, new_chat);
+		rc = store_run(s, SQL_MIGRATE_SESSIONS, "ttt", channel, old_chat, new_chat);
 	if (rc >= 0) {
 		/* Remembered, so a chat named in the configuration follows the group too. */
 		char key[256];

@@ -9,31 +9,17 @@
 
 #include <string.h>
 
-static const char sql_photo_add[] =
-        "INSERT INTO photos (order_id, resident_id, hash, type, size, path, channel, at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id, hash) DO NOTHING";
-static const char sql_photo_id[] =
-        "SELECT id FROM photos WHERE order_id IS ? AND hash = ? ORDER BY id LIMIT 1";
-static const char sql_photo_attach[] =
-        "UPDATE OR IGNORE photos SET order_id = ? WHERE id = ? AND order_id IS NULL";
-static const char sql_photos_list[] =
-        "SELECT id, order_id, resident_id, hash, type, size, path, channel, at FROM photos"
-        " WHERE order_id = ? ORDER BY id";
-static const char sql_photos_pending[] =
-        "SELECT id, order_id, resident_id, hash, type, size, path, channel, at FROM photos"
-        " WHERE resident_id = ? AND order_id IS NULL AND at >= ? ORDER BY id";
-
 int store_photo_add(struct store *s, struct store_photo *p)
 {
 	int64_t id = 0;
-	int n = store_run_id(s, sql_photo_add, &id, "nittitti", p->order_id, p->resident_id,
+	int n = store_run_id(s, SQL_PHOTO_ADD, &id, "nittitti", p->order_id, p->resident_id,
 	                     p->hash, p->type, p->size, p->path, p->channel, p->at);
 
 	if (n < 0)
 		return -1;
 	if (n == 0) {
 		/* The order has this picture already: point at that row. */
-		if (store_first(s, store_query(s, sql_photo_id, "nt", p->order_id, p->hash),
+		if (store_first(s, store_query(s, SQL_PHOTO_ID, "nt", p->order_id, p->hash),
 		                store_row_int64, &p->id) < 0)
 			return -1;
 		return 0;
@@ -44,7 +30,7 @@ int store_photo_add(struct store *s, struct store_photo *p)
 
 int store_photo_attach(struct store *s, int64_t photo_id, int64_t order_id)
 {
-	int n = store_run(s, sql_photo_attach, "ii", order_id, photo_id);
+	int n = store_run(s, SQL_PHOTO_ATTACH, "ii", order_id, photo_id);
 
 	return n < 0 ? -1 : n > 0;
 }
@@ -77,7 +63,7 @@ int store_photos_list(struct store *s, int64_t order_id, store_photo_cb cb, void
 {
 	struct photo_walk w = {cb, ud};
 
-	return store_each(s, store_query(s, sql_photos_list, "i", order_id), walk_photo, &w);
+	return store_each(s, store_query(s, SQL_PHOTOS_LIST, "i", order_id), walk_photo, &w);
 }
 
 int store_photos_pending(struct store *s, int64_t resident_id, int64_t since, store_photo_cb cb,
@@ -85,6 +71,6 @@ int store_photos_pending(struct store *s, int64_t resident_id, int64_t since, st
 {
 	struct photo_walk w = {cb, ud};
 
-	return store_each(s, store_query(s, sql_photos_pending, "ii", resident_id, since),
+	return store_each(s, store_query(s, SQL_PHOTOS_PENDING, "ii", resident_id, since),
 	                  walk_photo, &w);
 }

@@ -18,144 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ANON_PAYLOAD "{\"text\":\"" STORE_ANON "\"}"
-
 /* Needles shorter than this (bytes) are left alone: they would match everyday words. */
 #define NEEDLE_MIN_NAME  2
 #define NEEDLE_MIN_WORDS 6
 #define NEEDLES_MAX      64
-
-/* Replaces ?2..?7 (the needles; "" matches nothing) in COL. */
-#define SCRUB(col)                                                                                 \
-	"replace(replace(replace(replace(replace(replace(" col ", ?2, '" STORE_ANON                \
-	"'), ?3, '" STORE_ANON "'), ?4, '" STORE_ANON "'), ?5, '" STORE_ANON                       \
-	"'), ?6, '" STORE_ANON "'), ?7, '" STORE_ANON "')"
-#define ANON_IF_SET(col) col " = CASE WHEN " col " = '' THEN '' ELSE '" STORE_ANON "' END"
-
-/* Resident-written history details that are not their words: a rating, a yes or no. */
-#define KEPT_ACTIONS                                                                               \
-	"('rated', 'accepted_by_resident', 'rework', 'emergency', 'complaint', 'declined')"
-
-static const char sql_order_needles[] =
-        "SELECT o.contact_name, o.phone, o.room, o.description, r.name, r.phone, r.room"
-        " FROM orders o LEFT JOIN residents r ON r.id = o.resident_id WHERE o.id = ?1";
-static const char sql_order_words[] =
-        "SELECT detail FROM order_events WHERE order_id = ?1 AND actor LIKE 'resident:%'"
-        " AND action IN ('message_from_resident', 'commented', 'reopened',"
-        " 'reschedule_requested') AND detail <> ''"
-        " UNION ALL SELECT comment FROM feedback WHERE order_id = ?1 AND comment <> ''"
-        " UNION ALL SELECT comment FROM followups WHERE order_id = ?1 AND comment <> ''";
-static const char sql_order_mark[] = "UPDATE orders SET anonymised_at = ?2 WHERE id = ?1";
-/* clang-format off */
-static const char sql_order_anon[] =
-        "UPDATE orders SET "
-        ANON_IF_SET("description") ", "
-        ANON_IF_SET("room") ", "
-        ANON_IF_SET("contact_name") ", "
-        ANON_IF_SET("preferred_time") ", "
-        "phone = '', chat = '', user = '', "
-        "eta = " SCRUB("eta") ", "
-        "reason = " SCRUB("reason")
-        " WHERE id = ?1";
-/* clang-format on */
-static const char sql_events_words[] =
-        "UPDATE order_events SET detail = '" STORE_ANON "' WHERE order_id = ?1"
-        " AND actor LIKE 'resident:%' AND detail <> '' AND detail <> '" STORE_ANON "'"
-        " AND action NOT IN " KEPT_ACTIONS " AND NOT (action = 'followup_answer'"
-        "  AND (detail LIKE 'resolved: %' OR detail LIKE 'satisfied: %'))";
-static const char sql_events_scrub[] =
-        "UPDATE order_events SET detail = " SCRUB("detail") " WHERE order_id = ?1"
-                                                            " AND detail <> " SCRUB("detail");
-static const char sql_feedback_anon[] = "UPDATE feedback SET comment = '" STORE_ANON "'"
-                                        " WHERE order_id = ?1 AND comment <> ''"
-                                        " AND comment <> '" STORE_ANON "'";
-static const char sql_followup_anon[] = "UPDATE followups SET comment = '" STORE_ANON "'"
-                                        " WHERE order_id = ?1 AND comment <> ''"
-                                        " AND comment <> '" STORE_ANON "'";
-static const char sql_order_photos[] = "SELECT path FROM photos WHERE order_id = ?1";
-static const char sql_order_photos_del[] = "DELETE FROM photos WHERE order_id = ?1";
-static const char sql_resident_photos[] =
-        "SELECT path FROM photos WHERE resident_id = ?1 AND order_id IS NULL";
-static const char sql_resident_photos_del[] =
-        "DELETE FROM photos WHERE resident_id = ?1 AND order_id IS NULL";
-static const char sql_path_named[] = "SELECT count(*) FROM photos WHERE path = ?1";
-static const char sql_event_add[] =
-        "INSERT INTO order_events (order_id, at, actor, via, action, detail)"
-        " VALUES (?1, ?2, ?3, ?4, 'anonymised', ?5)";
-
-static const char sql_resident_get[] =
-        "SELECT name, phone, room, merged_into FROM residents WHERE id = ?1";
-static const char sql_merged_from[] =
-        "WITH RECURSIVE down(id) AS (SELECT ?1 UNION SELECT r.id FROM residents r"
-        " JOIN down ON r.merged_into = down.id) SELECT id FROM down";
-static const char sql_resident_orders[] = "SELECT id FROM orders WHERE resident_id = ?1";
-static const char sql_sessions_del[] =
-        "DELETE FROM sessions WHERE EXISTS (SELECT 1 FROM identities i"
-        " WHERE i.resident_id = ?1 AND i.channel = sessions.channel"
-        " AND (i.user = sessions.person OR (i.chat <> '' AND i.chat = sessions.chat)))";
-static const char sql_transcript_anon[] =
-        "UPDATE transcript SET text = '" STORE_ANON "', buttons = '', client_id = ''"
-        " WHERE text <> '" STORE_ANON "' AND EXISTS (SELECT 1 FROM identities i"
-        " WHERE i.resident_id = ?1 AND i.channel = transcript.channel"
-        " AND i.chat <> '' AND i.chat = transcript.chat)";
-static const char sql_outbox_private[] =
-        "UPDATE outbox SET payload = '" ANON_PAYLOAD "',"
-        " status = CASE status WHEN 'pending' THEN 'dead' ELSE status END,"
-        " last_error = CASE status WHEN 'pending' THEN 'the recipient was forgotten'"
-        "  ELSE last_error END"
-        " WHERE payload <> '" ANON_PAYLOAD "' AND EXISTS (SELECT 1 FROM identities i"
-        " WHERE i.resident_id = ?1 AND i.channel = outbox.channel"
-        " AND i.chat <> '' AND i.chat = outbox.chat)";
-static const char sql_identities_del[] = "DELETE FROM identities WHERE resident_id = ?1";
-static const char sql_codes_del[] = "DELETE FROM link_codes WHERE resident_id = ?1";
-static const char sql_resident_events_anon[] =
-        "UPDATE resident_events SET detail = '" STORE_ANON "'"
-        " WHERE (resident_id = ?1 OR other_id = ?1) AND detail <> ''"
-        " AND detail <> '" STORE_ANON "'";
-/* clang-format off */
-static const char sql_resident_anon[] =
-        "UPDATE residents SET "
-        ANON_IF_SET("name") ", "
-        ANON_IF_SET("room") ", "
-        "phone = '', notify_channel = '', updated_at = ?2 WHERE id = ?1";
-/* clang-format on */
-static const char sql_resident_event_add[] =
-        "INSERT INTO resident_events (resident_id, at, actor, via, action, detail)"
-        " VALUES (?1, ?2, ?3, ?4, 'forgotten', ?5)";
-static const char sql_with_phone[] = "SELECT id FROM residents WHERE phone = ?1";
-static const char sql_orders_phone[] = "SELECT id FROM orders WHERE phone = ?1";
-
-static const char sql_outbox_all[] = "SELECT id, payload FROM outbox";
-static const char sql_outbox_set[] = "UPDATE outbox SET payload = CASE WHEN json_valid(?2) THEN ?2"
-                                     " ELSE '" ANON_PAYLOAD "' END WHERE id = ?1";
-
-static const char sql_expire_closed[] =
-        "SELECT id FROM orders WHERE anonymised_at = 0 AND closed_at > 0 AND closed_at < ?1"
-        " AND status = 'closed' ORDER BY closed_at LIMIT ?2";
-static const char sql_expire_ended[] =
-        "SELECT id FROM orders o WHERE status IN ('cancelled', 'declined')"
-        " AND created_at < ?1 AND anonymised_at = 0"
-        " AND (SELECT max(at) FROM order_events e WHERE e.order_id = o.id) < ?1"
-        " ORDER BY created_at LIMIT ?2";
-static const char sql_kv_get[] = "SELECT CAST(value AS INTEGER) FROM kv WHERE key = ?1";
-static const char sql_kv_set[] = "INSERT INTO kv (key, value) VALUES (?1, ?2)"
-                                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-static const char sql_outbox_expire[] =
-        "UPDATE outbox SET payload = '" ANON_PAYLOAD "' WHERE status <> 'pending'"
-        " AND created_at >= ?1 AND created_at < ?2 AND payload <> '" ANON_PAYLOAD "'";
-static const char sql_outbox_oldest[] =
-        "SELECT min(created_at) FROM outbox WHERE status <> 'pending' AND created_at >= ?1";
-static const char sql_transcript_oldest[] = "SELECT min(at) FROM transcript WHERE at >= ?1";
-static const char sql_transcript_expire[] =
-        "UPDATE transcript SET text = '" STORE_ANON "', buttons = '', client_id = ''"
-        " WHERE at >= ?1 AND at < ?2 AND text <> '" STORE_ANON "'";
-
-static const char sql_view_add[] =
-        "INSERT INTO detail_views (at, staff, via, what, subject) VALUES (?1, ?2, ?3, ?4, ?5)";
-static const char sql_views[] =
-        "SELECT id, at, staff, via, what, subject FROM detail_views"
-        " WHERE (?1 = '' OR staff = ?1) AND at >= ?2 AND (?3 = 0 OR at < ?3)"
-        " ORDER BY id DESC LIMIT ?4";
 
 /* ---- small lists ------------------------------------------------------------------ */
 
@@ -260,7 +126,7 @@ static int read_words(struct store *s, const struct store_q *st, void *ud)
 }
 
 /* Runs SQL (which uses ?1 ID and the needles ?2..?7), adding the changes to *COUNT. */
-static int run_scrub(struct store *s, const char *sql, int64_t id, const struct needles *nd,
+static int run_scrub(struct store *s, enum store_sql sql, int64_t id, const struct needles *nd,
                      int *count)
 {
 	int rc = store_run(s, sql, "itttttt", id, needle(nd, 0), needle(nd, 1), needle(nd, 2),
@@ -318,7 +184,7 @@ static int read_path(struct store *s, const struct store_q *st, void *ud)
  * Removes the photo rows SEL_SQL/DEL_SQL select by ?1 ID; the files no other
  * row names go to CB.
  */
-static int drop_photos(struct store *s, const char *sel_sql, const char *del_sql, int64_t id,
+static int drop_photos(struct store *s, enum store_sql sel_sql, enum store_sql del_sql, int64_t id,
                        store_path_cb cb, void *ud, struct store_anon_counts *n)
 {
 	struct paths p;
@@ -339,7 +205,7 @@ static int drop_photos(struct store *s, const char *sel_sql, const char *del_sql
 	n->photos += gone;
 	for (i = 0; i < p.n; i++) {
 		named = 0;
-		if (store_first(s, store_query(s, sql_path_named, "t", p.v[i]), store_row_int64,
+		if (store_first(s, store_query(s, SQL_PATH_NAMED, "t", p.v[i]), store_row_int64,
 		                &named) < 0)
 			goto out;
 		if (!named && cb && cb(p.v[i], ud))
@@ -432,14 +298,14 @@ static int scrub_outbox(struct store *s, const struct needles *nd, struct store_
 		return 0;
 	memset(&w, 0, sizeof(w));
 	w.nd = nd;
-	if (store_each(s, store_query(s, sql_outbox_all, ""), read_outbox, &w) < 0)
+	if (store_each(s, store_query(s, SQL_OUTBOX_ALL, ""), read_outbox, &w) < 0)
 		goto out;
 	if (w.oom) {
 		store_failf(s, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < w.ids.n; i++) {
-		if (store_run(s, sql_outbox_set, "it", w.ids.v[i], w.payloads[i]) < 0)
+		if (store_run(s, SQL_OUTBOX_SET, "it", w.ids.v[i], w.payloads[i]) < 0)
 			goto out;
 		n->messages++;
 	}
@@ -464,7 +330,7 @@ static int anonymise_one(struct store *s, int64_t order_id, int64_t now, const c
 	size_t i;
 
 	memset(&nd, 0, sizeof(nd));
-	found = store_first(s, store_query(s, sql_order_needles, "i", order_id), read_order_needles,
+	found = store_first(s, store_query(s, SQL_ORDER_NEEDLES, "i", order_id), read_order_needles,
 	                    &nd);
 	if (found <= 0) {
 		if (found == 0)
@@ -472,7 +338,7 @@ static int anonymise_one(struct store *s, int64_t order_id, int64_t now, const c
 		goto out;
 	}
 	if (all) {
-		if (store_each(s, store_query(s, sql_order_words, "i", order_id), read_words, all) <
+		if (store_each(s, store_query(s, SQL_ORDER_WORDS, "i", order_id), read_words, all) <
 		    0)
 			goto out;
 		for (i = 0; i < nd.n; i++)
@@ -483,14 +349,14 @@ static int anonymise_one(struct store *s, int64_t order_id, int64_t now, const c
 		goto out;
 	}
 	/* The mark first: the history's trigger lets details change on a marked order only. */
-	if (store_run(s, sql_order_mark, "ii", order_id, now) < 0 ||
-	    run_scrub(s, sql_order_anon, order_id, &nd, NULL) < 0 ||
-	    add_changes(store_run(s, sql_events_words, "i", order_id), &n->events) < 0 ||
-	    run_scrub(s, sql_events_scrub, order_id, &nd, &n->events) < 0 ||
-	    store_run(s, sql_feedback_anon, "i", order_id) < 0 ||
-	    store_run(s, sql_followup_anon, "i", order_id) < 0 ||
-	    drop_photos(s, sql_order_photos, sql_order_photos_del, order_id, cb, ud, n) < 0 ||
-	    store_run(s, sql_event_add, "iittt", order_id, now, actor, via, detail) < 0)
+	if (store_run(s, SQL_ORDER_MARK, "ii", order_id, now) < 0 ||
+	    run_scrub(s, SQL_ORDER_ANON, order_id, &nd, NULL) < 0 ||
+	    add_changes(store_run(s, SQL_EVENTS_WORDS, "i", order_id), &n->events) < 0 ||
+	    run_scrub(s, SQL_EVENTS_SCRUB, order_id, &nd, &n->events) < 0 ||
+	    store_run(s, SQL_FEEDBACK_ANON, "i", order_id) < 0 ||
+	    store_run(s, SQL_FOLLOWUP_ANON, "i", order_id) < 0 ||
+	    drop_photos(s, SQL_ORDER_PHOTOS, SQL_ORDER_PHOTOS_DEL, order_id, cb, ud, n) < 0 ||
+	    store_run(s, SQL_ANON_EVENT_ADD, "iittt", order_id, now, actor, via, detail) < 0)
 		goto out;
 	n->orders++;
 	rc = 0;
@@ -545,8 +411,8 @@ int store_person_records(struct store *s, int64_t resident_id, store_person_cb c
 	size_t i;
 
 	for (;;) {
-		found = store_first(s, store_query(s, sql_resident_get, "i", root), read_resident,
-		                    &r);
+		found = store_first(s, store_query(s, SQL_ANON_RESIDENT_GET, "i", root),
+		                    read_resident, &r);
 		if (found < 0)
 			return -1;
 		if (found == 0) {
@@ -559,7 +425,7 @@ int store_person_records(struct store *s, int64_t resident_id, store_person_cb c
 		root = r.merged_into;
 	}
 	memset(&l, 0, sizeof(l));
-	if (collect_ids(s, store_query(s, sql_merged_from, "i", root), &l) < 0)
+	if (collect_ids(s, store_query(s, SQL_MERGED_FROM, "i", root), &l) < 0)
 		goto out;
 	for (i = 0; i < l.n; i++)
 		if (cb(l.v[i], ud))
@@ -593,14 +459,14 @@ int store_residents_of_phone(struct store *s, const char *phone, store_person_cb
 {
 	if (!phone || !*phone)
 		return 0;
-	return each_id(s, store_query(s, sql_with_phone, "t", phone), cb, ud);
+	return each_id(s, store_query(s, SQL_PHONE_RESIDENTS, "t", phone), cb, ud);
 }
 
 int store_orders_of_phone(struct store *s, const char *phone, store_person_cb cb, void *ud)
 {
 	if (!phone || !*phone)
 		return 0;
-	return each_id(s, store_query(s, sql_orders_phone, "t", phone), cb, ud);
+	return each_id(s, store_query(s, SQL_ORDERS_PHONE, "t", phone), cb, ud);
 }
 
 int store_forget_resident(struct store *s, int64_t resident_id, int64_t now, const char *actor,
@@ -615,8 +481,8 @@ int store_forget_resident(struct store *s, int64_t resident_id, int64_t now, con
 
 	memset(&all, 0, sizeof(all));
 	memset(&orders, 0, sizeof(orders));
-	found = store_first(s, store_query(s, sql_resident_get, "i", resident_id), read_resident,
-	                    &r);
+	found = store_first(s, store_query(s, SQL_ANON_RESIDENT_GET, "i", resident_id),
+	                    read_resident, &r);
 	if (found <= 0)
 		return found < 0 ? -1 : store_failf(s, "no resident %lld", (long long)resident_id);
 	if (store_db_secure_on(s, &was) < 0)
@@ -624,35 +490,35 @@ int store_forget_resident(struct store *s, int64_t resident_id, int64_t now, con
 	needle_add(&all, r.phone, NEEDLE_MIN_WORDS);
 	needle_add(&all, r.name, NEEDLE_MIN_NAME);
 	needle_add(&all, r.room, NEEDLE_MIN_NAME);
-	if (collect_ids(s, store_query(s, sql_resident_orders, "i", resident_id), &orders) < 0)
+	if (collect_ids(s, store_query(s, SQL_RESIDENT_ORDERS, "i", resident_id), &orders) < 0)
 		goto out;
 	for (i = 0; i < orders.n; i++)
 		if (anonymise_one(s, orders.v[i], now, actor, via, detail, photo_cb, ud, n, &all) <
 		    0)
 			goto out;
 	/* What was said in their private chats, before the identities naming them go. */
-	k = store_run(s, sql_sessions_del, "i", resident_id);
+	k = store_run(s, SQL_SESSIONS_DEL, "i", resident_id);
 	if (k < 0)
 		goto out;
 	n->sessions += k;
-	k = store_run(s, sql_transcript_anon, "i", resident_id);
+	k = store_run(s, SQL_TRANSCRIPT_ANON, "i", resident_id);
 	if (k < 0)
 		goto out;
 	n->messages += k;
-	k = store_run(s, sql_outbox_private, "i", resident_id);
+	k = store_run(s, SQL_OUTBOX_PRIVATE, "i", resident_id);
 	if (k < 0)
 		goto out;
 	n->messages += k;
-	k = store_run(s, sql_identities_del, "i", resident_id);
+	k = store_run(s, SQL_IDENTITIES_DEL, "i", resident_id);
 	if (k < 0)
 		goto out;
 	n->identities += k;
-	if (store_run(s, sql_codes_del, "i", resident_id) < 0 ||
-	    store_run(s, sql_resident_events_anon, "i", resident_id) < 0 ||
-	    drop_photos(s, sql_resident_photos, sql_resident_photos_del, resident_id, photo_cb, ud,
+	if (store_run(s, SQL_CODES_DEL, "i", resident_id) < 0 ||
+	    store_run(s, SQL_RESIDENT_EVENTS_ANON, "i", resident_id) < 0 ||
+	    drop_photos(s, SQL_RESIDENT_PHOTOS, SQL_RESIDENT_PHOTOS_DEL, resident_id, photo_cb, ud,
 	                n) < 0 ||
-	    store_run(s, sql_resident_anon, "ii", resident_id, now) < 0 ||
-	    store_run(s, sql_resident_event_add, "iittt", resident_id, now, actor, via, detail) < 0)
+	    store_run(s, SQL_RESIDENT_ANON, "ii", resident_id, now) < 0 ||
+	    store_run(s, SQL_RESIDENT_EVENT_ADD, "iittt", resident_id, now, actor, via, detail) < 0)
 		goto out;
 	n->residents++;
 	if (all.oom) {
@@ -676,14 +542,14 @@ out:
  * Replaces the text of SQL's rows from the mark KEY up to BEFORE, a day at a
  * time from the oldest row there (OLDEST finds it), and moves the mark.
  */
-static int expire_since_mark(struct store *s, const char *sql, const char *oldest, const char *key,
-                             int64_t before, int *count)
+static int expire_since_mark(struct store *s, enum store_sql sql, enum store_sql oldest,
+                             const char *key, int64_t before, int *count)
 {
 	int64_t mark = 0, first = 0, upto;
 	char v[24];
 	int k;
 
-	if (store_first(s, store_query(s, sql_kv_get, "t", key), store_row_int64, &mark) < 0)
+	if (store_first(s, store_query(s, SQL_KV_GET_INT, "t", key), store_row_int64, &mark) < 0)
 		return -1;
 	if (mark >= before)
 		return 0;
@@ -696,7 +562,7 @@ static int expire_since_mark(struct store *s, const char *sql, const char *oldes
 		return -1;
 	*count += k;
 	snprintf(v, sizeof(v), "%lld", (long long)upto);
-	return store_run(s, sql_kv_set, "tt", key, v) < 0 ? -1 : 0;
+	return store_run(s, SQL_KV_SET, "tt", key, v) < 0 ? -1 : 0;
 }
 
 int store_privacy_expire(struct store *s, int64_t before, int64_t now, int limit, const char *actor,
@@ -710,16 +576,16 @@ int store_privacy_expire(struct store *s, int64_t before, int64_t now, int limit
 	memset(&l, 0, sizeof(l));
 	if (store_db_secure_on(s, &was) < 0)
 		return -1;
-	if (collect_ids(s, store_query(s, sql_expire_closed, "id", before, limit), &l) < 0 ||
-	    collect_ids(s, store_query(s, sql_expire_ended, "id", before, limit), &l) < 0)
+	if (collect_ids(s, store_query(s, SQL_EXPIRE_CLOSED, "id", before, limit), &l) < 0 ||
+	    collect_ids(s, store_query(s, SQL_EXPIRE_ENDED, "id", before, limit), &l) < 0)
 		goto out;
 	for (i = 0; i < l.n; i++)
 		if (anonymise_one(s, l.v[i], now, actor, "system", detail, photo_cb, ud, n, NULL) <
 		    0)
 			goto out;
-	if (expire_since_mark(s, sql_outbox_expire, sql_outbox_oldest, "privacy.outbox_before",
+	if (expire_since_mark(s, SQL_OUTBOX_EXPIRE, SQL_OUTBOX_OLDEST, "privacy.outbox_before",
 	                      before, &n->messages) < 0 ||
-	    expire_since_mark(s, sql_transcript_expire, sql_transcript_oldest,
+	    expire_since_mark(s, SQL_TRANSCRIPT_EXPIRE, SQL_TRANSCRIPT_OLDEST,
 	                      "privacy.transcript_before", before, &n->messages) < 0)
 		goto out;
 	rc = 0;
@@ -739,7 +605,7 @@ int store_privacy_checkpoint(struct store *s)
 int store_view_add(struct store *s, int64_t at, const char *staff, const char *via,
                    const char *what, const char *subject)
 {
-	return store_run(s, sql_view_add, "itttt", at, staff, via, what, subject) < 0 ? -1 : 0;
+	return store_run(s, SQL_VIEW_ADD, "itttt", at, staff, via, what, subject) < 0 ? -1 : 0;
 }
 
 struct view_walk {
@@ -769,7 +635,7 @@ int store_views_list(struct store *s, const char *staff, int64_t from, int64_t t
 	struct view_walk w = {cb, ud};
 
 	return store_each(s,
-	                  store_query(s, sql_views, "tiii", staff ? staff : "", from, to,
+	                  store_query(s, SQL_VIEWS, "tiii", staff ? staff : "", from, to,
 	                              (int64_t)(limit > 0 ? limit : -1)),
 	                  read_view, &w);
 }

@@ -11,66 +11,6 @@
 
 #include "lib/buf.h"
 
-/*
- * Only the conditions a query has are written (store_variant), so the
- * planner answers each from the index that fits; ?1 status, ?3 category,
- * ?4 community, ?5 assignee, ?6 from, ?7 to, ?8 LIMIT, ?9 OFFSET.
- */
-static const char sql_query_ids[] = "orders query ids";
-static const char sql_query_count[] = "orders query count";
-enum {
-	Q_STATUS = 1 << 0,
-	Q_OPEN = 1 << 1,
-	Q_CATEGORY = 1 << 2,
-	Q_COMMUNITY = 1 << 3,
-	Q_ASSIGNEE = 1 << 4,
-	Q_FROM = 1 << 5,
-	Q_TO = 1 << 6,
-};
-
-static void query_where(struct buf *b, unsigned m)
-{
-	buf_add(b, " WHERE 1");
-	if (m & Q_STATUS)
-		buf_add(b, " AND status = ?1");
-	if (m & Q_OPEN)
-		buf_add(b, " AND status IN " STORE_OPEN_STATUSES);
-	if (m & Q_CATEGORY)
-		buf_add(b, " AND category = ?3");
-	if (m & Q_COMMUNITY)
-		buf_add(b, " AND community = ?4");
-	if (m & Q_ASSIGNEE)
-		buf_add(b, " AND assignee = ?5");
-	if (m & Q_FROM)
-		buf_add(b, " AND created_at >= ?6");
-	if (m & Q_TO)
-		buf_add(b, " AND created_at < ?7");
-}
-
-static void build_ids(struct buf *b, unsigned m)
-{
-	buf_add(b, "SELECT id FROM orders");
-	query_where(b, m);
-	buf_add(b, " ORDER BY created_at DESC, id DESC LIMIT ?8 OFFSET ?9");
-}
-
-static void build_count(struct buf *b, unsigned m)
-{
-	buf_add(b, "SELECT count(*) FROM orders");
-	query_where(b, m);
-}
-
-static const char sql_events_after[] =
-        "SELECT e.id, o.number, o.assignee FROM order_events e JOIN orders o ON o.id = e.order_id"
-        " WHERE e.id > ?1 ORDER BY e.id LIMIT ?2";
-static const char sql_events_last[] = "SELECT COALESCE(max(id), 0) FROM order_events";
-static const char sql_order_last_event[] =
-        "SELECT COALESCE(max(id), 0) FROM order_events WHERE order_id = ?1";
-static const char sql_to_chat[] =
-        "SELECT id, channel, chat, payload, attempts, next_at, status, last_error, created_at,"
-        " sent_at FROM (SELECT * FROM outbox WHERE channel = ?1 AND chat = ?2 AND created_at >= ?3"
-        " ORDER BY id DESC LIMIT ?4) ORDER BY id";
-
 struct ids {
 	int64_t *ids;
 	int n, max;
@@ -87,7 +27,7 @@ static int read_id(struct store *s, const struct store_q *st, void *ud)
 }
 
 /* Statement FAMILY (ids or count) for Q, its parameters bound; NULL on failure (recorded). */
-static struct store_q *bind_query(struct store *s, const char *family,
+static struct store_q *bind_query(struct store *s, enum store_sql family,
                                   const struct store_order_query *q)
 {
 	int open = q->status && strcmp(q->status, "open") == 0;
@@ -101,7 +41,7 @@ static struct store_q *bind_query(struct store *s, const char *family,
 	m |= q->assignee ? Q_ASSIGNEE : 0;
 	m |= q->from ? Q_FROM : 0;
 	m |= q->to ? Q_TO : 0;
-	sql = store_variant(s, family, m, family == sql_query_ids ? build_ids : build_count);
+	sql = store_variant(s, family, m);
 	if (!sql)
 		return NULL;
 	return store_query_some(s, sql, "TdTTTiidd", status, open, q->category, q->community,
@@ -120,10 +60,10 @@ int store_orders_query(struct store *s, const struct store_order_query *q, store
 	if (q->limit <= 0 || q->limit > STORE_QUERY_MAX)
 		return store_failf(s, "store_orders_query: limit must be 1-%d", STORE_QUERY_MAX);
 	*total = 0;
-	if (store_first(s, bind_query(s, sql_query_count, q), store_row_int64, total) < 0)
+	if (store_first(s, bind_query(s, SQL_QUERY_COUNT, q), store_row_int64, total) < 0)
 		return -1;
 	/* The page's IDs first: the callback may use the store while nothing is being read. */
-	if (store_each(s, bind_query(s, sql_query_ids, q), read_id, &x) < 0)
+	if (store_each(s, bind_query(s, SQL_QUERY_IDS, q), read_id, &x) < 0)
 		return -1;
 	for (i = 0; i < x.n; i++) {
 		rc = store_order_get_id(s, ids[i], &o);
@@ -155,21 +95,21 @@ int store_events_after(struct store *s, int64_t after, int limit, store_change_c
 {
 	struct change_walk w = {cb, ud};
 
-	return store_each(s, store_query(s, sql_events_after, "id", after, limit > 0 ? limit : -1),
+	return store_each(s, store_query(s, SQL_EVENTS_AFTER, "id", after, limit > 0 ? limit : -1),
 	                  walk_change, &w);
 }
 
 int store_events_last(struct store *s, int64_t *id)
 {
 	*id = 0;
-	return store_first(s, store_query(s, sql_events_last, ""), store_row_int64, id) < 0 ? -1
+	return store_first(s, store_query(s, SQL_EVENTS_LAST, ""), store_row_int64, id) < 0 ? -1
 	                                                                                    : 0;
 }
 
 int store_order_last_event(struct store *s, int64_t order_id, int64_t *id)
 {
 	*id = 0;
-	return store_first(s, store_query(s, sql_order_last_event, "i", order_id), store_row_int64,
+	return store_first(s, store_query(s, SQL_ORDER_LAST_EVENT, "i", order_id), store_row_int64,
 	                   id) < 0
 	               ? -1
 	               : 0;
@@ -209,6 +149,6 @@ int store_outbox_to_chat(struct store *s, const char *channel, const char *chat,
 
 	return store_each(
 	        s,
-	        store_query(s, sql_to_chat, "ttid", channel, chat, since, limit > 0 ? limit : -1),
+	        store_query(s, SQL_TO_CHAT, "ttid", channel, chat, since, limit > 0 ? limit : -1),
 	        walk_row, &w);
 }

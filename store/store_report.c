@@ -16,66 +16,9 @@
 
 #include "store/store_internal.h"
 
-/*
- * Bounds the planner can answer from orders_created (an absent one is the
- * widest): a month reads that month's orders, not every order.
- */
-#define PERIOD_WHERE                                                                               \
-	" WHERE o.created_at >= COALESCE(?1, 0)"                                                   \
-	" AND o.created_at < COALESCE(?2, 9223372036854775807) AND (?3 IS NULL OR o.community = "  \
-	"?3)"
-
-static const char sql_report_orders[] =
-        "SELECT o.id, o.number, o.community, o.status, o.category, o.item, o.assignee,"
-        " o.urgent, o.promised_minutes, o.created_at, o.assigned_at, o.done_at, o.closed_at"
-        " FROM orders o" PERIOD_WHERE " ORDER BY o.created_at, o.id";
-/* The ids of the first and the last order of the period, where the other tables are read. */
-static const char sql_report_first[] =
-        "SELECT o.id FROM orders o" PERIOD_WHERE " ORDER BY o.created_at, o.id LIMIT 1";
-static const char sql_report_last[] =
-        "SELECT o.id FROM orders o" PERIOD_WHERE " ORDER BY o.created_at DESC, o.id DESC LIMIT 1";
-/*
- * What the figures want from the other tables, for the orders with ids in
- * ?1..?2, each in order_id order so that they are read side by side with the
- * orders (a merge: one pass over each, no lookup per order). The partial index
- * order_events_rework holds the few events that sent an order back to work.
- */
-static const char sql_side_fees[] =
-        "SELECT order_id, fen FROM fees WHERE order_id BETWEEN ?1 AND ?2 ORDER BY order_id, id";
-static const char sql_side_payments[] = "SELECT order_id, fen FROM payments"
-                                        " WHERE order_id BETWEEN ?1 AND ?2 ORDER BY order_id, id";
-static const char sql_side_feedback[] =
-        "SELECT order_id, COALESCE(accepted, -1), COALESCE(rating, 0) FROM feedback"
-        " WHERE order_id BETWEEN ?1 AND ?2 ORDER BY order_id";
-static const char sql_side_followups[] =
-        "SELECT order_id, status, COALESCE(asked_at, 0), COALESCE(resolved, -1),"
-        " COALESCE(satisfied, -1), reopened FROM followups"
-        " WHERE order_id BETWEEN ?1 AND ?2 ORDER BY order_id";
-static const char sql_side_rework[] =
-        "SELECT DISTINCT order_id FROM order_events"
-        " WHERE action IN ('rework', 'reopened') AND order_id BETWEEN ?1 AND ?2 ORDER BY order_id";
-/* The same for one order out of id order (a clock set back): looked up on its own. */
-static const char sql_report_extras[] =
-        "SELECT COALESCE((SELECT fen FROM fees WHERE order_id = ?1 ORDER BY id DESC LIMIT 1), -1),"
-        " COALESCE((SELECT fen FROM payments WHERE order_id = ?1 ORDER BY id DESC LIMIT 1), -1),"
-        " COALESCE((SELECT accepted FROM feedback WHERE order_id = ?1), -1),"
-        " COALESCE((SELECT rating FROM feedback WHERE order_id = ?1), 0),"
-        " EXISTS (SELECT 1 FROM order_events WHERE order_id = ?1"
-        "  AND action IN ('rework', 'reopened')),"
-        " COALESCE((SELECT status FROM followups WHERE order_id = ?1), ''),"
-        " COALESCE((SELECT asked_at FROM followups WHERE order_id = ?1), 0),"
-        " COALESCE((SELECT resolved FROM followups WHERE order_id = ?1), -1),"
-        " COALESCE((SELECT satisfied FROM followups WHERE order_id = ?1), -1),"
-        " COALESCE((SELECT reopened FROM followups WHERE order_id = ?1), 0)";
-static const char sql_report_count[] = "SELECT count(*) FROM orders o" PERIOD_WHERE;
-static const char sql_fees_list[] =
-        "SELECT id, fen, '', \"by\", at FROM fees WHERE order_id = ?1 ORDER BY id";
-static const char sql_payments_list[] =
-        "SELECT id, fen, receipt, \"by\", at FROM payments WHERE order_id = ?1 ORDER BY id";
-
 enum { SIDE_FEES, SIDE_PAYMENTS, SIDE_FEEDBACK, SIDE_FOLLOWUPS, SIDE_REWORK, NSIDES };
-static const char *const side_sql[NSIDES] = {sql_side_fees, sql_side_payments, sql_side_feedback,
-                                             sql_side_followups, sql_side_rework};
+static const enum store_sql side_sql[NSIDES] = {SQL_SIDE_FEES, SQL_SIDE_PAYMENTS, SQL_SIDE_FEEDBACK,
+                                                SQL_SIDE_FOLLOWUPS, SQL_SIDE_REWORK};
 
 /* A table read beside the orders: its statement, on a row of order AT (INT64_MAX: done). */
 struct side {
@@ -171,7 +114,7 @@ static int read_extras(struct store *s, const struct store_q *st, void *ud)
 	return 0;
 }
 
-/* The order of the current row of ST (sql_report_orders), its own columns. */
+/* The order of the current row of ST (SQL_REPORT_ORDERS), its own columns. */
 static void read_order(const struct store_q *st, struct store_report_row *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -208,10 +151,10 @@ static int report_rows(struct store *s, int64_t from, int64_t to, const char *co
 	int i, rc, ret = -1;
 
 	memset(d, 0, sizeof(d));
-	rc = store_first(s, store_query(s, sql_report_first, "nnT", from, to, community),
+	rc = store_first(s, store_query(s, SQL_REPORT_FIRST, "nnT", from, to, community),
 	                 store_row_int64, &first);
 	if (rc > 0)
-		rc = store_first(s, store_query(s, sql_report_last, "nnT", from, to, community),
+		rc = store_first(s, store_query(s, SQL_REPORT_LAST, "nnT", from, to, community),
 		                 store_row_int64, &last);
 	if (rc <= 0)
 		return rc; /* no orders, or an error */
@@ -220,7 +163,7 @@ static int report_rows(struct store *s, int64_t from, int64_t to, const char *co
 		if (!d[i].st || side_step(s, &d[i]) < 0)
 			goto out;
 	}
-	st = store_query(s, sql_report_orders, "nnT", from, to, community);
+	st = store_query(s, SQL_REPORT_ORDERS, "nnT", from, to, community);
 	if (!st)
 		goto out;
 	while ((rc = store_step(s, st)) > 0) {
@@ -229,7 +172,7 @@ static int report_rows(struct store *s, int64_t from, int64_t to, const char *co
 			if (extras_merged(s, d, &r) < 0)
 				goto out;
 			merged = r.id;
-		} else if (store_first(s, store_query(s, sql_report_extras, "i", r.id), read_extras,
+		} else if (store_first(s, store_query(s, SQL_REPORT_EXTRAS, "i", r.id), read_extras,
 		                       &r) < 0) {
 			goto out;
 		}
@@ -265,7 +208,7 @@ int store_report_rows(struct store *s, int64_t from, int64_t to, const char *com
 int store_report_count(struct store *s, int64_t from, int64_t to, const char *community, int64_t *n)
 {
 	*n = 0;
-	return store_first(s, store_query(s, sql_report_count, "nnT", from, to, community),
+	return store_first(s, store_query(s, SQL_REPORT_COUNT, "nnT", from, to, community),
 	                   store_row_int64, n) < 0
 	               ? -1
 	               : 0;
@@ -295,22 +238,17 @@ int store_fees_list(struct store *s, int64_t order_id, store_money_cb cb, void *
 {
 	struct money_walk w = {cb, ud};
 
-	return store_each(s, store_query(s, sql_fees_list, "i", order_id), walk_money, &w);
+	return store_each(s, store_query(s, SQL_FEES_LIST, "i", order_id), walk_money, &w);
 }
 
 int store_payments_list(struct store *s, int64_t order_id, store_money_cb cb, void *ud)
 {
 	struct money_walk w = {cb, ud};
 
-	return store_each(s, store_query(s, sql_payments_list, "i", order_id), walk_money, &w);
+	return store_each(s, store_query(s, SQL_PAYMENTS_LIST, "i", order_id), walk_money, &w);
 }
 
 /* ---- snapshots ---------------------------------------------------------------- */
-
-static const char sql_read_begin[] = "BEGIN DEFERRED";
-/* A deferred transaction takes its snapshot at its first read: take it now. */
-static const char sql_read_mark[] = "SELECT count(*) FROM sqlite_schema";
-static const char sql_read_end[] = "COMMIT";
 
 static int ignore_row(struct store *s, const struct store_q *st, void *ud)
 {
@@ -324,10 +262,10 @@ int store_snapshot_begin(struct store *s)
 {
 	if (store_in_tx(s))
 		return 0;
-	if (store_run(s, sql_read_begin, "") < 0)
+	if (store_run(s, SQL_READ_BEGIN, "") < 0)
 		return -1;
-	if (store_first(s, store_query(s, sql_read_mark, ""), ignore_row, NULL) < 0) {
-		store_run(s, sql_read_end, "");
+	if (store_first(s, store_query(s, SQL_READ_MARK, ""), ignore_row, NULL) < 0) {
+		store_run(s, SQL_READ_END, "");
 		return -1;
 	}
 	return 1;
@@ -337,5 +275,5 @@ int store_snapshot_end(struct store *s)
 {
 	if (!store_in_tx(s))
 		return 0;
-	return store_run(s, sql_read_end, "") < 0 ? -1 : 0;
+	return store_run(s, SQL_READ_END, "") < 0 ? -1 : 0;
 }

@@ -6,13 +6,6 @@
  */
 #include "store/store_internal.h"
 
-/* The orders_status index (status, created_at) answers this without the table. */
-static const char sql_orders_by_status[] =
-        "SELECT status, count(*) FROM orders GROUP BY status ORDER BY status";
-
-/* Sessions exist only while a dialog runs (they are deleted when it ends). */
-static const char sql_sessions_active[] = "SELECT count(*) FROM sessions WHERE updated_at >= ?1";
-
 struct tally_ctx {
 	store_tally_cb cb;
 	void *ud;
@@ -31,13 +24,13 @@ int store_orders_by_status(struct store *s, store_tally_cb cb, void *ud)
 {
 	struct tally_ctx t = {cb, ud};
 
-	return store_each(s, store_query(s, sql_orders_by_status, ""), tally_row, &t);
+	return store_each(s, store_query(s, SQL_ORDERS_BY_STATUS, ""), tally_row, &t);
 }
 
 int store_sessions_active(struct store *s, int64_t since, int64_t *n)
 {
 	*n = 0;
-	return store_first(s, store_query(s, sql_sessions_active, "i", since), store_row_int64, n) <
+	return store_first(s, store_query(s, SQL_SESSIONS_ACTIVE, "i", since), store_row_int64, n) <
 	                       0
 	               ? -1
 	               : 0;

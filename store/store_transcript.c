@@ -4,18 +4,10 @@
  */
 #include "store/store_internal.h"
 
-static const char sql_line_add[] =
-        "INSERT INTO transcript (channel, chat, sender, text, buttons, client_id, at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-static const char sql_line_list[] =
-        "SELECT id, sender, text, buttons, client_id, at FROM ("
-        " SELECT * FROM transcript WHERE channel = ?1 AND chat = ?2 ORDER BY id DESC LIMIT ?3)"
-        " ORDER BY id";
-
 int store_transcript_add(struct store *s, const char *channel, const char *chat, const char *sender,
                          const char *text, const char *buttons, const char *client_id, int64_t at)
 {
-	return store_run(s, sql_line_add, "tttttti", channel, chat, sender, text, buttons,
+	return store_run(s, SQL_LINE_ADD, "tttttti", channel, chat, sender, text, buttons,
 	                 client_id, at) < 0
 	               ? -1
 	               : 0;
@@ -48,6 +40,6 @@ int store_transcript_list(struct store *s, const char *channel, const char *chat
 	struct line_walk w = {cb, ud};
 
 	return store_each(
-	        s, store_query(s, sql_line_list, "ttd", channel, chat, limit > 0 ? limit : -1),
+	        s, store_query(s, SQL_LINE_LIST, "ttd", channel, chat, limit > 0 ? limit : -1),
 	        walk_line, &w);
 }
