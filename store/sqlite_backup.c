@@ -119,7 +119,7 @@ static int sync_file(const char *path)
 	return rc;
 }
 
-int store_backup(struct store *s, const char *dest, int force, int *pages)
+int sqlite_backup(struct store *s, const char *dest, int force, int *pages)
 {
 	char tmp[PATH_MAX];
 	struct stat st;

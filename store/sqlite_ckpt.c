@@ -89,7 +89,7 @@ static void *run(void *ud)
 	return NULL;
 }
 
-int store_checkpoint_apart(struct store *s)
+int sqlite_checkpoint_apart(struct store *s)
 {
 	struct store_ckpt *c;
 
@@ -122,7 +122,7 @@ int store_checkpoint_apart(struct store *s)
 	return 0;
 }
 
-long store_checkpoint_runs(struct store *s)
+long sqlite_checkpoint_runs(struct store *s)
 {
 	long n;
 

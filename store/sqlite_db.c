@@ -20,7 +20,7 @@
 
 /* ---- errors --------------------------------------------------------------- */
 
-int store_fail(struct store *s)
+static int sq_fail(struct store *s)
 {
 	sqlite3 *db = sqlite_of(s)->db;
 	int code = sqlite3_errcode(db) & 0xff; /* the primary result code */
@@ -30,13 +30,6 @@ int store_fail(struct store *s)
 	              : code == SQLITE_FULL                        ? STORE_E_FULL
 	                                                           : STORE_E_OTHER;
 	return -1;
-}
-
-const char *store_errmsg(struct store *s)
-{
-	if (!s)
-		return "no store";
-	return s->err[0] ? s->err : sqlite3_errmsg(sqlite_of(s)->db);
 }
 
 /* ---- the statement cache -------------------------------------------------- */
@@ -125,6 +118,7 @@ static struct sqlite_stmt *stmt_get(struct store *s, const char *sql)
 		store_failf(s, "out of memory");
 		return NULL;
 	}
+	e->q.be = &store_sqlite_backend;
 	e->sql = sql;
 	e->busy = 1;
 	if (k) {
@@ -152,7 +146,7 @@ static struct sqlite_stmt *stmt_get(struct store *s, const char *sql)
 	return e;
 }
 
-void store_q_done(struct store *s, struct store_q *q)
+static void sq_done(struct store *s, struct store_q *q)
 {
 	struct sqlite_stmt *e = stmt_of(q);
 
@@ -216,9 +210,10 @@ static int vbind(sqlite3_stmt *st, int last, const char *fmt, va_list ap)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
-/* store_query(), or with SOME the parameters past the last the text names left out. */
-static struct store_q *vquery(struct store *s, int some, const char *sql, const char *fmt,
-                              va_list ap)
+/* A statement for SQL with its parameters bound (with SOME, those past the last the text names left
+ * out). */
+static struct store_q *sq_query(struct store *s, const char *sql, int some, const char *fmt,
+                                va_list ap)
 {
 	struct sqlite_stmt *e = stmt_get(s, sql);
 
@@ -226,35 +221,13 @@ static struct store_q *vquery(struct store *s, int some, const char *sql, const 
 		return NULL;
 	if (vbind(e->st, some ? sqlite3_bind_parameter_count(e->st) : -1, fmt, ap) < 0) {
 		store_fail(s);
-		store_q_done(s, (struct store_q *)(void *)e);
+		sq_done(s, &e->q);
 		return NULL;
 	}
-	return (struct store_q *)(void *)e;
+	return &e->q;
 }
 
-struct store_q *store_query(struct store *s, enum store_sql sql, const char *fmt, ...)
-{
-	struct store_q *q;
-	va_list ap;
-
-	va_start(ap, fmt);
-	q = vquery(s, 0, s->sql[sql], fmt, ap);
-	va_end(ap);
-	return q;
-}
-
-struct store_q *store_query_some(struct store *s, const char *sql, const char *fmt, ...)
-{
-	struct store_q *q;
-	va_list ap;
-
-	va_start(ap, fmt);
-	q = vquery(s, 1, sql, fmt, ap);
-	va_end(ap);
-	return q;
-}
-
-int store_step(struct store *s, struct store_q *q)
+static int sq_step(struct store *s, struct store_q *q)
 {
 	int rc = sqlite3_step(st_of(q));
 
@@ -264,7 +237,7 @@ int store_step(struct store *s, struct store_q *q)
 }
 
 /* Binds and steps SQL once; the number of rows changed, or -1. */
-static int vrun(struct store *s, const char *sql, int64_t *id, const char *fmt, va_list ap)
+static int sq_run(struct store *s, const char *sql, int64_t *id, const char *fmt, va_list ap)
 {
 	struct sqlite_stmt *e = stmt_get(s, sql);
 	int rc;
@@ -278,62 +251,28 @@ static int vrun(struct store *s, const char *sql, int64_t *id, const char *fmt, 
 		if (id && rc > 0)
 			*id = sqlite3_last_insert_rowid(sqlite_of(s)->db);
 	}
-	store_q_done(s, (struct store_q *)(void *)e);
-	return rc;
-}
-
-int store_run(struct store *s, enum store_sql sql, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vrun(s, s->sql[sql], NULL, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-int store_run_id(struct store *s, enum store_sql sql, int64_t *id, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vrun(s, s->sql[sql], id, fmt, ap);
-	va_end(ap);
+	sq_done(s, &e->q);
 	return rc;
 }
 
 /* ---- reading a row ---------------------------------------------------------- */
 
-int64_t store_int64(const struct store_q *q, int col)
+static int64_t sq_int64(const struct store_q *q, int col)
 {
 	return sqlite3_column_int64(st_of(q), col);
 }
 
-int store_int(const struct store_q *q, int col)
+static const char *sq_text(const struct store_q *q, int col)
 {
-	return sqlite3_column_int(st_of(q), col);
+	return (const char *)sqlite3_column_text(st_of(q), col);
 }
 
-const char *store_text(const struct store_q *q, int col)
-{
-	const char *t = (const char *)sqlite3_column_text(st_of(q), col);
-
-	return t ? t : "";
-}
-
-int store_null(const struct store_q *q, int col)
+static int sq_null(const struct store_q *q, int col)
 {
 	return sqlite3_column_type(st_of(q), col) == SQLITE_NULL;
 }
 
-void store_col(const struct store_q *q, int col, char *dst, size_t dstlen)
-{
-	store_copy(dst, dstlen, (const char *)sqlite3_column_text(st_of(q), col));
-}
-
-int store_in_tx(struct store *s)
+static int sq_in_tx(struct store *s)
 {
 	return !sqlite3_get_autocommit(sqlite_of(s)->db);
 }
@@ -419,28 +358,18 @@ out:
 	return rc;
 }
 
-void store_set_busy_ms(struct store *s, int ms)
+static void sq_set_busy_ms(struct store *s, int ms)
 {
 	sqlite_of(s)->busy_ms = ms < 0 ? BUSY_WAIT_MS : ms;
 }
 
-int store_set_sync(struct store *s, int full)
-{
-	return store_run(s, full ? SQL_SYNC_FULL : SQL_SYNC_NORMAL, "") < 0 ? -1 : 0;
-}
-
-int store_sync_now(struct store *s)
+static int sq_sync_now(struct store *s)
 {
 	/* a checkpoint syncs the WAL before it copies it */
 	return sqlite3_exec(sqlite_of(s)->db, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL) ==
 	                       SQLITE_OK
 	               ? 0
 	               : store_fail(s);
-}
-
-int store_lazy_sync(struct store *s)
-{
-	return store_set_sync(s, 0);
 }
 
 /* The texts of the statements, indexed by enum store_sql, filled once. */
@@ -454,7 +383,7 @@ static void sqlite_sql_fill(void)
 	store_sqlite_sql_outbox(sqlite_sql);
 }
 
-int store_open(const char *path, struct store **out, char *err, size_t errlen)
+int store_sqlite_open(const char *path, struct store **out, char *err, size_t errlen)
 {
 	struct sqlite_store *q;
 	struct store *s;
@@ -466,6 +395,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		return -1;
 	}
 	s = &q->s;
+	s->be = &store_sqlite_backend;
 	pthread_once(&sqlite_sql_once, sqlite_sql_fill);
 	s->sql = sqlite_sql;
 	s->build = store_sqlite_build;
@@ -489,7 +419,7 @@ fail:
 	return -1;
 }
 
-void store_close(struct store *s)
+static void sq_close(struct store *s)
 {
 	struct sqlite_store *q = sqlite_of(s);
 	size_t i;
@@ -509,7 +439,7 @@ void store_close(struct store *s)
 	free(q);
 }
 
-const char *store_path(struct store *s)
+static const char *sq_path(struct store *s)
 {
 	const char *p = sqlite3_db_filename(sqlite_of(s)->db, "main");
 
@@ -518,20 +448,20 @@ const char *store_path(struct store *s)
 
 /* ---- what only SQLite has ----------------------------------------------------- */
 
-int store_db_secure_on(struct store *s, int *was)
+static int sq_secure_on(struct store *s, int *was)
 {
 	if (store_pragma_int(s, "PRAGMA secure_delete", was) < 0)
 		return -1;
 	return store_pragma_int(s, "PRAGMA secure_delete = 1", &(int){0});
 }
 
-void store_db_secure_restore(struct store *s, int was)
+static void sq_secure_restore(struct store *s, int was)
 {
 	if (!was)
 		(void)store_pragma_int(s, "PRAGMA secure_delete = 0", &(int){0});
 }
 
-int store_db_log_truncate(struct store *s)
+static int sq_log_truncate(struct store *s)
 {
 	int log = 0, done = 0;
 
@@ -540,3 +470,27 @@ int store_db_log_truncate(struct store *s)
 		return store_fail(s);
 	return log == done ? 0 : store_failf(s, "checkpoint: %d of %d frames copied", done, log);
 }
+
+const struct store_backend store_sqlite_backend = {
+        .name = "sqlite",
+        .query = sq_query,
+        .run = sq_run,
+        .step = sq_step,
+        .done = sq_done,
+        .int64 = sq_int64,
+        .text = sq_text,
+        .null = sq_null,
+        .in_tx = sq_in_tx,
+        .fail = sq_fail,
+        .close = sq_close,
+        .path = sq_path,
+        .set_busy_ms = sq_set_busy_ms,
+        .sync_now = sq_sync_now,
+        .secure_on = sq_secure_on,
+        .secure_restore = sq_secure_restore,
+        .log_truncate = sq_log_truncate,
+        .schema_version = sqlite_schema_version,
+        .checkpoint_apart = sqlite_checkpoint_apart,
+        .checkpoint_runs = sqlite_checkpoint_runs,
+        .backup = sqlite_backup,
+};

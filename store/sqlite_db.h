@@ -19,6 +19,7 @@
  * the one being iterated.
  */
 struct sqlite_stmt {
+	struct store_q q; /* first: a struct store_q * is one of these */
 	const char *sql;
 	sqlite3_stmt *st;
 	int busy, private;
@@ -55,8 +56,17 @@ void store_sqlite_sql_outbox(const char **t);
 /* Writes variant MASK of the statement family FAMILY (store_variant). */
 void store_sqlite_build(enum store_sql family, unsigned mask, struct buf *b);
 
+/* The backend's table (sqlite_db.c). */
+extern const struct store_backend store_sqlite_backend;
+
 /* Stops the checkpointer's thread, if any (store_close). */
 void store_ckpt_stop(struct store *s);
+/* The backend's checkpoints (sqlite_ckpt.c), schema (sqlite_schema.c), backups (sqlite_backup.c).
+ */
+int sqlite_checkpoint_apart(struct store *s);
+long sqlite_checkpoint_runs(struct store *s);
+int sqlite_schema_version(struct store *s);
+int sqlite_backup(struct store *s, const char *dest, int force, int *pages);
 
 /* Runs a PRAGMA (constant text) that returns one integer. */
 int store_pragma_int(struct store *s, const char *sql, int *out);

@@ -494,7 +494,7 @@ out:
 	return rc;
 }
 
-int store_schema_version(struct store *s)
+int sqlite_schema_version(struct store *s)
 {
 	int v;
 

@@ -37,7 +37,15 @@ struct store_variant {
  * sqlite_db.h) begins with it, so the store files see only this part.
  */
 struct buf;
+struct store_backend;
+
+/* The head of every backend's statement: its backend, for the getters. */
+struct store_q {
+	const struct store_backend *be;
+};
+
 struct store {
+	const struct store_backend *be;
 	const char *const *sql; /* the backend's texts, indexed by enum store_sql */
 	/* Writes variant MASK of the statement family FAMILY (store_variant). */
 	void (*build)(enum store_sql family, unsigned mask, struct buf *b);
@@ -48,6 +56,41 @@ struct store {
 	size_t ntx_files, captx_files;
 	enum store_err errclass; /* the kind of the last failure */
 };
+
+/*
+ * A backend: what store_db.h's calls and the store's own (store.h) become on
+ * its database. SOME: parameters past the highest one the text names are read
+ * and not bound (store_query_some). RUN: *ID, when not NULL, gets the new
+ * row's id (the first column the text returns, or the library's last insert
+ * id). FAIL records the library's last error in S->err and S->errclass.
+ */
+struct store_backend {
+	const char *name;
+	struct store_q *(*query)(struct store *s, const char *sql, int some, const char *fmt,
+	                         va_list ap);
+	int (*run)(struct store *s, const char *sql, int64_t *id, const char *fmt, va_list ap);
+	int (*step)(struct store *s, struct store_q *q);
+	void (*done)(struct store *s, struct store_q *q);
+	int64_t (*int64)(const struct store_q *q, int col);
+	const char *(*text)(const struct store_q *q, int col); /* NULL for NULL */
+	int (*null)(const struct store_q *q, int col);
+	int (*in_tx)(struct store *s);
+	int (*fail)(struct store *s);
+	void (*close)(struct store *s);
+	const char *(*path)(struct store *s);
+	void (*set_busy_ms)(struct store *s, int ms);
+	int (*sync_now)(struct store *s);
+	int (*secure_on)(struct store *s, int *was);
+	void (*secure_restore)(struct store *s, int was);
+	int (*log_truncate)(struct store *s);
+	int (*schema_version)(struct store *s);
+	int (*checkpoint_apart)(struct store *s);
+	long (*checkpoint_runs)(struct store *s);
+	int (*backup)(struct store *s, const char *dest, int force, int *pages);
+};
+
+/* Opens the SQLite database at PATH (sqlite_db.c); as store_open(). */
+int store_sqlite_open(const char *path, struct store **out, char *err, size_t errlen);
 
 /* Frees what store_open's neutral part holds (variants, tx_files) and rolls back IN_TX's files. */
 void store_common_free(struct store *s, int in_tx);
