@@ -25,6 +25,7 @@
 #include "bot/config.h"
 #include "bot/conns.h"
 #include "bot/core.h"
+#include "bot/leases.h"
 #include "bot/metrics.h"
 #include "bot/sender.h"
 #include "lib/clock.h"
@@ -143,6 +144,23 @@ static json_t *db_locked(struct server *srv, char *line, size_t len)
 	                 (json_int_t)srv->nbatch);
 }
 
+/* The database's kind and, where several servers share it, the leases this one holds. */
+static json_t *store_state(struct server *srv)
+{
+	char names[LEASES_MAX][LEASES_NAME_LEN];
+	json_t *o = json_pack("{s:s}", "backend", store_backend_name(srv->store)), *held;
+	size_t i, n;
+
+	if (!o || !store_shared(srv->store))
+		return o;
+	held = json_array();
+	n = leases_list(srv->leases, names, LEASES_MAX);
+	for (i = 0; i < n; i++)
+		json_array_append_new(held, json_string(names[i]));
+	json_object_set_new(o, "leases", held);
+	return o;
+}
+
 void server_health(struct server *srv, struct http_answer *ans)
 {
 	json_t *o = json_object(), *outbox;
@@ -160,6 +178,7 @@ void server_health(struct server *srv, struct http_answer *ans)
 	                    json_string(db_ok    ? "ok"
 	                                : locked ? line
 	                                         : store_errmsg(srv->store)));
+	json_object_set_new(o, "store", store_state(srv));
 	json_object_set_new(o, "channels", channels(srv));
 	json_object_set_new(o, "outbox", outbox);
 	json_object_set_new(o, "handled", json_integer(srv->handled));

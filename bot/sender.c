@@ -855,6 +855,7 @@ struct sender *sender_start(const struct sender_opts *o, char *err, size_t errle
 	s->cfg = o->cfg;
 	s->polled = o->polled;
 	s->relay = o->relay;
+	s->leases = o->leases;
 	s->ud = o->ud;
 	s->poll_ms = o->poll_ms > 0 ? o->poll_ms : 1000;
 	s->rnd = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^ (uint32_t)clock_mono_ms();

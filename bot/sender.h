@@ -53,6 +53,7 @@ struct sender_opts {
 	const char *db_path;     /* the store file */
 	sender_polled_fn polled; /* NULL: no polling */
 	sender_relay_fn relay;   /* NULL: relayed calls fail (and are tried again) */
+	struct leases *leases;   /* leases.h: a channel's long poll runs where "poll:<channel>" is held */
 	void *ud;
 	int poll_ms; /* how often to look at the table; default 1000 */
 };

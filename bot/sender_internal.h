@@ -124,6 +124,7 @@ struct sender_chan {
 	int64_t last429_until;
 	struct sender_recv_state poll, setup;
 	int64_t offset;
+	int poll_held; /* this server holds the channel's polling lease (leases.h) */
 	struct sender_queue q;
 	/* guarded by the sender's mu: */
 	struct sender_stats stats;
@@ -175,6 +176,7 @@ struct sender {
 	const struct cfg *cfg;
 	sender_polled_fn polled;
 	sender_relay_fn relay;
+	struct leases *leases;
 	void *ud;
 	int poll_ms;
 	struct store *store;

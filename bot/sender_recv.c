@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/leases.h"
 #include "lib/clock.h"
 #include "lib/ratelimit.h"
 #include "store/store.h"
@@ -24,10 +25,19 @@ static void offset_key(const struct sender_chan *sc, char *key, size_t len)
 	snprintf(key, len, "%s.offset", sc->ch->name);
 }
 
+/* The offset the group commit stored last (at start, or when the poll is taken over). */
+static void offset_read(struct sender *s, struct sender_chan *sc)
+{
+	char key[96], v[32];
+
+	offset_key(sc, key, sizeof(key));
+	if (store_kv_get(s->store, key, v, sizeof(v)) == 1)
+		sc->offset = strtoll(v, NULL, 10);
+}
+
 void sender_recv_init(struct sender *s, struct sender_chan *sc)
 {
 	const struct adapter *a = sc->ch->a;
-	char key[96], v[32];
 
 	if (!sc->on)
 		return;
@@ -35,9 +45,7 @@ void sender_recv_init(struct sender *s, struct sender_chan *sc)
 		sc->setup.state = SENDER_RECV_READY;
 	if (s->polled && a->polls && a->poll_build && a->polls(sc->ch)) {
 		sc->poll.state = SENDER_RECV_READY;
-		offset_key(sc, key, sizeof(key));
-		if (store_kv_get(s->store, key, v, sizeof(v)) == 1)
-			sc->offset = strtoll(v, NULL, 10);
+		offset_read(s, sc);
 	}
 }
 
@@ -116,6 +124,26 @@ static void start_setup(struct sender *s, struct sender_chan *sc, int64_t now)
 	sc->setup.state = SENDER_RECV_BUSY;
 }
 
+/*
+ * 1 when this server is the one polling SC: with several servers on one
+ * database, one long poll per bot (a platform answers a second one with a
+ * conflict). Taking the poll over reads the offset the last holder stored.
+ */
+static int poll_lease(struct sender *s, struct sender_chan *sc)
+{
+	char name[LEASES_NAME_LEN];
+	int held;
+
+	snprintf(name, sizeof(name), "poll:%s", sc->ch->name);
+	held = leases_held(s->leases, name);
+	if (held && !sc->poll_held && s->leases)
+		offset_read(s, sc);
+	if (!held && sc->poll_held)
+		sender_set_state(s, sc, LOG_INFO, "standby: another server polls");
+	sc->poll_held = held;
+	return held;
+}
+
 void sender_recv_round(struct sender *s, int64_t now)
 {
 	size_t i;
@@ -124,7 +152,7 @@ void sender_recv_round(struct sender *s, int64_t now)
 		struct sender_chan *sc = &s->chans[i];
 
 		if (sc->poll.state != SENDER_RECV_OFF && sc->poll.state != SENDER_RECV_BUSY &&
-		    due(&sc->poll, now))
+		    due(&sc->poll, now) && poll_lease(s, sc))
 			start_poll(s, sc, now);
 		if (sc->setup.state != SENDER_RECV_OFF && sc->setup.state != SENDER_RECV_BUSY &&
 		    due(&sc->setup, now))

@@ -28,6 +28,7 @@
 #include "bot/core.h"
 #include "bot/flood.h"
 #include "bot/flush.h"
+#include "bot/leases.h"
 #include "bot/metrics.h"
 #include "bot/sender.h"
 #include "lib/clock.h"
@@ -49,7 +50,9 @@ static void tick_due(lws_sorted_usec_list_t *sul)
 {
 	struct server *srv = server_of(sul, offsetof(struct server, sul_tick));
 
-	if (core_tick(srv->core, clock_now()) < 0)
+	/* With several servers on one database, the holder of the timers' lease runs them. */
+	srv->timers_held = leases_held(srv->leases, LEASE_TIMERS);
+	if (srv->timers_held && core_tick(srv->core, clock_now()) < 0)
 		log_warn("store: periodic work failed: %s", store_errmsg(srv->store));
 	srv->tick_at = clock_now() + TICK_US / LWS_US_PER_SEC;
 	if (srv->sender)
@@ -63,11 +66,15 @@ static void deliver_due(lws_sorted_usec_list_t *sul)
 {
 	struct server *srv = server_of(sul, offsetof(struct server, sul_deliver));
 
+	leases_beat(srv->leases);
 	/*
 	 * The timers follow the program's clock: when it moved on (a test moving
 	 * it, a corrected system clock), they run now rather than at the next beat.
+	 * A server that has just taken the timers over runs now what the last
+	 * holder may have left undone.
 	 */
-	if (srv->tick_at && clock_now() >= srv->tick_at) {
+	if ((srv->tick_at && clock_now() >= srv->tick_at) ||
+	    (!srv->timers_held && leases_held(srv->leases, LEASE_TIMERS))) {
 		tick_due(&srv->sul_tick);
 	} else {
 		/* Notices queued by other processes (staff at a desk) reach open pages too, */
@@ -542,6 +549,11 @@ int cli_serve(struct cli_env *env)
 		goto out;
 	}
 
+	srv.leases = leases_start(env->store, env->db_path, err, sizeof(err));
+	if (!srv.leases && err[0]) {
+		fprintf(stderr, "concierge: %s\n", err);
+		goto out;
+	}
 	start_channels(&srv);
 	if (server_wsc_start(&srv) < 0) {
 		fprintf(stderr, "concierge: cannot set up client websockets\n");
@@ -552,9 +564,16 @@ int cli_serve(struct cli_env *env)
 	so.db_path = env->db_path;
 	so.polled = on_polled;
 	so.relay = on_relay;
+	so.leases = srv.leases;
 	so.ud = &srv;
-	srv.flusher = flusher_start(env->db_path, wake_loop, &srv);
-	if (!srv.flusher)
+	/*
+	 * A SQLite file is synced by the flusher while the next batch is made; a
+	 * shared database flushes each batch's commit itself (still one flush
+	 * for the messages that came together).
+	 */
+	srv.flusher =
+	        store_shared(env->store) ? NULL : flusher_start(env->db_path, wake_loop, &srv);
+	if (!srv.flusher && !store_shared(env->store))
 		log_warn("server: no flusher thread: each commit waits for the disk itself");
 	srv.sender = sender_start(&so, err, sizeof(err));
 	if (!srv.sender) {
@@ -621,6 +640,7 @@ out:
 		srv.polled = next;
 	}
 	stop_channels(&srv);
+	leases_stop(srv.leases);
 	console_free(srv.console);
 	core_free(srv.core);
 	metrics_free(srv.metrics);

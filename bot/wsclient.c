@@ -32,6 +32,7 @@
 
 #include "bot/config.h"
 #include "bot/sender.h"
+#include "bot/leases.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/ratelimit.h"
@@ -65,6 +66,7 @@ struct wsc {
 	int64_t silence_ms; /* the link in use is dead after this long silent; 0: never */
 	int64_t last_rx_ms; /* when its last message (or the handshake) came */
 	int silenced;       /* it was closed for its silence */
+	int standby;        /* another server holds the link's lease (leases.h) */
 	long long connects;
 	char state[WSC_STATE_LEN];
 	struct adapter_wsc_target target; /* where the fresh link goes */
@@ -297,6 +299,33 @@ static void hang_up_silent(struct wsc *w, int64_t now)
 /* ---- the timer --------------------------------------------------------------------------------
  */
 
+#define WSC_STANDBY "standby: another server holds the link"
+
+/*
+ * 1 when this server may hold W's link: with several servers on one
+ * database, one of them holds each link that must be single (a second
+ * OneBot or Socket Mode connection would get every event twice). A server
+ * that loses the lease closes its link; the holder connects within its
+ * backoff.
+ */
+static int may_link(struct wsc *w)
+{
+	char name[LEASES_NAME_LEN];
+
+	snprintf(name, sizeof(name), "link:%s:%d", w->ch->name, w->link);
+	if (leases_held(w->srv->leases, name)) {
+		w->standby = 0;
+		return 1;
+	}
+	if (!w->standby) {
+		w->standby = 1;
+		set_state(w, WSC_STANDBY);
+		if (w->cur && !w->cur->closing)
+			server_wsc_close(w->cur);
+	}
+	return 0;
+}
+
 static void check_due(lws_sorted_usec_list_t *sul)
 {
 	struct server *srv =
@@ -307,8 +336,10 @@ static void check_due(lws_sorted_usec_list_t *sul)
 	for (i = 0; i < srv->nwsc; i++) {
 		struct wsc *w = &srv->wsc[i];
 
-		if (!srv->stopping && w->phase == WSC_WAITING && now >= w->due_ms)
+		if (!srv->stopping && w->phase == WSC_WAITING && now >= w->due_ms && may_link(w))
 			locate(w);
+		else if (!srv->stopping && w->cur && !w->standby && !may_link(w))
+			continue;
 		if (!srv->stopping && w->cur && !w->cur->closing && w->silence_ms > 0 &&
 		    now - w->last_rx_ms > w->silence_ms)
 			hang_up_silent(w, now);
@@ -410,7 +441,9 @@ static void on_closed(struct wsc *w, struct http_pss *p)
 	w->silence_ms = 0;
 	if (w->srv->stopping)
 		return;
-	if (!w->silenced)
+	if (w->standby)
+		set_state(w, WSC_STANDBY);
+	else if (!w->silenced)
 		set_state(w, "error: link lost; connecting again");
 	if (w->phase != WSC_IDLE)
 		return; /* a fresh link is on its way already */
@@ -583,7 +616,7 @@ void server_wsc_renew(struct server *srv, struct chan *ch)
 		struct wsc *w = &srv->wsc[i];
 
 		if (w->ch != ch || srv->stopping || w->phase == WSC_LOCATING ||
-		    w->phase == WSC_CONNECTING)
+		    w->phase == WSC_CONNECTING || w->standby)
 			continue;
 		log_info("%s: websocket: opening a fresh link", ch->name);
 		locate(w);

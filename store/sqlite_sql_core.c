@@ -155,4 +155,11 @@ void store_sqlite_sql_core(const char **t)
 	        "UPDATE inbound_dead SET replayed_at = ?2 WHERE id = ?1 AND dead_at IS NOT NULL";
 	t[SQL_DEAD_WAITING] = "SELECT count(*) FROM inbound_dead WHERE dead_at IS NOT NULL AND "
 	                      "replayed_at IS NULL";
+	/*
+	 * Leases (store_lease_try): a SQLite file has one server, which holds
+	 * every lease; only a shared database hands them out.
+	 */
+	t[SQL_LEASE_TRY] = "SELECT 1";
+	t[SQL_LEASE_HELD] = "SELECT 1";
+	t[SQL_LEASE_DROP] = "SELECT 1";
 }

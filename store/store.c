@@ -438,3 +438,31 @@ int store_session_delete(struct store *s, const char *channel, const char *chat,
 {
 	return store_run(s, SQL_SESSION_DELETE, "ttt", channel, chat, person) < 0 ? -1 : 0;
 }
+
+/* ---- leases ---------------------------------------------------------------- */
+
+int store_lease_try(struct store *s, const char *name)
+{
+	int64_t got = 0;
+
+	return store_first(s, store_query(s, SQL_LEASE_TRY, "t", name), store_row_int64, &got) < 0
+	               ? -1
+	               : got != 0;
+}
+
+int store_lease_held(struct store *s, const char *name)
+{
+	int64_t held = 0;
+
+	return store_first(s, store_query(s, SQL_LEASE_HELD, "t", name), store_row_int64, &held) < 0
+	               ? -1
+	               : held != 0;
+}
+
+int store_lease_drop(struct store *s, const char *name)
+{
+	return store_first(s, store_query(s, SQL_LEASE_DROP, "t", name), store_row_int64,
+	                   &(int64_t){0}) < 0
+	               ? -1
+	               : 0;
+}

@@ -88,6 +88,27 @@ int store_rollback(struct store *s);
 int store_tx_file(struct store *s, const char *path);
 
 /* Key/value settings (e.g. a channel's polling offset). 1 found, 0 not found, <0 error. */
+/*
+ * 1 when S is a database several servers share (PostgreSQL), where what
+ * only one of them may do at a time is held through leases; 0 for a SQLite
+ * file, which has one server.
+ */
+int store_shared(const struct store *s);
+/* "sqlite" or "postgresql". */
+const char *store_backend_name(const struct store *s);
+/*
+ * Leases: roles only one server holds at a time (the timers, a single link).
+ * On a shared database a lease is a lock held by the connection S until
+ * dropped or until the connection ends, so a server that dies gives its
+ * leases up at once. store_lease_try: 1 when taken (or already held
+ * through S), 0 when another connection holds it. store_lease_held: 1 while
+ * S still holds it (0 after a reconnection lost it). -1 on error. On a
+ * SQLite file every lease is held.
+ */
+int store_lease_try(struct store *s, const char *name);
+int store_lease_held(struct store *s, const char *name);
+int store_lease_drop(struct store *s, const char *name);
+
 int store_kv_get(struct store *s, const char *key, char *out, size_t outlen);
 int store_kv_set(struct store *s, const char *key, const char *value);
 

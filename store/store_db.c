@@ -5,6 +5,7 @@
  */
 #include "store/store_internal.h"
 #include "store/store_report.h"
+#include "store/sqlite_db.h"
 
 #include <string.h>
 
@@ -178,4 +179,14 @@ long store_checkpoint_runs(struct store *s)
 int store_backup(struct store *s, const char *dest, int force, int *pages)
 {
 	return s->be->backup(s, dest, force, pages);
+}
+
+int store_shared(const struct store *s)
+{
+	return s->be != &store_sqlite_backend;
+}
+
+const char *store_backend_name(const struct store *s)
+{
+	return s->be->name;
 }
