@@ -860,6 +860,7 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 {
 	static const char *const keys[] = {
 	        "database",
+	        "instance",
 	        "listen",
 	        "locale",
 	        "timezone",
@@ -892,6 +893,9 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 
 	cfg_check_keys(ld, root, "", keys);
 	cfg_get_str(ld, root, "", "database", NULL, 0, &c->database);
+	if (cfg_get_str(ld, root, "", "instance", NULL, 0, &c->instance) == 0 && c->instance &&
+	    (!c->instance[0] || strlen(c->instance) > 100 || strpbrk(c->instance, " \t\r\n")))
+		cfg_problem(ld, "instance", "expected a name of 1-100 characters without spaces");
 	if (cfg_get_str(ld, root, "", "listen", NULL, 0, &c->listen) == 0 && c->listen &&
 	    !listen_ok(c->listen))
 		cfg_problem(ld, "listen", "expected HOST:PORT");
@@ -1140,6 +1144,7 @@ void cfg_free(struct cfg *c)
 	free(c->others);
 	free(c->path);
 	free(c->database);
+	free(c->instance);
 	free(c->listen);
 	free(c->locale);
 	free(c->timezone);

@@ -453,8 +453,9 @@ static void start_send(struct sender *s, struct sender_chan *sc, const struct st
 struct visit {
 	struct sender *s;
 	struct sender_chan *sc;
-	int64_t now;
+	int64_t now, wall;
 	int found;
+	int lost; /* another server claimed it */
 };
 
 static int visit_row(const struct store_outbox *m, void *ud)
@@ -465,6 +466,16 @@ static int visit_row(const struct store_outbox *m, void *ud)
 	if (strcmp(m->status, "pending") != 0)
 		return 1;
 	v->found = 1;
+	/*
+	 * Several servers on one database: the row goes through the one that
+	 * claims it. Another's claim holds the chat there, in its order.
+	 */
+	if (store_shared(v->s->store) &&
+	    store_outbox_claim(v->s->store, m->id, v->s->owner, v->wall,
+	                       v->wall + SENDER_CLAIM_S) != 1) {
+		v->lost = 1;
+		return 1;
+	}
 	start_send(v->s, v->sc, m, a->chatless && m->payload && a->chatless(m->payload), v->now);
 	return 1;
 }
@@ -474,7 +485,7 @@ static int visit_row(const struct store_outbox *m, void *ud)
  * room for another call, or its own rate limit holds every chat.
  */
 static int visit(struct sender *s, struct sender_chan *sc, int64_t id, const char *chat,
-                 int64_t next_at, int button, int64_t now, int64_t wall)
+                 int64_t next_at, int button, int64_t now, int64_t wall, int *lost)
 {
 	struct visit v = {.s = s, .sc = sc, .now = now};
 	int64_t wait;
@@ -495,8 +506,14 @@ static int visit(struct sender *s, struct sender_chan *sc, int64_t id, const cha
 		sender_queue_done(s, sc, chat, id);
 		return 1;
 	}
+	v.wall = wall;
 	if (store_outbox_get(s->store, id, visit_row, &v) < 0)
 		return 1;
+	if (v.lost) {
+		if (lost)
+			*lost = 1;
+		return 1;
+	}
 	if (!v.found) /* sent or given up by someone else: the chat's next row */
 		sender_queue_done(s, sc, chat, id);
 	return 1;
@@ -506,9 +523,13 @@ static int visit_head(struct sender *s, struct sender_chan *sc, struct sender_he
                       int64_t wall)
 {
 	char chat[SENDER_CHAT_LEN];
+	int lost = 0, rc;
 
 	memcpy(chat, h->chat, sizeof(chat)); /* the visit may drop H */
-	return visit(s, sc, h->id, chat, h->next_at, 0, now, wall);
+	rc = visit(s, sc, h->id, chat, h->next_at, 0, now, wall, &lost);
+	if (lost) /* claimed by another server: look again once its claim may be over */
+		h->next_at = wall + SENDER_CLAIM_RETRY_S;
+	return rc;
 }
 
 static int by_id(const void *a, const void *b)
@@ -586,7 +607,7 @@ static void scan_chan(struct sender *s, struct sender_chan *sc, int timer, int64
 	for (i = 0; i < q->nbtn; i++) {
 		struct sender_button b = q->btn[i];
 
-		if (!visit(s, sc, b.id, b.chat, b.next_at, 1, now, wall))
+		if (!visit(s, sc, b.id, b.chat, b.next_at, 1, now, wall, NULL))
 			return;
 	}
 	q->turn = !q->turn;
@@ -856,6 +877,14 @@ struct sender *sender_start(const struct sender_opts *o, char *err, size_t errle
 	s->polled = o->polled;
 	s->relay = o->relay;
 	s->leases = o->leases;
+	if (o->cfg->instance) {
+		snprintf(s->owner, sizeof(s->owner), "%s", o->cfg->instance);
+	} else {
+		char host[64] = "";
+
+		gethostname(host, sizeof(host) - 1);
+		snprintf(s->owner, sizeof(s->owner), "%s:%ld", host, (long)getpid());
+	}
 	s->ud = o->ud;
 	s->poll_ms = o->poll_ms > 0 ? o->poll_ms : 1000;
 	s->rnd = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^ (uint32_t)clock_mono_ms();

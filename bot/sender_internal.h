@@ -172,8 +172,14 @@ struct sender_memo {
 	int rate_limits; /* 429s among the row's attempts: they do not count toward dead */
 };
 
+/* How long a server's claim on an outbox row holds others off (store_outbox_claim). */
+#define SENDER_CLAIM_S 120
+/* A row another server claimed is looked at again after this long. */
+#define SENDER_CLAIM_RETRY_S 2
+
 struct sender {
 	const struct cfg *cfg;
+	char owner[128]; /* this server's name in claims: the "instance" setting, or host:pid */
 	sender_polled_fn polled;
 	sender_relay_fn relay;
 	struct leases *leases;

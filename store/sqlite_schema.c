@@ -373,6 +373,13 @@ static const char *const migrations[] = {
         "CREATE INDEX detail_views_at ON detail_views(at);"
         "CREATE INDEX outbox_aged ON outbox(created_at) WHERE status <> 'pending';"
         "CREATE INDEX transcript_at ON transcript(at);",
+        /*
+         * 11: several servers on one database. A server about to send an
+         * outbox row claims it (CLAIMED_BY, until CLAIM_UNTIL), so no
+         * other sends it meanwhile; a claim of a server that died lapses.
+         */
+        "ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE outbox ADD COLUMN claim_until INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* The last migration that rebuilt a table, after which foreign keys are checked. */

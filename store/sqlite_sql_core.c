@@ -162,4 +162,6 @@ void store_sqlite_sql_core(const char **t)
 	t[SQL_LEASE_TRY] = "SELECT 1";
 	t[SQL_LEASE_HELD] = "SELECT 1";
 	t[SQL_LEASE_DROP] = "SELECT 1";
+	/* A chat's dialog state, locked until the commit where servers share the database. */
+	t[SQL_CHAT_LOCK] = "SELECT 1";
 }

@@ -55,6 +55,9 @@ void store_sqlite_sql_orders(const char **t)
 {
 	t[SQL_ORDER_BY_NUMBER] = ORDER_SELECT " WHERE o.number = ?1";
 	t[SQL_ORDER_BY_ID] = ORDER_SELECT " WHERE o.id = ?1";
+	/* Locking reads are for shared databases (store_orders.c); here the same reads. */
+	t[SQL_ORDER_BY_NUMBER_LOCK] = ORDER_SELECT " WHERE o.number = ?1";
+	t[SQL_ORDER_BY_ID_LOCK] = ORDER_SELECT " WHERE o.id = ?1";
 	/*
 	 * The register by any mix of filters (store_orders_list): only the
 	 * conditions a call has are written (store_variant), so each is answered from

@@ -98,4 +98,8 @@ void store_sqlite_sql_outbox(const char **t)
 	t[SQL_PHOTOS_PENDING] =
 	        "SELECT id, order_id, resident_id, hash, type, size, path, channel, at FROM photos"
 	        " WHERE resident_id = ? AND order_id IS NULL AND at >= ? ORDER BY id";
+	/* A row this server may send now: pending, and claimed by nobody else (or a lapsed claim).
+	 */
+	t[SQL_OUTBOX_CLAIM] = "UPDATE outbox SET claimed_by = ?2, claim_until = ?4 WHERE id = ?1"
+	                      " AND status = 'pending' AND (claim_until < ?3 OR claimed_by = ?2)";
 }

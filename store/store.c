@@ -422,6 +422,15 @@ int store_session_get(struct store *s, const char *channel, const char *chat, co
 	struct session_out o = {state, updated_at};
 
 	*state = NULL;
+	/*
+	 * Two servers sharing the database may get messages of one chat at
+	 * once: the second waits here for the first's commit, then reads the
+	 * state it left, so no answer is lost and no step taken twice.
+	 */
+	if (store_shared(s) && store_in_tx(s) &&
+	    store_first(s, store_query(s, SQL_CHAT_LOCK, "tt", channel, chat), store_row_int64,
+	                &(int64_t){0}) < 0)
+		return -1;
 	return store_first(s, store_query(s, SQL_SESSION_GET, "ttt", channel, chat, person),
 	                   read_session, &o);
 }

@@ -437,6 +437,13 @@ int store_outbox_due(struct store *s, int64_t now, int limit, store_outbox_cb cb
 int store_outbox_after(struct store *s, const char *channel, int64_t after, int limit,
                        store_outbox_cb cb, void *ud);
 int store_outbox_get(struct store *s, int64_t id, store_outbox_cb cb, void *ud);
+/*
+ * Claims pending row ID for OWNER (a server's name) until UNTIL, so that no
+ * other server sharing the database sends it meanwhile: 1 when OWNER holds
+ * the claim (new, or its own renewed), 0 when another server's claim runs
+ * past NOW or the row is no longer pending, -1 on error.
+ */
+int store_outbox_claim(struct store *s, int64_t id, const char *owner, int64_t now, int64_t until);
 int store_outbox_last(struct store *s, int64_t *id);
 typedef int (*store_head_cb)(int64_t id, const char *chat, int64_t next_at,
                              void *ud); /* nonzero stops */

@@ -16,6 +16,17 @@
 
 #include "lib/buf.h"
 
+/*
+ * An order read inside a write transaction, on a database several servers
+ * share, is locked until the commit: a resident's answer on one server and
+ * a staff member's action on another then change it one after the other,
+ * neither undoing the other. A SQLite file has one writer at a time anyway.
+ */
+static int locking(struct store *s)
+{
+	return store_shared(s) && store_in_tx(s);
+}
+
 /* A row reader (store_row_fn) filling the struct store_order at UD. */
 static int read_order(struct store *s, const struct store_q *st, void *ud)
 {
@@ -124,12 +135,18 @@ int store_order_create(struct store *s, struct store_order *o, int64_t now, cons
 
 int store_order_get(struct store *s, const char *number, struct store_order *out)
 {
-	return store_first(s, store_query(s, SQL_ORDER_BY_NUMBER, "t", number), read_order, out);
+	return store_first(s,
+	                   store_query(s,
+	                               locking(s) ? SQL_ORDER_BY_NUMBER_LOCK : SQL_ORDER_BY_NUMBER,
+	                               "t", number),
+	                   read_order, out);
 }
 
 int store_order_get_id(struct store *s, int64_t id, struct store_order *out)
 {
-	return store_first(s, store_query(s, SQL_ORDER_BY_ID, "i", id), read_order, out);
+	return store_first(
+	        s, store_query(s, locking(s) ? SQL_ORDER_BY_ID_LOCK : SQL_ORDER_BY_ID, "i", id),
+	        read_order, out);
 }
 
 int store_order_update(struct store *s, const struct store_order *o)

@@ -381,3 +381,10 @@ int store_chat_migrate(struct store *s, const char *channel, const char *old_cha
 	}
 	return store_tx_leave(s, outer, rc >= 0);
 }
+
+int store_outbox_claim(struct store *s, int64_t id, const char *owner, int64_t now, int64_t until)
+{
+	int n = store_run(s, SQL_OUTBOX_CLAIM, "itii", id, owner, now, until);
+
+	return n < 0 ? -1 : n > 0;
+}

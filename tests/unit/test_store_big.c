@@ -597,12 +597,14 @@ static void test_migration_8(void **state)
 	        sqlite3_exec(db,
 	                     "DROP INDEX orders_closed; DROP INDEX feedback_updated;"
 	                     " DROP INDEX order_events_rework; DROP INDEX outbox_pending;"
-	                     /* and what migrations 9 (dead letters) and 10 (privacy) made */
+	                     /* and what migrations 9 (dead letters), 10 (privacy) and 11 made */
 	                     " DROP TABLE inbound_dead;"
 	                     " DROP INDEX orders_kept; DROP INDEX outbox_aged;"
 	                     " DROP INDEX transcript_at; DROP TABLE detail_views;"
 	                     " DROP TRIGGER order_events_no_update;"
 	                     " ALTER TABLE orders DROP COLUMN anonymised_at;"
+	                     " ALTER TABLE outbox DROP COLUMN claimed_by;"
+	                     " ALTER TABLE outbox DROP COLUMN claim_until;"
 	                     " PRAGMA user_version = 7",
 	                     NULL, NULL, NULL),
 	        SQLITE_OK);
