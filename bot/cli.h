@@ -36,6 +36,8 @@ int cli_backup(struct cli_env *env);
 /* cli_privacy.c: `forget --resident ID|--phone P`, `audit`. */
 int cli_forget(struct cli_env *env);
 int cli_audit(struct cli_env *env);
+/* cli_migrate.c: `migrate --from SRC --to DST`; needs no configuration. */
+int cli_migrate(struct cli_env *env);
 
 /*
  * The options of a command (cli_opts.c). An option is "--name" (a flag) or

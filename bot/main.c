@@ -57,6 +57,8 @@ static void usage(FILE *f)
 	      "[--json|--csv]\n"
 	      "  export [--from D] [--to D] [--community C] --format csv|jsonl "
 	      "[--output FILE [--force]]\n"
+	      "  migrate --from SRC --to DST      copy everything to a new database (a SQLite\n"
+	      "                                   path or sqlite:PATH, a postgresql:// URL)\n"
 	      "  backup FILE [--force]            a consistent copy of the database, while it "
 	      "runs\n"
 	      "  check-config                     report every problem in the configuration\n"
@@ -196,6 +198,8 @@ int main(int argc, char **argv)
 		puts("concierge " VERSION);
 		return 0;
 	}
+	if (strcmp(cmd, "migrate") == 0)
+		return cli_migrate(&env);
 	if (load_config(&env, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		if (strcmp(cmd, "check-config") != 0)

@@ -471,6 +471,41 @@ static int sq_log_truncate(struct store *s)
 	return log == done ? 0 : store_failf(s, "checkpoint: %d of %d frames copied", done, log);
 }
 
+static int sq_ncols(const struct store_q *q)
+{
+	return sqlite3_column_count(st_of(q));
+}
+
+static const char *sq_colname(const struct store_q *q, int col)
+{
+	return sqlite3_column_name(st_of(q), col);
+}
+
+static int sq_run_texts(struct store *s, const char *sql, int n, const char *const *v)
+{
+	struct sqlite_stmt *e = stmt_get(s, sql);
+	int i, rc = SQLITE_OK;
+
+	if (!e)
+		return -1;
+	for (i = 0; i < n && rc == SQLITE_OK; i++)
+		rc = v[i] ? sqlite3_bind_text(e->st, i + 1, v[i], -1, SQLITE_STATIC)
+		          : sqlite3_bind_null(e->st, i + 1);
+	if (rc != SQLITE_OK || sqlite3_step(e->st) != SQLITE_DONE)
+		rc = store_fail(s);
+	else
+		rc = sqlite3_changes(sqlite_of(s)->db);
+	sq_done(s, &e->q);
+	return rc;
+}
+
+static int sq_copied(struct store *s, const char *table)
+{
+	(void)s;
+	(void)table; /* a rowid goes on from the largest by itself */
+	return 0;
+}
+
 const struct store_backend store_sqlite_backend = {
         .name = "sqlite",
         .query = sq_query,
@@ -493,4 +528,8 @@ const struct store_backend store_sqlite_backend = {
         .checkpoint_apart = sqlite_checkpoint_apart,
         .checkpoint_runs = sqlite_checkpoint_runs,
         .backup = sqlite_backup,
+        .ncols = sq_ncols,
+        .colname = sq_colname,
+        .run_texts = sq_run_texts,
+        .copied = sq_copied,
 };

@@ -164,4 +164,6 @@ void store_sqlite_sql_core(const char **t)
 	t[SQL_LEASE_DROP] = "SELECT 1";
 	/* A chat's dialog state, locked until the commit where servers share the database. */
 	t[SQL_CHAT_LOCK] = "SELECT 1";
+	/* concierge migrate (store_copy.c) writes its statements from the tables' columns. */
+	t[SQL_COPY] = "copy";
 }

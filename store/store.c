@@ -52,7 +52,9 @@ void store_copy(char *dst, size_t dstlen, const char *src)
 	buf_copy(dst, dstlen, src); /* one rule for cutting text to a field, store or not */
 }
 
-const char *store_variant(struct store *s, enum store_sql family, unsigned mask)
+/* Variant (FAMILY, MASK) as kept, or a new one: TEXT, else the backend's builder writes it. */
+static const char *variant(struct store *s, enum store_sql family, unsigned mask,
+                           const char *text)
 {
 	struct store_variant *v;
 	struct buf b;
@@ -73,7 +75,10 @@ const char *store_variant(struct store *s, enum store_sql family, unsigned mask)
 		s->capvariants = cap;
 	}
 	buf_init(&b);
-	s->build(family, mask, &b);
+	if (text)
+		buf_add(&b, text);
+	else
+		s->build(family, mask, &b);
 	if (b.failed || !b.s) {
 		buf_release(&b);
 		store_failf(s, "out of memory");
@@ -84,6 +89,17 @@ const char *store_variant(struct store *s, enum store_sql family, unsigned mask)
 	v->mask = mask;
 	v->sql = buf_detach(&b);
 	return v->sql;
+}
+
+const char *store_variant(struct store *s, enum store_sql family, unsigned mask)
+{
+	return variant(s, family, mask, NULL);
+}
+
+const char *store_variant_text(struct store *s, enum store_sql family, unsigned mask,
+                               const char *text)
+{
+	return variant(s, family, mask, text);
 }
 
 int store_tx_enter(struct store *s, int *outer)

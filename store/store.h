@@ -94,6 +94,8 @@ int store_tx_file(struct store *s, const char *path);
  * file, which has one server.
  */
 int store_shared(const struct store *s);
+/* TARGET (a path or URL) as it may be shown: a URL's password replaced by "***". */
+void store_target_shown(const char *target, char *out, size_t outlen);
 /* "sqlite" or "postgresql". */
 const char *store_backend_name(const struct store *s);
 /*

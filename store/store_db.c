@@ -7,6 +7,7 @@
 #include "store/store_report.h"
 #include "store/sqlite_db.h"
 
+#include <stdio.h>
 #include <string.h>
 
 int store_open(const char *target, struct store **out, char *err, size_t errlen)
@@ -189,4 +190,59 @@ int store_shared(const struct store *s)
 const char *store_backend_name(const struct store *s)
 {
 	return s->be->name;
+}
+
+int store_ncols(const struct store_q *q)
+{
+	return q->be->ncols(q);
+}
+
+const char *store_colname(const struct store_q *q, int col)
+{
+	return q->be->colname(q, col);
+}
+
+int store_run_texts(struct store *s, const char *sql, int n, const char *const *v)
+{
+	return s->be->run_texts(s, sql, n, v);
+}
+
+/* Appends N bytes of S to OUT at *AT, as many as fit. */
+static void shown_add(char *out, size_t outlen, size_t *at, const char *s, size_t n)
+{
+	if (*at + 1 >= outlen)
+		return;
+	if (n > outlen - 1 - *at)
+		n = outlen - 1 - *at;
+	memcpy(out + *at, s, n);
+	*at += n;
+	out[*at] = '\0';
+}
+
+void store_target_shown(const char *target, char *out, size_t outlen)
+{
+	const char *p = target, *scheme = strstr(target, "://"), *at, *colon, *slash, *pw;
+	size_t o = 0;
+
+	if (!outlen)
+		return;
+	out[0] = '\0';
+	if (scheme) { /* scheme://user:password@host */
+		slash = strchr(scheme + 3, '/');
+		at = strchr(scheme + 3, '@');
+		if (at && slash && at > slash)
+			at = NULL;
+		colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+		if (colon) {
+			shown_add(out, outlen, &o, p, (size_t)(colon + 1 - p));
+			shown_add(out, outlen, &o, "***", 3);
+			p = at;
+		}
+	}
+	while ((pw = strstr(p, "password=")) != NULL) { /* ...?password=... */
+		shown_add(out, outlen, &o, p, (size_t)(pw + 9 - p));
+		shown_add(out, outlen, &o, "***", 3);
+		p = pw + 9 + strcspn(pw + 9, "& ");
+	}
+	shown_add(out, outlen, &o, p, strlen(p));
 }

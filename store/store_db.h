@@ -104,6 +104,12 @@ int store_null(const struct store_q *q, int col);
 /* Copies column COL (NULL reads as "") with store_copy(). */
 void store_col(const struct store_q *q, int col, char *dst, size_t dstlen);
 
+/* The number of columns of Q's rows, and the name of column COL. */
+int store_ncols(const struct store_q *q);
+const char *store_colname(const struct store_q *q, int col);
+/* Runs SQL with its N parameters bound from texts V (NULL binds NULL); as store_run(). */
+int store_run_texts(struct store *s, const char *sql, int n, const char *const *v);
+
 /* 1 when a transaction is open on the connection. */
 int store_in_tx(struct store *s);
 

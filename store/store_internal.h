@@ -87,6 +87,12 @@ struct store_backend {
 	int (*checkpoint_apart)(struct store *s);
 	long (*checkpoint_runs)(struct store *s);
 	int (*backup)(struct store *s, const char *dest, int force, int *pages);
+	/* store_copy.c: a row's width and column names; a statement bound from N texts (NULL: NULL) */
+	int (*ncols)(const struct store_q *q);
+	const char *(*colname)(const struct store_q *q, int col);
+	int (*run_texts)(struct store *s, const char *sql, int n, const char *const *v);
+	/* after rows with their ids were copied into TABLE: new ids go on from the largest */
+	int (*copied)(struct store *s, const char *table);
 };
 
 /* Opens the SQLite database at PATH (sqlite_db.c); as store_open(). */
@@ -110,6 +116,14 @@ void store_tx_files_end(struct store *s, int unlink_them);
  * store_query_some(). NULL when out of memory (recorded).
  */
 const char *store_variant(struct store *s, enum store_sql family, unsigned mask);
+/*
+ * A statement written at run time from what only the database knows (the
+ * columns of a table, for store_copy.c): TEXT kept as variant (FAMILY,
+ * MASK) for the store's life, or the one kept before under those. Written
+ * in SQL both backends read: "$N" parameters, quoted names.
+ */
+const char *store_variant_text(struct store *s, enum store_sql family, unsigned mask,
+                               const char *text);
 
 /* The conditions of the orders list (SQL_ORDERS_LIST). */
 enum {
