@@ -17,6 +17,7 @@ UPDATE and a DELETE are refused, and only an anonymised order's event DETAIL
 may change. It prints every difference and exits 1 if there is any.
 """
 import argparse
+import glob
 import json
 import os
 import re
@@ -73,23 +74,18 @@ class PG:
 
 
 def pg_bindir():
-    env = os.environ.get("PG_BINDIR")
-    if env:
-        return env
+    """Where psql is: PG_BINDIR, `pg_config --bindir`, the newest /usr/lib/postgresql/*/bin, or PATH."""
+    dirs = [os.environ.get("PG_BINDIR", "")]
     try:
-        d = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip()
-        if d and os.path.exists(os.path.join(d, "psql")):
-            return d
+        dirs.append(subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip())
     except OSError:
         pass
-    for v in sorted(os.listdir("/usr/lib/postgresql"), key=lambda s: [int(x) for x in s.split(".") if x.isdigit()],
-                    reverse=True) if os.path.isdir("/usr/lib/postgresql") else []:
-        d = "/usr/lib/postgresql/%s/bin" % v
-        if os.path.exists(os.path.join(d, "psql")):
+    dirs += sorted(glob.glob("/usr/lib/postgresql/*/bin"),
+                   key=lambda d: [int(x) for x in re.findall(r"\d+", d)], reverse=True)
+    dirs.append(os.path.dirname(shutil.which("psql") or ""))
+    for d in dirs:
+        if d and os.access(os.path.join(d, "psql"), os.X_OK):
             return d
-    p = shutil.which("psql")
-    if p:
-        return os.path.dirname(p)
     raise SystemExit("pg_schema_check: no psql; install postgresql-15 (scripts/deps.sh test)")
 
 
