@@ -501,6 +501,42 @@ def behaviour(b):
     b.variant("QUERY_COUNT", 2 | (1 << 5), "TdTTTiidd", [None, 1, None, None, None, 1301, 0, -1, 0])
 
 
+def transactions(pg, texts):
+    """The transaction and setting texts, run as the backend runs them (prepared, no parameters)."""
+    def run(name, expect_rows=None):
+        out, err = pg.run(texts[name][1], "", [])
+        if err:
+            problem("%s: %s" % (name, err))
+        elif expect_rows is not None and out["rows"] != expect_rows:
+            problem("%s: returned %s" % (name, out["rows"]))
+
+    def show(setting, want):
+        out, err = pg.exec("SHOW %s" % setting)
+        if err or out["rows"] != [[want]]:
+            problem("%s is %s, not %s" % (setting, err or out["rows"], want))
+
+    run("SYNC_NORMAL")
+    show("synchronous_commit", "off")
+    run("SYNC_FULL")
+    show("synchronous_commit", "on")
+    run("BEGIN")
+    run("SAVEPOINT")
+    pg.exec("INSERT INTO kv VALUES ('tx', '1')")
+    run("ROLLBACK_TO")
+    run("RELEASE")
+    run("COMMIT")
+    out, _ = pg.exec("SELECT count(*) FROM kv WHERE key = 'tx'")
+    if out["rows"] != [["0"]]:
+        problem("ROLLBACK_TO did not undo the savepoint's insert")
+    run("READ_BEGIN")
+    run("READ_MARK", [["1"]])
+    show("transaction_isolation", "repeatable read")
+    show("transaction_read_only", "on")
+    run("READ_END")
+    run("BEGIN")
+    run("ROLLBACK")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dump", default=os.path.join(ROOT, "build/sql_dump"))
@@ -577,6 +613,7 @@ def main():
 
         both = Both(lite_path, pg, texts, dump["variants"])
         behaviour(both)
+        transactions(pg, texts)
         stats["compared steps"] = both.steps
         pg.close()
     except subprocess.CalledProcessError as e:
