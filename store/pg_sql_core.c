@@ -171,4 +171,23 @@ void store_pg_sql_core(const char **t)
 	        "UPDATE inbound_dead SET replayed_at = $2 WHERE id = $1 AND dead_at IS NOT NULL";
 	t[SQL_DEAD_WAITING] = "SELECT count(*) FROM inbound_dead WHERE dead_at IS NOT NULL AND "
 	                      "replayed_at IS NULL";
+	/*
+	 * Leases (store_lease_try): session advisory locks of the lease thread's
+	 * connection, keyed (Concierge's application id, hash of the name), so a
+	 * server that dies frees them with its connection. HELD asks the server
+	 * whether this connection still holds one (a reconnection loses them).
+	 */
+	t[SQL_LEASE_TRY] = "SELECT pg_try_advisory_lock(1131307879, hashtext($1))::int";
+	t[SQL_LEASE_HELD] = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+	                    " AND pid = pg_backend_pid() AND granted AND classid = 1131307879"
+	                    " AND objid = hashtext($1)::oid AND objsubid = 2";
+	t[SQL_LEASE_DROP] = "SELECT pg_advisory_unlock(1131307879, hashtext($1))::int";
+	/*
+	 * A chat's dialog state: a transaction lock on (the application id + 1,
+	 * hash of channel and chat), so a second server's message of the same
+	 * chat waits for the first's commit (at most lock_timeout).
+	 */
+	t[SQL_CHAT_LOCK] = "SELECT 1 FROM (SELECT pg_advisory_xact_lock(1131307880,"
+	                   " hashtext($1 || ' ' || $2))) AS l";
+	t[SQL_COPY] = "copy";
 }

@@ -78,6 +78,13 @@ void store_pg_sql_orders(const char **t)
 	t[SQL_ORDER_BY_NUMBER] = ORDER_SELECT " WHERE o.number = $1";
 	t[SQL_ORDER_BY_ID] = ORDER_SELECT " WHERE o.id = $1";
 	/*
+	 * Read to be changed in this transaction (store_orders.c): locked until
+	 * the commit. NO KEY UPDATE, so that inserting this order's events, fees
+	 * and payments (which lock it FOR KEY SHARE) elsewhere does not wait.
+	 */
+	t[SQL_ORDER_BY_NUMBER_LOCK] = ORDER_SELECT " WHERE o.number = $1 FOR NO KEY UPDATE OF o";
+	t[SQL_ORDER_BY_ID_LOCK] = ORDER_SELECT " WHERE o.id = $1 FOR NO KEY UPDATE OF o";
+	/*
 	 * The register by any mix of filters (store_orders_list): only the
 	 * conditions a call has are written (store_variant), so each is answered from
 	 * the index that fits - orders_status, orders_resident, orders_assignee or

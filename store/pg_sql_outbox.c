@@ -117,4 +117,11 @@ void store_pg_sql_outbox(const char **t)
 	t[SQL_PHOTOS_PENDING] =
 	        "SELECT id, order_id, resident_id, hash, type, size, path, channel, at FROM photos"
 	        " WHERE resident_id = $1 AND order_id IS NULL AND at >= $2 ORDER BY id";
+	/*
+	 * A row this server may send now. SKIP LOCKED: a row another server is
+	 * claiming at this moment is its, without waiting for that to end.
+	 */
+	t[SQL_OUTBOX_CLAIM] = "UPDATE outbox SET claimed_by = $2, claim_until = $4 WHERE id ="
+	                      " (SELECT id FROM outbox WHERE id = $1 AND status = 'pending'"
+	                      " AND (claim_until < $3 OR claimed_by = $2) FOR UPDATE SKIP LOCKED)";
 }

@@ -159,11 +159,11 @@ void store_sqlite_sql_core(const char **t)
 	 * Leases (store_lease_try): a SQLite file has one server, which holds
 	 * every lease; only a shared database hands them out.
 	 */
-	t[SQL_LEASE_TRY] = "SELECT 1";
-	t[SQL_LEASE_HELD] = "SELECT 1";
-	t[SQL_LEASE_DROP] = "SELECT 1";
+	t[SQL_LEASE_TRY] = "SELECT ?1 IS NOT NULL";
+	t[SQL_LEASE_HELD] = "SELECT ?1 IS NOT NULL";
+	t[SQL_LEASE_DROP] = "SELECT ?1 IS NOT NULL";
 	/* A chat's dialog state, locked until the commit where servers share the database. */
-	t[SQL_CHAT_LOCK] = "SELECT 1";
+	t[SQL_CHAT_LOCK] = "SELECT ?1 IS NOT NULL AND ?2 IS NOT NULL"; /* one writer at a time anyway */
 	/* concierge migrate (store_copy.c) writes its statements from the tables' columns. */
 	t[SQL_COPY] = "copy";
 }
