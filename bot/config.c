@@ -882,6 +882,7 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 	        "metrics",
 	        "log",
 	        "photo_max_kb",
+	        "photos_dir",
 	        "partners",
 	        "quiet_hours",
 	        "followup",
@@ -1145,6 +1146,7 @@ void cfg_free(struct cfg *c)
 	free(c->path);
 	free(c->database);
 	free(c->instance);
+	free(c->photos_dir);
 	free(c->listen);
 	free(c->locale);
 	free(c->timezone);

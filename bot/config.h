@@ -145,7 +145,8 @@ struct cfg_limits {
 struct cfg {
 	char *path;     /* the file it was read from */
 	char *database; /* SQLite file, default "concierge.db", or a postgresql:// URL */
-	char *instance; /* this server's name among those sharing a database; NULL: host:pid */
+	char *instance;   /* this server's name among those sharing a database; NULL: host:pid */
+	char *photos_dir; /* where photos are kept; NULL: "<database>.photos" beside a SQLite file */
 	char *listen;   /* HOST:PORT, default "127.0.0.1:8080" */
 	char *locale;   /* "zh-CN" or "en", default "zh-CN" */
 	char *timezone; /* e.g. "Asia/Shanghai"; default "Asia/Shanghai" */

@@ -198,7 +198,7 @@ int core_photo(struct core *c, const struct msg_in *in, int64_t now)
 	struct core_req r;
 	char dir[1024], err[256];
 	const char *args[1];
-	int pending = 0, rc, saved;
+	int pending = 0, rc, saved, somewhere;
 
 	if (core_req_init(&r, c, in, now, "") < 0)
 		return -1;
@@ -227,12 +227,20 @@ int core_photo(struct core *c, const struct msg_in *in, int64_t now)
 		return core_reply_msg(&r, M_PHOTO_NO_ORDER, NULL, 0);
 
 	memset(&p, 0, sizeof(p));
-	snprintf(dir, sizeof(dir), "%s.photos", store_path(c->store));
-	saved = store_path(c->store)[0] ? photo_save(dir, in->att_data, in->att_len, type, p.hash,
-	                                             p.path, sizeof(p.path), err, sizeof(err))
-	                                : -1;
+	/*
+	 * Beside a SQLite file, or where "photos_dir" says: a directory every
+	 * server sharing a PostgreSQL database reaches (NFS or the like).
+	 */
+	if (c->cfg->photos_dir)
+		snprintf(dir, sizeof(dir), "%s", c->cfg->photos_dir);
+	else
+		snprintf(dir, sizeof(dir), "%s.photos", store_path(c->store));
+	somewhere = c->cfg->photos_dir || store_path(c->store)[0];
+	saved = somewhere ? photo_save(dir, in->att_data, in->att_len, type, p.hash, p.path,
+	                               sizeof(p.path), err, sizeof(err))
+	                  : -1;
 	if (saved < 0) {
-		log_warn("photo not kept: %s", store_path(c->store)[0] ? err : "no database file");
+		log_warn("photo not kept: %s", somewhere ? err : "no \"photos_dir\" set");
 		return core_reply_msg(&r, M_PHOTO_FAILED, NULL, 0);
 	}
 	/* Written for this transaction: it goes if the transaction does. */

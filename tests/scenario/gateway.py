@@ -94,11 +94,13 @@ def merge(base, changes):
 
 
 class Gateway:
-    def __init__(self, changes=None, workdir=None, env=None, clock=False, now=None):
+    def __init__(self, changes=None, workdir=None, env=None, clock=False, now=None,
+                 database=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="concierge-it-")
         self.own_dir = workdir is None
         self.config = merge(example_config(), changes or {})
-        self.config["database"] = os.path.join(self.dir, "concierge.db")
+        # DATABASE: a postgresql:// URL (pgserver.py) instead of a file of its own.
+        self.config["database"] = database or os.path.join(self.dir, "concierge.db")
         self.config_path = os.path.join(self.dir, "config.json")
         with open(self.config_path, "w", encoding="utf-8") as f:
             json.dump(self.config, f, ensure_ascii=False, indent=1)
