@@ -143,15 +143,16 @@ struct cfg_limits {
 };
 
 struct cfg {
-	char *path;     /* the file it was read from */
-	char *database; /* SQLite file, default "concierge.db", or a postgresql:// URL */
+	char *path;       /* the file it was read from */
+	char *database;   /* SQLite file, default "concierge.db", or a postgresql:// URL */
 	char *instance;   /* this server's name among those sharing a database; NULL: host:pid */
-	char *photos_dir; /* where photos are kept; NULL: "<database>.photos" beside a SQLite file */
-	char *listen;   /* HOST:PORT, default "127.0.0.1:8080" */
-	char *locale;   /* "zh-CN" or "en", default "zh-CN" */
-	char *timezone; /* e.g. "Asia/Shanghai"; default "Asia/Shanghai" */
-	char *bot_name; /* how the bot is mentioned, default "concierge" */
-	char *tls_cert; /* PEM certificate: serve HTTPS (and HTTP/2) when set, with tls_key */
+	char *photos_dir; /* where photos are kept; NULL: "<database>.photos" beside a SQLite file
+	                   */
+	char *listen;     /* HOST:PORT, default "127.0.0.1:8080" */
+	char *locale;     /* "zh-CN" or "en", default "zh-CN" */
+	char *timezone;   /* e.g. "Asia/Shanghai"; default "Asia/Shanghai" */
+	char *bot_name;   /* how the bot is mentioned, default "concierge" */
+	char *tls_cert;   /* PEM certificate: serve HTTPS (and HTTP/2) when set, with tls_key */
 	char *tls_key;
 	int session_minutes; /* idle dialog expiry, default 30 */
 	int acceptance_days; /* auto-close awaiting_acceptance after, default 3 */

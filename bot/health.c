@@ -151,8 +151,17 @@ static json_t *store_state(struct server *srv)
 	json_t *o = json_pack("{s:s}", "backend", store_backend_name(srv->store)), *held;
 	size_t i, n;
 
+	int standby;
+	int64_t lag;
+
 	if (!o || !store_shared(srv->store))
 		return o;
+	if (leases_db_status(srv->leases, &standby, &lag)) {
+		json_object_set_new(o, "role", json_string(standby ? "standby" : "primary"));
+		json_object_set_new(o, "lag_ms", lag >= 0 ? json_integer(lag) : json_null());
+	}
+	json_object_set_new(o, "instance",
+	                    json_string(srv->sender ? sender_owner(srv->sender) : ""));
 	held = json_array();
 	n = leases_list(srv->leases, names, LEASES_MAX);
 	for (i = 0; i < n; i++)

@@ -38,7 +38,10 @@ struct leases {
 	struct lease v[LEASES_MAX];
 	size_t n;
 	_Atomic int64_t beat_ms; /* clock_mono_ms() when the loop last turned */
-	int failing;             /* the last round could not reach the database (logged once) */
+	/* the database's role and lag at the last round (store_db_status), guarded by mu */
+	int standby, status_known;
+	int64_t lag_ms;
+	int failing; /* the last round could not reach the database (logged once) */
 };
 
 static struct lease *find(struct leases *l, const char *name)
@@ -95,6 +98,17 @@ static void round_once(struct leases *l)
 		l->failing = 0;
 	}
 
+	{
+		int standby = 0;
+		int64_t lag = -1;
+		int known = !failed && store_db_status(l->s, &standby, &lag) == 0;
+
+		pthread_mutex_lock(&l->mu);
+		l->status_known = known;
+		l->standby = standby;
+		l->lag_ms = lag;
+		pthread_mutex_unlock(&l->mu);
+	}
 	pthread_mutex_lock(&l->mu);
 	for (i = 0; i < n; i++) {
 		struct lease *e = &l->v[i]; /* entries are only ever added, never moved */
@@ -250,4 +264,20 @@ size_t leases_list(struct leases *l, char names[][LEASES_NAME_LEN], size_t max)
 			snprintf(names[k++], LEASES_NAME_LEN, "%s", l->v[i].name);
 	pthread_mutex_unlock(&l->mu);
 	return k;
+}
+
+int leases_db_status(struct leases *l, int *standby, int64_t *lag_ms)
+{
+	int known;
+
+	*standby = 0;
+	*lag_ms = -1;
+	if (!l)
+		return 0;
+	pthread_mutex_lock(&l->mu);
+	known = l->status_known;
+	*standby = l->standby;
+	*lag_ms = l->lag_ms;
+	pthread_mutex_unlock(&l->mu);
+	return known;
 }

@@ -19,6 +19,7 @@
 #define CONCIERGE_LEASES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct store;
 
@@ -52,6 +53,13 @@ int leases_held(struct leases *l, const char *name);
 void leases_release(struct leases *l, const char *name);
 /* The event loop turned: call at least every second while it runs. */
 void leases_beat(struct leases *l);
+
+/*
+ * The database's role and replication lag as the thread last read them
+ * (store_db_status, every round): 1 when known, 0 when not (yet, or the
+ * database did not answer). Thread-safe.
+ */
+int leases_db_status(struct leases *l, int *standby, int64_t *lag_ms);
 
 /* Up to MAX names of the leases held, for /healthz; the number written. */
 size_t leases_list(struct leases *l, char names[][LEASES_NAME_LEN], size_t max);

@@ -920,6 +920,11 @@ static void wake(struct sender *s)
 		curl_multi_wakeup(s->multi);
 }
 
+const char *sender_owner(const struct sender *s)
+{
+	return s->owner;
+}
+
 void sender_kick(struct sender *s)
 {
 	if (!s)

@@ -53,7 +53,8 @@ struct sender_opts {
 	const char *db_path;     /* the store file */
 	sender_polled_fn polled; /* NULL: no polling */
 	sender_relay_fn relay;   /* NULL: relayed calls fail (and are tried again) */
-	struct leases *leases;   /* leases.h: a channel's long poll runs where "poll:<channel>" is held */
+	struct leases
+	        *leases; /* leases.h: a channel's long poll runs where "poll:<channel>" is held */
 	void *ud;
 	int poll_ms; /* how often to look at the table; default 1000 */
 };
@@ -62,6 +63,8 @@ struct sender_opts {
 struct sender *sender_start(const struct sender_opts *o, char *err, size_t errlen);
 /* Something was queued: look at the outbox now. Thread-safe; never blocks. */
 void sender_kick(struct sender *s);
+/* This server's name in outbox claims (the "instance" setting, or host:pid). */
+const char *sender_owner(const struct sender *s);
 /*
  * The batch of CHANNEL handed over was committed; confirm up to NEXT_OFFSET.
  * 0 means it was not: poll again from the old offset. Thread-safe.

@@ -118,7 +118,7 @@ struct server {
 	struct inbound *batch, *batch_tail;
 	int nbatch;
 	lws_sorted_usec_list_t sul_batch, sul_tick, sul_deliver;
-	int64_t tick_at; /* the program's clock (clock_now) when the timers are due next */
+	int64_t tick_at;       /* the program's clock (clock_now) when the timers are due next */
 	struct leases *leases; /* leases.c: NULL on a SQLite file (one server holds all) */
 	int timers_held;       /* this server ran the timers at the last beat */
 

@@ -190,4 +190,14 @@ void store_pg_sql_core(const char **t)
 	t[SQL_CHAT_LOCK] = "SELECT 1 FROM (SELECT pg_advisory_xact_lock(1131307880,"
 	                   " hashtext($1 || ' ' || $2))) AS l";
 	t[SQL_COPY] = "copy";
+	/*
+	 * The server's role and lag (store_db_status): a standby's distance from
+	 * its primary's last commit; on a primary, its slowest standby's replay
+	 * lag (seen by members of pg_monitor; -1 when none is seen). Milliseconds.
+	 */
+	t[SQL_DB_STATUS] =
+	        "SELECT pg_is_in_recovery()::int, CASE WHEN pg_is_in_recovery() THEN"
+	        " COALESCE((extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)"
+	        "::bigint, -1) ELSE COALESCE((SELECT (max(extract(epoch FROM replay_lag)) * 1000)"
+	        "::bigint FROM pg_stat_replication), -1) END";
 }

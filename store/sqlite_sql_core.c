@@ -163,7 +163,10 @@ void store_sqlite_sql_core(const char **t)
 	t[SQL_LEASE_HELD] = "SELECT ?1 IS NOT NULL";
 	t[SQL_LEASE_DROP] = "SELECT ?1 IS NOT NULL";
 	/* A chat's dialog state, locked until the commit where servers share the database. */
-	t[SQL_CHAT_LOCK] = "SELECT ?1 IS NOT NULL AND ?2 IS NOT NULL"; /* one writer at a time anyway */
+	t[SQL_CHAT_LOCK] =
+	        "SELECT ?1 IS NOT NULL AND ?2 IS NOT NULL"; /* one writer at a time anyway */
 	/* concierge migrate (store_copy.c) writes its statements from the tables' columns. */
 	t[SQL_COPY] = "copy";
+	/* The database's role and replication lag (store_db_status): a file has neither. */
+	t[SQL_DB_STATUS] = "SELECT 0, -1";
 }

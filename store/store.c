@@ -53,8 +53,7 @@ void store_copy(char *dst, size_t dstlen, const char *src)
 }
 
 /* Variant (FAMILY, MASK) as kept, or a new one: TEXT, else the backend's builder writes it. */
-static const char *variant(struct store *s, enum store_sql family, unsigned mask,
-                           const char *text)
+static const char *variant(struct store *s, enum store_sql family, unsigned mask, const char *text)
 {
 	struct store_variant *v;
 	struct buf b;
@@ -490,4 +489,28 @@ int store_lease_drop(struct store *s, const char *name)
 	                   &(int64_t){0}) < 0
 	               ? -1
 	               : 0;
+}
+
+struct db_status {
+	int *standby;
+	int64_t *lag_ms;
+};
+
+static int read_db_status(struct store *s, const struct store_q *q, void *ud)
+{
+	struct db_status *d = ud;
+
+	(void)s;
+	*d->standby = store_int(q, 0);
+	*d->lag_ms = store_int64(q, 1);
+	return 0;
+}
+
+int store_db_status(struct store *s, int *standby, int64_t *lag_ms)
+{
+	struct db_status d = {standby, lag_ms};
+
+	*standby = 0;
+	*lag_ms = -1;
+	return store_first(s, store_query(s, SQL_DB_STATUS, ""), read_db_status, &d) < 0 ? -1 : 0;
 }

@@ -110,6 +110,12 @@ const char *store_backend_name(const struct store *s);
 int store_lease_try(struct store *s, const char *name);
 int store_lease_held(struct store *s, const char *name);
 int store_lease_drop(struct store *s, const char *name);
+/*
+ * What the database says of itself: *STANDBY 1 on a read-only replica; *LAG_MS
+ * how far behind (on a standby) or the slowest standby is (on a primary),
+ * -1 when not known. A SQLite file: 0 and -1. 0 or -1.
+ */
+int store_db_status(struct store *s, int *standby, int64_t *lag_ms);
 
 int store_kv_get(struct store *s, const char *key, char *out, size_t outlen);
 int store_kv_set(struct store *s, const char *key, const char *value);

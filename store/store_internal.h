@@ -87,7 +87,8 @@ struct store_backend {
 	int (*checkpoint_apart)(struct store *s);
 	long (*checkpoint_runs)(struct store *s);
 	int (*backup)(struct store *s, const char *dest, int force, int *pages);
-	/* store_copy.c: a row's width and column names; a statement bound from N texts (NULL: NULL) */
+	/* store_copy.c: a row's width and column names; a statement bound from N texts (NULL: NULL)
+	 */
 	int (*ncols)(const struct store_q *q);
 	const char *(*colname)(const struct store_q *q, int col);
 	int (*run_texts)(struct store *s, const char *sql, int n, const char *const *v);
