@@ -8,8 +8,75 @@
 
 #include <string.h>
 
+/* 1 when TARGET is a PostgreSQL URL. */
+static int is_pg_url(const char *target)
+{
+	return strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0;
+}
+
+/* Appends N bytes of P to BUF (length LEN, filled to *AT), always terminated. */
+static void put(char *buf, size_t len, size_t *at, const char *p, size_t n)
+{
+	if (*at + n >= len)
+		n = len - 1 - *at;
+	memcpy(buf + *at, p, n);
+	*at += n;
+	buf[*at] = '\0';
+}
+
+const char *store_display_name(const char *target, char *buf, size_t len)
+{
+	const char *p, *auth, *end, *at, *colon, *q;
+	size_t o = 0;
+	int first = 1;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	if (!target)
+		return buf;
+	if (!is_pg_url(target)) {
+		put(buf, len, &o, target, strlen(target));
+		return buf;
+	}
+	auth = strstr(target, "://") + 3;
+	put(buf, len, &o, target, (size_t)(auth - target));
+	end = auth + strcspn(auth, "/?");
+	/* user:password@hosts: the last @ of the authority ends the user part. */
+	for (at = NULL, p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at) {
+		colon = memchr(auth, ':', (size_t)(at - auth));
+		put(buf, len, &o, auth, (size_t)((colon ? colon : at) - auth));
+		put(buf, len, &o, "@", 1);
+		auth = at + 1;
+	}
+	q = strchr(end, '?');
+	put(buf, len, &o, auth, (size_t)((q ? q : end + strlen(end)) - auth));
+	if (!q)
+		return buf;
+	/* The parameters but the passwords. */
+	for (p = q + 1; *p;) {
+		size_t n = strcspn(p, "&");
+
+		if (!(n >= 9 && strncmp(p, "password=", 9) == 0) &&
+		    !(n >= 12 && strncmp(p, "sslpassword=", 12) == 0) && n) {
+			put(buf, len, &o, first ? "?" : "&", 1);
+			put(buf, len, &o, p, n);
+			first = 0;
+		}
+		p += n;
+		if (*p == '&')
+			p++;
+	}
+	return buf;
+}
+
 int store_open(const char *target, struct store **out, char *err, size_t errlen)
 {
+	if (is_pg_url(target))
+		return store_pg_open(target, out, err, errlen);
 	if (strncmp(target, "sqlite:", 7) == 0)
 		target += 7;
 	return store_sqlite_open(target, out, err, errlen);
