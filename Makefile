@@ -94,6 +94,13 @@ build/asan/tests/%: tests/unit/%.c $(ASAN_OBJ) $(wildcard tests/unit/*.h)
 	@$(CC) $(STD) $(WARN) -Wno-missing-prototypes $(SANFLAGS) $(PKGCFLAGS) -o $@ $< $(ASAN_OBJ) \
 	    $(PKGLIBS) -lcmocka
 
+# Both backends' statement texts as JSON, for tests/pg_sql_check.py.
+SQL_TEXTS := $(sort $(wildcard store/sqlite_sql_*.c store/pg_sql_*.c))
+build/sql_dump: tests/tools/sql_dump.c $(SQL_TEXTS) lib/buf.c $(wildcard store/*.h lib/buf.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(STD) $(WARN) -O1 -g $(PKGCFLAGS) -o $@ $(filter %.c,$^) $(PKGLIBS)
+
 build/bench/loadgen: bench/loadgen.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
@@ -141,10 +148,10 @@ run:
 
 test:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory -j$(shell nproc) build/asan/concierge build/concierge $(UNIT_BIN) fuzz-bin
+	@$(MAKE) --no-print-directory -j$(shell nproc) build/asan/concierge build/concierge build/sql_dump $(UNIT_BIN) fuzz-bin
 	@tests/run.sh
 
-unit: build/asan/concierge $(UNIT_BIN)
+unit: build/asan/concierge build/sql_dump $(UNIT_BIN)
 	@tests/run.sh --unit
 
 check:

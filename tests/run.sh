@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: the cmocka unit tests, the fuzz targets' smoke runs
+# Runs every test: the cmocka unit tests, the PostgreSQL schema and statement
+# checks (tests/pg_schema_check.py, tests/pg_sql_check.py), the fuzz targets' smoke runs
 # (tests/fuzz/), then the scenario and integration tests that drive the real
 # program (built with AddressSanitizer and UndefinedBehaviorSanitizer). Ends with one line "N passed, M failed".
 #   tests/run.sh            everything
@@ -61,6 +62,26 @@ else
   sed 's/^/    /' "$logs/pg-start.log" | tail -20
   fail=$((fail + 1))
 fi
+
+# The PostgreSQL schema and statement texts against SQLite's (a throwaway server
+# each, a few seconds): in a full or --unit run, or when PATTERN names one.
+pg_bin=${PG_BINDIR:-$(pg_config --bindir 2>/dev/null || true)}
+[ -x "$pg_bin/initdb" ] || pg_bin=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -1)
+lite_bin=build/concierge
+[ -x "$lite_bin" ] || lite_bin=build/asan/concierge
+for check in pg_schema_check pg_sql_check; do
+  if [ $# -gt 0 ] && [ "$1" != --unit ] && [[ "$check" != *"$1"* ]]; then continue; fi
+  if [ ! -x "$pg_bin/initdb" ]; then
+    printf '%-28s skipped: no PostgreSQL server binaries (postgresql-15, scripts/deps.sh test)\n' "$check"
+    continue
+  fi
+  if python3 "tests/$check.py" --binary "$PWD/$lite_bin" >"$logs/$check.log" 2>&1; then
+    pass=$((pass + 1)); printf '%-28s %3d passed, %d failed\n' "$check" 1 0
+  else
+    fail=$((fail + 1)); printf '%-28s %3d passed, %d failed\n' "$check" 0 1
+    sed 's/^/    /' "$logs/$check.log" | tail -40
+  fi
+done
 
 # Each fuzz target over its seeds and a few seconds (tests/fuzz/run.sh), in a full run.
 if [ $# -eq 0 ]; then
