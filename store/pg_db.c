@@ -369,6 +369,9 @@ static PGresult *pg_exec(struct store *s, const char *sql, const char *fmt, va_l
 		return NULL;
 	if (ready > 0) /* a ROLLBACK of what the lost connection rolled back */
 		return PQmakeEmptyPGresult(NULL, PGRES_COMMAND_OK);
+	/* A lock wait set inside a transaction that rolled back, or not set yet. */
+	if (p->lock_ms != p->busy_ms && PQtransactionStatus(p->conn) == PQTRANS_IDLE)
+		(void)apply_lock_ms(s); /* a lost connection shows in the statement too */
 	if (prepare(s, sql, fmt, name) < 0)
 		return NULL;
 	for (i = 0; i < n; i++) {
@@ -478,7 +481,7 @@ static int pg_run(struct store *s, const char *sql, int64_t *id, const char *fmt
 
 	if (!res)
 		return -1;
-	n = atoi(PQcmdTuples(res));
+	n = (int)strtol(PQcmdTuples(res), NULL, 10);
 	if (id && n > 0 && PQntuples(res) > 0 && PQnfields(res) > 0)
 		*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
@@ -693,10 +696,22 @@ static void pg_set_busy_ms(struct store *s, int ms)
 {
 	struct pg_store *p = pg_of(s);
 
+	char saved[sizeof(s->err)];
+	enum store_err code = s->errclass;
+
 	p->busy_ms = ms < 0 ? BUSY_WAIT_MS : ms;
-	if (PQstatus(p->conn) == CONNECTION_OK && !p->lost_in_tx)
-		(void)apply_lock_ms(
-		        s); /* a failure leaves lock_ms unknown: tried again next time */
+	/* A failed transaction takes no SET: the next statement after it applies it. */
+	if (PQstatus(p->conn) != CONNECTION_OK || p->lost_in_tx ||
+	    PQtransactionStatus(p->conn) == PQTRANS_INERROR) {
+		p->lock_ms = -1;
+		return;
+	}
+	/* Keep the caller's last error: this call reports none. A failure leaves
+	 * lock_ms unknown, so it is tried again before the next statement. */
+	memcpy(saved, s->err, sizeof(saved));
+	(void)apply_lock_ms(s);
+	memcpy(s->err, saved, sizeof(saved));
+	s->errclass = code;
 }
 
 /*

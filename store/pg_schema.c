@@ -83,8 +83,8 @@ static int read_state(struct store *s, struct schema_state *st)
 		return -1;
 	}
 	if (PQntuples(res) > 0) {
-		st->version = atoi(PQgetvalue(res, 0, 0));
-		st->app = atoi(PQgetvalue(res, 0, 1));
+		st->version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+		st->app = (int)strtol(PQgetvalue(res, 0, 1), NULL, 10);
 	}
 	PQclear(res);
 	return 0;
@@ -159,7 +159,7 @@ int pg_schema_version(struct store *s)
 
 	if (!res)
 		return -1;
-	v = atoi(PQgetvalue(res, 0, 0));
+	v = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	return v;
 }
