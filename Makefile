@@ -10,7 +10,7 @@
 #   make install  the program, the example configuration and the systemd unit
 #                 (PREFIX=/usr/local, DESTDIR= for a staging directory)
 
-PKGS    := libwebsockets libcurl jansson sqlite3 libcrypto expat
+PKGS    := libwebsockets libcurl jansson sqlite3 libpq libcrypto expat
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual -Wundef
 STD     := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I.
@@ -24,8 +24,10 @@ LIB_SRC := $(filter-out bot/main.c,$(sort $(wildcard lib/*.c bot/*.c adapters/*.
 WEB     := $(sort $(wildcard web/*.html web/*.css web/*.js))
 UNIT    := $(sort $(wildcard tests/unit/test_*.c))
 
-OBJ      := $(LIB_SRC:%.c=build/obj/%.o) build/obj/web_assets.o build/obj/config_example.o
-ASAN_OBJ := $(LIB_SRC:%.c=build/asan/%.o) build/asan/web_assets.o build/asan/config_example.o
+OBJ      := $(LIB_SRC:%.c=build/obj/%.o) build/obj/web_assets.o build/obj/config_example.o \
+            build/obj/pg_schema_sql.o
+ASAN_OBJ := $(LIB_SRC:%.c=build/asan/%.o) build/asan/web_assets.o build/asan/config_example.o \
+            build/asan/pg_schema_sql.o
 UNIT_BIN := $(UNIT:tests/unit/%.c=build/asan/tests/%)
 # The benchmark's own programs (bench/README.md), optimised and without sanitizers.
 BENCH_BIN := build/bench/loadgen build/bench/fakebot build/bench/floor build/bench/wsload \
@@ -64,6 +66,17 @@ build/config_example.c: config.example.json scripts/embed.sh
 build/obj/config_example.o: build/config_example.c
 	$(CC) $(STD) $(CFLAGS) -c $< -o $@
 build/asan/config_example.o: build/config_example.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(SANFLAGS) -c $< -o $@
+
+# And the PostgreSQL schema (store/pg_schema.c's step 1).
+build/pg_schema_sql.c: store/pg_schema.sql scripts/embed.sh
+	@mkdir -p build
+	scripts/embed.sh --text store_pg_schema_sql store/pg_schema.sql > $@
+
+build/obj/pg_schema_sql.o: build/pg_schema_sql.c
+	$(CC) $(STD) $(CFLAGS) -c $< -o $@
+build/asan/pg_schema_sql.o: build/pg_schema_sql.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(SANFLAGS) -c $< -o $@
 
@@ -205,7 +218,7 @@ FUZZ_SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_OBJ     := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/web_assets.o \
-                build/fuzz/obj/config_example.o
+                build/fuzz/obj/config_example.o build/fuzz/obj/pg_schema_sql.o
 # A target that includes a source file itself (to reach its static functions) links
 # without that file's object.
 FUZZ_OWN_fuzz_http := build/fuzz/obj/bot/http.o
@@ -223,6 +236,9 @@ build/fuzz/obj/web_assets.o: build/web_assets.c
 	@mkdir -p $(dir $@)
 	@$(FUZZ_CC) $(STD) -O1 -c $< -o $@
 build/fuzz/obj/config_example.o: build/config_example.c
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) $(STD) -O1 -c $< -o $@
+build/fuzz/obj/pg_schema_sql.o: build/pg_schema_sql.c
 	@mkdir -p $(dir $@)
 	@$(FUZZ_CC) $(STD) -O1 -c $< -o $@
 

@@ -18,7 +18,8 @@ struct cli_env {
 	struct store *store; /* NULL for commands that need none */
 	const char *config_path;
 	const char *db_path;
-	int argc; /* arguments after the command name */
+	char db_shown[512]; /* db_path as messages show it: a URL without its password */
+	int argc;           /* arguments after the command name */
 	char **argv;
 };
 

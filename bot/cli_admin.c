@@ -44,7 +44,7 @@ struct list_ctx {
 static int finish_list(struct cli_env *env, int rc, struct list_ctx *l, const char *empty)
 {
 	if (rc < 0) {
-		fprintf(stderr, "concierge: %s: %s\n", env->db_path, store_errmsg(env->store));
+		fprintf(stderr, "concierge: %s: %s\n", env->db_shown, store_errmsg(env->store));
 		json_decref(l->arr);
 		return 1;
 	}
@@ -304,7 +304,7 @@ static int orders_form(struct cli_env *env)
 	else if (rc == 0)
 		fprintf(stderr, "concierge: no order %s\n", arg);
 	else
-		fprintf(stderr, "concierge: %s: %s\n", env->db_path, store_errmsg(env->store));
+		fprintf(stderr, "concierge: %s: %s\n", env->db_shown, store_errmsg(env->store));
 	buf_release(&b);
 	return rc == 1 ? 0 : rc == 0 ? 3 : 1;
 }

@@ -80,7 +80,7 @@ static int dead_list(struct cli_env *env)
 	rc = store_dead_list(env->store, all, dead_one, &x);
 	if (rc < 0) {
 		json_decref(x.arr);
-		fprintf(stderr, "concierge: %s: %s\n", env->db_path, store_errmsg(env->store));
+		fprintf(stderr, "concierge: %s: %s\n", env->db_shown, store_errmsg(env->store));
 		return 1;
 	}
 	if (x.arr) {

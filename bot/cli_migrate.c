@@ -64,8 +64,8 @@ int cli_migrate(struct cli_env *env)
 		        USAGE_MIGRATE);
 		return 2;
 	}
-	store_target_shown(from, a, sizeof(a));
-	store_target_shown(to, b, sizeof(b));
+	store_display_name(from, a, sizeof(a));
+	store_display_name(to, b, sizeof(b));
 	if (strcmp(from, to) == 0) {
 		fprintf(stderr, "concierge: migrate: the source and the destination are both %s\n",
 		        a);

@@ -278,7 +278,7 @@ static int forget(struct cli_env *env)
 	rc = 0;
 	goto out;
 failed:
-	fprintf(stderr, "concierge: forget: %s: %s; nothing changed\n", env->db_path,
+	fprintf(stderr, "concierge: forget: %s: %s; nothing changed\n", env->db_shown,
 	        store_errmsg(s));
 	store_rollback(s);
 out:
@@ -326,7 +326,7 @@ static int audit(struct cli_env *env)
 	else
 		printf("%-19s  %-16s %-8s %-8s %s\n", "WHEN", "STAFF", "VIA", "WHAT", "WHOSE");
 	if (store_views_list(env->store, staff, 0, 0, 0, audit_one, &a) < 0) {
-		fprintf(stderr, "concierge: audit: %s: %s\n", env->db_path,
+		fprintf(stderr, "concierge: audit: %s: %s\n", env->db_shown,
 		        store_errmsg(env->store));
 		json_decref(a.arr);
 		return 1;

@@ -70,7 +70,7 @@ int cli_report(struct cli_env *env)
 	}
 	doc = report_build(env->store, env->cfg, &q, err, sizeof(err));
 	if (!doc) {
-		fprintf(stderr, "concierge: report: %s: %s\n", env->db_path, err);
+		fprintf(stderr, "concierge: report: %s: %s\n", env->db_shown, err);
 		return 1;
 	}
 	if (json) {
@@ -366,7 +366,7 @@ int cli_export(struct cli_env *env)
 	f.oldest_first = 1;
 	if (store_snapshot_begin(env->store) < 0 ||
 	    store_report_count(env->store, q.from, q.to, q.community, &x.total) < 0) {
-		fprintf(stderr, "concierge: export: %s: %s\n", env->db_path,
+		fprintf(stderr, "concierge: export: %s: %s\n", env->db_shown,
 		        store_errmsg(env->store));
 		goto out;
 	}
@@ -379,7 +379,7 @@ int cli_export(struct cli_env *env)
 	}
 	progress(&x, 0);
 	if (store_orders_list(env->store, &f, export_one, &x) < 0 || x.failed) {
-		fprintf(stderr, "%sconcierge: export: %s: %s\n", x.bar ? "\n" : "", env->db_path,
+		fprintf(stderr, "%sconcierge: export: %s: %s\n", x.bar ? "\n" : "", env->db_shown,
 		        x.failed ? "cannot write the record" : store_errmsg(env->store));
 		goto out;
 	}
@@ -424,6 +424,6 @@ int cli_backup(struct cli_env *env)
 		fprintf(stderr, "concierge: backup: %s\n", store_errmsg(env->store));
 		return 1;
 	}
-	printf("%s: backup of %s, %d pages, integrity ok\n", file, env->db_path, pages);
+	printf("%s: backup of %s, %d pages, integrity ok\n", file, env->db_shown, pages);
 	return 0;
 }

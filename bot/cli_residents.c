@@ -227,7 +227,7 @@ static int residents_show(struct cli_env *env)
 	for (i = 0; rc >= 0 && i < hits.n; i++)
 		rc = show_one(&x, hits.ids[i]);
 	if (rc < 0) {
-		fprintf(stderr, "concierge: %s: %s\n", env->db_path, store_errmsg(env->store));
+		fprintf(stderr, "concierge: %s: %s\n", env->db_shown, store_errmsg(env->store));
 		json_decref(x.arr);
 		return 1;
 	}
@@ -285,7 +285,7 @@ static int residents_merge(struct cli_env *env)
 	snprintf(detail, sizeof(detail), "resident:%lld merged into resident:%lld at the desk",
 	         (long long)b, (long long)a);
 	if (store_begin(env->store) < 0) {
-		fprintf(stderr, "concierge: %s: %s\n", env->db_path, store_errmsg(env->store));
+		fprintf(stderr, "concierge: %s: %s\n", env->db_shown, store_errmsg(env->store));
 		return 1;
 	}
 	rc = store_residents_merge(env->store, a, b, clock_now(), actor, "cli", "merged_by_desk",

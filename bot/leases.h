@@ -24,7 +24,7 @@
 struct store;
 
 #define LEASES_MAX      64
-#define LEASES_NAME_LEN 96
+#define LEASES_NAME_LEN 160
 /* A loop silent this long, or a database unreachable this long, gives its leases up. */
 #define LEASES_FENCE_MS 5000
 /* How often the thread checks and tries. */

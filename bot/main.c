@@ -117,7 +117,7 @@ static int run_channel_command(struct cli_env *env, struct chan *ch)
 	memset(&hctx, 0, sizeof(hctx));
 	hctx.cfg = env->cfg;
 	hctx.store = env->store;
-	hctx.db_path = env->db_path;
+	hctx.db_path = env->db_shown;
 	hctx.core = core_new(env->cfg, env->store);
 	if (!hctx.core)
 		return 1;
@@ -227,6 +227,7 @@ int main(int argc, char **argv)
 	tzset();
 	if (!env.db_path)
 		env.db_path = env.cfg->database;
+	store_display_name(env.db_path, env.db_shown, sizeof(env.db_shown));
 	chan = command_chan(env.cfg, cmd);
 	if (!chan && strcmp(cmd, "orders") != 0 && strcmp(cmd, "outbox") != 0 &&
 	    strcmp(cmd, "dead-letters") != 0 && strcmp(cmd, "residents") != 0 &&
@@ -242,7 +243,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (sync_staff(env.store, env.cfg) < 0) {
-		fprintf(stderr, "concierge: %s: %s\n", env.db_path, store_errmsg(env.store));
+		fprintf(stderr, "concierge: %s: %s\n", env.db_shown, store_errmsg(env.store));
 		goto out;
 	}
 	/* The desk tools talk to a person: only warnings; the server logs its events. */

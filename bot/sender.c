@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "bot/config.h"
+#include "bot/leases.h"
 #include "bot/link.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
@@ -471,8 +472,9 @@ static int visit_row(const struct store_outbox *m, void *ud)
 	 * claims it. Another's claim holds the chat there, in its order.
 	 */
 	if (store_shared(v->s->store) &&
-	    store_outbox_claim(v->s->store, m->id, v->s->owner, v->wall,
-	                       v->wall + SENDER_CLAIM_S) != 1) {
+	    (!leases_held(v->s->leases, v->s->alive) ||
+	     store_outbox_claim(v->s->store, m->id, v->s->owner, v->wall,
+	                        v->wall + SENDER_CLAIM_S) != 1)) {
 		v->lost = 1;
 		return 1;
 	}
@@ -885,6 +887,9 @@ struct sender *sender_start(const struct sender_opts *o, char *err, size_t errle
 		gethostname(host, sizeof(host) - 1);
 		snprintf(s->owner, sizeof(s->owner), "%s:%ld", host, (long)getpid());
 	}
+	/* Held while this server lives: others take over its claims once it is gone. */
+	snprintf(s->alive, sizeof(s->alive), "server:%s", s->owner);
+	(void)leases_held(s->leases, s->alive);
 	s->ud = o->ud;
 	s->poll_ms = o->poll_ms > 0 ? o->poll_ms : 1000;
 	s->rnd = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^ (uint32_t)clock_mono_ms();

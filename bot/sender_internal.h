@@ -180,6 +180,7 @@ struct sender_memo {
 struct sender {
 	const struct cfg *cfg;
 	char owner[128]; /* this server's name in claims: the "instance" setting, or host:pid */
+	char alive[140]; /* the lease it holds while it lives: "server:<owner>" */
 	sender_polled_fn polled;
 	sender_relay_fn relay;
 	struct leases *leases;

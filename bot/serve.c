@@ -477,7 +477,7 @@ int cli_serve(struct cli_env *env)
 	hctx.cfg = env->cfg;
 	hctx.store = env->store;
 	hctx.core = srv.core;
-	hctx.db_path = env->db_path;
+	hctx.db_path = env->db_shown;
 	hctx.srv = &srv;
 	host_init(&hctx, env->cfg);
 

@@ -41,8 +41,8 @@ struct host_ctx {
 	const struct cfg *cfg;
 	struct store *store;
 	struct core *core;
-	const char *db_path;
-	struct server *srv; /* NULL outside `concierge serve` */
+	const char *db_path; /* the database as messages show it (no password) */
+	struct server *srv;  /* NULL outside `concierge serve` */
 };
 
 /* Points every channel of CFG at the host table and at CTX (which outlives their use). */

@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 src=$(ls lib/*.c lib/*.h bot/*.c bot/*.h adapters/*.c adapters/*.h dialogs/*.c dialogs/*.h store/*.c store/*.h tests/unit/*.c bench/*.c bench/*.h)
 csrc=$(ls lib/*.c bot/*.c adapters/*.c dialogs/*.c store/*.c bench/*.c)
-flags="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I. $(pkg-config --cflags libwebsockets libcurl jansson sqlite3 libcrypto)"
+flags="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I. $(pkg-config --cflags libwebsockets libcurl jansson sqlite3 libpq libcrypto)"
 fail=0
 
 echo "== layers"

@@ -3,16 +3,16 @@
 # Usage: scripts/deps.sh [build|test|check|bench]   (test and check include build;
 # bench is build and python3 for bench/run.py)
 # test and bench also install the PostgreSQL 15 server (tests/pg.sh runs a
-# throwaway one from /usr/lib/postgresql/15/bin) and libpq-dev.
+# throwaway one from /usr/lib/postgresql/15/bin).
 # Idempotent: when everything is present it prints nothing and exits 0.
 set -euo pipefail
 
 set_name=${1:-build}
 pkgs=(gcc make pkg-config libwebsockets-dev libev-dev libcurl4-openssl-dev libjansson-dev
-      libsqlite3-dev libssl-dev libexpat1-dev)
-# libpq-dev joins the build set when the PostgreSQL backend is linked in
-# (Makefile PKGS gains libpq then); until then only test and bench need it.
-pg=(postgresql-15 libpq-dev)
+      libsqlite3-dev libpq-dev libssl-dev libexpat1-dev)
+# The PostgreSQL backend links libpq (libpq-dev builds it, libpq5 runs it);
+# the tests' throwaway server needs the server itself.
+pg=(postgresql-15)
 case "$set_name" in
   build) ;;
   test)  pkgs+=(libcmocka-dev clang libclang-rt-14-dev python3 python3-cryptography sqlite3 chromium fonts-noto-cjk nodejs npm "${pg[@]}") ;;

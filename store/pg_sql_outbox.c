@@ -118,10 +118,17 @@ void store_pg_sql_outbox(const char **t)
 	        "SELECT id, order_id, resident_id, hash, type, size, path, channel, at FROM photos"
 	        " WHERE resident_id = $1 AND order_id IS NULL AND at >= $2 ORDER BY id";
 	/*
-	 * A row this server may send now. SKIP LOCKED: a row another server is
-	 * claiming at this moment is its, without waiting for that to end.
+	 * A row this server may send now: unclaimed, its own, a claim that
+	 * lapsed, or the claim of a server that is gone (it no longer holds its
+	 * lease "server:NAME", which its connection held: bot/leases.h). SKIP
+	 * LOCKED: a row another server is claiming at this moment is its,
+	 * without waiting for that to end.
 	 */
-	t[SQL_OUTBOX_CLAIM] = "UPDATE outbox SET claimed_by = $2, claim_until = $4 WHERE id ="
-	                      " (SELECT id FROM outbox WHERE id = $1 AND status = 'pending'"
-	                      " AND (claim_until < $3 OR claimed_by = $2) FOR UPDATE SKIP LOCKED)";
+	t[SQL_OUTBOX_CLAIM] =
+	        "UPDATE outbox SET claimed_by = $2, claim_until = $4 WHERE id ="
+	        " (SELECT id FROM outbox WHERE id = $1 AND status = 'pending'"
+	        " AND (claim_until < $3 OR claimed_by = $2 OR NOT EXISTS (SELECT 1 FROM pg_locks l"
+	        " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 1131307879"
+	        " AND l.objid = hashtext('server:' || outbox.claimed_by)::oid AND l.objsubid = 2))"
+	        " FOR UPDATE SKIP LOCKED)";
 }

@@ -386,6 +386,7 @@ static const char *const migrations[] = {
 #define LAST_REBUILD 3
 
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+_Static_assert(STORE_SCHEMA_VERSION == STORE_STEPS, "STORE_STEPS counts the migrations");
 
 int store_pragma_int(struct store *s, const char *sql, int *out)
 {

@@ -29,8 +29,17 @@
 
 struct store;
 
-/* Opens (creating if needed) and migrates. On failure err says why. */
-int store_open(const char *path, struct store **out, char *err, size_t errlen);
+/*
+ * Opens (creating if needed) and migrates. TARGET is a SQLite file (a path,
+ * or sqlite:PATH) or a PostgreSQL URL (postgresql://... or postgres://...).
+ * On failure err says why, naming the target without its password.
+ */
+int store_open(const char *target, struct store **out, char *err, size_t errlen);
+/*
+ * TARGET for messages and logs: a URL's password (user:PASSWORD@, and the
+ * password= and sslpassword= parameters) left out. Into BUF; returns BUF.
+ */
+const char *store_display_name(const char *target, char *buf, size_t len);
 /*
  * This connection's commits return before they reach the disk (they do at
  * the next full commit of any connection, or a checkpoint): for changes a
@@ -94,8 +103,6 @@ int store_tx_file(struct store *s, const char *path);
  * file, which has one server.
  */
 int store_shared(const struct store *s);
-/* TARGET (a path or URL) as it may be shown: a URL's password replaced by "***". */
-void store_target_shown(const char *target, char *out, size_t outlen);
 /* "sqlite" or "postgresql". */
 const char *store_backend_name(const struct store *s);
 /*

@@ -10,8 +10,75 @@
 #include <stdio.h>
 #include <string.h>
 
+/* 1 when TARGET is a PostgreSQL URL. */
+static int is_pg_url(const char *target)
+{
+	return strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0;
+}
+
+/* Appends N bytes of P to BUF (length LEN, filled to *AT), always terminated. */
+static void put(char *buf, size_t len, size_t *at, const char *p, size_t n)
+{
+	if (*at + n >= len)
+		n = len - 1 - *at;
+	memcpy(buf + *at, p, n);
+	*at += n;
+	buf[*at] = '\0';
+}
+
+const char *store_display_name(const char *target, char *buf, size_t len)
+{
+	const char *p, *auth, *end, *at, *colon, *q;
+	size_t o = 0;
+	int first = 1;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	if (!target)
+		return buf;
+	if (!is_pg_url(target)) {
+		put(buf, len, &o, target, strlen(target));
+		return buf;
+	}
+	auth = strstr(target, "://") + 3;
+	put(buf, len, &o, target, (size_t)(auth - target));
+	end = auth + strcspn(auth, "/?");
+	/* user:password@hosts: the last @ of the authority ends the user part. */
+	for (at = NULL, p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at) {
+		colon = memchr(auth, ':', (size_t)(at - auth));
+		put(buf, len, &o, auth, (size_t)((colon ? colon : at) - auth));
+		put(buf, len, &o, "@", 1);
+		auth = at + 1;
+	}
+	q = strchr(end, '?');
+	put(buf, len, &o, auth, (size_t)((q ? q : end + strlen(end)) - auth));
+	if (!q)
+		return buf;
+	/* The parameters but the passwords. */
+	for (p = q + 1; *p;) {
+		size_t n = strcspn(p, "&");
+
+		if (!(n >= 9 && strncmp(p, "password=", 9) == 0) &&
+		    !(n >= 12 && strncmp(p, "sslpassword=", 12) == 0) && n) {
+			put(buf, len, &o, first ? "?" : "&", 1);
+			put(buf, len, &o, p, n);
+			first = 0;
+		}
+		p += n;
+		if (*p == '&')
+			p++;
+	}
+	return buf;
+}
+
 int store_open(const char *target, struct store **out, char *err, size_t errlen)
 {
+	if (is_pg_url(target))
+		return store_pg_open(target, out, err, errlen);
 	if (strncmp(target, "sqlite:", 7) == 0)
 		target += 7;
 	return store_sqlite_open(target, out, err, errlen);
@@ -205,44 +272,4 @@ const char *store_colname(const struct store_q *q, int col)
 int store_run_texts(struct store *s, const char *sql, int n, const char *const *v)
 {
 	return s->be->run_texts(s, sql, n, v);
-}
-
-/* Appends N bytes of S to OUT at *AT, as many as fit. */
-static void shown_add(char *out, size_t outlen, size_t *at, const char *s, size_t n)
-{
-	if (*at + 1 >= outlen)
-		return;
-	if (n > outlen - 1 - *at)
-		n = outlen - 1 - *at;
-	memcpy(out + *at, s, n);
-	*at += n;
-	out[*at] = '\0';
-}
-
-void store_target_shown(const char *target, char *out, size_t outlen)
-{
-	const char *p = target, *scheme = strstr(target, "://"), *at, *colon, *slash, *pw;
-	size_t o = 0;
-
-	if (!outlen)
-		return;
-	out[0] = '\0';
-	if (scheme) { /* scheme://user:password@host */
-		slash = strchr(scheme + 3, '/');
-		at = strchr(scheme + 3, '@');
-		if (at && slash && at > slash)
-			at = NULL;
-		colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
-		if (colon) {
-			shown_add(out, outlen, &o, p, (size_t)(colon + 1 - p));
-			shown_add(out, outlen, &o, "***", 3);
-			p = at;
-		}
-	}
-	while ((pw = strstr(p, "password=")) != NULL) { /* ...?password=... */
-		shown_add(out, outlen, &o, p, (size_t)(pw + 9 - p));
-		shown_add(out, outlen, &o, "***", 3);
-		p = pw + 9 + strcspn(pw + 9, "& ");
-	}
-	shown_add(out, outlen, &o, p, strlen(p));
 }

@@ -99,6 +99,15 @@ struct store_backend {
 /* Opens the SQLite database at PATH (sqlite_db.c); as store_open(). */
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errlen);
 
+/* Opens the PostgreSQL database at URL (pg_db.c); as store_open(). */
+int store_pg_open(const char *url, struct store **out, char *err, size_t errlen);
+
+/*
+ * The number of schema steps (migrations) both backends have, so that a
+ * version means the same on each (sqlite_schema.c, pg_schema.c).
+ */
+#define STORE_STEPS 11
+
 /* Frees what store_open's neutral part holds (variants, tx_files) and rolls back IN_TX's files. */
 void store_common_free(struct store *s, int in_tx);
 

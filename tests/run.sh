@@ -15,25 +15,53 @@ mkdir -p "$logs"
 pass=0
 fail=0
 
+# Runs one unit binary NAME (its line under LABEL, its log LOG.log) and adds its counts.
+run_unit() {
+  local name=$1 label=$2 t=build/asan/tests/$1 log=$logs/$3.log status p f sk
+  if [ -x "$t" ] && "$t" >"$log" 2>&1; then status=ok; else status=FAILED; fi
+  [ -x "$t" ] || echo "not built: $t" >"$log"
+  p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+  f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+  sk=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+  p=${p:-0}; f=${f:-0}
+  [ "$status" = FAILED ] && [ "$f" -eq 0 ] && f=1
+  pass=$((pass + p)); fail=$((fail + f))
+  printf '%-28s %3d passed, %d failed%s\n' "$label" "$p" "$f" "${sk:+, $sk skipped}"
+  # A test that measures a share (the labelled first messages) says it every run.
+  sed -n 's/^\(.*handled right: .*\)$/    \1/p' "$log"
+  if [ "$status" = FAILED ]; then
+    sed 's/^/    /' "$log" | tail -40
+  fi
+}
+
 # One binary per source: a test whose binary is missing fails, and a stale
 # binary of a removed test does not run.
 for src in tests/unit/test_*.c; do
   name=$(basename "$src" .c)
-  t=build/asan/tests/$name
-  if [ -x "$t" ] && "$t" >"$logs/$name.log" 2>&1; then status=ok; else status=FAILED; fi
-  [ -x "$t" ] || echo "not built: $t" >"$logs/$name.log"
-  p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$logs/$name.log" | tail -1)
-  f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$logs/$name.log" | tail -1)
-  p=${p:-0}; f=${f:-0}
-  [ "$status" = FAILED ] && [ "$f" -eq 0 ] && f=1
-  pass=$((pass + p)); fail=$((fail + f))
-  printf '%-28s %3d passed, %d failed\n' "$name" "$p" "$f"
-  # A test that measures a share (the labelled first messages) says it every run.
-  sed -n 's/^\(.*handled right: .*\)$/    \1/p' "$logs/$name.log"
-  if [ "$status" = FAILED ]; then
-    sed 's/^/    /' "$logs/$name.log" | tail -40
-  fi
+  run_unit "$name" "$name" "$name"
 done
+
+# The store's unit tests once more on PostgreSQL: a throwaway server
+# (tests/pg.sh), a fresh database per case (tests/unit/storefx.h). Not
+# test_store_big and test_store_busy: they measure SQLite itself (full scans,
+# its busy handler); test_store_pg has PostgreSQL's lock and connection cases.
+pg_units="test_store test_store_dead test_store_query test_desk test_link test_privacy
+          test_followup test_report test_store_pg"
+pgdir=$(mktemp -d /tmp/concierge-pg.XXXXXX)
+trap 'tests/pg.sh stop "$pgdir" >/dev/null 2>&1 || rm -rf "$pgdir"' EXIT
+if pgurl=$(tests/pg.sh start "$pgdir" 2>"$logs/pg-start.log"); then
+  export CONCIERGE_TEST_PG=$pgurl
+  for name in $pg_units; do
+    run_unit "$name" "$name (pg)" "$name.pg"
+  done
+  unset CONCIERGE_TEST_PG
+  tests/pg.sh stop "$pgdir" >/dev/null 2>&1 || rm -rf "$pgdir"
+  trap - EXIT
+else
+  echo "PostgreSQL lane: the server did not start (scripts/deps.sh test installs postgresql-15)"
+  sed 's/^/    /' "$logs/pg-start.log" | tail -20
+  fail=$((fail + 1))
+fi
 
 # The PostgreSQL schema and statement texts against SQLite's (a throwaway server
 # each, a few seconds): in a full or --unit run, or when PATTERN names one.

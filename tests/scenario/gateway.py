@@ -99,7 +99,12 @@ class Gateway:
         self.dir = workdir or tempfile.mkdtemp(prefix="concierge-it-")
         self.own_dir = workdir is None
         self.config = merge(example_config(), changes or {})
-        # DATABASE: a postgresql:// URL (pgserver.py) instead of a file of its own.
+        # DATABASE: a postgresql:// URL (pgserver.py) instead of a file of its own. In
+        # run.sh's PostgreSQL lane (CONCIERGE_SCENARIO_PG) every gateway gets a new
+        # database on the lane's server.
+        if database is None and os.environ.get("CONCIERGE_SCENARIO_PG"):
+            import pgserver
+            database = pgserver.new_database("s")
         self.config["database"] = database or os.path.join(self.dir, "concierge.db")
         self.config_path = os.path.join(self.dir, "config.json")
         with open(self.config_path, "w", encoding="utf-8") as f:

@@ -60,7 +60,7 @@ def main():
             for t in s:
                 if isinstance(t, unittest.TestSuite):
                     out.addTests(keep(t))
-                elif pattern in t.id():
+                elif any(p in t.id() for p in pattern.split(",")):
                     out.addTest(t)
             return out
         suite = keep(suite)

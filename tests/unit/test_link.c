@@ -27,7 +27,6 @@
 #include "lib/clock.h"
 #include "store/store.h"
 #include "storefx.h"
-#include "store/sqlite_db.h"
 #include "store/store_link.h"
 
 #include "helpers.h"
@@ -129,18 +128,16 @@ static int64_t order_owner(struct fx *fx, const char *number, struct store_order
 	return o->resident_id;
 }
 
-/* The one number query SQL (with ?1 = ARG) returns (0 when no row). */
+/* The one number query SQL (with ?1 = ARG) returns (0 when no row), from a connection of its own.
+ */
 static int64_t raw_count(struct fx *fx, const char *sql, long long arg)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t n = 0;
+	const char *p = strstr(sql, "?1");
+	char q[512];
 
-	assert_int_equal(sqlite3_prepare_v2(store_sqlite_db(fx->s), sql, -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, arg);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	assert_non_null(p);
+	snprintf(q, sizeof(q), "%.*s%lld%s", (int)(p - sql), sql, arg, p + 2);
+	return storefx_int(fx->path, q);
 }
 
 static int count_actions(const struct store_event *e, void *ud)
@@ -229,6 +226,16 @@ static void test_merge_moves_everything(void **state)
 	assert_non_null(strstr(store_errmsg(fx->s), "no resident 999"));
 }
 
+/* A trigger that refuses the merge's event, made from a connection of the test's own. */
+#define SQLITE_REFUSE                                                                              \
+	"CREATE TRIGGER refuse BEFORE INSERT ON order_events WHEN NEW.action = 'linked'"           \
+	" BEGIN SELECT RAISE(ABORT, 'injected'); END"
+#define PG_REFUSE                                                                                  \
+	"CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"                     \
+	" IF NEW.action = 'linked' THEN RAISE EXCEPTION 'injected'; END IF; RETURN NEW; END$$;"    \
+	" CREATE TRIGGER refuse BEFORE INSERT ON order_events FOR EACH ROW EXECUTE FUNCTION "      \
+	"refuse()"
+
 static void test_merge_rolls_back(void **state)
 {
 	struct fx *fx = *state;
@@ -242,12 +249,7 @@ static void test_merge_rolls_back(void **state)
 	order_for(fx, a, "web", "v1", "pending", n1);
 	order_for(fx, b, "terminal", "resident:li", "pending", n2);
 	/* The history refuses the merge's event: everything before it must be undone. */
-	assert_int_equal(sqlite3_exec(store_sqlite_db(fx->s),
-	                              "CREATE TEMP TRIGGER refuse BEFORE INSERT ON order_events"
-	                              " WHEN NEW.action = 'linked'"
-	                              " BEGIN SELECT RAISE(ABORT, 'injected'); END",
-	                              NULL, NULL, NULL),
-	                 SQLITE_OK);
+	assert_int_equal(storefx_exec(fx->path, storefx_pg() ? PG_REFUSE : SQLITE_REFUSE), 0);
 	assert_int_equal(store_begin(fx->s), 0);
 	assert_true(store_residents_merge(fx->s, a, b, T0, "x", "terminal", "linked", "") < 0);
 	assert_non_null(strstr(store_errmsg(fx->s), "injected"));
@@ -261,9 +263,11 @@ static void test_merge_rolls_back(void **state)
 	/* On its own (no outer transaction) it rolls back the same way. */
 	assert_true(store_residents_merge(fx->s, a, b, T0, "x", "terminal", "linked", "") < 0);
 	assert_int_equal(owner_of(fx, "terminal", "resident:li"), b);
-	assert_int_equal(
-	        sqlite3_exec(store_sqlite_db(fx->s), "DROP TRIGGER refuse", NULL, NULL, NULL),
-	        SQLITE_OK);
+	assert_int_equal(storefx_exec(fx->path, storefx_pg()
+	                                                ? "DROP TRIGGER refuse ON order_events;"
+	                                                  " DROP FUNCTION refuse()"
+	                                                : "DROP TRIGGER refuse"),
+	                 0);
 	assert_int_equal(store_residents_merge(fx->s, a, b, T0, "x", "terminal", "linked", ""), 0);
 	assert_int_equal(owner_of(fx, "terminal", "resident:li"), a);
 }
