@@ -894,6 +894,7 @@ static void parse_top(struct cfg_ld *ld, json_t *root, struct cfg *c)
 
 	cfg_check_keys(ld, root, "", keys);
 	cfg_get_str(ld, root, "", "database", NULL, 0, &c->database);
+	cfg_get_str(ld, root, "", "photos_dir", NULL, 0, &c->photos_dir);
 	if (cfg_get_str(ld, root, "", "instance", NULL, 0, &c->instance) == 0 && c->instance &&
 	    (!c->instance[0] || strlen(c->instance) > 100 || strpbrk(c->instance, " \t\r\n")))
 		cfg_problem(ld, "instance", "expected a name of 1-100 characters without spaces");

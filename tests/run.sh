@@ -41,26 +41,28 @@ for src in tests/unit/test_*.c; do
   run_unit "$name" "$name" "$name"
 done
 
-# The store's unit tests once more on PostgreSQL: a throwaway server
-# (tests/pg.sh), a fresh database per case (tests/unit/storefx.h). Not
-# test_store_big and test_store_busy: they measure SQLite itself (full scans,
-# its busy handler); test_store_pg has PostgreSQL's lock and connection cases.
-pg_units="test_store test_store_dead test_store_query test_desk test_link test_privacy
-          test_followup test_report test_store_pg"
+# One throwaway PostgreSQL server (tests/pg.sh) for the whole run: the store's
+# unit tests once more on it, the two-server test, the scenario lane below.
 pgdir=$(mktemp -d /tmp/concierge-pg.XXXXXX)
 trap 'tests/pg.sh stop "$pgdir" >/dev/null 2>&1 || rm -rf "$pgdir"' EXIT
 if pgurl=$(tests/pg.sh start "$pgdir" 2>"$logs/pg-start.log"); then
   export CONCIERGE_TEST_PG=$pgurl
+else
+  echo "PostgreSQL: the server did not start (scripts/deps.sh test installs postgresql-15)"
+  sed 's/^/    /' "$logs/pg-start.log" | tail -20
+  fail=$((fail + 1))
+fi
+
+# The store's unit tests on PostgreSQL: a fresh database per case
+# (tests/unit/storefx.h). Not test_store_big and test_store_busy: they measure
+# SQLite itself (full scans, its busy handler); test_store_pg has PostgreSQL's
+# lock and connection cases.
+pg_units="test_store test_store_dead test_store_query test_desk test_link test_privacy
+          test_followup test_report test_store_pg"
+if [ -n "${CONCIERGE_TEST_PG:-}" ]; then
   for name in $pg_units; do
     run_unit "$name" "$name (pg)" "$name.pg"
   done
-  unset CONCIERGE_TEST_PG
-  tests/pg.sh stop "$pgdir" >/dev/null 2>&1 || rm -rf "$pgdir"
-  trap - EXIT
-else
-  echo "PostgreSQL lane: the server did not start (scripts/deps.sh test installs postgresql-15)"
-  sed 's/^/    /' "$logs/pg-start.log" | tail -20
-  fail=$((fail + 1))
 fi
 
 # The PostgreSQL schema and statement texts against SQLite's (a throwaway server
@@ -94,14 +96,31 @@ if [ $# -eq 0 ]; then
   rm -f "$out"
 fi
 
-if [ "${1:-}" != "--unit" ]; then
+# Runs the scenario tests matching PATTERN (comma-separated); adds the counts.
+run_scenarios() {
+  local out p f
   out=$(mktemp)
-  python3 tests/scenario/runner.py "${1:-}" | tee "$out"
+  python3 tests/scenario/runner.py "$1" | tee "$out"
   p=$(sed -n 's/^scenario: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$out" | tail -1)
   f=$(sed -n 's/^scenario: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out" | tail -1)
   [ -z "$p" ] && { p=0; f=1; echo "scenario runner did not finish"; }
   pass=$((pass + p)); fail=$((fail + f))
   rm -f "$out"
+}
+
+if [ "${1:-}" != "--unit" ]; then
+  run_scenarios "${1:-}"
+fi
+
+# The scenario lane on PostgreSQL: each gateway of these tests on a new database
+# of the server (tests/scenario/gateway.py), in a full run or with PATTERN "pg".
+# The whole suite on PostgreSQL: CONCIERGE_SCENARIO_PG=1 tests/scenario/runner.py
+pg_scenarios="test_lifecycle,test_order_talk,test_generic.,test_end_to_end"
+if [ -n "${CONCIERGE_TEST_PG:-}" ] && { [ $# -eq 0 ] || [ "$1" = pg ]; }; then
+  echo "scenario tests on PostgreSQL ($pg_scenarios):"
+  export CONCIERGE_SCENARIO_PG=1
+  run_scenarios "$pg_scenarios"
+  unset CONCIERGE_SCENARIO_PG
 fi
 
 echo

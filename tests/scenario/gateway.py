@@ -106,6 +106,8 @@ class Gateway:
             import pgserver
             database = pgserver.new_database("s")
         self.config["database"] = database or os.path.join(self.dir, "concierge.db")
+        if database and "photos_dir" not in self.config:  # none beside a file then
+            self.config["photos_dir"] = os.path.join(self.dir, "photos")
         self.config_path = os.path.join(self.dir, "config.json")
         with open(self.config_path, "w", encoding="utf-8") as f:
             json.dump(self.config, f, ensure_ascii=False, indent=1)
