@@ -182,6 +182,25 @@ class TwoServers(unittest.TestCase):
             killed["cb_calls"] = len(self.cb.calls)
             victim.kill9()
 
+        # Throughout, no two servers hold one lease (each /healthz read in turn).
+        overlaps, stop = [], threading.Event()
+
+        def watch():
+            while not stop.is_set():
+                held = {}
+                for n, g in list(self.gws.items()):
+                    try:
+                        if g.proc:
+                            held[n] = set(g.get_json("/healthz")[1]["store"]["leases"])
+                    except (OSError, KeyError, ValueError):
+                        pass  # the one being killed
+                for lease in ("timers", "poll:telegram"):
+                    if sum(lease in ls for ls in held.values()) > 1:
+                        overlaps.append((lease, held))
+                time.sleep(0.1)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
         results = {}
         # The residents come in parallel; one of them, midway, sees the server die.
         threads = [threading.Thread(target=self.resident,
@@ -193,6 +212,9 @@ class TwoServers(unittest.TestCase):
                 time.sleep(0.1)
         for t in threads:
             t.join(120)
+        stop.set()
+        watcher.join()
+        self.assertEqual(overlaps, [], "two servers held a lease at once")
         self.assertIn("at", killed, "the kill never happened")
         self.assertEqual(sorted(results), list(range(RESIDENTS)))
 
