@@ -28,21 +28,14 @@
 /* store/pg_schema.sql (build/pg_schema_sql.c). */
 extern const char store_pg_schema_sql[];
 
+/* 11: outbox claims, for several servers (sqlite_schema.c). */
+static const char step_11[] =
+        "ALTER TABLE outbox ADD COLUMN claimed_by text NOT NULL DEFAULT '';"
+        "ALTER TABLE outbox ADD COLUMN claim_until bigint NOT NULL DEFAULT 0;";
+
 /* Step N brings the schema from version N-1 to N ("": nothing to do on PostgreSQL). */
 static const char *const steps[STORE_STEPS] = {
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        /* 11: outbox claims, for several servers (sqlite_schema.c) */
-        "ALTER TABLE outbox ADD COLUMN claimed_by text NOT NULL DEFAULT '';"
-        "ALTER TABLE outbox ADD COLUMN claim_until bigint NOT NULL DEFAULT 0;",
+        "", "", "", "", "", "", "", "", "", "", step_11,
 };
 
 /* What concierge_schema says: EXISTS 0 when there is no such table. */
