@@ -34,7 +34,7 @@ BENCH_BIN := build/bench/loadgen build/bench/fakebot build/bench/floor build/ben
              build/bench/gendb
 BENCH_CFLAGS := -O2 -g
 
-.PHONY: all run test check bench bench-bin bench-bigdb bench-ws bench-dialogs soak deps clean unit install uninstall
+.PHONY: all run test check bench bench-bin bench-bigdb bench-ws bench-dialogs soak deps clean unit test-pg install uninstall
 all: build/concierge
 
 build/obj/%.o: %.c $(wildcard */*.h)
@@ -153,6 +153,12 @@ test:
 
 unit: build/asan/concierge build/sql_dump $(UNIT_BIN)
 	@tests/run.sh --unit
+
+# The unit tests, then every scenario test with its gateways on PostgreSQL.
+test-pg:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory -j$(shell nproc) build/asan/concierge build/concierge build/sql_dump $(UNIT_BIN)
+	@tests/run.sh --pg
 
 check:
 	@scripts/deps.sh check

@@ -6,6 +6,8 @@
 #   tests/run.sh            everything
 #   tests/run.sh --unit     unit tests only
 #   tests/run.sh PATTERN    only Python tests whose name contains PATTERN
+#   tests/run.sh --pg       unit tests, then every scenario test on PostgreSQL
+#                           (`make test-pg`; those about the SQLite file skip)
 set -u
 cd "$(dirname "$0")/.."
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
@@ -108,7 +110,7 @@ run_scenarios() {
   rm -f "$out"
 }
 
-if [ "${1:-}" != "--unit" ]; then
+if [ "${1:-}" != "--unit" ] && [ "${1:-}" != "--pg" ]; then
   run_scenarios "${1:-}"
 fi
 
@@ -116,8 +118,9 @@ fi
 # of the server (tests/scenario/gateway.py), in a full run or with PATTERN "pg".
 # The whole suite on PostgreSQL: CONCIERGE_SCENARIO_PG=1 tests/scenario/runner.py
 pg_scenarios="test_lifecycle,test_order_talk,test_generic.,test_end_to_end"
-if [ -n "${CONCIERGE_TEST_PG:-}" ] && { [ $# -eq 0 ] || [ "$1" = pg ]; }; then
-  echo "scenario tests on PostgreSQL ($pg_scenarios):"
+[ "${1:-}" = --pg ] && pg_scenarios=""
+if [ -n "${CONCIERGE_TEST_PG:-}" ] && { [ $# -eq 0 ] || [ "$1" = pg ] || [ "$1" = --pg ]; }; then
+  echo "scenario tests on PostgreSQL (${pg_scenarios:-all}):"
   export CONCIERGE_SCENARIO_PG=1
   run_scenarios "$pg_scenarios"
   unset CONCIERGE_SCENARIO_PG

@@ -29,6 +29,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import unittest
 import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -76,6 +77,14 @@ def tiny_jpeg():
     sos = b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00"
     # DC difference 0 (code "0"), then end of block (code "0"), padded with ones.
     return b"\xff\xd8" + dqt + sof + dht_dc + dht_ac + sos + b"\x3f" + b"\xff\xd9"
+
+
+# A scenario test that reads or changes the SQLite file itself (counts rows in it,
+# holds its lock, fills its disk, finds photos beside it): skipped in the
+# PostgreSQL lane (CONCIERGE_SCENARIO_PG), where the store's unit tests and the
+# other scenarios check the same behaviour.
+sqlite_file = unittest.skipIf(bool(os.environ.get("CONCIERGE_SCENARIO_PG")),
+                              "reads or changes the SQLite file")
 
 
 def example_config():

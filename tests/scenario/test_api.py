@@ -18,6 +18,7 @@ import time
 import unittest
 
 from concierge import Concierge
+from gateway import sqlite_file  # noqa: E402
 from gateway import INTAKE, ORDER_RE, Gateway, WebSocket, tiny_png
 from seeded import NOW, seed
 
@@ -545,6 +546,7 @@ class SeededReport(ApiCase):
         self.gw._write_clock(NOW)
         self.gw.start()
 
+    @sqlite_file
     def test_the_months_figures_are_the_command_lines(self):
         # The server's first periodic run (the day's follow-up sampling) may still be
         # going as it starts: the figures are compared once it is through.

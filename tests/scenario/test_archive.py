@@ -15,6 +15,7 @@ import unittest
 
 from browsercase import BROWSER_DIR, CHROMIUM, NODE, OUT_DIR, BrowserCase
 from concierge import Concierge, number
+from gateway import sqlite_file  # noqa: E402
 from gateway import INTAKE, Gateway
 from seeded import COMMENT, NOV28, seed
 
@@ -253,6 +254,7 @@ class Backup(unittest.TestCase):
         self.assertEqual(db.execute("SELECT count(*) FROM orders").fetchone()[0], 1)
         db.close()
 
+    @sqlite_file
     def test_online_copy_while_the_gateway_writes(self):
         gw = Gateway()
         self.addCleanup(gw.close)

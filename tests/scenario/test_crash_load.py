@@ -28,6 +28,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_telegram import text_update  # noqa: E402
+from gateway import sqlite_file  # noqa: E402
 from gateway import ASK_DESCRIPTION, ASK_NAME, ASK_ROOM, CREATED, SUMMARY  # noqa: E402
 from test_telegram import ASK_PHONE, ASK_TIME, SECRET, TelegramCase  # noqa: E402
 
@@ -99,6 +100,7 @@ class CrashUnderLoad(TelegramCase):
     def db(self):
         return sqlite3.connect(self.gw.config["database"], timeout=30)
 
+    @sqlite_file
     def test_kill9_under_webhook_load(self):
         self.start()
         chats = list(range(FIRST_CHAT, FIRST_CHAT + RESIDENTS))

@@ -24,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_callback import FakeCallback, sign  # noqa: E402
+from gateway import sqlite_file  # noqa: E402
 from gateway import ASK_DESCRIPTION, CREATED, INTAKE, ORDER_RE, SUMMARY, Gateway  # noqa: E402
 
 SECRET = "s3cret"
@@ -94,6 +95,7 @@ class DatabaseLocked(unittest.TestCase):
     def count_log(self, needle):
         return sum(needle in line for line in self.gw.log)
 
+    @sqlite_file
     def test_lock_held_by_another_process(self):
         users = ["u1", "u2", "u3"]
         # Each resident goes through the intake up to the summary, before the lock.
@@ -206,6 +208,7 @@ class DatabaseLocked(unittest.TestCase):
         web.close()
         page.close()
 
+    @sqlite_file
     def test_lock_seen_without_traffic(self):
         """Nothing comes in: /healthz itself finds the lock (a write tried without waiting),
         and the log says when it started and when it cleared."""
@@ -232,6 +235,7 @@ class DatabaseLocked(unittest.TestCase):
         self.assertLess(took, 1.0)
         self.assertEqual(self.count_log(LOCKED_LINE), 1)
 
+    @sqlite_file
     def test_delivered_while_locked_goes_once(self):
         """A reply delivered while another process holds the lock longer than the sender
         waits for it: the sender cannot write that it was delivered, keeps the note, and

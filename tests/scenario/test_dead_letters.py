@@ -20,6 +20,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_telegram import text_update  # noqa: E402
+from gateway import sqlite_file  # noqa: E402
 from gateway import ASK_DESCRIPTION  # noqa: E402
 from test_telegram import PROBE, RES, TelegramCase  # noqa: E402
 
@@ -59,6 +60,7 @@ class DeadLetters(TelegramCase):
                 return float(line.split()[1])
         self.fail("%s not in /metrics" % name)
 
+    @sqlite_file
     def test_polled_poison_is_set_aside_and_the_next_updates_flow(self):
         self.start("polling")
         self.poison()
@@ -119,6 +121,7 @@ class DeadLetters(TelegramCase):
         self.step(PROBE, "/help", HELP)
         self.assertEqual(self.chat_texts(RES, since=m), [])
 
+    @sqlite_file
     def test_webhook_poison_gets_200_once_set_aside(self):
         self.start("webhook")
         self.poison()

@@ -25,6 +25,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_telegram import text_update  # noqa: E402
+from gateway import sqlite_file  # noqa: E402
 from gateway import ASK_NAME, ASK_ROOM, CREATED, SUMMARY, Gateway  # noqa: E402
 from test_telegram import (ASK_PHONE, ASK_TIME, SECRET, STAFF, TelegramCase,  # noqa: E402
                            telegram_config)
@@ -67,6 +68,7 @@ class DiskFull(TelegramCase):
             self.expect(RES, needle, m)
         return update
 
+    @sqlite_file
     def test_disk_full_then_room(self):
         d = self.small_disk()
         self.next_id = 700000

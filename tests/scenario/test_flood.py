@@ -19,6 +19,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_telegram import text_update  # noqa: E402
+from gateway import sqlite_file  # noqa: E402
 from gateway import ASK_DESCRIPTION  # noqa: E402
 from test_telegram import SECRET, TelegramCase  # noqa: E402
 
@@ -47,6 +48,7 @@ class Flood(TelegramCase):
                       body.decode())
         return int(m.group(1)), int(d.group(1))
 
+    @sqlite_file
     def test_flood_told_once_then_dropped(self):
         self.start(changes={"metrics": {"enabled": True}})
         statuses = [self.post(FLOODER, "在吗 %d" % i, 810000 + i) for i in range(SENT)]

@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_onebot import (FakeOneBot, group_event, heartbeat, private_event,  # noqa: E402
                          segments_of)
+from gateway import sqlite_file  # noqa: E402
 from gateway import (ASK_DESCRIPTION, ASK_NAME, ASK_ROOM, CREATED, PING,  # noqa: E402
                      SUMMARY, Gateway, tiny_jpeg)
 
@@ -309,6 +310,7 @@ class QQStrings(QQCase):
 # ---- two transports, one event -------------------------------------------------------------------
 
 class QQTransports(QQCase):
+    @sqlite_file
     def test_qq_same_event_two_transports_once(self):
         self.start()
         ev = private_event(BOT, NEIGHBOUR, "/help")
@@ -373,6 +375,7 @@ class QQTransports(QQCase):
 # ---- refusals: nothing stored ----------------------------------------------------------------------
 
 class QQRefusals(QQCase):
+    @sqlite_file
     def test_qq_refuses_bad_tokens_and_signatures(self):
         self.start()
         port = self.gw.port
@@ -685,6 +688,7 @@ class QQForward(QQCase):
         self.barrier()
         self.assertEqual(self.texts(RES, m), [])
 
+    @sqlite_file
     def test_qq_forward_same_event_other_transports_once(self):
         """The forward link with HTTP POST events, and with a reverse websocket too: an
         event that comes two ways is handled once."""

@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_slack import (FakeSlack, SlackPoster, block_actions, event_callback,  # noqa: E402
                         message_event, new_ts, slash_command)
+from gateway import sqlite_file  # noqa: E402
 from gateway import (ASK_DESCRIPTION, ASK_NAME, ASK_ROOM, CREATED, PING,  # noqa: E402
                      SUMMARY, Gateway, tiny_jpeg)
 
@@ -304,6 +305,7 @@ class SlackEvents(SlackCase):
         self.barrier()
         self.assertEqual(self.fs.posts(LOBBY, since=m), [])
 
+    @sqlite_file
     def test_slack_bad_signature_and_old_timestamp(self):
         self.start()
         ev = event_callback(message_event(RES_DM, RES, "/repair", channel_type="im"))

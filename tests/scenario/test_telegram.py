@@ -30,6 +30,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_telegram import FakeTelegram, callback_update, text_update  # noqa: E402
+from gateway import sqlite_file  # noqa: E402
 from gateway import (ASK_DESCRIPTION, ASK_NAME, ASK_ROOM, CREATED, FULL_PHONE, PING,  # noqa: E402
                      SUMMARY, Gateway, tiny_jpeg, tiny_png)
 
@@ -593,6 +594,7 @@ class TelegramInbound(TelegramCase):
         self.assertEqual([c["status"] for c in self.tg.calls("answerCallbackQuery")], [200])
         self.assertEqual(self.tg_outbox(dead=True), [])
 
+    @sqlite_file
     def test_telegram_polling_duplicate_update(self):
         self.start("polling")
         up = dict(text_update(RES, "/repair", user_id=RES), update_id=100000500)
@@ -620,6 +622,7 @@ class TelegramInbound(TelegramCase):
             "residents", "1" if but is None else
             "id NOT IN (SELECT resident_id FROM identities WHERE user = '%s')" % but), 0)
 
+    @sqlite_file
     def test_telegram_webhook_refuses(self):
         self.start("webhook")
         up = dict(text_update(RES, "/repair", user_id=RES), update_id=777001)
@@ -653,6 +656,7 @@ class TelegramInbound(TelegramCase):
         self.assertEqual(self.post_hook(up)[0], 200)
         self.expect(RES, ASK_DESCRIPTION, m)
 
+    @sqlite_file
     def test_telegram_webhook_ignores_and_too_big(self):
         self.start("webhook")
         edited = {"update_id": 880001, "edited_message": text_update(RES, "/repair")["message"]}
@@ -673,6 +677,7 @@ class TelegramInbound(TelegramCase):
         self.assertEqual(self.gw.orders(), [])
         self.assertEqual(self.db_count("sessions"), 0)
 
+    @sqlite_file
     def test_telegram_polling_refuses_hook(self):
         """In polling mode the webhook route does not exist."""
         self.start("polling")
@@ -740,6 +745,7 @@ class TelegramCrash(TelegramCase):
         finally:
             con.close()
 
+    @sqlite_file
     def test_telegram_polling_kill9_resume(self):
         self.crash_and_resume("polling")
 
@@ -1092,6 +1098,7 @@ class TelegramPhotos(TelegramCase):
     def photos_dir(self):
         return self.gw.config["database"] + ".photos"
 
+    @sqlite_file
     def test_telegram_photo_during_intake_joins_the_order(self):
         self.start("polling")
         jpeg, png = tiny_jpeg(), tiny_png()
@@ -1148,6 +1155,7 @@ class TelegramPhotos(TelegramCase):
         # no photo, nor where it is kept, went to the owners' group
         self.assertEqual(self.texts(OWNERS), [])
 
+    @sqlite_file
     def test_telegram_group_photo_is_not_kept(self):
         self.start("polling")
         m = self.mark()
@@ -1216,6 +1224,7 @@ class TelegramPhotos(TelegramCase):
     def test_slow_download_webhook(self):
         self.slow_photo("webhook")
 
+    @sqlite_file
     def test_stopping_during_a_slow_download(self):
         """SIGTERM while a photo is still downloading: the gateway gives the download up
         and stops at once; the update was not confirmed, so after a restart it comes
@@ -1239,6 +1248,7 @@ class TelegramPhotos(TelegramCase):
         self.expect(RES, PHOTO_KEPT, m)
         self.assertEqual(self.db_count("photos"), 1)
 
+    @sqlite_file
     def test_telegram_photo_too_large(self):
         self.start("polling")
         self.intake()

@@ -14,6 +14,7 @@ import struct
 import time
 import unittest
 
+from gateway import sqlite_file  # noqa: E402
 from gateway import Gateway, WebChat, WebSocket
 
 SAY_MAX = 20          # frames per 10 s and visitor (adapters/web.c)
@@ -195,6 +196,7 @@ class WebHostileTest(unittest.TestCase):
 
     # ---- paces -------------------------------------------------------------------------------
 
+    @sqlite_file
     def test_one_notice_then_silence(self):
         v = WebChat(self.gw)
         ws = RawSocket(self.gw, cookie=v.cookie)
@@ -218,6 +220,7 @@ class WebHostileTest(unittest.TestCase):
         self.assertIn({"type": "ack", "id": "later"}, got)
         ws.close()
 
+    @sqlite_file
     def test_twenty_pages_of_one_visitor_share_a_budget(self):
         v = WebChat(self.gw)
         pages = [RawSocket(self.gw, cookie=v.cookie) for _ in range(20)]
@@ -235,6 +238,7 @@ class WebHostileTest(unittest.TestCase):
         self.assertLessEqual(self.stored(), SAY_MAX)
         self.assertLessEqual(notices, 20)  # one a page at most
 
+    @sqlite_file
     def test_twenty_visitors_of_one_address_share_a_budget(self):
         # Played through a reverse proxy on this machine that says whom it forwards.
         proxy = {"X-Forwarded-For": "198.51.100.9, 203.0.113.7"}
@@ -263,6 +267,7 @@ class WebHostileTest(unittest.TestCase):
 
     # ---- frames the chat does not take -------------------------------------------------------
 
+    @sqlite_file
     def test_binary_frame_closed_1003(self):
         v = WebChat(self.gw)
         ws = RawSocket(self.gw, cookie=v.cookie)
@@ -275,6 +280,7 @@ class WebHostileTest(unittest.TestCase):
         self.assertEqual(self.stored(), 0)
         self.assertEqual(self.web_health()["refused"], 1)
 
+    @sqlite_file
     def test_frames_over_the_limit_closed_1009(self):
         v = WebChat(self.gw)
         for n in range(3):  # a flood of them: each page closed at its first

@@ -16,6 +16,7 @@ import sqlite3
 import time
 import unittest
 
+from gateway import sqlite_file  # noqa: E402
 from gateway import (ASK_DESCRIPTION, ASK_NAME, ASK_ROOM, CREATED, INTAKE, ORDER_RE, PING,
                      SUMMARY, Gateway, WebChat, WebSocket, tiny_jpeg, tiny_png)
 WANG_TOKEN = "demo-wang-token-4417"
@@ -472,6 +473,7 @@ class WebChatTest(unittest.TestCase):
         self.assertIn("photo_added", [e["action"] for e in o["events"]])
         return o
 
+    @sqlite_file
     def test_photo_after_the_order_joins_it(self):
         v = self.visitor()
         v.connect()
@@ -495,6 +497,7 @@ class WebChatTest(unittest.TestCase):
                                  for r in self.gw.outbox()),
                      timeout=5, what="the staff notice of the photo")
 
+    @sqlite_file
     def test_photo_during_intake_and_the_ping(self):
         v = self.visitor()
         v.connect()
@@ -522,6 +525,7 @@ class WebChatTest(unittest.TestCase):
         self.assertTrue(pings)
         self.assertIn("照片 1 张", pings[-1]["payload"]["text"])
 
+    @sqlite_file
     def test_photo_sent_before_an_emergency_or_a_complaint_joins_it(self):
         """A photo sent while telling the problem joins the urgent order or the
         complaint the telling turned into, as it joins a request's order."""
@@ -608,6 +612,7 @@ class PhotoLimits(unittest.TestCase):
         d = self.gw.config["database"] + ".photos"
         return sorted(os.listdir(d)) if os.path.isdir(d) else []
 
+    @sqlite_file
     def test_configured_cap_and_no_orphan_files(self):
         v = self.gw.web()
         self.addCleanup(v.close)

@@ -27,6 +27,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_wechat import FakeWechat, signature  # noqa: E402
+from gateway import sqlite_file  # noqa: E402
 from gateway import (ASK_DESCRIPTION, ASK_NAME, ASK_ROOM, CREATED, PING,  # noqa: E402
                      SUMMARY, Gateway, tiny_jpeg)
 
@@ -232,6 +233,7 @@ class WechatSignatures(WechatCase):
         self.assertEqual(signature("AAAAA", "1714037059", "486452656"),
                          "899cf89e464efb63f54ddac96b0a0a235f53aa78")
 
+    @sqlite_file
     def test_wechat_bad_signature_stores_nothing(self):
         self.start("safe")
 

@@ -20,6 +20,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 from fake_wecom import FakeWecom  # noqa: E402
+from gateway import sqlite_file  # noqa: E402
 from gateway import INTAKE, PING, Gateway, example_config  # noqa: E402
 
 CORP = "ww0123456789abcdef"
@@ -142,6 +143,7 @@ class Wecom(WecomCase):
         self.assertEqual(len(self.wc.sent(since=m)), 1, [c["json"] for c in self.wc.sent(since=m)])
         self.assertEqual(self.wc.token_fetches, 1)
 
+    @sqlite_file
     def test_wecom_bad_signature_stores_nothing(self):
         self.start()
 
