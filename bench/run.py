@@ -30,6 +30,16 @@ script builds nothing. Sections, run in this order (--only picks some):
            then, the platform back and the retries due, the drain rate
            (sendMessage/s from the first delivery after it came back until the
            backlog is through, or --drain-wait seconds pass).
+  pg       the intake section's runs with Concierge on a new database of a throwaway
+           PostgreSQL server (tests/pg.sh, fsync on, shared_buffers 128MB), stopped
+           at the section's end; the table shows each figure beside the intake's
+           (SQLite), with PostgreSQL's own CPU (its processes' utime+stime from /proc)
+           and counts (transactions, WAL flushes and bytes per update), its
+           throughput as a ratio of the intake's ("-" when intake did not run), and
+           the statements over 100 ms and errors in its log. Orders are counted
+           with psql. Without PostgreSQL the section says why and is skipped.
+           BENCH_PG_STATEMENTS=1 loads pg_stat_statements (statements per update,
+           and the costliest statements printed and in --json).
   bigdb    the intake on a copy of bench/bigdb.py's million-order register, as a
            ratio of the intake section's throughput.
 
@@ -48,6 +58,7 @@ with @section("NAME", "what it measures"); it runs in the order of definition an
 its figures land in the table and the JSON.
 """
 import argparse
+import glob
 import json
 import os
 import platform
@@ -241,7 +252,7 @@ class Bench:
         self.args = args
         self.work = tempfile.mkdtemp(prefix="concierge-bench-")
         self.results = {}
-        self.rows = []  # (section, label, value, target, ok)
+        self.rows = []  # (section, label, value, target, ok, key)
         self.failures = []
         self.servers = []
         # Resident IDs never seen by a database: each run takes a fresh block.
@@ -318,7 +329,7 @@ class Bench:
         if label:
             text = (fmt % value if isinstance(value, (int, float)) else str(value)) + \
                 (" " + unit if unit else "")
-            self.rows.append((self.section, label, text, target or "", ok))
+            self.rows.append((self.section, label, text, target or "", ok, key))
 
     def fail(self, message):
         self.failures.append("%s: %s" % (self.section, message))
@@ -378,11 +389,22 @@ def check_replies(b, stats, residents, per_resident):
 
 @section("intake", "Concierge: throughput, latency, CPU, memory, messages per commit")
 def section_intake(b):
-    R, C = b.args.residents, b.args.inflight
     fake = b.fakebot()
     srv = b.concierge(fake)
+    run_intake(b, srv, fake, lambda: count_orders(srv.db))
+
+
+def run_intake(b, srv, fake, orders_now, key="intake", db=None):
+    """The intake on SRV (its replies to FAKE): calibration, the maximum, half load
+    (residents arriving, then every resident on the same step), replies and orders
+    checked. ORDERS_NOW() counts the orders in the server's database; the generator's
+    output lands in b.results[KEY + "_full"] and so on. DB, when the database is a
+    server of its own (PgServer), gives its CPU time so far (cpu_s(): its share per
+    update is a figure, and counts in what the run costs the machine) and its own
+    counters (counters(): {key: (label, value, fmt)}), per update over the full load."""
+    R, C = b.args.residents, b.args.inflight
     b.figure("start_ms", srv.start_s * 1000, "start-up to listening", "ms", fmt="%.0f")
-    orders0 = count_orders(srv.db)
+    orders0 = orders_now()
     first = b.ids(0)  # the block every resident of this section takes from
 
     # Calibration: what one intake sends to the resident, on this configuration.
@@ -399,12 +421,14 @@ def section_intake(b):
     b.figure("replies_per_intake", per_resident, "replies per intake (sendMessage)", fmt="%d")
 
     # Full load.
+    dcpu0, dc0 = (db.cpu_s(), db.counters()) if db else (0.0, {})
     m0, cpu0, fcpu0 = srv.metrics(), srv.cpu_s(), fake.cpu_s()
     full = b.loadgen(srv.hook, R, C)
     cpu1, m1, fcpu1 = srv.cpu_s(), srv.metrics(), fake.cpu_s()
+    dcpu, dc1 = (db.cpu_s() - dcpu0, db.counters()) if db else (0.0, {})
     b.say("full load: %s" % json.dumps(full))
     ups = full["updates_per_s"]
-    b.results["intake_full"] = full
+    b.results[key + "_full"] = full
     b.figure("updates_per_s", ups, "throughput (R=%d, C=%d)" % (R, C), "updates/s",
              fmt="%.0f")
     b.figure("p50_ms", full["p50_ms"], "latency p50 at full load", "ms", fmt="%.2f")
@@ -416,14 +440,26 @@ def section_intake(b):
     per_update = 1e6 / max(1, full["ok"])  # seconds of the run -> us per update
     b.figure("cpu_s", cpu, "server CPU time (utime+stime)", "s", fmt="%.2f")
     b.figure("cpu_us_per_update", cpu * per_update, "server CPU per update", "us", fmt="%.0f")
+    if db:
+        b.figure("db_cpu_s", dcpu, "PostgreSQL's CPU time (its processes' utime+stime)", "s",
+                 fmt="%.2f")
+        b.figure("db_cpu_us_per_update", dcpu * per_update, "PostgreSQL's CPU per update",
+                 "us", fmt="%.0f")
+        b.figure("server_db_cpu_us_per_update", (cpu + dcpu) * per_update,
+                 "server + PostgreSQL CPU per update", "us", fmt="%.0f")
+        for k, (label, v1, fmt) in dc1.items():
+            if k in dc0:
+                b.figure(k + "_per_update", (v1 - dc0[k][1]) / max(1, full["ok"]), label,
+                         fmt=fmt)
     b.figure("loadgen_cpu_s", full["loadgen_cpu_s"], "load generator CPU time", "s",
              fmt="%.2f")
     # What the machine can give at these costs: every process of the run shares its cores.
-    per = (cpu + (fcpu1 - fcpu0) + full["loadgen_cpu_s"]) * per_update
+    per = (cpu + dcpu + (fcpu1 - fcpu0) + full["loadgen_cpu_s"]) * per_update
     b.figure("fake_cpu_us_per_update", (fcpu1 - fcpu0) * per_update,
              "fake Bot API CPU per update (the replies it takes)", "us", fmt="%.0f")
-    b.figure("run_cpu_us_per_update", per, "server + fake + generator CPU per update", "us",
-             fmt="%.0f")
+    b.figure("run_cpu_us_per_update", per,
+             "server + %sfake + generator CPU per update" % ("PostgreSQL + " if db else ""),
+             "us", fmt="%.0f")
     b.figure("cpu_ceiling", (os.cpu_count() or 1) * 1e6 / per if per else 0,
              "  updates/s all cores would allow at that cost", "updates/s", fmt="%.0f")
     s_key, c_key = "concierge_group_commit_messages_sum", "concierge_group_commit_messages_count"
@@ -440,7 +476,7 @@ def section_intake(b):
     half_r = max(1, min(R // 2, int(ups / 2 * HALF_SECONDS / 7)))
     half = b.loadgen(srv.hook, half_r, C, rate=ups / 2, order="arrivals")
     b.say("half load: %s" % json.dumps(half))
-    b.results["intake_half"] = half
+    b.results[key + "_half"] = half
     b.figure("half_rate", half["rate"], "half load, offered (%d updates)" % half["updates"],
              "updates/s", fmt="%.0f")
     b.figure("half_p50_ms", half["p50_ms"], "latency p50 at half load", "ms", fmt="%.2f")
@@ -454,7 +490,7 @@ def section_intake(b):
     # seven times the rate the mix asks of it. The worst case, shown, not a target.
     lock = b.loadgen(srv.hook, half_r, C, rate=ups / 2)
     b.say("half load, every resident on the same step: %s" % json.dumps(lock))
-    b.results["intake_half_lockstep"] = lock
+    b.results[key + "_half_lockstep"] = lock
     b.figure("half_lockstep_p99_ms", lock["p99_ms"],
              "latency p99 at half load, every resident on the same step", "ms", fmt="%.2f")
     b.figure("half_lockstep_confirm_p99_ms", lock["by_step"][-1]["p99_ms"],
@@ -476,12 +512,226 @@ def section_intake(b):
         b.figure("reply_rate", st["sent"] / ((st["last_ms"] - st["first_ms"]) / 1000.0),
                  "replies delivered/s (first to last)", "msg/s", fmt="%.0f")
     check_replies(b, st, residents, per_resident)
-    orders = count_orders(srv.db) - orders0
+    orders = orders_now() - orders0
     b.figure("orders", orders, "orders filed", fmt="%d")
     if orders != residents:
         b.fail("%d orders filed for %d residents" % (orders, residents))
     b.stop(srv)
     b.stop(fake)
+
+
+# ---- PostgreSQL -----------------------------------------------------------------------
+
+PG_SH = os.path.join(ROOT, "tests", "pg.sh")
+PG_SHARED_BUFFERS = "128MB"
+PG_SLOW_MS = 100  # statements slower than this are logged by the server, and counted
+
+
+def pg_bindir():
+    """PostgreSQL's programs (psql), as tests/pg.sh finds them; None when absent."""
+    d = os.environ.get("PG_BINDIR")
+    if d and os.access(os.path.join(d, "psql"), os.X_OK):
+        return d
+    try:
+        d = subprocess.run(["pg_config", "--bindir"], capture_output=True,
+                           text=True).stdout.strip()
+        if d and os.access(os.path.join(d, "initdb"), os.X_OK):
+            return d
+    except OSError:
+        pass
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda p: [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", p)])
+    return os.path.dirname(found[-1]) if found else None
+
+
+class PgServer:
+    """A throwaway PostgreSQL server (tests/pg.sh) in a directory of its own under
+    /tmp (the postgres user must reach it when the bench runs as root), fsync on,
+    shared_buffers PG_SHARED_BUFFERS, statements over PG_SLOW_MS logged. STATEMENTS
+    loads pg_stat_statements (a restart) for PgServer.top_statements()."""
+
+    def __init__(self, keep_log, statements=False):
+        self.keep_log = keep_log
+        self.statements = statements
+        self.bench_db = None  # the database counters() reads, once new_database made it
+        self.dir = None
+        bindir = pg_bindir()
+        if not bindir:
+            raise OSError("no PostgreSQL server programs (initdb, pg_ctl, psql): install "
+                          "postgresql-15 (scripts/deps.sh test) or set PG_BINDIR")
+        self.psql_bin = os.path.join(bindir, "psql")
+        self.dir = tempfile.mkdtemp(prefix="concierge-bench-pg-")
+        env = dict(os.environ, PG_SHARED_BUFFERS=PG_SHARED_BUFFERS)
+        p = subprocess.run([PG_SH, "start", self.dir], capture_output=True, text=True, env=env,
+                           timeout=120)
+        if p.returncode != 0 or not p.stdout.strip():
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+            raise OSError("tests/pg.sh start: %s" % (p.stderr.strip()[-1500:] or p.returncode))
+        self.url = p.stdout.strip().splitlines()[-1]
+        try:
+            self.psql("ALTER SYSTEM SET log_min_duration_statement = %d" % PG_SLOW_MS)
+            self.psql("ALTER SYSTEM SET log_lock_waits = on")
+            if statements:
+                # A library loaded at start: the server starts again with it.
+                self.psql("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
+                ctl = [os.path.join(bindir, "pg_ctl"), "-D", os.path.join(self.dir, "data"),
+                       "-l", os.path.join(self.dir, "log"), "-w", "-t", "30", "restart"]
+                if os.getuid() == 0:
+                    ctl = ["runuser", "-u", "postgres", "--"] + ctl
+                subprocess.run(ctl, check=True, capture_output=True, timeout=60)
+            self.psql("SELECT pg_reload_conf()")
+            with open(os.path.join(self.dir, "data", "postmaster.pid")) as f:
+                self.pid = int(f.readline())
+        except BaseException:
+            self.stop()
+            raise
+
+    def psql(self, sql, url=None):
+        """Runs SQL; the rows as lists of strings."""
+        p = subprocess.run([self.psql_bin, "-XAtq", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+                            "-d", url or self.url, "-c", sql],
+                           capture_output=True, text=True, timeout=120)
+        if p.returncode != 0:
+            raise BenchError("psql: %s: %s" % (sql[:80], p.stderr.strip()))
+        return [line.split("\t") for line in p.stdout.splitlines()]
+
+    def new_database(self, name):
+        """An empty database as an operator is told to make one; its URL."""
+        self.psql("CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C'"
+                  " LC_CTYPE 'C'" % name)
+        self.bench_db = name
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+    def top_statements(self, url, n=15):
+        """The N statements that took the server the most time in the database at URL
+        (pg_stat_statements)."""
+        rows = self.psql("SELECT calls, round(total_exec_time::numeric, 1),"
+                         " round(mean_exec_time::numeric, 3), rows,"
+                         " regexp_replace(query, '\\s+', ' ', 'g')"
+                         " FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database"
+                         " WHERE datname = '%s')"
+                         " ORDER BY total_exec_time DESC LIMIT %d" % (url.rsplit("/", 1)[1], n))
+        return [{"calls": int(r[0]), "total_ms": float(r[1]), "mean_ms": float(r[2]),
+                 "rows": int(r[3]), "query": r[4]} for r in rows]
+
+    def counters(self):
+        """The server's own counts so far, for figures per update: transactions,
+        WAL flushes (an fsync each, unless they coincide) and, with
+        pg_stat_statements, statements run."""
+        db = self.url.rsplit("/", 1)[1] if self.bench_db is None else self.bench_db
+        row = self.psql("SELECT d.xact_commit + d.xact_rollback, w.wal_sync, w.wal_bytes"
+                        " FROM pg_stat_database d, pg_stat_wal w"
+                        " WHERE d.datname = '%s'" % db)[0]
+        out = {"db_xacts": ("PostgreSQL transactions per update", int(row[0]), "%.2f"),
+               "db_wal_syncs": ("PostgreSQL WAL flushes per update", int(row[1]), "%.3f"),
+               "db_wal_bytes": ("PostgreSQL WAL bytes per update", int(row[2]), "%.0f")}
+        if self.statements:
+            n = self.psql("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE"
+                          " dbid = (SELECT oid FROM pg_database WHERE datname = '%s')" % db)
+            out["db_statements"] = ("PostgreSQL statements per update", int(n[0][0]), "%.1f")
+        return out
+
+    def settings(self, *names):
+        return {n: self.psql("SHOW %s" % n)[0][0] for n in names}
+
+    def cpu_s(self):
+        """utime+stime of every process of the server so far: the postmaster, its
+        children alive now, and (cutime+cstime) the children it has reaped."""
+        total = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            pid, ppid = int(entry), int(fields[1])
+            if pid == self.pid:
+                total += sum(int(x) for x in fields[11:15])
+            elif ppid == self.pid:
+                total += int(fields[11]) + int(fields[12])
+        return total / CLK_TCK
+
+    def log(self):
+        try:
+            with open(os.path.join(self.dir, "log"), encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        if not self.dir:
+            return
+        if self.keep_log:
+            try:
+                shutil.copy(os.path.join(self.dir, "log"), self.keep_log)
+            except OSError:
+                pass
+        subprocess.run([PG_SH, "stop", self.dir], capture_output=True, timeout=120)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir = None
+
+
+@section("pg", "the intake with Concierge on PostgreSQL (a throwaway server, fsync on)")
+def section_pg(b):
+    """The intake section's runs with `database` a new database on a throwaway
+    PostgreSQL server (tests/pg.sh, stopped at the end whatever happens). Its
+    figures sit beside the SQLite intake's in the table; PostgreSQL's own CPU is
+    read from /proc. A machine without PostgreSQL skips the section."""
+    try:
+        pg = PgServer(os.path.join(b.work, "postgresql.log"),
+                      statements=os.environ.get("BENCH_PG_STATEMENTS") == "1")
+    except (OSError, subprocess.TimeoutExpired) as e:
+        b.say("skipped: PostgreSQL could not be started: %s" % e)
+        b.figure("skipped", str(e).splitlines()[0][:100], "skipped (no PostgreSQL)")
+        return
+    try:
+        b.results["pg_server"] = dict(
+            pg.settings("server_version", "fsync", "synchronous_commit", "shared_buffers",
+                        "wal_level", "max_wal_size"))
+        b.say("PostgreSQL %s" % json.dumps(b.results["pg_server"]))
+        url = pg.new_database("concierge_bench")
+        statements = pg.statements
+        if statements:
+            # in the server's postgres database: Concierge's holds nothing but its own
+            pg.psql("CREATE EXTENSION pg_stat_statements")
+        log0 = len(pg.log())  # what the server logged before Concierge came
+        fake = b.fakebot()
+        srv = b.concierge(fake, db=url)
+
+        def orders_now():
+            try:
+                return int(pg.psql("SELECT count(*) FROM orders", url)[0][0])
+            except BenchError:
+                return 0  # no schema yet
+        run_intake(b, srv, fake, orders_now, key="pg", db=pg)
+        base = b.results.get("intake", {}).get("updates_per_s")
+        mine = b.results.get("pg", {}).get("updates_per_s")
+        b.figure("ratio_sqlite", mine / base if base and mine else "-",
+                 "throughput PostgreSQL / SQLite (same run)", "x" if base and mine else "",
+                 fmt="%.2f")
+        log = pg.log()[log0:]
+        slow = [line for line in log.splitlines() if "duration:" in line]
+        errors = [line for line in log.splitlines()
+                  if re.search(r"\b(ERROR|FATAL|PANIC):", line)]
+        b.results["pg_log"] = {"slow": slow[:50], "errors": errors[:50]}
+        b.figure("slow_statements", len(slow),
+                 "statements over %d ms (PostgreSQL's log)" % PG_SLOW_MS, fmt="%d")
+        b.figure("log_errors", len(errors), "errors in PostgreSQL's log", fmt="%d")
+        for line in (slow + errors)[:5]:
+            b.say("postgresql: %s" % line[:300])
+        if statements:
+            top = pg.top_statements(url)
+            b.results["pg_statements"] = top
+            b.say("statements by the server's time (pg_stat_statements, the whole section):")
+            for t in top:
+                b.say("  %7d calls %9.1f ms %7.3f ms/call  %s" % (
+                    t["calls"], t["total_ms"], t["mean_ms"], t["query"][:160]))
+    finally:
+        b.stop_all()
+        pg.stop()
 
 
 @section("floor", "one SQLite row per update, synchronous NORMAL and FULL")
@@ -687,12 +937,21 @@ def print_table(b):
                                                  b.results["machine"]["cpu"]))
     w = max([len(r[1]) for r in b.rows] + [10])
     current = None
-    for sec, label, value, target, ok in b.rows:
+    # The PostgreSQL rows are the intake's: each beside its SQLite figure of the run.
+    sqlite = {r[5]: r[2] for r in b.rows if r[0] == "intake"}
+    for sec, label, value, target, ok, key in b.rows:
         if sec != current:
-            print("\n[%s]" % sec)
+            if sec == "pg":
+                print("\n[pg]  %-*s  %16s  %16s" % (w - 4, "", "SQLite (intake)", "PostgreSQL"))
+            else:
+                print("\n[%s]" % sec)
             current = sec
         mark = "" if ok is None else ("PASS" if ok else "FAIL")
-        print("  %-*s  %16s  %-9s %s" % (w, label, value, target, mark))
+        if sec == "pg":
+            print("  %-*s  %16s  %16s  %-9s %s" % (w, label, sqlite.get(key, "-"), value,
+                                                   target, mark))
+        else:
+            print("  %-*s  %16s  %-9s %s" % (w, label, value, target, mark))
     print()
 
 
