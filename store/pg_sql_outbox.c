@@ -57,6 +57,14 @@ void store_pg_sql_outbox(const char **t)
 	t[SQL_OUTBOX_LIST] = OUTBOX_SELECT " ORDER BY id DESC";
 	t[SQL_OUTBOX_LIST_STATUS] = OUTBOX_SELECT " WHERE status = $1 ORDER BY id DESC";
 	t[SQL_OUTBOX_SENT] = "UPDATE outbox SET status = 'sent', sent_at = $2 WHERE id = $1";
+	/*
+	 * The rows of $1, a JSON array of ids, in one statement: one round trip,
+	 * and the rows locked for as short a time as can be (a batch releasing a
+	 * chat's rows waits for them).
+	 */
+	t[SQL_OUTBOX_SENT_MANY] =
+	        "UPDATE outbox SET status = 'sent', sent_at = $2"
+	        " WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)";
 	t[SQL_OUTBOX_RETRY] = "UPDATE outbox SET attempts = attempts + 1, next_at = $2,"
 	                      " last_error = $3 WHERE id = $1";
 	t[SQL_OUTBOX_HOLD] = "UPDATE outbox SET next_at = $2, last_error = $3 WHERE id = $1 AND "

@@ -56,6 +56,9 @@ void store_sqlite_sql_outbox(const char **t)
 	t[SQL_OUTBOX_LIST] = OUTBOX_SELECT " ORDER BY id DESC";
 	t[SQL_OUTBOX_LIST_STATUS] = OUTBOX_SELECT " WHERE status = ?1 ORDER BY id DESC";
 	t[SQL_OUTBOX_SENT] = "UPDATE outbox SET status = 'sent', sent_at = ?2 WHERE id = ?1";
+	/* The rows of ?1, a JSON array of ids, in one statement. */
+	t[SQL_OUTBOX_SENT_MANY] = "UPDATE outbox SET status = 'sent', sent_at = ?2"
+	                          " WHERE id IN (SELECT value FROM json_each(?1))";
 	t[SQL_OUTBOX_RETRY] = "UPDATE outbox SET attempts = attempts + 1, next_at = ?2,"
 	                      " last_error = ?3 WHERE id = ?1";
 	t[SQL_OUTBOX_HOLD] = "UPDATE outbox SET next_at = ?2, last_error = ?3 WHERE id = ?1 AND "

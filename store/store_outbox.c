@@ -10,6 +10,8 @@
  */
 #include "store/store_internal.h"
 
+#include "lib/buf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,14 +243,20 @@ int store_outbox_head(struct store *s, const char *channel, const char *chat, in
 
 int store_outbox_sent_many(struct store *s, const int64_t *ids, int64_t now, size_t n)
 {
+	struct buf b;
 	size_t i;
-	int outer, rc = 0;
+	int rc;
 
-	if (store_tx_enter(s, &outer) < 0)
-		return -1;
-	for (i = 0; i < n && rc == 0; i++)
-		rc = store_run(s, SQL_OUTBOX_SENT, "ii", ids[i], now) < 0 ? -1 : 0;
-	return store_tx_leave(s, outer, rc == 0) < 0 ? -1 : rc;
+	if (!n)
+		return 0;
+	buf_init(&b);
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%c%lld", i ? ',' : '[', (long long)ids[i]);
+	buf_add(&b, "]");
+	rc = b.failed ? store_failf(s, "out of memory")
+	              : (store_run(s, SQL_OUTBOX_SENT_MANY, "ti", b.s, now) < 0 ? -1 : 0);
+	buf_release(&b);
+	return rc;
 }
 
 int store_outbox_for_chat(struct store *s, const char *channel, const char *chat,
