@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "store/store.h"
 
@@ -36,25 +37,14 @@ struct leases {
 	struct store *s; /* the thread's own connection */
 	struct lease v[LEASES_MAX];
 	size_t n;
-	_Atomic int64_t beat_ms; /* real_ms() when the loop last turned */
+	/* clock_real_ms() when the loop last turned: a stall is the machine's time, not the
+	 * program's clock (tests move that by minutes in an instant) */
+	_Atomic int64_t beat_ms;
 	/* the database's role and lag at the last round (store_db_status), guarded by mu */
 	int standby, status_known;
 	int64_t lag_ms;
 	int failing; /* the last round could not reach the database (logged once) */
 };
-
-/*
- * Real time, whatever the program's clock says: a stalled loop is one that
- * did not turn for LEASES_FENCE_MS of the machine's time (tests move the
- * program's clock by minutes in an instant).
- */
-static int64_t real_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static struct lease *find(struct leases *l, const char *name)
 {
@@ -77,7 +67,7 @@ static int take(struct leases *l, const char *name)
 static void round_once(struct leases *l)
 {
 	struct lease v[LEASES_MAX];
-	int fenced = real_ms() - atomic_load(&l->beat_ms) > LEASES_FENCE_MS, failed = 0, rc;
+	int fenced = clock_real_ms() - atomic_load(&l->beat_ms) > LEASES_FENCE_MS, failed = 0, rc;
 	size_t n, i;
 
 	pthread_mutex_lock(&l->mu);
@@ -178,7 +168,7 @@ struct leases *leases_start(struct store *s, const char *target, char *err, size
 		free(l);
 		return NULL;
 	}
-	atomic_store(&l->beat_ms, real_ms());
+	atomic_store(&l->beat_ms, clock_real_ms());
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -261,7 +251,7 @@ void leases_release(struct leases *l, const char *name)
 void leases_beat(struct leases *l)
 {
 	if (l)
-		atomic_store(&l->beat_ms, real_ms());
+		atomic_store(&l->beat_ms, clock_real_ms());
 }
 
 size_t leases_list(struct leases *l, char names[][LEASES_NAME_LEN], size_t max)

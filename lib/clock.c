@@ -137,6 +137,11 @@ int64_t clock_mono_ms(void)
 	return read_clock(CLOCK_MONO_MS);
 }
 
+int64_t clock_real_ms(void)
+{
+	return sys_us(CLOCK_MONOTONIC) / 1000;
+}
+
 int64_t clock_mono_us(void)
 {
 	int64_t real_us, v;

@@ -39,6 +39,12 @@ int64_t clock_now_ms(void);
 /* Monotonic milliseconds. */
 int64_t clock_mono_ms(void);
 /*
+ * The machine's monotonic milliseconds, whatever source or CONCIERGE_NOW
+ * says: for limits on real waiting (a lock's wait, a stalled loop), which a
+ * test moving the program's clock must not end.
+ */
+int64_t clock_real_ms(void);
+/*
  * Monotonic microseconds, on the scale of clock_mono_ms() (times 1000), for
  * measuring how long something took (request latency). A source set with
  * clock_set_source() only has milliseconds: its reading times 1000.

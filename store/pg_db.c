@@ -22,8 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "store/pg_sql.h"
 
@@ -49,15 +49,6 @@ struct pg_q {
 static inline const struct pg_q *pq_of(const struct store_q *q)
 {
 	return (const struct pg_q *)q;
-}
-
-/* Real time, whatever the program's clock says (tests move that one). */
-static int64_t real_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 /* ---- errors --------------------------------------------------------------- */
@@ -220,7 +211,7 @@ static int pg_ready(struct store *s, const char *sql)
 		s->errclass = STORE_E_LOCKED;
 		return -1;
 	}
-	now = real_ms();
+	now = clock_real_ms();
 	if (p->reset_at_ms && now - p->reset_at_ms < RESET_EVERY_MS) {
 		store_failf(s, "%s: connection lost; reconnecting", p->name);
 		s->errclass = STORE_E_LOCKED;

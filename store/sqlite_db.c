@@ -10,13 +10,13 @@
 #include "store/sqlite_db.h"
 
 #include <pthread.h>
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "lib/clock.h"
 
 /* ---- errors --------------------------------------------------------------- */
 
@@ -291,19 +291,10 @@ static int sq_in_tx(struct store *s)
  */
 #define BUSY_WAIT_MS 5000
 
-/* Real time, whatever the program's clock says (tests move that one). */
-static int64_t real_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static int busy_wait(void *ud, int tries)
 {
 	struct sqlite_store *q = ud;
-	int64_t now = real_ms();
+	int64_t now = clock_real_ms();
 
 	if (tries == 0)
 		q->busy_since_ms = now;

@@ -152,6 +152,18 @@ static int copy_table(struct copy *c, size_t t)
 	return c->done ? c->to->be->copied(c->to, c->table) : 0;
 }
 
+/* Table T's rows in FROM into *N and in TO into *M; -1 with ERR saying which failed. */
+static int count_both(struct store *from, struct store *to, size_t t, int64_t *n, int64_t *m,
+                      char *err, size_t errlen)
+{
+	struct store *failed = count(from, t, n) < 0 ? from : count(to, t, m) < 0 ? to : NULL;
+
+	if (failed)
+		snprintf(err, errlen, "counting %s in the %s: %s", store_copy_tables[t],
+		         failed == from ? "source" : "destination", store_errmsg(failed));
+	return failed ? -1 : 0;
+}
+
 int store_copy_all(struct store *from, struct store *to, store_copy_cb progress, void *ud,
                    char *err, size_t errlen)
 {
@@ -160,11 +172,8 @@ int store_copy_all(struct store *from, struct store *to, store_copy_cb progress,
 	size_t t;
 
 	for (t = 0; store_copy_tables[t]; t++) {
-		if (count(from, t, &n) < 0 || count(to, t, &m) < 0) {
-			snprintf(err, errlen, "counting %s: %s", store_copy_tables[t],
-			         store_errmsg(count(from, t, &n) < 0 ? from : to));
+		if (count_both(from, to, t, &n, &m, err, errlen) < 0)
 			return -1;
-		}
 		/* A new database has its counter rows and staff from nobody yet: none at all. */
 		if (m) {
 			snprintf(err, errlen,
@@ -193,7 +202,9 @@ int store_copy_all(struct store *from, struct store *to, store_copy_cb progress,
 		return -1;
 	}
 	for (t = 0; store_copy_tables[t]; t++) {
-		if (count(from, t, &n) < 0 || count(to, t, &m) < 0 || n != m) {
+		if (count_both(from, to, t, &n, &m, err, errlen) < 0)
+			return -1;
+		if (n != m) {
 			snprintf(err, errlen,
 			         "%s: %" PRId64 " rows in the source, %" PRId64
 			         " in the destination after the copy",

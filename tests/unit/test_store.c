@@ -66,24 +66,6 @@ static int64_t raw_int(const struct fx *fx, const char *sql)
 	return storefx_int(fx->path, sql);
 }
 
-static void new_order(struct store *s, struct store_order *o, int64_t now)
-{
-	memset(o, 0, sizeof(*o));
-	strcpy(o->community, "demo");
-	strcpy(o->category, "repair");
-	strcpy(o->description, "厨房水龙头漏水");
-	strcpy(o->room, "3-2-501");
-	strcpy(o->contact_name, "李");
-	strcpy(o->phone, "13800138000");
-	strcpy(o->preferred_time, "明天上午");
-	strcpy(o->channel, "telegram");
-	strcpy(o->chat, "-100");
-	strcpy(o->user, "42");
-	o->promised_minutes = 30;
-	if (store_order_create(s, o, now, "resident:1", "telegram") < 0)
-		fail_msg("store_order_create: %s", store_errmsg(s));
-}
-
 /* ---- schema --------------------------------------------------------------- */
 
 static void test_migrations(void **state)
@@ -149,19 +131,19 @@ static void test_order_numbers(void **state)
 	struct fx *fx = *state;
 	struct store_order o;
 
-	new_order(fx->s, &o, T_1127_1000);
+	storefx_new_order(fx->s, &o, T_1127_1000);
 	assert_string_equal(o.number, "261127-001");
 	assert_true(o.id > 0);
 	assert_int_equal(o.created_at, T_1127_1000);
 	assert_string_equal(o.status, "pending");
-	new_order(fx->s, &o, T_1127_2330);
+	storefx_new_order(fx->s, &o, T_1127_2330);
 	assert_string_equal(o.number, "261127-002");
 	/* The local date counts, not the UTC one. */
-	new_order(fx->s, &o, T_1128_0010);
+	storefx_new_order(fx->s, &o, T_1128_0010);
 	assert_string_equal(o.number, "261128-001");
-	new_order(fx->s, &o, T_1128_0900);
+	storefx_new_order(fx->s, &o, T_1128_0900);
 	assert_string_equal(o.number, "261128-002");
-	new_order(fx->s, &o, T_1127_2330);
+	storefx_new_order(fx->s, &o, T_1127_2330);
 	assert_string_equal(o.number, "261127-003");
 }
 
@@ -172,9 +154,9 @@ static void test_order_number_past_999(void **state)
 
 	assert_int_equal(raw_exec(fx, "INSERT INTO order_counters VALUES ('261127', 998)"),
 	                 SQLITE_OK);
-	new_order(fx->s, &o, T_1127_1000);
+	storefx_new_order(fx->s, &o, T_1127_1000);
 	assert_string_equal(o.number, "261127-999");
-	new_order(fx->s, &o, T_1127_1000);
+	storefx_new_order(fx->s, &o, T_1127_1000);
 	assert_string_equal(o.number, "261127-1000");
 }
 
@@ -183,7 +165,7 @@ static void test_order_round_trip(void **state)
 	struct fx *fx = *state;
 	struct store_order o, g;
 
-	new_order(fx->s, &o, T_1127_1000);
+	storefx_new_order(fx->s, &o, T_1127_1000);
 	assert_int_equal(store_order_get(fx->s, o.number, &g), 1);
 	assert_int_equal(g.id, o.id);
 	assert_string_equal(g.description, "厨房水龙头漏水");
@@ -253,7 +235,7 @@ static void test_order_urgent_complaint_window(void **state)
 	assert_int_equal(store_order_get(fx->s, o.number, &g), 1);
 	assert_int_equal(g.preferred_at, T_1127_1000 + 86400);
 	assert_int_equal(g.preferred_end, T_1127_1000 + 86400 + 3600);
-	new_order(fx->s, &o, T_1127_1000);
+	storefx_new_order(fx->s, &o, T_1127_1000);
 	assert_int_equal(store_order_get(fx->s, o.number, &g), 1);
 	assert_int_equal(g.urgent, 0);
 	assert_int_equal(g.preferred_end, 0);
@@ -264,7 +246,7 @@ static void test_order_bad_values(void **state)
 	struct fx *fx = *state;
 	struct store_order o, g;
 
-	new_order(fx->s, &o, T_1127_1000);
+	storefx_new_order(fx->s, &o, T_1127_1000);
 	strcpy(o.status, "bogus");
 	assert_true(store_order_update(fx->s, &o) < 0);
 	/* SQLite: "CHECK constraint failed"; PostgreSQL: "violates check constraint" */
@@ -278,11 +260,11 @@ static void test_order_bad_values(void **state)
 	assert_true(store_order_update(fx->s, &o) < 0);
 
 	/* A bad order takes no number. */
-	new_order(fx->s, &o, T_1127_1000);
+	storefx_new_order(fx->s, &o, T_1127_1000);
 	strcpy(o.category, "gardening");
 	o.status[0] = '\0';
 	assert_true(store_order_create(fx->s, &o, T_1127_1000, "system", "web") < 0);
-	new_order(fx->s, &o, T_1127_1000);
+	storefx_new_order(fx->s, &o, T_1127_1000);
 	assert_string_equal(o.number, "261127-003");
 }
 
@@ -335,7 +317,7 @@ static void test_orders_list(void **state)
 
 	assert_int_equal(store_resident_ensure(fx->s, "web", "u1", T_1127_1000, &r), 0);
 	for (i = 0; i < 5; i++) {
-		new_order(fx->s, &o, T_1127_1000 + i);
+		storefx_new_order(fx->s, &o, T_1127_1000 + i);
 		if (i == 1 || i == 3) {
 			strcpy(o.status, i == 1 ? "closed" : "assigned");
 			strcpy(o.assignee, "wang");
@@ -433,7 +415,7 @@ static void test_orders_list_by_event(void **state)
 	int i;
 
 	for (i = 0; i < 3; i++)
-		new_order(fx->s, &o[i], T_1127_1000 + i);
+		storefx_new_order(fx->s, &o[i], T_1127_1000 + i);
 	assert_int_equal(store_event_add(fx->s, o[0].id, T_1127_1000 + 10, "staff:wang", "web",
 	                                 "message_to_resident", "pending", "pending", "hi"),
 	                 0);
@@ -491,7 +473,7 @@ static void test_events(void **state)
 	struct ev_ctx c;
 	char sql[128];
 
-	new_order(fx->s, &o, T_1127_1000);
+	storefx_new_order(fx->s, &o, T_1127_1000);
 	assert_int_equal(store_event_add(fx->s, o.id, T_1127_1000 + 60, "staff:wang", "telegram",
 	                                 "accepted", "pending", "assigned", ""),
 	                 0);
@@ -530,7 +512,7 @@ static void test_feedback_fee_payment(void **state)
 	struct fx *fx = *state;
 	struct store_order o, g;
 
-	new_order(fx->s, &o, T_1127_1000);
+	storefx_new_order(fx->s, &o, T_1127_1000);
 	assert_int_equal(store_feedback_accept(fx->s, o.id, 0, T_1127_1000 + 10), 0);
 	assert_int_equal(store_order_get_id(fx->s, o.id, &g), 1);
 	assert_int_equal(g.accepted, 0);
@@ -554,7 +536,7 @@ static void test_feedback_fee_payment(void **state)
 	assert_int_equal(g.paid_at, T_1127_1000 + 80);
 
 	/* A free job is a fee of 0, not "no fee". */
-	new_order(fx->s, &o, T_1127_1000);
+	storefx_new_order(fx->s, &o, T_1127_1000);
 	assert_int_equal(store_fee_record(fx->s, o.id, 0, "staff:wang", T_1127_1000), 0);
 	assert_int_equal(store_order_get_id(fx->s, o.id, &g), 1);
 	assert_int_equal(g.fee, 0);
@@ -576,7 +558,7 @@ static void test_rollback(void **state)
 	assert_true(store_begin(fx->s) < 0); /* not nestable */
 	assert_int_equal(store_dedup_claim(fx->s, "telegram", "1", T_1127_1000), 1);
 	assert_int_equal(store_resident_ensure(fx->s, "telegram", "42", T_1127_1000, &r), 0);
-	new_order(fx->s, &o, T_1127_1000);
+	storefx_new_order(fx->s, &o, T_1127_1000);
 	strcpy(num, o.number);
 	assert_int_equal(store_outbox_add(fx->s, "telegram", "-100", "{}", T_1127_1000, NULL), 0);
 	assert_int_equal(store_session_put(fx->s, "telegram", "-100", "42", "{}", T_1127_1000), 0);
@@ -594,12 +576,12 @@ static void test_rollback(void **state)
 	assert_int_equal(raw_int(fx, "SELECT count(*) FROM residents"), 0);
 	assert_int_equal(raw_int(fx, "SELECT count(*) FROM sessions"), 0);
 	/* The number was not used up. */
-	new_order(fx->s, &o, T_1127_1000);
+	storefx_new_order(fx->s, &o, T_1127_1000);
 	assert_string_equal(o.number, num);
 
 	/* And a commit keeps everything. */
 	assert_int_equal(store_begin(fx->s), 0);
-	new_order(fx->s, &o, T_1127_1000);
+	storefx_new_order(fx->s, &o, T_1127_1000);
 	assert_int_equal(store_commit(fx->s), 0);
 	assert_int_equal(raw_int(fx, "SELECT count(*) FROM orders"), 2);
 	assert_int_equal(store_rollback(fx->s), 0); /* nothing open: harmless */
@@ -698,7 +680,7 @@ static void test_order_intake(void **state)
 	struct fx *fx = *state;
 	struct store_order o, g;
 
-	new_order(fx->s, &o, T_1127_1000);
+	storefx_new_order(fx->s, &o, T_1127_1000);
 	assert_int_equal(store_order_get(fx->s, o.number, &g), 1);
 	assert_string_equal(g.intake, "telegram");
 	assert_string_equal(g.source, "");
@@ -756,7 +738,7 @@ static void test_residents_by_phone(void **state)
 	assert_int_equal(store_resident_save(fx->s, &a, 300), 0);
 	assert_int_equal(store_resident_save(fx->s, &b, 200), 0);
 	assert_int_equal(store_resident_save(fx->s, &c, 400), 0);
-	new_order(fx->s, &o, T_1127_1000); /* telegram, chat -100, user 42 */
+	storefx_new_order(fx->s, &o, T_1127_1000); /* telegram, chat -100, user 42 */
 	o.resident_id = a.id;
 	strcpy(o.chat, "42");
 	assert_int_equal(store_order_create(fx->s, &o, T_1127_1000, "resident:1", "telegram"), 0);
@@ -845,7 +827,7 @@ static void test_photos(void **state)
 	assert_int_equal(store_photos_pending(fx->s, r.id, 900, photo_cb, seen), 0);
 	assert_string_equal(seen, "jpeg ");
 
-	new_order(fx->s, &o, 1100);
+	storefx_new_order(fx->s, &o, 1100);
 	assert_int_equal(store_photo_attach(fx->s, first, o.id), 1);
 	assert_int_equal(store_photo_attach(fx->s, first, o.id), 0); /* not pending any more */
 	seen[0] = '\0';
@@ -1444,7 +1426,7 @@ static void test_chat_migrate(void **state)
 	char *st, moved[32];
 	int64_t sent, pending;
 
-	new_order(fx->s, &o, T_1127_1000); /* telegram, chat -100 */
+	storefx_new_order(fx->s, &o, T_1127_1000); /* telegram, chat -100 */
 	assert_int_equal(store_outbox_add(fx->s, "telegram", "-100", "{}", 100, &sent), 0);
 	assert_int_equal(store_outbox_sent(fx->s, sent, 101), 0);
 	assert_int_equal(store_outbox_add(fx->s, "telegram", "-100", "{}", 100, &pending), 0);

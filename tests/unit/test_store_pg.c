@@ -127,20 +127,6 @@ static void test_lock_timeout_is_locked(void **state)
 	store_set_busy_ms(fx->s, -1);
 }
 
-static void new_order(struct store *s, struct store_order *o, int64_t now)
-{
-	memset(o, 0, sizeof(*o));
-	strcpy(o->community, "demo");
-	strcpy(o->category, "repair");
-	strcpy(o->description, "厨房水龙头漏水");
-	strcpy(o->room, "3-2-501");
-	strcpy(o->channel, "telegram");
-	strcpy(o->chat, "-100");
-	strcpy(o->user, "42");
-	if (store_order_create(s, o, now, "resident:1", "telegram") < 0)
-		fail_msg("store_order_create: %s", store_errmsg(s));
-}
-
 /*
  * Other failures are not "locked" (a CHECK). A failed statement dooms the
  * transaction on PostgreSQL: what follows fails, and the commit does not
@@ -153,7 +139,7 @@ static void test_failed_statement_dooms_transaction(void **state)
 	char v[32];
 
 	NEED_SERVER(fx);
-	new_order(fx->s, &o, 1795744800);
+	storefx_new_order(fx->s, &o, 1795744800);
 	strcpy(o.status, "bogus");
 	assert_true(store_order_update(fx->s, &o) < 0);
 	assert_false(store_locked(fx->s));
