@@ -168,7 +168,7 @@ int store_copy_all(struct store *from, struct store *to, store_copy_cb progress,
                    char *err, size_t errlen)
 {
 	struct copy c = {.from = from, .to = to, .progress = progress, .ud = ud};
-	int64_t n, m;
+	int64_t n = 0, m = 0;
 	size_t t;
 
 	for (t = 0; store_copy_tables[t]; t++) {
