@@ -22,7 +22,10 @@ script builds nothing. Sections, run in this order (--only picks some):
            request, WAL) with synchronous=NORMAL and then FULL, driven by the same
            generator; Concierge's throughput as ratios of both. The floor keeps
            connections alive; a third run closes each one after its answer, to
-           show what a connection per call costs.
+           show what a connection per call costs; a fourth (NORMAL, --reply)
+           also answers every stored update with one sendMessage to a fake Bot
+           API of its own, as Concierge must (checked: every chat got its seven
+           replies), to show what replying alone costs on these two cores.
   backlog  an outage: N undelivered outbox rows (--backlog, default 100000) put
            in the database before Concierge starts, two each for N/2 other chats,
            and the fake answering 502 to every call while the intake runs. Figures:
@@ -272,10 +275,12 @@ class Bench:
         os.makedirs(d, exist_ok=True)
         return self._track(Concierge(d, fake.url, db=db or self.args.db))
 
-    def floor(self, sync, close=False):
-        name = "floor-%s%s" % (sync, "-close" if close else "")
+    def floor(self, sync, close=False, reply=None):
+        """The floor server; REPLY (a FakeBot) has it answer each update there."""
+        name = "floor-%s%s%s" % (sync, "-close" if close else "", "-reply" if reply else "")
         argv = [FLOOR, "--db", os.path.join(self.work, name + ".db"), "--sync", sync,
-                "--port", "0", "--secret", SECRET] + (["--close"] if close else [])
+                "--port", "0", "--secret", SECRET] + (["--close"] if close else []) + \
+            (["--reply", "%s/bot%s/sendMessage" % (reply.url, TOKEN)] if reply else [])
         return self._track(Server("floor", argv, os.path.join(self.work, name + ".log")))
 
     def stop(self, server):
@@ -764,13 +769,35 @@ def section_floor(b):
     b.figure("normal_close_updates_per_s", r["updates_per_s"],
              "floor NORMAL, a connection per call", "updates/s", fmt="%.0f")
     b.stop(srv)
+    # The floor that also answers: one sendMessage per stored update to the fake
+    # Bot API on the same two cores, as every update costs Concierge a reply.
+    fake = b.fakebot()
+    srv = b.floor("normal", reply=fake)
+    fcpu0 = fake.cpu_s()
+    r = b.loadgen(srv.url + "/hooks/telegram", R, C, mode="floor")
+    st = wait_delivered(b, fake, r["first_id"], r["first_id"] + R - 1, R * 7)
+    fcpu = fake.cpu_s() - fcpu0
+    b.results["floor_normal_reply"] = r
+    if st["complete"]:
+        check_replies(b, st, R, 7)
+    b.figure("normal_reply_updates_per_s", r["updates_per_s"],
+             "floor NORMAL with a reply per update", "updates/s", fmt="%.0f")
+    b.figure("normal_reply_share", r["updates_per_s"] / b.results["floor"]["normal_updates_per_s"],
+             "floor NORMAL with a reply / without", "x", fmt="%.2f")
+    b.figure("normal_reply_fake_us", fcpu / max(1, r["ok"]) * 1e6,
+             "fake Bot API CPU per reply (floor with replies)", "us", fmt="%.0f")
+    b.stop(srv)
+    b.stop(fake)
     intake = b.results.get("intake", {}).get("updates_per_s")
     if intake:
         n = intake / b.results["floor"]["normal_updates_per_s"]
         f = intake / b.results["floor"]["full_updates_per_s"]
+        nr = intake / r["updates_per_s"]
         b.figure("ratio_normal", n, "Concierge / floor NORMAL", "x", target=">= 0.5",
                  ok=n >= 0.5, fmt="%.2f")
         b.figure("ratio_full", f, "Concierge / floor FULL", "x", fmt="%.2f")
+        b.figure("ratio_normal_reply", nr, "Concierge / floor NORMAL with a reply per update",
+                 "x", fmt="%.2f")
 
 
 BACKLOG_TEXTS = [
@@ -788,12 +815,16 @@ def intake_against_empty(b, srv, db, orders0, key, where, ratio_label, target):
     throughput and p99 (WHERE says on what), its throughput as a ratio of the intake
     section's against TARGET, and one order per resident."""
     R, C = b.args.residents, b.args.inflight
+    cpu0 = srv.cpu_s()
     r = b.loadgen(srv.hook, R, C)
+    cpu = srv.cpu_s() - cpu0
     b.say("intake %s: %s" % (where, json.dumps(r)))
     b.results[key] = r
     b.figure("updates_per_s", r["updates_per_s"], "throughput %s (R=%d, C=%d)" % (where, R, C),
              "updates/s", fmt="%.0f")
     b.figure("p99_ms", r["p99_ms"], "latency p99 %s" % where, "ms", fmt="%.2f")
+    b.figure("cpu_us", cpu / max(1, r["ok"]) * 1e6, "server CPU per update %s" % where, "us",
+             fmt="%.0f")
     base = b.results.get("intake", {}).get("updates_per_s")
     if base:
         ratio = r["updates_per_s"] / base
@@ -900,6 +931,8 @@ def section_bigdb(b):
     if p.returncode != 0:
         b.fail("bench/bigdb.py --copy: %s" % p.stdout[-2000:])
         return
+    # The copy's gigabytes go to the disk now, not while the intake waits for its flushes.
+    os.sync()
     fake = b.fakebot()
     orders0 = count_orders(db)
     srv = b.concierge(fake, db=db)
