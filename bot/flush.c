@@ -121,6 +121,29 @@ void flusher_ask(struct flusher *f, uint64_t seq)
 	pthread_mutex_unlock(&f->mu);
 }
 
+int flusher_sync_here(struct flusher *f, uint64_t seq)
+{
+	int rc, busy;
+
+	pthread_mutex_lock(&f->mu);
+	busy = f->want != f->done || seq <= f->want;
+	pthread_mutex_unlock(&f->mu);
+	if (busy)
+		return -1;
+	/* WANT stays where it was meanwhile, so the thread sleeps on: only the asker asks */
+	rc = sync_now(f);
+	if (rc < 0)
+		log_error("store: cannot put the last commit on the disk: %s "
+		          "(its senders are told to send again)",
+		          strerror(-rc));
+	pthread_mutex_lock(&f->mu);
+	f->want = f->done = seq;
+	if (rc == 0)
+		f->good = seq;
+	pthread_mutex_unlock(&f->mu);
+	return rc == 0 ? 1 : 0;
+}
+
 uint64_t flusher_done(struct flusher *f, uint64_t *good)
 {
 	uint64_t done;

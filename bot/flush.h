@@ -20,6 +20,13 @@ typedef void (*flush_wake_fn)(void *ud);
 struct flusher *flusher_start(const char *db_path, flush_wake_fn wake, void *ud);
 void flusher_ask(struct flusher *f, uint64_t seq);
 uint64_t flusher_done(struct flusher *f, uint64_t *good);
+/*
+ * Batch SEQ synced on the calling thread (the one that asks), when the
+ * flusher has nothing to do (every batch asked for is done): 1 when it
+ * reached the disk, 0 when the sync failed, -1 when the flusher is busy or
+ * SEQ is not newer than the last asked for (ask it instead).
+ */
+int flusher_sync_here(struct flusher *f, uint64_t seq);
 /* Syncs what was asked for, ends the thread and frees F; returns flusher_done()'s figures. */
 uint64_t flusher_stop(struct flusher *f, uint64_t *good);
 
