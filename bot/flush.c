@@ -57,11 +57,34 @@ static int sync_now(const struct flusher *f)
 	return rc == -ENOENT ? sync_file(f->db) : rc;
 }
 
+/*
+ * Syncs the WAL for the batches up to TARGET and records the outcome; WANT
+ * moves up to TARGET too (a sync on the asker's thread was not asked for).
+ * Returns 0 when they are on the disk.
+ */
+static int sync_for(struct flusher *f, uint64_t target)
+{
+	int rc = sync_now(f);
+
+	if (rc < 0)
+		log_error("store: cannot put the last commits on the disk: %s "
+		          "(their senders are told to send again)",
+		          strerror(-rc));
+	pthread_mutex_lock(&f->mu);
+	if (f->want < target)
+		f->want = target;
+	f->done = target;
+	if (rc == 0)
+		f->good = target;
+	pthread_mutex_unlock(&f->mu);
+	return rc;
+}
+
 static void *run(void *arg)
 {
 	struct flusher *f = arg;
 	uint64_t target;
-	int rc, stop;
+	int stop;
 
 	for (;;) {
 		pthread_mutex_lock(&f->mu);
@@ -72,16 +95,7 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&f->mu);
 		if (stop && target == f->done)
 			break;
-		rc = sync_now(f);
-		if (rc < 0)
-			log_error("store: cannot put the last commits on the disk: %s "
-			          "(their senders are told to send again)",
-			          strerror(-rc));
-		pthread_mutex_lock(&f->mu);
-		f->done = target;
-		if (rc == 0)
-			f->good = target;
-		pthread_mutex_unlock(&f->mu);
+		sync_for(f, target);
 		if (f->wake)
 			f->wake(f->ud);
 	}
@@ -123,7 +137,7 @@ void flusher_ask(struct flusher *f, uint64_t seq)
 
 int flusher_sync_here(struct flusher *f, uint64_t seq)
 {
-	int rc, busy;
+	int busy;
 
 	pthread_mutex_lock(&f->mu);
 	busy = f->want != f->done || seq <= f->want;
@@ -131,17 +145,7 @@ int flusher_sync_here(struct flusher *f, uint64_t seq)
 	if (busy)
 		return -1;
 	/* WANT stays where it was meanwhile, so the thread sleeps on: only the asker asks */
-	rc = sync_now(f);
-	if (rc < 0)
-		log_error("store: cannot put the last commit on the disk: %s "
-		          "(its senders are told to send again)",
-		          strerror(-rc));
-	pthread_mutex_lock(&f->mu);
-	f->want = f->done = seq;
-	if (rc == 0)
-		f->good = seq;
-	pthread_mutex_unlock(&f->mu);
-	return rc == 0 ? 1 : 0;
+	return sync_for(f, seq) == 0 ? 1 : 0;
 }
 
 uint64_t flusher_done(struct flusher *f, uint64_t *good)
