@@ -36,16 +36,21 @@
 #include "bench/lwsd.h"
 
 #define REPLY_INFLIGHT 16
+#define CHAT_LEN       32
 #define REPLY_TEXT     "收到，请问需要维修的具体位置是哪里？例如：厨房水龙头、卫生间马桶、卧室空调。"
 
-/* The replies waiting for the reply thread: chat IDs in a growing ring. */
+/* The chats waiting for a reply: the request thread appends, the reply thread takes them all. */
+struct chats {
+	char (*v)[CHAT_LEN];
+	size_t n, cap;
+};
+
 struct replies {
 	pthread_t thread;
 	const char *url;
 	pthread_mutex_t mu;
 	CURLM *multi;
-	char **chats;
-	size_t head, n, cap;
+	struct chats waiting; /* under MU */
 	int stopping;
 	long dropped;      /* under MU: no memory to queue a reply */
 	long sent, failed; /* the reply thread's own */
@@ -83,45 +88,37 @@ static size_t on_answer(char *data, size_t size, size_t n, void *ud)
 
 static void reply_queue(struct replies *rp, const char *chat)
 {
-	char *copy = strdup(chat);
+	struct chats *w = &rp->waiting;
 
 	pthread_mutex_lock(&rp->mu);
-	if (copy && rp->n == rp->cap) {
-		size_t i, ncap = rp->cap ? rp->cap * 2 : 1024;
-		char **grown = malloc(ncap * sizeof(*grown));
+	if (w->n == w->cap) {
+		size_t ncap = w->cap ? w->cap * 2 : 1024;
+		char(*grown)[CHAT_LEN] = realloc(w->v, ncap * sizeof(*grown));
 
 		if (grown) {
-			for (i = 0; i < rp->n; i++)
-				grown[i] = rp->chats[(rp->head + i) % rp->cap];
-			free(rp->chats);
-			rp->chats = grown;
-			rp->head = 0;
-			rp->cap = ncap;
+			w->v = grown;
+			w->cap = ncap;
 		}
 	}
-	if (copy && rp->n < rp->cap) {
-		rp->chats[(rp->head + rp->n++) % rp->cap] = copy;
-		copy = NULL;
-	} else if (copy) {
+	if (w->n < w->cap)
+		snprintf(w->v[w->n++], CHAT_LEN, "%s", chat);
+	else
 		rp->dropped++;
-	}
 	pthread_mutex_unlock(&rp->mu);
-	free(copy);
 	curl_multi_wakeup(rp->multi);
 }
 
-static char *reply_take(struct replies *rp)
+/* Every chat waiting, swapped into MINE (whose old contents are done). */
+static void reply_take(struct replies *rp, struct chats *mine)
 {
-	char *chat = NULL;
+	struct chats t;
 
 	pthread_mutex_lock(&rp->mu);
-	if (rp->n) {
-		chat = rp->chats[rp->head];
-		rp->head = (rp->head + 1) % rp->cap;
-		rp->n--;
-	}
+	t = rp->waiting;
+	rp->waiting = *mine;
+	rp->waiting.n = 0;
 	pthread_mutex_unlock(&rp->mu);
-	return chat;
+	*mine = t;
 }
 
 static int reply_start(struct replies *rp, struct call *c, const char *chat)
@@ -157,6 +154,8 @@ static void *reply_run(void *arg)
 {
 	struct replies *rp = arg;
 	struct call calls[REPLY_INFLIGHT], *idle[REPLY_INFLIGHT];
+	struct chats mine = {NULL, 0, 0};
+	size_t next = 0; /* the first of MINE not started */
 	int i, nidle = 0, running = 0;
 
 	memset(calls, 0, sizeof(calls));
@@ -176,16 +175,18 @@ static void *reply_run(void *arg)
 	for (;;) {
 		CURLMsg *m;
 		int left;
-		char *chat;
 
-		while (nidle && (chat = reply_take(rp)) != NULL) {
+		if (next == mine.n) {
+			reply_take(rp, &mine);
+			next = 0;
+		}
+		while (nidle && next < mine.n) {
 			struct call *c = idle[--nidle];
 
-			if (reply_start(rp, c, chat) < 0) {
+			if (reply_start(rp, c, mine.v[next++]) < 0) {
 				rp->failed++;
 				idle[nidle++] = c;
 			}
-			free(chat);
 		}
 		curl_multi_perform(rp->multi, &running);
 		while ((m = curl_multi_info_read(rp->multi, &left)) != NULL) {
@@ -198,7 +199,7 @@ static void *reply_run(void *arg)
 			idle[nidle++] = c;
 		}
 		pthread_mutex_lock(&rp->mu);
-		left = rp->stopping && !rp->n && nidle == REPLY_INFLIGHT;
+		left = rp->stopping && !rp->waiting.n && next == mine.n && nidle == REPLY_INFLIGHT;
 		pthread_mutex_unlock(&rp->mu);
 		if (left)
 			break;
@@ -210,6 +211,7 @@ static void *reply_run(void *arg)
 		free(calls[i].body);
 		free(calls[i].answer);
 	}
+	free(mine.v);
 	return NULL;
 }
 
@@ -225,8 +227,7 @@ static void on_request(void *ud, const struct lwsd_req *req, struct lwsd_resp *r
 	struct floor *fl = ud;
 	char got[300];
 	json_t *u, *chat;
-	const char *chat_s;
-	char chat_buf[32];
+	char chat_s[CHAT_LEN];
 	int rc;
 
 	if (!req->post) {
@@ -250,13 +251,11 @@ static void on_request(void *ud, const struct lwsd_req *req, struct lwsd_resp *r
 		return;
 	}
 	chat = json_object_get(json_object_get(json_object_get(u, "message"), "chat"), "id");
-	chat_s = json_string_value(chat);
 	if (json_is_integer(chat))
-		snprintf(chat_buf, sizeof(chat_buf), "%" JSON_INTEGER_FORMAT,
-		         json_integer_value(chat));
+		snprintf(chat_s, sizeof(chat_s), "%" JSON_INTEGER_FORMAT, json_integer_value(chat));
 	else
-		snprintf(chat_buf, sizeof(chat_buf), "%s", chat_s ? chat_s : "");
-	chat_s = chat_buf;
+		snprintf(chat_s, sizeof(chat_s), "%s",
+		         json_string_value(chat) ? json_string_value(chat) : "");
 	sqlite3_bind_int64(fl->ins, 1, json_integer_value(json_object_get(u, "update_id")));
 	sqlite3_bind_text(fl->ins, 2, chat_s, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(fl->ins, 3, req->body, (int)req->len, SQLITE_STATIC);
@@ -351,6 +350,6 @@ out:
 	sqlite3_close(fl.db);
 	if (rp.multi)
 		curl_multi_cleanup(rp.multi);
-	free(rp.chats);
+	free(rp.waiting.v);
 	return rc;
 }

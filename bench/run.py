@@ -94,6 +94,7 @@ BACKLOG_BASE = 9_000_000_000_000
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 STALL_S = 30       # no delivery for this long while some are due: something is lost
 HALF_SECONDS = 6   # the half-load run lasts about this long
+UPDATES_PER_RESIDENT = 7  # the generator's intake (NMSG in bench/loadgen.c)
 
 SECTIONS = []
 
@@ -478,7 +479,7 @@ def run_intake(b, srv, fake, orders_now, key="intake", db=None):
     # Half the maximum, open loop: the latency a server with headroom gives. Residents
     # arrive one after another at the offered rate, so every step of the intake is
     # running at every moment, as in a service centre's morning.
-    half_r = max(1, min(R // 2, int(ups / 2 * HALF_SECONDS / 7)))
+    half_r = max(1, min(R // 2, int(ups / 2 * HALF_SECONDS / UPDATES_PER_RESIDENT)))
     half = b.loadgen(srv.hook, half_r, C, rate=ups / 2, order="arrivals")
     b.say("half load: %s" % json.dumps(half))
     b.results[key + "_half"] = half
@@ -755,7 +756,8 @@ def section_floor(b):
         half = b.results.get("intake_half")
         if sync == "full" and half:
             # The p99 target's own floor: one flush per update at Concierge's half-load rate.
-            h = b.loadgen(srv.url + "/hooks/telegram", max(1, half["updates"] // 7), C,
+            h = b.loadgen(srv.url + "/hooks/telegram",
+                          max(1, half["updates"] // UPDATES_PER_RESIDENT), C,
                           rate=half["rate"], mode="floor")
             b.results["floor_full_half"] = h
             b.figure("full_half_p99_ms", h["p99_ms"],
@@ -775,11 +777,12 @@ def section_floor(b):
     srv = b.floor("normal", reply=fake)
     fcpu0 = fake.cpu_s()
     r = b.loadgen(srv.url + "/hooks/telegram", R, C, mode="floor")
-    st = wait_delivered(b, fake, r["first_id"], r["first_id"] + R - 1, R * 7)
+    st = wait_delivered(b, fake, r["first_id"], r["first_id"] + R - 1,
+                        R * UPDATES_PER_RESIDENT)
     fcpu = fake.cpu_s() - fcpu0
     b.results["floor_normal_reply"] = r
     if st["complete"]:
-        check_replies(b, st, R, 7)
+        check_replies(b, st, R, UPDATES_PER_RESIDENT)
     b.figure("normal_reply_updates_per_s", r["updates_per_s"],
              "floor NORMAL with a reply per update", "updates/s", fmt="%.0f")
     b.figure("normal_reply_share", r["updates_per_s"] / b.results["floor"]["normal_updates_per_s"],
@@ -792,7 +795,7 @@ def section_floor(b):
     if intake:
         n = intake / b.results["floor"]["normal_updates_per_s"]
         f = intake / b.results["floor"]["full_updates_per_s"]
-        nr = intake / r["updates_per_s"]
+        nr = intake / b.results["floor_normal_reply"]["updates_per_s"]
         b.figure("ratio_normal", n, "Concierge / floor NORMAL", "x", target=">= 0.5",
                  ok=n >= 0.5, fmt="%.2f")
         b.figure("ratio_full", f, "Concierge / floor FULL", "x", fmt="%.2f")

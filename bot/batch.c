@@ -52,6 +52,7 @@ struct flushing {
 };
 
 static void batch_done(struct server *srv, struct flushing *b);
+static void batch_synced(struct server *srv, struct flushing *b, int on_disk);
 static void flushing_add(struct server *srv, struct flushing *b);
 
 /* A frame for a present reader, written in the batch's transaction: sent once it commits. */
@@ -532,36 +533,41 @@ void server_run_batch(struct server *srv)
 		return;
 	for (n = 0, in = list; in; in = in->next)
 		n++;
-	if (srv->flusher && !srv->flushing) {
+	one = (struct flushing){.list = list, .n = n, .ok = ok, .frames = frames};
+	if (srv->flusher) {
 		/*
 		 * Nothing waits for the flusher: a sync here answers sooner than two
 		 * hand-overs between threads (the half-load p99 of the benchmark,
 		 * bench/README.md). While a sync is under way, batches go to the
 		 * flusher and this loop goes on with the next.
 		 */
-		int here = flusher_sync_here(srv->flusher, srv->flush_seq + 1);
+		int here = srv->flushing ? -1 : flusher_sync_here(srv->flusher, srv->flush_seq + 1);
 
 		if (here >= 0) {
 			srv->flush_seq++;
-			if (!here)
-				for (in = list; in; in = in->next)
-					in->failed = 1;
-			one = (struct flushing){.list = list, .n = n, .ok = ok, .frames = frames};
-			batch_done(srv, &one);
+			batch_synced(srv, &one, here);
 			return;
 		}
-	}
-	if (srv->flusher) {
-		if ((f = calloc(1, sizeof(*f))) != NULL) {
-			*f = (struct flushing){.list = list, .n = n, .ok = ok, .frames = frames};
+		if ((f = malloc(sizeof(*f))) != NULL) {
+			*f = one;
 			flushing_add(srv, f);
 			return;
 		}
 		/* out of memory: answered once a sync of its own is through */
 		store_sync_now(srv->store);
 	}
-	one = (struct flushing){.list = list, .n = n, .ok = ok, .frames = frames};
 	batch_done(srv, &one);
+}
+
+/* Batch B's sync is through: answered, or (not ON_DISK) its senders told to send again. */
+static void batch_synced(struct server *srv, struct flushing *b, int on_disk)
+{
+	struct inbound *in;
+
+	if (!on_disk)
+		for (in = b->list; in; in = in->next)
+			in->failed = 1;
+	batch_done(srv, b);
 }
 
 /* Answers and counts the messages of batch B, which is on the disk, and tells who waits. */
@@ -607,14 +613,10 @@ static void flushing_add(struct server *srv, struct flushing *b)
 static void flushed(struct server *srv, uint64_t done, uint64_t good)
 {
 	struct flushing *b;
-	struct inbound *in;
 
 	while ((b = srv->flushing) && b->seq <= done) {
 		srv->flushing = b->next;
-		if (b->seq > good)
-			for (in = b->list; in; in = in->next)
-				in->failed = 1;
-		batch_done(srv, b);
+		batch_synced(srv, b, b->seq <= good);
 		free(b);
 	}
 }

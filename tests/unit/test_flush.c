@@ -4,6 +4,7 @@
  * a failed sync leaves the batch unconfirmed, and the counts stay in order
  * whichever thread synced.
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -114,24 +116,41 @@ static void test_thread_and_caller_take_turns(void **state)
 	assert_int_equal(good, 3);
 }
 
+/*
+ * The thread held in its sync: the WAL is a FIFO, whose opening waits for a
+ * writer. Meanwhile the caller may not sync a later batch itself.
+ */
 static void test_busy_thread_keeps_the_batch(void **state)
 {
 	struct fx *x = *state;
 	struct flusher *f = flusher_start(x->db, on_wake, x);
-	uint64_t good = 0, done;
-	int here;
+	uint64_t good = 0;
+	char wal[160];
+	int fd = -1, i;
 
 	assert_non_null(f);
+	alarm(30); /* a caller that syncs anyway would wait on the FIFO for ever: ends the run */
+	snprintf(wal, sizeof(wal), "%s-wal", x->db);
+	assert_int_equal(unlink(wal), 0);
+	assert_int_equal(mkfifo(wal, 0600), 0);
 	flusher_ask(f, 5);
-	/* at once: the thread is most likely still at batch 5, so this one is asked of it */
-	here = flusher_sync_here(f, 6);
-	assert_true(here == -1 || here == 1);
-	if (here == -1)
-		flusher_ask(f, 6);
-	done = settled(f, 6, &good);
-	assert_int_equal(done, 6);
-	assert_int_equal(good, 6);
+	assert_int_equal(flusher_sync_here(f, 6), -1);
+	assert_int_equal(flusher_done(f, &good), 0);
+	/* let the thread's sync through: a writer for the FIFO, once it reads */
+	for (i = 0; i < 500 && (fd = open(wal, O_WRONLY | O_NONBLOCK)) < 0; i++)
+		usleep(10 * 1000);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(settled(f, 5, &good), 5);
+	assert_int_equal(x->wakes, 1);
+	/* a FIFO cannot be synced: batch 5 is not confirmed; a file again, batch 6 is */
+	assert_int_equal(good, 0);
+	assert_int_equal(unlink(wal), 0);
+	put_file(wal);
+	assert_int_equal(flusher_sync_here(f, 6), 1);
 	assert_int_equal(flusher_stop(f, &good), 6);
+	assert_int_equal(good, 6);
+	alarm(0);
 }
 
 static void test_failed_sync_is_not_confirmed(void **state)
